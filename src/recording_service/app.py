@@ -1,0 +1,92 @@
+"""The FastAPI application: routers, problem handlers and the resources that live as long as it does."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from . import __version__
+from .config import Settings
+from .db import create_engine
+from .ingest.router import media_upload_router
+from .ingest.router import router as uploads_router
+from .media.router import router as media_router
+from .problems import Problem, install_problem_handlers, problem_response
+from .storage import StoreUnavailable, open_store
+
+
+class TusHeaders:
+    """Every response under /api/v1/uploads carries Tus-Resumable, errors included (tus 1.0.0)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/uploads"):
+            return await self.app(scope, receive, send)
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"tus-resumable", b"1.0.0")]
+            await send(message)
+
+        return await self.app(scope, receive, send_with_header)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        app.state.store = open_store(settings)
+        try:
+            yield
+        finally:
+            await app.state.store.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="recording_service",
+        version=__version__,
+        summary="执法全过程记录: verified evidence uploads, case records and chain of custody",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_down(request: Request, exc: StoreUnavailable):
+        return problem_response(
+            Problem(503, "store-unavailable", "The object store cannot be reached; retry later.", headers={"Retry-After": "5"}), request
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database_down(request: Request, exc: DBAPIError):
+        if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
+            raise exc
+        return problem_response(
+            Problem(503, "database-unavailable", "The database cannot be reached; nothing was changed, retry later.", headers={"Retry-After": "5"}),
+            request,
+        )
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database reachability (no token needed)")
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return JSONResponse({"status": "unavailable", "database": False}, status_code=503)
+        return JSONResponse({"status": "ok", "database": True, "store": request.app.state.store.kind})
+
+    app.include_router(uploads_router)
+    app.include_router(media_upload_router)
+    app.include_router(media_router)
+    app.add_middleware(TusHeaders)
+    return app

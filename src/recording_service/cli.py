@@ -1,0 +1,83 @@
+"""`recording-service` command line (names fixed by the API contract)."""
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from .auth.service import Role, create_token, validate_agency
+from .config import Settings
+from .db import create_engine
+from .migrate import upgrade
+
+app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
+token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+err = Console(stderr=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply Alembic migrations to RECORDING_DATABASE_URL."""
+    settings = Settings()
+    upgrade(settings.database_url)
+    err.print(f"[green]database is at the latest schema[/green] ({settings.database_url.split('@')[-1]})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Migrate, then run the API."""
+    import uvicorn
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    uvicorn.run(
+        "recording_service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        timeout_keep_alive=30,
+        log_level="info",
+    )
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="admin, dock, case_system, auditor or reviewer")],
+    agency: Annotated[str, typer.Option(help="agency code; '*' (admin only) sees every agency")],
+    name: Annotated[str | None, typer.Option(help="who or what holds the token")] = None,
+) -> None:
+    """Create an API token; the token is printed alone on the last line of stdout."""
+    try:
+        validate_agency(agency, role)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--agency") from None
+    settings = Settings()
+    upgrade(settings.database_url)
+
+    async def run() -> tuple[str, str]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                token, secret = await create_token(session, role, agency, name)
+                await session.commit()
+                return token.id, secret
+        finally:
+            await engine.dispose()
+
+    token_id, secret = asyncio.run(run())
+    typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}")
+    typer.echo("Store it now: only its hash is kept.")
+    typer.echo(secret)
+
+
+if __name__ == "__main__":
+    app()

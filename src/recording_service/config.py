@@ -1,0 +1,38 @@
+"""Service settings, read from RECORDING_* environment variables (names fixed by the API contract)."""
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECORDING_", extra="ignore")
+
+    database_url: str = "sqlite:///./data/recording.db"
+    storage_url: str = "file://./data/objects"
+    s3_endpoint_url: str | None = None
+    # S3 multipart part size; AWS requires >= 5 MiB for all but the last part.
+    s3_part_size: int = Field(default=8 * MiB, ge=5 * MiB)
+    # Serve footage from S3 by redirecting to a short-lived presigned URL instead of streaming.
+    s3_presigned_redirect: bool = False
+    s3_presigned_ttl_seconds: int = Field(default=300, ge=10, le=3600)
+    upload_expiry_hours: float = Field(default=72, gt=0)
+    max_upload_size: int = Field(default=64 * GiB, gt=0)
+    timezone: str = "Asia/Shanghai"
+    ffprobe_path: str = "ffprobe"
+    probe_timeout_seconds: float = Field(default=60, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

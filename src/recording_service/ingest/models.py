@@ -1,0 +1,59 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from ..ids import new_id
+
+
+class UploadStatus(StrEnum):
+    receiving = "receiving"
+    completed = "completed"
+    rejected = "rejected"
+    terminated = "terminated"
+    expired = "expired"
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    agency: Mapped[str] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "tus" or "multipart"
+    # None while a multipart body is still streaming (its length is only known at the end).
+    length: Mapped[int | None] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    upload_metadata: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    raw_metadata: Mapped[str | None] = mapped_column(Text)  # the Upload-Metadata header as sent, for HEAD
+    declared_sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=UploadStatus.receiving, index=True)
+    storage_key: Mapped[str] = mapped_column(String(512))
+    backend_ref: Mapped[str | None] = mapped_column(String(1024))
+    hash_state: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[dict | None] = mapped_column(JSON)
+    media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    parts: Mapped[list["UploadPart"]] = relationship(
+        order_by="UploadPart.number", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class UploadPart(Base):
+    """An S3 multipart part that is durable in the store (recorded only after the chunk committed)."""
+
+    __tablename__ = "upload_parts"
+
+    upload_id: Mapped[str] = mapped_column(String(32), ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    etag: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,233 @@
+"""tus 1.0.0 at /api/v1/uploads (core, creation, creation-with-upload, termination, checksum,
+expiration), the JSON status of an upload, and the single-request multipart upload."""
+
+from email.utils import format_datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+
+from ..auth.deps import CurrentPrincipal, Uploader
+from ..db import DbSession
+from ..deps import IngestDep, SettingsDep
+from ..media.schemas import MediaOut
+from ..media.service import get_media, media_out, sighting_counts
+from ..problems import Problem
+from .checksum import ALGORITHMS, parse_upload_checksum
+from .metadata import decode_tus_metadata, validate_fields
+from .models import Upload
+from .schemas import UploadOut
+from .service import create_upload, get_upload, receive_chunk, require_receiving, terminate_upload
+from .streams import MultipartUpload, request_body
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+OFFSET_STREAM = "application/offset+octet-stream"
+
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
+media_upload_router = APIRouter(prefix="/api/v1/media", tags=["media"])
+
+
+def _require_tus_version(tus_resumable: str | None) -> None:
+    if tus_resumable != TUS_VERSION:
+        raise Problem(
+            412, "tus-version", f"Tus-Resumable: {TUS_VERSION} is required.", headers={"Tus-Version": TUS_VERSION}
+        )
+
+
+def _non_negative_int(value: str | None, header: str) -> int:
+    if value is None or not value.isdigit() or len(value) > 19:
+        raise Problem(400, "invalid-header", f"{header} must be a non-negative integer.")
+    return int(value)
+
+
+def _location(upload: Upload) -> str:
+    return f"/api/v1/uploads/{upload.id}"
+
+
+def _progress_headers(upload: Upload) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.offset), "Cache-Control": "no-store"}
+    if upload.status == "receiving":
+        headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    if upload.media_id:
+        headers["Upload-Media-Id"] = upload.media_id
+        headers["Upload-Sha256"] = upload.sha256 or ""
+    return headers
+
+
+def _check_patch_body(request: Request, upload: Upload) -> None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != OFFSET_STREAM:
+        raise Problem(415, "unsupported-media-type", f"PATCH bodies must be Content-Type: {OFFSET_STREAM}.")
+    content_length = request.headers.get("content-length")
+    if content_length is not None and content_length.isdigit() and upload.length is not None:
+        if upload.offset + int(content_length) > upload.length:
+            raise Problem(413, "upload-overflow", "The body would go past the declared Upload-Length; nothing was written.")
+
+
+@router.options("", status_code=204, summary="tus discovery")
+async def discover(principal: CurrentPrincipal, settings: SettingsDep) -> Response:
+    return Response(
+        status_code=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": TUS_EXTENSIONS,
+            "Tus-Max-Size": str(settings.max_upload_size),
+            "Tus-Checksum-Algorithm": ",".join(ALGORITHMS),
+        },
+    )
+
+
+@router.post("", status_code=201, summary="tus creation (and creation-with-upload)")
+async def create(
+    request: Request,
+    principal: Uploader,
+    ingest: IngestDep,
+    tus_resumable: Annotated[str | None, Header()] = None,
+    upload_length: Annotated[str | None, Header()] = None,
+    upload_metadata: Annotated[str | None, Header()] = None,
+    upload_defer_length: Annotated[str | None, Header()] = None,
+) -> Response:
+    _require_tus_version(tus_resumable)
+    if upload_defer_length is not None:
+        raise Problem(400, "defer-length-unsupported", "Upload-Defer-Length is not supported; send Upload-Length.")
+    length = _non_negative_int(upload_length, "Upload-Length")
+    meta = validate_fields(decode_tus_metadata(upload_metadata))
+    has_body = request.headers.get("content-type", "").split(";")[0].strip().lower() == OFFSET_STREAM
+    checksum = parse_upload_checksum(request.headers.get("upload-checksum")) if has_body else None
+    upload = await create_upload(ingest, principal, channel="tus", length=length, meta=meta, raw_metadata=upload_metadata)
+    location = {"Location": _location(upload)}
+    try:
+        if has_body:
+            _check_patch_body(request, upload)
+            upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum)
+        elif length == 0:
+            upload = await receive_chunk(ingest, upload, _nothing(), checksum=None)
+    except Problem as problem:
+        problem.headers.update(location)  # the upload exists: the client can resume or inspect it
+        raise
+    return Response(status_code=201, headers={**location, **_progress_headers(upload)})
+
+
+async def _nothing():
+    return
+    yield b""  # pragma: no cover  (makes this an async generator)
+
+
+@router.head("/{upload_id}", summary="tus offset")
+async def head(upload_id: str, principal: Uploader, session: DbSession, tus_resumable: Annotated[str | None, Header()] = None) -> Response:
+    _require_tus_version(tus_resumable)
+    upload = await get_upload(session, principal, upload_id)
+    if upload.status not in ("receiving", "completed"):
+        require_receiving(upload)
+    headers = _progress_headers(upload)
+    headers["Upload-Length"] = str(upload.length) if upload.length is not None else "0"
+    if upload.raw_metadata:
+        headers["Upload-Metadata"] = upload.raw_metadata
+    return Response(status_code=200, headers=headers)
+
+
+@router.patch("/{upload_id}", status_code=204, summary="tus append")
+async def patch(
+    upload_id: str,
+    request: Request,
+    principal: Uploader,
+    session: DbSession,
+    ingest: IngestDep,
+    tus_resumable: Annotated[str | None, Header()] = None,
+    upload_offset: Annotated[str | None, Header()] = None,
+    upload_checksum: Annotated[str | None, Header()] = None,
+) -> Response:
+    _require_tus_version(tus_resumable)
+    upload = await get_upload(session, principal, upload_id)
+    await session.commit()  # hold no connection while the body streams
+    require_receiving(upload)
+    offset = _non_negative_int(upload_offset, "Upload-Offset")
+    if offset != upload.offset:
+        raise Problem(
+            409, "offset-mismatch", f"Upload-Offset {offset} does not match the upload's offset {upload.offset}.",
+            headers={"Upload-Offset": str(upload.offset)}, expected_offset=upload.offset,
+        )
+    _check_patch_body(request, upload)
+    checksum = parse_upload_checksum(upload_checksum)
+    upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum)
+    return Response(status_code=204, headers=_progress_headers(upload))
+
+
+@router.delete("/{upload_id}", status_code=204, summary="tus termination (unfinished uploads only)")
+async def terminate(
+    upload_id: str, principal: Uploader, session: DbSession, ingest: IngestDep, tus_resumable: Annotated[str | None, Header()] = None
+) -> Response:
+    _require_tus_version(tus_resumable)
+    upload = await get_upload(session, principal, upload_id)
+    await terminate_upload(ingest, session, upload)
+    return Response(status_code=204)
+
+
+@router.get("/{upload_id}", response_model=UploadOut, summary="JSON status of an upload")
+async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession, settings: SettingsDep) -> UploadOut:
+    upload = await get_upload(session, principal, upload_id)
+    tz = settings.tz
+    return UploadOut(
+        id=upload.id,
+        channel=upload.channel,
+        offset=upload.offset,
+        length=upload.length,
+        status=upload.status,
+        media_id=upload.media_id,
+        sha256=upload.sha256,
+        declared_sha256=upload.declared_sha256,
+        error=upload.error,
+        metadata={k: v for k, v in (upload.upload_metadata or {}).items() if v not in (None, [], {})},
+        created_at=upload.created_at.astimezone(tz),
+        expires_at=upload.expires_at.astimezone(tz),
+        completed_at=upload.completed_at.astimezone(tz) if upload.completed_at else None,
+    )
+
+
+@media_upload_router.post(
+    "",
+    status_code=201,
+    response_model=MediaOut,
+    summary="Single-request upload (multipart/form-data: part 'file' plus metadata fields)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            **{
+                                name: {"type": "string"}
+                                for name in ("filename", "sha256", "content_type", "device_id", "officer_ids",
+                                             "recorded_at", "dock_id", "flag", "case_number")
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload_multipart(request: Request, principal: Uploader, ingest: IngestDep, settings: SettingsDep, session: DbSession) -> JSONResponse:
+    form = MultipartUpload(request)
+    await form.read_until_file()
+    meta = validate_fields(form.fields)
+    upload = await create_upload(ingest, principal, channel="multipart", length=None, meta=meta, raw_metadata=None)
+    try:
+        upload = await receive_chunk(
+            ingest, upload, form.file_bytes(), checksum=None, final_when_done=True, late_metadata=lambda: validate_fields(form.fields)
+        )
+    except Problem:
+        # A single-request upload cannot be resumed: drop the partial bytes now rather than at expiry.
+        fresh = await session.get(Upload, upload.id)
+        if fresh is not None and fresh.status == "receiving":
+            await terminate_upload(ingest, session, fresh)
+        raise
+    media = await get_media(session, principal, upload.media_id)
+    counts = await sighting_counts(session, [media.id])
+    body = media_out(media, settings, counts.get(media.id, 1)).model_dump(mode="json")
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/media/{media.id}", "Upload-Id": upload.id})

@@ -1,0 +1,19 @@
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class UploadOut(BaseModel):
+    id: str
+    channel: str
+    offset: int
+    length: int | None
+    status: str = Field(description="receiving, completed, rejected, terminated, expired")
+    media_id: str | None
+    sha256: str | None = Field(description="SHA-256 of the received bytes, once complete")
+    declared_sha256: str | None
+    error: dict | None
+    metadata: dict
+    created_at: datetime
+    expires_at: datetime
+    completed_at: datetime | None

@@ -1,0 +1,67 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, utcnow
+from ..ids import new_id
+
+
+class MediaStatus(StrEnum):
+    processing = "processing"
+    ready = "ready"
+    probe_failed = "probe_failed"
+    corrupt = "corrupt"
+    missing = "missing"
+
+
+class Media(Base):
+    __tablename__ = "media"
+    __table_args__ = (
+        # Same bytes in one agency are one piece of evidence with several sightings.
+        UniqueConstraint("agency", "sha256", name="uq_media_agency_sha256"),
+        Index("ix_media_agency_recorded", "agency", "recorded_started_at"),
+        Index("ix_media_sha256", "sha256"),
+        Index("ix_media_uploaded", "uploaded_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    agency: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default=MediaStatus.processing)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    filename: Mapped[str | None] = mapped_column(String(512))
+    device_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    officer_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # ",A123,B456," so one LIKE finds an officer on any database.
+    officer_index: Mapped[str | None] = mapped_column(String(1024))
+    dock_id: Mapped[str | None] = mapped_column(String(128))
+    flag: Mapped[str | None] = mapped_column(String(16))
+    case_number: Mapped[str | None] = mapped_column(String(128))
+    recorded_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at_source: Mapped[str | None] = mapped_column(String(16))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    container: Mapped[str | None] = mapped_column(String(64))
+    video: Mapped[dict | None] = mapped_column(JSON)
+    audio: Mapped[dict | None] = mapped_column(JSON)
+    probe_error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    upload_id: Mapped[str | None] = mapped_column(String(32))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaSighting(Base):
+    """Every receipt of a media's bytes, the first included: who sent them, when, with what metadata."""
+
+    __tablename__ = "media_sightings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
+    upload_id: Mapped[str | None] = mapped_column(String(32))
+    token_id: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
+    upload_metadata: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

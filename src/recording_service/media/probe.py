@@ -1,0 +1,133 @@
+"""ffprobe (via ffmpeg-python) and the rules for when a recording started."""
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import ffmpeg
+
+# Camera file names that carry the recording start in local time, e.g.
+#   20261124_093015_0001.MP4, DSJ_A123_20261124093015.mp4, VID_20261124_093015.mp4,
+#   2026-11-24_09-30-15.mp4, 2026_1124_093015_012.MOV
+FILENAME_TIMESTAMP = re.compile(
+    r"(?<!\d)(?P<y>20\d{2})[-_]?(?P<mo>[01]\d)[-_]?(?P<d>[0-3]\d)[-_T ]?(?P<h>[0-2]\d)[-_:]?(?P<mi>[0-5]\d)[-_:]?(?P<s>[0-5]\d)(?!\d)"
+)
+
+
+@dataclass
+class ProbeResult:
+    ok: bool
+    error: str | None = None
+    container: str | None = None
+    duration_s: float | None = None
+    video: dict | None = None
+    audio: dict | None = None
+    creation_time: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _fps(rate: str | None) -> float | None:
+    try:
+        value = Fraction(rate) if rate else None
+    except (ValueError, ZeroDivisionError):
+        return None
+    return round(float(value), 3) if value else None
+
+
+def _creation_time(tags: dict, tz: ZoneInfo) -> datetime | None:
+    raw = tags.get("creation_time")
+    if not raw:
+        return None
+    try:
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.year < 2000:  # cameras with unset clocks write 1970/1904
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def interpret(data: dict, tz: ZoneInfo) -> ProbeResult:
+    fmt = data.get("format", {})
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if video is None and audio is None:
+        return ProbeResult(ok=False, error="ffprobe found no audio or video stream")
+    container = fmt.get("format_name")
+    if container in ("tty", "image2", "png_pipe", "jpeg_pipe"):
+        return ProbeResult(ok=False, error=f"not a recording (ffprobe reads it as '{container}')")
+    try:
+        duration = float(fmt.get("duration")) if fmt.get("duration") is not None else None
+    except ValueError:
+        duration = None
+    return ProbeResult(
+        ok=True,
+        container=container,
+        duration_s=round(duration, 3) if duration is not None else None,
+        video=None
+        if video is None
+        else {
+            "codec": video.get("codec_name"),
+            "width": video.get("width"),
+            "height": video.get("height"),
+            "fps": _fps(video.get("avg_frame_rate")) or _fps(video.get("r_frame_rate")),
+        },
+        audio=None
+        if audio is None
+        else {
+            "codec": audio.get("codec_name"),
+            "channels": audio.get("channels"),
+            "sample_rate": int(audio["sample_rate"]) if audio.get("sample_rate") else None,
+        },
+        creation_time=_creation_time(fmt.get("tags", {}) or {}, tz),
+    )
+
+
+async def probe(location: str, ffprobe: str, timeout: float, tz: ZoneInfo) -> ProbeResult:
+    def run() -> ProbeResult:
+        try:
+            data = ffmpeg.probe(location, cmd=ffprobe, timeout=timeout)
+        except ffmpeg.Error as exc:
+            message = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+            return ProbeResult(ok=False, error=(message[-1] if message else "ffprobe failed")[:2000])
+        except FileNotFoundError:
+            return ProbeResult(ok=False, error=f"ffprobe not found ({ffprobe}); install ffmpeg")
+        except Exception as exc:  # a timeout or an unreadable answer: still evidence, just not described
+            return ProbeResult(ok=False, error=f"ffprobe failed: {type(exc).__name__}: {exc}"[:2000])
+        return interpret(data, tz)
+
+    return await asyncio.to_thread(run)
+
+
+def timestamp_from_filename(filename: str | None, tz: ZoneInfo) -> datetime | None:
+    if not filename:
+        return None
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    match = FILENAME_TIMESTAMP.search(name)
+    if not match:
+        return None
+    try:
+        return datetime(*(int(match.group(g)) for g in ("y", "mo", "d", "h", "mi", "s")), tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def recording_window(
+    declared: datetime | None, probed: ProbeResult | None, filename: str | None, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None, str | None]:
+    """Start from metadata, else the container's creation_time, else the camera's file name."""
+    start, source = None, None
+    if declared is not None:
+        start, source = declared, "metadata"
+    elif probed is not None and probed.creation_time is not None:
+        start, source = probed.creation_time, "container"
+    else:
+        start = timestamp_from_filename(filename, tz)
+        source = "filename" if start else None
+    duration = probed.duration_s if probed is not None and probed.ok else None
+    end = start + timedelta(seconds=duration) if start is not None and duration is not None else None
+    return start, end, source

@@ -1,0 +1,49 @@
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VideoInfo(BaseModel):
+    codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+
+
+class AudioInfo(BaseModel):
+    codec: str | None = None
+    channels: int | None = None
+    sample_rate: int | None = None
+
+
+class MediaOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    agency: str
+    sha256: str = Field(description="SHA-256 of the stored bytes, hex")
+    size: int
+    content_type: str | None
+    filename: str | None
+    status: str = Field(description="processing, ready, probe_failed, corrupt, missing")
+    device_id: str | None
+    officer_ids: list[str]
+    dock_id: str | None
+    flag: str | None
+    case_number: str | None
+    recorded_started_at: datetime | None
+    recorded_ended_at: datetime | None
+    recorded_at_source: str | None = Field(description="metadata, container or filename: where the start time came from")
+    duration_s: float | None
+    container: str | None
+    video: VideoInfo | None
+    audio: AudioInfo | None
+    uploaded_at: datetime
+    probe_error: str | None
+    content_url: str
+    sightings: int = Field(description="how many times these bytes were received (1 = no duplicate uploads)")
+
+
+class MediaPage(BaseModel):
+    items: list[MediaOut]
+    next_cursor: str | None = None

@@ -1,0 +1,67 @@
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..config import Settings
+from ..problems import Problem
+from ..storage import ObjectStore
+from .models import Media, MediaSighting, MediaStatus
+from .probe import probe, recording_window
+from .schemas import MediaOut
+
+
+async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media) -> None:
+    """Probe the stored object (ffprobe reads only what it needs) and record what it says."""
+    location = await store.probe_location(media.storage_key)
+    result = await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz)
+    media.status = MediaStatus.ready if result.ok else MediaStatus.probe_failed
+    media.probe_error = result.error
+    media.container, media.duration_s, media.video, media.audio = result.container, result.duration_s, result.video, result.audio
+    declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
+    start, end, source = recording_window(declared, result, media.filename, settings.tz)
+    media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
+    await session.commit()
+
+
+def visible_media(principal: Principal) -> Select:
+    query = select(Media)
+    if not (principal.role is Role.admin and principal.agency == ALL_AGENCIES):
+        query = query.where(Media.agency == principal.agency)
+    if principal.role is Role.dock:
+        query = query.where(Media.id.in_(select(MediaSighting.media_id).where(MediaSighting.token_id == principal.token_id)))
+    return query
+
+
+async def get_media(session: AsyncSession, principal: Principal, media_id: str) -> Media:
+    media = (await session.execute(visible_media(principal).where(Media.id == media_id))).scalar_one_or_none()
+    if media is None:
+        raise Problem(404, "media-not-found", f"No media {media_id}.")
+    return media
+
+
+async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[str, int]:
+    if not media_ids:
+        return {}
+    rows = await session.execute(
+        select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_(media_ids)).group_by(MediaSighting.media_id)
+    )
+    return dict(rows.all())
+
+
+def _local(value: datetime | None, settings: Settings) -> datetime | None:
+    return value.astimezone(settings.tz) if value is not None else None
+
+
+def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
+    data = {name: getattr(media, name) for name in MediaOut.model_fields if hasattr(media, name)}
+    data.update(
+        recorded_started_at=_local(media.recorded_started_at, settings),
+        recorded_ended_at=_local(media.recorded_ended_at, settings),
+        uploaded_at=_local(media.uploaded_at, settings),
+        content_url=f"/api/v1/media/{media.id}/content",
+        sightings=sightings,
+        officer_ids=media.officer_ids or [],
+    )
+    return MediaOut(**data)

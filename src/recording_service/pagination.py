@@ -1,0 +1,58 @@
+"""Keyset (cursor) pagination shared by every list endpoint: {"items": [...], "next_cursor": ...}."""
+
+import base64
+import json
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from .problems import Problem
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, count: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(values, list) or len(values) != count:
+            raise ValueError
+        return values
+    except ValueError:
+        raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
+
+
+def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int) -> Select:
+    """Order by `keys` ascending and start after the cursor's row."""
+    if cursor:
+        values = decode_cursor(cursor, len(keys))
+        values = [
+            datetime.fromisoformat(v) if isinstance(v, str) and key.type.python_type is datetime else v
+            for key, v in zip(keys, values, strict=True)
+        ]
+        conditions = []
+        for i, key in enumerate(keys):
+            conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key > values[i]))
+        query = query.where(or_(*conditions))
+    return query.order_by(*keys).limit(limit + 1)
+
+
+def page_of(rows: list, keys: list[str], limit: int) -> tuple[list, str | None]:
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor([getattr(last, name) for name in keys])

@@ -1,0 +1,31 @@
+"""Object stores behind one protocol; chosen by RECORDING_STORAGE_URL."""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from ..config import Settings
+from .base import ChunkWriter, ObjectExists, ObjectStat, ObjectStore, Part, StoreUnavailable, UploadTarget
+
+__all__ = ["ChunkWriter", "ObjectExists", "ObjectStat", "ObjectStore", "Part", "StoreUnavailable", "UploadTarget", "open_store"]
+
+
+def filesystem_root(storage_url: str) -> Path:
+    # file:///abs/path or file://./rel/path (relative to the working directory)
+    rest = storage_url[len("file://") :]
+    return Path(rest)
+
+
+def open_store(settings: Settings) -> ObjectStore:
+    url = settings.storage_url
+    if url.startswith("file://"):
+        from .filesystem import FilesystemStore
+
+        return FilesystemStore(filesystem_root(url))
+    if url.startswith("s3://"):
+        from .s3 import S3Store
+
+        parsed = urlparse(url)
+        if not parsed.netloc:
+            raise ValueError("RECORDING_STORAGE_URL s3://BUCKET[/PREFIX] needs a bucket")
+        return S3Store(parsed.netloc, parsed.path, settings.s3_endpoint_url, settings.s3_part_size, settings.s3_presigned_ttl_seconds)
+    raise ValueError(f"unsupported RECORDING_STORAGE_URL: {url!r} (use file://PATH or s3://BUCKET[/PREFIX])")

@@ -1,0 +1,81 @@
+"""The one small protocol every object store implements.
+
+The tus logic speaks only to this: it hands a store bytes at an offset and asks it to commit,
+roll back, finish or abort. How bytes become durable (an append-only file, S3 multipart parts)
+is the store's business, as tusd separates its handler from its s3store.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class StoreUnavailable(Exception):
+    """The object store cannot be reached; the request may be retried later."""
+
+
+class ObjectExists(Exception):
+    """Evidence objects are never overwritten."""
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    upload_id: str
+    key: str
+    backend_ref: str | None = None
+    # Parts already durable (S3); empty for stores that append to one file.
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass
+class ObjectStat:
+    size: int
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class ChunkWriter(Protocol):
+    async def write(self, data: bytes) -> None: ...
+
+    async def checkpoint(self) -> list[Part]:
+        """Make everything written so far durable and keep writing; returns parts made durable since the last call."""
+
+    async def commit(self, *, final: bool) -> list[Part]:
+        """Checkpoint and close; `final` means no more bytes will follow (S3: the last part may be small)."""
+
+    async def rollback(self) -> None:
+        """Forget everything written since the last checkpoint (or since the writer was opened) and close."""
+
+
+class ObjectStore(Protocol):
+    kind: str
+
+    async def begin(self, upload_id: str, key: str, metadata: dict[str, str]) -> str | None: ...
+
+    async def open_writer(self, target: UploadTarget, offset: int) -> ChunkWriter: ...
+
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> None:
+        """Turn the finished upload into the evidence object at target.key (never overwriting)."""
+
+    async def abort(self, target: UploadTarget) -> None: ...
+
+    async def stat(self, key: str) -> ObjectStat | None: ...
+
+    def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        """Bytes [start, end) of a stored object."""
+
+    async def probe_location(self, key: str) -> str:
+        """A path or URL ffprobe can read without fetching the whole object."""
+
+    async def presigned_url(self, key: str, filename: str | None) -> str | None: ...
+
+    async def delete(self, key: str) -> None:
+        """Only for objects that never became evidence (rejected or duplicate uploads) and the retention sweep."""
+
+    async def close(self) -> None: ...

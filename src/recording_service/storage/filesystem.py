@@ -1,0 +1,169 @@
+"""Filesystem store: an append-only partial file per upload, fsynced, renamed into place on completion."""
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from .base import ObjectExists, ObjectStat, Part, UploadTarget
+
+READ_CHUNK = 1024 * 1024
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FilesystemChunkWriter:
+    def __init__(self, fd: int, start: int) -> None:
+        self._fd = fd
+        self._durable = start
+        self._position = start
+
+    async def write(self, data: bytes) -> None:
+        await asyncio.to_thread(self._write_all, data)
+
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._position += len(data)
+
+    async def checkpoint(self) -> list[Part]:
+        await asyncio.to_thread(os.fsync, self._fd)
+        self._durable = self._position
+        return []
+
+    async def commit(self, *, final: bool) -> list[Part]:
+        await asyncio.to_thread(self._sync_and_close)
+        return []
+
+    def _sync_and_close(self) -> None:
+        try:
+            os.fsync(self._fd)
+        finally:
+            os.close(self._fd)
+
+    async def rollback(self) -> None:
+        def undo() -> None:
+            try:
+                os.ftruncate(self._fd, self._durable)
+                os.fsync(self._fd)
+            finally:
+                os.close(self._fd)
+
+        await asyncio.to_thread(undo)
+
+
+class FilesystemStore:
+    kind = "filesystem"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.partial_dir = self.root / ".uploads"
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents:
+            raise ValueError("key escapes the store root")
+        return path
+
+    def _partial(self, upload_id: str) -> Path:
+        return self.partial_dir / f"{upload_id}.part"
+
+    async def begin(self, upload_id: str, key: str, metadata: dict[str, str]) -> str | None:
+        def create() -> None:
+            fd = os.open(self._partial(upload_id), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640)
+            os.close(fd)
+
+        await asyncio.to_thread(create)
+        return None
+
+    async def open_writer(self, target: UploadTarget, offset: int) -> FilesystemChunkWriter:
+        def open_at() -> int:
+            fd = os.open(self._partial(target.upload_id), os.O_WRONLY)
+            # The database is the truth about the offset: bytes past it (a crash between fsync and
+            # commit) are not acknowledged, so drop them before appending.
+            if os.fstat(fd).st_size != offset:
+                if os.fstat(fd).st_size < offset:
+                    os.close(fd)
+                    raise RuntimeError(f"partial file of upload {target.upload_id} is shorter than its recorded offset")
+                os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+            return fd
+
+        return FilesystemChunkWriter(await asyncio.to_thread(open_at), offset)
+
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> None:
+        def place() -> None:
+            final = self._path(target.key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._partial(target.upload_id)
+            if partial.stat().st_size != size:
+                raise RuntimeError(f"partial file size differs from the upload length ({size})")
+            # link() refuses to replace an existing file, unlike rename(): evidence is never overwritten.
+            try:
+                os.link(partial, final)
+            except FileExistsError as exc:
+                raise ObjectExists(target.key) from exc
+            os.unlink(partial)
+            sidecar = final.with_name(final.name + ".meta.json")
+            sidecar.write_text(json.dumps(metadata, sort_keys=True, ensure_ascii=False))
+            _fsync_dir(final.parent)
+            _fsync_dir(self.partial_dir)
+
+        await asyncio.to_thread(place)
+
+    async def abort(self, target: UploadTarget) -> None:
+        await asyncio.to_thread(self._partial(target.upload_id).unlink, True)
+
+    async def stat(self, key: str) -> ObjectStat | None:
+        def stat() -> ObjectStat | None:
+            path = self._path(key)
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                return None
+            sidecar = path.with_name(path.name + ".meta.json")
+            metadata = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+            return ObjectStat(size=size, metadata=metadata)
+
+        return await asyncio.to_thread(stat)
+
+    async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+        handle = await asyncio.to_thread(open, self._path(key), "rb", buffering=0)
+        try:
+            await asyncio.to_thread(handle.seek, start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = await asyncio.to_thread(handle.read, min(READ_CHUNK, remaining))
+                if not chunk:
+                    raise RuntimeError(f"object {key} is shorter than expected")
+                remaining -= len(chunk)
+                yield chunk
+        finally:
+            handle.close()
+
+    async def probe_location(self, key: str) -> str:
+        return str(self._path(key))
+
+    async def presigned_url(self, key: str, filename: str | None) -> str | None:
+        return None
+
+    async def delete(self, key: str) -> None:
+        def remove() -> None:
+            path = self._path(key)
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
+
+        await asyncio.to_thread(remove)
+
+    async def close(self) -> None:
+        return None
