@@ -6,7 +6,7 @@
 import hashlib
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -47,6 +47,7 @@ class Leg:
     workdir: Path
     seaweed: SeaweedFS | None = None
     bucket: str | None = None
+    _tokens: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -56,8 +57,11 @@ class Leg:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=120, **kwargs)
 
-    def token(self, role: str = "dock", agency: str = "A1") -> str:
-        return self.service.token(role, agency)
+    def token(self, role: str = "dock", agency: str = "A1", *, fresh: bool = False) -> str:
+        """A token made by the real CLI; reused per role and agency unless `fresh`."""
+        if fresh or (role, agency) not in self._tokens:
+            self._tokens[(role, agency)] = self.service.token(role, agency)
+        return self._tokens[(role, agency)]
 
     def object_bytes(self, key: str) -> bytes:
         if self.seaweed is not None:

@@ -21,7 +21,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -30,8 +30,8 @@ def decode_cursor(cursor: str, count: int) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(values, list) or len(values) != count:
             raise ValueError
-        return values
-    except ValueError:
+        return [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in values]
+    except (ValueError, TypeError, KeyError):
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 
 
@@ -39,10 +39,6 @@ def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None,
     """Order by `keys` ascending and start after the cursor's row."""
     if cursor:
         values = decode_cursor(cursor, len(keys))
-        values = [
-            datetime.fromisoformat(v) if isinstance(v, str) and key.type.python_type is datetime else v
-            for key, v in zip(keys, values, strict=True)
-        ]
         conditions = []
         for i, key in enumerate(keys):
             conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key > values[i]))

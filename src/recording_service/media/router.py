@@ -90,11 +90,21 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return header.strip() == "*" or etag in [tag.strip().removeprefix("W/") for tag in header.split(",")]
 
 
-@router.api_route(
+_CONTENT_RESPONSES = {
+    200: {"content": {"application/octet-stream": {}}, "description": "The whole object"},
+    206: {"description": "Partial content (one range, or multipart/byteranges)"},
+    304: {"description": "Not modified (If-None-Match)"},
+    307: {"description": "Redirect to a short-lived presigned URL (S3, when configured)"},
+    416: {"description": "Range not satisfiable"},
+}
+
+
+@router.head("/{media_id}/content", operation_id="head_media_content", summary="Headers of the stored bytes", responses=_CONTENT_RESPONSES)
+@router.get(
     "/{media_id}/content",
-    methods=["GET", "HEAD"],
+    operation_id="get_media_content",
     summary="The stored bytes (Range, ETag = quoted sha256, Repr-Digest)",
-    responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "Partial content"}, 416: {"description": "Range not satisfiable"}},
+    responses=_CONTENT_RESPONSES,
 )
 async def content(media_id: str, request: Request, principal: Reader, session: DbSession, settings: SettingsDep, store: StoreDep) -> Response:
     media = await get_media(session, principal, media_id)
