@@ -14,6 +14,7 @@ from .db import create_engine
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
 from .media.router import router as media_router
+from .runtime import tune_allocator
 from .problems import Problem, install_problem_handlers, problem_response
 from .storage import StoreUnavailable, open_store
 
@@ -38,6 +39,7 @@ class TusHeaders:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    tune_allocator()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

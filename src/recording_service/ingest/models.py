@@ -57,3 +57,4 @@ class UploadPart(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
     etag: Mapped[str] = mapped_column(String(128))
+    checksum: Mapped[str | None] = mapped_column(String(64))

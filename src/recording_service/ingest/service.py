@@ -29,7 +29,7 @@ from .checksum import ChunkChecksum
 from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
 
-BATCH_BYTES = 1024 * 1024  # bytes gathered before one hand-off to the hashing/writing thread
+BATCH_BYTES = 4 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
 CHECKPOINT_SECONDS = 10.0
 LEASE_SECONDS = 60
 
@@ -52,7 +52,7 @@ def _target(upload: Upload) -> UploadTarget:
         upload_id=upload.id,
         key=upload.storage_key,
         backend_ref=upload.backend_ref,
-        parts=tuple(Part(p.number, p.size, p.etag) for p in upload.parts),
+        parts=tuple(Part(p.number, p.size, p.etag, p.checksum) for p in upload.parts),
     )
 
 
@@ -170,13 +170,14 @@ class _Pipeline:
         self.task: asyncio.Task | None = None
         self.processed = 0
 
-    def _hash(self, payload: bytes) -> None:
-        for hasher in self.hashers:
-            hasher.update(payload)
+    def _hash(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            for hasher in self.hashers:
+                hasher.update(chunk)
 
-    async def _process(self, payload: bytes) -> None:
-        await asyncio.gather(asyncio.to_thread(self._hash, payload), self.writer.write(payload))
-        self.processed += len(payload)
+    async def _process(self, chunks: list[bytes], size: int) -> None:
+        await asyncio.gather(asyncio.to_thread(self._hash, chunks), self.writer.write(chunks))
+        self.processed += size
 
     async def feed(self, data: bytes) -> None:
         self.pending.append(data)
@@ -185,11 +186,11 @@ class _Pipeline:
             await self._dispatch()
 
     async def _dispatch(self) -> None:
-        payload = self.pending[0] if len(self.pending) == 1 else b"".join(self.pending)
+        chunks, size = self.pending, self.pending_size
         self.pending, self.pending_size = [], 0
         if self.task is not None:
             await self.task
-        self.task = asyncio.create_task(self._process(payload))
+        self.task = asyncio.create_task(self._process(chunks, size))
 
     async def flush(self) -> None:
         if self.pending:
@@ -218,7 +219,7 @@ async def _checkpoint(ingest: Ingest, upload_id: str, owner: str, offset: int, h
         if result.rowcount != 1:
             await session.rollback()
             raise Problem(409, "upload-lease-lost", "This request lost its hold on the upload; check the offset and resume.")
-        session.add_all(UploadPart(upload_id=upload_id, number=p.number, size=p.size, etag=p.etag) for p in parts)
+        session.add_all(UploadPart(upload_id=upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in parts)
         await session.commit()
 
 

@@ -23,6 +23,7 @@ class Part:
     number: int
     size: int
     etag: str
+    checksum: str | None = None  # the store's integrity check for this part (S3: base64 CRC32)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class ObjectStat:
 
 
 class ChunkWriter(Protocol):
-    async def write(self, data: bytes) -> None: ...
+    async def write(self, chunks: list[bytes]) -> None:
+        """Append these pieces, in order (a list, so the bytes need not be joined into one copy)."""
 
     async def checkpoint(self) -> list[Part]:
         """Make everything written so far durable and keep writing; returns parts made durable since the last call."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from .base import ObjectExists, ObjectStat, Part, UploadTarget
 
 READ_CHUNK = 1024 * 1024
+IOV_MAX = 512
 
 
 def _fsync_dir(path: Path) -> None:
@@ -25,15 +26,19 @@ class FilesystemChunkWriter:
         self._durable = start
         self._position = start
 
-    async def write(self, data: bytes) -> None:
-        await asyncio.to_thread(self._write_all, data)
+    async def write(self, chunks: list[bytes]) -> None:
+        await asyncio.to_thread(self._write_all, chunks)
 
-    def _write_all(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        self._position += len(data)
+    def _write_all(self, chunks: list[bytes]) -> None:
+        pending = [memoryview(chunk) for chunk in chunks if chunk]
+        while pending:
+            written = os.writev(self._fd, pending[:IOV_MAX])
+            self._position += written
+            while pending and written >= pending[0].nbytes:
+                written -= pending[0].nbytes
+                pending.pop(0)
+            if written:
+                pending[0] = pending[0][written:]
 
     async def checkpoint(self) -> list[Part]:
         await asyncio.to_thread(os.fsync, self._fd)

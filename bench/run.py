@@ -1,0 +1,226 @@
+"""`make bench`: upload throughput and memory, as ratios against baselines run side by side.
+
+1. tus upload of one 1 GiB file into the filesystem store: this service vs the official Node tus
+   server (@tus/server + @tus/file-store), same client (tuspy), same chunk size.
+2. Upload of the same file into SeaweedFS: this service (tus) vs boto3 `upload_file` straight to the
+   same SeaweedFS.
+3. Peak RSS of the service process (VmHWM) during a 2 GiB and a 256 MiB upload, each on a fresh process.
+
+Runs alternate between the two sides and the median of each side is compared, so machine noise
+hits both alike. Nothing here asserts a time; it prints figures (and bench/.work/results.json).
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from tusclient import client as tus_client  # noqa: E402
+
+from tests.support.servers import (  # noqa: E402
+    S3_ACCESS_KEY,
+    S3_SECRET_KEY,
+    SeaweedFS,
+    ServiceProcess,
+    free_port,
+)
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+CHUNK = 64 * MiB
+REPS = int(os.environ.get("BENCH_REPS", "3"))
+WORK = ROOT / "bench" / ".work"
+console = Console()
+
+
+def ensure_file(name: str, size: int) -> Path:
+    path = WORK / name
+    if not path.exists() or path.stat().st_size != size:
+        with open(path, "wb") as handle:
+            for _ in range(size // (8 * MiB)):
+                handle.write(os.urandom(8 * MiB))
+            handle.write(os.urandom(size % (8 * MiB)))
+    return path
+
+
+def make_unique(path: Path, run: int) -> str:
+    """Change the first bytes so every run is new evidence (no deduplication shortcut), for both sides
+    alike; returns the file's SHA-256, which a dock declares (it hashed the file when it copied it off
+    the camera, so that is not part of the timed upload)."""
+    with open(path, "r+b") as handle:
+        handle.write(f"run-{run:08d}-{time.time_ns()}".encode())
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 * MiB):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tus_upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | None = None) -> float:
+    tus = tus_client.TusClient(endpoint, headers=headers)
+    metadata = {"filename": path.name, **({"sha256": sha256} if sha256 else {})}
+    uploader = tus.uploader(str(path), chunk_size=CHUNK, metadata=metadata)
+    started = time.perf_counter()
+    uploader.upload()
+    return time.perf_counter() - started
+
+
+def service(env_extra: dict[str, str], name: str) -> ServiceProcess:
+    workdir = WORK / name
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
+    env.update(RECORDING_DATABASE_URL=f"sqlite:///{workdir / 'recording.db'}", RECORDING_STORAGE_URL=f"file://{workdir / 'objects'}")
+    env.update(env_extra)
+    return ServiceProcess(env, workdir).start()
+
+
+def peak_rss(process: ServiceProcess) -> int:
+    for line in Path(f"/proc/{process.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM")
+
+
+def node_tus_server(directory: Path) -> tuple[subprocess.Popen, int]:
+    bench = ROOT / "bench"
+    if not (bench / "node_modules" / "@tus" / "server").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=bench, check=True)
+    port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(["node", str(bench / "tus_node_server.mjs"), str(port), str(directory)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert "listening" in proc.stdout.readline()
+    return proc, port
+
+
+def median_ratio(baseline: list[float], ours: list[float]) -> float:
+    return statistics.median(baseline) / statistics.median(ours)
+
+
+def bench_filesystem(file: Path) -> dict:
+    ours = service({}, "fs-service")
+    headers = {"Authorization": f"Bearer {ours.token('dock', 'BENCH')}"}
+    node_dir = WORK / "node-files"
+    node, port = node_tus_server(node_dir)
+    times = {"service": [], "node": []}
+    try:
+        for run in range(REPS):
+            for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
+                sha256 = make_unique(file, run * 2 + (side == "node"))
+                if side == "service":
+                    times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                    shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
+                else:
+                    times[side].append(tus_upload(f"http://127.0.0.1:{port}/files", file, {}))
+                    shutil.rmtree(node_dir, ignore_errors=True)
+                    node_dir.mkdir()
+    finally:
+        node.terminate()
+        ours.stop()
+    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": file.stat().st_size}
+
+
+def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
+    bucket = seaweed.create_bucket(f"bench-{int(time.time())}")
+    ours = service({
+        "RECORDING_STORAGE_URL": f"s3://{bucket}/svc", "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
+        "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY, "AWS_REGION": "us-east-1",
+    }, "s3-service")
+    headers = {"Authorization": f"Bearer {ours.token('dock', 'BENCH')}"}
+    s3 = seaweed.client()
+    times = {"service": [], "boto3": []}
+    try:
+        for run in range(REPS):
+            for side in (("service", "boto3") if run % 2 == 0 else ("boto3", "service")):
+                sha256 = make_unique(file, 100 + run * 2 + (side == "boto3"))
+                if side == "service":
+                    times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                else:
+                    started = time.perf_counter()
+                    s3.upload_file(str(file), bucket, f"direct/{run}")
+                    times[side].append(time.perf_counter() - started)
+    finally:
+        ours.stop()
+    return {"times": times, "ratio": median_ratio(times["boto3"], times["service"]), "size": file.stat().st_size}
+
+
+def bench_memory(small: Path, large: Path, env_extra: dict[str, str], label: str) -> dict:
+    peaks = {}
+    for name, file in (("256MiB", small), ("2GiB", large)):
+        ours = service(env_extra, f"rss-{label}-{name}")
+        try:
+            token = ours.token("dock", "BENCH")
+            idle = peak_rss(ours)
+            sha256 = make_unique(file, int(time.time()))
+            tus_upload(ours.base_url + "/api/v1/uploads", file, {"Authorization": f"Bearer {token}"}, sha256)
+            peaks[name] = {"idle": idle, "peak": peak_rss(ours)}
+        finally:
+            ours.stop()
+            shutil.rmtree(ours.workdir, ignore_errors=True)
+    return {"peaks": peaks, "ratio": peaks["2GiB"]["peak"] / peaks["256MiB"]["peak"]}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    mem = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))) // (1024 * 1024)
+    return f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, Python {sys.version.split()[0]}"
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    console.print(f"[bold]machine[/bold]: {machine()}")
+    one = ensure_file("one-gib.bin", GiB)
+    small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
+    results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
+    console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
+    results["filesystem_vs_node"] = bench_filesystem(one)
+    seaweed = SeaweedFS(WORK / "seaweedfs").start()
+    try:
+        console.print("1 GiB upload into SeaweedFS: service vs boto3 upload_file …")
+        results["s3_vs_boto3"] = bench_s3(one, seaweed)
+        console.print("peak RSS, 256 MiB vs 2 GiB uploads …")
+        results["memory_filesystem"] = bench_memory(small, large, {}, "fs")
+        bucket = seaweed.create_bucket(f"rss-{int(time.time())}")
+        results["memory_s3"] = bench_memory(small, large, {
+            "RECORDING_STORAGE_URL": f"s3://{bucket}/svc", "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
+            "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY, "AWS_REGION": "us-east-1"}, "s3")
+    finally:
+        seaweed.stop()
+        shutil.rmtree(WORK / "seaweedfs", ignore_errors=True)
+    (WORK / "results.json").write_text(json.dumps(results, indent=2))
+    report(results)
+
+
+def report(results: dict) -> None:
+    def mbps(size: int, seconds: list[float]) -> str:
+        return f"{size / MiB / statistics.median(seconds):.0f} MiB/s"
+
+    fs, s3 = results["filesystem_vs_node"], results["s3_vs_boto3"]
+    table = Table(title=f"recording_service benchmarks ({results['machine']}; tuspy, {CHUNK // MiB} MiB chunks, median of {REPS})")
+    for column in ("figure", "service", "baseline", "ratio", "target"):
+        table.add_column(column)
+    table.add_row("tus 1 GiB → filesystem vs Node @tus/server", mbps(fs["size"], fs["times"]["service"]),
+                  mbps(fs["size"], fs["times"]["node"]), f"{fs['ratio']:.2f}×", "≥ 1.0×")
+    table.add_row("1 GiB → SeaweedFS: tus vs boto3 upload_file", mbps(s3["size"], s3["times"]["service"]),
+                  mbps(s3["size"], s3["times"]["boto3"]), f"{s3['ratio']:.2f}×", "≥ 0.8×")
+    for label in ("filesystem", "s3"):
+        memory = results[f"memory_{label}"]
+        big, small = memory["peaks"]["2GiB"]["peak"], memory["peaks"]["256MiB"]["peak"]
+        table.add_row(f"peak RSS ({label} store): 2 GiB vs 256 MiB upload", f"{big / MiB:.0f} MiB", f"{small / MiB:.0f} MiB",
+                      f"{memory['ratio']:.2f}×", "≤ 150 MB, ≤ 1.20×")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
