@@ -146,3 +146,27 @@ def test_list_filters_and_cursor_pagination(leg):
         assert_problem(http.get("/api/v1/media", params={"cursor": "garbage"}), 400, "invalid-cursor")
         assert_problem(http.get("/api/v1/media", params={"recorded_to": "2026-11-11T12:00:00"}), 400)
         assert_problem(http.get("/api/v1/media", params={"limit": 0}), 422)
+
+
+def test_s3_content_can_redirect_to_a_presigned_url(leg, tmp_path):
+    if leg.seaweed is None:
+        pytest.skip("presigned redirects exist only on the S3 store (this is the filesystem leg)")
+    from .support.servers import ServiceProcess
+
+    redirecting = ServiceProcess({**leg.service.env, "RECORDING_S3_PRESIGNED_REDIRECT": "true"}, tmp_path).start()
+    try:
+        data = b"presigned footage" * 1000
+        with leg.client(leg.token()) as http:
+            media_id = upload_bytes(http, data, filename="clip.mp4")
+            http.base_url = redirecting.base_url
+            response = http.get(f"/api/v1/media/{media_id}/content")
+            assert response.status_code == 307
+            assert response.headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+            target = response.headers["Location"]
+        assert target.startswith(leg.seaweed.endpoint) and "X-Amz-Expires=" in target
+        import httpx
+
+        fetched = httpx.get(target, headers={"Range": "bytes=0-16"})  # no bearer token: the signature is the grant
+        assert fetched.status_code == 206 and fetched.content == data[:17]
+    finally:
+        redirecting.stop()

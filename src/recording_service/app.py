@@ -1,5 +1,6 @@
 """The FastAPI application: routers, problem handlers and the resources that live as long as it does."""
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -14,8 +15,9 @@ from .db import create_engine
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
 from .media.router import router as media_router
+from .media.service import describe_pending
 from .runtime import tune_allocator
-from .problems import Problem, install_problem_handlers, problem_response
+from .problems import Problem, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
 
 
@@ -37,6 +39,15 @@ class TusHeaders:
         return await self.app(scope, receive, send_with_header)
 
 
+async def _describe_pending_logged(app: FastAPI) -> None:
+    try:
+        count = await describe_pending(app.state.sessionmaker, app.state.store, app.state.settings)
+        if count:
+            logger.info("described %d media left unprobed by an earlier process", count)
+    except Exception:
+        logger.exception("could not describe media left unprobed; they stay 'processing' until the next start")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
@@ -48,9 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.store = open_store(settings)
+        catch_up = asyncio.create_task(_describe_pending_logged(app))
         try:
             yield
         finally:
+            catch_up.cancel()
+            await asyncio.gather(catch_up, return_exceptions=True)
             await app.state.store.close()
             await engine.dispose()
 

@@ -29,7 +29,7 @@ from .checksum import ChunkChecksum
 from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
 
-BATCH_BYTES = 4 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
+BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
 CHECKPOINT_SECONDS = 10.0
 LEASE_SECONDS = 60
 

@@ -65,3 +65,14 @@ def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
         officer_ids=media.officer_ids or [],
     )
     return MediaOut(**data)
+
+
+async def describe_pending(sessionmaker, store: ObjectStore, settings: Settings) -> int:
+    """Probe media left in `processing` by a process that stopped between storing and probing."""
+    done = 0
+    async with sessionmaker() as session:
+        pending = (await session.execute(select(Media).where(Media.status == MediaStatus.processing).limit(1000))).scalars().all()
+        for media in pending:
+            await describe_media(session, store, settings, media)
+            done += 1
+    return done

@@ -1,14 +1,36 @@
 """Filesystem store: an append-only partial file per upload, fsynced, renamed into place on completion."""
 
 import asyncio
+import ctypes
+import ctypes.util
 import json
 import os
 from collections.abc import AsyncIterator
+from functools import cache
 from pathlib import Path
 
 from .base import ObjectExists, ObjectStat, Part, UploadTarget
 
 READ_CHUNK = 1024 * 1024
+SYNC_FILE_RANGE_WRITE = 2
+
+
+@cache
+def _sync_file_range():
+    try:
+        function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).sync_file_range
+    except (OSError, AttributeError, TypeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    return function
+
+
+def start_writeback(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to start writing these bytes to disk now (Linux), so the fsync that
+    acknowledges a chunk waits for little instead of the whole chunk."""
+    function = _sync_file_range()
+    if function is not None:
+        function(fd, offset, length, SYNC_FILE_RANGE_WRITE)
 IOV_MAX = 512
 
 
@@ -30,6 +52,7 @@ class FilesystemChunkWriter:
         await asyncio.to_thread(self._write_all, chunks)
 
     def _write_all(self, chunks: list[bytes]) -> None:
+        start = self._position
         pending = [memoryview(chunk) for chunk in chunks if chunk]
         while pending:
             written = os.writev(self._fd, pending[:IOV_MAX])
@@ -39,6 +62,7 @@ class FilesystemChunkWriter:
                 pending.pop(0)
             if written:
                 pending[0] = pending[0][written:]
+        start_writeback(self._fd, start, self._position - start)
 
     async def checkpoint(self) -> list[Part]:
         await asyncio.to_thread(os.fsync, self._fd)

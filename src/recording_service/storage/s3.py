@@ -22,7 +22,6 @@ from botocore.exceptions import ReadTimeoutError
 from .base import ObjectExists, ObjectStat, Part, StoreUnavailable, UploadTarget
 
 READ_CHUNK = 1024 * 1024
-MAX_PARTS_IN_FLIGHT = 3
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
 
 
@@ -32,50 +31,61 @@ def encode_metadata(metadata: dict[str, str]) -> dict[str, str]:
 
 
 class S3ChunkWriter:
+    """Fills one part-sized buffer at a time and hands the filled buffer itself to the upload
+    (no copy); a few parts upload concurrently while the next one fills."""
+
     def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes) -> None:
         self._store = store
         self._target = target
-        self._buffer = bytearray(tail)
+        self._part = bytearray(store.part_size)
+        self._part[: len(tail)] = tail
+        self._fill = len(tail)
         self._next_part = len(target.parts) + 1
         self._new_parts: list[Part] = []
         self._in_flight: list[asyncio.Task[Part]] = []
         self._tail_dirty = False
 
     async def write(self, chunks: list[bytes]) -> None:
-        for chunk in chunks:
-            self._buffer += chunk
-        self._tail_dirty = True
         part_size = self._store.part_size
-        while len(self._buffer) >= part_size:
-            with memoryview(self._buffer) as view:
-                body = bytes(view[:part_size])
-            del self._buffer[:part_size]
-            await self._start_part(body)
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                take = min(len(view), part_size - self._fill)
+                self._part[self._fill : self._fill + take] = view[:take]
+                self._fill += take
+                view = view[take:]
+                self._tail_dirty = True
+                if self._fill == part_size:
+                    full, self._part, self._fill = self._part, bytearray(part_size), 0
+                    await self._start_part(full)
 
-    async def _start_part(self, body: bytes) -> None:
+    async def _start_part(self, body: bytes | bytearray) -> None:
         number = self._next_part
         self._next_part += 1
         self._in_flight.append(asyncio.create_task(self._store.upload_part(self._target, number, body)))
-        if len(self._in_flight) > MAX_PARTS_IN_FLIGHT:
+        if len(self._in_flight) > self._store.concurrency:
             self._new_parts.append(await self._in_flight.pop(0))
 
     async def _drain(self) -> None:
         while self._in_flight:
             self._new_parts.append(await self._in_flight.pop(0))
 
+    def _pending(self) -> bytes:
+        return bytes(memoryview(self._part)[: self._fill])
+
     async def checkpoint(self) -> list[Part]:
         await self._drain()
-        if self._buffer and self._tail_dirty:
-            await self._store.put_tail(self._target, self._next_part, bytes(self._buffer))
+        if self._fill and self._tail_dirty:
+            await self._store.put_tail(self._target, self._next_part, self._pending())
         self._tail_dirty = False
         durable, self._new_parts = self._new_parts, []
         return durable
 
     async def commit(self, *, final: bool) -> list[Part]:
         nothing_yet = not self._target.parts and not self._new_parts and not self._in_flight and self._next_part == 1
-        if final and (self._buffer or nothing_yet):
-            await self._start_part(bytes(self._buffer))  # the last part may be small (or empty for a 0-byte file)
-            self._buffer.clear()
+        if final and (self._fill or nothing_yet):
+            await self._start_part(self._pending())  # the last part may be small (or empty for a 0-byte file)
+            self._fill = 0
         return await self.checkpoint()
 
     async def rollback(self) -> None:
@@ -89,8 +99,11 @@ class S3ChunkWriter:
 class S3Store:
     kind = "s3"
 
-    def __init__(self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int) -> None:
+    def __init__(
+        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 4
+    ) -> None:
         self.bucket = bucket
+        self.concurrency = concurrency
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.part_size = part_size
         self.presign_ttl = presign_ttl
