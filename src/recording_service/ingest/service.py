@@ -32,6 +32,7 @@ from .models import Upload, UploadPart, UploadStatus
 BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
 CHECKPOINT_SECONDS = 10.0
 LEASE_SECONDS = 60
+IDLE_SECONDS = 30  # well inside the lease, which checkpoints renew every CHECKPOINT_SECONDS
 
 
 class ClientDisconnected(Exception):
@@ -223,6 +224,33 @@ async def _checkpoint(ingest: Ingest, upload_id: str, owner: str, offset: int, h
         await session.commit()
 
 
+async def _renew_lease(ingest: Ingest, upload_id: str, owner: str) -> None:
+    async with ingest.sessionmaker() as session:
+        result = await session.execute(
+            update(Upload)
+            .where(Upload.id == upload_id, Upload.lease_owner == owner)
+            .values(lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS))
+        )
+        await session.commit()
+    if result.rowcount != 1:
+        raise Problem(409, "upload-lease-lost", "This request lost its hold on the upload; check the offset and resume.")
+
+
+async def _until_idle(body: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
+    """A body that stalls longer than `seconds` ends as if the client had gone: a stalled request
+    must let go of the upload before its lease runs out and another request takes over."""
+    iterator = aiter(body)
+    while True:
+        try:
+            async with asyncio.timeout(seconds):
+                chunk = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise ClientDisconnected() from None
+        yield chunk
+
+
 async def _release(ingest: Ingest, upload_id: str, owner: str) -> None:
     async with ingest.sessionmaker() as session:
         await session.execute(
@@ -275,7 +303,7 @@ async def receive_chunk(
 
     try:
         try:
-            async for data in body:
+            async for data in _until_idle(body, IDLE_SECONDS):
                 if not data:
                     continue
                 if start + received + len(data) > limit:
@@ -285,10 +313,15 @@ async def receive_chunk(
                     raise Problem(413, "upload-too-large", f"The file exceeds the maximum of {limit} bytes.")
                 received += len(data)
                 await pipeline.feed(data)
-                if checksum is None and time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
-                    await pipeline.flush()
-                    parts = await writer.checkpoint()
-                    await _checkpoint(ingest, upload.id, owner, start + pipeline.processed, hasher, parts, release=False)
+                if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                    # Progress becomes durable and resumable as it arrives; a chunk with a checksum
+                    # is all-or-nothing, so it only renews its hold on the upload.
+                    if checksum is None:
+                        await pipeline.flush()
+                        parts = await writer.checkpoint()
+                        await _checkpoint(ingest, upload.id, owner, start + pipeline.processed, hasher, parts, release=False)
+                    else:
+                        await _renew_lease(ingest, upload.id, owner)
                     last_checkpoint = time.monotonic()
         except ClientDisconnected:
             # Without a chunk checksum every byte received is kept (tus); with one it cannot be verified.
