@@ -18,8 +18,9 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = None
     # S3 multipart part size; AWS requires >= 5 MiB for all but the last part.
     s3_part_size: int = Field(default=8 * MiB, ge=5 * MiB)
-    # Parts of one upload sent to S3 at once while the next fills (memory: about (this + 1) x part size).
-    s3_upload_concurrency: int = Field(default=4, ge=1, le=32)
+    # Parts of one upload in flight to S3 while the next fills (memory: about (this + 1) x part size).
+    # One keeps pace with docks (≤ 25 Mbit/s each); raise it for fast LAN clients to a distant S3.
+    s3_upload_concurrency: int = Field(default=1, ge=1, le=32)
     # Serve footage from S3 by redirecting to a short-lived presigned URL instead of streaming.
     s3_presigned_redirect: bool = False
     s3_presigned_ttl_seconds: int = Field(default=300, ge=10, le=3600)

@@ -100,7 +100,7 @@ class S3Store:
     kind = "s3"
 
     def __init__(
-        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 4
+        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 1
     ) -> None:
         self.bucket = bucket
         self.concurrency = concurrency
