@@ -10,6 +10,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
+from .catalog.router import router as catalog_router
+from .catalog.service import load_catalog
 from .config import Settings
 from .db import create_engine
 from .ingest.router import media_upload_router
@@ -51,11 +53,13 @@ async def _describe_pending_logged(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
+    catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.database_url)
         app.state.settings = settings
+        app.state.catalog = catalog
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.store = open_store(settings)
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "database": True, "store": request.app.state.store.kind})
 
     app.include_router(uploads_router)
+    app.include_router(catalog_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)

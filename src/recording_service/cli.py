@@ -8,6 +8,7 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .auth.service import Role, create_token, validate_agency
+from .catalog.service import CatalogError, load_catalog
 from .config import Settings
 from .db import create_engine
 from .migrate import upgrade
@@ -36,6 +37,11 @@ def serve(
     import uvicorn
 
     settings = Settings()
+    try:
+        load_catalog(settings.catalog_dir)
+    except CatalogError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     upgrade(settings.database_url)
     uvicorn.run(
         "recording_service.app:create_app",

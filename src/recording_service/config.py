@@ -1,6 +1,7 @@
 """Service settings, read from RECORDING_* environment variables (names fixed by the API contract)."""
 
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     upload_expiry_hours: float = Field(default=72, gt=0)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
     timezone: str = "Asia/Shanghai"
+    # An agency's own procedures.yaml + document_types.yaml (unset: the packaged catalog).
+    catalog_dir: Path | None = None
     ffprobe_path: str = "ffprobe"
     probe_timeout_seconds: float = Field(default=60, gt=0)
 

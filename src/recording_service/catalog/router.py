@@ -1,0 +1,36 @@
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from ..auth.deps import CurrentPrincipal
+from ..problems import Problem
+from .schemas import DocumentType, Procedure
+
+router = APIRouter(prefix="/api/v1", tags=["catalog"])
+
+
+class ProcedurePage(BaseModel):
+    items: list[Procedure]
+    next_cursor: str | None = None
+
+
+class DocumentTypePage(BaseModel):
+    items: list[DocumentType]
+    next_cursor: str | None = None
+
+
+@router.get("/procedures", response_model=ProcedurePage, response_model_by_alias=True, summary="Procedure catalog: stages and required records")
+async def list_procedures(request: Request, principal: CurrentPrincipal) -> ProcedurePage:
+    return ProcedurePage(items=request.app.state.catalog.procedures)
+
+
+@router.get("/procedures/{code}", response_model=Procedure, response_model_by_alias=True, summary="One procedure")
+async def read_procedure(code: str, request: Request, principal: CurrentPrincipal) -> Procedure:
+    procedure = request.app.state.catalog.procedure(code)
+    if procedure is None:
+        raise Problem(404, "procedure-not-found", f"No procedure '{code}' in the catalog.")
+    return procedure
+
+
+@router.get("/document-types", response_model=DocumentTypePage, summary="执法文书 type catalog")
+async def list_document_types(request: Request, principal: CurrentPrincipal) -> DocumentTypePage:
+    return DocumentTypePage(items=request.app.state.catalog.document_types)

@@ -1,0 +1,25 @@
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .schemas import Catalog
+
+FILES = ("procedures.yaml", "document_types.yaml")
+
+
+class CatalogError(Exception):
+    pass
+
+
+@cache
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Read and validate the catalogs (the packaged ones, or an agency's own directory holding
+    procedures.yaml and document_types.yaml); the service refuses to start on a bad catalog."""
+    source = directory if directory is not None else resources.files(__package__) / "data"
+    try:
+        procedures, document_types = ((source / name).read_text(encoding="utf-8") for name in FILES)
+        return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types))
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc

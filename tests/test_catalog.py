@@ -1,0 +1,87 @@
+"""The procedure catalog: data files validated at start-up, served as JSON."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recording_service.catalog import service as catalog_service
+
+from .support.servers import ServiceProcess
+from .test_tus import assert_problem
+
+DATA = Path(catalog_service.__file__).parent / "data"
+
+
+def test_procedures_are_served_with_stages_and_rules(leg):
+    with leg.client(leg.token("case_system")) as http:
+        page = http.get("/api/v1/procedures").json()
+        assert page["next_cursor"] is None
+        procedures = {p["code"]: p for p in page["items"]}
+        assert set(procedures) == {"penalty-general", "penalty-simple", "inspection-routine", "coercion-seizure", "license"}
+        general = procedures["penalty-general"]
+        assert general["name_zh"] == "行政处罚一般程序"
+        assert [s["code"] for s in general["stages"]] == [
+            "filing", "investigation", "review", "notification", "hearing", "decision", "service", "execution", "closing", "archiving"]
+        investigation = general["stages"][1]
+        assert investigation["documents"] == [{"one_of": ["onsite_record", "inquiry_record"], "when": None}]
+        assert investigation["av"]["rule"] == "required" and investigation["officers"]["min"] == 2
+        service = general["stages"][6]
+        assert service["av"] == {"rule": "conditional", "when": {"attribute": "method", "equals": None, "in": ["lodged", "public_notice"]}}
+        assert [s["code"] for s in general["stages"] if s["optional"]] == ["hearing", "execution"]
+        assert procedures["coercion-seizure"]["stages"][1]["av"]["rule"] == "whole_process"
+        assert http.get("/api/v1/procedures/license").json()["stages"][1]["code"] == "verification"
+        assert_problem(http.get("/api/v1/procedures/penalty-unknown"), 404, "procedure-not-found")
+        types = {d["code"]: d for d in http.get("/api/v1/document-types").json()["items"]}
+        assert types["service_receipt"]["name_zh"] == "送达回证" and len(types) >= 20
+
+
+def _catalog_copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "catalog"
+    shutil.copytree(DATA, directory)
+    return directory
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda t: t.replace("one_of: [review_record]", "one_of: [review_minutes]"), "unknown document types"),
+        (lambda t: t.replace("{code: review, order: 3", "{code: review, order: 4"), "stage orders"),
+        (lambda t: t.replace("av: {rule: conditional, when: {attribute: oral_statement, equals: true}}", "av: {rule: conditional}"), "conditional"),
+        (lambda t: t.replace("name_zh: 行政处罚一般程序", "name_zh: [unclosed"), "invalid"),
+    ],
+)
+def test_a_bad_catalog_stops_the_service_at_start(tmp_path, edit, message):
+    directory = _catalog_copy(tmp_path)
+    procedures = directory / "procedures.yaml"
+    procedures.write_text(edit(procedures.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(catalog_service.CatalogError, match=message):
+        catalog_service.load_catalog(directory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDING_")}
+    env.update(RECORDING_CATALOG_DIR=str(directory), RECORDING_DATABASE_URL=f"sqlite:///{tmp_path}/r.db",
+               RECORDING_STORAGE_URL=f"file://{tmp_path}/objects")
+    service = ServiceProcess(env, tmp_path)
+    result = service.cli("serve", "--port", "1", check=False)
+    assert result.returncode == 2 and "catalog" in result.stderr
+
+
+def test_a_new_procedure_is_a_data_change(tmp_path, leg):
+    directory = _catalog_copy(tmp_path)
+    with open(directory / "procedures.yaml", "a", encoding="utf-8") as handle:
+        handle.write("""
+- code: occupational-health-check
+  name_zh: 职业卫生专项检查
+  name_en: Occupational health special inspection
+  stages:
+    - {code: inspection, order: 1, name_zh: 现场检查, name_en: On-site inspection,
+       documents: [{one_of: [onsite_record]}], av: {rule: required}, officers: {min: 2}}
+""")
+    custom = ServiceProcess({**leg.service.env, "RECORDING_CATALOG_DIR": str(directory)}, tmp_path).start()
+    try:
+        with leg.client(leg.token("auditor")) as http:
+            http.base_url = custom.base_url
+            procedure = http.get("/api/v1/procedures/occupational-health-check").json()
+        assert procedure["stages"][0]["officers"] == {"min": 2, "when": None}
+    finally:
+        custom.stop()
