@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
+from .cases.router import router as cases_router
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(uploads_router)
     app.include_router(catalog_router)
+    app.include_router(cases_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)

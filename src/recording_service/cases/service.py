@@ -1,0 +1,76 @@
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..catalog.schemas import Catalog
+from ..config import Settings
+from ..db import utcnow
+from ..problems import Problem
+from .models import Case
+from .schemas import CaseCreate, CaseOut, Party
+
+# Party identity numbers are personal data: only the roles that act on or oversee the case see them.
+SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
+
+
+def visible_cases(principal: Principal) -> Select:
+    query = select(Case)
+    if not (principal.role is Role.admin and principal.agency == ALL_AGENCIES):
+        query = query.where(Case.agency == principal.agency)
+    return query
+
+
+async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
+    case = (await session.execute(visible_cases(principal).where(Case.id == case_id))).scalar_one_or_none()
+    if case is None:
+        raise Problem(404, "case-not-found", f"No case {case_id}.")
+    return case
+
+
+async def create_case(session: AsyncSession, catalog: Catalog, principal: Principal, body: CaseCreate) -> Case:
+    if principal.agency == ALL_AGENCIES:
+        raise Problem(403, "agency-required", "A case belongs to one agency: create it with a token of that agency.")
+    if catalog.procedure(body.procedure) is None:
+        raise Problem(400, "unknown-procedure", f"'{body.procedure}' is not a procedure in the catalog (GET /api/v1/procedures).")
+    if body.opened_at is not None and body.opened_at.tzinfo is None:
+        raise Problem(400, "invalid-time", "opened_at needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
+    case = Case(
+        agency=principal.agency,
+        case_number=body.case_number.strip(),
+        procedure=body.procedure,
+        title=body.title,
+        status="open",
+        parties=[party.model_dump(mode="json") for party in body.parties],
+        officers=[officer.model_dump(mode="json") for officer in body.officers],
+        opened_at=body.opened_at or utcnow(),
+        created_by=principal.token_id,
+        created_at=utcnow(),
+    )
+    session.add(case)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Problem(409, "case-number-taken", f"Case number {body.case_number} already exists in agency {principal.agency}.") from None
+    return case
+
+
+def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
+    parties = [Party.model_validate(p) for p in case.parties]
+    if principal.role not in SEES_ID_NUMBERS:
+        parties = [party.model_copy(update={"id_number": None}) for party in parties]
+    tz = settings.tz
+    return CaseOut(
+        id=case.id,
+        agency=case.agency,
+        case_number=case.case_number,
+        procedure=case.procedure,
+        title=case.title,
+        status=case.status,
+        parties=parties,
+        officers=case.officers,
+        opened_at=case.opened_at.astimezone(tz),
+        closed_at=case.closed_at.astimezone(tz) if case.closed_at else None,
+        created_at=case.created_at.astimezone(tz),
+    )

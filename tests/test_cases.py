@@ -1,0 +1,68 @@
+"""Cases (案件) through the HTTP API."""
+
+import uuid
+
+from .test_tus import assert_problem
+
+
+def case_body(**overrides):
+    body = {
+        "case_number": f"濉卫医罚〔2026〕{uuid.uuid4().int % 100000}号",
+        "procedure": "penalty-general",
+        "title": "某诊所未取得医疗机构执业许可证擅自执业案",
+        "parties": [{"name": "张三", "kind": "person", "id_number": "340621199001011234"},
+                    {"name": "某某诊所", "kind": "organization", "id_number": "91340600MA2N0XXXXX"}],
+        "officers": [{"officer_id": "3401001", "name": "李四", "certificate_number": "皖卫执证0001"},
+                     {"officer_id": "3401002", "name": "王五", "certificate_number": "皖卫执证0002"}],
+        "opened_at": "2026-11-02T09:00:00+08:00",
+    }
+    body.update(overrides)
+    return body
+
+
+def test_open_read_and_list_cases(leg):
+    with leg.client(leg.token("case_system", "CASES1")) as http:
+        body = case_body()
+        response = http.post("/api/v1/cases", json=body)
+        assert response.status_code == 201, response.text
+        case = response.json()
+        assert response.headers["Location"] == f"/api/v1/cases/{case['id']}"
+        assert case["case_number"] == body["case_number"] and case["status"] == "open" and case["agency"] == "CASES1"
+        assert case["opened_at"] == "2026-11-02T09:00:00+08:00"
+        assert case["officers"][1]["certificate_number"] == "皖卫执证0002"
+        assert case["parties"][0]["id_number"] == "340621199001011234"
+        assert http.get(f"/api/v1/cases/{case['id']}").json() == case
+        assert_problem(http.post("/api/v1/cases", json=body), 409, "case-number-taken")
+        others = [http.post("/api/v1/cases", json=case_body(procedure="inspection-routine")).json()["id"] for _ in range(3)]
+        seen, cursor = [], None
+        while True:
+            page = http.get("/api/v1/cases", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+            seen += [c["id"] for c in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert sorted(seen) == sorted([case["id"], *others])
+        routine = http.get("/api/v1/cases", params={"procedure": "inspection-routine"}).json()["items"]
+        assert sorted(c["id"] for c in routine) == sorted(others)
+        by_number = http.get("/api/v1/cases", params={"case_number": body["case_number"]}).json()["items"]
+        assert [c["id"] for c in by_number] == [case["id"]]
+    with leg.client(leg.token("reviewer", "CASES1")) as http:  # review tooling: no personal identity numbers
+        parties = http.get(f"/api/v1/cases/{case['id']}").json()["parties"]
+        assert [p["id_number"] for p in parties] == [None, None] and parties[0]["name"] == "张三"
+    with leg.client(leg.token("auditor", "CASES1")) as http:
+        assert http.get(f"/api/v1/cases/{case['id']}").json()["parties"][0]["id_number"] == "340621199001011234"
+    with leg.client(leg.token("case_system", "CASES2")) as http:  # another agency
+        assert_problem(http.get(f"/api/v1/cases/{case['id']}"), 404, "case-not-found")
+        assert http.post("/api/v1/cases", json={**body}).status_code == 201  # case numbers are unique per agency only
+
+
+def test_case_input_errors(leg):
+    with leg.client(leg.token("case_system", "CASES3")) as http:
+        assert_problem(http.post("/api/v1/cases", json=case_body(procedure="penalty-unknown")), 400, "unknown-procedure")
+        assert_problem(http.post("/api/v1/cases", json=case_body(opened_at="2026-11-02T09:00:00")), 400, "invalid-time")
+        bad_party = case_body(parties=[{"name": "x", "kind": "robot"}])
+        problem = assert_problem(http.post("/api/v1/cases", json=bad_party), 422, "validation-error")
+        assert problem["errors"][0]["loc"][:3] == ["body", "parties", "0"]
+        assert_problem(http.post("/api/v1/cases", json={"title": "no number"}), 422)
+    with leg.client(leg.token("dock", "CASES3")) as http:
+        assert_problem(http.post("/api/v1/cases", json=case_body()), 403, "forbidden-role")
+        assert_problem(http.get("/api/v1/cases"), 403)
