@@ -7,7 +7,7 @@ from email.policy import HTTP
 
 import pytest
 
-from .test_tus import TUS, assert_problem, create, patch
+from .test_tus import assert_problem, create, patch
 
 
 def upload_bytes(http, data: bytes, **metadata: str) -> str:

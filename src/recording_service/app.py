@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
+from .cases.router import documents_router
 from .cases.router import router as cases_router
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
@@ -22,6 +23,7 @@ from .media.service import describe_pending
 from .runtime import tune_allocator
 from .problems import Problem, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
+from .timeline.router import router as timeline_router
 
 
 class TusHeaders:
@@ -109,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads_router)
     app.include_router(catalog_router)
     app.include_router(cases_router)
+    app.include_router(documents_router)
+    app.include_router(timeline_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     upload_expiry_hours: float = Field(default=72, gt=0)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
     timezone: str = "Asia/Shanghai"
+    # Whole-process recording: a longer gap between clips of one device is an interruption
+    # (camera clocks drift ~3 s a day; cameras split files every few minutes).
+    continuity_tolerance_seconds: float = Field(default=30, ge=0)
+    # Footage may start a little before a stage is opened and end a little after it closes.
+    stage_window_tolerance_seconds: float = Field(default=600, ge=0)
     # An agency's own procedures.yaml + document_types.yaml (unset: the packaged catalog).
     catalog_dir: Path | None = None
     ffprobe_path: str = "ffprobe"

@@ -33,6 +33,13 @@ class Principal:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
 
 
+def scoped_to_agency(query, agency_column, principal: "Principal"):
+    """Restrict a query to the principal's agency (admins of '*' see every agency)."""
+    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
+        return query
+    return query.where(agency_column == principal.agency)
+
+
 def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

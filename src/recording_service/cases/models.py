@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -26,3 +26,78 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseStage(Base):
+    """One stage of a case as it happened (or was skipped); the procedure defines which may exist."""
+
+    __tablename__ = "case_stages"
+    __table_args__ = (UniqueConstraint("case_id", "stage", name="uq_case_stages_case_stage"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(64))
+    order: Mapped[int] = mapped_column("stage_order", Integer)
+    status: Mapped[str] = mapped_column(String(16))  # open, closed, skipped
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    officers: Mapped[list] = mapped_column(JSON, default=list)
+    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
+    notes: Mapped[list] = mapped_column(JSON, default=list)  # [{"at", "by", "text"}], appended, never edited
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+
+
+class Document(Base):
+    """An 执法文书; its content lives in immutable versions."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(32), ForeignKey("case_stages.id"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(64))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DocumentVersion(Base):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version", name="uq_document_versions_document_version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(String(32), ForeignKey("documents.id"), index=True)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    doc_number: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signers: Mapped[list] = mapped_column(JSON, default=list)
+    attachment_media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
+    change_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MediaBinding(Base):
+    """Footage bound to a stage (optionally a segment of it). Unbinding keeps the row as history."""
+
+    __tablename__ = "media_bindings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(32), ForeignKey("case_stages.id"), index=True)
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
+    start_offset_s: Mapped[float | None] = mapped_column(Float)
+    end_offset_s: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unbound_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    unbind_reason: Mapped[str | None] = mapped_column(Text)

@@ -3,13 +3,39 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..auth.deps import Reader, require_roles
+from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
-from .models import Case
-from .schemas import CaseCreate, CaseOut, CasePage
+from ..problems import Problem
+from .models import Case, Document
+from .record import (
+    add_version,
+    bind_media,
+    binding_out,
+    create_document,
+    document_out,
+    document_versions,
+    get_stage,
+    open_stage,
+    stage_out,
+    unbind_media,
+    update_stage,
+)
+from .schemas import (
+    BindingCreate,
+    BindingOut,
+    CaseCreate,
+    CaseOut,
+    CasePage,
+    DocumentCreate,
+    DocumentOut,
+    DocumentVersionCreate,
+    StageOpen,
+    StageOut,
+    StageUpdate,
+)
 from .service import case_out, create_case, get_case, visible_cases
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -50,3 +76,79 @@ async def list_cases(
 @router.get("/{case_id}", response_model=CaseOut, summary="One case")
 async def read_case(case_id: str, principal: CaseReader, session: DbSession, settings: SettingsDep) -> CaseOut:
     return case_out(await get_case(session, principal, case_id), principal, settings)
+
+
+@router.post("/{case_id}/stages", status_code=201, response_model=StageOut, summary="Open (or skip) a stage, in procedure order")
+async def open_case_stage(case_id: str, body: StageOpen, request: Request, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    stage = await open_stage(session, request.app.state.catalog, principal, case, body)
+    return JSONResponse(stage_out(stage, settings).model_dump(mode="json"), status_code=201,
+                        headers={"Location": f"/api/v1/cases/{case.id}/stages/{stage.id}"})
+
+
+@router.patch("/{case_id}/stages/{stage_id}", response_model=StageOut, summary="Close a stage (ended_at) or add a note")
+async def update_case_stage(case_id: str, stage_id: str, body: StageUpdate, request: Request, principal: CaseWriter,
+                            session: DbSession, settings: SettingsDep) -> StageOut:
+    case = await get_case(session, principal, case_id)
+    stage = await get_stage(session, case, stage_id)
+    return stage_out(await update_stage(session, request.app.state.catalog, principal, case, stage, body), settings)
+
+
+@router.post("/{case_id}/documents", status_code=201, response_model=DocumentOut, summary="Register an 执法文书 (version 1)")
+async def register_document(case_id: str, body: DocumentCreate, request: Request, principal: CaseWriter, session: DbSession,
+                            settings: SettingsDep) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    catalog = request.app.state.catalog
+    document, version = await create_document(session, catalog, principal, case, body)
+    out = document_out(document, version, 1, catalog, settings, [version])
+    return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/documents/{document.id}"})
+
+
+@router.post("/{case_id}/stages/{stage_id}/media", status_code=201, response_model=BindingOut, summary="Bind footage (or a segment) to a stage")
+async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, principal: CaseWriter, session: DbSession,
+                           settings: SettingsDep) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    stage = await get_stage(session, case, stage_id)
+    binding = await bind_media(session, principal, case, stage, body)
+    return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
+
+
+@router.delete("/{case_id}/stages/{stage_id}/media/{binding_id}", response_model=BindingOut,
+               summary="Unbind footage; the binding stays in history with who, when and why")
+async def unbind_stage_media(case_id: str, stage_id: str, binding_id: str, principal: CaseWriter, session: DbSession,
+                             settings: SettingsDep, reason: Annotated[str, Query(min_length=1, max_length=2000)]) -> BindingOut:
+    case = await get_case(session, principal, case_id)
+    stage = await get_stage(session, case, stage_id)
+    return binding_out(await unbind_media(session, principal, case, stage, binding_id, reason), settings)
+
+
+documents_router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+
+
+async def _document(session, principal: Principal, document_id: str):
+    document = await session.get(Document, document_id)
+    if document is None:
+        raise Problem(404, "document-not-found", f"No document {document_id}.")
+    try:
+        case = await get_case(session, principal, document.case_id)
+    except Problem:
+        raise Problem(404, "document-not-found", f"No document {document_id}.") from None
+    return case, document
+
+
+@documents_router.get("/{document_id}", response_model=DocumentOut, summary="A document with its full version history")
+async def read_document(document_id: str, request: Request, principal: CaseReader, session: DbSession, settings: SettingsDep) -> DocumentOut:
+    _, document = await _document(session, principal, document_id)
+    history = await document_versions(session, document.id)
+    return document_out(document, history[-1], len(history), request.app.state.catalog, settings, history)
+
+
+@documents_router.post("/{document_id}/versions", status_code=201, response_model=DocumentOut,
+                       summary="Record an edit as a new immutable version")
+async def new_document_version(document_id: str, body: DocumentVersionCreate, request: Request, principal: CaseWriter,
+                               session: DbSession, settings: SettingsDep) -> JSONResponse:
+    case, document = await _document(session, principal, document_id)
+    await add_version(session, principal, case, document, body)
+    history = await document_versions(session, document.id)
+    out = document_out(document, history[-1], len(history), request.app.state.catalog, settings, history)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)

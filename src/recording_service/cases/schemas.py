@@ -47,3 +47,103 @@ class CaseOut(BaseModel):
 class CasePage(BaseModel):
     items: list[CaseOut]
     next_cursor: str | None = None
+
+
+class StageOpen(BaseModel):
+    stage: str = Field(description="stage code from the case's procedure")
+    started_at: datetime | None = Field(default=None, description="with offset; required unless skipped")
+    officers: list[str] = Field(default_factory=list, max_length=50, description="officer ids (of the case's officers) present")
+    attributes: dict[str, str | bool | int | float | None] = Field(
+        default_factory=dict, description='e.g. {"method": "lodged"} on service, {"enforced": true} on execution'
+    )
+    skipped: bool = False
+    note: str | None = Field(default=None, max_length=4000, description="required when skipped: why")
+
+
+class StageUpdate(BaseModel):
+    ended_at: datetime | None = Field(default=None, description="closes the stage")
+    note: str | None = Field(default=None, max_length=4000, description="appended to the stage's notes")
+
+
+class StageNote(BaseModel):
+    at: datetime
+    by: str
+    text: str
+
+
+class StageOut(BaseModel):
+    id: str
+    case_id: str
+    stage: str
+    order: int
+    status: str = Field(description="open, closed or skipped")
+    started_at: datetime | None
+    ended_at: datetime | None
+    officers: list[str]
+    attributes: dict
+    notes: list[StageNote]
+
+
+class DocumentStatus(StrEnum):
+    draft = "draft"
+    signed = "signed"
+    issued = "issued"
+    served = "served"
+
+
+class DocumentFields(BaseModel):
+    doc_number: str | None = Field(default=None, max_length=128, description="文号, e.g. 濉卫医罚〔2021〕12号")
+    title: str = Field(min_length=1, max_length=500)
+    status: DocumentStatus = DocumentStatus.draft
+    issued_at: datetime | None = None
+    signed_at: datetime | None = None
+    served_at: datetime | None = None
+    signers: list[str] = Field(default_factory=list, max_length=20)
+    attachment_media_id: str | None = Field(default=None, description="a scan or PDF uploaded through the same ingest")
+
+
+class DocumentCreate(DocumentFields):
+    stage_id: str
+    doc_type: str = Field(description="document type code from GET /api/v1/document-types")
+
+
+class DocumentVersionCreate(DocumentFields):
+    change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last")
+
+
+class DocumentVersionOut(DocumentFields):
+    version: int
+    change_note: str | None = None
+    created_at: datetime
+    created_by: str
+
+
+class DocumentOut(BaseModel):
+    id: str
+    case_id: str
+    stage_id: str
+    doc_type: str
+    doc_type_name: str
+    current: DocumentVersionOut
+    version_count: int
+    versions: list[DocumentVersionOut] | None = Field(default=None, description="full history (single-document reads)")
+
+
+class BindingCreate(BaseModel):
+    media_id: str
+    start_offset_s: float | None = Field(default=None, ge=0)
+    end_offset_s: float | None = Field(default=None, gt=0)
+    note: str | None = Field(default=None, max_length=4000, description="e.g. why recording was interrupted before this clip")
+
+
+class BindingOut(BaseModel):
+    id: str
+    case_id: str
+    stage_id: str
+    media_id: str
+    start_offset_s: float | None
+    end_offset_s: float | None
+    note: str | None
+    created_at: datetime
+    unbound_at: datetime | None = None
+    unbind_reason: str | None = None

@@ -2,11 +2,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..db import utcnow
 from ..problems import Problem
+from ..times import local, require_offset
 from .models import Case
 from .schemas import CaseCreate, CaseOut, Party
 
@@ -15,10 +16,7 @@ SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
 
 
 def visible_cases(principal: Principal) -> Select:
-    query = select(Case)
-    if not (principal.role is Role.admin and principal.agency == ALL_AGENCIES):
-        query = query.where(Case.agency == principal.agency)
-    return query
+    return scoped_to_agency(select(Case), Case.agency, principal)
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
@@ -33,8 +31,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         raise Problem(403, "agency-required", "A case belongs to one agency: create it with a token of that agency.")
     if catalog.procedure(body.procedure) is None:
         raise Problem(400, "unknown-procedure", f"'{body.procedure}' is not a procedure in the catalog (GET /api/v1/procedures).")
-    if body.opened_at is not None and body.opened_at.tzinfo is None:
-        raise Problem(400, "invalid-time", "opened_at needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
+    require_offset(body.opened_at, "opened_at")
     case = Case(
         agency=principal.agency,
         case_number=body.case_number.strip(),
@@ -70,7 +67,7 @@ def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
         status=case.status,
         parties=parties,
         officers=case.officers,
-        opened_at=case.opened_at.astimezone(tz),
-        closed_at=case.closed_at.astimezone(tz) if case.closed_at else None,
-        created_at=case.created_at.astimezone(tz),
+        opened_at=local(case.opened_at, tz),
+        closed_at=local(case.closed_at, tz),
+        created_at=local(case.created_at, tz),
     )

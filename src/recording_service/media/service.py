@@ -1,12 +1,12 @@
-from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..auth.service import Principal, Role, scoped_to_agency
 from ..config import Settings
 from ..problems import Problem
 from ..storage import ObjectStore
+from ..times import local
 from .models import Media, MediaSighting, MediaStatus
 from .probe import probe, recording_window
 from .schemas import MediaOut
@@ -26,9 +26,7 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
 
 
 def visible_media(principal: Principal) -> Select:
-    query = select(Media)
-    if not (principal.role is Role.admin and principal.agency == ALL_AGENCIES):
-        query = query.where(Media.agency == principal.agency)
+    query = scoped_to_agency(select(Media), Media.agency, principal)
     if principal.role is Role.dock:
         query = query.where(Media.id.in_(select(MediaSighting.media_id).where(MediaSighting.token_id == principal.token_id)))
     return query
@@ -50,16 +48,12 @@ async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[s
     return dict(rows.all())
 
 
-def _local(value: datetime | None, settings: Settings) -> datetime | None:
-    return value.astimezone(settings.tz) if value is not None else None
-
-
 def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
     data = {name: getattr(media, name) for name in MediaOut.model_fields if hasattr(media, name)}
     data.update(
-        recorded_started_at=_local(media.recorded_started_at, settings),
-        recorded_ended_at=_local(media.recorded_ended_at, settings),
-        uploaded_at=_local(media.uploaded_at, settings),
+        recorded_started_at=local(media.recorded_started_at, settings.tz),
+        recorded_ended_at=local(media.recorded_ended_at, settings.tz),
+        uploaded_at=local(media.uploaded_at, settings.tz),
         content_url=f"/api/v1/media/{media.id}/content",
         sightings=sightings,
         officer_ids=media.officer_ids or [],

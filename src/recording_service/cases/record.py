@@ -1,0 +1,280 @@
+"""Stages, documents and footage bindings of a case: the written and audio-visual record."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.service import Principal
+from ..catalog.schemas import Catalog, Procedure
+from ..config import Settings
+from ..db import utcnow
+from ..media.models import Media
+from ..media.service import visible_media
+from ..problems import Problem
+from ..times import local, require_offset
+from .models import Case, CaseStage, Document, DocumentVersion, MediaBinding
+from .schemas import (
+    BindingCreate,
+    BindingOut,
+    DocumentCreate,
+    DocumentFields,
+    DocumentOut,
+    DocumentVersionCreate,
+    DocumentVersionOut,
+    StageOpen,
+    StageOut,
+    StageUpdate,
+)
+
+
+def _procedure(catalog: Catalog, case: Case) -> Procedure:
+    procedure = catalog.procedure(case.procedure)
+    if procedure is None:  # the catalog lost a procedure that cases still use
+        raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
+    return procedure
+
+
+def _note(principal: Principal, text: str) -> dict:
+    return {"at": utcnow().isoformat(), "by": principal.token_id, "text": text}
+
+
+async def open_stage(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, body: StageOpen) -> CaseStage:
+    if case.status != "open":
+        raise Problem(409, "case-closed", "The case is closed; no stage can be opened.")
+    definition = _procedure(catalog, case).stage(body.stage)
+    if definition is None:
+        codes = ", ".join(s.code for s in _procedure(catalog, case).stages)
+        raise Problem(400, "unknown-stage", f"'{body.stage}' is not a stage of {case.procedure} ({codes}).")
+    existing = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
+    if body.stage in existing:
+        raise Problem(409, "stage-exists", f"Stage '{body.stage}' was already {existing[body.stage].status}.", stage_id=existing[body.stage].id)
+    for earlier in _procedure(catalog, case).stages[: definition.order - 1]:
+        recorded = existing.get(earlier.code)
+        if recorded is None:
+            raise Problem(409, "stage-out-of-order", f"Stage '{earlier.code}' comes first: open (or skip) it before '{body.stage}'.")
+        if recorded.status == "open":
+            raise Problem(409, "stage-out-of-order", f"Close stage '{earlier.code}' before opening '{body.stage}'.")
+    if body.skipped:
+        if not definition.optional:
+            raise Problem(409, "stage-required", f"Stage '{body.stage}' is required by {case.procedure} and cannot be skipped.")
+        if not (body.note or "").strip():
+            raise Problem(400, "skip-needs-note", "A skipped stage needs a note saying why.")
+    elif body.started_at is None:
+        raise Problem(400, "invalid-time", "started_at is required when opening a stage.")
+    require_offset(body.started_at, "started_at")
+    known = {o["officer_id"] for o in case.officers}
+    unknown = sorted(set(body.officers) - known)
+    if unknown:
+        raise Problem(400, "unknown-officer", f"Officers {unknown} are not among the case's officers.", officers=unknown)
+    stage = CaseStage(
+        case_id=case.id,
+        stage=body.stage,
+        order=definition.order,
+        status="skipped" if body.skipped else "open",
+        started_at=body.started_at,
+        officers=list(dict.fromkeys(body.officers)),
+        attributes=body.attributes,
+        notes=[_note(principal, body.note)] if body.note else [],
+        created_by=principal.token_id,
+        created_at=utcnow(),
+    )
+    session.add(stage)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Problem(409, "stage-exists", f"Stage '{body.stage}' was opened concurrently.") from None
+    return stage
+
+
+async def get_stage(session: AsyncSession, case: Case, stage_id: str) -> CaseStage:
+    stage = await session.get(CaseStage, stage_id)
+    if stage is None or stage.case_id != case.id:
+        raise Problem(404, "stage-not-found", f"No stage {stage_id} in case {case.id}.")
+    return stage
+
+
+async def update_stage(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage, body: StageUpdate) -> CaseStage:
+    if body.ended_at is None and not body.note:
+        raise Problem(400, "nothing-to-change", "Send ended_at to close the stage, or a note.")
+    if body.ended_at is not None:
+        require_offset(body.ended_at, "ended_at")
+        if stage.status != "open":
+            raise Problem(409, "stage-not-open", f"Stage '{stage.stage}' is {stage.status}; only an open stage can be closed.")
+        if stage.started_at and body.ended_at < stage.started_at:
+            raise Problem(400, "invalid-time", "ended_at is before the stage started.")
+        stage.status, stage.ended_at, stage.closed_by = "closed", body.ended_at, principal.token_id
+        if stage.order == len(_procedure(catalog, case).stages):
+            case.status, case.closed_at = "closed", body.ended_at  # the last stage closes the case
+    if body.note:
+        stage.notes = [*stage.notes, _note(principal, body.note)]
+    await session.commit()
+    return stage
+
+
+def stage_out(stage: CaseStage, settings: Settings) -> StageOut:
+    return StageOut(
+        id=stage.id,
+        case_id=stage.case_id,
+        stage=stage.stage,
+        order=stage.order,
+        status=stage.status,
+        started_at=local(stage.started_at, settings.tz),
+        ended_at=local(stage.ended_at, settings.tz),
+        officers=stage.officers,
+        attributes=stage.attributes,
+        notes=stage.notes,
+    )
+
+
+async def _attachment(session: AsyncSession, principal: Principal, case: Case, media_id: str | None) -> str | None:
+    if media_id is None:
+        return None
+    media = (await session.execute(visible_media(principal).where(Media.id == media_id))).scalar_one_or_none()
+    if media is None or media.agency != case.agency:
+        raise Problem(404, "media-not-found", f"No media {media_id}.")
+    return media.id
+
+
+def _version(document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None) -> DocumentVersion:
+    for name in ("issued_at", "signed_at", "served_at"):
+        require_offset(getattr(fields, name), name)
+    return DocumentVersion(
+        document_id=document.id,
+        case_id=document.case_id,
+        version=number,
+        doc_number=fields.doc_number,
+        title=fields.title,
+        status=fields.status.value,
+        issued_at=fields.issued_at,
+        signed_at=fields.signed_at,
+        served_at=fields.served_at,
+        signers=fields.signers,
+        attachment_media_id=attachment,
+        change_note=change_note,
+        created_by=principal.token_id,
+        created_at=utcnow(),
+    )
+
+
+async def create_document(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, body: DocumentCreate) -> tuple[Document, DocumentVersion]:
+    if catalog.document_type(body.doc_type) is None:
+        raise Problem(400, "unknown-document-type", f"'{body.doc_type}' is not a document type (GET /api/v1/document-types).")
+    stage = await get_stage(session, case, body.stage_id)
+    if stage.status == "skipped":
+        raise Problem(409, "stage-skipped", f"Stage '{stage.stage}' was skipped; documents belong to stages that took place.")
+    attachment = await _attachment(session, principal, case, body.attachment_media_id)
+    document = Document(case_id=case.id, stage_id=stage.id, doc_type=body.doc_type, current_version=1,
+                        created_by=principal.token_id, created_at=utcnow())
+    session.add(document)
+    await session.flush()
+    version = _version(document, 1, body, principal, attachment)
+    session.add(version)
+    await session.commit()
+    return document, version
+
+
+async def add_version(session: AsyncSession, principal: Principal, case: Case, document: Document, body: DocumentVersionCreate) -> DocumentVersion:
+    attachment = await _attachment(session, principal, case, body.attachment_media_id)
+    version = _version(document, document.current_version + 1, body, principal, attachment, body.change_note)
+    document.current_version = version.version
+    session.add(version)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Problem(409, "version-conflict", "Another version was added at the same time; read the document and retry.") from None
+    return version
+
+
+async def document_versions(session: AsyncSession, document_id: str) -> list[DocumentVersion]:
+    return list((await session.execute(
+        select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.version)
+    )).scalars())
+
+
+def version_out(version: DocumentVersion, settings: Settings) -> DocumentVersionOut:
+    return DocumentVersionOut(
+        version=version.version,
+        doc_number=version.doc_number,
+        title=version.title,
+        status=version.status,
+        issued_at=local(version.issued_at, settings.tz),
+        signed_at=local(version.signed_at, settings.tz),
+        served_at=local(version.served_at, settings.tz),
+        signers=version.signers,
+        attachment_media_id=version.attachment_media_id,
+        change_note=version.change_note,
+        created_at=local(version.created_at, settings.tz),
+        created_by=version.created_by,
+    )
+
+
+def document_out(document: Document, current: DocumentVersion, version_count: int, catalog: Catalog, settings: Settings,
+                 history: list[DocumentVersion] | None = None) -> DocumentOut:
+    doc_type = catalog.document_type(document.doc_type)
+    return DocumentOut(
+        id=document.id,
+        case_id=document.case_id,
+        stage_id=document.stage_id,
+        doc_type=document.doc_type,
+        doc_type_name=doc_type.name_zh if doc_type else document.doc_type,
+        current=version_out(current, settings),
+        version_count=version_count,
+        versions=[version_out(v, settings) for v in history] if history is not None else None,
+    )
+
+
+async def bind_media(session: AsyncSession, principal: Principal, case: Case, stage: CaseStage, body: BindingCreate) -> MediaBinding:
+    if stage.status == "skipped":
+        raise Problem(409, "stage-skipped", f"Stage '{stage.stage}' was skipped; footage belongs to stages that took place.")
+    media = (await session.execute(visible_media(principal).where(Media.id == body.media_id))).scalar_one_or_none()
+    if media is None or media.agency != case.agency:
+        raise Problem(404, "media-not-found", f"No media {body.media_id}.")
+    start, end = body.start_offset_s, body.end_offset_s
+    if start is not None and end is not None and end <= start:
+        raise Problem(400, "invalid-segment", "end_offset_s must be after start_offset_s.")
+    if media.duration_s is not None and ((end or 0) > media.duration_s + 0.5 or (start or 0) >= media.duration_s):
+        raise Problem(400, "invalid-segment", f"The segment lies outside the recording ({media.duration_s} s).")
+    binding = MediaBinding(case_id=case.id, stage_id=stage.id, media_id=media.id, start_offset_s=start, end_offset_s=end,
+                           note=body.note, created_by=principal.token_id, created_at=utcnow())
+    session.add(binding)
+    await session.commit()
+    return binding
+
+
+async def unbind_media(session: AsyncSession, principal: Principal, case: Case, stage: CaseStage, binding_id: str, reason: str) -> MediaBinding:
+    binding = await session.get(MediaBinding, binding_id)
+    if binding is None or binding.stage_id != stage.id or binding.case_id != case.id:
+        raise Problem(404, "binding-not-found", f"No binding {binding_id} on this stage.")
+    if binding.unbound_at is not None:
+        raise Problem(409, "already-unbound", "This footage was already unbound.")
+    if not reason.strip():
+        raise Problem(400, "unbind-needs-reason", "Say why the footage is unbound (reason).")
+    binding.unbound_at, binding.unbound_by, binding.unbind_reason = utcnow(), principal.token_id, reason.strip()
+    await session.commit()
+    return binding
+
+
+def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
+    return BindingOut(
+        id=binding.id,
+        case_id=binding.case_id,
+        stage_id=binding.stage_id,
+        media_id=binding.media_id,
+        start_offset_s=binding.start_offset_s,
+        end_offset_s=binding.end_offset_s,
+        note=binding.note,
+        created_at=local(binding.created_at, settings.tz),
+        unbound_at=local(binding.unbound_at, settings.tz),
+        unbind_reason=binding.unbind_reason,
+    )
+
+
+async def version_counts(session: AsyncSession, document_ids: list[str]) -> dict[str, int]:
+    if not document_ids:
+        return {}
+    rows = await session.execute(
+        select(DocumentVersion.document_id, func.count()).where(DocumentVersion.document_id.in_(document_ids)).group_by(DocumentVersion.document_id)
+    )
+    return dict(rows.all())

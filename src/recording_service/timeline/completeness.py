@@ -1,0 +1,105 @@
+"""What the record lacks, stage by stage: the rules of the procedure catalog applied to what happened.
+
+Findings are shown, never hidden: missing documents, missing audio-visual record, too few certified
+officers, interruptions in whole-process recording, footage outside the stage's time window, and
+footage whose stored bytes failed a fixity check.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..catalog.schemas import AvRule, Stage
+
+COUNTED_DOCUMENT_STATUSES = {"signed", "issued", "served"}  # a draft is not yet part of the record
+
+
+@dataclass
+class Clip:
+    binding_id: str
+    media_id: str
+    device_id: str | None
+    start: datetime | None
+    end: datetime | None
+    note: str | None
+    status: str
+
+
+@dataclass
+class StageFacts:
+    definition: Stage
+    status: str  # not_started, open, closed, skipped
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    attributes: dict = field(default_factory=dict)
+    certified_officers: int = 0
+    document_types: set[str] = field(default_factory=set)  # types of counted documents
+    clips: list[Clip] = field(default_factory=list)
+
+
+def _finding(stage: str, kind: str, message: str, **extra) -> dict:
+    return {"stage": stage, "kind": kind, "message": message, **extra}
+
+
+def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolerance: timedelta) -> list[dict]:
+    definition = facts.definition
+    code = definition.code
+    if facts.status == "skipped" or (facts.status == "not_started" and definition.optional):
+        return []
+    findings: list[dict] = []
+    attributes = facts.attributes
+    for requirement in definition.documents:
+        if requirement.when is not None and not requirement.when.holds(attributes):
+            continue
+        if not facts.document_types.intersection(requirement.one_of):
+            names = " / ".join(requirement.one_of)
+            findings.append(_finding(code, "missing_document", f"{code}: no signed, issued or served document of type {names}.",
+                                     doc_types=requirement.one_of))
+    av = definition.av
+    av_required = av.rule in (AvRule.required, AvRule.whole_process) or (av.rule is AvRule.conditional and av.when.holds(attributes))
+    if av_required and not facts.clips:
+        findings.append(_finding(code, "missing_audio_visual", f"{code}: audio-visual record required, none bound."))
+    rule = definition.officers
+    if rule.min and (rule.when is None or rule.when.holds(attributes)) and facts.certified_officers < rule.min:
+        findings.append(_finding(code, "insufficient_officers",
+                                 f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
+                                 required=rule.min, present=facts.certified_officers))
+    if av.rule is AvRule.whole_process:
+        findings += _continuity_gaps(code, facts.clips, gap_tolerance)
+    if facts.started_at is not None:
+        window_start = facts.started_at - window_tolerance
+        window_end = facts.ended_at + window_tolerance if facts.ended_at else None
+        for clip in facts.clips:
+            if clip.start is None:
+                continue
+            end = clip.end or clip.start
+            if clip.start < window_start or (window_end is not None and end > window_end):
+                findings.append(_finding(code, "outside_stage_window",
+                                         f"{code}: footage {clip.media_id} was recorded outside the stage's time window.",
+                                         media_id=clip.media_id, binding_id=clip.binding_id))
+    for clip in facts.clips:
+        if clip.status in ("corrupt", "missing"):
+            findings.append(_finding(code, "integrity", f"{code}: stored bytes of footage {clip.media_id} are {clip.status}.",
+                                     media_id=clip.media_id))
+    return findings
+
+
+def _continuity_gaps(code: str, clips: list[Clip], tolerance: timedelta) -> list[dict]:
+    """Clips of one device must join up; a longer gap is an interruption unless the clip that
+    resumes recording carries a note explaining it."""
+    findings = []
+    by_device: dict[str, list[Clip]] = {}
+    for clip in clips:
+        if clip.start is not None and clip.end is not None:
+            by_device.setdefault(clip.device_id or "unknown", []).append(clip)
+    for device, device_clips in sorted(by_device.items()):
+        device_clips.sort(key=lambda c: c.start)
+        reach = device_clips[0].end
+        for clip in device_clips[1:]:
+            if clip.start - reach > tolerance and not (clip.note or "").strip():
+                seconds = round((clip.start - reach).total_seconds(), 1)
+                findings.append(_finding(code, "continuity_gap",
+                                         f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",
+                                         device_id=device, gap_start=reach, gap_end=clip.start, gap_s=seconds,
+                                         media_id=clip.media_id))
+            reach = max(reach, clip.end)
+    return findings

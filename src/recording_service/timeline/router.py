@@ -1,0 +1,49 @@
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import event
+
+from ..auth.deps import require_roles
+from ..auth.service import Principal, Role
+from ..cases.service import get_case
+from ..db import DbSession
+from ..deps import SettingsDep
+from ..problems import Problem
+from .service import assemble_timeline
+
+router = APIRouter(prefix="/api/v1/cases", tags=["timeline"])
+TimelineReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
+
+
+@router.get(
+    "/{case_id}/timeline",
+    summary="The complete written and audio-visual record of a case, with what is missing",
+    description="`Server-Timing: db;desc=\"N statements\"` tells how many SQL statements assembled it (a constant).",
+)
+async def timeline(
+    case_id: str,
+    request: Request,
+    principal: TimelineReader,
+    session: DbSession,
+    settings: SettingsDep,
+    format: Annotated[str, Query(pattern="^json$", description="only json for now")] = "json",
+) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    if case.procedure is None or request.app.state.catalog.procedure(case.procedure) is None:
+        raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
+    connection = (await session.connection()).sync_connection
+    statements = [0]
+
+    def count(*_args) -> None:
+        statements[0] += 1
+
+    started = time.perf_counter()
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        body = await assemble_timeline(session, request.app.state.catalog, settings, principal, case)
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return JSONResponse(body, headers={"Server-Timing": f'db;desc="{statements[0]} statements";dur={elapsed_ms:.1f}'})

@@ -1,0 +1,15 @@
+"""Times: stored in UTC, required with an offset on input, shown in the agency's time zone."""
+
+from datetime import datetime, tzinfo
+
+from .problems import Problem
+
+
+def require_offset(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise Problem(400, "invalid-time", f"{name} needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
+    return value
+
+
+def local(value: datetime | None, tz: tzinfo) -> datetime | None:
+    return value.astimezone(tz) if value is not None else None
