@@ -185,7 +185,7 @@ def main() -> None:
     one = ensure_file("one-gib.bin", GiB)
     small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
-    only = set(sys.argv[1:]) or {"fs", "s3", "memory"}  # e.g. `python bench/run.py s3` while working on one
+    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline"}  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_filesystem(one)
@@ -204,6 +204,11 @@ def main() -> None:
     finally:
         seaweed.stop()
         shutil.rmtree(WORK / "seaweedfs", ignore_errors=True)
+    if "timeline" in only:
+        from bench import timeline
+
+        console.print("timeline of a 1,000-item case on PostgreSQL, small vs large database …")
+        results["timeline"] = timeline.run(WORK / "timeline")
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     report(results)
 
@@ -228,6 +233,11 @@ def report(results: dict) -> None:
         big, small = memory["peaks"]["2GiB"]["peak"], memory["peaks"]["256MiB"]["peak"]
         table.add_row(f"peak RSS ({label} store): 2 GiB vs 256 MiB upload", f"{big / MiB:.0f} MiB", f"{small / MiB:.0f} MiB",
                       f"{memory['ratio']:.2f}×", "≤ 150 MB, ≤ 1.20×")
+    if tl := results.get("timeline"):
+        table.add_row("timeline p50 / p95, 1,000 other cases", f"{tl['small']['p50_ms']:.1f} / {tl['small']['p95_ms']:.1f} ms", "", "", "p50 ≤ 50 ms")
+        table.add_row(f"timeline p50 / p95, +100,000 media ({tl['media_rows']} rows, {tl['cases']} cases)",
+                      f"{tl['large']['p50_ms']:.1f} / {tl['large']['p95_ms']:.1f} ms", f"{tl['small']['p50_ms']:.1f} ms",
+                      f"{tl['ratio']:.2f}×", "≤ 1.5×")
     console.print(table)
 
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import make_url
@@ -72,13 +73,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _json_dumps(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(url: str) -> AsyncEngine:
     url = async_url(url)
+    # orjson for JSON columns: a timeline decodes thousands of small JSON values.
+    json_codec = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **json_codec)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **json_codec)
     return engine
 
 

@@ -193,21 +193,32 @@ async def document_versions(session: AsyncSession, document_id: str) -> list[Doc
     )).scalars())
 
 
+_VERSION_FIELDS = ("version", "doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers",
+                   "attachment_media_id", "change_note", "created_at", "created_by")
+_VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
+
+
+def _version_fields(source, tz) -> dict:
+    """A version's fields from an ORM object or a row mapping, times in the agency zone."""
+    get = source.__getitem__ if hasattr(source, "keys") else lambda name: getattr(source, name)
+    fields = {name: get(name) for name in _VERSION_FIELDS}
+    for name in _VERSION_TIMES:
+        fields[name] = local(fields[name], tz)
+    return fields
+
+
 def version_out(version: DocumentVersion, settings: Settings) -> DocumentVersionOut:
-    return DocumentVersionOut(
-        version=version.version,
-        doc_number=version.doc_number,
-        title=version.title,
-        status=version.status,
-        issued_at=local(version.issued_at, settings.tz),
-        signed_at=local(version.signed_at, settings.tz),
-        served_at=local(version.served_at, settings.tz),
-        signers=version.signers,
-        attachment_media_id=version.attachment_media_id,
-        change_note=version.change_note,
-        created_at=local(version.created_at, settings.tz),
-        created_by=version.created_by,
-    )
+    return DocumentVersionOut(**_version_fields(version, settings.tz))
+
+
+def document_summary(row, version_count: int, catalog: Catalog, tz) -> dict:
+    """The timeline's view of a document (DocumentOut without history) from one joined row."""
+    doc_type = catalog.document_type(row["doc_type"])
+    return {
+        "id": row["id"], "case_id": row["case_id"], "stage_id": row["stage_id"], "doc_type": row["doc_type"],
+        "doc_type_name": doc_type.name_zh if doc_type else row["doc_type"],
+        "current": _version_fields(row, tz), "version_count": version_count,
+    }
 
 
 def document_out(document: Document, current: DocumentVersion, version_count: int, catalog: Catalog, settings: Settings,

@@ -1,8 +1,10 @@
 import time
+
+import orjson
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy import event
 
 from ..auth.deps import require_roles
@@ -29,7 +31,7 @@ async def timeline(
     session: DbSession,
     settings: SettingsDep,
     format: Annotated[str, Query(pattern="^json$", description="only json for now")] = "json",
-) -> JSONResponse:
+) -> Response:
     case = await get_case(session, principal, case_id)
     if case.procedure is None or request.app.state.catalog.procedure(case.procedure) is None:
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
@@ -46,4 +48,8 @@ async def timeline(
     finally:
         event.remove(connection, "before_cursor_execute", count)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    return JSONResponse(body, headers={"Server-Timing": f'db;desc="{statements[0]} statements";dur={elapsed_ms:.1f}'})
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
+        media_type="application/json",
+        headers={"Server-Timing": f'db;desc="{statements[0]} statements";dur={elapsed_ms:.1f}'},
+    )

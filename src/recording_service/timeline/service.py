@@ -1,6 +1,11 @@
 """The case timeline: the complete written and audio-visual record in one document, assembled in a
-fixed number of queries whatever the size of the case."""
+fixed number of queries whatever the size of the case (and however large the database).
 
+Rows are read as plain column tuples rather than ORM objects: a case can hold thousands of items
+and the timeline is read often.
+"""
+
+from collections import defaultdict
 from datetime import timedelta
 
 from sqlalchemy import and_, func, select
@@ -9,33 +14,49 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..auth.service import Principal
 from ..catalog.schemas import Catalog
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, MediaBinding
-from ..cases.record import document_out
+from ..cases.record import document_summary
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
 from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, StageFacts, stage_findings
 
-
-def _iso(value, settings: Settings):
-    return value.astimezone(settings.tz).isoformat() if value is not None else None
+_VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
+                    DocumentVersion.issued_at, DocumentVersion.signed_at, DocumentVersion.served_at, DocumentVersion.signers,
+                    DocumentVersion.attachment_media_id, DocumentVersion.change_note, DocumentVersion.created_at,
+                    DocumentVersion.created_by)
 
 
 async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> dict:
+    tz = settings.tz
     procedure = catalog.procedure(case.procedure)
     stages = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
     documents = (await session.execute(
-        select(Document, DocumentVersion)
+        select(Document.id, Document.case_id, Document.stage_id, Document.doc_type, *_VERSION_COLUMNS)
         .join(DocumentVersion, and_(DocumentVersion.document_id == Document.id, DocumentVersion.version == Document.current_version))
-        .where(Document.case_id == case.id)
+        .where(Document.case_id == case.id, DocumentVersion.case_id == case.id)
         .order_by(Document.created_at, Document.id)
-    )).all()
+    )).mappings().all()
     counts = dict((await session.execute(
         select(DocumentVersion.document_id, func.count()).where(DocumentVersion.case_id == case.id).group_by(DocumentVersion.document_id)
     )).all())
     bindings = (await session.execute(
-        select(MediaBinding, Media).join(Media, Media.id == MediaBinding.media_id)
-        .where(MediaBinding.case_id == case.id).order_by(MediaBinding.created_at, MediaBinding.id)
-    )).all()
+        select(MediaBinding.id.label("binding_id"), MediaBinding.stage_id, MediaBinding.start_offset_s, MediaBinding.end_offset_s,
+               MediaBinding.note, MediaBinding.created_at.label("bound_at"), MediaBinding.unbound_at, MediaBinding.unbind_reason,
+               Media.id.label("media_id"), Media.sha256, Media.size, Media.filename, Media.status, Media.device_id,
+               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at)
+        .join(Media, Media.id == MediaBinding.media_id)
+        .where(MediaBinding.case_id == case.id)
+        .order_by(MediaBinding.created_at, MediaBinding.id)
+    )).mappings().all()
+
+    documents_by_stage, bindings_by_stage = defaultdict(list), defaultdict(list)
+    for document in documents:
+        documents_by_stage[document["stage_id"]].append(document)
+    for binding in bindings:
+        bindings_by_stage[binding["stage_id"]].append(binding)
+
+    def at(value):
+        return value.astimezone(tz) if value is not None else None
 
     certified = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
     gap_tolerance = timedelta(seconds=settings.continuity_tolerance_seconds)
@@ -44,85 +65,85 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     out_stages, all_findings = [], []
     for definition in procedure.stages:
         row = stages.get(definition.code)
-        status = row.status if row else "not_started"
-        stage_docs = [(d, v) for d, v in documents if row is not None and d.stage_id == row.id]
-        stage_bindings = [(b, m) for b, m in bindings if row is not None and b.stage_id == row.id]
+        code = definition.code
         media_out, unbound_out, clips = [], [], []
-        for binding, media in stage_bindings:
-            start, end = _clip_window(binding, media)
+        for binding in bindings_by_stage[row.id] if row else ():
+            start, end = _clip_window(binding)
+            segment = (None if binding["start_offset_s"] is None and binding["end_offset_s"] is None
+                       else {"start_offset_s": binding["start_offset_s"], "end_offset_s": binding["end_offset_s"]})
             item = {
-                "binding_id": binding.id, "media_id": media.id, "sha256": media.sha256, "size": media.size,
-                "filename": media.filename, "status": media.status, "device_id": media.device_id,
-                "officer_ids": media.officer_ids or [], "duration_s": media.duration_s,
-                "recorded_started_at": _iso(start, settings), "recorded_ended_at": _iso(end, settings),
-                "segment": None if binding.start_offset_s is None and binding.end_offset_s is None
-                else {"start_offset_s": binding.start_offset_s, "end_offset_s": binding.end_offset_s},
-                "note": binding.note, "content_url": f"/api/v1/media/{media.id}/content",
-                "bound_at": _iso(binding.created_at, settings),
+                "binding_id": binding["binding_id"], "media_id": binding["media_id"], "sha256": binding["sha256"],
+                "size": binding["size"], "filename": binding["filename"], "status": binding["status"],
+                "device_id": binding["device_id"], "officer_ids": binding["officer_ids"] or [], "duration_s": binding["duration_s"],
+                "recorded_started_at": at(start), "recorded_ended_at": at(end), "segment": segment, "note": binding["note"],
+                "content_url": f"/api/v1/media/{binding['media_id']}/content", "bound_at": at(binding["bound_at"]),
             }
-            if binding.unbound_at is not None:
-                unbound_out.append({**item, "unbound_at": _iso(binding.unbound_at, settings), "unbind_reason": binding.unbind_reason})
-                entries.append((binding.unbound_at, {"kind": "footage_unbound", "stage": definition.code, "media_id": media.id,
-                                                     "reason": binding.unbind_reason}))
+            if binding["unbound_at"] is not None:
+                unbound_out.append({**item, "unbound_at": at(binding["unbound_at"]), "unbind_reason": binding["unbind_reason"]})
+                entries.append((binding["unbound_at"], {"kind": "footage_unbound", "stage": code, "media_id": binding["media_id"],
+                                                        "reason": binding["unbind_reason"]}))
                 continue
             media_out.append(item)
-            clips.append(Clip(binding.id, media.id, media.device_id, start, end, binding.note, media.status))
+            clips.append(Clip(binding["binding_id"], binding["media_id"], binding["device_id"], start, end, binding["note"], binding["status"]))
             if start is not None:
-                entries.append((start, {"kind": "recording", "stage": definition.code, "media_id": media.id,
-                                        "device_id": media.device_id, "ended_at": _iso(end, settings)}))
+                entries.append((start, {"kind": "recording", "stage": code, "media_id": binding["media_id"],
+                                        "device_id": binding["device_id"], "ended_at": at(end)}))
+        stage_documents = documents_by_stage[row.id] if row else []
         docs_out = []
-        for document, version in stage_docs:
-            docs_out.append(document_out(document, version, counts.get(document.id, 1), catalog, settings).model_dump(mode="json", exclude={"versions"}))
-            for moment, kind in ((version.issued_at, "document_issued"), (version.signed_at, "document_signed"), (version.served_at, "document_served")):
+        for document in stage_documents:
+            docs_out.append(document_summary(document, counts.get(document["id"], 1), catalog, tz))
+            for moment, kind in ((document["issued_at"], "document_issued"), (document["signed_at"], "document_signed"),
+                                 (document["served_at"], "document_served")):
                 if moment is not None:
-                    entries.append((moment, {"kind": kind, "stage": definition.code, "document_id": document.id,
-                                             "doc_type": document.doc_type, "doc_number": version.doc_number}))
+                    entries.append((moment, {"kind": kind, "stage": code, "document_id": document["id"],
+                                             "doc_type": document["doc_type"], "doc_number": document["doc_number"]}))
         if row is not None:
             if row.status == "skipped":
-                entries.append((row.created_at, {"kind": "stage_skipped", "stage": definition.code}))
+                entries.append((row.created_at, {"kind": "stage_skipped", "stage": code}))
             if row.started_at is not None:
-                entries.append((row.started_at, {"kind": "stage_opened", "stage": definition.code}))
+                entries.append((row.started_at, {"kind": "stage_opened", "stage": code}))
             if row.ended_at is not None:
-                entries.append((row.ended_at, {"kind": "stage_closed", "stage": definition.code}))
+                entries.append((row.ended_at, {"kind": "stage_closed", "stage": code}))
         facts = StageFacts(
             definition=definition,
-            status=status,
+            status=row.status if row else "not_started",
             started_at=row.started_at if row else None,
             ended_at=row.ended_at if row else None,
             attributes=row.attributes if row else {},
             certified_officers=len(certified.intersection(row.officers)) if row else 0,
-            document_types={d.doc_type for d, v in stage_docs if v.status in COUNTED_DOCUMENT_STATUSES},
+            document_types={d["doc_type"] for d in stage_documents if d["status"] in COUNTED_DOCUMENT_STATUSES},
             clips=clips,
         )
         findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance)
-        findings = [{k: (_iso(v, settings) if k in ("gap_start", "gap_end") else v) for k, v in f.items()} for f in findings]
+        for finding in findings:
+            for key in ("gap_start", "gap_end"):
+                if key in finding:
+                    finding[key] = at(finding[key])
         all_findings += findings
         out_stages.append({
-            "id": row.id if row else None, "stage": definition.code, "name": definition.name_zh, "name_en": definition.name_en,
-            "order": definition.order, "optional": definition.optional, "status": status,
-            "started_at": _iso(row.started_at, settings) if row else None,
-            "ended_at": _iso(row.ended_at, settings) if row else None,
-            "officers": row.officers if row else [], "attributes": row.attributes if row else {},
-            "notes": row.notes if row else [],
+            "id": row.id if row else None, "stage": code, "name": definition.name_zh, "name_en": definition.name_en,
+            "order": definition.order, "optional": definition.optional, "status": facts.status,
+            "started_at": at(facts.started_at), "ended_at": at(facts.ended_at),
+            "officers": row.officers if row else [], "attributes": facts.attributes, "notes": row.notes if row else [],
             "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "findings": findings,
         })
     entries.sort(key=lambda pair: pair[0])
     return {
-        "case": case_out(case, principal, settings).model_dump(mode="json"),
+        "case": case_out(case, principal, settings).model_dump(),
         "procedure": {"code": procedure.code, "name_zh": procedure.name_zh, "name_en": procedure.name_en},
         "stages": out_stages,
-        "entries": [{"at": _iso(at, settings), **entry} for at, entry in entries],
+        "entries": [{"at": at(moment), **entry} for moment, entry in entries],
         "completeness": {"complete": not all_findings, "findings": all_findings},
     }
 
 
-def _clip_window(binding: MediaBinding, media: Media):
-    """The recorded time the binding covers: the whole clip, or its bound segment."""
-    start, end = media.recorded_started_at, media.recorded_ended_at
+def _clip_window(binding):
+    """The recorded time a binding covers: the whole clip, or its bound segment."""
+    start, end = binding["recorded_started_at"], binding["recorded_ended_at"]
     if start is None:
         return None, None
-    if binding.start_offset_s is not None:
-        start = media.recorded_started_at + timedelta(seconds=binding.start_offset_s)
-    if binding.end_offset_s is not None:
-        end = media.recorded_started_at + timedelta(seconds=binding.end_offset_s)
+    if binding["start_offset_s"] is not None:
+        start = binding["recorded_started_at"] + timedelta(seconds=binding["start_offset_s"])
+    if binding["end_offset_s"] is not None:
+        end = binding["recorded_started_at"] + timedelta(seconds=binding["end_offset_s"])
     return start, end
