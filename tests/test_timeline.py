@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 
+from recording_service.timeline.schemas import Timeline
+
 from .test_cases import case_body
 from .test_media import upload_bytes
 from .test_tus import assert_problem
@@ -101,7 +103,10 @@ def test_complete_penalty_case_reads_complete(leg, footage):
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk = penalty_case(http, footage)
         timeline = walk.timeline()
+        bound = http.get("/api/v1/media", params={"case_id": walk.case["id"]}).json()["items"]
+        assert sorted(m["id"] for m in bound) == sorted([footage["inv1"], footage["inv2"]])
     assert timeline["completeness"] == {"complete": True, "findings": []}
+    Timeline.model_validate(timeline)  # the response matches the shape the OpenAPI description documents
     assert [s["stage"] for s in timeline["stages"]][:3] == ["filing", "investigation", "review"]
     statuses = {s["stage"]: s["status"] for s in timeline["stages"]}
     assert statuses["hearing"] == statuses["execution"] == "skipped" and statuses["archiving"] == "closed"

@@ -6,9 +6,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
-from sqlalchemy import and_
+from sqlalchemy import and_, select
 
 from ..auth.deps import Reader
+from ..cases.models import MediaBinding
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
@@ -33,6 +34,7 @@ async def list_media(
     recorded_from: Annotated[datetime | None, Query(description="recordings that end at or after this time")] = None,
     recorded_to: Annotated[datetime | None, Query(description="recordings that start at or before this time")] = None,
     case_number: str | None = None,
+    case_id: Annotated[str | None, Query(description="footage currently bound to this case")] = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
@@ -49,6 +51,9 @@ async def list_media(
         query = query.where(Media.officer_index.contains(f",{officer_id},", autoescape=True))
     if case_number:
         query = query.where(Media.case_number == case_number)
+    if case_id:
+        bound = select(MediaBinding.media_id).where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
+        query = query.where(Media.id.in_(bound))
     if status:
         query = query.where(Media.status == status)
     if recorded_from is not None:

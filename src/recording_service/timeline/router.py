@@ -13,6 +13,7 @@ from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..problems import Problem
+from .schemas import Timeline
 from .service import assemble_timeline
 
 router = APIRouter(prefix="/api/v1/cases", tags=["timeline"])
@@ -23,6 +24,8 @@ TimelineReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
     "/{case_id}/timeline",
     summary="The complete written and audio-visual record of a case, with what is missing",
     description="`Server-Timing: db;desc=\"N statements\"` tells how many SQL statements assembled it (a constant).",
+    response_model=None,
+    responses={200: {"model": Timeline, "description": "The timeline"}},
 )
 async def timeline(
     case_id: str,

@@ -1,0 +1,93 @@
+"""The timeline's shape, for the OpenAPI description (the endpoint builds the JSON directly)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from ..cases.schemas import CaseOut, DocumentOut, StageNote
+
+
+class Segment(BaseModel):
+    start_offset_s: float | None
+    end_offset_s: float | None
+
+
+class TimelineMedia(BaseModel):
+    binding_id: str
+    media_id: str
+    sha256: str
+    size: int
+    filename: str | None
+    status: str
+    device_id: str | None
+    officer_ids: list[str]
+    duration_s: float | None
+    recorded_started_at: datetime | None = Field(description="start of the bound footage (segment-aware)")
+    recorded_ended_at: datetime | None
+    segment: Segment | None
+    note: str | None
+    content_url: str
+    bound_at: datetime
+    unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
+    unbind_reason: str | None = None
+
+
+class Finding(BaseModel):
+    stage: str
+    kind: str = Field(description="missing_document, missing_audio_visual, insufficient_officers, continuity_gap, "
+                                   "outside_stage_window, integrity")
+    message: str
+    doc_types: list[str] | None = None
+    device_id: str | None = None
+    gap_start: datetime | None = None
+    gap_end: datetime | None = None
+    gap_s: float | None = None
+    media_id: str | None = None
+    binding_id: str | None = None
+    required: int | None = None
+    present: int | None = None
+
+
+class TimelineStage(BaseModel):
+    id: str | None
+    stage: str
+    name: str
+    name_en: str
+    order: int
+    optional: bool
+    status: str = Field(description="not_started, open, closed or skipped")
+    started_at: datetime | None
+    ended_at: datetime | None
+    officers: list[str]
+    attributes: dict
+    notes: list[StageNote]
+    documents: list[DocumentOut]
+    media: list[TimelineMedia]
+    unbound_media: list[TimelineMedia]
+    findings: list[Finding]
+
+
+class Entry(BaseModel):
+    at: datetime
+    kind: str = Field(description="stage_opened, stage_closed, stage_skipped, document_issued, document_signed, "
+                                   "document_served, recording, footage_unbound")
+    stage: str
+
+
+class Completeness(BaseModel):
+    complete: bool
+    findings: list[Finding]
+
+
+class ProcedureRef(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class Timeline(BaseModel):
+    case: CaseOut
+    procedure: ProcedureRef
+    stages: list[TimelineStage]
+    entries: list[Entry]
+    completeness: Completeness
