@@ -1,6 +1,8 @@
 """The FastAPI application: routers, problem handlers and the resources that live as long as it does."""
 
 import asyncio
+import re
+import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -10,6 +12,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
+from .audit.router import router as audit_router
+from .audit.service import REQUEST_CONTEXT, RequestContext
 from .cases.router import documents_router
 from .cases.router import router as cases_router
 from .catalog.router import router as catalog_router
@@ -24,6 +28,31 @@ from .runtime import tune_allocator
 from .problems import Problem, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (the client's X-Request-Id when sane) for the audit log and the response."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        supplied = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = supplied if REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        client = scope.get("client")
+        token = REQUEST_CONTEXT.set(RequestContext(request_id, client[0] if client else None))
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_CONTEXT.reset(token)
 
 
 class TusHeaders:
@@ -51,6 +80,9 @@ async def _describe_pending_logged(app: FastAPI) -> None:
             logger.info("described %d media left unprobed by an earlier process", count)
     except Exception:
         logger.exception("could not describe media left unprobed; they stay 'processing' until the next start")
+
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,7 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_router)
     app.include_router(documents_router)
     app.include_router(timeline_router)
+    app.include_router(audit_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)
+    app.add_middleware(RequestContextMiddleware)
     return app

@@ -1,12 +1,14 @@
 """`recording-service` command line (names fixed by the API contract)."""
 
 import asyncio
+import json
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from .audit.service import SYSTEM, record, verify_chain
 from .auth.service import Role, create_token, validate_agency
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
@@ -16,6 +18,8 @@ from .migrate import upgrade
 app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
 token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 err = Console(stderr=True)
 
 
@@ -74,6 +78,8 @@ def token_create(
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as session:
                 token, secret = await create_token(session, role, agency, name)
+                await record(session, SYSTEM, "token.created", agency=None if agency == "*" else agency,
+                             payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name})
                 await session.commit()
                 return token.id, secret
         finally:
@@ -83,6 +89,28 @@ def token_create(
     typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}")
     typer.echo("Store it now: only its hash is kept.")
     typer.echo(secret)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 when it is broken."""
+    settings = Settings()
+    upgrade(settings.database_url)
+
+    async def run():
+        engine = create_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                return await verify_chain(session)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    typer.echo(json.dumps(result.__dict__))
+    if not result.ok:
+        err.print(f"[red]audit chain broken at seq {result.first_bad_seq}: {result.problem}[/red]")
+        raise typer.Exit(1)
+    err.print(f"[green]audit chain intact[/green]: {result.checked} events, head {result.head_seq} {result.head_hash}")
 
 
 if __name__ == "__main__":

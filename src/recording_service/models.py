@@ -1,9 +1,10 @@
 """Every table, imported in one place for Alembic."""
 
 from .auth.models import ApiToken
+from .audit.models import AuditEvent, AuditHead
 from .cases.models import Case, CaseStage, Document, DocumentVersion, MediaBinding
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .media.models import Media, MediaSighting
 
-__all__ = ["ApiToken", "Case", "CaseStage", "Document", "DocumentVersion", "MediaBinding", "Base", "Media", "MediaSighting", "Upload", "UploadPart"]
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "CaseStage", "Document", "DocumentVersion", "MediaBinding", "Base", "Media", "MediaSighting", "Upload", "UploadPart"]

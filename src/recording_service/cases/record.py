@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..audit.service import record
 from ..auth.service import Principal
 from ..catalog.schemas import Catalog, Procedure
 from ..config import Settings
@@ -80,6 +81,10 @@ async def open_stage(session: AsyncSession, catalog: Catalog, principal: Princip
     )
     session.add(stage)
     try:
+        await session.flush()
+        await record(session, principal, "stage.skipped" if body.skipped else "stage.opened", agency=case.agency, case_id=case.id,
+                     payload={"stage_id": stage.id, "stage": stage.stage, "officers": stage.officers, "attributes": stage.attributes,
+                              "note": body.note})
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -108,6 +113,9 @@ async def update_stage(session: AsyncSession, catalog: Catalog, principal: Princ
             case.status, case.closed_at = "closed", body.ended_at  # the last stage closes the case
     if body.note:
         stage.notes = [*stage.notes, _note(principal, body.note)]
+    await record(session, principal, "stage.closed" if body.ended_at is not None else "stage.noted", agency=case.agency,
+                 case_id=case.id, payload={"stage_id": stage.id, "stage": stage.stage, "ended_at": body.ended_at and body.ended_at.isoformat(),
+                                           "note": body.note, "case_closed": case.status == "closed"})
     await session.commit()
     return stage
 
@@ -134,6 +142,10 @@ async def _attachment(session: AsyncSession, principal: Principal, case: Case, m
     if media is None or media.agency != case.agency:
         raise Problem(404, "media-not-found", f"No media {media_id}.")
     return media.id
+
+
+def _version_payload(version: DocumentVersion) -> dict:
+    return {"version": version.version, "doc_number": version.doc_number, "title": version.title, "status": version.status}
 
 
 def _version(document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None) -> DocumentVersion:
@@ -170,6 +182,8 @@ async def create_document(session: AsyncSession, catalog: Catalog, principal: Pr
     await session.flush()
     version = _version(document, 1, body, principal, attachment)
     session.add(version)
+    await record(session, principal, "document.created", agency=case.agency, case_id=case.id, media_id=attachment,
+                 payload={"document_id": document.id, "doc_type": document.doc_type, "stage_id": stage.id, **_version_payload(version)})
     await session.commit()
     return document, version
 
@@ -180,6 +194,9 @@ async def add_version(session: AsyncSession, principal: Principal, case: Case, d
     document.current_version = version.version
     session.add(version)
     try:
+        await session.flush()
+        await record(session, principal, "document.version_added", agency=case.agency, case_id=case.id, media_id=attachment,
+                     payload={"document_id": document.id, **_version_payload(version), "change_note": version.change_note})
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -250,6 +267,10 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
     binding = MediaBinding(case_id=case.id, stage_id=stage.id, media_id=media.id, start_offset_s=start, end_offset_s=end,
                            note=body.note, created_by=principal.token_id, created_at=utcnow())
     session.add(binding)
+    await session.flush()
+    await record(session, principal, "binding.created", agency=case.agency, case_id=case.id, media_id=media.id,
+                 payload={"binding_id": binding.id, "stage_id": stage.id, "stage": stage.stage, "start_offset_s": start,
+                          "end_offset_s": end, "note": body.note, "sha256": media.sha256})
     await session.commit()
     return binding
 
@@ -263,6 +284,8 @@ async def unbind_media(session: AsyncSession, principal: Principal, case: Case, 
     if not reason.strip():
         raise Problem(400, "unbind-needs-reason", "Say why the footage is unbound (reason).")
     binding.unbound_at, binding.unbound_by, binding.unbind_reason = utcnow(), principal.token_id, reason.strip()
+    await record(session, principal, "binding.removed", agency=case.agency, case_id=case.id, media_id=binding.media_id,
+                 payload={"binding_id": binding.id, "stage_id": stage.id, "reason": binding.unbind_reason})
     await session.commit()
     return binding
 

@@ -2,6 +2,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..audit.service import record
 from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..catalog.schemas import Catalog
 from ..config import Settings
@@ -46,6 +47,9 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     )
     session.add(case)
     try:
+        await session.flush()
+        await record(session, principal, "case.created", agency=case.agency, case_id=case.id,
+                     payload={"case_number": case.case_number, "procedure": case.procedure})
         await session.commit()
     except IntegrityError:
         await session.rollback()

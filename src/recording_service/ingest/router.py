@@ -100,9 +100,9 @@ async def create(
     try:
         if has_body:
             _check_patch_body(request, upload)
-            upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum)
+            upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum, principal=principal)
         elif length == 0:
-            upload = await receive_chunk(ingest, upload, _nothing(), checksum=None)
+            upload = await receive_chunk(ingest, upload, _nothing(), checksum=None, principal=principal)
     except Problem as problem:
         problem.headers.update(location)  # the upload exists: the client can resume or inspect it
         raise
@@ -150,7 +150,7 @@ async def patch(
         )
     _check_patch_body(request, upload)
     checksum = parse_upload_checksum(upload_checksum)
-    upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum)
+    upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum, principal=principal)
     return Response(status_code=204, headers=_progress_headers(upload))
 
 
@@ -160,7 +160,7 @@ async def terminate(
 ) -> Response:
     _require_tus_version(tus_resumable)
     upload = await get_upload(session, principal, upload_id)
-    await terminate_upload(ingest, session, upload)
+    await terminate_upload(ingest, session, upload, principal)
     return Response(status_code=204)
 
 
@@ -219,13 +219,14 @@ async def upload_multipart(request: Request, principal: Uploader, ingest: Ingest
     upload = await create_upload(ingest, principal, channel="multipart", length=None, meta=meta, raw_metadata=None)
     try:
         upload = await receive_chunk(
-            ingest, upload, form.file_bytes(), checksum=None, final_when_done=True, late_metadata=lambda: validate_fields(form.fields)
+            ingest, upload, form.file_bytes(), checksum=None, principal=principal, final_when_done=True,
+            late_metadata=lambda: validate_fields(form.fields),
         )
     except Problem:
         # A single-request upload cannot be resumed: drop the partial bytes now rather than at expiry.
         fresh = await session.get(Upload, upload.id)
         if fresh is not None and fresh.status == "receiving":
-            await terminate_upload(ingest, session, fresh)
+            await terminate_upload(ingest, session, fresh, principal)
         raise
     media = await get_media(session, principal, upload.media_id)
     counts = await sighting_counts(session, [media.id])

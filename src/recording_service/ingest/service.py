@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..audit.service import record
 from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..config import Settings
 from ..db import utcnow
@@ -109,6 +110,9 @@ async def create_upload(
     )
     async with ingest.sessionmaker() as session:
         session.add(upload)
+        await record(session, principal, "upload.created", agency=upload.agency, upload_id=upload.id,
+                     payload={"channel": channel, "length": length, "declared_sha256": meta.sha256, "filename": meta.filename,
+                              "device_id": meta.device_id, "storage_key": key})
         await session.commit()
     return upload
 
@@ -265,6 +269,7 @@ async def receive_chunk(
     body: AsyncIterator[bytes],
     *,
     checksum: ChunkChecksum | None,
+    principal: Principal,
     final_when_done: bool = False,
     late_metadata=None,
 ) -> Upload:
@@ -353,7 +358,7 @@ async def receive_chunk(
                 fresh.upload_metadata, fresh.declared_sha256 = meta.model_dump(mode="json"), meta.sha256
             await session.commit()
         if fresh.length is not None and fresh.offset == fresh.length:
-            return await complete_upload(ingest, session, fresh, hasher)
+            return await complete_upload(ingest, session, fresh, hasher, principal)
         return fresh
 
 
@@ -387,7 +392,7 @@ async def _existing_media(session: AsyncSession, agency: str, sha256: str) -> Me
     return (await session.execute(select(Media).where(Media.agency == agency, Media.sha256 == sha256))).scalar_one_or_none()
 
 
-async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload, hasher: ResumableSha256) -> Upload:
+async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload, hasher: ResumableSha256, principal: Principal) -> Upload:
     sha256 = hasher.hexdigest()
     upload.sha256 = sha256
     target = _target(upload)
@@ -401,6 +406,8 @@ async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload,
             "received_sha256": sha256,
         }
         upload.completed_at = utcnow()
+        await record(session, principal, "upload.rejected", agency=upload.agency, upload_id=upload.id,
+                     payload={"declared_sha256": upload.declared_sha256, "received_sha256": sha256, "size": upload.length})
         await session.commit()
         raise Problem(460, "sha256-mismatch", upload.error["detail"], declared_sha256=upload.declared_sha256, received_sha256=sha256)
 
@@ -419,6 +426,10 @@ async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload,
             await session.flush()  # the media row first: the upload and sighting refer to it
             session.add(MediaSighting(media_id=media.id, **sighting))
             upload.status, upload.media_id, upload.completed_at = UploadStatus.completed, media.id, utcnow()
+            custody = {"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key}
+            await record(session, principal, "media.created", agency=upload.agency, media_id=media.id, upload_id=upload.id, payload=custody)
+            await record(session, principal, "upload.completed", agency=upload.agency, media_id=media.id, upload_id=upload.id,
+                         payload={"sha256": sha256, "size": upload.length})
             await session.commit()
         except IntegrityError:
             await session.rollback()
@@ -429,18 +440,22 @@ async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload,
             await ingest.store.delete(target.key)
             upload = await session.get(Upload, target.upload_id)
         else:
-            await describe_media(session, ingest.store, ingest.settings, media)
+            await describe_media(session, ingest.store, ingest.settings, media, principal)
             return upload
     # Duplicate bytes: no second stored copy; this upload's metadata survives as a sighting.
     await ingest.store.abort(target)
     session.add(MediaSighting(media_id=existing.id, **sighting))
     upload.sha256 = sha256
     upload.status, upload.media_id, upload.completed_at = UploadStatus.completed, existing.id, utcnow()
+    await record(session, principal, "media.sighting", agency=upload.agency, media_id=existing.id, upload_id=upload.id,
+                 payload={"sha256": sha256, "metadata": upload.upload_metadata})
+    await record(session, principal, "upload.completed", agency=upload.agency, media_id=existing.id, upload_id=upload.id,
+                 payload={"sha256": sha256, "size": upload.length, "duplicate": True})
     await session.commit()
     return upload
 
 
-async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload) -> None:
+async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload, principal: Principal) -> None:
     if upload.status == UploadStatus.completed:
         raise Problem(409, "upload-completed", "A completed upload is evidence and cannot be terminated.")
     if upload.status != UploadStatus.receiving:
@@ -453,4 +468,5 @@ async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload
         raise store_unavailable(exc) from exc
     upload.status = UploadStatus.terminated
     upload.completed_at = utcnow()
+    await record(session, principal, "upload.terminated", agency=upload.agency, upload_id=upload.id, payload={"offset": upload.offset})
     await session.commit()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import and_, select
 
+from ..audit.service import record
 from ..auth.deps import Reader
 from ..cases.models import MediaBinding
 from ..db import DbSession
@@ -113,6 +114,9 @@ _CONTENT_RESPONSES = {
 )
 async def content(media_id: str, request: Request, principal: Reader, session: DbSession, settings: SettingsDep, store: StoreDep) -> Response:
     media = await get_media(session, principal, media_id)
+    if request.method == "GET":  # every read of evidence bytes is part of the chain of custody
+        await record(session, principal, "media.content.read", agency=media.agency, media_id=media.id,
+                     payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect})
     await session.commit()
     headers = _digest_headers(media)
     if _etag_matches(request.headers.get("if-none-match"), headers["ETag"]):

@@ -2,6 +2,7 @@
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..audit.service import SYSTEM, record
 from ..auth.service import Principal, Role, scoped_to_agency
 from ..config import Settings
 from ..problems import Problem
@@ -12,7 +13,7 @@ from .probe import probe, recording_window
 from .schemas import MediaOut
 
 
-async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media) -> None:
+async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who) -> None:
     """Probe the stored object (ffprobe reads only what it needs) and record what it says."""
     location = await store.probe_location(media.storage_key)
     result = await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz)
@@ -22,6 +23,8 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
     media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
+    await record(session, who, "media.described", agency=media.agency, media_id=media.id,
+                 payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": source})
     await session.commit()
 
 
@@ -67,6 +70,6 @@ async def describe_pending(sessionmaker, store: ObjectStore, settings: Settings)
     async with sessionmaker() as session:
         pending = (await session.execute(select(Media).where(Media.status == MediaStatus.processing).limit(1000))).scalars().all()
         for media in pending:
-            await describe_media(session, store, settings, media)
+            await describe_media(session, store, settings, media, SYSTEM)
             done += 1
     return done

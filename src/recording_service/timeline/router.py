@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import event
 
+from ..audit.service import record
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
 from ..cases.service import get_case
@@ -51,6 +52,9 @@ async def timeline(
     finally:
         event.remove(connection, "before_cursor_execute", count)
     elapsed_ms = (time.perf_counter() - started) * 1000
+    await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
+                 payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"])})
+    await session.commit()
     return Response(
         orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
         media_type="application/json",

@@ -1,0 +1,137 @@
+"""The tamper-evident audit log: every change (and every read of footage, timelines and exports)
+appends an event in the same transaction as the change; each event's hash covers the previous one."""
+
+import hashlib
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth.service import Principal
+from ..db import utcnow
+from .models import GENESIS_HASH, AuditEvent, AuditHead
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str | None = None
+    client_address: str | None = None
+
+
+# Set per request by the middleware, so services record who asked without threading it through.
+REQUEST_CONTEXT: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+
+
+@dataclass(frozen=True)
+class Actor:
+    token_id: str | None
+    role: str
+    agency: str
+    request_id: str | None = None
+    client_address: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Actor":
+        context = REQUEST_CONTEXT.get()
+        return cls(principal.token_id, principal.role.value, principal.agency, context.request_id, context.client_address)
+
+
+SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli")
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes an event's hash covers: every field but the hashes, as sorted compact JSON."""
+    return orjson.dumps(
+        {
+            "seq": event.seq,
+            "at": _time(event.at),
+            "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency},
+            "action": event.action,
+            "agency": event.agency,
+            "case_id": event.case_id,
+            "media_id": event.media_id,
+            "upload_id": event.upload_id,
+            "request_id": event.request_id,
+            "client_address": event.client_address,
+            "payload": event.payload or {},
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def entry_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(event)).hexdigest()
+
+
+async def record(
+    session: AsyncSession,
+    who: "Actor | Principal",
+    action: str,
+    *,
+    agency: str | None = None,
+    case_id: str | None = None,
+    media_id: str | None = None,
+    upload_id: str | None = None,
+    payload: dict | None = None,
+) -> AuditEvent:
+    """Append an event to the session's transaction. Call it just before commit: the head stays
+    locked until then."""
+    actor = who if isinstance(who, Actor) else Actor.of(who)
+    seq, prev_hash = (
+        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
+    ).one()
+    event = AuditEvent(
+        seq=seq, at=utcnow(), actor_token_id=actor.token_id, actor_role=actor.role, actor_agency=actor.agency,
+        action=action, agency=agency, case_id=case_id, media_id=media_id, upload_id=upload_id,
+        request_id=actor.request_id, client_address=actor.client_address, payload=payload or {}, prev_hash=prev_hash,
+    )
+    event.entry_hash = entry_hash(prev_hash, event)
+    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.entry_hash))
+    session.add(event)
+    return event
+
+
+@dataclass
+class Verification:
+    ok: bool
+    checked: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+async def verify_chain(session: AsyncSession) -> Verification:
+    """Recompute every link: sequence without gaps, each prev_hash the previous entry_hash, each
+    entry_hash over its own content, and the head row naming the last event."""
+    head = (await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))).one()
+    expected_seq, prev, checked = 1, GENESIS_HASH, 0
+    last_seq = 0
+    while True:
+        events = (await session.execute(
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(BATCH)
+        )).scalars().all()
+        if not events:
+            break
+        for event in events:
+            if event.seq != expected_seq:
+                return Verification(False, checked, head.seq, head.hash, expected_seq, f"event {expected_seq} is missing")
+            if event.prev_hash != prev:
+                return Verification(False, checked, head.seq, head.hash, event.seq, "prev_hash does not match the previous event")
+            if entry_hash(prev, event) != event.entry_hash:
+                return Verification(False, checked, head.seq, head.hash, event.seq, "content does not match entry_hash")
+            prev, expected_seq, checked = event.entry_hash, expected_seq + 1, checked + 1
+        last_seq = events[-1].seq
+        session.expunge_all()
+    if head.seq != checked or head.hash != prev:
+        return Verification(False, checked, head.seq, head.hash, checked + 1, "the head does not match the last event")
+    return Verification(True, checked, head.seq, head.hash)
