@@ -12,6 +12,9 @@ from .audit.service import SYSTEM, record, verify_chain
 from .auth.service import Role, create_token, validate_agency
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
+from .custody.fixity import run_fixity
+from .custody.uploads import sweep_uploads
+from .storage import open_store
 from .db import create_engine
 from .migrate import upgrade
 
@@ -20,6 +23,10 @@ token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_a
 app.add_typer(token_app, name="token")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+fixity_app = typer.Typer(help="Re-hash stored evidence.", no_args_is_help=True)
+app.add_typer(fixity_app, name="fixity")
+uploads_app = typer.Typer(help="Unfinished uploads.", no_args_is_help=True)
+app.add_typer(uploads_app, name="uploads")
 err = Console(stderr=True)
 
 
@@ -111,6 +118,45 @@ def audit_verify() -> None:
         err.print(f"[red]audit chain broken at seq {result.first_bad_seq}: {result.problem}[/red]")
         raise typer.Exit(1)
     err.print(f"[green]audit chain intact[/green]: {result.checked} events, head {result.head_seq} {result.head_hash}")
+
+
+def _run_with_store(work):
+    """Migrate, then run `work(sessionmaker, store)` against the configured database and store."""
+    settings = Settings()
+    upgrade(settings.database_url)
+
+    async def run():
+        engine = create_engine(settings.database_url)
+        store = open_store(settings)
+        try:
+            return await work(async_sessionmaker(engine, expire_on_commit=False), store)
+        finally:
+            await store.close()
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@fixity_app.command("run")
+def fixity_run(
+    limit: Annotated[int | None, typer.Option(min=1, help="check at most N objects (least recently checked first)")] = None,
+    older_than: Annotated[float | None, typer.Option(min=0, help="only objects not checked for DAYS days (or never)")] = None,
+) -> None:
+    """Re-read stored objects, recompute SHA-256, record each result; exit 1 when any is corrupt or missing."""
+    summary = _run_with_store(lambda sessionmaker, store: run_fixity(sessionmaker, store, limit=limit, older_than_days=older_than))
+    typer.echo(json.dumps(summary.__dict__, ensure_ascii=False))
+    if summary.mismatch or summary.missing:
+        err.print(f"[red]{summary.mismatch} corrupt, {summary.missing} missing of {summary.checked} checked[/red]")
+        raise typer.Exit(1)
+    err.print(f"[green]{summary.checked} objects checked, all intact[/green]")
+
+
+@uploads_app.command("sweep")
+def uploads_sweep() -> None:
+    """Abort expired unfinished uploads (S3 multipart uploads, partial files)."""
+    summary = _run_with_store(sweep_uploads)
+    typer.echo(json.dumps(summary.__dict__))
+    err.print(f"{summary.expired} expired uploads removed ({summary.bytes_released} bytes released)")
 
 
 if __name__ == "__main__":

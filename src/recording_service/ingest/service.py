@@ -49,7 +49,7 @@ class Ingest:
     settings: Settings
 
 
-def _target(upload: Upload) -> UploadTarget:
+def upload_target(upload: Upload) -> UploadTarget:
     return UploadTarget(
         upload_id=upload.id,
         key=upload.storage_key,
@@ -284,7 +284,7 @@ async def receive_chunk(
     hasher = ResumableSha256(upload.hash_state)
     chunk_hasher = checksum.new_hasher() if checksum else None
     try:
-        writer = await ingest.store.open_writer(_target(upload), start)
+        writer = await ingest.store.open_writer(upload_target(upload), start)
     except StoreUnavailable as exc:
         await _release(ingest, upload.id, owner)
         raise store_unavailable(exc) from exc
@@ -395,7 +395,7 @@ async def _existing_media(session: AsyncSession, agency: str, sha256: str) -> Me
 async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload, hasher: ResumableSha256, principal: Principal) -> Upload:
     sha256 = hasher.hexdigest()
     upload.sha256 = sha256
-    target = _target(upload)
+    target = upload_target(upload)
     if upload.declared_sha256 and upload.declared_sha256 != sha256:
         await ingest.store.abort(target)
         upload.status = UploadStatus.rejected
@@ -463,7 +463,7 @@ async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload
     if upload.lease_owner and upload.lease_expires_at and upload.lease_expires_at > utcnow():
         raise Problem(423, "upload-locked", "A request is writing to this upload; retry shortly.", headers={"Retry-After": "2"})
     try:
-        await ingest.store.abort(_target(upload))
+        await ingest.store.abort(upload_target(upload))
     except StoreUnavailable as exc:
         raise store_unavailable(exc) from exc
     upload.status = UploadStatus.terminated

@@ -52,6 +52,7 @@ class Media(Base):
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     upload_id: Mapped[str | None] = mapped_column(String(32))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class MediaSighting(Base):
