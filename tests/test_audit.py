@@ -6,7 +6,7 @@ import json
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from recording_service.db import sync_url
 
@@ -87,12 +87,16 @@ def test_concurrent_writers_never_fork_the_chain(leg):
 
 @pytest.fixture
 def private_service(leg, tmp_path):
-    """A service of the leg's kind with a database of its own, so tampering touches nothing else."""
+    """A service of the leg's kind with a database and a store of its own, so tampering touches
+    nothing else. On S3 the bucket has object lock enabled."""
     if leg.seaweed is None:
         database_url = f"sqlite:///{tmp_path / 'tamper.db'}"
+        storage_url = f"file://{tmp_path / 'objects'}"
     else:
         database_url = create_postgres_database()
-    service = ServiceProcess({**leg.service.env, "RECORDING_DATABASE_URL": database_url}, tmp_path).start()
+        storage_url = f"s3://{leg.seaweed.create_bucket(f'locked-{uuid.uuid4().hex[:12]}', object_lock=True)}/rs"
+    env = {**leg.service.env, "RECORDING_DATABASE_URL": database_url, "RECORDING_STORAGE_URL": storage_url}
+    service = ServiceProcess(env, tmp_path).start()
     yield service, database_url
     service.stop()
     if leg.seaweed is not None:
@@ -155,3 +159,56 @@ def test_tampering_is_caught(leg, private_service):
     tamper_and_check([("DELETE FROM audit_events WHERE seq = :s", {"s": last})], last)
     tamper_and_check([("DELETE FROM audit_events WHERE seq = 5", {})], 5)
     engine.dispose()
+
+
+def test_checkpoint_catches_a_rewritten_database(leg, private_service, tmp_path):
+    from sqlalchemy.orm import Session
+
+    from recording_service.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+    from recording_service.audit.service import entry_hash
+
+    service, database_url = private_service
+    with leg.client(service.token("case_system", "FORGE")) as http:
+        http.base_url = service.base_url
+        for i in range(3):
+            assert http.post("/api/v1/cases", json=case_body(case_number=f"F-{i}")).status_code == 201
+    written = cli_json(service.cli("audit", "checkpoint"))
+    assert written["seq"] == 4 and written["key"].startswith("audit/checkpoints/")
+    if leg.seaweed is not None:
+        s3 = leg.seaweed.client()
+        bucket = service.env["RECORDING_STORAGE_URL"].split("/")[2]
+        head = s3.head_object(Bucket=bucket, Key=f"rs/{written['key']}")
+        assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockRetainUntilDate"].year >= 2036
+        with pytest.raises(Exception, match="AccessDenied|locked|retention|WORM|Forbidden"):
+            s3.delete_object(Bucket=bucket, Key=f"rs/{written['key']}", VersionId=written["version_id"])
+        assert s3.head_object(Bucket=bucket, Key=f"rs/{written['key']}")["ContentLength"] > 0
+    else:
+        stored = tmp_path / "objects" / written["key"]
+        assert json.loads(stored.read_bytes())["hash"] == written["hash"] and not stored.stat().st_mode & 0o222
+    assert cli_json(service.cli("audit", "verify"))["ok"] is True
+
+    # A perfect forgery inside the database: change an event, recompute every later hash and the head.
+    engine = create_engine(sync_url(database_url))
+    with engine.begin() as db:
+        if engine.dialect.name == "postgresql":
+            db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        else:
+            db.execute(text("DROP TRIGGER audit_events_no_update"))
+    with Session(engine) as session:
+        prev = GENESIS_HASH
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)):
+            if event.seq == 2:
+                event.payload = {**event.payload, "case_number": "F-forged"}
+            event.prev_hash, event.entry_hash = prev, entry_hash(prev, event)
+            prev = event.entry_hash
+        session.get(AuditHead, 1).hash = prev
+        session.commit()
+    engine.dispose()
+    result = service.cli("audit", "verify", check=False)
+    verdict = cli_json(result)
+    assert result.returncode == 1 and verdict["ok"] is False
+    assert verdict["first_bad_seq"] == 4 and "rewritten" in verdict["problem"]
+
+
+def cli_json(result) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])

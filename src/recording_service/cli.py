@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from .audit.service import SYSTEM, record, verify_chain
+from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_checkpoint
+from .audit.service import SYSTEM, record
 from .auth.service import Role, create_token, validate_agency
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
@@ -100,19 +101,13 @@ def token_create(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the audit chain; exit 1 when it is broken."""
-    settings = Settings()
-    upgrade(settings.database_url)
+    """Recompute the audit chain and check it against the checkpoints in the store; exit 1 when broken."""
 
-    async def run():
-        engine = create_engine(settings.database_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-                return await verify_chain(session)
-        finally:
-            await engine.dispose()
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            return await verify_with_checkpoints(session, store)
 
-    result = asyncio.run(run())
+    result = _run_with_store(work)
     typer.echo(json.dumps(result.__dict__))
     if not result.ok:
         err.print(f"[red]audit chain broken at seq {result.first_bad_seq}: {result.problem}[/red]")
@@ -135,6 +130,19 @@ def _run_with_store(work):
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write the chain's head (seq, hash, time) to the object store, locked where the bucket allows."""
+    settings = Settings()
+    try:
+        written = _run_with_store(lambda sessionmaker, store: write_checkpoint(sessionmaker, store, settings))
+    except CheckpointRefused as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(written))
+    err.print(f"[green]checkpoint written[/green]: seq {written['seq']} → {written['key']}")
 
 
 @fixity_app.command("run")

@@ -2,6 +2,7 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     # Serve footage from S3 by redirecting to a short-lived presigned URL instead of streaming.
     s3_presigned_redirect: bool = False
     s3_presigned_ttl_seconds: int = Field(default=300, ge=10, le=3600)
+    # Where the bucket has S3 object lock enabled: the mode records are written with.
+    s3_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    # Audit checkpoints are kept (and, under object lock, locked) this long.
+    audit_checkpoint_retention_days: int = Field(default=3650, ge=1)
     upload_expiry_hours: float = Field(default=72, gt=0)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
     timezone: str = "Asia/Shanghai"

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role, scoped_to_agency
 from ..db import DbSession
-from ..deps import SettingsDep
+from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..times import local, require_offset
 from .models import AuditEvent
-from .service import verify_chain
+from .checkpoint import verify_with_checkpoints
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AuditReader = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
@@ -94,7 +94,7 @@ def _out(event: AuditEvent, settings) -> AuditEventOut:
     )
 
 
-@router.get("/verify", response_model=VerifyOut, summary="Recompute the whole chain")
-async def verify(principal: AuditReader, session: DbSession) -> VerifyOut:
-    result = await verify_chain(session)
+@router.get("/verify", response_model=VerifyOut, summary="Recompute the whole chain, and check it against the store's checkpoints")
+async def verify(principal: AuditReader, session: DbSession, store: StoreDep) -> VerifyOut:
+    result = await verify_with_checkpoints(session, store)
     return VerifyOut(**result.__dict__)

@@ -110,10 +110,12 @@ class Verification:
     problem: str | None = None
 
 
-async def verify_chain(session: AsyncSession) -> Verification:
+async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = None) -> Verification:
     """Recompute every link: sequence without gaps, each prev_hash the previous entry_hash, each
-    entry_hash over its own content, and the head row naming the last event."""
+    entry_hash over its own content, the head row naming the last event — and every checkpoint
+    written to the object store naming an event that is still there, with the same hash."""
     head = (await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))).one()
+    pinned = {c["seq"]: c["hash"] for c in checkpoints or []}
     expected_seq, prev, checked = 1, GENESIS_HASH, 0
     last_seq = 0
     while True:
@@ -129,9 +131,15 @@ async def verify_chain(session: AsyncSession) -> Verification:
                 return Verification(False, checked, head.seq, head.hash, event.seq, "prev_hash does not match the previous event")
             if entry_hash(prev, event) != event.entry_hash:
                 return Verification(False, checked, head.seq, head.hash, event.seq, "content does not match entry_hash")
+            if event.seq in pinned and pinned[event.seq] != event.entry_hash:
+                return Verification(False, checked, head.seq, head.hash, event.seq,
+                                    "differs from the checkpoint in the object store: the chain was rewritten")
             prev, expected_seq, checked = event.entry_hash, expected_seq + 1, checked + 1
         last_seq = events[-1].seq
         session.expunge_all()
     if head.seq != checked or head.hash != prev:
         return Verification(False, checked, head.seq, head.hash, checked + 1, "the head does not match the last event")
+    if pinned and max(pinned) > checked:
+        return Verification(False, checked, head.seq, head.hash, checked + 1,
+                            f"the object store holds a checkpoint at seq {max(pinned)}: events were removed")
     return Verification(True, checked, head.seq, head.hash)

@@ -7,6 +7,7 @@ is the store's business, as tusd separates its handler from its s3store.
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -76,6 +77,14 @@ class ObjectStore(Protocol):
         """A path or URL ffprobe can read without fetching the whole object."""
 
     async def presigned_url(self, key: str, filename: str | None) -> str | None: ...
+
+    async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
+        """Write a small immutable record (never replacing one); under S3 object lock it is retained
+        until `retain_until`. Returns the object version where the store keeps versions."""
+
+    async def read_bytes(self, key: str) -> bytes | None: ...
+
+    async def list_keys(self, prefix: str) -> list[str]: ...
 
     async def delete(self, key: str) -> None:
         """Only for objects that never became evidence (rejected or duplicate uploads) and the retention sweep."""

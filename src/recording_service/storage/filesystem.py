@@ -6,6 +6,7 @@ import ctypes.util
 import json
 import os
 from collections.abc import AsyncIterator
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -185,6 +186,39 @@ class FilesystemStore:
 
     async def presigned_url(self, key: str, filename: str | None) -> str | None:
         return None
+
+    async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
+        def write() -> None:
+            path = self._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o440)
+            except FileExistsError as exc:
+                raise ObjectExists(key) from exc
+            try:
+                os.write(fd, body)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            _fsync_dir(path.parent)
+
+        await asyncio.to_thread(write)
+        return None
+
+    async def read_bytes(self, key: str) -> bytes | None:
+        try:
+            return await asyncio.to_thread(self._path(key).read_bytes)
+        except FileNotFoundError:
+            return None
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        def walk() -> list[str]:
+            base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+            if not base.exists():
+                return []
+            return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file())
+
+        return await asyncio.to_thread(walk)
 
     async def delete(self, key: str) -> None:
         def remove() -> None:

@@ -9,8 +9,10 @@ crash lands between writing it and recording N in the database.
 import asyncio
 import base64
 import functools
+import hashlib
 import zlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 from urllib.parse import quote
 
 import boto3
@@ -100,10 +102,13 @@ class S3Store:
     kind = "s3"
 
     def __init__(
-        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 1
+        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 1,
+        lock_mode: str = "COMPLIANCE",
     ) -> None:
         self.bucket = bucket
         self.concurrency = concurrency
+        self.lock_mode = lock_mode
+        self._object_lock: bool | None = None
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.part_size = part_size
         self.presign_ttl = presign_ttl
@@ -275,6 +280,45 @@ class S3Store:
 
     async def presigned_url(self, key: str, filename: str | None) -> str | None:
         return self._presign(key, filename)
+
+    async def object_lock_enabled(self) -> bool:
+        if self._object_lock is None:
+            try:
+                config = await self._call("get_object_lock_configuration", Bucket=self.bucket)
+                self._object_lock = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+            except ClientError:
+                self._object_lock = False
+        return self._object_lock
+
+    async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
+        if await self.stat(key) is not None:
+            raise ObjectExists(key)
+        extra = {}
+        if retain_until is not None and await self.object_lock_enabled():
+            extra = {"ObjectLockMode": self.lock_mode, "ObjectLockRetainUntilDate": retain_until}
+        checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        response = await self._call("put_object", Bucket=self.bucket, Key=self._key(key), Body=body,
+                                    ChecksumSHA256=checksum, ContentType="application/json", **extra)
+        return response.get("VersionId")
+
+    async def read_bytes(self, key: str) -> bytes | None:
+        try:
+            response = await self._call("get_object", Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return await asyncio.to_thread(response["Body"].read)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        keys, token = [], None
+        while True:
+            kwargs = {"ContinuationToken": token} if token else {}
+            page = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=self._key(prefix), **kwargs)
+            keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                return sorted(keys)
+            token = page["NextContinuationToken"]
 
     async def delete(self, key: str) -> None:
         await self._call("delete_object", Bucket=self.bucket, Key=self._key(key))
