@@ -66,3 +66,13 @@ def test_case_input_errors(leg):
     with leg.client(leg.token("dock", "CASES3")) as http:
         assert_problem(http.post("/api/v1/cases", json=case_body()), 403, "forbidden-role")
         assert_problem(http.get("/api/v1/cases"), 403)
+
+
+def test_values_the_database_cannot_hold_are_refused(leg):
+    with leg.client(leg.token("case_system", "CASES4")) as http:
+        assert_problem(http.post("/api/v1/cases", json=case_body(title="bad\u0000title")), 422, "validation-error")
+        party = case_body(parties=[{"name": "x\u0000", "kind": "person"}])
+        assert_problem(http.post("/api/v1/cases", json=party), 422, "validation-error")
+        # Whatever still reaches the database unstorable is a 400, never a 500 (query strings here).
+        response = http.get("/api/v1/cases", params={"case_number": "a\u0000b"})
+        assert response.status_code in (200, 400)

@@ -269,6 +269,7 @@ def test_service_restart_mid_upload_resumes(leg, random_file):
         ({"Upload-Length": "10", "Upload-Metadata": f"recorded_at {b64('2026-11-24T09:00:00')}"}, 400, "invalid-metadata"),
         ({"Upload-Length": "10", "Upload-Metadata": f"sha256 {b64('abc123')}"}, 400, "invalid-metadata"),
         ({"Upload-Length": "10", "Upload-Metadata": f"flag {b64('urgent')}"}, 400, "invalid-metadata"),
+        ({"Upload-Length": "10", "Upload-Metadata": "filename " + b64("cam\x00.mp4")}, 400, "invalid-metadata"),
     ],
 )
 def test_creation_rejects_bad_input(leg, headers, status, code):

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
@@ -119,6 +119,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _store_down(request: Request, exc: StoreUnavailable):
         return problem_response(
             Problem(503, "store-unavailable", "The object store cannot be reached; retry later.", headers={"Retry-After": "5"}), request
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError):
+        # e.g. a NUL character, which PostgreSQL text cannot hold: the input's fault, nothing was stored.
+        return problem_response(
+            Problem(400, "invalid-data", "A value cannot be stored as sent (for example it contains a NUL character)."), request
         )
 
     @app.exception_handler(OperationalError)

@@ -1,7 +1,28 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class RequestModel(BaseModel):
+    """Request bodies: no NUL characters anywhere (PostgreSQL cannot store them; refused alike on every database)."""
+
+    @model_validator(mode="after")
+    def _no_nul(self):
+        for name, value in self.__dict__.items():
+            if _contains_nul(value):
+                raise ValueError(f"'{name}' contains a NUL character")
+        return self
 
 
 class PartyKind(StrEnum):
@@ -9,19 +30,19 @@ class PartyKind(StrEnum):
     organization = "organization"
 
 
-class Party(BaseModel):
+class Party(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PartyKind
     id_number: str | None = Field(default=None, max_length=64, description="身份证号 / 统一社会信用代码; returned only to roles that need it")
 
 
-class Officer(BaseModel):
+class Officer(RequestModel):
     officer_id: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=100)
     certificate_number: str | None = Field(default=None, max_length=64, description="执法证号")
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(RequestModel):
     case_number: str = Field(min_length=1, max_length=128, description="案号, unique per agency")
     procedure: str = Field(description="procedure code from GET /api/v1/procedures")
     title: str = Field(min_length=1, max_length=500)
@@ -49,7 +70,7 @@ class CasePage(BaseModel):
     next_cursor: str | None = None
 
 
-class StageOpen(BaseModel):
+class StageOpen(RequestModel):
     stage: str = Field(description="stage code from the case's procedure")
     started_at: datetime | None = Field(default=None, description="with offset; required unless skipped")
     officers: list[str] = Field(default_factory=list, max_length=50, description="officer ids (of the case's officers) present")
@@ -60,7 +81,7 @@ class StageOpen(BaseModel):
     note: str | None = Field(default=None, max_length=4000, description="required when skipped: why")
 
 
-class StageUpdate(BaseModel):
+class StageUpdate(RequestModel):
     ended_at: datetime | None = Field(default=None, description="closes the stage")
     note: str | None = Field(default=None, max_length=4000, description="appended to the stage's notes")
 
@@ -91,7 +112,7 @@ class DocumentStatus(StrEnum):
     served = "served"
 
 
-class DocumentFields(BaseModel):
+class DocumentFields(RequestModel):
     doc_number: str | None = Field(default=None, max_length=128, description="文号, e.g. 濉卫医罚〔2021〕12号")
     title: str = Field(min_length=1, max_length=500)
     status: DocumentStatus = DocumentStatus.draft
@@ -129,7 +150,7 @@ class DocumentOut(BaseModel):
     versions: list[DocumentVersionOut] | None = Field(default=None, description="full history (single-document reads)")
 
 
-class BindingCreate(BaseModel):
+class BindingCreate(RequestModel):
     media_id: str
     start_offset_s: float | None = Field(default=None, ge=0)
     end_offset_s: float | None = Field(default=None, gt=0)

@@ -58,6 +58,8 @@ def validate_fields(fields: dict[str, str]) -> UploadMetadata:
     """Check and normalise decoded metadata; unknown keys are kept verbatim in `extra`."""
     meta = UploadMetadata()
     for raw_key, value in fields.items():
+        if "\x00" in value or "\x00" in raw_key:
+            raise _bad(f"metadata '{raw_key}' contains a NUL character.", raw_key)
         key = ALIASES.get(raw_key, raw_key)
         if key in KNOWN_KEYS and raw_key != key and key in fields:
             continue  # the canonical key wins over an alias
