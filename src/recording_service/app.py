@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
 from .audit.router import router as audit_router
+from .custody.holds import router as holds_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
 from .cases.router import documents_router
 from .cases.router import router as cases_router
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents_router)
     app.include_router(timeline_router)
     app.include_router(audit_router)
+    app.include_router(holds_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)

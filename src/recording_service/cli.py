@@ -14,6 +14,7 @@ from .auth.service import Role, create_token, validate_agency
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
 from .custody.fixity import run_fixity
+from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
 from .storage import open_store
 from .db import create_engine
@@ -28,6 +29,8 @@ fixity_app = typer.Typer(help="Re-hash stored evidence.", no_args_is_help=True)
 app.add_typer(fixity_app, name="fixity")
 uploads_app = typer.Typer(help="Unfinished uploads.", no_args_is_help=True)
 app.add_typer(uploads_app, name="uploads")
+retention_app = typer.Typer(help="Retention policy: the only deletion path.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
 
 
@@ -157,6 +160,16 @@ def fixity_run(
         err.print(f"[red]{summary.mismatch} corrupt, {summary.missing} missing of {summary.checked} checked[/red]")
         raise typer.Exit(1)
     err.print(f"[green]{summary.checked} objects checked, all intact[/green]")
+
+
+@retention_app.command("sweep")
+def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted, delete nothing")] = False) -> None:
+    """Delete expired, unbound, unheld footage, leaving tombstones and audit events."""
+    catalog = load_catalog(Settings().catalog_dir)
+    report = _run_with_store(lambda sessionmaker, store: sweep(sessionmaker, store, catalog, dry_run=dry_run))
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    verb = "would delete" if dry_run else "deleted"
+    err.print(f"{verb} {len(report.deleted)} media past '{report.policy}' retention ({report.policy_days} days)")
 
 
 @uploads_app.command("sweep")

@@ -3,7 +3,7 @@ from pydantic import BaseModel
 
 from ..auth.deps import CurrentPrincipal
 from ..problems import Problem
-from .schemas import DocumentType, Procedure
+from .schemas import DocumentType, Procedure, RetentionClass
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -29,6 +29,16 @@ async def read_procedure(code: str, request: Request, principal: CurrentPrincipa
     if procedure is None:
         raise Problem(404, "procedure-not-found", f"No procedure '{code}' in the catalog.")
     return procedure
+
+
+class RetentionPage(BaseModel):
+    items: list[RetentionClass]
+    next_cursor: str | None = None
+
+
+@router.get("/retention-classes", response_model=RetentionPage, summary="Retention classes (the only deletion policy)")
+async def list_retention_classes(request: Request, principal: CurrentPrincipal) -> RetentionPage:
+    return RetentionPage(items=request.app.state.catalog.retention_classes)
 
 
 @router.get("/document-types", response_model=DocumentTypePage, summary="执法文书 type catalog")

@@ -108,15 +108,27 @@ class Procedure(BaseModel):
         return next((stage for stage in self.stages if stage.code == code), None)
 
 
+class RetentionClass(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    days: float | None = Field(gt=0, description="null: kept permanently")
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
+    retention_classes: list[RetentionClass]
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
         for kind, codes in (("procedure", [p.code for p in self.procedures]), ("document type", [d.code for d in self.document_types])):
             if len(set(codes)) != len(codes):
                 raise ValueError(f"{kind} codes repeat")
+        if {"standard", "case", "important"} - {r.code for r in self.retention_classes}:
+            raise ValueError("retention classes standard, case and important are required")
         known = {d.code for d in self.document_types}
         for procedure in self.procedures:
             for stage in procedure.stages:
@@ -128,6 +140,9 @@ class Catalog(BaseModel):
 
     def procedure(self, code: str) -> Procedure | None:
         return next((p for p in self.procedures if p.code == code), None)
+
+    def retention(self, code: str) -> RetentionClass:
+        return next(r for r in self.retention_classes if r.code == code)
 
     def document_type(self, code: str) -> DocumentType | None:
         return next((d for d in self.document_types if d.code == code), None)

@@ -6,7 +6,7 @@ import yaml
 
 from .schemas import Catalog
 
-FILES = ("procedures.yaml", "document_types.yaml")
+FILES = ("procedures.yaml", "document_types.yaml", "retention.yaml")
 
 
 class CatalogError(Exception):
@@ -19,7 +19,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     procedures.yaml and document_types.yaml); the service refuses to start on a bad catalog."""
     source = directory if directory is not None else resources.files(__package__) / "data"
     try:
-        procedures, document_types = ((source / name).read_text(encoding="utf-8") for name in FILES)
-        return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types))
+        procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
+        return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
+                       retention_classes=yaml.safe_load(retention))
     except (OSError, yaml.YAMLError, ValueError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc

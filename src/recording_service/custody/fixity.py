@@ -41,7 +41,7 @@ async def run_fixity(sessionmaker: async_sessionmaker[AsyncSession], store: Obje
                      older_than_days: float | None) -> FixitySummary:
     summary = FixitySummary()
     async with sessionmaker() as session:
-        query = select(Media.id).where(Media.status.not_in([MediaStatus.processing]))
+        query = select(Media.id).where(Media.status.not_in([MediaStatus.processing, MediaStatus.deleted]))
         if older_than_days is not None:
             cutoff = utcnow() - timedelta(days=older_than_days)
             query = query.where(or_(Media.fixity_checked_at.is_(None), Media.fixity_checked_at < cutoff))

@@ -14,6 +14,7 @@ class MediaStatus(StrEnum):
     probe_failed = "probe_failed"
     corrupt = "corrupt"
     missing = "missing"
+    deleted = "deleted"  # by the retention sweep only; a tombstone remains
 
 
 class Media(Base):

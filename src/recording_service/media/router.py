@@ -114,6 +114,8 @@ _CONTENT_RESPONSES = {
 )
 async def content(media_id: str, request: Request, principal: Reader, session: DbSession, settings: SettingsDep, store: StoreDep) -> Response:
     media = await get_media(session, principal, media_id)
+    if media.status == "deleted":
+        raise Problem(410, "media-deleted", "The retention policy deleted these bytes; the record and its tombstone remain.")
     if request.method == "GET":  # every read of evidence bytes is part of the chain of custody
         await record(session, principal, "media.content.read", agency=media.agency, media_id=media.id,
                      payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect})

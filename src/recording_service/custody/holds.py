@@ -1,0 +1,97 @@
+"""Legal holds on a case or a media item (admin, auditor); placing and lifting are audited."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import Field, model_validator
+from sqlalchemy import select
+
+from ..audit.service import record
+from ..auth.deps import require_roles
+from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..cases.schemas import RequestModel
+from ..cases.service import get_case
+from ..db import DbSession, utcnow
+from ..deps import SettingsDep
+from ..media.service import get_media
+from ..problems import Problem
+from ..times import local
+from .models import LegalHold
+
+router = APIRouter(prefix="/api/v1/holds", tags=["retention"])
+HoldManager = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
+
+
+class HoldCreate(RequestModel):
+    case_id: str | None = None
+    media_id: str | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> "HoldCreate":
+        if (self.case_id is None) == (self.media_id is None):
+            raise ValueError("name exactly one of case_id or media_id")
+        return self
+
+
+class HoldLift(RequestModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class HoldOut(RequestModel):
+    id: str
+    agency: str
+    case_id: str | None
+    media_id: str | None
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    lifted_by: str | None
+    lifted_at: datetime | None
+    lift_reason: str | None
+
+
+def _out(hold: LegalHold, settings) -> HoldOut:
+    return HoldOut(id=hold.id, agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id, reason=hold.reason,
+                   placed_by=hold.placed_by, placed_at=local(hold.placed_at, settings.tz), lifted_by=hold.lifted_by,
+                   lifted_at=local(hold.lifted_at, settings.tz), lift_reason=hold.lift_reason)
+
+
+@router.post("", status_code=201, response_model=HoldOut, summary="Place a legal hold on a case or a media item")
+async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    subject = await (get_case(session, principal, body.case_id) if body.case_id else get_media(session, principal, body.media_id))
+    if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
+        raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
+    hold = LegalHold(agency=subject.agency, case_id=body.case_id, media_id=body.media_id, reason=body.reason,
+                     placed_by=principal.token_id, placed_at=utcnow())
+    session.add(hold)
+    await session.flush()
+    await record(session, principal, "hold.placed", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
+                 payload={"hold_id": hold.id, "reason": hold.reason})
+    await session.commit()
+    return JSONResponse(_out(hold, settings).model_dump(mode="json"), status_code=201)
+
+
+@router.post("/{hold_id}/lift", response_model=HoldOut, summary="Lift a legal hold (the hold stays in history)")
+async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep) -> HoldOut:
+    hold = (await session.execute(scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id))).scalar_one_or_none()
+    if hold is None:
+        raise Problem(404, "hold-not-found", f"No hold {hold_id}.")
+    if hold.lifted_at is not None:
+        raise Problem(409, "hold-lifted", "This hold was already lifted.")
+    hold.lifted_by, hold.lifted_at, hold.lift_reason = principal.token_id, utcnow(), body.reason
+    await record(session, principal, "hold.lifted", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
+                 payload={"hold_id": hold.id, "reason": body.reason})
+    await session.commit()
+    return _out(hold, settings)
+
+
+@router.get("", summary="Legal holds", response_model=list[HoldOut])
+async def list_holds(principal: HoldManager, session: DbSession, settings: SettingsDep,
+                     active: Annotated[bool, Query(description="only holds not lifted")] = True) -> list[HoldOut]:
+    query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).order_by(LegalHold.placed_at, LegalHold.id)
+    if active:
+        query = query.where(LegalHold.lifted_at.is_(None))
+    return [_out(h, settings) for h in (await session.execute(query.limit(1000))).scalars()]
