@@ -75,4 +75,7 @@ def test_values_the_database_cannot_hold_are_refused(leg):
         assert_problem(http.post("/api/v1/cases", json=party), 422, "validation-error")
         # Whatever still reaches the database unstorable is a 400, never a 500 (query strings here).
         response = http.get("/api/v1/cases", params={"case_number": "a\u0000b"})
-        assert response.status_code in (200, 400)
+        if leg.seaweed is not None:  # PostgreSQL cannot even compare with a NUL: a clear 400
+            assert_problem(response, 400, "invalid-data")
+        else:  # SQLite can: simply no such case
+            assert response.status_code == 200 and response.json()["items"] == []

@@ -1,6 +1,6 @@
 """Stages, documents and footage bindings of a case: the written and audio-visual record."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -303,12 +303,3 @@ def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
         unbound_at=local(binding.unbound_at, settings.tz),
         unbind_reason=binding.unbind_reason,
     )
-
-
-async def version_counts(session: AsyncSession, document_ids: list[str]) -> dict[str, int]:
-    if not document_ids:
-        return {}
-    rows = await session.execute(
-        select(DocumentVersion.document_id, func.count()).where(DocumentVersion.document_id.in_(document_ids)).group_by(DocumentVersion.document_id)
-    )
-    return dict(rows.all())

@@ -112,7 +112,7 @@ class DocumentStatus(StrEnum):
     served = "served"
 
 
-class DocumentFields(RequestModel):
+class DocumentFieldSet(BaseModel):
     doc_number: str | None = Field(default=None, max_length=128, description="文号, e.g. 濉卫医罚〔2021〕12号")
     title: str = Field(min_length=1, max_length=500)
     status: DocumentStatus = DocumentStatus.draft
@@ -121,6 +121,10 @@ class DocumentFields(RequestModel):
     served_at: datetime | None = None
     signers: list[str] = Field(default_factory=list, max_length=20)
     attachment_media_id: str | None = Field(default=None, description="a scan or PDF uploaded through the same ingest")
+
+
+class DocumentFields(DocumentFieldSet, RequestModel):
+    """Document fields as a client sends them (the NUL check runs on input only)."""
 
 
 class DocumentCreate(DocumentFields):
@@ -132,7 +136,7 @@ class DocumentVersionCreate(DocumentFields):
     change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last")
 
 
-class DocumentVersionOut(DocumentFields):
+class DocumentVersionOut(DocumentFieldSet):
     version: int
     change_note: str | None = None
     created_at: datetime

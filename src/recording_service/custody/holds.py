@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from ..audit.service import record
@@ -40,7 +40,7 @@ class HoldLift(RequestModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class HoldOut(RequestModel):
+class HoldOut(BaseModel):
     id: str
     agency: str
     case_id: str | None

@@ -13,6 +13,7 @@ from ..deps import IngestDep, SettingsDep
 from ..media.schemas import MediaOut
 from ..media.service import get_media, media_out, sighting_counts
 from ..problems import Problem
+from ..times import local
 from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
@@ -179,9 +180,9 @@ async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession
         declared_sha256=upload.declared_sha256,
         error=upload.error,
         metadata={k: v for k, v in (upload.upload_metadata or {}).items() if v not in (None, [], {})},
-        created_at=upload.created_at.astimezone(tz),
-        expires_at=upload.expires_at.astimezone(tz),
-        completed_at=upload.completed_at.astimezone(tz) if upload.completed_at else None,
+        created_at=local(upload.created_at, tz),
+        expires_at=local(upload.expires_at, tz),
+        completed_at=local(upload.completed_at, tz),
     )
 
 
