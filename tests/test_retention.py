@@ -3,6 +3,7 @@ leaves tombstones and audit events, and a dry run deletes nothing."""
 
 import json
 import shutil
+from contextlib import contextmanager
 import time
 import uuid
 from pathlib import Path
@@ -18,24 +19,40 @@ from .test_media import upload_bytes
 from .test_tus import assert_problem
 
 
-@pytest.fixture
-def short_retention_service(leg, tmp_path):
+@contextmanager
+def private_service(leg, tmp_path, *, standard_days: float, object_lock: bool = False, **env: str):
+    """A service of the leg's kind with its own database and store (an object-lock bucket on S3
+    when asked) and the standard retention shortened to `standard_days`."""
     catalog = tmp_path / "catalog"
     shutil.copytree(Path(catalog_service.__file__).parent / "data", catalog)
     retention = catalog / "retention.yaml"
-    retention.write_text(retention.read_text(encoding="utf-8").replace("days: 180", "days: 0.00002"), encoding="utf-8")
+    retention.write_text(retention.read_text(encoding="utf-8").replace("days: 180", f"days: {standard_days}"), encoding="utf-8")
     if leg.seaweed is None:
-        database_url, storage_url = f"sqlite:///{tmp_path / 'retention.db'}", f"file://{tmp_path / 'objects'}"
+        database_url, storage_url = f"sqlite:///{tmp_path / 'private.db'}", f"file://{tmp_path / 'objects'}"
     else:
         database_url = create_postgres_database()
-        storage_url = f"s3://{leg.seaweed.create_bucket(f'retention-{uuid.uuid4().hex[:12]}')}/rs"
-    env = {**leg.service.env, "RECORDING_DATABASE_URL": database_url, "RECORDING_STORAGE_URL": storage_url,
-           "RECORDING_CATALOG_DIR": str(catalog)}
-    service = ServiceProcess(env, tmp_path).start()
-    yield service
-    service.stop()
-    if leg.seaweed is not None:
-        drop_postgres_database(database_url)
+        bucket = leg.seaweed.create_bucket(f"private-{uuid.uuid4().hex[:12]}", object_lock=object_lock)
+        storage_url = f"s3://{bucket}/rs"
+    service = ServiceProcess({**leg.service.env, "RECORDING_DATABASE_URL": database_url, "RECORDING_STORAGE_URL": storage_url,
+                              "RECORDING_CATALOG_DIR": str(catalog), **env}, tmp_path).start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        if leg.seaweed is not None:
+            drop_postgres_database(database_url)
+
+
+def client(leg, service, role: str, agency: str):
+    http = leg.client(service.token(role, agency))
+    http.base_url = service.base_url
+    return http
+
+
+@pytest.fixture
+def short_retention_service(leg, tmp_path):
+    with private_service(leg, tmp_path, standard_days=0.00002) as service:
+        yield service
 
 
 def test_retention_sweep_and_legal_holds(leg, short_retention_service):

@@ -163,13 +163,17 @@ def fixity_run(
 
 
 @retention_app.command("sweep")
-def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted, delete nothing")] = False) -> None:
-    """Delete expired, unbound, unheld footage, leaving tombstones and audit events."""
-    catalog = load_catalog(Settings().catalog_dir)
-    report = _run_with_store(lambda sessionmaker, store: sweep(sessionmaker, store, catalog, dry_run=dry_run))
+def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted or locked, change nothing")] = False) -> None:
+    """Delete expired, unbound, unheld footage (tombstones, audit events); bring S3 object locks and legal holds in line."""
+    settings = Settings()
+    catalog = load_catalog(settings.catalog_dir)
+    report = _run_with_store(lambda sessionmaker, store: sweep(sessionmaker, store, catalog, settings, dry_run=dry_run))
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
-    verb = "would delete" if dry_run else "deleted"
-    err.print(f"{verb} {len(report.deleted)} media past '{report.policy}' retention ({report.policy_days} days)")
+    counts = (f"{len(report.deleted)} media past '{report.policy}' retention ({report.policy_days} days), "
+              f"{len(report.locks_extended)} store locks, {len(report.holds_mirrored)} legal-hold changes")
+    err.print(f"would delete / extend / mirror: {counts}" if dry_run else f"deleted / extended / mirrored: {counts}")
+    if report.store_locked:
+        err.print(f"{len(report.store_locked)} media past retention are still locked by the store; a later sweep deletes them")
 
 
 @uploads_app.command("sweep")

@@ -26,8 +26,11 @@ class Settings(BaseSettings):
     # Serve footage from S3 by redirecting to a short-lived presigned URL instead of streaming.
     s3_presigned_redirect: bool = False
     s3_presigned_ttl_seconds: int = Field(default=300, ge=10, le=3600)
-    # Where the bucket has S3 object lock enabled: the mode records are written with.
+    # Where the bucket has S3 object lock enabled: the mode evidence and records are locked in.
     s3_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    # Footage kept without end (bound to a case, flagged important) is locked this far ahead and the
+    # lock is rolled forward by the retention sweep once less than half of it remains.
+    s3_lock_horizon_days: float = Field(default=365, gt=0)
     # Audit checkpoints are kept (and, under object lock, locked) this long.
     audit_checkpoint_retention_days: int = Field(default=3650, ge=1)
     upload_expiry_hours: float = Field(default=72, gt=0)

@@ -6,7 +6,8 @@ from fastapi.responses import JSONResponse
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
 from ..db import DbSession
-from ..deps import SettingsDep
+from ..custody.locks import mirror_holds_now
+from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from .models import Case, Document
@@ -106,10 +107,11 @@ async def register_document(case_id: str, body: DocumentCreate, request: Request
 
 @router.post("/{case_id}/stages/{stage_id}/media", status_code=201, response_model=BindingOut, summary="Bind footage (or a segment) to a stage")
 async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, principal: CaseWriter, session: DbSession,
-                           settings: SettingsDep) -> JSONResponse:
+                           settings: SettingsDep, store: StoreDep) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     binding = await bind_media(session, principal, case, stage, body)
+    await mirror_holds_now(session, store, principal, [binding.media_id])  # footage joining a case under legal hold
     return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
 
 

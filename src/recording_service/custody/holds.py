@@ -11,13 +11,15 @@ from sqlalchemy import select
 from ..audit.service import record
 from ..auth.deps import require_roles
 from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..cases.models import MediaBinding
 from ..cases.schemas import RequestModel
 from ..cases.service import get_case
 from ..db import DbSession, utcnow
-from ..deps import SettingsDep
+from ..deps import SettingsDep, StoreDep
 from ..media.service import get_media
 from ..problems import Problem
 from ..times import local
+from .locks import mirror_holds_now
 from .models import LegalHold
 
 router = APIRouter(prefix="/api/v1/holds", tags=["retention"])
@@ -53,6 +55,12 @@ class HoldOut(BaseModel):
     lift_reason: str | None
 
 
+async def _held_subject_media(session, hold: LegalHold) -> list[str]:
+    if hold.media_id is not None:
+        return [hold.media_id]
+    return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == hold.case_id).distinct())).scalars())
+
+
 def _out(hold: LegalHold, settings) -> HoldOut:
     return HoldOut(id=hold.id, agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id, reason=hold.reason,
                    placed_by=hold.placed_by, placed_at=local(hold.placed_at, settings.tz), lifted_by=hold.lifted_by,
@@ -60,7 +68,7 @@ def _out(hold: LegalHold, settings) -> HoldOut:
 
 
 @router.post("", status_code=201, response_model=HoldOut, summary="Place a legal hold on a case or a media item")
-async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSession, settings: SettingsDep, store: StoreDep) -> JSONResponse:
     subject = await (get_case(session, principal, body.case_id) if body.case_id else get_media(session, principal, body.media_id))
     if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
         raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
@@ -71,11 +79,13 @@ async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSessio
     await record(session, principal, "hold.placed", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
                  payload={"hold_id": hold.id, "reason": hold.reason})
     await session.commit()
+    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
     return JSONResponse(_out(hold, settings).model_dump(mode="json"), status_code=201)
 
 
 @router.post("/{hold_id}/lift", response_model=HoldOut, summary="Lift a legal hold (the hold stays in history)")
-async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep) -> HoldOut:
+async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep,
+                    store: StoreDep) -> HoldOut:
     hold = (await session.execute(scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id))).scalar_one_or_none()
     if hold is None:
         raise Problem(404, "hold-not-found", f"No hold {hold_id}.")
@@ -85,6 +95,7 @@ async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, sessio
     await record(session, principal, "hold.lifted", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
                  payload={"hold_id": hold.id, "reason": body.reason})
     await session.commit()
+    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))  # cleared unless another hold covers it
     return _out(hold, settings)
 
 

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import record
 from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..catalog.service import load_catalog
 from ..config import Settings
+from ..custody.locks import lock_new_evidence
 from ..db import utcnow
 from ..hashing import ResumableSha256
 from ..ids import new_id
@@ -417,10 +419,11 @@ async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload,
     if existing is None:
         meta = UploadMetadata.model_validate(upload.upload_metadata)
         try:
-            await ingest.store.finish(target, upload.length, _object_metadata(upload.id, upload.agency, meta, sha256))
+            version = await ingest.store.finish(target, upload.length, _object_metadata(upload.id, upload.agency, meta, sha256))
         except StoreUnavailable as exc:
             raise store_unavailable(exc) from exc
         media = _media_from(upload, sha256)
+        media.storage_version = version
         try:
             session.add(media)
             await session.flush()  # the media row first: the upload and sighting refer to it
@@ -440,6 +443,7 @@ async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload,
             await ingest.store.delete(target.key)
             upload = await session.get(Upload, target.upload_id)
         else:
+            await lock_new_evidence(session, ingest.store, ingest.settings, load_catalog(ingest.settings.catalog_dir), principal, media)
             await describe_media(session, ingest.store, ingest.settings, media, principal)
             return upload
     # Duplicate bytes: no second stored copy; this upload's metadata survives as a sighting.

@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -54,6 +54,11 @@ class Media(Base):
     upload_id: Mapped[str | None] = mapped_column(String(32))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The stored object's version (versioned S3 buckets) and the write-once lock the store holds on
+    # it: retention date and legal hold. Both stay empty on stores without object lock.
+    storage_version: Mapped[str | None] = mapped_column(String(1024))
+    store_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    store_legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MediaSighting(Base):

@@ -25,7 +25,7 @@ class MediaOut(BaseModel):
     size: int
     content_type: str | None
     filename: str | None
-    status: str = Field(description="processing, ready, probe_failed, corrupt, missing")
+    status: str = Field(description="processing, ready, probe_failed, corrupt, missing, deleted")
     device_id: str | None
     officer_ids: list[str]
     dock_id: str | None
@@ -42,6 +42,9 @@ class MediaOut(BaseModel):
     probe_error: str | None
     content_url: str
     sightings: int = Field(description="how many times these bytes were received (1 = no duplicate uploads)")
+    store_locked_until: datetime | None = Field(
+        description="S3 object lock: the store refuses to delete the object before this time (null: no lock on this store)")
+    store_legal_hold: bool = Field(description="S3 object lock: the object's legal hold is on (mirrors the service's legal holds)")
 
 
 class MediaPage(BaseModel):

@@ -57,6 +57,7 @@ def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
         recorded_started_at=local(media.recorded_started_at, settings.tz),
         recorded_ended_at=local(media.recorded_ended_at, settings.tz),
         uploaded_at=local(media.uploaded_at, settings.tz),
+        store_locked_until=local(media.store_locked_until, settings.tz),
         content_url=f"/api/v1/media/{media.id}/content",
         sightings=sightings,
         officer_ids=media.officer_ids or [],

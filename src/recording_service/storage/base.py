@@ -19,6 +19,10 @@ class ObjectExists(Exception):
     """Evidence objects are never overwritten."""
 
 
+class DeleteRefused(Exception):
+    """The store itself refused a deletion (S3 object lock: retention or legal hold still in force)."""
+
+
 @dataclass(frozen=True)
 class Part:
     number: int
@@ -63,8 +67,9 @@ class ObjectStore(Protocol):
 
     async def open_writer(self, target: UploadTarget, offset: int) -> ChunkWriter: ...
 
-    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> None:
-        """Turn the finished upload into the evidence object at target.key (never overwriting)."""
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
+        """Turn the finished upload into the evidence object at target.key (never overwriting).
+        Returns the object's version where the store keeps versions."""
 
     async def abort(self, target: UploadTarget) -> None: ...
 
@@ -87,6 +92,15 @@ class ObjectStore(Protocol):
     async def list_keys(self, prefix: str) -> list[str]: ...
 
     async def delete(self, key: str) -> None:
-        """Only for objects that never became evidence (rejected or duplicate uploads) and the retention sweep."""
+        """Only for objects that never became evidence (a concurrent duplicate) and the retention sweep.
+        Removes every stored version; raises DeleteRefused while the store locks any of them."""
+
+    # Write-once locking (S3 object lock). Stores without it answer False and are never asked to lock.
+    async def object_lock_enabled(self) -> bool: ...
+
+    async def retain(self, key: str, version: str | None, until: datetime) -> datetime:
+        """Keep the object undeletable until at least `until` (never shortens); returns the date in force."""
+
+    async def legal_hold(self, key: str, version: str | None, on: bool) -> None: ...
 
     async def close(self) -> None: ...

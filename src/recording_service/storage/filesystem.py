@@ -131,7 +131,7 @@ class FilesystemStore:
 
         return FilesystemChunkWriter(await asyncio.to_thread(open_at), offset)
 
-    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> None:
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
         def place() -> None:
             final = self._path(target.key)
             final.parent.mkdir(parents=True, exist_ok=True)
@@ -150,6 +150,7 @@ class FilesystemStore:
             _fsync_dir(self.partial_dir)
 
         await asyncio.to_thread(place)
+        return None
 
     async def abort(self, target: UploadTarget) -> None:
         await asyncio.to_thread(self._partial(target.upload_id).unlink, True)
@@ -227,6 +228,17 @@ class FilesystemStore:
             path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
 
         await asyncio.to_thread(remove)
+
+    async def object_lock_enabled(self) -> bool:
+        # A filesystem has no write-once lock the service's own user could not undo; evidence files
+        # are protected by the database's policy and checked by fixity runs.
+        return False
+
+    async def retain(self, key: str, version: str | None, until: datetime) -> datetime:
+        raise NotImplementedError("the filesystem store has no object lock")
+
+    async def legal_hold(self, key: str, version: str | None, on: bool) -> None:
+        raise NotImplementedError("the filesystem store has no object lock")
 
     async def close(self) -> None:
         return None

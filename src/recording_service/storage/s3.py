@@ -10,9 +10,10 @@ import asyncio
 import base64
 import functools
 import hashlib
+import logging
 import zlib
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import boto3
@@ -21,8 +22,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from botocore.exceptions import ReadTimeoutError
 
-from .base import ObjectExists, ObjectStat, Part, StoreUnavailable, UploadTarget
+from .base import DeleteRefused, ObjectExists, ObjectStat, Part, StoreUnavailable, UploadTarget
 
+log = logging.getLogger(__name__)
 READ_CHUNK = 1024 * 1024
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -109,6 +111,7 @@ class S3Store:
         self.concurrency = concurrency
         self.lock_mode = lock_mode
         self._object_lock: bool | None = None
+        self._versioned: bool | None = None
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.part_size = part_size
         self.presign_ttl = presign_ttl
@@ -198,17 +201,50 @@ class S3Store:
         tail = await self._load_tail(target, tail_length) if tail_length else b""
         return S3ChunkWriter(self, target, tail)
 
+    async def versioned(self) -> bool:
+        if self._versioned is None:
+            status = (await self._call("get_bucket_versioning", Bucket=self.bucket)).get("Status")
+            self._versioned = status in ("Enabled", "Suspended")
+        return self._versioned
+
+    async def _remove(self, prefix: str, *, exact: bool) -> int:
+        """Delete every object under `prefix` (only the key itself when `exact`), every version of
+        it in a versioned bucket: there a plain DELETE only hides the bytes behind a delete marker."""
+        if not await self.versioned():
+            if exact:
+                await self._call("delete_object", Bucket=self.bucket, Key=prefix)
+                return 1
+            listing = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)
+            for item in listing.get("Contents", []):
+                await self._call("delete_object", Bucket=self.bucket, Key=item["Key"])
+            return len(listing.get("Contents", []))
+        removed = 0
+        kwargs: dict = {}
+        while True:
+            page = await self._call("list_object_versions", Bucket=self.bucket, Prefix=prefix, **kwargs)
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if exact and item["Key"] != prefix:
+                    continue
+                try:
+                    await self._call("delete_object", Bucket=self.bucket, Key=item["Key"], VersionId=item["VersionId"])
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") == "AccessDenied":
+                        raise DeleteRefused(f"{item['Key']} version {item['VersionId']}: {exc}") from exc
+                    raise
+                removed += 1
+            if not page.get("IsTruncated"):
+                return removed
+            kwargs = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page.get("NextVersionIdMarker", "")}
+
     async def _delete_tails(self, upload_id: str) -> None:
-        listing = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=f"{self.prefix}.uploads/{upload_id}/")
-        for item in listing.get("Contents", []):
-            await self._call("delete_object", Bucket=self.bucket, Key=item["Key"])
+        await self._remove(f"{self.prefix}.uploads/{upload_id}/", exact=False)
         self._tail_cache.pop(upload_id, None)
 
-    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> None:
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
         key = self._key(target.key)
         if await self.stat(target.key) is not None:
             raise ObjectExists(target.key)
-        await self._call(
+        completed = await self._call(
             "complete_multipart_upload",
             Bucket=self.bucket,
             Key=key,
@@ -235,7 +271,14 @@ class S3Store:
                 ExtraArgs={"Metadata": wanted, "MetadataDirective": "REPLACE"},
                 Config=TransferConfig(multipart_threshold=5 * 1024**3, multipart_chunksize=512 * 1024**2),
             )
+            copied = await self._call("head_object", Bucket=self.bucket, Key=key)
+            if completed.get("VersionId") and completed["VersionId"] != copied.get("VersionId"):
+                # In a versioned bucket the copy is a second version: drop the first (not yet locked)
+                # rather than keep two copies of the footage.
+                await self._call("delete_object", Bucket=self.bucket, Key=key, VersionId=completed["VersionId"])
+            completed = copied
         await self._delete_tails(target.upload_id)
+        return completed.get("VersionId")
 
     async def abort(self, target: UploadTarget) -> None:
         if target.backend_ref:
@@ -284,11 +327,32 @@ class S3Store:
     async def object_lock_enabled(self) -> bool:
         if self._object_lock is None:
             try:
-                config = await self._call("get_object_lock_configuration", Bucket=self.bucket)
-                self._object_lock = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+                config = (await self._call("get_object_lock_configuration", Bucket=self.bucket)).get("ObjectLockConfiguration", {})
             except ClientError:
-                self._object_lock = False
+                config = {}
+            self._object_lock = config.get("ObjectLockEnabled") == "Enabled"
+            if config.get("Rule", {}).get("DefaultRetention"):
+                log.warning("bucket %s has a default object-lock retention: upload tails and replaced versions will be "
+                            "locked too and cannot be cleaned up; the service sets retention on each evidence object itself",
+                            self.bucket)
         return self._object_lock
+
+    def _version(self, key: str, version: str | None) -> dict:
+        return {"Bucket": self.bucket, "Key": self._key(key), **({"VersionId": version} if version else {})}
+
+    async def retain(self, key: str, version: str | None, until: datetime) -> datetime:
+        # Whole seconds, rounded up: S3 keeps retention dates to the second.
+        until = until.replace(microsecond=0) + (timedelta(seconds=1) if until.microsecond else timedelta())
+        head = await self._call("head_object", **self._version(key, version))
+        current, mode = head.get("ObjectLockRetainUntilDate"), head.get("ObjectLockMode") or self.lock_mode
+        if current is not None and current >= until:
+            return current
+        # An object keeps the mode it was locked in (COMPLIANCE cannot be downgraded anyway).
+        await self._call("put_object_retention", **self._version(key, version), Retention={"Mode": mode, "RetainUntilDate": until})
+        return until
+
+    async def legal_hold(self, key: str, version: str | None, on: bool) -> None:
+        await self._call("put_object_legal_hold", **self._version(key, version), LegalHold={"Status": "ON" if on else "OFF"})
 
     async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
         if await self.stat(key) is not None:
@@ -321,7 +385,7 @@ class S3Store:
             token = page["NextContinuationToken"]
 
     async def delete(self, key: str) -> None:
-        await self._call("delete_object", Bucket=self.bucket, Key=self._key(key))
+        await self._remove(self._key(key), exact=True)
 
     async def close(self) -> None:
         self.client.close()
