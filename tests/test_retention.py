@@ -4,6 +4,7 @@ leaves tombstones and audit events, and a dry run deletes nothing."""
 import json
 import shutil
 from contextlib import contextmanager
+from datetime import datetime
 import time
 import uuid
 from pathlib import Path
@@ -22,11 +23,12 @@ from .test_tus import assert_problem
 @contextmanager
 def private_service(leg, tmp_path, *, standard_days: float, object_lock: bool = False, **env: str):
     """A service of the leg's kind with its own database and store (an object-lock bucket on S3
-    when asked) and the standard retention shortened to `standard_days`."""
+    when asked), the standard retention shortened to `standard_days` and a class `brief` of 1.7 s."""
     catalog = tmp_path / "catalog"
     shutil.copytree(Path(catalog_service.__file__).parent / "data", catalog)
     retention = catalog / "retention.yaml"
-    retention.write_text(retention.read_text(encoding="utf-8").replace("days: 180", f"days: {standard_days}"), encoding="utf-8")
+    retention.write_text(retention.read_text(encoding="utf-8").replace("days: 180", f"days: {standard_days}")
+                         + "- {code: brief, name_zh: 短期, name_en: Brief (tests), days: 0.00002}\n", encoding="utf-8")
     if leg.seaweed is None:
         database_url, storage_url = f"sqlite:///{tmp_path / 'private.db'}", f"file://{tmp_path / 'objects'}"
     else:
@@ -55,10 +57,28 @@ def short_retention_service(leg, tmp_path):
         yield service
 
 
+def closed_case(http, media_id: str, **case) -> dict:
+    """A simple-procedure case with `media_id` bound to its first stage, closed just now."""
+    body = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple", **case))
+    assert body.status_code == 201, body.text
+    created = body.json()
+    url = f"/api/v1/cases/{created['id']}/stages"
+    onsite = http.post(url, json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
+    assert http.post(f"{url}/{onsite['id']}/media", json={"media_id": media_id}).status_code == 201
+    http.patch(f"{url}/{onsite['id']}", json={"ended_at": "2026-11-03T10:30:00+08:00"})
+    closing = http.post(url, json={"stage": "closing", "started_at": "2026-11-03T11:00:00+08:00"}).json()
+    closed = http.patch(f"{url}/{closing['id']}", json={"ended_at": datetime.now().astimezone().isoformat()})
+    assert closed.status_code == 200, closed.text
+    case = http.get(f"/api/v1/cases/{created['id']}").json()
+    assert case["status"] == "closed"
+    return case
+
+
 def test_retention_sweep_and_legal_holds(leg, short_retention_service):
     service = short_retention_service
     agency = "RET"
-    content = {name: f"{name} {uuid.uuid4()}".encode() * 100 for name in ("plain", "bound", "important", "held", "released")}
+    names = ("plain", "bound", "important", "held", "released", "brief_closed", "closed_kept")
+    content = {name: f"{name} {uuid.uuid4()}".encode() * 100 for name in names}
     with leg.client(service.token("dock", agency)) as http:
         http.base_url = service.base_url
         ids = {name: upload_bytes(http, data, **({"flag": "important"} if name == "important" else {}))
@@ -68,6 +88,10 @@ def test_retention_sweep_and_legal_holds(leg, short_retention_service):
         case = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
         stage = http.post(f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
         http.post(f"/api/v1/cases/{case['id']}/stages/{stage['id']}/media", json={"media_id": ids["bound"]})
+        # Closed cases keep their footage per the case's class: `case` (permanent) by default, `brief` here 1.7 s.
+        assert closed_case(http, ids["closed_kept"])["retention_class"] == "case"
+        assert closed_case(http, ids["brief_closed"], retention_class="brief")["retention_class"] == "brief"
+        assert_problem(http.post("/api/v1/cases", json=case_body(retention_class="forever")), 400, "unknown-retention-class")
     auditor = leg.client(service.token("auditor", agency))
     auditor.base_url = service.base_url
     with auditor as http:
@@ -82,18 +106,21 @@ def test_retention_sweep_and_legal_holds(leg, short_retention_service):
         time.sleep(2.0)  # past the (shortened) standard retention
 
         dry = cli_json(service.cli("retention", "sweep", "--dry-run"))
-        expected = sorted([ids["plain"], ids["released"]])
+        expected = sorted([ids["plain"], ids["released"], ids["brief_closed"]])
         assert dry["dry_run"] is True and sorted(d["media_id"] for d in dry["deleted"]) == expected
         assert http.get(f"/api/v1/media/{ids['plain']}/content").content == content["plain"]  # nothing deleted
 
         done = cli_json(service.cli("retention", "sweep"))
-        assert sorted(d["media_id"] for d in done["deleted"]) == expected and done["policy"] == "standard"
-        for name in ("plain", "released"):
+        assert sorted(d["media_id"] for d in done["deleted"]) == expected
+        # Each deletion names the class that ran out last: the case's own class for footage of a closed case.
+        assert {d["media_id"]: d["policy"] for d in done["deleted"]} == {
+            ids["plain"]: "standard", ids["released"]: "standard", ids["brief_closed"]: "brief"}
+        for name in ("plain", "released", "brief_closed"):
             assert http.get(f"/api/v1/media/{ids[name]}").json()["status"] == "deleted"
             assert_problem(http.get(f"/api/v1/media/{ids[name]}/content"), 410, "media-deleted")
             deletion = events(http, media_id=ids[name], action="media.deleted")
             assert deletion[0]["payload"]["sha256"] == http.get(f"/api/v1/media/{ids[name]}").json()["sha256"]
-        for name in ("bound", "important", "held"):
+        for name in ("bound", "important", "held", "closed_kept"):
             assert http.get(f"/api/v1/media/{ids[name]}/content").content == content[name]
         assert cli_json(service.cli("retention", "sweep"))["deleted"] == []
         assert http.get("/api/v1/audit/verify").json()["ok"] is True

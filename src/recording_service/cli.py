@@ -169,7 +169,7 @@ def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="lis
     catalog = load_catalog(settings.catalog_dir)
     report = _run_with_store(lambda sessionmaker, store: sweep(sessionmaker, store, catalog, settings, dry_run=dry_run))
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
-    counts = (f"{len(report.deleted)} media past '{report.policy}' retention ({report.policy_days} days), "
+    counts = (f"{len(report.deleted)} media past retention, "
               f"{len(report.locks_extended)} store locks, {len(report.holds_mirrored)} legal-hold changes")
     err.print(f"would delete / extend / mirror: {counts}" if dry_run else f"deleted / extended / mirrored: {counts}")
     if report.store_locked:

@@ -24,6 +24,8 @@ class Case(Base):
     officers: Mapped[list] = mapped_column(JSON, default=list)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How long footage bound to the case is kept once it is closed (a retention class code).
+    retention_class: Mapped[str] = mapped_column(String(32), default="case", server_default="case")
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

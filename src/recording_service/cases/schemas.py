@@ -49,6 +49,8 @@ class CaseCreate(RequestModel):
     parties: list[Party] = Field(default_factory=list, max_length=50)
     officers: list[Officer] = Field(default_factory=list, max_length=50)
     opened_at: datetime | None = Field(default=None, description="when the case was opened (default: now), with offset")
+    retention_class: str = Field(default="case", description="retention class (GET /api/v1/retention-classes) of footage "
+                                 "bound to this case once it is closed; `case` is permanent by default")
 
 
 class CaseOut(BaseModel):
@@ -62,6 +64,7 @@ class CaseOut(BaseModel):
     officers: list[Officer]
     opened_at: datetime
     closed_at: datetime | None
+    retention_class: str
     created_at: datetime
 
 

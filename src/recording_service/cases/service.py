@@ -32,6 +32,9 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         raise Problem(403, "agency-required", "A case belongs to one agency: create it with a token of that agency.")
     if catalog.procedure(body.procedure) is None:
         raise Problem(400, "unknown-procedure", f"'{body.procedure}' is not a procedure in the catalog (GET /api/v1/procedures).")
+    if body.retention_class not in {c.code for c in catalog.retention_classes}:
+        raise Problem(400, "unknown-retention-class",
+                      f"'{body.retention_class}' is not a retention class in the catalog (GET /api/v1/retention-classes).")
     require_offset(body.opened_at, "opened_at")
     case = Case(
         agency=principal.agency,
@@ -42,6 +45,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         parties=[party.model_dump(mode="json") for party in body.parties],
         officers=[officer.model_dump(mode="json") for officer in body.officers],
         opened_at=body.opened_at or utcnow(),
+        retention_class=body.retention_class,
         created_by=principal.token_id,
         created_at=utcnow(),
     )
@@ -49,7 +53,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     try:
         await session.flush()
         await record(session, principal, "case.created", agency=case.agency, case_id=case.id,
-                     payload={"case_number": case.case_number, "procedure": case.procedure})
+                     payload={"case_number": case.case_number, "procedure": case.procedure, "retention_class": case.retention_class})
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -73,5 +77,6 @@ def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
         officers=case.officers,
         opened_at=local(case.opened_at, tz),
         closed_at=local(case.closed_at, tz),
+        retention_class=case.retention_class,
         created_at=local(case.created_at, tz),
     )

@@ -3,7 +3,7 @@
 The database decides what is kept; the lock makes the object store itself refuse to delete it, even
 to the service's own credentials, so neither a bug nor a stolen key removes evidence early.
 - Every evidence object is locked at least until its `standard` retention ends, as soon as it is stored.
-- Footage kept without end (bound to a case, flagged important) is locked a horizon ahead
+- Footage kept longer (bound to a case, flagged important: see `policy`) is locked a horizon ahead
   (`RECORDING_S3_LOCK_HORIZON_DAYS`); the retention sweep rolls the date forward. A lock can only
   ever be lengthened, so footage that stops being kept stays locked until its date passes.
 - Legal holds (on the media, or on a case it was ever bound to) mirror to the object's legal hold.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
-from sqlalchemy import and_, exists, or_, select, union
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
@@ -28,15 +28,9 @@ from ..db import utcnow
 from ..media.models import Media, MediaStatus
 from ..storage import ObjectStore, StoreUnavailable
 from .models import LegalHold
+from .policy import IMPORTANT, RetentionPolicy
 
 log = logging.getLogger(__name__)
-IMPORTANT = "important"
-
-
-def kept_without_end():
-    """Media whose retention has no end while this holds: flagged important, or bound to a case."""
-    bound = exists().where(MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None))
-    return or_(Media.flag == IMPORTANT, bound)
 
 
 @dataclass(frozen=True)
@@ -139,12 +133,12 @@ async def mirror_holds_now(session: AsyncSession, store: ObjectStore, who: Actor
 
 async def roll_locks(session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor,
                      *, apply: bool = True) -> list[dict]:
-    """Lengthen locks on footage kept without end whose lock runs out within half the horizon, and
+    """Lengthen locks on footage kept beyond the standard class whose lock runs out within half the horizon, and
     lock anything stored while the store could not be reached."""
     if not await store.object_lock_enabled():
         return []
     policy, now = LockPolicy.of(catalog, settings), utcnow()
-    kept = kept_without_end()
+    kept = RetentionPolicy(catalog, now).beyond_standard()
     unlocked_but_due = Media.store_locked_until.is_(None)
     if policy.standard_days is not None:
         unlocked_but_due = and_(unlocked_but_due, Media.uploaded_at > now - timedelta(days=policy.standard_days))

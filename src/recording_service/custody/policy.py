@@ -1,0 +1,90 @@
+"""Retention policy as SQL conditions, from the retention classes in the catalog.
+
+Footage is kept while any of these holds:
+- its `standard` class has not run out since upload (every piece of footage);
+- it is flagged `important` and the `important` class has not run out since upload;
+- it is bound to a case that is open, or closed less than that case's class ago (`case` by default);
+- a legal hold covers it (on itself, or on a case it was ever bound to).
+A class with `days: null` never runs out. A case whose class is no longer in the catalog keeps its
+footage: a catalog edit must not turn into a deletion.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, true
+
+from ..cases.models import Case, MediaBinding
+from ..catalog.schemas import Catalog, RetentionClass
+from ..media.models import Media, MediaStatus
+from .models import LegalHold
+
+IMPORTANT = "important"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    catalog: Catalog
+    now: datetime
+
+    def _within(self, column, retention: RetentionClass):
+        return true() if retention.days is None else column > self.now - timedelta(days=retention.days)
+
+    def by_standard(self):
+        return self._within(Media.uploaded_at, self.catalog.retention("standard"))
+
+    def by_flag(self):
+        # `flag IS NOT NULL` first: a bare `flag = 'important'` is NULL, not false, for unflagged footage,
+        # and NOT (… OR NULL) would keep everything.
+        return and_(Media.flag.is_not(None), Media.flag == IMPORTANT, self._within(Media.uploaded_at, self.catalog.retention(IMPORTANT)))
+
+    def by_case(self):
+        classes = self.catalog.retention_classes
+        case_keeps = or_(
+            Case.closed_at.is_(None),
+            Case.retention_class.not_in([c.code for c in classes]),
+            *(and_(Case.retention_class == c.code, self._within(Case.closed_at, c)) for c in classes),
+        )
+        return exists().where(MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None),
+                              Case.id == MediaBinding.case_id, case_keeps)
+
+    def beyond_standard(self):
+        """Kept by something longer-lived than the standard class: a flag or a case."""
+        return or_(self.by_flag(), self.by_case())
+
+    @staticmethod
+    def held():
+        held_media = exists().where(LegalHold.media_id == Media.id, LegalHold.lifted_at.is_(None))
+        held_case = exists().where(
+            MediaBinding.media_id == Media.id,
+            exists().where(LegalHold.case_id == MediaBinding.case_id, LegalHold.lifted_at.is_(None)),
+        )
+        return or_(held_media, held_case)
+
+    def expired(self):
+        """Footage no class keeps any longer and no hold covers: what the sweep may delete."""
+        return (
+            select(Media)
+            .where(Media.status.not_in([MediaStatus.deleted, MediaStatus.processing]),
+                   ~or_(self.by_standard(), self.beyond_standard(), self.held()))
+            .order_by(Media.uploaded_at, Media.id)
+        )
+
+    async def deciding_class(self, session, media: Media) -> tuple[RetentionClass, datetime]:
+        """The class that ran out last for this media, and when: what its tombstone names."""
+        standard = self.catalog.retention("standard")
+        ends = [(media.uploaded_at + timedelta(days=standard.days), standard)]
+        important = self.catalog.retention(IMPORTANT)
+        if media.flag == IMPORTANT and important.days is not None:
+            ends.append((media.uploaded_at + timedelta(days=important.days), important))
+        cases = await session.execute(
+            select(Case.retention_class, Case.closed_at)
+            .join(MediaBinding, MediaBinding.case_id == Case.id)
+            .where(MediaBinding.media_id == media.id, MediaBinding.unbound_at.is_(None), Case.closed_at.is_not(None)))
+        for code, closed_at in cases:
+            retention = next((c for c in self.catalog.retention_classes if c.code == code), None)
+            if retention is not None and retention.days is not None:
+                ends.append((closed_at + timedelta(days=retention.days), retention))
+        end, retention = max(ends, key=lambda item: item[0])
+        return retention, end
+
