@@ -21,6 +21,7 @@ from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
 from .db import create_engine
+from .export.router import router as export_router
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
 from .media.router import router as media_router
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases_router)
     app.include_router(documents_router)
     app.include_router(timeline_router)
+    app.include_router(export_router)
     app.include_router(audit_router)
     app.include_router(holds_router)
     app.include_router(media_upload_router)

@@ -1,7 +1,10 @@
 """`recording-service` command line (names fixed by the API contract)."""
 
 import asyncio
+import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,15 +13,18 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_checkpoint
 from .audit.service import SYSTEM, record
-from .auth.service import Role, create_token, validate_agency
+from .auth.service import ALL_AGENCIES, Principal, Role, create_token, validate_agency
+from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
 from .custody.fixity import run_fixity
 from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
-from .storage import open_store
 from .db import create_engine
+from .export.bag import build_case_bag
+from .export.verify import verify_export
 from .migrate import upgrade
+from .storage import open_store
 
 app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
 token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
@@ -32,6 +38,8 @@ app.add_typer(uploads_app, name="uploads")
 retention_app = typer.Typer(help="Retention policy: the only deletion path.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
+# Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
+OPERATOR = Principal(token_id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
 
 
 @app.command()
@@ -174,6 +182,70 @@ def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="lis
     err.print(f"would delete / extend / mirror: {counts}" if dry_run else f"deleted / extended / mirrored: {counts}")
     if report.store_locked:
         err.print(f"{len(report.store_locked)} media past retention are still locked by the store; a later sweep deletes them")
+
+
+@app.command("export")
+def export(
+    case_id: Annotated[str, typer.Argument(help="the case's id")],
+    out: Annotated[Path, typer.Option("--out", help="the zip file to write (not replaced if it exists)")],
+) -> None:
+    """Write a case file (BagIt bag in a zip, footage included) for offline review; audited as case.exported."""
+    settings = Settings()
+    catalog = load_catalog(settings.catalog_dir)
+    if out.exists():
+        err.print(f"[red]{out} exists; an export never replaces a file[/red]")
+        raise typer.Exit(1)
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return None
+            bag = await build_case_bag(session, catalog, settings, OPERATOR, case)
+            await record(session, SYSTEM, "case.exported", agency=case.agency, case_id=case.id, payload={**bag.summary, "file": str(out)})
+            await session.commit()
+        stream = bag.zip(store, asyncio.get_running_loop())
+        partial = out.with_name(out.name + ".partial")
+
+        def write() -> str:
+            digest = hashlib.sha256()
+            try:
+                with open(partial, "xb") as handle:
+                    for chunk in stream:
+                        digest.update(chunk)
+                        handle.write(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.link(partial, out)  # never replaces an existing file
+            finally:
+                partial.unlink(missing_ok=True)
+            return digest.hexdigest()
+
+        return {**bag.summary, "file": str(out), "zip_bytes": len(stream), "zip_sha256": await asyncio.to_thread(write)}
+
+    try:
+        summary = _run_with_store(work)
+    except OSError as exc:
+        err.print(f"[red]export failed: {exc}[/red]")
+        raise typer.Exit(1) from None
+    if summary is None:
+        err.print(f"[red]no case {case_id}[/red]")
+        raise typer.Exit(1)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    err.print(f"[green]exported[/green] {summary['payload_files']} files, {summary['payload_bytes']} bytes → {out}")
+
+
+@app.command("verify-export")
+def verify_export_command(file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")]) -> None:
+    """Verify an exported case file offline (BagIt checksums, footage against its records, audit hashes); exit 1 on any failure."""
+    report = verify_export(file)
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    if not report.ok:
+        for failure in report.failures:
+            err.print(f"[red]✗[/red] {failure}")
+        raise typer.Exit(1)
+    err.print(f"[green]case file intact[/green]: {report.files_checked} files, {report.bytes_checked} bytes, "
+              f"{report.audit_events_checked} audit events")
 
 
 @uploads_app.command("sweep")

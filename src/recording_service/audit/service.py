@@ -48,28 +48,31 @@ def _time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(event: AuditEvent) -> bytes:
-    """The bytes an event's hash covers: every field but the hashes, as sorted compact JSON."""
-    return orjson.dumps(
-        {
-            "seq": event.seq,
-            "at": _time(event.at),
-            "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency},
-            "action": event.action,
-            "agency": event.agency,
-            "case_id": event.case_id,
-            "media_id": event.media_id,
-            "upload_id": event.upload_id,
-            "request_id": event.request_id,
-            "client_address": event.client_address,
-            "payload": event.payload or {},
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+def hashed_fields(event: AuditEvent) -> dict:
+    """Every field of an event but its hashes, as its hash covers them (times in UTC)."""
+    return {
+        "seq": event.seq,
+        "at": _time(event.at),
+        "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency},
+        "action": event.action,
+        "agency": event.agency,
+        "case_id": event.case_id,
+        "media_id": event.media_id,
+        "upload_id": event.upload_id,
+        "request_id": event.request_id,
+        "client_address": event.client_address,
+        "payload": event.payload or {},
+    }
+
+
+def hash_of(prev_hash: str, fields: dict) -> str:
+    """SHA-256 over the previous hash and the fields as sorted compact JSON. Offline tools (the
+    export verifier) recompute it from an exported event with this same function."""
+    return hashlib.sha256(prev_hash.encode() + b"\n" + orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def entry_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(event)).hexdigest()
+    return hash_of(prev_hash, hashed_fields(event))
 
 
 async def record(

@@ -1,0 +1,154 @@
+"""Offline verification of an exported case file: needs the zip and nothing else (no database,
+no store, no network). Checks the BagIt structure, every payload and tag checksum, the
+Payload-Oxum, that each footage file is the one its media record names, and that each exported
+audit event still hashes to its recorded `entry_hash` and links to its predecessor where both
+are present. Streams every member, so a multi-GB bag needs little memory."""
+
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from ..audit.service import hash_of
+
+READ = 1024 * 1024
+TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
+
+
+@dataclass
+class ExportCheck:
+    file: str
+    ok: bool = True
+    bag: str | None = None
+    case_number: str | None = None
+    files_checked: int = 0
+    bytes_checked: int = 0
+    audit_events_checked: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        self.ok = False
+        self.failures.append(message)
+
+
+def _manifest(text: str, report: ExportCheck, name: str) -> dict[str, str]:
+    entries = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        digest, _, path = line.partition(" ")
+        path = path.lstrip(" ").replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+        if len(digest) != 64 or not path:
+            report.fail(f"{name} line {number} is not '<sha256> <path>'")
+            continue
+        entries[path] = digest.lower()
+    return entries
+
+
+def _digest(archive: zipfile.ZipFile, member: str) -> tuple[str, int]:
+    hasher, size = hashlib.sha256(), 0
+    with archive.open(member) as handle:
+        while chunk := handle.read(READ):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def verify_export(path: Path) -> ExportCheck:
+    report = ExportCheck(file=str(path))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        report.fail(f"not a readable zip file: {exc}")
+        return report
+    with archive:
+        members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+        roots = {name.split("/", 1)[0] for name in members}
+        if len(roots) != 1:
+            report.fail(f"a bag is one top-level directory; found {sorted(roots)}")
+            return report
+        root = roots.pop()
+        report.bag = root
+
+        def read(name: str) -> bytes | None:
+            member = f"{root}/{name}"
+            return archive.read(member) if member in members else None
+
+        missing_tags = [name for name in TAG_FILES if read(name) is None]
+        if missing_tags:
+            report.fail(f"tag files missing: {', '.join(missing_tags)}")
+            return report
+        declaration = read("bagit.txt").decode("utf-8", "replace")
+        if "BagIt-Version:" not in declaration or "Tag-File-Character-Encoding: UTF-8" not in declaration:
+            report.fail("bagit.txt does not declare a BagIt version and UTF-8 tag files")
+        info = dict(line.split(": ", 1) for line in read("bag-info.txt").decode("utf-8").splitlines() if ": " in line)
+        report.case_number = info.get("External-Identifier")
+
+        tags = _manifest(read("tagmanifest-sha256.txt").decode("utf-8"), report, "tagmanifest-sha256.txt")
+        for name, expected in sorted(tags.items()):
+            body = read(name)
+            if body is None:
+                report.fail(f"{name}: listed in tagmanifest-sha256.txt but not in the bag")
+            elif hashlib.sha256(body).hexdigest() != expected:
+                report.fail(f"{name}: SHA-256 differs from tagmanifest-sha256.txt")
+        for name in ("bag-info.txt", "manifest-sha256.txt"):
+            if name not in tags:
+                report.fail(f"{name} is not covered by tagmanifest-sha256.txt")
+
+        payload = _manifest(read("manifest-sha256.txt").decode("utf-8"), report, "manifest-sha256.txt")
+        actual_bytes = 0
+        for name, expected in sorted(payload.items()):
+            member = f"{root}/{name}"
+            if member not in members:
+                report.fail(f"{name}: listed in manifest-sha256.txt but not in the bag")
+                continue
+            digest, size = _digest(archive, member)
+            report.files_checked += 1
+            report.bytes_checked += size
+            actual_bytes += size
+            if digest != expected:
+                report.fail(f"{name}: SHA-256 is {digest}, the manifest says {expected}")
+        for member in sorted(members):
+            name = member[len(root) + 1:]
+            if name.startswith("data/") and name not in payload:
+                report.fail(f"{name}: in the payload but not in manifest-sha256.txt")
+        oxum = info.get("Payload-Oxum", "")
+        if oxum != f"{actual_bytes}.{len(payload)}":
+            report.fail(f"Payload-Oxum is {oxum!r}; the payload holds {actual_bytes} bytes in {len(payload)} files")
+
+        _check_records(read, payload, report)
+    return report
+
+
+def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
+    """What BagIt cannot know: footage is the media it claims to be, and the audit events are intact."""
+    export = read("data/export.json")
+    if export is None:
+        report.fail("data/export.json is missing")
+        return
+    listing = orjson.loads(export)
+    for item in listing.get("footage", []):
+        record = read(f"data/media/{item['media_id']}.json")
+        if record is None:
+            report.fail(f"media {item['media_id']}: no data/media record")
+            continue
+        media = orjson.loads(record)
+        if media.get("sha256") != item["sha256"] or payload.get(item["path"]) != media.get("sha256"):
+            report.fail(f"{item['path']}: the manifest, export.json and the media record disagree on its SHA-256")
+        if media.get("size") != item["size"]:
+            report.fail(f"{item['path']}: size differs from the media record")
+
+    previous: dict | None = None
+    for number, line in enumerate((read("data/audit/events.jsonl") or b"").splitlines(), 1):
+        event = orjson.loads(line)
+        fields = {k: v for k, v in event.items() if k not in ("prev_hash", "entry_hash")}
+        report.audit_events_checked += 1
+        if hash_of(event["prev_hash"], fields) != event["entry_hash"]:
+            report.fail(f"audit event seq {event.get('seq')}: its content no longer hashes to its entry_hash")
+        if previous is not None and event["seq"] == previous["seq"] + 1 and event["prev_hash"] != previous["entry_hash"]:
+            report.fail(f"audit event seq {event['seq']}: prev_hash does not match event {previous['seq']}")
+        if previous is not None and event["seq"] <= previous["seq"]:
+            report.fail(f"audit events out of order at line {number}")
+        previous = event

@@ -1,0 +1,167 @@
+"""Case-file export: a BagIt zip with the footage, verified offline by an independent BagIt
+implementation (bagit-python) and by `recording-service verify-export`, which also catches a bag
+whose manifests were recomputed around a forged audit event."""
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import bagit
+import orjson
+
+from .test_audit import events
+from .test_media import upload_bytes
+from .test_timeline import DAY, CaseWalk
+
+AGENCY = "EXP"
+
+
+def verify(leg, path: Path):
+    result = leg.service.cli("verify-export", str(path), check=False)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (result.returncode == 0) == report["ok"], result
+    return report
+
+
+def rewrite(source: Path, target: Path, changes: dict[str, bytes | None]) -> None:
+    """Copy a zip, replacing (or, with None, dropping) the members named in `changes`."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            if info.filename in changes:
+                if changes[info.filename] is not None:
+                    dst.writestr(info.filename, changes[info.filename])
+            else:
+                dst.writestr(info, src.read(info.filename))
+
+
+def test_case_file_export(leg, clips, tmp_path):
+    recordings = {name: clips(f"exp-{name}.mp4", seconds=2) for name in ("cam1", "cam2")}
+    with leg.client(leg.token("dock", AGENCY)) as dock:
+        media = {name: upload_bytes(dock, clip.read_bytes(), filename=f"{name}.MP4", device_id=f"CAM-{name}",
+                                    officer_ids="3401001,3401002", recorded_at=f"{DAY}T10:05:00+08:00")
+                 for name, clip in recordings.items()}
+        scan = b"%PDF-1.4 scanned decision " * 200
+        media["scan"] = upload_bytes(dock, scan, filename="决定书.pdf", content_type="application/pdf")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        walk = CaseWalk(http, "penalty-simple")
+        walk.stage("onsite", "10:00", "10:30", docs=["onsite_penalty_decision"], media=[(media["cam1"], None), (media["cam2"], None)])
+        attached = http.post(f"/api/v1/cases/{walk.case['id']}/documents", json={
+            "stage_id": walk.stages["onsite"], "doc_type": "onsite_penalty_decision", "title": "当场处罚决定书(扫描件)",
+            "status": "signed", "doc_number": "濉卫医罚〔2026〕扫1号", "signed_at": f"{DAY}T10:20:00+08:00",
+            "attachment_media_id": media["scan"]})
+        assert attached.status_code == 201, attached.text
+        case_id, case_number = walk.case["id"], walk.case["case_number"]
+
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        response = http.get(f"/api/v1/cases/{case_id}/export")
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/zip"
+        assert int(response.headers["content-length"]) == len(response.content)
+        exported = tmp_path / "case.zip"
+        exported.write_bytes(response.content)
+        timeline = http.get(f"/api/v1/cases/{case_id}/timeline").json()
+        exports = events(http, case_id=case_id, action="case.exported")
+    root = f"case-{case_id}"
+
+    # An independent BagIt implementation accepts the bag.
+    with zipfile.ZipFile(exported) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    bag = bagit.Bag(str(tmp_path / "unpacked" / root))
+    bag.validate()
+    assert bag.info["External-Identifier"] == case_number and bag.info["Source-Organization"] == AGENCY
+    data = tmp_path / "unpacked" / root / "data"
+    listing = json.loads((data / "export.json").read_text())
+    assert {f["media_id"] for f in listing["footage"]} == set(media.values()) and listing["not_included"] == []
+    for name, clip in recordings.items():
+        assert (data / "footage" / f"{media[name]}.mp4").read_bytes() == clip.read_bytes()
+    assert (data / "footage" / f"{media['scan']}.pdf").read_bytes() == scan
+    assert json.loads((data / "media" / f"{media['cam1']}.json").read_text())["sha256"] == hashlib.sha256(recordings["cam1"].read_bytes()).hexdigest()
+    exported_timeline = json.loads((data / "timeline.json").read_text())
+    assert exported_timeline["completeness"] == timeline["completeness"] and len(exported_timeline["stages"]) == len(timeline["stages"])
+    assert exported_timeline["case"]["parties"][0]["id_number"]  # an auditor sees identity numbers
+    documents = json.loads((data / "documents.json").read_text())
+    assert any(d["current"]["attachment_media_id"] == media["scan"] and d["versions"] for d in documents)
+    audit_lines = (data / "audit" / "events.jsonl").read_bytes().splitlines()
+    assert {"case.created", "media.created", "binding.created"} <= {orjson.loads(line)["action"] for line in audit_lines}
+
+    # The service recorded the export with the digest of the bag's manifest.
+    manifest = (tmp_path / "unpacked" / root / "manifest-sha256.txt").read_bytes()
+    assert exports[-1]["payload"]["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+    assert response.headers["x-bag-manifest-sha256"] == exports[-1]["payload"]["manifest_sha256"]
+
+    report = verify(leg, exported)
+    assert report["ok"] and report["case_number"] == case_number and report["failures"] == []
+    assert report["files_checked"] == len(manifest.splitlines()) and report["audit_events_checked"] == len(audit_lines)
+
+    # Changed footage bytes, a missing file, a forged audit event with every manifest recomputed, not a zip.
+    footage_member = f"{root}/data/footage/{media['cam1']}.mp4"
+    with zipfile.ZipFile(exported) as archive:
+        original = archive.read(footage_member)
+        events_member = archive.read(f"{root}/data/audit/events.jsonl")
+        bag_info = archive.read(f"{root}/bag-info.txt")
+    flipped = tmp_path / "flipped.zip"
+    rewrite(exported, flipped, {footage_member: original[:100] + bytes([original[100] ^ 1]) + original[101:]})
+    failures = verify(leg, flipped)["failures"]
+    assert len(failures) == 1 and f"data/footage/{media['cam1']}.mp4" in failures[0]
+
+    dropped = tmp_path / "dropped.zip"
+    rewrite(exported, dropped, {f"{root}/data/documents.json": None})
+    assert any("documents.json" in f and "not in the bag" in f for f in verify(leg, dropped)["failures"])
+
+    lines = events_member.splitlines()
+    forged_event = orjson.loads(lines[0])
+    forged_event["payload"]["case_number"] = "伪造"
+    lines[0] = orjson.dumps(forged_event, option=orjson.OPT_SORT_KEYS)
+    forged_events = b"\n".join(lines) + b"\n"
+    new_manifest = b"".join(
+        (f"{hashlib.sha256(forged_events).hexdigest()}  data/audit/events.jsonl\n".encode()
+         if line.endswith(b"data/audit/events.jsonl") else line + b"\n") for line in manifest.splitlines())
+    octets, count = re.search(rb"Payload-Oxum: (\d+)\.(\d+)", bag_info).groups()
+    bag_info = bag_info.replace(b"Payload-Oxum: " + octets + b"." + count,
+                                f"Payload-Oxum: {int(octets) + len(forged_events) - len(events_member)}.{int(count)}".encode())
+    tag_manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in (
+        ("bag-info.txt", bag_info), ("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+        ("manifest-sha256.txt", new_manifest))).encode()
+    forged = tmp_path / "forged.zip"  # a bag BagIt alone would accept
+    rewrite(exported, forged, {f"{root}/data/audit/events.jsonl": forged_events, f"{root}/manifest-sha256.txt": new_manifest,
+                               f"{root}/bag-info.txt": bag_info, f"{root}/tagmanifest-sha256.txt": tag_manifest})
+    with zipfile.ZipFile(forged) as archive:
+        archive.extractall(tmp_path / "forged")
+    bagit.Bag(str(tmp_path / "forged" / root)).validate()  # BagIt's checksums are all consistent again...
+    failures = verify(leg, forged)["failures"]  # ...but the event no longer matches its hash
+    assert failures == [f"audit event seq {forged_event['seq']}: its content no longer hashes to its entry_hash"]
+
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip")
+    assert "not a readable zip" in verify(leg, junk)["failures"][0]
+
+
+def test_export_access_and_cli(leg, tmp_path):
+    with leg.client(leg.token("dock", AGENCY)) as dock:
+        clip_id = upload_bytes(dock, b"cli export footage " * 500, filename="x.mp4")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        walk = CaseWalk(http, "penalty-simple")
+        walk.stage("onsite", "10:00", media=[(clip_id, None)])
+        case_id = walk.case["id"]
+    with leg.client(leg.token("reviewer", AGENCY)) as http:
+        response = http.get(f"/api/v1/cases/{case_id}/export")
+        assert response.status_code == 200
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            case = json.loads(archive.read(f"case-{case_id}/data/case.json"))
+        assert all(party["id_number"] is None for party in case["parties"])  # reviewers do not see identity numbers
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        assert http.get(f"/api/v1/cases/{case_id}/export").status_code == 403
+    with leg.client(leg.token("auditor", "OTHER")) as http:
+        assert http.get(f"/api/v1/cases/{case_id}/export").status_code == 404
+
+    out = tmp_path / "cli.zip"
+    result = leg.service.cli("export", case_id, "--out", str(out))
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["zip_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() and summary["footage"] == 1
+    assert verify(leg, out)["ok"]
+    again = leg.service.cli("export", case_id, "--out", str(out), check=False)
+    assert again.returncode == 1 and summary["zip_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()  # never replaced
+    assert leg.service.cli("export", "no-such-case", "--out", str(tmp_path / "none.zip"), check=False).returncode == 1
