@@ -1,0 +1,203 @@
+"""The dock sync client: uploads every recording in a directory tree over tus, resumably, and
+proves each file arrived whole before (optionally) deleting the dock's copy.
+
+For each file: SHA-256 locally; already on the server (this dock's media with that hash) → skipped;
+else a tus upload (tuspy) declaring the hash, so the server refuses anything but these exact bytes,
+with per-chunk checksums and retries; its URL is kept in DIR/.recording-dock/ so an interrupted run
+resumes where it stopped. A file counts as uploaded only when the server's media record names the
+same SHA-256; only then may `--delete-after-verify` remove it.
+"""
+
+import hashlib
+import json
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from tusclient import client as tus
+from tusclient.exceptions import TusCommunicationError
+from tusclient.fingerprint.interface import Fingerprint
+from tusclient.storage.filestorage import FileStorage
+from tusclient.storage.interface import Storage
+
+STATE_DIR = ".recording-dock"
+SIDECAR = ".json"  # <file>.json beside a recording: upload metadata (device_id, officer_ids, recorded_at, …)
+METADATA_KEYS = ("device_id", "officer_ids", "recorded_at", "content_type", "flag", "case_number")
+SKIP_SUFFIXES = (SIDECAR, ".partial", ".tmp")
+CHUNK = 16 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # uploaded, skipped, failed
+    sha256: str | None = None
+    media_id: str | None = None
+    error: str | None = None
+    deleted: bool = False
+
+
+@dataclass
+class SyncReport:
+    uploaded: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deleted: int = 0
+    files: list[FileResult] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        self.files.append(result)
+        setattr(self, result.status, getattr(self, result.status) + 1)
+        self.deleted += result.deleted
+
+
+def recordings(directory: Path) -> list[Path]:
+    return sorted(
+        path for path in directory.rglob("*")
+        if path.is_file() and STATE_DIR not in path.parts and not any(part.startswith(".") for part in path.relative_to(directory).parts)
+        and not path.name.endswith(SKIP_SUFFIXES)
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(4 * 1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class SharedStorage(Storage):
+    """tuspy's file storage (TinyDB) for upload URLs, shared by the worker threads under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self._storage = FileStorage(str(path))
+        self._lock = threading.Lock()
+
+    def get_item(self, key: str):
+        with self._lock:
+            return self._storage.get_item(key)
+
+    def set_item(self, key: str, url: str):
+        with self._lock:
+            self._storage.set_item(key, url)
+
+    def remove_item(self, key: str):
+        with self._lock:
+            self._storage.remove_item(key)
+
+    def close(self) -> None:
+        self._storage.close()
+
+
+class ContentFingerprint(Fingerprint):
+    """Upload URLs are remembered by the file's SHA-256 (already computed), not by name or mtime."""
+
+    def __init__(self, sha256: str) -> None:
+        self.sha256 = sha256
+
+    def get_fingerprint(self, fs) -> str:
+        return self.sha256
+
+
+def _metadata(path: Path, sha256: str, dock_id: str) -> dict[str, str]:
+    metadata = {"filename": path.name, "sha256": sha256, "dock_id": dock_id}
+    sidecar = path.with_name(path.name + SIDECAR)
+    if sidecar.is_file():
+        extra = json.loads(sidecar.read_text(encoding="utf-8"))
+        for key in METADATA_KEYS:
+            if extra.get(key) is not None:
+                value = extra[key]
+                metadata[key] = ",".join(value) if isinstance(value, list) else str(value)
+    return metadata
+
+
+class DockSync:
+    def __init__(self, server: str, token: str, directory: Path, *, dock_id: str | None = None, retries: int = 5,
+                 retry_delay: int = 5) -> None:
+        self.base = server.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.directory = directory
+        self.dock_id = dock_id or socket.gethostname()
+        self.retries, self.retry_delay = retries, retry_delay
+        state = directory / STATE_DIR
+        state.mkdir(exist_ok=True)
+        self.storage = SharedStorage(state / "uploads.json")
+
+    def _http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
+
+    def _on_server(self, http: httpx.Client, sha256: str) -> str | None:
+        response = http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
+        response.raise_for_status()
+        items = response.json()["items"]
+        return items[0]["id"] if items else None
+
+    def _uploader(self, path: Path, sha256: str):
+        tus_client = tus.TusClient(f"{self.base}/api/v1/uploads", headers=self.headers)
+
+        def make():
+            return tus_client.uploader(
+                file_path=str(path), chunk_size=CHUNK, metadata=_metadata(path, sha256, self.dock_id),
+                retries=self.retries, retry_delay=self.retry_delay, store_url=True, url_storage=self.storage,
+                fingerprinter=ContentFingerprint(sha256), upload_checksum=True)
+
+        try:
+            return make()  # resumes from a remembered URL when there is one
+        except TusCommunicationError as exc:
+            if exc.status_code not in (404, 410):
+                raise
+            self.storage.remove_item(sha256)  # expired, rejected or terminated: start afresh
+            return make()
+
+    def _upload(self, path: Path, sha256: str) -> str:
+        uploader = self._uploader(path, sha256)
+        uploader.upload()
+        with self._http() as http:
+            status = http.get(uploader.url)
+            status.raise_for_status()
+            body = status.json()
+        if body.get("status") != "completed" or not body.get("media_id"):
+            raise RuntimeError(f"the server did not complete the upload: {body.get('status')} {body.get('error') or ''}".strip())
+        self.storage.remove_item(sha256)
+        return body["media_id"]
+
+    def sync_file(self, path: Path, delete_after_verify: bool) -> FileResult:
+        result = FileResult(path=str(path.relative_to(self.directory)), status="failed")
+        try:
+            result.sha256 = file_sha256(path)
+            with self._http() as http:
+                existing = self._on_server(http, result.sha256)
+            if existing:
+                result.status, result.media_id = "skipped", existing
+            else:
+                result.media_id = self._upload(path, result.sha256)
+                result.status = "uploaded"
+            if delete_after_verify:
+                with self._http() as http:
+                    media = http.get(f"/api/v1/media/{result.media_id}")
+                    media.raise_for_status()
+                # Deleted only when the server's record proves these exact bytes, and the file is unchanged.
+                if media.json()["sha256"] == result.sha256 and file_sha256(path) == result.sha256:
+                    path.unlink()
+                    sidecar = path.with_name(path.name + SIDECAR)
+                    sidecar.unlink(missing_ok=True)
+                    result.deleted = True
+        except Exception as exc:  # one file's failure must not stop the others
+            result.status = "failed"
+            result.error = f"{type(exc).__name__}: {exc}"
+        return result
+
+    def run(self, *, parallel: int = 1, delete_after_verify: bool = False) -> SyncReport:
+        report = SyncReport()
+        files = recordings(self.directory)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+                for result in pool.map(lambda p: self.sync_file(p, delete_after_verify), files):
+                    report.add(result)
+        finally:
+            self.storage.close()
+        return report

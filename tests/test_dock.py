@@ -1,0 +1,87 @@
+"""`recording-dock sync` against the running service: uploads, skips what the server has, resumes an
+interrupted upload from its remembered URL, deletes local copies only once verified."""
+
+import hashlib
+import json
+import os
+import subprocess
+
+from tusclient import client as tus
+
+from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedStorage
+
+from .support.servers import BIN
+
+AGENCY = "DOCK"
+
+
+def dock_sync(leg, directory, token, *args):
+    result = subprocess.run([str(BIN / "recording-dock"), "sync", str(directory), "--server", leg.url, "--token", token,
+                             "--json", "--retry-delay", "1", *args], capture_output=True, text=True, timeout=600)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (result.returncode == 0) == (report["failed"] == 0), result.stderr
+    return report
+
+
+def test_dock_sync(leg, clips, tmp_path):
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    (dock / "CAM-7").mkdir(parents=True)
+    files = {
+        "a.mp4": clips("dock-a.mp4", seconds=2).read_bytes(),
+        "CAM-7/20261103_101500_0001.MP4": clips("dock-b.mp4", seconds=3).read_bytes(),
+        "c.wav": os.urandom(200_000),
+    }
+    for name, data in files.items():
+        (dock / name).write_bytes(data)
+    (dock / "CAM-7/20261103_101500_0001.MP4.json").write_text(json.dumps(
+        {"device_id": "CAM-7", "officer_ids": ["3401001", "3401002"], "recorded_at": "2026-11-03T10:15:00+08:00", "flag": "important"}))
+    (dock / ".DS_Store").write_bytes(b"not a recording")
+    sha = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+    first = dock_sync(leg, dock, token, "--parallel", "2")
+    assert (first["uploaded"], first["skipped"], first["failed"]) == (3, 0, 0)
+    assert {f["path"]: f["sha256"] for f in first["files"]} == sha
+    with leg.client(token) as http:
+        for item in first["files"]:
+            media = http.get(f"/api/v1/media/{item['media_id']}").json()
+            assert media["sha256"] == item["sha256"]
+        tagged = http.get(f"/api/v1/media/{next(f['media_id'] for f in first['files'] if f['path'].startswith('CAM-7'))}").json()
+    assert tagged["device_id"] == "CAM-7" and tagged["officer_ids"] == ["3401001", "3401002"] and tagged["flag"] == "important"
+    assert tagged["recorded_started_at"] == "2026-11-03T10:15:00+08:00" and tagged["filename"] == "20261103_101500_0001.MP4"
+
+    again = dock_sync(leg, dock, token)
+    assert (again["uploaded"], again["skipped"], again["failed"]) == (0, 3, 0)
+
+    # An upload interrupted halfway (the link dropped) is resumed from its remembered URL, not restarted.
+    big = dock / "long.mp4"
+    big.write_bytes(os.urandom(24 * 1024 * 1024))
+    big_sha = hashlib.sha256(big.read_bytes()).hexdigest()
+    storage = SharedStorage(dock / STATE_DIR / "uploads.json")
+    uploader = tus.TusClient(f"{leg.url}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}).uploader(
+        file_path=str(big), chunk_size=4 * 1024 * 1024, metadata={"filename": "long.mp4", "sha256": big_sha},
+        store_url=True, url_storage=storage, fingerprinter=ContentFingerprint(big_sha))
+    uploader.upload(stop_at=12 * 1024 * 1024)
+    storage.close()
+    with leg.client(token) as http:
+        half = http.get(uploader.url).json()
+    assert half["status"] == "receiving" and 0 < half["offset"] < big.stat().st_size
+    resumed = dock_sync(leg, dock, token)
+    assert (resumed["uploaded"], resumed["skipped"]) == (1, 3)
+    with leg.client(token) as http:
+        done = http.get(uploader.url).json()  # the same upload, completed
+    assert done["status"] == "completed" and done["media_id"] == next(f["media_id"] for f in resumed["files"] if f["path"] == "long.mp4")
+
+    # Local copies go only after the server's record proves the same bytes.
+    deleted = dock_sync(leg, dock, token, "--delete-after-verify")
+    assert deleted["deleted"] == 4 and deleted["failed"] == 0
+    assert sorted(p.name for p in dock.rglob("*") if p.is_file() and STATE_DIR not in p.parts) == [".DS_Store"]
+
+
+def test_dock_sync_failures_are_counted(leg, tmp_path):
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    (dock / "x.mp4").write_bytes(b"x" * 1000)
+    report = dock_sync(leg, dock, "not-a-valid-token", "--retries", "0")
+    assert (report["uploaded"], report["failed"]) == (0, 1) and "401" in report["files"][0]["error"]
+    assert (dock / "x.mp4").exists()
