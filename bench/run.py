@@ -5,6 +5,8 @@
 2. Upload of the same file into SeaweedFS: this service (tus) vs boto3 `upload_file` straight to the
    same SeaweedFS.
 3. Peak RSS of the service process (VmHWM) during a 2 GiB and a 256 MiB upload, each on a fresh process.
+4. Timeline latency on a small and a large database (bench/timeline.py).
+5. Case-file export (BagIt zip, 1 GiB of footage) vs the same footage through the content endpoint (bench/export.py).
 
 Runs alternate between the two sides and the median of each side is compared, so machine noise
 hits both alike. Nothing here asserts a time; it prints figures (and bench/.work/results.json).
@@ -185,7 +187,7 @@ def main() -> None:
     one = ensure_file("one-gib.bin", GiB)
     small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
-    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline"}  # e.g. `python bench/run.py s3` while working on one
+    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline", "export"}  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_filesystem(one)
@@ -209,6 +211,11 @@ def main() -> None:
 
         console.print("timeline of a 1,000-item case on PostgreSQL, small vs large database …")
         results["timeline"] = timeline.run(WORK / "timeline")
+    if "export" in only:
+        from bench import export
+
+        console.print("case-file export of 1 GiB of footage vs the content endpoint …")
+        results["export"] = export.run(WORK / "export", service, peak_rss)
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     report(results)
 
@@ -238,6 +245,12 @@ def report(results: dict) -> None:
         table.add_row(f"timeline p50 / p95, +100,000 media ({tl['media_rows']} rows, {tl['cases']} cases)",
                       f"{tl['large']['p50_ms']:.1f} / {tl['large']['p95_ms']:.1f} ms", f"{tl['small']['p50_ms']:.1f} ms",
                       f"{tl['ratio']:.2f}×", "≤ 1.5×")
+    if ex := results.get("export"):
+        table.add_row("case export (BagIt zip, 4 × 256 MiB footage) vs the same footage via /content",
+                      mbps(ex["footage_bytes"], ex["times"]["export"]), mbps(ex["footage_bytes"], ex["times"]["content"]),
+                      f"{ex['ratio']:.2f}×", "")
+        table.add_row("peak RSS of the service before / after the exports", f"{ex['rss_after'] / MiB:.0f} MiB",
+                      f"{ex['rss_before'] / MiB:.0f} MiB", f"{ex['rss_after'] / ex['rss_before']:.2f}×", "")
     console.print(table)
 
 
