@@ -17,7 +17,7 @@ AGENCY = "DOCK"
 
 def dock_sync(leg, directory, token, *args):
     result = subprocess.run([str(BIN / "recording-dock"), "sync", str(directory), "--server", leg.url, "--token", token,
-                             "--json", "--retry-delay", "1", *args], capture_output=True, text=True, timeout=600)
+                             "--json", "--retry-delay", "1", "--min-age", "0", *args], capture_output=True, text=True, timeout=600)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (result.returncode == 0) == (report["failed"] == 0), result.stderr
     return report
@@ -52,6 +52,18 @@ def test_dock_sync(leg, clips, tmp_path):
 
     again = dock_sync(leg, dock, token)
     assert (again["uploaded"], again["skipped"], again["failed"]) == (0, 3, 0)
+    assert {f["reason"] for f in again["files"]} == {"on the server already"}
+    hashes = json.loads((dock / STATE_DIR / "hashes.json").read_text())
+    assert sorted(entry[2] for entry in hashes.values()) == sorted(sha.values())  # the next run need not re-read them
+
+    # A file still being copied onto the dock waits (the default --min-age is 60 s).
+    (dock / "copying.mp4").write_bytes(b"half a recording")
+    result = subprocess.run([str(BIN / "recording-dock"), "sync", str(dock), "--server", leg.url, "--token", token, "--json"],
+                            capture_output=True, text=True, timeout=600)
+    waiting = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result.returncode == 0 and (waiting["uploaded"], waiting["skipped"]) == (0, 4)
+    assert next(f for f in waiting["files"] if f["path"] == "copying.mp4")["reason"].startswith("still being written")
+    (dock / "copying.mp4").unlink()
 
     # An upload interrupted halfway (the link dropped) is resumed from its remembered URL, not restarted.
     big = dock / "long.mp4"

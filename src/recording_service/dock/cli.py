@@ -32,17 +32,20 @@ def sync(
     dock_id: Annotated[str | None, typer.Option("--dock-id", help="this dock's id (default: the host name)")] = None,
     retries: Annotated[int, typer.Option("--retries", min=0, help="retries per chunk on a flaky link")] = 5,
     retry_delay: Annotated[int, typer.Option("--retry-delay", min=0, help="seconds between retries")] = 5,
+    min_age: Annotated[float, typer.Option("--min-age", min=0, help="skip files modified less than this many seconds ago "
+                                           "(a camera may still be copying them)")] = 60,
 ) -> None:
     """Upload every recording under DIRECTORY that the server does not have yet; exit 1 if any failed.
     A `<file>.json` beside a recording supplies its metadata (device_id, officer_ids, recorded_at, flag, case_number)."""
-    report = DockSync(server, token, directory, dock_id=dock_id, retries=retries, retry_delay=retry_delay).run(
+    report = DockSync(server, token, directory, dock_id=dock_id, retries=retries, retry_delay=retry_delay, min_age=min_age).run(
         parallel=parallel, delete_after_verify=delete_after_verify)
     if json_output:
         typer.echo(json.dumps(asdict(report), ensure_ascii=False))
     else:
         for item in report.files:
             mark = {"uploaded": "[green]↑[/green]", "skipped": "·", "failed": "[red]✗[/red]"}[item.status]
-            err.print(f"{mark} {item.path}" + (f"  {item.error}" if item.error else "") + ("  (deleted)" if item.deleted else ""))
+            detail = item.error or item.reason
+            err.print(f"{mark} {item.path}" + (f"  {detail}" if detail else "") + ("  (deleted)" if item.deleted else ""))
         err.print(f"uploaded {report.uploaded}, skipped {report.skipped}, failed {report.failed}, deleted {report.deleted}")
     if report.failed:
         raise typer.Exit(1)

@@ -10,8 +10,10 @@ same SHA-256; only then may `--delete-after-verify` remove it.
 
 import hashlib
 import json
+import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ CHUNK = 16 * 1024 * 1024
 class FileResult:
     path: str
     status: str  # uploaded, skipped, failed
+    reason: str | None = None  # for skipped: on the server already, or still being written
     sha256: str | None = None
     media_id: str | None = None
     error: str | None = None
@@ -93,6 +96,38 @@ class SharedStorage(Storage):
         self._storage.close()
 
 
+class HashCache:
+    """SHA-256 of files already hashed, by path, size and modification time, so a run over a large
+    dock directory does not re-read every recording the server already has."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._entries: dict[str, list] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            self._entries = {}
+
+    def sha256(self, file: Path) -> str:
+        stat = file.stat()
+        key = str(file)
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return cached[2]
+        digest = file_sha256(file)
+        with self._lock:
+            self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
+        return digest
+
+    def save(self) -> None:
+        with self._lock:
+            live = {key: value for key, value in self._entries.items() if Path(key).exists()}
+            partial = self.path.with_name(self.path.name + ".tmp")
+            partial.write_text(json.dumps(live))
+            os.replace(partial, self.path)
+
+
 class ContentFingerprint(Fingerprint):
     """Upload URLs are remembered by the file's SHA-256 (already computed), not by name or mtime."""
 
@@ -117,15 +152,17 @@ def _metadata(path: Path, sha256: str, dock_id: str) -> dict[str, str]:
 
 class DockSync:
     def __init__(self, server: str, token: str, directory: Path, *, dock_id: str | None = None, retries: int = 5,
-                 retry_delay: int = 5) -> None:
+                 retry_delay: int = 5, min_age: float = 60) -> None:
         self.base = server.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"}
         self.directory = directory
         self.dock_id = dock_id or socket.gethostname()
         self.retries, self.retry_delay = retries, retry_delay
+        self.min_age = min_age
         state = directory / STATE_DIR
         state.mkdir(exist_ok=True)
         self.storage = SharedStorage(state / "uploads.json")
+        self.hashes = HashCache(state / "hashes.json")
 
     def _http(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
@@ -168,11 +205,16 @@ class DockSync:
     def sync_file(self, path: Path, delete_after_verify: bool) -> FileResult:
         result = FileResult(path=str(path.relative_to(self.directory)), status="failed")
         try:
-            result.sha256 = file_sha256(path)
+            age = time.time() - path.stat().st_mtime
+            if age < self.min_age:
+                # A camera may still be copying it onto the dock: a half-copied file would become evidence.
+                result.status, result.reason = "skipped", f"still being written (modified {age:.0f} s ago; --min-age {self.min_age:g})"
+                return result
+            result.sha256 = self.hashes.sha256(path)
             with self._http() as http:
                 existing = self._on_server(http, result.sha256)
             if existing:
-                result.status, result.media_id = "skipped", existing
+                result.status, result.media_id, result.reason = "skipped", existing, "on the server already"
             else:
                 result.media_id = self._upload(path, result.sha256)
                 result.status = "uploaded"
@@ -180,7 +222,8 @@ class DockSync:
                 with self._http() as http:
                     media = http.get(f"/api/v1/media/{result.media_id}")
                     media.raise_for_status()
-                # Deleted only when the server's record proves these exact bytes, and the file is unchanged.
+                # Deleted only when the server's record proves these exact bytes, and the file (re-read, not
+                # taken from the hash cache) still holds them.
                 if media.json()["sha256"] == result.sha256 and file_sha256(path) == result.sha256:
                     path.unlink()
                     sidecar = path.with_name(path.name + SIDECAR)
@@ -200,4 +243,5 @@ class DockSync:
                     report.add(result)
         finally:
             self.storage.close()
+            self.hashes.save()
         return report
