@@ -4,10 +4,12 @@ import hashlib
 import json
 import time
 import uuid
+import zipfile
 
 from .support.servers import ServiceProcess
 from .test_audit import events
 from .test_cases import case_body
+from .test_export import verify as verify_export_report
 from .test_tus import _storage_key, create, patch
 
 
@@ -22,7 +24,7 @@ def cli_json(result) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_fixity_flags_corrupt_and_missing_objects(leg):
+def test_fixity_flags_corrupt_and_missing_objects(leg, tmp_path):
     agency = f"FIX-{uuid.uuid4().hex[:6]}"
     good, bad, gone = (f"{name} {uuid.uuid4()}".encode() * 200 for name in ("good", "bad", "gone"))
     with leg.client(leg.token("dock", agency)) as http:
@@ -68,6 +70,17 @@ def test_fixity_flags_corrupt_and_missing_objects(leg):
 
     recent = leg.service.cli("fixity", "run", "--older-than", "1", check=False)  # everything was just checked
     assert cli_json(recent)["checked"] == 0 and recent.returncode == 0
+
+    # A case file leaves out footage fixity found corrupt, says so, and still verifies.
+    with leg.client(leg.token("auditor", agency)) as http:
+        exported = http.get(f"/api/v1/cases/{case['id']}/export")
+    assert exported.status_code == 200, exported.text
+    (tmp_path / "case.zip").write_bytes(exported.content)
+    with zipfile.ZipFile(tmp_path / "case.zip") as archive:
+        listing = json.loads(archive.read(f"case-{case['id']}/data/export.json"))
+        assert not any(name.startswith(f"case-{case['id']}/data/footage/") for name in archive.namelist())
+    assert listing["footage"] == [] and [(m["media_id"], m["status"]) for m in listing["not_included"]] == [(bad_id, "corrupt")]
+    assert verify_export_report(leg, tmp_path / "case.zip")["ok"] is True
 
 
 def test_uploads_sweep_removes_expired_partials(leg, tmp_path):
