@@ -70,21 +70,28 @@ class RetentionPolicy:
             .order_by(Media.uploaded_at, Media.id)
         )
 
-    async def deciding_class(self, session, media: Media) -> tuple[RetentionClass, datetime]:
-        """The class that ran out last for this media, and when: what its tombstone names."""
-        standard = self.catalog.retention("standard")
-        ends = [(media.uploaded_at + timedelta(days=standard.days), standard)]
-        important = self.catalog.retention(IMPORTANT)
-        if media.flag == IMPORTANT and important.days is not None:
-            ends.append((media.uploaded_at + timedelta(days=important.days), important))
-        cases = await session.execute(
-            select(Case.retention_class, Case.closed_at)
-            .join(MediaBinding, MediaBinding.case_id == Case.id)
-            .where(MediaBinding.media_id == media.id, MediaBinding.unbound_at.is_(None), Case.closed_at.is_not(None)))
-        for code, closed_at in cases:
-            retention = next((c for c in self.catalog.retention_classes if c.code == code), None)
-            if retention is not None and retention.days is not None:
-                ends.append((closed_at + timedelta(days=retention.days), retention))
-        end, retention = max(ends, key=lambda item: item[0])
-        return retention, end
-
+    async def deciding_classes(self, session, media: list[Media]) -> dict[str, tuple[RetentionClass, datetime]]:
+        """For each media, the class that ran out last and when: what its tombstone names."""
+        standard, important = self.catalog.retention("standard"), self.catalog.retention(IMPORTANT)
+        ends: dict[str, list] = {}
+        for item in media:
+            ends[item.id] = [(item.uploaded_at + timedelta(days=standard.days), standard)]
+            if item.flag == IMPORTANT and important.days is not None:
+                ends[item.id].append((item.uploaded_at + timedelta(days=important.days), important))
+        classes = {c.code: c for c in self.catalog.retention_classes}
+        ids = list(ends)
+        for start in range(0, len(ids), 1000):  # bounded IN lists (database parameter limits)
+            closed_cases = await session.execute(
+                select(MediaBinding.media_id, Case.retention_class, Case.closed_at)
+                .join(Case, MediaBinding.case_id == Case.id)
+                .where(MediaBinding.media_id.in_(ids[start:start + 1000]), MediaBinding.unbound_at.is_(None),
+                       Case.closed_at.is_not(None)))
+            for media_id, code, closed_at in closed_cases:
+                retention = classes.get(code)
+                if retention is not None and retention.days is not None:
+                    ends[media_id].append((closed_at + timedelta(days=retention.days), retention))
+        decided = {}
+        for media_id, candidates in ends.items():
+            end, retention = max(candidates, key=lambda pair: pair[0])
+            decided[media_id] = (retention, end)
+        return decided

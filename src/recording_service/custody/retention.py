@@ -37,7 +37,7 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectSto
         report.locks_extended = await roll_locks(session, store, settings, catalog, SYSTEM, apply=not dry_run)
         policy = RetentionPolicy(catalog, utcnow())
         candidates = list((await session.execute(policy.expired())).scalars())
-        decided = {media.id: await policy.deciding_class(session, media) for media in candidates}
+        decided = await policy.deciding_classes(session, candidates)
     for candidate in candidates:
         retention, ended = decided[candidate.id]
         item = {"media_id": candidate.id, "agency": candidate.agency, "sha256": candidate.sha256, "size": candidate.size,

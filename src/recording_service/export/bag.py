@@ -110,13 +110,12 @@ def _read_through(store: ObjectStore, key: str, size: int, loop: asyncio.Abstrac
         raise OSError(f"stored object {key} ended after {sent} of {size} bytes")
 
 
-async def _exported_media(session: AsyncSession, case: Case) -> list[Media]:
+def _exported_media_ids(case: Case):
+    """Footage bound to the case, and media attached to any version of its documents."""
     bound = select(MediaBinding.media_id).where(MediaBinding.case_id == case.id, MediaBinding.unbound_at.is_(None))
     attached = select(DocumentVersion.attachment_media_id).where(DocumentVersion.case_id == case.id,
                                                                  DocumentVersion.attachment_media_id.is_not(None))
-    query = (select(Media).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
-             .order_by(Media.recorded_started_at, Media.id))
-    return list((await session.execute(query)).scalars())
+    return select(Media.id).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
 
 
 async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> CaseBag:
@@ -128,9 +127,11 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
         history = await document_versions(session, document.id)
         documents.append(document_out(document, history[-1], len(history), catalog, settings, history).model_dump(mode="json"))
 
-    media = await _exported_media(session, case)
+    exported = _exported_media_ids(case)
+    media = list((await session.execute(
+        select(Media).where(Media.id.in_(exported)).order_by(Media.recorded_started_at, Media.id))).scalars())
     sightings = dict((await session.execute(
-        select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_([m.id for m in media]))
+        select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_(exported))
         .group_by(MediaSighting.media_id))).all())
     files: dict[str, bytes] = {"data/case.json": _json(timeline["case"]), "data/timeline.json": _json(timeline),
                                "data/documents.json": _json(documents)}
@@ -142,9 +143,8 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
             continue
         footage.append(Footage(item.id, f"data/footage/{item.id}{_extension(item.filename)}", item.size, item.sha256, item.storage_key))
 
-    media_ids = [m.id for m in media]
     events = (await session.execute(
-        select(AuditEvent).where(or_(AuditEvent.case_id == case.id, AuditEvent.media_id.in_(media_ids))).order_by(AuditEvent.seq)
+        select(AuditEvent).where(or_(AuditEvent.case_id == case.id, AuditEvent.media_id.in_(exported))).order_by(AuditEvent.seq)
     )).scalars().all()
     files["data/audit/events.jsonl"] = b"".join(
         orjson.dumps({**hashed_fields(e), "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}, option=orjson.OPT_SORT_KEYS) + b"\n"
