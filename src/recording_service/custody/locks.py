@@ -54,12 +54,16 @@ class LockPolicy:
         return now + timedelta(days=self.horizon_days / 2)
 
 
+def _lock_change(media: Media, until: datetime, previous: datetime | None, settings: Settings, reason: str) -> dict:
+    return {"media_id": media.id, "retain_until": until.isoformat(), "mode": settings.s3_object_lock_mode,
+            "previous": previous.isoformat() if previous else None, "reason": reason}
+
+
 async def _retain(session: AsyncSession, store: ObjectStore, settings: Settings, who: Actor | Principal, media: Media,
                   until: datetime, reason: str) -> dict:
     previous = media.store_locked_until
     media.store_locked_until = await store.retain(media.storage_key, media.storage_version, until)
-    change = {"media_id": media.id, "retain_until": media.store_locked_until.isoformat(), "mode": settings.s3_object_lock_mode,
-              "previous": previous.isoformat() if previous else None, "reason": reason}
+    change = _lock_change(media, media.store_locked_until, previous, settings, reason)
     await record(session, who, "media.store_locked", agency=media.agency, media_id=media.id,
                  payload={**change, "version": media.storage_version})
     await session.commit()
@@ -158,7 +162,5 @@ async def roll_locks(session: AsyncSession, store: ObjectStore, settings: Settin
         if apply:
             changes.append(await _retain(session, store, settings, who, media, until, reason))
         else:
-            changes.append({"media_id": media.id, "retain_until": until.isoformat(), "mode": settings.s3_object_lock_mode,
-                            "previous": media.store_locked_until.isoformat() if media.store_locked_until else None,
-                            "reason": reason})
+            changes.append(_lock_change(media, until, media.store_locked_until, settings, reason))
     return changes

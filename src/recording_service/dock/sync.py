@@ -163,12 +163,12 @@ class DockSync:
         state.mkdir(exist_ok=True)
         self.storage = SharedStorage(state / "uploads.json")
         self.hashes = HashCache(state / "hashes.json")
+        # One connection pool for every worker thread (httpx.Client is thread-safe).
+        self.http = httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
 
-    def _http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
 
-    def _on_server(self, http: httpx.Client, sha256: str) -> str | None:
-        response = http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
+    def _on_server(self, sha256: str) -> str | None:
+        response = self.http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
         response.raise_for_status()
         items = response.json()["items"]
         return items[0]["id"] if items else None
@@ -193,10 +193,9 @@ class DockSync:
     def _upload(self, path: Path, sha256: str) -> str:
         uploader = self._uploader(path, sha256)
         uploader.upload()
-        with self._http() as http:
-            status = http.get(uploader.url)
-            status.raise_for_status()
-            body = status.json()
+        status = self.http.get(uploader.url)
+        status.raise_for_status()
+        body = status.json()
         if body.get("status") != "completed" or not body.get("media_id"):
             raise RuntimeError(f"the server did not complete the upload: {body.get('status')} {body.get('error') or ''}".strip())
         self.storage.remove_item(sha256)
@@ -211,17 +210,15 @@ class DockSync:
                 result.status, result.reason = "skipped", f"still being written (modified {age:.0f} s ago; --min-age {self.min_age:g})"
                 return result
             result.sha256 = self.hashes.sha256(path)
-            with self._http() as http:
-                existing = self._on_server(http, result.sha256)
+            existing = self._on_server(result.sha256)
             if existing:
                 result.status, result.media_id, result.reason = "skipped", existing, "on the server already"
             else:
                 result.media_id = self._upload(path, result.sha256)
                 result.status = "uploaded"
             if delete_after_verify:
-                with self._http() as http:
-                    media = http.get(f"/api/v1/media/{result.media_id}")
-                    media.raise_for_status()
+                media = self.http.get(f"/api/v1/media/{result.media_id}")
+                media.raise_for_status()
                 # Deleted only when the server's record proves these exact bytes, and the file (re-read, not
                 # taken from the hash cache) still holds them.
                 if media.json()["sha256"] == result.sha256 and file_sha256(path) == result.sha256:
@@ -244,4 +241,5 @@ class DockSync:
         finally:
             self.storage.close()
             self.hashes.save()
+            self.http.close()
         return report
