@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench openapi migrate ffmpeg postgres clean
+.PHONY: run test bench openapi migrate ffmpeg faketime postgres clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -14,16 +14,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# ffmpeg/ffprobe from the distribution when missing (probing footage needs ffprobe).
-ffmpeg:
-	@if ! command -v ffprobe >/dev/null 2>&1; then \
+# $(call apt_ensure,PACKAGE,TEST,WHAT IS MISSED WITHOUT IT): install a distribution package when TEST fails (as root).
+define apt_ensure
+	@if ! $(2); then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing ffmpeg from the distribution"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	    echo "installing $(1) from the distribution"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 	  else \
-	    echo "ffprobe is missing: install ffmpeg (e.g. sudo apt-get install ffmpeg); media will be kept but not described"; \
+	    echo "$(1) is missing (e.g. sudo apt-get install $(1)): $(3)"; \
 	  fi; \
 	fi
+endef
+
+# ffprobe describes footage; libfaketime runs a test instance with its clock ahead (the clock-skew test).
+ffmpeg:
+	$(call apt_ensure,ffmpeg,command -v ffprobe >/dev/null 2>&1,media will be kept but not described)
+
+faketime:
+	$(call apt_ensure,faketime,ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1,the clock-skew test will say it did not run)
 
 # The PostgreSQL leg uses the server on 127.0.0.1:5432; start the distribution's cluster if it is down.
 postgres:
@@ -39,7 +47,7 @@ migrate: $(STAMP)
 run: $(STAMP) ffmpeg
 	$(BIN)/recording-service serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP) ffmpeg postgres
+test: $(STAMP) ffmpeg faketime postgres
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) ffmpeg postgres

@@ -25,6 +25,7 @@ from .support.servers import (
 LEGS = ["sqlite-fs", "postgres-s3"]
 S3_PART_SIZE = 5 * 1024 * 1024  # the S3 minimum, so modest test files span several parts
 _legs_not_run: dict[str, str] = {}
+_legs_started: set[str] = set()
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -32,8 +33,10 @@ def pytest_terminal_summary(terminalreporter):
     for leg in LEGS:
         if leg in _legs_not_run:
             terminalreporter.write_line(f"{leg}: NOT RUN — {_legs_not_run[leg]}", red=True)
-        else:
+        elif leg in _legs_started:
             terminalreporter.write_line(f"{leg}: run")
+        else:
+            terminalreporter.write_line(f"{leg}: not needed by the selected tests")
 
 
 def _clean_env() -> dict[str, str]:
@@ -74,6 +77,19 @@ class Leg:
         import json
 
         return json.loads((self.workdir / "objects" / (key + ".meta.json")).read_text())
+
+    def damage(self, *, overwrite: dict[str, bytes] | None = None, remove: tuple[str, ...] = ()) -> None:
+        """Change stored objects behind the service's back, as a failing disk or an intruder would."""
+        for key, data in (overwrite or {}).items():
+            if self.seaweed is not None:
+                self.seaweed.client().put_object(Bucket=self.bucket, Key=f"rs/{key}", Body=data)
+            else:
+                (self.workdir / "objects" / key).write_bytes(data)
+        for key in remove:
+            if self.seaweed is not None:
+                self.seaweed.client().delete_object(Bucket=self.bucket, Key=f"rs/{key}")
+            else:
+                (self.workdir / "objects" / key).unlink()
 
     def stored_object_count(self) -> int:
         if self.seaweed is not None:
@@ -121,6 +137,7 @@ def leg(request, tmp_path_factory):
             AWS_REGION="us-east-1",
         )
     service = ServiceProcess(env, workdir).start()
+    _legs_started.add(name)
     yield Leg(name, service, workdir, seaweed, bucket)
     service.stop()
     if database_url:
@@ -148,6 +165,19 @@ def clips(tmp_path_factory):
         return made[key]
 
     return make
+
+
+def described(http: httpx.Client, media_id: str, timeout: float = 60) -> dict:
+    """The media record once its probe job has run (uploads are answered before probing)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        media = http.get(f"/api/v1/media/{media_id}").json()
+        if media["status"] != "processing":
+            return media
+        assert time.monotonic() < deadline, f"media {media_id} still processing after {timeout} s"
+        time.sleep(0.2)
 
 
 def sha256_of(path: Path) -> str:

@@ -41,13 +41,7 @@ def test_fixity_flags_corrupt_and_missing_objects(leg, tmp_path):
 
     bad_key, gone_key = _storage_key(leg, bad_upload), _storage_key(leg, gone_upload)
     tampered = b"X" + bad[1:]
-    if leg.seaweed is not None:
-        s3 = leg.seaweed.client()
-        s3.put_object(Bucket=leg.bucket, Key=f"rs/{bad_key}", Body=tampered)
-        s3.delete_object(Bucket=leg.bucket, Key=f"rs/{gone_key}")
-    else:
-        (leg.workdir / "objects" / bad_key).write_bytes(tampered)
-        (leg.workdir / "objects" / gone_key).unlink()
+    leg.damage(overwrite={bad_key: tampered}, remove=(gone_key,))
 
     second = leg.service.cli("fixity", "run", check=False)
     assert second.returncode == 1

@@ -11,6 +11,7 @@ from tusclient import client as tus
 from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedStorage
 
 from .support.servers import BIN
+from .test_tus import create, patch
 
 AGENCY = "DOCK"
 
@@ -97,3 +98,76 @@ def test_dock_sync_failures_are_counted(leg, tmp_path):
     report = dock_sync(leg, dock, "not-a-valid-token", "--retries", "0")
     assert (report["uploaded"], report["failed"]) == (0, 1) and "401" in report["files"][0]["error"]
     assert (dock / "x.mp4").exists()
+
+
+def test_dock_never_deletes_the_only_good_copy_and_repairs_the_server(leg, clips, tmp_path):
+    """The server's copy goes bad (fixity: corrupt, missing). The dock keeps its file while it cannot
+    store the bytes again; its next upload repairs the media (a new object, the bad one kept as
+    history, status back to ready, audited), and only then is its copy deleted."""
+    token = leg.token("dock", "REPAIR")
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    files = {"bad.mp4": clips("repair-bad.mp4", seconds=2).read_bytes(), "gone.mp4": clips("repair-gone.mp4", seconds=3).read_bytes()}
+    for name, data in files.items():
+        (dock / name).write_bytes(data)
+    first = dock_sync(leg, dock, token)
+    assert first["uploaded"] == 2
+    media_ids = {f["path"]: f["media_id"] for f in first["files"]}
+    with leg.client(leg.token("auditor", "REPAIR")) as http:
+        keys = {e["media_id"]: e["payload"]["storage_key"]
+                for e in http.get("/api/v1/audit/events", params={"action": "media.created"}).json()["items"]}
+    bad_key, gone_key = keys[media_ids["bad.mp4"]], keys[media_ids["gone.mp4"]]
+    tampered = b"\0" * 64 + files["bad.mp4"][64:]
+    leg.damage(overwrite={bad_key: tampered}, remove=(gone_key,))
+    assert leg.service.cli("fixity", "run", check=False).returncode == 1
+    with leg.client(token) as http:
+        assert {name: http.get(f"/api/v1/media/{i}").json()["status"] for name, i in media_ids.items()} == {
+            "bad.mp4": "corrupt", "gone.mp4": "missing"}
+
+    # A dock that cannot upload (a token that may read but not upload) must keep both files.
+    reader = leg.token("reviewer", "REPAIR")
+    kept = dock_sync(leg, dock, reader, "--delete-after-verify", "--retries", "0")
+    assert (kept["failed"], kept["deleted"]) == (2, 0)
+    assert sorted(p.name for p in dock.iterdir() if p.is_file()) == ["bad.mp4", "gone.mp4"]
+
+    repaired = dock_sync(leg, dock, token, "--delete-after-verify")
+    assert (repaired["uploaded"], repaired["deleted"], repaired["failed"]) == (2, 2, 0), repaired
+    assert {f["path"]: f["reason"] for f in repaired["files"]} == {
+        "bad.mp4": "the server's copy was corrupt; uploaded again", "gone.mp4": "the server's copy was missing; uploaded again"}
+    assert {f["path"]: f["media_id"] for f in repaired["files"]} == media_ids  # the same media, not new ones
+    with leg.client(leg.token("auditor", "REPAIR")) as http:
+        for name, media_id in media_ids.items():
+            media = http.get(f"/api/v1/media/{media_id}").json()
+            assert media["status"] == "ready" and media["sha256"] == hashlib.sha256(files[name]).hexdigest()
+            assert http.get(f"/api/v1/media/{media_id}/content").content == files[name]
+            actions = [e["action"] for e in http.get("/api/v1/audit/events", params={"media_id": media_id}).json()["items"]]
+            assert actions.count("media.repaired") == 1
+    # The bad object stays as history; the good bytes went to a new object.
+    assert leg.object_bytes(bad_key) == tampered
+    check = leg.service.cli("fixity", "run")
+    assert json.loads(check.stdout.strip().splitlines()[-1])["mismatch"] == 0
+
+
+def test_a_later_sighting_that_says_more_adds_to_the_media(leg):
+    token = leg.token("dock", "MERGE")
+    data = os.urandom(300_000)
+    with leg.client(token) as http:
+        first = upload_bytes(http, data, filename="x.mp4", flag="scheduled", officer_ids="3401001")
+        again = upload_bytes(http, data, filename="x.mp4", flag="important", officer_ids="3401001,3401009",
+                             case_number="濉卫医罚〔2026〕3号", device_id="CAM-9")
+        weaker = upload_bytes(http, data, filename="x.mp4", flag="manual")
+        assert first == again == weaker
+        media = http.get(f"/api/v1/media/{first}").json()
+    assert media["flag"] == "important" and media["officer_ids"] == ["3401001", "3401009"]
+    assert media["case_number"] == "濉卫医罚〔2026〕3号" and media["device_id"] == "CAM-9" and media["sightings"] == 3
+    with leg.client(leg.token("auditor", "MERGE")) as http:
+        added = [e for e in http.get("/api/v1/audit/events", params={"media_id": first}).json()["items"]
+                 if e["action"] == "media.metadata_added"]
+    assert len(added) == 1 and added[0]["payload"]["flag"] == {"from": "scheduled", "to": "important"}
+
+
+def upload_bytes(http, data: bytes, **metadata: str) -> str:
+    location = create(http, len(data), **metadata).headers["Location"]
+    response = patch(http, location, 0, data)
+    assert response.status_code == 204, response.text
+    return response.headers["Upload-Media-Id"]

@@ -7,13 +7,16 @@ from email.policy import HTTP
 
 import pytest
 
+from .conftest import described
 from .test_tus import assert_problem, create, patch
 
 
 def upload_bytes(http, data: bytes, **metadata: str) -> str:
+    """Upload and wait until the media is described (its probe job ran)."""
     location = create(http, len(data), **metadata).headers["Location"]
     response = patch(http, location, 0, data)
     assert response.status_code == 204, response.text
+    described(http, response.headers["Upload-Media-Id"])
     return response.headers["Upload-Media-Id"]
 
 
@@ -73,6 +76,8 @@ def test_multipart_upload_streams_and_verifies(leg, clips):
         response = upload_form(http, clip, sha256=sha, device_id="CAM-9", officer_ids="1001, 1002", dock_id="D7")
         assert response.status_code == 201, response.text
         media = response.json()
+        assert media["status"] == "processing"  # answered once the record exists; probing is a job
+        media = described(http, media["id"])
         assert media["sha256"] == sha and media["status"] == "ready" and media["filename"] == "form.mp4"
         assert media["officer_ids"] == ["1001", "1002"] and media["dock_id"] == "D7"
         assert response.headers["Location"] == f"/api/v1/media/{media['id']}"

@@ -10,7 +10,7 @@ import pytest
 from tusclient import client as tus_client
 from tusclient.storage.filestorage import FileStorage
 
-from .conftest import sha256_of
+from .conftest import described, sha256_of
 
 TUS = {"Tus-Resumable": "1.0.0"}
 MiB = 1024 * 1024
@@ -72,7 +72,7 @@ def test_tuspy_chunked_upload_with_chunk_checksums(leg, random_file):
         status = http.get(uploader.url.replace(leg.url, "")).json()
         assert status["status"] == "completed" and status["offset"] == status["length"] == path.stat().st_size
         assert status["sha256"] == sha
-        media = http.get(f"/api/v1/media/{status['media_id']}").json()
+        media = described(http, status["media_id"])
     assert media["sha256"] == sha and media["size"] == path.stat().st_size
     assert media["device_id"] == "CAM01" and media["officer_ids"] == ["3301", "3302"]
     assert media["status"] == "probe_failed"  # random bytes: kept as evidence, described as not media

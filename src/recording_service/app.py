@@ -24,8 +24,9 @@ from .db import create_engine
 from .export.router import router as export_router
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
+from .jobs import JobQueue, open_queue
+from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
-from .media.service import describe_pending
 from .runtime import tune_allocator
 from .problems import Problem, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
@@ -75,13 +76,24 @@ class TusHeaders:
         return await self.app(scope, receive, send_with_header)
 
 
-async def _describe_pending_logged(app: FastAPI) -> None:
-    try:
-        count = await describe_pending(app.state.sessionmaker, app.state.store, app.state.settings)
-        if count:
-            logger.info("described %d media left unprobed by an earlier process", count)
-    except Exception:
-        logger.exception("could not describe media left unprobed; they stay 'processing' until the next start")
+def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
+    """The job queue with every task the service runs (the one place that knows them all)."""
+    queue = open_queue(settings, sessionmaker)
+    queue.register(probe_task(sessionmaker, store, settings))
+    queue.every(15, defer_unprobed(sessionmaker))
+    return queue
+
+
+async def run_worker(queue: JobQueue) -> None:
+    while True:
+        try:
+            await queue.work()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("the job worker stopped; restarting it in 5 s")
+            await asyncio.sleep(5)
 
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -100,12 +112,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.store = open_store(settings)
-        catch_up = asyncio.create_task(_describe_pending_logged(app))
+        app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
+        worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         try:
             yield
         finally:
-            catch_up.cancel()
-            await asyncio.gather(catch_up, return_exceptions=True)
+            if worker is not None:
+                worker.cancel()
+                await asyncio.gather(worker, return_exceptions=True)
+            await app.state.queue.close()
             await app.state.store.close()
             await engine.dispose()
 

@@ -35,6 +35,8 @@ fixity_app = typer.Typer(help="Re-hash stored evidence.", no_args_is_help=True)
 app.add_typer(fixity_app, name="fixity")
 uploads_app = typer.Typer(help="Unfinished uploads.", no_args_is_help=True)
 app.add_typer(uploads_app, name="uploads")
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 retention_app = typer.Typer(help="Retention policy: the only deletion path.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
@@ -55,9 +57,14 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    job_worker: Annotated[bool, typer.Option("--job-worker/--no-job-worker",
+                                             help="also run background jobs (probing) in each process")] = True,
 ) -> None:
-    """Migrate, then run the API."""
+    """Migrate, then run the API (and, unless --no-job-worker, a background job worker in each process)."""
     import uvicorn
+
+    if not job_worker:
+        os.environ["RECORDING_RUN_WORKER"] = "false"  # read by each server process's settings
 
     settings = Settings()
     try:
@@ -78,6 +85,72 @@ def serve(
     )
 
 
+@app.command()
+def worker() -> None:
+    """Run background jobs (probing; later playback copies and deliveries) until stopped. Any number of
+    workers on any number of hosts may run against one database: each job runs once at a time."""
+    import signal
+
+    from .app import job_queue, run_worker
+
+    settings = Settings()
+    upgrade(settings.database_url)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        store = open_store(settings)
+        queue = job_queue(settings, async_sessionmaker(engine, expire_on_commit=False), store)
+        task = asyncio.create_task(run_worker(queue))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        err.print(f"[green]job worker running[/green] ({queue.kind} queue)")
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await queue.close()
+            await store.close()
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@jobs_app.command("failed")
+def jobs_failed(limit: Annotated[int, typer.Option(min=1, help="at most this many, newest first")] = 100) -> None:
+    """List background jobs that failed every attempt (JSON); exit 1 when there are any."""
+    from .app import job_queue
+
+    settings = Settings()
+
+    async def work(sessionmaker, store):
+        queue = job_queue(settings, sessionmaker, store)
+        try:
+            return await queue.dead_jobs(limit)
+        finally:
+            await queue.close()
+
+    dead = _run_with_store(work)
+    typer.echo(json.dumps(dead, ensure_ascii=False, default=str))
+    if dead:
+        raise typer.Exit(1)
+
+
+async def issue_token(database_url: str, role: Role, agency: str, name: str | None) -> tuple[str, str]:
+    """Create a token (audited) in a migrated database; returns its id and its secret."""
+    engine = create_engine(database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            token, secret = await create_token(session, role, agency, name)
+            await record(session, SYSTEM, "token.created", agency=None if agency == "*" else agency,
+                         payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name})
+            await session.commit()
+            return token.id, secret
+    finally:
+        await engine.dispose()
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[Role, typer.Option(help="admin, dock, case_system, auditor or reviewer")],
@@ -91,20 +164,7 @@ def token_create(
         raise typer.BadParameter(str(exc), param_hint="--agency") from None
     settings = Settings()
     upgrade(settings.database_url)
-
-    async def run() -> tuple[str, str]:
-        engine = create_engine(settings.database_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-                token, secret = await create_token(session, role, agency, name)
-                await record(session, SYSTEM, "token.created", agency=None if agency == "*" else agency,
-                             payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name})
-                await session.commit()
-                return token.id, secret
-        finally:
-            await engine.dispose()
-
-    token_id, secret = asyncio.run(run())
+    token_id, secret = asyncio.run(issue_token(settings.database_url, role, agency, name))
     typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}")
     typer.echo("Store it now: only its hash is kept.")
     typer.echo(secret)
@@ -250,10 +310,26 @@ def verify_export_command(file: Annotated[Path, typer.Argument(help="an exported
 
 @uploads_app.command("sweep")
 def uploads_sweep() -> None:
-    """Abort expired unfinished uploads (S3 multipart uploads, partial files)."""
-    summary = _run_with_store(sweep_uploads)
-    typer.echo(json.dumps(summary.__dict__))
-    err.print(f"{summary.expired} expired uploads removed ({summary.bytes_released} bytes released)")
+    """Finish uploads whose completion stopped, expire unfinished ones, remove objects no media record owns; exit 1 if any is left unresolved."""
+    from .app import job_queue
+
+    settings = Settings()
+
+    async def work(sessionmaker, store):
+        queue = job_queue(settings, sessionmaker, store)  # completions it finishes queue their probe jobs
+        try:
+            return await sweep_uploads(sessionmaker, store, settings, queue)
+        finally:
+            await queue.close()
+
+    summary = _run_with_store(work)
+    typer.echo(json.dumps(summary.__dict__, ensure_ascii=False))
+    err.print(f"{summary.expired} expired uploads removed ({summary.bytes_released} bytes released), "
+              f"{summary.completed} stopped completions finished, {summary.orphans_removed} orphan objects removed")
+    for item in summary.unsettled:
+        err.print(f"[yellow]unresolved[/yellow] upload {item['upload_id']}: {item['problem']} {item['detail']}")
+    if summary.unsettled:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

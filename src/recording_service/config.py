@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Audit checkpoints are kept (and, under object lock, locked) this long.
     audit_checkpoint_retention_days: int = Field(default=3650, ge=1)
     upload_expiry_hours: float = Field(default=72, gt=0)
+    # How long a request's hold on an upload lasts without renewal (renewed while bytes flow; a body
+    # idle for half of it ends). Judged by the database's clock.
+    upload_lease_seconds: float = Field(default=60, ge=2, le=3600)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
     timezone: str = "Asia/Shanghai"
     # Whole-process recording: a longer gap between clips of one device is an interruption
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     stage_window_tolerance_seconds: float = Field(default=600, ge=0)
     # An agency's own procedures.yaml + document_types.yaml (unset: the packaged catalog).
     catalog_dir: Path | None = None
+    # A background job whose worker shows no sign of life this long is handed to another worker.
+    job_stalled_seconds: float = Field(default=60, ge=2, le=3600)
+    # `serve` also runs a job worker in each process unless this is false (then run `recording-service worker`).
+    run_worker: bool = True
     ffprobe_path: str = "ffprobe"
     probe_timeout_seconds: float = Field(default=60, gt=0)
 

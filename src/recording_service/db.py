@@ -1,12 +1,14 @@
 """Database engine, declarative base and the request-scoped session dependency."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -47,6 +49,30 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class db_clock(FunctionElement):
+    """The database server's time plus `seconds`, for leases that several hosts compare: one clock
+    decides when a lease has run out, however far the hosts' own clocks drift apart. SQLite is
+    embedded (every process sharing the file runs on one host), so there it is that host's clock."""
+
+    type = UTCDateTime()
+    name = "db_clock"
+    inherit_cache = False  # the SQLite form carries the current time
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = float(seconds)
+        super().__init__()
+
+
+@compiles(db_clock)
+def _db_clock_server(element: db_clock, compiler, **kw) -> str:
+    return f"(statement_timestamp() + make_interval(secs => {element.seconds!r}))"
+
+
+@compiles(db_clock, "sqlite")
+def _db_clock_embedded(element: db_clock, compiler, **kw) -> str:
+    return compiler.process(literal(utcnow() + timedelta(seconds=element.seconds), UTCDateTime()), **kw)
 
 
 def async_url(url: str) -> str:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .config import Settings
+from .custody.intake import ingest_for
 from .ingest.service import Ingest
 from .storage import ObjectStore
 
@@ -19,7 +20,7 @@ def get_store(request: Request) -> ObjectStore:
 
 def get_ingest(request: Request) -> Ingest:
     state = request.app.state
-    return Ingest(sessionmaker=state.sessionmaker, store=state.store, settings=state.settings)
+    return ingest_for(state.sessionmaker, state.store, state.settings, state.queue)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -56,6 +56,9 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectSto
             if media is None:
                 continue
             try:
+                # Objects a repair replaced go first: the media's own object is the last thing removed.
+                for superseded in media.superseded_objects or []:
+                    await store.delete(superseded["storage_key"])
                 await store.delete(media.storage_key)
             except DeleteRefused as exc:
                 # The store holds a lock the database did not know of: keep everything, report it.

@@ -1,41 +1,97 @@
-"""Expired, unfinished uploads: abort their S3 multipart uploads / remove their partial files."""
+"""`uploads sweep`: expire unfinished uploads, finish those whose every byte arrived but whose
+completion stopped, and leave no object in the store that neither a media record nor a live upload owns."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
-from ..db import utcnow
+from ..config import Settings
+from ..db import db_clock, utcnow
 from ..ingest.models import Upload, UploadStatus
-from ..ingest.service import upload_target
+from ..ingest.service import finish_received, settle_upload
+from ..jobs import JobQueue
+from ..problems import Problem
 from ..storage import ObjectStore
+from .intake import ingest_for
+
+SETTLED_STATUSES = (UploadStatus.completed, UploadStatus.rejected, UploadStatus.terminated, UploadStatus.expired)
 
 
 @dataclass
 class SweepSummary:
     expired: int = 0
     bytes_released: int = 0
+    completed: int = 0  # uploads whose completion had stopped, finished now
+    orphans_removed: int = 0  # objects no media record owned, removed
+    unsettled: list[dict] = field(default_factory=list)  # what could not be resolved, and why
 
 
-async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore) -> SweepSummary:
+def _lease_free():
+    return or_(Upload.lease_owner.is_(None), Upload.lease_expires_at < db_clock())
+
+
+async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings,
+                        queue: JobQueue | None = None) -> SweepSummary:
     summary = SweepSummary()
+    ingest = ingest_for(sessionmaker, store, settings, queue)
     now = utcnow()
     async with sessionmaker() as session:
-        ids = list((await session.execute(
-            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now,
-                                    or_(Upload.lease_expires_at.is_(None), Upload.lease_expires_at < now))
+        stuck = list((await session.execute(
+            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.length.is_not(None),
+                                    Upload.offset == Upload.length, _lease_free())
         )).scalars())
-    for upload_id in ids:
+    for upload_id in stuck:
         async with sessionmaker() as session:
             upload = await session.get(Upload, upload_id)
-            if upload.status != UploadStatus.receiving:
+        try:
+            await finish_received(ingest, upload, SYSTEM)
+            summary.completed += 1
+        except Problem as problem:
+            summary.unsettled.append({"upload_id": upload_id, "problem": problem.code, "detail": problem.detail})
+
+    async with sessionmaker() as session:
+        expired = list((await session.execute(
+            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, _lease_free())
+        )).scalars())
+    for upload_id in expired:
+        async with sessionmaker() as session:
+            # Fenced like a writer: a request that takes the upload meanwhile keeps it.
+            result = await session.execute(
+                update(Upload).where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, _lease_free())
+                .values(status=UploadStatus.expired, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
+                        lease_owner=None, lease_expires_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:
+                await session.rollback()
                 continue
-            await store.abort(upload_target(upload))
-            upload.status, upload.completed_at = UploadStatus.expired, utcnow()
+            upload = await session.get(Upload, upload_id)
             await record(session, SYSTEM, "upload.expired", agency=upload.agency, upload_id=upload.id,
                          payload={"offset": upload.offset, "length": upload.length, "expired_at": upload.expires_at.isoformat()})
             await session.commit()
         summary.expired += 1
         summary.bytes_released += upload.offset
+
+    async with sessionmaker() as session:
+        unsettled = list((await session.execute(
+            select(Upload).where(Upload.status.in_(SETTLED_STATUSES), Upload.store_settled_at.is_(None))
+            .order_by(Upload.completed_at)
+        )).scalars())
+    for upload in unsettled:
+        try:
+            outcome = await settle_upload(ingest, upload)
+        except Exception as exc:
+            summary.unsettled.append({"upload_id": upload.id, "problem": type(exc).__name__, "detail": str(exc)[:500]})
+            continue
+        if outcome == "removed":
+            summary.orphans_removed += 1
+            async with sessionmaker() as session:
+                await record(session, SYSTEM, "upload.orphan_removed", agency=upload.agency, upload_id=upload.id,
+                             payload={"storage_key": upload.storage_key, "status": upload.status})
+                await session.commit()
+        elif outcome == "foreign":
+            summary.unsettled.append({"upload_id": upload.id, "problem": "foreign-object",
+                                      "detail": f"{upload.storage_key} holds an object of another upload; left in place"})
     return summary

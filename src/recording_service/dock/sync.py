@@ -2,7 +2,7 @@
 proves each file arrived whole before (optionally) deleting the dock's copy.
 
 For each file: SHA-256 locally; already on the server (this dock's media with that hash) → skipped;
-else a tus upload (tuspy) declaring the hash, so the server refuses anything but these exact bytes,
+else (or when the server's copy is corrupt, missing or deleted, which the upload repairs) a tus upload (tuspy) declaring the hash, so the server refuses anything but these exact bytes,
 with per-chunk checksums and retries; its URL is kept in DIR/.recording-dock/ so an interrupted run
 resumes where it stopped. A file counts as uploaded only when the server's media record names the
 same SHA-256; only then may `--delete-after-verify` remove it.
@@ -30,6 +30,8 @@ SIDECAR = ".json"  # <file>.json beside a recording: upload metadata (device_id,
 METADATA_KEYS = ("device_id", "officer_ids", "recorded_at", "content_type", "flag", "case_number")
 SKIP_SUFFIXES = (SIDECAR, ".partial", ".tmp")
 CHUNK = 16 * 1024 * 1024
+# Media states in which the server holds no good copy of the bytes: never delete the dock's copy then.
+UNSAFE_ON_SERVER = frozenset({"corrupt", "missing", "deleted"})
 
 
 @dataclass
@@ -167,11 +169,11 @@ class DockSync:
         self.http = httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
 
 
-    def _on_server(self, sha256: str) -> str | None:
+    def _on_server(self, sha256: str) -> dict | None:
         response = self.http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
         response.raise_for_status()
         items = response.json()["items"]
-        return items[0]["id"] if items else None
+        return items[0] if items else None
 
     def _uploader(self, path: Path, sha256: str):
         tus_client = tus.TusClient(f"{self.base}/api/v1/uploads", headers=self.headers)
@@ -196,10 +198,27 @@ class DockSync:
         status = self.http.get(uploader.url)
         status.raise_for_status()
         body = status.json()
+        if body.get("status") == "receiving" and body.get("length") is not None and body.get("offset") == body.get("length"):
+            # Every byte arrived but the server's completion stopped (tuspy saw the full offset and sent
+            # nothing more): a PATCH at the final offset finishes it.
+            self._finish(uploader.url, body["offset"])
+            status = self.http.get(uploader.url)
+            status.raise_for_status()
+            body = status.json()
         if body.get("status") != "completed" or not body.get("media_id"):
             raise RuntimeError(f"the server did not complete the upload: {body.get('status')} {body.get('error') or ''}".strip())
         self.storage.remove_item(sha256)
         return body["media_id"]
+
+    def _finish(self, url: str, offset: int) -> None:
+        headers = {"Tus-Resumable": "1.0.0", "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+        for _attempt in range(self.retries + 1):
+            response = self.http.patch(url, content=b"", headers=headers)
+            if response.status_code != 423:  # 423: the server's own hold on the upload has not run out yet
+                response.raise_for_status()
+                return
+            time.sleep(max(1, self.retry_delay))
+        response.raise_for_status()
 
     def sync_file(self, path: Path, delete_after_verify: bool) -> FileResult:
         result = FileResult(path=str(path.relative_to(self.directory)), status="failed")
@@ -211,17 +230,22 @@ class DockSync:
                 return result
             result.sha256 = self.hashes.sha256(path)
             existing = self._on_server(result.sha256)
-            if existing:
-                result.status, result.media_id, result.reason = "skipped", existing, "on the server already"
+            if existing and existing["status"] not in UNSAFE_ON_SERVER:
+                result.status, result.media_id, result.reason = "skipped", existing["id"], "on the server already"
             else:
+                # New, or the server's copy is corrupt, missing or deleted: these bytes repair it.
                 result.media_id = self._upload(path, result.sha256)
                 result.status = "uploaded"
+                if existing:
+                    result.reason = f"the server's copy was {existing['status']}; uploaded again"
             if delete_after_verify:
                 media = self.http.get(f"/api/v1/media/{result.media_id}")
                 media.raise_for_status()
-                # Deleted only when the server's record proves these exact bytes, and the file (re-read, not
-                # taken from the hash cache) still holds them.
-                if media.json()["sha256"] == result.sha256 and file_sha256(path) == result.sha256:
+                record = media.json()
+                # Deleted only when the server's record proves these exact bytes and holds a good copy of
+                # them, and the file (re-read, not taken from the hash cache) still holds them.
+                if (record["sha256"] == result.sha256 and record["status"] not in UNSAFE_ON_SERVER
+                        and file_sha256(path) == result.sha256):
                     path.unlink()
                     sidecar = path.with_name(path.name + SIDECAR)
                     sidecar.unlink(missing_ok=True)

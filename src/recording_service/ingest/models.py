@@ -37,7 +37,13 @@ class Upload(Base):
     error: Mapped[dict | None] = mapped_column(JSON)
     media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
     lease_owner: Mapped[str | None] = mapped_column(String(32))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fencing token: grows at every take-over; every write of a writer's progress names it.
+    lease_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the database's clock
+    # The store's own record of where the bytes past the last part are (S3 tail object, CRC32).
+    store_state: Mapped[dict | None] = mapped_column(JSON)
+    # When the store was known to hold nothing of this upload that no media record owns.
+    store_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -18,7 +18,7 @@ from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
 from .schemas import UploadOut
-from .service import create_upload, get_upload, receive_chunk, require_receiving, terminate_upload
+from .service import create_upload, finish_received, get_upload, offset_mismatch, receive_chunk, require_receiving, terminate_upload
 from .streams import MultipartUpload, request_body
 
 TUS_VERSION = "1.0.0"
@@ -142,14 +142,19 @@ async def patch(
     _require_tus_version(tus_resumable)
     upload = await get_upload(session, principal, upload_id)
     await session.commit()  # hold no connection while the body streams
-    require_receiving(upload)
     offset = _non_negative_int(upload_offset, "Upload-Offset")
+    at_end = upload.length is not None and offset == upload.offset == upload.length and request.headers.get("content-length") == "0"
+    if at_end and upload.status == "completed":
+        # A retried final PATCH whose answer was lost: the upload is complete, say so again.
+        return Response(status_code=204, headers=_progress_headers(upload))
+    require_receiving(upload)
     if offset != upload.offset:
-        raise Problem(
-            409, "offset-mismatch", f"Upload-Offset {offset} does not match the upload's offset {upload.offset}.",
-            headers={"Upload-Offset": str(upload.offset)}, expected_offset=upload.offset,
-        )
+        raise offset_mismatch(offset, upload.offset)
     _check_patch_body(request, upload)
+    if at_end:
+        # Every byte is recorded but completion did not finish (its process stopped): finish it now.
+        upload = await finish_received(ingest, upload, principal)
+        return Response(status_code=204, headers=_progress_headers(upload))
     checksum = parse_upload_checksum(upload_checksum)
     upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum, principal=principal)
     return Response(status_code=204, headers=_progress_headers(upload))

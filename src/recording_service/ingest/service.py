@@ -6,40 +6,51 @@ offset and S3 parts are checkpointed to the database, so any instance can resume
 """
 
 import asyncio
+import logging
 import mimetypes
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import record
 from ..auth.service import ALL_AGENCIES, Principal, Role
-from ..catalog.service import load_catalog
 from ..config import Settings
-from ..custody.locks import lock_new_evidence
-from ..db import utcnow
+from ..db import db_clock, utcnow
+from ..faults import fault_point
 from ..hashing import ResumableSha256
 from ..ids import new_id
-from ..media.models import Media, MediaSighting, MediaStatus
-from ..media.service import describe_media
+from ..media.models import REPLACEABLE, Media, MediaSighting, MediaStatus
+from ..media.service import merge_sighting, object_owner, officer_index
 from ..problems import Problem
-from ..storage import ChunkWriter, ObjectStore, Part, StoreUnavailable, UploadTarget
+from ..storage import ChunkWriter, Durable, ObjectStore, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
 from .checksum import ChunkChecksum
 from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
 
+log = logging.getLogger(__name__)
 BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
-CHECKPOINT_SECONDS = 10.0
-LEASE_SECONDS = 60
-IDLE_SECONDS = 30  # well inside the lease, which checkpoints renew every CHECKPOINT_SECONDS
+CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
 
 class ClientDisconnected(Exception):
     pass
+
+
+class Outcome(StrEnum):
+    created = "created"  # new evidence
+    duplicate = "duplicate"  # the same bytes again: a sighting of existing media
+    repaired = "repaired"  # the good bytes of corrupt, missing or deleted media, stored again
+
+
+# Called once a completed upload's record is committed: what follows (store locks, probing) is not
+# ingest's business. Arguments: session, media, outcome, whether the sighting added metadata, who.
+Handoff = Callable[[AsyncSession, Media, Outcome, bool, Principal], Awaitable[None]]
 
 
 @dataclass
@@ -49,14 +60,17 @@ class Ingest:
     sessionmaker: async_sessionmaker[AsyncSession]
     store: ObjectStore
     settings: Settings
+    handoff: Handoff | None = None
 
 
-def upload_target(upload: Upload) -> UploadTarget:
+def upload_target(upload: Upload, lease: "Lease | None" = None) -> UploadTarget:
     return UploadTarget(
         upload_id=upload.id,
         key=upload.storage_key,
         backend_ref=upload.backend_ref,
         parts=tuple(Part(p.number, p.size, p.etag, p.checksum) for p in upload.parts),
+        generation=lease.generation if lease else upload.lease_generation,
+        state=upload.store_state,
     )
 
 
@@ -145,24 +159,65 @@ def require_receiving(upload: Upload) -> None:
         raise Problem(410, f"upload-{upload.status}", messages.get(UploadStatus(upload.status), "Upload closed."), upload_status=upload.status)
 
 
-async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> str:
+@dataclass(frozen=True)
+class Lease:
+    """A request's hold on an upload. The generation is the fencing token: it grows at every take-over,
+    and every write of the upload's record names it, so a request that lost its hold (stalled past
+    the lease, or judged expired by a host whose clock runs ahead) can no longer change anything."""
+
+    upload_id: str
+    owner: str
+    generation: int
+
+
+def _held(lease: Lease):
+    return and_(Upload.id == lease.upload_id, Upload.lease_owner == lease.owner, Upload.lease_generation == lease.generation)
+
+
+def _lease_free():
+    # Expiry is judged by the database's clock, not by this host's.
+    return or_(Upload.lease_owner.is_(None), Upload.lease_expires_at < db_clock())
+
+
+LEASE_LOST = "This request lost its hold on the upload (another request took it over); check the offset and resume."
+
+
+def _lease_lost() -> Problem:
+    return Problem(409, "upload-lease-lost", LEASE_LOST)
+
+
+def _locked() -> Problem:
+    return Problem(423, "upload-locked", "Another request is writing to this upload; retry shortly.", headers={"Retry-After": "2"})
+
+
+async def _fresh_upload(session: AsyncSession, upload_id: str) -> Upload:
+    return (await session.execute(select(Upload).where(Upload.id == upload_id).execution_options(populate_existing=True))).scalar_one()
+
+
+async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[Lease, Upload]:
+    """Take the upload at `offset`; returns the lease and the upload as the database holds it now."""
     owner = new_id()
-    now = utcnow()
     async with ingest.sessionmaker() as session:
         result = await session.execute(
             update(Upload)
-            .where(
-                Upload.id == upload_id,
-                Upload.status == UploadStatus.receiving,
-                Upload.offset == offset,
-                (Upload.lease_owner.is_(None)) | (Upload.lease_expires_at < now),
-            )
-            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS))
+            .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, _lease_free())
+            .values(lease_owner=owner, lease_generation=Upload.lease_generation + 1,
+                    lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
+            .execution_options(synchronize_session=False)
         )
+        upload = await _fresh_upload(session, upload_id)
         await session.commit()
     if result.rowcount != 1:
-        raise Problem(423, "upload-locked", "Another request is writing to this upload; retry shortly.", headers={"Retry-After": "2"})
-    return owner
+        require_receiving(upload)
+        if upload.offset != offset:
+            raise offset_mismatch(offset, upload.offset)
+        raise _locked()
+    return Lease(upload_id, owner, upload.lease_generation), upload
+
+
+def offset_mismatch(sent: int, actual: int) -> Problem:
+    return Problem(409, "offset-mismatch", f"Upload-Offset {sent} does not match the upload's offset {actual}.",
+                   headers={"Upload-Offset": str(actual)}, expected_offset=actual)
 
 
 class _Pipeline:
@@ -213,33 +268,33 @@ class _Pipeline:
             self.task = None
 
 
-async def _checkpoint(ingest: Ingest, upload_id: str, owner: str, offset: int, hasher: ResumableSha256, parts: list[Part], *, release: bool) -> None:
+async def _checkpoint(ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *,
+                      release: bool, **values) -> None:
+    """Record progress, fenced: only while this request still holds the lease it was given."""
     async with ingest.sessionmaker() as session:
-        values = {"offset": offset, "hash_state": hasher.state(), "updated_at": utcnow()}
+        values.update(offset=offset, hash_state=hasher.state(), store_state=durable.state, updated_at=utcnow())
         if release:
             values.update(lease_owner=None, lease_expires_at=None)
         else:
-            values["lease_expires_at"] = utcnow() + timedelta(seconds=LEASE_SECONDS)
-        result = await session.execute(
-            update(Upload).where(Upload.id == upload_id, Upload.lease_owner == owner).values(**values)
-        )
+            values["lease_expires_at"] = db_clock(ingest.settings.upload_lease_seconds)
+        result = await session.execute(update(Upload).where(_held(lease)).values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             await session.rollback()
-            raise Problem(409, "upload-lease-lost", "This request lost its hold on the upload; check the offset and resume.")
-        session.add_all(UploadPart(upload_id=upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in parts)
+            raise _lease_lost()
+        session.add_all(UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum)
+                        for p in durable.parts)
         await session.commit()
 
 
-async def _renew_lease(ingest: Ingest, upload_id: str, owner: str) -> None:
+async def _renew_lease(ingest: Ingest, lease: Lease) -> None:
     async with ingest.sessionmaker() as session:
         result = await session.execute(
-            update(Upload)
-            .where(Upload.id == upload_id, Upload.lease_owner == owner)
-            .values(lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS))
+            update(Upload).where(_held(lease)).values(lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
+            .execution_options(synchronize_session=False)
         )
         await session.commit()
     if result.rowcount != 1:
-        raise Problem(409, "upload-lease-lost", "This request lost its hold on the upload; check the offset and resume.")
+        raise _lease_lost()
 
 
 async def _until_idle(body: AsyncIterator[bytes], seconds: float) -> AsyncIterator[bytes]:
@@ -257,11 +312,11 @@ async def _until_idle(body: AsyncIterator[bytes], seconds: float) -> AsyncIterat
         yield chunk
 
 
-async def _release(ingest: Ingest, upload_id: str, owner: str) -> None:
+async def _release(ingest: Ingest, lease: Lease) -> None:
+    """Let go of the upload if this request still holds it (a no-op after a take-over)."""
     async with ingest.sessionmaker() as session:
-        await session.execute(
-            update(Upload).where(Upload.id == upload_id, Upload.lease_owner == owner).values(lease_owner=None, lease_expires_at=None)
-        )
+        await session.execute(update(Upload).where(_held(lease)).values(lease_owner=None, lease_expires_at=None)
+                              .execution_options(synchronize_session=False))
         await session.commit()
 
 
@@ -281,19 +336,25 @@ async def receive_chunk(
     disconnects. With one, the chunk is all-or-nothing: a mismatch discards it (tus 460).
     """
     require_receiving(upload)
+    lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
     start = upload.offset
-    owner = await _acquire_lease(ingest, upload.id, start)
     hasher = ResumableSha256(upload.hash_state)
     chunk_hasher = checksum.new_hasher() if checksum else None
     try:
-        writer = await ingest.store.open_writer(upload_target(upload), start)
-    except StoreUnavailable as exc:
-        await _release(ingest, upload.id, owner)
+        writer = await ingest.store.open_writer(upload_target(upload, lease), start)
+    except (StoreUnavailable, WriterBusy) as exc:
+        await _release(ingest, lease)
+        if isinstance(exc, WriterBusy):
+            raise _locked() from None
         raise store_unavailable(exc) from exc
+    except BaseException:
+        await _release(ingest, lease)
+        raise
     pipeline = _Pipeline(writer, [hasher] + ([chunk_hasher] if chunk_hasher else []))
     last_checkpoint = time.monotonic()
     received = 0
     limit = upload.length if upload.length is not None else ingest.settings.max_upload_size
+    idle_seconds = ingest.settings.upload_lease_seconds / 2  # a stalled body ends well inside the lease
 
     closed = False
 
@@ -306,11 +367,11 @@ async def receive_chunk(
         try:
             await writer.rollback()
         finally:
-            await _release(ingest, upload.id, owner)
+            await _release(ingest, lease)
 
     try:
         try:
-            async for data in _until_idle(body, IDLE_SECONDS):
+            async for data in _until_idle(body, idle_seconds):
                 if not data:
                     continue
                 if start + received + len(data) > limit:
@@ -320,15 +381,16 @@ async def receive_chunk(
                     raise Problem(413, "upload-too-large", f"The file exceeds the maximum of {limit} bytes.")
                 received += len(data)
                 await pipeline.feed(data)
-                if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                fault_point("receive.fed")
+                if time.monotonic() - last_checkpoint > min(CHECKPOINT_SECONDS, idle_seconds / 2):
                     # Progress becomes durable and resumable as it arrives; a chunk with a checksum
                     # is all-or-nothing, so it only renews its hold on the upload.
                     if checksum is None:
                         await pipeline.flush()
-                        parts = await writer.checkpoint()
-                        await _checkpoint(ingest, upload.id, owner, start + pipeline.processed, hasher, parts, release=False)
+                        durable = await writer.checkpoint()
+                        await _checkpoint(ingest, lease, start + pipeline.processed, hasher, durable, release=False)
                     else:
-                        await _renew_lease(ingest, upload.id, owner)
+                        await _renew_lease(ingest, lease)
                     last_checkpoint = time.monotonic()
         except ClientDisconnected:
             # Without a chunk checksum every byte received is kept (tus); with one it cannot be verified.
@@ -341,9 +403,17 @@ async def receive_chunk(
             raise Problem(460, "checksum-mismatch", f"The chunk's {checksum.algorithm} does not match Upload-Checksum; it was discarded.")
         offset = start + pipeline.processed
         final = final_when_done or (upload.length is not None and offset == upload.length)
-        parts = await writer.commit(final=final)
+        fault_point("receive.before_commit")
+        durable = await writer.commit(final=final)
         closed = True
-        await _checkpoint(ingest, upload.id, owner, offset, hasher, parts, release=True)
+        values = {}
+        if final_when_done:
+            values["length"] = offset
+            if late_metadata is not None:
+                meta = late_metadata()
+                values.update(upload_metadata=meta.model_dump(mode="json"), declared_sha256=meta.sha256)
+        # The last bytes keep the lease: completion runs under it.
+        await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, **values)
     except StoreUnavailable as exc:
         await abandon()
         raise store_unavailable(exc) from exc
@@ -351,17 +421,20 @@ async def receive_chunk(
         await abandon()
         raise
 
+    if final:
+        return await complete_upload(ingest, lease, principal)
     async with ingest.sessionmaker() as session:
-        fresh = await session.get(Upload, upload.id)
-        if final_when_done:
-            fresh.length = fresh.offset
-            if late_metadata is not None:
-                meta = late_metadata()
-                fresh.upload_metadata, fresh.declared_sha256 = meta.model_dump(mode="json"), meta.sha256
-            await session.commit()
-        if fresh.length is not None and fresh.offset == fresh.length:
-            return await complete_upload(ingest, session, fresh, hasher, principal)
-        return fresh
+        return await session.get(Upload, upload.id)
+
+
+async def finish_received(ingest: Ingest, upload: Upload, principal: Principal) -> Upload:
+    """Complete an upload whose every byte is recorded but whose completion did not finish (its
+    process died after placing the object, say): what a PATCH at the final offset does."""
+    lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
+    if upload.length is None or upload.offset != upload.length:
+        await _release(ingest, lease)
+        raise Problem(409, "upload-incomplete", "Bytes are still missing from this upload.")
+    return await complete_upload(ingest, lease, principal)
 
 
 def _media_from(upload: Upload, sha256: str) -> Media:
@@ -378,7 +451,7 @@ def _media_from(upload: Upload, sha256: str) -> Media:
         filename=meta.filename,
         device_id=meta.device_id,
         officer_ids=meta.officer_ids,
-        officer_index="," + ",".join(meta.officer_ids) + "," if meta.officer_ids else None,
+        officer_index=officer_index(meta.officer_ids),
         dock_id=meta.dock_id,
         flag=meta.flag.value if meta.flag else None,
         case_number=meta.case_number,
@@ -391,86 +464,213 @@ def _media_from(upload: Upload, sha256: str) -> Media:
 
 
 async def _existing_media(session: AsyncSession, agency: str, sha256: str) -> Media | None:
-    return (await session.execute(select(Media).where(Media.agency == agency, Media.sha256 == sha256))).scalar_one_or_none()
+    return (await session.execute(
+        select(Media).where(Media.agency == agency, Media.sha256 == sha256).execution_options(populate_existing=True)
+    )).scalar_one_or_none()
 
 
-async def complete_upload(ingest: Ingest, session: AsyncSession, upload: Upload, hasher: ResumableSha256, principal: Principal) -> Upload:
-    sha256 = hasher.hexdigest()
-    upload.sha256 = sha256
-    target = upload_target(upload)
-    if upload.declared_sha256 and upload.declared_sha256 != sha256:
-        await ingest.store.abort(target)
-        upload.status = UploadStatus.rejected
-        upload.error = {
-            "code": "sha256-mismatch",
-            "detail": f"Received bytes hash to {sha256}, not the declared {upload.declared_sha256}; nothing was stored.",
-            "declared_sha256": upload.declared_sha256,
-            "received_sha256": sha256,
-        }
-        upload.completed_at = utcnow()
-        await record(session, principal, "upload.rejected", agency=upload.agency, upload_id=upload.id,
-                     payload={"declared_sha256": upload.declared_sha256, "received_sha256": sha256, "size": upload.length})
+async def _mark_completed(session: AsyncSession, lease: Lease, media_id: str, sha256: str, *, owns_object: bool) -> None:
+    """The fenced step that makes an upload complete: exactly one request can take it."""
+    now = utcnow()
+    result = await session.execute(
+        update(Upload)
+        .where(_held(lease), Upload.status == UploadStatus.receiving)
+        .values(status=UploadStatus.completed, media_id=media_id, sha256=sha256, completed_at=now, lease_owner=None,
+                lease_expires_at=None, store_settled_at=now if owns_object else None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _lease_lost()
+
+
+async def settle_upload(ingest: Ingest, upload: Upload) -> str | None:
+    """Remove what the store still holds of an upload beyond what a media record owns (a duplicate's
+    parts, a rejected or terminated upload's partial, an object placed by a completion that lost).
+    Returns "removed" when an evidence-path object was deleted, "kept" when a media record owns it,
+    None when there was none. On failure the upload stays unsettled for `uploads sweep`."""
+    await ingest.store.abort(upload_target(upload))
+    outcome = None
+    stat = await ingest.store.stat(upload.storage_key)
+    if stat is not None:
+        async with ingest.sessionmaker() as session:
+            owned = await object_owner(session, upload.storage_key) is not None
+        if owned:
+            outcome = "kept"
+        elif stat.metadata.get("upload-id") == upload.id:
+            await ingest.store.delete(upload.storage_key)
+            outcome = "removed"
+        else:
+            outcome = "foreign"  # not this upload's object: left for a person to look at
+    async with ingest.sessionmaker() as session:
+        await session.execute(update(Upload).where(Upload.id == upload.id).values(store_settled_at=utcnow()))
         await session.commit()
-        raise Problem(460, "sha256-mismatch", upload.error["detail"], declared_sha256=upload.declared_sha256, received_sha256=sha256)
+    return outcome
 
-    sighting = dict(upload_id=upload.id, token_id=upload.created_by, upload_metadata=upload.upload_metadata)
-    upload_agency = upload.agency
-    existing = await _existing_media(session, upload.agency, sha256)
-    if existing is None:
-        meta = UploadMetadata.model_validate(upload.upload_metadata)
-        try:
-            version = await ingest.store.finish(target, upload.length, _object_metadata(upload.id, upload.agency, meta, sha256))
-        except StoreUnavailable as exc:
-            raise store_unavailable(exc) from exc
-        media = _media_from(upload, sha256)
-        media.storage_version = version
-        try:
+
+async def _settle(ingest: Ingest, upload: Upload) -> None:
+    try:
+        await settle_upload(ingest, upload)
+    except Exception as exc:  # the upload's outcome is committed; what is left is the sweep's
+        log.warning("could not clear the store of upload %s (uploads sweep will): %s", upload.id, exc)
+
+
+async def _reject(ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Principal, code: str,
+                  detail: str, **extra) -> Problem:
+    error = {"code": code, "detail": detail, **extra}
+    result = await session.execute(
+        update(Upload).where(_held(lease), Upload.status == UploadStatus.receiving)
+        .values(status=UploadStatus.rejected, error=error, completed_at=utcnow(), lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        await session.rollback()
+        return _lease_lost()
+    await record(session, principal, "upload.rejected", agency=upload.agency, upload_id=upload.id,
+                 payload={"code": code, "size": upload.length, **extra})
+    await session.commit()
+    await _settle(ingest, upload)
+    return Problem(460 if code == "sha256-mismatch" else 409, code, detail, **extra)
+
+
+async def complete_upload(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+    """Turn an upload whose every byte is recorded into evidence, under its lease; idempotent.
+
+    The object is placed (or an earlier attempt's placement is checked and accepted) before the media
+    row exists, and the row is committed with the fenced step that completes the upload, so a crash
+    at any point leaves either a finished upload or one the client's retry (a PATCH at the final
+    offset) or `uploads sweep` finishes, with exactly one media record.
+    """
+    try:
+        for _attempt in range(3):
+            try:
+                return await _complete_once(ingest, lease, principal)
+            except IntegrityError:
+                continue  # the same bytes were completed concurrently by another upload: decide again
+        raise Problem(503, "upload-contended", "This upload could not be completed now; retry.", headers={"Retry-After": "2"})
+    finally:
+        await _release(ingest, lease)
+
+
+async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+    async with ingest.sessionmaker() as session:
+        upload = await _fresh_upload(session, lease.upload_id)
+        if upload.status != UploadStatus.receiving or upload.lease_generation != lease.generation:
+            raise _lease_lost()
+        sha256 = ResumableSha256(upload.hash_state).hexdigest()
+        if upload.declared_sha256 and upload.declared_sha256 != sha256:
+            raise await _reject(
+                ingest, session, lease, upload, principal, "sha256-mismatch",
+                f"Received bytes hash to {sha256}, not the declared {upload.declared_sha256}; nothing was stored.",
+                declared_sha256=upload.declared_sha256, received_sha256=sha256)
+        existing = await _existing_media(session, upload.agency, sha256)
+        needs_object = existing is None or existing.status in REPLACEABLE
+        version = None
+        if needs_object:
+            meta = UploadMetadata.model_validate(upload.upload_metadata)
+            try:
+                version = await ingest.store.finish(upload_target(upload, lease), upload.length,
+                                                    _object_metadata(upload.id, upload.agency, meta, sha256))
+            except StoreUnavailable as exc:
+                raise store_unavailable(exc) from exc
+            except StoredObjectMismatch as exc:
+                raise await _reject(ingest, session, lease, upload, principal, "stored-object-mismatch",
+                                    f"The stored object is not the received bytes ({exc}); upload the file again.") from None
+            fault_point("complete.object_placed")
+        sighting = MediaSighting(media_id=None, upload_id=upload.id, token_id=upload.created_by, upload_metadata=upload.upload_metadata)
+        if existing is None:
+            media, outcome = _media_from(upload, sha256), Outcome.created
+            media.storage_version = version
             session.add(media)
             await session.flush()  # the media row first: the upload and sighting refer to it
-            session.add(MediaSighting(media_id=media.id, **sighting))
-            upload.status, upload.media_id, upload.completed_at = UploadStatus.completed, media.id, utcnow()
-            custody = {"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key}
-            await record(session, principal, "media.created", agency=upload.agency, media_id=media.id, upload_id=upload.id, payload=custody)
-            await record(session, principal, "upload.completed", agency=upload.agency, media_id=media.id, upload_id=upload.id,
-                         payload={"sha256": sha256, "size": upload.length})
+            await record(session, principal, "media.created", agency=upload.agency, media_id=media.id, upload_id=upload.id,
+                         payload={"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key})
+        elif needs_object:
+            media, outcome = existing, Outcome.repaired
+            if not await _repair(session, media, upload, version, principal):
+                raise IntegrityError("repair", None, Exception("repaired concurrently"))
+        else:
+            media, outcome = existing, Outcome.duplicate
+            await record(session, principal, "media.sighting", agency=upload.agency, media_id=media.id, upload_id=upload.id,
+                         payload={"sha256": sha256, "metadata": upload.upload_metadata})
+        added = {}
+        if outcome is not Outcome.created:
+            added = merge_sighting(media, UploadMetadata.model_validate(upload.upload_metadata))
+            if added:
+                await record(session, principal, "media.metadata_added", agency=upload.agency, media_id=media.id,
+                             upload_id=upload.id, payload=added)
+        sighting.media_id = media.id
+        session.add(sighting)
+        await _mark_completed(session, lease, media.id, sha256, owns_object=needs_object)
+        await record(session, principal, "upload.completed", agency=upload.agency, media_id=media.id, upload_id=upload.id,
+                     payload={"sha256": sha256, "size": upload.length, **({"duplicate": True} if outcome is Outcome.duplicate else {}),
+                              **({"repaired": True} if outcome is Outcome.repaired else {})})
+        try:
             await session.commit()
         except IntegrityError:
+            storage_key = upload.storage_key
             await session.rollback()
-            existing = await _existing_media(session, upload_agency, sha256)
-            if existing is None:
-                raise
-            # The same bytes completed concurrently in another upload: keep theirs, drop our copy.
-            await ingest.store.delete(target.key)
-            upload = await session.get(Upload, target.upload_id)
-        else:
-            await lock_new_evidence(session, ingest.store, ingest.settings, load_catalog(ingest.settings.catalog_dir), principal, media)
-            await describe_media(session, ingest.store, ingest.settings, media, principal)
-            return upload
-    # Duplicate bytes: no second stored copy; this upload's metadata survives as a sighting.
-    await ingest.store.abort(target)
-    session.add(MediaSighting(media_id=existing.id, **sighting))
-    upload.sha256 = sha256
-    upload.status, upload.media_id, upload.completed_at = UploadStatus.completed, existing.id, utcnow()
-    await record(session, principal, "media.sighting", agency=upload.agency, media_id=existing.id, upload_id=upload.id,
-                 payload={"sha256": sha256, "metadata": upload.upload_metadata})
-    await record(session, principal, "upload.completed", agency=upload.agency, media_id=existing.id, upload_id=upload.id,
-                 payload={"sha256": sha256, "size": upload.length, "duplicate": True})
-    await session.commit()
-    return upload
+            if needs_object:
+                await _drop_unowned(ingest, storage_key)
+            raise
+        fault_point("complete.committed")
+        if outcome is Outcome.duplicate:
+            await _settle(ingest, upload)
+        if ingest.handoff is not None:
+            await ingest.handoff(session, media, outcome, bool(added), principal)
+        return await _fresh_upload(session, upload.id)
+
+
+async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Principal) -> bool:
+    """Serve a corrupt, missing or deleted media from this upload's good copy; the old object stays as history."""
+    previous = {"storage_key": media.storage_key, "storage_version": media.storage_version, "status": media.status,
+                "replaced_at": utcnow().isoformat(), "replaced_by_upload": upload.id}
+    described = media.container is not None or media.probe_error is not None
+    status = (MediaStatus.ready if media.probe_error is None else MediaStatus.probe_failed) if described else MediaStatus.processing
+    result = await session.execute(
+        update(Media).where(Media.id == media.id, Media.storage_key == media.storage_key, Media.status.in_(list(REPLACEABLE)))
+        .values(storage_key=upload.storage_key, storage_version=version, status=status, store_locked_until=None,
+                store_legal_hold=False, superseded_objects=[*(media.superseded_objects or []), previous], fixity_checked_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    await session.refresh(media)
+    await record(session, principal, "media.repaired", agency=media.agency, media_id=media.id, upload_id=upload.id,
+                 payload={"sha256": media.sha256, "previous_status": previous["status"], "previous_storage_key": previous["storage_key"],
+                          "storage_key": upload.storage_key, "status": status})
+    return True
+
+
+async def _drop_unowned(ingest: Ingest, storage_key: str) -> None:
+    """Remove this upload's placed object when no media record took it (lost a race for the same bytes)."""
+    async with ingest.sessionmaker() as session:
+        if await object_owner(session, storage_key) is not None:
+            return
+    try:
+        await ingest.store.delete(storage_key)
+    except Exception as exc:
+        log.warning("could not remove unowned object %s (uploads sweep will): %s", storage_key, exc)
 
 
 async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload, principal: Principal) -> None:
-    if upload.status == UploadStatus.completed:
-        raise Problem(409, "upload-completed", "A completed upload is evidence and cannot be terminated.")
-    if upload.status != UploadStatus.receiving:
-        raise Problem(410, f"upload-{upload.status}", f"This upload is already {upload.status}.")
-    if upload.lease_owner and upload.lease_expires_at and upload.lease_expires_at > utcnow():
+    """tus termination, fenced like a writer: it takes the upload only when no request holds it, so a
+    final PATCH and a DELETE end with one outcome."""
+    upload_id = upload.id
+    result = await session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, _lease_free())
+        .values(status=UploadStatus.terminated, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
+                lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        await session.rollback()
+        upload = await _fresh_upload(session, upload_id)
+        if upload.status == UploadStatus.completed:
+            raise Problem(409, "upload-completed", "A completed upload is evidence and cannot be terminated.")
+        if upload.status != UploadStatus.receiving:
+            raise Problem(410, f"upload-{upload.status}", f"This upload is already {upload.status}.")
         raise Problem(423, "upload-locked", "A request is writing to this upload; retry shortly.", headers={"Retry-After": "2"})
-    try:
-        await ingest.store.abort(upload_target(upload))
-    except StoreUnavailable as exc:
-        raise store_unavailable(exc) from exc
-    upload.status = UploadStatus.terminated
-    upload.completed_at = utcnow()
     await record(session, principal, "upload.terminated", agency=upload.agency, upload_id=upload.id, payload={"offset": upload.offset})
     await session.commit()
+    await _settle(ingest, await _fresh_upload(session, upload_id))

@@ -17,6 +17,13 @@ class MediaStatus(StrEnum):
     deleted = "deleted"  # by the retention sweep only; a tombstone remains
 
 
+# Media whose stored bytes are bad or gone: an upload of the original bytes stores them again.
+REPLACEABLE = frozenset({MediaStatus.corrupt, MediaStatus.missing, MediaStatus.deleted})
+
+# GA/T 947 flags from weakest to strongest: a later sighting may strengthen a media's flag, never weaken it.
+FLAG_STRENGTH = {"scheduled": 0, "manual": 1, "event": 2, "important": 3}
+
+
 class Media(Base):
     __tablename__ = "media"
     __table_args__ = (
@@ -59,6 +66,9 @@ class Media(Base):
     storage_version: Mapped[str | None] = mapped_column(String(1024))
     store_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     store_legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Objects that once held this media's bytes and were replaced by a repairing upload (kept as history):
+    # [{storage_key, storage_version, status, replaced_at, replaced_by_upload}].
+    superseded_objects: Mapped[list | None] = mapped_column(JSON)
 
 
 class MediaSighting(Base):

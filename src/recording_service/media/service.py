@@ -1,14 +1,14 @@
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import SYSTEM, record
+from ..audit.service import record
 from ..auth.service import Principal, Role, scoped_to_agency
 from ..config import Settings
 from ..problems import Problem
 from ..storage import ObjectStore
 from ..times import local
-from .models import Media, MediaSighting, MediaStatus
+from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
 from .probe import probe, recording_window
 from .schemas import MediaOut
 
@@ -26,6 +26,42 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     await record(session, who, "media.described", agency=media.agency, media_id=media.id,
                  payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": source})
     await session.commit()
+
+
+def officer_index(officer_ids: list[str]) -> str | None:
+    # ",A123,B456," so one LIKE finds an officer on any database.
+    return "," + ",".join(officer_ids) + "," if officer_ids else None
+
+
+def merge_sighting(media: Media, meta) -> dict:
+    """What a later receipt of the same bytes says beyond the record: a stronger flag, more officers,
+    a case number or device where none was known. Returns the additions (for the audit event)."""
+    added: dict = {}
+    flag = meta.flag.value if meta.flag else None
+    if flag and FLAG_STRENGTH.get(flag, -1) > FLAG_STRENGTH.get(media.flag or "", -1):
+        added["flag"] = {"from": media.flag, "to": flag}
+        media.flag = flag
+    new_officers = [officer for officer in meta.officer_ids if officer not in (media.officer_ids or [])]
+    if new_officers:
+        added["officer_ids"] = new_officers
+        media.officer_ids = [*(media.officer_ids or []), *new_officers]
+        media.officer_index = officer_index(media.officer_ids)
+    for name in ("case_number", "device_id", "dock_id"):
+        value = getattr(meta, name)
+        if value and not getattr(media, name):
+            added[name] = value
+            setattr(media, name, value)
+    return added
+
+
+async def object_owner(session: AsyncSession, storage_key: str) -> str | None:
+    """The media whose bytes are (or were, before a repair) the object at this key, if any."""
+    escaped = storage_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(Media.id).where(or_(
+        Media.storage_key == storage_key,
+        cast(Media.superseded_objects, String).like(f'%"{escaped}"%', escape="\\"),
+    )).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 def visible_media(principal: Principal) -> Select:
@@ -63,14 +99,3 @@ def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
         officer_ids=media.officer_ids or [],
     )
     return MediaOut(**data)
-
-
-async def describe_pending(sessionmaker, store: ObjectStore, settings: Settings) -> int:
-    """Probe media left in `processing` by a process that stopped between storing and probing."""
-    done = 0
-    async with sessionmaker() as session:
-        pending = (await session.execute(select(Media).where(Media.status == MediaStatus.processing).limit(1000))).scalars().all()
-        for media in pending:
-            await describe_media(session, store, settings, media, SYSTEM)
-            done += 1
-    return done

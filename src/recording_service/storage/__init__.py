@@ -4,9 +4,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config import Settings
-from .base import ChunkWriter, DeleteRefused, ObjectExists, ObjectStat, ObjectStore, Part, StoreUnavailable, UploadTarget
+from .base import (ChunkWriter, DeleteRefused, Durable, ObjectExists, ObjectStat, ObjectStore, Part, StoredObjectMismatch,
+                   StoreUnavailable, UploadTarget, WriterBusy)
 
-__all__ = ["ChunkWriter", "DeleteRefused", "ObjectExists", "ObjectStat", "ObjectStore", "Part", "StoreUnavailable", "UploadTarget", "open_store"]
+__all__ = ["ChunkWriter", "DeleteRefused", "Durable", "ObjectExists", "ObjectStat", "ObjectStore", "Part", "StoreUnavailable",
+           "StoredObjectMismatch", "UploadTarget", "WriterBusy", "open_store"]
 
 
 def filesystem_root(storage_url: str) -> Path:

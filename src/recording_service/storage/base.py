@@ -19,6 +19,14 @@ class ObjectExists(Exception):
     """Evidence objects are never overwritten."""
 
 
+class WriterBusy(Exception):
+    """Another writer still holds the upload's bytes in the store (a stalled or not yet fenced request)."""
+
+
+class StoredObjectMismatch(Exception):
+    """The object the store assembled is not the bytes that were recorded (size or checksum differ)."""
+
+
 class DeleteRefused(Exception):
     """The store itself refused a deletion (S3 object lock: retention or legal hold still in force)."""
 
@@ -38,6 +46,19 @@ class UploadTarget:
     backend_ref: str | None = None
     # Parts already durable (S3); empty for stores that append to one file.
     parts: tuple[Part, ...] = ()
+    # The writer's fencing token: the lease generation it holds (it grows at every take-over).
+    generation: int = 0
+    # What the store recorded at the last checkpoint (S3: which tail object holds the bytes past the
+    # last part, and their CRC32), as committed to the database.
+    state: dict | None = None
+
+
+@dataclass
+class Durable:
+    """What a checkpoint made durable: new parts, and the store's state to record with the offset."""
+
+    parts: list[Part] = field(default_factory=list)
+    state: dict | None = None
 
 
 @dataclass
@@ -50,14 +71,15 @@ class ChunkWriter(Protocol):
     async def write(self, chunks: list[bytes]) -> None:
         """Append these pieces, in order (a list, so the bytes need not be joined into one copy)."""
 
-    async def checkpoint(self) -> list[Part]:
+    async def checkpoint(self) -> Durable:
         """Make everything written so far durable and keep writing; returns parts made durable since the last call."""
 
-    async def commit(self, *, final: bool) -> list[Part]:
+    async def commit(self, *, final: bool) -> Durable:
         """Checkpoint and close; `final` means no more bytes will follow (S3: the last part may be small)."""
 
     async def rollback(self) -> None:
-        """Forget everything written since the last checkpoint (or since the writer was opened) and close."""
+        """Close without making anything more durable. Never cuts below what was checkpointed: the next
+        writer drops whatever lies past the database's offset when it opens."""
 
 
 class ObjectStore(Protocol):
@@ -65,11 +87,15 @@ class ObjectStore(Protocol):
 
     async def begin(self, upload_id: str, key: str, metadata: dict[str, str]) -> str | None: ...
 
-    async def open_writer(self, target: UploadTarget, offset: int) -> ChunkWriter: ...
+    async def open_writer(self, target: UploadTarget, offset: int) -> ChunkWriter:
+        """A writer at `offset` (the database's). Raises WriterBusy while an earlier writer of the
+        upload can still touch its bytes."""
 
     async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
-        """Turn the finished upload into the evidence object at target.key (never overwriting).
-        Returns the object's version where the store keeps versions."""
+        """Turn the finished upload into the evidence object at target.key (never overwriting another
+        upload's object). Idempotent: when an earlier attempt already placed this upload's object, it is
+        checked and accepted. Raises StoredObjectMismatch when the placed object is not exactly the
+        recorded bytes. Returns the object's version where the store keeps versions."""
 
     async def abort(self, target: UploadTarget) -> None: ...
 

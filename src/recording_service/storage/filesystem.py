@@ -1,8 +1,15 @@
-"""Filesystem store: an append-only partial file per upload, fsynced, renamed into place on completion."""
+"""Filesystem store: an append-only partial file per upload, fsynced, linked into place on completion.
+
+The fence: a writer holds an exclusive lock (flock) on the partial file for as long as it has it
+open, so a request that lost its lease while stalled still keeps any other writer out until it
+closes; and a writer that opens the file drops everything past the database's offset. Bytes
+become acknowledged only through the database, whose update is fenced by the lease generation.
+"""
 
 import asyncio
 import ctypes
 import ctypes.util
+import fcntl
 import json
 import os
 from collections.abc import AsyncIterator
@@ -10,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from .base import ObjectExists, ObjectStat, Part, UploadTarget
+from .base import Durable, ObjectExists, ObjectStat, StoredObjectMismatch, UploadTarget, WriterBusy
 
 READ_CHUNK = 1024 * 1024
 SYNC_FILE_RANGE_WRITE = 2
@@ -43,6 +50,27 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".meta.json")
+
+
+def _read_sidecar(path: Path) -> dict:
+    try:
+        return json.loads(_sidecar(path).read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_sidecar(path: Path, metadata: dict[str, str]) -> None:
+    sidecar = _sidecar(path)
+    partial = sidecar.with_name(sidecar.name + ".tmp")
+    with open(partial, "w") as handle:
+        handle.write(json.dumps(metadata, sort_keys=True, ensure_ascii=False))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, sidecar)
+
+
 class FilesystemChunkWriter:
     def __init__(self, fd: int, start: int) -> None:
         self._fd = fd
@@ -65,30 +93,25 @@ class FilesystemChunkWriter:
                 pending[0] = pending[0][written:]
         start_writeback(self._fd, start, self._position - start)
 
-    async def checkpoint(self) -> list[Part]:
+    async def checkpoint(self) -> Durable:
         await asyncio.to_thread(os.fsync, self._fd)
         self._durable = self._position
-        return []
+        return Durable()
 
-    async def commit(self, *, final: bool) -> list[Part]:
+    async def commit(self, *, final: bool) -> Durable:
         await asyncio.to_thread(self._sync_and_close)
-        return []
+        return Durable()
 
     def _sync_and_close(self) -> None:
         try:
             os.fsync(self._fd)
         finally:
-            os.close(self._fd)
+            os.close(self._fd)  # also lets go of the writer's lock
 
     async def rollback(self) -> None:
-        def undo() -> None:
-            try:
-                os.ftruncate(self._fd, self._durable)
-                os.fsync(self._fd)
-            finally:
-                os.close(self._fd)
-
-        await asyncio.to_thread(undo)
+        # No truncation here: this writer may have lost its lease, and the next writer truncates to
+        # the database's offset itself when it opens the file.
+        await asyncio.to_thread(os.close, self._fd)
 
 
 class FilesystemStore:
@@ -119,14 +142,24 @@ class FilesystemStore:
     async def open_writer(self, target: UploadTarget, offset: int) -> FilesystemChunkWriter:
         def open_at() -> int:
             fd = os.open(self._partial(target.upload_id), os.O_WRONLY)
-            # The database is the truth about the offset: bytes past it (a crash between fsync and
-            # commit) are not acknowledged, so drop them before appending.
-            if os.fstat(fd).st_size != offset:
-                if os.fstat(fd).st_size < offset:
-                    os.close(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise WriterBusy(target.upload_id) from None
+            try:
+                # The database is the truth about the offset: bytes past it (a crash between fsync and
+                # commit, a writer that lost its lease) are not acknowledged, so drop them before appending.
+                size = os.fstat(fd).st_size
+                if size < offset:
                     raise RuntimeError(f"partial file of upload {target.upload_id} is shorter than its recorded offset")
-                os.ftruncate(fd, offset)
-            os.lseek(fd, offset, os.SEEK_SET)
+                if size != offset:
+                    os.ftruncate(fd, offset)
+                    os.fsync(fd)
+                os.lseek(fd, offset, os.SEEK_SET)
+            except BaseException:
+                os.close(fd)
+                raise
             return fd
 
         return FilesystemChunkWriter(await asyncio.to_thread(open_at), offset)
@@ -136,18 +169,30 @@ class FilesystemStore:
             final = self._path(target.key)
             final.parent.mkdir(parents=True, exist_ok=True)
             partial = self._partial(target.upload_id)
-            if partial.stat().st_size != size:
-                raise RuntimeError(f"partial file size differs from the upload length ({size})")
-            # link() refuses to replace an existing file, unlike rename(): evidence is never overwritten.
-            try:
-                os.link(partial, final)
-            except FileExistsError as exc:
-                raise ObjectExists(target.key) from exc
-            os.unlink(partial)
-            sidecar = final.with_name(final.name + ".meta.json")
-            sidecar.write_text(json.dumps(metadata, sort_keys=True, ensure_ascii=False))
-            _fsync_dir(final.parent)
-            _fsync_dir(self.partial_dir)
+            if partial.exists():
+                if partial.stat().st_size != size:
+                    raise StoredObjectMismatch(f"partial file of {target.upload_id} has {partial.stat().st_size} bytes, not {size}")
+                # link() refuses to replace an existing file, unlike rename(): evidence is never overwritten.
+                try:
+                    os.link(partial, final)
+                except FileExistsError as exc:
+                    if not os.path.samefile(partial, final):  # not an earlier attempt of this same upload
+                        raise ObjectExists(target.key) from exc
+                _write_sidecar(final, metadata)
+                _fsync_dir(final.parent)
+                os.unlink(partial)
+                _fsync_dir(self.partial_dir)
+            elif final.exists():
+                # An earlier attempt placed it and then stopped before its record was committed.
+                sidecar = _read_sidecar(final)
+                if sidecar.get("upload-id", target.upload_id) != target.upload_id:
+                    raise ObjectExists(target.key)
+                if final.stat().st_size != size:
+                    raise StoredObjectMismatch(f"{target.key} has {final.stat().st_size} bytes, not {size}")
+                _write_sidecar(final, metadata)
+                _fsync_dir(final.parent)
+            else:
+                raise FileNotFoundError(f"upload {target.upload_id} has neither a partial file nor a placed object")
 
         await asyncio.to_thread(place)
         return None
@@ -162,9 +207,7 @@ class FilesystemStore:
                 size = path.stat().st_size
             except FileNotFoundError:
                 return None
-            sidecar = path.with_name(path.name + ".meta.json")
-            metadata = json.loads(sidecar.read_text()) if sidecar.exists() else {}
-            return ObjectStat(size=size, metadata=metadata)
+            return ObjectStat(size=size, metadata=_read_sidecar(path))
 
         return await asyncio.to_thread(stat)
 

@@ -2,8 +2,15 @@
 
 tus chunks may be smaller than S3's minimum part size, so bytes past the last full part are
 kept as a small "tail" object (as tusd's s3store keeps its incomplete part). A tail is named
-after the part it will become and only ever grows, so its first N bytes stay valid even if a
-crash lands between writing it and recording N in the database.
+after the part it will become and the writer's lease generation, and only ever grows, so its first
+N bytes stay valid even if a crash lands between writing it and recording N in the database; the
+database records which tail holds the bytes and their CRC32, so a writer that lost its lease can
+write tails nobody will read, and a resumed writer checks what it reads.
+
+Part k always holds the bytes [(k-1)·P, k·P) of the upload, so a stale writer's late part carries
+the same bytes as the current writer's; the CRC32 of every recorded part is checked by the store
+when the object is assembled, and the assembled object's composite checksum is checked against the
+recorded parts before it counts as stored.
 """
 
 import asyncio
@@ -22,11 +29,21 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from botocore.exceptions import ReadTimeoutError
 
-from .base import DeleteRefused, ObjectExists, ObjectStat, Part, StoreUnavailable, UploadTarget
+from .base import DeleteRefused, Durable, ObjectExists, ObjectStat, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 1024 * 1024
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def crc32_b64(body: bytes | bytearray | memoryview) -> str:
+    return base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+
+
+def composite_crc32(parts: tuple[Part, ...] | list[Part]) -> str:
+    """The checksum S3 reports for an object assembled from parts: CRC32 of the parts' CRC32s, '-N'."""
+    joined = b"".join(base64.b64decode(part.checksum) for part in parts)
+    return f"{crc32_b64(joined)}-{len(parts)}"
 
 
 def encode_metadata(metadata: dict[str, str]) -> dict[str, str]:
@@ -48,6 +65,7 @@ class S3ChunkWriter:
         self._new_parts: list[Part] = []
         self._in_flight: list[asyncio.Task[Part]] = []
         self._tail_dirty = False
+        self._state = target.state if tail else None
 
     async def write(self, chunks: list[bytes]) -> None:
         part_size = self._store.part_size
@@ -77,15 +95,18 @@ class S3ChunkWriter:
     def _pending(self) -> bytes:
         return bytes(memoryview(self._part)[: self._fill])
 
-    async def checkpoint(self) -> list[Part]:
+    async def checkpoint(self) -> Durable:
         await self._drain()
         if self._fill and self._tail_dirty:
-            await self._store.put_tail(self._target, self._next_part, self._pending())
+            pending = self._pending()
+            self._state = await self._store.put_tail(self._target, self._next_part, pending)
+        elif not self._fill:
+            self._state = None
         self._tail_dirty = False
         durable, self._new_parts = self._new_parts, []
-        return durable
+        return Durable(durable, self._state)
 
-    async def commit(self, *, final: bool) -> list[Part]:
+    async def commit(self, *, final: bool) -> Durable:
         nothing_yet = not self._target.parts and not self._new_parts and not self._in_flight and self._next_part == 1
         if final and (self._fill or nothing_yet):
             await self._start_part(self._pending())  # the last part may be small (or empty for a 0-byte file)
@@ -160,7 +181,7 @@ class S3Store:
         return response["UploadId"]
 
     async def upload_part(self, target: UploadTarget, number: int, body: bytes) -> Part:
-        checksum = base64.b64encode((await asyncio.to_thread(zlib.crc32, body)).to_bytes(4, "big")).decode()
+        checksum = await asyncio.to_thread(crc32_b64, body)
         response = await self._call(
             "upload_part",
             Bucket=self.bucket,
@@ -172,29 +193,36 @@ class S3Store:
         )
         return Part(number=number, size=len(body), etag=response["ETag"], checksum=checksum)
 
-    async def put_tail(self, target: UploadTarget, part_number: int, body: bytes) -> None:
-        await self._call("put_object", Bucket=self.bucket, Key=self._tail_key(target.upload_id, part_number), Body=body)
-        self._remember_tail(target.upload_id, part_number, body)
+    async def put_tail(self, target: UploadTarget, part_number: int, body: bytes) -> dict:
+        """Store the bytes past the last part; returns the state to record with the offset."""
+        key = f"{self._tail_key(target.upload_id, part_number)}-g{target.generation}"
+        await self._call("put_object", Bucket=self.bucket, Key=key, Body=body)
+        state = {"tail_key": key, "tail_size": len(body), "tail_crc32": await asyncio.to_thread(crc32_b64, body)}
+        self._remember_tail(target.upload_id, key, body)
+        return state
 
-    def _remember_tail(self, upload_id: str, part_number: int, body: bytes) -> None:
+    def _remember_tail(self, upload_id: str, key: str, body: bytes) -> None:
         # Saves a GET per small chunk on the instance that received the previous chunk; bounded.
         self._tail_cache.pop(upload_id, None)
-        self._tail_cache[upload_id] = (part_number, body)
+        self._tail_cache[upload_id] = (key, body)
         while sum(len(b) for _, b in self._tail_cache.values()) > TAIL_CACHE_BYTES:
             self._tail_cache.pop(next(iter(self._tail_cache)))
 
     async def _load_tail(self, target: UploadTarget, length: int) -> bytes:
-        part_number = len(target.parts) + 1
-        cached_part, cached = self._tail_cache.get(target.upload_id, (0, b""))
-        if cached_part == part_number and len(cached) >= length:
-            return cached[:length]
-        response = await self._call(
-            "get_object", Bucket=self.bucket, Key=self._tail_key(target.upload_id, part_number), Range=f"bytes=0-{length - 1}"
-        )
-        body = await asyncio.to_thread(response["Body"].read)
+        state = target.state or {}
+        # Uploads begun before tails were fenced name their tail by part number alone.
+        key = state.get("tail_key") or self._tail_key(target.upload_id, len(target.parts) + 1)
+        cached_key, cached = self._tail_cache.get(target.upload_id, ("", b""))
+        if cached_key == key and len(cached) >= length:
+            body = cached[:length]
+        else:
+            response = await self._call("get_object", Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+            body = (await asyncio.to_thread(response["Body"].read))[:length]
         if len(body) < length:
-            raise RuntimeError(f"tail of upload {target.upload_id} is shorter than its recorded offset")
-        return body[:length]
+            raise StoredObjectMismatch(f"tail of upload {target.upload_id} is shorter than its recorded offset")
+        if state.get("tail_crc32") and (state.get("tail_size") != length or crc32_b64(body) != state["tail_crc32"]):
+            raise StoredObjectMismatch(f"tail of upload {target.upload_id} does not hold the recorded bytes")
+        return body
 
     async def open_writer(self, target: UploadTarget, offset: int) -> S3ChunkWriter:
         tail_length = offset - sum(part.size for part in target.parts)
@@ -240,14 +268,11 @@ class S3Store:
         await self._remove(f"{self.prefix}.uploads/{upload_id}/", exact=False)
         self._tail_cache.pop(upload_id, None)
 
-    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
-        key = self._key(target.key)
-        if await self.stat(target.key) is not None:
-            raise ObjectExists(target.key)
-        completed = await self._call(
+    async def _complete(self, target: UploadTarget) -> dict:
+        return await self._call(
             "complete_multipart_upload",
             Bucket=self.bucket,
-            Key=key,
+            Key=self._key(target.key),
             UploadId=target.backend_ref,
             MultipartUpload={
                 "Parts": [
@@ -256,9 +281,26 @@ class S3Store:
                 ]
             },
         )
+
+    async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
+        key = self._key(target.key)
         stat = await self.stat(target.key)
-        if stat is None or stat.size != size:
-            raise RuntimeError(f"completed object {key} has size {stat and stat.size}, expected {size}")
+        if stat is not None:
+            # Placed by an earlier attempt that stopped before its record was committed: only this
+            # upload's own object is accepted, and only at the recorded size.
+            if stat.metadata.get("upload-id") != target.upload_id:
+                raise ObjectExists(target.key)
+            completed = await self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            self._check_assembled(target, completed, size, stat.size)
+        else:
+            try:
+                completed = await self._complete(target)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or await self.stat(target.key) is None:
+                    raise
+                completed = await self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            stat = await self.stat(target.key)
+            self._check_assembled(target, completed, size, stat.size if stat else None)
         wanted = encode_metadata(metadata)
         if any(stat.metadata.get(name) != value for name, value in wanted.items()):
             # The hash was not known when the multipart upload began: rewrite the object's
@@ -279,6 +321,17 @@ class S3Store:
             completed = copied
         await self._delete_tails(target.upload_id)
         return completed.get("VersionId")
+
+    @staticmethod
+    def _check_assembled(target: UploadTarget, response: dict, size: int, stored_size: int | None) -> None:
+        """The store's own account of the assembled object must match the recorded parts."""
+        if stored_size != size:
+            raise StoredObjectMismatch(f"{target.key} has {stored_size} bytes, not {size}")
+        reported = response.get("ChecksumCRC32")
+        if reported and "-" in reported and all(p.checksum for p in target.parts):
+            expected = composite_crc32(target.parts)
+            if reported != expected:
+                raise StoredObjectMismatch(f"{target.key} was assembled from other parts (CRC32 {reported}, recorded {expected})")
 
     async def abort(self, target: UploadTarget) -> None:
         if target.backend_ref:

@@ -1,0 +1,65 @@
+"""Media's background work: probing stored footage (ffprobe) as a durable job."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..audit.service import SYSTEM, record
+from ..config import Settings
+from ..db import utcnow
+from ..faults import fault_point
+from ..jobs import JobQueue, Task, TaskContext
+from ..storage import ObjectStore
+from .models import Media, MediaStatus
+from .service import describe_media
+
+PROBE = "media.probe"
+# Media still `processing` this long after upload have lost their job (a crash between commit and
+# deferral): the catch-up defers one again.
+UNPROBED_AFTER = timedelta(seconds=30)
+
+
+def probe_lock(media_id: str) -> str:
+    return f"probe:{media_id}"
+
+
+def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings) -> Task:
+    async def run(context: TaskContext, media_id: str) -> None:
+        fault_point("probe.start")
+        async with sessionmaker() as session:
+            media = await session.get(Media, media_id)
+            if media is None or media.status != MediaStatus.processing:
+                return  # described already (a job run twice, or one deferred again by the catch-up)
+            try:
+                await describe_media(session, store, settings, media, SYSTEM)
+            except Exception as exc:
+                if not context.last_attempt:
+                    raise
+                await session.rollback()
+                # Dead after every attempt: say so on the record, where people look.
+                media = await session.get(Media, media_id)
+                media.status = MediaStatus.probe_failed
+                media.probe_error = f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}"[:2000]
+                await record(session, SYSTEM, "media.described", agency=media.agency, media_id=media.id,
+                             payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": None})
+                await session.commit()
+
+    return Task(PROBE, run, max_attempts=5)
+
+
+async def defer_probe(queue: JobQueue, media_id: str) -> None:
+    await queue.defer(PROBE, lock=probe_lock(media_id), media_id=media_id)
+
+
+def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession]):
+    async def catch_up(queue: JobQueue) -> None:
+        async with sessionmaker() as session:
+            ids = (await session.execute(
+                select(Media.id).where(Media.status == MediaStatus.processing, Media.uploaded_at < utcnow() - UNPROBED_AFTER)
+                .order_by(Media.uploaded_at).limit(1000)
+            )).scalars().all()
+        for media_id in ids:
+            await defer_probe(queue, media_id)
+
+    return catch_up

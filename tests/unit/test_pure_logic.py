@@ -1,0 +1,42 @@
+"""Pure logic, in process (no servers): quick to run, and the first place a regression shows."""
+
+import base64
+import zlib
+
+import pytest
+
+from recording_service.faults import _parse
+from recording_service.ingest.metadata import Flag, UploadMetadata
+from recording_service.media.models import Media
+from recording_service.media.service import merge_sighting, officer_index
+from recording_service.storage.base import Part
+from recording_service.storage.s3 import composite_crc32, crc32_b64
+
+
+def test_composite_crc32_is_what_s3_reports_for_assembled_parts():
+    # SeaweedFS answered 'h37GPQ==-1' for an object assembled from one 5 MiB part of b"a".
+    body = b"a" * (5 * 1024 * 1024)
+    assert composite_crc32([Part(1, len(body), "etag", crc32_b64(body))]) == "h37GPQ==-1"
+    two = [Part(1, 3, "e1", crc32_b64(b"abc")), Part(2, 3, "e2", crc32_b64(b"def"))]
+    joined = base64.b64decode(two[0].checksum) + base64.b64decode(two[1].checksum)
+    assert composite_crc32(two) == base64.b64encode(zlib.crc32(joined).to_bytes(4, "big")).decode() + "-2"
+
+
+def test_a_sighting_strengthens_the_flag_and_adds_what_was_unknown():
+    media = Media(flag="manual", officer_ids=["A1"], officer_index=officer_index(["A1"]), case_number=None, device_id="CAM-1", dock_id=None)
+    added = merge_sighting(media, UploadMetadata(flag=Flag.important, officer_ids=["A1", "B2"], case_number="案1", device_id="CAM-2",
+                                                 dock_id="D1"))
+    assert added == {"flag": {"from": "manual", "to": "important"}, "officer_ids": ["B2"], "case_number": "案1", "dock_id": "D1"}
+    assert media.flag == "important" and media.officer_ids == ["A1", "B2"] and media.officer_index == ",A1,B2,"
+    assert media.device_id == "CAM-1"  # a known device is never replaced
+    assert merge_sighting(media, UploadMetadata(flag=Flag.scheduled, officer_ids=["B2"])) == {}  # weaker: nothing changes
+    assert media.flag == "important"
+
+
+def test_fault_points_parse_and_refuse_unknown_actions():
+    import signal
+
+    assert _parse("a:kill, b:stop") == {"a": signal.SIGKILL, "b": signal.SIGSTOP}
+    assert _parse("") == {}
+    with pytest.raises(ValueError):
+        _parse("a:explode")
