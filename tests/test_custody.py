@@ -6,6 +6,7 @@ import time
 import uuid
 import zipfile
 
+from .conftest import described
 from .support.servers import ServiceProcess
 from .test_audit import events
 from .test_cases import case_body
@@ -14,9 +15,11 @@ from .test_tus import _storage_key, create, patch
 
 
 def upload(http, data: bytes) -> tuple[str, str]:
+    """Upload and wait for the probe job (fixity leaves media that are still being described alone)."""
     location = create(http, len(data), filename="evidence.mp4").headers["Location"]
     response = patch(http, location, 0, data)
     assert response.status_code == 204
+    described(http, response.headers["Upload-Media-Id"])
     return location.rsplit("/", 1)[1], response.headers["Upload-Media-Id"]
 
 

@@ -117,16 +117,30 @@ async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = N
     """Recompute every link: sequence without gaps, each prev_hash the previous entry_hash, each
     entry_hash over its own content, the head row naming the last event — and every checkpoint
     written to the object store naming an event that is still there, with the same hash."""
-    head = (await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))).one()
     pinned = {c["seq"]: c["hash"] for c in checkpoints or []}
     expected_seq, prev, checked = 1, GENESIS_HASH, 0
     last_seq = 0
+
+    async def read_head():
+        return (await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))).one()
+
+    head = await read_head()  # reported with a failure found on the way; compared at the end
+
+    async def events_after(seq: int) -> list[AuditEvent]:
+        return list((await session.execute(
+            select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(BATCH)
+        )).scalars().all())
+
     while True:
-        events = (await session.execute(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(BATCH)
-        )).scalars().all()
+        events = await events_after(last_seq)
         if not events:
-            break
+            # The head is read only once the events run out, and the events are then looked for once
+            # more: events appended meanwhile (reads need not share one snapshot) are verified too,
+            # and the head compared is never ahead of the events seen.
+            head = await read_head()
+            events = await events_after(last_seq)
+            if not events:
+                break
         for event in events:
             if event.seq != expected_seq:
                 return Verification(False, checked, head.seq, head.hash, expected_seq, f"event {expected_seq} is missing")

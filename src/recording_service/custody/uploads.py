@@ -16,6 +16,7 @@ from ..problems import Problem
 from ..storage import ObjectStore
 from .intake import ingest_for
 
+SETTLE_BATCH = 10_000  # per sweep; a backlog is worked off over several nights
 SETTLED_STATUSES = (UploadStatus.completed, UploadStatus.rejected, UploadStatus.terminated, UploadStatus.expired)
 
 
@@ -77,7 +78,7 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
     async with sessionmaker() as session:
         unsettled = list((await session.execute(
             select(Upload).where(Upload.status.in_(SETTLED_STATUSES), Upload.store_settled_at.is_(None))
-            .order_by(Upload.completed_at)
+            .order_by(Upload.completed_at).limit(SETTLE_BATCH)
         )).scalars())
     for upload in unsettled:
         try:

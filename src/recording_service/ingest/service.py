@@ -338,11 +338,26 @@ async def receive_chunk(
     require_receiving(upload)
     lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
     start = upload.offset
+    if upload.length is not None and start == upload.length and upload.length > 0:
+        # Every byte is recorded (a completion that stopped, or a retried final PATCH): nothing may be
+        # written, only completed — the partial may already be in place as the evidence object.
+        try:
+            async for data in body:
+                if data:
+                    raise Problem(413, "upload-overflow", "The upload is complete in length; nothing more can be written.")
+        except BaseException:
+            await _release(ingest, lease)
+            raise
+        return await complete_upload(ingest, lease, principal)
     hasher = ResumableSha256(upload.hash_state)
     chunk_hasher = checksum.new_hasher() if checksum else None
     try:
         writer = await ingest.store.open_writer(upload_target(upload, lease), start)
-    except (StoreUnavailable, WriterBusy) as exc:
+    except (StoreUnavailable, WriterBusy, StoredObjectMismatch) as exc:
+        if isinstance(exc, StoredObjectMismatch):
+            async with ingest.sessionmaker() as session:
+                raise await _reject(ingest, session, lease, upload, principal, "stored-bytes-mismatch",
+                                    f"The bytes stored so far are not the ones received ({exc}); upload the file again.") from None
         await _release(ingest, lease)
         if isinstance(exc, WriterBusy):
             raise _locked() from None
@@ -359,15 +374,18 @@ async def receive_chunk(
     closed = False
 
     async def abandon() -> None:
+        """Every error path: close the writer if still open, and let go of the upload (if still held)."""
         nonlocal closed
-        if closed:
-            return
-        closed = True
-        await pipeline.cancel()
         try:
-            await writer.rollback()
+            if not closed:
+                closed = True
+                await pipeline.cancel()
+                await writer.rollback()
         finally:
-            await _release(ingest, lease)
+            try:
+                await _release(ingest, lease)
+            except Exception as exc:  # the database is down too: the lease runs out by itself
+                log.warning("could not release upload %s: %s", lease.upload_id, exc)
 
     try:
         try:
@@ -492,8 +510,9 @@ async def settle_upload(ingest: Ingest, upload: Upload) -> str | None:
     outcome = None
     stat = await ingest.store.stat(upload.storage_key)
     if stat is not None:
+        sha256 = stat.metadata.get("sha256") or upload.sha256
         async with ingest.sessionmaker() as session:
-            owned = await object_owner(session, upload.storage_key) is not None
+            owned = await object_owner(session, upload.agency, sha256, upload.storage_key) is not None
         if owned:
             outcome = "kept"
         elif stat.metadata.get("upload-id") == upload.id:
@@ -607,10 +626,10 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
         try:
             await session.commit()
         except IntegrityError:
-            storage_key = upload.storage_key
+            agency, storage_key = upload.agency, upload.storage_key
             await session.rollback()
             if needs_object:
-                await _drop_unowned(ingest, storage_key)
+                await _drop_unowned(ingest, agency, sha256, storage_key)
             raise
         fault_point("complete.committed")
         if outcome is Outcome.duplicate:
@@ -624,8 +643,7 @@ async def _repair(session: AsyncSession, media: Media, upload: Upload, version: 
     """Serve a corrupt, missing or deleted media from this upload's good copy; the old object stays as history."""
     previous = {"storage_key": media.storage_key, "storage_version": media.storage_version, "status": media.status,
                 "replaced_at": utcnow().isoformat(), "replaced_by_upload": upload.id}
-    described = media.container is not None or media.probe_error is not None
-    status = (MediaStatus.ready if media.probe_error is None else MediaStatus.probe_failed) if described else MediaStatus.processing
+    status = MediaStatus.processing  # described again from the good bytes (the old description may be of bad ones)
     result = await session.execute(
         update(Media).where(Media.id == media.id, Media.storage_key == media.storage_key, Media.status.in_(list(REPLACEABLE)))
         .values(storage_key=upload.storage_key, storage_version=version, status=status, store_locked_until=None,
@@ -641,10 +659,10 @@ async def _repair(session: AsyncSession, media: Media, upload: Upload, version: 
     return True
 
 
-async def _drop_unowned(ingest: Ingest, storage_key: str) -> None:
+async def _drop_unowned(ingest: Ingest, agency: str, sha256: str, storage_key: str) -> None:
     """Remove this upload's placed object when no media record took it (lost a race for the same bytes)."""
     async with ingest.sessionmaker() as session:
-        if await object_owner(session, storage_key) is not None:
+        if await object_owner(session, agency, sha256, storage_key) is not None:
             return
     try:
         await ingest.store.delete(storage_key)

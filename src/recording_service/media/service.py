@@ -1,5 +1,5 @@
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
@@ -54,14 +54,16 @@ def merge_sighting(media: Media, meta) -> dict:
     return added
 
 
-async def object_owner(session: AsyncSession, storage_key: str) -> str | None:
-    """The media whose bytes are (or were, before a repair) the object at this key, if any."""
-    escaped = storage_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(Media.id).where(or_(
-        Media.storage_key == storage_key,
-        cast(Media.superseded_objects, String).like(f'%"{escaped}"%', escape="\\"),
-    )).limit(1)
-    return (await session.execute(query)).scalar_one_or_none()
+async def object_owner(session: AsyncSession, agency: str, sha256: str | None, storage_key: str) -> str | None:
+    """The media whose bytes are (or were, before a repair) the object at this key, if any. Only the
+    media with the object's own SHA-256 can own it, which makes this one indexed lookup."""
+    if not sha256:
+        return None  # an object that never got its hash recorded was never placed for a media record
+    media = (await session.execute(select(Media).where(Media.agency == agency, Media.sha256 == sha256))).scalar_one_or_none()
+    if media is None:
+        return None
+    keys = {media.storage_key, *(item["storage_key"] for item in media.superseded_objects or [])}
+    return media.id if storage_key in keys else None
 
 
 def visible_media(principal: Principal) -> Select:

@@ -15,6 +15,7 @@ recorded parts before it counts as stored.
 
 import asyncio
 import base64
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -293,6 +294,9 @@ class S3Store:
             completed = await self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
             self._check_assembled(target, completed, size, stat.size)
         else:
+            if not target.parts:
+                # S3 assembles nothing from no parts: a 0-byte file is one empty part.
+                target = dataclasses.replace(target, parts=(await self.upload_part(target, 1, b""),))
             try:
                 completed = await self._complete(target)
             except ClientError as exc:
