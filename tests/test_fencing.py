@@ -17,6 +17,7 @@ import httpx
 import psutil
 import pytest
 
+from .conftest import described
 from .support.servers import ServiceProcess
 from .test_tus import TUS, assert_problem, create, patch
 
@@ -189,7 +190,7 @@ def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
     chain_ok(leg)
 
 
-@pytest.mark.parametrize("moment", ["complete.object_placed", "receive.before_commit"])
+@pytest.mark.parametrize("moment", ["receive.before_commit", "complete.object_placed", "complete.committed"])
 def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, moment):
     """SIGKILL at the moments of completion; the client's retry (HEAD, then PATCH at the offset the
     server reports) ends with exactly one media record whose object holds the bytes."""
@@ -205,11 +206,14 @@ def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, mome
         with pytest.raises(httpx.TransportError):
             patch(a, location, 3 * MiB, data[3 * MiB :])
     wait_dead(doomed)
-    survivor = instances(f"survivor-{moment}")
+    survivor = instances(f"survivor-{moment}", RECORDING_JOB_STALLED_SECONDS="4")
     with client(survivor, token) as b:
         offset = int(b.head(location, headers=TUS).headers["Upload-Offset"])
-        if moment == "complete.object_placed":
-            assert offset == len(data) and b.get(location).json()["status"] == "receiving"
+        if moment != "receive.before_commit":
+            # complete.object_placed: the record was never committed; complete.committed: it was, and
+            # only the answer (and the probe job) were lost.
+            assert offset == len(data)
+            assert b.get(location).json()["status"] == ("receiving" if moment == "complete.object_placed" else "completed")
             finish = retry_until(lambda: patch(b, location, offset, b""), lambda r: r.status_code == 204)
         else:
             assert offset == 3 * MiB  # the last chunk never counted: it is sent again
@@ -221,6 +225,9 @@ def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, mome
         assert again.status_code == 204 and again.headers["Upload-Media-Id"] == media_id
         assert [m["id"] for m in media_by_sha(b, digest)] == [media_id]
         assert b.get(f"/api/v1/media/{media_id}/content").content == data
+        # Its probe job was queued by nobody if the process died right after the commit: the workers'
+        # catch-up queues it.
+        assert described(b, media_id)["status"] == "probe_failed"  # random bytes: described as not media
     assert actions(leg, "FENCE", upload_id).count("upload.completed") == 1
     assert actions(leg, "FENCE", upload_id).count("media.created") == 1
     chain_ok(leg)

@@ -80,7 +80,8 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     """The job queue with every task the service runs (the one place that knows them all)."""
     queue = open_queue(settings, sessionmaker)
     queue.register(probe_task(sessionmaker, store, settings))
-    queue.every(15, defer_unprobed(sessionmaker))
+    catch_up_after = min(30.0, settings.job_stalled_seconds / 2)
+    queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     return queue
 
 

@@ -15,9 +15,6 @@ from .models import Media, MediaStatus
 from .service import describe_media
 
 PROBE = "media.probe"
-# Media still `processing` this long after upload have lost their job (a crash between commit and
-# deferral): the catch-up defers one again.
-UNPROBED_AFTER = timedelta(seconds=30)
 
 
 def probe_lock(media_id: str) -> str:
@@ -52,11 +49,16 @@ async def defer_probe(queue: JobQueue, media_id: str) -> None:
     await queue.defer(PROBE, lock=probe_lock(media_id), media_id=media_id)
 
 
-def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession]):
+def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float):
+    """Media still `processing` this long after upload may have lost their job (a crash between the
+    commit and the deferral): queue one again (at most one waits per media; a probe of described
+    media does nothing)."""
+
     async def catch_up(queue: JobQueue) -> None:
         async with sessionmaker() as session:
             ids = (await session.execute(
-                select(Media.id).where(Media.status == MediaStatus.processing, Media.uploaded_at < utcnow() - UNPROBED_AFTER)
+                select(Media.id).where(Media.status == MediaStatus.processing,
+                                       Media.uploaded_at < utcnow() - timedelta(seconds=after_seconds))
                 .order_by(Media.uploaded_at).limit(1000)
             )).scalars().all()
         for media_id in ids:
