@@ -64,3 +64,35 @@ def test_token_cli(leg):
         assert http.get("/api/v1/media").status_code == 200
     assert leg.service.cli("token", "create", "--role", "dock", "--agency", "*", check=False).returncode != 0
     assert leg.service.cli("token", "create", "--role", "janitor", "--agency", "A1", check=False).returncode != 0
+
+
+def test_tokens_expire_and_are_revoked(leg):
+    import time
+
+    created = leg.service.cli("token", "create", "--role", "auditor", "--agency", "AG-T", "--name", "短期审计", "--expires-in", "3s")
+    brief = created.stdout.strip().splitlines()[-1]
+    lasting = leg.service.cli("token", "create", "--role", "dock", "--agency", "AG-T", "--name", "dock-7")
+    dock_token = lasting.stdout.strip().splitlines()[-1]
+    dock_id = re.search(r"token id: (\w+)", lasting.stdout).group(1)
+    with leg.client(brief) as http:
+        assert http.get("/api/v1/media").status_code == 200
+    with leg.client(dock_token) as http:
+        assert http.get("/api/v1/media").status_code == 200
+
+    assert leg.service.cli("token", "revoke", dock_id).returncode == 0
+    with leg.client(dock_token) as http:
+        assert_problem(http.get("/api/v1/media"), 401, "invalid-token")
+    assert leg.service.cli("token", "revoke", dock_id, check=False).returncode == 1  # already revoked
+    assert leg.service.cli("token", "revoke", "no-such-token", check=False).returncode == 1
+    time.sleep(3.5)
+    with leg.client(brief) as http:
+        assert_problem(http.get("/api/v1/media"), 401, "invalid-token")
+
+    listing = {t["name"]: t for t in json.loads(leg.service.cli("token", "list").stdout.strip().splitlines()[-1])}
+    assert listing["短期审计"]["status"] == "expired" and listing["dock-7"]["status"] == "revoked"
+    assert all("hash" not in key and "secret" not in key for token in listing.values() for key in token)
+    assert leg.service.cli("token", "create", "--role", "dock", "--agency", "AG-T", "--expires-in", "forever", check=False).returncode != 0
+    with leg.client(leg.token("admin", "*")) as http:
+        revoked = [e for e in http.get("/api/v1/audit/events", params={"action": "token.revoked"}).json()["items"]
+                   if e["payload"]["token_id"] == dock_id]
+    assert len(revoked) == 1 and revoked[0]["payload"]["name"] == "dock-7"

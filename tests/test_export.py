@@ -38,7 +38,8 @@ def rewrite(source: Path, target: Path, changes: dict[str, bytes | None]) -> Non
 
 
 def test_case_file_export(leg, clips, tmp_path):
-    recordings = {name: clips(f"exp-{name}.mp4", seconds=2) for name in ("cam1", "cam2")}
+    # Two different recordings (the same ffmpeg command would make the same bytes, hence one media).
+    recordings = {name: clips(f"exp-{name}.mp4", seconds=seconds) for name, seconds in (("cam1", 2), ("cam2", 3))}
     with leg.client(leg.token("dock", AGENCY)) as dock:
         media = {name: upload_bytes(dock, clip.read_bytes(), filename=f"{name}.MP4", device_id=f"CAM-{name}",
                                     officer_ids="3401001,3401002", recorded_at=f"{DAY}T10:05:00+08:00")

@@ -4,16 +4,19 @@ import asyncio
 import hashlib
 import json
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_checkpoint
 from .audit.service import SYSTEM, record
-from .auth.service import ALL_AGENCIES, Principal, Role, create_token, validate_agency
+from .auth.models import ApiToken
+from .auth.service import ALL_AGENCIES, Principal, Role, create_token, parse_duration, token_status, validate_agency
 from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
@@ -137,14 +140,16 @@ def jobs_failed(limit: Annotated[int, typer.Option(min=1, help="at most this man
         raise typer.Exit(1)
 
 
-async def issue_token(database_url: str, role: Role, agency: str, name: str | None) -> tuple[str, str]:
+async def issue_token(database_url: str, role: Role, agency: str, name: str | None,
+                      expires_in: "timedelta | None" = None) -> tuple[str, str]:
     """Create a token (audited) in a migrated database; returns its id and its secret."""
     engine = create_engine(database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-            token, secret = await create_token(session, role, agency, name)
+            token, secret = await create_token(session, role, agency, name, expires_in)
             await record(session, SYSTEM, "token.created", agency=None if agency == "*" else agency,
-                         payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name})
+                         payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name,
+                                  "expires_at": token.expires_at.isoformat() if token.expires_at else None})
             await session.commit()
             return token.id, secret
     finally:
@@ -156,18 +161,62 @@ def token_create(
     role: Annotated[Role, typer.Option(help="admin, dock, case_system, auditor or reviewer")],
     agency: Annotated[str, typer.Option(help="agency code; '*' (admin only) sees every agency")],
     name: Annotated[str | None, typer.Option(help="who or what holds the token")] = None,
+    expires_in: Annotated[str | None, typer.Option(help="valid for this long, e.g. 90d, 12h, 2w (default: until revoked)")] = None,
 ) -> None:
     """Create an API token; the token is printed alone on the last line of stdout."""
     try:
         validate_agency(agency, role)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--agency") from None
+    try:
+        lifetime = parse_duration(expires_in) if expires_in else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--expires-in") from None
     settings = Settings()
     upgrade(settings.database_url)
-    token_id, secret = asyncio.run(issue_token(settings.database_url, role, agency, name))
-    typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}")
+    token_id, secret = asyncio.run(issue_token(settings.database_url, role, agency, name, lifetime))
+    typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}"
+               + (f"  expires in: {expires_in}" if expires_in else ""))
     typer.echo("Store it now: only its hash is kept.")
     typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token (never its secret) as JSON: id, name, role, agency, created, expires, revoked, status."""
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            tokens = (await session.execute(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id))).scalars().all()
+        now = datetime.now(UTC)
+        return [{"id": t.id, "name": t.name, "role": t.role, "agency": t.agency, "created_at": t.created_at.isoformat(),
+                 "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None, "status": token_status(t, now)}
+                for t in tokens]
+
+    typer.echo(json.dumps(_run_with_store(work), ensure_ascii=False))
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (from `token list`)")]) -> None:
+    """Revoke a token at once (audited); exit 1 when there is no such token or it was already revoked."""
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            token = await session.get(ApiToken, token_id)
+            if token is None or token.revoked_at is not None:
+                return None if token is None else "already"
+            token.revoked_at = datetime.now(UTC)
+            await record(session, SYSTEM, "token.revoked", agency=None if token.agency == "*" else token.agency,
+                         payload={"token_id": token.id, "role": token.role, "agency": token.agency, "name": token.name})
+            await session.commit()
+            return "revoked"
+
+    outcome = _run_with_store(work)
+    if outcome != "revoked":
+        err.print(f"[red]no token {token_id}[/red]" if outcome is None else f"[yellow]token {token_id} was already revoked[/yellow]")
+        raise typer.Exit(1)
+    err.print(f"[green]token {token_id} revoked[/green]")
 
 
 @audit_app.command("verify")

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .problems import Problem
+from .values import sane_time
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -25,12 +26,28 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
+def _cursor_value(value: Any) -> Any:
+    # Only what encode_cursor writes: strings, 64-bit integers and times; anything else is forged.
+    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+        parsed = datetime.fromisoformat(value["t"])
+        if parsed.tzinfo is None or not sane_time(parsed):
+            raise ValueError
+        return parsed
+    if isinstance(value, str) and len(value) <= 512 and "\x00" not in value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+        return value
+    raise ValueError
+
+
 def decode_cursor(cursor: str, count: int) -> list[Any]:
     try:
+        if len(cursor) > 4096:
+            raise ValueError
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(values, list) or len(values) != count:
             raise ValueError
-        return [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in values]
+        return [_cursor_value(v) for v in values]
     except (ValueError, TypeError, KeyError):
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 

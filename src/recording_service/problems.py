@@ -77,4 +77,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
             for err in exc.errors()
         ]
-        return problem_response(Problem(422, "validation-error", "The request is not valid.", errors=errors), request)
+        first = errors[0] if errors else None
+        if first and first["type"] == "extra_forbidden":
+            detail = f"Unknown field '{first['loc'][-1]}' in the {first['loc'][0]} (a typo?); nothing was changed."
+        elif first:
+            detail = f"The request is not valid: {'.'.join(first['loc'])}: {first['msg']}."
+        else:
+            detail = "The request is not valid."
+        return problem_response(Problem(422, "validation-error", detail, errors=errors), request)

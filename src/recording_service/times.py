@@ -3,11 +3,14 @@
 from datetime import datetime, tzinfo
 
 from .problems import Problem
+from .values import sane_time
 
 
 def require_offset(value: datetime | None, name: str) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise Problem(400, "invalid-time", f"{name} needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
+    if value is not None and not sane_time(value):
+        raise Problem(400, "invalid-time", f"{name} must lie between 1970 and 2200.", field=name)
     return value
 
 

@@ -18,7 +18,7 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
         raise Problem(401, "unauthenticated", "A bearer token is required (Authorization: Bearer TOKEN).", headers=_CHALLENGE)
     principal = await authenticate(session, secret.strip())
     if principal is None:
-        raise Problem(401, "invalid-token", "The bearer token is not valid or has been revoked.", headers=_CHALLENGE)
+        raise Problem(401, "invalid-token", "The bearer token is not valid, has expired or has been revoked.", headers=_CHALLENGE)
     request.state.principal = principal
     return principal
 

@@ -2,6 +2,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -54,10 +55,33 @@ def validate_agency(agency: str, role: Role) -> str:
     return agency
 
 
-async def create_token(session: AsyncSession, role: Role, agency: str, name: str | None) -> tuple[ApiToken, str]:
+DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90d', '12h', '30m', '2w', '45s'."""
+    match = DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError("a duration is a positive number followed by s, m, h, d or w (e.g. 90d)")
+    return timedelta(seconds=int(match.group(1)) * UNIT_SECONDS[match.group(2)])
+
+
+def token_status(token: ApiToken, now: datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+async def create_token(session: AsyncSession, role: Role, agency: str, name: str | None,
+                       expires_in: timedelta | None = None) -> tuple[ApiToken, str]:
     validate_agency(agency, role)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name or f"{role.value}@{agency}", role=role.value, agency=agency, token_hash=hash_token(secret))
+    expires_at = datetime.now(UTC) + expires_in if expires_in else None
+    token = ApiToken(name=name or f"{role.value}@{agency}", role=role.value, agency=agency, token_hash=hash_token(secret),
+                     expires_at=expires_at)
     session.add(token)
     await session.flush()
     return token, secret
@@ -67,6 +91,6 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
     row = (
         await session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None)))
     ).scalar_one_or_none()
-    if row is None:
+    if row is None or token_status(row, datetime.now(UTC)) != "active":
         return None
     return Principal(token_id=row.id, name=row.name, role=Role(row.role), agency=row.agency)

@@ -264,6 +264,13 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
         raise Problem(400, "invalid-segment", "end_offset_s must be after start_offset_s.")
     if media.duration_s is not None and ((end or 0) > media.duration_s + 0.5 or (start or 0) >= media.duration_s):
         raise Problem(400, "invalid-segment", f"The segment lies outside the recording ({media.duration_s} s).")
+    same = (await session.execute(select(MediaBinding.id).where(
+        MediaBinding.stage_id == stage.id, MediaBinding.media_id == media.id, MediaBinding.unbound_at.is_(None),
+        MediaBinding.start_offset_s.is_(None) if start is None else MediaBinding.start_offset_s == start,
+        MediaBinding.end_offset_s.is_(None) if end is None else MediaBinding.end_offset_s == end,
+    ).limit(1))).scalar_one_or_none()
+    if same is not None:
+        raise Problem(409, "already-bound", "This footage (this segment of it) is already bound to this stage.", binding_id=same)
     binding = MediaBinding(case_id=case.id, stage_id=stage.id, media_id=media.id, start_offset_s=start, end_offset_s=end,
                            note=body.note, created_by=principal.token_id, created_at=utcnow())
     session.add(binding)

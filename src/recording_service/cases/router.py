@@ -37,7 +37,7 @@ from .schemas import (
     StageOut,
     StageUpdate,
 )
-from .service import case_out, create_case, get_case, visible_cases
+from .service import case_number_of, case_out, create_case, get_case, visible_cases
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -64,7 +64,7 @@ async def list_cases(
 ) -> CasePage:
     query = visible_cases(principal)
     if case_number:
-        query = query.where(Case.case_number == case_number)
+        query = query.where(Case.case_number == case_number_of(case_number))
     if procedure:
         query = query.where(Case.procedure == procedure)
     if status:

@@ -1,7 +1,9 @@
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..values import sane_time
 
 
 def _contains_nul(value) -> bool:
@@ -15,13 +17,19 @@ def _contains_nul(value) -> bool:
 
 
 class RequestModel(BaseModel):
-    """Request bodies: no NUL characters anywhere (PostgreSQL cannot store them; refused alike on every database)."""
+    """Request bodies: unknown fields refused (a misspelt `officers` must not vanish silently), no NaN
+    or infinity, no NUL characters anywhere (PostgreSQL cannot store them; refused alike on every
+    database), and times only between 1970 and 2200."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _no_nul(self):
         for name, value in self.__dict__.items():
             if _contains_nul(value):
                 raise ValueError(f"'{name}' contains a NUL character")
+            if isinstance(value, datetime) and not sane_time(value):
+                raise ValueError(f"'{name}' must lie between 1970 and 2200")
         return self
 
 
@@ -127,7 +135,9 @@ class DocumentFieldSet(BaseModel):
 
 
 class DocumentFields(DocumentFieldSet, RequestModel):
-    """Document fields as a client sends them (the NUL check runs on input only)."""
+    """Document fields as a client sends them (the request checks run on input only)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DocumentCreate(DocumentFields):

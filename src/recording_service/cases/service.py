@@ -9,6 +9,7 @@ from ..config import Settings
 from ..db import utcnow
 from ..problems import Problem
 from ..times import local, require_offset
+from ..values import normalised_identifier
 from .models import Case
 from .schemas import CaseCreate, CaseOut, Party
 
@@ -18,6 +19,15 @@ SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
 
 def visible_cases(principal: Principal) -> Select:
     return scoped_to_agency(select(Case), Case.agency, principal)
+
+
+def case_number_of(value: str) -> str:
+    """案号 as stored and looked up: NFKC (full-width digits and brackets fold to their usual forms),
+    trimmed; invisible characters refused, so a look-alike cannot open a parallel case."""
+    normalised = normalised_identifier(value)
+    if not normalised:
+        raise Problem(400, "invalid-case-number", "case_number holds invisible or control characters, or nothing.", field="case_number")
+    return normalised
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
@@ -38,7 +48,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     require_offset(body.opened_at, "opened_at")
     case = Case(
         agency=principal.agency,
-        case_number=body.case_number.strip(),
+        case_number=case_number_of(body.case_number),
         procedure=body.procedure,
         title=body.title,
         status="open",

@@ -6,6 +6,7 @@ are present. Streams every member, so a multi-GB bag needs little memory."""
 
 import hashlib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,62 +65,74 @@ def verify_export(path: Path) -> ExportCheck:
         report.fail(f"not a readable zip file: {exc}")
         return report
     with archive:
-        members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
-        roots = {name.split("/", 1)[0] for name in members}
-        if len(roots) != 1:
-            report.fail(f"a bag is one top-level directory; found {sorted(roots)}")
-            return report
-        root = roots.pop()
-        report.bag = root
-
-        def read(name: str) -> bytes | None:
-            member = f"{root}/{name}"
-            return archive.read(member) if member in members else None
-
-        missing_tags = [name for name in TAG_FILES if read(name) is None]
-        if missing_tags:
-            report.fail(f"tag files missing: {', '.join(missing_tags)}")
-            return report
-        declaration = read("bagit.txt").decode("utf-8", "replace")
-        if "BagIt-Version:" not in declaration or "Tag-File-Character-Encoding: UTF-8" not in declaration:
-            report.fail("bagit.txt does not declare a BagIt version and UTF-8 tag files")
-        info = dict(line.split(": ", 1) for line in read("bag-info.txt").decode("utf-8").splitlines() if ": " in line)
-        report.case_number = info.get("External-Identifier")
-
-        tags = _manifest(read("tagmanifest-sha256.txt").decode("utf-8"), report, "tagmanifest-sha256.txt")
-        for name, expected in sorted(tags.items()):
-            body = read(name)
-            if body is None:
-                report.fail(f"{name}: listed in tagmanifest-sha256.txt but not in the bag")
-            elif hashlib.sha256(body).hexdigest() != expected:
-                report.fail(f"{name}: SHA-256 differs from tagmanifest-sha256.txt")
-        for name in ("bag-info.txt", "manifest-sha256.txt"):
-            if name not in tags:
-                report.fail(f"{name} is not covered by tagmanifest-sha256.txt")
-
-        payload = _manifest(read("manifest-sha256.txt").decode("utf-8"), report, "manifest-sha256.txt")
-        actual_bytes = 0
-        for name, expected in sorted(payload.items()):
-            member = f"{root}/{name}"
-            if member not in members:
-                report.fail(f"{name}: listed in manifest-sha256.txt but not in the bag")
-                continue
-            digest, size = _digest(archive, member)
-            report.files_checked += 1
-            report.bytes_checked += size
-            actual_bytes += size
-            if digest != expected:
-                report.fail(f"{name}: SHA-256 is {digest}, the manifest says {expected}")
-        for member in sorted(members):
-            name = member[len(root) + 1:]
-            if name.startswith("data/") and name not in payload:
-                report.fail(f"{name}: in the payload but not in manifest-sha256.txt")
-        oxum = info.get("Payload-Oxum", "")
-        if oxum != f"{actual_bytes}.{len(payload)}":
-            report.fail(f"Payload-Oxum is {oxum!r}; the payload holds {actual_bytes} bytes in {len(payload)} files")
-
-        _check_records(read, payload, report)
+        try:
+            _check(archive, report)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
+            # A damaged archive (a bad CRC, a truncated member) is a failed verification, not a crash.
+            report.fail(f"the zip is damaged: {exc}")
     return report
+
+
+def _check(archive: zipfile.ZipFile, report: ExportCheck) -> None:
+    members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+    roots = {name.split("/", 1)[0] for name in members}
+    if len(roots) != 1:
+        report.fail(f"a bag is one top-level directory; found {sorted(roots)}")
+        return
+    root = roots.pop()
+    report.bag = root
+
+    def read(name: str) -> bytes | None:
+        member = f"{root}/{name}"
+        return archive.read(member) if member in members else None
+
+    missing_tags = [name for name in TAG_FILES if read(name) is None]
+    if missing_tags:
+        report.fail(f"tag files missing: {', '.join(missing_tags)}")
+        return
+    declaration = read("bagit.txt").decode("utf-8", "replace")
+    if "BagIt-Version:" not in declaration or "Tag-File-Character-Encoding: UTF-8" not in declaration:
+        report.fail("bagit.txt does not declare a BagIt version and UTF-8 tag files")
+    info = dict(line.split(": ", 1) for line in read("bag-info.txt").decode("utf-8").splitlines() if ": " in line)
+    report.case_number = info.get("External-Identifier")
+
+    tags = _manifest(read("tagmanifest-sha256.txt").decode("utf-8"), report, "tagmanifest-sha256.txt")
+    for name, expected in sorted(tags.items()):
+        body = read(name)
+        if body is None:
+            report.fail(f"{name}: listed in tagmanifest-sha256.txt but not in the bag")
+        elif hashlib.sha256(body).hexdigest() != expected:
+            report.fail(f"{name}: SHA-256 differs from tagmanifest-sha256.txt")
+    for name in ("bag-info.txt", "manifest-sha256.txt"):
+        if name not in tags:
+            report.fail(f"{name} is not covered by tagmanifest-sha256.txt")
+
+    payload = _manifest(read("manifest-sha256.txt").decode("utf-8"), report, "manifest-sha256.txt")
+    actual_bytes = 0
+    for name, expected in sorted(payload.items()):
+        member = f"{root}/{name}"
+        if member not in members:
+            report.fail(f"{name}: listed in manifest-sha256.txt but not in the bag")
+            continue
+        try:
+            digest, size = _digest(archive, member)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            report.fail(f"{name}: damaged in the zip ({exc})")
+            continue
+        report.files_checked += 1
+        report.bytes_checked += size
+        actual_bytes += size
+        if digest != expected:
+            report.fail(f"{name}: SHA-256 is {digest}, the manifest says {expected}")
+    for member in sorted(members):
+        name = member[len(root) + 1:]
+        if name.startswith("data/") and name not in payload:
+            report.fail(f"{name}: in the payload but not in manifest-sha256.txt")
+    oxum = info.get("Payload-Oxum", "")
+    if oxum != f"{actual_bytes}.{len(payload)}":
+        report.fail(f"Payload-Oxum is {oxum!r}; the payload holds {actual_bytes} bytes in {len(payload)} files")
+
+    _check_records(read, payload, report)
 
 
 def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import difflib
 import re
 import unicodedata
 from datetime import datetime
@@ -10,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from ..problems import Problem
+from ..values import sane_time
 
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 MIME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
@@ -54,6 +56,22 @@ def _identifier(key: str, value: str, limit: int = 128) -> str:
     return value
 
 
+def _squashed(key: str) -> str:
+    return "".join(ch for ch in key.lower() if ch.isalnum())
+
+
+_KNOWN_SQUASHED = {_squashed(key): key for key in KNOWN_KEYS | set(ALIASES)}
+
+
+def _look_alike(key: str) -> str | None:
+    """The known key an unknown one looks like a misspelling of (case, separators, one letter)."""
+    squashed = _squashed(key)
+    if squashed in _KNOWN_SQUASHED:
+        return ALIASES.get(_KNOWN_SQUASHED[squashed], _KNOWN_SQUASHED[squashed])
+    close = difflib.get_close_matches(squashed, list(_KNOWN_SQUASHED), n=1, cutoff=0.85)
+    return ALIASES.get(_KNOWN_SQUASHED[close[0]], _KNOWN_SQUASHED[close[0]]) if close else None
+
+
 def validate_fields(fields: dict[str, str]) -> UploadMetadata:
     """Check and normalise decoded metadata; unknown keys are kept verbatim in `extra`."""
     meta = UploadMetadata()
@@ -95,6 +113,10 @@ def validate_fields(fields: dict[str, str]) -> UploadMetadata:
         else:
             if _has_control(raw_key) or len(raw_key) > 64:
                 raise _bad("metadata keys must be short printable names.")
+            meant = _look_alike(raw_key)
+            if meant:
+                # A misspelt `sha256` would silently skip the hash check: refuse rather than keep it as extra.
+                raise _bad(f"Unknown metadata key '{raw_key}': did you mean '{meant}'? Nothing was stored.", raw_key)
             meta.extra[raw_key] = value
     return meta
 
@@ -107,6 +129,8 @@ def parse_timestamp(value: str, key: str) -> datetime:
         raise _bad(f"'{key}' must be an ISO 8601 timestamp with an offset, e.g. 2026-11-24T09:30:00+08:00.", key) from None
     if parsed.tzinfo is None:
         raise _bad(f"'{key}' needs a UTC offset (e.g. +08:00): a camera's local time alone is ambiguous.", key)
+    if not sane_time(parsed):
+        raise _bad(f"'{key}' must lie between 1970 and 2200 (a camera with an unset clock: leave it out).", key)
     return parsed
 
 

@@ -14,6 +14,7 @@ from ..media.schemas import MediaOut
 from ..media.service import get_media, media_out, sighting_counts
 from ..problems import Problem
 from ..times import local
+from ..values import plain_digits
 from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
@@ -37,7 +38,7 @@ def _require_tus_version(tus_resumable: str | None) -> None:
 
 
 def _non_negative_int(value: str | None, header: str) -> int:
-    if value is None or not value.isdigit() or len(value) > 19:
+    if not plain_digits(value):
         raise Problem(400, "invalid-header", f"{header} must be a non-negative integer.")
     return int(value)
 
@@ -61,7 +62,7 @@ def _check_patch_body(request: Request, upload: Upload) -> None:
     if content_type != OFFSET_STREAM:
         raise Problem(415, "unsupported-media-type", f"PATCH bodies must be Content-Type: {OFFSET_STREAM}.")
     content_length = request.headers.get("content-length")
-    if content_length is not None and content_length.isdigit() and upload.length is not None:
+    if plain_digits(content_length) and upload.length is not None:
         if upload.offset + int(content_length) > upload.length:
             raise Problem(413, "upload-overflow", "The body would go past the declared Upload-Length; nothing was written.")
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ..problems import Problem
+from ..values import plain_digits
 
 MAX_RANGES = 16
 
@@ -34,14 +35,14 @@ def parse_range(header: str | None, size: int) -> list[ByteRange] | None:
             return None
         first, last = first.strip(), last.strip()
         if first == "":
-            if not last.isdigit():
+            if not plain_digits(last):
                 return None
             suffix = int(last)
             if suffix == 0:
                 continue
             ranges.append(ByteRange(max(0, size - suffix), size))
             continue
-        if not first.isdigit() or (last and not last.isdigit()):
+        if not plain_digits(first) or (last and not plain_digits(last)):
             return None
         start = int(first)
         end = min(int(last) + 1, size) if last else size

@@ -15,6 +15,7 @@ from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..values import sane_time
 from ..storage import StoreUnavailable
 from .models import Media
 from .ranges import ByteRange, parse_range
@@ -43,6 +44,8 @@ async def list_media(
     for name, value in (("recorded_from", recorded_from), ("recorded_to", recorded_to)):
         if value is not None and value.tzinfo is None:
             raise Problem(400, "invalid-query", f"{name} needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
+        if value is not None and not sane_time(value):
+            raise Problem(400, "invalid-query", f"{name} must lie between 1970 and 2200.")
     query = visible_media(principal)
     if sha256:
         query = query.where(Media.sha256 == sha256.lower())

@@ -1,0 +1,142 @@
+"""Hostile and malformed input: every odd value answers 4xx with a problem (never 500), typos are
+refused instead of silently dropped, look-alike identifiers cannot open a parallel case, a damaged
+case file is reported, and the package works as installed without extras."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .test_cases import case_body
+from .test_media import upload_bytes
+from .test_tus import TUS, assert_problem, create, metadata_header, patch
+
+AGENCY = "HOSTILE"
+
+
+def cursor_of(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def test_odd_digits_and_huge_numbers_in_headers(leg):
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        superscript = "²".encode("latin-1")  # str.isdigit() says yes, int() says no
+        assert_problem(http.post("/api/v1/uploads", headers={**TUS, "Upload-Length": superscript}), 400, "invalid-header")
+        assert_problem(http.post("/api/v1/uploads", headers={**TUS, "Upload-Length": "9" * 5000}), 400, "invalid-header")
+        location = create(http, 10, filename="odd.bin").headers["Location"]
+        odd = {**TUS, "Upload-Offset": "٣".encode("utf-8").decode("latin-1").encode("latin-1"),
+               "Content-Type": "application/offset+octet-stream"}
+        assert_problem(http.patch(location, content=b"x", headers=odd), 400, "invalid-header")
+        assert_problem(http.patch(location, content=b"x", headers={**odd, "Upload-Offset": superscript}), 400, "invalid-header")
+        media_id = patch(http, location, 0, b"0123456789").headers["Upload-Media-Id"]
+        # A Range the server cannot honour is ignored (RFC 9110): the whole representation, not a 500.
+        for header in ("bytes=" + "9" * 5000 + "-", b"bytes=\xb2-", "bytes=0-" + "9" * 5000):
+            response = http.get(f"/api/v1/media/{media_id}/content", headers={"Range": header})
+            assert response.status_code == 200 and response.content == b"0123456789", header
+
+
+def test_forged_cursors_and_calendar_edges(leg):
+    with leg.client(leg.token("admin", AGENCY)) as http:
+        for forged in (cursor_of([[1], [2]]), cursor_of([{"t": "x"}, "a"]), cursor_of([{"a": 1}, 5]), cursor_of([1e308, 5]),
+                       cursor_of([{"t": "9999-12-31T23:00:00-10:00"}, "a"]), cursor_of([2 ** 70]), "!!!", "A" * 10000):
+            for path in ("/api/v1/media", "/api/v1/cases", "/api/v1/audit/events"):
+                assert_problem(http.get(path, params={"cursor": forged}), 400, "invalid-cursor")
+        edge = "9999-12-31T23:00:00-10:00"  # in UTC: year 10000
+        assert_problem(http.get("/api/v1/media", params={"recorded_from": edge}), 400, "invalid-query")
+        assert_problem(http.get("/api/v1/audit/events", params={"since": edge}), 400, "invalid-time")
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        for when in (edge, "0001-01-01T00:00:00+14:00", "1900-01-01T00:00:00+08:00"):
+            response = http.post("/api/v1/uploads", headers={**TUS, "Upload-Length": "3", "Upload-Metadata": metadata_header(recorded_at=when)})
+            assert_problem(response, 400, "invalid-metadata")
+        assert http.get("/api/v1/media").status_code == 200  # and the agency's list still answers
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        body = http.post("/api/v1/cases", json=case_body(opened_at=edge))
+        assert_problem(body, 422, "validation-error")
+
+
+def test_typos_and_look_alikes_are_refused(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        typo = case_body()
+        typo["oficers"] = typo.pop("officers")
+        refused = assert_problem(http.post("/api/v1/cases", json=typo), 422, "validation-error")
+        assert "oficers" in refused["detail"] and refused["errors"][0]["loc"] == ["body", "oficers"]
+        assert_problem(http.post("/api/v1/cases", json={**case_body(), "retention_clas": "brief"}), 422, "validation-error")
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        for key in ("sha-256", "SHA256", "Sha_256", "recordedAt", "officer_id", "flags", "caseNumber"):
+            response = http.post("/api/v1/uploads", headers={**TUS, "Upload-Length": "3", "Upload-Metadata": metadata_header(**{key: "0" * 64})})
+            problem = assert_problem(response, 400, "invalid-metadata")
+            assert "did you mean" in problem["detail"], problem
+        # Keys that are merely unknown are kept (docks add their own).
+        assert create(http, 3, camera_model="DSJ-V9").status_code == 201
+
+
+def test_case_numbers_are_normalised(leg):
+    number = f"濉卫医罚〔2026〕{os.urandom(2).hex()}号"
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        first = http.post("/api/v1/cases", json=case_body(case_number=f"  {number} "))
+        assert first.status_code == 201 and first.json()["case_number"] == number
+        full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        assert_problem(http.post("/api/v1/cases", json=case_body(case_number=full_width)), 409, "case-number-taken")
+        for invisible in ("\u200b", "\u202e", "\u2066", "\ufeff"):
+            assert_problem(http.post("/api/v1/cases", json=case_body(case_number=number[:3] + invisible + number[3:])), 400,
+                           "invalid-case-number")
+        found = http.get("/api/v1/cases", params={"case_number": full_width}).json()["items"]
+        assert [c["id"] for c in found] == [first.json()["id"]]
+
+
+def test_binding_offsets_and_duplicates(leg, clips):
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        media_id = upload_bytes(http, clips("hostile.mp4", seconds=2).read_bytes(), filename="hostile.mp4")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
+        stage = http.post(f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
+        url = f"/api/v1/cases/{case['id']}/stages/{stage['id']}/media"
+        for raw in ('{"media_id": "%s", "start_offset_s": NaN}', '{"media_id": "%s", "end_offset_s": Infinity}',
+                    '{"media_id": "%s", "start_offset_s": 1e400}', '{"media_id": "%s", "end_offset_s": -Infinity}'):
+            response = http.post(url, content=raw % media_id, headers={"Content-Type": "application/json"})
+            assert_problem(response, 422, "validation-error")
+        assert_problem(http.post(url, json={"media_id": media_id, "end_offset_s": 3600}), 400, "invalid-segment")
+        first = http.post(url, json={"media_id": media_id, "start_offset_s": 0.5, "end_offset_s": 1.5})
+        assert first.status_code == 201
+        again = assert_problem(http.post(url, json={"media_id": media_id, "start_offset_s": 0.5, "end_offset_s": 1.5}), 409, "already-bound")
+        assert again["binding_id"] == first.json()["id"]
+        assert http.post(url, json={"media_id": media_id}).status_code == 201  # the whole clip is another binding
+
+
+def test_verify_export_reports_a_damaged_zip(leg, tmp_path):
+    good = tmp_path / "bag.zip"
+    with zipfile.ZipFile(good, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("case-x/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        archive.writestr("case-x/data/footage/a.mp4", b"A" * 4096)
+    damaged = bytearray(good.read_bytes())
+    damaged[damaged.index(b"A" * 16) + 100] ^= 0xFF  # a payload byte: the member's CRC no longer matches
+    bad = tmp_path / "damaged.zip"
+    bad.write_bytes(bytes(damaged))
+    result = leg.service.cli("verify-export", str(bad), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["ok"] is False and report["failures"]
+
+
+@pytest.mark.parametrize("leg", ["sqlite-fs"], indirect=True)  # packaging does not depend on the store
+def test_plain_install_runs_the_dock_client(leg, tmp_path):
+    """`pip install recording-service` without extras gives working `recording-service` and `recording-dock`."""
+    venv = tmp_path / "plain"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    source = Path(__file__).resolve().parents[1]  # this checkout, built and installed as a user would
+    install = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", str(source)], capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    assert subprocess.run([str(venv / "bin" / "recording-service"), "--help"], capture_output=True, timeout=60).returncode == 0
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    (dock / "clip.mp4").write_bytes(os.urandom(100_000))
+    result = subprocess.run([str(venv / "bin" / "recording-dock"), "sync", str(dock), "--server", leg.url,
+                             "--token", leg.token("dock", AGENCY), "--json", "--min-age", "0"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1])["uploaded"] == 1
