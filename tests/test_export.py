@@ -123,17 +123,20 @@ def test_case_file_export(leg, clips, tmp_path):
     octets, count = re.search(rb"Payload-Oxum: (\d+)\.(\d+)", bag_info).groups()
     bag_info = bag_info.replace(b"Payload-Oxum: " + octets + b"." + count,
                                 f"Payload-Oxum: {int(octets) + len(forged_events) - len(events_member)}.{int(count)}".encode())
+    with zipfile.ZipFile(exported) as archive:
+        signature = archive.read(f"{root}/signature.json")
     tag_manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in (
         ("bag-info.txt", bag_info), ("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-        ("manifest-sha256.txt", new_manifest))).encode()
+        ("manifest-sha256.txt", new_manifest), ("signature.json", signature))).encode()
     forged = tmp_path / "forged.zip"  # a bag BagIt alone would accept
     rewrite(exported, forged, {f"{root}/data/audit/events.jsonl": forged_events, f"{root}/manifest-sha256.txt": new_manifest,
                                f"{root}/bag-info.txt": bag_info, f"{root}/tagmanifest-sha256.txt": tag_manifest})
     with zipfile.ZipFile(forged) as archive:
         archive.extractall(tmp_path / "forged")
     bagit.Bag(str(tmp_path / "forged" / root)).validate()  # BagIt's checksums are all consistent again...
-    failures = verify(leg, forged)["failures"]  # ...but the event no longer matches its hash
-    assert failures == [f"audit event seq {forged_event['seq']}: its content no longer hashes to its entry_hash"]
+    failures = verify(leg, forged)["failures"]  # ...but the event no longer matches its hash, nor the signature the bag
+    assert failures == [f"audit event seq {forged_event['seq']}: its content no longer hashes to its entry_hash",
+                        "signature.json: the signed statement does not match the bag (manifests, bag-info or audit excerpt changed)"]
 
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip")
@@ -166,3 +169,84 @@ def test_export_access_and_cli(leg, tmp_path):
     again = leg.service.cli("export", case_id, "--out", str(out), check=False)
     assert again.returncode == 1 and summary["zip_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()  # never replaced
     assert leg.service.cli("export", "no-such-case", "--out", str(tmp_path / "none.zip"), check=False).returncode == 1
+
+
+def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
+    """A forger edits the last exported audit event, recomputes its hash, the manifest, Payload-Oxum,
+    the tag manifest — and signs the result with a key of their own. Only the service's key tells."""
+    import base64
+    import subprocess
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
+
+    from recording_service.audit.service import hash_of
+
+    from .support.servers import BIN
+    from .test_cases import case_body
+
+    with leg.client(leg.token("dock", AGENCY)) as dock:
+        media_id = upload_bytes(dock, clips("forgery.mp4", seconds=1).read_bytes(), filename="forgery.mp4")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
+        stage = http.post(f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": f"{DAY}T10:00:00+08:00"}).json()
+        assert http.post(f"/api/v1/cases/{case['id']}/stages/{stage['id']}/media", json={"media_id": media_id}).status_code == 201
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        genuine = tmp_path / "genuine.zip"
+        genuine.write_bytes(http.get(f"/api/v1/cases/{case['id']}/export").content)
+        service_key = http.get("/api/v1/keys").json()["items"][0]
+    root = f"case-{case['id']}"
+    with zipfile.ZipFile(genuine) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+
+    def member(name: str) -> bytes:
+        return members[f"{root}/{name}"]
+
+    lines = member("data/audit/events.jsonl").splitlines()
+    last = orjson.loads(lines[-1])
+    last["payload"] = {**last["payload"], "forged": "伪造的记录"}
+    fields = {k: v for k, v in last.items() if k not in ("prev_hash", "entry_hash")}
+    last["entry_hash"] = hash_of(last["prev_hash"], fields)  # a consistent event
+    lines[-1] = orjson.dumps(last, option=orjson.OPT_SORT_KEYS)
+    events = b"\n".join(lines) + b"\n"
+    manifest = b"".join((f"{hashlib.sha256(events).hexdigest()}  data/audit/events.jsonl\n".encode()
+                         if line.endswith(b"data/audit/events.jsonl") else line + b"\n") for line in member("manifest-sha256.txt").splitlines())
+    bag_info = member("bag-info.txt")
+    octets, count = re.search(rb"Payload-Oxum: (\d+)\.(\d+)", bag_info).groups()
+    bag_info = bag_info.replace(b"Payload-Oxum: " + octets + b"." + count,
+                                f"Payload-Oxum: {int(octets) + len(events) - len(member('data/audit/events.jsonl'))}.{int(count)}".encode())
+    forger = Ed25519PrivateKey.generate()
+    statement = {"bag": root, "bagit.txt": hashlib.sha256(member("bagit.txt")).hexdigest(),
+                 "bag-info.txt": hashlib.sha256(bag_info).hexdigest(), "manifest-sha256.txt": hashlib.sha256(manifest).hexdigest(),
+                 "audit_excerpt_last": {"seq": last["seq"], "entry_hash": last["entry_hash"]}}
+    raw = forger.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    signature = orjson.dumps({"algorithm": "Ed25519", "key_id": hashlib.sha256(raw).hexdigest()[:16],
+                              "public_key": base64.b64encode(raw).decode(), "statement": statement,
+                              "signature": base64.b64encode(forger.sign(orjson.dumps(statement, option=orjson.OPT_SORT_KEYS))).decode()})
+    tags = {"bag-info.txt": bag_info, "bagit.txt": member("bagit.txt"), "manifest-sha256.txt": manifest, "signature.json": signature}
+    tag_manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in tags.items()).encode()
+    forged = tmp_path / "forged.zip"
+    rewrite(genuine, forged, {f"{root}/data/audit/events.jsonl": events, f"{root}/manifest-sha256.txt": manifest,
+                              f"{root}/bag-info.txt": bag_info, f"{root}/signature.json": signature,
+                              f"{root}/tagmanifest-sha256.txt": tag_manifest})
+
+    # On the server, verify-export checks against the service's own key; elsewhere, against the key given.
+    assert verify(leg, genuine)["signature_key_pinned"] is True
+    refused = verify(leg, forged)
+    assert refused["ok"] is False and any("not by the key given" in f for f in refused["failures"]), refused
+    elsewhere = tmp_path / "reviewer"
+    elsewhere.mkdir()
+
+    def offline(*args: str) -> dict:
+        result = subprocess.run([str(BIN / "recording-service"), "verify-export", *args], cwd=elsewhere, capture_output=True, text=True,
+                                env={k: v for k, v in leg.service.env.items() if not k.startswith("RECORDING_")}, timeout=120)
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert offline(str(forged), "--key", service_key["public_key"])["ok"] is False
+    pem = tmp_path / "service.pem"
+    pem.write_text(leg.service.cli("keys", "show").stdout)
+    assert pem.read_text().startswith("-----BEGIN PUBLIC KEY-----")
+    pinned = offline(str(genuine), "--key", str(pem))
+    assert pinned["ok"] is True and pinned["signed_by"] == service_key["key_id"] and pinned["signature_key_pinned"] is True
+    unpinned = offline(str(forged))  # without the service's key a re-signed bag is only self-consistent, and says so
+    assert unpinned["ok"] is True and unpinned["signature_key_pinned"] is False and unpinned["signed_by"] != service_key["key_id"]

@@ -21,6 +21,8 @@ from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
 from .db import create_engine
+from .export.router import keys_router
+from .export.signing import load_signing_key
 from .export.router import router as export_router
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
     catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
+    load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -171,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(documents_router)
     app.include_router(timeline_router)
     app.include_router(export_router)
+    app.include_router(keys_router)
     app.include_router(audit_router)
     app.include_router(holds_router)
     app.include_router(media_upload_router)

@@ -25,6 +25,7 @@ from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
 from .db import create_engine
 from .export.bag import build_case_bag
+from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
 from .migrate import upgrade
 from .storage import open_store
@@ -39,6 +40,8 @@ app.add_typer(fixity_app, name="fixity")
 uploads_app = typer.Typer(help="Unfinished uploads.", no_args_is_help=True)
 app.add_typer(uploads_app, name="uploads")
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+keys_app = typer.Typer(help="The key that signs case files.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 retention_app = typer.Typer(help="Retention policy: the only deletion path.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
@@ -310,7 +313,7 @@ def export(
             case = await session.get(Case, case_id)
             if case is None:
                 return None
-            bag = await build_case_bag(session, catalog, settings, OPERATOR, case)
+            bag = await build_case_bag(session, catalog, settings, OPERATOR, case, load_signing_key(settings.signing_key_file))
             await record(session, SYSTEM, "case.exported", agency=case.agency, case_id=case.id, payload={**bag.summary, "file": str(out)})
             await session.commit()
         stream = bag.zip(store, asyncio.get_running_loop())
@@ -345,9 +348,22 @@ def export(
 
 
 @app.command("verify-export")
-def verify_export_command(file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")]) -> None:
-    """Verify an exported case file offline (BagIt checksums, footage against its records, audit hashes); exit 1 on any failure."""
-    report = verify_export(file)
+def verify_export_command(
+    file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")],
+    key: Annotated[str | None, typer.Option(help="the service's public key (PEM file, PEM text or base64, from `keys show` "
+                                                 "or GET /api/v1/keys): the signature must be by this key")] = None,
+) -> None:
+    """Verify an exported case file offline (signature, BagIt checksums, footage against its records, audit hashes); exit 1 on any failure."""
+    try:
+        pinned = public_key_from(key) if key else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
+    if pinned is None and Settings().signing_key_file.is_file():
+        pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
+    report = verify_export(file, pinned)
+    if report.ok and not report.signature_key_pinned:
+        err.print("[yellow]the signature was checked against the key inside the bag only: give the service's key "
+                  "(--key, from `keys show` or GET /api/v1/keys) to know the bag came from the service[/yellow]")
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
     if not report.ok:
         for failure in report.failures:
@@ -355,6 +371,14 @@ def verify_export_command(file: Annotated[Path, typer.Argument(help="an exported
         raise typer.Exit(1)
     err.print(f"[green]case file intact[/green]: {report.files_checked} files, {report.bytes_checked} bytes, "
               f"{report.audit_events_checked} audit events")
+
+
+@keys_app.command("show")
+def keys_show() -> None:
+    """Print the public key that signs case files (PEM); its id and base64 form go to stderr."""
+    key = load_signing_key(Settings().signing_key_file)
+    err.print(f"key id {key.key_id} (Ed25519), base64 {key.describe()['public_key']}")
+    typer.echo(key.public_pem.rstrip())
 
 
 @uploads_app.command("sweep")

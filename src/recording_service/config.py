@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     job_stalled_seconds: float = Field(default=60, ge=2, le=3600)
     # `serve` also runs a job worker in each process unless this is false (then run `recording-service worker`).
     run_worker: bool = True
+    # The Ed25519 key that signs case files; generated here (mode 0600) when missing. Keep it outside
+    # the database and its backups; every instance needs the same file.
+    signing_key_file: Path = Path("./data/signing-key.pem")
     ffprobe_path: str = "ffprobe"
     probe_timeout_seconds: float = Field(default=60, gt=0)
 

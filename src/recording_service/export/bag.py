@@ -2,6 +2,7 @@
 footage bytes included, that review tooling can verify offline.
 
     case-<id>/bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
+    case-<id>/signature.json            the service's Ed25519 signature over the manifests and the audit excerpt
     case-<id>/data/case.json            the case (parties' identity numbers only for roles that see them)
     case-<id>/data/timeline.json        stages, documents, bound footage, entries, completeness findings
     case-<id>/data/documents.json       every document with its full version history
@@ -41,6 +42,7 @@ from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.service import media_out
 from ..storage import ObjectStore
 from ..timeline.service import assemble_timeline
+from .signing import SIGNATURE_FILE, SigningKey, sign, statement_of
 
 NOT_EXPORTABLE = {
     MediaStatus.deleted: "deleted by the retention policy (a tombstone remains)",
@@ -87,7 +89,7 @@ class CaseBag:
             stream.add(self.files[path], f"{self.name}/{path}")
         for item in self.footage:
             stream.add(_read_through(store, item.storage_key, item.size, loop), f"{self.name}/{item.path}", size=item.size)
-        for path in ("manifest-sha256.txt", "tagmanifest-sha256.txt"):
+        for path in ("manifest-sha256.txt", SIGNATURE_FILE, "tagmanifest-sha256.txt"):
             stream.add(self.files[path], f"{self.name}/{path}")
         return stream
 
@@ -118,7 +120,8 @@ def _exported_media_ids(case: Case):
     return select(Media.id).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
 
 
-async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> CaseBag:
+async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
+                         key: SigningKey) -> CaseBag:
     name = f"case-{case.id}"
     timeline = await assemble_timeline(session, catalog, settings, principal, case)
     documents = []
@@ -178,12 +181,16 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
         "Case-Complete": str(timeline["completeness"]["complete"]).lower(),
     }
     files["bag-info.txt"] = "".join(f"{key}: {_tag_value(value)}\n" for key, value in info.items()).encode()
+    last_event = {"seq": events[-1].seq, "entry_hash": events[-1].entry_hash} if events else None
+    files[SIGNATURE_FILE] = sign(key, statement_of(files, bag=name, last_event=last_event))
     files["tagmanifest-sha256.txt"] = "".join(
-        f"{hashlib.sha256(files[path]).hexdigest()}  {path}\n" for path in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt")).encode()
+        f"{hashlib.sha256(files[path]).hexdigest()}  {path}\n"
+        for path in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt", SIGNATURE_FILE)).encode()
     summary = {
         "bag": name, "payload_files": len(payload), "payload_bytes": payload_bytes, "footage": len(footage),
         "not_included": [m["media_id"] for m in left_out],
         "manifest_sha256": hashlib.sha256(files["manifest-sha256.txt"]).hexdigest(),
         "audit_head_seq": head.seq if head else 0,
+        "signing_key_id": key.key_id,
     }
     return CaseBag(name=name, files=files, footage=footage, summary=summary)

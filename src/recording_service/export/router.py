@@ -14,9 +14,12 @@ from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..problems import Problem
+from ..auth.deps import Reader
 from .bag import build_case_bag
+from .signing import load_signing_key
 
 router = APIRouter(prefix="/api/v1/cases", tags=["export"])
+keys_router = APIRouter(prefix="/api/v1/keys", tags=["export"])
 ExportReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
 
 
@@ -34,7 +37,7 @@ async def export_case(case_id: str, request: Request, principal: ExportReader, s
     catalog = request.app.state.catalog
     if catalog.procedure(case.procedure) is None:
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
-    bag = await build_case_bag(session, catalog, settings, principal, case)
+    bag = await build_case_bag(session, catalog, settings, principal, case, load_signing_key(settings.signing_key_file))
     await record(session, principal, "case.exported", agency=case.agency, case_id=case.id, payload=bag.summary)
     await session.commit()
     stream = bag.zip(store, asyncio.get_running_loop())
@@ -44,3 +47,8 @@ async def export_case(case_id: str, request: Request, principal: ExportReader, s
         "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
         "X-Bag-Manifest-Sha256": bag.summary["manifest_sha256"],
     })
+
+
+@keys_router.get("", summary="The public key(s) that sign case files (check a bag offline with `verify-export --key`)")
+async def signing_keys(principal: Reader, settings: SettingsDep) -> dict:
+    return {"items": [load_signing_key(settings.signing_key_file).describe()], "next_cursor": None}

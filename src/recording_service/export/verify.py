@@ -2,8 +2,11 @@
 no store, no network). Checks the BagIt structure, every payload and tag checksum, the
 Payload-Oxum, that each footage file is the one its media record names, and that each exported
 audit event still hashes to its recorded `entry_hash` and links to its predecessor where both
-are present. Streams every member, so a multi-GB bag needs little memory."""
+are present, and the service's Ed25519 signature over all of it (against the key given with
+--key, else the one in the bag, which then proves integrity but not origin). Streams every member,
+so a multi-GB bag needs little memory."""
 
+import base64
 import hashlib
 import zipfile
 import zlib
@@ -13,6 +16,7 @@ from pathlib import Path
 import orjson
 
 from ..audit.service import hash_of
+from .signing import ALGORITHM, SIGNATURE_FILE, key_id_of, signature_valid, statement_of
 
 READ = 1024 * 1024
 TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
@@ -27,6 +31,8 @@ class ExportCheck:
     files_checked: int = 0
     bytes_checked: int = 0
     audit_events_checked: int = 0
+    signed_by: str | None = None  # the signing key's id, when the signature holds
+    signature_key_pinned: bool = False  # checked against a key given with --key, not only the one in the bag
     failures: list[str] = field(default_factory=list)
 
     def fail(self, message: str) -> None:
@@ -57,7 +63,7 @@ def _digest(archive: zipfile.ZipFile, member: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-def verify_export(path: Path) -> ExportCheck:
+def verify_export(path: Path, pinned_key: bytes | None = None) -> ExportCheck:
     report = ExportCheck(file=str(path))
     try:
         archive = zipfile.ZipFile(path)
@@ -66,14 +72,14 @@ def verify_export(path: Path) -> ExportCheck:
         return report
     with archive:
         try:
-            _check(archive, report)
+            _check(archive, report, pinned_key)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, ValueError, KeyError) as exc:
             # A damaged archive (a bad CRC, a truncated member) is a failed verification, not a crash.
             report.fail(f"the zip is damaged: {exc}")
     return report
 
 
-def _check(archive: zipfile.ZipFile, report: ExportCheck) -> None:
+def _check(archive: zipfile.ZipFile, report: ExportCheck, pinned_key: bytes | None) -> None:
     members = {info.filename: info for info in archive.infolist() if not info.is_dir()}
     roots = {name.split("/", 1)[0] for name in members}
     if len(roots) != 1:
@@ -133,6 +139,36 @@ def _check(archive: zipfile.ZipFile, report: ExportCheck) -> None:
         report.fail(f"Payload-Oxum is {oxum!r}; the payload holds {actual_bytes} bytes in {len(payload)} files")
 
     _check_records(read, payload, report)
+    _check_signature(read, root, report, pinned_key)
+
+
+def _check_signature(read, root: str, report: ExportCheck, pinned_key: bytes | None) -> None:
+    """The service's signature over the manifests and the audit excerpt: without the private key, a
+    bag whose events, hashes and manifests were all rewritten consistently still fails here."""
+    body = read(SIGNATURE_FILE)
+    if body is None:
+        report.fail(f"not signed: {SIGNATURE_FILE} is missing")
+        return
+    signed = orjson.loads(body)
+    if signed.get("algorithm") != ALGORITHM:
+        report.fail(f"{SIGNATURE_FILE}: unknown algorithm {signed.get('algorithm')!r}")
+        return
+    lines = (read("data/audit/events.jsonl") or b"").splitlines()
+    last = orjson.loads(lines[-1]) if lines else None
+    files = {name: read(name) or b"" for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")}
+    expected = statement_of(files, bag=root, last_event={"seq": last["seq"], "entry_hash": last["entry_hash"]} if last else None)
+    if signed.get("statement") != expected:
+        report.fail(f"{SIGNATURE_FILE}: the signed statement does not match the bag (manifests, bag-info or audit excerpt changed)")
+        return
+    embedded = base64.b64decode(signed.get("public_key", ""))
+    public = pinned_key or embedded
+    if pinned_key is not None and key_id_of(pinned_key) != signed.get("key_id"):
+        report.fail(f"signed by key {signed.get('key_id')}, not by the key given ({key_id_of(pinned_key)})")
+        return
+    if not signature_valid(public, expected, signed.get("signature", "")):
+        report.fail(f"{SIGNATURE_FILE}: the signature is not valid")
+        return
+    report.signed_by, report.signature_key_pinned = key_id_of(public), pinned_key is not None
 
 
 def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
