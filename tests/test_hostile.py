@@ -140,3 +140,51 @@ def test_plain_install_runs_the_dock_client(leg, tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1])["uploaded"] == 1
+
+
+def test_oversized_bodies_and_forms_are_refused_before_anything_else(leg):
+    """No token needed to try: a 300 MiB JSON body or a form of 1,500 fields is refused without
+    the service holding it in memory."""
+    import httpx
+    import psutil
+
+    service = psutil.Process(leg.service.process.pid)
+    before = service.memory_info().rss
+    MiB = 1 << 20
+    with httpx.Client(base_url=leg.url, timeout=120) as anonymous:
+        declared = anonymous.post("/api/v1/cases", content=b"{" + b" " * (2 * MiB) + b"}", headers={"Content-Type": "application/json"})
+        assert_problem(declared, 413, "body-too-large")
+
+        def endless():
+            for _ in range(300):
+                yield b" " * MiB
+
+        streamed = anonymous.post("/api/v1/cases", content=endless(), headers={"Content-Type": "application/json"})
+        assert_problem(streamed, 413, "body-too-large")
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        fields = {f"field{i}": "x" * 300 for i in range(1500)}
+        form = http.post("/api/v1/media", data=fields, files={"file": ("a.mp4", b"abc", "video/mp4")})
+        assert_problem(form, 413, "form-too-large")
+        wide = http.post("/api/v1/media", data={f"k{i}": "y" * 60_000 for i in range(3)}, files={"file": ("b.mp4", b"abc", "video/mp4")})
+        assert_problem(wide, 413, "form-too-large")
+        assert http.post("/api/v1/media", data={"device_id": "CAM-1"}, files={"file": ("c.mp4", os.urandom(1000), "video/mp4")}).status_code == 201
+    assert service.memory_info().rss - before < 64 * MiB
+
+
+def test_open_uploads_per_token_are_bounded(leg, tmp_path):
+    from .support.servers import ServiceProcess
+
+    limited = ServiceProcess({**leg.service.env, "RECORDING_MAX_OPEN_UPLOADS_PER_TOKEN": "3"}, tmp_path).start()
+    try:
+        token = leg.token("dock", "OPENUP", fresh=True)
+        with leg.client(token) as http:
+            http.base_url = limited.base_url
+            locations = [create(http, 10).headers["Location"] for _ in range(3)]
+            assert_problem(create(http, 10), 429, "too-many-open-uploads")
+            assert http.delete(locations[0], headers=TUS).status_code == 204  # a finished one frees a place
+            assert create(http, 10).status_code == 201
+        with leg.client(leg.token("dock", "OPENUP2", fresh=True)) as other:
+            other.base_url = limited.base_url
+            assert create(other, 10).status_code == 201  # the limit is per token
+    finally:
+        limited.stop()

@@ -33,6 +33,7 @@ from .runtime import tune_allocator
 from .problems import Problem, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
+from .values import plain_digits
 
 
 class RequestContextMiddleware:
@@ -58,6 +59,50 @@ class RequestContextMiddleware:
             return await self.app(scope, receive, send_with_id)
         finally:
             REQUEST_CONTEXT.reset(token)
+
+
+def _carries_an_upload(scope) -> bool:
+    path = scope["path"]
+    return path.startswith("/api/v1/uploads") or (path.rstrip("/") == "/api/v1/media" and scope["method"] == "POST")
+
+
+class BodyLimit:
+    """Every body but an upload's is limited before authentication, routing or parsing: one whose
+    declared Content-Length is past the limit is refused without reading it, and one without a length
+    is counted as it arrives and refused once past it. Uploads are bounded by their own length."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def _too_large(self) -> Problem:
+        return Problem(413, "body-too-large", f"Request bodies are limited to {self.limit} bytes; nothing was kept.")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or _carries_an_upload(scope):
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"").decode("latin-1")
+        if plain_digits(declared, 30) and int(declared) > self.limit:
+            return await problem_response(self._too_large(), Request(scope))(scope, receive, send)
+        received, answered = 0, False
+
+        async def counted():
+            nonlocal received, answered
+            message = await receive()
+            if message["type"] == "http.request" and not answered:
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # Answer now and end the body as if the client had gone: nothing more is read.
+                    answered = True
+                    await problem_response(self._too_large(), Request(scope))(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            if not answered:  # once the 413 is out, the application's own answer goes nowhere
+                await send(message)
+
+        return await self.app(scope, counted, guarded_send)
 
 
 class TusHeaders:
@@ -180,5 +225,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.add_middleware(TusHeaders)
+    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # idle for half of it ends). Judged by the database's clock.
     upload_lease_seconds: float = Field(default=60, ge=2, le=3600)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
+    # Unfinished uploads one token may hold open at once (a dock uploads a few files in parallel).
+    max_open_uploads_per_token: int = Field(default=100, ge=1)
+    # Every request body but an upload's, refused past this before authentication and before parsing.
+    max_json_body_bytes: int = Field(default=1 * MiB, ge=1024)
     timezone: str = "Asia/Shanghai"
     # Whole-process recording: a longer gap between clips of one device is an interruption
     # (camera clocks drift ~3 s a day; cameras split files every few minutes).

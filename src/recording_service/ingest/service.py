@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -98,6 +98,13 @@ async def create_upload(
         raise Problem(403, "agency-required", "Evidence belongs to one agency: upload with a token of that agency.")
     if length is not None and length > ingest.settings.max_upload_size:
         raise Problem(413, "upload-too-large", f"Upload-Length exceeds the maximum of {ingest.settings.max_upload_size} bytes.")
+    async with ingest.sessionmaker() as session:
+        open_uploads = (await session.execute(select(func.count()).select_from(Upload).where(
+            Upload.created_by == principal.token_id, Upload.status == UploadStatus.receiving, Upload.expires_at > utcnow()))).scalar_one()
+    if open_uploads >= ingest.settings.max_open_uploads_per_token:
+        raise Problem(429, "too-many-open-uploads",
+                      f"This token already has {open_uploads} unfinished uploads (the limit is "
+                      f"{ingest.settings.max_open_uploads_per_token}); finish or terminate some first.", headers={"Retry-After": "60"})
     upload_id = new_id()
     now = utcnow()
     key = f"evidence/{principal.agency}/{now:%Y/%m/%d}/{upload_id}"

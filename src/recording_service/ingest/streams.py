@@ -9,6 +9,8 @@ from ..problems import Problem
 from .service import ClientDisconnected
 
 MAX_FIELD_BYTES = 64 * 1024
+MAX_FIELDS = 64  # parts in one form, the file included
+MAX_FORM_METADATA_BYTES = 64 * 1024  # every field but the file together, headers included
 
 
 async def request_body(request: Request) -> AsyncIterator[bytes]:
@@ -40,12 +42,14 @@ class MultipartUpload:
         self._field_value = bytearray()
         self._file_out: list[bytes] = []
         self._ended = False
+        self._parts = 0
+        self._metadata_bytes = 0
         self._parser = MultipartParser(
             boundary,
             {
                 "on_part_begin": self._part_begin,
-                "on_header_field": lambda d, s, e: self._header_field.extend(d[s:e]),
-                "on_header_value": lambda d, s, e: self._header_value.extend(d[s:e]),
+                "on_header_field": self._header_field_data,
+                "on_header_value": self._header_value_data,
                 "on_header_end": self._header_end,
                 "on_headers_finished": self._headers_finished,
                 "on_part_data": self._part_data,
@@ -55,10 +59,29 @@ class MultipartUpload:
         )
 
     def _part_begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_FIELDS:
+            raise Problem(413, "form-too-large", f"A form may have at most {MAX_FIELDS} parts.")
         self._headers = {}
         self._field_value = bytearray()
 
+    def _header_field_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_field.extend(data[start:end])
+        if len(self._header_field) > MAX_FIELD_BYTES:
+            raise Problem(413, "form-too-large", "A form part's header is too large.")
+
+    def _header_value_data(self, data: bytes, start: int, end: int) -> None:
+        self._header_value.extend(data[start:end])
+        if len(self._header_value) > MAX_FIELD_BYTES:
+            raise Problem(413, "form-too-large", "A form part's header is too large.")
+
+    def _count(self, size: int) -> None:
+        self._metadata_bytes += size
+        if self._metadata_bytes > MAX_FORM_METADATA_BYTES:
+            raise Problem(413, "form-too-large", f"The form's fields and headers may hold at most {MAX_FORM_METADATA_BYTES} bytes.")
+
     def _header_end(self) -> None:
+        self._count(len(self._header_field) + len(self._header_value))
         self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
         self._header_field.clear()
         self._header_value.clear()
@@ -84,6 +107,7 @@ class MultipartUpload:
             self._file_out.append(bytes(data[start:end]))
         else:
             self._field_value.extend(data[start:end])
+            self._count(end - start)
             if len(self._field_value) > MAX_FIELD_BYTES:
                 raise Problem(400, "invalid-form", f"Form field '{self._current}' is too large.")
 
