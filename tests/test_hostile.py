@@ -188,3 +188,24 @@ def test_open_uploads_per_token_are_bounded(leg, tmp_path):
             assert create(other, 10).status_code == 201  # the limit is per token
     finally:
         limited.stop()
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(leg, tmp_path):
+    from .support.servers import ServiceProcess
+
+    def recorded_address(service, forwarded: str) -> str:
+        with leg.client(leg.token("case_system", "PROXY")) as http:
+            http.base_url = service.base_url
+            case = http.post("/api/v1/cases", json=case_body(), headers={"X-Forwarded-For": forwarded}).json()
+        with leg.client(leg.token("auditor", "PROXY")) as http:
+            created = [e for e in http.get("/api/v1/audit/events", params={"case_id": case["id"]}).json()["items"]
+                       if e["action"] == "case.created"]
+        return created[0]["client_address"]
+
+    assert recorded_address(leg.service, "203.0.113.7") == "127.0.0.1"  # no proxy configured: the peer
+    (tmp_path / "proxied").mkdir()
+    proxied = ServiceProcess({**leg.service.env, "RECORDING_TRUSTED_PROXIES": "127.0.0.1"}, tmp_path / "proxied").start()
+    try:
+        assert recorded_address(proxied, "203.0.113.7") == "203.0.113.7"  # from the trusted proxy: the client
+    finally:
+        proxied.stop()

@@ -85,7 +85,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # X-Forwarded-For / -Proto are believed only from the configured proxies: otherwise any client
+        # could write the address of its choice into the audit log.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_keep_alive=30,
         log_level="info",
     )

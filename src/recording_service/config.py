@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # idle for half of it ends). Judged by the database's clock.
     upload_lease_seconds: float = Field(default=60, ge=2, le=3600)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, e.g.
+    # "10.0.0.5,192.168.10.0/24"); empty: nobody's, the peer address is what the audit log records.
+    trusted_proxies: str = ""
     # Unfinished uploads one token may hold open at once (a dock uploads a few files in parallel).
     max_open_uploads_per_token: int = Field(default=100, ge=1)
     # Every request body but an upload's, refused past this before authentication and before parsing.
