@@ -69,13 +69,14 @@ def test_token_cli(leg):
 def test_tokens_expire_and_are_revoked(leg):
     import time
 
-    created = leg.service.cli("token", "create", "--role", "auditor", "--agency", "AG-T", "--name", "短期审计", "--expires-in", "3s")
+    created = leg.service.cli("token", "create", "--role", "auditor", "--agency", "AG-T", "--name", "短期审计", "--expires-in", "10s")
+    made_at = time.monotonic()
     brief = created.stdout.strip().splitlines()[-1]
+    with leg.client(brief) as http:
+        assert http.get("/api/v1/media").status_code == 200
     lasting = leg.service.cli("token", "create", "--role", "dock", "--agency", "AG-T", "--name", "dock-7")
     dock_token = lasting.stdout.strip().splitlines()[-1]
     dock_id = re.search(r"token id: (\w+)", lasting.stdout).group(1)
-    with leg.client(brief) as http:
-        assert http.get("/api/v1/media").status_code == 200
     with leg.client(dock_token) as http:
         assert http.get("/api/v1/media").status_code == 200
 
@@ -84,7 +85,7 @@ def test_tokens_expire_and_are_revoked(leg):
         assert_problem(http.get("/api/v1/media"), 401, "invalid-token")
     assert leg.service.cli("token", "revoke", dock_id, check=False).returncode == 1  # already revoked
     assert leg.service.cli("token", "revoke", "no-such-token", check=False).returncode == 1
-    time.sleep(3.5)
+    time.sleep(max(0.0, made_at + 10.5 - time.monotonic()))
     with leg.client(brief) as http:
         assert_problem(http.get("/api/v1/media"), 401, "invalid-token")
 

@@ -6,7 +6,11 @@ import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,7 +34,7 @@ from .jobs import JobQueue, open_queue
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .runtime import tune_allocator
-from .problems import Problem, install_problem_handlers, logger, problem_response
+from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .values import plain_digits
@@ -174,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
 
     app = FastAPI(
+        docs_url=None,  # served below from local assets: no CDN on a government network
+        redoc_url=None,
         title="recording_service",
         version=__version__,
         summary="执法全过程记录: verified evidence uploads, case records and chain of custody",
@@ -213,6 +219,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": False}, status_code=503)
         return JSONResponse({"status": "ok", "database": True, "store": request.app.state.store.kind})
 
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="recording_service — API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
     app.include_router(uploads_router)
     app.include_router(catalog_router)
     app.include_router(cases_router)
@@ -224,6 +240,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(holds_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
+    def openapi_with_problems() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi_with_problems
     app.add_middleware(TusHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes)
     app.add_middleware(RequestContextMiddleware)

@@ -85,3 +85,50 @@ def install_problem_handlers(app: FastAPI) -> None:
         else:
             detail = "The request is not valid."
         return problem_response(Problem(422, "validation-error", detail, errors=errors), request)
+
+
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `type` is urn:recording-service:problem:<code>, extra members as the problem needs",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+PROBLEM_TITLES = {
+    400: "Malformed request (header, query, metadata, cursor)", 401: "No valid bearer token", 403: "The token's role may not do this",
+    404: "Not found (or another agency's)", 409: "Conflicts with the current state", 410: "The upload is closed",
+    412: "Tus-Resumable missing", 413: "Body or upload too large", 415: "Unsupported Content-Type",
+    422: "Request body not valid (unknown fields named)", 423: "Another request holds the upload", 429: "Too many open uploads",
+    460: "Checksum or SHA-256 mismatch", 503: "Database or object store unavailable; retry (Retry-After)",
+}
+
+
+def problem_responses(path: str, method: str) -> list[int]:
+    """The problem statuses an operation can answer, for the OpenAPI document."""
+    codes = [400, 401, 403, 404, 409, 413, 503]
+    if method in ("post", "put", "patch"):
+        codes.append(422)
+    if path.startswith("/api/v1/uploads"):
+        codes += [410, 412, 415, 423, 429, 460]
+    elif path == "/api/v1/media" and method == "post":
+        codes += [415, 429, 460]
+    return sorted(set(codes))
+
+
+def document_problems(openapi: dict) -> dict:
+    """Add the problem responses, with the problem+json schema, to every operation under /api/v1."""
+    openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in openapi.get("paths", {}).items():
+        if not path.startswith("/api/v1"):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code in problem_responses(path, method):
+                operation["responses"][str(code)] = {"description": PROBLEM_TITLES[code], "content": content}
+    return openapi

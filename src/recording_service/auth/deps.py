@@ -3,15 +3,19 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 
 from ..db import DbSession
 from ..problems import Problem
 from .service import Principal, Role, authenticate
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recording-service"'}
+# Declares the bearer scheme in the OpenAPI document (and /docs' Authorize button); the checks and
+# their problems are ours, below.
+_bearer = HTTPBearer(auto_error=False, description="an API token: `recording-service token create`")
 
 
-async def current_principal(request: Request, session: DbSession) -> Principal:
+async def current_principal(request: Request, session: DbSession, _scheme=Depends(_bearer)) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
