@@ -218,6 +218,25 @@ def test_documents_keep_every_version(leg, footage):
         assert ("onsite", "missing_document") not in kinds(walk.timeline())
         assert_problem(http.post(f"/api/v1/cases/{case_id}/documents", json={
             "stage_id": stage_id, "doc_type": "tax_form", "title": "x"}), 400, "unknown-document-type")
+
+        # A version carries forward what it does not change; status only moves forward.
+        versions = f"/api/v1/documents/{document['id']}/versions"
+        issued = http.post(versions, json={"status": "issued", "issued_at": f"{DAY}T10:10:00+08:00"}).json()
+        assert issued["current"]["doc_number"] == "濉卫医罚〔2026〕7号" and issued["current"]["title"] == "当场处罚决定书"
+        assert issued["current"]["signed_at"] == f"{DAY}T10:05:00+08:00" and issued["current"]["attachment_media_id"] == footage["inv1"]
+        assert_problem(http.post(versions, json={"status": "draft"}), 409, "status-backwards")
+        assert_problem(http.post(versions, json={"status": "served"}), 400, "served-needs-served-at")
+        assert_problem(http.post(versions, json={"status": "void"}), 400, "void-needs-reason")
+        assert_problem(http.post(versions, json={"statuss": "void"}), 422, "validation-error")
+        served = http.post(versions, json={"status": "served", "served_at": f"{DAY}T10:20:00+08:00"})
+        assert served.status_code == 201 and served.json()["version_count"] == 4
+        assert_problem(http.post(f"/api/v1/cases/{case_id}/documents", json={
+            "stage_id": stage_id, "doc_type": "onsite_penalty_decision", "title": "x", "status": "served"}), 400, "served-needs-served-at")
+        # Registered by mistake: void, with a reason; it then no longer counts, and takes no more versions.
+        void = http.post(versions, json={"status": "void", "change_note": "登记错误，重复录入"})
+        assert void.status_code == 201 and void.json()["current"]["status"] == "void"
+        assert ("onsite", "missing_document") in kinds(walk.timeline())
+        assert_problem(http.post(versions, json={"title": "改"}), 409, "document-void")
     with leg.client(leg.token("case_system", "OTHER-AG")) as http:
         assert_problem(http.get(f"/api/v1/documents/{document['id']}"), 404, "document-not-found")
         other = CaseWalk(http, "penalty-simple")

@@ -20,8 +20,10 @@ from .schemas import (
     DocumentCreate,
     DocumentFields,
     DocumentOut,
+    DocumentStatus,
     DocumentVersionCreate,
     DocumentVersionOut,
+    STATUS_ORDER,
     StageOpen,
     StageOut,
     StageUpdate,
@@ -175,6 +177,9 @@ async def create_document(session: AsyncSession, catalog: Catalog, principal: Pr
     stage = await get_stage(session, case, body.stage_id)
     if stage.status == "skipped":
         raise Problem(409, "stage-skipped", f"Stage '{stage.stage}' was skipped; documents belong to stages that took place.")
+    if body.status == DocumentStatus.void:
+        raise Problem(400, "void-on-create", "A new document cannot start void.")
+    _check_served(body)
     attachment = await _attachment(session, principal, case, body.attachment_media_id)
     document = Document(case_id=case.id, stage_id=stage.id, doc_type=body.doc_type, current_version=1,
                         created_by=principal.token_id, created_at=utcnow())
@@ -188,9 +193,34 @@ async def create_document(session: AsyncSession, catalog: Catalog, principal: Pr
     return document, version
 
 
+def _check_served(fields) -> None:
+    if fields.status == DocumentStatus.served and fields.served_at is None:
+        raise Problem(400, "served-needs-served-at", "A served document needs served_at (when it was served).", field="served_at")
+
+
 async def add_version(session: AsyncSession, principal: Principal, case: Case, document: Document, body: DocumentVersionCreate) -> DocumentVersion:
-    attachment = await _attachment(session, principal, case, body.attachment_media_id)
-    version = _version(document, document.current_version + 1, body, principal, attachment, body.change_note)
+    current = (await session.execute(select(DocumentVersion).where(
+        DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version))).scalar_one()
+    if current.status == DocumentStatus.void:
+        raise Problem(409, "document-void", "This document was voided; register a new document instead.")
+    sent = body.model_fields_set
+    carried = {name: getattr(current, name) for name in
+               ("doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers", "attachment_media_id")}
+    carried.update({name: getattr(body, name) for name in sent if name in carried and name != "change_note"})
+    if carried["title"] is None:
+        raise Problem(400, "title-required", "A document keeps a title.", field="title")
+    carried["status"] = DocumentStatus(carried["status"])
+    if carried["status"] == DocumentStatus.void:
+        if not (body.change_note or "").strip():
+            raise Problem(400, "void-needs-reason", "Say why the document is void (change_note).", field="change_note")
+    elif STATUS_ORDER[carried["status"]] < STATUS_ORDER[DocumentStatus(current.status)]:
+        raise Problem(409, "status-backwards", f"A document's status only moves forward ({current.status} → {carried['status'].value} "
+                      "is backwards); void it with a reason if it was registered by mistake.")
+    fields = DocumentFields.model_construct(**{**carried, "signers": carried["signers"] or []})
+    _check_served(fields)
+    attachment = await _attachment(session, principal, case, fields.attachment_media_id) if "attachment_media_id" in sent \
+        else current.attachment_media_id
+    version = _version(document, document.current_version + 1, fields, principal, attachment, body.change_note)
     document.current_version = version.version
     session.add(version)
     try:

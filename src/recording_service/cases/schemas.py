@@ -121,6 +121,11 @@ class DocumentStatus(StrEnum):
     signed = "signed"
     issued = "issued"
     served = "served"
+    void = "void"  # registered by mistake; needs a reason (change_note) and ends the document's history
+
+
+# Status only moves forward; `void` may follow any of these.
+STATUS_ORDER = {DocumentStatus.draft: 0, DocumentStatus.signed: 1, DocumentStatus.issued: 2, DocumentStatus.served: 3}
 
 
 class DocumentFieldSet(BaseModel):
@@ -145,8 +150,18 @@ class DocumentCreate(DocumentFields):
     doc_type: str = Field(description="document type code from GET /api/v1/document-types")
 
 
-class DocumentVersionCreate(DocumentFields):
-    change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last")
+class DocumentVersionCreate(RequestModel):
+    """A new version: the fields sent replace the current version's, the rest carry forward."""
+
+    doc_number: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    status: DocumentStatus | None = Field(default=None, description="forward only: draft → signed → issued → served; or void (with change_note)")
+    issued_at: datetime | None = None
+    signed_at: datetime | None = None
+    served_at: datetime | None = None
+    signers: list[str] | None = Field(default=None, max_length=20)
+    attachment_media_id: str | None = None
+    change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last; required for void")
 
 
 class DocumentVersionOut(DocumentFieldSet):
