@@ -414,6 +414,7 @@ async def receive_chunk(
                         await pipeline.flush()
                         durable = await writer.checkpoint()
                         await _checkpoint(ingest, lease, start + pipeline.processed, hasher, durable, release=False)
+                        await writer.cleanup()
                     else:
                         await _renew_lease(ingest, lease)
                     last_checkpoint = time.monotonic()
@@ -439,6 +440,7 @@ async def receive_chunk(
                 values.update(upload_metadata=meta.model_dump(mode="json"), declared_sha256=meta.sha256)
         # The last bytes keep the lease: completion runs under it.
         await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, **values)
+        await writer.cleanup()
     except StoreUnavailable as exc:
         await abandon()
         raise store_unavailable(exc) from exc

@@ -77,6 +77,9 @@ class ChunkWriter(Protocol):
     async def commit(self, *, final: bool) -> Durable:
         """Checkpoint and close; `final` means no more bytes will follow (S3: the last part may be small)."""
 
+    async def cleanup(self) -> None:
+        """Called after a checkpoint's record is committed: remove what the store no longer needs."""
+
     async def rollback(self) -> None:
         """Close without making anything more durable. Never cuts below what was checkpointed: the next
         writer drops whatever lies past the database's offset when it opens."""

@@ -108,6 +108,9 @@ class FilesystemChunkWriter:
         finally:
             os.close(self._fd)  # also lets go of the writer's lock
 
+    async def cleanup(self) -> None:
+        return None  # an append-only file leaves nothing behind
+
     async def rollback(self) -> None:
         # No truncation here: this writer may have lost its lease, and the next writer truncates to
         # the database's offset itself when it opens the file.

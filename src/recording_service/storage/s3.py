@@ -1,11 +1,11 @@
 """S3 store: one multipart upload per tus upload, parts recorded in the database.
 
 tus chunks may be smaller than S3's minimum part size, so bytes past the last full part are
-kept as a small "tail" object (as tusd's s3store keeps its incomplete part). A tail is named
-after the part it will become and the writer's lease generation, and only ever grows, so its first
-N bytes stay valid even if a crash lands between writing it and recording N in the database; the
-database records which tail holds the bytes and their CRC32, so a writer that lost its lease can
-write tails nobody will read, and a resumed writer checks what it reads.
+kept as tail segments (tusd's s3store keeps one incomplete part): each checkpoint stores only the
+bytes that arrived since the last one, named after the part it will become, its offset in it and the
+writer's lease generation. The database records the segments (key, size, CRC32) with the offset, so
+a crash between writing a segment and recording it leaves an unread object, a writer that lost its
+lease writes segments nobody reads, and a resumed writer checks every byte it reads back.
 
 Part k always holds the bytes [(k-1)·P, k·P) of the upload, so a stale writer's late part carries
 the same bytes as the current writer's; the CRC32 of every recorded part is checked by the store
@@ -54,19 +54,22 @@ def encode_metadata(metadata: dict[str, str]) -> dict[str, str]:
 
 class S3ChunkWriter:
     """Fills one part-sized buffer at a time and hands the filled buffer itself to the upload
-    (no copy); a few parts upload concurrently while the next one fills."""
+    (no copy); a few parts upload concurrently while the next one fills. Bytes short of a part are
+    made durable as tail segments holding only what arrived since the last checkpoint, so many small
+    PATCHes cost what their bytes cost, not the whole pending part each time."""
 
-    def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes) -> None:
+    def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes, segments: list[dict]) -> None:
         self._store = store
         self._target = target
         self._part = bytearray(store.part_size)
         self._part[: len(tail)] = tail
         self._fill = len(tail)
+        self._durable_fill = len(tail)  # bytes of the buffer already held by recorded segments
+        self._segments = list(segments)
+        self._garbage: list[str] = []  # segments of parts now uploaded: removable once that is recorded
         self._next_part = len(target.parts) + 1
         self._new_parts: list[Part] = []
         self._in_flight: list[asyncio.Task[Part]] = []
-        self._tail_dirty = False
-        self._state = target.state if tail else None
 
     async def write(self, chunks: list[bytes]) -> None:
         part_size = self._store.part_size
@@ -77,7 +80,6 @@ class S3ChunkWriter:
                 self._part[self._fill : self._fill + take] = view[:take]
                 self._fill += take
                 view = view[take:]
-                self._tail_dirty = True
                 if self._fill == part_size:
                     full, self._part, self._fill = self._part, bytearray(part_size), 0
                     await self._start_part(full)
@@ -85,6 +87,8 @@ class S3ChunkWriter:
     async def _start_part(self, body: bytes | bytearray) -> None:
         number = self._next_part
         self._next_part += 1
+        self._garbage += [segment["key"] for segment in self._segments]
+        self._segments, self._durable_fill = [], 0
         self._in_flight.append(asyncio.create_task(self._store.upload_part(self._target, number, body)))
         if len(self._in_flight) > self._store.concurrency:
             self._new_parts.append(await self._in_flight.pop(0))
@@ -98,14 +102,13 @@ class S3ChunkWriter:
 
     async def checkpoint(self) -> Durable:
         await self._drain()
-        if self._fill and self._tail_dirty:
-            pending = self._pending()
-            self._state = await self._store.put_tail(self._target, self._next_part, pending)
-        elif not self._fill:
-            self._state = None
-        self._tail_dirty = False
+        if self._fill > self._durable_fill:
+            fresh = bytes(memoryview(self._part)[self._durable_fill : self._fill])
+            self._segments.append(await self._store.put_tail_segment(self._target, self._next_part, self._durable_fill, fresh))
+            self._durable_fill = self._fill
+            self._store.remember_tail(self._target.upload_id, self._segments, self._pending())
         durable, self._new_parts = self._new_parts, []
-        return Durable(durable, self._state)
+        return Durable(durable, {"segments": list(self._segments)} if self._segments else None)
 
     async def commit(self, *, final: bool) -> Durable:
         nothing_yet = not self._target.parts and not self._new_parts and not self._in_flight and self._next_part == 1
@@ -113,6 +116,15 @@ class S3ChunkWriter:
             await self._start_part(self._pending())  # the last part may be small (or empty for a 0-byte file)
             self._fill = 0
         return await self.checkpoint()
+
+    async def cleanup(self) -> None:
+        """Called once the last checkpoint is recorded: segments of uploaded parts are no longer read."""
+        garbage, self._garbage = self._garbage, []
+        for key in garbage:
+            try:
+                await self._store.remove_object(key)
+            except Exception as exc:  # left for the upload's final clean-up
+                log.info("could not remove tail segment %s now: %s", key, exc)
 
     async def rollback(self) -> None:
         for task in self._in_flight:
@@ -194,41 +206,51 @@ class S3Store:
         )
         return Part(number=number, size=len(body), etag=response["ETag"], checksum=checksum)
 
-    async def put_tail(self, target: UploadTarget, part_number: int, body: bytes) -> dict:
-        """Store the bytes past the last part; returns the state to record with the offset."""
-        key = f"{self._tail_key(target.upload_id, part_number)}-g{target.generation}"
+    async def put_tail_segment(self, target: UploadTarget, part_number: int, offset: int, body: bytes) -> dict:
+        """Store bytes [offset, offset + len) of the part being filled; returns the segment to record.
+        Named by the writer's generation, so a writer that lost its lease writes segments nobody reads."""
+        key = f"{self._tail_key(target.upload_id, part_number)}-g{target.generation}-{offset:010d}"
         await self._call("put_object", Bucket=self.bucket, Key=key, Body=body)
-        state = {"tail_key": key, "tail_size": len(body), "tail_crc32": await asyncio.to_thread(crc32_b64, body)}
-        self._remember_tail(target.upload_id, key, body)
-        return state
+        return {"key": key, "offset": offset, "size": len(body), "crc32": await asyncio.to_thread(crc32_b64, body)}
 
-    def _remember_tail(self, upload_id: str, key: str, body: bytes) -> None:
-        # Saves a GET per small chunk on the instance that received the previous chunk; bounded.
+    def remember_tail(self, upload_id: str, segments: list[dict], body: bytes) -> None:
+        # Saves reading the segments back on the instance that received the previous chunk; bounded.
         self._tail_cache.pop(upload_id, None)
-        self._tail_cache[upload_id] = (key, body)
+        self._tail_cache[upload_id] = (tuple(segment["key"] for segment in segments), body)
         while sum(len(b) for _, b in self._tail_cache.values()) > TAIL_CACHE_BYTES:
             self._tail_cache.pop(next(iter(self._tail_cache)))
 
-    async def _load_tail(self, target: UploadTarget, length: int) -> bytes:
-        state = target.state or {}
-        # Uploads begun before tails were fenced name their tail by part number alone.
-        key = state.get("tail_key") or self._tail_key(target.upload_id, len(target.parts) + 1)
-        cached_key, cached = self._tail_cache.get(target.upload_id, ("", b""))
-        if cached_key == key and len(cached) >= length:
-            body = cached[:length]
+    async def remove_object(self, key: str) -> None:
+        await self._remove(key, exact=True)
+
+    async def _read_all(self, key: str, length: int) -> bytes:
+        response = await self._call("get_object", Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        return (await asyncio.to_thread(response["Body"].read))[:length]
+
+    async def _load_tail(self, target: UploadTarget, length: int) -> tuple[bytes, list[dict]]:
+        segments = list((target.state or {}).get("segments", []))
+        if not segments:
+            # Uploads begun before segments: one tail object per part, only ever grown.
+            body = await self._read_all(self._tail_key(target.upload_id, len(target.parts) + 1), length)
+            if len(body) < length:
+                raise StoredObjectMismatch(f"tail of upload {target.upload_id} is shorter than its recorded offset")
+            return body, []
+        if sum(segment["size"] for segment in segments) != length:
+            raise StoredObjectMismatch(f"tail segments of upload {target.upload_id} do not add up to its recorded offset")
+        cached_keys, cached = self._tail_cache.get(target.upload_id, ((), b""))
+        if cached_keys == tuple(segment["key"] for segment in segments) and len(cached) == length:
+            pieces = [cached[s["offset"] : s["offset"] + s["size"]] for s in segments]
         else:
-            response = await self._call("get_object", Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
-            body = (await asyncio.to_thread(response["Body"].read))[:length]
-        if len(body) < length:
-            raise StoredObjectMismatch(f"tail of upload {target.upload_id} is shorter than its recorded offset")
-        if state.get("tail_crc32") and (state.get("tail_size") != length or crc32_b64(body) != state["tail_crc32"]):
-            raise StoredObjectMismatch(f"tail of upload {target.upload_id} does not hold the recorded bytes")
-        return body
+            pieces = [await self._read_all(segment["key"], segment["size"]) for segment in segments]
+        for segment, piece in zip(segments, pieces):
+            if len(piece) != segment["size"] or crc32_b64(piece) != segment["crc32"]:
+                raise StoredObjectMismatch(f"tail segment {segment['key']} does not hold the recorded bytes")
+        return b"".join(pieces), segments
 
     async def open_writer(self, target: UploadTarget, offset: int) -> S3ChunkWriter:
         tail_length = offset - sum(part.size for part in target.parts)
-        tail = await self._load_tail(target, tail_length) if tail_length else b""
-        return S3ChunkWriter(self, target, tail)
+        tail, segments = await self._load_tail(target, tail_length) if tail_length else (b"", [])
+        return S3ChunkWriter(self, target, tail, segments)
 
     async def versioned(self) -> bool:
         if self._versioned is None:
@@ -262,8 +284,44 @@ class S3Store:
                     raise
                 removed += 1
             if not page.get("IsTruncated"):
-                return removed
+                return removed + await self._remove_listed_versions(prefix, exact=exact)
             kwargs = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page.get("NextVersionIdMarker", "")}
+
+    async def _remove_listed_versions(self, prefix: str, *, exact: bool) -> int:
+        """What the version listing did not show (SeaweedFS leaves dot-directories such as `.uploads/`
+        out of it) is removed version by version through HEAD: each delete of the current version
+        exposes the one before it, until the key is gone."""
+        removed = 0
+        for _round in range(100):
+            if exact:
+                keys = [prefix] if await self.stat_raw(prefix) else []
+            else:
+                keys = [item["Key"] for item in (await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)).get("Contents", [])]
+            if not keys:
+                return removed
+            for key in keys:
+                head = await self.stat_raw(key)
+                if head is None:
+                    continue
+                version = {"VersionId": head["VersionId"]} if head.get("VersionId") else {}
+                try:
+                    await self._call("delete_object", Bucket=self.bucket, Key=key, **version)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") == "AccessDenied":
+                        raise DeleteRefused(f"{key}: {exc}") from exc
+                    raise
+                removed += 1
+                if not version:
+                    return removed  # no version ids to follow: a plain delete is all the store offers
+        return removed
+
+    async def stat_raw(self, key: str) -> dict | None:
+        try:
+            return await self._call("head_object", Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
 
     async def _delete_tails(self, upload_id: str) -> None:
         await self._remove(f"{self.prefix}.uploads/{upload_id}/", exact=False)
