@@ -258,3 +258,24 @@ def test_timeline_is_assembled_in_a_constant_number_of_statements(leg, footage):
             large.bind("investigation", footage[name])
         counts = {statements(http.get(f"/api/v1/cases/{walk.case['id']}/timeline")) for walk in (small, large)}
     assert len(counts) == 1 and counts.pop() <= 6
+
+
+def test_unplayable_footage_and_footage_without_a_time_do_not_pass_unseen(leg, clips):
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        scan = upload_bytes(http, b"%PDF-1.4 scanned record " * 400, filename="scan.pdf", recorded_at=f"{DAY}T10:01:00+08:00")
+        timeless = upload_bytes(http, clips("timeless.mp4", seconds=1, audio=False, size="160x120").read_bytes() + b"\0",
+                                filename="clip.mp4")  # no metadata, no container time, no time in the name
+        assert http.get(f"/api/v1/media/{timeless}").json()["recorded_started_at"] is None
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        walk = CaseWalk(http, "penalty-simple")
+        walk.stage("onsite", "10:00", docs=["onsite_penalty_decision"], media=[(scan, None)])
+        findings = walk.timeline()["completeness"]["findings"]
+        unusable = [f for f in findings if f["kind"] == "unusable_audio_visual"]
+        assert len(unusable) == 1 and unusable[0]["media_ids"] == [scan] and "probe_failed" in unusable[0]["message"]
+        assert not [f for f in findings if f["kind"] == "missing_audio_visual"]
+        walk.bind("onsite", timeless)
+        timeline = walk.timeline()
+        kinds_now = kinds(timeline)
+        assert ("onsite", "unusable_audio_visual") not in kinds_now  # a playable recording is bound now
+        unknown = [f for f in timeline["completeness"]["findings"] if f["kind"] == "unknown_recording_time"]
+        assert [f["media_id"] for f in unknown] == [timeless] and timeline["completeness"]["complete"] is False

@@ -1,8 +1,8 @@
 """What the record lacks, stage by stage: the rules of the procedure catalog applied to what happened.
 
-Findings are shown, never hidden: missing documents, missing audio-visual record, too few certified
-officers, interruptions in whole-process recording, footage outside the stage's time window, and
-footage whose stored bytes failed a fixity check.
+Findings are shown, never hidden: missing documents, missing or unplayable audio-visual record, footage
+without a known recording time, too few certified officers, interruptions in whole-process recording,
+footage outside the stage's time window, and footage whose stored bytes failed a fixity check.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from ..catalog.schemas import AvRule, Stage
 
 COUNTED_DOCUMENT_STATUSES = {"signed", "issued", "served"}  # a draft is not yet part of the record
+# Footage counts as an audio-visual record once ffprobe found a playable stream in intact bytes.
+USABLE_MEDIA_STATUSES = {"ready"}
 
 
 @dataclass
@@ -58,6 +60,18 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
     av_required = av.rule in (AvRule.required, AvRule.whole_process) or (av.rule is AvRule.conditional and av.when.holds(attributes))
     if av_required and not facts.clips:
         findings.append(_finding(code, "missing_audio_visual", f"{code}: audio-visual record required, none bound."))
+    elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in facts.clips):
+        # Something is bound, but nothing that plays: a scanned PDF or a truncated file is no recording.
+        findings.append(_finding(code, "unusable_audio_visual",
+                                 f"{code}: audio-visual record required; the footage bound is not playable media "
+                                 f"({', '.join(sorted({clip.status for clip in facts.clips}))}).",
+                                 media_ids=[clip.media_id for clip in facts.clips]))
+    for clip in facts.clips:
+        if clip.start is None:
+            findings.append(_finding(code, "unknown_recording_time",
+                                     f"{code}: footage {clip.media_id} has no known recording time (no metadata, container "
+                                     "time or camera file name): its place in the timeline and continuity cannot be checked.",
+                                     media_id=clip.media_id, binding_id=clip.binding_id))
     rule = definition.officers
     if rule.min and (rule.when is None or rule.when.holds(attributes)) and facts.certified_officers < rule.min:
         findings.append(_finding(code, "insufficient_officers",

@@ -34,8 +34,8 @@ class TimelineMedia(BaseModel):
 
 class Finding(BaseModel):
     stage: str
-    kind: str = Field(description="missing_document, missing_audio_visual, insufficient_officers, continuity_gap, "
-                                   "outside_stage_window, integrity")
+    kind: str = Field(description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
+                                   "insufficient_officers, continuity_gap, outside_stage_window, integrity")
     message: str
     doc_types: list[str] | None = None
     device_id: str | None = None
@@ -43,6 +43,7 @@ class Finding(BaseModel):
     gap_end: datetime | None = None
     gap_s: float | None = None
     media_id: str | None = None
+    media_ids: list[str] | None = None
     binding_id: str | None = None
     required: int | None = None
     present: int | None = None
