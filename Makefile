@@ -5,6 +5,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: run test bench openapi migrate ffmpeg faketime postgres clean
 
@@ -12,7 +15,14 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUNTIME)
+
+# `make run` needs the runtime only (no SeaweedFS, no schemathesis).
+$(RUNTIME): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
 
 # $(call apt_ensure,PACKAGE,TEST,WHAT IS MISSED WITHOUT IT): install a distribution package when TEST fails (as root).
 define apt_ensure
@@ -41,11 +51,11 @@ postgres:
 	  fi; \
 	fi
 
-migrate: $(STAMP)
+migrate: $(RUNTIME)
 	$(BIN)/recording-service migrate
 
-run: $(STAMP) ffmpeg
-	$(BIN)/recording-service serve --host 127.0.0.1 --port 8000
+run: $(RUNTIME) ffmpeg
+	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) ffmpeg faketime postgres
 	$(BIN)/python -m pytest

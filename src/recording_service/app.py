@@ -1,6 +1,7 @@
 """The FastAPI application: routers, problem handlers and the resources that live as long as it does."""
 
 import asyncio
+import logging
 import re
 import uuid
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -167,6 +169,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = open_store(settings)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
+        logging.getLogger("uvicorn.error").info(
+            "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s", __version__,
+            make_url(settings.database_url).render_as_string(hide_password=True), settings.storage_url, app.state.store.kind,
+            app.state.queue.kind, "" if settings.run_worker else " (no worker in this process)",
+            load_signing_key(settings.signing_key_file).key_id)
         try:
             yield
         finally:
