@@ -54,7 +54,14 @@ def test_changes_and_reads_are_recorded(leg):
             if after["seq"] == before["seq"] + 1:
                 assert after["prev_hash"] == before["entry_hash"]
         verdict = http.get("/api/v1/audit/verify").json()
-        assert verdict["ok"] is True and verdict["first_bad_seq"] is None and verdict["checked"] == verdict["head_seq"] > 0
+        # An agency's auditor gets the whole chain's verdict with the agency's own figures.
+        assert verdict["ok"] is True and verdict["first_bad_seq"] is None and verdict["agency"] == agency
+        assert verdict["checked"] >= len(everything) and verdict["head_seq"] >= everything[-1]["seq"]
+    with leg.client(leg.token("admin", "*")) as admin:
+        whole = admin.get("/api/v1/audit/verify").json()
+        assert whole["ok"] is True and whole["agency"] is None and whole["checked"] == whole["head_seq"] >= verdict["head_seq"]
+    with leg.client(leg.token("auditor", f"{agency}-B")) as other:  # another agency's auditor: nothing of the first one's
+        assert other.get("/api/v1/audit/verify").json()["checked"] < whole["checked"]
     with leg.client(leg.token("dock", agency)) as dock:
         assert_problem(dock.get("/api/v1/audit/events"), 403)
 
