@@ -86,6 +86,8 @@ def test_case_file_export(leg, clips, tmp_path):
     documents = json.loads((data / "documents.json").read_text())
     assert any(d["current"]["attachment_media_id"] == media["scan"] and d["versions"] for d in documents)
     audit_lines = (data / "audit" / "events.jsonl").read_bytes().splitlines()
+    assert all(orjson.loads(line)["at"].endswith("+08:00") for line in audit_lines)  # the agency's zone
+    assert json.loads((data / "export.json").read_text())["exported_at"].endswith("+08:00")
     assert {"case.created", "media.created", "binding.created"} <= {orjson.loads(line)["action"] for line in audit_lines}
 
     # The service recorded the export with the digest of the bag's manifest.
@@ -206,6 +208,9 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     last = orjson.loads(lines[-1])
     last["payload"] = {**last["payload"], "forged": "伪造的记录"}
     fields = {k: v for k, v in last.items() if k not in ("prev_hash", "entry_hash")}
+    # The hash covers the event's time in UTC (the bag shows it in the agency's zone): a forger does as the verifier does.
+    from datetime import UTC, datetime
+    fields["at"] = datetime.fromisoformat(fields["at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     last["entry_hash"] = hash_of(last["prev_hash"], fields)  # a consistent event
     lines[-1] = orjson.dumps(last, option=orjson.OPT_SORT_KEYS)
     events = b"\n".join(lines) + b"\n"

@@ -187,7 +187,8 @@ def test_stage_order_and_state_rules(leg, footage):
         assert_problem(post({"stage": "filing", "started_at": f"{DAY}T08:00:00+08:00"}), 409, "stage-exists")
         close = lambda body: http.patch(f"/api/v1/cases/{case_id}/stages/{filing}", json=body)  # noqa: E731
         assert_problem(close({"ended_at": f"{DAY}T07:00:00+08:00"}), 400, "invalid-time")
-        assert close({"ended_at": f"{DAY}T08:30:00+08:00", "note": "立案审批完成"}).status_code == 200
+        closed = close({"ended_at": f"{DAY}T08:30:00+08:00", "note": "立案审批完成"})
+        assert closed.status_code == 200 and closed.json()["notes"][-1]["at"].endswith("+08:00")  # the agency's zone
         assert_problem(close({"ended_at": f"{DAY}T08:40:00+08:00"}), 409, "stage-not-open")
         walk.stage("investigation", "09:00", "10:00")
         walk.stage("review", "11:00", "11:30")

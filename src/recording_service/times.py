@@ -16,3 +16,16 @@ def require_offset(value: datetime | None, name: str) -> datetime | None:
 
 def local(value: datetime | None, tz: tzinfo) -> datetime | None:
     return value.astimezone(tz) if value is not None else None
+
+
+def local_notes(notes: list[dict] | None, tz: tzinfo) -> list[dict]:
+    """Stored notes carry their time in UTC; people read them in the agency's zone."""
+    out = []
+    for note in notes or []:
+        at = note.get("at")
+        try:
+            at = datetime.fromisoformat(at).astimezone(tz).isoformat() if at else at
+        except (TypeError, ValueError):
+            pass
+        out.append({**note, "at": at})
+    return out

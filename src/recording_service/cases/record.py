@@ -12,7 +12,7 @@ from ..db import utcnow
 from ..media.models import Media
 from ..media.service import visible_media
 from ..problems import Problem
-from ..times import local, require_offset
+from ..times import local, local_notes, require_offset
 from .models import Case, CaseStage, Document, DocumentVersion, MediaBinding
 from .schemas import (
     BindingCreate,
@@ -133,7 +133,7 @@ def stage_out(stage: CaseStage, settings: Settings) -> StageOut:
         ended_at=local(stage.ended_at, settings.tz),
         officers=stage.officers,
         attributes=stage.attributes,
-        notes=stage.notes,
+        notes=local_notes(stage.notes, settings.tz),
     )
 
 

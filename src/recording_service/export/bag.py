@@ -149,13 +149,15 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
     events = (await session.execute(
         select(AuditEvent).where(or_(AuditEvent.case_id == case.id, AuditEvent.media_id.in_(exported))).order_by(AuditEvent.seq)
     )).scalars().all()
+    # Times in the agency's zone, as everywhere people read them; the verifier hashes their UTC form.
     files["data/audit/events.jsonl"] = b"".join(
-        orjson.dumps({**hashed_fields(e), "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}, option=orjson.OPT_SORT_KEYS) + b"\n"
+        orjson.dumps({**hashed_fields(e), "at": e.at.astimezone(settings.tz).isoformat(timespec="microseconds"),
+                      "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}, option=orjson.OPT_SORT_KEYS) + b"\n"
         for e in events)
     head = await session.get(AuditHead, 1)
     exported_at = datetime.now(UTC)
     files["data/export.json"] = _json({
-        "case_id": case.id, "case_number": case.case_number, "agency": case.agency, "exported_at": exported_at.isoformat(),
+        "case_id": case.id, "case_number": case.case_number, "agency": case.agency, "exported_at": exported_at.astimezone(settings.tz).isoformat(),
         "exported_by": {"token_id": principal.token_id, "role": principal.role.value},
         "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
         "not_included": left_out,
@@ -170,7 +172,7 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
     files["bagit.txt"] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     info = {
         "Source-Organization": case.agency,
-        "Bagging-Date": exported_at.date().isoformat(),
+        "Bagging-Date": exported_at.astimezone(settings.tz).date().isoformat(),
         "Bag-Software-Agent": f"recording-service {package_version('recording-service')}",
         "External-Identifier": case.case_number,
         "Internal-Sender-Identifier": case.id,

@@ -11,6 +11,7 @@ import hashlib
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -171,6 +172,14 @@ def _check_signature(read, root: str, report: ExportCheck, pinned_key: bytes | N
     report.signed_by, report.signature_key_pinned = key_id_of(public), pinned_key is not None
 
 
+def _utc_form(value):
+    """Exported events show their time in the agency's zone; their hash covers the UTC form."""
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except (TypeError, ValueError):
+        return value
+
+
 def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
     """What BagIt cannot know: footage is the media it claims to be, and the audit events are intact."""
     export = read("data/export.json")
@@ -193,6 +202,7 @@ def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
     for number, line in enumerate((read("data/audit/events.jsonl") or b"").splitlines(), 1):
         event = orjson.loads(line)
         fields = {k: v for k, v in event.items() if k not in ("prev_hash", "entry_hash")}
+        fields["at"] = _utc_form(fields.get("at"))
         report.audit_events_checked += 1
         if hash_of(event["prev_hash"], fields) != event["entry_hash"]:
             report.fail(f"audit event seq {event.get('seq')}: its content no longer hashes to its entry_hash")

@@ -18,6 +18,7 @@ from ..cases.record import document_summary
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
+from ..times import local_notes
 from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, StageFacts, stage_findings
 
 _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
@@ -124,7 +125,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             "id": row.id if row else None, "stage": code, "name": definition.name_zh, "name_en": definition.name_en,
             "order": definition.order, "optional": definition.optional, "status": facts.status,
             "started_at": at(facts.started_at), "ended_at": at(facts.ended_at),
-            "officers": row.officers if row else [], "attributes": facts.attributes, "notes": row.notes if row else [],
+            "officers": row.officers if row else [], "attributes": facts.attributes, "notes": local_notes(row.notes, tz) if row else [],
             "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "findings": findings,
         })
     entries.sort(key=lambda pair: pair[0])
