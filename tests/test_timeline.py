@@ -159,16 +159,35 @@ def test_seizure_gap_is_flagged_until_explained(leg, footage):
         assert len(gaps) == 1 and gaps[0]["device_id"] == "CAM-S" and gaps[0]["stage"] == "implementation"
         assert gaps[0]["gap_start"].startswith(f"{DAY}T10:00:02") and gaps[0]["gap_end"] == f"{DAY}T10:10:02+08:00"
         assert 599 <= gaps[0]["gap_s"] <= 601
-        # The interruption is explained where recording resumed: rebind with a note; history keeps the first binding.
+        # A note on a binding does not explain an interruption: rebinding with one leaves the gap flagged
+        # (and history keeps the first binding).
         stage_id = walk.stages["implementation"]
-        removed = http.delete(f"/api/v1/cases/{walk.case['id']}/stages/{stage_id}/media/{second}", params={"reason": "rebound with explanation"})
-        assert removed.status_code == 200 and removed.json()["unbind_reason"] == "rebound with explanation"
+        removed = http.delete(f"/api/v1/cases/{walk.case['id']}/stages/{stage_id}/media/{second}", params={"reason": "rebound with a note"})
+        assert removed.status_code == 200 and removed.json()["unbind_reason"] == "rebound with a note"
         walk.bind("implementation", footage["seize2"], note="电池耗尽更换电池后继续录制")
+        assert [f["kind"] for f in walk.timeline()["completeness"]["findings"]].count("continuity_gap") == 1
+        # An explanation recorded for that device and that gap, with a reason from the catalog, does.
+        url = f"/api/v1/cases/{walk.case['id']}/stages/{stage_id}/interruptions"
+        gap = {"device_id": "CAM-S", "gap_start": gaps[0]["gap_start"], "gap_end": gaps[0]["gap_end"]}
+        assert_problem(http.post(url, json={**gap, "reason": "coffee"}), 400, "unknown-interruption-reason")
+        assert_problem(http.post(url, json={**gap, "reason": "other"}), 400, "interruption-needs-text")
+        assert_problem(http.post(url, json={**gap, "device_id": "CAM-X", "reason": "battery_depleted"} | {"gap_end": gaps[0]["gap_start"]}),
+                       400, "invalid-interruption")
+        other_device = http.post(url, json={**gap, "device_id": "CAM-X", "reason": "battery_depleted"})
+        assert other_device.status_code == 201
+        assert [f["kind"] for f in walk.timeline()["completeness"]["findings"]].count("continuity_gap") == 1  # not that camera
+        explained = http.post(url, json={**gap, "reason": "battery_depleted", "text": "电池耗尽，更换电池后继续录制"})
+        assert explained.status_code == 201 and explained.json()["reason_name"] == "电量耗尽"
         timeline = walk.timeline()
         assert not [f for f in timeline["completeness"]["findings"] if f["kind"] == "continuity_gap"]
         implementation = next(s for s in timeline["stages"] if s["stage"] == "implementation")
         assert [m["media_id"] for m in implementation["unbound_media"]] == [footage["seize2"]]
+        assert [i["reason"] for i in implementation["interruptions"]] == ["battery_depleted", "battery_depleted"]
+        shown = [e for e in timeline["entries"] if e["kind"] == "interruption"]  # the interruption stays visible
+        assert len(shown) == 2 and shown[0]["at"].endswith("+08:00")
         assert "footage_unbound" in {e["kind"] for e in timeline["entries"]}
+        reasons = http.get("/api/v1/interruption-reasons").json()["items"]
+        assert {r["code"]: r["name_zh"] for r in reasons}["storage_full"] == "存储已满"
         # The rest of the procedure has not happened yet, and says so.
         assert ("closing", "missing_document") in kinds(timeline)
 

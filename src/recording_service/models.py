@@ -3,10 +3,10 @@
 from .auth.models import ApiToken
 from .audit.models import AuditEvent, AuditHead
 from .custody.models import FixityCheck, LegalHold, Tombstone
-from .cases.models import Case, CaseStage, Document, DocumentVersion, MediaBinding
+from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
 from .media.models import Media, MediaSighting
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "Upload", "UploadPart"]
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "Upload", "UploadPart"]

@@ -103,3 +103,21 @@ class MediaBinding(Base):
     unbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unbound_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     unbind_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InterruptionExplanation(Base):
+    """Why whole-process recording on one device stopped between two times, recorded on purpose (a
+    reason from the catalog, text, who, when): only this explains an interruption, never a stray note."""
+
+    __tablename__ = "interruption_explanations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    stage_id: Mapped[str] = mapped_column(String(32), ForeignKey("case_stages.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(128))
+    gap_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    gap_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,7 +13,7 @@ from ..media.models import Media
 from ..media.service import visible_media
 from ..problems import Problem
 from ..times import local, local_notes, require_offset
-from .models import Case, CaseStage, Document, DocumentVersion, MediaBinding
+from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .schemas import (
     BindingCreate,
     BindingOut,
@@ -24,6 +24,8 @@ from .schemas import (
     DocumentVersionCreate,
     DocumentVersionOut,
     STATUS_ORDER,
+    InterruptionCreate,
+    InterruptionOut,
     StageOpen,
     StageOut,
     StageUpdate,
@@ -339,4 +341,43 @@ def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
         created_at=local(binding.created_at, settings.tz),
         unbound_at=local(binding.unbound_at, settings.tz),
         unbind_reason=binding.unbind_reason,
+    )
+
+
+async def explain_interruption(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage,
+                               body: InterruptionCreate) -> InterruptionExplanation:
+    """Record why recording on one device stopped between two times; only such a record explains an
+    interruption found in whole-process recording."""
+    if stage.status == "skipped":
+        raise Problem(409, "stage-skipped", f"Stage '{stage.stage}' was skipped; nothing was recorded in it.")
+    reason = catalog.interruption_reason(body.reason)
+    if reason is None:
+        codes = ", ".join(r.code for r in catalog.interruption_reasons)
+        raise Problem(400, "unknown-interruption-reason", f"'{body.reason}' is not a reason ({codes}).", field="reason")
+    text = (body.text or "").strip() or None
+    if reason.needs_text and not text:
+        raise Problem(400, "interruption-needs-text", f"Reason '{reason.code}' ({reason.name_zh}) needs text saying what happened.", field="text")
+    require_offset(body.gap_start, "gap_start")
+    require_offset(body.gap_end, "gap_end")
+    if body.gap_end <= body.gap_start:
+        raise Problem(400, "invalid-interruption", "gap_end must be after gap_start.")
+    explanation = InterruptionExplanation(case_id=case.id, stage_id=stage.id, device_id=body.device_id.strip(),
+                                          gap_start=body.gap_start, gap_end=body.gap_end, reason=reason.code, text=text,
+                                          created_by=principal.token_id, created_at=utcnow())
+    session.add(explanation)
+    await session.flush()
+    await record(session, principal, "interruption.explained", agency=case.agency, case_id=case.id,
+                 payload={"interruption_id": explanation.id, "stage_id": stage.id, "stage": stage.stage, "device_id": explanation.device_id,
+                          "gap_start": body.gap_start.isoformat(), "gap_end": body.gap_end.isoformat(), "reason": reason.code, "text": text})
+    await session.commit()
+    return explanation
+
+
+def interruption_out(explanation, catalog: Catalog, tz) -> InterruptionOut:
+    reason = catalog.interruption_reason(explanation.reason)
+    return InterruptionOut(
+        id=explanation.id, case_id=explanation.case_id, stage_id=explanation.stage_id, device_id=explanation.device_id,
+        gap_start=local(explanation.gap_start, tz), gap_end=local(explanation.gap_end, tz), reason=explanation.reason,
+        reason_name=reason.name_zh if reason else explanation.reason, text=explanation.text, created_by=explanation.created_by,
+        created_at=local(explanation.created_at, tz),
     )

@@ -18,7 +18,9 @@ from .record import (
     create_document,
     document_out,
     document_versions,
+    explain_interruption,
     get_stage,
+    interruption_out,
     open_stage,
     stage_out,
     unbind_media,
@@ -33,6 +35,8 @@ from .schemas import (
     DocumentCreate,
     DocumentOut,
     DocumentVersionCreate,
+    InterruptionCreate,
+    InterruptionOut,
     StageOpen,
     StageOut,
     StageUpdate,
@@ -113,6 +117,17 @@ async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, pri
     binding = await bind_media(session, principal, case, stage, body)
     await mirror_holds_now(session, store, principal, [binding.media_id])  # footage joining a case under legal hold
     return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
+
+
+@router.post("/{case_id}/stages/{stage_id}/interruptions", status_code=201, response_model=InterruptionOut,
+             summary="Explain an interruption in whole-process recording (a reason from the catalog, text)")
+async def explain_stage_interruption(case_id: str, stage_id: str, body: InterruptionCreate, request: Request, principal: CaseWriter,
+                                     session: DbSession, settings: SettingsDep) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    stage = await get_stage(session, case, stage_id)
+    explanation = await explain_interruption(session, request.app.state.catalog, principal, case, stage, body)
+    out = interruption_out(explanation, request.app.state.catalog, settings.tz)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
 @router.delete("/{case_id}/stages/{stage_id}/media/{binding_id}", response_model=BindingOut,

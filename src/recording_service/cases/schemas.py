@@ -200,3 +200,25 @@ class BindingOut(BaseModel):
     created_at: datetime
     unbound_at: datetime | None = None
     unbind_reason: str | None = None
+
+
+class InterruptionCreate(RequestModel):
+    device_id: str = Field(min_length=1, max_length=128, description="the camera whose recording stopped")
+    gap_start: datetime = Field(description="when recording stopped (with offset)")
+    gap_end: datetime = Field(description="when it resumed (with offset)")
+    reason: str = Field(description="a reason code from GET /api/v1/interruption-reasons (设备故障, 电量耗尽, 存储已满, 其他)")
+    text: str | None = Field(default=None, max_length=4000, description="what happened; required for `other`")
+
+
+class InterruptionOut(BaseModel):
+    id: str
+    case_id: str
+    stage_id: str
+    device_id: str
+    gap_start: datetime
+    gap_end: datetime
+    reason: str
+    reason_name: str
+    text: str | None
+    created_by: str
+    created_at: datetime

@@ -3,7 +3,7 @@ from pydantic import BaseModel
 
 from ..auth.deps import CurrentPrincipal
 from ..problems import Problem
-from .schemas import DocumentType, Procedure, RetentionClass
+from .schemas import DocumentType, InterruptionReason, Procedure, RetentionClass
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -39,6 +39,17 @@ class RetentionPage(BaseModel):
 @router.get("/retention-classes", response_model=RetentionPage, summary="Retention classes (the only deletion policy)")
 async def list_retention_classes(request: Request, principal: CurrentPrincipal) -> RetentionPage:
     return RetentionPage(items=request.app.state.catalog.retention_classes)
+
+
+class InterruptionReasonPage(BaseModel):
+    items: list[InterruptionReason]
+    next_cursor: str | None = None
+
+
+@router.get("/interruption-reasons", response_model=InterruptionReasonPage,
+            summary="Reasons an interruption in whole-process recording may be explained with")
+async def list_interruption_reasons(request: Request, principal: CurrentPrincipal) -> InterruptionReasonPage:
+    return InterruptionReasonPage(items=request.app.state.catalog.interruption_reasons)
 
 
 @router.get("/document-types", response_model=DocumentTypePage, summary="执法文书 type catalog")

@@ -117,10 +117,20 @@ class RetentionClass(BaseModel):
     days: float | None = Field(gt=0, description="null: kept permanently")
 
 
+class InterruptionReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    needs_text: bool = False
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
     retention_classes: list[RetentionClass]
+    interruption_reasons: list[InterruptionReason] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -146,3 +156,6 @@ class Catalog(BaseModel):
 
     def document_type(self, code: str) -> DocumentType | None:
         return next((d for d in self.document_types if d.code == code), None)
+
+    def interruption_reason(self, code: str) -> InterruptionReason | None:
+        return next((r for r in self.interruption_reasons if r.code == code), None)

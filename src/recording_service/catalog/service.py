@@ -7,6 +7,7 @@ import yaml
 from .schemas import Catalog
 
 FILES = ("procedures.yaml", "document_types.yaml", "retention.yaml")
+REASONS = "interruption_reasons.yaml"  # optional in an agency's directory: the packaged list otherwise
 
 
 class CatalogError(Exception):
@@ -20,7 +21,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     source = directory if directory is not None else resources.files(__package__) / "data"
     try:
         procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
+        reasons_file = source / REASONS
+        if not reasons_file.is_file():
+            reasons_file = resources.files(__package__) / "data" / REASONS
         return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
-                       retention_classes=yaml.safe_load(retention))
+                       retention_classes=yaml.safe_load(retention),
+                       interruption_reasons=yaml.safe_load(reasons_file.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc

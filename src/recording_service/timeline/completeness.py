@@ -26,6 +26,19 @@ class Clip:
     status: str
 
 
+@dataclass(frozen=True)
+class Explained:
+    """An explanation recorded for an interruption on one device."""
+
+    device_id: str
+    start: datetime
+    end: datetime
+
+
+# Explanations are written by people from clip times: a second either way still covers the gap.
+EXPLANATION_SLACK = timedelta(seconds=1)
+
+
 @dataclass
 class StageFacts:
     definition: Stage
@@ -36,6 +49,7 @@ class StageFacts:
     certified_officers: int = 0
     document_types: set[str] = field(default_factory=set)  # types of counted documents
     clips: list[Clip] = field(default_factory=list)
+    explanations: list[Explained] = field(default_factory=list)
 
 
 def _finding(stage: str, kind: str, message: str, **extra) -> dict:
@@ -78,7 +92,7 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
                                  f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
                                  required=rule.min, present=facts.certified_officers))
     if av.rule is AvRule.whole_process:
-        findings += _continuity_gaps(code, facts.clips, gap_tolerance)
+        findings += _continuity_gaps(code, facts.clips, gap_tolerance, facts.explanations)
     if facts.started_at is not None:
         window_start = facts.started_at - window_tolerance
         window_end = facts.ended_at + window_tolerance if facts.ended_at else None
@@ -97,9 +111,14 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
     return findings
 
 
-def _continuity_gaps(code: str, clips: list[Clip], tolerance: timedelta) -> list[dict]:
-    """Clips of one device must join up; a longer gap is an interruption unless the clip that
-    resumes recording carries a note explaining it."""
+def _explained(device: str, start: datetime, end: datetime, explanations: list[Explained]) -> bool:
+    return any(e.device_id == device and e.start <= start + EXPLANATION_SLACK and e.end >= end - EXPLANATION_SLACK
+               for e in explanations)
+
+
+def _continuity_gaps(code: str, clips: list[Clip], tolerance: timedelta, explanations: list[Explained]) -> list[dict]:
+    """Clips of one device must join up; a longer gap is an interruption unless an explanation was
+    recorded for that device covering that gap (a note on a binding is not one)."""
     findings = []
     by_device: dict[str, list[Clip]] = {}
     for clip in clips:
@@ -109,7 +128,7 @@ def _continuity_gaps(code: str, clips: list[Clip], tolerance: timedelta) -> list
         device_clips.sort(key=lambda c: c.start)
         reach = device_clips[0].end
         for clip in device_clips[1:]:
-            if clip.start - reach > tolerance and not (clip.note or "").strip():
+            if clip.start - reach > tolerance and not _explained(device, reach, clip.start, explanations):
                 seconds = round((clip.start - reach).total_seconds(), 1)
                 findings.append(_finding(code, "continuity_gap",
                                          f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ..cases.schemas import CaseOut, DocumentOut, StageNote
+from ..cases.schemas import CaseOut, DocumentOut, InterruptionOut, StageNote
 
 
 class Segment(BaseModel):
@@ -65,6 +65,7 @@ class TimelineStage(BaseModel):
     documents: list[DocumentOut]
     media: list[TimelineMedia]
     unbound_media: list[TimelineMedia]
+    interruptions: list[InterruptionOut] = Field(description="explanations recorded for interruptions in recording")
     findings: list[Finding]
 
 

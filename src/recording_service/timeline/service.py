@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth.service import Principal
 from ..catalog.schemas import Catalog
-from ..cases.models import Case, CaseStage, Document, DocumentVersion, MediaBinding
-from ..cases.record import document_summary
+from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
+from ..cases.record import document_summary, interruption_out
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
 from ..times import local_notes
-from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, StageFacts, stage_findings
+from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, Explained, StageFacts, stage_findings
 
 _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
                     DocumentVersion.issued_at, DocumentVersion.signed_at, DocumentVersion.served_at, DocumentVersion.signers,
@@ -49,6 +49,14 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         .where(MediaBinding.case_id == case.id)
         .order_by(MediaBinding.created_at, MediaBinding.id)
     )).mappings().all()
+
+    explanations = (await session.execute(
+        select(InterruptionExplanation).where(InterruptionExplanation.case_id == case.id)
+        .order_by(InterruptionExplanation.gap_start, InterruptionExplanation.id)
+    )).scalars().all()
+    explanations_by_stage = defaultdict(list)
+    for explanation in explanations:
+        explanations_by_stage[explanation.stage_id].append(explanation)
 
     documents_by_stage, bindings_by_stage = defaultdict(list), defaultdict(list)
     for document in documents:
@@ -114,7 +122,13 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             certified_officers=len(certified.intersection(row.officers)) if row else 0,
             document_types={d["doc_type"] for d in stage_documents if d["status"] in COUNTED_DOCUMENT_STATUSES},
             clips=clips,
+            explanations=[Explained(e.device_id, e.gap_start, e.gap_end) for e in explanations_by_stage[row.id]] if row else [],
         )
+        stage_interruptions = [interruption_out(e, catalog, tz).model_dump() for e in (explanations_by_stage[row.id] if row else ())]
+        for explanation, shown in zip(explanations_by_stage[row.id] if row else (), stage_interruptions):
+            entries.append((explanation.gap_start, {"kind": "interruption", "stage": code, "device_id": explanation.device_id,
+                                                    "ended_at": shown["gap_end"], "reason": explanation.reason,
+                                                    "reason_name": shown["reason_name"], "text": explanation.text}))
         findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance)
         for finding in findings:
             for key in ("gap_start", "gap_end"):
@@ -126,7 +140,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             "order": definition.order, "optional": definition.optional, "status": facts.status,
             "started_at": at(facts.started_at), "ended_at": at(facts.ended_at),
             "officers": row.officers if row else [], "attributes": facts.attributes, "notes": local_notes(row.notes, tz) if row else [],
-            "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "findings": findings,
+            "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "interruptions": stage_interruptions,
+            "findings": findings,
         })
     entries.sort(key=lambda pair: pair[0])
     return {
