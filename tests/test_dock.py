@@ -4,6 +4,7 @@ interrupted upload from its remembered URL, deletes local copies only once verif
 import hashlib
 import json
 import os
+import re
 import subprocess
 
 from tusclient import client as tus
@@ -176,3 +177,44 @@ def upload_bytes(http, data: bytes, **metadata: str) -> str:
     response = patch(http, location, 0, data)
     assert response.status_code == 204, response.text
     return response.headers["Upload-Media-Id"]
+
+
+def test_dock_uploads_recordings_only_and_says_what_it_left(leg, tmp_path):
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    for name in ("a.mp4", "B.MP4", "voice.wav", "firmware.bin", "notes.txt"):
+        (dock / name).write_bytes(os.urandom(30_000))
+    (dock / "gone.mp4.json").write_text(json.dumps({"device_id": "CAM-1"}))
+    report = dock_sync(leg, dock, token)
+    assert sorted(f["path"] for f in report["files"] if f["status"] == "uploaded") == ["B.MP4", "a.mp4", "voice.wav"]
+    assert sorted(report["ignored"]) == ["firmware.bin", "notes.txt"] and report["orphan_sidecars"] == ["gone.mp4.json"]
+    chosen = dock_sync(leg, dock, token, "--include", "*.bin", "--exclude", "voice.*")
+    assert [f["path"] for f in chosen["files"] if f["status"] == "uploaded"] == ["firmware.bin"]
+    assert sorted(chosen["ignored"]) == ["notes.txt", "voice.wav"]
+
+
+def test_dock_progress_in_a_terminal(leg, tmp_path):
+    """In a terminal the dock shows a bar per file and for the whole run, says where it resumed, and
+    ends with a table; the token comes from RECORDING_DOCK_TOKEN."""
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    big = dock / "long.mp4"
+    big.write_bytes(os.urandom(20 * 1024 * 1024))
+    big_sha = hashlib.sha256(big.read_bytes()).hexdigest()
+    (dock / STATE_DIR).mkdir()
+    storage = SharedStorage(dock / STATE_DIR / "uploads.json")
+    tus.TusClient(f"{leg.url}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}).uploader(
+        file_path=str(big), chunk_size=4 * 1024 * 1024, metadata={"filename": "long.mp4", "sha256": big_sha},
+        store_url=True, url_storage=storage, fingerprinter=ContentFingerprint(big_sha)).upload(stop_at=10 * 1024 * 1024)
+    storage.close()
+    (dock / "short.mp4").write_bytes(os.urandom(50_000))
+    command = f"{BIN / 'recording-dock'} sync {dock} --server {leg.url} --min-age 0 --retry-delay 1"
+    result = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "RECORDING_DOCK_TOKEN": token, "COLUMNS": "120", "TERM": "xterm"})
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)  # what a person reads, without the colour codes
+    assert result.returncode == 0, screen[-2000:]
+    assert "long.mp4: resumed at 50 %" in screen
+    assert "all recordings" in screen and "MB" in screen  # the overall bar, with sizes
+    assert "recording-dock sync" in screen and "uploaded 2, skipped 0, failed 0" in screen  # the summary table and line

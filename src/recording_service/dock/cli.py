@@ -8,11 +8,47 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .sync import DockSync
+from rich.progress import BarColumn, DownloadColumn, Progress as Bars, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from .sync import DockSync, Progress
 
 app = typer.Typer(pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Dock sync client: uploads body-camera recordings to recording_service over tus, resumably.")
 err = Console(stderr=True)
+
+
+class TerminalProgress(Progress):
+    """A bar per file being uploaded (bytes, throughput, time left) and one for the whole run."""
+
+    def __init__(self, console: Console) -> None:
+        self.bars = Bars(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                         TimeRemainingColumn(), console=console, transient=False)
+        self.overall = None
+
+    def begin(self, total_bytes: int) -> None:
+        self.bars.start()
+        self.overall = self.bars.add_task("all recordings", total=total_bytes)
+
+    def start_file(self, name: str, size: int, done: int):
+        self.bars.advance(self.overall, done)
+        return self.bars.add_task(name, total=size, completed=done)
+
+    def advance(self, task, size: int) -> None:
+        self.bars.advance(task, size)
+        self.bars.advance(self.overall, size)
+
+    def end_file(self, task) -> None:
+        self.bars.update(task, visible=False)
+
+    def skip(self, size: int) -> None:
+        self.bars.advance(self.overall, size)
+
+    def note(self, text: str) -> None:
+        self.bars.console.print(text)
+
+    def finish(self) -> None:
+        self.bars.stop()
 
 
 @app.callback()
@@ -34,18 +70,38 @@ def sync(
     retry_delay: Annotated[int, typer.Option("--retry-delay", min=0, help="seconds between retries")] = 5,
     min_age: Annotated[float, typer.Option("--min-age", min=0, help="skip files modified less than this many seconds ago "
                                            "(a camera may still be copying them)")] = 60,
+    include: Annotated[list[str] | None, typer.Option("--include", help="also upload files matching this pattern "
+                                                       "(e.g. '*.bin'); recordings are video, audio and photos by default")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="never upload files matching this pattern")] = None,
 ) -> None:
     """Upload every recording under DIRECTORY that the server does not have yet; exit 1 if any failed.
     A `<file>.json` beside a recording supplies its metadata (device_id, officer_ids, recorded_at, flag, case_number)."""
-    report = DockSync(server, token, directory, dock_id=dock_id, retries=retries, retry_delay=retry_delay, min_age=min_age).run(
-        parallel=parallel, delete_after_verify=delete_after_verify)
+    progress = TerminalProgress(err) if err.is_terminal and not json_output else None
+    try:
+        report = DockSync(server, token, directory, dock_id=dock_id, retries=retries, retry_delay=retry_delay, min_age=min_age,
+                          include=include or (), exclude=exclude or (), progress=progress).run(
+            parallel=parallel, delete_after_verify=delete_after_verify)
+    finally:
+        if progress is not None:
+            progress.finish()
     if json_output:
         typer.echo(json.dumps(asdict(report), ensure_ascii=False))
     else:
+        table = Table(title="recording-dock sync")
+        for column in ("file", "result", "detail"):
+            table.add_column(column)
         for item in report.files:
-            mark = {"uploaded": "[green]↑[/green]", "skipped": "·", "failed": "[red]✗[/red]"}[item.status]
-            detail = item.error or item.reason
-            err.print(f"{mark} {item.path}" + (f"  {detail}" if detail else "") + ("  (deleted)" if item.deleted else ""))
+            mark = {"uploaded": "[green]uploaded[/green]", "skipped": "skipped", "failed": "[red]failed[/red]"}[item.status]
+            detail = item.error or item.reason or ""
+            if item.resumed_at:
+                detail = f"resumed at byte {item.resumed_at}; {detail}".rstrip("; ")
+            table.add_row(item.path, mark + (" · deleted" if item.deleted else ""), detail)
+        err.print(table)
         err.print(f"uploaded {report.uploaded}, skipped {report.skipped}, failed {report.failed}, deleted {report.deleted}")
+        if report.ignored:
+            err.print(f"left alone (not recordings; --include to add): {', '.join(report.ignored[:10])}"
+                      + (f" and {len(report.ignored) - 10} more" if len(report.ignored) > 10 else ""))
+        for sidecar in report.orphan_sidecars:
+            err.print(f"[yellow]{sidecar} describes no recording (no file of that name beside it)[/yellow]")
     if report.failed:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ resumes where it stopped. A file counts as uploaded only when the server's media
 same SHA-256; only then may `--delete-after-verify` remove it.
 """
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -43,6 +44,7 @@ class FileResult:
     media_id: str | None = None
     error: str | None = None
     deleted: bool = False
+    resumed_at: int | None = None  # the byte offset an interrupted upload was continued from
 
 
 @dataclass
@@ -52,6 +54,8 @@ class SyncReport:
     failed: int = 0
     deleted: int = 0
     files: list[FileResult] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # not recordings by extension (see --include / --exclude)
+    orphan_sidecars: list[str] = field(default_factory=list)  # <name>.json beside no recording
 
     def add(self, result: FileResult) -> None:
         self.files.append(result)
@@ -59,12 +63,40 @@ class SyncReport:
         self.deleted += result.deleted
 
 
-def recordings(directory: Path) -> list[Path]:
+# What a body camera records: video, audio and photos. Anything else on a dock (logs, firmware,
+# thumbnails' databases) is left alone unless --include names it.
+RECORDING_PATTERNS = tuple(f"*.{ext}" for ext in (
+    "mp4", "mov", "avi", "mkv", "ts", "m2ts", "mts", "3gp", "wmv", "flv", "webm", "asf", "dav", "h264", "h265", "264", "265",
+    "wav", "mp3", "aac", "m4a", "amr", "ogg", "opus", "flac", "wma",
+    "jpg", "jpeg", "png", "heic", "bmp", "tif", "tiff",
+))
+
+
+def _matches(path: Path, patterns) -> bool:
+    name = path.name.lower()
+    return any(fnmatch.fnmatch(name, pattern.lower()) for pattern in patterns)
+
+
+def candidates(directory: Path) -> list[Path]:
     return sorted(
         path for path in directory.rglob("*")
         if path.is_file() and STATE_DIR not in path.parts and not any(part.startswith(".") for part in path.relative_to(directory).parts)
-        and not path.name.endswith(SKIP_SUFFIXES)
     )
+
+
+def recordings(directory: Path, include=(), exclude=()) -> tuple[list[Path], list[Path], list[Path]]:
+    """The recordings to sync, the files left alone, and sidecars that describe no file."""
+    chosen, ignored, orphans = [], [], []
+    for path in candidates(directory):
+        if path.name.endswith(SIDECAR):
+            if not path.with_name(path.name[: -len(SIDECAR)]).exists():
+                orphans.append(path)
+            continue
+        if path.name.endswith(SKIP_SUFFIXES) or _matches(path, exclude) or not _matches(path, (*RECORDING_PATTERNS, *include)):
+            ignored.append(path)
+            continue
+        chosen.append(path)
+    return chosen, ignored, orphans
 
 
 def file_sha256(path: Path) -> str:
@@ -96,6 +128,23 @@ class SharedStorage(Storage):
 
     def close(self) -> None:
         self._storage.close()
+
+
+class Progress:
+    """What a person at the dock sees; silent unless the command line gives it a terminal."""
+
+    def begin(self, total_bytes: int) -> None: ...
+
+    def skip(self, size: int) -> None: ...
+
+    def start_file(self, name: str, size: int, done: int):
+        return None
+
+    def advance(self, task, size: int) -> None: ...
+
+    def end_file(self, task) -> None: ...
+
+    def note(self, text: str) -> None: ...
 
 
 class HashCache:
@@ -154,7 +203,9 @@ def _metadata(path: Path, sha256: str, dock_id: str) -> dict[str, str]:
 
 class DockSync:
     def __init__(self, server: str, token: str, directory: Path, *, dock_id: str | None = None, retries: int = 5,
-                 retry_delay: int = 5, min_age: float = 60) -> None:
+                 retry_delay: int = 5, min_age: float = 60, include=(), exclude=(), progress: "Progress | None" = None) -> None:
+        self.include, self.exclude = tuple(include), tuple(exclude)
+        self.progress = progress or Progress()
         self.base = server.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"}
         self.directory = directory
@@ -192,9 +243,23 @@ class DockSync:
             self.storage.remove_item(sha256)  # expired, rejected or terminated: start afresh
             return make()
 
-    def _upload(self, path: Path, sha256: str) -> str:
+    def _upload(self, path: Path, sha256: str, result: "FileResult") -> str:
         uploader = self._uploader(path, sha256)
-        uploader.upload()
+        size = uploader.get_file_size()
+        if uploader.url and uploader.offset:
+            result.resumed_at = uploader.offset
+            self.progress.note(f"{path.name}: resumed at {100 * uploader.offset // max(size, 1)} %")
+        task = self.progress.start_file(path.name, size, uploader.offset or 0)
+        try:
+            if not uploader.url:
+                uploader.set_url(uploader.create_url())
+                uploader.offset = 0
+            while uploader.offset < size:
+                before = uploader.offset
+                uploader.upload_chunk()
+                self.progress.advance(task, uploader.offset - before)
+        finally:
+            self.progress.end_file(task)
         status = self.http.get(uploader.url)
         status.raise_for_status()
         body = status.json()
@@ -234,7 +299,7 @@ class DockSync:
                 result.status, result.media_id, result.reason = "skipped", existing["id"], "on the server already"
             else:
                 # New, or the server's copy is corrupt, missing or deleted: these bytes repair it.
-                result.media_id = self._upload(path, result.sha256)
+                result.media_id = self._upload(path, result.sha256, result)
                 result.status = "uploaded"
                 if existing:
                     result.reason = f"the server's copy was {existing['status']}; uploaded again"
@@ -257,10 +322,15 @@ class DockSync:
 
     def run(self, *, parallel: int = 1, delete_after_verify: bool = False) -> SyncReport:
         report = SyncReport()
-        files = recordings(self.directory)
+        files, ignored, orphans = recordings(self.directory, self.include, self.exclude)
+        report.ignored = [str(p.relative_to(self.directory)) for p in ignored]
+        report.orphan_sidecars = [str(p.relative_to(self.directory)) for p in orphans]
+        self.progress.begin(sum(path.stat().st_size for path in files))
         try:
             with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-                for result in pool.map(lambda p: self.sync_file(p, delete_after_verify), files):
+                for path, result in zip(files, pool.map(lambda p: self.sync_file(p, delete_after_verify), files)):
+                    if result.status == "skipped":
+                        self.progress.skip(path.stat().st_size if path.exists() else 0)
                     report.add(result)
         finally:
             self.storage.close()
