@@ -45,6 +45,7 @@ def test_changes_and_reads_are_recorded(leg):
         assert [e["action"] for e in by_case] == ["case.created", "stage.opened", "binding.created", "timeline.read"]
         timeline_read = by_case[-1]
         assert timeline_read["request_id"] == "review-42" and timeline_read["actor"]["role"] == "case_system"
+        assert timeline_read["actor"]["name"] == f"case_system@{agency}"  # who, by name, without a look-up
         assert timeline_read["client_address"] == "127.0.0.1"
         created = events(http, action="media.created", media_id=media_id)[0]
         assert created["payload"]["sha256"] and created["upload_id"]

@@ -22,6 +22,7 @@ class Actor(BaseModel):
     token_id: str | None
     role: str
     agency: str
+    name: str | None = Field(default=None, description="the token's (or person's) name; null on events recorded before names were kept")
 
 
 class AuditEventOut(BaseModel):
@@ -88,7 +89,7 @@ async def list_events(
 def _out(event: AuditEvent, settings) -> AuditEventOut:
     return AuditEventOut(
         seq=event.seq, at=local(event.at, settings.tz),
-        actor=Actor(token_id=event.actor_token_id, role=event.actor_role, agency=event.actor_agency),
+        actor=Actor(token_id=event.actor_token_id, role=event.actor_role, agency=event.actor_agency, name=event.actor_name),
         action=event.action, agency=event.agency, case_id=event.case_id, media_id=event.media_id, upload_id=event.upload_id,
         request_id=event.request_id, client_address=event.client_address, payload=event.payload or {},
         prev_hash=event.prev_hash, entry_hash=event.entry_hash,

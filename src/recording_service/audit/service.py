@@ -34,14 +34,16 @@ class Actor:
     agency: str
     request_id: str | None = None
     client_address: str | None = None
+    name: str | None = None
 
     @classmethod
     def of(cls, principal: Principal) -> "Actor":
         context = REQUEST_CONTEXT.get()
-        return cls(principal.token_id, principal.role.value, principal.agency, context.request_id, context.client_address)
+        return cls(principal.token_id, principal.role.value, principal.agency, context.request_id, context.client_address,
+                   principal.name)
 
 
-SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli")
+SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli", name="recording-service")
 
 
 def _time(value: datetime) -> str:
@@ -53,7 +55,9 @@ def hashed_fields(event: AuditEvent) -> dict:
     return {
         "seq": event.seq,
         "at": _time(event.at),
-        "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency},
+        # The name joined the hashed fields later: events recorded without one hash as they always did.
+        "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency,
+                  **({"name": event.actor_name} if event.actor_name is not None else {})},
         "action": event.action,
         "agency": event.agency,
         "case_id": event.case_id,
@@ -93,7 +97,7 @@ async def record(
         await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
     ).one()
     event = AuditEvent(
-        seq=seq, at=utcnow(), actor_token_id=actor.token_id, actor_role=actor.role, actor_agency=actor.agency,
+        seq=seq, at=utcnow(), actor_token_id=actor.token_id, actor_role=actor.role, actor_agency=actor.agency, actor_name=actor.name,
         action=action, agency=agency, case_id=case_id, media_id=media_id, upload_id=upload_id,
         request_id=actor.request_id, client_address=actor.client_address, payload=payload or {}, prev_hash=prev_hash,
     )
