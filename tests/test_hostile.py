@@ -245,3 +245,36 @@ def test_many_small_patches_cost_their_bytes(leg, tmp_path):
     finally:
         service.stop()
         drop_postgres_database(database)
+
+
+def test_slow_and_oversized_request_heads_are_cut_off(leg, tmp_path):
+    """Half a request head, then silence, does not hold a connection; nor does a head of 100 KB."""
+    import socket
+    import time
+
+    from .support.servers import ServiceProcess
+
+    service = ServiceProcess({**leg.service.env, "RECORDING_HEADER_TIMEOUT_SECONDS": "2"}, tmp_path).start()
+    try:
+        def read_all(sock) -> bytes:
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+            return data
+
+        with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            started = time.monotonic()
+            answer = read_all(sock)  # the server ends the connection
+            assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - started < 15
+        with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:
+            try:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+            except OSError:
+                pass  # the server may close before the head is all sent
+            assert read_all(sock).startswith(b"HTTP/1.1 431")
+        with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:  # a normal request still works
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert read_all(sock).startswith(b"HTTP/1.1 200")
+    finally:
+        service.stop()

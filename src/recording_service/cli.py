@@ -87,6 +87,7 @@ def serve(
         workers=workers,
         # X-Forwarded-For / -Proto are believed only from the configured proxies: otherwise any client
         # could write the address of its choice into the audit log.
+        http=http_protocol(),
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_keep_alive=30,
@@ -160,6 +161,15 @@ async def issue_token(database_url: str, role: Role, agency: str, name: str | No
             return token.id, secret
     finally:
         await engine.dispose()
+
+
+def http_protocol():
+    """Our guarded httptools protocol when httptools is installed (uvicorn[standard]); uvicorn's choice otherwise."""
+    try:
+        from .http_server import GuardedHttpToolsProtocol
+    except ImportError:
+        return "auto"
+    return GuardedHttpToolsProtocol
 
 
 @token_app.command("create")

@@ -1,0 +1,75 @@
+"""The HTTP server's own guard against slow and oversized request heads (plumbing).
+
+uvicorn times out idle keep-alive connections but not a request head that arrives slowly: a client
+that sends half a header and waits holds a connection for ever, and a head may grow large before
+the parser gives up. This protocol closes a connection whose head has not arrived within
+RECORDING_HEADER_TIMEOUT_SECONDS of the connection (or of the request's first byte), and answers 431
+to a head larger than RECORDING_MAX_HEADER_BYTES — before any application code runs.
+"""
+
+import os
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+def _setting(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+HEADER_TIMEOUT_SECONDS = _setting("RECORDING_HEADER_TIMEOUT_SECONDS", 30)
+MAX_HEADER_BYTES = int(_setting("RECORDING_MAX_HEADER_BYTES", 64 * 1024))
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    _head_timer = None
+    _head_bytes = 0
+    _reading_head = False
+
+    def _expect_head(self) -> None:
+        self._reading_head, self._head_bytes = True, 0
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+        self._head_timer = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._head_too_slow)
+
+    def _head_arrived(self) -> None:
+        self._reading_head = False
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if self._reading_head and self.transport is not None and not self.transport.is_closing():
+            self.logger.warning("request head not received within %s s; connection closed", HEADER_TIMEOUT_SECONDS)
+            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+            self.transport.close()
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._expect_head()
+
+    def connection_lost(self, exc) -> None:
+        self._head_arrived()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._reading_head:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEADER_BYTES:
+                self._head_arrived()
+                self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+                self.transport.close()
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._head_arrived()
+        super().on_headers_complete()
+
+    def on_message_begin(self) -> None:
+        if not self._reading_head:
+            self._expect_head()  # a later request on a kept-alive connection: its head has the same time to arrive
+        super().on_message_begin()
