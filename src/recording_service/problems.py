@@ -129,6 +129,9 @@ def document_problems(openapi: dict) -> dict:
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for code in problem_responses(path, method):
+            codes = problem_responses(path, method)
+            if "422" in operation["responses"]:  # FastAPI's own validation answer, which we give as a problem
+                codes = sorted({*codes, 422})
+            for code in codes:
                 operation["responses"][str(code)] = {"description": PROBLEM_TITLES[code], "content": content}
     return openapi

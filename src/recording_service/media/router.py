@@ -100,8 +100,10 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 
 
 _CONTENT_RESPONSES = {
-    200: {"content": {"application/octet-stream": {}}, "description": "The whole object"},
-    206: {"description": "Partial content (one range, or multipart/byteranges)"},
+    # Served with the media's own Content-Type (video/mp4, audio/wav, image/jpeg …), octet-stream when unknown.
+    200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "description": "The whole object"},
+    206: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+          "description": "Partial content (one range, or multipart/byteranges)"},
     304: {"description": "Not modified (If-None-Match)"},
     307: {"description": "Redirect to a short-lived presigned URL (S3, when configured)"},
     416: {"description": "Range not satisfiable"},
