@@ -101,6 +101,10 @@ def test_binding_offsets_and_duplicates(leg, clips):
             response = http.post(url, content=raw % media_id, headers={"Content-Type": "application/json"})
             assert_problem(response, 422, "validation-error")
         assert_problem(http.post(url, json={"media_id": media_id, "end_offset_s": 3600}), 400, "invalid-segment")
+        stages = f"/api/v1/cases/{case['id']}/stages"
+        for huge in ('{"stage": "closing", "started_at": "2026-11-03T11:00:00+08:00", "attributes": {"n": 100000000000000000000000000000}}',
+                     '{"stage": "closing", "started_at": "2026-11-03T11:00:00+08:00", "attributes": {"n": 9007199254740993}}'):
+            assert_problem(http.post(stages, content=huge, headers={"Content-Type": "application/json"}), 422, "validation-error")
         first = http.post(url, json={"media_id": media_id, "start_offset_s": 0.5, "end_offset_s": 1.5})
         assert first.status_code == 201
         again = assert_problem(http.post(url, json={"media_id": media_id, "start_offset_s": 0.5, "end_offset_s": 1.5}), 409, "already-bound")

@@ -16,6 +16,23 @@ def _contains_nul(value) -> bool:
     return False
 
 
+SAFE_INTEGER = 2**53 - 1  # JSON's safe range: larger integers lose digits in most clients (and in our encoder)
+
+
+def _unsafe_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -SAFE_INTEGER <= value <= SAFE_INTEGER
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_unsafe_number(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_unsafe_number(v) for v in value)
+    return False
+
+
 class RequestModel(BaseModel):
     """Request bodies: unknown fields refused (a misspelt `officers` must not vanish silently), no NaN
     or infinity, no NUL characters anywhere (PostgreSQL cannot store them; refused alike on every
@@ -30,6 +47,8 @@ class RequestModel(BaseModel):
                 raise ValueError(f"'{name}' contains a NUL character")
             if isinstance(value, datetime) and not sane_time(value):
                 raise ValueError(f"'{name}' must lie between 1970 and 2200")
+            if _unsafe_number(value):
+                raise ValueError(f"'{name}' holds a number beyond JSON's safe range (±2^53) or not finite")
         return self
 
 
