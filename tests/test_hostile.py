@@ -280,5 +280,13 @@ def test_slow_and_oversized_request_heads_are_cut_off(leg, tmp_path):
         with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:  # a normal request still works
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             assert read_all(sock).startswith(b"HTTP/1.1 200")
+        with socket.create_connection(("127.0.0.1", service.port), timeout=20) as sock:
+            # A small head with a large body in the same write: the body is not head (an upload's PATCH is like this).
+            body = os.urandom(300_000)
+            token = leg.token("dock", "HEADS").encode()
+            sock.sendall(b"POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nConnection: close\r\n"
+                         b"Authorization: Bearer " + token + b"\r\nContent-Type: application/offset+octet-stream\r\n"
+                         + f"Upload-Length: {len(body)}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+            assert read_all(sock).startswith(b"HTTP/1.1 201")  # created with all its bytes, not cut off as a head
     finally:
         service.stop()

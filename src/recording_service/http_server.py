@@ -26,10 +26,11 @@ MAX_HEADER_BYTES = int(_setting("RECORDING_MAX_HEADER_BYTES", 64 * 1024))
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     _head_timer = None
     _head_bytes = 0
+    _head_tail = b""
     _reading_head = False
 
     def _expect_head(self) -> None:
-        self._reading_head, self._head_bytes = True, 0
+        self._reading_head, self._head_bytes, self._head_tail = True, 0, b""
         if self._head_timer is not None:
             self._head_timer.cancel()
         self._head_timer = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._head_too_slow)
@@ -57,7 +58,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         if self._reading_head:
-            self._head_bytes += len(data)
+            # Count only the head: a body may arrive in the same read (an upload's PATCH usually does).
+            seen = self._head_tail + data
+            end = seen.find(b"\r\n\r\n")
+            head_here = end + 4 - len(self._head_tail) if end >= 0 else len(data)
+            self._head_bytes += head_here
+            self._head_tail = seen[-3:]
             if self._head_bytes > MAX_HEADER_BYTES:
                 self._head_arrived()
                 self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
