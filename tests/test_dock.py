@@ -13,7 +13,7 @@ from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedSto
 
 from .conftest import described
 from .support.servers import BIN
-from .test_tus import create, patch
+from .test_media import upload_bytes
 
 AGENCY = "DOCK"
 
@@ -170,13 +170,6 @@ def test_a_later_sighting_that_says_more_adds_to_the_media(leg):
         added = [e for e in http.get("/api/v1/audit/events", params={"media_id": first}).json()["items"]
                  if e["action"] == "media.metadata_added"]
     assert len(added) == 1 and added[0]["payload"]["flag"] == {"from": "scheduled", "to": "important"}
-
-
-def upload_bytes(http, data: bytes, **metadata: str) -> str:
-    location = create(http, len(data), **metadata).headers["Location"]
-    response = patch(http, location, 0, data)
-    assert response.status_code == 204, response.text
-    return response.headers["Upload-Media-Id"]
 
 
 def test_dock_uploads_recordings_only_and_says_what_it_left(leg, tmp_path):

@@ -46,7 +46,8 @@ class Actor:
 SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli", name="recording-service")
 
 
-def _time(value: datetime) -> str:
+def utc_text(value: datetime) -> str:
+    """An event time as its hash covers it."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -54,7 +55,7 @@ def hashed_fields(event: AuditEvent) -> dict:
     """Every field of an event but its hashes, as its hash covers them (times in UTC)."""
     return {
         "seq": event.seq,
-        "at": _time(event.at),
+        "at": utc_text(event.at),
         # The name joined the hashed fields later: events recorded without one hash as they always did.
         "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency,
                   **({"name": event.actor_name} if event.actor_name is not None else {})},

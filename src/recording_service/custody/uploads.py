@@ -3,14 +3,14 @@ completion stopped, and leave no object in the store that neither a media record
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
 from ..config import Settings
-from ..db import db_clock, utcnow
+from ..db import utcnow
 from ..ingest.models import Upload, UploadStatus
-from ..ingest.service import finish_received, settle_upload
+from ..ingest.service import close_unheld, finish_received, lease_free, settle_upload
 from ..jobs import JobQueue
 from ..problems import Problem
 from ..storage import ObjectStore
@@ -29,10 +29,6 @@ class SweepSummary:
     unsettled: list[dict] = field(default_factory=list)  # what could not be resolved, and why
 
 
-def _lease_free():
-    return or_(Upload.lease_owner.is_(None), Upload.lease_expires_at < db_clock())
-
-
 async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings,
                         queue: JobQueue | None = None) -> SweepSummary:
     summary = SweepSummary()
@@ -41,7 +37,7 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
     async with sessionmaker() as session:
         stuck = list((await session.execute(
             select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.length.is_not(None),
-                                    Upload.offset == Upload.length, _lease_free())
+                                    Upload.offset == Upload.length, lease_free())
         )).scalars())
     for upload_id in stuck:
         async with sessionmaker() as session:
@@ -54,18 +50,12 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
 
     async with sessionmaker() as session:
         expired = list((await session.execute(
-            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, _lease_free())
+            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, lease_free())
         )).scalars())
     for upload_id in expired:
         async with sessionmaker() as session:
             # Fenced like a writer: a request that takes the upload meanwhile keeps it.
-            result = await session.execute(
-                update(Upload).where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, _lease_free())
-                .values(status=UploadStatus.expired, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
-                        lease_owner=None, lease_expires_at=None)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount != 1:
+            if not await close_unheld(session, upload_id, UploadStatus.expired):
                 await session.rollback()
                 continue
             upload = await session.get(Upload, upload_id)

@@ -11,12 +11,12 @@ import hashlib
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import orjson
 
-from ..audit.service import hash_of
+from ..audit.service import hash_of, utc_text
 from .signing import ALGORITHM, SIGNATURE_FILE, key_id_of, signature_valid, statement_of
 
 READ = 1024 * 1024
@@ -175,7 +175,7 @@ def _check_signature(read, root: str, report: ExportCheck, pinned_key: bytes | N
 def _utc_form(value):
     """Exported events show their time in the agency's zone; their hash covers the UTC form."""
     try:
-        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return utc_text(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         return value
 

@@ -181,7 +181,7 @@ def _held(lease: Lease):
     return and_(Upload.id == lease.upload_id, Upload.lease_owner == lease.owner, Upload.lease_generation == lease.generation)
 
 
-def _lease_free():
+def lease_free():
     # Expiry is judged by the database's clock, not by this host's.
     return or_(Upload.lease_owner.is_(None), Upload.lease_expires_at < db_clock())
 
@@ -207,7 +207,7 @@ async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[L
     async with ingest.sessionmaker() as session:
         result = await session.execute(
             update(Upload)
-            .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, _lease_free())
+            .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, lease_free())
             .values(lease_owner=owner, lease_generation=Upload.lease_generation + 1,
                     lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
             .execution_options(synchronize_session=False)
@@ -679,18 +679,24 @@ async def _drop_unowned(ingest: Ingest, agency: str, sha256: str, storage_key: s
         log.warning("could not remove unowned object %s (uploads sweep will): %s", storage_key, exc)
 
 
+async def close_unheld(session: AsyncSession, upload_id: str, status: UploadStatus) -> bool:
+    """End a receiving upload (terminated, expired) only if no request holds it, fenced like a writer
+    (the generation grows), so it cannot also complete. The caller commits."""
+    result = await session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, lease_free())
+        .values(status=status, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
+                lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload, principal: Principal) -> None:
     """tus termination, fenced like a writer: it takes the upload only when no request holds it, so a
     final PATCH and a DELETE end with one outcome."""
     upload_id = upload.id
-    result = await session.execute(
-        update(Upload)
-        .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, _lease_free())
-        .values(status=UploadStatus.terminated, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
-                lease_owner=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if not await close_unheld(session, upload_id, UploadStatus.terminated):
         await session.rollback()
         upload = await _fresh_upload(session, upload_id)
         if upload.status == UploadStatus.completed:
