@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench openapi migrate ffmpeg faketime postgres clean
+.PHONY: run test bench openapi migrate ffmpeg faketime browser postgres screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,11 @@ ffmpeg:
 faketime:
 	$(call apt_ensure,faketime,ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1,the clock-skew test will say it did not run)
 
+# The pages are tested in Debian's chromium (Playwright never downloads a browser here); the font renders Chinese.
+browser:
+	$(call apt_ensure,chromium,test -x /usr/bin/chromium,the browser tests will fail)
+	$(call apt_ensure,fonts-wqy-microhei,test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc,Chinese text in the pages will not render in screenshots)
+
 # The PostgreSQL leg uses the server on 127.0.0.1:5432; start the distribution's cluster if it is down.
 postgres:
 	@if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
@@ -57,8 +62,12 @@ migrate: $(RUNTIME)
 run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ffmpeg faketime postgres
+test: $(STAMP) ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest
+
+# The README's pictures of the pages, taken by the browser tests on the SQLite leg.
+screenshots: $(STAMP) ffmpeg browser
+	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py -k "sqlite and auditor_reviews"
 
 bench: $(STAMP) ffmpeg postgres
 	$(BIN)/python bench/run.py

@@ -245,6 +245,9 @@ def report(results: dict) -> None:
         table.add_row(f"timeline p50 / p95, +100,000 media ({tl['media_rows']} rows, {tl['cases']} cases)",
                       f"{tl['large']['p50_ms']:.1f} / {tl['large']['p95_ms']:.1f} ms", f"{tl['small']['p50_ms']:.1f} ms",
                       f"{tl['ratio']:.2f}×", "≤ 1.5×")
+        pg = tl["page"]
+        table.add_row(f"case page (HTML, {pg['page_bytes'] // 1024} KiB) vs timeline JSON p50, same 1,000-item case",
+                      f"{pg['page_p50_ms']:.1f} ms", f"{pg['json_p50_ms']:.1f} ms", f"{pg['ratio']:.2f}×", "≤ 2×")
     if ex := results.get("export"):
         table.add_row("case export (BagIt zip, 4 × 256 MiB footage) vs the same footage via /content",
                       mbps(ex["footage_bytes"], ex["times"]["export"]), mbps(ex["footage_bytes"], ex["times"]["content"]),

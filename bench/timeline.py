@@ -7,6 +7,7 @@ measured case itself is built the same way, then read through the HTTP API as us
 """
 
 import os
+import re
 import statistics
 import time
 import uuid
@@ -90,6 +91,36 @@ def measure(clients: dict[str, tuple[httpx.Client, str]]) -> dict:
     return result
 
 
+def sign_in(base_url: str, username: str, password: str) -> httpx.Client:
+    """A person's browser session, through the sign-in form as a browser does it."""
+    browser = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
+    form = browser.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = browser.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/cases"})
+    assert answer.status_code == 303 and "rs_session" in browser.cookies, answer.text[:500]
+    return browser
+
+
+def page_vs_json(service: ServiceProcess, api: httpx.Client, case_id: str) -> dict:
+    """The case page of the 1,000-item case against the timeline JSON it is built from, alternating."""
+    password = "bench-password-2026"
+    service.cli("user", "create", "--username", "bench.auditor", "--role", "auditor", "--agency", "BENCH", "--name", "评测",
+                "--password-stdin", input=password + "\n")
+    browser = sign_in(service.base_url, "bench.auditor", password)
+    page = browser.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and page.text.count('class="clip ') == 600, page.text[:300]
+    timings: dict[str, list[float]] = {"json": [], "page": []}
+    for _ in range(CALLS):
+        for name, client, path in (("json", api, f"/api/v1/cases/{case_id}/timeline"), ("page", browser, f"/cases/{case_id}")):
+            started = time.perf_counter()
+            client.get(path).raise_for_status()
+            timings[name].append((time.perf_counter() - started) * 1000)
+    browser.close()
+    result = {name: statistics.median(values) for name, values in timings.items()}
+    return {"json_p50_ms": result["json"], "page_p50_ms": result["page"], "ratio": result["page"] / result["json"],
+            "page_bytes": len(page.content)}
+
+
 def build(database_url: str, workdir: Path, extra_media_cases: int) -> tuple[ServiceProcess, str, str, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
     env.update(RECORDING_DATABASE_URL=database_url, RECORDING_STORAGE_URL=f"file://{workdir / 'objects'}")
@@ -123,6 +154,7 @@ def run(workdir: Path) -> dict:
             services.append(service)
             clients[name] = (httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60), case_id)
         result = measure(clients)
+        result["page"] = page_vs_json(services[0], *clients["small"])
         for http, _ in clients.values():
             http.close()
         return {**result, "ratio": result["large"]["p50_ms"] / result["small"]["p50_ms"], "counts": counts,

@@ -150,11 +150,14 @@ def clips(tmp_path_factory):
     directory = tmp_path_factory.mktemp("clips")
     made: dict[tuple, Path] = {}
 
-    def make(name: str, seconds: float = 2, creation_time: str | None = None, audio: bool = True, size: str = "320x240") -> Path:
-        key = (name, seconds, creation_time, audio, size)
+    def make(name: str, seconds: float = 2, creation_time: str | None = None, audio: bool = True, size: str = "320x240",
+             noise: bool = False) -> Path:
+        """noise: grain that does not compress, so the file is as large as a camera's (a few MB a second)."""
+        key = (name, seconds, creation_time, audio, size, noise)
         if key not in made:
             path = directory / name
-            args = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size={size}:rate=25:duration={seconds}"]
+            source = f"testsrc=size={size}:rate=25:duration={seconds}" + (",noise=alls=60:allf=t" if noise else "")
+            args = ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source]
             if audio:
                 args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac"]
             args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]

@@ -33,6 +33,7 @@ from .export.router import router as export_router
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
 from .jobs import JobQueue, open_queue
+from .media.copies import defer_pending_copies, playback_copy_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .runtime import tune_allocator
@@ -40,6 +41,7 @@ from .problems import Problem, document_problems, install_problem_handlers, logg
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .values import plain_digits
+from .web import install_pages
 
 
 class RequestContextMiddleware:
@@ -132,9 +134,11 @@ class TusHeaders:
 def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     """The job queue with every task the service runs (the one place that knows them all)."""
     queue = open_queue(settings, sessionmaker)
-    queue.register(probe_task(sessionmaker, store, settings))
+    queue.register(probe_task(sessionmaker, store, settings, queue))
+    queue.register(playback_copy_task(sessionmaker, store, settings))
     catch_up_after = min(30.0, settings.job_stalled_seconds / 2)
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
+    queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     return queue
 
 
@@ -168,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.store = open_store(settings)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
+        app.state.link_key = load_signing_key(settings.signing_key_file).derived_secret("play-links")
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
             "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s", __version__,
@@ -247,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(holds_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
+    install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:
             app.openapi_schema = document_problems(get_openapi(

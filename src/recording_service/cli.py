@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_checkpoint
 from .audit.service import SYSTEM, record
 from .auth.models import ApiToken
+from .auth.people import PersonError, check_password, create_user, disable_user, find_user, reset_password
 from .auth.service import ALL_AGENCIES, Principal, Role, create_token, parse_duration, token_status, validate_agency
 from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
@@ -33,6 +34,8 @@ from .storage import open_store
 app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
 token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+user_app = typer.Typer(pretty_exceptions_enable=False, help="People who sign in to the pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 fixity_app = typer.Typer(help="Re-hash stored evidence.", no_args_is_help=True)
@@ -47,7 +50,7 @@ retention_app = typer.Typer(help="Retention policy: the only deletion path.", no
 app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
-OPERATOR = Principal(token_id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
+OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
 
 
 @app.command()
@@ -233,6 +236,93 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (f
         err.print(f"[red]no token {token_id}[/red]" if outcome is None else f"[yellow]token {token_id} was already revoked[/yellow]")
         raise typer.Exit(1)
     err.print(f"[green]token {token_id} revoked[/green]")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """A password never comes as an argument (it would sit in the shell history and the process list)."""
+    if from_stdin:
+        import sys
+
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        return check_password(password)
+    except PersonError as exc:
+        raise typer.BadParameter(str(exc), param_hint="password") from None
+
+
+def _person_command(work) -> None:
+    try:
+        outcome = _run_with_store(work)
+    except PersonError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    err.print(f"[green]{outcome}[/green]")
+
+
+def _existing_user(session, username: str):
+    async def find():
+        user = await find_user(session, username)
+        if user is None:
+            raise PersonError(f"no user {username}")
+        return user
+
+    return find()
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="the sign-in name (lowercase letters, digits, '_', '.', '-')")],
+    role: Annotated[Role, typer.Option(help="admin, auditor or reviewer")],
+    agency: Annotated[str, typer.Option(help="agency code; '*' (admin only) sees every agency")],
+    name: Annotated[str | None, typer.Option(help="the person's name as pages and audit events show it")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")] = False,
+) -> None:
+    """Create a person's account (audited); the password is prompted for, or read from stdin."""
+    password = _read_password(password_stdin)
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            user = await create_user(session, SYSTEM, username, role, agency, name, password)
+            await session.commit()
+            return f"user {user.username} ({user.display_name}) created: role {user.role}, agency {user.agency}, id {user.id}"
+
+    _person_command(work)
+
+
+@user_app.command("disable")
+def user_disable(username: Annotated[str, typer.Argument(help="the sign-in name")]) -> None:
+    """Disable an account at once: its sessions end and it cannot sign in (audited; the account stays in history)."""
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            user = await _existing_user(session, username)
+            if user.disabled_at is not None:
+                raise PersonError(f"user {user.username} was already disabled")
+            await disable_user(session, SYSTEM, user)
+            await session.commit()
+            return f"user {user.username} disabled"
+
+    _person_command(work)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: Annotated[str, typer.Argument(help="the sign-in name")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from the first line of stdin")] = False,
+) -> None:
+    """Set a new password: the account is unlocked and its sessions end (audited)."""
+    password = _read_password(password_stdin)
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            user = await _existing_user(session, username)
+            await reset_password(session, SYSTEM, user, password)
+            await session.commit()
+            return f"password of {user.username} reset; the account is unlocked"
+
+    _person_command(work)
 
 
 @audit_app.command("verify")

@@ -60,7 +60,18 @@ class Settings(BaseSettings):
     # The Ed25519 key that signs case files; generated here (mode 0600) when missing. Keep it outside
     # the database and its backups; every instance needs the same file.
     signing_key_file: Path = Path("./data/signing-key.pem")
+    # People's sessions in the pages: ended after this long without a request, and this long after sign-in whatever.
+    session_idle_minutes: float = Field(default=30, gt=0)
+    session_max_hours: float = Field(default=12, gt=0)
+    # Failed sign-ins in a row that lock an account, and for how long.
+    sign_in_attempts: int = Field(default=5, ge=1)
+    lockout_minutes: float = Field(default=15, gt=0)
+    # The session cookie's Secure flag: unset, it follows the request's scheme (https behind a trusted proxy too).
+    cookie_secure: bool | None = None
+    # How long a play grant's signed links stay valid (a play longer than this asks again).
+    playback_grant_minutes: float = Field(default=30, gt=0, le=24 * 60)
     ffprobe_path: str = "ffprobe"
+    ffmpeg_path: str = "ffmpeg"  # makes playback copies of footage browsers cannot play
     probe_timeout_seconds: float = Field(default=60, gt=0)
 
     @field_validator("timezone")

@@ -1,12 +1,12 @@
 """Every table, imported in one place for Alembic."""
 
-from .auth.models import ApiToken
+from .auth.models import ApiToken, User, WebSession
 from .audit.models import AuditEvent, AuditHead
 from .custody.models import FixityCheck, LegalHold, Tombstone
 from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
-from .media.models import Media, MediaSighting
+from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "Upload", "UploadPart"]
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

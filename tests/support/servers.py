@@ -154,8 +154,8 @@ class ServiceProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "recording-service"), *args], env=self.env, cwd=self.workdir,
+    def cli(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "recording-service"), *args], env=self.env, cwd=self.workdir, input=input,
                               capture_output=True, text=True, check=check, timeout=120)
 
     def start(self, *, wait_ready: bool = True) -> "ServiceProcess":
@@ -197,9 +197,9 @@ class ServiceProcess:
     def token(self, role: str, agency: str, name: str | None = None) -> str:
         """A token made by the same code as `token create`, in this process: the CLI itself (a
         subprocess that migrates first) is tested once in its own test, not paid for at every token."""
-        import asyncio
-
         from recording_service.auth.service import Role
         from recording_service.cli import issue_token
 
-        return asyncio.run(issue_token(self.env["RECORDING_DATABASE_URL"], Role(role), agency, name))[1]
+        from . import run_async
+
+        return run_async(issue_token(self.env["RECORDING_DATABASE_URL"], Role(role), agency, name))[1]

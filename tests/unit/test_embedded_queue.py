@@ -12,6 +12,8 @@ from recording_service.jobs import Task
 from recording_service.jobs.embedded import EmbeddedQueue
 from recording_service.migrate import upgrade
 
+from ..support import run_async
+
 
 def queue_on(tmp_path, **settings) -> tuple[EmbeddedQueue, object]:
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
@@ -44,7 +46,7 @@ def test_a_failing_job_is_retried_then_dead(tmp_path):
         await engine.dispose()
         return attempts, dead
 
-    attempts, dead = asyncio.run(scenario())
+    attempts, dead = run_async(scenario())
     assert attempts == [1, 2, 3]
     assert len(dead) == 1 and dead[0]["attempts"] == 3 and "store unreachable (1)" in dead[0]["error"]
 
@@ -69,7 +71,7 @@ def test_competing_workers_run_each_job_once_and_a_lock_queues_one(tmp_path):
         await engine.dispose()
         return runs
 
-    runs = asyncio.run(scenario())
+    runs = run_async(scenario())
     assert sorted(runs) == [*range(20), 100]
 
 
@@ -93,4 +95,4 @@ def test_a_job_whose_worker_stopped_renewing_is_taken_over(tmp_path):
         await engine.dispose()
         return done
 
-    assert asyncio.run(scenario()) == [(2, 7)]
+    assert run_async(scenario()) == [(2, 7)]

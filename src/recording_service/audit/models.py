@@ -25,6 +25,7 @@ class AuditEvent(Base):
     actor_agency: Mapped[str] = mapped_column(String(64))
     # Who by name (the token's or person's), so the log reads without a lookup; null on events from before.
     actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_user_id: Mapped[str | None] = mapped_column(String(32), index=True)  # a person signed in to the pages
     action: Mapped[str] = mapped_column(String(64), index=True)
     agency: Mapped[str | None] = mapped_column(String(64))
     case_id: Mapped[str | None] = mapped_column(String(32))

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 
 from ..auth.deps import require_roles
 from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
@@ -13,6 +13,7 @@ from ..pagination import MAX_LIMIT, keyset, page_of
 from ..times import local, require_offset
 from .models import AuditEvent
 from .checkpoint import verify_with_checkpoints
+from .service import agency_figures
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AuditReader = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
@@ -23,6 +24,7 @@ class Actor(BaseModel):
     role: str
     agency: str
     name: str | None = Field(default=None, description="the token's (or person's) name; null on events recorded before names were kept")
+    user_id: str | None = Field(default=None, description="a person signed in to the pages (token_id is then null)")
 
 
 class AuditEventOut(BaseModel):
@@ -63,7 +65,7 @@ async def list_events(
     settings: SettingsDep,
     case_id: str | None = None,
     media_id: str | None = None,
-    actor: Annotated[str | None, Query(description="token id")] = None,
+    actor: Annotated[str | None, Query(description="a token id or a person's user id")] = None,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -73,10 +75,11 @@ async def list_events(
     require_offset(since, "since")
     require_offset(until, "until")
     query = scoped_to_agency(select(AuditEvent), AuditEvent.agency, principal)
-    for column, value in ((AuditEvent.case_id, case_id), (AuditEvent.media_id, media_id),
-                          (AuditEvent.actor_token_id, actor), (AuditEvent.action, action)):
+    for column, value in ((AuditEvent.case_id, case_id), (AuditEvent.media_id, media_id), (AuditEvent.action, action)):
         if value:
             query = query.where(column == value)
+    if actor:
+        query = query.where(or_(AuditEvent.actor_token_id == actor, AuditEvent.actor_user_id == actor))
     if since:
         query = query.where(AuditEvent.at >= since)
     if until:
@@ -89,7 +92,8 @@ async def list_events(
 def _out(event: AuditEvent, settings) -> AuditEventOut:
     return AuditEventOut(
         seq=event.seq, at=local(event.at, settings.tz),
-        actor=Actor(token_id=event.actor_token_id, role=event.actor_role, agency=event.actor_agency, name=event.actor_name),
+        actor=Actor(token_id=event.actor_token_id, role=event.actor_role, agency=event.actor_agency, name=event.actor_name,
+                    user_id=event.actor_user_id),
         action=event.action, agency=event.agency, case_id=event.case_id, media_id=event.media_id, upload_id=event.upload_id,
         request_id=event.request_id, client_address=event.client_address, payload=event.payload or {},
         prev_hash=event.prev_hash, entry_hash=event.entry_hash,
@@ -103,9 +107,7 @@ async def verify(principal: AuditReader, session: DbSession, store: StoreDep) ->
         return VerifyOut(**result.__dict__)
     # The chain is one for all agencies and is verified whole; an agency's auditor sees that verdict with
     # the figures of the agency's own events, not the activity of every other agency.
-    own = select(AuditEvent).where(AuditEvent.agency == principal.agency)
-    count = (await session.execute(select(func.count()).select_from(own.subquery()))).scalar_one()
-    latest = (await session.execute(own.order_by(AuditEvent.seq.desc()).limit(1))).scalar_one_or_none()
-    return VerifyOut(ok=result.ok, checked=count, head_seq=latest.seq if latest else 0,
-                     head_hash=latest.entry_hash if latest else "", first_bad_seq=result.first_bad_seq,
+    own = await agency_figures(session, principal.agency)
+    return VerifyOut(ok=result.ok, checked=own.events, head_seq=own.latest_seq, head_hash=own.latest_hash,
+                     first_bad_seq=result.first_bad_seq,
                      problem=result.problem, agency=principal.agency)

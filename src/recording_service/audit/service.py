@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth.service import Principal
+from ..auth.service import Principal, scoped_to_agency
 from ..db import utcnow
 from .models import GENESIS_HASH, AuditEvent, AuditHead
 
@@ -35,12 +35,14 @@ class Actor:
     request_id: str | None = None
     client_address: str | None = None
     name: str | None = None
+    user_id: str | None = None
 
     @classmethod
     def of(cls, principal: Principal) -> "Actor":
         context = REQUEST_CONTEXT.get()
-        return cls(principal.token_id, principal.role.value, principal.agency, context.request_id, context.client_address,
-                   principal.name)
+        person = principal.kind == "user"
+        return cls(None if person else principal.id, principal.role.value, principal.agency, context.request_id,
+                   context.client_address, principal.name, principal.id if person else None)
 
 
 SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli", name="recording-service")
@@ -56,9 +58,10 @@ def hashed_fields(event: AuditEvent) -> dict:
     return {
         "seq": event.seq,
         "at": utc_text(event.at),
-        # The name joined the hashed fields later: events recorded without one hash as they always did.
+        # The name and the user joined the hashed fields later: events recorded without them hash as they always did.
         "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency,
-                  **({"name": event.actor_name} if event.actor_name is not None else {})},
+                  **({"name": event.actor_name} if event.actor_name is not None else {}),
+                  **({"user_id": event.actor_user_id} if event.actor_user_id is not None else {})},
         "action": event.action,
         "agency": event.agency,
         "case_id": event.case_id,
@@ -99,6 +102,7 @@ async def record(
     ).one()
     event = AuditEvent(
         seq=seq, at=utcnow(), actor_token_id=actor.token_id, actor_role=actor.role, actor_agency=actor.agency, actor_name=actor.name,
+        actor_user_id=actor.user_id,
         action=action, agency=agency, case_id=case_id, media_id=media_id, upload_id=upload_id,
         request_id=actor.request_id, client_address=actor.client_address, payload=payload or {}, prev_hash=prev_hash,
     )
@@ -106,6 +110,17 @@ async def record(
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.entry_hash))
     session.add(event)
     return event
+
+
+def trail_query(principal: Principal, *, case_id: str | None = None, media_ids: list[str] | tuple[str, ...] = ()):
+    """Events about a case or any of the given media, as the principal may see them, oldest first."""
+    about = []
+    if case_id is not None:
+        about.append(AuditEvent.case_id == case_id)
+    if media_ids:
+        about.append(AuditEvent.media_id.in_(list(media_ids)))
+    query = scoped_to_agency(select(AuditEvent), AuditEvent.agency, principal)
+    return query.where(or_(*about)) if about else query
 
 
 @dataclass
@@ -165,3 +180,19 @@ async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = N
         return Verification(False, checked, head.seq, head.hash, checked + 1,
                             f"the object store holds a checkpoint at seq {max(pinned)}: events were removed")
     return Verification(True, checked, head.seq, head.hash)
+
+
+@dataclass(frozen=True)
+class AgencyFigures:
+    events: int
+    latest_seq: int
+    latest_hash: str
+
+
+async def agency_figures(session: AsyncSession, agency: str) -> AgencyFigures:
+    """How many events an agency has in the chain and its latest: what an agency's auditor is shown beside
+    the whole chain's verdict, instead of every other agency's activity."""
+    own = select(AuditEvent).where(AuditEvent.agency == agency)
+    count = (await session.execute(select(func.count()).select_from(own.subquery()))).scalar_one()
+    latest = (await session.execute(own.order_by(AuditEvent.seq.desc()).limit(1))).scalar_one_or_none()
+    return AgencyFigures(count, latest.seq if latest else 0, latest.entry_hash if latest else "")

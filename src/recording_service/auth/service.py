@@ -25,10 +25,13 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    token_id: str
+    """Who asks: a machine's API token or a person signed in to the pages."""
+
+    id: str  # the token's id, or the person's user id (kind says which)
     name: str
     role: Role
     agency: str
+    kind: str = "token"  # "token" or "user"
 
     def sees_agency(self, agency: str) -> bool:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
@@ -93,4 +96,4 @@ async def authenticate(session: AsyncSession, secret: str) -> Principal | None:
     ).scalar_one_or_none()
     if row is None or token_status(row, datetime.now(UTC)) != "active":
         return None
-    return Principal(token_id=row.id, name=row.name, role=Role(row.role), agency=row.agency)
+    return Principal(id=row.id, name=row.name, role=Role(row.role), agency=row.agency)

@@ -40,7 +40,7 @@ def _procedure(catalog: Catalog, case: Case) -> Procedure:
 
 
 def _note(principal: Principal, text: str) -> dict:
-    return {"at": utcnow().isoformat(), "by": principal.token_id, "text": text}
+    return {"at": utcnow().isoformat(), "by": principal.id, "text": text}
 
 
 async def open_stage(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, body: StageOpen) -> CaseStage:
@@ -80,7 +80,7 @@ async def open_stage(session: AsyncSession, catalog: Catalog, principal: Princip
         officers=list(dict.fromkeys(body.officers)),
         attributes=body.attributes,
         notes=[_note(principal, body.note)] if body.note else [],
-        created_by=principal.token_id,
+        created_by=principal.id,
         created_at=utcnow(),
     )
     session.add(stage)
@@ -112,7 +112,7 @@ async def update_stage(session: AsyncSession, catalog: Catalog, principal: Princ
             raise Problem(409, "stage-not-open", f"Stage '{stage.stage}' is {stage.status}; only an open stage can be closed.")
         if stage.started_at and body.ended_at < stage.started_at:
             raise Problem(400, "invalid-time", "ended_at is before the stage started.")
-        stage.status, stage.ended_at, stage.closed_by = "closed", body.ended_at, principal.token_id
+        stage.status, stage.ended_at, stage.closed_by = "closed", body.ended_at, principal.id
         if stage.order == len(_procedure(catalog, case).stages):
             case.status, case.closed_at = "closed", body.ended_at  # the last stage closes the case
     if body.note:
@@ -168,7 +168,7 @@ def _version(document: Document, number: int, fields: DocumentFields, principal:
         signers=fields.signers,
         attachment_media_id=attachment,
         change_note=change_note,
-        created_by=principal.token_id,
+        created_by=principal.id,
         created_at=utcnow(),
     )
 
@@ -184,7 +184,7 @@ async def create_document(session: AsyncSession, catalog: Catalog, principal: Pr
     _check_served(body)
     attachment = await _attachment(session, principal, case, body.attachment_media_id)
     document = Document(case_id=case.id, stage_id=stage.id, doc_type=body.doc_type, current_version=1,
-                        created_by=principal.token_id, created_at=utcnow())
+                        created_by=principal.id, created_at=utcnow())
     session.add(document)
     await session.flush()
     version = _version(document, 1, body, principal, attachment)
@@ -304,7 +304,7 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
     if same is not None:
         raise Problem(409, "already-bound", "This footage (this segment of it) is already bound to this stage.", binding_id=same)
     binding = MediaBinding(case_id=case.id, stage_id=stage.id, media_id=media.id, start_offset_s=start, end_offset_s=end,
-                           note=body.note, created_by=principal.token_id, created_at=utcnow())
+                           note=body.note, created_by=principal.id, created_at=utcnow())
     session.add(binding)
     await session.flush()
     await record(session, principal, "binding.created", agency=case.agency, case_id=case.id, media_id=media.id,
@@ -322,7 +322,7 @@ async def unbind_media(session: AsyncSession, principal: Principal, case: Case, 
         raise Problem(409, "already-unbound", "This footage was already unbound.")
     if not reason.strip():
         raise Problem(400, "unbind-needs-reason", "Say why the footage is unbound (reason).")
-    binding.unbound_at, binding.unbound_by, binding.unbind_reason = utcnow(), principal.token_id, reason.strip()
+    binding.unbound_at, binding.unbound_by, binding.unbind_reason = utcnow(), principal.id, reason.strip()
     await record(session, principal, "binding.removed", agency=case.agency, case_id=case.id, media_id=binding.media_id,
                  payload={"binding_id": binding.id, "stage_id": stage.id, "reason": binding.unbind_reason})
     await session.commit()
@@ -363,7 +363,7 @@ async def explain_interruption(session: AsyncSession, catalog: Catalog, principa
         raise Problem(400, "invalid-interruption", "gap_end must be after gap_start.")
     explanation = InterruptionExplanation(case_id=case.id, stage_id=stage.id, device_id=body.device_id.strip(),
                                           gap_start=body.gap_start, gap_end=body.gap_end, reason=reason.code, text=text,
-                                          created_by=principal.token_id, created_at=utcnow())
+                                          created_by=principal.id, created_at=utcnow())
     session.add(explanation)
     await session.flush()
     await record(session, principal, "interruption.explained", agency=case.agency, case_id=case.id,

@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,6 +11,7 @@ from ..custody.locks import mirror_holds_now
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..times import require_offset
 from .models import Case, Document
 from .record import (
     add_version,
@@ -41,7 +43,7 @@ from .schemas import (
     StageOut,
     StageUpdate,
 )
-from .service import case_number_of, case_out, create_case, get_case, visible_cases
+from .service import case_out, create_case, get_case, search_cases
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -63,16 +65,16 @@ async def list_cases(
     case_number: str | None = None,
     procedure: str | None = None,
     status: str | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the title or the parties")] = None,
+    opened_from: Annotated[datetime | None, Query(description="cases opened at or after this time (with a UTC offset)")] = None,
+    opened_before: Annotated[datetime | None, Query(description="cases opened before this time (with a UTC offset)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
 ) -> CasePage:
-    query = visible_cases(principal)
-    if case_number:
-        query = query.where(Case.case_number == case_number_of(case_number))
-    if procedure:
-        query = query.where(Case.procedure == procedure)
-    if status:
-        query = query.where(Case.status == status)
+    require_offset(opened_from, "opened_from")
+    require_offset(opened_before, "opened_before")
+    query = search_cases(principal, case_number=case_number, text=q, procedure=procedure, status=status,
+                         opened_from=opened_from, opened_before=opened_before)
     rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
     return CasePage(items=[case_out(c, principal, settings) for c in rows], next_cursor=next_cursor)

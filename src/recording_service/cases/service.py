@@ -1,4 +1,6 @@
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +12,7 @@ from ..db import utcnow
 from ..problems import Problem
 from ..times import local, require_offset
 from ..values import normalised_identifier
-from .models import Case
+from .models import Case, CaseStage, MediaBinding
 from .schemas import CaseCreate, CaseOut, Party
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
@@ -21,6 +23,28 @@ def visible_cases(principal: Principal) -> Select:
     return scoped_to_agency(select(Case), Case.agency, principal)
 
 
+def search_cases(principal: Principal, *, case_number: str | None = None, text: str | None = None, procedure: str | None = None,
+                 status: str | None = None, opened_from: datetime | None = None, opened_before: datetime | None = None) -> Select:
+    """Cases the principal may see that match every filter given. `text` is looked for in the title and the
+    parties (names and numbers), as typed."""
+    query = visible_cases(principal)
+    if case_number:
+        query = query.where(Case.case_number == case_number_of(case_number))
+    if text and text.strip():
+        needle = text.strip()
+        query = query.where(or_(Case.title.contains(needle, autoescape=True),
+                                cast(Case.parties, String).contains(needle, autoescape=True)))
+    if procedure:
+        query = query.where(Case.procedure == procedure)
+    if status:
+        query = query.where(Case.status == status)
+    if opened_from is not None:
+        query = query.where(Case.opened_at >= opened_from)
+    if opened_before is not None:
+        query = query.where(Case.opened_at < opened_before)
+    return query
+
+
 def case_number_of(value: str) -> str:
     """案号 as stored and looked up: NFKC (full-width digits and brackets fold to their usual forms),
     trimmed; invisible characters refused, so a look-alike cannot open a parallel case."""
@@ -28,6 +52,23 @@ def case_number_of(value: str) -> str:
     if not normalised:
         raise Problem(400, "invalid-case-number", "case_number holds invisible or control characters, or nothing.", field="case_number")
     return normalised
+
+
+async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:
+    """Every media item ever bound to the case (unbound ones included: their history is the case's)."""
+    return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == case_id).distinct())).scalars())
+
+
+async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[dict]:
+    """Where a media item is (or was) bound: case, stage and segment, for the cases the principal may see."""
+    rows = (await session.execute(
+        select(MediaBinding, Case.case_number, Case.title, Case.procedure, CaseStage.stage)
+        .join(Case, Case.id == MediaBinding.case_id).join(CaseStage, CaseStage.id == MediaBinding.stage_id)
+        .where(MediaBinding.media_id == media_id, Case.id.in_(visible_cases(principal).with_only_columns(Case.id)))
+        .order_by(MediaBinding.created_at, MediaBinding.id)
+    )).all()
+    return [{"binding": binding, "case_number": number, "title": title, "procedure": procedure, "stage": stage}
+            for binding, number, title, procedure, stage in rows]
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
@@ -56,7 +97,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         officers=[officer.model_dump(mode="json") for officer in body.officers],
         opened_at=body.opened_at or utcnow(),
         retention_class=body.retention_class,
-        created_by=principal.token_id,
+        created_by=principal.id,
         created_at=utcnow(),
     )
     session.add(case)

@@ -72,3 +72,10 @@ async def run_fixity(sessionmaker: async_sessionmaker[AsyncSession], store: Obje
         summary.checked += 1
         setattr(summary, result, getattr(summary, result) + 1)
     return summary
+
+
+async def fixity_history(session: AsyncSession, media_id: str, limit: int = 100) -> list[FixityCheck]:
+    """A media item's re-hashings, newest first."""
+    return list((await session.execute(
+        select(FixityCheck).where(FixityCheck.media_id == media_id).order_by(FixityCheck.checked_at.desc(), FixityCheck.id).limit(limit)
+    )).scalars())

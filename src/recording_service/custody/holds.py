@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..auth.deps import require_roles
@@ -17,6 +18,7 @@ from ..cases.service import get_case
 from ..db import DbSession, utcnow
 from ..deps import SettingsDep, StoreDep
 from ..media.service import get_media
+from ..storage import ObjectStore
 from ..problems import Problem
 from ..times import local
 from .locks import mirror_holds_now
@@ -67,42 +69,67 @@ def _out(hold: LegalHold, settings) -> HoldOut:
                    lifted_at=local(hold.lifted_at, settings.tz), lift_reason=hold.lift_reason)
 
 
-@router.post("", status_code=201, response_model=HoldOut, summary="Place a legal hold on a case or a media item")
-async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSession, settings: SettingsDep, store: StoreDep) -> JSONResponse:
-    subject = await (get_case(session, principal, body.case_id) if body.case_id else get_media(session, principal, body.media_id))
+async def place_legal_hold(session: AsyncSession, store: ObjectStore, principal: Principal, *, case_id: str | None = None,
+                     media_id: str | None = None, reason: str) -> LegalHold:
+    """Place a hold (audited, committed) and mirror it onto the stored objects."""
+    subject = await (get_case(session, principal, case_id) if case_id else get_media(session, principal, media_id))
     if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
         raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
-    hold = LegalHold(agency=subject.agency, case_id=body.case_id, media_id=body.media_id, reason=body.reason,
-                     placed_by=principal.token_id, placed_at=utcnow())
+    hold = LegalHold(agency=subject.agency, case_id=case_id, media_id=media_id, reason=reason, placed_by=principal.id,
+                     placed_at=utcnow())
     session.add(hold)
     await session.flush()
     await record(session, principal, "hold.placed", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
                  payload={"hold_id": hold.id, "reason": hold.reason})
     await session.commit()
     await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
+    return hold
+
+
+async def lift_legal_hold(session: AsyncSession, store: ObjectStore, principal: Principal, hold_id: str, reason: str,
+                    case_id: str | None = None) -> LegalHold:
+    """Lift a hold (audited, committed); the objects stay held while another hold covers them."""
+    query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id)
+    if case_id is not None:
+        query = query.where(LegalHold.case_id == case_id)
+    hold = (await session.execute(query)).scalar_one_or_none()
+    if hold is None:
+        raise Problem(404, "hold-not-found", f"No hold {hold_id}.")
+    if hold.lifted_at is not None:
+        raise Problem(409, "hold-lifted", "This hold was already lifted.")
+    hold.lifted_by, hold.lifted_at, hold.lift_reason = principal.id, utcnow(), reason
+    await record(session, principal, "hold.lifted", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
+                 payload={"hold_id": hold.id, "reason": reason})
+    await session.commit()
+    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
+    return hold
+
+
+async def holds_on(session: AsyncSession, principal: Principal, *, case_id: str | None = None, media_id: str | None = None,
+                   active: bool = True) -> list[LegalHold]:
+    query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).order_by(LegalHold.placed_at, LegalHold.id)
+    if case_id is not None:
+        query = query.where(LegalHold.case_id == case_id)
+    if media_id is not None:
+        query = query.where(LegalHold.media_id == media_id)
+    if active:
+        query = query.where(LegalHold.lifted_at.is_(None))
+    return list((await session.execute(query.limit(1000))).scalars())
+
+
+@router.post("", status_code=201, response_model=HoldOut, summary="Place a legal hold on a case or a media item")
+async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSession, settings: SettingsDep, store: StoreDep) -> JSONResponse:
+    hold = await place_legal_hold(session, store, principal, case_id=body.case_id, media_id=body.media_id, reason=body.reason)
     return JSONResponse(_out(hold, settings).model_dump(mode="json"), status_code=201)
 
 
 @router.post("/{hold_id}/lift", response_model=HoldOut, summary="Lift a legal hold (the hold stays in history)")
 async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep,
-                    store: StoreDep) -> HoldOut:
-    hold = (await session.execute(scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id))).scalar_one_or_none()
-    if hold is None:
-        raise Problem(404, "hold-not-found", f"No hold {hold_id}.")
-    if hold.lifted_at is not None:
-        raise Problem(409, "hold-lifted", "This hold was already lifted.")
-    hold.lifted_by, hold.lifted_at, hold.lift_reason = principal.token_id, utcnow(), body.reason
-    await record(session, principal, "hold.lifted", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
-                 payload={"hold_id": hold.id, "reason": body.reason})
-    await session.commit()
-    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))  # cleared unless another hold covers it
-    return _out(hold, settings)
+               store: StoreDep) -> HoldOut:
+    return _out(await lift_legal_hold(session, store, principal, hold_id, body.reason), settings)
 
 
 @router.get("", summary="Legal holds", response_model=list[HoldOut])
 async def list_holds(principal: HoldManager, session: DbSession, settings: SettingsDep,
                      active: Annotated[bool, Query(description="only holds not lifted")] = True) -> list[HoldOut]:
-    query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).order_by(LegalHold.placed_at, LegalHold.id)
-    if active:
-        query = query.where(LegalHold.lifted_at.is_(None))
-    return [_out(h, settings) for h in (await session.execute(query.limit(1000))).scalars()]
+    return [_out(h, settings) for h in await holds_on(session, principal, active=active)]

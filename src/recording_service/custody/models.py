@@ -33,9 +33,9 @@ class LegalHold(Base):
     case_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
     media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
-    placed_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    placed_by: Mapped[str] = mapped_column(String(32))  # a token's id or a person's user id
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lifted_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    lifted_by: Mapped[str | None] = mapped_column(String(32))
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lift_reason: Mapped[str | None] = mapped_column(Text)
 

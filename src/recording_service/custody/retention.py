@@ -11,6 +11,7 @@ from ..audit.service import SYSTEM, record
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..db import utcnow
+from ..media.copies import remove_playback_copy
 from ..media.models import Media, MediaStatus
 from ..storage import DeleteRefused, ObjectStore
 from .locks import mirror_holds, roll_locks
@@ -56,7 +57,9 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectSto
             if media is None:
                 continue
             try:
-                # Objects a repair replaced go first: the media's own object is the last thing removed.
+                # The playback copy and the objects a repair replaced go first: the media's own object is the
+                # last thing removed.
+                await remove_playback_copy(session, store, media)
                 for superseded in media.superseded_objects or []:
                     await store.delete(superseded["storage_key"])
                 await store.delete(media.storage_key)

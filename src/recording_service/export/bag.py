@@ -158,7 +158,8 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
     exported_at = datetime.now(UTC)
     files["data/export.json"] = _json({
         "case_id": case.id, "case_number": case.case_number, "agency": case.agency, "exported_at": exported_at.astimezone(settings.tz).isoformat(),
-        "exported_by": {"token_id": principal.token_id, "role": principal.role.value},
+        "exported_by": {("user_id" if principal.kind == "user" else "token_id"): principal.id, "name": principal.name,
+                        "role": principal.role.value},
         "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
         "not_included": left_out,
         "audit": {"events": len(events), "head_seq": head.seq if head else 0, "head_hash": head.hash if head else None},

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import orjson
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALGORITHM = "Ed25519"
@@ -39,6 +40,12 @@ class SigningKey:
     def public_pem(self) -> str:
         return self.private.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A symmetric key for another purpose (e.g. signing play links), derived so that every instance
+        sharing the key file agrees on it and nothing else needs to be distributed."""
+        raw = self.private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"recording-service:{purpose}".encode()).derive(raw)
 
     def describe(self) -> dict:
         return {"key_id": self.key_id, "algorithm": ALGORITHM, "public_key": base64.b64encode(self.public_raw).decode(),

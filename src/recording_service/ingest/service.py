@@ -100,7 +100,7 @@ async def create_upload(
         raise Problem(413, "upload-too-large", f"Upload-Length exceeds the maximum of {ingest.settings.max_upload_size} bytes.")
     async with ingest.sessionmaker() as session:
         open_uploads = (await session.execute(select(func.count()).select_from(Upload).where(
-            Upload.created_by == principal.token_id, Upload.status == UploadStatus.receiving, Upload.expires_at > utcnow()))).scalar_one()
+            Upload.created_by == principal.id, Upload.status == UploadStatus.receiving, Upload.expires_at > utcnow()))).scalar_one()
     if open_uploads >= ingest.settings.max_open_uploads_per_token:
         raise Problem(429, "too-many-open-uploads",
                       f"This token already has {open_uploads} unfinished uploads (the limit is "
@@ -115,7 +115,7 @@ async def create_upload(
     upload = Upload(
         id=upload_id,
         agency=principal.agency,
-        created_by=principal.token_id,
+        created_by=principal.id,
         channel=channel,
         length=length,
         offset=0,
@@ -143,7 +143,7 @@ async def create_upload(
 def may_access_upload(principal: Principal, upload: Upload) -> bool:
     if not principal.sees_agency(upload.agency):
         return False
-    return principal.role is not Role.dock or upload.created_by == principal.token_id
+    return principal.role is not Role.dock or upload.created_by == principal.id
 
 
 async def get_upload(session: AsyncSession, principal: Principal, upload_id: str) -> Upload:

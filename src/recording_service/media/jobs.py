@@ -12,6 +12,7 @@ from ..faults import fault_point
 from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
 from .models import Media, MediaStatus
+from .copies import defer_playback_copy
 from .service import describe_media
 
 PROBE = "media.probe"
@@ -21,7 +22,7 @@ def probe_lock(media_id: str) -> str:
     return f"probe:{media_id}"
 
 
-def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings) -> Task:
+def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings, queue: JobQueue) -> Task:
     async def run(context: TaskContext, media_id: str) -> None:
         fault_point("probe.start")
         async with sessionmaker() as session:
@@ -29,7 +30,7 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
             if media is None or media.status != MediaStatus.processing:
                 return  # described already (a job run twice, or one deferred again by the catch-up)
             try:
-                await describe_media(session, store, settings, media, SYSTEM)
+                copy_needed = await describe_media(session, store, settings, media, SYSTEM)
             except Exception as exc:
                 if not context.last_attempt:
                     raise
@@ -41,6 +42,9 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 await record(session, SYSTEM, "media.described", agency=media.agency, media_id=media.id,
                              payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": None})
                 await session.commit()
+                return
+        if copy_needed:  # planned in the probe's transaction; the catch-up defers it again if this is lost
+            await defer_playback_copy(queue, media_id)
 
     return Task(PROBE, run, max_attempts=5)
 

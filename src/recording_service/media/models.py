@@ -82,3 +82,38 @@ class MediaSighting(Base):
     token_id: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
     upload_metadata: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlaybackCopy(Base):
+    """A browser-playable copy (H.264/AAC MP4, faststart) of footage a browser cannot play as recorded
+    (H.265, for one). A derived object with its own SHA-256 and a link to the original: never evidence
+    itself — export, fixity and verification use the original."""
+
+    __tablename__ = "playback_copies"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), unique=True)
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, ready, failed
+    storage_key: Mapped[str | None] = mapped_column(String(512))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlaybackGrant(Base):
+    """One play of footage in the pages: who, which footage, when, until when. The signed links it
+    hands out are checked against it without one audit write per range request."""
+
+    __tablename__ = "playback_grants"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    agency: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # original or playback_copy
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,11 +1,8 @@
-import base64
-import secrets
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse
 from sqlalchemy import and_, select
 
 from ..audit.service import record
@@ -16,10 +13,10 @@ from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from ..values import sane_time
-from ..storage import StoreUnavailable
 from .models import Media
-from .ranges import ByteRange, parse_range
-from .schemas import MediaOut, MediaPage
+from .delivery import StoredBytes, digest_headers, etag_matches as _etag_matches, serve_bytes
+from .copies import copies_of
+from .schemas import MediaOut, MediaPage, PlaybackCopyOut
 from .service import get_media, media_out, sighting_counts, visible_media
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
@@ -74,29 +71,12 @@ async def list_media(
 async def read_media(media_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> MediaOut:
     media = await get_media(session, principal, media_id)
     counts = await sighting_counts(session, [media.id])
-    return media_out(media, settings, counts.get(media.id, 1))
-
-
-def _digest_headers(media: Media) -> dict[str, str]:
-    digest = base64.b64encode(bytes.fromhex(media.sha256)).decode()
-    disposition = "inline"
-    if media.filename:
-        name = media.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        disposition = f"inline; filename*=UTF-8''{quote(name, safe='')}"
-    return {
-        "ETag": f'"{media.sha256}"',
-        "Repr-Digest": f"sha-256=:{digest}:",
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, no-transform",
-        "Content-Disposition": disposition,
-        "X-Content-Type-Options": "nosniff",
-    }
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    return header.strip() == "*" or etag in [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    out = media_out(media, settings, counts.get(media.id, 1))
+    copy = (await copies_of(session, [media.id])).get(media.id)
+    if copy is not None:
+        out.playback_copy = PlaybackCopyOut(status=copy.status, sha256=copy.sha256, size=copy.size,
+                                            original_sha256=copy.original_sha256, error=copy.error)
+    return out
 
 
 _CONTENT_RESPONSES = {
@@ -125,49 +105,9 @@ async def content(media_id: str, request: Request, principal: Reader, session: D
         await record(session, principal, "media.content.read", agency=media.agency, media_id=media.id,
                      payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect})
     await session.commit()
-    headers = _digest_headers(media)
-    if _etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    if settings.s3_presigned_redirect:
+    if settings.s3_presigned_redirect and not _etag_matches(request.headers.get("if-none-match"), f'"{media.sha256}"'):
         url = await store.presigned_url(media.storage_key, media.filename)
         if url:
+            headers = digest_headers(StoredBytes.of_media(media))
             return RedirectResponse(url, status_code=307, headers={"ETag": headers["ETag"], "Repr-Digest": headers["Repr-Digest"]})
-    size = media.size
-    content_type = media.content_type or "application/octet-stream"
-    range_header = request.headers.get("range")
-    if_range = request.headers.get("if-range")
-    ranges = parse_range(range_header, size) if not if_range or if_range.strip() == headers["ETag"] else None
-    is_head = request.method == "HEAD"
-
-    async def body(pieces: list[tuple[bytes, ByteRange | None]]):
-        try:
-            for prefix, byte_range in pieces:
-                if prefix:
-                    yield prefix
-                if byte_range is not None and byte_range.length:
-                    async for chunk in store.read(media.storage_key, byte_range.start, byte_range.end):
-                        yield chunk
-        except StoreUnavailable:
-            return  # the status line is already sent; a short body tells the client to retry
-
-    if ranges is None:
-        headers["Content-Length"] = str(size)
-        return _send(is_head, 200, content_type, headers, body([(b"", ByteRange(0, size))]))
-    if len(ranges) == 1:
-        (only,) = ranges
-        headers.update({"Content-Length": str(only.length), "Content-Range": only.content_range(size)})
-        return _send(is_head, 206, content_type, headers, body([(b"", only)]))
-    boundary = secrets.token_hex(16)
-    pieces: list[tuple[bytes, ByteRange | None]] = []
-    for i, byte_range in enumerate(ranges):
-        head = f"{'' if i == 0 else chr(13) + chr(10)}--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: {byte_range.content_range(size)}\r\n\r\n"
-        pieces.append((head.encode(), byte_range))
-    pieces.append((f"\r\n--{boundary}--\r\n".encode(), None))
-    headers["Content-Length"] = str(sum(len(p) + (r.length if r else 0) for p, r in pieces))
-    return _send(is_head, 206, f"multipart/byteranges; boundary={boundary}", headers, body(pieces))
-
-
-def _send(is_head: bool, status: int, media_type: str, headers: dict[str, str], stream) -> Response:
-    if is_head:
-        return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(stream, status_code=status, headers=headers, media_type=media_type)
+    return serve_bytes(request, store, StoredBytes.of_media(media))

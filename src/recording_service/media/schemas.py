@@ -16,6 +16,14 @@ class AudioInfo(BaseModel):
     sample_rate: int | None = None
 
 
+class PlaybackCopyOut(BaseModel):
+    status: str = Field(description="pending, ready, failed or deleted")
+    sha256: str | None = Field(description="SHA-256 of the copy's bytes (not evidence: the original's sha256 is)")
+    size: int | None
+    original_sha256: str = Field(description="the original it was transcoded from, verified while reading it")
+    error: str | None = None
+
+
 class MediaOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -45,6 +53,8 @@ class MediaOut(BaseModel):
     store_locked_until: datetime | None = Field(
         description="S3 object lock: the store refuses to delete the object before this time (null: no lock on this store)")
     store_legal_hold: bool = Field(description="S3 object lock: the object's legal hold is on (mirrors the service's legal holds)")
+    playback_copy: PlaybackCopyOut | None = Field(
+        default=None, description="a browser-playable H.264 copy of footage browsers cannot play as recorded (single reads only)")
 
 
 class MediaPage(BaseModel):

@@ -8,13 +8,15 @@ from ..config import Settings
 from ..problems import Problem
 from ..storage import ObjectStore
 from ..times import local
+from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
 from .probe import probe, recording_window
 from .schemas import MediaOut
 
 
-async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who) -> None:
-    """Probe the stored object (ffprobe reads only what it needs) and record what it says."""
+async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who) -> bool:
+    """Probe the stored object (ffprobe reads only what it needs) and record what it says. True when the
+    footage needs a playback copy (planned in the same transaction)."""
     location = await store.probe_location(media.storage_key)
     result = await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz)
     media.status = MediaStatus.ready if result.ok else MediaStatus.probe_failed
@@ -23,9 +25,12 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
     media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
+    copy = await plan_playback_copy(session, media)
     await record(session, who, "media.described", agency=media.agency, media_id=media.id,
-                 payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": source})
+                 payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": source,
+                          **({"playback_copy": "planned"} if copy is not None else {})})
     await session.commit()
+    return copy is not None
 
 
 def officer_index(officer_ids: list[str]) -> str | None:
@@ -69,7 +74,7 @@ async def object_owner(session: AsyncSession, agency: str, sha256: str | None, s
 def visible_media(principal: Principal) -> Select:
     query = scoped_to_agency(select(Media), Media.agency, principal)
     if principal.role is Role.dock:
-        query = query.where(Media.id.in_(select(MediaSighting.media_id).where(MediaSighting.token_id == principal.token_id)))
+        query = query.where(Media.id.in_(select(MediaSighting.media_id).where(MediaSighting.token_id == principal.id)))
     return query
 
 
@@ -78,6 +83,12 @@ async def get_media(session: AsyncSession, principal: Principal, media_id: str) 
     if media is None:
         raise Problem(404, "media-not-found", f"No media {media_id}.")
     return media
+
+
+async def sightings_of(session: AsyncSession, media_id: str, limit: int = 200) -> list[MediaSighting]:
+    return list((await session.execute(
+        select(MediaSighting).where(MediaSighting.media_id == media_id).order_by(MediaSighting.received_at, MediaSighting.id).limit(limit)
+    )).scalars())
 
 
 async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[str, int]:

@@ -8,6 +8,7 @@ is the store's business, as tusd separates its handler from its s3store.
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 
@@ -115,6 +116,9 @@ class ObjectStore(Protocol):
     async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
         """Write a small immutable record (never replacing one); under S3 object lock it is retained
         until `retain_until`. Returns the object version where the store keeps versions."""
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Store a derived file (a playback copy: never evidence, never locked), replacing any at `key`."""
 
     async def read_bytes(self, key: str) -> bytes | None: ...
 

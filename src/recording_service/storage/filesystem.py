@@ -12,6 +12,7 @@ import ctypes.util
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import cache
@@ -251,6 +252,19 @@ class FilesystemStore:
 
         await asyncio.to_thread(write)
         return None
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        def place() -> None:
+            final = self._path(key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+            shutil.copyfile(path, temporary)
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, final)
+            _fsync_dir(final.parent)
+
+        await asyncio.to_thread(place)
 
     async def read_bytes(self, key: str) -> bytes | None:
         try:

@@ -14,6 +14,7 @@ recorded parts before it counts as stored.
 """
 
 import asyncio
+from pathlib import Path
 import base64
 import dataclasses
 import functools
@@ -479,6 +480,10 @@ class S3Store:
         response = await self._call("put_object", Bucket=self.bucket, Key=self._key(key), Body=body,
                                     ChecksumSHA256=checksum, ContentType="application/json", **extra)
         return response.get("VersionId")
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> None:
+        await asyncio.to_thread(self.client.upload_file, str(path), self.bucket, self._key(key),
+                                ExtraArgs={"ContentType": content_type, "ChecksumAlgorithm": "SHA256"})
 
     async def read_bytes(self, key: str) -> bytes | None:
         try:

@@ -7,15 +7,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import event
 
-from ..audit.service import record
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
-from ..problems import Problem
 from .schemas import Timeline
-from .service import assemble_timeline
+from .service import assemble_timeline, record_timeline_read
 
 router = APIRouter(prefix="/api/v1/cases", tags=["timeline"])
 TimelineReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
@@ -37,8 +35,6 @@ async def timeline(
     format: Annotated[str, Query(pattern="^json$", description="only json for now")] = "json",
 ) -> Response:
     case = await get_case(session, principal, case_id)
-    if case.procedure is None or request.app.state.catalog.procedure(case.procedure) is None:
-        raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     connection = (await session.connection()).sync_connection
     statements = [0]
 
@@ -52,8 +48,7 @@ async def timeline(
     finally:
         event.remove(connection, "before_cursor_execute", count)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
-                 payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"])})
+    await record_timeline_read(session, principal, case, body)
     await session.commit()
     return Response(
         orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),

@@ -37,6 +37,7 @@ class Finding(BaseModel):
     kind: str = Field(description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
                                    "insufficient_officers, continuity_gap, outside_stage_window, integrity")
     message: str
+    message_zh: str = Field(description="the same in Chinese, as the pages show it")
     doc_types: list[str] | None = None
     device_id: str | None = None
     gap_start: datetime | None = None

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..audit.service import record
 from ..auth.service import Principal
 from ..catalog.schemas import Catalog
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
@@ -18,6 +19,7 @@ from ..cases.record import document_summary, interruption_out
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
+from ..problems import Problem
 from ..times import local_notes
 from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, Explained, StageFacts, stage_findings
 
@@ -28,6 +30,8 @@ _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, Documen
 
 
 async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> dict:
+    if case.procedure is None or catalog.procedure(case.procedure) is None:
+        raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     tz = settings.tz
     procedure = catalog.procedure(case.procedure)
     stages = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
@@ -67,6 +71,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     def at(value):
         return value.astimezone(tz) if value is not None else None
 
+    document_names = {d.code: d.name_zh for d in catalog.document_types}
     certified = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
     gap_tolerance = timedelta(seconds=settings.continuity_tolerance_seconds)
     window_tolerance = timedelta(seconds=settings.stage_window_tolerance_seconds)
@@ -129,7 +134,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             entries.append((explanation.gap_start, {"kind": "interruption", "stage": code, "device_id": explanation.device_id,
                                                     "ended_at": shown["gap_end"], "reason": explanation.reason,
                                                     "reason_name": shown["reason_name"], "text": explanation.text}))
-        findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance)
+        findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance, document_names=document_names)
         for finding in findings:
             for key in ("gap_start", "gap_end"):
                 if key in finding:
@@ -151,6 +156,20 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         "entries": [{"at": at(moment), **entry} for moment, entry in entries],
         "completeness": {"complete": not all_findings, "findings": all_findings},
     }
+
+
+async def read_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
+                        via: str = "api") -> dict:
+    """The timeline as a reader sees it, with the `timeline.read` audit event (the caller commits)."""
+    body = await assemble_timeline(session, catalog, settings, principal, case)
+    await record_timeline_read(session, principal, case, body, via)
+    return body
+
+
+async def record_timeline_read(session: AsyncSession, principal: Principal, case: Case, body: dict, via: str = "api") -> None:
+    await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
+                 payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"]),
+                          **({"via": via} if via != "api" else {})})
 
 
 def _clip_window(binding):

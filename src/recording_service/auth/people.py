@@ -1,0 +1,210 @@
+"""People who sign in to the pages: accounts (argon2id passwords, lockout) and browser sessions.
+
+Machines keep their bearer tokens; a person's session is a random cookie secret of which only the
+SHA-256 is stored, with an idle and an absolute expiry. Every sign-in, failure, lockout, sign-out,
+disablement and reset is an audit event.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..audit.service import REQUEST_CONTEXT, Actor, record
+from ..config import Settings
+from ..db import utcnow
+from .models import User, WebSession
+from .service import ALL_AGENCIES, Principal, Role, hash_token, validate_agency
+
+# People review, oversee and administer; uploading and case-writing stay with machines' tokens.
+PERSON_ROLES = (Role.admin, Role.auditor, Role.reviewer)
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a megabyte "password" is an attack, not a secret
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta
+    absolute: timedelta
+    attempts: int  # failed sign-ins in a row before the account locks
+    lockout: timedelta
+
+    @classmethod
+    def of(cls, settings: Settings) -> "SessionPolicy":
+        return cls(idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_max_hours),
+                   attempts=settings.sign_in_attempts, lockout=timedelta(minutes=settings.lockout_minutes))
+
+
+class PersonError(ValueError):
+    pass
+
+
+class SignInRefused(Exception):
+    def __init__(self, reason: str, until: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "locked" or "disabled"
+        self.until = until
+
+
+def normalised_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.match(name):
+        raise PersonError("a username is 2–64 lowercase letters, digits, '_', '.' or '-', starting with a letter or digit")
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PersonError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PersonError(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def person_principal(user: User) -> Principal:
+    return Principal(id=user.id, name=f"{user.display_name} ({user.username})", role=Role(user.role), agency=user.agency,
+                     kind="user")
+
+
+def _anonymous(agency: str) -> Actor:
+    """Whoever typed a user's name at the sign-in form: not yet anyone."""
+    context = REQUEST_CONTEXT.get()
+    return Actor(token_id=None, role="anonymous", agency=agency, request_id=context.request_id,
+                 client_address=context.client_address)
+
+
+async def find_user(session: AsyncSession, username: str) -> User | None:
+    return (await session.execute(select(User).where(User.username == username.strip().lower()))).scalar_one_or_none()
+
+
+async def create_user(session: AsyncSession, who, username: str, role: Role, agency: str, display_name: str | None,
+                      password: str) -> User:
+    name = normalised_username(username)
+    if role not in PERSON_ROLES:
+        raise PersonError(f"people sign in as {', '.join(r.value for r in PERSON_ROLES)}; '{role.value}' is a machine's role (use a token)")
+    try:
+        validate_agency(agency, role)
+    except ValueError as exc:
+        raise PersonError(str(exc)) from None
+    check_password(password)
+    if await find_user(session, name) is not None:
+        raise PersonError(f"user {name} already exists")
+    user = User(username=name, display_name=(display_name or name).strip()[:200] or name, role=role.value, agency=agency,
+                password_hash=_hasher.hash(password), failed_attempts=0)
+    session.add(user)
+    await session.flush()
+    await record(session, who, "user.created", agency=None if agency == ALL_AGENCIES else agency,
+                 payload={"user_id": user.id, "username": name, "display_name": user.display_name, "role": role.value,
+                          "agency": agency})
+    return user
+
+
+async def _end_sessions(session: AsyncSession, user_id: str, reason: str) -> int:
+    result = await session.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+                                   .values(ended_at=utcnow(), end_reason=reason))
+    return result.rowcount or 0
+
+
+async def disable_user(session: AsyncSession, who, user: User) -> None:
+    user.disabled_at = utcnow()
+    ended = await _end_sessions(session, user.id, "disabled")
+    await record(session, who, "user.disabled", agency=None if user.agency == ALL_AGENCIES else user.agency,
+                 payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
+
+
+async def reset_password(session: AsyncSession, who, user: User, password: str) -> None:
+    check_password(password)
+    user.password_hash = _hasher.hash(password)
+    user.password_changed_at = utcnow()
+    user.failed_attempts, user.locked_until = 0, None
+    ended = await _end_sessions(session, user.id, "password_reset")
+    await record(session, who, "user.password_reset", agency=None if user.agency == ALL_AGENCIES else user.agency,
+                 payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
+
+
+async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, password: str) -> tuple[User, WebSession, str]:
+    """Check the password and open a session; the caller commits (the audit event is in the transaction)."""
+    now = utcnow()
+    user = await find_user(session, username) if USERNAME.match(username.strip().lower()) else None
+    if user is None or len(password) > MAX_PASSWORD_LENGTH:
+        _verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        raise SignInRefused("invalid")
+    agency = None if user.agency == ALL_AGENCIES else user.agency
+    if user.disabled_at is not None:
+        _verify(_DUMMY_HASH, password)
+        raise SignInRefused("disabled")
+    if user.locked_until is not None and user.locked_until > now:
+        raise SignInRefused("locked", user.locked_until)
+    if not _verify(user.password_hash, password):
+        # Counted in the database, so two instances (or two tabs) cannot both see attempt n.
+        attempts = (await session.execute(
+            update(User).where(User.id == user.id).values(failed_attempts=User.failed_attempts + 1).returning(User.failed_attempts)
+        )).scalar_one()
+        await record(session, _anonymous(user.agency), "user.sign_in_failed", agency=agency,
+                     payload={"user_id": user.id, "username": user.username, "attempts": attempts})
+        if attempts >= policy.attempts:
+            until = now + policy.lockout
+            await session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_attempts=0))
+            await record(session, _anonymous(user.agency), "user.locked", agency=agency,
+                         payload={"user_id": user.id, "username": user.username, "attempts": attempts,
+                                  "locked_until": until.isoformat()})
+            raise SignInRefused("locked", until)
+        raise SignInRefused("invalid")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
+    secret = secrets.token_urlsafe(32)
+    browser = WebSession(user_id=user.id, secret_hash=hash_token(secret), csrf_token=secrets.token_urlsafe(32), created_at=now,
+                         last_seen_at=now, expires_at=now + policy.absolute, client_address=REQUEST_CONTEXT.get().client_address)
+    session.add(browser)
+    await session.flush()
+    await record(session, person_principal(user), "user.signed_in", agency=agency,
+                 payload={"session_id": browser.id, "expires_at": browser.expires_at.isoformat()})
+    return user, browser, secret
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A session's last_seen_at is written at most this often: not one write per page or per video range.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+async def session_of(session: AsyncSession, policy: SessionPolicy, secret: str) -> tuple[Principal, WebSession] | None:
+    """The person a session cookie belongs to, when the session is alive (not ended, not idle, not past its
+    absolute expiry, the account enabled)."""
+    now = utcnow()
+    row = (await session.execute(
+        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        .where(WebSession.secret_hash == hash_token(secret), WebSession.ended_at.is_(None))
+    )).one_or_none()
+    if row is None:
+        return None
+    browser, user = row
+    if user.disabled_at is not None or browser.expires_at <= now or browser.last_seen_at + policy.idle <= now:
+        return None
+    if now - browser.last_seen_at >= TOUCH_EVERY:
+        await session.execute(update(WebSession).where(WebSession.id == browser.id).values(last_seen_at=now))
+        await session.commit()
+    return person_principal(user), browser
+
+
+async def sign_out(session: AsyncSession, principal: Principal, browser: WebSession) -> None:
+    await session.execute(update(WebSession).where(WebSession.id == browser.id, WebSession.ended_at.is_(None))
+                          .values(ended_at=utcnow(), end_reason="signed_out"))
+    await record(session, principal, "user.signed_out", agency=None if principal.agency == ALL_AGENCIES else principal.agency,
+                 payload={"session_id": browser.id})

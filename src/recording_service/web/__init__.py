@@ -1,0 +1,65 @@
+"""The pages for people (auditors, reviewers, administrators): sign-in, case search and review, footage,
+the audit trail. Pages call the same services as the API; nothing here reads another package's tables."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..problems import Problem
+from .render import problem_page
+from .router import router
+from .session import SignInNeeded, login_url
+
+NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/static/")
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_PAGES)
+
+
+def install_pages(app: FastAPI) -> None:
+    """Routes, static files, and the handlers that answer a page's errors as pages (the API keeps its problems)."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    api_problem = app.exception_handlers[Problem]
+    api_http = app.exception_handlers[StarletteHTTPException]
+    api_validation = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(SignInNeeded)
+    async def _sign_in(request: Request, exc: SignInNeeded):
+        from fastapi.responses import RedirectResponse
+
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(login_url(exc.next_path), status_code=303)
+        return problem_page(request, Problem(401, "unauthenticated", "登录已过期，请重新登录。"))
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        if is_page(request):
+            return problem_page(request, exc, _person(request))
+        return await api_problem(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        if is_page(request):
+            code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+            return problem_page(request, Problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})),
+                                _person(request))
+        return await api_http(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        if is_page(request):
+            return problem_page(request, Problem(422, "validation-error", "提交或查询的内容有误（过长或格式不对）。"), _person(request))
+        return await api_validation(request, exc)
+
+
+def _person(request: Request):
+    principal = getattr(request.state, "principal", None)
+    return {"principal": principal} if principal is not None and principal.kind == "user" else None
+
+
+__all__ = ["install_pages"]

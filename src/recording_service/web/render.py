@@ -1,0 +1,106 @@
+"""Templates and the small formatting rules every page shares (local times, durations, short digests)."""
+
+from datetime import date, datetime
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from ..problems import Problem
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+ROLE_NAMES = {"admin": "管理员", "auditor": "执法监督", "reviewer": "案卷评查", "case_system": "办案系统", "dock": "采集站",
+              "system": "系统", "anonymous": "未登录者"}
+CASE_STATUS_NAMES = {"open": "办理中", "closed": "已结案"}
+STAGE_STATUS_NAMES = {"not_started": "未开始", "open": "进行中", "closed": "已完成", "skipped": "已跳过"}
+MEDIA_STATUS_NAMES = {"processing": "解析中", "ready": "可用", "probe_failed": "无法解析", "corrupt": "已损坏", "missing": "对象缺失",
+                      "deleted": "已按保存期限删除"}
+DOC_STATUS_NAMES = {"draft": "草稿", "issued": "已签发", "signed": "已签收", "served": "已送达", "void": "已作废"}
+FIXITY_NAMES = {"ok": "一致", "mismatch": "不一致", "missing": "对象缺失"}
+ACTION_NAMES = {
+    "case.created": "立案登记", "case.exported": "导出案卷", "timeline.read": "查看案件记录", "media.content.read": "读取音像原件",
+    "media.playback.granted": "播放音像", "hold.placed": "设置保全", "hold.lifted": "解除保全", "stage.opened": "开始环节",
+    "stage.closed": "结束环节", "stage.noted": "环节备注", "stage.skipped": "跳过环节", "document.created": "登记文书",
+    "document.version_added": "文书新版本", "binding.created": "关联音像", "binding.removed": "解除关联", "media.created": "音像入库",
+    "media.sighting": "再次收到同一音像", "media.repaired": "修复音像对象", "media.described": "解析音像", "media.deleted": "按期限删除",
+    "media.metadata_added": "补充元数据", "media.store_locked": "对象锁定", "media.store_legal_hold": "对象保全",
+    "fixity.ok": "完整性校验：一致", "fixity.mismatch": "完整性校验：不一致", "fixity.missing": "完整性校验：对象缺失",
+    "interruption.explained": "中断说明", "upload.completed": "上传完成", "user.signed_in": "登录", "user.signed_out": "退出",
+    "user.sign_in_failed": "登录失败", "user.locked": "账户锁定", "user.created": "创建用户", "user.disabled": "停用用户",
+    "user.password_reset": "重置密码",
+}
+
+
+def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    if tz is not None and value.tzinfo is not None:
+        value = value.astimezone(tz)
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}小时{minutes:02d}分{secs:02d}秒"
+    if minutes:
+        return f"{minutes}分{secs:02d}秒"
+    return f"{secs}秒"
+
+
+def size(value: int | None) -> str:
+    if value is None:
+        return "—"
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if value >= factor:
+            return f"{value / factor:.1f} {unit}"
+    return f"{value} B"
+
+
+templates.env.filters.update(
+    local_time=local_time, duration=duration, size=size, short=lambda v, n=12: (v or "")[:n],
+    role_name=lambda v: ROLE_NAMES.get(v, v), case_status=lambda v: CASE_STATUS_NAMES.get(v, v),
+    stage_status=lambda v: STAGE_STATUS_NAMES.get(v, v), media_status=lambda v: MEDIA_STATUS_NAMES.get(v, v),
+    doc_status=lambda v: DOC_STATUS_NAMES.get(v, v), fixity=lambda v: FIXITY_NAMES.get(v, v),
+    action_name=lambda v: ACTION_NAMES.get(v, v),
+)
+
+
+def page(request: Request, name: str, context: dict, status_code: int = 200, person=None) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, {"person": person, **context}, status_code=status_code)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+# Pages hold personal data and evidence: not cached, not framed, nothing but our own scripts and styles.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+
+PROBLEM_TEXT = {
+    401: "请先登录。", 403: "您无权查看或进行此操作。", 404: "没有找到该页面或记录（或它属于其他单位）。", 409: "操作与当前状态冲突。",
+    410: "该内容已不可用。", 422: "提交的内容不完整或有误。", 503: "服务暂时不可用，请稍后重试。",
+}
+
+
+def problem_page(request: Request, problem: Problem, person=None) -> HTMLResponse:
+    response = page(request, "error.html", {"problem": problem, "summary": PROBLEM_TEXT.get(problem.status, "请求未能完成。")},
+                    status_code=problem.status, person=person)
+    response.headers.update(problem.headers)
+    return response

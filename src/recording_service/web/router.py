@@ -1,0 +1,295 @@
+"""The pages people use: sign-in, case search, the case review page with its player, one footage item,
+the case's audit trail. Server-rendered; every figure comes from the same services as the API."""
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+
+from ..audit.checkpoint import verify_with_checkpoints
+from ..audit.models import AuditEvent
+from ..audit.service import agency_figures, trail_query
+from ..auth.people import SessionPolicy, SignInRefused, sign_in, sign_out
+from ..auth.service import ALL_AGENCIES, Role
+from ..cases.models import Case
+from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
+from ..custody.fixity import fixity_history
+from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
+from ..db import DbSession
+from ..deps import SettingsDep, StoreDep
+from ..export.service import case_file_response
+from ..media.copies import copies_of
+from ..media.delivery import serve_bytes
+from ..media.playback import check_link, grant_play, played_bytes
+from ..media.service import get_media, sightings_of
+from ..pagination import keyset, page_of
+from ..problems import Problem
+from ..timeline.service import read_timeline
+from .render import CASE_STATUS_NAMES, page
+from .session import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    FormPerson,
+    MaybePerson,
+    Person,
+    new_login_csrf,
+    require_page_roles,
+    safe_next,
+    set_cookie,
+)
+
+router = APIRouter(include_in_schema=False)
+
+Reviewer = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
+Overseer = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
+PAGE_SIZE = 25
+TRAIL_PAGE = 200
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# --- signing in and out -------------------------------------------------------------------------
+
+@router.get("/")
+async def home(person: MaybePerson) -> RedirectResponse:
+    return _see_other("/cases" if person else "/login")
+
+
+def _login_page(request: Request, settings, *, next_path: str, error: str | None = None, username: str = "",
+                status_code: int = 200) -> Response:
+    token = new_login_csrf()
+    response = page(request, "login.html", {"csrf_token": token, "next": next_path, "error": error, "username": username},
+                    status_code=status_code)
+    set_cookie(response, request, settings.cookie_secure, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+@router.get("/login")
+async def login_form(request: Request, settings: SettingsDep, person: MaybePerson, next: str | None = None) -> Response:
+    if person is not None:
+        return _see_other(safe_next(next))
+    return _login_page(request, settings, next_path=safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request, session: DbSession, settings: SettingsDep,
+                username: Annotated[str, Form(max_length=200)] = "", password: Annotated[str, Form(max_length=4096)] = "",
+                csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
+                next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or csrf_token != expected:
+        raise Problem(403, "csrf-failed", "登录表单已失效（CSRF 校验未通过），请刷新页面后重新登录。")
+    target = safe_next(next)
+    try:
+        user, browser, secret = await sign_in(session, SessionPolicy.of(settings), username, password)
+    except SignInRefused as refused:
+        await session.commit()  # the failure and any lockout are audited even though the answer is a refusal
+        if refused.reason == "locked":
+            until = refused.until.astimezone(settings.tz).strftime("%H:%M") if refused.until else ""
+            error, status = f"连续登录失败次数过多，账户已锁定，请于 {until} 后再试或联系管理员。", 423
+        else:
+            error, status = "用户名或密码错误，或账户已停用。", 401
+        return _login_page(request, settings, next_path=target, error=error, username=username[:64], status_code=status)
+    await session.commit()
+    response = _see_other(target)
+    set_cookie(response, request, settings.cookie_secure, SESSION_COOKIE, secret,
+               max_age=int(SessionPolicy.of(settings).absolute.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(person: FormPerson, session: DbSession) -> Response:
+    await sign_out(session, person.principal, person.browser)
+    await session.commit()
+    response = _see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- cases --------------------------------------------------------------------------------------
+
+def _day(value: str | None, name: str, tz) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.combine(datetime.strptime(value, "%Y-%m-%d").date(), time(), tz)
+    except ValueError:
+        raise Problem(400, "invalid-query", f"{name} 应为 YYYY-MM-DD 格式的日期。") from None
+
+
+@router.get("/cases")
+async def case_search(
+    request: Request, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep,
+    case_number: Annotated[str | None, Query(max_length=128)] = None, q: Annotated[str | None, Query(max_length=200)] = None,
+    procedure: Annotated[str | None, Query(max_length=64)] = None, status: Annotated[str | None, Query(max_length=16)] = None,
+    opened_from: Annotated[str | None, Query(max_length=10)] = None, opened_to: Annotated[str | None, Query(max_length=10)] = None,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> Response:
+    catalog = request.app.state.catalog
+    start, end = _day(opened_from, "立案日期（起）", settings.tz), _day(opened_to, "立案日期（止）", settings.tz)
+    query = search_cases(person.principal, case_number=case_number or None, text=q, procedure=procedure or None,
+                         status=status or None, opened_from=start, opened_before=end + timedelta(days=1) if end else None)
+    rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, PAGE_SIZE))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["created_at", "id"], PAGE_SIZE)
+    filters = {"case_number": case_number or "", "q": q or "", "procedure": procedure or "", "status": status or "",
+               "opened_from": opened_from or "", "opened_to": opened_to or ""}
+    next_query = {k: v for k, v in filters.items() if v}
+    return page(request, "cases.html", {
+        "cases": [case_out(c, person.principal, settings) for c in rows],
+        "procedures": {p.code: p.name_zh for p in catalog.procedures}, "statuses": CASE_STATUS_NAMES, "filters": filters,
+        "next_query": {**next_query, "cursor": next_cursor} if next_cursor else None, "first_page": cursor is None,
+        "filters_query": next_query,
+    }, person=person)
+
+
+def _stage_items(stage: dict) -> list[dict]:
+    """A stage's clips in recording order with the gaps between them (unexplained findings and explained
+    interruptions) drawn where they fall."""
+    items = [{"kind": "clip", "at": m["recorded_started_at"], "order": 0, "clip": m} for m in stage["media"]]
+    for finding in stage["findings"]:
+        if finding["kind"] == "continuity_gap":
+            items.append({"kind": "gap", "at": finding["gap_start"], "order": 1, "gap": finding, "explained": False})
+    for explanation in stage["interruptions"]:
+        items.append({"kind": "gap", "at": explanation["gap_start"], "order": 1, "gap": explanation, "explained": True})
+    undated = [i for i in items if i["at"] is None]
+    dated = sorted((i for i in items if i["at"] is not None), key=lambda i: (_as_datetime(i["at"]), i["order"]))
+    return dated + undated
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+@router.get("/cases/{case_id}")
+async def case_page(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+                    settings: SettingsDep) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    timeline = await read_timeline(session, request.app.state.catalog, settings, person.principal, case, via="page")
+    holds = await holds_on(session, person.principal, case_id=case.id)
+    copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
+    await session.commit()
+    findings = timeline["completeness"]["findings"]
+    stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
+    return page(request, "case.html", {
+        "case": timeline["case"], "procedure": timeline["procedure"], "stages": timeline["stages"], "findings": findings,
+        "stage_names": stage_names, "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
+        "holds": holds, "copies": copies, "may_hold": person.principal.role in (Role.admin, Role.auditor),
+        "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,
+        "printed_at": datetime.now(settings.tz),
+        "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
+        "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types},
+    }, person=person)
+
+
+@router.get("/cases/{case_id}/export")
+async def case_export(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+                      settings: SettingsDep, store: StoreDep) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    return await case_file_response(session, request.app.state.catalog, settings, store, person.principal, case)
+
+
+@router.post("/cases/{case_id}/holds")
+async def case_hold(case_id: str, person: FormPerson, _role: Overseer, session: DbSession, store: StoreDep,
+                    reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    if not reason.strip():
+        raise Problem(422, "reason-required", "设置保全需要填写原因。")
+    await place_legal_hold(session, store, person.principal, case_id=case_id, reason=reason.strip())
+    return _see_other(f"/cases/{case_id}#holds")
+
+
+@router.post("/cases/{case_id}/holds/{hold_id}/lift")
+async def case_hold_lift(case_id: str, hold_id: str, person: FormPerson, _role: Overseer, session: DbSession, store: StoreDep,
+                         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    if not reason.strip():
+        raise Problem(422, "reason-required", "解除保全需要填写原因。")
+    await get_case(session, person.principal, case_id)
+    await lift_legal_hold(session, store, person.principal, hold_id, reason.strip(), case_id=case_id)
+    return _see_other(f"/cases/{case_id}#holds")
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+@router.get("/cases/{case_id}/audit")
+async def case_audit(case_id: str, request: Request, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep,
+                     store: StoreDep, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id))
+    rows = (await session.execute(keyset(query, [AuditEvent.seq], cursor, TRAIL_PAGE))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["seq"], TRAIL_PAGE)
+    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    verdict = await verify_with_checkpoints(session, store)
+    own = None if person.principal.agency == ALL_AGENCIES else await agency_figures(session, person.principal.agency)
+    return page(request, "audit.html", {"case": case_out(case, person.principal, settings), "events": rows, "total": total,
+                                        "verdict": verdict, "own": own, "next_cursor": next_cursor, "tz": settings.tz}, person=person)
+
+
+@router.get("/cases/{case_id}/audit.csv")
+async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id)).order_by(AuditEvent.seq)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
+    writer = csv.writer(out)
+    writer.writerow(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"])
+    for event in (await session.execute(query.limit(100_000))).scalars():
+        writer.writerow([event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
+                         event.actor_name or event.actor_token_id or event.actor_user_id or "", event.actor_role, event.actor_agency,
+                         event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
+                         orjson.dumps(event.payload or {}).decode(), event.entry_hash])
+    filename = f"audit-{case.case_number}.csv"
+    from urllib.parse import quote
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+
+
+# --- footage ------------------------------------------------------------------------------------
+
+@router.get("/footage/{media_id}")
+async def footage_page(media_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+                       settings: SettingsDep) -> Response:
+    media = await get_media(session, person.principal, media_id)
+    may_audit = person.principal.role in (Role.admin, Role.auditor)
+    trail = []
+    if may_audit:
+        trail = list((await session.execute(trail_query(person.principal, media_ids=[media.id]).order_by(AuditEvent.seq.desc())
+                                            .limit(TRAIL_PAGE))).scalars())
+    catalog = request.app.state.catalog
+    bindings = await bindings_of_media(session, person.principal, media.id)
+    for binding in bindings:
+        procedure = catalog.procedure(binding["procedure"])
+        stage = procedure.stage(binding["stage"]) if procedure else None
+        binding["stage_name"] = stage.name_zh if stage else binding["stage"]
+    return page(request, "footage.html", {
+        "media": media, "bindings": bindings,
+        "sightings": await sightings_of(session, media.id), "fixity": await fixity_history(session, media.id),
+        "trail": trail, "may_audit": may_audit, "tz": settings.tz, "copy": (await copies_of(session, [media.id])).get(media.id),
+    }, person=person)
+
+
+@router.post("/footage/{media_id}/play")
+async def footage_play(media_id: str, request: Request, person: FormPerson, _role: Reviewer, session: DbSession,
+                       settings: SettingsDep) -> JSONResponse:
+    media = await get_media(session, person.principal, media_id)
+    play = await grant_play(session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes),
+                            request.app.state.link_key)
+    await session.commit()
+    return JSONResponse({"url": play.url, "grant_id": play.grant.id, "source": play.source, "warning": play.warning,
+                         "expires_at": play.grant.expires_at.astimezone(settings.tz).isoformat()},
+                        headers={"Cache-Control": "no-store"})
+
+
+@router.api_route("/play/{grant_id}/{media_id}", methods=["GET", "HEAD"])
+async def play(grant_id: str, media_id: str, request: Request, person: MaybePerson, session: DbSession, store: StoreDep,
+               u: Annotated[str, Query(max_length=64)] = "", exp: Annotated[str, Query(max_length=20)] = "",
+               src: Annotated[str, Query(max_length=20)] = "original", sig: Annotated[str, Query(max_length=128)] = "") -> Response:
+    check_link(request.app.state.link_key, person.principal if person else None, grant_id, media_id, u, exp, src, sig)
+    return serve_bytes(request, store, await played_bytes(session, media_id, src))

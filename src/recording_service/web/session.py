@@ -1,0 +1,112 @@
+"""People's sessions in the pages: the session cookie, who it belongs to, and CSRF checks on forms."""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+
+from ..auth.models import WebSession
+from ..auth.people import SessionPolicy, session_of
+from ..auth.service import Principal, Role
+from ..db import DbSession
+from ..deps import SettingsDep
+from ..problems import Problem
+
+SESSION_COOKIE = "rs_session"
+LOGIN_CSRF_COOKIE = "rs_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class SignInNeeded(Exception):
+    """A page asked for without a live session: answered with a redirect to /login (see the handler in web)."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    principal: Principal
+    browser: WebSession
+
+    @property
+    def csrf_token(self) -> str:
+        return self.browser.csrf_token
+
+
+def secure_cookies(request: Request, cookie_secure: bool | None) -> bool:
+    return cookie_secure if cookie_secure is not None else request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, cookie_secure: bool | None, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
+                        secure=secure_cookies(request, cookie_secure))
+
+
+async def current_person(request: Request, session: DbSession, settings: SettingsDep) -> SignedIn | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret or len(secret) > 200:
+        return None
+    found = await session_of(session, SessionPolicy.of(settings), secret)
+    if found is None:
+        return None
+    principal, browser = found
+    request.state.principal = principal
+    return SignedIn(principal, browser)
+
+
+async def signed_in(request: Request, person: Annotated[SignedIn | None, Depends(current_person)]) -> SignedIn:
+    if person is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInNeeded(target)
+    return person
+
+
+Person = Annotated[SignedIn, Depends(signed_in)]
+MaybePerson = Annotated[SignedIn | None, Depends(current_person)]
+
+
+def require_page_roles(*roles: Role):
+    allowed = frozenset(roles)
+
+    async def check(person: Person) -> SignedIn:
+        if person.principal.role not in allowed:
+            raise Problem(403, "forbidden-role", "您的角色无权进行此操作。")
+        return person
+
+    return Depends(check)
+
+
+async def csrf_checked(request: Request, person: Person) -> SignedIn:
+    """A form post (or a page's fetch) carries the session's CSRF token in a field or a header."""
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        supplied = (await request.form()).get(CSRF_FIELD)
+    if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), person.csrf_token.encode()):
+        raise Problem(403, "csrf-failed", "表单已失效或来源不明（CSRF 校验未通过），请刷新页面后重试。")
+    return person
+
+
+FormPerson = Annotated[SignedIn, Depends(csrf_checked)]
+
+
+def new_login_csrf() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: only a path on this site (never another host: no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "\n" in target or "\r" in target:
+        return "/cases"
+    return target
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="")

@@ -1,0 +1,81 @@
+// recording_service pages: playback through audited grants, copy buttons, print. Plain JS, no build step.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]');
+  const video = document.getElementById("player");
+  const caption = document.getElementById("player-caption");
+  const clock = document.getElementById("player-clock");
+  let recordedStart = null;  // the wall-clock time at `segmentOffset` seconds into the file
+  let segmentOffset = 0;
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function wallClock(date) {
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " +
+      pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds());
+  }
+
+  async function play(button) {
+    const mediaId = button.dataset.play;
+    const offset = parseFloat(button.dataset.offset || "0") || 0;
+    caption.textContent = "正在申请播放授权…";
+    let response;
+    try {
+      response = await fetch("/footage/" + encodeURIComponent(mediaId) + "/play", {
+        method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf ? csrf.content : "" } });
+    } catch (e) {
+      caption.textContent = "无法连接服务，请稍后重试。";
+      return;
+    }
+    if (!response.ok) {
+      caption.textContent = response.status === 410 ? "这段音像已按保存期限删除，无法播放。"
+        : response.status === 409 ? "这段音像的编码浏览器无法直接播放，可播放的副本正在生成，请稍后再试（原件不受影响）。"
+        : "无法播放（" + response.status + "），请刷新页面后重试。";
+      return;
+    }
+    const grant = await response.json();
+    document.querySelectorAll(".clip.playing").forEach(function (el) { el.classList.remove("playing"); });
+    const clip = button.closest(".clip");
+    if (clip) clip.classList.add("playing");
+    recordedStart = button.dataset.start ? new Date(button.dataset.start) : null;
+    segmentOffset = offset;
+    const stage = button.dataset.stage ? "环节：" + button.dataset.stage + " · " : "";
+    const started = recordedStart ? "录制开始 " + wallClock(recordedStart) : "录制时间未知";
+    caption.textContent = stage + started + (offset ? " · 从片段起点（第 " + Math.round(offset) + " 秒）播放" : "") +
+      (grant.source === "playback_copy" ? " · 播放的是转码副本（原件为 H.265 等浏览器不支持的编码）" : "") +
+      " · 授权至 " + grant.expires_at.slice(11, 16) + (grant.warning ? " · " + grant.warning : "");
+    video.dataset.grant = grant.grant_id;
+    video.src = grant.url;
+    video.addEventListener("loadedmetadata", function seek() {
+      video.removeEventListener("loadedmetadata", seek);
+      if (offset > 0 && offset < video.duration) video.currentTime = offset;
+      video.play().catch(function () { /* autoplay refused: the controls are there */ });
+    });
+  }
+
+  if (video) {
+    video.addEventListener("timeupdate", function () {
+      if (!clock) return;
+      const position = "播放位置 " + video.currentTime.toFixed(1) + " 秒";
+      clock.textContent = recordedStart
+        ? position + " · 现场时间 " + wallClock(new Date(recordedStart.getTime() + (video.currentTime - segmentOffset) * 1000))
+        : position;
+    });
+    video.addEventListener("error", function () {
+      if (caption && video.getAttribute("src")) caption.textContent = "浏览器无法播放这段音像（编码不受支持或链接已过期），请重新点击播放。";
+    });
+  }
+  document.addEventListener("click", function (event) {
+    const playButton = event.target.closest("[data-play]");
+    if (playButton && video) { event.preventDefault(); play(playButton); return; }
+    const copyButton = event.target.closest("[data-copy]");
+    if (copyButton) {
+      const text = copyButton.dataset.copy;
+      const done = function () { copyButton.textContent = "已复制"; setTimeout(function () { copyButton.textContent = "复制"; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, done);
+      else { const area = document.createElement("textarea"); area.value = text; document.body.appendChild(area); area.select();
+        document.execCommand("copy"); area.remove(); done(); }
+      return;
+    }
+    if (event.target.closest("[data-print]")) window.print();
+  });
+})();

@@ -1,0 +1,407 @@
+"""The pages, driven in Debian's Chromium by Playwright, against the real service on both legs.
+
+Screenshots of the main pages go to RS_SCREENSHOT_DIR (`make screenshots` points it at docs/screenshots).
+"""
+
+import hashlib
+import os
+import re
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from .support.servers import BIN, ServiceProcess
+from .test_media import upload_bytes
+from .test_timeline import DAY, CaseWalk
+
+AGENCY = "WEB1"
+OTHER_AGENCY = "WEB2"
+PASSWORD = "审计员的密码-2026"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def create_person(leg, username: str, role: str, agency: str, name: str, password: str = PASSWORD) -> None:
+    result = leg.service.cli("user", "create", "--username", username, "--role", role, "--agency", agency, "--name", name,
+                             "--password-stdin", input=password + "\n", check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def people(leg):
+    suffix = uuid.uuid4().hex[:6]
+    names = {"auditor": f"auditor{suffix}", "reviewer": f"reviewer{suffix}", "other": f"other{suffix}",
+             "second": f"second{suffix}", "locked": f"locked{suffix}"}
+    create_person(leg, names["auditor"], "auditor", AGENCY, "赵监督")
+    create_person(leg, names["reviewer"], "reviewer", AGENCY, "钱评查")
+    create_person(leg, names["other"], "auditor", OTHER_AGENCY, "孙外单位")
+    create_person(leg, names["second"], "auditor", AGENCY, "李同事")
+    create_person(leg, names["locked"], "reviewer", AGENCY, "周锁定")
+    return names
+
+
+@pytest.fixture(scope="module")
+def review_case(leg, clips):
+    """A 行政处罚 case with two investigation clips of one camera 100 s apart (a continuity gap), a missing
+    合议记录 and footage long enough to seek in (moov at the end, so the player must ask for later ranges)."""
+    with leg.client(leg.token("dock", AGENCY)) as dock:
+        media = {}
+        recorded_at = f"{DAY}T09:30:00+08:00"
+        clip = hevc_clip(leg.workdir, recorded_at)
+        media["hevc"] = upload_bytes(dock, clip.read_bytes(), device_id="CAM-H", officer_ids="3401001",
+                                     recorded_at=recorded_at, filename="hevc.mp4")
+        for name, recorded_at in (("web-inv1", f"{DAY}T09:10:00+08:00"), ("web-inv2", f"{DAY}T09:12:00+08:00")):
+            clip = clips(f"{name}.mp4", seconds=20, size="640x360", creation_time=recorded_at, noise=True)
+            media[name] = upload_bytes(dock, clip.read_bytes(), device_id="CAM-W", officer_ids="3401001,3401002",
+                                       recorded_at=recorded_at, filename=f"{name}.mp4")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        walk = CaseWalk(http, "coercion-seizure")
+        walk.stage("approval", "08:30", "08:50", docs=["coercion_approval"])
+        walk.stage("implementation", "09:05", "10:00", docs=["seizure_decision", "item_list"],
+                   media=[(media["web-inv1"], "现场检查开始"), (media["hevc"], "H.265 执法记录仪")])
+        # The second clip is bound from 8 s in: the player starts there and the page says so.
+        bound = http.post(f"/api/v1/cases/{walk.case['id']}/stages/{walk.stages['implementation']}/media",
+                          json={"media_id": media["web-inv2"], "start_offset_s": 8, "end_offset_s": 20})
+        assert bound.status_code == 201, bound.text
+    return {"case": walk.case, "media": media}
+
+
+def hevc_clip(directory: Path, recorded_at: str) -> Path:
+    """What newer body cameras record: H.265 in MP4, which Debian's Chromium cannot decode."""
+    path = directory / "hevc.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25:duration=6",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-c:a", "aac", "-c:v", "libx265", "-preset", "ultrafast",
+                    "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-metadata", f"creation_time={recorded_at}", str(path)],
+                   check=True, timeout=300)
+    return path
+
+
+def wait_for_copy(http: httpx.Client, media_id: str, timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        copy = http.get(f"/api/v1/media/{media_id}").json()["playback_copy"]
+        if copy and copy["status"] != "pending":
+            return copy
+        assert time.monotonic() < deadline, f"playback copy of {media_id} still pending after {timeout} s"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium, never a downloaded browser; the flags keep it off this machine's closed network.
+    assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "accept_downloads": True}
+
+
+def shots() -> Path:
+    directory = Path(os.environ.get("RS_SCREENSHOT_DIR") or "/tmp/rs-screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD, target: str = "/cases") -> None:
+    page.goto(base_url + target)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def wait_until(page: Page, expression: str, timeout: float = 30) -> None:
+    """Poll a JavaScript expression (page.wait_for_function compiles strings in the page, which the pages' CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)
+
+
+def audit_events(leg, **params) -> list[dict]:
+    events, cursor = [], None
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        while True:
+            page = http.get("/api/v1/audit/events", params={"limit": 500, **params, **({"cursor": cursor} if cursor else {})})
+            assert page.status_code == 200, page.text
+            events += page.json()["items"]
+            cursor = page.json()["next_cursor"]
+            if not cursor:
+                return events
+
+
+def test_auditor_reviews_a_case_plays_footage_holds_and_exports(leg, page: Page, people, review_case, tmp_path):
+    case = review_case["case"]
+    screenshots = leg.name == "sqlite-fs"
+    page.goto(leg.url + "/cases")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fcases$"))
+    if screenshots:
+        page.screenshot(path=str(shots() / "login.png"))
+    sign_in(page, leg.url, people["auditor"])
+    expect(page).to_have_url(re.compile(r"/cases$"))
+    expect(page.locator("header .who")).to_contain_text("赵监督")
+
+    # 案件查询: by 案号, and by a party's name
+    page.fill("input[name=case_number]", case["case_number"])
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
+    page.fill("input[name=case_number]", "")
+    page.fill("input[name=q]", "某某诊所")
+    page.click("form.filters button[type=submit]")
+    expect(page.locator(f"text={case['case_number']}")).to_be_visible()
+    if screenshots:
+        page.screenshot(path=str(shots() / "cases.png"))
+    page.click(f"text={case['case_number']}")
+    expect(page).to_have_url(re.compile(f"/cases/{case['id']}$"))
+
+    # The banner counts the findings and links each to its stage; the gap is drawn between the clips.
+    banner = page.locator("#findings")
+    expect(banner).to_contain_text("发现")
+    expect(banner.locator("a[href='#stage-implementation']")).to_have_count(2)  # the gap and the missing 现场笔录
+    expect(banner).to_contain_text("录像中断")
+    gap = page.locator("#stage-implementation .gap.unexplained")
+    expect(gap).to_have_count(1)
+    expect(gap).to_contain_text("CAM-W")
+    expect(page.locator("#stage-implementation .clip")).to_have_count(3)
+    expect(page.locator("text=皖卫执证0001").first).to_be_visible()
+    expect(page.locator("text=340621199001011234")).to_have_count(1)  # an auditor sees party id numbers
+    if screenshots:
+        page.screenshot(path=str(shots() / "case.png"), full_page=True)
+
+    # Play and seek: the element's clock advances, and a Range request for a later offset reached the server.
+    ranges: list[tuple[str, int, str]] = []
+    page.on("response", lambda r: ranges.append((r.request.headers.get("range", ""), r.status, r.url)) if "/play/" in r.url else None)
+    page.locator("#stage-implementation .clip").first.locator("button.play").click()
+    wait_until(page, "document.getElementById('player').currentTime > 0.5")
+    page.evaluate("document.getElementById('player').currentTime = 15")
+    wait_until(page, "document.getElementById('player').currentTime > 15.3")
+    expect(page.locator("#player-caption")).to_contain_text("实施")
+    expect(page.locator("#player-clock")).to_contain_text(f"{DAY} 09:10:1")
+    later = [(r, s) for r, s, _ in ranges if r.startswith("bytes=") and int(r[6:].split("-")[0] or 0) > 0]
+    assert later and all(s == 206 for _, s in later), ranges
+    if screenshots:
+        page.screenshot(path=str(shots() / "case-playing.png"))
+    grants = [e for e in audit_events(leg, action="media.playback.granted") if e["media_id"] == review_case["media"]["web-inv1"]]
+    assert grants and grants[-1]["actor"]["name"] == f"赵监督 ({people['auditor']})" and grants[-1]["actor"]["role"] == "auditor"
+    assert grants[-1]["actor"]["token_id"] is None and grants[-1]["actor"]["user_id"]
+    reads = [e for e in audit_events(leg, action="timeline.read", case_id=case["id"]) if e["payload"].get("via") == "page"]
+    assert reads and reads[-1]["actor"]["name"].startswith("赵监督")
+    # A bound segment: playback starts at its start, and the clock shows the time on scene.
+    segment = page.locator("#stage-implementation .clip", has_text="09:12:08")
+    expect(segment).to_contain_text("第 8.0 秒起")
+    segment.locator("button.play").click()
+    wait_until(page, "document.getElementById('player').currentTime >= 8.5")
+    expect(page.locator("#player-clock")).to_contain_text(f"{DAY} 09:12:0")
+    play_url = page.evaluate("document.getElementById('player').src")
+    assert "/play/" in play_url and "token" not in play_url and PASSWORD not in play_url
+
+    # Place and lift a hold, each with a reason.
+    page.fill("#place-hold input[name=reason]", "当事人申请行政复议")
+    page.click("#place-hold button[type=submit]")
+    expect(page.locator("#holds .hold")).to_contain_text("当事人申请行政复议")
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        held = [h for h in http.get("/api/v1/holds").json() if h["case_id"] == case["id"]]
+    assert len(held) == 1 and held[0]["placed_by"] == grants[-1]["actor"]["user_id"]
+    page.fill("#holds .hold input[name=reason]", "复议终结")
+    page.click("#holds .hold button[type=submit]")
+    expect(page.locator("#holds .hold")).to_have_count(0)
+    lifted = [e for e in audit_events(leg, action="hold.lifted", case_id=case["id"])]
+    assert lifted and lifted[-1]["payload"]["reason"] == "复议终结" and lifted[-1]["actor"]["name"].startswith("赵监督")
+
+    # Download the case file from the page and verify it offline.
+    with page.expect_download() as download:
+        page.click("text=下载案卷（BagIt）")
+    bag = tmp_path / "case.zip"
+    download.value.save_as(bag)
+    verified = subprocess.run([str(BIN / "recording-service"), "verify-export", str(bag)], capture_output=True, text=True,
+                              cwd=leg.workdir, env=leg.service.env, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    exported = audit_events(leg, action="case.exported", case_id=case["id"])
+    assert exported and exported[-1]["actor"]["name"].startswith("赵监督")
+
+    # The print stylesheet: a review sheet without the player and the forms.
+    page.emulate_media(media="print")
+    expect(page.locator("#player-panel")).to_be_hidden()
+    expect(page.locator(".print-head")).to_be_visible()
+    if screenshots:
+        page.screenshot(path=str(shots() / "case-print.png"), full_page=True)
+        page.pdf(path=str(shots() / "case-print.pdf"), format="A4")
+    page.emulate_media(media="screen")
+
+    # One footage item, and the case's audit trail with the chain's verdict and a CSV.
+    page.goto(leg.url + f"/footage/{review_case['media']['web-inv1']}")
+    expect(page.locator("h1")).to_contain_text("web-inv1.mp4")
+    expect(page.locator("text=CAM-W").first).to_be_visible()
+    expect(page.locator("table.audit")).to_contain_text("播放音像")
+    if screenshots:
+        page.screenshot(path=str(shots() / "footage.png"), full_page=True)
+    page.goto(leg.url + f"/cases/{case['id']}/audit")
+    expect(page.locator(".banner.good")).to_contain_text("审计链校验通过")
+    expect(page.locator("table.audit")).to_contain_text("设置保全")
+    expect(page.locator("table.audit")).to_contain_text("赵监督")
+    if screenshots:
+        page.screenshot(path=str(shots() / "audit.png"))
+    with page.expect_download() as download:
+        page.click("text=下载 CSV")
+    text = Path(download.value.path()).read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff序号,时间,操作") and "hold.placed" in text and "media.playback.granted" in text
+
+    # Sign out: the session is gone, the pages ask for sign-in again.
+    page.goto(leg.url + f"/cases/{case['id']}")
+    page.click("header form[action='/logout'] button")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(leg.url + f"/cases/{case['id']}")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    assert audit_events(leg, action="user.signed_out")
+
+
+def test_h265_footage_plays_from_its_playback_copy(leg, page: Page, people, review_case):
+    hevc = review_case["media"]["hevc"]
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        original = http.get(f"/api/v1/media/{hevc}").json()
+        assert original["video"]["codec"] == "hevc"
+        copy = wait_for_copy(http, hevc)
+        assert copy["status"] == "ready", copy
+        assert copy["original_sha256"] == original["sha256"] and copy["sha256"] != original["sha256"]
+        # The original is untouched: its content is still the uploaded bytes under its own digest.
+        content = http.get(f"/api/v1/media/{hevc}/content")
+        assert content.status_code == 200 and hashlib.sha256(content.content).hexdigest() == original["sha256"]
+    made = [e for e in audit_events(leg, action="media.playback_copy_made") if e["media_id"] == hevc]
+    assert len(made) == 1 and made[0]["payload"]["copy_sha256"] == copy["sha256"]
+
+    sign_in(page, leg.url, people["auditor"], target=f"/cases/{review_case['case']['id']}")
+    clip = page.locator("#stage-implementation .clip", has_text="CAM-H")
+    expect(clip).to_contain_text("播放副本已生成")
+    served: list = []
+    page.on("response", lambda r: served.append(r) if "/play/" in r.url else None)
+    clip.locator("button.play").click()
+    wait_until(page, "document.getElementById('player').currentTime > 1")
+    expect(page.locator("#player-caption")).to_contain_text("转码副本")
+    assert served and all("src=playback_copy" in r.url for r in served)
+    assert served[0].headers["etag"] == f'"{copy["sha256"]}"'  # the copy's own digest, never passed off as the original's
+    size = page.evaluate("[document.getElementById('player').videoWidth, document.getElementById('player').videoHeight]")
+    assert size == [640, 360]
+    grants = [e for e in audit_events(leg, action="media.playback.granted") if e["media_id"] == hevc]
+    assert grants[-1]["payload"]["source"] == "playback_copy"
+
+
+def test_play_links_are_bound_to_the_person_and_expire(leg, browser, people, review_case):
+    """A second instance with 3-second grants and a 6-second idle limit, on the same database and store."""
+    env = {**leg.service.env, "RECORDING_PLAYBACK_GRANT_MINUTES": "0.05", "RECORDING_SESSION_IDLE_MINUTES": "0.1"}
+    short = ServiceProcess(env, leg.workdir).start()
+    try:
+        mine = browser.new_context(viewport=VIEWPORT)
+        theirs = browser.new_context(viewport=VIEWPORT)
+        page, other = mine.new_page(), theirs.new_page()
+        sign_in(page, short.base_url, people["auditor"], target=f"/footage/{review_case['media']['web-inv2']}")
+        sign_in(other, short.base_url, people["second"], target="/cases")
+        expect(page.locator("h1")).to_contain_text("web-inv2.mp4")
+        page.click("aside button.play")
+        wait_until(page, "document.getElementById('player').src.includes('/play/')")
+        url = page.evaluate("document.getElementById('player').src")
+        assert page.request.get(url, headers={"Range": "bytes=0-99"}).status == 206
+        assert other.request.get(url, headers={"Range": "bytes=0-99"}).status == 403  # a colleague of the same agency
+        assert httpx.get(url, headers={"Range": "bytes=0-99"}).status_code == 403  # no session at all
+        forged = re.sub(r"exp=(\d+)", lambda m: f"exp={int(m.group(1)) + 3600}", url)
+        assert page.request.get(forged).status == 403
+        time.sleep(3.5)
+        expired = page.request.get(url, headers={"Range": "bytes=0-99"})
+        assert expired.status == 403 and expired.headers["content-type"].startswith("text/html")
+        # Idle for longer than the limit: the session has ended.
+        time.sleep(3.5)
+        page.goto(short.base_url + "/cases")
+        expect(page).to_have_url(re.compile(r"/login\?next="))
+        mine.close()
+        theirs.close()
+    finally:
+        short.stop()
+
+
+def test_another_agency_and_a_reviewer_see_what_their_roles_allow(leg, browser, people, review_case):
+    case = review_case["case"]
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    sign_in(page, leg.url, people["other"])
+    response = page.goto(leg.url + f"/cases/{case['id']}")
+    assert response.status == 404
+    expect(page.locator("h1")).to_contain_text("没有找到")
+    assert page.goto(leg.url + f"/footage/{review_case['media']['web-inv1']}").status == 404
+    context.close()
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    sign_in(page, leg.url, people["reviewer"], target=f"/cases/{case['id']}")
+    expect(page.locator("#findings")).to_be_visible()
+    expect(page.locator("text=340621199001011234")).to_have_count(0)  # id numbers are not a reviewer's to see
+    expect(page.locator("#place-hold")).to_have_count(0)
+    assert page.goto(leg.url + f"/cases/{case['id']}/audit").status == 403
+    page.goto(leg.url + f"/cases/{case['id']}")
+    csrf = page.locator("meta[name=csrf-token]").get_attribute("content")
+    refused = page.request.post(leg.url + f"/cases/{case['id']}/holds", form={"csrf_token": csrf, "reason": "评查员不能设置保全"})
+    assert refused.status == 403
+    context.close()
+
+
+def test_a_form_without_the_csrf_token_is_refused(leg, browser, people, review_case):
+    case = review_case["case"]
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    sign_in(page, leg.url, people["auditor"], target=f"/cases/{case['id']}")
+    expect(page.locator("#place-hold")).to_be_visible()
+    before = len(audit_events(leg, action="hold.placed", case_id=case["id"]))
+    for form in ({"reason": "没有令牌"}, {"reason": "错误令牌", "csrf_token": "x" * 43}):
+        refused = page.request.post(leg.url + f"/cases/{case['id']}/holds", form=form)
+        assert refused.status == 403 and "CSRF" in refused.text()
+    play = page.request.post(leg.url + f"/footage/{review_case['media']['web-inv1']}/play")
+    assert play.status == 403
+    assert len(audit_events(leg, action="hold.placed", case_id=case["id"])) == before
+    # The sign-in form has its own token (there is no session yet).
+    fresh = browser.new_context()
+    assert fresh.request.post(leg.url + "/login", form={"username": people["auditor"], "password": PASSWORD}).status == 403
+    fresh.close()
+    context.close()
+
+
+def test_wrong_passwords_lock_the_account(leg, browser, people):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    username = people["locked"]
+    for attempt in range(4):
+        sign_in(page, leg.url, username, password=f"wrong-password-{attempt}")
+        expect(page.locator(".alert.bad")).to_contain_text("用户名或密码错误")
+    sign_in(page, leg.url, username, password="wrong-password-5")
+    expect(page.locator(".alert.bad")).to_contain_text("已锁定")
+    sign_in(page, leg.url, username)  # the right password does not open a locked account
+    expect(page.locator(".alert.bad")).to_contain_text("已锁定")
+    events = [e for e in audit_events(leg) if e["payload"].get("username") == username]
+    assert [e["action"] for e in events].count("user.sign_in_failed") == 5
+    assert [e["action"] for e in events][-1] == "user.locked"
+    # An administrator resets the password; the account opens with the new one, never the old.
+    reset = leg.service.cli("user", "reset-password", username, "--password-stdin", input="新的密码-足够长了-2026\n", check=False)
+    assert reset.returncode == 0, reset.stderr
+    sign_in(page, leg.url, username, password="新的密码-足够长了-2026")
+    expect(page).to_have_url(re.compile(r"/cases$"))
+    cookie = next(c for c in context.cookies() if c["name"] == "rs_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]  # plain http here
+    context.close()
+
+
+def test_sign_in_never_sends_anyone_elsewhere_and_passwords_stay_out_of_logs(leg, browser, people):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(leg.url + "/login?next=//evil.example/steal")
+    page.fill("input[name=username]", people["reviewer"])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"^" + re.escape(leg.url) + r"/cases$"))
+    context.close()
+    log = (leg.workdir / "service.log").read_text(errors="replace")
+    assert PASSWORD not in log and "rs_session" not in log
