@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -312,11 +313,14 @@ def test_play_links_are_bound_to_the_person_and_expire(leg, browser, people, rev
         assert httpx.get(url, headers={"Range": "bytes=0-99"}).status_code == 403  # no session at all
         forged = re.sub(r"exp=(\d+)", lambda m: f"exp={int(m.group(1)) + 3600}", url)
         assert page.request.get(forged).status == 403
-        time.sleep(3.5)
+        # In use, a session outlives its idle limit (6 s here); the play link does not outlive its 3 s.
+        for _ in range(4):
+            time.sleep(2)
+            assert page.request.get(short.base_url + "/cases", max_redirects=0).status == 200
         expired = page.request.get(url, headers={"Range": "bytes=0-99"})
         assert expired.status == 403 and expired.headers["content-type"].startswith("text/html")
         # Idle for longer than the limit: the session has ended.
-        time.sleep(3.5)
+        time.sleep(7)
         page.goto(short.base_url + "/cases")
         expect(page).to_have_url(re.compile(r"/login\?next="))
         mine.close()
@@ -405,3 +409,71 @@ def test_sign_in_never_sends_anyone_elsewhere_and_passwords_stay_out_of_logs(leg
     context.close()
     log = (leg.workdir / "service.log").read_text(errors="replace")
     assert PASSWORD not in log and "rs_session" not in log
+
+
+@contextmanager
+def signed_in_client(base_url: str, username: str, password: str = PASSWORD):
+    """A browser session without the browser: the sign-in form as a browser submits it."""
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        answer = client.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/cases"})
+        assert answer.status_code == 303, answer.text[:300]
+        yield client
+
+
+def test_pages_answer_bad_input_with_a_page_never_a_500(leg, people, review_case):
+    case_id = review_case["case"]["id"]
+    with signed_in_client(leg.url, people["auditor"]) as http:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get(f"/cases/{case_id}").text).group(1)
+        for path, params, status in (
+            ("/cases", {"opened_from": "2026-13-45"}, 400),
+            ("/cases", {"cursor": "forged"}, 400),
+            ("/cases", {"q": "x" * 5000}, 422),
+            ("/cases", {"case_number": "\u200b"}, 400),
+            ("/cases/not-a-case", {}, 404),
+            (f"/cases/{case_id}/audit", {"cursor": "%%%"}, 400),
+            ("/footage/nothing", {}, 404),
+            ("/no/such/page", {}, 404),
+            (f"/play/x/{review_case['media']['web-inv1']}", {"u": "u", "exp": "not-a-number", "sig": "s"}, 403),
+        ):
+            answer = http.get(path, params=params)
+            assert answer.status_code == status, (path, params, answer.status_code, answer.text[:200])
+            assert answer.headers["content-type"].startswith("text/html") and "<h1>" in answer.text, path
+        # What is typed comes back escaped, never as markup.
+        echoed = http.get("/cases", params={"q": "<script>alert(1)</script>"})
+        assert echoed.status_code == 200 and "<script>alert" not in echoed.text and "&lt;script&gt;" in echoed.text
+        for form in ({"csrf_token": csrf, "reason": "   "}, {"csrf_token": csrf, "reason": "x" * 3000}):
+            refused = http.post(f"/cases/{case_id}/holds", data=form)
+            assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+        assert http.post(f"/cases/{case_id}/holds/not-a-hold/lift", data={"csrf_token": csrf, "reason": "r"}).status_code == 404
+        assert http.post("/cases/not-a-case/holds", data={"csrf_token": csrf, "reason": "r"}).status_code == 404
+        # The API keeps answering problems, not pages.
+        api = http.get("/api/v1/cases/not-a-case")
+        assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"
+        page = http.get(f"/cases/{case_id}")
+        assert page.headers["content-security-policy"].startswith("default-src 'self'") and page.headers["cache-control"] == "no-store"
+    with httpx.Client(base_url=leg.url, timeout=60) as anonymous:
+        assert anonymous.get("/cases").status_code == 303
+        assert anonymous.post(f"/cases/{case_id}/holds", data={"reason": "r"}).status_code == 401
+        huge = anonymous.post("/login", data={"username": "u", "password": "p" * 5000, "csrf_token": "t"})
+        assert huge.status_code in (403, 422)
+        assert anonymous.get("/").headers["location"] == "/login"
+
+
+def test_a_disabled_person_is_signed_out_at_once_and_cannot_sign_in(leg, review_case):
+    username = f"leaver{uuid.uuid4().hex[:6]}"
+    create_person(leg, username, "reviewer", AGENCY, "吴离职")
+    refused = leg.service.cli("user", "create", "--username", "x" + username, "--role", "dock", "--agency", AGENCY,
+                              "--password-stdin", input=PASSWORD + "\n", check=False)
+    assert refused.returncode == 1 and "machine" in refused.stderr  # people are not docks
+    with signed_in_client(leg.url, username) as http:
+        assert http.get(f"/cases/{review_case['case']['id']}").status_code == 200
+        disabled = leg.service.cli("user", "disable", username, check=False)
+        assert disabled.returncode == 0, disabled.stderr
+        assert http.get(f"/cases/{review_case['case']['id']}").status_code == 303  # back to the sign-in form
+    with httpx.Client(base_url=leg.url, timeout=60) as browser:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/login").text).group(1)
+        again = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        assert again.status_code == 401 and "rs_session" not in browser.cookies
+    events = [e for e in audit_events(leg, action="user.disabled") if e["payload"]["username"] == username]
+    assert events and events[-1]["payload"]["sessions_ended"] == 1

@@ -49,8 +49,9 @@ def needs_playback_copy(media: Media) -> bool:
     return not playable or (audio is not None and audio not in BROWSER_AUDIO)
 
 
-def copy_key(media: Media) -> str:
-    return f"playback/{media.agency}/{media.id}.mp4"
+def copy_key(media: Media, sha256: str) -> str:
+    """Named by the copy's own digest: two runs that raced never overwrite the copy that was recorded."""
+    return f"playback/{media.agency}/{media.id}-{sha256[:16]}.mp4"
 
 
 async def plan_playback_copy(session: AsyncSession, media: Media) -> PlaybackCopy | None:
@@ -133,7 +134,7 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
         if original != media.sha256:
             raise OriginalChanged(f"the original's stored bytes hash to {original}, not its SHA-256 {media.sha256}")
         sha256, size = await asyncio.to_thread(_file_sha256, output)
-        key = copy_key(media)
+        key = copy_key(media, sha256)
         await store.put_file(key, output, COPY_CONTENT_TYPE)
     async with sessionmaker() as session:
         done = await session.execute(
@@ -144,8 +145,14 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
             await record(session, SYSTEM, "media.playback_copy_made", agency=media.agency, media_id=media_id,
                          payload={"original_sha256": media.sha256, "copy_sha256": sha256, "copy_size": size, "storage_key": key,
                                   "video": "h264", "audio": "aac"})
-        await session.commit()
-    return "made"
+            await session.commit()
+            return "made"
+        recorded = (await session.execute(select(PlaybackCopy.storage_key).where(PlaybackCopy.media_id == media_id))).scalar_one_or_none()
+    if recorded != key:
+        # Another run recorded its copy first, or the retention sweep deleted the footage meanwhile (a copy
+        # must not outlive its original): this run's object is nobody's.
+        await store.delete(key)
+    return "made already"
 
 
 class OriginalChanged(Exception):

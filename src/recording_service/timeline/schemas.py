@@ -27,6 +27,8 @@ class TimelineMedia(BaseModel):
     segment: Segment | None
     note: str | None
     content_url: str
+    fixity_checked_at: datetime | None = Field(default=None, description="when the stored bytes were last re-hashed and matched "
+                                                                           "(a mismatch turns status to corrupt or missing)")
     bound_at: datetime
     unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
     unbind_reason: str | None = None

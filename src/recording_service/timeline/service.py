@@ -48,7 +48,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         select(MediaBinding.id.label("binding_id"), MediaBinding.stage_id, MediaBinding.start_offset_s, MediaBinding.end_offset_s,
                MediaBinding.note, MediaBinding.created_at.label("bound_at"), MediaBinding.unbound_at, MediaBinding.unbind_reason,
                Media.id.label("media_id"), Media.sha256, Media.size, Media.filename, Media.status, Media.device_id,
-               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at)
+               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at, Media.fixity_checked_at)
         .join(Media, Media.id == MediaBinding.media_id)
         .where(MediaBinding.case_id == case.id)
         .order_by(MediaBinding.created_at, MediaBinding.id)
@@ -90,7 +90,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 "size": binding["size"], "filename": binding["filename"], "status": binding["status"],
                 "device_id": binding["device_id"], "officer_ids": binding["officer_ids"] or [], "duration_s": binding["duration_s"],
                 "recorded_started_at": at(start), "recorded_ended_at": at(end), "segment": segment, "note": binding["note"],
-                "content_url": f"/api/v1/media/{binding['media_id']}/content", "bound_at": at(binding["bound_at"]),
+                "content_url": f"/api/v1/media/{binding['media_id']}/content", "fixity_checked_at": at(binding["fixity_checked_at"]),
+                "bound_at": at(binding["bound_at"]),
             }
             if binding["unbound_at"] is not None:
                 unbound_out.append({**item, "unbound_at": at(binding["unbound_at"]), "unbind_reason": binding["unbind_reason"]})
