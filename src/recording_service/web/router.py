@@ -2,6 +2,7 @@
 the case's audit trail. Server-rendered; every figure comes from the same services as the API."""
 
 import csv
+import hmac
 import io
 from datetime import datetime, time, timedelta
 from typing import Annotated
@@ -28,7 +29,7 @@ from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
-from ..problems import Problem
+from ..problems import Problem, logger
 from ..timeline.service import read_timeline
 from .render import CASE_STATUS_NAMES, page
 from .session import (
@@ -85,13 +86,18 @@ async def login(request: Request, session: DbSession, settings: SettingsDep,
                 csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
                 next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or csrf_token != expected:
-        raise Problem(403, "csrf-failed", "登录表单已失效（CSRF 校验未通过），请刷新页面后重新登录。")
     target = safe_next(next)
+    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+        # A stale form (another tab signed in or opened the form since) or a post from elsewhere: nothing is
+        # checked, a fresh form is shown.
+        return _login_page(request, settings, next_path=target, error="登录表单已失效，请重新输入用户名和密码。",
+                           username=username[:64], status_code=403)
     try:
         user, browser, secret = await sign_in(session, SessionPolicy.of(settings), username, password)
     except SignInRefused as refused:
         await session.commit()  # the failure and any lockout are audited even though the answer is a refusal
+        if refused.reason == "invalid":
+            logger.info("sign-in refused for %r from %s", username[:64], request.client.host if request.client else "?")
         if refused.reason == "locked":
             until = refused.until.astimezone(settings.tz).strftime("%H:%M") if refused.until else ""
             error, status = f"连续登录失败次数过多，账户已锁定，请于 {until} 后再试或联系管理员。", 423
