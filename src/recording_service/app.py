@@ -41,6 +41,7 @@ from .problems import Problem, document_problems, install_problem_handlers, logg
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .values import plain_digits
+from .workdays.router import router as calendar_router
 from .web import install_pages
 
 
@@ -252,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(holds_router)
     app.include_router(media_upload_router)
     app.include_router(media_router)
+    app.include_router(calendar_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:

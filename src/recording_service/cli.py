@@ -34,6 +34,8 @@ from .storage import open_store
 app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
 token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+calendar_app = typer.Typer(pretty_exceptions_enable=False, help="The official working-day calendar.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
 user_app = typer.Typer(pretty_exceptions_enable=False, help="People who sign in to the pages.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -323,6 +325,47 @@ def user_reset_password(
             return f"password of {user.username} reset; the account is unlocked"
 
     _person_command(work)
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(help="YAML or JSON: one year (year, source, holidays, working_weekends) or {years: [...]}",
+                                         exists=True, dir_okay=False, readable=True)],
+    replace: Annotated[bool, typer.Option("--replace", help="correct a year the calendar already holds")] = False,
+) -> None:
+    """Add a year of the State Council's holiday arrangement (audited); deadlines in it stop being provisional."""
+    import yaml
+    from pydantic import ValidationError
+
+    from .catalog.schemas import CalendarYear
+    from .workdays.service import YearExists, load_year
+
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        entries = document["years"] if isinstance(document, dict) and "years" in document else [document]
+        years = [CalendarYear.model_validate(entry) for entry in entries]
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        typer.echo(f"{file} is not a calendar year: {problems}", err=True)
+        raise typer.Exit(1) from None
+    except (yaml.YAMLError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        typer.echo(f"{file} is not a calendar year: {exc}", err=True)
+        raise typer.Exit(1) from None
+    settings = Settings()
+    catalog = load_catalog(settings.catalog_dir)
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            outcomes = [f"{year.year}: {await load_year(session, catalog, SYSTEM, year, replace=replace)}" for year in years]
+            await session.commit()
+            return outcomes
+
+    try:
+        outcomes = _run_with_store(work)
+    except YearExists as exc:
+        typer.echo(f"{exc}; nothing was loaded (--replace corrects it)", err=True)
+        raise typer.Exit(1) from None
+    err.print("[green]" + ", ".join(outcomes) + "[/green]")
 
 
 @audit_app.command("verify")

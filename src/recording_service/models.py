@@ -7,6 +7,7 @@ from .cases.models import Case, CaseStage, Document, DocumentVersion, Interrupti
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
+from .workdays.models import LoadedCalendarYear
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["ApiToken", "LoadedCalendarYear", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

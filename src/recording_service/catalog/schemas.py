@@ -1,5 +1,6 @@
 """The procedure and document-type catalogs: data files in `data/`, validated at start-up."""
 
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -126,14 +127,74 @@ class InterruptionReason(BaseModel):
     needs_text: bool = False
 
 
+class CalendarSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title_zh: str = Field(min_length=1, max_length=500)
+    title_en: str | None = Field(default=None, max_length=500)
+    note_zh: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=1000)
+
+
+class HolidayPeriod(BaseModel):
+    """Days off as a notice sets them (放假调休), weekends inside the period included."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name_zh: str = Field(min_length=1, max_length=50)
+    name_en: str = Field(min_length=1, max_length=100)
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "HolidayPeriod":
+        if self.end < self.start or (self.end - self.start).days > 15:
+            raise ValueError(f"{self.name_zh}: 'to' must be on or after 'from', within 15 days")
+        return self
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+class CalendarYear(BaseModel):
+    """One year of the official working-day calendar (国务院办公厅关于部分节假日安排的通知)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2199)
+    source: CalendarSource
+    holidays: list[HolidayPeriod] = Field(min_length=1)
+    working_weekends: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CalendarYear":
+        first, last = date(self.year - 1, 12, 1), date(self.year + 1, 1, 31)  # 元旦 may start on the 31st of December
+        off = [day for period in self.holidays for day in period.days()]
+        for day in off + self.working_weekends:
+            if not first <= day <= last:
+                raise ValueError(f"{self.year}: {day} lies outside the year")
+        if len(set(off)) != len(off):
+            raise ValueError(f"{self.year}: holiday periods overlap")
+        for day in self.working_weekends:
+            if day.weekday() < 5:
+                raise ValueError(f"{self.year}: working weekend {day} is a {day.strftime('%A')}, not a Saturday or Sunday")
+            if day in off:
+                raise ValueError(f"{self.year}: {day} is both a day off and a working weekend")
+        return self
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
     retention_classes: list[RetentionClass]
     interruption_reasons: list[InterruptionReason] = Field(min_length=1)
+    calendar: list[CalendarYear] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
+        years = [y.year for y in self.calendar]
+        if len(set(years)) != len(years):
+            raise ValueError("a calendar year appears twice")
         for kind, codes in (("procedure", [p.code for p in self.procedures]), ("document type", [d.code for d in self.document_types])):
             if len(set(codes)) != len(codes):
                 raise ValueError(f"{kind} codes repeat")
