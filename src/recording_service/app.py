@@ -42,6 +42,8 @@ from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .values import plain_digits
 from .workdays.router import router as calendar_router
+from .officers.router import public_router as public_officers_router
+from .officers.router import router as officers_router
 from .web import install_pages
 
 
@@ -254,6 +256,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.include_router(calendar_router)
+    app.include_router(officers_router)
+    app.include_router(public_officers_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:

@@ -8,6 +8,7 @@ from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
 from .workdays.models import LoadedCalendarYear
+from .officers.models import Officer, OfficerStatusChange
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 
-__all__ = ["ApiToken", "LoadedCalendarYear", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

@@ -1,0 +1,213 @@
+"""Maintaining the register: every change in the request's transaction with its audit event."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..audit.service import record
+from ..auth.service import ALL_AGENCIES, Principal, scoped_to_agency
+from ..db import utcnow
+from ..problems import Problem
+from .models import Officer, OfficerStatusChange
+from .schemas import STATUS_BY_NAME, STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerOut, OfficerUpdate, StatusChangeOut
+
+EDITABLE = ("name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to")
+
+
+def visible_officers(principal: Principal) -> Select:
+    return scoped_to_agency(select(Officer), Officer.agency, principal)
+
+
+async def get_officer(session: AsyncSession, principal: Principal, officer_id: str) -> Officer:
+    officer = (await session.execute(visible_officers(principal).where(Officer.officer_id == officer_id))).scalar_one_or_none()
+    if officer is None:
+        raise Problem(404, "officer-not-found", f"No officer {officer_id} in the register.")
+    return officer
+
+
+def _agency_of(principal: Principal) -> str:
+    if principal.agency == ALL_AGENCIES:
+        raise Problem(403, "agency-required", "The register is kept per agency: use a token of that agency.")
+    return principal.agency
+
+
+async def create_officer(session: AsyncSession, principal: Principal, body: OfficerCreate, today: date) -> Officer:
+    agency = _agency_of(principal)
+    if (await session.execute(select(Officer.id).where(Officer.agency == agency, Officer.officer_id == body.officer_id))).first():
+        raise Problem(409, "officer-exists", f"Officer {body.officer_id} is already in the register; PATCH it.")
+    officer = Officer(agency=agency, officer_id=body.officer_id, status=body.status.value, created_at=utcnow(), updated_at=utcnow(),
+                      **body.model_dump(include=set(EDITABLE)))
+    session.add(officer)
+    await session.flush()
+    session.add(OfficerStatusChange(officer_pk=officer.id, status=body.status.value, effective_on=body.valid_from,
+                                    reason="registered", changed_at=utcnow(), changed_by=principal.name))
+    await record(session, principal, "officer.registered", agency=agency,
+                 payload={"officer_id": officer.officer_id, **body.model_dump(mode="json", exclude={"officer_id"})})
+    return officer
+
+
+async def update_officer(session: AsyncSession, principal: Principal, officer: Officer, body: OfficerUpdate, today: date) -> bool:
+    changes = {name: value for name, value in body.model_dump(include=set(EDITABLE), exclude_unset=True).items()
+               if value is not None and value != getattr(officer, name)}
+    valid_from, valid_to = changes.get("valid_from", officer.valid_from), changes.get("valid_to", officer.valid_to)
+    if valid_to < valid_from:
+        raise Problem(422, "invalid-validity", "valid_to would lie before valid_from.")
+    for name, value in changes.items():
+        setattr(officer, name, value)
+    status_changed = body.status is not None and body.status.value != officer.status
+    if status_changed:
+        effective = body.effective_on or today
+        officer.status = body.status.value
+        session.add(OfficerStatusChange(officer_pk=officer.id, status=body.status.value, effective_on=effective,
+                                        reason=(body.reason or "").strip() or None, changed_at=utcnow(), changed_by=principal.name))
+    if not changes and not status_changed:
+        return False
+    officer.updated_at = utcnow()
+    await session.flush()
+    payload = {name: (value.isoformat() if isinstance(value, date) else value) for name, value in changes.items()}
+    if status_changed:
+        payload.update(status=officer.status, effective_on=(body.effective_on or today).isoformat(), reason=body.reason)
+    await record(session, principal, "officer.updated", agency=officer.agency, payload={"officer_id": officer.officer_id, **payload})
+    return True
+
+
+async def history_of(session: AsyncSession, officer: Officer) -> list[OfficerStatusChange]:
+    return list((await session.execute(
+        select(OfficerStatusChange).where(OfficerStatusChange.officer_pk == officer.id)
+        .order_by(OfficerStatusChange.effective_on, OfficerStatusChange.changed_at, OfficerStatusChange.id))).scalars())
+
+
+def status_on(officer: Officer, history: list[OfficerStatusChange], day: date) -> str | None:
+    """The certificate's standing on a day: None outside its validity, else the status then in force."""
+    if not officer.valid_from <= day <= officer.valid_to:
+        return None
+    standing = CertificateStatus.valid.value
+    for change in history:  # ordered by effective_on
+        if change.effective_on <= day:
+            standing = change.status
+    return standing
+
+
+def officer_out(officer: Officer, history: list[OfficerStatusChange] | None = None) -> OfficerOut:
+    return OfficerOut(
+        officer_id=officer.officer_id, agency=officer.agency, name=officer.name, unit=officer.unit,
+        certificate_number=officer.certificate_number, categories=officer.categories or [], regions=officer.regions or [],
+        valid_from=officer.valid_from, valid_to=officer.valid_to, status=officer.status, status_name=STATUS_NAMES[officer.status],
+        history=None if history is None else [
+            StatusChangeOut(status=c.status, status_name=STATUS_NAMES[c.status], effective_on=c.effective_on, reason=c.reason,
+                            changed_by=c.changed_by) for c in history])
+
+
+def expiring_within(query: Select, today: date, days: int) -> Select:
+    return query.where(Officer.status == "valid", Officer.valid_to >= today, Officer.valid_to <= today + timedelta(days=days))
+
+
+# --- bulk import ---------------------------------------------------------------------------------
+
+COLUMNS = {
+    "officer_id": ("officer_id", "执法人员编号", "人员编号", "编号"),
+    "name": ("name", "姓名"),
+    "unit": ("unit", "单位", "所在单位"),
+    "certificate_number": ("certificate_number", "执法证号", "证件号"),
+    "categories": ("categories", "执法类别", "执法门类"),
+    "regions": ("regions", "执法区域"),
+    "valid_from": ("valid_from", "有效期起", "有效期自"),
+    "valid_to": ("valid_to", "有效期止", "有效期至"),
+    "status": ("status", "状态"),
+}
+MAX_ROWS = 10_000
+
+
+class ImportRefused(Exception):
+    def __init__(self, errors: list[dict]) -> None:
+        super().__init__(f"{len(errors)} rows refused")
+        self.errors = errors
+
+
+def read_sheet(filename: str, data: bytes) -> list[dict]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX sheet as {column: text}, headers in Chinese or English."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ImportRefused([{"row": None, "error": f"not a readable XLSX workbook ({type(exc).__name__})"}]) from None
+        rows = [["" if v is None else (v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)) for v in row]
+                for row in sheet.iter_rows(values_only=True)]
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRefused([{"row": None, "error": "a CSV must be UTF-8 (save it as “CSV UTF-8”)"}]) from None
+        rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ImportRefused([{"row": None, "error": "the sheet is empty"}])
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportRefused([{"row": None, "error": f"at most {MAX_ROWS} officers per import"}])
+    header = [cell.strip() for cell in rows[0]]
+    positions = {}
+    for field, names in COLUMNS.items():
+        found = [i for i, cell in enumerate(header) if cell in names]
+        if found:
+            positions[field] = found[0]
+    missing = [COLUMNS[f][1] for f in ("officer_id", "name", "unit", "certificate_number", "categories", "valid_from", "valid_to")
+               if f not in positions]
+    if missing:
+        raise ImportRefused([{"row": 1, "error": f"missing columns: {'、'.join(missing)}"}])
+    return [{field: (row[i].strip() if i < len(row) else "") for field, i in positions.items()} for row in rows[1:]]
+
+
+def _split(text: str) -> list[str]:
+    for separator in ("、", "，", ";", "；", "|"):
+        text = text.replace(separator, ",")
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_rows(rows: list[dict]) -> list[OfficerCreate]:
+    parsed, errors, seen = [], [], set()
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        status = STATUS_BY_NAME.get(row.get("status") or "有效")
+        try:
+            if status is None:
+                raise ValueError(f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销")
+            body = OfficerCreate(officer_id=row["officer_id"], name=row["name"], unit=row["unit"],
+                                 certificate_number=row["certificate_number"], categories=_split(row["categories"]),
+                                 regions=_split(row.get("regions", "")), valid_from=row["valid_from"], valid_to=row["valid_to"],
+                                 status=status)
+        except ValidationError as exc:
+            errors += [{"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"]} for e in exc.errors()]
+            continue
+        except ValueError as exc:
+            errors.append({"row": number, "field": "status", "error": str(exc)})
+            continue
+        if body.officer_id in seen:
+            errors.append({"row": number, "field": "officer_id", "error": f"officer {body.officer_id} appears twice in the sheet"})
+            continue
+        seen.add(body.officer_id)
+        parsed.append(body)
+    if errors:
+        raise ImportRefused(errors)
+    return parsed
+
+
+async def import_officers(session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date) -> dict:
+    """Create or update every row; the caller commits all or (on any error) nothing."""
+    agency = _agency_of(principal)
+    existing = {o.officer_id: o for o in (await session.execute(select(Officer).where(Officer.agency == agency))).scalars()}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": len(bodies)}
+    for body in bodies:
+        officer = existing.get(body.officer_id)
+        if officer is None:
+            await create_officer(session, principal, body, today)
+            counts["created"] += 1
+            continue
+        update = OfficerUpdate(**body.model_dump(include=set(EDITABLE)),
+                               **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}))
+        counts["updated" if await update_officer(session, principal, officer, update, today) else "unchanged"] += 1
+    return counts

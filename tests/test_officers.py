@@ -1,0 +1,96 @@
+"""The officer register through the API on both legs: maintained by an admin, read by reviewers, imported
+from CSV and XLSX all or nothing, and published without a token (name, unit, certificate, category, region, validity)."""
+
+import io
+import uuid
+from datetime import date, timedelta
+
+from openpyxl import Workbook
+
+from .test_tus import assert_problem
+
+TODAY = date.today()
+
+
+def officer(officer_id: str, **overrides) -> dict:
+    body = {"officer_id": officer_id, "name": "李四", "unit": "濉溪县卫生健康委员会", "certificate_number": f"皖卫执{officer_id}",
+            "categories": ["医疗卫生", "公共场所卫生"], "regions": ["濉溪县"], "valid_from": "2024-01-01",
+            "valid_to": (TODAY + timedelta(days=400)).isoformat()}
+    return {**body, **overrides}
+
+
+def test_register_maintain_and_publish(leg):
+    agency = f"OF{uuid.uuid4().hex[:6]}"
+    with leg.client(leg.token("admin", agency)) as admin, leg.client(leg.token("reviewer", agency)) as reviewer, \
+            leg.client(leg.token("admin", "OTHER1")) as other, leg.client() as anonymous:
+        created = admin.post("/api/v1/officers", json=officer("3401001"))
+        assert created.status_code == 201, created.text
+        assert created.json()["status"] == "valid" and created.json()["status_name"] == "有效"
+        assert_problem(admin.post("/api/v1/officers", json=officer("3401001")), 409, "officer-exists")
+        assert admin.post("/api/v1/officers", json={**officer("3401009"), "certficate_number": "x"}).status_code == 422  # a typo
+        assert admin.post("/api/v1/officers", json=officer("3401008", valid_to="2023-01-01")).status_code == 422
+        assert reviewer.post("/api/v1/officers", json=officer("3401002")).status_code == 403
+        assert admin.post("/api/v1/officers", json=officer("3401002", name="王五",
+                                                            valid_to=(TODAY + timedelta(days=30)).isoformat())).status_code == 201
+        assert admin.post("/api/v1/officers", json=officer("3401003", name="赵六", valid_to=(TODAY - timedelta(days=1)).isoformat())
+                          ).status_code == 201
+
+        # A suspension needs a reason and keeps the history; the certificate's standing is read per day.
+        assert admin.patch("/api/v1/officers/3401001", json={"status": "suspended"}).status_code == 422
+        suspended = admin.patch("/api/v1/officers/3401001", json={"status": "suspended", "reason": "涉嫌违纪，暂扣执法证",
+                                                                  "effective_on": TODAY.isoformat()})
+        assert suspended.status_code == 200, suspended.text
+        history = reviewer.get("/api/v1/officers/3401001").json()["history"]
+        assert [h["status"] for h in history] == ["valid", "suspended"] and history[1]["reason"] == "涉嫌违纪，暂扣执法证"
+        assert_problem(other.get("/api/v1/officers/3401001"), 404, "officer-not-found")  # another agency's
+
+        expiring = reviewer.get("/api/v1/officers", params={"expiring_within_days": 60}).json()["items"]
+        assert [o["officer_id"] for o in expiring] == ["3401002"]
+
+        published = anonymous.get("/api/v1/public/officers", params={"agency": agency})
+        assert published.status_code == 200
+        rows = published.json()
+        assert [r["name"] for r in rows] == ["王五"]  # suspended and expired certificates are not listed
+        assert set(rows[0]) == {"name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to", "agency"}
+
+    with leg.client(leg.token("admin", "*")) as root:
+        actions = [e["action"] for e in root.get("/api/v1/audit/events", params={"limit": 500}).json()["items"]
+                   if e["agency"] == agency]
+    assert actions.count("officer.registered") == 3 and actions.count("officer.updated") == 1
+
+
+def test_import_is_all_rows_or_none(leg):
+    agency = f"OI{uuid.uuid4().hex[:6]}"
+    header = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止,状态\n"
+    good = [f"35{n:05d},人员{n},某县卫健委,皖卫执35{n:05d},医疗卫生、职业卫生,某县,2025-01-01,2028-12-31,有效\n" for n in range(1, 4)]
+    with leg.client(leg.token("admin", agency)) as admin:
+        bad_sheet = header + "".join(good) + "3500099,无证,某县卫健委,,医疗卫生,某县,2025-01-01,2024-01-01,有效\n" + good[0]
+        refused = admin.post("/api/v1/officers/import", files={"file": ("清单.csv", ("\ufeff" + bad_sheet).encode(), "text/csv")})
+        assert_problem(refused, 422, "import-refused")
+        problems = refused.json()["errors"]
+        assert {p["row"] for p in problems} == {5, 6}  # the empty certificate and bad validity, and the repeated officer
+        assert admin.get("/api/v1/officers").json()["items"] == []  # nothing half-imported
+
+        done = admin.post("/api/v1/officers/import", files={"file": ("清单.csv", (header + "".join(good)).encode(), "text/csv")})
+        assert done.status_code == 200, done.text
+        assert done.json() == {"created": 3, "updated": 0, "unchanged": 0, "rows": 3}
+        assert admin.get("/api/v1/officers/3500001").json()["categories"] == ["医疗卫生", "职业卫生"]
+
+        # The same people from an XLSX sheet: one changed unit, one revoked, one as before.
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["officer_id", "name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to", "status"])
+        sheet.append(["3500001", "人员1", "某市卫健委", "皖卫执3500001", "医疗卫生,职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "有效"])
+        sheet.append(["3500002", "人员2", "某县卫健委", "皖卫执3500002", "医疗卫生、职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "吊销"])
+        sheet.append(["3500003", "人员3", "某县卫健委", "皖卫执3500003", "医疗卫生、职业卫生", "某县", "2025-01-01", "2028-12-31", "有效"])
+        data = io.BytesIO()
+        book.save(data)
+        again = admin.post("/api/v1/officers/import", files={"file": ("清单.xlsx", data.getvalue(), "application/octet-stream")})
+        assert again.status_code == 200, again.text
+        assert again.json() == {"created": 0, "updated": 2, "unchanged": 1, "rows": 3}
+        assert admin.get("/api/v1/officers/3500001").json()["unit"] == "某市卫健委"
+        assert admin.get("/api/v1/officers/3500002").json()["status"] == "revoked"
+
+        for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", "姓名\n张三\n".encode()), ("x.csv", b"\xff\xfe\x00bad"),
+                              ("x.csv", b"")):
+            assert_problem(admin.post("/api/v1/officers/import", files={"file": (name, content, "text/csv")}), 422, "import-refused")
