@@ -94,3 +94,51 @@ def test_import_is_all_rows_or_none(leg):
         for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", "姓名\n张三\n".encode()), ("x.csv", b"\xff\xfe\x00bad"),
                               ("x.csv", b"")):
             assert_problem(admin.post("/api/v1/officers/import", files={"file": (name, content, "text/csv")}), 422, "import-refused")
+
+
+def test_officers_must_be_certified_on_the_stage_day(leg):
+    from .test_timeline import DAY, CaseWalk
+
+    agency = f"OC{uuid.uuid4().hex[:6]}"
+    with leg.client(leg.token("admin", agency)) as admin:
+        for officer_id, overrides in (
+            ("3401001", {}),
+            ("3401002", {"valid_to": "2026-11-01"}),  # lapsed two days before the stage
+            ("3401004", {}),
+            ("3401005", {"categories": ["职业卫生"]}),  # not this case's category
+            ("3401006", {}),
+        ):
+            assert admin.post("/api/v1/officers", json=officer(officer_id, **overrides)).status_code == 201
+        suspended = admin.patch("/api/v1/officers/3401004", json={"status": "suspended", "effective_on": "2026-11-01",
+                                                                  "reason": "暂扣执法证"})
+        assert suspended.status_code == 200
+        restored = admin.patch("/api/v1/officers/3401004", json={"status": "valid", "effective_on": "2026-11-05"})
+        assert restored.status_code == 200 and restored.json()["status"] == "valid"  # valid again, but after the stage
+
+    with leg.client(leg.token("case_system", agency)) as http:
+        walk = CaseWalk.__new__(CaseWalk)
+        body = {"case_number": f"OC-{uuid.uuid4().hex[:8]}", "procedure": "penalty-general", "title": "某诊所案", "category": "医疗卫生",
+                "officers": [{"officer_id": o, "name": o} for o in ("3401001", "3401002", "3401003", "3401004", "3401005", "3401006")],
+                "opened_at": f"{DAY}T08:00:00+08:00"}
+        created = http.post("/api/v1/cases", json=body)
+        assert created.status_code == 201 and created.json()["category"] == "医疗卫生"
+        walk.http, walk.case, walk.stages = http, created.json(), {}
+        walk.stage("filing", "08:00", "08:30", officers=("3401001", "3401006"), docs=["case_filing_form"])
+        walk.stage("investigation", "09:00", "10:00", officers=("3401001", "3401002", "3401003", "3401004", "3401005"),
+                   docs=["onsite_record"])
+        findings = walk.timeline()["completeness"]["findings"]
+    uncertified = {(f["stage"], f["officer_id"], f["reason"]) for f in findings if f["kind"] == "uncertified_officer"}
+    assert uncertified == {("investigation", "3401002", "outside_validity"), ("investigation", "3401003", "not_registered"),
+                           ("investigation", "3401004", "suspended"), ("investigation", "3401005", "category")}
+    one = next(f for f in findings if f["kind"] == "uncertified_officer" and f["officer_id"] == "3401004")
+    assert one["on"] == DAY and "暂扣" in one["message_zh"]
+    short = [f for f in findings if f["kind"] == "insufficient_officers" and f["stage"] == "investigation"]
+    assert short and short[0]["present"] == 1  # only 3401001 counts
+    assert not [f for f in findings if f["stage"] == "filing" and f["kind"] in ("uncertified_officer", "insufficient_officers")]
+
+    with leg.client(leg.token("admin", agency)) as admin:  # the certificate was renewed in time after all
+        assert admin.patch("/api/v1/officers/3401002", json={"valid_to": "2027-12-31"}).status_code == 200
+    with leg.client(leg.token("case_system", agency)) as http:
+        findings = http.get(f"/api/v1/cases/{walk.case['id']}/timeline").json()["completeness"]["findings"]
+    assert "3401002" not in {f.get("officer_id") for f in findings}
+    assert not [f for f in findings if f["kind"] == "insufficient_officers"]  # two certified now: enough

@@ -277,7 +277,7 @@ def test_timeline_is_assembled_in_a_constant_number_of_statements(leg, footage):
         for name in ("early", "seize1", "seize2"):
             large.bind("investigation", footage[name])
         counts = {statements(http.get(f"/api/v1/cases/{walk.case['id']}/timeline")) for walk in (small, large)}
-    assert len(counts) == 1 and counts.pop() <= 6
+    assert len(counts) == 1 and counts.pop() <= 8  # the officer register adds two, whatever the case's size
 
 
 def test_unplayable_footage_and_footage_without_a_time_do_not_pass_unseen(leg, clips):

@@ -26,6 +26,7 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How long footage bound to the case is kept once it is closed (a retention class code).
     retention_class: Mapped[str] = mapped_column(String(32), default="case", server_default="case")
+    category: Mapped[str | None] = mapped_column(String(100))  # 执法类别, checked against the officer register
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

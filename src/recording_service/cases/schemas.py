@@ -78,6 +78,8 @@ class CaseCreate(RequestModel):
     opened_at: datetime | None = Field(default=None, description="when the case was opened (default: now), with offset")
     retention_class: str = Field(default="case", description="retention class (GET /api/v1/retention-classes) of footage "
                                  "bound to this case once it is closed; `case` is permanent by default")
+    category: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="执法类别 of the case (e.g. 医疗卫生): officers at its stages must hold it in the register")
 
 
 class CaseOut(BaseModel):
@@ -92,6 +94,7 @@ class CaseOut(BaseModel):
     opened_at: datetime
     closed_at: datetime | None
     retention_class: str
+    category: str | None = None
     created_at: datetime
 
 

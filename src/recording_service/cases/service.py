@@ -97,6 +97,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         officers=[officer.model_dump(mode="json") for officer in body.officers],
         opened_at=body.opened_at or utcnow(),
         retention_class=body.retention_class,
+        category=body.category.strip() if body.category else None,
         created_by=principal.id,
         created_at=utcnow(),
     )
@@ -129,5 +130,6 @@ def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
         opened_at=local(case.opened_at, tz),
         closed_at=local(case.closed_at, tz),
         retention_class=case.retention_class,
+        category=case.category,
         created_at=local(case.created_at, tz),
     )

@@ -2,10 +2,11 @@
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
@@ -211,3 +212,49 @@ async def import_officers(session: AsyncSession, principal: Principal, bodies: l
                                **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}))
         counts["updated" if await update_officer(session, principal, officer, update, today) else "unchanged"] += 1
     return counts
+
+
+# --- certified on the day ------------------------------------------------------------------------
+
+STANDING_ZH = {"not_registered": "不在执法人员资格清单中", "outside_validity": "执法证不在有效期内", "suspended": "执法证被暂扣",
+               "cancelled": "执法证已注销", "revoked": "执法证已吊销", "category": "执法证不含本案的执法类别"}
+
+
+@dataclass(frozen=True)
+class Register:
+    """The register as the timeline needs it: whether the agency keeps one, and the officers asked about."""
+
+    adopted: bool
+    officers: dict[str, tuple[Officer, list[OfficerStatusChange]]]
+
+    def problem(self, officer_id: str, day: date, category: str | None) -> str | None:
+        """Why an officer present on `day` was not certified then (None: certified)."""
+        found = self.officers.get(officer_id)
+        if found is None:
+            return "not_registered"
+        officer, history = found
+        standing = status_on(officer, history, day)
+        if standing is None:
+            return "outside_validity"
+        if standing != CertificateStatus.valid.value:
+            return standing
+        if category and category not in (officer.categories or []):
+            return "category"
+        return None
+
+
+async def register_for(session: AsyncSession, agency: str, officer_ids: set[str]) -> Register:
+    """Two statements whatever the case's size: the officers asked about with their history, and whether
+    the agency keeps a register at all (until it does, certificates typed into the case are taken as given)."""
+    rows = (await session.execute(
+        select(Officer, OfficerStatusChange).outerjoin(OfficerStatusChange, OfficerStatusChange.officer_pk == Officer.id)
+        .where(Officer.agency == agency, Officer.officer_id.in_(sorted(officer_ids) or [""]))
+        .order_by(Officer.officer_id, OfficerStatusChange.effective_on, OfficerStatusChange.changed_at)
+    )).all()
+    adopted = (await session.execute(select(exists().where(Officer.agency == agency)))).scalar()
+    officers: dict[str, tuple[Officer, list[OfficerStatusChange]]] = {}
+    for officer, change in rows:
+        entry = officers.setdefault(officer.officer_id, (officer, []))
+        if change is not None:
+            entry[1].append(change)
+    return Register(bool(adopted), officers)

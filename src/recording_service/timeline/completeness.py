@@ -6,7 +6,7 @@ footage outside the stage's time window, and footage whose stored bytes failed a
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ..catalog.schemas import AvRule, Stage
 
@@ -47,6 +47,8 @@ class StageFacts:
     ended_at: datetime | None = None
     attributes: dict = field(default_factory=dict)
     certified_officers: int = 0
+    # Officers present who were not certified on the stage's day, by the register: (officer_id, reason, day, reason_zh).
+    uncertified: list[tuple[str, str, date, str]] = field(default_factory=list)
     document_types: set[str] = field(default_factory=set)  # types of counted documents
     clips: list[Clip] = field(default_factory=list)
     explanations: list[Explained] = field(default_factory=list)
@@ -99,6 +101,11 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
                                  f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
                                  f"{stage}：持证执法人员 {facts.certified_officers} 名，应不少于 {rule.min} 名。",
                                  required=rule.min, present=facts.certified_officers))
+    for officer_id, reason, day, reason_zh in facts.uncertified:
+        findings.append(_finding(code, "uncertified_officer",
+                                 f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
+                                 f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
+                                 officer_id=officer_id, reason=reason, on=day.isoformat()))
     if av.rule is AvRule.whole_process:
         findings += _continuity_gaps(code, stage, facts.clips, gap_tolerance, facts.explanations)
     if facts.started_at is not None:

@@ -37,7 +37,7 @@ class TimelineMedia(BaseModel):
 class Finding(BaseModel):
     stage: str
     kind: str = Field(description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
-                                   "insufficient_officers, continuity_gap, outside_stage_window, integrity")
+                                   "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity")
     message: str
     message_zh: str = Field(description="the same in Chinese, as the pages show it")
     doc_types: list[str] | None = None
@@ -50,6 +50,10 @@ class Finding(BaseModel):
     binding_id: str | None = None
     required: int | None = None
     present: int | None = None
+    officer_id: str | None = Field(default=None, description="uncertified_officer: who")
+    reason: str | None = Field(default=None, description="uncertified_officer: not_registered, outside_validity, suspended, "
+                                                          "cancelled, revoked or category")
+    on: str | None = Field(default=None, description="uncertified_officer: the stage's day (agency time)")
 
 
 class TimelineStage(BaseModel):

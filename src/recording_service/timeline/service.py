@@ -19,6 +19,7 @@ from ..cases.record import document_summary, interruption_out
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
+from ..officers.service import STANDING_ZH, register_for
 from ..problems import Problem
 from ..times import local_notes
 from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, Explained, StageFacts, stage_findings
@@ -72,7 +73,9 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         return value.astimezone(tz) if value is not None else None
 
     document_names = {d.code: d.name_zh for d in catalog.document_types}
-    certified = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
+    present = {officer for row in stages.values() for officer in row.officers or []}
+    register = await register_for(session, case.agency, present)
+    typed_in = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
     gap_tolerance = timedelta(seconds=settings.continuity_tolerance_seconds)
     window_tolerance = timedelta(seconds=settings.stage_window_tolerance_seconds)
     entries: list[tuple] = []
@@ -119,13 +122,15 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 entries.append((row.started_at, {"kind": "stage_opened", "stage": code}))
             if row.ended_at is not None:
                 entries.append((row.ended_at, {"kind": "stage_closed", "stage": code}))
+        certified, uncertified = _officers_at(row, register, typed_in, case.category, tz)
         facts = StageFacts(
             definition=definition,
             status=row.status if row else "not_started",
             started_at=row.started_at if row else None,
             ended_at=row.ended_at if row else None,
             attributes=row.attributes if row else {},
-            certified_officers=len(certified.intersection(row.officers)) if row else 0,
+            certified_officers=len(certified) if row else 0,
+            uncertified=uncertified,
             document_types={d["doc_type"] for d in stage_documents if d["status"] in COUNTED_DOCUMENT_STATUSES},
             clips=clips,
             explanations=[Explained(e.device_id, e.gap_start, e.gap_end) for e in explanations_by_stage[row.id]] if row else [],
@@ -171,6 +176,27 @@ async def record_timeline_read(session: AsyncSession, principal: Principal, case
     await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
                  payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"]),
                           **({"via": via} if via != "api" else {})})
+
+
+def _officers_at(row, register, typed_in: set[str], category: str | None, tz) -> tuple[set[str], list]:
+    """Who counts as certified at a stage: by the register on the stage's day where the agency keeps one,
+    else (until it does) whoever has a certificate number typed into the case."""
+    if row is None:
+        return set(), []
+    present = list(dict.fromkeys(row.officers or []))
+    if not register.adopted:
+        return typed_in.intersection(present), []
+    if row.started_at is None:
+        return set(), []
+    day = row.started_at.astimezone(tz).date()
+    certified, uncertified = set(), []
+    for officer_id in present:
+        problem = register.problem(officer_id, day, category)
+        if problem is None:
+            certified.add(officer_id)
+        else:
+            uncertified.append((officer_id, problem, day, STANDING_ZH[problem]))
+    return certified, uncertified
 
 
 def _clip_window(binding):
