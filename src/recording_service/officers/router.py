@@ -3,7 +3,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
@@ -11,7 +10,6 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..audit.service import record
 from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer
 from .service import (
@@ -21,6 +19,7 @@ from .service import (
     get_officer,
     history_of,
     import_officers,
+    published_officers,
     officer_out,
     parse_rows,
     read_sheet,
@@ -79,8 +78,7 @@ async def import_sheet(principal: RegisterKeeper, session: DbSession, settings: 
     except ImportRefused as refused:
         raise Problem(422, "import-refused", f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
                       errors=refused.errors[:500]) from None
-    counts = await import_officers(session, principal, bodies, _today(settings))
-    await record(session, principal, "officer.imported", agency=principal.agency, payload={"filename": file.filename, **counts})
+    counts = await import_officers(session, principal, bodies, _today(settings), file.filename)
     await session.commit()
     return ImportReport(**counts)
 
@@ -104,10 +102,6 @@ async def change_officer(officer_id: str, body: OfficerUpdate, principal: Regist
                    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)")
 async def public_officers(session: DbSession, settings: SettingsDep,
                           agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None) -> list[PublicOfficer]:
-    today = _today(settings)
-    query = select(Officer).where(Officer.status == "valid", Officer.valid_from <= today, Officer.valid_to >= today)
-    if agency:
-        query = query.where(Officer.agency == agency)
-    rows = (await session.execute(query.order_by(Officer.agency, Officer.unit, Officer.name).limit(20_000))).scalars()
+    rows = await published_officers(session, _today(settings), agency)
     return [PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
                           regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency) for o in rows]

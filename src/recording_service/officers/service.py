@@ -103,6 +103,14 @@ def officer_out(officer: Officer, history: list[OfficerStatusChange] | None = No
                             changed_by=c.changed_by) for c in history])
 
 
+async def published_officers(session: AsyncSession, today: date, agency: str | None) -> list[Officer]:
+    """The public 资格清单: officers whose certificate is valid today."""
+    query = select(Officer).where(Officer.status == "valid", Officer.valid_from <= today, Officer.valid_to >= today)
+    if agency:
+        query = query.where(Officer.agency == agency)
+    return list((await session.execute(query.order_by(Officer.agency, Officer.unit, Officer.name).limit(20_000))).scalars())
+
+
 def expiring_within(query: Select, today: date, days: int) -> Select:
     return query.where(Officer.status == "valid", Officer.valid_to >= today, Officer.valid_to <= today + timedelta(days=days))
 
@@ -197,8 +205,9 @@ def parse_rows(rows: list[dict]) -> list[OfficerCreate]:
     return parsed
 
 
-async def import_officers(session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date) -> dict:
-    """Create or update every row; the caller commits all or (on any error) nothing."""
+async def import_officers(session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date,
+                          filename: str | None) -> dict:
+    """Create or update every row (audited); the caller commits all or (on any error) nothing."""
     agency = _agency_of(principal)
     existing = {o.officer_id: o for o in (await session.execute(select(Officer).where(Officer.agency == agency))).scalars()}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": len(bodies)}
@@ -211,6 +220,7 @@ async def import_officers(session: AsyncSession, principal: Principal, bodies: l
         update = OfficerUpdate(**body.model_dump(include=set(EDITABLE)),
                                **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}))
         counts["updated" if await update_officer(session, principal, officer, update, today) else "unchanged"] += 1
+    await record(session, principal, "officer.imported", agency=agency, payload={"filename": filename, **counts})
     return counts
 
 

@@ -1,0 +1,138 @@
+"""The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
+
+from datetime import date, datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from ..auth.service import Role
+from ..db import DbSession
+from ..deps import SettingsDep
+from ..officers.models import Officer
+from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
+from ..officers.service import (
+    ImportRefused,
+    create_officer,
+    expiring_within,
+    get_officer,
+    history_of,
+    import_officers,
+    parse_rows,
+    published_officers,
+    read_sheet,
+    update_officer,
+    visible_officers,
+)
+from ..problems import Problem
+from .render import page
+from .session import FormPerson, Person, require_page_roles
+
+router = APIRouter(include_in_schema=False)
+Keeper = Annotated[object, require_page_roles(Role.admin)]
+Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
+EXPIRING_DAYS = 60
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+
+
+def _today(settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("、", ",").replace("，", ",").split(",") if part.strip()]
+
+
+async def _register_page(request: Request, person, session, settings, status: str | None, *, errors: list | None = None,
+                         notice: str | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+    query = visible_officers(person.principal)
+    listed = query.where(Officer.status == status) if status else query
+    officers = (await session.execute(listed.order_by(Officer.officer_id).limit(2000))).scalars().all()
+    expiring = (await session.execute(expiring_within(query, _today(settings), EXPIRING_DAYS).order_by(Officer.valid_to))).scalars().all()
+    return page(request, "officers.html", {
+        "officers": officers, "expiring": expiring, "expiring_days": EXPIRING_DAYS, "status": status or "", "statuses": STATUS_NAMES,
+        "may_edit": person.principal.role is Role.admin, "errors": errors or [], "notice": notice, "form": form or {},
+    }, status_code=status_code, person=person)
+
+
+@router.get("/officers")
+async def register_page(request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
+                        status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None,
+                        notice: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    return await _register_page(request, person, session, settings, status, notice=notice)
+
+
+@router.post("/officers")
+async def register_officer(request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
+                           officer_id: Annotated[str, Form(max_length=64)] = "", name: Annotated[str, Form(max_length=100)] = "",
+                           unit: Annotated[str, Form(max_length=200)] = "",
+                           certificate_number: Annotated[str, Form(max_length=64)] = "",
+                           categories: Annotated[str, Form(max_length=1000)] = "", regions: Annotated[str, Form(max_length=2000)] = "",
+                           valid_from: Annotated[str, Form(max_length=10)] = "", valid_to: Annotated[str, Form(max_length=10)] = "",
+                           ) -> Response:
+    form = {"officer_id": officer_id, "name": name, "unit": unit, "certificate_number": certificate_number,
+            "categories": categories, "regions": regions, "valid_from": valid_from, "valid_to": valid_to}
+    try:
+        body = OfficerCreate(officer_id=officer_id.strip(), name=name.strip(), unit=unit.strip(),
+                             certificate_number=certificate_number.strip(), categories=_split(categories), regions=_split(regions),
+                             valid_from=valid_from, valid_to=valid_to)
+    except ValidationError as exc:
+        errors = [{"row": None, "field": ".".join(str(p) for p in e["loc"]), "error": e["msg"]} for e in exc.errors()]
+        return await _register_page(request, person, session, settings, None, errors=errors, form=form, status_code=422)
+    try:
+        await create_officer(session, person.principal, body, _today(settings))
+    except Problem as problem:
+        return await _register_page(request, person, session, settings, None, errors=[{"row": None, "field": "officer_id",
+                                                                                        "error": problem.detail}], form=form,
+                                    status_code=problem.status)
+    await session.commit()
+    return RedirectResponse(f"/officers/{body.officer_id}", status_code=303)
+
+
+@router.post("/officers/import")
+async def import_register(request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
+                          file: Annotated[UploadFile, File()]) -> Response:
+    data = await file.read(MAX_SHEET_BYTES + 1)
+    try:
+        if len(data) > MAX_SHEET_BYTES:
+            raise ImportRefused([{"row": None, "error": f"文件超过 {MAX_SHEET_BYTES // (1024 * 1024)} MB"}])
+        bodies = parse_rows(read_sheet(file.filename or "", data))
+    except ImportRefused as refused:
+        return await _register_page(request, person, session, settings, None, errors=refused.errors[:500], status_code=422)
+    counts = await import_officers(session, person.principal, bodies, _today(settings), file.filename)
+    await session.commit()
+    notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
+    return RedirectResponse("/officers?" + urlencode({"notice": notice}), status_code=303)
+
+
+@router.get("/officers/{officer_id}")
+async def officer_page(officer_id: str, request: Request, person: Person, _role: Reader, session: DbSession,
+                       settings: SettingsDep) -> Response:
+    officer = await get_officer(session, person.principal, officer_id)
+    return page(request, "officer.html", {"officer": officer, "history": await history_of(session, officer), "statuses": STATUS_NAMES,
+                                          "may_edit": person.principal.role is Role.admin, "today": _today(settings)},
+                person=person)
+
+
+@router.post("/officers/{officer_id}/status")
+async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
+                         status: Annotated[str, Form(max_length=16)] = "", effective_on: Annotated[str, Form(max_length=10)] = "",
+                         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    officer = await get_officer(session, person.principal, officer_id)
+    try:
+        body = OfficerUpdate(status=CertificateStatus(status), effective_on=effective_on or None, reason=reason.strip() or None)
+    except (ValidationError, ValueError):
+        raise Problem(422, "invalid-status-change", "状态变更需选择状态；暂扣、注销、吊销还须填写原因，生效日期格式为 YYYY-MM-DD。") from None
+    await update_officer(session, person.principal, officer, body, _today(settings))
+    await session.commit()
+    return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
+
+
+@router.get("/public/officers")
+async def public_register(request: Request, session: DbSession, settings: SettingsDep,
+                          agency: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    today = _today(settings)
+    officers = await published_officers(session, today, agency)
+    return page(request, "public_officers.html", {"officers": officers, "today": today, "agency": agency or ""})
