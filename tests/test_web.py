@@ -4,6 +4,7 @@ Screenshots of the main pages go to RS_SCREENSHOT_DIR (`make screenshots` points
 """
 
 import hashlib
+import io
 import os
 import re
 import subprocess
@@ -527,3 +528,18 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     if leg.name == "sqlite-fs":
         public.screenshot(path=str(shots() / "public-officers.png"), full_page=True)
     public.close()
+
+
+def test_the_audit_csv_never_hands_a_spreadsheet_a_formula(leg, review_case):
+    case_id = review_case["case"]["id"]
+    username = f"formula{uuid.uuid4().hex[:6]}"
+    create_person(leg, username, "auditor", AGENCY, "=HYPERLINK(\"http://evil.example\")")
+    with signed_in_client(leg.url, username) as http:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get(f"/cases/{case_id}").text).group(1)
+        assert http.post(f"/cases/{case_id}/holds", data={"csrf_token": csrf, "reason": "+公式"}).status_code == 303
+        sheet = http.get(f"/cases/{case_id}/audit.csv")
+    import csv as csv_module
+
+    rows = list(csv_module.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    assert any(cell.startswith("'=HYPERLINK") for row in rows for cell in row)
+    assert not any(cell[:1] in "=+-@" for row in rows[1:] for cell in row if cell)

@@ -247,14 +247,21 @@ async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session:
     writer = csv.writer(out)
     writer.writerow(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"])
     for event in (await session.execute(query.limit(100_000))).scalars():
-        writer.writerow([event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
+        writer.writerow([_cell(value) for value in [event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
                          event.actor_name or event.actor_token_id or event.actor_user_id or "", event.actor_role, event.actor_agency,
                          event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
-                         orjson.dumps(event.payload or {}).decode(), event.entry_hash])
+                         orjson.dumps(event.payload or {}).decode(), event.entry_hash]])
     filename = f"audit-{case.case_number}.csv"
     from urllib.parse import quote
     return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+
+
+def _cell(value):
+    """A spreadsheet must not run what someone typed: a cell that starts like a formula is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 # --- footage ------------------------------------------------------------------------------------
