@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -183,12 +183,49 @@ class CalendarYear(BaseModel):
         return self
 
 
+class LimitEvent(BaseModel):
+    """A stage's start or end, or the first (not void) document of the listed types at the first listed moment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stage: str | None = Field(default=None, pattern=CODE)
+    document: list[str] | None = Field(default=None, min_length=1)
+    at: list[Literal["started", "ended", "issued", "signed", "served"]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "LimitEvent":
+        if (self.stage is None) == (self.document is None):
+            raise ValueError("an event is a stage's or a document's")
+        allowed = {"started", "ended"} if self.stage else {"issued", "signed", "served"}
+        if set(self.at) - allowed:
+            raise ValueError(f"a {'stage' if self.stage else 'document'} event is one of {sorted(allowed)}")
+        return self
+
+
+class TimeLimitRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    basis: str
+    procedures: list[str] = Field(min_length=1)
+    stage: str = Field(pattern=CODE, description="the stage a finding is shown at")
+    start: LimitEvent = Field(alias="from")
+    end: LimitEvent = Field(alias="to")
+    limit: int = Field(ge=0, le=3650)
+    count: Literal["working", "calendar"]
+    direction: Literal["within", "after", "not_before"]
+    unless_stage_held: str | None = Field(default=None, pattern=CODE)
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
     retention_classes: list[RetentionClass]
     interruption_reasons: list[InterruptionReason] = Field(min_length=1)
     calendar: list[CalendarYear] = Field(default_factory=list)
+    time_limits: list[TimeLimitRule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -201,6 +238,19 @@ class Catalog(BaseModel):
         if {"standard", "case", "important"} - {r.code for r in self.retention_classes}:
             raise ValueError("retention classes standard, case and important are required")
         known = {d.code for d in self.document_types}
+        for rule in self.time_limits:
+            for code in rule.procedures:
+                procedure = self.procedure(code)
+                if procedure is None:
+                    raise ValueError(f"time limit {rule.code}: unknown procedure {code}")
+                stages = {s.code for s in procedure.stages}
+                for stage in (rule.stage, rule.start.stage, rule.end.stage, rule.unless_stage_held):
+                    if stage is not None and stage not in stages:
+                        raise ValueError(f"time limit {rule.code}: {code} has no stage {stage}")
+            for event in (rule.start, rule.end):
+                unknown = sorted(set(event.document or []) - known)
+                if unknown:
+                    raise ValueError(f"time limit {rule.code}: unknown document types {unknown}")
         for procedure in self.procedures:
             for stage in procedure.stages:
                 used = [code for requirement in stage.documents for code in requirement.one_of] + stage.optional_documents

@@ -1,6 +1,6 @@
 """The timeline's shape, for the OpenAPI description (the endpoint builds the JSON directly)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -54,6 +54,14 @@ class Finding(BaseModel):
     reason: str | None = Field(default=None, description="uncertified_officer: not_registered, outside_validity, suspended, "
                                                           "cancelled, revoked or category")
     on: str | None = Field(default=None, description="uncertified_officer: the stage's day (agency time)")
+    rule: str | None = Field(default=None, description="time_limit: the rule's code (catalog time_limits.yaml)")
+    start: str | None = Field(default=None, description="time_limit: the day the limit ran from (not counted)")
+    end: str | None = Field(default=None, description="time_limit: the day the limited event happened (null: not yet)")
+    due_on: str | None = Field(default=None, description="time_limit: the due date")
+    limit_days: int | None = None
+    count: str | None = Field(default=None, description="time_limit: working or calendar days")
+    used_days: int | None = None
+    provisional: bool | None = Field(default=None, description="time_limit: counted Monday–Friday in a year without calendar data")
 
 
 class TimelineStage(BaseModel):
@@ -94,9 +102,27 @@ class ProcedureRef(BaseModel):
     name_en: str
 
 
+class Deadline(BaseModel):
+    rule: str
+    name_zh: str
+    name_en: str
+    basis: str
+    stage: str
+    start: date
+    end: date | None
+    due_on: date
+    limit_days: int
+    count: str = Field(description="working or calendar")
+    direction: str = Field(description="within, after or not_before")
+    used_days: int
+    provisional: bool
+    state: str = Field(description="running (due date ahead), waiting (a window still open), kept or missed")
+
+
 class Timeline(BaseModel):
     case: CaseOut
     procedure: ProcedureRef
     stages: list[TimelineStage]
     entries: list[Entry]
     completeness: Completeness
+    deadlines: list[Deadline] = Field(description="every statutory time limit the record can decide, with its state")

@@ -6,7 +6,7 @@ and the timeline is read often.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +20,10 @@ from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
 from ..officers.service import STANDING_ZH, register_for
+from ..workdays.service import working_calendar
 from ..problems import Problem
 from ..times import local_notes
+from .limits import evaluate
 from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, Explained, StageFacts, stage_findings
 
 _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
@@ -154,6 +156,13 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "interruptions": stage_interruptions,
             "findings": findings,
         })
+    calendar = await working_calendar(session, catalog)
+    deadlines, limit_findings = evaluate(catalog.time_limits, case.procedure, stages, list(documents), calendar,
+                                         datetime.now(tz).date(), tz, {s.code: s.name_zh for s in procedure.stages})
+    by_code = {stage["stage"]: stage for stage in out_stages}
+    for finding in limit_findings:
+        by_code[finding["stage"]]["findings"].append(finding)
+    all_findings += limit_findings
     entries.sort(key=lambda pair: pair[0])
     return {
         "case": case_out(case, principal, settings).model_dump(),
@@ -161,6 +170,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         "stages": out_stages,
         "entries": [{"at": at(moment), **entry} for moment, entry in entries],
         "completeness": {"complete": not all_findings, "findings": all_findings},
+        "deadlines": deadlines,
     }
 
 

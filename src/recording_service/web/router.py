@@ -187,6 +187,7 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
     stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
     return page(request, "case.html", {
         "case": timeline["case"], "procedure": timeline["procedure"], "stages": timeline["stages"], "findings": findings,
+        "deadlines": timeline["deadlines"],
         "stage_names": stage_names, "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
         "holds": holds, "copies": copies, "may_hold": person.principal.role in (Role.admin, Role.auditor),
         "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,

@@ -1,0 +1,122 @@
+"""Statutory time limits in the timeline, through the HTTP API on both legs: a case that keeps every limit
+reads clean; moving a date past its limit gives exactly that finding; a holiday inside the window moves
+the due date; a limit still running is a deadline, not a finding."""
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .test_cases import case_body
+from .test_web import create_person, signed_in_client
+
+AGENCY = "TLIM1"
+
+
+def at(day: str, hour: str = "10:00") -> str:
+    return f"{day}T{hour}:00+08:00"
+
+
+class Penalty:
+    def __init__(self, http):
+        response = http.post("/api/v1/cases", json=case_body(case_number=f"TLIM-{uuid.uuid4().hex[:10]}", opened_at=at("2026-08-03")))
+        assert response.status_code == 201, response.text
+        self.http, self.case = http, response.json()
+
+    def stage(self, code, day, skipped_note=None, docs=()):
+        body = {"stage": code, "officers": ["3401001", "3401002"]}
+        body.update({"skipped": True, "note": skipped_note} if skipped_note else {"started_at": at(day, "09:00")})
+        response = self.http.post(f"/api/v1/cases/{self.case['id']}/stages", json=body)
+        assert response.status_code == 201, response.text
+        for doc_type, moments in docs:
+            doc = {"stage_id": response.json()["id"], "doc_type": doc_type, "title": doc_type,
+                   "doc_number": f"濉卫医罚〔2026〕{uuid.uuid4().int % 10000}号", **moments,
+                   "status": "served" if "served_at" in moments else "issued"}
+            created = self.http.post(f"/api/v1/cases/{self.case['id']}/documents", json=doc)
+            assert created.status_code == 201, created.text
+        if not skipped_note:
+            closed = self.http.patch(f"/api/v1/cases/{self.case['id']}/stages/{response.json()['id']}",
+                                     json={"ended_at": at(day, "17:00")})
+            assert closed.status_code == 200, closed.text
+        return self
+
+    def timeline(self):
+        response = self.http.get(f"/api/v1/cases/{self.case['id']}/timeline")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def walk(http, *, notice_served="2026-09-01", hearing=None, decision="2026-09-15", served="2026-09-18"):
+    case = Penalty(http)
+    case.stage("filing", "2026-08-03", docs=[("case_filing_form", {"issued_at": at("2026-08-03")})])
+    case.stage("investigation", "2026-08-10", docs=[("onsite_record", {"issued_at": at("2026-08-10")})])
+    case.stage("review", "2026-08-24", docs=[("review_record", {"issued_at": at("2026-08-24")})])
+    case.stage("notification", "2026-08-31", docs=[("penalty_prior_notice", {"issued_at": at("2026-08-31"),
+                                                                            "served_at": at(notice_served)})])
+    if hearing:
+        notice_day, hearing_day = hearing
+        case.stage("hearing", hearing_day, docs=[("hearing_notice", {"issued_at": at(notice_day), "served_at": at(notice_day)}),
+                                                 ("hearing_record", {"issued_at": at(hearing_day)})])
+    else:
+        case.stage("hearing", None, skipped_note="当事人未申请听证")
+    if decision:
+        case.stage("decision", decision, docs=[("penalty_decision", {"issued_at": at(decision)})])
+        if served:
+            case.stage("service", served, docs=[("service_receipt", {"served_at": at(served)})])
+    return case.timeline()
+
+
+def limits(timeline):
+    return {d["rule"]: d for d in timeline["deadlines"]}
+
+
+def findings(timeline):
+    return sorted((f["stage"], f["rule"]) for f in timeline["completeness"]["findings"] if f["kind"] == "time_limit")
+
+
+def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_finding(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        clean = walk(http)
+        assert findings(clean) == []
+        kept = limits(clean)
+        assert kept["decision_after_hearing_request_window"]["due_on"] == "2026-09-08"  # 5 working days after 9/1
+        assert kept["service_within_7_working_days"]["due_on"] == "2026-09-23"  # Sunday 9/20 is a 调休 working day
+        assert {d["state"] for d in kept.values()} == {"kept"} and not any(d["provisional"] for d in kept.values())
+        assert kept["service_within_7_working_days"]["used_days"] == 3
+
+        early = walk(http, decision="2026-09-07", served="2026-09-08")  # decided before the party's window lapsed
+        assert findings(early) == [("decision", "decision_after_hearing_request_window")]
+        finding = next(f for f in early["completeness"]["findings"] if f["kind"] == "time_limit")
+        assert (finding["start"], finding["due_on"], finding["end"]) == ("2026-09-01", "2026-09-08", "2026-09-07")
+        assert "陈述申辩" in finding["message_zh"] and finding["count"] == "working" and finding["limit_days"] == 5
+
+        # 国庆 and 中秋 inside the window: 7 working days from 9/24 end on 10/12, not 10/3.
+        in_time = walk(http, decision="2026-09-24", served="2026-10-12")
+        assert findings(in_time) == [] and limits(in_time)["service_within_7_working_days"]["due_on"] == "2026-10-12"
+        late = walk(http, decision="2026-09-24", served="2026-10-13")
+        assert findings(late) == [("service", "service_within_7_working_days")]
+        assert limits(late)["service_within_7_working_days"]["used_days"] == 8
+    # The case page shows the limits and the banner names the missed one.
+    username = f"limits{uuid.uuid4().hex[:6]}"
+    create_person(leg, username, "reviewer", AGENCY, "期限评查")
+    with signed_in_client(leg.url, username) as browser:
+        page = browser.get(f"/cases/{late['case']['id']}").text
+    assert "法定期限" in page and "未遵守" in page and "行政处罚决定书应在宣告后七日内送达" in page
+    assert page.count("已遵守") == 1  # the hearing-request window was kept
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+
+        # A hearing was held: the request window no longer applies, the notice must come 7 working days before.
+        heard = walk(http, hearing=("2026-09-01", "2026-09-08"), decision="2026-09-15", served="2026-09-16")
+        assert findings(heard) == [("hearing", "hearing_notice_7_working_days_before")]
+        assert "decision_after_hearing_request_window" not in limits(heard)
+        assert limits(heard)["hearing_notice_7_working_days_before"]["due_on"] == "2026-09-10"
+
+
+def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
+    tz = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(tz).date()
+    decided = today - timedelta(days=1)
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        timeline = walk(http, notice_served=(decided - timedelta(days=20)).isoformat(), decision=decided.isoformat(), served=None)
+    running = limits(timeline)["service_within_7_working_days"]
+    assert running["state"] == "running" and running["end"] is None and running["due_on"] > today.isoformat()
+    assert findings(timeline) == []
