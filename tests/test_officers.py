@@ -92,7 +92,7 @@ def test_import_is_all_rows_or_none(leg):
         assert admin.get("/api/v1/officers/3500002").json()["status"] == "revoked"
 
         for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", "姓名\n张三\n".encode()), ("x.csv", b"\xff\xfe\x00bad"),
-                              ("x.csv", b"")):
+                              ("x.csv", b""), ("x.csv", header.encode() + b"35\x0000001,a,b,c,d,e,2025-01-01,2028-12-31,\xe6\x9c\x89\xe6\x95\x88\n")):
             assert_problem(admin.post("/api/v1/officers/import", files={"file": (name, content, "text/csv")}), 422, "import-refused")
 
 

@@ -153,7 +153,10 @@ def read_sheet(filename: str, data: bytes) -> list[dict]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportRefused([{"row": None, "error": "a CSV must be UTF-8 (save it as “CSV UTF-8”)"}]) from None
-        rows = list(csv.reader(io.StringIO(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:  # e.g. a NUL character
+            raise ImportRefused([{"row": None, "error": f"not a readable CSV file ({exc})"}]) from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportRefused([{"row": None, "error": "the sheet is empty"}])
