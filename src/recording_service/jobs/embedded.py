@@ -10,8 +10,9 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from ..config import Settings
 from ..db import utcnow
@@ -65,10 +66,16 @@ class EmbeddedQueue:
         stalled = self.settings.job_stalled_seconds
         async with self.sessionmaker() as session:
             now = utcnow()
+            # Jobs of one lock run one at a time: none starts while another of its lock is being worked on.
+            busy = aliased(EmbeddedJob)
+            lock_free = EmbeddedJob.queueing_lock.is_(None) | ~exists().where(
+                busy.queueing_lock == EmbeddedJob.queueing_lock, busy.status == "doing", busy.claimed_until >= now,
+                busy.id != EmbeddedJob.id)
             candidates = (await session.execute(
                 select(EmbeddedJob.id).where(
                     ((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
-                    | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now))  # its worker died
+                    | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)),  # its worker died
+                    lock_free,
                 ).order_by(EmbeddedJob.id).limit(5)
             )).scalars().all()
             for job_id in candidates:
@@ -76,7 +83,7 @@ class EmbeddedQueue:
                     update(EmbeddedJob)
                     .where(EmbeddedJob.id == job_id,
                            ((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
-                           | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)))
+                           | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)), lock_free)
                     .values(status="doing", claimed_by=self.worker_id, claimed_until=now + timedelta(seconds=stalled),
                             attempts=EmbeddedJob.attempts + 1)
                 )

@@ -60,7 +60,7 @@ class ProcrastinateQueue:
         # catch-up finds rows a crash left without their job).
         await self._open()
         try:
-            await self.app.tasks[task].configure(queueing_lock=lock).defer_async(**args)
+            await self.app.tasks[task].configure(queueing_lock=lock, lock=lock).defer_async(**args)
         except AlreadyEnqueued:
             pass
 
@@ -72,7 +72,14 @@ class ProcrastinateQueue:
                 await manager.finish_job(job, status=Status.FAILED, delete_job=False)
                 log.error("job %s (%s) failed: its worker died on every attempt", job.id, job.task_name)
             else:
-                await manager.retry_job(job)
+                try:
+                    await manager.retry_job(job)
+                except procrastinate.exceptions.UniqueViolation:
+                    # A job of the same lock already waits (queued again by a catch-up): that one does the work;
+                    # this one ends, which also frees the lock it held for the waiting one.
+                    await manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+                    log.warning("job %s (%s) ended: its worker died and another job of its lock is waiting", job.id, job.task_name)
+                    continue
                 log.warning("job %s (%s) handed back: its worker stopped sending heartbeats", job.id, job.task_name)
 
     async def work(self) -> None:

@@ -44,7 +44,9 @@ class JobQueue(Protocol):
     def every(self, seconds: float, function: Callable[["JobQueue"], Awaitable[Any]]) -> None: ...
 
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
-        """Queue a job. With `session`, where the backend can, in that transaction (the caller commits)."""
+        """Queue a job. With `session`, where the backend can, in that transaction (the caller commits).
+        Jobs of one `lock`: at most one waits, and they run one at a time (a job handed back from a dead
+        worker and one queued again by a catch-up never run side by side)."""
 
     async def work(self) -> None:
         """Run a worker until cancelled."""
