@@ -5,6 +5,7 @@ SHA-256 is stored, with an idle and an absolute expiry. Every sign-in, failure, 
 disablement and reset is an audit event.
 """
 
+import asyncio
 import re
 import secrets
 from dataclasses import dataclass
@@ -137,15 +138,15 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
     now = utcnow()
     user = await find_user(session, username) if USERNAME.match(username.strip().lower()) else None
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
-        _verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        await _verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         raise SignInRefused("invalid")
     agency = None if user.agency == ALL_AGENCIES else user.agency
     if user.disabled_at is not None:
-        _verify(_DUMMY_HASH, password)
+        await _verify(_DUMMY_HASH, password)
         raise SignInRefused("disabled")
     if user.locked_until is not None and user.locked_until > now:
         raise SignInRefused("locked", user.locked_until)
-    if not _verify(user.password_hash, password):
+    if not await _verify(user.password_hash, password):
         # Counted in the database, so two instances (or two tabs) cannot both see attempt n.
         attempts = (await session.execute(
             update(User).where(User.id == user.id).values(failed_attempts=User.failed_attempts + 1).returning(User.failed_attempts)
@@ -161,7 +162,7 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
             raise SignInRefused("locked", until)
         raise SignInRefused("invalid")
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = await asyncio.to_thread(_hasher.hash, password)
     user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
     secret = secrets.token_urlsafe(32)
     browser = WebSession(user_id=user.id, secret_hash=hash_token(secret), csrf_token=secrets.token_urlsafe(32), created_at=now,
@@ -173,11 +174,16 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
     return user, browser, secret
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+async def _verify(password_hash: str, password: str) -> bool:
+    """In a thread: argon2 costs ~0.1 s of CPU, which must not stall the event loop's other requests."""
+
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
 
 
 # A session's last_seen_at is written at most this often (or a quarter of the idle limit, when shorter):

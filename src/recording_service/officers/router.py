@@ -1,3 +1,4 @@
+import asyncio
 from datetime import date, datetime
 from typing import Annotated
 
@@ -74,7 +75,7 @@ async def import_sheet(principal: RegisterKeeper, session: DbSession, settings: 
     if len(data) > MAX_SHEET_BYTES:
         raise Problem(413, "sheet-too-large", f"A sheet is at most {MAX_SHEET_BYTES} bytes.")
     try:
-        bodies = parse_rows(read_sheet(file.filename or "", data))
+        bodies = await asyncio.to_thread(lambda: parse_rows(read_sheet(file.filename or "", data)))  # openpyxl: off the event loop
     except ImportRefused as refused:
         raise Problem(422, "import-refused", f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
                       errors=refused.errors[:500]) from None

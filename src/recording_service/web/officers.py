@@ -1,5 +1,6 @@
 """The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
 
+import asyncio
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -98,7 +99,7 @@ async def import_register(request: Request, person: FormPerson, _role: Keeper, s
     try:
         if len(data) > MAX_SHEET_BYTES:
             raise ImportRefused([{"row": None, "error": f"文件超过 {MAX_SHEET_BYTES // (1024 * 1024)} MB"}])
-        bodies = parse_rows(read_sheet(file.filename or "", data))
+        bodies = await asyncio.to_thread(lambda: parse_rows(read_sheet(file.filename or "", data)))  # openpyxl: off the event loop
     except ImportRefused as refused:
         return await _register_page(request, person, session, settings, None, errors=refused.errors[:500], status_code=422)
     counts = await import_officers(session, person.principal, bodies, _today(settings), file.filename)

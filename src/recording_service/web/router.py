@@ -6,6 +6,7 @@ import hmac
 import io
 from datetime import datetime, time, timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Form, Query, Request
@@ -253,7 +254,6 @@ async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session:
                          event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
                          orjson.dumps(event.payload or {}).decode(), event.entry_hash]])
     filename = f"audit-{case.case_number}.csv"
-    from urllib.parse import quote
     return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
 
