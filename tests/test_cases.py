@@ -10,8 +10,8 @@ def case_body(**overrides):
         "case_number": f"濉卫医罚〔2026〕{uuid.uuid4().int % 100000}号",
         "procedure": "penalty-general",
         "title": "某诊所未取得医疗机构执业许可证擅自执业案",
-        "parties": [{"name": "张三", "kind": "person", "id_number": "340621199001011234"},
-                    {"name": "某某诊所", "kind": "organization", "id_number": "91340600MA2N0XXXXX"}],
+        "parties": [{"name": "张三", "kind": "person", "id_number": "340621199001011232"},
+                    {"name": "某某诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}],
         "officers": [{"officer_id": "3401001", "name": "李四", "certificate_number": "皖卫执证0001"},
                      {"officer_id": "3401002", "name": "王五", "certificate_number": "皖卫执证0002"}],
         "opened_at": "2026-11-02T09:00:00+08:00",
@@ -30,7 +30,7 @@ def test_open_read_and_list_cases(leg):
         assert case["case_number"] == body["case_number"] and case["status"] == "open" and case["agency"] == "CASES1"
         assert case["opened_at"] == "2026-11-02T09:00:00+08:00"
         assert case["officers"][1]["certificate_number"] == "皖卫执证0002"
-        assert case["parties"][0]["id_number"] == "340621199001011234"
+        assert case["parties"][0]["id_number"] == "340621199001011232"
         assert http.get(f"/api/v1/cases/{case['id']}").json() == case
         assert_problem(http.post("/api/v1/cases", json=body), 409, "case-number-taken")
         others = [http.post("/api/v1/cases", json=case_body(procedure="inspection-routine")).json()["id"] for _ in range(3)]
@@ -49,7 +49,7 @@ def test_open_read_and_list_cases(leg):
         parties = http.get(f"/api/v1/cases/{case['id']}").json()["parties"]
         assert [p["id_number"] for p in parties] == [None, None] and parties[0]["name"] == "张三"
     with leg.client(leg.token("auditor", "CASES1")) as http:
-        assert http.get(f"/api/v1/cases/{case['id']}").json()["parties"][0]["id_number"] == "340621199001011234"
+        assert http.get(f"/api/v1/cases/{case['id']}").json()["parties"][0]["id_number"] == "340621199001011232"
     with leg.client(leg.token("case_system", "CASES2")) as http:  # another agency
         assert_problem(http.get(f"/api/v1/cases/{case['id']}"), 404, "case-not-found")
         assert http.post("/api/v1/cases", json={**body}).status_code == 201  # case numbers are unique per agency only

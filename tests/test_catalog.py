@@ -85,3 +85,45 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         assert procedure["stages"][0]["officers"] == {"min": 2, "when": None}
     finally:
         custom.stop()
+
+
+@pytest.mark.parametrize(
+    "name, edit, message",
+    [
+        ("review_sheet.yaml", lambda t: t.replace("(?P<year>", "(?P<yr>"), "named group `year`"),
+        ("review_sheet.yaml", lambda t: t.replace("〔(?P<year>", "〔((?P<year>"), "doc number pattern"),
+        ("review_sheet.yaml", lambda t: t.replace("points: 15", "points: -15", 1), "greater than 0"),
+        ("time_limits.yaml", lambda t: t.replace("pauses: [testing, appraisal]", "pauses: [testing, holiday]"), "unknown pause reasons"),
+        ("time_limits.yaml", lambda t: t.replace("from: {fact: violation_ended_on}", "from: {fact: violation_date}", 1), "fact event"),
+    ],
+)
+def test_a_bad_review_sheet_or_limit_stops_the_service_at_start(tmp_path, name, edit, message):
+    directory = _catalog_copy(tmp_path)
+    path = directory / name
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(catalog_service.CatalogError, match=message):
+        catalog_service.load_catalog(directory)
+
+
+def test_an_agencys_own_review_sheet_is_a_data_change(tmp_path, leg):
+    """An agency scores by its own 评查标准 and numbers its documents its own way: only the data file changes."""
+    from .test_review import decided_case
+
+    directory = _catalog_copy(tmp_path)
+    sheet = directory / "review_sheet.yaml"
+    text = sheet.read_text(encoding="utf-8").replace("code: health-default", "code: suixi-2026")
+    text = text.replace("doc_number_patterns: {}", "doc_number_patterns: {CATSHEET: '^濉卫\\w{1,4}〔(?P<year>\\d{4})〕第\\d+号$'}")
+    text = text.replace("{kind: missing_audio_visual, points: 10}", "{kind: missing_audio_visual, points: 4}")
+    sheet.write_text(text, encoding="utf-8")
+    custom = ServiceProcess({**leg.service.env, "RECORDING_CATALOG_DIR": str(directory)}, tmp_path).start()
+    try:
+        with leg.client(leg.token("case_system", "CATSHEET")) as http:
+            http.base_url = custom.base_url
+            case = decided_case(http, filed="2026-09-01", decided="2026-09-15")  # numbered 濉卫医罚〔2026〕N号
+            review = http.get(f"/api/v1/cases/{case.id}/review").json()
+        assert review["sheet"]["code"] == "suixi-2026"
+        lost = {d["item"]: d["points_lost"] for d in review["deductions"]}
+        assert lost["audio_visual"] == 4  # the investigation's missing footage costs this agency 4, not 10
+        assert lost["documents"] == 2 * 5  # five documents whose 文号 lacks this agency's 第, 2 points each, at most 15
+    finally:
+        custom.stop()

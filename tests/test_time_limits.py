@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .support import doc_number
 from .test_cases import case_body
 from .test_web import create_person, signed_in_client
 
@@ -17,8 +18,8 @@ def at(day: str, hour: str = "10:00") -> str:
 
 
 class Penalty:
-    def __init__(self, http):
-        response = http.post("/api/v1/cases", json=case_body(case_number=f"TLIM-{uuid.uuid4().hex[:10]}", opened_at=at("2026-08-03")))
+    def __init__(self, http, filed="2026-08-03"):
+        response = http.post("/api/v1/cases", json=case_body(case_number=f"TLIM-{uuid.uuid4().hex[:10]}", opened_at=at(filed)))
         assert response.status_code == 201, response.text
         self.http, self.case = http, response.json()
 
@@ -29,7 +30,7 @@ class Penalty:
         assert response.status_code == 201, response.text
         for doc_type, moments in docs:
             doc = {"stage_id": response.json()["id"], "doc_type": doc_type, "title": doc_type,
-                   "doc_number": f"濉卫医罚〔2026〕{uuid.uuid4().int % 10000}号", **moments,
+                   "doc_number": doc_number(), "signers": ["张三"], **moments,
                    "status": "served" if "served_at" in moments else "issued"}
             created = self.http.post(f"/api/v1/cases/{self.case['id']}/documents", json=doc)
             assert created.status_code == 201, created.text
@@ -45,9 +46,9 @@ class Penalty:
         return response.json()
 
 
-def walk(http, *, notice_served="2026-09-01", hearing=None, decision="2026-09-15", served="2026-09-18"):
-    case = Penalty(http)
-    case.stage("filing", "2026-08-03", docs=[("case_filing_form", {"issued_at": at("2026-08-03")})])
+def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, decision="2026-09-15", served="2026-09-18"):
+    case = Penalty(http, filed)
+    case.stage("filing", filed, docs=[("case_filing_form", {"issued_at": at(filed)})])
     case.stage("investigation", "2026-08-10", docs=[("onsite_record", {"issued_at": at("2026-08-10")})])
     case.stage("review", "2026-08-24", docs=[("review_record", {"issued_at": at("2026-08-24")})])
     case.stage("notification", "2026-08-31", docs=[("penalty_prior_notice", {"issued_at": at("2026-08-31"),
@@ -101,7 +102,7 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
     with signed_in_client(leg.url, username) as browser:
         page = browser.get(f"/cases/{late['case']['id']}").text
     assert "法定期限" in page and "未遵守" in page and "行政处罚决定书应在宣告后七日内送达" in page
-    assert page.count("已遵守") == 1  # the hearing-request window was kept
+    assert page.count("已遵守") == 2  # the hearing-request window and the 90 days from filing were kept
     with leg.client(leg.token("case_system", AGENCY)) as http:
 
         # A hearing was held: the request window no longer applies, the notice must come 7 working days before.
@@ -116,7 +117,8 @@ def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
     today = datetime.now(tz).date()
     decided = today - timedelta(days=1)
     with leg.client(leg.token("case_system", AGENCY)) as http:
-        timeline = walk(http, notice_served=(decided - timedelta(days=20)).isoformat(), decision=decided.isoformat(), served=None)
+        timeline = walk(http, filed=(decided - timedelta(days=60)).isoformat(), notice_served=(decided - timedelta(days=20)).isoformat(),
+                        decision=decided.isoformat(), served=None)
     running = limits(timeline)["service_within_7_working_days"]
     assert running["state"] == "running" and running["end"] is None and running["due_on"] > today.isoformat()
     assert findings(timeline) == []

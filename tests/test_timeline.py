@@ -7,6 +7,7 @@ import pytest
 
 from recording_service.timeline.schemas import Timeline
 
+from .support import doc_number
 from .test_cases import case_body
 from .test_media import upload_bytes
 from .test_tus import assert_problem
@@ -58,7 +59,7 @@ class CaseWalk:
         stage_id = self.stages[code] = response.json()["id"]
         for doc_type in docs:
             doc = {"stage_id": stage_id, "doc_type": doc_type, "title": doc_type, "status": "signed",
-                   "doc_number": f"濉卫医罚〔2026〕{len(self.stages)}号", "signed_at": f"{day}T{start}:30+08:00"}
+                   "doc_number": doc_number(), "signed_at": f"{day}T{start}:30+08:00", "signers": ["张三"]}
             assert self.http.post(f"/api/v1/cases/{self.case['id']}/documents", json=doc).status_code == 201
         for media_id, note in media:
             self.bind(code, media_id, note)
@@ -131,7 +132,8 @@ def test_complete_penalty_case_reads_complete(leg, footage):
         ({"omit": "review_record"}, [("review", "missing_document")]),
         ({"omit": "investigation_av"}, [("investigation", "missing_audio_visual")]),
         ({"investigation_officers": ("3401001",)}, [("investigation", "insufficient_officers")]),
-        ({"service_method": "lodged", "omit": "service_av"}, [("service", "missing_audio_visual")]),
+        # lodged service with neither footage nor a witness: the record lacks the footage, the review the proof
+        ({"service_method": "lodged", "omit": "service_av"}, [("service", "missing_audio_visual"), ("service", "review")]),
         ({"investigation_media": ["early"]}, [("investigation", "outside_stage_window")]),
     ],
 )
@@ -280,7 +282,8 @@ def test_timeline_is_assembled_in_a_constant_number_of_statements(leg, footage):
         for name in ("early", "seize1", "seize2"):
             large.bind("investigation", footage[name])
         counts = {statements(http.get(f"/api/v1/cases/{walk.case['id']}/timeline")) for walk in (small, large)}
-    assert len(counts) == 1 and counts.pop() <= 9  # the officer register adds two, the calendar one, whatever the case's size
+    # the officer register adds two, the calendar one, limit adjustments one, the agency's other 文号 one, whatever the case's size
+    assert len(counts) == 1 and counts.pop() <= 11
 
 
 def test_unplayable_footage_and_footage_without_a_time_do_not_pass_unseen(leg, clips):

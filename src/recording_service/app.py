@@ -43,6 +43,7 @@ from .timeline.router import router as timeline_router
 from .values import plain_digits
 from .workdays.router import router as calendar_router
 from .officers.router import public_router as public_officers_router
+from .review.router import router as review_router
 from .officers.router import router as officers_router
 from .web import install_pages
 
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_upload_router)
     app.include_router(media_router)
     app.include_router(calendar_router)
+    app.include_router(review_router)
     app.include_router(officers_router)
     app.include_router(public_officers_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages

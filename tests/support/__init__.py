@@ -8,3 +8,11 @@ def run_async(coroutine):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+_serials = __import__("itertools").count(1)
+
+
+def doc_number(year: int = 2026) -> str:
+    """A well-formed 文号 no other document of this test run carries (the review flags repeats per agency)."""
+    return f"濉卫医罚〔{year}〕{next(_serials)}号"

@@ -101,3 +101,27 @@ def test_limits_are_bounded():
         CALENDAR.add_working_days(date(2026, 1, 1), -1)
     with pytest.raises(ValueError):
         CALENDAR.add_calendar_days(date(2026, 1, 1), 10**6)
+
+
+@pytest.mark.parametrize("start, years, due", [
+    ("2024-08-01", 2, "2026-08-03"),  # 8/1/2026 is a Saturday: the next working day
+    ("2024-07-30", 2, "2026-07-30"),
+    ("2024-02-29", 2, "2026-02-28"),  # no 29 February in 2026: 28 February, a Saturday made a working day (调休)
+    ("2021-10-01", 5, "2026-10-08"),  # 国庆
+    ("2024-02-16", 2, "2026-02-24"),  # 春节 2026: 2/15–2/23 off
+])
+def test_limits_in_years(start, years, due):
+    deadline = CALENDAR.add_years(date.fromisoformat(start), years)
+    assert (deadline.due_on.isoformat(), deadline.provisional) == (due, False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.dates(date(2020, 1, 1), date(2021, 12, 31)), years=st.integers(0, 5))
+def test_a_limit_in_years_ends_on_the_first_working_day_from_the_anniversary(start, years):
+    due = CALENDAR.add_years(start, years).due_on
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = date(start.year + years, 2, 28)
+    assert due >= anniversary and CALENDAR.is_working_day(due)
+    assert all(not CALENDAR.is_working_day(anniversary + timedelta(days=n)) for n in range((due - anniversary).days))

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -27,6 +27,8 @@ class Case(Base):
     # How long footage bound to the case is kept once it is closed (a retention class code).
     retention_class: Mapped[str] = mapped_column(String(32), default="case", server_default="case")
     category: Mapped[str | None] = mapped_column(String(100))  # 执法类别, checked against the officer register
+    # Facts the limits and review checks read: violation_ended_on, serious_harm, major_decision, fine_yuan.
+    facts: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -74,8 +76,10 @@ class DocumentVersion(Base):
     document_id: Mapped[str] = mapped_column(String(32), ForeignKey("documents.id"), index=True)
     case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    doc_number: Mapped[str | None] = mapped_column(String(128))
+    doc_number: Mapped[str | None] = mapped_column(String(128), index=True)
     title: Mapped[str] = mapped_column(Text)
+    party_name: Mapped[str | None] = mapped_column(String(200))  # the party as the document names it
+    refusal_note: Mapped[str | None] = mapped_column(Text)  # why the party did not sign (拒绝签名的说明)
     status: Mapped[str] = mapped_column(String(16))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,5 +124,27 @@ class InterruptionExplanation(Base):
     gap_end: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LimitAdjustment(Base):
+    """An approved extension of a statutory limit, or a period not counted in it (听证, 公告, 检测, 鉴定),
+    recorded on the case with its reason. Never edited but to end an open pause."""
+
+    __tablename__ = "case_limit_adjustments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # extension, pause
+    days: Mapped[int | None] = mapped_column(Integer)  # extension
+    approved_on: Mapped[date | None] = mapped_column(Date)  # extension
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(64))  # pause reason code
+    paused_from: Mapped[date | None] = mapped_column(Date)
+    paused_to: Mapped[date | None] = mapped_column(Date)  # null while the pause lasts
+    text: Mapped[str] = mapped_column(Text)
+    document_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("documents.id"))
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

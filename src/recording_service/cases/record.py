@@ -149,7 +149,9 @@ async def _attachment(session: AsyncSession, principal: Principal, case: Case, m
 
 
 def _version_payload(version: DocumentVersion) -> dict:
-    return {"version": version.version, "doc_number": version.doc_number, "title": version.title, "status": version.status}
+    return {"version": version.version, "doc_number": version.doc_number, "title": version.title, "status": version.status,
+            **({"party_name": version.party_name} if version.party_name else {}),
+            **({"refusal_note": version.refusal_note} if version.refusal_note else {})}
 
 
 def _version(document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None) -> DocumentVersion:
@@ -166,6 +168,8 @@ def _version(document: Document, number: int, fields: DocumentFields, principal:
         signed_at=fields.signed_at,
         served_at=fields.served_at,
         signers=fields.signers,
+        party_name=fields.party_name.strip() if fields.party_name else None,
+        refusal_note=fields.refusal_note,
         attachment_media_id=attachment,
         change_note=change_note,
         created_by=principal.id,
@@ -207,7 +211,8 @@ async def add_version(session: AsyncSession, principal: Principal, case: Case, d
         raise Problem(409, "document-void", "This document was voided; register a new document instead.")
     sent = body.model_fields_set
     carried = {name: getattr(current, name) for name in
-               ("doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers", "attachment_media_id")}
+               ("doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers", "attachment_media_id",
+                "party_name", "refusal_note")}
     carried.update({name: getattr(body, name) for name in sent if name in carried and name != "change_note"})
     if carried["title"] is None:
         raise Problem(400, "title-required", "A document keeps a title.", field="title")
@@ -243,7 +248,7 @@ async def document_versions(session: AsyncSession, document_id: str) -> list[Doc
 
 
 _VERSION_FIELDS = ("version", "doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers",
-                   "attachment_media_id", "change_note", "created_at", "created_by")
+                   "party_name", "refusal_note", "attachment_media_id", "change_note", "created_at", "created_by")
 _VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
 
 

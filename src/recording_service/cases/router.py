@@ -28,6 +28,7 @@ from .record import (
     unbind_media,
     update_stage,
 )
+from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
 from .schemas import (
     BindingCreate,
     BindingOut,
@@ -39,11 +40,15 @@ from .schemas import (
     DocumentVersionCreate,
     InterruptionCreate,
     InterruptionOut,
+    CaseUpdate,
+    LimitAdjustmentCreate,
+    LimitAdjustmentEnd,
+    LimitAdjustmentOut,
     StageOpen,
     StageOut,
     StageUpdate,
 )
-from .service import case_out, create_case, get_case, search_cases
+from .service import case_out, create_case, get_case, search_cases, update_case
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -83,6 +88,39 @@ async def list_cases(
 @router.get("/{case_id}", response_model=CaseOut, summary="One case")
 async def read_case(case_id: str, principal: CaseReader, session: DbSession, settings: SettingsDep) -> CaseOut:
     return case_out(await get_case(session, principal, case_id), principal, settings)
+
+
+@router.patch("/{case_id}", response_model=CaseOut, summary="Set the case's category or facts (violation date, harm, "
+              "major decision, fine) that the time limits and the review read")
+async def update_case_facts(case_id: str, body: CaseUpdate, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> CaseOut:
+    case = await get_case(session, principal, case_id)
+    return case_out(await update_case(session, principal, case, body), principal, settings)
+
+
+@router.get("/{case_id}/limit-adjustments", response_model=list[LimitAdjustmentOut],
+            summary="Approved extensions and paused periods of the case's time limits")
+async def list_limit_adjustments(case_id: str, request: Request, principal: CaseReader, session: DbSession,
+                                 settings: SettingsDep) -> list[LimitAdjustmentOut]:
+    case = await get_case(session, principal, case_id)
+    return [adjustment_out(a, request.app.state.catalog, settings.tz) for a in await adjustments_of(session, case.id)]
+
+
+@router.post("/{case_id}/limit-adjustments", status_code=201, response_model=LimitAdjustmentOut,
+             summary="Record an approved extension of a limit, or a period not counted in it (听证, 公告, 检测, 鉴定)")
+async def add_limit_adjustment(case_id: str, body: LimitAdjustmentCreate, request: Request, principal: CaseWriter,
+                               session: DbSession, settings: SettingsDep) -> JSONResponse:
+    case = await get_case(session, principal, case_id)
+    adjustment = await add_adjustment(session, request.app.state.catalog, principal, case, body)
+    out = adjustment_out(adjustment, request.app.state.catalog, settings.tz)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+@router.patch("/{case_id}/limit-adjustments/{adjustment_id}", response_model=LimitAdjustmentOut,
+              summary="End a pause still open (its last day not counted)")
+async def end_limit_pause(case_id: str, adjustment_id: str, body: LimitAdjustmentEnd, request: Request, principal: CaseWriter,
+                          session: DbSession, settings: SettingsDep) -> LimitAdjustmentOut:
+    case = await get_case(session, principal, case_id)
+    return adjustment_out(await end_pause(session, principal, case, adjustment_id, body), request.app.state.catalog, settings.tz)
 
 
 @router.post("/{case_id}/stages", status_code=201, response_model=StageOut, summary="Open (or skip) a stage, in procedure order")

@@ -1,7 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from ..values import sane_time
 
@@ -69,6 +71,23 @@ class Officer(RequestModel):
     certificate_number: str | None = Field(default=None, max_length=64, description="执法证号")
 
 
+Yuan = Annotated[Decimal, Field(ge=0, le=10**12, max_digits=15, decimal_places=2),
+                 PlainSerializer(float, return_type=float)]
+
+
+class CaseFacts(RequestModel):
+    """Facts of the case the statutory limits and the review read (each optional; PATCH sets only what is sent,
+    null clears)."""
+
+    violation_ended_on: date | None = Field(default=None, description="违法行为终了之日 (or the day it happened): the limitation "
+                                            "period runs from it to 立案")
+    serious_harm: bool | None = Field(default=None, description="涉及公民生命健康安全、金融安全且有危害后果: the limitation "
+                                      "period is 5 years instead of 2")
+    major_decision: bool | None = Field(default=None, description="重大执法决定: needs a 法制审核 record (legal_review_opinion)")
+    fine_yuan: Yuan | None = Field(default=None, description="the fine imposed, in yuan (简易程序: at most 200 for a person, "
+                                   "3,000 for an organisation)")
+
+
 class CaseCreate(RequestModel):
     case_number: str = Field(min_length=1, max_length=128, description="案号, unique per agency")
     procedure: str = Field(description="procedure code from GET /api/v1/procedures")
@@ -80,6 +99,12 @@ class CaseCreate(RequestModel):
                                  "bound to this case once it is closed; `case` is permanent by default")
     category: str | None = Field(default=None, min_length=1, max_length=100,
                                  description="执法类别 of the case (e.g. 医疗卫生): officers at its stages must hold it in the register")
+    facts: CaseFacts = Field(default_factory=CaseFacts)
+
+
+class CaseUpdate(RequestModel):
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    facts: CaseFacts | None = Field(default=None, description="only the facts sent change; a fact sent as null is cleared")
 
 
 class CaseOut(BaseModel):
@@ -95,6 +120,7 @@ class CaseOut(BaseModel):
     closed_at: datetime | None
     retention_class: str
     category: str | None = None
+    facts: CaseFacts = Field(default_factory=CaseFacts)
     created_at: datetime
 
 
@@ -158,6 +184,10 @@ class DocumentFieldSet(BaseModel):
     signed_at: datetime | None = None
     served_at: datetime | None = None
     signers: list[str] = Field(default_factory=list, max_length=20)
+    party_name: str | None = Field(default=None, max_length=200, description="the party (当事人) as the document names it; "
+                                   "the review checks it against the case's parties")
+    refusal_note: str | None = Field(default=None, max_length=2000, description="on a 笔录 the party did not sign: the note "
+                                     "that the party refused (拒绝签名的说明)")
     attachment_media_id: str | None = Field(default=None, description="a scan or PDF uploaded through the same ingest")
 
 
@@ -182,6 +212,8 @@ class DocumentVersionCreate(RequestModel):
     signed_at: datetime | None = None
     served_at: datetime | None = None
     signers: list[str] | None = Field(default=None, max_length=20)
+    party_name: str | None = Field(default=None, max_length=200)
+    refusal_note: str | None = Field(default=None, max_length=2000)
     attachment_media_id: str | None = None
     change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last; required for void")
 
@@ -242,5 +274,43 @@ class InterruptionOut(BaseModel):
     reason: str
     reason_name: str
     text: str | None
+    created_by: str
+    created_at: datetime
+
+
+class LimitAdjustmentCreate(RequestModel):
+    """An approved extension of a limit (`days`, `approved_on`, `approved_by`) or a period not counted in it
+    (`reason`, `paused_from`, `paused_to` — open while it lasts), with the reason in `text`."""
+
+    rule: str = Field(description="a time-limit rule that takes adjustments (GET /api/v1/time-limits)")
+    kind: Literal["extension", "pause"]
+    days: int | None = Field(default=None, ge=1, le=365, description="extension: days added")
+    approved_on: date | None = Field(default=None, description="extension: the day the agency's head approved it")
+    approved_by: str | None = Field(default=None, min_length=1, max_length=100, description="extension: who approved it")
+    reason: str | None = Field(default=None, description="pause: a pause reason code of the rule (hearing, public_notice, testing, appraisal)")
+    paused_from: date | None = Field(default=None, description="pause: first day not counted")
+    paused_to: date | None = Field(default=None, description="pause: last day not counted; omit while it lasts")
+    text: str = Field(min_length=1, max_length=4000, description="why: the circumstances and the approval")
+    document_id: str | None = Field(default=None, description="the approval or notice document registered on the case, if any")
+
+
+class LimitAdjustmentEnd(RequestModel):
+    paused_to: date = Field(description="last day not counted")
+
+
+class LimitAdjustmentOut(BaseModel):
+    id: str
+    case_id: str
+    rule: str
+    kind: str
+    days: int | None
+    approved_on: date | None
+    approved_by: str | None
+    reason: str | None
+    reason_name: str | None = None
+    paused_from: date | None
+    paused_to: date | None
+    text: str
+    document_id: str | None
     created_by: str
     created_at: datetime

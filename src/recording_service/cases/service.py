@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..times import local, require_offset
 from ..values import normalised_identifier
 from .models import Case, CaseStage, MediaBinding
-from .schemas import CaseCreate, CaseOut, Party
+from .schemas import CaseCreate, CaseFacts, CaseOut, CaseUpdate, Party
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
 SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
@@ -98,6 +98,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         opened_at=body.opened_at or utcnow(),
         retention_class=body.retention_class,
         category=body.category.strip() if body.category else None,
+        facts=facts_stored(body.facts, {}),
         created_by=principal.id,
         created_at=utcnow(),
     )
@@ -131,5 +132,38 @@ def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
         closed_at=local(case.closed_at, tz),
         retention_class=case.retention_class,
         category=case.category,
+        facts=CaseFacts.model_validate(case.facts or {}),
         created_at=local(case.created_at, tz),
     )
+
+
+def facts_stored(sent: CaseFacts, current: dict) -> dict:
+    """The case's facts after a change: the facts sent replace the current ones; null clears."""
+    merged = dict(current)
+    for name in sent.model_fields_set:
+        value = getattr(sent, name)
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = str(value) if name == "fine_yuan" else value.isoformat() if name == "violation_ended_on" else value
+    return merged
+
+
+async def update_case(session: AsyncSession, principal: Principal, case: Case, body: CaseUpdate) -> Case:
+    """Set the case's category or facts, audited with what changed (the caller's request commits)."""
+    changes = {}
+    if "category" in body.model_fields_set:
+        category = body.category.strip() if body.category else None
+        if category != case.category:
+            changes["category"] = {"from": case.category, "to": category}
+            case.category = category
+    if body.facts is not None:
+        facts = facts_stored(body.facts, case.facts or {})
+        if facts != (case.facts or {}):
+            changes["facts"] = {"from": case.facts or {}, "to": facts}
+            case.facts = facts
+    if changes:
+        await session.flush()
+        await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)
+    await session.commit()
+    return case

@@ -3,7 +3,7 @@ from pydantic import BaseModel
 
 from ..auth.deps import CurrentPrincipal
 from ..problems import Problem
-from .schemas import DocumentType, InterruptionReason, Procedure, RetentionClass
+from .schemas import AmountLimit, DocumentType, InterruptionReason, PauseReason, Procedure, RetentionClass, ReviewSheet, TimeLimitRule
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -55,3 +55,25 @@ async def list_interruption_reasons(request: Request, principal: CurrentPrincipa
 @router.get("/document-types", response_model=DocumentTypePage, summary="执法文书 type catalog")
 async def list_document_types(request: Request, principal: CurrentPrincipal) -> DocumentTypePage:
     return DocumentTypePage(items=request.app.state.catalog.document_types)
+
+
+class TimeLimitCatalog(BaseModel):
+    items: list[TimeLimitRule]
+    amount_limits: list[AmountLimit]
+    pause_reasons: list[PauseReason]
+    next_cursor: str | None = None
+
+
+@router.get("/time-limits", response_model=TimeLimitCatalog, response_model_by_alias=True,
+            summary="Statutory time limits the timeline checks, the amount limits and the reasons a limit may pause")
+async def list_time_limits(request: Request, principal: CurrentPrincipal) -> TimeLimitCatalog:
+    catalog = request.app.state.catalog
+    return TimeLimitCatalog(items=catalog.time_limits, amount_limits=catalog.amount_limits, pause_reasons=catalog.pause_reasons)
+
+
+@router.get("/review-sheet", response_model=ReviewSheet, summary="The 评查标准 case files are scored against")
+async def read_review_sheet(request: Request, principal: CurrentPrincipal) -> ReviewSheet:
+    sheet = request.app.state.catalog.review_sheet
+    if sheet is None:
+        raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
+    return sheet

@@ -1,5 +1,6 @@
 """The procedure and document-type catalogs: data files in `data/`, validated at start-up."""
 
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -35,6 +36,8 @@ class DocumentType(BaseModel):
     code: str = Field(pattern=CODE)
     name_zh: str
     name_en: str
+    # A 笔录 the party signs (or the officers note that the party refused): checked by the review.
+    party_signs: bool = False
 
 
 class DocumentRequirement(BaseModel):
@@ -85,6 +88,9 @@ class Stage(BaseModel):
     optional_documents: list[str] = Field(default_factory=list)
     av: AudioVisual
     officers: OfficerRule = Field(default_factory=lambda: OfficerRule(min=0))
+    # Stages this one may start before without a review finding (evidence from the first inspection
+    # predates 立案).
+    may_start_before: list[str] = Field(default_factory=list)
 
 
 class Procedure(BaseModel):
@@ -183,23 +189,67 @@ class CalendarYear(BaseModel):
         return self
 
 
+# Facts a case may record (PATCH /api/v1/cases/{id}) that limits and checks read.
+DATE_FACTS = {"violation_ended_on"}
+FLAG_FACTS = {"serious_harm", "major_decision"}
+
+
 class LimitEvent(BaseModel):
-    """A stage's start or end, or the first (not void) document of the listed types at the first listed moment."""
+    """A stage's start or end, the first (not void) document of the listed types at the first listed moment,
+    or a date the case records as a fact."""
 
     model_config = ConfigDict(extra="forbid")
 
     stage: str | None = Field(default=None, pattern=CODE)
     document: list[str] | None = Field(default=None, min_length=1)
-    at: list[Literal["started", "ended", "issued", "signed", "served"]] = Field(min_length=1)
+    fact: str | None = None
+    at: list[Literal["started", "ended", "issued", "signed", "served"]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_kind(self) -> "LimitEvent":
-        if (self.stage is None) == (self.document is None):
-            raise ValueError("an event is a stage's or a document's")
+        if sum(x is not None for x in (self.stage, self.document, self.fact)) != 1:
+            raise ValueError("an event is a stage's, a document's or a case fact")
+        if self.fact is not None:
+            if self.fact not in DATE_FACTS or self.at:
+                raise ValueError(f"a fact event names one of {sorted(DATE_FACTS)} and no moment")
+            return self
         allowed = {"started", "ended"} if self.stage else {"issued", "signed", "served"}
-        if set(self.at) - allowed:
-            raise ValueError(f"a {'stage' if self.stage else 'document'} event is one of {sorted(allowed)}")
+        if not self.at or set(self.at) - allowed:
+            raise ValueError(f"a {'stage' if self.stage else 'document'} event is one or more of {sorted(allowed)}")
         return self
+
+
+class LongerWhen(BaseModel):
+    """A longer limit when a flag fact holds (e.g. 5 years where life or health was harmed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: str
+    limit: int = Field(ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _known(self) -> "LongerWhen":
+        if self.fact not in FLAG_FACTS:
+            raise ValueError(f"longer_when names one of {sorted(FLAG_FACTS)}")
+        return self
+
+
+class PauseReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+
+
+class Adjustable(BaseModel):
+    """Approved extensions and the periods not counted (听证, 公告, 检测, 鉴定) a case may record for a limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extension: bool = False
+    extension_max_days: int | None = Field(default=None, ge=1, le=365, description="null: no statutory cap")
+    pauses: list[str] = Field(default_factory=list, description="pause reason codes that stop the clock")
 
 
 class TimeLimitRule(BaseModel):
@@ -214,9 +264,100 @@ class TimeLimitRule(BaseModel):
     start: LimitEvent = Field(alias="from")
     end: LimitEvent = Field(alias="to")
     limit: int = Field(ge=0, le=3650)
-    count: Literal["working", "calendar"]
+    count: Literal["working", "calendar", "years"]
     direction: Literal["within", "after", "not_before"]
     unless_stage_held: str | None = Field(default=None, pattern=CODE)
+    longer_when: LongerWhen | None = None
+    adjustable: Adjustable | None = None
+
+    @model_validator(mode="after")
+    def _adjustable_counts_days(self) -> "TimeLimitRule":
+        if self.adjustable is not None and (self.count != "calendar" or self.direction != "within"):
+            raise ValueError(f"{self.code}: only a calendar-day `within` limit takes extensions and pauses")
+        if self.count == "years" and self.limit > 10:
+            raise ValueError(f"{self.code}: a limit in years is at most 10")
+        return self
+
+
+class AmountLimit(BaseModel):
+    """The largest fine a procedure may impose, by the kind of party (简易程序: 200 / 3,000 yuan)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    basis: str
+    procedures: list[str] = Field(min_length=1)
+    stage: str = Field(pattern=CODE)
+    max_yuan: dict[Literal["person", "organization"], float] = Field(min_length=2)
+
+
+class Deduction(BaseModel):
+    """Points a finding costs: matched by kind, and by the review check or time-limit rule when given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    check: str | None = None
+    points: float = Field(gt=0, le=100)
+
+    def matches(self, finding: dict) -> bool:
+        if finding["kind"] != self.kind:
+            return False
+        return self.check is None or self.check in (finding.get("check"), finding.get("rule"))
+
+
+class ReviewItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    points: float = Field(gt=0, le=100)
+    deductions: list[Deduction] = Field(min_length=1)
+
+
+class ReviewSheet(BaseModel):
+    """An agency's 评查标准 as data: items with points, the findings that cost points, and the settings
+    the review checks read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+    source_zh: str | None = None
+    items: list[ReviewItem] = Field(min_length=1)
+    # 文号: region + 卫 + category + nature + 〔year〕 + serial + 号; an agency may set its own, by agency code.
+    doc_number_pattern: str
+    doc_number_patterns: dict[str, str] = Field(default_factory=dict)
+    upload_within_hours: float = Field(default=24, gt=0, le=24 * 30)
+
+    @model_validator(mode="after")
+    def _sound(self) -> "ReviewSheet":
+        codes = [item.code for item in self.items]
+        if len(set(codes)) != len(codes):
+            raise ValueError("review item codes repeat")
+        for pattern in (self.doc_number_pattern, *self.doc_number_patterns.values()):
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"doc number pattern {pattern!r}: {exc}") from None
+            if "year" not in compiled.groupindex:
+                raise ValueError(f"doc number pattern {pattern!r} needs a named group `year`")
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.points for item in self.items)
+
+    def item_for(self, finding: dict) -> tuple["ReviewItem", Deduction] | None:
+        for item in self.items:
+            for deduction in item.deductions:
+                if deduction.matches(finding):
+                    return item, deduction
+        return None
 
 
 class Catalog(BaseModel):
@@ -226,6 +367,9 @@ class Catalog(BaseModel):
     interruption_reasons: list[InterruptionReason] = Field(min_length=1)
     calendar: list[CalendarYear] = Field(default_factory=list)
     time_limits: list[TimeLimitRule] = Field(default_factory=list)
+    amount_limits: list[AmountLimit] = Field(default_factory=list)
+    pause_reasons: list[PauseReason] = Field(default_factory=list)
+    review_sheet: ReviewSheet | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -238,21 +382,31 @@ class Catalog(BaseModel):
         if {"standard", "case", "important"} - {r.code for r in self.retention_classes}:
             raise ValueError("retention classes standard, case and important are required")
         known = {d.code for d in self.document_types}
-        for rule in self.time_limits:
+        pause_codes = {r.code for r in self.pause_reasons}
+        rule_codes = [r.code for r in self.time_limits] + [r.code for r in self.amount_limits]
+        if len(set(rule_codes)) != len(rule_codes):
+            raise ValueError("time limit codes repeat")
+        for rule in [*self.time_limits, *self.amount_limits]:
+            events = (rule.start, rule.end) if isinstance(rule, TimeLimitRule) else ()
             for code in rule.procedures:
                 procedure = self.procedure(code)
                 if procedure is None:
                     raise ValueError(f"time limit {rule.code}: unknown procedure {code}")
                 stages = {s.code for s in procedure.stages}
-                for stage in (rule.stage, rule.start.stage, rule.end.stage, rule.unless_stage_held):
+                for stage in (rule.stage, *(e.stage for e in events), getattr(rule, "unless_stage_held", None)):
                     if stage is not None and stage not in stages:
                         raise ValueError(f"time limit {rule.code}: {code} has no stage {stage}")
-            for event in (rule.start, rule.end):
+            adjustable = getattr(rule, "adjustable", None)
+            if adjustable is not None and set(adjustable.pauses) - pause_codes:
+                raise ValueError(f"time limit {rule.code}: unknown pause reasons {sorted(set(adjustable.pauses) - pause_codes)}")
+            for event in events:
                 unknown = sorted(set(event.document or []) - known)
                 if unknown:
                     raise ValueError(f"time limit {rule.code}: unknown document types {unknown}")
         for procedure in self.procedures:
             for stage in procedure.stages:
+                if set(stage.may_start_before) - {s.code for s in procedure.stages}:
+                    raise ValueError(f"{procedure.code}/{stage.code}: may_start_before names unknown stages")
                 used = [code for requirement in stage.documents for code in requirement.one_of] + stage.optional_documents
                 unknown = sorted(set(used) - known)
                 if unknown:
@@ -267,6 +421,12 @@ class Catalog(BaseModel):
 
     def document_type(self, code: str) -> DocumentType | None:
         return next((d for d in self.document_types if d.code == code), None)
+
+    def time_limit(self, code: str) -> TimeLimitRule | None:
+        return next((r for r in self.time_limits if r.code == code), None)
+
+    def pause_reason(self, code: str) -> PauseReason | None:
+        return next((r for r in self.pause_reasons if r.code == code), None)
 
     def interruption_reason(self, code: str) -> InterruptionReason | None:
         return next((r for r in self.interruption_reasons if r.code == code), None)

@@ -10,6 +10,7 @@ FILES = ("procedures.yaml", "document_types.yaml", "retention.yaml")
 REASONS = "interruption_reasons.yaml"  # optional in an agency's directory: the packaged list otherwise
 CALENDAR = "calendar.yaml"  # likewise: the official calendar as packaged, unless an agency keeps its own
 TIME_LIMITS = "time_limits.yaml"  # likewise
+REVIEW_SHEET = "review_sheet.yaml"  # likewise: an agency's own 评查标准
 
 
 class CatalogError(Exception):
@@ -23,12 +24,16 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     source = directory if directory is not None else resources.files(__package__) / "data"
     try:
         procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
-        reasons_file, calendar_file, limits_file = (_own_or_packaged(source, name) for name in (REASONS, CALENDAR, TIME_LIMITS))
+        reasons_file, calendar_file, limits_file, sheet_file = (
+            _own_or_packaged(source, name) for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET))
+        limits = yaml.safe_load(limits_file.read_text(encoding="utf-8"))
         return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
                        retention_classes=yaml.safe_load(retention),
                        interruption_reasons=yaml.safe_load(reasons_file.read_text(encoding="utf-8")),
                        calendar=yaml.safe_load(calendar_file.read_text(encoding="utf-8"))["years"],
-                       time_limits=yaml.safe_load(limits_file.read_text(encoding="utf-8"))["rules"])
+                       time_limits=limits["rules"], amount_limits=limits.get("amount_limits", []),
+                       pause_reasons=limits.get("pause_reasons", []),
+                       review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc
 

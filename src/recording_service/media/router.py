@@ -6,7 +6,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import and_, select
 
 from ..audit.service import record
-from ..auth.deps import Reader
+from ..auth.deps import Reader, require_roles
+from ..auth.service import Principal, Role
 from ..cases.models import MediaBinding
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
@@ -16,7 +17,8 @@ from ..values import sane_time
 from .models import Media
 from .delivery import StoredBytes, digest_headers, etag_matches as _etag_matches, serve_bytes
 from .copies import copies_of
-from .schemas import MediaOut, MediaPage, PlaybackCopyOut
+from .lag import GROUPINGS, upload_lag_report
+from .schemas import MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
 from .service import get_media, media_out, sighting_counts, visible_media
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
@@ -65,6 +67,31 @@ async def list_media(
     rows, next_cursor = page_of(list(rows), ["uploaded_at", "id"], limit)
     counts = await sighting_counts(session, [m.id for m in rows])
     return MediaPage(items=[media_out(m, settings, counts.get(m.id, 1)) for m in rows], next_cursor=next_cursor)
+
+
+MAX_REPORT_DAYS = 366
+
+
+@router.get("/upload-lag", response_model=UploadLagReport,
+            summary="Upload lag and the 24-hour upload rule per dock, device or officer, for recordings ending in a period")
+async def upload_lag(
+    request: Request,
+    principal: Annotated[Principal, require_roles(Role.admin, Role.auditor)],
+    session: DbSession,
+    recorded_from: Annotated[datetime, Query(description="recordings ending at or after this time (with a UTC offset)")],
+    recorded_to: Annotated[datetime, Query(description="recordings ending before this time (with a UTC offset)")],
+    group_by: Annotated[str, Query(description="dock, device or officer")] = "dock",
+) -> UploadLagReport:
+    if group_by not in GROUPINGS:
+        raise Problem(400, "invalid-query", f"group_by is one of {', '.join(GROUPINGS)}.", field="group_by")
+    for name, value in (("recorded_from", recorded_from), ("recorded_to", recorded_to)):
+        if value.tzinfo is None or not sane_time(value):
+            raise Problem(400, "invalid-query", f"{name} needs a UTC offset and a year between 1970 and 2200.", field=name)
+    if not 0 < (recorded_to - recorded_from).total_seconds() <= MAX_REPORT_DAYS * 86400:
+        raise Problem(400, "invalid-query", f"The period runs forward and is at most {MAX_REPORT_DAYS} days.", field="recorded_to")
+    sheet = request.app.state.catalog.review_sheet
+    return UploadLagReport(**await upload_lag_report(session, principal, group_by=group_by, recorded_from=recorded_from,
+                                                     recorded_to=recorded_to, within_hours=sheet.upload_within_hours if sheet else 24))
 
 
 @router.get("/{media_id}", response_model=MediaOut, summary="One media record")

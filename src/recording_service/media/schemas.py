@@ -47,6 +47,8 @@ class MediaOut(BaseModel):
     video: VideoInfo | None
     audio: AudioInfo | None
     uploaded_at: datetime
+    upload_lag_s: float | None = Field(default=None, description="seconds from the end of the recording to its storage "
+                                       "(the 24-hour upload rule); null without a recording time")
     probe_error: str | None
     content_url: str
     sightings: int = Field(description="how many times these bytes were received (1 = no duplicate uploads)")
@@ -60,3 +62,23 @@ class MediaOut(BaseModel):
 class MediaPage(BaseModel):
     items: list[MediaOut]
     next_cursor: str | None = None
+
+
+class UploadLagGroup(BaseModel):
+    key: str | None = Field(description="the dock, device or officer id (null: not recorded)")
+    footage: int
+    late: int = Field(description="footage stored more than `within_hours` after its recording ended")
+    late_share: float
+    median_lag_s: float
+    max_lag_s: float
+
+
+class UploadLagReport(BaseModel):
+    group_by: str
+    recorded_from: datetime
+    recorded_to: datetime
+    within_hours: float
+    footage: int
+    late: int
+    without_recording_time: int = Field(description="footage stored in the period whose recording time is unknown")
+    groups: list[UploadLagGroup]

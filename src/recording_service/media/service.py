@@ -1,3 +1,5 @@
+from datetime import datetime
+
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,6 +102,13 @@ async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[s
     return dict(rows.all())
 
 
+def upload_lag_s(recorded_ended_at: datetime | None, uploaded_at: datetime | None) -> float | None:
+    """Seconds from the end of the recording to its storage (negative: the camera's clock runs ahead)."""
+    if recorded_ended_at is None or uploaded_at is None:
+        return None
+    return round((uploaded_at - recorded_ended_at).total_seconds(), 1)
+
+
 def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
     data = {name: getattr(media, name) for name in MediaOut.model_fields if hasattr(media, name)}
     data.update(
@@ -110,5 +119,6 @@ def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
         content_url=f"/api/v1/media/{media.id}/content",
         sightings=sightings,
         officer_ids=media.officer_ids or [],
+        upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
     )
     return MediaOut(**data)

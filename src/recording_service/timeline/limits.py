@@ -1,21 +1,40 @@
-"""Statutory time limits of a case, decided from its stages and documents on the working-day calendar.
+"""Statutory time limits of a case, decided from its stages, documents and facts on the working-day calendar.
 
-Pure: given the rules (catalog data), the case's stage rows and current document versions, the calendar
-and today's date, it returns every applicable limit with its state, and a `time_limit` finding for each
-one missed. A limit still running is a deadline with its due date, not a finding.
+Pure: given the rules (catalog data), the case's record (stage rows, current document versions, facts,
+parties, approved extensions and paused periods), the calendar and today's date, it returns every
+applicable limit with its state, and a `time_limit` finding for each one missed. A limit still running is
+a deadline with its due date, not a finding.
 """
 
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from ..catalog.schemas import LimitEvent, TimeLimitRule
+from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
 from ..workdays.counting import WorkingCalendar
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}
 VOID = "void"
 
 
-def _event_day(event: LimitEvent, stages: dict, documents: list[dict], tz) -> date | None:
+@dataclass
+class CaseRecord:
+    """What the limits read of one case."""
+
+    procedure: str
+    stages: dict  # stage code → CaseStage row
+    documents: list[dict]  # current versions, joined with their document
+    facts: dict = field(default_factory=dict)
+    parties: list[dict] = field(default_factory=list)
+    adjustments: list = field(default_factory=list)  # LimitAdjustment rows
+
+
+def _event_day(event: LimitEvent, record: CaseRecord, tz) -> date | None:
+    stages, documents = record.stages, record.documents
     moment: datetime | None = None
+    if event.fact is not None:
+        value = record.facts.get(event.fact)
+        return date.fromisoformat(value) if value else None
     if event.stage is not None:
         row = stages.get(event.stage)
         if row is not None and row.status != "skipped":
@@ -31,43 +50,98 @@ def _event_day(event: LimitEvent, stages: dict, documents: list[dict], tz) -> da
     return moment.astimezone(tz).date() if moment is not None else None
 
 
-def evaluate(rules: list[TimeLimitRule], procedure: str, stages: dict, documents: list[dict], calendar: WorkingCalendar,
-             today: date, tz, stage_names: dict[str, str]) -> tuple[list[dict], list[dict]]:
+def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCalendar, today: date, tz,
+             stage_names: dict[str, str], amount_limits: list[AmountLimit] = ()) -> tuple[list[dict], list[dict]]:
     """(deadlines, findings) for one case."""
     deadlines, findings = [], []
+    stages = record.stages
     for rule in rules:
-        if procedure not in rule.procedures:
+        if record.procedure not in rule.procedures:
             continue
         if rule.unless_stage_held:
             held = stages.get(rule.unless_stage_held)
             if held is not None and held.status != "skipped" and held.started_at is not None:
                 continue
-        start = _event_day(rule.start, stages, documents, tz)
+        start = _event_day(rule.start, record, tz)
         if start is None:
             continue  # the limit has not started to run
-        end = _event_day(rule.end, stages, documents, tz)
-        due = calendar.add_working_days(start, rule.limit) if rule.count == "working" else calendar.add_calendar_days(start, rule.limit)
-        state = _state(rule.direction, due.due_on, end, today)
+        end = _event_day(rule.end, record, tz)
+        limit = rule.longer_when.limit if rule.longer_when and record.facts.get(rule.longer_when.fact) else rule.limit
+        adjusted = _adjusted(rule, record.adjustments, start, end or today, calendar)
+        if rule.count == "working":
+            due = calendar.add_working_days(start, limit)
+        elif rule.count == "years":
+            due = calendar.add_years(start, limit)
+        else:
+            due = calendar.add_calendar_days(start, limit + adjusted["extension_days"] + adjusted["paused_days"])
+        state = _state(rule.direction, due.due_on, end, today, paused=adjusted["paused_now"])
         reached = end or today
         if rule.count == "working":
             used, provisional = calendar.working_days_between(start, reached)
         else:
-            used, provisional = max(0, (reached - start).days), False
+            used, provisional = max(0, (reached - start).days - adjusted["paused_days"]), False
         deadline = {
             "rule": rule.code, "name_zh": rule.name_zh, "name_en": rule.name_en, "basis": rule.basis, "stage": rule.stage,
-            "start": start, "end": end, "due_on": due.due_on, "limit_days": rule.limit, "count": rule.count,
+            "start": start, "end": end, "due_on": due.due_on, "limit_days": limit if rule.count != "years" else None,
+            "limit_years": limit if rule.count == "years" else None, "count": rule.count,
             "direction": rule.direction, "used_days": used, "provisional": due.provisional or provisional, "state": state,
+            **({key: value for key, value in adjusted.items()} if rule.adjustable else {}),
         }
         deadlines.append(deadline)
         if state == "missed":
             findings.append(_finding(rule, deadline, stage_names.get(rule.stage, rule.stage)))
+    for rule in amount_limits:
+        finding = _amount_finding(rule, record, stage_names.get(rule.stage, rule.stage))
+        if finding is not None:
+            findings.append(finding)
     return deadlines, findings
 
 
-def _state(direction: str, due: date, end: date | None, today: date) -> str:
-    """running (within, not yet done, due date ahead), waiting (a window still open), kept, or missed."""
+def _adjusted(rule: TimeLimitRule, adjustments: list, start: date, reached: date, calendar: WorkingCalendar) -> dict:
+    """Extensions approved in time and the days paused since the limit started (overlapping pauses count once)."""
+    mine = [a for a in adjustments if a.rule == rule.code]
+    paused: set[date] = set()
+    paused_now = False
+    for pause in (a for a in mine if a.kind == "pause"):
+        last = pause.paused_to or reached
+        paused_now |= pause.paused_to is None
+        day = max(pause.paused_from, start + timedelta(days=1))
+        while day <= last:
+            paused.add(day)
+            day += timedelta(days=1)
+    extension, late = 0, []
+    for approved in sorted((a for a in mine if a.kind == "extension"), key=lambda a: (a.approved_on, a.created_at)):
+        # An extension counts only when approved before the limit (as extended so far) ran out.
+        due = calendar.add_calendar_days(start, rule.limit + extension + len(paused)).due_on
+        if approved.approved_on <= due:
+            extension += approved.days
+        else:
+            late.append(approved.id)
+    return {"extension_days": extension, "paused_days": len(paused), "paused_now": paused_now, "late_extensions": late}
+
+
+def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> dict | None:
+    fine = record.facts.get("fine_yuan")
+    if record.procedure not in rule.procedures or fine is None or not record.parties:
+        return None
+    kind = "organization" if any(p.get("kind") == "organization" for p in record.parties) else "person"
+    ceiling = Decimal(str(rule.max_yuan[kind]))
+    if Decimal(fine) <= ceiling:
+        return None
+    who_zh = "法人或者其他组织" if kind == "organization" else "公民"
+    return {"stage": rule.stage, "kind": "time_limit", "rule": rule.code,
+            "message": f"{rule.stage}: {rule.name_en} ({rule.basis}): a fine of {fine} yuan exceeds {ceiling} for this party.",
+            "message_zh": f"{stage_name}：{rule.name_zh}（{rule.basis}）：对{who_zh}当场罚款 {fine} 元，超过 {ceiling} 元，应适用一般程序。",
+            "amount_yuan": float(Decimal(fine)), "max_yuan": float(ceiling), "party_kind": kind, "provisional": False}
+
+
+def _state(direction: str, due: date, end: date | None, today: date, paused: bool = False) -> str:
+    """running (within, not yet done, due date ahead), paused (its clock stopped for now), waiting (a window
+    still open), kept, or missed."""
     if direction == "within":
         if end is None:
+            if paused:
+                return "paused"
             return "running" if today <= due else "missed"
         return "kept" if end <= due else "missed"
     if end is None:
@@ -78,17 +152,28 @@ def _state(direction: str, due: date, end: date | None, today: date) -> str:
 
 
 def _finding(rule: TimeLimitRule, deadline: dict, stage_name: str) -> dict:
-    unit_en, unit_zh = ("working days", "个工作日") if rule.count == "working" else ("days", "日")
+    unit_en, unit_zh = {"working": ("working days", "个工作日"), "calendar": ("days", "日"), "years": ("years", "年")}[rule.count]
+    used_zh = "个工作日" if rule.count == "working" else "日"
+    limit = deadline["limit_years"] if rule.count == "years" else deadline["limit_days"]
     start, end, due = deadline["start"].isoformat(), deadline["end"], deadline["due_on"].isoformat()
+    adjusted_en = adjusted_zh = ""
+    if deadline.get("extension_days") or deadline.get("paused_days"):
+        adjusted_en = f" (with {deadline['extension_days']} days extended and {deadline['paused_days']} not counted)"
+        adjusted_zh = f"（含批准延长 {deadline['extension_days']} 日、不计入期限 {deadline['paused_days']} 日）"
+    if deadline.get("late_extensions"):
+        adjusted_en += "; an extension approved after the limit had run out does not count"
+        adjusted_zh += "；期限届满后才批准的延长不计入"
     if rule.direction == "within":
         when = end.isoformat() if end else "not yet"
-        message = f"{rule.stage}: {rule.name_en} ({rule.basis}): from {start}, due {due}; done {when}."
-        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {rule.limit} {unit_zh}，应于 {due} 前完成，"
-                      + (f"实际 {end.isoformat()}，用时 {deadline['used_days']} {unit_zh}。" if end else "至今未完成。"))
+        message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start}, due {due}{adjusted_en}; done {when}."
+        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}，应于 {due} 前完成{adjusted_zh}，"
+                      + (f"实际 {end.isoformat()}，用时 {deadline['used_days']} {used_zh}。" if end else "至今未完成。"))
     else:
-        message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {rule.limit} {unit_en} from {start} end on {due}; it happened on {end}."
-        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {rule.limit} {unit_zh}至 {due}，"
+        message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start} end on {due}; it happened on {end}."
+        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}至 {due}，"
                       f"却于 {end.isoformat()} 发生。")
     return {"stage": rule.stage, "kind": "time_limit", "message": message, "message_zh": message_zh, "rule": rule.code,
-            "start": start, "end": end.isoformat() if end else None, "due_on": due, "limit_days": rule.limit, "count": rule.count,
-            "used_days": deadline["used_days"], "provisional": deadline["provisional"]}
+            "start": start, "end": end.isoformat() if end else None, "due_on": due, "limit_days": deadline["limit_days"],
+            "limit_years": deadline["limit_years"], "count": rule.count, "used_days": deadline["used_days"],
+            "provisional": deadline["provisional"],
+            **({"extension_days": deadline["extension_days"], "paused_days": deadline["paused_days"]} if rule.adjustable else {})}

@@ -30,6 +30,7 @@ class TimelineMedia(BaseModel):
     fixity_checked_at: datetime | None = Field(default=None, description="when the stored bytes were last re-hashed and matched "
                                                                            "(a mismatch turns status to corrupt or missing)")
     bound_at: datetime
+    upload_lag_s: float | None = Field(default=None, description="seconds from the end of the recording to its storage")
     unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
     unbind_reason: str | None = None
 
@@ -37,7 +38,8 @@ class TimelineMedia(BaseModel):
 class Finding(BaseModel):
     stage: str
     kind: str = Field(description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
-                                   "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity")
+                                   "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, "
+                                   "time_limit, review")
     message: str
     message_zh: str = Field(description="the same in Chinese, as the pages show it")
     doc_types: list[str] | None = None
@@ -59,9 +61,21 @@ class Finding(BaseModel):
     end: str | None = Field(default=None, description="time_limit: the day the limited event happened (null: not yet)")
     due_on: str | None = Field(default=None, description="time_limit: the due date")
     limit_days: int | None = None
-    count: str | None = Field(default=None, description="time_limit: working or calendar days")
+    limit_years: int | None = Field(default=None, description="time_limit: a limit in years (limitation period)")
+    count: str | None = Field(default=None, description="time_limit: working, calendar (days) or years")
     used_days: int | None = None
     provisional: bool | None = Field(default=None, description="time_limit: counted Monday–Friday in a year without calendar data")
+    extension_days: int | None = Field(default=None, description="time_limit: approved extensions counted")
+    paused_days: int | None = Field(default=None, description="time_limit: days not counted (听证, 公告, 检测, 鉴定)")
+    amount_yuan: float | None = Field(default=None, description="time_limit simple_procedure_amount: the fine")
+    max_yuan: float | None = Field(default=None, description="time_limit simple_procedure_amount: the most this party may be fined")
+    party_kind: str | None = None
+    check: str | None = Field(default=None, description="review: stage_order, doc_number_format, doc_number_duplicate, party_name, "
+                                                        "party_id_number, record_signature, service_witness or legal_review")
+    document_id: str | None = Field(default=None, description="review: the document concerned")
+    doc_number: str | None = None
+    earlier_stage: str | None = Field(default=None, description="review stage_order: the stage dated after this one")
+    party_index: int | None = Field(default=None, description="review party_id_number: which party (0-based)")
 
 
 class TimelineStage(BaseModel):
@@ -111,12 +125,18 @@ class Deadline(BaseModel):
     start: date
     end: date | None
     due_on: date
-    limit_days: int
-    count: str = Field(description="working or calendar")
+    limit_days: int | None = Field(description="the limit in days (null for a limit in years)")
+    limit_years: int | None = None
+    count: str = Field(description="working, calendar or years")
     direction: str = Field(description="within, after or not_before")
     used_days: int
     provisional: bool
-    state: str = Field(description="running (due date ahead), waiting (a window still open), kept or missed")
+    state: str = Field(description="running (due date ahead), paused (an open pause stops the clock), waiting (a window still "
+                                   "open), kept or missed")
+    extension_days: int | None = Field(default=None, description="adjustable limits: approved extensions counted")
+    paused_days: int | None = Field(default=None, description="adjustable limits: days not counted")
+    paused_now: bool | None = None
+    late_extensions: list[str] | None = Field(default=None, description="extensions approved after the limit had run out (not counted)")
 
 
 class Timeline(BaseModel):

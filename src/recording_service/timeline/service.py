@@ -14,21 +14,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import record
 from ..auth.service import Principal
 from ..catalog.schemas import Catalog
+from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from ..cases.record import document_summary, interruption_out
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
+from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
 from ..workdays.service import working_calendar
 from ..problems import Problem
 from ..times import local_notes
-from .limits import evaluate
-from .completeness import COUNTED_DOCUMENT_STATUSES, Clip, Explained, StageFacts, stage_findings
+from .limits import CaseRecord, evaluate
+from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
+from .review import ReviewRecord, review_findings
 
 _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
                     DocumentVersion.issued_at, DocumentVersion.signed_at, DocumentVersion.served_at, DocumentVersion.signers,
-                    DocumentVersion.attachment_media_id, DocumentVersion.change_note, DocumentVersion.created_at,
+                    DocumentVersion.party_name, DocumentVersion.refusal_note, DocumentVersion.attachment_media_id, DocumentVersion.change_note, DocumentVersion.created_at,
                     DocumentVersion.created_by)
 
 
@@ -51,7 +54,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         select(MediaBinding.id.label("binding_id"), MediaBinding.stage_id, MediaBinding.start_offset_s, MediaBinding.end_offset_s,
                MediaBinding.note, MediaBinding.created_at.label("bound_at"), MediaBinding.unbound_at, MediaBinding.unbind_reason,
                Media.id.label("media_id"), Media.sha256, Media.size, Media.filename, Media.status, Media.device_id,
-               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at, Media.fixity_checked_at)
+               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at, Media.fixity_checked_at,
+               Media.uploaded_at)
         .join(Media, Media.id == MediaBinding.media_id)
         .where(MediaBinding.case_id == case.id)
         .order_by(MediaBinding.created_at, MediaBinding.id)
@@ -82,6 +86,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     window_tolerance = timedelta(seconds=settings.stage_window_tolerance_seconds)
     entries: list[tuple] = []
     out_stages, all_findings = [], []
+    stage_footage = defaultdict(int)
     for definition in procedure.stages:
         row = stages.get(definition.code)
         code = definition.code
@@ -97,6 +102,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 "recorded_started_at": at(start), "recorded_ended_at": at(end), "segment": segment, "note": binding["note"],
                 "content_url": f"/api/v1/media/{binding['media_id']}/content", "fixity_checked_at": at(binding["fixity_checked_at"]),
                 "bound_at": at(binding["bound_at"]),
+                "upload_lag_s": upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
             }
             if binding["unbound_at"] is not None:
                 unbound_out.append({**item, "unbound_at": at(binding["unbound_at"]), "unbind_reason": binding["unbind_reason"]})
@@ -104,6 +110,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                                                         "reason": binding["unbind_reason"]}))
                 continue
             media_out.append(item)
+            stage_footage[code] += binding["status"] in USABLE_MEDIA_STATUSES
             clips.append(Clip(binding["binding_id"], binding["media_id"], binding["device_id"], start, end, binding["note"], binding["status"]))
             if start is not None:
                 entries.append((start, {"kind": "recording", "stage": code, "media_id": binding["media_id"],
@@ -157,12 +164,22 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             "findings": findings,
         })
     calendar = await working_calendar(session, catalog)
-    deadlines, limit_findings = evaluate(catalog.time_limits, case.procedure, stages, list(documents), calendar,
-                                         datetime.now(tz).date(), tz, {s.code: s.name_zh for s in procedure.stages})
+    facts = case.facts or {}
+    record = CaseRecord(case.procedure, stages, list(documents), facts, case.parties or [], await adjustments_of(session, case.id))
+    deadlines, limit_findings = evaluate(catalog.time_limits, record, calendar, datetime.now(tz).date(), tz,
+                                         {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits)
+    checked = []
+    if catalog.review_sheet is not None:
+        checked = review_findings(ReviewRecord(
+            agency=case.agency, procedure=procedure, stages=stages, documents=list(documents), parties=case.parties or [],
+            facts=facts, party_signs={d.code for d in catalog.document_types if d.party_signs}, document_names=document_names,
+            stage_footage=stage_footage,
+            numbers_elsewhere=await _numbers_elsewhere(session, case, {d["doc_number"] for d in documents if d["doc_number"]}),
+        ), catalog.review_sheet, tz)
     by_code = {stage["stage"]: stage for stage in out_stages}
-    for finding in limit_findings:
+    for finding in limit_findings + checked:
         by_code[finding["stage"]]["findings"].append(finding)
-    all_findings += limit_findings
+    all_findings += limit_findings + checked
     entries.sort(key=lambda pair: pair[0])
     return {
         "case": case_out(case, principal, settings).model_dump(),
@@ -186,6 +203,21 @@ async def record_timeline_read(session: AsyncSession, principal: Principal, case
     await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
                  payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"]),
                           **({"via": via} if via != "api" else {})})
+
+
+async def _numbers_elsewhere(session: AsyncSession, case: Case, numbers: set[str]) -> dict[str, int]:
+    """How many counted documents of the agency's other cases carry each of these 文号."""
+    if not numbers:
+        return {}
+    rows = await session.execute(
+        select(DocumentVersion.doc_number, func.count())
+        .join(Document, and_(Document.id == DocumentVersion.document_id, Document.current_version == DocumentVersion.version))
+        .join(Case, Case.id == Document.case_id)
+        .where(DocumentVersion.doc_number.in_(sorted(numbers)), Case.agency == case.agency, Case.id != case.id,
+               DocumentVersion.status.in_(sorted(COUNTED_DOCUMENT_STATUSES)))
+        .group_by(DocumentVersion.doc_number)
+    )
+    return dict(rows.all())
 
 
 def _officers_at(row, register, typed_in: set[str], category: str | None, tz) -> tuple[set[str], list]:

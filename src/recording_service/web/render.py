@@ -21,7 +21,8 @@ MEDIA_STATUS_NAMES = {"processing": "解析中", "ready": "可用", "probe_faile
 DOC_STATUS_NAMES = {"draft": "草稿", "issued": "已签发", "signed": "已签收", "served": "已送达", "void": "已作废"}
 FIXITY_NAMES = {"ok": "一致", "mismatch": "不一致", "missing": "对象缺失"}
 ACTION_NAMES = {
-    "case.created": "立案登记", "case.exported": "导出案卷", "timeline.read": "查看案件记录", "media.content.read": "读取音像原件",
+    "case.created": "立案登记", "case.updated": "更新案件事实", "case.limit_adjusted": "登记期限延长或中止", "case.limit_pause_ended": "中止期间结束",
+    "case.exported": "导出案卷", "timeline.read": "查看案件记录", "media.content.read": "读取音像原件",
     "media.playback.granted": "播放音像", "hold.placed": "设置保全", "hold.lifted": "解除保全", "stage.opened": "开始环节",
     "stage.closed": "结束环节", "stage.noted": "环节备注", "stage.skipped": "跳过环节", "document.created": "登记文书",
     "document.version_added": "文书新版本", "binding.created": "关联音像", "binding.removed": "解除关联", "media.created": "音像入库",
@@ -69,8 +70,13 @@ def size(value: int | None) -> str:
     return f"{value} B"
 
 
+def points(value: float) -> str:
+    """Review points as a reviewer writes them: 10, 2.5."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
 templates.env.filters.update(
-    local_time=local_time, duration=duration, size=size, short=lambda v, n=12: (v or "")[:n],
+    points=points, local_time=local_time, duration=duration, size=size, short=lambda v, n=12: (v or "")[:n],
     role_name=lambda v: ROLE_NAMES.get(v, v), case_status=lambda v: CASE_STATUS_NAMES.get(v, v),
     stage_status=lambda v: STAGE_STATUS_NAMES.get(v, v), media_status=lambda v: MEDIA_STATUS_NAMES.get(v, v),
     doc_status=lambda v: DOC_STATUS_NAMES.get(v, v), fixity=lambda v: FIXITY_NAMES.get(v, v),

@@ -32,6 +32,7 @@ from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
 from ..timeline.service import read_timeline
+from ..review.service import review_case
 from .render import CASE_STATUS_NAMES, page
 from .session import (
     CSRF_FIELD,
@@ -180,7 +181,11 @@ def _as_datetime(value) -> datetime:
 async def case_page(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
                     settings: SettingsDep) -> Response:
     case = await get_case(session, person.principal, case_id)
-    timeline = await read_timeline(session, request.app.state.catalog, settings, person.principal, case, via="page")
+    catalog = request.app.state.catalog
+    if catalog.review_sheet is not None:
+        review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
+    else:
+        review, timeline = None, await read_timeline(session, catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
     copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
     await session.commit()
@@ -188,7 +193,7 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
     stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
     return page(request, "case.html", {
         "case": timeline["case"], "procedure": timeline["procedure"], "stages": timeline["stages"], "findings": findings,
-        "deadlines": timeline["deadlines"],
+        "deadlines": timeline["deadlines"], "review": review,
         "stage_names": stage_names, "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
         "holds": holds, "copies": copies, "may_hold": person.principal.role in (Role.admin, Role.auditor),
         "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,

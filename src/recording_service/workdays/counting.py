@@ -5,6 +5,8 @@
   days off within 放假 periods are not).
 - A calendar-day limit ends n days after the start day; when that day is not a working day it moves to
   the next working day.
+- A limit in years ends on the same date that many years on (28 February for a 29 February start with no
+  such day), moved to the next working day like a calendar-day limit.
 - A year the calendar holds no data for is counted Monday to Friday, and every answer that consulted such
   a day says `provisional`: it is recomputed (by asking again) once the State Council's notice is loaded.
 """
@@ -53,7 +55,19 @@ class WorkingCalendar:
     def add_calendar_days(self, start: date, days: int) -> Deadline:
         """`days` days after `start`; a last day that is not a working day moves to the next working day."""
         _check(days)
-        day = start + timedelta(days=days)
+        return self._to_working_day(start + timedelta(days=days))
+
+    def add_years(self, start: date, years: int) -> Deadline:
+        """The same date `years` on (28 February when there is no 29th), moved to a working day."""
+        if not 0 <= years <= 10:
+            raise ValueError("a limit in years is 0 to 10 years")
+        try:
+            day = start.replace(year=start.year + years)
+        except ValueError:  # 29 February into a common year
+            day = date(start.year + years, 2, 28)
+        return self._to_working_day(day)
+
+    def _to_working_day(self, day: date) -> Deadline:
         provisional = not self.known(day)
         while not self.is_working_day(day):
             day += timedelta(days=1)

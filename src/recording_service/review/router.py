@@ -1,0 +1,23 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+
+from ..auth.deps import require_roles
+from ..auth.service import Principal, Role
+from ..cases.service import get_case
+from ..db import DbSession
+from ..deps import SettingsDep
+from .schemas import CaseReview
+from .service import review_case
+
+router = APIRouter(prefix="/api/v1/cases", tags=["review"])
+ReviewReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
+
+
+@router.get("/{case_id}/review", response_model=CaseReview,
+            summary="The case file scored against the review sheet: score, max_score, deductions and the findings behind them")
+async def read_review(case_id: str, request: Request, principal: ReviewReader, session: DbSession, settings: SettingsDep) -> CaseReview:
+    case = await get_case(session, principal, case_id)
+    review, _ = await review_case(session, request.app.state.catalog, settings, principal, case)
+    await session.commit()
+    return CaseReview(**review)
