@@ -305,3 +305,32 @@ def test_race_at_the_final_offset_has_one_outcome(leg, instances, rival):
     result = one.cli("uploads", "sweep")
     assert result.returncode == 0, result.stderr
     chain_ok(leg)
+
+
+def test_a_final_patch_that_loses_the_race_to_its_twin_answers_completed(leg, instances):
+    """The interleaving behind a rare outcome, made certain: one instance reads the upload as still
+    receiving and stalls before taking it; its twin completes it; on waking, the first answers 204 as a
+    retried final PATCH does — not 410, which a dock would take for a lost upload."""
+    token = leg.token("dock", "FENCE")
+    data = os.urandom(MiB)
+    digest = hashlib.sha256(data).hexdigest()
+    doomed = instances("doomed", RECORDING_FAULTS="complete.object_placed:kill")
+    with client(doomed, token) as a:
+        location = create(a, len(data), filename="twin.mp4").headers["Location"]
+        upload_id = location.rsplit("/", 1)[1]
+        with pytest.raises(httpx.TransportError):
+            patch(a, location, 0, data)
+    wait_dead(doomed)
+    time.sleep(float(LEASE) + 0.5)
+    slow, quick = instances("slow", RECORDING_FAULTS="finish.before_lease:stop"), instances("quick")
+    with client(slow, token) as x, client(quick, token) as y:
+        thread, stalled = in_thread(patch, x, location, len(data), b"")
+        wait_stopped(slow)
+        assert patch(y, location, len(data), b"").status_code == 204
+        os.killpg(slow.process.pid, signal.SIGCONT)
+        thread.join(60)
+        assert stalled["response"].status_code == 204, stalled["response"].text
+        assert stalled["response"].headers["Upload-Offset"] == str(len(data))
+        assert y.get(location).json()["sha256"] == digest
+    assert actions(leg, "FENCE", upload_id).count("upload.completed") == 1
+    chain_ok(leg)

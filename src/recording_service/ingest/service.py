@@ -457,7 +457,15 @@ async def receive_chunk(
 async def finish_received(ingest: Ingest, upload: Upload, principal: Principal) -> Upload:
     """Complete an upload whose every byte is recorded but whose completion did not finish (its
     process died after placing the object, say): what a PATCH at the final offset does."""
-    lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
+    fault_point("finish.before_lease")
+    try:
+        lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
+    except Problem:
+        async with ingest.sessionmaker() as session:
+            current = await _fresh_upload(session, upload.id)
+        if current.status == UploadStatus.completed and current.offset == current.length:
+            return current  # a rival retry finished it between our read and our take: the answer a retried final PATCH gets
+        raise
     if upload.length is None or upload.offset != upload.length:
         await _release(ingest, lease)
         raise Problem(409, "upload-incomplete", "Bytes are still missing from this upload.")
