@@ -29,6 +29,9 @@ def _hex() -> str:
     return uuid.uuid4().hex
 
 
+_serials = iter(range(1, 10**9))  # 文号 unique across the agency, as real ones are (the review flags repeats)
+
+
 def seed_case(cur, agency: str, token_id: str, clips: int, documents: int, media_rows: list | None = None) -> str:
     """A penalty-general case with every stage, `documents` documents and `clips` bound clips."""
     case_id, now = _hex(), datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
@@ -51,7 +54,7 @@ def seed_case(cur, agency: str, token_id: str, clips: int, documents: int, media
     cur.executemany(
         "INSERT INTO document_versions (id, document_id, case_id, version, doc_number, title, status, signed_at, signers,"
         " created_by, created_at) VALUES (%s,%s,%s,1,%s,'文书','signed',%s,'[]',%s,%s)",
-        [(_hex(), d[0], case_id, f"濉卫医罚〔2026〕{i}号", now, token_id, now) for i, d in enumerate(docs)])
+        [(_hex(), d[0], case_id, f"濉卫医罚〔2026〕{next(_serials)}号", now, token_id, now) for d in docs])
     media = media_rows if media_rows is not None else insert_media(cur, agency, token_id, clips, now)
     cur.executemany(
         "INSERT INTO media_bindings (id, case_id, stage_id, media_id, created_by, created_at) VALUES (%s,%s,%s,%s,%s,%s)",

@@ -30,6 +30,7 @@ class ReviewRecord:
     document_names: dict[str, str]
     stage_footage: dict[str, int] = field(default_factory=dict)  # stage code → usable clips bound
     numbers_elsewhere: dict[str, int] = field(default_factory=dict)  # 文号 → other documents of the agency using it
+    _stage_codes: dict[str, str] | None = field(default=None, repr=False)
 
 
 def _finding(stage: str, check: str, message: str, message_zh: str, **extra) -> dict:
@@ -54,7 +55,9 @@ def review_findings(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[dict]:
 
 
 def _stage_of(record: ReviewRecord, document: dict) -> str:
-    return next((code for code, row in record.stages.items() if row.id == document["stage_id"]), record.procedure.stages[0].code)
+    if record._stage_codes is None:
+        record._stage_codes = {row.id: code for code, row in record.stages.items()}
+    return record._stage_codes.get(document["stage_id"], record.procedure.stages[0].code)
 
 
 def _stage_order(record: ReviewRecord, tz) -> list[dict]:
@@ -81,19 +84,22 @@ def _doc_numbers(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[dict]:
     for document in counted:
         in_case[document["doc_number"]] = in_case.get(document["doc_number"], 0) + 1
     findings = []
+    years: dict = {}  # documents of one case share a handful of dates
     for document in counted:
         number, name = document["doc_number"], record.document_names.get(document["doc_type"], document["doc_type"])
         stage = _stage_of(record, document)
         match = pattern.fullmatch(number)
         dated = document["issued_at"] or document["signed_at"]
+        if dated is not None and dated not in years:
+            years[dated] = dated.astimezone(tz).date()
         if match is None:
             findings.append(_finding(stage, "doc_number_format", f"{document['doc_type']}: 文号 {number} does not follow the agency's pattern.",
                                      f"{name}文号“{number}”不符合文号规范（地区简称+卫+类别+性质+〔年份〕+序号+号，序号不编虚位）。",
                                      document_id=document["id"], doc_number=number))
-        elif dated is not None and int(match.group("year")) != dated.astimezone(tz).year:
+        elif dated is not None and int(match.group("year")) != years[dated].year:
             findings.append(_finding(stage, "doc_number_format", f"{document['doc_type']}: 文号 {number} names year {match.group('year')}, "
-                                     f"but the document is dated {dated.astimezone(tz).date()}.",
-                                     f"{name}文号“{number}”的年份与文书日期 {dated.astimezone(tz).date()} 不一致。",
+                                     f"but the document is dated {years[dated]}.",
+                                     f"{name}文号“{number}”的年份与文书日期 {years[dated]} 不一致。",
                                      document_id=document["id"], doc_number=number))
         others = in_case[number] - 1 + record.numbers_elsewhere.get(number, 0)
         if others:
