@@ -23,8 +23,8 @@ class Penalty:
         assert response.status_code == 201, response.text
         self.http, self.case = http, response.json()
 
-    def stage(self, code, day, skipped_note=None, docs=()):
-        body = {"stage": code, "officers": ["3401001", "3401002"]}
+    def stage(self, code, day, skipped_note=None, docs=(), attributes=None):
+        body = {"stage": code, "officers": ["3401001", "3401002"], "attributes": attributes or {}}
         body.update({"skipped": True, "note": skipped_note} if skipped_note else {"started_at": at(day, "09:00")})
         response = self.http.post(f"/api/v1/cases/{self.case['id']}/stages", json=body)
         assert response.status_code == 201, response.text
@@ -54,8 +54,8 @@ def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, 
     case.stage("notification", "2026-08-31", docs=[("penalty_prior_notice", {"issued_at": at("2026-08-31"),
                                                                             "served_at": at(notice_served)})])
     if hearing:
-        notice_day, hearing_day = hearing
-        case.stage("hearing", hearing_day, docs=[("hearing_notice", {"issued_at": at(notice_day), "served_at": at(notice_day)}),
+        notice_day, hearing_day, *requested = hearing
+        case.stage("hearing", hearing_day, attributes={"requested_on": requested[0]} if requested else None, docs=[("hearing_notice", {"issued_at": at(notice_day), "served_at": at(notice_day)}),
                                                  ("hearing_record", {"issued_at": at(hearing_day)})])
     else:
         case.stage("hearing", None, skipped_note="当事人未申请听证")
@@ -81,7 +81,8 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
         kept = limits(clean)
         assert kept["decision_after_hearing_request_window"]["due_on"] == "2026-09-08"  # 5 working days after 9/1
         assert kept["service_within_7_working_days"]["due_on"] == "2026-09-23"  # Sunday 9/20 is a 调休 working day
-        assert {d["state"] for d in kept.values()} == {"kept"} and not any(d["provisional"] for d in kept.values())
+        assert {d["state"] for d in kept.values()} == {"kept", "lapsed"} and not any(d["provisional"] for d in kept.values())
+        assert kept["hearing_request_within_5_working_days"]["state"] == "lapsed"  # no hearing asked for: no fault
         assert kept["service_within_7_working_days"]["used_days"] == 3
 
         early = walk(http, decision="2026-09-07", served="2026-09-08")  # decided before the party's window lapsed
@@ -106,10 +107,14 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
     with leg.client(leg.token("case_system", AGENCY)) as http:
 
         # A hearing was held: the request window no longer applies, the notice must come 7 working days before.
-        heard = walk(http, hearing=("2026-09-01", "2026-09-08"), decision="2026-09-15", served="2026-09-16")
+        heard = walk(http, hearing=("2026-09-01", "2026-09-08", "2026-09-03"), decision="2026-09-15", served="2026-09-16")
         assert findings(heard) == [("hearing", "hearing_notice_7_working_days_before")]
+        assert limits(heard)["hearing_request_within_5_working_days"]["state"] == "kept"
         assert "decision_after_hearing_request_window" not in limits(heard)
         assert limits(heard)["hearing_notice_7_working_days_before"]["due_on"] == "2026-09-10"
+        # A hearing asked for after the 5 working days from the prior notice (9/8) is a finding too.
+        asked_late = walk(http, hearing=("2026-09-10", "2026-09-21", "2026-09-09"), decision="2026-09-25", served="2026-09-28")
+        assert findings(asked_late) == [("hearing", "hearing_request_within_5_working_days")]
 
 
 def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):

@@ -203,6 +203,8 @@ class LimitEvent(BaseModel):
     stage: str | None = Field(default=None, pattern=CODE)
     document: list[str] | None = Field(default=None, min_length=1)
     fact: str | None = None
+    # A date the case system records as a stage attribute (e.g. the hearing's `requested_on`).
+    attribute: str | None = Field(default=None, pattern=CODE)
     at: list[Literal["started", "ended", "issued", "signed", "served"]] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -212,6 +214,10 @@ class LimitEvent(BaseModel):
         if self.fact is not None:
             if self.fact not in DATE_FACTS or self.at:
                 raise ValueError(f"a fact event names one of {sorted(DATE_FACTS)} and no moment")
+            return self
+        if self.attribute is not None:
+            if self.stage is None or self.at:
+                raise ValueError("an attribute event names a stage and no moment")
             return self
         allowed = {"started", "ended"} if self.stage else {"issued", "signed", "served"}
         if not self.at or set(self.at) - allowed:
@@ -265,7 +271,7 @@ class TimeLimitRule(BaseModel):
     end: LimitEvent = Field(alias="to")
     limit: int = Field(ge=0, le=3650)
     count: Literal["working", "calendar", "years"]
-    direction: Literal["within", "after", "not_before"]
+    direction: Literal["within", "within_if_any", "after", "not_before"]
     unless_stage_held: str | None = Field(default=None, pattern=CODE)
     longer_when: LongerWhen | None = None
     adjustable: Adjustable | None = None

@@ -35,6 +35,9 @@ def _event_day(event: LimitEvent, record: CaseRecord, tz) -> date | None:
     if event.fact is not None:
         value = record.facts.get(event.fact)
         return date.fromisoformat(value) if value else None
+    if event.attribute is not None:
+        row = stages.get(event.stage)
+        return _attribute_day(row.attributes.get(event.attribute) if row is not None and row.status != "skipped" else None, tz)
     if event.stage is not None:
         row = stages.get(event.stage)
         if row is not None and row.status != "skipped":
@@ -48,6 +51,19 @@ def _event_day(event: LimitEvent, record: CaseRecord, tz) -> date | None:
                     candidates.append(found)
         moment = min(candidates) if candidates else None
     return moment.astimezone(tz).date() if moment is not None else None
+
+
+def _attribute_day(value, tz) -> date | None:
+    """A stage attribute holding a date (2026-09-03) or a time with its offset; anything else is no date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(tz).date() if moment.tzinfo is not None else None
 
 
 def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCalendar, today: date, tz,
@@ -137,12 +153,16 @@ def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> d
 
 def _state(direction: str, due: date, end: date | None, today: date, paused: bool = False) -> str:
     """running (within, not yet done, due date ahead), paused (its clock stopped for now), waiting (a window
-    still open), kept, or missed."""
+    still open), lapsed (a party's window closed unused), kept, or missed."""
     if direction == "within":
         if end is None:
             if paused:
                 return "paused"
             return "running" if today <= due else "missed"
+        return "kept" if end <= due else "missed"
+    if direction == "within_if_any":  # the party's option: never exercised is no fault, exercised late is
+        if end is None:
+            return "waiting" if today <= due else "lapsed"
         return "kept" if end <= due else "missed"
     if end is None:
         return "waiting"
@@ -163,7 +183,7 @@ def _finding(rule: TimeLimitRule, deadline: dict, stage_name: str) -> dict:
     if deadline.get("late_extensions"):
         adjusted_en += "; an extension approved after the limit had run out does not count"
         adjusted_zh += "；期限届满后才批准的延长不计入"
-    if rule.direction == "within":
+    if rule.direction in ("within", "within_if_any"):
         when = end.isoformat() if end else "not yet"
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start}, due {due}{adjusted_en}; done {when}."
         message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}，应于 {due} 前完成{adjusted_zh}，"

@@ -128,11 +128,11 @@ class Deadline(BaseModel):
     limit_days: int | None = Field(description="the limit in days (null for a limit in years)")
     limit_years: int | None = None
     count: str = Field(description="working, calendar or years")
-    direction: str = Field(description="within, after or not_before")
+    direction: str = Field(description="within, within_if_any (a party's option), after or not_before")
     used_days: int
     provisional: bool
     state: str = Field(description="running (due date ahead), paused (an open pause stops the clock), waiting (a window still "
-                                   "open), kept or missed")
+                                   "open), lapsed (a party's window closed unused), kept or missed")
     extension_days: int | None = Field(default=None, description="adjustable limits: approved extensions counted")
     paused_days: int | None = Field(default=None, description="adjustable limits: days not counted")
     paused_now: bool | None = None
