@@ -210,8 +210,20 @@ def test_evidence_preservation_limitation_and_simple_procedure_amount(leg):
         assert case.facts(violation_ended_on=None)["facts"]["violation_ended_on"] is None  # null clears
         assert case.limit("limitation_period") is None
         for body, status in (({"facts": {"fine_yuan": -1}}, 422), ({"facts": {"fine_yuan": "12.345"}}, 422),
-                             ({"facts": {"serious_ham": True}}, 422), ({"fact": {}}, 422), ({"facts": {"violation_ended_on": "2026-13-01"}}, 422)):
+                             ({"facts": {"serious_ham": True}}, 422), ({"fact": {}}, 422), ({"facts": {"violation_ended_on": "2026-13-01"}}, 422),
+                             ({"facts": {"violation_ended_on": "9999-01-01"}}, 422), ({"facts": {"fine_yuan": "NaN"}}, 422),
+                             ({"facts": {"fine_yuan": "Infinity"}}, 422), ({"facts": {"fine_yuan": 1e300}}, 422)):
             assert_problem(http.patch(f"/api/v1/cases/{case.id}", json=body), status)
+
+        # A date the case system typed oddly into a stage attribute is no date, never a 500.
+        for requested in ("9999-12-31", "0001-01-01", "2026-02-30", "昨天", "2026-09-03T10:00:00"):
+            odd = Case(http, filed="2026-09-01")
+            odd.stage("filing", "2026-09-01")
+            odd.stage("investigation", "2026-09-01")
+            odd.stage("review", "2026-09-01")
+            odd.stage("notification", "2026-09-01", docs=[("penalty_prior_notice", {"status": "served", "served_at": at("2026-09-01")})])
+            odd.stage("hearing", "2026-09-20", attributes={"requested_on": requested})
+            assert odd.limit("hearing_request_within_5_working_days")["end"] is None
 
         # 简易程序: at most 200 yuan for a person, 3,000 for an organisation.
         def onsite(parties, fine):

@@ -87,6 +87,12 @@ class CaseFacts(RequestModel):
     fine_yuan: Yuan | None = Field(default=None, description="the fine imposed, in yuan (简易程序: at most 200 for a person, "
                                    "3,000 for an organisation)")
 
+    @model_validator(mode="after")
+    def _sane_date(self):
+        if self.violation_ended_on is not None and not date(1970, 1, 1) <= self.violation_ended_on < date(2200, 1, 1):
+            raise ValueError("'violation_ended_on' must lie between 1970 and 2200")
+        return self
+
 
 class CaseCreate(RequestModel):
     case_number: str = Field(min_length=1, max_length=128, description="案号, unique per agency")

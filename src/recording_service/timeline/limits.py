@@ -11,9 +11,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
-from ..workdays.counting import WorkingCalendar
+from ..workdays.counting import MAX_LIMIT_DAYS, WorkingCalendar
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}
+EARLIEST, LATEST = date(1970, 1, 1), date(2200, 1, 1)  # the dates the service accepts anywhere
 VOID = "void"
 
 
@@ -58,12 +59,13 @@ def _attribute_day(value, tz) -> date | None:
     if not isinstance(value, str):
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+        if day is None:
+            moment = datetime.fromisoformat(value)
+            day = moment.astimezone(tz).date() if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(tz).date() if moment.tzinfo is not None else None
+    return day if day is not None and EARLIEST <= day < LATEST else None
 
 
 def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCalendar, today: date, tz,
@@ -92,7 +94,7 @@ def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCa
             due = calendar.add_calendar_days(start, limit + adjusted["extension_days"] + adjusted["paused_days"])
         state = _state(rule.direction, due.due_on, end, today, paused=adjusted["paused_now"])
         reached = end or today
-        if rule.count == "working":
+        if rule.count == "working" and abs((reached - start).days) <= MAX_LIMIT_DAYS:
             used, provisional = calendar.working_days_between(start, reached)
         else:
             used, provisional = max(0, (reached - start).days - adjusted["paused_days"]), False
@@ -119,7 +121,7 @@ def _adjusted(rule: TimeLimitRule, adjustments: list, start: date, reached: date
     paused: set[date] = set()
     paused_now = False
     for pause in (a for a in mine if a.kind == "pause"):
-        last = pause.paused_to or reached
+        last = min(pause.paused_to or reached, reached)  # days beyond the event (or today) do not move its limit
         paused_now |= pause.paused_to is None
         day = max(pause.paused_from, start + timedelta(days=1))
         while day <= last:
