@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 CODE = r"^[a-z][a-z0-9_-]{1,63}$"
 
@@ -376,6 +376,7 @@ class Catalog(BaseModel):
     amount_limits: list[AmountLimit] = Field(default_factory=list)
     pause_reasons: list[PauseReason] = Field(default_factory=list)
     review_sheet: ReviewSheet | None = None
+    _document_types: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -426,7 +427,9 @@ class Catalog(BaseModel):
         return next(r for r in self.retention_classes if r.code == code)
 
     def document_type(self, code: str) -> DocumentType | None:
-        return next((d for d in self.document_types if d.code == code), None)
+        if not self._document_types:  # looked up per document of every timeline: by dict, built once
+            self._document_types.update((d.code, d) for d in self.document_types)
+        return self._document_types.get(code)
 
     def time_limit(self, code: str) -> TimeLimitRule | None:
         return next((r for r in self.time_limits if r.code == code), None)
