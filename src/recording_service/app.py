@@ -44,6 +44,9 @@ from .values import plain_digits
 from .workdays.router import router as calendar_router
 from .officers.router import public_router as public_officers_router
 from .review.router import router as review_router
+from .publication.router import public_router as public_publications_router
+from .publication.service import expire_publications
+from .publication.router import router as publications_router
 from .officers.router import router as officers_router
 from .web import install_pages
 
@@ -143,6 +146,7 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     catch_up_after = min(30.0, settings.job_stalled_seconds / 2)
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
+    queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
     return queue
 
 
@@ -258,6 +262,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_router)
     app.include_router(calendar_router)
     app.include_router(review_router)
+    app.include_router(publications_router)
+    app.include_router(public_publications_router)
     app.include_router(officers_router)
     app.include_router(public_officers_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages

@@ -50,6 +50,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
 retention_app = typer.Typer(help="Retention policy: the only deletion path.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
+publications_app = typer.Typer(help="行政执法公示: publications.", no_args_is_help=True)
+app.add_typer(publications_app, name="publications")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
 OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
@@ -366,6 +368,22 @@ def calendar_load(
         typer.echo(f"{exc}; nothing was loaded (--replace corrects it)", err=True)
         raise typer.Exit(1) from None
     err.print("[green]" + ", ".join(outcomes) + "[/green]")
+
+
+@publications_app.command("expire")
+def publications_expire() -> None:
+    """End the publications whose period is over (the worker does this every 10 minutes; public reads hide them at once)."""
+    from .publication.service import expire_due, today_in
+
+    settings = Settings()
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            count = await expire_due(session, SYSTEM, today_in(settings.tz))
+            await session.commit()
+            return count
+
+    typer.echo(f'{{"expired": {_run_with_store(work)}}}')
 
 
 @audit_app.command("verify")

@@ -3,12 +3,13 @@
 from .auth.models import ApiToken, User, WebSession
 from .audit.models import AuditEvent, AuditHead
 from .custody.models import FixityCheck, LegalHold, Tombstone
-from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
+from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
 from .workdays.models import LoadedCalendarYear
 from .officers.models import Officer, OfficerStatusChange
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
+from .publication.models import Publication, PublicationVersion
 
-__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "MediaBinding", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

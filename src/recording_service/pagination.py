@@ -52,15 +52,15 @@ def decode_cursor(cursor: str, count: int) -> list[Any]:
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 
 
-def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int) -> Select:
-    """Order by `keys` ascending and start after the cursor's row."""
+def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, descending: bool = False) -> Select:
+    """Order by `keys` (ascending, or newest first) and start after the cursor's row."""
     if cursor:
         values = decode_cursor(cursor, len(keys))
         conditions = []
         for i, key in enumerate(keys):
-            conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key > values[i]))
+            conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key < values[i] if descending else key > values[i]))
         query = query.where(or_(*conditions))
-    return query.order_by(*keys).limit(limit + 1)
+    return query.order_by(*(key.desc() for key in keys) if descending else keys).limit(limit + 1)
 
 
 def page_of(rows: list, keys: list[str], limit: int) -> tuple[list, str | None]:

@@ -102,7 +102,7 @@ PROBLEM_TITLES = {
     400: "Malformed request (header, query, metadata, cursor)", 401: "No valid bearer token", 403: "The token's role may not do this",
     404: "Not found (or another agency's)", 409: "Conflicts with the current state", 410: "The upload is closed",
     412: "Tus-Resumable missing", 413: "Body or upload too large", 415: "Unsupported Content-Type",
-    422: "Request body not valid (unknown fields named)", 423: "Another request holds the upload", 429: "Too many open uploads",
+    422: "Request body not valid (unknown fields named)", 423: "Another request holds the upload", 429: "Too many open uploads, or too many requests to the public side",
     460: "Checksum or SHA-256 mismatch", 503: "Database or object store unavailable; retry (Retry-After)",
 }
 
@@ -116,6 +116,8 @@ def problem_responses(path: str, method: str) -> list[int]:
         codes += [410, 412, 415, 423, 429, 460]
     elif path == "/api/v1/media" and method == "post":
         codes += [415, 429, 460]
+    elif path.startswith("/api/v1/public/publications"):
+        codes.append(429)
     return sorted(set(codes))
 
 

@@ -80,6 +80,7 @@ class DocumentVersion(Base):
     title: Mapped[str] = mapped_column(Text)
     party_name: Mapped[str | None] = mapped_column(String(200))  # the party as the document names it
     refusal_note: Mapped[str | None] = mapped_column(Text)  # why the party did not sign (拒绝签名的说明)
+    text: Mapped[str | None] = mapped_column(Text)  # the document's body as plain text (what a publication is made from)
     status: Mapped[str] = mapped_column(String(16))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,7 @@
 """Stages, documents and footage bindings of a case: the written and audio-visual record."""
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -151,7 +153,9 @@ async def _attachment(session: AsyncSession, principal: Principal, case: Case, m
 def _version_payload(version: DocumentVersion) -> dict:
     return {"version": version.version, "doc_number": version.doc_number, "title": version.title, "status": version.status,
             **({"party_name": version.party_name} if version.party_name else {}),
-            **({"refusal_note": version.refusal_note} if version.refusal_note else {})}
+            **({"refusal_note": version.refusal_note} if version.refusal_note else {}),
+            # the body is personal data: the chain holds its digest, which proves it unchanged
+            **({"text_sha256": hashlib.sha256(version.text.encode()).hexdigest()} if version.text else {})}
 
 
 def _version(document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None) -> DocumentVersion:
@@ -170,6 +174,7 @@ def _version(document: Document, number: int, fields: DocumentFields, principal:
         signers=fields.signers,
         party_name=fields.party_name.strip() if fields.party_name else None,
         refusal_note=fields.refusal_note,
+        text=fields.text,
         attachment_media_id=attachment,
         change_note=change_note,
         created_by=principal.id,
@@ -212,7 +217,7 @@ async def add_version(session: AsyncSession, principal: Principal, case: Case, d
     sent = body.model_fields_set
     carried = {name: getattr(current, name) for name in
                ("doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers", "attachment_media_id",
-                "party_name", "refusal_note")}
+                "party_name", "refusal_note", "text")}
     carried.update({name: getattr(body, name) for name in sent if name in carried and name != "change_note"})
     if carried["title"] is None:
         raise Problem(400, "title-required", "A document keeps a title.", field="title")
@@ -262,7 +267,7 @@ def _version_fields(source, tz) -> dict:
 
 
 def version_out(version: DocumentVersion, settings: Settings) -> DocumentVersionOut:
-    return DocumentVersionOut(**_version_fields(version, settings.tz))
+    return DocumentVersionOut(**_version_fields(version, settings.tz), text=version.text)
 
 
 def document_summary(row, version_count: int, catalog: Catalog, tz) -> dict:
@@ -386,3 +391,19 @@ def interruption_out(explanation, catalog: Catalog, tz) -> InterruptionOut:
         reason_name=reason.name_zh if reason else explanation.reason, text=explanation.text, created_by=explanation.created_by,
         created_at=local(explanation.created_at, tz),
     )
+
+
+async def current_document(session: AsyncSession, case: Case, document_id: str) -> tuple[Document, DocumentVersion]:
+    """A document of this case with its current version (404 for another case's)."""
+    document = await session.get(Document, document_id)
+    if document is None or document.case_id != case.id:
+        raise Problem(404, "document-not-found", f"No document {document_id} in this case.", field="document_id")
+    version = (await session.execute(select(DocumentVersion).where(
+        DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version))).scalar_one()
+    return document, version
+
+
+async def signers_of_case(session: AsyncSession, case_id: str) -> set[str]:
+    """Everyone who signed a document of the case (parties, witnesses, patients…), as written."""
+    rows = (await session.execute(select(DocumentVersion.signers).where(DocumentVersion.case_id == case_id))).scalars()
+    return {name.strip() for signers in rows for name in (signers or []) if isinstance(name, str) and name.strip()}

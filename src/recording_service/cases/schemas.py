@@ -86,6 +86,10 @@ class CaseFacts(RequestModel):
     major_decision: bool | None = Field(default=None, description="重大执法决定: needs a 法制审核 record (legal_review_opinion)")
     fine_yuan: Yuan | None = Field(default=None, description="the fine imposed, in yuan (简易程序: at most 200 for a person, "
                                    "3,000 for an organisation)")
+    confiscated_yuan: Yuan | None = Field(default=None, description="没收违法所得, in yuan")
+    party_is_minor: bool | None = Field(default=None, description="the party is a minor: the decision is not published")
+    state_secret: bool | None = Field(default=None, description="the case involves state secrets: not published")
+    personal_privacy: bool | None = Field(default=None, description="the case involves personal privacy: not published")
 
     @model_validator(mode="after")
     def _sane_date(self):
@@ -195,6 +199,8 @@ class DocumentFieldSet(BaseModel):
     refusal_note: str | None = Field(default=None, max_length=2000, description="on a 笔录 the party did not sign: the note "
                                      "that the party refused (拒绝签名的说明)")
     attachment_media_id: str | None = Field(default=None, description="a scan or PDF uploaded through the same ingest")
+    text: str | None = Field(default=None, max_length=200_000, description="the document's body as plain text (a decision's "
+                             "text is what its publication is made from, redacted); not repeated in the timeline")
 
 
 class DocumentFields(DocumentFieldSet, RequestModel):
@@ -220,6 +226,7 @@ class DocumentVersionCreate(RequestModel):
     signers: list[str] | None = Field(default=None, max_length=20)
     party_name: str | None = Field(default=None, max_length=200)
     refusal_note: str | None = Field(default=None, max_length=2000)
+    text: str | None = Field(default=None, max_length=200_000)
     attachment_media_id: str | None = None
     change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last; required for void")
 

@@ -145,7 +145,7 @@ def facts_stored(sent: CaseFacts, current: dict) -> dict:
         if value is None:
             merged.pop(name, None)
         else:
-            merged[name] = str(value) if name == "fine_yuan" else value.isoformat() if name == "violation_ended_on" else value
+            merged[name] = str(value) if name.endswith("_yuan") else value.isoformat() if name == "violation_ended_on" else value
     return merged
 
 

@@ -366,6 +366,42 @@ class ReviewSheet(BaseModel):
         return None
 
 
+class PublicationPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    publish: bool
+    min_months: int = Field(ge=0, le=120)
+    max_months: int = Field(ge=1, le=120)
+
+
+PUBLICATION_KINDS = ("penalty", "license", "inspection")
+SEVERITIES = ("minor", "ordinary", "serious")
+
+
+class PublicationRules(BaseModel):
+    """When decisions are published and for how long (catalog `publication.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_working_days: dict[Literal["penalty", "license", "inspection"], int]
+    withdraw_within_working_days: int = Field(ge=1, le=30)
+    periods: dict[Literal["minor", "ordinary", "serious"], PublicationPeriod]
+    decision_documents: dict[Literal["penalty", "license", "inspection"], list[str]]
+
+    @model_validator(mode="after")
+    def _complete(self) -> "PublicationRules":
+        for name, mapping, keys in (("due_working_days", self.due_working_days, PUBLICATION_KINDS),
+                                    ("periods", self.periods, SEVERITIES),
+                                    ("decision_documents", self.decision_documents, PUBLICATION_KINDS)):
+            if set(mapping) != set(keys):
+                raise ValueError(f"publication {name} needs exactly {', '.join(keys)}")
+        if any(not 1 <= days <= 60 for days in self.due_working_days.values()):
+            raise ValueError("publication due_working_days are 1 to 60")
+        if any(p.min_months > p.max_months for p in self.periods.values()):
+            raise ValueError("a publication period's min_months exceeds its max_months")
+        return self
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
@@ -376,6 +412,7 @@ class Catalog(BaseModel):
     amount_limits: list[AmountLimit] = Field(default_factory=list)
     pause_reasons: list[PauseReason] = Field(default_factory=list)
     review_sheet: ReviewSheet | None = None
+    publication: PublicationRules | None = None
     _document_types: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -410,6 +447,10 @@ class Catalog(BaseModel):
                 unknown = sorted(set(event.document or []) - known)
                 if unknown:
                     raise ValueError(f"time limit {rule.code}: unknown document types {unknown}")
+        if self.publication is not None:
+            unknown = sorted({c for codes in self.publication.decision_documents.values() for c in codes} - known)
+            if unknown:
+                raise ValueError(f"publication decision_documents: unknown document types {unknown}")
         for procedure in self.procedures:
             for stage in procedure.stages:
                 if set(stage.may_start_before) - {s.code for s in procedure.stages}:

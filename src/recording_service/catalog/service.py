@@ -11,6 +11,7 @@ REASONS = "interruption_reasons.yaml"  # optional in an agency's directory: the 
 CALENDAR = "calendar.yaml"  # likewise: the official calendar as packaged, unless an agency keeps its own
 TIME_LIMITS = "time_limits.yaml"  # likewise
 REVIEW_SHEET = "review_sheet.yaml"  # likewise: an agency's own 评查标准
+PUBLICATION = "publication.yaml"  # likewise: the province's publication deadlines and periods
 
 
 class CatalogError(Exception):
@@ -24,8 +25,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     source = directory if directory is not None else resources.files(__package__) / "data"
     try:
         procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
-        reasons_file, calendar_file, limits_file, sheet_file = (
-            _own_or_packaged(source, name) for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET))
+        reasons_file, calendar_file, limits_file, sheet_file, publication_file = (
+            _own_or_packaged(source, name) for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET, PUBLICATION))
         limits = yaml.safe_load(limits_file.read_text(encoding="utf-8"))
         return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
                        retention_classes=yaml.safe_load(retention),
@@ -33,7 +34,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                        calendar=yaml.safe_load(calendar_file.read_text(encoding="utf-8"))["years"],
                        time_limits=limits["rules"], amount_limits=limits.get("amount_limits", []),
                        pause_reasons=limits.get("pause_reasons", []),
-                       review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")))
+                       review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")),
+                       publication=yaml.safe_load(publication_file.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc
 

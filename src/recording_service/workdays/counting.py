@@ -88,6 +88,14 @@ class WorkingCalendar:
         return count, provisional
 
 
+def add_months(start: date, months: int) -> date:
+    """The same day `months` on (the month's last day when it is shorter): a publication period's end."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(start.day, last))
+
+
 def _check(days: int) -> None:
     if not 0 <= days <= MAX_LIMIT_DAYS:
         raise ValueError(f"a limit is 0 to {MAX_LIMIT_DAYS} days")

@@ -1,0 +1,204 @@
+import time
+from collections import OrderedDict
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import String, cast
+
+from ..auth.deps import require_roles
+from ..auth.service import Principal, Role
+from ..db import DbSession
+from ..deps import SettingsDep
+from ..pagination import MAX_LIMIT, keyset, page_of
+from ..problems import Problem
+from .models import Publication
+from .schemas import (
+    AnnotationCreate,
+    NoticeCreate,
+    PublicationCreate,
+    PublicationOut,
+    PublicationPage,
+    PublicationUpdate,
+    PublicItem,
+    PublicPage,
+    WithdrawalCreate,
+)
+from .service import (
+    OPEN_STATUSES,
+    annotate,
+    approve,
+    create_publication,
+    get_publication,
+    public_out,
+    public_query,
+    publication_out,
+    publish,
+    record_notice,
+    today_in,
+    update_publication,
+    visible_publications,
+    withdraw,
+)
+
+router = APIRouter(prefix="/api/v1/publications", tags=["publications"])
+public_router = APIRouter(prefix="/api/v1/public/publications", tags=["public"])
+Publisher = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
+Approver = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
+Reader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor)]
+STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired", "not_publishable")
+
+
+def _out(publication: Publication, settings) -> dict:
+    return PublicationOut(**publication_out(publication, settings.tz, today_in(settings.tz))).model_dump(mode="json")
+
+
+async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
+    await session.commit()
+    return JSONResponse(_out(publication, settings), status_code=status_code,
+                        headers={"Location": f"/api/v1/publications/{publication.id}"} if status_code == 201 else None)
+
+
+@router.post("", status_code=201, response_model=PublicationOut, summary="Draft a publication from a case's decision document")
+async def draft(body: PublicationCreate, request: Request, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await create_publication(session, request.app.state.catalog, principal, body, settings.tz)
+    return await _answer(session, publication, settings, 201)
+
+
+@router.get("", response_model=PublicationPage, summary="The agency's publications: the queue (status), overdue ones, by case")
+async def list_publications(
+    principal: Reader, session: DbSession, settings: SettingsDep,
+    status: Annotated[str | None, Query(description=", ".join(STATUSES))] = None,
+    overdue: Annotated[bool, Query(description="drafts and approved items past their due date")] = False,
+    case_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50, cursor: str | None = None,
+) -> PublicationPage:
+    query = visible_publications(principal)
+    if status is not None:
+        if status not in STATUSES:
+            raise Problem(400, "invalid-query", f"status is one of {', '.join(STATUSES)}.", field="status")
+        query = query.where(Publication.status == status)
+    if overdue:
+        query = query.where(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today_in(settings.tz))
+    if case_id:
+        query = query.where(Publication.case_id == case_id)
+    rows = (await session.execute(keyset(query, [Publication.created_at, Publication.id], cursor, limit))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
+    today = today_in(settings.tz)
+    return PublicationPage(items=[PublicationOut(**publication_out(p, settings.tz, today)) for p in rows], next_cursor=next_cursor)
+
+
+@router.get("/{publication_id}", response_model=PublicationOut, summary="One publication with its redaction report")
+async def read_publication(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    return JSONResponse(_out(await get_publication(session, principal, publication_id), settings))
+
+
+@router.patch("/{publication_id}", response_model=PublicationOut, summary="Edit a draft (every change versioned and audited)")
+async def edit(publication_id: str, body: PublicationUpdate, request: Request, principal: Publisher, session: DbSession,
+               settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await update_publication(session, request.app.state.catalog, principal, publication, body)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/notice", response_model=PublicationOut, summary="Record that the party was told it will be published")
+async def notice(publication_id: str, body: NoticeCreate, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await record_notice(session, principal, publication, body, settings.tz)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/approve", response_model=PublicationOut,
+             summary="Approve the draft and its redaction (a second person: not whoever drafted it)")
+async def approval(publication_id: str, principal: Approver, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await approve(session, principal, publication)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/publish", response_model=PublicationOut,
+             summary="Publish an approved item; 409 until the party's notice is recorded")
+async def publication_publish(publication_id: str, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await publish(session, principal, publication)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/annotate", response_model=PublicationOut,
+             summary="Note that the decision was changed (行政复议, 行政诉讼); it stays public with the note")
+async def publication_annotate(publication_id: str, body: AnnotationCreate, principal: Publisher, session: DbSession,
+                               settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await annotate(session, principal, publication, body, settings.tz)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/withdraw", response_model=PublicationOut,
+             summary="Withdraw (the decision was revoked): the public sees a notice of withdrawal with the reason")
+async def publication_withdraw(publication_id: str, body: WithdrawalCreate, request: Request, principal: Publisher,
+                               session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await withdraw(session, request.app.state.catalog, principal, publication, body)
+    return await _answer(session, publication, settings)
+
+
+class RateLimit:
+    """A per-client budget for the public side (per instance): `per_minute` requests in any minute."""
+
+    def __init__(self, per_minute: int, clients: int = 10_000) -> None:
+        self.per_minute, self.clients = per_minute, clients
+        self.seen: OrderedDict[str, list[float]] = OrderedDict()
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        recent = [t for t in self.seen.pop(client, []) if now - t < 60]
+        if len(recent) >= self.per_minute:
+            self.seen[client] = recent
+            raise Problem(429, "rate-limited", "Too many requests; try again in a minute.",
+                          headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)})
+        recent.append(now)
+        self.seen[client] = recent
+        while len(self.seen) > self.clients:
+            self.seen.popitem(last=False)
+
+
+def public_limit(request: Request) -> None:
+    limiter = getattr(request.app.state, "public_rate_limit", None)
+    if limiter is None:
+        limiter = request.app.state.public_rate_limit = RateLimit(request.app.state.settings.public_requests_per_minute)
+    limiter.check(request.client.host if request.client else "unknown")
+
+
+CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+@public_router.get("", response_model=PublicPage, summary="Published enforcement decisions (no token)")
+async def public_list(
+    request: Request, session: DbSession, settings: SettingsDep,
+    q: Annotated[str | None, Query(max_length=100, description="text in the party's name or the 文号")] = None,
+    kind: Annotated[str | None, Query(pattern="^(penalty|license|inspection)$")] = None,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: str | None = None,
+) -> JSONResponse:
+    public_limit(request)
+    query = public_query(today_in(settings.tz))
+    if kind:
+        query = query.where(Publication.kind == kind)
+    if agency:
+        query = query.where(Publication.agency == agency)
+    if q and q.strip():  # the public fields only: removed data is not in them
+        query = query.where(cast(Publication.fields, String).contains(q.strip(), autoescape=True))
+    rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
+    body = PublicPage(items=[PublicItem(**public_out(p, settings.tz)) for p in rows], next_cursor=next_cursor)
+    return JSONResponse(body.model_dump(mode="json"), headers=CACHE)
+
+
+@public_router.get("/{publication_id}", response_model=PublicItem, summary="One published decision, or its withdrawal notice")
+async def public_read(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    public_limit(request)
+    found = (await session.execute(public_query(today_in(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
+    if found is None:
+        raise Problem(404, "publication-not-found", f"No published item {publication_id}.")
+    return JSONResponse(PublicItem(**public_out(found, settings.tz)).model_dump(mode="json"), headers=CACHE)
+

@@ -1,0 +1,131 @@
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..cases.schemas import RequestModel
+
+Kind = Literal["penalty", "license", "inspection"]
+Severity = Literal["minor", "ordinary", "serious"]
+
+# The record's fields, in our names (the 双公示 codes are the export's business): what a draft may edit.
+COMMON_FIELDS = ("party_name", "party_category", "party_code", "legal_representative", "doc_number", "decided_on",
+                 "authority", "authority_code", "data_source", "data_source_code", "note")
+KIND_FIELDS = {
+    "penalty": COMMON_FIELDS + ("violation_type", "violation_facts", "basis", "penalty_category", "penalty_content", "fine_wan",
+                                "confiscated_wan", "license_affected"),
+    "license": COMMON_FIELDS + ("doc_name", "license_category", "certificate_name", "certificate_number", "license_content",
+                                "valid_from", "valid_to"),
+    "inspection": COMMON_FIELDS + ("inspection_matter", "inspection_result"),
+}
+FieldValue = str | float | int | None
+
+
+class PublicationCreate(RequestModel):
+    case_id: str
+    document_id: str = Field(description="the decision document (行政处罚决定书, 准予/不予许可决定书, or an inspection result)")
+    kind: Kind
+    severity: Severity
+    period_months: int | None = Field(default=None, ge=1, le=120, description="how long it stays public, within the "
+                                      "severity's range (default: the longest)")
+    other_names: list[str] = Field(default_factory=list, max_length=100, description="names of people other than the "
+                                   "party (witnesses, patients, complainants) to remove wherever they appear")
+
+
+class PublicationUpdate(RequestModel):
+    fields: dict[str, FieldValue] | None = Field(default=None, description="fields to change (null clears one)")
+    public_text: str | None = Field(default=None, max_length=200_000, description="an edited public text: redacted again "
+                                    "before it is kept, so an edit cannot bring personal data back")
+    severity: Severity | None = None
+    period_months: int | None = Field(default=None, ge=1, le=120)
+    note: str | None = Field(default=None, max_length=2000, description="why it was changed")
+
+
+class NoticeCreate(RequestModel):
+    method: Literal["in_person", "mail", "electronic", "phone", "in_decision"] = Field(
+        description="how the party was told the decision will be published (in_decision: stated in the decision served)")
+    notified_at: datetime = Field(description="when (with offset)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class AnnotationCreate(RequestModel):
+    note: str = Field(min_length=1, max_length=4000, description="what changed: e.g. 经行政复议，变更为罚款人民币5000元")
+    changed_on: date | None = Field(default=None, description="the day the decision was changed")
+
+
+class WithdrawalCreate(RequestModel):
+    reason: str = Field(min_length=1, max_length=4000, description="why it is withdrawn (shown to the public)")
+    revoked_on: date | None = Field(default=None, description="the day the decision was revoked or annulled: the withdrawal "
+                                    "is due within 3 working days of it")
+
+
+class Redacted(BaseModel):
+    start: int
+    end: int
+    kind: str
+    rule: str
+    confidence: str
+    removed: bool
+    needs_review: bool
+    excerpt: str = Field(description="the original characters (staff only)")
+
+
+class PublicationOut(BaseModel):
+    id: str
+    agency: str
+    case_id: str
+    document_id: str
+    kind: str
+    severity: str
+    status: str
+    version: int
+    fields: dict
+    public_text: str | None
+    redaction: list[Redacted]
+    needs_review: bool = Field(description="the redaction flagged spans a person must look at before approving")
+    decided_on: date
+    due_on: date
+    due_provisional: bool
+    overdue: bool
+    period_months: int | None
+    period_ends_on: date | None
+    not_publishable_reason: str | None
+    notice: dict | None
+    approved_by: str | None
+    approved_at: datetime | None
+    published_at: datetime | None
+    annotations: list[dict]
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    revoked_on: date | None
+    withdraw_due_on: date | None
+    expired_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublicationPage(BaseModel):
+    items: list[PublicationOut]
+    next_cursor: str | None = None
+
+
+class PublicItem(BaseModel):
+    """What anyone may read: the redacted record, or for a withdrawn one the notice of its withdrawal."""
+
+    id: str
+    kind: str
+    status: Literal["published", "annotated", "withdrawn"]
+    agency: str
+    fields: dict = Field(description="empty once withdrawn")
+    public_text: str | None
+    decided_on: date
+    published_at: datetime | None
+    period_ends_on: date | None
+    annotations: list[dict]
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
+
+
+class PublicPage(BaseModel):
+    items: list[PublicItem]
+    next_cursor: str | None = None

@@ -1,0 +1,190 @@
+"""行政执法公示 through the HTTP API on both legs: a decision with personal data in its text yields a
+publication whose public JSON holds none of it; publishing needs a second person's approval and the
+party's notice (409 without); the due date skips 国庆; annotation and withdrawal; what is never
+publishable; a period's end; the public side's limits."""
+
+import uuid
+
+from tests.support.servers import ServiceProcess
+
+from .support import doc_number
+from .test_review import Case, at
+from .test_tus import assert_problem
+
+AGENCY = "PUB1"
+WITNESS, PATIENT = "钱七", "孙八"
+ID_NUMBER, PHONE, HOME = "340621199001011232", "138 1234 5678", "濉溪县濉溪镇淮海路18号2栋301室"
+DECISION_TEXT = (
+    f"当事人：张三，男，身份证号码：{ID_NUMBER}，住址：{HOME}，联系电话：{PHONE}。\n"
+    f"经查，当事人未取得《医疗机构执业许可证》擅自执业，为患者{PATIENT}输液，证人{WITNESS}（电话0561-3012345）证实。"
+    "依据《医疗机构管理条例》第四十三条，决定罚款人民币20000元。"
+)
+
+
+def decided(http, decided_on="2026-09-24", text=DECISION_TEXT, procedure="penalty-general", **facts):
+    case = Case(http, filed="2026-09-01", parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}])
+    if facts:
+        case.facts(**facts)
+    case.stage("filing", "2026-09-01")
+    case.stage("investigation", "2026-09-02")
+    case.stage("review", "2026-09-03")
+    case.stage("notification", "2026-09-04")
+    case.skip("hearing")
+    case.stage("decision", decided_on)
+    document = case.document("decision", "penalty_decision", issued_at=at(decided_on), text=text, title="行政处罚决定书",
+                             doc_number=doc_number())
+    return case, document
+
+
+def draft(http, case, document, **body):
+    response = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
+                                                       "severity": "ordinary", "other_names": [PATIENT], **body})
+    return response
+
+
+def test_a_decision_is_published_without_personal_data_after_approval_and_notice(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http)
+        response = draft(http, case, document)
+        assert response.status_code == 201, response.text
+        publication = response.json()
+        assert publication["status"] == "draft" and publication["version"] == 1
+        assert publication["due_on"] == "2026-10-12" and publication["due_provisional"] is False  # 7 working days over 国庆
+        assert publication["period_months"] == 12 and publication["period_ends_on"] == "2027-09-24"
+        for secret in (ID_NUMBER, PHONE, HOME, WITNESS, PATIENT, "3012345"):
+            assert secret not in publication["public_text"], secret
+        assert "张三" in publication["public_text"] and "20000元" in publication["public_text"]
+        kinds = {span["kind"] for span in publication["redaction"] if span["removed"]}
+        assert kinds == {"id_number", "address", "phone", "name"}
+        fields = publication["fields"]
+        assert fields["party_name"] == "张三" and fields["party_category"] == "natural_person" and fields["party_code"] is None
+        assert fields["doc_number"] == document["current"]["doc_number"] and fields["fine_wan"] is None
+        pid = publication["id"]
+        assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 409  # not approved yet
+        assert_problem(http.post(f"/api/v1/publications/{pid}/approve"), 403)  # the case system cannot approve
+    with leg.client(leg.token("admin", AGENCY)) as http:
+        assert http.get(f"/api/v1/public/publications/{pid}").status_code == 404  # nothing before it is published
+        approved = http.post(f"/api/v1/publications/{pid}/approve")
+        assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+        assert_problem(http.post(f"/api/v1/publications/{pid}/publish"), 409, "notice-missing")
+        noticed = http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24", "15:00")})
+        assert noticed.status_code == 200 and noticed.json()["notice"]["method"] == "in_decision"
+        published = http.post(f"/api/v1/publications/{pid}/publish")
+        assert published.status_code == 200 and published.json()["status"] == "published", published.text
+        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"note": "x"}}), 409, "publication-status")
+    anonymous = leg.client(None)
+    with anonymous as http:
+        listed = http.get("/api/v1/public/publications", params={"agency": AGENCY})
+        assert listed.status_code == 200 and listed.headers["cache-control"].startswith("public")
+        item = next(i for i in listed.json()["items"] if i["id"] == pid)
+        read = http.get(f"/api/v1/public/publications/{pid}")
+        assert read.status_code == 200
+        for body in (listed.text, read.text):
+            for secret in (ID_NUMBER, PHONE, HOME, WITNESS, PATIENT, "3012345", "id_number", "private"):
+                assert secret not in body, secret
+        assert item["fields"]["party_name"] == "张三" and item["status"] == "published"
+        assert http.get("/api/v1/public/publications", params={"q": "张三", "agency": AGENCY}).json()["items"]
+        assert http.get("/api/v1/public/publications", params={"q": ID_NUMBER}).json()["items"] == []  # removed data is not searchable
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        # The decision is changed on 行政复议: annotated, still public; then revoked: withdrawn with a public notice.
+        annotated = http.post(f"/api/v1/publications/{pid}/annotate", json={"note": "经行政复议，变更为罚款人民币10000元", "changed_on": "2026-11-02"})
+        assert annotated.status_code == 200 and annotated.json()["status"] == "annotated"
+        with leg.client(None) as public:
+            assert public.get(f"/api/v1/public/publications/{pid}").json()["annotations"][0]["note"].startswith("经行政复议")
+        withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政诉讼被撤销", "revoked_on": "2026-09-30"})
+        assert withdrawn.status_code == 200 and withdrawn.json()["withdraw_due_on"] == "2026-10-10"  # 3 working days over 国庆, the last a working Saturday
+    with leg.client(None) as http:
+        notice = http.get(f"/api/v1/public/publications/{pid}").json()
+        assert notice["status"] == "withdrawn" and notice["withdrawal_reason"] == "行政处罚决定经行政诉讼被撤销"
+        assert notice["public_text"] is None and "party_name" not in notice["fields"] and notice["fields"]["doc_number"]
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        events = http.get("/api/v1/audit/events", params={"case_id": case.id, "limit": 500}).json()["items"]
+    mine = [e["action"] for e in events if (e.get("payload") or {}).get("publication_id") == pid]
+    assert mine == ["publication.created", "publication.approved", "publication.notice_recorded", "publication.published",
+                    "publication.annotated", "publication.withdrawn"], mine
+
+
+def test_drafts_are_edited_as_versions_and_redacted_again(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+        edited = http.patch(f"/api/v1/publications/{pid}", json={
+            "fields": {"violation_facts": "未取得医疗机构执业许可证擅自执业", "fine_wan": 2}, "note": "补充违法事实",
+            "public_text": "当事人张三擅自执业，联系电话13912345678。"})
+        assert edited.status_code == 200, edited.text
+        body = edited.json()
+        assert body["version"] == 2 and body["fields"]["fine_wan"] == 2 and "13912345678" not in body["public_text"]
+        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"fine": 2}}), 400, "unknown-field")
+        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"feilds": {}}), 422)
+        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"period_months": 48}), 400, "period-out-of-range")
+        assert http.get(f"/api/v1/publications/{pid}").json()["version"] == 2  # refused edits changed nothing
+        # One active publication per decision; another agency sees none of it.
+        assert_problem(draft(http, case, document), 409, "already-published")
+    with leg.client(leg.token("case_system", "PUB2")) as http:
+        assert http.get(f"/api/v1/publications/{pid}").status_code == 404
+        assert_problem(draft(http, case, document), 404)
+    with leg.client(leg.token("reviewer", AGENCY)) as http:
+        assert http.get("/api/v1/publications").status_code == 403
+
+
+def test_what_is_never_published_and_what_is_overdue(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http, party_is_minor=True)
+        minor = draft(http, case, document).json()
+        assert minor["status"] == "not_publishable" and "未成年人" in minor["not_publishable_reason"]
+        case, document = decided(http)
+        slight = draft(http, case, document, severity="minor").json()
+        assert slight["status"] == "not_publishable" and "轻微" in slight["not_publishable_reason"]
+        case, document = decided(http)
+        chosen = draft(http, case, document, severity="minor", period_months=3).json()
+        assert chosen["status"] == "draft" and chosen["period_ends_on"] == "2026-12-24"
+        # Inspection results are due in 20 working days; this one is long overdue.
+        case, document = decided(http, decided_on="2026-09-24")
+        inspection = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"],
+                                                             "kind": "inspection", "severity": "ordinary"})
+        assert_problem(inspection, 400, "not-a-decision")  # a penalty decision is not an inspection result
+        overdue = http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]
+        assert chosen["id"] in {p["id"] for p in overdue} and all(p["overdue"] for p in overdue)
+        assert_problem(http.get("/api/v1/publications", params={"status": "publishd"}), 400, "invalid-query")
+
+
+def test_a_period_that_has_ended_leaves_the_public_list(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http, decided_on="2025-06-02")
+        pid = draft(http, case, document, severity="minor", period_months=3).json()["id"]  # public until 2025-09-02
+        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at("2025-06-03")}).status_code == 200
+    with leg.client(leg.token("auditor", AGENCY)) as http:
+        assert http.post(f"/api/v1/publications/{pid}/approve").status_code == 200
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
+    with leg.client(None) as http:
+        assert http.get(f"/api/v1/public/publications/{pid}").status_code == 404
+    result = leg.service.cli("publications", "expire")
+    assert result.returncode == 0 and '"expired": ' in result.stdout, result.stderr
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        ended = http.get(f"/api/v1/publications/{pid}").json()
+        assert ended["status"] == "expired" and ended["expired_at"]
+
+
+def test_the_public_side_is_rate_limited_per_client(leg, tmp_path):
+    limited = ServiceProcess({**leg.service.env, "RECORDING_PUBLIC_REQUESTS_PER_MINUTE": "5"}, tmp_path).start()
+    try:
+        with leg.client(None) as http:
+            http.base_url = limited.base_url
+            answers = [http.get("/api/v1/public/publications").status_code for _ in range(7)]
+            assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
+            refused = http.get("/api/v1/public/publications")
+            assert_problem(refused, 429, "rate-limited") and int(refused.headers["Retry-After"]) > 0
+            assert http.get("/api/v1/public/officers").status_code == 200  # other public lists keep their own rules
+    finally:
+        limited.stop()
+
+
+def test_publication_ids_are_not_guessable_into_drafts(leg):
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+    with leg.client(None) as http:
+        assert_problem(http.get(f"/api/v1/public/publications/{pid}"), 404, "publication-not-found")
+        assert_problem(http.get(f"/api/v1/public/publications/{uuid.uuid4().hex}"), 404)
+        assert http.get("/api/v1/publications").status_code == 401
