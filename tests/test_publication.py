@@ -110,10 +110,11 @@ def test_drafts_are_edited_as_versions_and_redacted_again(leg):
         pid = draft(http, case, document).json()["id"]
         edited = http.patch(f"/api/v1/publications/{pid}", json={
             "fields": {"violation_facts": "未取得医疗机构执业许可证擅自执业", "fine_wan": 2}, "note": "补充违法事实",
-            "public_text": "当事人张三擅自执业，联系电话13912345678。"})
+            "public_text": f"当事人张三擅自执业，为患者{PATIENT}诊疗，联系电话13912345678。"})
         assert edited.status_code == 200, edited.text
         body = edited.json()
         assert body["version"] == 2 and body["fields"]["fine_wan"] == 2 and "13912345678" not in body["public_text"]
+        assert PATIENT not in body["public_text"]  # the names given when drafting still count
         assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"fine": 2}}), 400, "unknown-field")
         assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"feilds": {}}), 422)
         assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"period_months": 48}), 400, "period-out-of-range")

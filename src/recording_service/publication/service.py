@@ -134,7 +134,10 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     calendar = await working_calendar(session, catalog)
     due = calendar.add_working_days(decided_on, catalog.publication.due_working_days[body.kind])
     fields, private = _draft_fields(body.kind, case, version, decided_on)
-    others = {n.strip() for n in body.other_names if n.strip()} | await signers_of_case(session, case.id)
+    named = sorted({n.strip() for n in body.other_names if n.strip()})
+    if named:
+        private["other_names"] = named  # remembered: an edited text is redacted against them again
+    others = set(named) | await signers_of_case(session, case.id)
     redaction = redact(version.text, _subjects(case, others)) if version.text else None
     now = utcnow()
     publication = Publication(
@@ -184,7 +187,8 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
         publication.fields = fields
     if body.public_text is not None:
         case = await get_case(session, principal, publication.case_id)
-        again = redact(body.public_text, _subjects(case, await signers_of_case(session, case.id)))
+        names = set(publication.private_fields.get("other_names", [])) | await signers_of_case(session, case.id)
+        again = redact(body.public_text, _subjects(case, names))
         publication.public_text = again.text
         publication.redaction = again.report(body.public_text)
         changes["public_text"] = {"removed_again": sum(1 for s in again.spans if s.removed)}
