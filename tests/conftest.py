@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .support import VIEWPORT
 from .support.servers import (
     S3_ACCESS_KEY,
     S3_SECRET_KEY,
@@ -204,3 +205,18 @@ def random_file(tmp_path):
         return path
 
     return make
+
+
+# Browser tests (any module): people's pages are checked at 1366×768 in Chinese.
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Debian's chromium, never a downloaded browser; the flags keep it off this machine's closed network.
+    assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "accept_downloads": True}

@@ -189,3 +189,89 @@ def test_publication_ids_are_not_guessable_into_drafts(leg):
         assert_problem(http.get(f"/api/v1/public/publications/{pid}"), 404, "publication-not-found")
         assert_problem(http.get(f"/api/v1/public/publications/{uuid.uuid4().hex}"), 404)
         assert http.get("/api/v1/publications").status_code == 401
+
+
+def test_staff_review_approve_and_publish_in_the_pages_and_the_public_reads_no_personal_data(leg, page, tmp_path):
+    from playwright.sync_api import expect
+
+    from .support import VIEWPORT
+    from .test_web import create_person, shots, sign_in
+
+    agency = f"PUBW{uuid.uuid4().hex[:4].upper()}"
+    with leg.client(leg.token("case_system", agency)) as http:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+    auditor, admin = f"aud{uuid.uuid4().hex[:6]}", f"adm{uuid.uuid4().hex[:6]}"
+    create_person(leg, auditor, "auditor", agency, "法制审核员")
+    create_person(leg, admin, "admin", agency, "公示管理员")
+
+    sign_in(page, leg.url, auditor, target="/publications")
+    expect(page.locator("h1")).to_contain_text("行政执法公示")
+    page.click(f"a[href='/publications/{pid}']")
+    text = page.locator(".public-text")
+    expect(text.locator("mark.removed")).to_have_count(6)  # id, address, phone, patient, witness, landline
+    for secret in (ID_NUMBER, HOME, WITNESS):
+        expect(text).not_to_contain_text(secret)
+    expect(page.locator("details table")).to_contain_text(ID_NUMBER)  # staff see what was removed, to check it
+    expect(page.locator("#steps button", has_text="发布公示")).to_have_count(0)  # an auditor approves, does not publish
+    if leg.name == "sqlite-fs":
+        page.screenshot(path=str(shots() / "publication-review.png"), full_page=True)
+    page.click("#steps button:has-text('审核通过')")
+    expect(page.locator("h1 .status")).to_have_text("已审核待发布")
+    page.context.clear_cookies()
+
+    sign_in(page, leg.url, admin, target=f"/publications/{pid}")
+    page.click("#steps button:has-text('发布公示')")
+    expect(page.locator("[role=alert]")).to_contain_text("notice")  # no notice recorded yet: refused, nothing published
+    expect(page.locator("h1 .status")).to_have_text("已审核待发布")
+    page.select_option("#steps select[name=method]", "in_decision")
+    page.click("#steps button:has-text('记录告知')")
+    expect(page.locator("dl.facts")).to_contain_text("决定书中告知")
+    page.click("#steps button:has-text('发布公示')")
+    expect(page.locator("h1 .status")).to_have_text("已公示")
+
+    public = page.context.browser.new_page(viewport=VIEWPORT)  # nobody signed in
+    public.goto(leg.url + "/public/publications?q=张三")
+    expect(public.locator("table.public")).to_contain_text(document["current"]["doc_number"])
+    public.click(f"a[href='/public/publications/{pid}']")
+    body = public.locator("main")
+    expect(body).to_contain_text("张三")
+    for secret in (ID_NUMBER, HOME, WITNESS, PATIENT, "138 1234 5678", "3012345"):
+        expect(body).not_to_contain_text(secret)
+    if leg.name == "sqlite-fs":
+        public.screenshot(path=str(shots() / "public-publication.png"), full_page=True)
+
+    page.fill("#steps input[name=reason]", "行政处罚决定经行政复议被撤销")
+    page.click("#steps button:has-text('撤回公示')")
+    expect(page.locator("h1 .status")).to_have_text("已撤回")
+    public.reload()
+    expect(public.locator("h1")).to_have_text("公示撤回公告")
+    expect(public.locator("main")).to_contain_text("行政处罚决定经行政复议被撤销")
+    expect(public.locator("main")).not_to_contain_text("张三")
+    public.close()
+
+
+def test_publication_pages_answer_bad_input_with_a_page(leg):
+    import re
+
+    from .test_web import create_person, signed_in_client
+
+    username = f"padm{uuid.uuid4().hex[:6]}"
+    create_person(leg, username, "admin", AGENCY, "公示管理员")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+    with signed_in_client(leg.url, username) as browser:
+        for path, status in (("/publications?status=bogus", 422), ("/publications/nope", 404), (f"/publications/{pid}?error=<script>", 200),
+                             ("/public/publications?kind=x", 422), ("/public/publications/nope", 404)):
+            answer = browser.get(path)
+            assert answer.status_code == status and answer.headers["content-type"].startswith("text/html"), (path, answer.status_code)
+            assert "<script>" not in answer.text
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"/publications/{pid}").text).group(1)
+        # A form without its CSRF token changes nothing; bad values come back as a message on the page.
+        assert browser.post(f"/publications/{pid}/withdraw", data={"reason": "x"}).status_code == 403
+        for data in ({"method": "mail", "notified_at": "昨天"}, {"method": "pigeon", "notified_at": "2026-09-25T10:00"}):
+            answer = browser.post(f"/publications/{pid}/notice", data={**data, "csrf_token": csrf}, follow_redirects=False)
+            assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.text[:300]
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None

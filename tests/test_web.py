@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from .support import VIEWPORT
 from .support.servers import BIN, ServiceProcess
 from .test_media import upload_bytes
 from .test_timeline import DAY, CaseWalk
@@ -25,7 +26,6 @@ from .test_timeline import DAY, CaseWalk
 AGENCY = "WEB1"
 OTHER_AGENCY = "WEB2"
 PASSWORD = "审计员的密码-2026"
-VIEWPORT = {"width": 1366, "height": 768}
 
 
 def create_person(leg, username: str, role: str, agency: str, name: str, password: str = PASSWORD) -> None:
@@ -91,20 +91,6 @@ def wait_for_copy(http: httpx.Client, media_id: str, timeout: float = 180) -> di
             return copy
         assert time.monotonic() < deadline, f"playback copy of {media_id} still pending after {timeout} s"
         time.sleep(0.5)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # Debian's chromium, never a downloaded browser; the flags keep it off this machine's closed network.
-    assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]}
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": VIEWPORT, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "accept_downloads": True}
 
 
 def shots() -> Path:

@@ -16,3 +16,6 @@ _serials = __import__("itertools").count(1)
 def doc_number(year: int = 2026) -> str:
     """A well-formed 文号 no other document of this test run carries (the review flags repeats per agency)."""
     return f"濉卫医罚〔{year}〕{next(_serials)}号"
+
+
+VIEWPORT = {"width": 1366, "height": 768}  # the pages are for people on a 1366×768 screen

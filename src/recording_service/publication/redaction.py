@@ -96,7 +96,7 @@ DIVISION = re.compile(r"(?:(?<=[在于至到住：:，,、\s（(])|^)(?:[\u4e00-
 PERSON_LABELS = ("证人", "患者", "病人", "举报人", "投诉人", "被询问人", "委托代理人", "代理人", "法定代理人", "受害人",
                  "就诊者", "顾客", "消费者", "监护人", "见证人", "陪同人")
 PERSON_AFTER_LABEL = re.compile(r"(?:" + "|".join(PERSON_LABELS) + r")[:：\s]*([\u4e00-\u9fa5]{1}[\u4e00-\u9fa5·]{1,3}?)"
-                                r"(?=[，。；、,（(\s]|等|的|称|于|在|系|反映|陈述|证实|签|$)")
+                                r"(?=[，。；、,（(\s]|等|的|称|于|在|系|反映|陈述|证实|签|输液|就诊|治疗|诊疗|购买|手术|$)")
 
 HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙型肝炎|梅毒|结核|精神(?:疾病|障碍|分裂)|抑郁症|癌|肿瘤|怀孕|妊娠|"
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
@@ -166,14 +166,16 @@ def redact(text: str, subjects: Subjects) -> Redaction:
         if not any(begin < match.end() and start < end for begin, end in public_addresses):
             add(start, match.end(), "address", "address_division", "medium")
 
+    known_at = set()  # where a name from the case starts: the label rule need not guess its length there
     for name in sorted({n.strip() for n in subjects.other_names if n and n.strip()}, key=len, reverse=True):
         if subjects.party_name and name == subjects.party_name.strip():
             continue
         for match in re.finditer(re.escape(name), folded):
             add(match.start(), match.end(), "name", "case_person", "high")
+            known_at.add(match.start())
     for match in PERSON_AFTER_LABEL.finditer(folded):
         name = match.group(1)
-        if subjects.party_name and name in subjects.party_name:
+        if match.start(1) in known_at or (subjects.party_name and name in subjects.party_name):
             continue
         add(match.start(1), match.end(1), "name", "person_label", "medium", needs_review=True)
 

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..problems import Problem
 from .render import problem_page
 from .officers import router as officers_router
+from .publications import router as publications_router
 from .router import router
 from .session import SignInNeeded, login_url
 
@@ -25,6 +26,7 @@ def install_pages(app: FastAPI) -> None:
     """Routes, static files, and the handlers that answer a page's errors as pages (the API keeps its problems)."""
     app.include_router(router)
     app.include_router(officers_router)
+    app.include_router(publications_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]
