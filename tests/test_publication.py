@@ -275,3 +275,66 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
             assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.text[:300]
     with leg.client(leg.token("case_system", AGENCY)) as http:
         assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None
+
+
+AUTHORITY_CODE = "11340621003012345A"  # a 统一社会信用代码 with a valid check character
+
+
+def published(http, approver, **fields):
+    case, document = decided(http)
+    pid = draft(http, case, document).json()["id"]
+    if fields:
+        assert http.patch(f"/api/v1/publications/{pid}", json={"fields": fields}).status_code == 200
+    assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24")}).status_code == 200
+    assert approver.post(f"/api/v1/publications/{pid}/approve").status_code == 200
+    assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
+    return pid
+
+
+def test_the_double_publicity_export_carries_the_standard_codes_and_validates_each_record(leg):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    agency = f"XCH{uuid.uuid4().hex[:4].upper()}"
+    complete = {"violation_type": "未取得医疗机构执业许可证擅自执业", "violation_facts": "未取得《医疗机构执业许可证》擅自开展诊疗活动",
+                "basis": "《医疗机构管理条例》第四十三条", "penalty_category": "罚款", "penalty_content": "罚款人民币20000元",
+                "fine_wan": 2, "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE,
+                "data_source": "濉溪县卫生健康委员会", "data_source_code": AUTHORITY_CODE}
+    with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
+        good = published(http, auditor, **complete)
+        lacking = published(http, auditor, **{**complete, "basis": None, "authority_code": "113406210030123451"})
+        answer = http.get("/api/v1/publications/export", params={"kind": "penalty"})
+        assert answer.status_code == 200 and answer.headers["X-Records"] == "1" and answer.headers["X-Records-Invalid"] == "1"
+        body = answer.json()
+        record = body["records"][0]
+        assert record["CF_XDR_MC"] == "张三" and record["CF_XDR_LB"] == "自然人" and record["CF_XDR_ZJHM"] == ID_NUMBER
+        assert record["CF_NR_FK"] == "2" and record["CF_JDRQ"] == "2026/09/24" and record["CF_YXQ"] == "2099/12/31"
+        assert record["CF_GSJZQ"] == "2027/09/24" and record["CF_XDR_SHXYM"] is None
+        problems = body["invalid"][0]
+        assert problems["publication_id"] == lacking and "CF_YJ 必填" in problems["problems"]
+        assert any("CF_CFJGDM" in p for p in problems["problems"])
+        dashed = http.get("/api/v1/publications/export", params={"kind": "penalty", "date_format": "dash"}).json()
+        assert dashed["records"][0]["CF_JDRQ"] == "2026-09-24"
+
+        as_csv = http.get("/api/v1/publications/export", params={"kind": "penalty", "format": "csv"})
+        assert as_csv.content.startswith(b"\xef\xbb\xbf") and "attachment" in as_csv.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+        assert len(rows) == 1 and rows[0]["CF_WSH"] == record["CF_WSH"] and rows[0]["CF_XDR_ZJHM"] == ID_NUMBER
+        assert list(rows[0])[:3] == ["CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM"] and list(rows[0])[-1] == "BZ"
+        as_xlsx = http.get("/api/v1/publications/export", params={"kind": "penalty", "format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+        assert [c.value for c in sheet[1]][:2] == ["CF_XDR_MC", "CF_XDR_LB"] and sheet["A3"].value == "张三"
+        assert http.get("/api/v1/publications/export", params={"kind": "license"}).json()["records"] == []
+        assert_problem(http.get("/api/v1/publications/export", params={"kind": "penalties"}), 422)
+        # Withdrawn items go to the platform only when asked for, as withdrawn.
+        assert http.post(f"/api/v1/publications/{good}/withdraw", json={"reason": "决定被撤销"}).status_code == 200
+        assert http.get("/api/v1/publications/export", params={"kind": "penalty"}).headers["X-Records"] == "0"
+        withdrawn = http.get("/api/v1/publications/export", params={"kind": "penalty", "include_withdrawn": "true"}).json()["records"]
+        assert len(withdrawn) == 1 and "已撤回" in withdrawn[0]["BZ"]
+    with leg.client(leg.token("reviewer", agency)) as http:
+        assert http.get("/api/v1/publications/export", params={"kind": "penalty"}).status_code == 403
+    with leg.client(None) as http:  # the identity number never reaches the public side
+        listed = http.get("/api/v1/public/publications", params={"agency": agency}).text
+        assert ID_NUMBER not in listed

@@ -3,7 +3,7 @@ from collections import OrderedDict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import String, cast
 
 from ..auth.deps import require_roles
@@ -12,6 +12,7 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from .exchange import CODES, as_csv, as_xlsx, problems_of, record_of
 from .models import Publication
 from .schemas import (
     AnnotationCreate,
@@ -46,6 +47,7 @@ public_router = APIRouter(prefix="/api/v1/public/publications", tags=["public"])
 Publisher = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
 Approver = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
 Reader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor)]
+EXPORT_LIMIT = 50_000
 STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired", "not_publishable")
 
 
@@ -86,6 +88,40 @@ async def list_publications(
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
     today = today_in(settings.tz)
     return PublicationPage(items=[PublicationOut(**publication_out(p, settings.tz, today)) for p in rows], next_cursor=next_cursor)
+
+
+@router.get("/export", summary="双公示 records with the standard field codes (CSV with BOM, XLSX or JSON), each validated",
+            responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                             "description": "The records that pass the field rules; JSON lists the others with their problems"}})
+async def export(
+    principal: Reader, session: DbSession, settings: SettingsDep,
+    kind: Annotated[str, Query(pattern="^(penalty|license)$")],
+    format: Annotated[str, Query(pattern="^(csv|xlsx|json)$")] = "json",
+    date_format: Annotated[str, Query(pattern="^(slash|dash)$", description="2026/09/24 (信用中国) or 2026-09-24")] = "slash",
+    include_withdrawn: Annotated[bool, Query(description="withdrawn items too (as status 2 / 已撤回 in BZ)")] = False,
+) -> Response:
+    statuses = ("published", "annotated", "withdrawn") if include_withdrawn else ("published", "annotated")
+    rows = (await session.execute(visible_publications(principal).where(
+        Publication.kind == kind, Publication.status.in_(statuses)).order_by(Publication.published_at, Publication.id)
+        .limit(EXPORT_LIMIT))).scalars().all()
+    valid, invalid = [], []
+    for publication in rows:
+        record = record_of(publication, date_format)
+        problems = problems_of(kind, record)
+        if problems:
+            invalid.append({"publication_id": publication.id, "doc_number": publication.fields.get("doc_number"), "problems": problems})
+        else:
+            valid.append(record)
+    headers = {"X-Records": str(len(valid)), "X-Records-Invalid": str(len(invalid))}
+    name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{today_in(settings.tz).isoformat()}"
+    if format == "csv":
+        return Response(as_csv(kind, valid), media_type="text/csv; charset=utf-8",
+                        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if format == "xlsx":
+        return Response(as_xlsx(kind, valid), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    return JSONResponse({"kind": kind, "fields": [{"code": c, "name": n} for c, n in CODES[kind]], "records": valid,
+                         "invalid": invalid}, headers=headers)
 
 
 @router.get("/{publication_id}", response_model=PublicationOut, summary="One publication with its redaction report")
