@@ -5,6 +5,8 @@ publishable; a period's end; the public side's limits."""
 
 import uuid
 
+import httpx
+
 from tests.support.servers import ServiceProcess
 
 from .support import doc_number
@@ -338,3 +340,95 @@ def test_the_double_publicity_export_carries_the_standard_codes_and_validates_ea
     with leg.client(None) as http:  # the identity number never reaches the public side
         listed = http.get("/api/v1/public/publications", params={"agency": agency}).text
         assert ID_NUMBER not in listed
+
+
+class Receiver:
+    """A publication platform's receiver on 127.0.0.1: answers 500 to the first `failures` requests."""
+
+    def __init__(self, failures: int) -> None:
+        import http.server
+        import threading
+
+        received = self.received = []
+        state = {"left": failures}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                received.append((dict(self.headers), body))
+                status = 500 if state["left"] > 0 else 204
+                state["left"] -= 1
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg, tmp_path):
+    import json
+    import time
+
+    from standardwebhooks.webhooks import Webhook
+
+    from .support.servers import create_postgres_database, drop_postgres_database
+
+    receiver = Receiver(failures=2)
+    # Its own database: every instance on a database delivers what is due there, each with its own retry pace.
+    database = create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / 'hooks.db'}"
+    quick = ServiceProcess({**leg.service.env, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database}, tmp_path).start()
+    agency = f"HOOK{uuid.uuid4().hex[:4].upper()}"
+    try:
+        def client(role):
+            return httpx.Client(base_url=quick.base_url, headers={"Authorization": f"Bearer {quick.token(role, agency)}"}, timeout=60)
+
+        with client("admin") as admin, client("case_system") as http:
+            assert_problem(admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.publishd"]}), 400, "unknown-event")
+            assert_problem(admin.post("/api/v1/webhooks", json={"url": "not a url", "events": ["publication.published"]}), 422)
+            created = admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.published", "publication.withdrawn"]})
+            assert created.status_code == 201, created.text
+            hook = created.json()
+            assert hook["secret"].startswith("whsec_") and admin.get("/api/v1/webhooks").json()["items"][0]["secret"] is None
+            pid = published(http, admin)
+            deadline = time.monotonic() + 60
+            while len(receiver.received) < 3:
+                assert time.monotonic() < deadline, receiver.received
+                time.sleep(0.3)
+            headers, body = receiver.received[2]
+            payload = Webhook(hook["secret"]).verify(body, {k.lower(): v for k, v in headers.items()})  # raises if the signature is wrong
+            assert payload["type"] == "publication.published" and payload["data"]["id"] == pid
+            assert ID_NUMBER not in body.decode() and WITNESS not in body.decode()
+            assert len({h["webhook-id"] for h, _ in receiver.received}) == 1  # every attempt is the same message
+            log = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries")
+            assert log.status_code == 200
+            delivery = log.json()["items"][0]
+            for _ in range(50):  # the third attempt's outcome is written just after the receiver answered
+                if delivery["status"] == "delivered":
+                    break
+                time.sleep(0.2)
+                delivery = admin.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0]
+            assert delivery["status"] == "delivered" and delivery["attempts"] == 3
+            assert [entry["status_code"] for entry in delivery["log"]] == [500, 500, 204]
+            # A replay sends the same message again, with the same webhook-id.
+            result = quick.cli("webhooks", "replay", delivery["id"])
+            assert result.returncode == 0, result.stderr
+            while len(receiver.received) < 4:
+                assert time.monotonic() < deadline, receiver.received
+                time.sleep(0.3)
+            assert receiver.received[3][0]["webhook-id"] == delivery["id"]
+            assert json.loads(receiver.received[3][1])["data"]["id"] == pid
+            assert quick.cli("webhooks", "replay", "msg_nope", check=False).returncode == 1
+        with client("case_system") as http:
+            assert http.get("/api/v1/webhooks").status_code == 403
+    finally:
+        quick.stop()
+        receiver.close()
+        if database.startswith("postgres"):
+            drop_postgres_database(database)

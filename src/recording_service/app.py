@@ -46,6 +46,8 @@ from .officers.router import public_router as public_officers_router
 from .review.router import router as review_router
 from .publication.router import public_router as public_publications_router
 from .publication.service import expire_publications
+from .webhooks.router import router as webhooks_router
+from .webhooks.service import send_due_deliveries
 from .publication.router import router as publications_router
 from .officers.router import router as officers_router
 from .web import install_pages
@@ -147,6 +149,7 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
+    queue.every(2, send_due_deliveries(sessionmaker, settings.webhook_retry_seconds))
     return queue
 
 
@@ -264,6 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review_router)
     app.include_router(publications_router)
     app.include_router(public_publications_router)
+    app.include_router(webhooks_router)
     app.include_router(officers_router)
     app.include_router(public_officers_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages

@@ -28,6 +28,7 @@ from .db import create_engine
 from .export.bag import build_case_bag
 from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
+from .problems import Problem
 from .migrate import upgrade
 from .storage import open_store
 
@@ -52,6 +53,8 @@ retention_app = typer.Typer(help="Retention policy: the only deletion path.", no
 app.add_typer(retention_app, name="retention")
 publications_app = typer.Typer(help="行政执法公示: publications.", no_args_is_help=True)
 app.add_typer(publications_app, name="publications")
+webhooks_app = typer.Typer(help="Webhook deliveries to the publication platform.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
 OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
@@ -379,11 +382,30 @@ def publications_expire() -> None:
 
     async def work(sessionmaker, store):
         async with sessionmaker() as session:
-            count = await expire_due(session, SYSTEM, today_in(settings.tz))
+            count = await expire_due(session, SYSTEM, today_in(settings.tz), settings.tz)
             await session.commit()
             return count
 
     typer.echo(f'{{"expired": {_run_with_store(work)}}}')
+
+
+@webhooks_app.command("replay")
+def webhooks_replay(delivery_id: Annotated[str, typer.Argument(help="the delivery (webhook-id, msg_…) to send again")]) -> None:
+    """Send a delivery again with the same webhook-id (receivers deduplicate on it); audited."""
+    from .webhooks.service import replay
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            delivery = await replay(session, OPERATOR, delivery_id)
+            await session.commit()
+            return delivery.event
+
+    try:
+        event = _run_with_store(work)
+    except Problem as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f'{{"replayed": "{delivery_id}", "event": "{event}"}}')
 
 
 @audit_app.command("verify")

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     playback_grant_minutes: float = Field(default=30, gt=0, le=24 * 60)
     # Requests a client may make to the public publication pages and API in any minute (per instance).
     public_requests_per_minute: int = Field(default=120, ge=1, le=100_000)
+    # A webhook that failed waits this long, doubling per attempt (at most 6 h; 10 attempts, then `webhooks replay`).
+    webhook_retry_seconds: float = Field(default=30, gt=0, le=3600)
     ffprobe_path: str = "ffprobe"
     ffmpeg_path: str = "ffmpeg"  # makes playback copies of footage browsers cannot play
     probe_timeout_seconds: float = Field(default=60, gt=0)

@@ -11,5 +11,6 @@ from .workdays.models import LoadedCalendarYear
 from .officers.models import Officer, OfficerStatusChange
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .publication.models import Publication, PublicationVersion
+from .webhooks.models import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "WebhookDelivery", "WebhookEndpoint", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

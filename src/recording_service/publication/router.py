@@ -156,7 +156,7 @@ async def approval(publication_id: str, principal: Approver, session: DbSession,
              summary="Publish an approved item; 409 until the party's notice is recorded")
 async def publication_publish(publication_id: str, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await publish(session, principal, publication)
+    await publish(session, principal, publication, settings.tz)
     return await _answer(session, publication, settings)
 
 
@@ -174,7 +174,7 @@ async def publication_annotate(publication_id: str, body: AnnotationCreate, prin
 async def publication_withdraw(publication_id: str, body: WithdrawalCreate, request: Request, principal: Publisher,
                                session: DbSession, settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await withdraw(session, request.app.state.catalog, principal, publication, body)
+    await withdraw(session, request.app.state.catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 

@@ -22,6 +22,7 @@ from ..times import local, require_offset
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
 from .models import Publication, PublicationVersion
+from ..webhooks.service import enqueue
 from .redaction import Subjects, redact
 from .schemas import KIND_FIELDS, AnnotationCreate, NoticeCreate, PublicationCreate, PublicationUpdate, WithdrawalCreate
 
@@ -236,7 +237,7 @@ async def approve(session: AsyncSession, principal: Principal, publication: Publ
     return publication
 
 
-async def publish(session: AsyncSession, principal: Principal, publication: Publication) -> Publication:
+async def publish(session: AsyncSession, principal: Principal, publication: Publication, tz) -> Publication:
     _require(publication, "approved")
     if not publication.notice:
         raise Problem(409, "notice-missing", "Record that the party was told the decision will be published "
@@ -247,6 +248,7 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
     await record(session, principal, "publication.published", agency=publication.agency, case_id=publication.case_id,
                  payload={"publication_id": publication.id, "version": publication.version,
                           "period_ends_on": publication.period_ends_on.isoformat() if publication.period_ends_on else None})
+    await enqueue(session, publication.agency, "publication.published", public_out(publication, tz))
     return publication
 
 
@@ -259,10 +261,12 @@ async def annotate(session: AsyncSession, principal: Principal, publication: Pub
     await session.flush()
     await record(session, principal, "publication.annotated", agency=publication.agency, case_id=publication.case_id,
                  payload={"publication_id": publication.id, **note})
+    await enqueue(session, publication.agency, "publication.annotated", public_out(publication, tz))
     return publication
 
 
-async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate) -> Publication:
+async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate,
+                   tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     publication.status, publication.withdrawn_at = "withdrawn", utcnow()
     publication.withdrawal_reason, publication.revoked_on = body.reason, body.revoked_on
@@ -276,10 +280,11 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
                  payload={"publication_id": publication.id, "reason": body.reason,
                           **({"revoked_on": body.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(),
                               "late": late} if body.revoked_on else {})})
+    await enqueue(session, publication.agency, "publication.withdrawn", public_out(publication, tz))
     return publication
 
 
-async def expire_due(session: AsyncSession, principal: Principal, today: date) -> int:
+async def expire_due(session: AsyncSession, principal: Principal, today: date, tz) -> int:
     """End the publications whose period is over (each recorded). Public reads already hide them."""
     due = (await session.execute(select(Publication).where(
         Publication.status.in_(PUBLIC_STATUSES), Publication.period_ends_on < today).with_for_update(skip_locked=True))).scalars().all()
@@ -288,6 +293,9 @@ async def expire_due(session: AsyncSession, principal: Principal, today: date) -
         publication.updated_at = publication.expired_at
         await record(session, principal, "publication.expired", agency=publication.agency, case_id=publication.case_id,
                      payload={"publication_id": publication.id, "period_ends_on": publication.period_ends_on.isoformat()})
+        await enqueue(session, publication.agency, "publication.expired", {"id": publication.id, "kind": publication.kind,
+                                                                          "doc_number": publication.fields.get("doc_number"),
+                                                                          "period_ends_on": publication.period_ends_on})
     await session.flush()
     return len(due)
 
@@ -345,7 +353,7 @@ def expire_publications(sessionmaker, tz):
 
     async def run(_queue) -> None:
         async with sessionmaker() as session:
-            if await expire_due(session, SYSTEM, today_in(tz)):
+            if await expire_due(session, SYSTEM, today_in(tz), tz):
                 await session.commit()
 
     return run

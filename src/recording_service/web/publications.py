@@ -155,8 +155,8 @@ async def page_notice(publication_id: str, person: FormPerson, _role: Publisher,
 
 
 @router.post("/publications/{publication_id}/publish")
-async def page_publish(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession) -> Response:
-    return await _step(publication_id, person, session, lambda p: publish(session, person.principal, p))
+async def page_publish(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep) -> Response:
+    return await _step(publication_id, person, session, lambda p: publish(session, person.principal, p, settings.tz))
 
 
 @router.post("/publications/{publication_id}/annotate")
@@ -168,12 +168,13 @@ async def page_annotate(publication_id: str, person: FormPerson, _role: Publishe
 
 @router.post("/publications/{publication_id}/withdraw")
 async def page_withdraw(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
+                        settings: SettingsDep,
                         reason: Annotated[str, Form(max_length=4000)] = "", revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
     catalog = request.app.state.catalog
 
     async def work(publication):
         body = WithdrawalCreate(reason=reason.strip(), revoked_on=date.fromisoformat(revoked_on) if revoked_on else None)
-        await withdraw(session, catalog, person.principal, publication, body)
+        await withdraw(session, catalog, person.principal, publication, body, settings.tz)
 
     try:
         return await _step(publication_id, person, session, work)

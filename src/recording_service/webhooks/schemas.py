@@ -1,0 +1,45 @@
+from datetime import datetime
+
+from pydantic import BaseModel, Field, HttpUrl
+
+from ..cases.schemas import RequestModel
+
+
+class WebhookCreate(RequestModel):
+    url: HttpUrl = Field(description="where to POST the events (the publication platform's receiver)")
+    events: list[str] = Field(min_length=1, max_length=10, description="publication.published, publication.annotated, "
+                              "publication.withdrawn, publication.expired")
+    secret: str | None = Field(default=None, max_length=200, description="whsec_ + base64; made for you when left out "
+                               "(shown once, in this answer)")
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+    secret: str | None = Field(default=None, description="only when the endpoint is created")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+    next_cursor: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: str = Field(description="the webhook-id header (the same on every attempt and on a replay)")
+    event: str
+    status: str = Field(description="pending, delivered or failed (gave up after 10 attempts; replay it)")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    log: list[dict] = Field(description="every attempt: at, status_code, error, ms")
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None = None
