@@ -121,6 +121,9 @@ def test_drafts_are_edited_as_versions_and_redacted_again(leg):
         assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"feilds": {}}), 422)
         assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"period_months": 48}), 400, "period-out-of-range")
         assert http.get(f"/api/v1/publications/{pid}").json()["version"] == 2  # refused edits changed nothing
+        history = http.get(f"/api/v1/publications/{pid}/versions").json()["items"]
+        assert [v["version"] for v in history] == [1, 2] and history[1]["note"] == "补充违法事实"
+        assert history[0]["fields"].get("violation_facts") is None and history[1]["fields"]["violation_facts"]
         # One active publication per decision; another agency sees none of it.
         assert_problem(draft(http, case, document), 409, "already-published")
     with leg.client(leg.token("case_system", "PUB2")) as http:
@@ -432,3 +435,35 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
         receiver.close()
         if database.startswith("postgres"):
             drop_postgres_database(database)
+
+
+def test_a_licence_decision_is_published_with_its_own_fields_and_a_year_without_calendar_data_is_provisional(leg):
+    agency = f"LIC{uuid.uuid4().hex[:4].upper()}"
+    with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
+        case = Case(http, procedure="license", filed="2026-12-01",
+                    parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}])
+        case.stage("acceptance", "2026-12-01")
+        case.skip("verification")
+        case.stage("decision", "2026-12-28")
+        document = case.document("decision", "license_decision", issued_at=at("2026-12-28"), title="准予行政许可决定书",
+                                 text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。")
+        created = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "license",
+                                                          "severity": "ordinary"})
+        assert created.status_code == 201, created.text
+        licence = created.json()
+        assert licence["due_provisional"] is True and licence["due_on"] == "2027-01-06"  # 2027 not loaded: Monday to Friday
+        assert licence["fields"]["party_category"] == "legal_person" and licence["fields"]["party_code"] == "91340600MA2N0ABCDT"
+        assert licence["fields"]["doc_name"] == "准予行政许可决定书" and "康宁诊所" in licence["public_text"]
+        pid = licence["id"]
+        assert http.patch(f"/api/v1/publications/{pid}", json={"fields": {
+            "legal_representative": "赵六", "license_category": "普通", "license_content": "医疗机构执业登记", "valid_from": "2026-12-28",
+            "valid_to": "长期", "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE, "data_source": "濉溪县卫生健康委员会",
+            "data_source_code": AUTHORITY_CODE}}).status_code == 200
+        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-12-28")}).status_code == 200
+        assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
+        assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
+        exported = http.get("/api/v1/publications/export", params={"kind": "license"}).json()
+        assert exported["invalid"] == [], exported["invalid"]
+        record = exported["records"][0]
+        assert record["XK_XDR_SHXYM"] == "91340600MA2N0ABCDT" and record["XK_YXQJZ"] == "2099/12/31" and record["XK_ZT"] == "1"
+        assert record["XK_XDR_ZJHM"] is None and record["XK_FRDB"] == "赵六"

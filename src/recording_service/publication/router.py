@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, select
 
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
@@ -12,8 +12,9 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..times import local
 from .exchange import CODES, as_csv, as_xlsx, problems_of, record_of
-from .models import Publication
+from .models import Publication, PublicationVersion
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,
@@ -127,6 +128,16 @@ async def export(
 @router.get("/{publication_id}", response_model=PublicationOut, summary="One publication with its redaction report")
 async def read_publication(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
     return JSONResponse(_out(await get_publication(session, principal, publication_id), settings))
+
+
+@router.get("/{publication_id}/versions", summary="Every state of the draft's fields and text: who changed what, when, why")
+async def versions(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    rows = (await session.execute(select(PublicationVersion).where(PublicationVersion.publication_id == publication.id)
+                                  .order_by(PublicationVersion.version))).scalars().all()
+    return JSONResponse({"items": [{"version": v.version, "fields": v.fields, "public_text": v.public_text, "note": v.note,
+                                    "changed_by": v.changed_by, "changed_at": local(v.changed_at, settings.tz).isoformat()}
+                                   for v in rows]})
 
 
 @router.patch("/{publication_id}", response_model=PublicationOut, summary="Edit a draft (every change versioned and audited)")
