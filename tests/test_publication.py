@@ -93,8 +93,13 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert annotated.status_code == 200 and annotated.json()["status"] == "annotated"
         with leg.client(None) as public:
             assert public.get(f"/api/v1/public/publications/{pid}").json()["annotations"][0]["note"].startswith("经行政复议")
-        withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政诉讼被撤销", "revoked_on": "2026-09-30"})
-        assert withdrawn.status_code == 200 and withdrawn.json()["withdraw_due_on"] == "2026-10-10"  # 3 working days over 国庆, the last a working Saturday
+        # The court revokes it on 9/30: still public, withdrawal due in 3 working days (over 国庆, the last a working Saturday) —
+        # long past, so it is on the overdue list until withdrawn.
+        revoked = http.post(f"/api/v1/publications/{pid}/revocation", json={"revoked_on": "2026-09-30"})
+        assert revoked.status_code == 200 and revoked.json()["withdraw_due_on"] == "2026-10-10" and revoked.json()["overdue"] is True
+        assert pid in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}
+        withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政诉讼被撤销"})
+        assert withdrawn.status_code == 200 and withdrawn.json()["revoked_on"] == "2026-09-30" and withdrawn.json()["overdue"] is False
     with leg.client(None) as http:
         notice = http.get(f"/api/v1/public/publications/{pid}").json()
         assert notice["status"] == "withdrawn" and notice["withdrawal_reason"] == "行政处罚决定经行政诉讼被撤销"
@@ -103,7 +108,7 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         events = http.get("/api/v1/audit/events", params={"case_id": case.id, "limit": 500}).json()["items"]
     mine = [e["action"] for e in events if (e.get("payload") or {}).get("publication_id") == pid]
     assert mine == ["publication.created", "publication.approved", "publication.notice_recorded", "publication.published",
-                    "publication.annotated", "publication.withdrawn"], mine
+                    "publication.annotated", "publication.revocation_recorded", "publication.withdrawn"], mine
 
 
 def test_drafts_are_edited_as_versions_and_redacted_again(leg):

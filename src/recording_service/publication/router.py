@@ -24,19 +24,21 @@ from .schemas import (
     PublicationUpdate,
     PublicItem,
     PublicPage,
+    RevocationCreate,
     WithdrawalCreate,
 )
 from .service import (
-    OPEN_STATUSES,
     annotate,
     approve,
     create_publication,
     get_publication,
+    overdue_condition,
     public_out,
     public_query,
     publication_out,
     publish,
     record_notice,
+    record_revocation,
     today_in,
     update_publication,
     visible_publications,
@@ -72,7 +74,8 @@ async def draft(body: PublicationCreate, request: Request, principal: Publisher,
 async def list_publications(
     principal: Reader, session: DbSession, settings: SettingsDep,
     status: Annotated[str | None, Query(description=", ".join(STATUSES))] = None,
-    overdue: Annotated[bool, Query(description="drafts and approved items past their due date")] = False,
+    overdue: Annotated[bool, Query(description="drafts and approved items past their due date, and public items past the "
+                                          "day their withdrawal was due")] = False,
     case_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50, cursor: str | None = None,
 ) -> PublicationPage:
@@ -82,7 +85,7 @@ async def list_publications(
             raise Problem(400, "invalid-query", f"status is one of {', '.join(STATUSES)}.", field="status")
         query = query.where(Publication.status == status)
     if overdue:
-        query = query.where(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today_in(settings.tz))
+        query = query.where(overdue_condition(today_in(settings.tz)))
     if case_id:
         query = query.where(Publication.case_id == case_id)
     rows = (await session.execute(keyset(query, [Publication.created_at, Publication.id], cursor, limit))).scalars().all()
@@ -177,6 +180,15 @@ async def publication_annotate(publication_id: str, body: AnnotationCreate, prin
                                settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
     await annotate(session, principal, publication, body, settings.tz)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/revocation", response_model=PublicationOut,
+             summary="Record that the decision was revoked: the withdrawal is due within 3 working days")
+async def revocation(publication_id: str, body: RevocationCreate, request: Request, principal: Publisher, session: DbSession,
+                     settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await record_revocation(session, request.app.state.catalog, principal, publication, body)
     return await _answer(session, publication, settings)
 
 

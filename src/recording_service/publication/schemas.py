@@ -53,6 +53,12 @@ class AnnotationCreate(RequestModel):
     changed_on: date | None = Field(default=None, description="the day the decision was changed")
 
 
+class RevocationCreate(RequestModel):
+    revoked_on: date = Field(description="the day the decision was revoked or annulled (行政复议, 行政诉讼): the publication "
+                             "must be withdrawn within 3 working days of it")
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class WithdrawalCreate(RequestModel):
     reason: str = Field(min_length=1, max_length=4000, description="why it is withdrawn (shown to the public)")
     revoked_on: date | None = Field(default=None, description="the day the decision was revoked or annulled: the withdrawal "

@@ -24,7 +24,15 @@ from ..workdays.service import working_calendar
 from .models import Publication, PublicationVersion
 from ..webhooks.service import enqueue
 from .redaction import Subjects, redact
-from .schemas import KIND_FIELDS, AnnotationCreate, NoticeCreate, PublicationCreate, PublicationUpdate, WithdrawalCreate
+from .schemas import (
+    KIND_FIELDS,
+    AnnotationCreate,
+    NoticeCreate,
+    PublicationCreate,
+    PublicationUpdate,
+    RevocationCreate,
+    WithdrawalCreate,
+)
 
 COUNTED = {"signed", "issued", "served"}
 PUBLIC_STATUSES = ("published", "annotated")
@@ -265,21 +273,36 @@ async def annotate(session: AsyncSession, principal: Principal, publication: Pub
     return publication
 
 
+async def record_revocation(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication,
+                            body: RevocationCreate) -> Publication:
+    """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
+    _require(publication, *PUBLIC_STATUSES)
+    calendar = await working_calendar(session, catalog)
+    due = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days)
+    publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
+    await session.flush()
+    await record(session, principal, "publication.revocation_recorded", agency=publication.agency, case_id=publication.case_id,
+                 payload={"publication_id": publication.id, "revoked_on": body.revoked_on.isoformat(), "withdraw_due_on": due.due_on.isoformat(),
+                          **({"note": body.note} if body.note else {})})
+    return publication
+
+
 async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate,
                    tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     publication.status, publication.withdrawn_at = "withdrawn", utcnow()
-    publication.withdrawal_reason, publication.revoked_on = body.reason, body.revoked_on
+    publication.withdrawal_reason = body.reason
     if body.revoked_on is not None:
+        publication.revoked_on = body.revoked_on
         calendar = await working_calendar(session, catalog)
         publication.withdraw_due_on = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days).due_on
     publication.updated_at = publication.withdrawn_at
     await session.flush()
-    late = publication.withdraw_due_on is not None and publication.withdrawn_at.date() > publication.withdraw_due_on
+    late = publication.withdraw_due_on is not None and publication.withdrawn_at.astimezone(tz).date() > publication.withdraw_due_on
     await record(session, principal, "publication.withdrawn", agency=publication.agency, case_id=publication.case_id,
                  payload={"publication_id": publication.id, "reason": body.reason,
-                          **({"revoked_on": body.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(),
-                              "late": late} if body.revoked_on else {})})
+                          **({"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(),
+                              "late": late} if publication.revoked_on else {})})
     await enqueue(session, publication.agency, "publication.withdrawn", public_out(publication, tz))
     return publication
 
@@ -309,7 +332,15 @@ def public_query(today: date) -> Select:
 
 
 def overdue(publication: Publication, today: date) -> bool:
-    return publication.status in OPEN_STATUSES and publication.due_on < today
+    """Not published by its due date, or still public past the day its withdrawal was due."""
+    if publication.status in OPEN_STATUSES:
+        return publication.due_on < today
+    return publication.status in PUBLIC_STATUSES and publication.withdraw_due_on is not None and publication.withdraw_due_on < today
+
+
+def overdue_condition(today: date):
+    return or_(and_(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today),
+               and_(Publication.status.in_(PUBLIC_STATUSES), Publication.withdraw_due_on < today))
 
 
 def publication_out(publication: Publication, tz, today: date) -> dict:

@@ -17,17 +17,18 @@ from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..publication.models import Publication
 from ..publication.router import public_limit
-from ..publication.schemas import AnnotationCreate, NoticeCreate, WithdrawalCreate
+from ..publication.schemas import AnnotationCreate, NoticeCreate, RevocationCreate, WithdrawalCreate
 from ..publication.service import (
-    OPEN_STATUSES,
     annotate,
     approve,
     get_publication,
+    overdue_condition,
     public_out,
     public_query,
     publication_out,
     publish,
     record_notice,
+    record_revocation,
     today_in,
     visible_publications,
     withdraw,
@@ -91,13 +92,13 @@ async def queue(request: Request, person: Person, _role: Staff, session: DbSessi
     today = today_in(settings.tz)
     query = visible_publications(person.principal)
     if status == "overdue":
-        query = query.where(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today)
+        query = query.where(overdue_condition(today))
     elif status:
         query = query.where(Publication.status == status)
     rows = (await session.execute(keyset(query, [Publication.due_on, Publication.id], cursor, 50))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["due_on", "id"], 50)
     overdue = len((await session.execute(visible_publications(person.principal).with_only_columns(Publication.id).where(
-        Publication.status.in_(OPEN_STATUSES), Publication.due_on < today))).all())
+        overdue_condition(today)))).all())
     return page(request, "publications.html", {**CONTEXT, "items": [publication_out(p, settings.tz, today) for p in rows],
                                                "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
                                                "today": today}, person=person)
@@ -164,6 +165,20 @@ async def page_annotate(publication_id: str, person: FormPerson, _role: Publishe
                         note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     return await _step(publication_id, person, session,
                        lambda p: annotate(session, person.principal, p, AnnotationCreate(note=note.strip()), settings.tz))
+
+
+@router.post("/publications/{publication_id}/revocation")
+async def page_revocation(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
+                          revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
+    catalog = request.app.state.catalog
+
+    async def work(publication):
+        await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)))
+
+    try:
+        return await _step(publication_id, person, session, work)
+    except ValueError:
+        return _see(f"/publications/{publication_id}?error=撤销日期格式不正确")
 
 
 @router.post("/publications/{publication_id}/withdraw")
