@@ -376,13 +376,14 @@ def calendar_load(
 @publications_app.command("expire")
 def publications_expire() -> None:
     """End the publications whose period is over (the worker does this every 10 minutes; public reads hide them at once)."""
-    from .publication.service import expire_due, today_in
+    from .publication.service import expire_due
+    from .times import today
 
     settings = Settings()
 
     async def work(sessionmaker, store):
         async with sessionmaker() as session:
-            count = await expire_due(session, SYSTEM, today_in(settings.tz), settings.tz)
+            count = await expire_due(session, SYSTEM, today(settings.tz), settings.tz)
             await session.commit()
             return count
 

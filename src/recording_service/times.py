@@ -1,6 +1,6 @@
 """Times: stored in UTC, required with an offset on input, shown in the agency's time zone."""
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from .problems import Problem
 from .values import sane_time
@@ -12,6 +12,11 @@ def require_offset(value: datetime | None, name: str) -> datetime | None:
     if value is not None and not sane_time(value):
         raise Problem(400, "invalid-time", f"{name} must lie between 1970 and 2200.", field=name)
     return value
+
+
+def today(tz: tzinfo) -> date:
+    """The agency's date now: limits, deadlines and validity are counted in local days."""
+    return datetime.now(tz).date()
 
 
 def local(value: datetime | None, tz: tzinfo) -> datetime | None:

@@ -1,7 +1,7 @@
 """Checks of untrusted values that every router shares (plumbing: no domain knowledge)."""
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 MAX_DIGITS = 19  # fits a signed 64-bit integer; anything longer is not a byte count or offset we serve
 
@@ -23,6 +23,11 @@ def sane_time(value: datetime) -> bool:
     except (OverflowError, ValueError):
         return False
     return EARLIEST <= utc < LATEST
+
+
+def sane_date(value: date) -> bool:
+    """The same window for a calendar day (a violation, an approval, a pause)."""
+    return EARLIEST.date() <= value < LATEST.date()
 
 
 # Zero-width and bidirectional control characters: invisible, so two identifiers that look the same differ.

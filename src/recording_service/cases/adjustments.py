@@ -12,12 +12,12 @@ from ..catalog.schemas import Catalog
 from ..db import utcnow
 from ..problems import Problem
 from ..times import local
+from ..values import sane_date
 from .models import Case, Document, LimitAdjustment
 from .schemas import LimitAdjustmentCreate, LimitAdjustmentEnd, LimitAdjustmentOut
 
 EXTENSION_FIELDS = ("days", "approved_on", "approved_by")
 PAUSE_FIELDS = ("reason", "paused_from", "paused_to")
-EARLIEST, LATEST = date(1970, 1, 1), date(2200, 1, 1)
 
 
 async def adjustments_of(session: AsyncSession, case_id: str) -> list[LimitAdjustment]:
@@ -35,7 +35,7 @@ async def add_adjustment(session: AsyncSession, catalog: Catalog, principal: Pri
                       f"(this case's: {', '.join(adjustable) or 'none'}).", field="rule")
     for name in ("approved_on", "paused_from", "paused_to"):
         value = getattr(body, name)
-        if value is not None and not EARLIEST <= value < LATEST:
+        if value is not None and not sane_date(value):
             raise Problem(400, "date-out-of-range", f"'{name}' must lie between 1970 and 2200.", field=name)
     sent = body.model_fields_set
     wrong = [name for name in (PAUSE_FIELDS if body.kind == "extension" else EXTENSION_FIELDS) if name in sent and getattr(body, name) is not None]
@@ -86,7 +86,7 @@ async def end_pause(session: AsyncSession, principal: Principal, case: Case, adj
         raise Problem(404, "adjustment-not-found", f"No limit adjustment {adjustment_id} in this case.")
     if adjustment.kind != "pause" or adjustment.paused_to is not None:
         raise Problem(409, "pause-not-open", "Only a pause still open can be ended; recorded adjustments are not edited.")
-    if not EARLIEST <= body.paused_to < LATEST or body.paused_to < adjustment.paused_from:
+    if not sane_date(body.paused_to) or body.paused_to < adjustment.paused_from:
         raise Problem(400, "pause-backwards", "paused_to is before paused_from.", field="paused_to")
     adjustment.paused_to = body.paused_to
     await session.flush()

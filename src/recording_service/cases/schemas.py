@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
-from ..values import sane_time
+from ..values import sane_date, sane_time
 
 
 def _contains_nul(value) -> bool:
@@ -93,7 +93,7 @@ class CaseFacts(RequestModel):
 
     @model_validator(mode="after")
     def _sane_date(self):
-        if self.violation_ended_on is not None and not date(1970, 1, 1) <= self.violation_ended_on < date(2200, 1, 1):
+        if self.violation_ended_on is not None and not sane_date(self.violation_ended_on):
             raise ValueError("'violation_ended_on' must lie between 1970 and 2200")
         return self
 

@@ -1,5 +1,4 @@
 import asyncio
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -11,6 +10,7 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..times import today
 from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer
 from .service import (
@@ -36,13 +36,9 @@ RegisterReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 MAX_SHEET_BYTES = 5 * 1024 * 1024
 
 
-def _today(settings) -> date:
-    return datetime.now(settings.tz).date()
-
-
 @router.post("", status_code=201, response_model=OfficerOut, summary="Register an officer (admin)")
 async def register(body: OfficerCreate, principal: RegisterKeeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    officer = await create_officer(session, principal, body, _today(settings))
+    officer = await create_officer(session, principal, body, today(settings.tz))
     await session.commit()
     return JSONResponse(officer_out(officer).model_dump(mode="json"), status_code=201,
                         headers={"Location": f"/api/v1/officers/{officer.officer_id}"})
@@ -59,7 +55,7 @@ async def list_officers(
     if status:
         query = query.where(Officer.status == status)
     if expiring_within_days:
-        query = expiring_within(query, _today(settings), expiring_within_days)
+        query = expiring_within(query, today(settings.tz), expiring_within_days)
     rows = (await session.execute(keyset(query, [Officer.officer_id, Officer.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["officer_id", "id"], limit)
     return OfficerPage(items=[officer_out(o) for o in rows], next_cursor=next_cursor)
@@ -79,7 +75,7 @@ async def import_sheet(principal: RegisterKeeper, session: DbSession, settings: 
     except ImportRefused as refused:
         raise Problem(422, "import-refused", f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
                       errors=refused.errors[:500]) from None
-    counts = await import_officers(session, principal, bodies, _today(settings), file.filename)
+    counts = await import_officers(session, principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     return ImportReport(**counts)
 
@@ -94,7 +90,7 @@ async def read_officer(officer_id: str, principal: RegisterReader, session: DbSe
 async def change_officer(officer_id: str, body: OfficerUpdate, principal: RegisterKeeper, session: DbSession,
                          settings: SettingsDep) -> OfficerOut:
     officer = await get_officer(session, principal, officer_id)
-    await update_officer(session, principal, officer, body, _today(settings))
+    await update_officer(session, principal, officer, body, today(settings.tz))
     await session.commit()
     return officer_out(officer, await history_of(session, officer))
 
@@ -103,6 +99,6 @@ async def change_officer(officer_id: str, body: OfficerUpdate, principal: Regist
                    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)")
 async def public_officers(session: DbSession, settings: SettingsDep,
                           agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None) -> list[PublicOfficer]:
-    rows = await published_officers(session, _today(settings), agency)
+    rows = await published_officers(session, today(settings.tz), agency)
     return [PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
                           regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency) for o in rows]

@@ -12,7 +12,7 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..times import local
+from ..times import local, today
 from .exchange import CODES, as_csv, as_xlsx, problems_of, record_of
 from .models import Publication, PublicationVersion
 from .schemas import (
@@ -39,7 +39,6 @@ from .service import (
     publish,
     record_notice,
     record_revocation,
-    today_in,
     update_publication,
     visible_publications,
     withdraw,
@@ -55,7 +54,7 @@ STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired
 
 
 def _out(publication: Publication, settings) -> dict:
-    return PublicationOut(**publication_out(publication, settings.tz, today_in(settings.tz))).model_dump(mode="json")
+    return PublicationOut(**publication_out(publication, settings.tz, today(settings.tz))).model_dump(mode="json")
 
 
 async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
@@ -85,13 +84,13 @@ async def list_publications(
             raise Problem(400, "invalid-query", f"status is one of {', '.join(STATUSES)}.", field="status")
         query = query.where(Publication.status == status)
     if overdue:
-        query = query.where(overdue_condition(today_in(settings.tz)))
+        query = query.where(overdue_condition(today(settings.tz)))
     if case_id:
         query = query.where(Publication.case_id == case_id)
     rows = (await session.execute(keyset(query, [Publication.created_at, Publication.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
-    today = today_in(settings.tz)
-    return PublicationPage(items=[PublicationOut(**publication_out(p, settings.tz, today)) for p in rows], next_cursor=next_cursor)
+    day = today(settings.tz)
+    return PublicationPage(items=[PublicationOut(**publication_out(p, settings.tz, day)) for p in rows], next_cursor=next_cursor)
 
 
 @router.get("/export", summary="双公示 records with the standard field codes (CSV with BOM, XLSX or JSON), each validated",
@@ -117,7 +116,7 @@ async def export(
         else:
             valid.append(record)
     headers = {"X-Records": str(len(valid)), "X-Records-Invalid": str(len(invalid))}
-    name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{today_in(settings.tz).isoformat()}"
+    name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{today(settings.tz).isoformat()}"
     if format == "csv":
         return Response(as_csv(kind, valid), media_type="text/csv; charset=utf-8",
                         headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'})
@@ -240,7 +239,7 @@ async def public_list(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: str | None = None,
 ) -> JSONResponse:
     public_limit(request)
-    query = public_query(today_in(settings.tz))
+    query = public_query(today(settings.tz))
     if kind:
         query = query.where(Publication.kind == kind)
     if agency:
@@ -256,7 +255,7 @@ async def public_list(
 @public_router.get("/{publication_id}", response_model=PublicItem, summary="One published decision, or its withdrawal notice")
 async def public_read(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> JSONResponse:
     public_limit(request)
-    found = (await session.execute(public_query(today_in(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
+    found = (await session.execute(public_query(today(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
     if found is None:
         raise Problem(404, "publication-not-found", f"No published item {publication_id}.")
     return JSONResponse(PublicItem(**public_out(found, settings.tz)).model_dump(mode="json"), headers=CACHE)

@@ -5,7 +5,7 @@ revoked; they leave the public list at the end of their period by themselves.
 Services add and flush and record their audit event; the request commits.
 """
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, or_, select
@@ -18,7 +18,7 @@ from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case
 from ..db import utcnow
 from ..problems import Problem
-from ..times import local, require_offset
+from ..times import local, require_offset, today
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
 from .models import Publication, PublicationVersion
@@ -374,17 +374,13 @@ def public_out(publication: Publication, tz) -> dict:
     }
 
 
-def today_in(tz) -> date:
-    return datetime.now(tz).date()
-
-
 def expire_publications(sessionmaker, tz):
     """Periodic work for the job queue: end the publications whose period is over."""
     from ..audit.service import SYSTEM
 
     async def run(_queue) -> None:
         async with sessionmaker() as session:
-            if await expire_due(session, SYSTEM, today_in(tz), tz):
+            if await expire_due(session, SYSTEM, today(tz), tz):
                 await session.commit()
 
     return run

@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
+from ..values import sane_date
 from ..workdays.counting import MAX_LIMIT_DAYS, WorkingCalendar
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}
-EARLIEST, LATEST = date(1970, 1, 1), date(2200, 1, 1)  # the dates the service accepts anywhere
 VOID = "void"
 
 
@@ -65,7 +65,7 @@ def _attribute_day(value, tz) -> date | None:
             day = moment.astimezone(tz).date() if moment.tzinfo is not None else None
     except (ValueError, OverflowError):
         return None
-    return day if day is not None and EARLIEST <= day < LATEST else None
+    return day if day is not None and sane_date(day) else None
 
 
 def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCalendar, today: date, tz,

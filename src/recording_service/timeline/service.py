@@ -6,7 +6,7 @@ and the timeline is read often.
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
 from ..workdays.service import working_calendar
 from ..problems import Problem
-from ..times import local_notes
+from ..times import local_notes, today
 from .limits import CaseRecord, evaluate
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
 from .review import ReviewRecord, review_findings
@@ -168,7 +168,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     calendar = await working_calendar(session, catalog)
     facts = case.facts or {}
     record = CaseRecord(case.procedure, stages, list(documents), facts, case.parties or [], await adjustments_of(session, case.id))
-    deadlines, limit_findings = evaluate(catalog.time_limits, record, calendar, datetime.now(tz).date(), tz,
+    deadlines, limit_findings = evaluate(catalog.time_limits, record, calendar, today(tz), tz,
                                          {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits)
     checked = []
     if catalog.review_sheet is not None:

@@ -1,7 +1,6 @@
 """The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
 
 import asyncio
-from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -28,6 +27,7 @@ from ..officers.service import (
     visible_officers,
 )
 from ..problems import Problem
+from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -36,10 +36,6 @@ Keeper = Annotated[object, require_page_roles(Role.admin)]
 Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
 EXPIRING_DAYS = 60
 MAX_SHEET_BYTES = 5 * 1024 * 1024
-
-
-def _today(settings) -> date:
-    return datetime.now(settings.tz).date()
 
 
 def _split(text: str) -> list[str]:
@@ -51,7 +47,7 @@ async def _register_page(request: Request, person, session, settings, status: st
     query = visible_officers(person.principal)
     listed = query.where(Officer.status == status) if status else query
     officers = (await session.execute(listed.order_by(Officer.officer_id).limit(2000))).scalars().all()
-    expiring = (await session.execute(expiring_within(query, _today(settings), EXPIRING_DAYS).order_by(Officer.valid_to))).scalars().all()
+    expiring = (await session.execute(expiring_within(query, today(settings.tz), EXPIRING_DAYS).order_by(Officer.valid_to))).scalars().all()
     return page(request, "officers.html", {
         "officers": officers, "expiring": expiring, "expiring_days": EXPIRING_DAYS, "status": status or "", "statuses": STATUS_NAMES,
         "may_edit": person.principal.role is Role.admin, "errors": errors or [], "notice": notice, "form": form or {},
@@ -83,7 +79,7 @@ async def register_officer(request: Request, person: FormPerson, _role: Keeper, 
         errors = [{"row": None, "field": ".".join(str(p) for p in e["loc"]), "error": e["msg"]} for e in exc.errors()]
         return await _register_page(request, person, session, settings, None, errors=errors, form=form, status_code=422)
     try:
-        await create_officer(session, person.principal, body, _today(settings))
+        await create_officer(session, person.principal, body, today(settings.tz))
     except Problem as problem:
         return await _register_page(request, person, session, settings, None, errors=[{"row": None, "field": "officer_id",
                                                                                         "error": problem.detail}], form=form,
@@ -102,7 +98,7 @@ async def import_register(request: Request, person: FormPerson, _role: Keeper, s
         bodies = await asyncio.to_thread(lambda: parse_rows(read_sheet(file.filename or "", data)))  # openpyxl: off the event loop
     except ImportRefused as refused:
         return await _register_page(request, person, session, settings, None, errors=refused.errors[:500], status_code=422)
-    counts = await import_officers(session, person.principal, bodies, _today(settings), file.filename)
+    counts = await import_officers(session, person.principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
     return RedirectResponse("/officers?" + urlencode({"notice": notice}), status_code=303)
@@ -113,7 +109,7 @@ async def officer_page(officer_id: str, request: Request, person: Person, _role:
                        settings: SettingsDep) -> Response:
     officer = await get_officer(session, person.principal, officer_id)
     return page(request, "officer.html", {"officer": officer, "history": await history_of(session, officer), "statuses": STATUS_NAMES,
-                                          "may_edit": person.principal.role is Role.admin, "today": _today(settings)},
+                                          "may_edit": person.principal.role is Role.admin, "today": today(settings.tz)},
                 person=person)
 
 
@@ -126,7 +122,7 @@ async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, ses
         body = OfficerUpdate(status=CertificateStatus(status), effective_on=effective_on or None, reason=reason.strip() or None)
     except (ValidationError, ValueError):
         raise Problem(422, "invalid-status-change", "状态变更需选择状态；暂扣、注销、吊销还须填写原因，生效日期格式为 YYYY-MM-DD。") from None
-    await update_officer(session, person.principal, officer, body, _today(settings))
+    await update_officer(session, person.principal, officer, body, today(settings.tz))
     await session.commit()
     return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
 
@@ -134,6 +130,6 @@ async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, ses
 @router.get("/public/officers")
 async def public_register(request: Request, session: DbSession, settings: SettingsDep,
                           agency: Annotated[str | None, Query(max_length=64)] = None) -> Response:
-    today = _today(settings)
-    officers = await published_officers(session, today, agency)
-    return page(request, "public_officers.html", {"officers": officers, "today": today, "agency": agency or ""})
+    day = today(settings.tz)
+    officers = await published_officers(session, day, agency)
+    return page(request, "public_officers.html", {"officers": officers, "today": day, "agency": agency or ""})

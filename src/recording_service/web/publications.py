@@ -29,10 +29,10 @@ from ..publication.service import (
     publish,
     record_notice,
     record_revocation,
-    today_in,
     visible_publications,
     withdraw,
 )
+from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -89,26 +89,26 @@ def _see(url: str) -> RedirectResponse:
 async def queue(request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
                 status: Annotated[str, Query(pattern="^(|draft|approved|published|annotated|withdrawn|expired|not_publishable|overdue)$")] = "",
                 cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    today = today_in(settings.tz)
+    day = today(settings.tz)
     query = visible_publications(person.principal)
     if status == "overdue":
-        query = query.where(overdue_condition(today))
+        query = query.where(overdue_condition(day))
     elif status:
         query = query.where(Publication.status == status)
     rows = (await session.execute(keyset(query, [Publication.due_on, Publication.id], cursor, 50))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["due_on", "id"], 50)
     overdue = len((await session.execute(visible_publications(person.principal).with_only_columns(Publication.id).where(
-        overdue_condition(today)))).all())
-    return page(request, "publications.html", {**CONTEXT, "items": [publication_out(p, settings.tz, today) for p in rows],
+        overdue_condition(day)))).all())
+    return page(request, "publications.html", {**CONTEXT, "items": [publication_out(p, settings.tz, day) for p in rows],
                                                "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
-                                               "today": today}, person=person)
+                                               "today": day}, person=person)
 
 
 @router.get("/publications/{publication_id}")
 async def review(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
                  error: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
-    out = publication_out(publication, settings.tz, today_in(settings.tz))
+    out = publication_out(publication, settings.tz, today(settings.tz))
     role = person.principal.role
     return page(request, "publication.html", {
         **CONTEXT, "p": out, "text": highlighted(out["public_text"], out["redaction"]), "redacted_names": REDACTED_NAMES,
@@ -206,7 +206,7 @@ async def public_list_page(request: Request, session: DbSession, settings: Setti
                            kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
                            cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     public_limit(request)
-    query = public_query(today_in(settings.tz))
+    query = public_query(today(settings.tz))
     if kind:
         query = query.where(Publication.kind == kind)
     if q.strip():
@@ -222,7 +222,7 @@ async def public_list_page(request: Request, session: DbSession, settings: Setti
 @router.get("/public/publications/{publication_id}")
 async def public_item_page(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> Response:
     public_limit(request)
-    found = (await session.execute(public_query(today_in(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
+    found = (await session.execute(public_query(today(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
     if found is None:
         raise Problem(404, "publication-not-found", "没有这条公示信息，或已过公示期。")
     response = page(request, "public_publication.html", {**CONTEXT, "p": public_out(found, settings.tz)})
