@@ -1,10 +1,8 @@
-import time
-from collections import OrderedDict
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import String, cast, select
 
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
@@ -14,7 +12,8 @@ from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from ..times import local, today
 from .exchange import CODES, as_csv, as_xlsx, problems_of, record_of
-from .models import Publication, PublicationVersion
+from .models import Publication
+from .public import PUBLIC_CACHE, public_limit
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,
@@ -33,13 +32,14 @@ from .service import (
     create_publication,
     get_publication,
     overdue_condition,
-    public_out,
-    public_query,
+    public_item,
+    public_page,
     publication_out,
     publish,
     record_notice,
     record_revocation,
     update_publication,
+    versions_of,
     visible_publications,
     withdraw,
 )
@@ -117,11 +117,12 @@ async def export(
             valid.append(record)
     headers = {"X-Records": str(len(valid)), "X-Records-Invalid": str(len(invalid))}
     name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{today(settings.tz).isoformat()}"
+    # Tens of thousands of rows are seconds of CPU: written off the event loop, like the officer sheets are read.
     if format == "csv":
-        return Response(as_csv(kind, valid), media_type="text/csv; charset=utf-8",
+        return Response(await asyncio.to_thread(as_csv, kind, valid), media_type="text/csv; charset=utf-8",
                         headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'})
     if format == "xlsx":
-        return Response(as_xlsx(kind, valid), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return Response(await asyncio.to_thread(as_xlsx, kind, valid), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={**headers, "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     return JSONResponse({"kind": kind, "fields": [{"code": c, "name": n} for c, n in CODES[kind]], "records": valid,
                          "invalid": invalid}, headers=headers)
@@ -135,11 +136,9 @@ async def read_publication(publication_id: str, principal: Reader, session: DbSe
 @router.get("/{publication_id}/versions", summary="Every state of the draft's fields and text: who changed what, when, why")
 async def versions(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    rows = (await session.execute(select(PublicationVersion).where(PublicationVersion.publication_id == publication.id)
-                                  .order_by(PublicationVersion.version))).scalars().all()
     return JSONResponse({"items": [{"version": v.version, "fields": v.fields, "public_text": v.public_text, "note": v.note,
                                     "changed_by": v.changed_by, "changed_at": local(v.changed_at, settings.tz).isoformat()}
-                                   for v in rows]})
+                                   for v in await versions_of(session, publication)]})
 
 
 @router.patch("/{publication_id}", response_model=PublicationOut, summary="Edit a draft (every change versioned and audited)")
@@ -200,36 +199,6 @@ async def publication_withdraw(publication_id: str, body: WithdrawalCreate, requ
     return await _answer(session, publication, settings)
 
 
-class RateLimit:
-    """A per-client budget for the public side (per instance): `per_minute` requests in any minute."""
-
-    def __init__(self, per_minute: int, clients: int = 10_000) -> None:
-        self.per_minute, self.clients = per_minute, clients
-        self.seen: OrderedDict[str, list[float]] = OrderedDict()
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        recent = [t for t in self.seen.pop(client, []) if now - t < 60]
-        if len(recent) >= self.per_minute:
-            self.seen[client] = recent
-            raise Problem(429, "rate-limited", "Too many requests; try again in a minute.",
-                          headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)})
-        recent.append(now)
-        self.seen[client] = recent
-        while len(self.seen) > self.clients:
-            self.seen.popitem(last=False)
-
-
-def public_limit(request: Request) -> None:
-    limiter = getattr(request.app.state, "public_rate_limit", None)
-    if limiter is None:
-        limiter = request.app.state.public_rate_limit = RateLimit(request.app.state.settings.public_requests_per_minute)
-    limiter.check(request.client.host if request.client else "unknown")
-
-
-CACHE = {"Cache-Control": "public, max-age=60"}
-
-
 @public_router.get("", response_model=PublicPage, summary="Published enforcement decisions (no token)")
 async def public_list(
     request: Request, session: DbSession, settings: SettingsDep,
@@ -239,24 +208,16 @@ async def public_list(
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: str | None = None,
 ) -> JSONResponse:
     public_limit(request)
-    query = public_query(today(settings.tz))
-    if kind:
-        query = query.where(Publication.kind == kind)
-    if agency:
-        query = query.where(Publication.agency == agency)
-    if q and q.strip():  # the public fields only: removed data is not in them
-        query = query.where(cast(Publication.fields, String).contains(q.strip(), autoescape=True))
-    rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
-    body = PublicPage(items=[PublicItem(**public_out(p, settings.tz)) for p in rows], next_cursor=next_cursor)
-    return JSONResponse(body.model_dump(mode="json"), headers=CACHE)
+    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency, cursor=cursor, limit=limit)
+    body = PublicPage(items=[PublicItem(**item) for item in items], next_cursor=next_cursor)
+    return JSONResponse(body.model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
 @public_router.get("/{publication_id}", response_model=PublicItem, summary="One published decision, or its withdrawal notice")
 async def public_read(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> JSONResponse:
     public_limit(request)
-    found = (await session.execute(public_query(today(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
-    if found is None:
+    item = await public_item(session, settings.tz, publication_id)
+    if item is None:
         raise Problem(404, "publication-not-found", f"No published item {publication_id}.")
-    return JSONResponse(PublicItem(**public_out(found, settings.tz)).model_dump(mode="json"), headers=CACHE)
+    return JSONResponse(PublicItem(**item).model_dump(mode="json"), headers=PUBLIC_CACHE)
 

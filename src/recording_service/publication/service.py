@@ -8,7 +8,7 @@ Services add and flush and record their audit event; the request commits.
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, String, and_, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
@@ -17,6 +17,7 @@ from ..catalog.schemas import Catalog
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case
 from ..db import utcnow
+from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..times import local, require_offset, today
 from ..workdays.counting import add_months
@@ -167,6 +168,11 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
                           **({"reason": reason} if reason else {}),
                           "removed": sum(1 for span in publication.redaction if span["removed"])})
     return publication
+
+
+async def versions_of(session: AsyncSession, publication: Publication) -> list[PublicationVersion]:
+    return list((await session.execute(select(PublicationVersion).where(PublicationVersion.publication_id == publication.id)
+                                       .order_by(PublicationVersion.version))).scalars())
 
 
 def _keep_version(session: AsyncSession, publication: Publication, principal: Principal, note: str | None) -> None:
@@ -365,13 +371,33 @@ def public_out(publication: Publication, tz) -> dict:
     withdrawn = publication.status == "withdrawn"
     return {
         "id": publication.id, "kind": publication.kind, "status": publication.status, "agency": publication.agency,
-        "fields": {} if withdrawn else publication.fields, "public_text": None if withdrawn else publication.public_text,
+        # a withdrawal notice names the decision, not the party
+        "fields": {"doc_number": publication.fields.get("doc_number")} if withdrawn else publication.fields,
+        "public_text": None if withdrawn else publication.public_text,
         "decided_on": publication.decided_on, "published_at": local(publication.published_at, tz),
         "period_ends_on": publication.period_ends_on, "annotations": [] if withdrawn else publication.annotations,
         "withdrawn_at": local(publication.withdrawn_at, tz), "withdrawal_reason": publication.withdrawal_reason,
-        # a withdrawal notice names the decision, not the party
-        **({"fields": {"doc_number": publication.fields.get("doc_number")}} if withdrawn else {}),
     }
+
+
+async def public_page(session: AsyncSession, tz, *, q: str | None, kind: str | None, agency: str | None, cursor: str | None,
+                      limit: int) -> tuple[list[dict], str | None]:
+    """A page of what anyone may read, newest first; `q` searches the public fields only (removed data is not in them)."""
+    query = public_query(today(tz))
+    if kind:
+        query = query.where(Publication.kind == kind)
+    if agency:
+        query = query.where(Publication.agency == agency)
+    if q and q.strip():
+        query = query.where(cast(Publication.fields, String).contains(q.strip(), autoescape=True))
+    rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
+    return [public_out(p, tz) for p in rows], next_cursor
+
+
+async def public_item(session: AsyncSession, tz, publication_id: str) -> dict | None:
+    found = (await session.execute(public_query(today(tz)).where(Publication.id == publication_id))).scalar_one_or_none()
+    return public_out(found, tz) if found is not None else None
 
 
 def expire_publications(sessionmaker, tz):

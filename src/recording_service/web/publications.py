@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
-from sqlalchemy import String, cast
 
 from ..auth.service import Role
 from ..db import DbSession
@@ -16,15 +15,15 @@ from ..deps import SettingsDep
 from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..publication.models import Publication
-from ..publication.router import public_limit
+from ..publication.public import PUBLIC_CACHE, public_limit
 from ..publication.schemas import AnnotationCreate, NoticeCreate, RevocationCreate, WithdrawalCreate
 from ..publication.service import (
     annotate,
     approve,
     get_publication,
     overdue_condition,
-    public_out,
-    public_query,
+    public_item,
+    public_page,
     publication_out,
     publish,
     record_notice,
@@ -197,7 +196,6 @@ async def page_withdraw(request: Request, publication_id: str, person: FormPerso
         return _see(f"/publications/{publication_id}?error=撤销日期格式不正确")
 
 
-PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
 
 
 @router.get("/public/publications")
@@ -206,15 +204,8 @@ async def public_list_page(request: Request, session: DbSession, settings: Setti
                            kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
                            cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     public_limit(request)
-    query = public_query(today(settings.tz))
-    if kind:
-        query = query.where(Publication.kind == kind)
-    if q.strip():
-        query = query.where(cast(Publication.fields, String).contains(q.strip(), autoescape=True))
-    rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, 30, descending=True))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["published_at", "id"], 30)
-    response = page(request, "public_publications.html", {**CONTEXT, "items": [public_out(p, settings.tz) for p in rows],
-                                                           "q": q, "kind": kind, "next_cursor": next_cursor})
+    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=None, cursor=cursor, limit=30)
+    response = page(request, "public_publications.html", {**CONTEXT, "items": items, "q": q, "kind": kind, "next_cursor": next_cursor})
     response.headers.update(PUBLIC_CACHE)
     return response
 
@@ -222,9 +213,9 @@ async def public_list_page(request: Request, session: DbSession, settings: Setti
 @router.get("/public/publications/{publication_id}")
 async def public_item_page(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> Response:
     public_limit(request)
-    found = (await session.execute(public_query(today(settings.tz)).where(Publication.id == publication_id))).scalar_one_or_none()
-    if found is None:
+    item = await public_item(session, settings.tz, publication_id)
+    if item is None:
         raise Problem(404, "publication-not-found", "没有这条公示信息，或已过公示期。")
-    response = page(request, "public_publication.html", {**CONTEXT, "p": public_out(found, settings.tz)})
+    response = page(request, "public_publication.html", {**CONTEXT, "p": item})
     response.headers.update(PUBLIC_CACHE)
     return response
