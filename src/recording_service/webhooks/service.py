@@ -88,9 +88,11 @@ async def deliver_due(sessionmaker, base_seconds: float, client: httpx.AsyncClie
         due = (await session.execute(select(WebhookDelivery.id).where(
             WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow()).order_by(
             WebhookDelivery.next_attempt_at).limit(limit))).scalars().all()
-    sent = 0
+    if not due:
+        return 0
     own_client = client is None
     client = client or httpx.AsyncClient(timeout=SEND_TIMEOUT, follow_redirects=False)
+    sent = 0
     try:
         for delivery_id in due:
             sent += await _attempt(sessionmaker, client, delivery_id, base_seconds)
@@ -111,33 +113,35 @@ async def _attempt(sessionmaker, client: httpx.AsyncClient, delivery_id: str, ba
             return 0  # another worker has it
         delivery = await session.get(WebhookDelivery, delivery_id)
         endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
-        body = orjson.dumps(delivery.payload).decode()
-        moment = utcnow()
-        headers = {"content-type": "application/json", "webhook-id": delivery.id, "webhook-timestamp": str(int(moment.timestamp())),
-                   "webhook-signature": Webhook(endpoint.secret).sign(delivery.id, moment, body)}
-        started = time.perf_counter()
-        status_code, error = None, None
-        try:
-            response = await client.post(endpoint.url, content=body.encode(), headers=headers)
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        attempts = delivery.attempts + 1
-        entry = {"at": utcnow().isoformat(), "status_code": status_code, "error": error,
-                 "ms": round((time.perf_counter() - started) * 1000, 1)}
-        delivery.attempts, delivery.last_status_code, delivery.last_error = attempts, status_code, error
+        url, secret, body = endpoint.url, endpoint.secret, orjson.dumps(delivery.payload).decode()
+    # No connection is held while the receiver takes its time (up to SEND_TIMEOUT): the claim keeps others off.
+    status_code, error, started = None, None, time.perf_counter()
+    moment = utcnow()
+    headers = {"content-type": "application/json", "webhook-id": delivery_id, "webhook-timestamp": str(int(moment.timestamp())),
+               "webhook-signature": Webhook(secret).sign(delivery_id, moment, body)}
+    try:
+        response = await client.post(url, content=body.encode(), headers=headers)
+        status_code = response.status_code
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+    entry = {"at": utcnow().isoformat(), "status_code": status_code, "error": error,
+             "ms": round((time.perf_counter() - started) * 1000, 1)}
+    async with sessionmaker() as session:
+        delivery = await session.get(WebhookDelivery, delivery_id)
+        delivery.attempts, delivery.last_status_code, delivery.last_error = delivery.attempts + 1, status_code, error
         delivery.log = [*delivery.log, entry]
         if error is None:
             delivery.status, delivery.delivered_at = "delivered", utcnow()
-        elif attempts >= MAX_ATTEMPTS:
+        elif delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = "failed"
-            log.warning("webhook %s to %s failed %d times; giving up (replay it with `webhooks replay`)", delivery.id, endpoint.url, attempts)
+            log.warning("webhook %s to %s failed %d times; giving up (replay it with `webhooks replay`)", delivery_id, url,
+                        delivery.attempts)
         else:
-            delivery.next_attempt_at = utcnow() + backoff(attempts, base_seconds)
+            delivery.next_attempt_at = utcnow() + backoff(delivery.attempts, base_seconds)
         await session.commit()
-        return 1 if error is None else 0
+    return 1 if error is None else 0
 
 
 async def replay(session: AsyncSession, principal: Principal, delivery_id: str) -> WebhookDelivery:
