@@ -233,17 +233,23 @@ def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, mome
     chain_ok(leg)
 
 
-def test_uploads_sweep_finishes_a_completion_that_died(leg, instances):
+def died_at_completion(leg, instances, size: int, filename: str):
+    """An upload whose every byte arrived and whose instance died (SIGKILL) once the object was placed, its
+    lease run out: (token, data, digest, location, upload_id)."""
     token = leg.token("dock", "FENCE")
-    data = os.urandom(2 * MiB)
-    digest = hashlib.sha256(data).hexdigest()
+    data = os.urandom(size)
     doomed = instances("doomed", RECORDING_FAULTS="complete.object_placed:kill")
     with client(doomed, token) as a:
-        location = create(a, len(data), filename="sweep.mp4").headers["Location"]
+        location = create(a, len(data), filename=filename).headers["Location"]
         with pytest.raises(httpx.TransportError):
             patch(a, location, 0, data)
     wait_dead(doomed)
     time.sleep(float(LEASE) + 0.5)
+    return token, data, hashlib.sha256(data).hexdigest(), location, location.rsplit("/", 1)[1]
+
+
+def test_uploads_sweep_finishes_a_completion_that_died(leg, instances):
+    token, data, digest, location, _ = died_at_completion(leg, instances, 2 * MiB, "sweep.mp4")
     survivor = instances("survivor")
     result = survivor.cli("uploads", "sweep")
     assert '"completed": 1' in result.stdout, result.stdout + result.stderr
@@ -258,17 +264,7 @@ def test_uploads_sweep_finishes_a_completion_that_died(leg, instances):
 def test_race_at_the_final_offset_has_one_outcome(leg, instances, rival):
     """After a crash left every byte recorded, two clients retry at once: two empty PATCHes at the final
     offset complete once; a DELETE against the PATCH ends either completed or terminated, never both."""
-    token = leg.token("dock", "FENCE")
-    data = os.urandom(MiB)
-    digest = hashlib.sha256(data).hexdigest()
-    doomed = instances("doomed", RECORDING_FAULTS="complete.object_placed:kill")
-    with client(doomed, token) as a:
-        location = create(a, len(data), filename="race.mp4").headers["Location"]
-        upload_id = location.rsplit("/", 1)[1]
-        with pytest.raises(httpx.TransportError):
-            patch(a, location, 0, data)
-    wait_dead(doomed)
-    time.sleep(float(LEASE) + 0.5)
+    token, data, digest, location, upload_id = died_at_completion(leg, instances, MiB, "race.mp4")
     one, two = instances("one"), instances("two")
     with client(one, token) as x, client(two, token) as y:
         barrier = threading.Barrier(2)
@@ -311,17 +307,7 @@ def test_a_final_patch_that_loses_the_race_to_its_twin_answers_completed(leg, in
     """The interleaving behind a rare outcome, made certain: one instance reads the upload as still
     receiving and stalls before taking it; its twin completes it; on waking, the first answers 204 as a
     retried final PATCH does — not 410, which a dock would take for a lost upload."""
-    token = leg.token("dock", "FENCE")
-    data = os.urandom(MiB)
-    digest = hashlib.sha256(data).hexdigest()
-    doomed = instances("doomed", RECORDING_FAULTS="complete.object_placed:kill")
-    with client(doomed, token) as a:
-        location = create(a, len(data), filename="twin.mp4").headers["Location"]
-        upload_id = location.rsplit("/", 1)[1]
-        with pytest.raises(httpx.TransportError):
-            patch(a, location, 0, data)
-    wait_dead(doomed)
-    time.sleep(float(LEASE) + 0.5)
+    token, data, digest, location, upload_id = died_at_completion(leg, instances, MiB, "twin.mp4")
     slow, quick = instances("slow", RECORDING_FAULTS="finish.before_lease:stop"), instances("quick")
     with client(slow, token) as x, client(quick, token) as y:
         thread, stalled = in_thread(patch, x, location, len(data), b"")

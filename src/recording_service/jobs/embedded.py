@@ -71,19 +71,15 @@ class EmbeddedQueue:
             lock_free = EmbeddedJob.queueing_lock.is_(None) | ~exists().where(
                 busy.queueing_lock == EmbeddedJob.queueing_lock, busy.status == "doing", busy.claimed_until >= now,
                 busy.id != EmbeddedJob.id)
+            claimable = (((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
+                         | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)))  # its worker died
             candidates = (await session.execute(
-                select(EmbeddedJob.id).where(
-                    ((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
-                    | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)),  # its worker died
-                    lock_free,
-                ).order_by(EmbeddedJob.id).limit(5)
+                select(EmbeddedJob.id).where(claimable, lock_free).order_by(EmbeddedJob.id).limit(5)
             )).scalars().all()
             for job_id in candidates:
                 result = await session.execute(
                     update(EmbeddedJob)
-                    .where(EmbeddedJob.id == job_id,
-                           ((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
-                           | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)), lock_free)
+                    .where(EmbeddedJob.id == job_id, claimable, lock_free)
                     .values(status="doing", claimed_by=self.worker_id, claimed_until=now + timedelta(seconds=stalled),
                             attempts=EmbeddedJob.attempts + 1)
                 )

@@ -30,7 +30,10 @@ class ReviewRecord:
     document_names: dict[str, str]
     stage_footage: dict[str, int] = field(default_factory=dict)  # stage code → usable clips bound
     numbers_elsewhere: dict[str, int] = field(default_factory=dict)  # 文号 → other documents of the agency using it
-    _stage_codes: dict[str, str] | None = field(default=None, repr=False)
+    stage_codes: dict[str, str] = field(init=False, repr=False)  # stage row id → stage code
+
+    def __post_init__(self) -> None:
+        self.stage_codes = {row.id: code for code, row in self.stages.items()}
 
 
 def _finding(stage: str, check: str, message: str, message_zh: str, **extra) -> dict:
@@ -55,9 +58,7 @@ def review_findings(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[dict]:
 
 
 def _stage_of(record: ReviewRecord, document: dict) -> str:
-    if record._stage_codes is None:
-        record._stage_codes = {row.id: code for code, row in record.stages.items()}
-    return record._stage_codes.get(document["stage_id"], record.procedure.stages[0].code)
+    return record.stage_codes.get(document["stage_id"], record.procedure.stages[0].code)
 
 
 def _stage_order(record: ReviewRecord, tz) -> list[dict]:

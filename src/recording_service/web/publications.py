@@ -3,6 +3,7 @@ annotate, withdraw) and the public list and item (no sign-in)."""
 
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -118,8 +119,6 @@ async def review(publication_id: str, request: Request, person: Person, _role: S
 
 def _form_error(publication_id: str, exc: Exception) -> RedirectResponse:
     message = exc.detail if isinstance(exc, Problem) else "; ".join(e["msg"] for e in exc.errors())
-    from urllib.parse import quote
-
     return _see(f"/publications/{publication_id}?error={quote(message[:280])}")
 
 
