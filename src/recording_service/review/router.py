@@ -7,6 +7,7 @@ from ..auth.service import Principal, Role
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..problems import Problem
 from .schemas import CaseReview
 from .service import review_case
 
@@ -18,6 +19,8 @@ ReviewReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, 
             summary="The case file scored against the review sheet: score, max_score, deductions and the findings behind them")
 async def read_review(case_id: str, request: Request, principal: ReviewReader, session: DbSession, settings: SettingsDep) -> CaseReview:
     case = await get_case(session, principal, case_id)
+    if request.app.state.catalog.review_sheet is None:
+        raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
     review, _ = await review_case(session, request.app.state.catalog, settings, principal, case)
     await session.commit()
     return CaseReview(**review)

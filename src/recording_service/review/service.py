@@ -6,7 +6,6 @@ from ..auth.service import Principal
 from ..catalog.schemas import Catalog, ReviewSheet
 from ..cases.models import Case
 from ..config import Settings
-from ..problems import Problem
 from ..timeline.service import assemble_timeline, record_timeline_read
 
 
@@ -40,11 +39,12 @@ def score(sheet: ReviewSheet, findings: list[dict]) -> dict:
 
 
 async def review_case(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
-                      via: str = "review") -> tuple[dict, dict]:
-    """(review, timeline) for one case, with the timeline's read audited (the caller commits)."""
-    if catalog.review_sheet is None:
-        raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
+                      via: str = "review") -> tuple[dict | None, dict]:
+    """(review, timeline) for one case, with the timeline's read audited (the caller commits); the review is
+    None where the deployment's catalog has no sheet."""
     timeline = await assemble_timeline(session, catalog, settings, principal, case)
     await record_timeline_read(session, principal, case, timeline, via)
+    if catalog.review_sheet is None:
+        return None, timeline
     review = score(catalog.review_sheet, timeline["completeness"]["findings"])
     return {"case_id": case.id, "case_number": case.case_number, **review, "deadlines": timeline["deadlines"]}, timeline

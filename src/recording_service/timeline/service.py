@@ -193,14 +193,6 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     }
 
 
-async def read_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
-                        via: str = "api") -> dict:
-    """The timeline as a reader sees it, with the `timeline.read` audit event (the caller commits)."""
-    body = await assemble_timeline(session, catalog, settings, principal, case)
-    await record_timeline_read(session, principal, case, body, via)
-    return body
-
-
 async def record_timeline_read(session: AsyncSession, principal: Principal, case: Case, body: dict, via: str = "api") -> None:
     await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
                  payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"]),

@@ -31,7 +31,6 @@ from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
-from ..timeline.service import read_timeline
 from ..review.service import review_case
 from .render import CASE_STATUS_NAMES, page
 from .session import (
@@ -181,11 +180,7 @@ def _as_datetime(value) -> datetime:
 async def case_page(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
                     settings: SettingsDep) -> Response:
     case = await get_case(session, person.principal, case_id)
-    catalog = request.app.state.catalog
-    if catalog.review_sheet is not None:
-        review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
-    else:
-        review, timeline = None, await read_timeline(session, catalog, settings, person.principal, case, via="page")
+    review, timeline = await review_case(session, request.app.state.catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
     copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
     await session.commit()
