@@ -5,6 +5,7 @@ revoked; they leave the public list at the end of their period by themselves.
 Services add and flush and record their audit event; the request commits.
 """
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
@@ -148,7 +149,8 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     if named:
         private["other_names"] = named  # remembered: an edited text is redacted against them again
     others = set(named) | await signers_of_case(session, case.id)
-    redaction = redact(version.text, _subjects(case, others)) if version.text else None
+    # A decision may run to 200,000 characters: its patterns are matched in a thread, off the event loop.
+    redaction = await asyncio.to_thread(redact, version.text, _subjects(case, others)) if version.text else None
     now = utcnow()
     publication = Publication(
         agency=case.agency, case_id=case.id, document_id=document.id, kind=body.kind, severity=body.severity,
@@ -203,7 +205,7 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
     if body.public_text is not None:
         case = await get_case(session, principal, publication.case_id)
         names = set(publication.private_fields.get("other_names", [])) | await signers_of_case(session, case.id)
-        again = redact(body.public_text, _subjects(case, names))
+        again = await asyncio.to_thread(redact, body.public_text, _subjects(case, names))
         publication.public_text = again.text
         publication.redaction = again.report(body.public_text)
         changes["public_text"] = {"removed_again": sum(1 for s in again.spans if s.removed)}

@@ -71,7 +71,7 @@ async def enqueue(session: AsyncSession, agency: str, event: str, data: dict) ->
         message_id = "msg_" + secrets.token_hex(16)
         body = {"type": event, "timestamp": now.isoformat(), "data": data}
         session.add(WebhookDelivery(id=message_id, endpoint_id=endpoint.id, agency=agency, event=event,
-                                    payload=orjson.loads(orjson.dumps(body, default=str)), status="pending", attempts=0,
+                                    payload=body, status="pending", attempts=0,  # dates become text as the column is written
                                     next_attempt_at=now, log=[], created_at=now))
         count += 1
     return count
