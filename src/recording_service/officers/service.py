@@ -175,7 +175,8 @@ def read_sheet(filename: str, data: bytes) -> list[dict]:
     return [{field: (row[i].strip() if i < len(row) else "") for field, i in positions.items()} for row in rows[1:]]
 
 
-def _split(text: str) -> list[str]:
+def split_list(text: str) -> list[str]:
+    """A list typed into one cell or field: 、，;；| or commas between the items."""
     for separator in ("、", "，", ";", "；", "|"):
         text = text.replace(separator, ",")
     return [part.strip() for part in text.split(",") if part.strip()]
@@ -189,8 +190,8 @@ def parse_rows(rows: list[dict]) -> list[OfficerCreate]:
             if status is None:
                 raise ValueError(f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销")
             body = OfficerCreate(officer_id=row["officer_id"], name=row["name"], unit=row["unit"],
-                                 certificate_number=row["certificate_number"], categories=_split(row["categories"]),
-                                 regions=_split(row.get("regions", "")), valid_from=row["valid_from"], valid_to=row["valid_to"],
+                                 certificate_number=row["certificate_number"], categories=split_list(row["categories"]),
+                                 regions=split_list(row.get("regions", "")), valid_from=row["valid_from"], valid_to=row["valid_to"],
                                  status=status)
         except ValidationError as exc:
             errors += [{"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"]} for e in exc.errors()]

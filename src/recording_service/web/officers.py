@@ -23,6 +23,7 @@ from ..officers.service import (
     parse_rows,
     published_officers,
     read_sheet,
+    split_list,
     update_officer,
     visible_officers,
 )
@@ -36,10 +37,6 @@ Keeper = Annotated[object, require_page_roles(Role.admin)]
 Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
 EXPIRING_DAYS = 60
 MAX_SHEET_BYTES = 5 * 1024 * 1024
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("、", ",").replace("，", ",").split(",") if part.strip()]
 
 
 async def _register_page(request: Request, person, session, settings, status: str | None, *, errors: list | None = None,
@@ -73,7 +70,7 @@ async def register_officer(request: Request, person: FormPerson, _role: Keeper, 
             "categories": categories, "regions": regions, "valid_from": valid_from, "valid_to": valid_to}
     try:
         body = OfficerCreate(officer_id=officer_id.strip(), name=name.strip(), unit=unit.strip(),
-                             certificate_number=certificate_number.strip(), categories=_split(categories), regions=_split(regions),
+                             certificate_number=certificate_number.strip(), categories=split_list(categories), regions=split_list(regions),
                              valid_from=valid_from, valid_to=valid_to)
     except ValidationError as exc:
         errors = [{"row": None, "field": ".".join(str(p) for p in e["loc"]), "error": e["msg"]} for e in exc.errors()]
