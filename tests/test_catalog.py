@@ -28,7 +28,9 @@ def test_procedures_are_served_with_stages_and_rules(leg):
         assert investigation["documents"] == [{"one_of": ["onsite_record", "inquiry_record"], "when": None}]
         assert investigation["av"]["rule"] == "required" and investigation["officers"]["min"] == 2
         service = general["stages"][6]
-        assert service["av"] == {"rule": "conditional", "when": {"attribute": "method", "equals": None, "in": ["lodged", "public_notice"]}}
+        assert service["av"] == {"rule": "conditional", "when": {"attribute": "method", "equals": None, "in": ["lodged", "public_notice"],
+                                                                  "label_zh": "留置送达或公告送达时"}}
+        assert general["kind"] == "penalty" and procedures["license"]["kind"] == "license"
         assert [s["code"] for s in general["stages"] if s["optional"]] == ["hearing", "execution"]
         assert procedures["coercion-seizure"]["stages"][1]["av"]["rule"] == "whole_process"
         assert http.get("/api/v1/procedures/license").json()["stages"][1]["code"] == "verification"
@@ -37,7 +39,7 @@ def test_procedures_are_served_with_stages_and_rules(leg):
         assert types["service_receipt"]["name_zh"] == "送达回证" and len(types) >= 20
 
 
-def _catalog_copy(tmp_path: Path) -> Path:
+def catalog_copy(tmp_path: Path) -> Path:
     directory = tmp_path / "catalog"
     shutil.copytree(DATA, directory)
     return directory
@@ -48,12 +50,13 @@ def _catalog_copy(tmp_path: Path) -> Path:
     [
         (lambda t: t.replace("one_of: [review_record]", "one_of: [review_minutes]"), "unknown document types"),
         (lambda t: t.replace("{code: review, order: 3", "{code: review, order: 4"), "stage orders"),
-        (lambda t: t.replace("av: {rule: conditional, when: {attribute: oral_statement, equals: true}}", "av: {rule: conditional}"), "conditional"),
+        (lambda t: t.replace("av: {rule: conditional, when: {attribute: oral_statement, equals: true, label_zh: 当事人口头陈述申辩时}}",
+                             "av: {rule: conditional}"), "conditional"),
         (lambda t: t.replace("name_zh: 行政处罚一般程序", "name_zh: [unclosed"), "invalid"),
     ],
 )
 def test_a_bad_catalog_stops_the_service_at_start(tmp_path, edit, message):
-    directory = _catalog_copy(tmp_path)
+    directory = catalog_copy(tmp_path)
     procedures = directory / "procedures.yaml"
     procedures.write_text(edit(procedures.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(catalog_service.CatalogError, match=message):
@@ -67,7 +70,7 @@ def test_a_bad_catalog_stops_the_service_at_start(tmp_path, edit, message):
 
 
 def test_a_new_procedure_is_a_data_change(tmp_path, leg):
-    directory = _catalog_copy(tmp_path)
+    directory = catalog_copy(tmp_path)
     with open(directory / "procedures.yaml", "a", encoding="utf-8") as handle:
         handle.write("""
 - code: occupational-health-check
@@ -95,12 +98,20 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         ("review_sheet.yaml", lambda t: t.replace("points: 15", "points: -15", 1), "greater than 0"),
         ("time_limits.yaml", lambda t: t.replace("pauses: [testing, appraisal]", "pauses: [testing, holiday]"), "unknown pause reasons"),
         ("time_limits.yaml", lambda t: t.replace("from: {fact: violation_ended_on}", "from: {fact: violation_date}", 1), "fact event"),
+        # the published lists: a matter handled under a procedure of another kind, or an unknown one, a repeated code, a typo
+        ("matters.yaml", lambda t: t.replace("procedure: penalty-simple", "procedure: license"), "is penalty but procedure license"),
+        ("matters.yaml", lambda t: t.replace("procedure: penalty-simple", "procedure: penalty-fast"), "unknown procedure"),
+        ("matters.yaml", lambda t: t.replace("code: medical-waste-penalty", "code: unlicensed-medical-practice-penalty"), "codes repeat"),
+        ("matters.yaml", lambda t: t.replace("handling_unit: 县卫生健康综合监督执法大队\n", "handlng_unit: x\n", 1), "handlng_unit"),
+        ("inspection_matters.yaml", lambda t: t.replace("ratio_percent: 5", "ratio_percent: 500", 1), "ratio_percent"),
     ],
 )
-def test_a_bad_review_sheet_or_limit_stops_the_service_at_start(tmp_path, name, edit, message):
-    directory = _catalog_copy(tmp_path)
+def test_a_bad_catalog_file_stops_the_service_at_start(tmp_path, name, edit, message):
+    directory = catalog_copy(tmp_path)
     path = directory / name
-    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    edited = edit(path.read_text(encoding="utf-8"))
+    assert edited != path.read_text(encoding="utf-8")  # the edit found its text
+    path.write_text(edited, encoding="utf-8")
     with pytest.raises(catalog_service.CatalogError, match=message):
         catalog_service.load_catalog(directory)
 
@@ -109,7 +120,7 @@ def test_an_agencys_own_review_sheet_is_a_data_change(tmp_path, leg):
     """An agency scores by its own 评查标准 and numbers its documents its own way: only the data file changes."""
     from .test_review import decided_case
 
-    directory = _catalog_copy(tmp_path)
+    directory = catalog_copy(tmp_path)
     sheet = directory / "review_sheet.yaml"
     text = sheet.read_text(encoding="utf-8").replace("code: health-default", "code: suixi-2026")
     text = text.replace("doc_number_patterns: {}", "doc_number_patterns: {CATSHEET: '^濉卫\\w{1,4}〔(?P<year>\\d{4})〕第\\d+号$'}")

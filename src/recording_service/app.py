@@ -50,6 +50,7 @@ from .webhooks.router import router as webhooks_router
 from .webhooks.service import send_due_deliveries
 from .publication.router import router as publications_router
 from .officers.router import router as officers_router
+from .lists.router import public_router as public_lists_router
 from .web import install_pages
 
 
@@ -270,6 +271,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(officers_router)
     app.include_router(public_officers_router)
+    app.include_router(public_lists_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:

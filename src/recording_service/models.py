@@ -7,10 +7,11 @@ from .cases.models import Case, CaseStage, Document, DocumentVersion, Interrupti
 from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
+from .lists.models import PublishedListVersion
 from .workdays.models import LoadedCalendarYear
 from .officers.models import Officer, OfficerStatusChange
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .publication.models import Publication, PublicationVersion
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "WebhookDelivery", "WebhookEndpoint", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "PublishedListVersion", "WebhookDelivery", "WebhookEndpoint", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

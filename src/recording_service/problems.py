@@ -116,7 +116,7 @@ def problem_responses(path: str, method: str) -> list[int]:
         codes += [410, 412, 415, 423, 429, 460]
     elif path == "/api/v1/media" and method == "post":
         codes += [415, 429, 460]
-    elif path.startswith("/api/v1/public/publications"):
+    elif path.startswith("/api/v1/public/"):
         codes.append(429)
     return sorted(set(codes))
 

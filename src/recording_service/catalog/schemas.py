@@ -18,6 +18,7 @@ class Condition(BaseModel):
     attribute: str
     equals: Any = None
     in_: list[Any] | None = Field(default=None, alias="in")
+    label_zh: str | None = Field(default=None, max_length=40, description="the condition as the flowchart says it (e.g. 留置送达时)")
 
     @model_validator(mode="after")
     def _one_test(self) -> "Condition":
@@ -93,10 +94,17 @@ class Stage(BaseModel):
     may_start_before: list[str] = Field(default_factory=list)
 
 
+# Kinds of enforcement (行政执法行为类别): the published lists, the flowcharts and the annual report use them.
+ENFORCEMENT_KINDS = {"license": "行政许可", "penalty": "行政处罚", "coercion": "行政强制", "inspection": "行政检查",
+                     "levy": "行政征收", "confirmation": "行政确认", "other": "其他行政执法"}
+EnforcementKind = Literal["license", "penalty", "coercion", "inspection", "levy", "confirmation", "other"]
+
+
 class Procedure(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=CODE)
+    kind: EnforcementKind = "other"
     name_zh: str
     name_en: str
     stages: list[Stage] = Field(min_length=1)
@@ -402,6 +410,100 @@ class PublicationRules(BaseModel):
         return self
 
 
+class DiscretionLevel(BaseModel):
+    """One step of a 裁量基准: a circumstance and the sanction it leads to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level_zh: str = Field(min_length=1, max_length=20)
+    circumstance: str = Field(min_length=1, max_length=1000)
+    sanction: str = Field(min_length=1, max_length=1000)
+
+
+class ServiceGuide(BaseModel):
+    """行政执法服务指南 for one matter: what a party needs to know to deal with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    applies_to: str = Field(min_length=1, max_length=1000)
+    conditions: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    fee: str = Field(default="不收费", max_length=200)
+    place: str = Field(min_length=1, max_length=500)
+    hours: str | None = Field(default=None, max_length=200)
+    contact: str = Field(min_length=1, max_length=200)
+    rights: list[str] = Field(default_factory=list, description="the party's rights (陈述、申辩、听证 …)")
+    remedy: str = Field(min_length=1, max_length=1000)
+
+
+class Matter(BaseModel):
+    """One entry of the 行政执法事项清单."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    category: EnforcementKind
+    name_zh: str = Field(min_length=1, max_length=300)
+    name_en: str = Field(min_length=1, max_length=300)
+    legal_basis: list[str] = Field(min_length=1)
+    discretion: list[DiscretionLevel] = Field(default_factory=list)
+    handling_unit: str = Field(min_length=1, max_length=200)
+    time_limit_zh: str = Field(min_length=1, max_length=300)
+    procedure: str | None = Field(default=None, pattern=CODE, description="the catalog procedure the matter is handled under")
+    guide: ServiceGuide
+
+
+class InspectionMatter(BaseModel):
+    """One entry of the 随机抽查事项清单."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    subject: str = Field(min_length=1, max_length=200, description="抽查主体")
+    name_zh: str = Field(min_length=1, max_length=300, description="抽查事项")
+    name_en: str = Field(min_length=1, max_length=300)
+    basis: list[str] = Field(min_length=1)
+    object: str = Field(min_length=1, max_length=500, description="抽查对象")
+    content: list[str] = Field(min_length=1, description="抽查内容")
+    method: str = Field(min_length=1, max_length=200, description="抽查方式")
+    ratio_percent: float = Field(gt=0, le=100, description="抽查比例")
+    frequency: str = Field(min_length=1, max_length=100, description="抽查频次")
+    procedure: str | None = Field(default=None, pattern=CODE)
+
+
+class PublishedList(BaseModel):
+    """A list the agency publishes, as it edits it: a version label, the day it takes effect, what changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=40)
+    effective_from: date
+    note: str | None = Field(default=None, max_length=2000)
+
+    def codes_unique(self, items: list) -> None:
+        codes = [item.code for item in items]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"list codes repeat: {sorted({c for c in codes if codes.count(c) > 1})}")
+
+
+class MatterList(PublishedList):
+    items: list[Matter] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "MatterList":
+        self.codes_unique(self.items)
+        return self
+
+
+class InspectionMatterList(PublishedList):
+    items: list[InspectionMatter] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "InspectionMatterList":
+        self.codes_unique(self.items)
+        return self
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
@@ -413,6 +515,8 @@ class Catalog(BaseModel):
     pause_reasons: list[PauseReason] = Field(default_factory=list)
     review_sheet: ReviewSheet | None = None
     publication: PublicationRules | None = None
+    matters: MatterList | None = None
+    inspection_matters: InspectionMatterList | None = None
     _document_types: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -451,6 +555,15 @@ class Catalog(BaseModel):
             unknown = sorted({c for codes in self.publication.decision_documents.values() for c in codes} - known)
             if unknown:
                 raise ValueError(f"publication decision_documents: unknown document types {unknown}")
+        for matter in [*(self.matters.items if self.matters else []), *(self.inspection_matters.items if self.inspection_matters else [])]:
+            if matter.procedure is None:
+                continue
+            procedure = self.procedure(matter.procedure)
+            if procedure is None:
+                raise ValueError(f"matter {matter.code}: unknown procedure {matter.procedure}")
+            kind = getattr(matter, "category", "inspection")  # what the list says must be what the procedure is
+            if procedure.kind != kind:
+                raise ValueError(f"matter {matter.code} is {kind} but procedure {procedure.code} is {procedure.kind}")
         for procedure in self.procedures:
             for stage in procedure.stages:
                 if set(stage.may_start_before) - {s.code for s in procedure.stages}:

@@ -1,7 +1,7 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from ..auth.deps import require_roles
@@ -10,6 +10,7 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..publication.public import public_limit
 from ..times import today
 from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer
@@ -97,8 +98,9 @@ async def change_officer(officer_id: str, body: OfficerUpdate, principal: Regist
 
 @public_router.get("/officers", response_model=list[PublicOfficer],
                    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)")
-async def public_officers(session: DbSession, settings: SettingsDep,
+async def public_officers(request: Request, session: DbSession, settings: SettingsDep,
                           agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None) -> list[PublicOfficer]:
+    public_limit(request)
     rows = await published_officers(session, today(settings.tz), agency)
     return [PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
                           regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency) for o in rows]

@@ -32,6 +32,7 @@ from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
 from ..review.service import review_case
+from .lists import flowchart_markup
 from .render import CASE_STATUS_NAMES, page
 from .session import (
     CSRF_FIELD,
@@ -195,6 +196,7 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
         "printed_at": datetime.now(settings.tz),
         "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
         "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types},
+        "flowchart": flowchart_markup(request, timeline["case"]["procedure"], {s["stage"]: s["status"] for s in timeline["stages"]}),
     }, person=person)
 
 

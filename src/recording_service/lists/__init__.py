@@ -1,0 +1,1 @@
+"""The lists an agency publishes (行政执法事项清单, 随机抽查事项清单, 服务指南) and the procedure flowcharts."""

@@ -1,0 +1,77 @@
+"""The published lists and flowcharts (no token): what an agency enforces, how, and on whom it spot-checks."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from ..catalog.schemas import ENFORCEMENT_KINDS
+from ..db import DbSession
+from ..problems import Problem
+from ..publication.public import PUBLIC_CACHE, public_limit
+from .flowchart import render
+from .models import PublishedListVersion
+from .schemas import InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure
+from .service import served_list
+
+public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
+Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="an earlier version's number (see `versions`)")]
+SVG_HEADERS = {**PUBLIC_CACHE, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+               "X-Content-Type-Options": "nosniff"}
+
+
+def flowchart_url(code: str | None) -> str | None:
+    return f"/api/v1/public/procedures/{code}/flowchart.svg" if code else None
+
+
+def version_out(row: PublishedListVersion) -> dict:
+    return ListVersion.model_validate(row, from_attributes=True).model_dump()
+
+
+def matters_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> MatterListOut:
+    items = [{**item, "category_zh": ENFORCEMENT_KINDS[item["category"]], "flowchart_url": flowchart_url(item.get("procedure"))}
+             for item in row.content["items"]]
+    return MatterListOut(**version_out(row), items=items, versions=[version_out(v) for v in versions])
+
+
+def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> InspectionMatterListOut:
+    items = [{**item, "flowchart_url": flowchart_url(item.get("procedure"))} for item in row.content["items"]]
+    return InspectionMatterListOut(**version_out(row), items=items, versions=[version_out(v) for v in versions])
+
+
+@public_router.get("/matters", response_model=MatterListOut,
+                   summary="The 行政执法事项清单 with a 服务指南 per matter (no token)")
+async def public_matters(request: Request, session: DbSession, version: Version = None) -> JSONResponse:
+    public_limit(request)
+    row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    return JSONResponse(matters_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
+
+
+@public_router.get("/inspection-matters", response_model=InspectionMatterListOut,
+                   summary="The 随机抽查事项清单 (no token)")
+async def public_inspection_matters(request: Request, session: DbSession, version: Version = None) -> JSONResponse:
+    public_limit(request)
+    row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
+    return JSONResponse(inspection_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
+
+
+@public_router.get("/procedures", response_model=list[PublicProcedure],
+                   summary="The procedures the agency follows, each with its flowchart (no token)")
+async def public_procedures(request: Request) -> JSONResponse:
+    public_limit(request)
+    items = [PublicProcedure(code=p.code, kind=p.kind, kind_zh=ENFORCEMENT_KINDS[p.kind], name_zh=p.name_zh, name_en=p.name_en,
+                             stages=[s.name_zh for s in p.stages], flowchart_url=flowchart_url(p.code))
+             for p in request.app.state.catalog.procedures]
+    return JSONResponse([item.model_dump() for item in items], headers=PUBLIC_CACHE)
+
+
+@public_router.get("/procedures/{code}/flowchart.svg", response_class=Response, responses={
+    200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
+    summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)")
+async def public_flowchart(code: str, request: Request) -> Response:
+    public_limit(request)
+    catalog = request.app.state.catalog
+    procedure = catalog.procedure(code)
+    if procedure is None:
+        raise Problem(404, "procedure-not-found", f"No procedure '{code}' in the catalog.")
+    return Response(render(procedure, catalog), media_type="image/svg+xml", headers=SVG_HEADERS)

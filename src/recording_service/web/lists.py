@@ -1,0 +1,77 @@
+"""The public pages of the published lists: 行政执法事项清单 with its 服务指南, 随机抽查事项清单, and the
+procedure flowcharts (no sign-in; printable)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from ..catalog.schemas import ENFORCEMENT_KINDS
+from ..db import DbSession
+from ..lists.flowchart import render
+from ..lists.service import served_list
+from ..problems import Problem
+from ..publication.public import PUBLIC_CACHE, public_limit
+from .render import page
+
+router = APIRouter(include_in_schema=False)
+Version = Annotated[int | None, Query(ge=1, le=1_000_000)]
+
+
+def _public(request: Request, name: str, context: dict) -> Response:
+    response = page(request, name, {"kind_names": ENFORCEMENT_KINDS, "tz": request.app.state.settings.tz, **context})
+    response.headers.update(PUBLIC_CACHE)
+    return response
+
+
+def flowchart_markup(request: Request, code: str | None, states: dict | None = None) -> Markup | None:
+    """A procedure's flowchart to place in a page (our own SVG, every text escaped when drawn)."""
+    catalog = request.app.state.catalog
+    procedure = catalog.procedure(code) if code else None
+    return Markup(render(procedure, catalog, states, standalone=False)) if procedure else None
+
+
+@router.get("/public/matters")
+async def matters_page(request: Request, session: DbSession, version: Version = None,
+                       category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "") -> Response:
+    public_limit(request)
+    row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    items = [item for item in row.content["items"] if not category or item["category"] == category]
+    present = [code for code in ENFORCEMENT_KINDS if any(item["category"] == code for item in row.content["items"])]
+    return _public(request, "public_matters.html", {"list": row, "versions": versions, "items": items, "category": category,
+                                                    "categories": present, "version": version})
+
+
+@router.get("/public/matters/{code}")
+async def matter_page(code: str, request: Request, session: DbSession, version: Version = None) -> Response:
+    public_limit(request)
+    row, _versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    matter = next((item for item in row.content["items"] if item["code"] == code), None)
+    if matter is None:
+        raise Problem(404, "matter-not-found", "事项清单中没有这一事项。")
+    return _public(request, "public_matter.html", {"list": row, "m": matter, "version": version,
+                                                   "flowchart": flowchart_markup(request, matter.get("procedure"))})
+
+
+@router.get("/public/inspection-matters")
+async def inspection_matters_page(request: Request, session: DbSession, version: Version = None) -> Response:
+    public_limit(request)
+    row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
+    return _public(request, "public_inspection_matters.html", {"list": row, "versions": versions, "items": row.content["items"],
+                                                               "version": version})
+
+
+@router.get("/public/procedures")
+async def procedures_page(request: Request) -> Response:
+    public_limit(request)
+    return _public(request, "public_procedures.html", {"procedures": request.app.state.catalog.procedures})
+
+
+@router.get("/public/procedures/{code}")
+async def procedure_page(code: str, request: Request) -> Response:
+    public_limit(request)
+    procedure = request.app.state.catalog.procedure(code)
+    if procedure is None:
+        raise Problem(404, "procedure-not-found", "没有这一执法程序。")
+    return _public(request, "public_procedure.html", {"procedure": procedure, "flowchart": flowchart_markup(request, code)})
