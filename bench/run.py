@@ -187,7 +187,7 @@ def main() -> None:
     one = ensure_file("one-gib.bin", GiB)
     small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
-    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline", "export"}  # e.g. `python bench/run.py s3` while working on one
+    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline", "export", "stats"}  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_filesystem(one)
@@ -216,6 +216,11 @@ def main() -> None:
 
         console.print("case-file export of 1 GiB of footage vs the content endpoint …")
         results["export"] = export.run(WORK / "export", service, peak_rss)
+    if "stats" in only:
+        from bench import stats
+
+        console.print("statistics on PostgreSQL: 100,000 cases, 1,000,000 footage items vs COUNT(*) over the same rows …")
+        results["stats"] = stats.run(WORK / "stats")
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     report(results)
 
@@ -254,6 +259,12 @@ def report(results: dict) -> None:
                       f"{ex['ratio']:.2f}×", "")
         table.add_row("peak RSS of the service before / after the exports", f"{ex['rss_after'] / MiB:.0f} MiB",
                       f"{ex['rss_before'] / MiB:.0f} MiB", f"{ex['rss_after'] / ex['rss_before']:.2f}×", "")
+    if st := results.get("stats"):
+        for scope, label in (("one_agency", "one agency"), ("all_agencies", "all 10 agencies")):
+            for name, figure in st[scope].items():
+                table.add_row(f"stats {name}, a year, {label} ({st['counts']['cases']:,} cases, {st['counts']['media']:,} footage)",
+                              f"{figure['p50_ms']:.1f} ms", f"{figure['baseline_p50_ms']:.1f} ms COUNT(*)", f"{figure['ratio']:.2f}×",
+                              "p50 ≤ 500 ms")
     console.print(table)
 
 

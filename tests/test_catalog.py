@@ -104,6 +104,10 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         ("matters.yaml", lambda t: t.replace("code: medical-waste-penalty", "code: unlicensed-medical-practice-penalty"), "codes repeat"),
         ("matters.yaml", lambda t: t.replace("handling_unit: 县卫生健康综合监督执法大队\n", "handlng_unit: x\n", 1), "handlng_unit"),
         ("inspection_matters.yaml", lambda t: t.replace("ratio_percent: 5", "ratio_percent: 500", 1), "ratio_percent"),
+        # what the statistics count by
+        ("statistics.yaml", lambda t: t.replace("{code: fine, name_zh: 罚款", "{code: warning, name_zh: 罚款"), "penalty kind codes repeat"),
+        ("statistics.yaml", lambda t: t.replace("score_bands_percent: [60, 70, 80, 90]", "score_bands_percent: [90, 60]"), "rise strictly"),
+        ("procedures.yaml", lambda t: t.replace("decided_by: [license_decision]", "decided_by: [licence_decision]"), "decided_by"),
     ],
 )
 def test_a_bad_catalog_file_stops_the_service_at_start(tmp_path, name, edit, message):

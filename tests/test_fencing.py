@@ -227,7 +227,9 @@ def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, mome
         assert b.get(f"/api/v1/media/{media_id}/content").content == data
         # Its probe job was queued by nobody if the process died right after the commit: the workers'
         # catch-up queues it.
-        assert described(b, media_id)["status"] == "probe_failed"  # random bytes: described as not media
+        # Random bytes are almost always "not media", but ffprobe now and then takes them for MP3 frames:
+        # either way the probe ran, which is what is checked here.
+        assert described(b, media_id)["status"] in ("probe_failed", "ready")
     assert actions(leg, "FENCE", upload_id).count("upload.completed") == 1
     assert actions(leg, "FENCE", upload_id).count("media.created") == 1
     chain_ok(leg)

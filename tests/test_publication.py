@@ -187,7 +187,8 @@ def test_the_public_side_is_rate_limited_per_client(leg, tmp_path):
             refused = http.get("/api/v1/public/publications")
             assert_problem(refused, 429, "rate-limited")
             assert 0 < int(refused.headers["Retry-After"]) <= 61
-            assert http.get("/api/v1/public/officers").status_code == 200  # other public lists keep their own rules
+            assert_problem(http.get("/api/v1/public/officers"), 429, "rate-limited")  # one budget for the whole public side
+            assert_problem(http.get("/api/v1/public/matters"), 429, "rate-limited")
     finally:
         limited.stop()
 

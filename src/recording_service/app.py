@@ -51,6 +51,8 @@ from .webhooks.service import send_due_deliveries
 from .publication.router import router as publications_router
 from .officers.router import router as officers_router
 from .lists.router import public_router as public_lists_router
+from .stats.refresh import follow_periodically
+from .stats.router import router as stats_router
 from .web import install_pages
 
 
@@ -151,6 +153,8 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
     queue.every(2, send_due_deliveries(sessionmaker, settings.webhook_retry_seconds))
+    # The statistics follow the audit log: cases and footage days that changed are recomputed within seconds.
+    queue.every(10, follow_periodically(sessionmaker, load_catalog(settings.catalog_dir), settings))
     return queue
 
 
@@ -272,6 +276,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(officers_router)
     app.include_router(public_officers_router)
     app.include_router(public_lists_router)
+    app.include_router(stats_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:

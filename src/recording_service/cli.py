@@ -55,6 +55,8 @@ publications_app = typer.Typer(help="行政执法公示: publications.", no_args
 app.add_typer(publications_app, name="publications")
 webhooks_app = typer.Typer(help="Webhook deliveries to the publication platform.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
+stats_app = typer.Typer(help="The stored figures the statistics read.", no_args_is_help=True)
+app.add_typer(stats_app, name="stats")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
 OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
@@ -407,6 +409,25 @@ def webhooks_replay(delivery_id: Annotated[str, typer.Argument(help="the deliver
         typer.echo(exc.detail, err=True)
         raise typer.Exit(1) from None
     typer.echo(f'{{"replayed": "{delivery_id}", "event": "{event}"}}')
+
+
+@stats_app.command("refresh")
+def stats_refresh(all_cases: Annotated[bool, typer.Option("--all", help="recompute every case (after a catalog change), not only what changed")] = False) -> None:
+    """Bring the statistics' figures up to date with the audit log (the worker does this every 10 s); --all recomputes every case."""
+    from .catalog.service import load_catalog
+    from .stats.refresh import follow, recompute_all
+
+    settings = Settings()
+    catalog = load_catalog(settings.catalog_dir)
+
+    async def work(sessionmaker, store):
+        everything = await recompute_all(sessionmaker, catalog, settings) if all_cases else None
+        progress = await follow(sessionmaker, catalog, settings, max_cases=500)
+        return everything, progress
+
+    everything, progress = _run_with_store(work)
+    typer.echo(json.dumps({"events": progress.events, "cases": progress.cases, "days": progress.days, "pending": progress.pending,
+                           **({"recomputed": everything} if everything is not None else {})}))
 
 
 @audit_app.command("verify")

@@ -196,3 +196,16 @@ async def agency_figures(session: AsyncSession, agency: str) -> AgencyFigures:
     count = (await session.execute(select(func.count()).select_from(own.subquery()))).scalar_one()
     latest = (await session.execute(own.order_by(AuditEvent.seq.desc()).limit(1))).scalar_one_or_none()
     return AgencyFigures(count, latest.seq if latest else 0, latest.entry_hash if latest else "")
+
+
+async def events_after(session: AsyncSession, seq: int, limit: int) -> list:
+    """What happened after `seq`, oldest first (seq, at, action, agency, case_id, media_id): for those who keep
+    figures derived from the record current. The head is locked until commit, so what is visible is always
+    a gapless prefix of the chain."""
+    return list((await session.execute(
+        select(AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.agency, AuditEvent.case_id, AuditEvent.media_id)
+        .where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(limit))).all())
+
+
+async def head_seq(session: AsyncSession) -> int:
+    return (await session.execute(select(AuditHead.seq).where(AuditHead.id == 1))).scalar_one_or_none() or 0

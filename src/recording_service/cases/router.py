@@ -48,7 +48,7 @@ from .schemas import (
     StageOut,
     StageUpdate,
 )
-from .service import case_out, create_case, get_case, search_cases, update_case
+from .service import case_out, check_facts, create_case, get_case, search_cases, update_case
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -92,7 +92,9 @@ async def read_case(case_id: str, principal: CaseReader, session: DbSession, set
 
 @router.patch("/{case_id}", response_model=CaseOut, summary="Set the case's category or facts (violation date, harm, "
               "major decision, fine) that the time limits and the review read")
-async def update_case_facts(case_id: str, body: CaseUpdate, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> CaseOut:
+async def update_case_facts(case_id: str, body: CaseUpdate, request: Request, principal: CaseWriter, session: DbSession,
+                            settings: SettingsDep) -> CaseOut:
+    check_facts(request.app.state.catalog, body.facts)
     case = await get_case(session, principal, case_id)
     return case_out(await update_case(session, principal, case, body), principal, settings)
 

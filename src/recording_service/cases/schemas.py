@@ -90,11 +90,25 @@ class CaseFacts(RequestModel):
     party_is_minor: bool | None = Field(default=None, description="the party is a minor: the decision is not published")
     state_secret: bool | None = Field(default=None, description="the case involves state secrets: not published")
     personal_privacy: bool | None = Field(default=None, description="the case involves personal privacy: not published")
+    penalties: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]] | None = Field(
+        default=None, max_length=15, description="处罚种类 the decision imposed (codes of GET /api/v1/statistics-rules `penalty_kinds`); "
+                                                 "the statistics count a decision once, under the most severe")
+    license_outcome: Literal["granted", "refused"] | None = Field(default=None, description="准予 or 不予 许可")
+    license_action: Literal["new", "change", "renewal"] | None = Field(
+        default=None, description="a new licence, a change or a renewal (all count as 许可 / 不予许可 in the annual report)")
+    coercion_measures: list[Literal["sealing", "seizure"]] | None = Field(default=None, max_length=2, description="查封 and/or 扣押")
+    decision_revoked_on: date | None = Field(default=None, description="the day the decision was revoked (it still counts in its year)")
 
     @model_validator(mode="after")
     def _sane_date(self):
-        if self.violation_ended_on is not None and not sane_date(self.violation_ended_on):
-            raise ValueError("'violation_ended_on' must lie between 1970 and 2200")
+        for name in ("violation_ended_on", "decision_revoked_on"):
+            value = getattr(self, name)
+            if value is not None and not sane_date(value):
+                raise ValueError(f"'{name}' must lie between 1970 and 2200")
+        for name in ("penalties", "coercion_measures"):
+            value = getattr(self, name)
+            if value is not None and len(set(value)) != len(value):
+                raise ValueError(f"'{name}' repeats a code")
         return self
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -87,6 +87,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         raise Problem(400, "unknown-retention-class",
                       f"'{body.retention_class}' is not a retention class in the catalog (GET /api/v1/retention-classes).")
     require_offset(body.opened_at, "opened_at")
+    check_facts(catalog, body.facts)
     case = Case(
         agency=principal.agency,
         case_number=case_number_of(body.case_number),
@@ -145,8 +146,16 @@ def facts_stored(sent: CaseFacts, current: dict) -> dict:
         if value is None:
             merged.pop(name, None)
         else:
-            merged[name] = str(value) if name.endswith("_yuan") else value.isoformat() if name == "violation_ended_on" else value
+            merged[name] = str(value) if name.endswith("_yuan") else value.isoformat() if isinstance(value, date) else value
     return merged
+
+
+def check_facts(catalog: Catalog, facts: CaseFacts | None) -> None:
+    """Facts that name catalog codes must name known ones."""
+    unknown = sorted(set((facts.penalties or []) if facts else []) - {k.code for k in catalog.statistics.penalty_kinds})
+    if unknown:
+        raise Problem(422, "unknown-penalty-kind", f"Unknown penalty kinds {unknown}; the catalog's are "
+                      + ", ".join(k.code for k in catalog.statistics.penalty_kinds) + ".")
 
 
 async def update_case(session: AsyncSession, principal: Principal, case: Case, body: CaseUpdate) -> Case:
@@ -167,3 +176,20 @@ async def update_case(session: AsyncSession, principal: Principal, case: Case, b
         await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)
     await session.commit()
     return case
+
+
+async def cases_of_media(session: AsyncSession, media_ids: set[str]) -> set[str]:
+    """Every case the footage is or was bound to (its timeline shows it either way)."""
+    if not media_ids:
+        return set()
+    return set((await session.execute(select(MediaBinding.case_id).where(MediaBinding.media_id.in_(list(media_ids))).distinct())).scalars())
+
+
+async def cases_by_id(session: AsyncSession, case_ids: list[str]) -> list[Case]:
+    """Cases regardless of agency: for the service's own derived figures, never for a caller."""
+    return list((await session.execute(select(Case).where(Case.id.in_(case_ids)))).scalars())
+
+
+async def case_ids_after(session: AsyncSession, after: str, limit: int) -> list[str]:
+    """Every case's id in order, a page at a time (for recomputing derived figures)."""
+    return list((await session.execute(select(Case.id).where(Case.id > after).order_by(Case.id).limit(limit))).scalars())

@@ -3,7 +3,7 @@ from pydantic import BaseModel
 
 from ..auth.deps import CurrentPrincipal
 from ..problems import Problem
-from .schemas import AmountLimit, DocumentType, InterruptionReason, PauseReason, Procedure, RetentionClass, ReviewSheet, TimeLimitRule
+from .schemas import StatisticsRules, AmountLimit, DocumentType, InterruptionReason, PauseReason, Procedure, RetentionClass, ReviewSheet, TimeLimitRule
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -77,3 +77,9 @@ async def read_review_sheet(request: Request, principal: CurrentPrincipal) -> Re
     if sheet is None:
         raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
     return sheet
+
+
+@router.get("/statistics-rules", response_model=StatisticsRules,
+            summary="What the statistics count by: 处罚种类 from the lightest to the most severe (a decision counts under its most severe), score bands")
+async def read_statistics_rules(request: Request, principal: CurrentPrincipal) -> StatisticsRules:
+    return request.app.state.catalog.statistics

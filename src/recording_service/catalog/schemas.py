@@ -108,6 +108,7 @@ class Procedure(BaseModel):
     name_zh: str
     name_en: str
     stages: list[Stage] = Field(min_length=1)
+    decided_by: list[str] = Field(default_factory=list, description="document types whose date is the decision date")
 
     @model_validator(mode="after")
     def _stages_in_order(self) -> "Procedure":
@@ -504,6 +505,40 @@ class InspectionMatterList(PublishedList):
         return self
 
 
+class PenaltyKind(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=CODE)
+    name_zh: str
+    name_en: str
+
+
+class StatisticsRules(BaseModel):
+    """How the statistics count (catalog `statistics.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    penalty_kinds: list[PenaltyKind] = Field(min_length=1, description="lightest first: a decision counts under its most severe")
+    score_bands_percent: list[int] = Field(min_length=1, max_length=10)
+
+    @model_validator(mode="after")
+    def _sound(self) -> "StatisticsRules":
+        codes = [k.code for k in self.penalty_kinds]
+        if len(set(codes)) != len(codes):
+            raise ValueError("penalty kind codes repeat")
+        bands = self.score_bands_percent
+        if bands != sorted(set(bands)) or bands[0] <= 0 or bands[-1] > 100:
+            raise ValueError("score_bands_percent rise strictly within 1..100")
+        return self
+
+    def severity(self, code: str) -> int:
+        return next((n for n, kind in enumerate(self.penalty_kinds) if kind.code == code), -1)
+
+    def most_severe(self, codes: list[str]) -> str | None:
+        known = [code for code in codes if self.severity(code) >= 0]
+        return max(known, key=self.severity) if known else None
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
@@ -517,6 +552,7 @@ class Catalog(BaseModel):
     publication: PublicationRules | None = None
     matters: MatterList | None = None
     inspection_matters: InspectionMatterList | None = None
+    statistics: StatisticsRules
     _document_types: dict = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
@@ -565,6 +601,8 @@ class Catalog(BaseModel):
             if procedure.kind != kind:
                 raise ValueError(f"matter {matter.code} is {kind} but procedure {procedure.code} is {procedure.kind}")
         for procedure in self.procedures:
+            if set(procedure.decided_by) - known:
+                raise ValueError(f"{procedure.code}: decided_by names unknown document types {sorted(set(procedure.decided_by) - known)}")
             for stage in procedure.stages:
                 if set(stage.may_start_before) - {s.code for s in procedure.stages}:
                     raise ValueError(f"{procedure.code}/{stage.code}: may_start_before names unknown stages")

@@ -14,6 +14,7 @@ REVIEW_SHEET = "review_sheet.yaml"  # likewise: an agency's own 评查标准
 PUBLICATION = "publication.yaml"  # likewise: the province's publication deadlines and periods
 MATTERS = "matters.yaml"  # likewise: the agency's 行政执法事项清单 with a 服务指南 per matter
 INSPECTION_MATTERS = "inspection_matters.yaml"  # likewise: the 随机抽查事项清单
+STATISTICS = "statistics.yaml"  # likewise: what the statistics count by
 
 
 class CatalogError(Exception):
@@ -27,8 +28,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     source = directory if directory is not None else resources.files(__package__) / "data"
     try:
         procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
-        reasons_file, calendar_file, limits_file, sheet_file, publication_file, matters_file, inspection_file = (
-            _own_or_packaged(source, name) for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET, PUBLICATION, MATTERS, INSPECTION_MATTERS))
+        reasons_file, calendar_file, limits_file, sheet_file, publication_file, matters_file, inspection_file, statistics_file = (
+            _own_or_packaged(source, name)
+            for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET, PUBLICATION, MATTERS, INSPECTION_MATTERS, STATISTICS))
         limits = yaml.safe_load(limits_file.read_text(encoding="utf-8"))
         return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
                        retention_classes=yaml.safe_load(retention),
@@ -39,7 +41,8 @@ def load_catalog(directory: Path | None = None) -> Catalog:
                        review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")),
                        publication=yaml.safe_load(publication_file.read_text(encoding="utf-8")),
                        matters=yaml.safe_load(matters_file.read_text(encoding="utf-8")),
-                       inspection_matters=yaml.safe_load(inspection_file.read_text(encoding="utf-8")))
+                       inspection_matters=yaml.safe_load(inspection_file.read_text(encoding="utf-8")),
+                       statistics=yaml.safe_load(statistics_file.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc
 

@@ -5,9 +5,10 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
@@ -79,3 +80,13 @@ async def fixity_history(session: AsyncSession, media_id: str, limit: int = 100)
     return list((await session.execute(
         select(FixityCheck).where(FixityCheck.media_id == media_id).order_by(FixityCheck.checked_at.desc(), FixityCheck.id).limit(limit)
     )).scalars())
+
+
+async def fixity_results_of_day(session: AsyncSession, agency: str, day: date, tz) -> dict[str, int]:
+    """How the agency's fixity checks on `day` came out: {result: checks}."""
+    start = datetime.combine(day, clock_time.min, tz)
+    rows = (await session.execute(
+        select(FixityCheck.result, func.count()).join(Media, Media.id == FixityCheck.media_id)
+        .where(Media.agency == agency, FixityCheck.checked_at >= start, FixityCheck.checked_at < start + timedelta(days=1))
+        .group_by(FixityCheck.result))).all()
+    return dict(rows)

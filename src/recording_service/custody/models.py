@@ -14,7 +14,7 @@ class FixityCheck(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     result: Mapped[str] = mapped_column(String(16))  # ok, mismatch, missing
     expected_sha256: Mapped[str] = mapped_column(String(64))
     actual_sha256: Mapped[str | None] = mapped_column(String(64))

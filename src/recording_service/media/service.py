@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 
 from sqlalchemy import Select, func, select
@@ -122,3 +122,25 @@ def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
         upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
     )
     return MediaOut(**data)
+
+
+def footage_day(recorded_started_at: datetime | None, uploaded_at: datetime, tz) -> date:
+    """The day footage counts on: the day it was recorded, or (without a recording time) the day it arrived."""
+    return (recorded_started_at or uploaded_at).astimezone(tz).date()
+
+
+async def footage_days_of(session: AsyncSession, media_ids: list[str], tz) -> list[tuple[str, str, date]]:
+    rows = (await session.execute(select(Media.id, Media.agency, Media.recorded_started_at, Media.uploaded_at)
+                                  .where(Media.id.in_(media_ids)))).all()
+    return [(media_id, agency, footage_day(started, uploaded, tz)) for media_id, agency, started, uploaded in rows]
+
+
+async def footage_of_day(session: AsyncSession, agency: str, day: date, tz) -> list:
+    """The agency's footage counted on `day`: (device_id, dock_id, officer_ids, duration_s, size, recorded_ended_at, uploaded_at)."""
+    start = datetime.combine(day, time.min, tz)
+    end = start + timedelta(days=1)
+    columns = (Media.device_id, Media.dock_id, Media.officer_ids, Media.duration_s, Media.size, Media.recorded_ended_at, Media.uploaded_at)
+    recorded = select(*columns).where(Media.agency == agency, Media.recorded_started_at >= start, Media.recorded_started_at < end)
+    arrived = select(*columns).where(Media.agency == agency, Media.recorded_started_at.is_(None), Media.uploaded_at >= start,
+                                     Media.uploaded_at < end)
+    return [*(await session.execute(recorded)).all(), *(await session.execute(arrived)).all()]

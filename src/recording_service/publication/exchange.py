@@ -5,12 +5,12 @@ A natural person's identity number goes to the platform (it identifies the party
 public; amounts are in 万元; dates in the target platform's format, `2099/12/31` for 长期.
 """
 
-import csv
-import io
 import re
 from datetime import date
 
 from stdnum.cn import ric, uscc
+
+from ..sheets import csv_bytes, xlsx_bytes
 
 LONG_TERM = date(2099, 12, 31)
 CATEGORY_CODES = {"legal_person": "法人及非法人组织", "natural_person": "自然人", "individual_business": "个体工商户"}
@@ -119,33 +119,10 @@ def problems_of(kind: str, record: dict) -> list[str]:
 
 
 def as_csv(kind: str, records: list[dict]) -> bytes:
-    """UTF-8 with a BOM (Excel on Chinese Windows reads it as UTF-8 only then); formula-like cells kept as text."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([code for code, _ in CODES[kind]])
-    for record in records:
-        writer.writerow([_cell(record.get(code)) for code, _ in CODES[kind]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([code for code, _ in CODES[kind]], ([record.get(code) for code, _ in CODES[kind]] for record in records))
 
 
 def as_xlsx(kind: str, records: list[dict]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "行政处罚" if kind == "penalty" else "行政许可"
-    sheet.append([code for code, _ in CODES[kind]])
-    sheet.append([name for _, name in CODES[kind]])
-    for record in records:
-        sheet.append([record.get(code) for code, _ in CODES[kind]])
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            cell.data_type = "s" if cell.value is not None else cell.data_type  # text, never a formula
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """The codes and their Chinese names as the first two rows."""
+    return xlsx_bytes([("行政处罚" if kind == "penalty" else "行政许可", [[code for code, _ in CODES[kind]], [name for _, name in CODES[kind]]],
+                        [[record.get(code) for code, _ in CODES[kind]] for record in records])])

@@ -412,3 +412,35 @@ def expire_publications(sessionmaker, tz):
                 await session.commit()
 
     return run
+
+
+async def timeliness(session: AsyncSession, agency: str | None, start: date, end: date, today: date, tz) -> dict[str, dict]:
+    """Per kind, for decisions of the period: how many were to be published, published by the due date, published
+    late, still unpublished past it; revoked ones to withdraw, withdrawn within the working days allowed, late or
+    still public past it. Drafts not yet due and the not-publishable count apart."""
+    query = select(Publication.kind, Publication.status, Publication.due_on, Publication.published_at, Publication.withdraw_due_on,
+                   Publication.withdrawn_at).where(Publication.decided_on >= start, Publication.decided_on <= end)
+    if agency is not None:
+        query = query.where(Publication.agency == agency)
+    out: dict[str, dict] = {}
+    for kind, status, due_on, published_at, withdraw_due_on, withdrawn_at in (await session.execute(query)).all():
+        row = out.setdefault(kind, dict.fromkeys(("publications", "not_publishable", "published_on_time", "published_late",
+                                                  "unpublished_overdue", "pending", "withdrawals_due", "withdrawn_on_time",
+                                                  "withdrawn_late", "withdrawal_overdue"), 0))
+        row["publications"] += 1
+        if status == "not_publishable":
+            row["not_publishable"] += 1
+            continue
+        if published_at is not None:
+            row["published_on_time" if published_at.astimezone(tz).date() <= due_on else "published_late"] += 1
+        elif due_on < today:
+            row["unpublished_overdue"] += 1
+        else:
+            row["pending"] += 1
+        if withdraw_due_on is not None:
+            row["withdrawals_due"] += 1
+            if withdrawn_at is not None:
+                row["withdrawn_on_time" if withdrawn_at.astimezone(tz).date() <= withdraw_due_on else "withdrawn_late"] += 1
+            elif withdraw_due_on < today:
+                row["withdrawal_overdue"] += 1
+    return out

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..problems import Problem
 from .render import problem_page
 from .lists import router as lists_router
+from .stats import router as stats_router
 from .officers import router as officers_router
 from .publications import router as publications_router
 from .router import router
@@ -29,6 +30,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(officers_router)
     app.include_router(publications_router)
     app.include_router(lists_router)
+    app.include_router(stats_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

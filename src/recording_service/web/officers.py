@@ -28,6 +28,7 @@ from ..officers.service import (
     visible_officers,
 )
 from ..problems import Problem
+from ..publication.public import public_limit
 from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles
@@ -127,6 +128,7 @@ async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, ses
 @router.get("/public/officers")
 async def public_register(request: Request, session: DbSession, settings: SettingsDep,
                           agency: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    public_limit(request)
     day = today(settings.tz)
     officers = await published_officers(session, day, agency)
     return page(request, "public_officers.html", {"officers": officers, "today": day, "agency": agency or ""})

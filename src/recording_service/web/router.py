@@ -1,9 +1,7 @@
 """The pages people use: sign-in, case search, the case review page with its player, one footage item,
 the case's audit trail. Server-rendered; every figure comes from the same services as the API."""
 
-import csv
 import hmac
-import io
 from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -32,6 +30,7 @@ from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
 from ..review.service import review_case
+from ..sheets import csv_bytes
 from .lists import flowchart_markup
 from .render import CASE_STATUS_NAMES, page
 from .session import (
@@ -246,25 +245,15 @@ async def case_audit(case_id: str, request: Request, person: Person, _role: Over
 async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep) -> Response:
     case = await get_case(session, person.principal, case_id)
     query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id)).order_by(AuditEvent.seq)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 with a BOM as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"])
-    for event in (await session.execute(query.limit(100_000))).scalars():
-        writer.writerow([_cell(value) for value in [event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
-                         event.actor_name or event.actor_token_id or event.actor_user_id or "", event.actor_role, event.actor_agency,
-                         event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
-                         orjson.dumps(event.payload or {}).decode(), event.entry_hash]])
+    rows = ([event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
+             event.actor_name or event.actor_token_id or event.actor_user_id or "", event.actor_role, event.actor_agency,
+             event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
+             orjson.dumps(event.payload or {}).decode(), event.entry_hash]
+            for event in (await session.execute(query.limit(100_000))).scalars())
+    body = csv_bytes(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"], rows)
     filename = f"audit-{case.case_number}.csv"
-    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
+    return Response(body, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
-
-
-def _cell(value):
-    """A spreadsheet must not run what someone typed: a cell that starts like a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 # --- footage ------------------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class Column(BaseModel):
+    key: str
+    title_zh: str
+
+
+class StatsOut(BaseModel):
+    name: str
+    title_zh: str
+    agency: str | None = Field(description="null: every agency (an all-agency administrator)")
+    from_: date = Field(alias="from")
+    to: date
+    columns: list[Column]
+    rows: list[dict]
+    totals: dict | None
+    notes: list[str]
+    figures_through_seq: int = Field(description="the audit log's sequence number the stored figures have followed to")
+    pending_events: int = Field(description="events after it not yet reflected (0: the figures are current)")
+
+    model_config = {"populate_by_name": True}
+
+
+class ReportTableOut(BaseModel):
+    kind: str
+    title_zh: str
+    columns: list[Column]
+    rows: list[dict]
+
+
+class AnnualReportOut(BaseModel):
+    year: int
+    agency: str | None
+    due_on: date = Field(description="行政执法统计年报 are due by 31 January of the following year")
+    tables: list[ReportTableOut]
+    notes: list[str]
+    figures_through_seq: int
+    pending_events: int
