@@ -87,8 +87,7 @@ def load(database_url: str, token_id: str) -> None:
                 FROM {source} GROUP BY 1, 2, 4 ON CONFLICT DO NOTHING""")
         cur.execute("""
             INSERT INTO stats_fixity_days (agency, day, result, checks)
-            SELECT agency, day, 'ok', clips FROM stats_footage_days WHERE dimension = 'device'
-            ON CONFLICT (agency, day, result) DO UPDATE SET checks = stats_fixity_days.checks + excluded.checks""")
+            SELECT agency, day, 'ok', sum(clips) FROM stats_footage_days WHERE dimension = 'device' GROUP BY agency, day""")
         cur.execute("INSERT INTO stats_watermark (id, seq) SELECT 1, seq FROM audit_head WHERE id = 1")
         conn.commit()
     with psycopg.connect(database_url, autocommit=True) as conn:
