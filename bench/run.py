@@ -77,6 +77,19 @@ def tus_upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str |
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system, all threads, and children it waited for) of a process; this process when None."""
+    if pid is None:
+        usage = os.times()
+        return usage.user + usage.system + usage.children_user + usage.children_system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def per_gib(seconds: list[float], size: int) -> list[float]:
+    return [round(value * GiB / size, 2) for value in seconds]
+
+
 def service(env_extra: dict[str, str], name: str) -> ServiceProcess:
     workdir = WORK / name
     shutil.rmtree(workdir, ignore_errors=True)
@@ -118,21 +131,29 @@ def bench_filesystem(file: Path) -> dict:
     node_dir = WORK / "node-files"
     node, port = node_tus_server(node_dir)
     times = {"service": [], "node": []}
+    cpu = {"service": [], "node": []}  # CPU-seconds of the server process per upload
     try:
         for run in range(REPS):
             for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
                 sha256 = make_unique(file, run * 2 + (side == "node"))
+                pid = ours.process.pid if side == "service" else node.pid
+                before = cpu_seconds(pid)
                 if side == "service":
                     times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                    time.sleep(1)  # the probe job runs after the answer: counted too
+                    cpu[side].append(cpu_seconds(pid) - before)
                     shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
                 else:
                     times[side].append(tus_upload(f"http://127.0.0.1:{port}/files", file, {}))
+                    cpu[side].append(cpu_seconds(pid) - before)
                     shutil.rmtree(node_dir, ignore_errors=True)
                     node_dir.mkdir()
     finally:
         node.terminate()
         ours.stop()
-    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": file.stat().st_size}
+    size = file.stat().st_size
+    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": size,
+            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}}
 
 
 def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
@@ -144,19 +165,27 @@ def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
     headers = {"Authorization": f"Bearer {ours.token('dock', 'BENCH')}"}
     s3 = seaweed.client()
     times = {"service": [], "boto3": []}
+    cpu = {"service": [], "boto3": []}  # the service process's CPU-seconds per upload; boto3's is this process's
     try:
         for run in range(REPS):
             for side in (("service", "boto3") if run % 2 == 0 else ("boto3", "service")):
                 sha256 = make_unique(file, 100 + run * 2 + (side == "boto3"))
                 if side == "service":
+                    before = cpu_seconds(ours.process.pid)
                     times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                    time.sleep(1)
+                    cpu[side].append(cpu_seconds(ours.process.pid) - before)
                 else:
+                    before = cpu_seconds()
                     started = time.perf_counter()
                     s3.upload_file(str(file), bucket, f"direct/{run}")
                     times[side].append(time.perf_counter() - started)
+                    cpu[side].append(cpu_seconds() - before)
     finally:
         ours.stop()
-    return {"times": times, "ratio": median_ratio(times["boto3"], times["service"]), "size": file.stat().st_size}
+    size = file.stat().st_size
+    return {"times": times, "ratio": median_ratio(times["boto3"], times["service"]), "size": size,
+            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}}
 
 
 def bench_memory(small: Path, large: Path, env_extra: dict[str, str], label: str) -> dict:
@@ -232,12 +261,17 @@ def report(results: dict) -> None:
     table = Table(title=f"recording_service benchmarks ({results['machine']}; tuspy, {CHUNK // MiB} MiB chunks, median of {REPS})")
     for column in ("figure", "service", "baseline", "ratio", "target"):
         table.add_column(column)
+    def cpu(figure: dict, side: str) -> str:
+        return f"{statistics.median(figure['cpu_per_gib'][side]):.2f} CPU-s/GiB"
+
     if fs := results.get("filesystem_vs_node"):
         table.add_row("tus 1 GiB → filesystem vs Node @tus/server", mbps(fs["size"], fs["times"]["service"]),
                       mbps(fs["size"], fs["times"]["node"]), f"{fs['ratio']:.2f}×", "≥ 1.0×")
+        table.add_row("  cost per GiB (server process)", cpu(fs, "service"), cpu(fs, "node"), "", "")
     if s3 := results.get("s3_vs_boto3"):
         table.add_row("1 GiB → SeaweedFS: tus vs boto3 upload_file", mbps(s3["size"], s3["times"]["service"]),
                       mbps(s3["size"], s3["times"]["boto3"]), f"{s3['ratio']:.2f}×", "≥ 0.8×")
+        table.add_row("  cost per GiB (service process / boto3's)", cpu(s3, "service"), cpu(s3, "boto3"), "", "")
     for label in ("filesystem", "s3"):
         memory = results.get(f"memory_{label}")
         if not memory:
