@@ -28,15 +28,19 @@ def version_out(row: PublishedListVersion) -> dict:
     return ListVersion.model_validate(row, from_attributes=True).model_dump()
 
 
-def matters_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> MatterListOut:
-    items = [{**item, "category_zh": ENFORCEMENT_KINDS[item["category"]], "flowchart_url": flowchart_url(item.get("procedure"))}
+def list_out(model, row: PublishedListVersion, versions: list[PublishedListVersion], **extra):
+    """A list version as served: its items with their flowchart links (and `extra(item)` fields)."""
+    items = [{**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
              for item in row.content["items"]]
-    return MatterListOut(**version_out(row), items=items, versions=[version_out(v) for v in versions])
+    return model(**version_out(row), items=items, versions=[version_out(v) for v in versions])
+
+
+def matters_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> MatterListOut:
+    return list_out(MatterListOut, row, versions, category_zh=lambda item: ENFORCEMENT_KINDS[item["category"]])
 
 
 def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> InspectionMatterListOut:
-    items = [{**item, "flowchart_url": flowchart_url(item.get("procedure"))} for item in row.content["items"]]
-    return InspectionMatterListOut(**version_out(row), items=items, versions=[version_out(v) for v in versions])
+    return list_out(InspectionMatterListOut, row, versions)
 
 
 @public_router.get("/matters", response_model=MatterListOut,

@@ -150,13 +150,16 @@ async def _footage_days(session: AsyncSession, media_ids: set[str], tz) -> set[t
     """The days these footage items count on now, and the days they counted on before (a recording time filled in
     later moves an item)."""
     days = set()
-    for media_id, agency, day in await footage_days_of(session, sorted(media_ids), tz):
-        before = await session.get(FootageDayOf, media_id)
-        if before is None:
+    now = await footage_days_of(session, sorted(media_ids), tz)
+    before = {row.media_id: row for row in (await session.execute(
+        select(FootageDayOf).where(FootageDayOf.media_id.in_([media_id for media_id, _, _ in now])))).scalars()}
+    for media_id, agency, day in now:
+        counted = before.get(media_id)
+        if counted is None:
             session.add(FootageDayOf(media_id=media_id, agency=agency, day=day))
-        elif before.day != day:
-            days.add((before.agency, before.day))
-            before.day = day
+        elif counted.day != day:
+            days.add((counted.agency, counted.day))
+            counted.day = day
         days.add((agency, day))
     return days
 
