@@ -2,6 +2,8 @@
 
 1. tus upload of one 1 GiB file into the filesystem store: this service vs the official Node tus
    server (@tus/server + @tus/file-store), same client (tuspy), same chunk size.
+   Ten docks at once: 10 concurrent 1 GiB tus uploads (one file and token each), the aggregate
+   against the same on the Node server, with the service's peak RSS during them.
 2. Upload of the same file into SeaweedFS: this service (tus) vs boto3 `upload_file` straight to the
    same SeaweedFS.
 3. Peak RSS of the service process (VmHWM) during a 2 GiB and a 256 MiB upload, each on a fresh process.
@@ -9,7 +11,9 @@
 5. Case-file export (BagIt zip, 1 GiB of footage) vs the same footage through the content endpoint (bench/export.py).
 
 Runs alternate between the two sides and the median of each side is compared, so machine noise
-hits both alike. Nothing here asserts a time; it prints figures (and bench/.work/results.json).
+hits both alike. Every upload's SHA-256 is checked afterwards (the service's record, the bytes the
+Node server or boto3 stored), outside the timing. Nothing here asserts a time; it prints figures
+(and bench/.work/results.json).
 """
 
 import hashlib
@@ -20,11 +24,13 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from tusclient import client as tus_client  # noqa: E402
@@ -41,6 +47,7 @@ MiB = 1024 * 1024
 GiB = 1024 * MiB
 CHUNK = 64 * MiB
 REPS = int(os.environ.get("BENCH_REPS", "3"))
+CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "10"))  # docks uploading at once in the shift-change figure
 WORK = ROOT / "bench" / ".work"
 console = Console()
 
@@ -53,6 +60,13 @@ def ensure_file(name: str, size: int) -> Path:
                 handle.write(os.urandom(8 * MiB))
             handle.write(os.urandom(size % (8 * MiB)))
     return path
+
+
+def copy_of(path: Path, name: str) -> Path:
+    copy = WORK / name
+    if not copy.exists() or copy.stat().st_size != path.stat().st_size:
+        shutil.copyfile(path, copy)
+    return copy
 
 
 def make_unique(path: Path, run: int) -> str:
@@ -68,13 +82,31 @@ def make_unique(path: Path, run: int) -> str:
     return digest.hexdigest()
 
 
-def tus_upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | None = None) -> float:
+def tus_upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | None = None) -> tuple[float, str]:
+    """Uploads the file; returns the seconds it took and the upload's URL."""
     tus = tus_client.TusClient(endpoint, headers=headers)
     metadata = {"filename": path.name, **({"sha256": sha256} if sha256 else {})}
     uploader = tus.uploader(str(path), chunk_size=CHUNK, metadata=metadata)
     started = time.perf_counter()
     uploader.upload()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, uploader.url
+
+
+def check_service_upload(url: str, headers: dict[str, str], sha256: str) -> None:
+    """Outside the timing: the service must hold the upload complete with the file's SHA-256."""
+    status = httpx.get(url, headers=headers, timeout=60).json()
+    if status["status"] != "completed" or status["sha256"] != sha256:
+        raise SystemExit(f"upload {url} is {status['status']} with SHA-256 {status['sha256']}, not {sha256}: the figures are void")
+
+
+def check_stored_file(path: Path, sha256: str) -> None:
+    """Outside the timing: what the baseline stored must be the file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 * MiB):
+            digest.update(block)
+    if digest.hexdigest() != sha256:
+        raise SystemExit(f"{path} does not hold the uploaded bytes: the figures are void")
 
 
 def cpu_seconds(pid: int | None = None) -> float:
@@ -139,21 +171,70 @@ def bench_filesystem(file: Path) -> dict:
                 pid = ours.process.pid if side == "service" else node.pid
                 before = cpu_seconds(pid)
                 if side == "service":
-                    times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                    seconds, url = tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256)
                     time.sleep(1)  # the probe job runs after the answer: counted too
                     cpu[side].append(cpu_seconds(pid) - before)
+                    check_service_upload(url, headers, sha256)
                     shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
                 else:
-                    times[side].append(tus_upload(f"http://127.0.0.1:{port}/files", file, {}))
+                    seconds, url = tus_upload(f"http://127.0.0.1:{port}/files", file, {})
                     cpu[side].append(cpu_seconds(pid) - before)
+                    check_stored_file(node_dir / url.rsplit("/", 1)[1], sha256)
                     shutil.rmtree(node_dir, ignore_errors=True)
                     node_dir.mkdir()
+                times[side].append(seconds)
     finally:
         node.terminate()
         ours.stop()
     size = file.stat().st_size
     return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": size,
             "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}}
+
+
+def bench_concurrent(files: list[Path]) -> dict:
+    """Shift change: every dock uploads at once. One fresh service process (so its peak RSS is this
+    leg's), each upload with its own dock token and its own file, all started together."""
+    ours = service({}, "concurrent-service")
+    tokens = [ours.token("dock", "BENCH", f"dock-{index}") for index in range(len(files))]
+    node_dir = WORK / "node-concurrent"
+    node, port = node_tus_server(node_dir)
+    times = {"service": [], "node": []}
+    cpu = {"service": [], "node": []}
+    idle_rss = peak_rss(ours)
+    try:
+        for run in range(REPS):
+            for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
+                sums = [make_unique(file, 1000 + run * 100 + index * 2 + (side == "node")) for index, file in enumerate(files)]
+                pid = ours.process.pid if side == "service" else node.pid
+
+                def one(index: int) -> tuple[float, str]:
+                    if side == "service":
+                        headers = {"Authorization": f"Bearer {tokens[index]}"}
+                        return tus_upload(ours.base_url + "/api/v1/uploads", files[index], headers, sums[index])
+                    return tus_upload(f"http://127.0.0.1:{port}/files", files[index], {})
+
+                before, started = cpu_seconds(pid), time.perf_counter()
+                with ThreadPoolExecutor(len(files)) as pool:
+                    urls = [url for _, url in pool.map(one, range(len(files)))]
+                times[side].append(time.perf_counter() - started)
+                if side == "service":
+                    time.sleep(1)
+                cpu[side].append(cpu_seconds(pid) - before)
+                for index, url in enumerate(urls):
+                    if side == "service":
+                        check_service_upload(url, {"Authorization": f"Bearer {tokens[index]}"}, sums[index])
+                    else:
+                        check_stored_file(node_dir / url.rsplit("/", 1)[1], sums[index])
+                shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
+                shutil.rmtree(node_dir, ignore_errors=True)
+                node_dir.mkdir()
+        rss = peak_rss(ours)
+    finally:
+        node.terminate()
+        ours.stop()
+    size = sum(file.stat().st_size for file in files)
+    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": size, "uploads": len(files),
+            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}, "peak_rss": rss, "idle_rss": idle_rss}
 
 
 def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
@@ -172,15 +253,22 @@ def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
                 sha256 = make_unique(file, 100 + run * 2 + (side == "boto3"))
                 if side == "service":
                     before = cpu_seconds(ours.process.pid)
-                    times[side].append(tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256))
+                    seconds, url = tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256)
+                    times[side].append(seconds)
                     time.sleep(1)
                     cpu[side].append(cpu_seconds(ours.process.pid) - before)
+                    check_service_upload(url, headers, sha256)
                 else:
                     before = cpu_seconds()
                     started = time.perf_counter()
                     s3.upload_file(str(file), bucket, f"direct/{run}")
                     times[side].append(time.perf_counter() - started)
                     cpu[side].append(cpu_seconds() - before)
+                    stored = hashlib.sha256()
+                    for block in s3.get_object(Bucket=bucket, Key=f"direct/{run}")["Body"].iter_chunks(8 * MiB):
+                        stored.update(block)
+                    if stored.hexdigest() != sha256:
+                        raise SystemExit("SeaweedFS does not hold the bytes boto3 uploaded: the figures are void")
     finally:
         ours.stop()
     size = file.stat().st_size
@@ -196,8 +284,10 @@ def bench_memory(small: Path, large: Path, env_extra: dict[str, str], label: str
             token = ours.token("dock", "BENCH")
             idle = peak_rss(ours)
             sha256 = make_unique(file, int(time.time()))
-            tus_upload(ours.base_url + "/api/v1/uploads", file, {"Authorization": f"Bearer {token}"}, sha256)
+            headers = {"Authorization": f"Bearer {token}"}
+            _, url = tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256)
             peaks[name] = {"idle": idle, "peak": peak_rss(ours)}
+            check_service_upload(url, headers, sha256)
         finally:
             ours.stop()
             shutil.rmtree(ours.workdir, ignore_errors=True)
@@ -216,10 +306,14 @@ def main() -> None:
     one = ensure_file("one-gib.bin", GiB)
     small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
-    only = set(sys.argv[1:]) or {"fs", "s3", "memory", "timeline", "export", "stats"}  # e.g. `python bench/run.py s3` while working on one
+    only = set(sys.argv[1:]) or {"fs", "concurrent", "s3", "memory", "timeline", "export", "stats"}  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_filesystem(one)
+    if "concurrent" in only:
+        console.print(f"{CONCURRENT} concurrent 1 GiB tus uploads, filesystem store vs Node @tus/server …")
+        copies = [one] + [copy_of(one, f"one-gib-{index}.bin") for index in range(1, CONCURRENT)]
+        results["concurrent_vs_node"] = bench_concurrent(copies)
     seaweed = SeaweedFS(WORK / "seaweedfs").start()
     try:
         if "s3" in only:
@@ -268,6 +362,13 @@ def report(results: dict) -> None:
         table.add_row("tus 1 GiB → filesystem vs Node @tus/server", mbps(fs["size"], fs["times"]["service"]),
                       mbps(fs["size"], fs["times"]["node"]), f"{fs['ratio']:.2f}×", "≥ 1.0×")
         table.add_row("  cost per GiB (server process)", cpu(fs, "service"), cpu(fs, "node"), "", "")
+    if many := results.get("concurrent_vs_node"):
+        table.add_row(f"{many['uploads']} concurrent 1 GiB tus uploads → filesystem vs Node (aggregate)",
+                      mbps(many["size"], many["times"]["service"]), mbps(many["size"], many["times"]["node"]),
+                      f"{many['ratio']:.2f}×", "≥ 1.0×")
+        table.add_row("  cost per GiB (server process)", cpu(many, "service"), cpu(many, "node"), "", "")
+        table.add_row(f"  peak RSS of the service, {many['uploads']} at once (idle before)", f"{many['peak_rss'] / MiB:.0f} MiB",
+                      f"{many['idle_rss'] / MiB:.0f} MiB", "", "≤ 400 MB")
     if s3 := results.get("s3_vs_boto3"):
         table.add_row("1 GiB → SeaweedFS: tus vs boto3 upload_file", mbps(s3["size"], s3["times"]["service"]),
                       mbps(s3["size"], s3["times"]["boto3"]), f"{s3['ratio']:.2f}×", "≥ 0.8×")

@@ -19,8 +19,8 @@ import base64
 import dataclasses
 import functools
 import hashlib
+import io
 import logging
-import zlib
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -28,6 +28,7 @@ from urllib.parse import quote
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
+from isal.isal_zlib import crc32
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from botocore.exceptions import ReadTimeoutError
 
@@ -36,10 +37,11 @@ from .base import DeleteRefused, Durable, ObjectExists, ObjectStat, Part, Stored
 log = logging.getLogger(__name__)
 READ_CHUNK = 1024 * 1024
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
+READ_AHEAD = 1024 * 1024  # a part is read out in up to this much per read, so the sender makes few system calls
 
 
 def crc32_b64(body: bytes | bytearray | memoryview) -> str:
-    return base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
+    return base64.b64encode(crc32(body).to_bytes(4, "big")).decode()
 
 
 def composite_crc32(parts: tuple[Part, ...] | list[Part]) -> str:
@@ -53,19 +55,95 @@ def encode_metadata(metadata: dict[str, str]) -> dict[str, str]:
     return {key: quote(value, safe="") for key, value in metadata.items()}
 
 
+class PartBody(io.RawIOBase):
+    """A part's bytes as the pieces they arrived in, read in place: the request body's chunks are
+    sent to S3 without first being copied into one buffer (on this machine a copy costs as much as
+    the SHA-256). Seekable, so botocore can rewind it for a retry."""
+
+    def __init__(self, pieces: list[memoryview]) -> None:
+        super().__init__()
+        self._pieces = pieces
+        self._size = sum(len(piece) for piece in pieces)
+        self._position = 0
+        self._index = 0  # the piece holding `_position`, and where in it
+        self._within = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence] + offset
+        if target < 0:
+            raise ValueError("negative seek position")
+        self._position, self._index, self._within = min(target, self._size), 0, min(target, self._size)
+        while self._index < len(self._pieces) and self._within >= len(self._pieces[self._index]):
+            self._within -= len(self._pieces[self._index])
+            self._index += 1
+        return self._position
+
+    def read(self, size: int = -1) -> bytes | memoryview:
+        """Up to `size` bytes from one piece (a view, not a copy); empty at the end."""
+        return self._next(READ_AHEAD if size is None or size < 0 else max(size, READ_AHEAD))
+
+    def _next(self, size: int) -> bytes | memoryview:
+        while self._index < len(self._pieces) and self._within >= len(self._pieces[self._index]):
+            self._index, self._within = self._index + 1, 0
+        if self._index == len(self._pieces):
+            return b""
+        piece = self._pieces[self._index]
+        end = min(len(piece), self._within + size)
+        view = piece[self._within : end]
+        self._within = end
+        self._position += len(view)
+        return view
+
+    def readinto(self, buffer) -> int:
+        view = self._next(len(buffer))
+        buffer[: len(view)] = view
+        return len(view)
+
+
+def crc32_pieces(pieces: list[memoryview] | list[bytes]) -> str:
+    crc = 0
+    for piece in pieces:
+        crc = crc32(piece, crc)
+    return base64.b64encode(crc.to_bytes(4, "big")).decode()
+
+
+def joined(pieces: list[memoryview], start: int, end: int) -> bytes:
+    """Bytes [start, end) of the pieces laid end to end."""
+    out, position = [], 0
+    for piece in pieces:
+        if position >= end:
+            break
+        low, high = max(start - position, 0), min(end - position, len(piece))
+        if low < high:
+            out.append(piece[low:high])
+        position += len(piece)
+    return b"".join(out)
+
+
 class S3ChunkWriter:
-    """Fills one part-sized buffer at a time and hands the filled buffer itself to the upload
-    (no copy); a few parts upload concurrently while the next one fills. Bytes short of a part are
-    made durable as tail segments holding only what arrived since the last checkpoint, so many small
-    PATCHes cost what their bytes cost, not the whole pending part each time."""
+    """Gathers the received chunks of one part (references, not copies) and hands the part to an
+    upload once full; a few parts upload concurrently while the next one fills. Bytes short of a
+    part are made durable as tail segments holding only what arrived since the last checkpoint, so
+    many small PATCHes cost what their bytes cost, not the whole pending part each time."""
 
     def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes, segments: list[dict]) -> None:
         self._store = store
         self._target = target
-        self._part = bytearray(store.part_size)
-        self._part[: len(tail)] = tail
+        self._pieces: list[memoryview] = [memoryview(tail)] if tail else []
         self._fill = len(tail)
-        self._durable_fill = len(tail)  # bytes of the buffer already held by recorded segments
+        self._durable_fill = len(tail)  # bytes of the part already held by recorded segments
         self._segments = list(segments)
         self._garbage: list[str] = []  # segments of parts now uploaded: removable once that is recorded
         self._next_part = len(target.parts) + 1
@@ -73,19 +151,20 @@ class S3ChunkWriter:
         self._in_flight: list[asyncio.Task[Part]] = []
 
     async def write(self, chunks: list[bytes]) -> None:
+        # The chunks are immutable bytes: keeping views of them is safe and costs no copy.
         part_size = self._store.part_size
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
                 take = min(len(view), part_size - self._fill)
-                self._part[self._fill : self._fill + take] = view[:take]
+                self._pieces.append(view[:take])
                 self._fill += take
                 view = view[take:]
                 if self._fill == part_size:
-                    full, self._part, self._fill = self._part, bytearray(part_size), 0
+                    full, self._pieces, self._fill = self._pieces, [], 0
                     await self._start_part(full)
 
-    async def _start_part(self, body: bytes | bytearray) -> None:
+    async def _start_part(self, body: list[memoryview]) -> None:
         number = self._next_part
         self._next_part += 1
         self._garbage += [segment["key"] for segment in self._segments]
@@ -99,12 +178,12 @@ class S3ChunkWriter:
             self._new_parts.append(await self._in_flight.pop(0))
 
     def _pending(self) -> bytes:
-        return bytes(memoryview(self._part)[: self._fill])
+        return joined(self._pieces, 0, self._fill)
 
     async def checkpoint(self) -> Durable:
         await self._drain()
         if self._fill > self._durable_fill:
-            fresh = bytes(memoryview(self._part)[self._durable_fill : self._fill])
+            fresh = joined(self._pieces, self._durable_fill, self._fill)
             self._segments.append(await self._store.put_tail_segment(self._target, self._next_part, self._durable_fill, fresh))
             self._durable_fill = self._fill
             self._store.remember_tail(self._target.upload_id, self._segments, self._pending())
@@ -114,8 +193,8 @@ class S3ChunkWriter:
     async def commit(self, *, final: bool) -> Durable:
         nothing_yet = not self._target.parts and not self._new_parts and not self._in_flight and self._next_part == 1
         if final and (self._fill or nothing_yet):
-            await self._start_part(self._pending())  # the last part may be small (or empty for a 0-byte file)
-            self._fill = 0
+            pieces, self._pieces, self._fill = self._pieces, [], 0
+            await self._start_part(pieces)  # the last part may be small (or empty for a 0-byte file)
         return await self.checkpoint()
 
     async def cleanup(self) -> None:
@@ -194,8 +273,9 @@ class S3Store:
         )
         return response["UploadId"]
 
-    async def upload_part(self, target: UploadTarget, number: int, body: bytes) -> Part:
-        checksum = await asyncio.to_thread(crc32_b64, body)
+    async def upload_part(self, target: UploadTarget, number: int, pieces: list[memoryview] | list[bytes]) -> Part:
+        checksum = await asyncio.to_thread(crc32_pieces, pieces)
+        body = PartBody([memoryview(piece) for piece in pieces])
         response = await self._call(
             "upload_part",
             Bucket=self.bucket,
@@ -203,6 +283,7 @@ class S3Store:
             UploadId=target.backend_ref,
             PartNumber=number,
             Body=body,
+            ContentLength=len(body),
             ChecksumCRC32=checksum,
         )
         return Part(number=number, size=len(body), etag=response["ETag"], checksum=checksum)
@@ -355,7 +436,7 @@ class S3Store:
         else:
             if not target.parts:
                 # S3 assembles nothing from no parts: a 0-byte file is one empty part.
-                target = dataclasses.replace(target, parts=(await self.upload_part(target, 1, b""),))
+                target = dataclasses.replace(target, parts=(await self.upload_part(target, 1, []),))
             try:
                 completed = await self._complete(target)
             except ClientError as exc:
