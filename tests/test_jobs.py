@@ -102,3 +102,37 @@ def test_many_workers_probe_each_media_once(leg, private, clips):
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(30)
+
+
+def test_every_periodic_work_of_the_worker_takes_its_turn(leg, monkeypatch):
+    """Each piece of periodic work the worker runs (catch-ups, publication expiry, webhook deliveries, the
+    statistics following the audit log) takes the queue it is handed and finishes its turn. A slip there
+    fails at every turn, is logged and retried for ever, and hides behind requests that catch up alone."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from recording_service.app import job_queue
+    from recording_service.config import Settings
+    from recording_service.db import create_engine
+    from recording_service.storage import open_store
+
+    from .support import run_async
+
+    for key, value in leg.service.env.items():
+        if key.startswith(("RECORDING_", "AWS_")):
+            monkeypatch.setenv(key, value)
+
+    async def one_turn_each() -> int:
+        settings = Settings()
+        engine = create_engine(settings.database_url)
+        store = open_store(settings)
+        queue = job_queue(settings, async_sessionmaker(engine, expire_on_commit=False), store)
+        try:
+            for work, _seconds in queue.periodic:
+                await work(queue)
+            return len(queue.periodic)
+        finally:
+            await queue.close()
+            await store.close()
+            await engine.dispose()
+
+    assert run_async(one_turn_each()) == 5

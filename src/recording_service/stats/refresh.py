@@ -263,7 +263,7 @@ async def recompute_all(sessionmaker: async_sessionmaker, catalog: Catalog, sett
 
 
 def follow_periodically(sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings):
-    async def run() -> None:
+    async def run(_queue) -> None:
         progress = await follow(sessionmaker, catalog, settings, max_rounds=20)
         if progress.cases or progress.days:
             logger.info("statistics followed %d events: %d cases, %d days recomputed", progress.events, progress.cases, progress.days)
