@@ -127,8 +127,9 @@ def service(env_extra: dict[str, str], name: str) -> ServiceProcess:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
-    if "BENCH_S3_CONCURRENCY" in os.environ:  # to measure the memory/throughput trade-off
-        env["RECORDING_S3_UPLOAD_CONCURRENCY"] = os.environ["BENCH_S3_CONCURRENCY"]
+    for knob in ("S3_UPLOAD_CONCURRENCY", "S3_PART_SIZE"):  # to measure the memory/throughput trade-offs
+        if f"BENCH_{knob}" in os.environ:
+            env[f"RECORDING_{knob}"] = os.environ[f"BENCH_{knob}"]
     env.update(RECORDING_DATABASE_URL=f"sqlite:///{workdir / 'recording.db'}", RECORDING_STORAGE_URL=f"file://{workdir / 'objects'}")
     env.update(env_extra)
     return ServiceProcess(env, workdir).start()
