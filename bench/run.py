@@ -75,6 +75,10 @@ def make_unique(path: Path, run: int) -> str:
     the camera, so that is not part of the timed upload)."""
     with open(path, "r+b") as handle:
         handle.write(f"run-{run:08d}-{time.time_ns()}".encode())
+    return file_sha256(path)
+
+
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(8 * MiB):
@@ -101,11 +105,7 @@ def check_service_upload(url: str, headers: dict[str, str], sha256: str) -> None
 
 def check_stored_file(path: Path, sha256: str) -> None:
     """Outside the timing: what the baseline stored must be the file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(8 * MiB):
-            digest.update(block)
-    if digest.hexdigest() != sha256:
+    if file_sha256(path) != sha256:
         raise SystemExit(f"{path} does not hold the uploaded bytes: the figures are void")
 
 
@@ -349,6 +349,10 @@ def main() -> None:
     report(results)
 
 
+def megabytes(size: int) -> str:
+    return f"{size / MiB:.0f} MiB ({size / 1e6:.0f} MB)"
+
+
 def report(results: dict) -> None:
     def mbps(size: int, seconds: list[float]) -> str:
         return f"{size / MiB / statistics.median(seconds):.0f} MiB/s"
@@ -368,8 +372,8 @@ def report(results: dict) -> None:
                       mbps(many["size"], many["times"]["service"]), mbps(many["size"], many["times"]["node"]),
                       f"{many['ratio']:.2f}×", "≥ 1.0×")
         table.add_row("  cost per GiB (server process)", cpu(many, "service"), cpu(many, "node"), "", "")
-        table.add_row(f"  peak RSS of the service, {many['uploads']} at once (idle before)", f"{many['peak_rss'] / MiB:.0f} MiB",
-                      f"{many['idle_rss'] / MiB:.0f} MiB", "", "≤ 400 MB")
+        table.add_row(f"  peak RSS of the service, {many['uploads']} at once (idle before)", megabytes(many["peak_rss"]),
+                      megabytes(many["idle_rss"]), "", "≤ 400 MB")
     if s3 := results.get("s3_vs_boto3"):
         table.add_row("1 GiB → SeaweedFS: tus vs boto3 upload_file", mbps(s3["size"], s3["times"]["service"]),
                       mbps(s3["size"], s3["times"]["boto3"]), f"{s3['ratio']:.2f}×", "≥ 0.8×")
@@ -379,7 +383,7 @@ def report(results: dict) -> None:
         if not memory:
             continue
         big, small = memory["peaks"]["2GiB"]["peak"], memory["peaks"]["256MiB"]["peak"]
-        table.add_row(f"peak RSS ({label} store): 2 GiB vs 256 MiB upload", f"{big / MiB:.0f} MiB", f"{small / MiB:.0f} MiB",
+        table.add_row(f"peak RSS ({label} store): 2 GiB vs 256 MiB upload", megabytes(big), megabytes(small),
                       f"{memory['ratio']:.2f}×", "≤ 150 MB, ≤ 1.20×")
     if tl := results.get("timeline"):
         table.add_row("timeline p50 / p95, 1,000 other cases", f"{tl['small']['p50_ms']:.1f} / {tl['small']['p95_ms']:.1f} ms", "", "", "p50 ≤ 50 ms")
