@@ -35,6 +35,7 @@ from .models import Upload, UploadPart, UploadStatus
 
 log = logging.getLogger(__name__)
 BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
+SMALL_CHUNK = 64 * 1024  # pieces smaller than this are joined: a store may keep every piece it is handed until its part is sent
 CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
 
@@ -229,13 +230,16 @@ def offset_mismatch(sent: int, actual: int) -> Problem:
 
 class _Pipeline:
     """Batches incoming bytes and hands each batch to the hashers and the store off the event loop,
-    overlapping the previous batch's work with receiving the next."""
+    overlapping the previous batch's work with receiving the next. Large pieces pass as they came
+    (no copy); small ones are joined first, so a body trickled in tiny pieces costs no more memory
+    per byte than one that arrives in large reads."""
 
     def __init__(self, writer: ChunkWriter, hashers: list) -> None:
         self.writer = writer
         self.hashers = hashers
         self.pending: list[bytes] = []
         self.pending_size = 0
+        self.small = bytearray()
         self.task: asyncio.Task | None = None
         self.processed = 0
 
@@ -249,12 +253,24 @@ class _Pipeline:
         self.processed += size
 
     async def feed(self, data: bytes) -> None:
-        self.pending.append(data)
+        if len(data) < SMALL_CHUNK:
+            self.small += data
+            if len(self.small) >= SMALL_CHUNK:
+                self._join_small()
+        else:
+            self._join_small()
+            self.pending.append(data)
         self.pending_size += len(data)
         if self.pending_size >= BATCH_BYTES:
             await self._dispatch()
 
+    def _join_small(self) -> None:
+        if self.small:
+            self.pending.append(bytes(self.small))
+            self.small.clear()
+
     async def _dispatch(self) -> None:
+        self._join_small()
         chunks, size = self.pending, self.pending_size
         self.pending, self.pending_size = [], 0
         if self.task is not None:
@@ -262,7 +278,7 @@ class _Pipeline:
         self.task = asyncio.create_task(self._process(chunks, size))
 
     async def flush(self) -> None:
-        if self.pending:
+        if self.pending or self.small:
             await self._dispatch()
         if self.task is not None:
             task, self.task = self.task, None

@@ -70,7 +70,9 @@ class ObjectStat:
 
 class ChunkWriter(Protocol):
     async def write(self, chunks: list[bytes]) -> None:
-        """Append these pieces, in order (a list, so the bytes need not be joined into one copy)."""
+        """Append these pieces, in order (a list, so the bytes need not be joined into one copy).
+        The pieces are immutable bytes, and a writer may keep them until they are stored (S3 sends
+        a part from the pieces themselves)."""
 
     async def checkpoint(self) -> Durable:
         """Make everything written so far durable and keep writing; returns parts made durable since the last call."""
