@@ -78,12 +78,16 @@ def make_unique(path: Path, run: int) -> str:
     return file_sha256(path)
 
 
-def file_sha256(path: Path) -> str:
+def sha256_hex(blocks) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(8 * MiB):
-            digest.update(block)
+    for block in blocks:
+        digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return sha256_hex(iter(lambda: handle.read(8 * MiB), b""))
 
 
 def tus_upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | None = None) -> tuple[float, str]:
@@ -158,54 +162,21 @@ def median_ratio(baseline: list[float], ours: list[float]) -> float:
     return statistics.median(baseline) / statistics.median(ours)
 
 
-def bench_filesystem(file: Path) -> dict:
-    ours = service({}, "fs-service")
-    headers = {"Authorization": f"Bearer {ours.token('dock', 'BENCH')}"}
-    node_dir = WORK / "node-files"
-    node, port = node_tus_server(node_dir)
-    times = {"service": [], "node": []}
-    cpu = {"service": [], "node": []}  # CPU-seconds of the server process per upload
-    try:
-        for run in range(REPS):
-            for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
-                sha256 = make_unique(file, run * 2 + (side == "node"))
-                pid = ours.process.pid if side == "service" else node.pid
-                before = cpu_seconds(pid)
-                if side == "service":
-                    seconds, url = tus_upload(ours.base_url + "/api/v1/uploads", file, headers, sha256)
-                    time.sleep(1)  # the probe job runs after the answer: counted too
-                    cpu[side].append(cpu_seconds(pid) - before)
-                    check_service_upload(url, headers, sha256)
-                    shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
-                else:
-                    seconds, url = tus_upload(f"http://127.0.0.1:{port}/files", file, {})
-                    cpu[side].append(cpu_seconds(pid) - before)
-                    check_stored_file(node_dir / url.rsplit("/", 1)[1], sha256)
-                    shutil.rmtree(node_dir, ignore_errors=True)
-                    node_dir.mkdir()
-                times[side].append(seconds)
-    finally:
-        node.terminate()
-        ours.stop()
-    size = file.stat().st_size
-    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": size,
-            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}}
-
-
-def bench_concurrent(files: list[Path]) -> dict:
-    """Shift change: every dock uploads at once. One fresh service process (so its peak RSS is this
-    leg's), each upload with its own dock token and its own file, all started together."""
-    ours = service({}, "concurrent-service")
+def bench_against_node(files: list[Path], label: str) -> dict:
+    """tus uploads of `files`, all started together, into the filesystem store against the Node server.
+    One file is the single-upload figure; ten is the shift change (every dock at once). A fresh service
+    process, so its peak RSS is this leg's; each upload has its own dock token and its own file."""
+    ours = service({}, f"{label}-service")
     tokens = [ours.token("dock", "BENCH", f"dock-{index}") for index in range(len(files))]
-    node_dir = WORK / "node-concurrent"
+    node_dir = WORK / f"node-{label}"
     node, port = node_tus_server(node_dir)
     times = {"service": [], "node": []}
-    cpu = {"service": [], "node": []}
+    cpu = {"service": [], "node": []}  # CPU-seconds of the server process
     idle_rss = peak_rss(ours)
     try:
         for run in range(REPS):
             for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
-                sums = [make_unique(file, 1000 + run * 100 + index * 2 + (side == "node")) for index, file in enumerate(files)]
+                sums = [make_unique(file, run * 100 + index * 2 + (side == "node")) for index, file in enumerate(files)]
                 pid = ours.process.pid if side == "service" else node.pid
 
                 def one(index: int) -> tuple[float, str]:
@@ -219,7 +190,7 @@ def bench_concurrent(files: list[Path]) -> dict:
                     urls = [url for _, url in pool.map(one, range(len(files)))]
                 times[side].append(time.perf_counter() - started)
                 if side == "service":
-                    time.sleep(1)
+                    time.sleep(1)  # the probe jobs run after the answer: counted too
                 cpu[side].append(cpu_seconds(pid) - before)
                 for index, url in enumerate(urls):
                     if side == "service":
@@ -265,10 +236,7 @@ def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
                     s3.upload_file(str(file), bucket, f"direct/{run}")
                     times[side].append(time.perf_counter() - started)
                     cpu[side].append(cpu_seconds() - before)
-                    stored = hashlib.sha256()
-                    for block in s3.get_object(Bucket=bucket, Key=f"direct/{run}")["Body"].iter_chunks(8 * MiB):
-                        stored.update(block)
-                    if stored.hexdigest() != sha256:
+                    if sha256_hex(s3.get_object(Bucket=bucket, Key=f"direct/{run}")["Body"].iter_chunks(8 * MiB)) != sha256:
                         raise SystemExit("SeaweedFS does not hold the bytes boto3 uploaded: the figures are void")
     finally:
         ours.stop()
@@ -310,11 +278,11 @@ def main() -> None:
     only = set(sys.argv[1:]) or {"fs", "concurrent", "s3", "memory", "timeline", "export", "stats"}  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
-        results["filesystem_vs_node"] = bench_filesystem(one)
+        results["filesystem_vs_node"] = bench_against_node([one], "fs")
     if "concurrent" in only:
         console.print(f"{CONCURRENT} concurrent 1 GiB tus uploads, filesystem store vs Node @tus/server …")
         copies = [one] + [copy_of(one, f"one-gib-{index}.bin") for index in range(1, CONCURRENT)]
-        results["concurrent_vs_node"] = bench_concurrent(copies)
+        results["concurrent_vs_node"] = bench_against_node(copies, "concurrent")
     seaweed = SeaweedFS(WORK / "seaweedfs").start()
     try:
         if "s3" in only:

@@ -28,10 +28,10 @@ from urllib.parse import quote
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from isal.isal_zlib import crc32
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
 from botocore.exceptions import ReadTimeoutError
 from botocore.handlers import add_expect_header
+from isal.isal_zlib import crc32
 
 from .base import DeleteRefused, Durable, ObjectExists, ObjectStat, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget
 
@@ -41,8 +41,12 @@ TAIL_CACHE_BYTES = 64 * 1024 * 1024
 READ_AHEAD = 1024 * 1024  # a part is read out in up to this much per read, so the sender makes few system calls
 
 
-def crc32_b64(body: bytes | bytearray | memoryview) -> str:
-    return base64.b64encode(crc32(body).to_bytes(4, "big")).decode()
+def crc32_b64(*pieces: bytes | bytearray | memoryview) -> str:
+    """The base64 CRC32 S3 speaks, of the pieces laid end to end."""
+    crc = 0
+    for piece in pieces:
+        crc = crc32(piece, crc)
+    return base64.b64encode(crc.to_bytes(4, "big")).decode()
 
 
 def composite_crc32(parts: tuple[Part, ...] | list[Part]) -> str:
@@ -61,9 +65,9 @@ class PartBody(io.RawIOBase):
     sent to S3 without first being copied into one buffer (on this machine a copy costs as much as
     the SHA-256). Seekable, so botocore can rewind it for a retry."""
 
-    def __init__(self, pieces: list[memoryview]) -> None:
+    def __init__(self, pieces: list[memoryview] | list[bytes]) -> None:
         super().__init__()
-        self._pieces = pieces
+        self._pieces = [memoryview(piece) for piece in pieces]
         self._size = sum(len(piece) for piece in pieces)
         self._position = 0
         self._index = 0  # the piece holding `_position`, and where in it
@@ -111,13 +115,6 @@ class PartBody(io.RawIOBase):
         view = self._next(len(buffer))
         buffer[: len(view)] = view
         return len(view)
-
-
-def crc32_pieces(pieces: list[memoryview] | list[bytes]) -> str:
-    crc = 0
-    for piece in pieces:
-        crc = crc32(piece, crc)
-    return base64.b64encode(crc.to_bytes(4, "big")).decode()
 
 
 def joined(pieces: list[memoryview], start: int, end: int) -> bytes:
@@ -179,7 +176,7 @@ class S3ChunkWriter:
             self._new_parts.append(await self._in_flight.pop(0))
 
     def _pending(self) -> bytes:
-        return joined(self._pieces, 0, self._fill)
+        return b"".join(self._pieces)
 
     async def checkpoint(self) -> Durable:
         await self._drain()
@@ -278,8 +275,8 @@ class S3Store:
         return response["UploadId"]
 
     async def upload_part(self, target: UploadTarget, number: int, pieces: list[memoryview] | list[bytes]) -> Part:
-        checksum = await asyncio.to_thread(crc32_pieces, pieces)
-        body = PartBody([memoryview(piece) for piece in pieces])
+        checksum = await asyncio.to_thread(crc32_b64, *pieces)
+        body = PartBody(pieces)
         response = await self._call(
             "upload_part",
             Bucket=self.bucket,
