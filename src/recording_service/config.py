@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./data/recording.db"
     storage_url: str = "file://./data/objects"
     s3_endpoint_url: str | None = None
+    # Filesystem store: write uploads past the page cache (O_DIRECT) where the filesystem allows it;
+    # false writes through the page cache (a filesystem whose O_DIRECT misbehaves, say).
+    storage_direct_io: bool = True
     # S3 multipart part size; AWS requires >= 5 MiB for all but the last part.
     s3_part_size: int = Field(default=8 * MiB, ge=5 * MiB)
     # Parts of one upload in flight to S3 while the next fills (memory: about (this + 1) x part size).

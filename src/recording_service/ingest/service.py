@@ -229,10 +229,11 @@ def offset_mismatch(sent: int, actual: int) -> Problem:
 
 
 class _Pipeline:
-    """Batches incoming bytes and hands each batch to the hashers and the store off the event loop,
-    overlapping the previous batch's work with receiving the next. Large pieces pass as they came
-    (no copy); small ones are joined first, so a body trickled in tiny pieces costs no more memory
-    per byte than one that arrives in large reads."""
+    """Hashes each piece as it arrives, while it is still in the CPU's cache (hashing it later, from
+    memory, cost 0.25 CPU-s more per GiB on our test machine), and hands the pieces in batches to the
+    store off the event loop, overlapping the previous batch's write with receiving the next. Large
+    pieces pass as they came (no copy); small ones are joined first, so a body trickled in tiny pieces
+    costs no more memory per byte than one that arrives in large reads."""
 
     def __init__(self, writer: ChunkWriter, hashers: list) -> None:
         self.writer = writer
@@ -243,16 +244,13 @@ class _Pipeline:
         self.task: asyncio.Task | None = None
         self.processed = 0
 
-    def _hash(self, chunks: list[bytes]) -> None:
-        for chunk in chunks:
-            for hasher in self.hashers:
-                hasher.update(chunk)
-
     async def _process(self, chunks: list[bytes], size: int) -> None:
-        await asyncio.gather(asyncio.to_thread(self._hash, chunks), self.writer.write(chunks))
+        await self.writer.write(chunks)
         self.processed += size
 
     async def feed(self, data: bytes) -> None:
+        for hasher in self.hashers:  # ≤ 256 KiB a piece (uvloop's reads): ~0.15 ms of the event loop
+            hasher.update(data)
         if len(data) < SMALL_CHUNK:
             self.small += data
             if len(self.small) >= SMALL_CHUNK:

@@ -22,7 +22,7 @@ def open_store(settings: Settings) -> ObjectStore:
     if url.startswith("file://"):
         from .filesystem import FilesystemStore
 
-        return FilesystemStore(filesystem_root(url))
+        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io)
     if url.startswith("s3://"):
         from .s3 import S3Store
 

@@ -8,9 +8,11 @@ become acknowledged only through the database, whose update is fenced by the lea
 
 import asyncio
 import ctypes
+import errno
 import ctypes.util
 import fcntl
 import json
+import mmap
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -41,6 +43,16 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
     if function is not None:
         function(fd, offset, length, SYNC_FILE_RANGE_WRITE)
 IOV_MAX = 512
+BLOCK = 4096  # O_DIRECT alignment of offsets, lengths and memory (4 KiB covers 512-byte and 4K-sector disks)
+STAGE_BYTES = 1024 * 1024  # direct writes of 1 MiB: fast on disk, a small buffer per upload
+
+
+def _open_direct(path: Path) -> int | None:
+    """A second descriptor that writes past the page cache, or None where the filesystem has no O_DIRECT."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_DIRECT)
+    except (OSError, AttributeError):
+        return None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -73,19 +85,49 @@ def _write_sidecar(path: Path, metadata: dict[str, str]) -> None:
 
 
 class FilesystemChunkWriter:
-    def __init__(self, fd: int, start: int) -> None:
-        self._fd = fd
-        self._durable = start
-        self._position = start
+    """Appends to the partial file at the recorded offset.
+
+    Where the filesystem allows it the bytes bypass the page cache (O_DIRECT): they are gathered in a
+    page-aligned staging buffer and written as whole blocks at block-aligned offsets. A buffered
+    write costs a copy into fresh page-cache pages and then their writeback, about five times the CPU
+    of the direct write on our test machine, and the fsync that acknowledges a chunk still has to wait
+    for it. The bytes short of a block at a checkpoint go through the ordinary descriptor before the
+    fsync; the next direct write rewrites that block with the same bytes followed by new ones, so
+    whatever is torn by a crash there holds the acknowledged prefix either way."""
+
+    def __init__(self, fd: int, start: int, *, direct_fd: int | None = None, head: bytes = b"") -> None:
+        self._fd = fd  # holds the writer's lock; ordinary (page-cache) writes and every fsync
+        self._position = start  # the file offset of the next byte received
+        self._direct = direct_fd
+        if direct_fd is not None:
+            self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned, as O_DIRECT wants
+            self._view = memoryview(self._stage)
+            self._stage_offset = start - len(head)  # block-aligned file offset of the stage's first byte
+            self._fill = len(head)
+            self._view[: self._fill] = head
 
     async def write(self, chunks: list[bytes]) -> None:
         await asyncio.to_thread(self._write_all, chunks)
 
     def _write_all(self, chunks: list[bytes]) -> None:
-        start = self._position
         pending = [memoryview(chunk) for chunk in chunks if chunk]
+        while pending and self._direct is not None:
+            take = min(len(pending[0]), STAGE_BYTES - self._fill)
+            self._view[self._fill : self._fill + take] = pending[0][:take]
+            self._fill += take
+            self._position += take
+            pending[0] = pending[0][take:]
+            if not pending[0]:
+                pending.pop(0)
+            if self._fill == STAGE_BYTES:
+                self._write_blocks()
+        if pending:
+            self._write_buffered(pending)
+
+    def _write_buffered(self, pending: list[memoryview]) -> None:
+        start = self._position
         while pending:
-            written = os.writev(self._fd, pending[:IOV_MAX])
+            written = os.pwritev(self._fd, pending[:IOV_MAX], self._position)
             self._position += written
             while pending and written >= pending[0].nbytes:
                 written -= pending[0].nbytes
@@ -94,9 +136,45 @@ class FilesystemChunkWriter:
                 pending[0] = pending[0][written:]
         start_writeback(self._fd, start, self._position - start)
 
+    def _write_blocks(self) -> None:
+        """Write the stage's whole blocks straight to disk and keep the rest (under a block) at its start."""
+        whole = self._fill - self._fill % BLOCK
+        done = 0
+        try:
+            while done < whole:
+                done += os.pwrite(self._direct, self._view[done:whole], self._stage_offset + done)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            self._give_up_direct(done)  # the filesystem took the flag at open but refuses direct writes
+            return
+        rest = self._fill - whole
+        self._view[:rest] = self._view[whole : self._fill]
+        self._stage_offset += whole
+        self._fill = rest
+
+    def _give_up_direct(self, done: int) -> None:
+        staged = bytes(self._view[done : self._fill])
+        self._position = self._stage_offset + done
+        self._close_direct()
+        self._write_buffered([memoryview(staged)])
+
+    def _close_direct(self) -> None:
+        if self._direct is not None:
+            os.close(self._direct)
+            self._direct = None
+            self._view.release()
+            self._stage.close()
+
+    def _sync(self) -> None:
+        if self._direct is not None:
+            self._write_blocks()
+            if self._direct is not None and self._fill:
+                os.pwrite(self._fd, self._view[: self._fill], self._stage_offset)
+        os.fsync(self._fd)  # the file's data and metadata, however written, and the disk's cache
+
     async def checkpoint(self) -> Durable:
-        await asyncio.to_thread(os.fsync, self._fd)
-        self._durable = self._position
+        await asyncio.to_thread(self._sync)
         return Durable()
 
     async def commit(self, *, final: bool) -> Durable:
@@ -105,7 +183,13 @@ class FilesystemChunkWriter:
 
     def _sync_and_close(self) -> None:
         try:
-            os.fsync(self._fd)
+            self._sync()
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        try:
+            self._close_direct()
         finally:
             os.close(self._fd)  # also lets go of the writer's lock
 
@@ -115,14 +199,15 @@ class FilesystemChunkWriter:
     async def rollback(self) -> None:
         # No truncation here: this writer may have lost its lease, and the next writer truncates to
         # the database's offset itself when it opens the file.
-        await asyncio.to_thread(os.close, self._fd)
+        await asyncio.to_thread(self._close)
 
 
 class FilesystemStore:
     kind = "filesystem"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, direct_io: bool = True) -> None:
         self.root = root.resolve()
+        self.direct_io = direct_io
         self.partial_dir = self.root / ".uploads"
         self.partial_dir.mkdir(parents=True, exist_ok=True)
 
@@ -144,8 +229,9 @@ class FilesystemStore:
         return None
 
     async def open_writer(self, target: UploadTarget, offset: int) -> FilesystemChunkWriter:
-        def open_at() -> int:
-            fd = os.open(self._partial(target.upload_id), os.O_WRONLY)
+        def open_at() -> FilesystemChunkWriter:
+            path = self._partial(target.upload_id)
+            fd = os.open(path, os.O_RDWR)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -160,13 +246,21 @@ class FilesystemStore:
                 if size != offset:
                     os.ftruncate(fd, offset)
                     os.fsync(fd)
-                os.lseek(fd, offset, os.SEEK_SET)
+                direct_fd = _open_direct(path) if self.direct_io else None
+                if direct_fd is None:
+                    return FilesystemChunkWriter(fd, offset)
+                head_start = offset - offset % BLOCK  # direct writes resume from the block the offset is in
+                try:
+                    head = os.pread(fd, offset - head_start, head_start)
+                except BaseException:
+                    os.close(direct_fd)
+                    raise
+                return FilesystemChunkWriter(fd, offset, direct_fd=direct_fd, head=head)
             except BaseException:
                 os.close(fd)
                 raise
-            return fd
 
-        return FilesystemChunkWriter(await asyncio.to_thread(open_at), offset)
+        return await asyncio.to_thread(open_at)
 
     async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
         def place() -> None:

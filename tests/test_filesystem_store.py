@@ -1,0 +1,120 @@
+"""The filesystem store's two ways of writing (past the page cache with O_DIRECT, the default, and
+through it) keep every byte: PATCHes of sizes that cut blocks anywhere, a service killed in the
+middle of a body and restarted, the upload resumed from what the service says it holds."""
+
+import ctypes
+import hashlib
+import os
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import _clean_env
+from .support.servers import ServiceProcess
+from .test_tus import TUS, create, patch
+
+MiB = 1024 * 1024
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_pages(path: Path) -> int:
+    """Pages of the file held in the page cache (mincore(2) on a read-only map of it)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = path.stat().st_size
+    pages = (size + PAGE - 1) // PAGE
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, 1, 1, fd, 0)  # PROT_READ, MAP_SHARED
+        assert address not in (None, ctypes.c_void_p(-1).value), ctypes.get_errno()
+        vector = (ctypes.c_ubyte * pages)()
+        try:
+            assert libc.mincore(address, size, vector) == 0, ctypes.get_errno()
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(fd)
+    return sum(byte & 1 for byte in vector)
+
+
+def read_uncached(path: Path) -> bytes:
+    """The file's bytes, leaving the page cache as the service left it (as far as the kernel allows)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    return data
+
+
+def send_half_and_hang(service: ServiceProcess, location: str, token: str, offset: int, body: bytes) -> socket.socket:
+    """A PATCH whose Content-Length promises the whole body but only its first half is sent."""
+    address = urlsplit(service.base_url)
+    connection = socket.create_connection((address.hostname, address.port), timeout=30)
+    connection.sendall((f"PATCH {location} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n").encode())
+    connection.sendall(body[: len(body) // 2])
+    return connection
+
+
+@pytest.mark.parametrize("direct_io", ["true", "false"])
+def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_path, direct_io):
+    env = {**_clean_env(), "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
+           "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}", "RECORDING_STORAGE_DIRECT_IO": direct_io,
+           "RECORDING_UPLOAD_LEASE_SECONDS": "2"}  # the killed process's hold on the upload runs out soon
+    service = ServiceProcess(env, tmp_path).start()
+    try:
+        token = service.token("dock", "A1")
+        # Sizes that start and end inside blocks, span the 1 MiB staging buffer, and are one byte long.
+        sizes = [1, 4095, 4097, 1, MiB + 3, 3 * MiB, 5000, 2 * MiB - 1, 4096, 777]
+        body = os.urandom(sum(sizes) + 3 * MiB + 11)  # the rest goes in the PATCH the kill cuts, then after
+        sha = hashlib.sha256(body).hexdigest()
+        partial = None
+        offset = 0
+        with service_client(service, token) as http:
+            created = create(http, len(body), filename="cuts.bin", sha256=sha)
+            assert created.status_code == 201, created.text
+            location = created.headers["Location"]
+            partial = tmp_path / "objects" / ".uploads" / f"{location.rsplit('/', 1)[1]}.part"
+            for size in sizes:
+                answer = patch(http, location, offset, body[offset : offset + size])
+                assert answer.status_code == 204, answer.text
+                offset += size
+                assert int(answer.headers["Upload-Offset"]) == offset
+                cached = resident_pages(partial)
+                if direct_io == "true":  # past the page cache: at most the block the PATCH ended in went through it
+                    assert cached <= 2, (size, cached)
+                elif size >= MiB:  # the contrast: through it, the PATCH's pages are all there
+                    assert cached >= size // PAGE, (size, cached)
+                assert read_uncached(partial) == body[:offset]  # what is acknowledged is on disk, exactly
+
+        # Killed with half of a body received: the upload goes on from what the service holds.
+        hanging = send_half_and_hang(service, location, token, offset, body[offset:])
+        time.sleep(0.5)
+        service.kill()
+        hanging.close()
+        service.start()
+        with service_client(service, token) as http:
+            held = int(http.head(location, headers=TUS).headers["Upload-Offset"])
+            assert held == offset  # nothing acknowledged was lost; nothing unacknowledged counts
+            deadline = time.monotonic() + 30
+            while (answer := patch(http, location, held, body[held:])).status_code == 423:  # still held by the dead
+                assert time.monotonic() < deadline, "the dead process's hold never ran out"
+                time.sleep(0.5)
+            assert answer.status_code == 204, answer.text
+            assert answer.headers["Upload-Sha256"] == sha
+            stored = http.get(f"/api/v1/media/{answer.headers['Upload-Media-Id']}/content")
+            assert stored.status_code == 200 and hashlib.sha256(stored.content).hexdigest() == sha
+    finally:
+        service.stop()
+
+
+def service_client(service: ServiceProcess, token: str):
+    import httpx
+
+    return httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
