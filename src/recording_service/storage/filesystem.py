@@ -15,6 +15,7 @@ import json
 import mmap
 import os
 import shutil
+import threading
 from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import cache
@@ -99,6 +100,8 @@ class FilesystemChunkWriter:
         self._fd = fd  # holds the writer's lock; ordinary (page-cache) writes and every fsync
         self._position = start  # the file offset of the next byte received
         self._direct = direct_fd
+        self._serial = threading.Lock()
+        self._closed = False
         if direct_fd is not None:
             self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned, as O_DIRECT wants
             self._view = memoryview(self._stage)
@@ -107,7 +110,16 @@ class FilesystemChunkWriter:
             self._view[: self._fill] = head
 
     async def write(self, chunks: list[bytes]) -> None:
-        await asyncio.to_thread(self._write_all, chunks)
+        await asyncio.to_thread(self._serially, self._write_all, chunks)
+
+    def _serially(self, work, *args) -> None:
+        """One operation on the file at a time, never after it is closed: a cancelled request's write
+        may still run in its thread when the rollback comes, and must not land in whatever file gets
+        the descriptor's number next."""
+        with self._serial:
+            if self._closed:
+                raise OSError(errno.EBADF, "this upload's writer is closed")
+            work(*args)
 
     def _write_all(self, chunks: list[bytes]) -> None:
         pending = [memoryview(chunk) for chunk in chunks if chunk]
@@ -174,11 +186,11 @@ class FilesystemChunkWriter:
         os.fsync(self._fd)  # the file's data and metadata, however written, and the disk's cache
 
     async def checkpoint(self) -> Durable:
-        await asyncio.to_thread(self._sync)
+        await asyncio.to_thread(self._serially, self._sync)
         return Durable()
 
     async def commit(self, *, final: bool) -> Durable:
-        await asyncio.to_thread(self._sync_and_close)
+        await asyncio.to_thread(self._serially, self._sync_and_close)
         return Durable()
 
     def _sync_and_close(self) -> None:
@@ -188,10 +200,16 @@ class FilesystemChunkWriter:
             self._close()
 
     def _close(self) -> None:
+        self._closed = True
         try:
             self._close_direct()
         finally:
             os.close(self._fd)  # also lets go of the writer's lock
+
+    def _close_when_idle(self) -> None:
+        with self._serial:
+            if not self._closed:
+                self._close()
 
     async def cleanup(self) -> None:
         return None  # an append-only file leaves nothing behind
@@ -199,7 +217,7 @@ class FilesystemChunkWriter:
     async def rollback(self) -> None:
         # No truncation here: this writer may have lost its lease, and the next writer truncates to
         # the database's offset itself when it opens the file.
-        await asyncio.to_thread(self._close)
+        await asyncio.to_thread(self._close_when_idle)
 
 
 class FilesystemStore:
@@ -252,6 +270,8 @@ class FilesystemStore:
                 head_start = offset - offset % BLOCK  # direct writes resume from the block the offset is in
                 try:
                     head = os.pread(fd, offset - head_start, head_start)
+                    if len(head) != offset - head_start:
+                        raise RuntimeError(f"partial file of upload {target.upload_id} changed while it was opened")
                 except BaseException:
                     os.close(direct_fd)
                     raise
