@@ -8,8 +8,8 @@ become acknowledged only through the database, whose update is fenced by the lea
 
 import asyncio
 import ctypes
-import errno
 import ctypes.util
+import errno
 import fcntl
 import json
 import mmap
@@ -272,10 +272,10 @@ class FilesystemStore:
                     head = os.pread(fd, offset - head_start, head_start)
                     if len(head) != offset - head_start:
                         raise RuntimeError(f"partial file of upload {target.upload_id} changed while it was opened")
+                    return FilesystemChunkWriter(fd, offset, direct_fd=direct_fd, head=head)
                 except BaseException:
                     os.close(direct_fd)
                     raise
-                return FilesystemChunkWriter(fd, offset, direct_fd=direct_fd, head=head)
             except BaseException:
                 os.close(fd)
                 raise
