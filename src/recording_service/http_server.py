@@ -9,6 +9,7 @@ to a head larger than RECORDING_MAX_HEADER_BYTES — before any application code
 
 import os
 
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
@@ -21,6 +22,24 @@ def _setting(name: str, default: float) -> float:
 
 HEADER_TIMEOUT_SECONDS = _setting("RECORDING_HEADER_TIMEOUT_SECONDS", 30)
 MAX_HEADER_BYTES = int(_setting("RECORDING_MAX_HEADER_BYTES", 64 * 1024))
+
+
+class BodyPieces:
+    """A request body's received pieces, kept as they came: uvicorn gathers them in a bytearray (a
+    copy of every byte) and hands the app `bytes(...)` of it (another); `bytes()` of this joins them,
+    which for the usual single piece is that piece itself, no copy."""
+
+    __slots__ = ("pieces", "size")
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.pieces)
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -55,6 +74,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc) -> None:
         self._head_arrived()
         super().connection_lost(exc)
+
+    def on_body(self, body: bytes) -> None:
+        cycle = self.cycle
+        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+            return
+        pieces = cycle.body
+        if type(pieces) is not BodyPieces:  # uvicorn's empty bytearray, new at each request and receive()
+            pieces = cycle.body = BodyPieces()
+        pieces.pieces.append(body)
+        pieces.size += len(body)
+        if pieces.size > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()
+        cycle.message_event.set()
 
     def data_received(self, data: bytes) -> None:
         if self._reading_head:
