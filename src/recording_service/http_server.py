@@ -4,7 +4,8 @@ uvicorn times out idle keep-alive connections but not a request head that arrive
 that sends half a header and waits holds a connection for ever, and a head may grow large before
 the parser gives up. This protocol closes a connection whose head has not arrived within
 RECORDING_HEADER_TIMEOUT_SECONDS of the connection (or of the request's first byte), and answers 431
-to a head larger than RECORDING_MAX_HEADER_BYTES — before any application code runs.
+to a head larger than RECORDING_MAX_HEADER_BYTES — before any application code runs. It also hands
+request bodies to the app as the pieces that arrived, without uvicorn's gathering copies.
 """
 
 import os
