@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from .conftest import _clean_env
@@ -74,7 +75,6 @@ def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_pa
         sizes = [1, 4095, 4097, 1, MiB + 3, 3 * MiB, 5000, 2 * MiB - 1, 4096, 777]
         body = os.urandom(sum(sizes) + 3 * MiB + 11)  # the rest goes in the PATCH the kill cuts, then after
         sha = hashlib.sha256(body).hexdigest()
-        partial = None
         offset = 0
         with service_client(service, token) as http:
             created = create(http, len(body), filename="cuts.bin", sha256=sha)
@@ -114,7 +114,5 @@ def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_pa
         service.stop()
 
 
-def service_client(service: ServiceProcess, token: str):
-    import httpx
-
+def service_client(service: ServiceProcess, token: str) -> httpx.Client:
     return httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)

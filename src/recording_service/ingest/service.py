@@ -34,7 +34,7 @@ from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
 
 log = logging.getLogger(__name__)
-BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the hashing and writing threads
+BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the store's writer
 SMALL_CHUNK = 64 * 1024  # pieces smaller than this are joined: a store may keep every piece it is handed until its part is sent
 CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
