@@ -489,7 +489,8 @@ def table_rows(c: Case) -> tuple[list, str]:
     else:
         rows = [[bar.join(("姓名", "岗位", "身份证号", "健康检查情况")), NL]]
         for role, p in workers:
-            post = rng.choice(("打磨工", "切割工", "破碎工") if role == "劳动者" else ("服务员", "保洁员", "前台", "技师"))
+            post = rng.choice({"劳动者": ("打磨工", "切割工", "破碎工"), "操作人员": ("放射技师", "影像技师")}.get(
+                role, ("服务员", "保洁员", "前台", "技师")))
             rows.append([c.name_of(p), bar, post, bar, remove("id_number", p.id_number), bar,
                          rng.choice(("未体检", "已过期", "无")), NL])
         title = rng.choice(("从业人员健康检查情况核查表", "相关人员情况表"))

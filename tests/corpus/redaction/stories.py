@@ -163,9 +163,10 @@ def unqualified_staff(c: Case, kind: str) -> Story:
     fine = rng.choice((3000, 4000, 5000))
     nurse = rng.random() < 0.4
     facts = [_pick(c,
-        [c.date(c.found), "，执法人员对当事人进行监督检查时发现，在该机构", room, "诊室内，", c.name_of(staff), "正在为患者",
-         c.name_of(patient), "进行", rng.choice(TREATMENTS[:5]), "。经查，", introduce(c, "", staff, detail=3, bracketed=False),
-         "，未取得医师资格证书和医师执业证书，系当事人于", c.date(c.day(-200, -30)), "聘用的工作人员。"],
+        [c.date(c.found), "，执法人员对当事人进行监督检查时发现，在该机构", room, "输液室" if nurse else "诊室", "内，",
+         c.name_of(staff), "正在为患者", c.name_of(patient), "进行", "静脉输液" if nurse else rng.choice(TREATMENTS[:5]),
+         "。经查，", introduce(c, "", staff, detail=3, bracketed=False),
+         "，未取得", "护士执业证书" if nurse else "医师资格证书和医师执业证书", "，系当事人于", c.date(c.day(-200, -30)), "聘用的工作人员。"],
         ["经查，当事人于", c.date(c.day(-120, -40)), "至", c.date(c.found), "期间，安排未取得",
          "护士执业证书" if nurse else "医师执业证书", "的", name_list(c, [staff, second]), "在", room,
          "输液室从事静脉输液、肌肉注射等", "护理活动" if nurse else "诊疗活动", "。其中", c.name_of(staff), "系护理专业应届毕业生，",
@@ -190,7 +191,8 @@ def unqualified_staff(c: Case, kind: str) -> Story:
         [c.name_of(staff), "的身份证复印件及毕业证书复印件"], ["当事人《医疗机构执业许可证》副本复印件1份"],
     ]
     penalties = [["警告"], ["罚款", c.money(fine)]]
-    return Story("医罚", "使用非卫生技术人员从事医疗卫生技术工作", facts, violated, basis, penalties, evidence, fine, [],
+    summary = "允许未取得护士执业证书的人员从事护理活动" if nurse else "使用非卫生技术人员从事医疗卫生技术工作"
+    return Story("医罚", summary, facts, violated, basis, penalties, evidence, fine, [],
                  [("从业人员", staff), ("从业人员", second), ("患者", patient)])
 
 
@@ -392,7 +394,7 @@ def occupational_health(c: Case, kind: str) -> Story:
     sick = workers[0]
     fine = rng.choice((50000, 60000, 80000))
     facts = [
-        [c.date(c.found), "，执法人员对当事人作业场所进行职业卫生监督检查。经查，当事人", rng.choice(("打磨", "破碎", "切割", "喷漆")),
+        [c.date(c.found), "，执法人员对当事人作业场所进行职业卫生监督检查，发现当事人", rng.choice(("打磨", "破碎", "切割", "喷漆")),
          "车间存在矽尘、噪声等职业病危害因素，当事人未组织接触粉尘作业的", name_list(c, workers), "等",
          keep("plain", f"{rng.randint(8, 40)}名"), "劳动者进行上岗前和在岗期间的职业健康检查。"],
         ["经调查，劳动者", c.name_of(sick), bracketed_identity(c, sick), "在当事人处从事打磨作业",
