@@ -3,6 +3,15 @@ with the exact character spans that a redaction must mask (`remove`) and must le
 
 `build()` is deterministic: document i is drawn from its own seeded generator, so adding a template
 changes the documents that use it and no others. `score.py` measures a redaction against it.
+
+What a span covers:
+- a remove span is the datum itself, without its label: the number after 身份证号码：, the whole
+  phone number with +86 or its area code, the whole plate (皖F·12345), the whole home address,
+  the disease words after 诊断为, every occurrence of a third party's name (张某某 included);
+- a natural-person party's own name, an organisation's legal representative, the officers and the
+  agency's contact person are keeps; so are an organisation's registered address and the agency's
+  own address and phone, however they are written (a bare 6012345 after 联系电话 included);
+- in a PDF copy a line break may fall inside any span; it is part of the span.
 """
 
 from __future__ import annotations
