@@ -23,10 +23,23 @@ DECISION_TEXT = (
 )
 
 
+AUTHORITY_CODE = "11340621003012345A"  # a 统一社会信用代码 with a valid check character
+AUTHORITY_NAME = "濉溪县卫生健康委员会"
+
+
+def with_profile(leg_or_service, agency: str, name: str = AUTHORITY_NAME, uscc: str = AUTHORITY_CODE) -> str:
+    """The agency's profile, set by the CLI as an operator does: what names it in every publication."""
+    service = getattr(leg_or_service, "service", leg_or_service)
+    result = service.cli("agency", "set", agency, "--name-zh", name, "--uscc", uscc, "--division", "340621",
+                             "--address", "濉溪县濉溪镇人民路1号", "--phone", "0561-6012345", check=False)
+    assert result.returncode == 0, result.stderr
+    return agency
+
+
 def decided(http, decided_on="2026-09-24", text=DECISION_TEXT, procedure="penalty-general", **facts):
-    case = Case(http, filed="2026-09-01", parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}])
-    if facts:
-        case.facts(**facts)
+    case = Case(http, filed="2026-09-01", parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}],
+                category="未取得医疗机构执业许可证擅自执业")
+    case.facts(**{"penalties": ["fine"], "fine_yuan": 20000, **facts})
     case.stage("filing", "2026-09-01")
     case.stage("investigation", "2026-09-02")
     case.stage("review", "2026-09-03")
@@ -45,6 +58,7 @@ def draft(http, case, document, **body):
 
 
 def test_a_decision_is_published_without_personal_data_after_approval_and_notice(leg):
+    with_profile(leg, AGENCY)
     with leg.client(leg.token("case_system", AGENCY)) as http:
         case, document = decided(http)
         response = draft(http, case, document)
@@ -60,7 +74,11 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert kinds == {"id_number", "address", "phone", "name"}
         fields = publication["fields"]
         assert fields["party_name"] == "张三" and fields["party_category"] == "natural_person" and fields["party_code"] is None
-        assert fields["doc_number"] == document["current"]["doc_number"] and fields["fine_wan"] is None
+        assert fields["doc_number"] == document["current"]["doc_number"] and fields["fine_wan"] == 2
+        assert fields["authority"] == AUTHORITY_NAME and fields["authority_code"] == AUTHORITY_CODE
+        assert fields["penalty_content"] == "罚款 20,000 元" and fields["basis"] == "《医疗机构管理条例》第四十三条"
+        for secret in (PATIENT, WITNESS, "3012345"):  # the facts read from the text are redacted like the text
+            assert secret not in fields["violation_facts"], secret
         pid = publication["id"]
         assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 409  # not approved yet
         assert_problem(http.post(f"/api/v1/publications/{pid}/approve"), 403)  # the case system cannot approve
@@ -87,6 +105,7 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert item["fields"]["party_name"] == "张三" and item["status"] == "published"
         assert http.get("/api/v1/public/publications", params={"q": "张三", "agency": AGENCY}).json()["items"]
         assert http.get("/api/v1/public/publications", params={"q": ID_NUMBER}).json()["items"] == []  # removed data is not searchable
+        assert item["agency"] == AGENCY and item["fields"]["authority"] == AUTHORITY_NAME
     with leg.client(leg.token("case_system", AGENCY)) as http:
         # The decision is changed on 行政复议: annotated, still public; then revoked: withdrawn with a public notice.
         annotated = http.post(f"/api/v1/publications/{pid}/annotate", json={"note": "经行政复议，变更为罚款人民币10000元", "changed_on": "2026-11-02"})
@@ -100,6 +119,8 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert pid in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}
         withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政诉讼被撤销"})
         assert withdrawn.status_code == 200 and withdrawn.json()["revoked_on"] == "2026-09-30" and withdrawn.json()["overdue"] is False
+        # The revocation is the case's fact too: the statistics count the decision as revoked.
+        assert http.get(f"/api/v1/cases/{case.id}").json()["facts"]["decision_revoked_on"] == "2026-09-30"
     with leg.client(None) as http:
         notice = http.get(f"/api/v1/public/publications/{pid}").json()
         assert notice["status"] == "withdrawn" and notice["withdrawal_reason"] == "行政处罚决定经行政诉讼被撤销"
@@ -109,6 +130,8 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
     mine = [e["action"] for e in events if (e.get("payload") or {}).get("publication_id") == pid]
     assert mine == ["publication.created", "publication.approved", "publication.notice_recorded", "publication.published",
                     "publication.annotated", "publication.revocation_recorded", "publication.withdrawn"], mine
+    revoked = [e for e in events if e["action"] == "case.updated" and (e.get("payload") or {}).get("source") == f"publication {pid}"]
+    assert len(revoked) == 1 and revoked[0]["payload"]["facts"]["to"]["decision_revoked_on"] == "2026-09-30"
 
 
 def test_drafts_are_edited_as_versions_and_redacted_again(leg):
@@ -128,7 +151,7 @@ def test_drafts_are_edited_as_versions_and_redacted_again(leg):
         assert http.get(f"/api/v1/publications/{pid}").json()["version"] == 2  # refused edits changed nothing
         history = http.get(f"/api/v1/publications/{pid}/versions").json()["items"]
         assert [v["version"] for v in history] == [1, 2] and history[1]["note"] == "补充违法事实"
-        assert history[0]["fields"].get("violation_facts") is None and history[1]["fields"]["violation_facts"]
+        assert history[0]["fields"]["violation_facts"] != history[1]["fields"]["violation_facts"] == "未取得医疗机构执业许可证擅自执业"
         # One active publication per decision; another agency sees none of it.
         assert_problem(draft(http, case, document), 409, "already-published")
     with leg.client(leg.token("case_system", "PUB2")) as http:
@@ -160,6 +183,7 @@ def test_what_is_never_published_and_what_is_overdue(leg):
 
 
 def test_a_period_that_has_ended_leaves_the_public_list(leg):
+    with_profile(leg, AGENCY)
     with leg.client(leg.token("case_system", AGENCY)) as http:
         case, document = decided(http, decided_on="2025-06-02")
         pid = draft(http, case, document, severity="minor", period_months=3).json()["id"]  # public until 2025-09-02
@@ -209,7 +233,7 @@ def test_staff_review_approve_and_publish_in_the_pages_and_the_public_reads_no_p
     from .support import VIEWPORT
     from .test_web import create_person, shots, sign_in
 
-    agency = f"PUBW{uuid.uuid4().hex[:4].upper()}"
+    agency = with_profile(leg, f"PUBW{uuid.uuid4().hex[:4].upper()}")
     with leg.client(leg.token("case_system", agency)) as http:
         case, document = decided(http)
         pid = draft(http, case, document).json()["id"]
@@ -289,8 +313,6 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
         assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None
 
 
-AUTHORITY_CODE = "11340621003012345A"  # a 统一社会信用代码 with a valid check character
-
 
 def published(http, approver, **fields):
     case, document = decided(http)
@@ -309,14 +331,19 @@ def test_the_double_publicity_export_carries_the_standard_codes_and_validates_ea
 
     from openpyxl import load_workbook
 
-    agency = f"XCH{uuid.uuid4().hex[:4].upper()}"
+    agency = with_profile(leg, f"XCH{uuid.uuid4().hex[:4].upper()}")
     complete = {"violation_type": "未取得医疗机构执业许可证擅自执业", "violation_facts": "未取得《医疗机构执业许可证》擅自开展诊疗活动",
                 "basis": "《医疗机构管理条例》第四十三条", "penalty_category": "罚款", "penalty_content": "罚款人民币20000元",
                 "fine_wan": 2, "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE,
                 "data_source": "濉溪县卫生健康委员会", "data_source_code": AUTHORITY_CODE}
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
         good = published(http, auditor, **complete)
-        lacking = published(http, auditor, **{**complete, "basis": None, "authority_code": "113406210030123451"})
+        lacking = published(http, auditor, **complete)
+        # A correction after publication may leave the record short of the platform's rules: it stays public, and the
+        # export says what it lacks instead of dropping it silently.
+        corrected = http.patch(f"/api/v1/publications/{lacking}", json={
+            "fields": {"basis": None, "authority_code": "113406210030123451"}, "note": "更正处罚依据"})
+        assert corrected.status_code == 200 and corrected.json()["corrections"][0]["note"] == "更正处罚依据", corrected.text
         answer = http.get("/api/v1/publications/export", params={"kind": "penalty"})
         assert answer.status_code == 200 and answer.headers["X-Records"] == "1" and answer.headers["X-Records-Invalid"] == "1"
         body = answer.json()
@@ -325,8 +352,9 @@ def test_the_double_publicity_export_carries_the_standard_codes_and_validates_ea
         assert record["CF_NR_FK"] == "2" and record["CF_JDRQ"] == "2026/09/24" and record["CF_YXQ"] == "2099/12/31"
         assert record["CF_GSJZQ"] == "2027/09/24" and record["CF_XDR_SHXYM"] is None
         problems = body["invalid"][0]
-        assert problems["publication_id"] == lacking and "CF_YJ 必填" in problems["problems"]
-        assert any("CF_CFJGDM" in p for p in problems["problems"])
+        assert problems["publication_id"] == lacking
+        assert {"field": "basis", "code": "CF_YJ", "message": "处罚依据（CF_YJ）必填"} in problems["problems"]
+        assert any(p["code"] == "CF_CFJGDM" and "校验不通过" in p["message"] for p in problems["problems"])
         dashed = http.get("/api/v1/publications/export", params={"kind": "penalty", "date_format": "dash"}).json()
         assert dashed["records"][0]["CF_JDRQ"] == "2026-09-24"
 
@@ -394,7 +422,7 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
     # Its own database: every instance on a database delivers what is due there, each with its own retry pace.
     database = create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / 'hooks.db'}"
     quick = ServiceProcess({**leg.service.env, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database}, tmp_path).start()
-    agency = f"HOOK{uuid.uuid4().hex[:4].upper()}"
+    agency = with_profile(quick, f"HOOK{uuid.uuid4().hex[:4].upper()}")
     try:
         def client(role):
             return httpx.Client(base_url=quick.base_url, headers={"Authorization": f"Bearer {quick.token(role, agency)}"}, timeout=60)
@@ -445,20 +473,24 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
 
 
 def test_a_licence_decision_is_published_with_its_own_fields_and_a_year_without_calendar_data_is_provisional(leg):
-    agency = f"LIC{uuid.uuid4().hex[:4].upper()}"
+    agency = with_profile(leg, f"LIC{uuid.uuid4().hex[:4].upper()}")
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
-        case = Case(http, procedure="license", filed="2026-12-01",
-                    parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}])
-        case.stage("acceptance", "2026-12-01")
-        case.skip("verification")
-        case.stage("decision", "2026-12-28")
-        document = case.document("decision", "license_decision", issued_at=at("2026-12-28"), title="准予行政许可决定书",
-                                 text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。")
-        created = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "license",
-                                                          "severity": "ordinary"})
-        assert created.status_code == 201, created.text
-        licence = created.json()
-        assert licence["due_provisional"] is True and licence["due_on"] == "2027-01-06"  # 2027 not loaded: Monday to Friday
+        def licence_decided(day):
+            case = Case(http, procedure="license", filed="2026-11-01",
+                        parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}])
+            case.stage("acceptance", "2026-11-01")
+            case.skip("verification")
+            case.stage("decision", day)
+            document = case.document("decision", "license_decision", issued_at=at(day), title="准予行政许可决定书",
+                                     text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。")
+            created = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "license",
+                                                              "severity": "ordinary"})
+            assert created.status_code == 201, created.text
+            return created.json()
+
+        ahead = licence_decided("2026-12-28")
+        assert ahead["due_provisional"] is True and ahead["due_on"] == "2027-01-06"  # 2027 not loaded: Monday to Friday
+        licence = licence_decided("2026-11-20")
         assert licence["fields"]["party_category"] == "legal_person" and licence["fields"]["party_code"] == "91340600MA2N0ABCDT"
         assert licence["fields"]["doc_name"] == "准予行政许可决定书" and "康宁诊所" in licence["public_text"]
         pid = licence["id"]
@@ -466,7 +498,7 @@ def test_a_licence_decision_is_published_with_its_own_fields_and_a_year_without_
             "legal_representative": "赵六", "license_category": "普通", "license_content": "医疗机构执业登记", "valid_from": "2026-12-28",
             "valid_to": "长期", "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE, "data_source": "濉溪县卫生健康委员会",
             "data_source_code": AUTHORITY_CODE}}).status_code == 200
-        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-12-28")}).status_code == 200
+        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-11-20")}).status_code == 200
         assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
         assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
         exported = http.get("/api/v1/publications/export", params={"kind": "license"}).json()

@@ -15,6 +15,7 @@ from ..media.models import Media
 from ..media.service import visible_media
 from ..problems import Problem
 from ..times import local, local_notes, require_offset
+from .service import visible_cases
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .schemas import (
     BindingCreate,
@@ -407,3 +408,18 @@ async def signers_of_case(session: AsyncSession, case_id: str) -> set[str]:
     """Everyone who signed a document of the case (parties, witnesses, patients…), as written."""
     rows = (await session.execute(select(DocumentVersion.signers).where(DocumentVersion.case_id == case_id))).scalars()
     return {name.strip() for signers in rows for name in (signers or []) if isinstance(name, str) and name.strip()}
+
+
+async def decision_documents(session: AsyncSession, principal: Principal, doc_types: list[str], limit: int = 50) -> list[dict]:
+    """The agency's latest final decisions of the given types (signed, issued or served, not void), newest first: what
+    a publisher may draft a publication from."""
+    cases = visible_cases(principal).subquery()
+    rows = (await session.execute(
+        select(Document.id, Document.case_id, Document.doc_type, DocumentVersion.doc_number, DocumentVersion.title,
+               DocumentVersion.issued_at, DocumentVersion.signed_at, cases.c.case_number, cases.c.title)
+        .join(DocumentVersion, (DocumentVersion.document_id == Document.id) & (DocumentVersion.version == Document.current_version))
+        .join(cases, cases.c.id == Document.case_id)
+        .where(Document.doc_type.in_(doc_types), DocumentVersion.status.in_(("signed", "issued", "served")))
+        .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))).all()
+    return [{"document_id": r[0], "case_id": r[1], "doc_type": r[2], "doc_number": r[3], "title": r[4], "issued_at": r[5] or r[6],
+             "case_number": r[7], "case_title": r[8]} for r in rows]

@@ -63,6 +63,8 @@ class Party(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PartyKind
     id_number: str | None = Field(default=None, max_length=64, description="身份证号 / 统一社会信用代码; returned only to roles that need it")
+    legal_representative: str | None = Field(default=None, max_length=100, description="an organisation's 法定代表人 or "
+                                             "负责人 (published with its decisions)")
 
 
 class Officer(RequestModel):
@@ -98,6 +100,10 @@ class CaseFacts(RequestModel):
         default=None, description="a new licence, a change or a renewal (all count as 许可 / 不予许可 in the annual report)")
     coercion_measures: list[Literal["sealing", "seizure"]] | None = Field(default=None, max_length=2, description="查封 and/or 扣押")
     decision_revoked_on: date | None = Field(default=None, description="the day the decision was revoked (it still counts in its year)")
+    violation_facts: str | None = Field(default=None, max_length=4000, description="主要违法事实 as the decision states them "
+                                        "(a publication's 违法事实, CF_SY)")
+    legal_basis: str | None = Field(default=None, max_length=2000, description="处罚依据: the provisions the decision applies "
+                                    "(a publication's CF_YJ), e.g. 《医疗机构管理条例》第四十三条")
 
     @model_validator(mode="after")
     def _sane_date(self):

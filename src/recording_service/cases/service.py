@@ -178,6 +178,18 @@ async def update_case(session: AsyncSession, principal: Principal, case: Case, b
     return case
 
 
+async def record_decision_revoked(session: AsyncSession, principal: Principal, case: Case, revoked_on: date, source: str) -> None:
+    """The case's decision was revoked (行政复议, 行政诉讼), as another record says (`source`): the fact the statistics
+    count, audited. Services add and flush; the caller's request commits."""
+    if (case.facts or {}).get("decision_revoked_on") == revoked_on.isoformat():
+        return
+    facts = {**(case.facts or {}), "decision_revoked_on": revoked_on.isoformat()}
+    changes = {"facts": {"from": case.facts or {}, "to": facts}, "source": source}
+    case.facts = facts
+    await session.flush()
+    await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)
+
+
 async def cases_of_media(session: AsyncSession, media_ids: set[str]) -> set[str]:
     """Every case the footage is or was bound to (its timeline shows it either way)."""
     if not media_ids:

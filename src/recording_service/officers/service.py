@@ -111,6 +111,11 @@ async def published_officers(session: AsyncSession, today: date, agency: str | N
     return list((await session.execute(query.order_by(Officer.agency, Officer.unit, Officer.name).limit(20_000))).scalars())
 
 
+async def names_in_register(session: AsyncSession, agency: str) -> set[str]:
+    """The names of the agency's registered officers, whatever their status (a published decision names them)."""
+    return {name.strip() for name in (await session.execute(select(Officer.name).where(Officer.agency == agency))).scalars() if name}
+
+
 def expiring_within(query: Select, today: date, days: int) -> Select:
     return query.where(Officer.status == "valid", Officer.valid_to >= today, Officer.valid_to <= today + timedelta(days=days))
 

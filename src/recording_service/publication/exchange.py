@@ -80,49 +80,112 @@ def record_of(publication, date_format: str = "slash") -> dict:
 
 
 def _note(publication) -> str | None:
-    notes = [a["note"] for a in publication.annotations or []]
+    """备注: the draft's note, then what happened since: corrections (变更说明), annotations, 履行情况, a withdrawal."""
+    notes = [publication.fields.get("note")] if publication.fields.get("note") else []
+    notes += [f"{c['changed_on']}变更：{c['note']}" for c in publication.corrections or []]
+    notes += [a["note"] for a in publication.annotations or []]
+    if publication.performance:
+        latest = publication.performance[-1]
+        notes.append(f"履行情况：{latest['status_zh']}（{latest['on']}）")
     if publication.status == "withdrawn":
         notes.append(f"已撤回：{publication.withdrawal_reason}")
-    return "；".join(notes) or (publication.fields.get("note") or None)
+    return "；".join(notes) or None
 
 
-def problems_of(kind: str, record: dict) -> list[str]:
-    """The field rules a record breaks (required per party type, code check digits, amounts)."""
+# Which of our fields fills each code (the problems are shown beside the field the publisher edits).
+FIELD_OF_CODE = {
+    "XDR_MC": "party_name", "XDR_LB": "party_category", "XDR_SHXYM": "party_code", "FRDB": "legal_representative",
+    "XDR_ZJLX": None, "XDR_ZJHM": None, "WSH": "doc_number", "WFXW": "violation_type", "SY": "violation_facts",
+    "YJ": "basis", "CFLB": "penalty_category", "NR": "penalty_content", "NR_FK": "fine_wan", "NR_WFFF": "confiscated_wan",
+    "JDRQ": "decided_on", "YXQ": None, "GSJZQ": None, "CFJG": "authority", "CFJGDM": "authority_code", "XKJG": "authority",
+    "XKJGDM": "authority_code", "SJLY": "data_source", "SJLYDM": "data_source_code", "XKWS": "doc_name", "XKLB": "license_category",
+    "XKZS": "certificate_name", "XKBH": "certificate_number", "YXQZ": "valid_from", "YXQJZ": "valid_to",
+}
+
+
+def _problem(kind: str, code: str, message: str) -> dict:
+    name = dict(CODES[kind]).get(code, code)
+    field = FIELD_OF_CODE.get(code.split("_", 1)[1]) if "_" in code else None
+    if code in ("CF_XDR_ZJHM", "XK_XDR_ZJHM", "CF_XDR_ZJLX", "XK_XDR_ZJLX"):
+        field = "id_number"  # the party's identity number comes from the case (never public)
+    return {"field": field, "code": code, "message": f"{name}（{code}）{message}"}
+
+
+def problems_of(kind: str, record: dict) -> list[dict]:
+    """The field rules a record breaks (required per party type, code check digits, amounts), each with the
+    field it concerns and a message in Chinese."""
     p = "CF_" if kind == "penalty" else "XK_"
     errors = []
     required = [f"{p}XDR_MC", f"{p}XDR_LB", f"{p}WSH", f"{p}JDRQ", f"{p}SJLY", f"{p}SJLYDM"]
-    required += ["CF_CFJG", "CF_CFJGDM", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_YXQ"] if kind == "penalty" else ["XK_XKJG", "XK_XKJGDM", "XK_XKWS", "XK_XKLB", "XK_NR", "XK_YXQZ"]
+    required += (["CF_CFJG", "CF_CFJGDM", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_YXQ"] if kind == "penalty"
+                 else ["XK_XKJG", "XK_XKJGDM", "XK_XKWS", "XK_XKLB", "XK_NR", "XK_YXQZ"])
     category = record.get(f"{p}XDR_LB")
     if category == "自然人":
         required += [f"{p}XDR_ZJLX", f"{p}XDR_ZJHM"]
     elif category:
-        required += [f"{p}XDR_SHXYM"] + ([f"{'CF_FRDB' if kind == 'penalty' else 'XK_FRDB'}"] if category == "法人及非法人组织" else [])
+        required += [f"{p}XDR_SHXYM"] + ([f"{p}FRDB"] if category == "法人及非法人组织" else [])
     for code in required:
         if record.get(code) in (None, ""):
-            errors.append(f"{code} 必填")
+            errors.append(_problem(kind, code, "必填"))
     code = record.get(f"{p}XDR_SHXYM")
     if code and not uscc.is_valid(code):
-        errors.append(f"{p}XDR_SHXYM 统一社会信用代码校验不通过")
+        errors.append(_problem(kind, f"{p}XDR_SHXYM", "校验不通过（18 位统一社会信用代码）"))
     number = record.get(f"{p}XDR_ZJHM")
     if number and record.get(f"{p}XDR_ZJLX") == "身份证" and not ric.is_valid(number):
-        errors.append(f"{p}XDR_ZJHM 身份证号码校验不通过")
+        errors.append(_problem(kind, f"{p}XDR_ZJHM", "身份证号码校验不通过"))
     for code in (f"{p}CFJGDM" if kind == "penalty" else "XK_XKJGDM", f"{p}SJLYDM"):
         if record.get(code) and not uscc.is_valid(record[code]):
-            errors.append(f"{code} 统一社会信用代码校验不通过")
+            errors.append(_problem(kind, code, "统一社会信用代码校验不通过"))
     for code in ("CF_NR_FK", "CF_NR_WFFF") if kind == "penalty" else ():
         value = record.get(code)
         if value is not None and not re.fullmatch(r"\d{1,8}(\.\d{1,6})?", value):
-            errors.append(f"{code} 须为以万元计的非负数，最多六位小数")
+            errors.append(_problem(kind, code, "须为以万元计的非负数，最多六位小数"))
     if kind == "penalty" and record.get("CF_CFLB") and "罚款" in record["CF_CFLB"] and record.get("CF_NR_FK") is None:
-        errors.append("CF_NR_FK 处罚类别含罚款时必填")
+        errors.append(_problem(kind, "CF_NR_FK", "处罚类别含罚款时必填"))
     return errors
 
 
-def as_csv(kind: str, records: list[dict]) -> bytes:
-    return csv_bytes([code for code, _ in CODES[kind]], ([record.get(code) for code, _ in CODES[kind]] for record in records))
+def _with_problems(kind: str, records: list[dict], problems: list[list[dict]] | None) -> tuple[list[str], list[list]]:
+    codes = [code for code, _ in CODES[kind]]
+    rows = [[record.get(code) for code in codes] for record in records]
+    if problems is None:
+        return codes, rows
+    return codes + ["problems"], [row + ["；".join(p["message"] for p in found)] for row, found in zip(rows, problems)]
 
 
-def as_xlsx(kind: str, records: list[dict]) -> bytes:
-    """The codes and their Chinese names as the first two rows."""
-    return xlsx_bytes([("行政处罚" if kind == "penalty" else "行政许可", [[code for code, _ in CODES[kind]], [name for _, name in CODES[kind]]],
-                        [[record.get(code) for code, _ in CODES[kind]] for record in records])])
+def as_csv(kind: str, records: list[dict], problems: list[list[dict]] | None = None) -> bytes:
+    """The records under their codes; with `problems` (one list per record) a last column says what each breaks."""
+    header, rows = _with_problems(kind, records, problems)
+    return csv_bytes(header, rows)
+
+
+def as_xlsx(kind: str, records: list[dict], problems: list[list[dict]] | None = None, invalid: list[dict] | None = None) -> bytes:
+    """The codes and their Chinese names as the first two rows; with `problems`, a `problems` column and a second
+    sheet listing each invalid record's problems one a row."""
+    header, rows = _with_problems(kind, records, problems)
+    names = [name for _, name in CODES[kind]] + (["问题"] if problems is not None else [])
+    sheets = [("行政处罚" if kind == "penalty" else "行政许可", [header, names], rows)]
+    if invalid is not None:
+        sheets.append(("问题", [["publication_id", "doc_number", "field", "code", "problem"], ["公示编号", "文号", "字段", "代码", "问题"]],
+                       [[item["publication_id"], item["doc_number"], p["field"], p["code"], p["message"]]
+                        for item in invalid for p in item["problems"]]))
+    return xlsx_bytes(sheets)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_file(kind: str, rows: list[tuple], file_format: str, include_invalid: bool, day: date) -> tuple[bytes, str, dict]:
+    """The 双公示 file of (publication, record, problems) rows: the valid records, or with `include_invalid` every record
+    with a `problems` column (and, in XLSX, a second sheet); headers count the valid and the invalid ones, so an export
+    is never silently empty."""
+    invalid = [{"publication_id": p.id, "doc_number": p.fields.get("doc_number"), "problems": found} for p, _, found in rows if found]
+    kept = [(record, found) for _, record, found in rows if include_invalid or not found]
+    records, problems = [record for record, _ in kept], [found for _, found in kept]
+    headers = {"X-Records": str(len(rows) - len(invalid)), "X-Records-Invalid": str(len(invalid))}
+    name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{day.isoformat()}{'-all' if include_invalid else ''}"
+    if file_format == "csv":
+        body, media_type = as_csv(kind, records, problems if include_invalid else None), "text/csv; charset=utf-8"
+    else:
+        body, media_type = as_xlsx(kind, records, problems if include_invalid else None, invalid if include_invalid else None), XLSX_TYPE
+    return body, media_type, {**headers, "Content-Disposition": f'attachment; filename="{name}.{file_format}"'}

@@ -40,6 +40,8 @@ class Publication(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     annotations: Mapped[list] = mapped_column(JSON, default=list)  # [{at, note, by}]
+    corrections: Mapped[list] = mapped_column(JSON, default=list)  # [{version, changed_on, note, fields, at}]: 变更说明, public
+    performance: Mapped[list] = mapped_column(JSON, default=list)  # [{status, on, note, at}]: 履行情况, the last is current
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     revoked_on: Mapped[date | None] = mapped_column(Date)  # the day the decision was revoked or changed

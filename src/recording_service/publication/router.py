@@ -11,12 +11,13 @@ from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from ..times import local, today
-from .exchange import CODES, as_csv, as_xlsx, problems_of, record_of
+from .exchange import CODES, export_file
 from .models import Publication
 from .public import PUBLIC_CACHE, public_limit
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,
+    PerformanceCreate,
     PublicationCreate,
     PublicationOut,
     PublicationPage,
@@ -30,13 +31,15 @@ from .service import (
     annotate,
     approve,
     create_publication,
+    exchange_rows,
     get_publication,
     overdue_condition,
     public_item,
     public_page,
-    publication_out,
+    publications_out,
     publish,
     record_notice,
+    record_performance,
     record_revocation,
     update_publication,
     versions_of,
@@ -49,17 +52,17 @@ public_router = APIRouter(prefix="/api/v1/public/publications", tags=["public"])
 Publisher = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
 Approver = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
 Reader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor)]
-EXPORT_LIMIT = 50_000
 STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired", "not_publishable")
 
 
-def _out(publication: Publication, settings) -> dict:
-    return PublicationOut(**publication_out(publication, settings.tz, today(settings.tz))).model_dump(mode="json")
+async def _out(session, publication: Publication, settings) -> dict:
+    (out,) = await publications_out(session, [publication], settings.tz)
+    return PublicationOut(**out).model_dump(mode="json")
 
 
 async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
     await session.commit()
-    return JSONResponse(_out(publication, settings), status_code=status_code,
+    return JSONResponse(await _out(session, publication, settings), status_code=status_code,
                         headers={"Location": f"/api/v1/publications/{publication.id}"} if status_code == 201 else None)
 
 
@@ -89,48 +92,43 @@ async def list_publications(
         query = query.where(Publication.case_id == case_id)
     rows = (await session.execute(keyset(query, [Publication.created_at, Publication.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
-    day = today(settings.tz)
-    return PublicationPage(items=[PublicationOut(**publication_out(p, settings.tz, day)) for p in rows], next_cursor=next_cursor)
+    return PublicationPage(items=[PublicationOut(**out) for out in await publications_out(session, rows, settings.tz)],
+                           next_cursor=next_cursor)
 
 
 @router.get("/export", summary="双公示 records with the standard field codes (CSV with BOM, XLSX or JSON), each validated",
             responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
-                             "description": "The records that pass the field rules; JSON lists the others with their problems"}})
+                             "description": "The records that pass the field rules (with include_invalid, every record and a "
+                                            "`problems` column); X-Records and X-Records-Invalid count them"}})
 async def export(
-    principal: Reader, session: DbSession, settings: SettingsDep,
+    request: Request, principal: Reader, session: DbSession, settings: SettingsDep,
     kind: Annotated[str, Query(pattern="^(penalty|license)$")],
     format: Annotated[str, Query(pattern="^(csv|xlsx|json)$")] = "json",
     date_format: Annotated[str, Query(pattern="^(slash|dash)$", description="2026/09/24 (信用中国) or 2026-09-24")] = "slash",
     include_withdrawn: Annotated[bool, Query(description="withdrawn items too (as status 2 / 已撤回 in BZ)")] = False,
+    include_invalid: Annotated[bool, Query(description="every record, the invalid ones with their problems (CSV/XLSX: a "
+                                                       "`problems` column, and in XLSX a second sheet)")] = False,
 ) -> Response:
-    statuses = ("published", "annotated", "withdrawn") if include_withdrawn else ("published", "annotated")
-    rows = (await session.execute(visible_publications(principal).where(
-        Publication.kind == kind, Publication.status.in_(statuses)).order_by(Publication.published_at, Publication.id)
-        .limit(EXPORT_LIMIT))).scalars().all()
-    valid, invalid = [], []
-    for publication in rows:
-        record = record_of(publication, date_format)
-        problems = problems_of(kind, record)
-        if problems:
-            invalid.append({"publication_id": publication.id, "doc_number": publication.fields.get("doc_number"), "problems": problems})
-        else:
-            valid.append(record)
-    headers = {"X-Records": str(len(valid)), "X-Records-Invalid": str(len(invalid))}
-    name = f"{'xzcf' if kind == 'penalty' else 'xzxk'}-{today(settings.tz).isoformat()}"
-    # Tens of thousands of rows are seconds of CPU: written off the event loop, like the officer sheets are read.
-    if format == "csv":
-        return Response(await asyncio.to_thread(as_csv, kind, valid), media_type="text/csv; charset=utf-8",
-                        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if format == "xlsx":
-        return Response(await asyncio.to_thread(as_xlsx, kind, valid), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return JSONResponse({"kind": kind, "fields": [{"code": c, "name": n} for c, n in CODES[kind]], "records": valid,
-                         "invalid": invalid}, headers=headers)
+    known = {"kind", "format", "date_format", "include_withdrawn", "include_invalid"}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:  # a typo (include_invalids=true) must not silently answer without the records asked for
+        raise Problem(400, "unknown-parameter", f"Unknown query parameter {unknown[0]}; this export takes {', '.join(sorted(known))}.",
+                      field=unknown[0])
+    rows = await exchange_rows(session, principal, kind, include_withdrawn=include_withdrawn, date_format=date_format)
+    if format in ("csv", "xlsx"):
+        # Tens of thousands of rows are seconds of CPU: written off the event loop, like the officer sheets are read.
+        body, media_type, headers = await asyncio.to_thread(export_file, kind, rows, format, include_invalid, today(settings.tz))
+        return Response(body, media_type=media_type, headers=headers)
+    invalid = [{"publication_id": p.id, "doc_number": p.fields.get("doc_number"), "problems": found} for p, _, found in rows if found]
+    return JSONResponse({"kind": kind, "fields": [{"code": c, "name": n} for c, n in CODES[kind]],
+                         "records": [record for _, record, found in rows if not found], "invalid": invalid,
+                         "valid_count": len(rows) - len(invalid), "invalid_count": len(invalid)},
+                        headers={"X-Records": str(len(rows) - len(invalid)), "X-Records-Invalid": str(len(invalid))})
 
 
 @router.get("/{publication_id}", response_model=PublicationOut, summary="One publication with its redaction report")
 async def read_publication(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(_out(await get_publication(session, principal, publication_id), settings))
+    return JSONResponse(await _out(session, await get_publication(session, principal, publication_id), settings))
 
 
 @router.get("/{publication_id}/versions", summary="Every state of the draft's fields and text: who changed what, when, why")
@@ -145,7 +143,7 @@ async def versions(publication_id: str, principal: Reader, session: DbSession, s
 async def edit(publication_id: str, body: PublicationUpdate, request: Request, principal: Publisher, session: DbSession,
                settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await update_publication(session, request.app.state.catalog, principal, publication, body)
+    await update_publication(session, request.app.state.catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 
@@ -169,6 +167,15 @@ async def approval(publication_id: str, principal: Approver, session: DbSession,
 async def publication_publish(publication_id: str, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
     await publish(session, principal, publication, settings.tz)
+    return await _answer(session, publication, settings)
+
+
+@router.post("/{publication_id}/performance", response_model=PublicationOut,
+             summary="Record 履行情况 of a penalty decision (shown publicly with it; every state kept)")
+async def performance(publication_id: str, body: PerformanceCreate, principal: Publisher, session: DbSession,
+                      settings: SettingsDep) -> JSONResponse:
+    publication = await get_publication(session, principal, publication_id)
+    await record_performance(session, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 

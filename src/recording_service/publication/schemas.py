@@ -19,6 +19,9 @@ KIND_FIELDS = {
     "inspection": COMMON_FIELDS + ("inspection_matter", "inspection_result"),
 }
 FieldValue = str | float | int | None
+# Fields that are not free text (dates, an enum): never passed through the redaction.
+UNREDACTED_FIELDS = frozenset({"decided_on", "valid_from", "valid_to", "party_category", "fine_wan", "confiscated_wan"})
+PerformanceStatus = Literal["performed", "partly_performed", "not_performed", "enforced", "instalments"]
 
 
 class PublicationCreate(RequestModel):
@@ -38,7 +41,10 @@ class PublicationUpdate(RequestModel):
                                     "before it is kept, so an edit cannot bring personal data back")
     severity: Severity | None = None
     period_months: int | None = Field(default=None, ge=1, le=120)
-    note: str | None = Field(default=None, max_length=2000, description="why it was changed")
+    note: str | None = Field(default=None, max_length=2000, description="why it was changed; for a published item the "
+                             "变更说明 shown publicly with the correction (required there)")
+    changed_on: date | None = Field(default=None, description="a published item's correction: the day it takes effect "
+                                    "(default: today)")
 
 
 class NoticeCreate(RequestModel):
@@ -65,7 +71,15 @@ class WithdrawalCreate(RequestModel):
                                     "is due within 3 working days of it")
 
 
+class PerformanceCreate(RequestModel):
+    status: PerformanceStatus = Field(description="履行情况: performed 已履行, partly_performed 部分履行, not_performed 未履行, "
+                                      "enforced 已强制执行, instalments 分期（延期）缴纳")
+    on: date = Field(description="the day of the state recorded (not in the future, not before the decision)")
+    note: str | None = Field(default=None, max_length=2000, description="shown publicly (redacted like every public field)")
+
+
 class Redacted(BaseModel):
+    field: str = Field(default="public_text", description="where: `public_text` or the name of a public field")
     start: int
     end: int
     kind: str
@@ -74,6 +88,20 @@ class Redacted(BaseModel):
     removed: bool
     needs_review: bool
     excerpt: str = Field(description="the original characters (staff only)")
+
+
+class FieldProblem(BaseModel):
+    field: str | None = Field(description="the publication field it concerns (null: the agency profile or the record as a whole)")
+    code: str | None = Field(description="the 双公示 field code (CF_…, XK_…) where there is one")
+    message: str = Field(description="what is wrong, in Chinese")
+
+
+class Correction(BaseModel):
+    version: int
+    changed_on: date
+    note: str
+    fields: list[str] = Field(description="the fields changed (and `public_text`)")
+    at: datetime
 
 
 class PublicationOut(BaseModel):
@@ -101,6 +129,10 @@ class PublicationOut(BaseModel):
     approved_at: datetime | None
     published_at: datetime | None
     annotations: list[dict]
+    corrections: list[Correction] = Field(description="changes made after publication, each a new version with its 变更说明")
+    performance: dict | None = Field(description="the latest 履行情况 recorded: status, on, note")
+    problems: list[FieldProblem] = Field(description="what the 双公示 field rules refuse: approval waits until it is empty")
+    editors: list[str] = Field(description="who drafted or edited it (none of them may approve it)")
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
     revoked_on: date | None
@@ -128,6 +160,9 @@ class PublicItem(BaseModel):
     published_at: datetime | None
     period_ends_on: date | None
     annotations: list[dict]
+    corrections: list[dict] = Field(default_factory=list, description="变更说明 of each correction: version, changed_on, note")
+    performance: dict | None = Field(default=None, description="履行情况: status, on, note")
+    version: int = 1
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
 

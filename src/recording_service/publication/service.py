@@ -6,30 +6,36 @@ Services add and flush and record their audit event; the request commits.
 """
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, String, and_, cast, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..agencies.service import agency_codes_under, get_agency, missing_for_publication
 from ..audit.service import record
 from ..auth.service import Principal, scoped_to_agency
 from ..catalog.schemas import Catalog
 from ..cases.record import current_document, signers_of_case
-from ..cases.service import get_case
+from ..cases.service import get_case, record_decision_revoked
+from ..officers.service import names_in_register
 from ..db import utcnow
 from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..times import local, require_offset, today
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
-from .models import Publication, PublicationVersion
 from ..webhooks.service import enqueue
+from .exchange import problems_of, record_of
+from .extract import basis_in, facts_in, legal_representative_in, penalty_category, penalty_content
+from .models import Publication, PublicationVersion
 from .redaction import Subjects, redact
 from .schemas import (
     KIND_FIELDS,
+    UNREDACTED_FIELDS,
     AnnotationCreate,
     NoticeCreate,
+    PerformanceCreate,
     PublicationCreate,
     PublicationUpdate,
     RevocationCreate,
@@ -69,21 +75,26 @@ def _wan(yuan: str | None) -> float | None:
     return float((Decimal(yuan) / 10000).quantize(Decimal("0.000001"))) if yuan else None
 
 
-def _draft_fields(kind: str, case, version, decided_on: date) -> tuple[dict, dict]:
-    """The record's fields from the case, its facts and the decision (public), and what only the platform gets."""
+def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, agency) -> tuple[dict, dict]:
+    """The record's fields from the case, its facts, the decision and the agency's profile (public), and what only
+    the platform gets. Each is editable in the draft; the facts win over what is read from the decision's text."""
     party = _party(case.parties or [])
     category = _category(party)
     natural = category == "natural_person"
     facts = case.facts or {}
+    text = version.text or ""
     fields = {
         "party_name": party["name"] if party else None, "party_category": category,
         "party_code": None if natural or party is None else party.get("id_number"),
-        "legal_representative": None, "doc_number": version.doc_number, "decided_on": decided_on.isoformat(),
-        "authority": case.agency, "authority_code": None, "data_source": case.agency, "data_source_code": None, "note": None,
+        "legal_representative": None if natural or party is None else (party.get("legal_representative")
+                                                                        or legal_representative_in(text)),
+        "doc_number": version.doc_number, "decided_on": decided_on.isoformat(),
+        **_agency_fields(agency), "note": None,
     }
     if kind == "penalty":
-        fields.update(violation_type=case.category, violation_facts=None, basis=None, penalty_category=None,
-                      penalty_content=version.title, fine_wan=_wan(facts.get("fine_yuan")),
+        fields.update(violation_type=case.category, violation_facts=facts.get("violation_facts") or facts_in(text),
+                      basis=facts.get("legal_basis") or basis_in(text), penalty_category=penalty_category(catalog, facts),
+                      penalty_content=penalty_content(catalog, facts), fine_wan=_wan(facts.get("fine_yuan")),
                       confiscated_wan=_wan(facts.get("confiscated_yuan")), license_affected=None)
     elif kind == "license":
         fields.update(doc_name=version.title, license_category=case.category, certificate_name=None, certificate_number=None,
@@ -94,12 +105,63 @@ def _draft_fields(kind: str, case, version, decided_on: date) -> tuple[dict, dic
     return fields, private
 
 
-def _subjects(case, other_names: set[str]) -> Subjects:
+def _agency_fields(agency) -> dict:
+    """处罚（许可）机关 and 数据来源单位 with their codes: the agency's own profile, never its bare code."""
+    name, code = (agency.name_zh, agency.uscc) if agency is not None else (None, None)
+    return {"authority": name, "authority_code": code, "data_source": name, "data_source_code": code}
+
+
+def _fill_from_agency(publication: Publication, agency) -> None:
+    """Agency fields the draft left empty take the profile's values (a profile set after the draft was made)."""
+    filled = {name: value for name, value in _agency_fields(agency).items() if value and not publication.fields.get(name)}
+    if filled:
+        publication.fields = {**publication.fields, **filled}
+
+
+async def _subjects(session: AsyncSession, case, other_names: set[str], agency, legal_representative: str | None = None) -> Subjects:
+    """Who the text is about: the party and the people the case knows. Officers (of the case and the register), an
+    organisation's legal representative and the agency's own contacts stay; other named people go."""
     party = _party(case.parties or [])
     names = {p["name"] for p in (case.parties or [])}
     natural = party is not None and _category(party) in ("natural_person", "individual_business")
+    keep = {o.get("name", "").strip() for o in (case.officers or [])} | await names_in_register(session, case.agency)
+    keep |= {p["legal_representative"].strip() for p in (case.parties or []) if p.get("kind") == "organization"
+             and p.get("legal_representative")}
+    if legal_representative:
+        keep.add(legal_representative.strip())  # as the draft names it (published with an organisation's decisions)
+    phrases = [value for value in ((agency.address, agency.phone) if agency is not None else ()) if value]
+    keep.discard("")
     return Subjects(party_name=party["name"] if party else None, party_is_natural_person=natural,
-                    other_names=sorted(n for n in other_names if n not in names))
+                    other_names=sorted(n for n in other_names if n not in names and n not in keep),
+                    keep_names=sorted(keep), keep_phrases=phrases)
+
+
+async def _subjects_of(session: AsyncSession, principal: Principal, publication: Publication, fields: dict | None = None) -> Subjects:
+    case = await get_case(session, principal, publication.case_id)
+    names = set(publication.private_fields.get("other_names", [])) | await signers_of_case(session, case.id)
+    representative = (fields if fields is not None else publication.fields).get("legal_representative")
+    return await _subjects(session, case, names, await get_agency(session, publication.agency), representative)
+
+
+def _redact_values(values: dict[str, str], subjects: Subjects) -> tuple[dict[str, str], list[dict]]:
+    """Every value that reaches the public goes through the same redaction; the report's spans name their field."""
+    out, report = {}, []
+    for name, value in values.items():
+        result = redact(value, subjects)
+        out[name] = result.text
+        report += [{**span, "field": name} for span in result.report(value)]
+    return out, report
+
+
+async def _redacted(values: dict[str, str | None], subjects: Subjects) -> tuple[dict[str, str | None], list[dict]]:
+    """`_redact_values` off the event loop (a decision may run to 200,000 characters); empty values pass as they are."""
+    texts = {name: value for name, value in values.items() if isinstance(value, str) and value}
+    out, report = await asyncio.to_thread(_redact_values, texts, subjects)
+    return {**values, **out}, report
+
+
+def _public_field_values(fields: dict) -> dict:
+    return {name: value for name, value in fields.items() if isinstance(value, str) and name not in UNREDACTED_FIELDS}
 
 
 def _not_publishable(catalog: Catalog, case, severity: str, period_months: int | None) -> str | None:
@@ -144,22 +206,23 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     months = None if reason else _period(catalog, body.severity, body.period_months)
     calendar = await working_calendar(session, catalog)
     due = calendar.add_working_days(decided_on, catalog.publication.due_working_days[body.kind])
-    fields, private = _draft_fields(body.kind, case, version, decided_on)
+    agency = await get_agency(session, case.agency)
+    fields, private = _draft_fields(catalog, body.kind, case, version, decided_on, agency)
     named = sorted({n.strip() for n in body.other_names if n.strip()})
     if named:
         private["other_names"] = named  # remembered: an edited text is redacted against them again
-    others = set(named) | await signers_of_case(session, case.id)
-    # A decision may run to 200,000 characters: its patterns are matched in a thread, off the event loop.
-    redaction = await asyncio.to_thread(redact, version.text, _subjects(case, others)) if version.text else None
+    subjects = await _subjects(session, case, set(named) | await signers_of_case(session, case.id), agency,
+                               fields.get("legal_representative"))
+    values, report = await _redacted({**_public_field_values(fields), "public_text": version.text}, subjects)
+    public_text = values.pop("public_text")
     now = utcnow()
     publication = Publication(
         agency=case.agency, case_id=case.id, document_id=document.id, kind=body.kind, severity=body.severity,
-        status="not_publishable" if reason else "draft", version=1, fields=fields, private_fields=private,
-        public_text=redaction.text if redaction else None,
-        redaction=redaction.report(version.text) if redaction else [], decided_on=decided_on, due_on=due.due_on,
+        status="not_publishable" if reason else "draft", version=1, fields={**fields, **values}, private_fields=private,
+        public_text=public_text, redaction=report, decided_on=decided_on, due_on=due.due_on,
         due_provisional=due.provisional, period_months=months,
         period_ends_on=add_months(decided_on, months) if months else None, not_publishable_reason=reason,
-        annotations=[], created_by=principal.id, created_at=now, updated_at=now,
+        annotations=[], corrections=[], performance=[], created_by=principal.id, created_at=now, updated_at=now,
     )
     session.add(publication)
     await session.flush()
@@ -170,6 +233,15 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
                           **({"reason": reason} if reason else {}),
                           "removed": sum(1 for span in publication.redaction if span["removed"])})
     return publication
+
+
+async def publications_of_documents(session: AsyncSession, principal: Principal, document_ids: list[str]) -> dict[str, Publication]:
+    """The active publication (draft to published) of each decision document that has one."""
+    if not document_ids:
+        return {}
+    rows = (await session.execute(visible_publications(principal).where(
+        Publication.document_id.in_(document_ids), Publication.status.in_((*ACTIVE_STATUSES, "not_publishable"))))).scalars()
+    return {p.document_id: p for p in rows}
 
 
 async def versions_of(session: AsyncSession, publication: Publication) -> list[PublicationVersion]:
@@ -189,47 +261,115 @@ def _require(publication: Publication, *statuses: str) -> None:
 
 
 async def update_publication(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication,
-                             body: PublicationUpdate) -> Publication:
-    _require(publication, "draft")
+                             body: PublicationUpdate, tz) -> Publication:
+    """Edit a draft, or correct a published item: a new version either way, every changed value redacted again. A
+    correction carries its 变更说明 and date, shown publicly with the item's history."""
+    correcting = publication.status in PUBLIC_STATUSES
+    _require(publication, "draft", *PUBLIC_STATUSES)
+    if correcting and not (body.note or "").strip():
+        raise Problem(422, "correction-note-required", "A published item is corrected with a 变更说明 (note) the public "
+                      "reads beside it.", field="note")
+    if correcting and ("severity" in body.model_fields_set or "period_months" in body.model_fields_set):
+        raise Problem(409, "period-fixed", "A published item's period is fixed; withdraw it if the decision changed that much.",
+                      field="period_months")
+    changed_on = (body.changed_on or today(tz)) if correcting else None
+    if changed_on is not None and (changed_on > today(tz) or changed_on < publication.decided_on):
+        raise Problem(422, "correction-date", "A correction's date lies between the decision and today.", field="changed_on")
     changes: dict = {}
+    changed: dict[str, str | None] = {}
+    fields = dict(publication.fields)
     if body.fields is not None:
         unknown = sorted(set(body.fields) - set(KIND_FIELDS[publication.kind]))
         if unknown:
             raise Problem(400, "unknown-field", f"{', '.join(unknown)}: not a field of a {publication.kind} publication "
                           f"({', '.join(KIND_FIELDS[publication.kind])}).", field=unknown[0])
-        fields = dict(publication.fields)
         for name, value in body.fields.items():
-            fields[name] = value.strip() if isinstance(value, str) else value
-        changes["fields"] = sorted(body.fields)
-        publication.fields = fields
-    if body.public_text is not None:
-        case = await get_case(session, principal, publication.case_id)
-        names = set(publication.private_fields.get("other_names", [])) | await signers_of_case(session, case.id)
-        again = await asyncio.to_thread(redact, body.public_text, _subjects(case, names))
-        publication.public_text = again.text
-        publication.redaction = again.report(body.public_text)
-        changes["public_text"] = {"removed_again": sum(1 for s in again.spans if s.removed)}
-    if body.severity is not None or "period_months" in body.model_fields_set:
+            value = value.strip() or None if isinstance(value, str) else value
+            _check_field(name, value)
+            if value != fields.get(name):
+                fields[name] = changed[name] = value
+    if body.public_text is not None and body.public_text != publication.public_text:
+        changed["public_text"] = body.public_text
+    _fill_from_agency(publication, await get_agency(session, publication.agency))
+    if changed:
+        redactable = {name: value for name, value in changed.items() if name == "public_text" or name not in UNREDACTED_FIELDS}
+        values, report = await _redacted(redactable, await _subjects_of(session, principal, publication, fields))
+        if "public_text" in values:
+            publication.public_text = values.pop("public_text")
+        publication.fields = {**fields, **values}
+        publication.redaction = [span for span in publication.redaction if span.get("field", "public_text") not in changed] + report
+        changes["fields"] = sorted(name for name in changed if name != "public_text")
+        if "public_text" in changed:
+            changes["public_text"] = {"removed_again": sum(1 for span in report if span["removed"] and span["field"] == "public_text")}
+    if not correcting and (body.severity is not None or "period_months" in body.model_fields_set):
         severity = body.severity or publication.severity
         months = _period(catalog, severity, body.period_months if "period_months" in body.model_fields_set else publication.period_months)
-        publication.severity, publication.period_months = severity, months
-        publication.period_ends_on = add_months(publication.decided_on, months)
-        changes["period"] = {"severity": severity, "months": months}
+        if (severity, months) != (publication.severity, publication.period_months):
+            publication.severity, publication.period_months = severity, months
+            publication.period_ends_on = add_months(publication.decided_on, months)
+            changes["period"] = {"severity": severity, "months": months}
     if not changes:
         return publication
     publication.version += 1
     publication.updated_at = utcnow()
+    note = None
+    if body.note:
+        (note,), _ = await _redacted_texts([body.note.strip()], publication, session, principal)
+    if correcting:
+        correction = {"version": publication.version, "changed_on": changed_on.isoformat(), "note": note,
+                      "fields": sorted(changed), "at": utcnow().astimezone(tz).isoformat()}
+        publication.corrections = [*publication.corrections, correction]
     await session.flush()
-    _keep_version(session, publication, principal, body.note)
-    await record(session, principal, "publication.updated", agency=publication.agency, case_id=publication.case_id,
+    _keep_version(session, publication, principal, note)
+    action = "publication.corrected" if correcting else "publication.updated"
+    await record(session, principal, action, agency=publication.agency, case_id=publication.case_id,
                  payload={"publication_id": publication.id, "version": publication.version, **changes,
-                          **({"note": body.note} if body.note else {})})
+                          **({"note": note} if note else {})})
+    if correcting:
+        await enqueue(session, publication.agency, "publication.corrected", public_out(publication, tz))
     return publication
+
+
+def _check_field(name: str, value) -> None:
+    """Dates are ISO dates, amounts non-negative numbers, the party's category one of three: nothing that changes meaning
+    silently (a typo refused, not stored)."""
+    if value is None:
+        return
+    if name in ("decided_on", "valid_from", "valid_to"):
+        try:
+            date.fromisoformat(str(value))
+        except ValueError:
+            if not (name == "valid_to" and value in ("长期", "long_term")):
+                raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
+    elif name in ("fine_wan", "confiscated_wan"):
+        try:
+            amount = Decimal(str(value))
+        except ArithmeticError:
+            raise Problem(422, "invalid-field", f"{name} is an amount in 万元.", field=name) from None
+        if not amount.is_finite() or amount < 0 or amount >= 10**8:
+            raise Problem(422, "invalid-field", f"{name} is a non-negative amount in 万元.", field=name)
+    elif name == "party_category" and value not in ("natural_person", "legal_person", "individual_business"):
+        raise Problem(422, "invalid-field", "party_category is natural_person, legal_person or individual_business.", field=name)
+    elif isinstance(value, str) and len(value) > 4000:
+        raise Problem(422, "invalid-field", f"{name} is at most 4,000 characters.", field=name)
+
+
+async def _redacted_texts(texts: list[str], publication: Publication, session: AsyncSession, principal: Principal) -> tuple[list[str], int]:
+    """Notes the public reads (变更说明, withdrawal reasons, 履行情况) go through the same redaction as the record."""
+    values, report = await _redacted({str(i): text for i, text in enumerate(texts)}, await _subjects_of(session, principal, publication))
+    return [values[str(i)] for i in range(len(texts))], sum(1 for span in report if span["removed"])
 
 
 async def record_notice(session: AsyncSession, principal: Principal, publication: Publication, body: NoticeCreate, tz) -> Publication:
     _require(publication, "draft", "approved")
     require_offset(body.notified_at, "notified_at")
+    told_on = body.notified_at.astimezone(tz).date()
+    if body.notified_at > utcnow():
+        raise Problem(422, "notice-in-future", "The party cannot have been told in the future: notified_at is later than now.",
+                      field="notified_at")
+    if told_on < publication.decided_on:
+        raise Problem(422, "notice-before-decision", f"The party is told of a decision's publication once it is made "
+                      f"({publication.decided_on.isoformat()}); notified_at is earlier.", field="notified_at")
     publication.notice = {"method": body.method, "notified_at": body.notified_at.astimezone(tz).isoformat(),
                           "note": body.note, "recorded_by": principal.name}
     publication.updated_at = utcnow()
@@ -239,11 +379,49 @@ async def record_notice(session: AsyncSession, principal: Principal, publication
     return publication
 
 
+async def editors_of(session: AsyncSession, publication_ids: list[str]) -> dict[str, set[str]]:
+    """Who drafted or edited each publication (every version names who made it)."""
+    rows = (await session.execute(select(PublicationVersion.publication_id, PublicationVersion.changed_by).where(
+        PublicationVersion.publication_id.in_(publication_ids)))).all() if publication_ids else []
+    out: dict[str, set[str]] = {pid: set() for pid in publication_ids}
+    for publication_id, changed_by in rows:
+        out[publication_id].add(changed_by)
+    return out
+
+
+def record_problems(publication: Publication, agency) -> list[dict]:
+    """What keeps a record from the 双公示 platforms (and so from approval): the field rules per kind, and an agency
+    without a profile to name it."""
+    if publication.status == "not_publishable":
+        return []
+    problems = [{"field": "authority", "code": None, "message": message} for message in missing_for_publication(agency)]
+    if publication.kind in ("penalty", "license"):
+        problems += problems_of(publication.kind, record_of(publication))
+    else:
+        for name in ("party_name", "doc_number", "inspection_result", "authority"):
+            if not publication.fields.get(name):
+                problems.append({"field": name, "code": None, "message": f"{FIELD_NAMES_ZH.get(name, name)}必填"})
+    return problems
+
+
+FIELD_NAMES_ZH = {"party_name": "行政相对人名称", "doc_number": "文书编号", "inspection_result": "检查结果", "authority": "检查机关"}
+
+
 async def approve(session: AsyncSession, principal: Principal, publication: Publication) -> Publication:
     _require(publication, "draft")
+    editors = (await editors_of(session, [publication.id]))[publication.id] | {publication.created_by}
     if principal.id == publication.created_by:
         raise Problem(409, "approver-is-drafter", "The person or system that drafted a publication cannot approve it: a second "
                       "person reviews the redaction.")
+    if principal.id in editors:
+        raise Problem(409, "approver-edited", "Whoever edited a draft cannot approve it: a second person reviews what was "
+                      "changed.")
+    agency = await get_agency(session, publication.agency)
+    _fill_from_agency(publication, agency)
+    problems = record_problems(publication, agency)
+    if problems:
+        raise Problem(422, "publication-incomplete", "公示信息不完整，不能审核通过：" + "；".join(p["message"] for p in problems),
+                      problems=problems)
     publication.status, publication.approved_by, publication.approved_at = "approved", principal.id, utcnow()
     publication.updated_at = publication.approved_at
     await session.flush()
@@ -270,7 +448,8 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
 
 async def annotate(session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
-    note = {"at": utcnow().astimezone(tz).isoformat(), "note": body.note,
+    (text,), removed = await _redacted_texts([body.note.strip()], publication, session, principal)
+    note = {"at": utcnow().astimezone(tz).isoformat(), "note": text,
             "changed_on": body.changed_on.isoformat() if body.changed_on else None}
     publication.annotations = [*publication.annotations, note]
     publication.status, publication.updated_at = "annotated", utcnow()
@@ -287,8 +466,11 @@ async def record_revocation(session: AsyncSession, catalog: Catalog, principal: 
     _require(publication, *PUBLIC_STATUSES)
     calendar = await working_calendar(session, catalog)
     due = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days)
+    _check_revoked_on(publication, body.revoked_on)
     publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
     await session.flush()
+    await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
+                                  f"publication {publication.id}")
     await record(session, principal, "publication.revocation_recorded", agency=publication.agency, case_id=publication.case_id,
                  payload={"publication_id": publication.id, "revoked_on": body.revoked_on.isoformat(), "withdraw_due_on": due.due_on.isoformat(),
                           **({"note": body.note} if body.note else {})})
@@ -298,9 +480,14 @@ async def record_revocation(session: AsyncSession, catalog: Catalog, principal: 
 async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate,
                    tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
-    publication.status, publication.withdrawn_at = "withdrawn", utcnow()
-    publication.withdrawal_reason = body.reason
     if body.revoked_on is not None:
+        _check_revoked_on(publication, body.revoked_on)
+    (reason,), _ = await _redacted_texts([body.reason.strip()], publication, session, principal)
+    publication.status, publication.withdrawn_at = "withdrawn", utcnow()
+    publication.withdrawal_reason = reason
+    if body.revoked_on is not None:
+        await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
+                                      f"publication {publication.id}")
         publication.revoked_on = body.revoked_on
         calendar = await working_calendar(session, catalog)
         publication.withdraw_due_on = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days).due_on
@@ -308,10 +495,42 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
     await session.flush()
     late = publication.withdraw_due_on is not None and publication.withdrawn_at.astimezone(tz).date() > publication.withdraw_due_on
     await record(session, principal, "publication.withdrawn", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "reason": body.reason,
+                 payload={"publication_id": publication.id, "reason": reason,
                           **({"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(),
                               "late": late} if publication.revoked_on else {})})
     await enqueue(session, publication.agency, "publication.withdrawn", public_out(publication, tz))
+    return publication
+
+
+def _check_revoked_on(publication: Publication, revoked_on: date) -> None:
+    if revoked_on < publication.decided_on or revoked_on > utcnow().date() + timedelta(days=1):
+        raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field="revoked_on")
+
+
+PERFORMANCE_NAMES = {"performed": "已履行", "partly_performed": "部分履行", "not_performed": "未履行", "enforced": "已强制执行",
+                     "instalments": "分期（延期）缴纳"}
+
+
+async def record_performance(session: AsyncSession, principal: Principal, publication: Publication, body: PerformanceCreate,
+                             tz) -> Publication:
+    """履行情况 of a published decision (or one about to be): shown publicly with it, every change kept."""
+    _require(publication, "draft", "approved", *PUBLIC_STATUSES)
+    if publication.kind != "penalty":
+        raise Problem(409, "not-a-penalty", "履行情况 is recorded for penalty decisions.")
+    if body.on > today(tz) or body.on < publication.decided_on:
+        raise Problem(422, "performance-date", "The day of a decision's performance lies between the decision and today.", field="on")
+    note = None
+    if body.note and body.note.strip():
+        (note,), _ = await _redacted_texts([body.note.strip()], publication, session, principal)
+    entry = {"status": body.status, "status_zh": PERFORMANCE_NAMES[body.status], "on": body.on.isoformat(), "note": note,
+             "at": utcnow().astimezone(tz).isoformat()}
+    publication.performance = [*publication.performance, entry]
+    publication.updated_at = utcnow()
+    await session.flush()
+    await record(session, principal, "publication.performance_recorded", agency=publication.agency, case_id=publication.case_id,
+                 payload={"publication_id": publication.id, **entry})
+    if publication.status in PUBLIC_STATUSES:
+        await enqueue(session, publication.agency, "publication.performance_recorded", public_out(publication, tz))
     return publication
 
 
@@ -351,7 +570,29 @@ def overdue_condition(today: date):
                and_(Publication.status.in_(PUBLIC_STATUSES), Publication.withdraw_due_on < today))
 
 
-def publication_out(publication: Publication, tz, today: date) -> dict:
+EXPORT_LIMIT = 50_000
+
+
+async def exchange_rows(session: AsyncSession, principal: Principal, kind: str, *, include_withdrawn: bool = False,
+                        date_format: str = "slash") -> list[tuple[Publication, dict, list[dict]]]:
+    """Every published item of a kind as its 双公示 record with the problems the field rules find (empty: valid)."""
+    statuses = ("published", "annotated", "withdrawn") if include_withdrawn else ("published", "annotated")
+    rows = (await session.execute(visible_publications(principal).where(
+        Publication.kind == kind, Publication.status.in_(statuses)).order_by(Publication.published_at, Publication.id)
+        .limit(EXPORT_LIMIT))).scalars().all()
+    agencies = {code: await get_agency(session, code) for code in {p.agency for p in rows}}
+    return [(p, record_of(p, date_format), record_problems(p, agencies[p.agency])) for p in rows]
+
+
+async def publications_out(session: AsyncSession, publications: list[Publication], tz) -> list[dict]:
+    """Staff views of publications, each with what the field rules refuse and who edited it (one query each for all)."""
+    day = today(tz)
+    agencies = {code: await get_agency(session, code) for code in {p.agency for p in publications}}
+    editors = await editors_of(session, [p.id for p in publications])
+    return [publication_out(p, tz, day, agencies[p.agency], editors[p.id] | {p.created_by}) for p in publications]
+
+
+def publication_out(publication: Publication, tz, today: date, agency, editors: set[str]) -> dict:
     return {
         "id": publication.id, "agency": publication.agency, "case_id": publication.case_id, "document_id": publication.document_id,
         "kind": publication.kind, "severity": publication.severity, "status": publication.status, "version": publication.version,
@@ -362,6 +603,8 @@ def publication_out(publication: Publication, tz, today: date) -> dict:
         "not_publishable_reason": publication.not_publishable_reason, "notice": publication.notice,
         "approved_by": publication.approved_by, "approved_at": local(publication.approved_at, tz),
         "published_at": local(publication.published_at, tz), "annotations": publication.annotations,
+        "corrections": publication.corrections, "performance": publication.performance[-1] if publication.performance else None,
+        "problems": record_problems(publication, agency), "editors": sorted(editors),
         "withdrawn_at": local(publication.withdrawn_at, tz), "withdrawal_reason": publication.withdrawal_reason,
         "revoked_on": publication.revoked_on, "withdraw_due_on": publication.withdraw_due_on,
         "expired_at": local(publication.expired_at, tz), "created_at": local(publication.created_at, tz),
@@ -378,6 +621,10 @@ def public_out(publication: Publication, tz) -> dict:
         "public_text": None if withdrawn else publication.public_text,
         "decided_on": publication.decided_on, "published_at": local(publication.published_at, tz),
         "period_ends_on": publication.period_ends_on, "annotations": [] if withdrawn else publication.annotations,
+        "corrections": [] if withdrawn else [{key: c[key] for key in ("version", "changed_on", "note")} for c in publication.corrections],
+        "performance": None if withdrawn or not publication.performance else
+        {key: publication.performance[-1][key] for key in ("status", "status_zh", "on", "note")},
+        "version": publication.version,
         "withdrawn_at": local(publication.withdrawn_at, tz), "withdrawal_reason": publication.withdrawal_reason,
     }
 
@@ -389,9 +636,13 @@ async def public_page(session: AsyncSession, tz, *, q: str | None, kind: str | N
     if kind:
         query = query.where(Publication.kind == kind)
     if agency:
-        query = query.where(Publication.agency == agency)
+        query = query.where(Publication.agency.in_(await agency_codes_under(session, agency)))
     if q and q.strip():
-        query = query.where(cast(Publication.fields, String).contains(q.strip(), autoescape=True))
+        # Only what the public reads matches: a withdrawal notice shows its 文号 alone, so its party is not searchable.
+        needle = q.strip()
+        doc_number = Publication.fields["doc_number"].as_string().contains(needle, autoescape=True)
+        party = Publication.fields["party_name"].as_string().contains(needle, autoescape=True)
+        query = query.where(or_(doc_number, and_(Publication.status != "withdrawn", party)))
     rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
     return [public_out(p, tz) for p in rows], next_cursor

@@ -1,34 +1,56 @@
 """行政执法公示 pages: the staff's queue and review (redaction highlighted, approve, notice, publish,
 annotate, withdraw) and the public list and item (no sign-in)."""
 
+import asyncio
+import re
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
+from ..agencies.service import list_agencies
 from ..auth.service import Role
+from ..cases.record import current_document, decision_documents
+from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import keyset, page_of
 from ..problems import Problem
+from ..publication.exchange import export_file
 from ..publication.models import Publication
 from ..publication.public import PUBLIC_CACHE, public_limit
-from ..publication.schemas import AnnotationCreate, NoticeCreate, RevocationCreate, WithdrawalCreate
+from ..publication.schemas import (
+    KIND_FIELDS,
+    AnnotationCreate,
+    NoticeCreate,
+    PerformanceCreate,
+    PublicationCreate,
+    PublicationUpdate,
+    RevocationCreate,
+    WithdrawalCreate,
+)
 from ..publication.service import (
+    PERFORMANCE_NAMES,
     annotate,
     approve,
+    create_publication,
+    exchange_rows,
     get_publication,
     overdue_condition,
     public_item,
+    public_out,
     public_page,
-    publication_out,
+    publications_of_documents,
+    publications_out,
     publish,
     record_notice,
+    record_performance,
     record_revocation,
+    update_publication,
     visible_publications,
     withdraw,
 )
@@ -61,15 +83,19 @@ FIELD_NAMES = {
 }
 CATEGORY_NAMES = {"natural_person": "自然人", "legal_person": "法人及非法人组织", "individual_business": "个体工商户"}
 CONTEXT = {"status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "severity_names": SEVERITY_NAMES, "field_names": FIELD_NAMES,
-           "category_names": CATEGORY_NAMES, "notice_methods": NOTICE_METHODS}
+           "category_names": CATEGORY_NAMES, "notice_methods": NOTICE_METHODS, "performance_names": PERFORMANCE_NAMES}
+# How each field is typed in the edit form (the rest are one-line text).
+LONG_FIELDS = {"violation_facts", "basis", "penalty_content", "license_content", "note", "inspection_result"}
+DATE_FIELDS = {"decided_on", "valid_from", "valid_to"}
+AMOUNT_FIELDS = {"fine_wan", "confiscated_wan"}
 
 
-def highlighted(text: str | None, spans: list[dict]) -> Markup:
-    """The public text with what was removed and what needs a look marked (escaped; spans by position)."""
+def highlighted(text: str | None, spans: list[dict], field: str = "public_text") -> Markup:
+    """A public value with what was removed and what needs a look marked (escaped; spans by position)."""
     if not text:
         return Markup("")
     out, at = [], 0
-    for span in sorted(spans, key=lambda s: s["start"]):
+    for span in sorted((s for s in spans if s.get("field", "public_text") == field), key=lambda s: s["start"]):
         if span["start"] < at or span["end"] > len(text):
             continue
         out.append(escape(text[at:span["start"]]))
@@ -99,26 +125,190 @@ async def queue(request: Request, person: Person, _role: Staff, session: DbSessi
     rows, next_cursor = page_of(list(rows), ["due_on", "id"], 50)
     overdue = len((await session.execute(visible_publications(person.principal).with_only_columns(Publication.id).where(
         overdue_condition(day)))).all())
-    return page(request, "publications.html", {**CONTEXT, "items": [publication_out(p, settings.tz, day) for p in rows],
+    awaiting = []
+    if not cursor and status in ("", "draft"):
+        rules = request.app.state.catalog.publication.decision_documents
+        decisions = await decision_documents(session, person.principal, [t for kind in ("penalty", "license") for t in rules[kind]])
+        published = await publications_of_documents(session, person.principal, [d["document_id"] for d in decisions])
+        awaiting = [d for d in decisions if d["document_id"] not in published]
+    return page(request, "publications.html", {**CONTEXT, "items": await publications_out(session, list(rows), settings.tz),
                                                "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
-                                               "today": day}, person=person)
+                                               "today": day, "awaiting": awaiting, "may_draft": person.principal.role is Role.admin,
+                                               "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types}},
+                  person=person)
+
+
+def _kind_of(catalog, doc_type: str) -> str | None:
+    return next((kind for kind, types in catalog.publication.decision_documents.items() if doc_type in types), None)
+
+
+@router.get("/publications/new")
+async def new_publication(request: Request, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep,
+                          case_id: Annotated[str, Query(max_length=64)], document_id: Annotated[str, Query(max_length=64)],
+                          error: Annotated[str | None, Query(max_length=300)] = None) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    document, version = await current_document(session, case, document_id)
+    existing = (await publications_of_documents(session, person.principal, [document.id])).get(document.id)
+    if existing is not None:
+        return _see(f"/publications/{existing.id}")
+    catalog = request.app.state.catalog
+    return page(request, "publication_new.html", {
+        **CONTEXT, "case": case, "document": document, "version": version, "kind": _kind_of(catalog, document.doc_type),
+        "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
+        "periods": catalog.publication.periods, "error": error,
+        "signers": "、".join(version.signers or []),
+    }, person=person)
+
+
+@router.post("/publications/new")
+async def new_publication_submit(request: Request, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+                                 case_id: Annotated[str, Form(max_length=64)], document_id: Annotated[str, Form(max_length=64)],
+                                 kind: Annotated[str, Form(max_length=20)] = "", severity: Annotated[str, Form(max_length=20)] = "",
+                                 period_months: Annotated[str, Form(max_length=4)] = "",
+                                 other_names: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    back = f"/publications/new?case_id={quote(case_id)}&document_id={quote(document_id)}"
+    try:
+        body = PublicationCreate(case_id=case_id, document_id=document_id, kind=kind, severity=severity,
+                                 period_months=int(period_months) if period_months.strip() else None,
+                                 other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n])
+        publication = await create_publication(session, request.app.state.catalog, person.principal, body, settings.tz)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        return _see(f"{back}&error={quote(_message(exc)[:280])}")
+    except Problem as exc:
+        if exc.status in (401, 403):
+            raise
+        if exc.code == "already-published":
+            return _see(f"/publications/{exc.extra['publication_id']}")
+        return _see(f"{back}&error={quote(exc.detail[:280])}")
+    await session.commit()
+    return _see(f"/publications/{publication.id}/edit")
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return "数字格式不正确" if "invalid literal" in str(exc) else str(exc)
+
+
+async def _staff_view(session, publication: Publication, settings) -> dict:
+    (out,) = await publications_out(session, [publication], settings.tz)
+    return out
+
+
+@router.get("/publications/export")
+async def export_page(request: Request, person: Person, _role: Staff, session: DbSession,
+                      kind: Annotated[str, Query(pattern="^(penalty|license)$")] = "penalty") -> Response:
+    """The 双公示 export as a publisher checks it: how many records are valid, and what each invalid one lacks."""
+    rows = await exchange_rows(session, person.principal, kind)
+    invalid = [{"id": p.id, "doc_number": p.fields.get("doc_number"), "party_name": p.fields.get("party_name"), "problems": found}
+               for p, _, found in rows if found]
+    return page(request, "publication_export.html", {**CONTEXT, "kind": kind, "total": len(rows), "invalid": invalid,
+                                                     "valid": len(rows) - len(invalid)}, person=person)
+
+
+@router.get("/publications/export/{kind}.{file_format}")
+async def export_download(request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
+                          kind: Annotated[str, Path(pattern="^(penalty|license)$")], file_format: Annotated[str, Path(pattern="^(csv|xlsx)$")],
+                          include_invalid: bool = False) -> Response:
+    rows = await exchange_rows(session, person.principal, kind)
+    body, media_type, headers = await asyncio.to_thread(export_file, kind, rows, file_format, include_invalid, today(settings.tz))
+    return Response(body, media_type=media_type, headers={**headers, "Cache-Control": "no-store"})
+
+
+@router.get("/publications/{publication_id}/edit")
+async def edit_publication(publication_id: str, request: Request, person: Person, _role: Publisher, session: DbSession,
+                           settings: SettingsDep, error: Annotated[str | None, Query(max_length=300)] = None,
+                           saved: Annotated[int, Query(ge=0, le=1)] = 0) -> Response:
+    publication = await get_publication(session, person.principal, publication_id)
+    out = await _staff_view(session, publication, settings)
+    if out["status"] not in ("draft", "published", "annotated"):
+        return _see(f"/publications/{publication_id}?error={quote('只有待审核的草稿和已公示的信息可以修改。')}")
+    problems: dict[str, list[str]] = {}
+    for problem in out["problems"]:
+        problems.setdefault(problem["field"] or "", []).append(problem["message"])
+    fields = [{"name": name, "label": FIELD_NAMES.get(name, name), "value": out["fields"].get(name),
+               "input": "date" if name in DATE_FIELDS else "amount" if name in AMOUNT_FIELDS else "category" if name == "party_category"
+               else "long" if name in LONG_FIELDS else "text",
+               "marked": highlighted(out["fields"].get(name), out["redaction"], name) if isinstance(out["fields"].get(name), str) else None,
+               "problems": problems.get(name, [])}
+              for name in KIND_FIELDS[publication.kind]]
+    return page(request, "publication_edit.html", {
+        **CONTEXT, "p": out, "fields": fields, "general_problems": problems.get("", []) + problems.get("id_number", []),
+        "text": highlighted(out["public_text"], out["redaction"]), "error": error, "saved": saved,
+        "correcting": out["status"] in ("published", "annotated"), "periods": request.app.state.catalog.publication.periods,
+        "today": today(settings.tz),
+    }, person=person)
+
+
+@router.post("/publications/{publication_id}/edit")
+async def edit_publication_submit(publication_id: str, request: Request, person: FormPerson, _role: Publisher, session: DbSession,
+                                  settings: SettingsDep) -> Response:
+    publication = await get_publication(session, person.principal, publication_id)
+    form = await request.form()
+    back = f"/publications/{publication_id}/edit"
+    try:
+        fields = {}
+        for name in KIND_FIELDS[publication.kind]:
+            sent = form.get(f"field.{name}")
+            if not isinstance(sent, str):
+                continue
+            sent = sent.strip()
+            value = (float(sent) if sent else None) if name in AMOUNT_FIELDS else (sent or None)
+            if value != publication.fields.get(name):
+                fields[name] = value
+        text = form.get("public_text")
+        text = text.replace("\r\n", "\n") if isinstance(text, str) else None
+        body = {"fields": fields or None, "note": (form.get("note") or "").strip() or None}
+        if text is not None and text != (publication.public_text or ""):
+            body["public_text"] = text
+        if publication.status == "draft":
+            severity, months = form.get("severity"), (form.get("period_months") or "").strip()
+            if severity and severity != publication.severity:
+                body["severity"] = severity
+            if months and int(months) != publication.period_months:
+                body["period_months"] = int(months)
+        elif (form.get("changed_on") or "").strip():
+            body["changed_on"] = form.get("changed_on").strip()
+        update = PublicationUpdate(**{k: v for k, v in body.items() if v is not None})
+        await update_publication(session, request.app.state.catalog, person.principal, publication, update, settings.tz)
+    except ValueError as exc:
+        await session.rollback()
+        return _see(f"{back}?error={quote(_message(exc)[:280])}")
+    except Problem as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        await session.rollback()
+        return _see(f"{back}?error={quote(exc.detail[:280])}")
+    await session.commit()
+    return _see(f"{back}?saved=1")
+
+
+@router.get("/publications/{publication_id}/preview")
+async def preview_publication(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession,
+                              settings: SettingsDep) -> Response:
+    """Exactly what the public page will show, before it is published."""
+    publication = await get_publication(session, person.principal, publication_id)
+    return page(request, "public_publication.html", {**CONTEXT, "p": public_out(publication, settings.tz), "preview": True},
+                person=person)
 
 
 @router.get("/publications/{publication_id}")
 async def review(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
                  error: Annotated[str | None, Query(max_length=300)] = None) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
-    out = publication_out(publication, settings.tz, today(settings.tz))
+    out = await _staff_view(session, publication, settings)
     role = person.principal.role
     return page(request, "publication.html", {
         **CONTEXT, "p": out, "text": highlighted(out["public_text"], out["redaction"]), "redacted_names": REDACTED_NAMES,
         "confidence_names": CONFIDENCE_NAMES, "may_publish": role is Role.admin, "may_approve": role in (Role.admin, Role.auditor),
-        "error": error, "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"),
+        "edited_by_me": person.principal.id in out["editors"],
+        "marked": {name: highlighted(value, out["redaction"], name) for name, value in out["fields"].items() if isinstance(value, str)},
+        "error": error, "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"), "today": today(settings.tz),
     }, person=person)
 
 
 def _form_error(publication_id: str, exc: Exception) -> RedirectResponse:
-    message = exc.detail if isinstance(exc, Problem) else "; ".join(e["msg"] for e in exc.errors())
+    message = exc.detail if isinstance(exc, Problem) else _message(exc)
     return _see(f"/publications/{publication_id}?error={quote(message[:280])}")
 
 
@@ -156,6 +346,17 @@ async def page_notice(publication_id: str, person: FormPerson, _role: Publisher,
 @router.post("/publications/{publication_id}/publish")
 async def page_publish(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep) -> Response:
     return await _step(publication_id, person, session, lambda p: publish(session, person.principal, p, settings.tz))
+
+
+@router.post("/publications/{publication_id}/performance")
+async def page_performance(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+                           status: Annotated[str, Form(max_length=20)] = "", on: Annotated[str, Form(max_length=10)] = "",
+                           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    async def work(publication):
+        body = PerformanceCreate(status=status, on=on, note=note.strip() or None)
+        await record_performance(session, person.principal, publication, body, settings.tz)
+
+    return await _step(publication_id, person, session, work)
 
 
 @router.post("/publications/{publication_id}/annotate")
@@ -201,10 +402,14 @@ async def page_withdraw(request: Request, publication_id: str, person: FormPerso
 async def public_list_page(request: Request, session: DbSession, settings: SettingsDep,
                            q: Annotated[str, Query(max_length=100)] = "",
                            kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
+                           agency: Annotated[str, Query(max_length=64)] = "",
                            cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     public_limit(request)
-    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=None, cursor=cursor, limit=30)
-    response = page(request, "public_publications.html", {**CONTEXT, "items": items, "q": q, "kind": kind, "next_cursor": next_cursor})
+    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency or None, cursor=cursor, limit=30)
+    agencies = await list_agencies(session)
+    response = page(request, "public_publications.html", {**CONTEXT, "items": items, "q": q, "kind": kind, "agency": agency,
+                                                          "agencies": agencies, "next_cursor": next_cursor,
+                                                          "agency_names": {a.code: a.name_zh for a in agencies}})
     response.headers.update(PUBLIC_CACHE)
     return response
 

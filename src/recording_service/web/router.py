@@ -23,6 +23,7 @@ from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..export.service import case_file_response
+from ..publication.service import publications_of_documents
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
@@ -32,6 +33,7 @@ from ..problems import Problem, logger
 from ..review.service import review_case
 from ..sheets import csv_bytes
 from .lists import flowchart_markup
+from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page
 from .session import (
     CSRF_FIELD,
@@ -183,6 +185,9 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
     review, timeline = await review_case(session, request.app.state.catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
     copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
+    decision_types = {t for types in request.app.state.catalog.publication.decision_documents.values() for t in types}
+    decisions = [d["id"] for s in timeline["stages"] for d in s["documents"] if d["doc_type"] in decision_types]
+    publications = await publications_of_documents(session, person.principal, decisions)
     await session.commit()
     findings = timeline["completeness"]["findings"]
     stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
@@ -191,6 +196,8 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
         "deadlines": timeline["deadlines"], "review": review,
         "stage_names": stage_names, "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
         "holds": holds, "copies": copies, "may_hold": person.principal.role in (Role.admin, Role.auditor),
+        "decisions": set(decisions), "publications": {doc: (p.id, p.status) for doc, p in publications.items()},
+        "may_draft": person.principal.role is Role.admin, "publication_status": STATUS_NAMES,
         "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,
         "printed_at": datetime.now(settings.tz),
         "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},

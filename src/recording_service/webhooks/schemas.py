@@ -8,7 +8,8 @@ from ..cases.schemas import RequestModel
 class WebhookCreate(RequestModel):
     url: HttpUrl = Field(description="where to POST the events (the publication platform's receiver)")
     events: list[str] = Field(min_length=1, max_length=10, description="publication.published, publication.annotated, "
-                              "publication.withdrawn, publication.expired")
+                              "publication.corrected, publication.performance_recorded, publication.withdrawn, "
+                              "publication.expired")
     secret: str | None = Field(default=None, max_length=200, description="whsec_ + base64; made for you when left out "
                                "(shown once, in this answer)")
 

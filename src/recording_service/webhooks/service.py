@@ -25,7 +25,8 @@ from ..db import utcnow
 from ..problems import Problem
 from .models import WebhookDelivery, WebhookEndpoint
 
-EVENTS = ("publication.published", "publication.annotated", "publication.withdrawn", "publication.expired")
+EVENTS = ("publication.published", "publication.annotated", "publication.corrected", "publication.performance_recorded",
+          "publication.withdrawn", "publication.expired")
 MAX_ATTEMPTS = 10
 CLAIM_SECONDS = 60  # a claimed delivery is another worker's for this long (it sends within the timeout)
 SEND_TIMEOUT = 15.0
