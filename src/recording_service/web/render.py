@@ -33,6 +33,7 @@ ACTION_NAMES = {
     "user.sign_in_failed": "登录失败", "user.locked": "账户锁定", "user.created": "创建用户", "user.disabled": "停用用户",
     "user.password_reset": "重置密码", "media.playback_copy_made": "生成播放副本", "officer.registered": "登记执法人员",
     "officer.updated": "变更执法人员", "officer.imported": "导入执法人员", "calendar.loaded": "载入节假日安排",
+    "agency.created": "登记本单位信息", "agency.updated": "变更本单位信息",
 }
 
 
