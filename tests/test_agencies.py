@@ -247,3 +247,4 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
         assert stored["updated_by"].startswith("孙管理")
     page.goto(leg.url + f"/agencies/{city}")  # above the county: not its to see
     expect(page.locator("h1")).to_contain_text("没有找到")
+    expect(who).to_contain_text("某某县卫生健康委员会")  # error pages name the agency too

@@ -69,7 +69,9 @@ def install_pages(app: FastAPI) -> None:
 
 def _person(request: Request):
     principal = getattr(request.state, "principal", None)
-    return {"principal": principal} if principal is not None and principal.kind == "user" else None
+    if principal is None or principal.kind != "user":
+        return None
+    return {"principal": principal, "agency_name": getattr(request.state, "agency_name", None)}
 
 
 __all__ = ["install_pages"]

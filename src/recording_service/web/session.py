@@ -61,7 +61,8 @@ async def current_person(request: Request, session: DbSession, settings: Setting
     principal, browser = found
     request.state.principal = principal
     profile = await get_agency(session, principal.agency)  # the header names the person's agency
-    return SignedIn(principal, browser, profile.name_zh if profile else None)
+    request.state.agency_name = profile.name_zh if profile else None  # error pages' header too
+    return SignedIn(principal, browser, request.state.agency_name)
 
 
 async def signed_in(request: Request, person: Annotated[SignedIn | None, Depends(current_person)]) -> SignedIn:
