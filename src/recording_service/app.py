@@ -18,6 +18,8 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from . import __version__
+from .agencies.router import public_router as public_agencies_router
+from .agencies.router import router as agencies_router
 from .audit.router import router as audit_router
 from .custody.holds import router as holds_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
@@ -277,6 +279,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_officers_router)
     app.include_router(public_lists_router)
     app.include_router(stats_router)
+    app.include_router(agencies_router)
+    app.include_router(public_agencies_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:

@@ -57,6 +57,8 @@ webhooks_app = typer.Typer(help="Webhook deliveries to the publication platform.
 app.add_typer(webhooks_app, name="webhooks")
 stats_app = typer.Typer(help="The stored figures the statistics read.", no_args_is_help=True)
 app.add_typer(stats_app, name="stats")
+agency_app = typer.Typer(pretty_exceptions_enable=False, help="Agency profiles (本单位信息).", no_args_is_help=True)
+app.add_typer(agency_app, name="agency")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
 OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
@@ -428,6 +430,63 @@ def stats_refresh(all_cases: Annotated[bool, typer.Option("--all", help="recompu
     everything, progress = _run_with_store(work)
     typer.echo(json.dumps({"events": progress.events, "cases": progress.cases, "days": progress.days, "pending": progress.pending,
                            **({"recomputed": everything} if everything is not None else {})}))
+
+
+OPTION_OF = {"name_zh": "name-zh", "division_code": "division", "office_hours": "office-hours", "review_body": "review-body"}
+
+
+@agency_app.command("set")
+def agency_set(
+    code: Annotated[str, typer.Argument(help="the agency code, as its tokens and people carry it")],
+    name_zh: Annotated[str, typer.Option("--name-zh", help="机关全称")],
+    uscc: Annotated[str, typer.Option(help="统一社会信用代码 (18 characters, check character verified)")],
+    division: Annotated[str, typer.Option(help="6-digit 行政区划代码")],
+    parent: Annotated[str | None, typer.Option(help="the agency that hosts this one (a city its counties)")] = None,
+    address: Annotated[str | None, typer.Option(help="地址")] = None,
+    phone: Annotated[str | None, typer.Option(help="电话")] = None,
+    office_hours: Annotated[str | None, typer.Option("--office-hours", help="办公时间")] = None,
+    review_body: Annotated[str | None, typer.Option("--review-body", help="复议机关")] = None,
+    court: Annotated[str | None, typer.Option(help="the court that hears 行政诉讼 against the agency")] = None,
+) -> None:
+    """Create or update an agency's profile (audited, versioned); options left out keep their value, an empty one clears it."""
+    from .agencies.service import AgencyRefused, profile_out, set_agency
+
+    given = {"name_zh": name_zh, "uscc": uscc, "division_code": division, "parent": parent, "address": address, "phone": phone,
+             "office_hours": office_hours, "review_body": review_body, "court": court}
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            profile = await set_agency(session, SYSTEM, code, {k: v for k, v in given.items() if v is not None})
+            await session.commit()
+            return profile_out(profile)
+
+    try:
+        profile = _run_with_store(work)
+    except AgencyRefused as refused:
+        if refused.code == "invalid-agency":  # field by field, as the options name them
+            for error in refused.errors:
+                typer.echo(f"--{OPTION_OF.get(error['field'], error['field'])}: {error['msg']}", err=True)
+            typer.echo("nothing was changed", err=True)
+        else:
+            typer.echo(refused.detail, err=True)
+        raise typer.Exit(1) from None
+    except Problem as problem:
+        typer.echo(problem.detail, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(profile, ensure_ascii=False))
+    err.print(f"[green]agency {code} is at version {profile['version']}[/green]")
+
+
+@agency_app.command("list")
+def agency_list() -> None:
+    """Every agency profile as JSON."""
+    from .agencies.service import list_agencies, profile_out
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            return [profile_out(p) for p in await list_agencies(session)]
+
+    typer.echo(json.dumps(_run_with_store(work), ensure_ascii=False))
 
 
 @audit_app.command("verify")

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic."""
 
+from .agencies.models import AgencyProfile, AgencyProfileVersion
 from .auth.models import ApiToken, User, WebSession
 from .audit.models import AuditEvent, AuditHead
 from .custody.models import FixityCheck, LegalHold, Tombstone
@@ -15,4 +16,4 @@ from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .publication.models import Publication, PublicationVersion
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "PublishedListVersion", "CaseFigures", "CaseFindingCount", "FixityDay", "FootageDay", "FootageDayOf", "StatsWatermark", "WebhookDelivery", "WebhookEndpoint", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]
+__all__ = ["AgencyProfile", "AgencyProfileVersion", "ApiToken", "LoadedCalendarYear", "Officer", "OfficerStatusChange", "AuditEvent", "AuditHead", "Case", "FixityCheck", "LegalHold", "Tombstone", "CaseStage", "Document", "DocumentVersion", "InterruptionExplanation", "LimitAdjustment", "MediaBinding", "Publication", "PublicationVersion", "PublishedListVersion", "CaseFigures", "CaseFindingCount", "FixityDay", "FootageDay", "FootageDayOf", "StatsWatermark", "WebhookDelivery", "WebhookEndpoint", "Base", "EmbeddedJob", "Media", "MediaSighting", "PlaybackCopy", "PlaybackGrant", "Upload", "UploadPart", "User", "WebSession"]

@@ -31,6 +31,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from zipstream import ZipStream
 
+from ..agencies.service import get_agency, profile_out
 from ..audit.models import AuditEvent, AuditHead
 from ..audit.service import hashed_fields
 from ..auth.service import Principal
@@ -120,6 +121,21 @@ def _exported_media_ids(case: Case):
     return select(Media.id).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
 
 
+def organization_info(agency: str, profile) -> dict[str, str]:
+    """Who the case file comes from, in bag-info: the agency's full name (BagIt's Source-Organization) with its
+    code beside it; without a profile the code stands in for the name, and the bag says so."""
+    if profile is None:
+        return {"Source-Organization": agency, "Organization-Code": agency,
+                "Organization-Profile": "none registered: Source-Organization is the agency code (未登记本单位信息)"}
+    info = {"Source-Organization": profile.name_zh, "Organization-Code": agency, "Organization-USCC": profile.uscc}
+    if profile.address:
+        info["Organization-Address"] = profile.address
+    if profile.phone:
+        info["Contact-Phone"] = profile.phone
+    info["Organization-Profile"] = f"version {profile.version}"
+    return info
+
+
 async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
                          key: SigningKey) -> CaseBag:
     name = f"case-{case.id}"
@@ -156,8 +172,10 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
         for e in events)
     head = await session.get(AuditHead, 1)
     exported_at = datetime.now(UTC)
+    profile = await get_agency(session, case.agency)
     files["data/export.json"] = _json({
         "case_id": case.id, "case_number": case.case_number, "agency": case.agency, "exported_at": exported_at.astimezone(settings.tz).isoformat(),
+        "agency_profile": profile_out(profile) if profile else None,
         "exported_by": {("user_id" if principal.kind == "user" else "token_id"): principal.id, "name": principal.name,
                         "role": principal.role.value},
         "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
@@ -172,7 +190,7 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
     files["manifest-sha256.txt"] = "".join(f"{digest}  {path}\n" for path, digest in sorted(payload.items())).encode()
     files["bagit.txt"] = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
     info = {
-        "Source-Organization": case.agency,
+        **organization_info(case.agency, profile),
         "Bagging-Date": exported_at.astimezone(settings.tz).date().isoformat(),
         "Bag-Software-Agent": f"recording-service {package_version('recording-service')}",
         "External-Identifier": case.case_number,

@@ -87,9 +87,22 @@ class _Row:
     extra: dict = field(default_factory=dict)
 
 
-def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None = None, *, standalone: bool = True) -> str:
+def agency_lines(agency: dict | None) -> list[str]:
+    """The footer of an agency's flowchart: who handles it, where, when, and 救济渠道 (lists.service.agency_guide)."""
+    if not agency:
+        return []
+    lines = [f"办理机关：{agency['name_zh']}"]
+    for key, label in (("address", "地址"), ("phone", "电话"), ("office_hours", "办公时间"), ("remedy_zh", "救济渠道")):
+        if agency.get(key):
+            lines.append(f"{label}：{agency[key]}")
+    return [part for line in lines for part in wrap(line, WIDTH - 2 * BOX_X, TEXT_SIZE)]
+
+
+def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None = None, *, standalone: bool = True,
+           agency: dict | None = None) -> str:
     """The flowchart as an SVG document (`standalone`) or as an element to place in a page. `states` maps
-    stage codes to a case's stage statuses (closed, open, skipped) to show where the case stands."""
+    stage codes to a case's stage statuses (closed, open, skipped) to show where the case stands; `agency`
+    (lists.service.agency_guide) adds who handles the procedure and where to seek redress."""
     rows = []
     for stage in procedure.stages:
         title = f"{stage.order}. {stage.name_zh}" + ("（可选）" if stage.optional else "")
@@ -106,7 +119,8 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
         row.extra["note_height"] = note
         y += max(box, note) + GAP
     end_y = y
-    height = end_y + 40
+    footer = agency_lines(agency)
+    height = end_y + 40 + (LINE * len(footer) + 2 * PAD + 10 if footer else 0)
 
     out = []
     if standalone:
@@ -165,6 +179,13 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
             out.append(f'<text x="{lane - 4}" y="{(row.top + bottom) / 2:.0f}" font-size="11" fill="#546e7a" '
                        f'transform="rotate(-90 {lane - 4} {(row.top + bottom) / 2:.0f})" text-anchor="middle">不适用时跳过</text>')
     out.append(_terminal(centre, end_y + 14, "结束"))
+    if footer:
+        top = end_y + 40
+        out.append(f'<g class="agency"><rect x="{BOX_X - PAD}" y="{top:.0f}" width="{WIDTH - 2 * BOX_X + 2 * PAD}" '
+                   f'height="{LINE * len(footer) + 2 * PAD:.0f}" rx="4" fill="#f5f7fa" stroke="#b0bec5"/>')
+        for n, line in enumerate(footer):
+            out.append(f'<text x="{BOX_X}" y="{top + PAD + LINE * (n + 1) - 4:.0f}" font-size="{TEXT_SIZE}">{escape(line)}</text>')
+        out.append("</g>")
     out.append("</g></svg>")
     return "".join(out)
 

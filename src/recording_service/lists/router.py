@@ -11,11 +11,12 @@ from ..problems import Problem
 from ..publication.public import PUBLIC_CACHE, public_limit
 from .flowchart import render
 from .models import PublishedListVersion
-from .schemas import InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure
-from .service import served_list
+from .schemas import AgencyGuide, InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure
+from .service import agency_guide, served_list
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="an earlier version's number (see `versions`)")]
+Agency = Annotated[str | None, Query(max_length=64, description="an agency code: its profile names 办理机关, 地址, 电话, 办公时间, 救济渠道")]
 SVG_HEADERS = {**PUBLIC_CACHE, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                "X-Content-Type-Options": "nosniff"}
 
@@ -45,10 +46,13 @@ def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersio
 
 @public_router.get("/matters", response_model=MatterListOut,
                    summary="The 行政执法事项清单 with a 服务指南 per matter (no token)")
-async def public_matters(request: Request, session: DbSession, version: Version = None) -> JSONResponse:
+async def public_matters(request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
     public_limit(request)
+    guide = await agency_guide(session, agency)
     row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
-    return JSONResponse(matters_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
+    out = matters_out(row, versions)
+    out.agency = AgencyGuide(**guide) if guide else None
+    return JSONResponse(out.model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
 @public_router.get("/inspection-matters", response_model=InspectionMatterListOut,
@@ -72,10 +76,10 @@ async def public_procedures(request: Request) -> JSONResponse:
 @public_router.get("/procedures/{code}/flowchart.svg", response_class=Response, responses={
     200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
     summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)")
-async def public_flowchart(code: str, request: Request) -> Response:
+async def public_flowchart(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
     public_limit(request)
     catalog = request.app.state.catalog
     procedure = catalog.procedure(code)
     if procedure is None:
         raise Problem(404, "procedure-not-found", f"No procedure '{code}' in the catalog.")
-    return Response(render(procedure, catalog), media_type="image/svg+xml", headers=SVG_HEADERS)
+    return Response(render(procedure, catalog, agency=await agency_guide(session, agency)), media_type="image/svg+xml", headers=SVG_HEADERS)

@@ -19,9 +19,23 @@ class MatterOut(Matter):
     flowchart_url: str | None
 
 
+class AgencyGuide(BaseModel):
+    """The agency a guide is read for (`?agency=`), from its profile."""
+
+    code: str
+    name_zh: str = Field(description="办理机关")
+    address: str | None
+    phone: str | None
+    office_hours: str | None
+    review_body: str | None = Field(description="申请行政复议: the 复议机关")
+    court: str | None = Field(description="提起行政诉讼: the court")
+    remedy_zh: str | None = Field(description="救济渠道 as one line, e.g. 申请行政复议：某某县人民政府；提起行政诉讼：某某县人民法院")
+
+
 class MatterListOut(ListVersion):
     items: list[MatterOut]
     versions: list[ListVersion]
+    agency: AgencyGuide | None = Field(default=None, description="with ?agency=: who handles the matters, where, when, and 救济渠道")
 
 
 class InspectionMatterOut(InspectionMatter):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..agencies.service import get_agency, remedy_zh
 from ..audit.service import SYSTEM, record
 from ..catalog.schemas import PublishedList
 from ..problems import Problem
@@ -65,3 +66,16 @@ async def served_list(session: AsyncSession, name: str, published: PublishedList
         raise Problem(404, "list-version-not-found", f"The {LIST_NAMES[name]} has no version {seq}; versions: "
                       + ", ".join(str(v.seq) for v in versions) + ".")
     return chosen, versions
+
+
+async def agency_guide(session: AsyncSession, code: str | None) -> dict | None:
+    """What a service guide or flowchart of one agency states from its profile: 办理机关, 地址, 电话, 办公时间 and
+    救济渠道 (申请行政复议 to its 复议机关, 提起行政诉讼 at its court). None without `code`; 404 for an agency without a profile."""
+    if not code:
+        return None
+    profile = await get_agency(session, code)
+    if profile is None:
+        raise Problem(404, "agency-not-found", f"No agency profile '{code}'.")
+    return {"code": profile.code, "name_zh": profile.name_zh, "address": profile.address, "phone": profile.phone,
+            "office_hours": profile.office_hours, "review_body": profile.review_body, "court": profile.court,
+            "remedy_zh": remedy_zh(profile)}

@@ -19,7 +19,7 @@ from ..sheets import csv_bytes, xlsx_bytes
 from ..times import today
 from .refresh import follow
 from .schemas import AnnualReportOut, StatsOut
-from .service import STATISTICS, Scope, Table, annual_report, figures_state
+from .service import STATISTICS, Scope, Table, annual_report, figures_state, scope_name
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
 StatsReader = Annotated[Principal, require_roles(Role.admin, Role.auditor, Role.reviewer)]
@@ -54,8 +54,9 @@ async def current_figures(request: Request, session) -> tuple[int, int]:
     return through, max(0, await head_seq(session) - through)
 
 
-async def table_response(table: Table, scope: Scope, fmt: str, through: int, pending: int) -> Response:
-    filename = f"stats-{table.name}-{scope.start}-{scope.end}"
+async def table_response(table: Table, scope: Scope, fmt: str, through: int, pending: int, agency_name: str) -> Response:
+    """`agency_name` names the scope in titles and file names (scope_name)."""
+    filename = f"{agency_name}-{table.title_zh}-{scope.start}-{scope.end}"
     keys = [key for key, _ in table.columns]
     headers = {"Cache-Control": "no-store", "X-Figures-Through-Seq": str(through), "X-Pending-Events": str(pending)}
     if fmt == "csv":
@@ -63,12 +64,12 @@ async def table_response(table: Table, scope: Scope, fmt: str, through: int, pen
         return Response(body, media_type="text/csv; charset=utf-8", headers={
             **headers, "Content-Disposition": f"attachment; filename=\"{table.name}.csv\"; filename*=UTF-8''{quote(filename)}.csv"})
     if fmt == "xlsx":
-        title = f"{table.title_zh}（{scope.start} 至 {scope.end}{'，' + scope.agency if scope.agency else '，全部单位'}）"
+        title = f"{table.title_zh}（{scope.start} 至 {scope.end}，{agency_name}）"
         rows = [[row.get(k) for k in keys] for row in table.rows] + [[]] + [[note] for note in table.notes]
         body = await asyncio.to_thread(xlsx_bytes, [(table.title_zh, [[title], [t for _, t in table.columns]], rows)])
         return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
             **headers, "Content-Disposition": f"attachment; filename=\"{table.name}.xlsx\"; filename*=UTF-8''{quote(filename)}.xlsx"})
-    out = StatsOut(name=table.name, title_zh=table.title_zh, agency=scope.agency, from_=scope.start, to=scope.end,
+    out = StatsOut(name=table.name, title_zh=table.title_zh, agency=scope.agency, agency_name=agency_name, from_=scope.start, to=scope.end,
                    columns=[{"key": k, "title_zh": t} for k, t in table.columns], rows=table.rows, totals=table.totals,
                    notes=table.notes, figures_through_seq=through, pending_events=pending)
     return Response(out.model_dump_json(by_alias=True), media_type="application/json", headers=headers)
@@ -102,7 +103,8 @@ async def read_annual_report(request: Request, principal: StatsReader, session: 
     report = await annual_report(session, request.app.state.catalog, scope.agency, year)
     if format == "xlsx":
         return await report_xlsx_response(report)
-    out = AnnualReportOut(year=year, agency=scope.agency, due_on=report["due_on"], notes=report["notes"],
+    out = AnnualReportOut(year=year, agency=scope.agency, agency_name=report["agency_name"], title_zh=report["title"],
+                          due_on=report["due_on"], notes=report["notes"],
                           tables=[{"kind": t.kind, "title_zh": t.title_zh, "columns": [{"key": k, "title_zh": n} for k, n in t.columns],
                                    "rows": t.rows} for t in report["tables"]], figures_through_seq=through, pending_events=pending)
     return Response(out.model_dump_json(), media_type="application/json", headers={"Cache-Control": "no-store"})
@@ -110,20 +112,19 @@ async def read_annual_report(request: Request, principal: StatsReader, session: 
 
 async def report_xlsx_response(report: dict) -> Response:
     body = await asyncio.to_thread(report_xlsx, report)
-    filename = f"行政执法统计年报-{report['year']}{'-' + report['agency'] if report['agency'] else ''}.xlsx"
+    filename = f"{report['title']}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers={
         "Cache-Control": "no-store", "Content-Disposition": f"attachment; filename=\"annual-report-{report['year']}.xlsx\"; "
                                                             f"filename*=UTF-8''{quote(filename)}"})
 
 
 def report_xlsx(report: dict) -> bytes:
-    where = report["agency"] or "全部单位"
     sheets = []
     for table in report["tables"]:
         keys = [key for key, _ in table.columns]
-        sheets.append((table.title_zh, [[f"{report['year']}年度行政执法统计年报 · {table.title_zh}（{where}）"], [t for _, t in table.columns]],
+        sheets.append((table.title_zh, [[f"{report['title']} · {table.title_zh}"], [t for _, t in table.columns]],
                        [[row.get(k) for k in keys] for row in table.rows]))
-    sheets.append(("统计说明", [[f"{report['year']}年度行政执法统计年报（{where}），报送期限 {report['due_on']}"]],
+    sheets.append(("统计说明", [[f"{report['title']}，报送期限 {report['due_on']}"]],
                    [[note] for note in report["notes"]]))
     return xlsx_bytes(sheets)
 
@@ -145,4 +146,4 @@ async def read_statistic(
     scope = scope_of(principal, agency, start, end, today(settings.tz))
     through, pending = await current_figures(request, session)
     table = await statistic(name, request, session, settings, scope, group_by)
-    return await table_response(table, scope, format, through, pending)
+    return await table_response(table, scope, format, through, pending, await scope_name(session, scope.agency))

@@ -12,6 +12,7 @@ class StatsOut(BaseModel):
     name: str
     title_zh: str
     agency: str | None = Field(description="null: every agency (an all-agency administrator)")
+    agency_name: str = Field(description="the agency's full name from its profile (its code until it has one), or 全部单位")
     from_: date = Field(alias="from")
     to: date
     columns: list[Column]
@@ -34,6 +35,8 @@ class ReportTableOut(BaseModel):
 class AnnualReportOut(BaseModel):
     year: int
     agency: str | None
+    agency_name: str = Field(description="the agency's full name from its profile (its code until it has one), or 全部单位")
+    title_zh: str = Field(description="e.g. 某某市卫生健康委员会 2026年度行政执法统计年报")
     due_on: date = Field(description="行政执法统计年报 are due by 31 January of the following year")
     tables: list[ReportTableOut]
     notes: list[str]

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..agencies.service import agency_name, get_agency
 from ..catalog.schemas import ENFORCEMENT_KINDS, Catalog
 from ..publication.service import timeliness
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, StatsWatermark
@@ -52,6 +53,15 @@ class Scope:
         if self.agency is not None:
             conditions.append(agency_column == self.agency)
         return conditions
+
+
+async def scope_name(session: AsyncSession, agency: str | None) -> str:
+    """How titles and file names call the scope: the agency's full name (its code until it has a profile), or 全部单位."""
+    return agency_name(await get_agency(session, agency) if agency else None, agency)
+
+
+def report_title(year: int, agency: str | None, name: str) -> str:
+    return f"{name} {year}年度行政执法统计年报" if agency else f"{year}年度行政执法统计年报（全部单位）"
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -313,7 +323,9 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
         total = {"procedure": "", "procedure_zh": "合计", **{key: (round(sum(r[key] for r in body), 4) if key == "amount_wan"
                                                                  else sum(r[key] for r in body)) for key, _ in cols}}
         tables.append(ReportTable(kind, ENFORCEMENT_KINDS[kind], [("procedure_zh", "程序"), *cols], [*body, total]))
-    return {"year": year, "agency": agency, "due_on": date(year + 1, 1, 31), "tables": tables, "notes": [
+    name = await scope_name(session, agency)
+    return {"year": year, "agency": agency, "agency_name": name, "title": report_title(year, agency, name),
+            "due_on": date(year + 1, 1, 31), "tables": tables, "notes": [
         f"统计范围：决定日期在{year}年1月1日至12月31日之间的执法决定，含其后被撤销的决定。",
         "一个决定并处多种处罚的，按其中最重的处罚种类计一次（没收违法所得并处罚款的计为没收）。",
         "许可的变更、延续，准予的计为准予许可，不予准予的计为不予许可。",

@@ -13,6 +13,7 @@ from .render import problem_page
 from .lists import router as lists_router
 from .stats import router as stats_router
 from .officers import router as officers_router
+from .agencies import router as agencies_router
 from .publications import router as publications_router
 from .router import router
 from .session import SignInNeeded, login_url
@@ -31,6 +32,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(publications_router)
     app.include_router(lists_router)
     app.include_router(stats_router)
+    app.include_router(agencies_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]
@@ -67,7 +69,9 @@ def install_pages(app: FastAPI) -> None:
 
 def _person(request: Request):
     principal = getattr(request.state, "principal", None)
-    return {"principal": principal} if principal is not None and principal.kind == "user" else None
+    if principal is None or principal.kind != "user":
+        return None
+    return {"principal": principal, "agency_name": getattr(request.state, "agency_name", None)}
 
 
 __all__ = ["install_pages"]

@@ -10,13 +10,14 @@ from markupsafe import Markup
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..db import DbSession
 from ..lists.flowchart import render
-from ..lists.service import served_list
+from ..lists.service import agency_guide, served_list
 from ..problems import Problem
 from ..publication.public import PUBLIC_CACHE, public_limit
 from .render import page
 
 router = APIRouter(include_in_schema=False)
 Version = Annotated[int | None, Query(ge=1, le=1_000_000)]
+Agency = Annotated[str | None, Query(max_length=64)]  # an agency code: its profile fills in 办理机关, 地址, 电话, 办公时间, 救济渠道
 
 
 def _public(request: Request, name: str, context: dict) -> Response:
@@ -25,33 +26,42 @@ def _public(request: Request, name: str, context: dict) -> Response:
     return response
 
 
-def flowchart_markup(request: Request, code: str | None, states: dict | None = None) -> Markup | None:
+async def _guide(session, agency: str | None) -> dict | None:
+    try:
+        return await agency_guide(session, agency)
+    except Problem:
+        raise Problem(404, "agency-not-found", "没有这个单位的信息。") from None
+
+
+def flowchart_markup(request: Request, code: str | None, states: dict | None = None, agency: dict | None = None) -> Markup | None:
     """A procedure's flowchart to place in a page (our own SVG, every text escaped when drawn)."""
     catalog = request.app.state.catalog
     procedure = catalog.procedure(code) if code else None
-    return Markup(render(procedure, catalog, states, standalone=False)) if procedure else None
+    return Markup(render(procedure, catalog, states, standalone=False, agency=agency)) if procedure else None
 
 
 @router.get("/public/matters")
-async def matters_page(request: Request, session: DbSession, version: Version = None,
+async def matters_page(request: Request, session: DbSession, version: Version = None, agency: Agency = None,
                        category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "") -> Response:
     public_limit(request)
+    guide = await _guide(session, agency)
     row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
     items = [item for item in row.content["items"] if not category or item["category"] == category]
     present = [code for code in ENFORCEMENT_KINDS if any(item["category"] == code for item in row.content["items"])]
     return _public(request, "public_matters.html", {"list": row, "versions": versions, "items": items, "category": category,
-                                                    "categories": present, "version": version})
+                                                    "categories": present, "version": version, "agency": guide})
 
 
 @router.get("/public/matters/{code}")
-async def matter_page(code: str, request: Request, session: DbSession, version: Version = None) -> Response:
+async def matter_page(code: str, request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> Response:
     public_limit(request)
+    guide = await _guide(session, agency)
     row, _versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
     matter = next((item for item in row.content["items"] if item["code"] == code), None)
     if matter is None:
         raise Problem(404, "matter-not-found", "事项清单中没有这一事项。")
-    return _public(request, "public_matter.html", {"list": row, "m": matter, "version": version,
-                                                   "flowchart": flowchart_markup(request, matter.get("procedure"))})
+    return _public(request, "public_matter.html", {"list": row, "m": matter, "version": version, "agency": guide,
+                                                   "flowchart": flowchart_markup(request, matter.get("procedure"), agency=guide)})
 
 
 @router.get("/public/inspection-matters")
@@ -69,9 +79,11 @@ async def procedures_page(request: Request) -> Response:
 
 
 @router.get("/public/procedures/{code}")
-async def procedure_page(code: str, request: Request) -> Response:
+async def procedure_page(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
     public_limit(request)
     procedure = request.app.state.catalog.procedure(code)
     if procedure is None:
         raise Problem(404, "procedure-not-found", "没有这一执法程序。")
-    return _public(request, "public_procedure.html", {"procedure": procedure, "flowchart": flowchart_markup(request, code)})
+    guide = await _guide(session, agency)
+    return _public(request, "public_procedure.html", {"procedure": procedure, "agency": guide,
+                                                      "flowchart": flowchart_markup(request, code, agency=guide)})

@@ -37,6 +37,7 @@ ACTION_NAMES = {
     "publication.notice_recorded": "记录公示告知", "publication.published": "发布公示", "publication.corrected": "更正公示",
     "publication.performance_recorded": "记录履行情况", "publication.annotated": "公示变更说明",
     "publication.revocation_recorded": "记录决定撤销", "publication.withdrawn": "撤回公示", "publication.expired": "公示期满",
+    "agency.created": "登记本单位信息", "agency.updated": "变更本单位信息",
 }
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
 
+from ..agencies.service import get_agency
 from ..auth.models import WebSession
 from ..auth.people import SessionPolicy, session_of
 from ..auth.service import Principal, Role
@@ -33,6 +34,7 @@ class SignInNeeded(Exception):
 class SignedIn:
     principal: Principal
     browser: WebSession
+    agency_name: str | None = None  # the agency's full name from its profile (None: no profile yet)
 
     @property
     def csrf_token(self) -> str:
@@ -58,7 +60,9 @@ async def current_person(request: Request, session: DbSession, settings: Setting
         return None
     principal, browser = found
     request.state.principal = principal
-    return SignedIn(principal, browser)
+    profile = await get_agency(session, principal.agency)  # the header names the person's agency
+    request.state.agency_name = profile.name_zh if profile else None  # error pages' header too
+    return SignedIn(principal, browser, request.state.agency_name)
 
 
 async def signed_in(request: Request, person: Annotated[SignedIn | None, Depends(current_person)]) -> SignedIn:

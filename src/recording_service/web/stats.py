@@ -16,7 +16,7 @@ from ..deps import SettingsDep
 from ..problems import Problem
 from ..stats.charts import bar_chart
 from ..stats.router import current_figures, report_xlsx_response, scope_of, statistic, table_response
-from ..stats.service import STATISTICS, TITLES, Table, annual_report
+from ..stats.service import STATISTICS, TITLES, Table, annual_report, scope_name
 from ..times import today
 from .render import page
 from .session import Person, require_page_roles
@@ -73,7 +73,8 @@ async def dashboard(request: Request, person: Person, _role: Reader, session: Db
                          "rows": [[shown(row.get(key), key) for key, _ in columns] for row in table.rows]})
     query = {"from": scope.start.isoformat(), "to": scope.end.isoformat(), **({"agency": agency} if agency else {}), "group_by": group_by}
     return page(request, "stats.html", {
-        "scope": scope, "sections": sections, "titles": TITLES, "pending": pending, "through": through, "query": urlencode(query),
+        "scope": scope, "where": await scope_name(session, scope.agency),
+        "sections": sections, "titles": TITLES, "pending": pending, "through": through, "query": urlencode(query),
         "may_choose_agency": principal.agency == ALL_AGENCIES, "agency": agency, "group_by": group_by, "tz": settings.tz,
         "printed_at": today(settings.tz),
     }, person=person)
@@ -90,7 +91,7 @@ async def export_statistic(name: str, request: Request, person: Person, _role: R
     scope = scope_of(person.principal, agency or None, _date(start, "起始日期"), _date(end, "截止日期"), today(settings.tz))
     through, pending = await current_figures(request, session)
     table = await statistic(name, request, session, settings, scope, group_by)
-    return await table_response(table, scope, format, through, pending)
+    return await table_response(table, scope, format, through, pending, await scope_name(session, scope.agency))
 
 
 @router.get("/stats/annual-report")
@@ -111,7 +112,7 @@ async def annual_report_page(request: Request, person: Person, _role: Reader, se
         return await report_xlsx_response(report)
     return page(request, "annual_report.html", {
         "report": report, "year": chosen, "years": list(range(day.year, day.year - 8, -1)), "pending": pending,
-        "agency": agency, "may_choose_agency": person.principal.agency == ALL_AGENCIES, "where": scope.agency or "全部单位",
+        "agency": agency, "may_choose_agency": person.principal.agency == ALL_AGENCIES,
         "overdue": day > report["due_on"],
     }, person=person)
 
