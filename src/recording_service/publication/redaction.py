@@ -276,7 +276,7 @@ _NA = r"(?![0-9])"
 _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:\r?\n|[-–—－‐])?[ \t\u00a0]{0,3}(?=[0-9Xx])")
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:\r?\n|[-–—－‐])?[ \t\u00a0]{0,8}(?=[0-9Xx])")
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
 ID_18 = re.compile(_NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NAA)
@@ -304,10 +304,11 @@ PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏
                    r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
                    r"[挂学警港澳]?")
 
-BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|卡号|存折号?|储蓄卡|信用卡|借记卡)"
+BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
                         r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA)
 BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
-INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号)"
+INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号|"
+                       r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
                        r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]*\d[-0-9A-Za-z]*)")
 MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号)"
                      r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]*\d[-0-9A-Za-z]*)")
@@ -315,14 +316,18 @@ MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊�
 # What stays: read on the folded text.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［【(（]\d{4}[〕\]］】)）]\s*第?\d{1,6}号")
 SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批次号?|样品编号|产品编号|出厂编号|检验编号|报告编号|序列号|货号|型号|条形码|条码|"
-                          r"追溯码|案件编号|案号|文书编号|(?<![病历案卡证保诊检件照])编号|No\.|NO\.)"
+                          r"追溯码|案件编号|案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
                           r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]*)")
-OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督证|检查证|执法证书)[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
+OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
                             r"([0-9A-Za-z]{6,20}(?:\s*[、,，和及/]\s*[0-9A-Za-z]{6,20})*)")
 LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
                      r"(?:号码|编号|号|登记号)?[:：为是\s]*([^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
+AGENCY_CONTACT = re.compile(r"(?:本机关|本局|我局|本委|我委|本院|我院(?=地址|联系)|执法机关|处罚机关|作出决定的机关|本所|我所)(?:的)?"
+                            r"(?:办公)?(?:地址|联系电话|电话|联系人|邮编|通讯地址|联系方式)")
+HOTLINE = re.compile(r"(?:监督电话|举报电话|投诉举报电话|投诉电话|咨询电话|服务热线|热线电话|热线|监督投诉电话)(?:号码)?[:：为是\s]*"
+                     r"(\(?\d{3,12}\)?\d{0,8})")
 BOOK_TITLE = re.compile(r"《[^》\n]{1,60}》")
 STATUTE = re.compile(r"第[0-9一二三四五六七八九十百千零〇两]+(?:条|款|项|章|节|目|次|批|组|届|期|名)")
 MONEY = re.compile(r"(?:人民币|¥|￥)?\s*(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*(?:万|亿)?元"
@@ -354,6 +359,7 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
 _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
+_NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
 _OFFICIAL_TITLES = ("院长", "所长", "主任", "科长", "局长", "队长", "组长")
@@ -362,9 +368,9 @@ _NAME_END = (r"(?=[，。；、,;（(\s:：“”\"）)]|等|的|称|说|讲|于
              r"自|经|因|后|时|从|将|把|被|让|家|之|手|夫妇|夫妻|母子|父子|一家|本人|$)")
 _SURNAME_CLASS = "".join(sorted(SURNAMES))
 NAME_FALLBACK = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS + r"])"
-                           r"(?:某{1,2}|[\u4e00-\u9fa5]{1,2}?)" + _NAME_END)
+                           r"(?:某{1,2}|[×＊*]{1,2}|[\u4e00-\u9fa5]{1,2}?)" + _NAME_END)
 MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sorted(SURNAMES - _COMMON_WORD_SURNAMES)) + r"])"
-                      r"某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])")
+                      r"(?:某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])|[×＊*]{1,2})")
 
 PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
                  "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
@@ -376,7 +382,7 @@ OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人�
                   "执法检查人员", "检查人员", "调查人员", "记录人", "审核人", "审批人", "批准人", "复核人", "主办人", "协办人")
 LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
 OPERATOR_LABELS = ("经营者", "业主", "负责人", "投资人", "个体工商户经营者")
-_LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*")
+_LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*|[ \u3000]+")
 
 ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|卫生所|医务室|药房|药店|大药房|公司|商行|商店|超市|酒店|宾馆|旅馆|会所|"
                         r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
@@ -385,11 +391,12 @@ ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "
 PERSON_WORDS = ("法定代表人", "负责人", "经营者", *PERSON_LABELS)
 
 HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
-                        r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住|住在|住于)"
+                        r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住|住在|住于|(?<![居家现暂])住(?=[:：])|"
+                        r"(?<=[，,、；;\s（(])住(?![院宿处户房址所在于]))"
                         r"(?:为|是|在|于)?[:：\s]*")
 PLACE_LABEL = re.compile(r"(?<![家现户居联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
                          r"(?:为|是|在|于)?[:：\s]*")
-_ADDRESS_BODY = re.compile(r"[^，,。；;\n\r\t]{2,60}?(?=[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
+_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
                            r"出生|职业|工作单位)|$)")
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
 ADDRESS_END = re.compile(r"[" + _CN_NUM + r"]+(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
@@ -397,7 +404,11 @@ ADDRESS_END = re.compile(r"[" + _CN_NUM + r"]+(?:号楼|号院|号|室|组|栋|�
 ADDRESS_WORD = re.compile(r"省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村|社区|居委会|小区|花园|公寓|大厦|路|街|巷|大道|胡同|弄|屯|庄")
 ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|至|到|位于|是|为|系|往|从|自|与|和|及|的|其|向|把|将|对")
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
+# 系百善镇柳湖村村民: where a person lives, said without an address label.
+RESIDENT_OF = re.compile(r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)")
 AGENCY_BEFORE = re.compile(r"机关|本局|我局|本委|我委|政府|法院|卫生健康委|卫健委|监督所|执法局|复议")
+ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
+                          r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$")
 HOME_AFTER = re.compile(r"(?:的)?(?:家中|家里|家|住处|住宅|住所|居所|租住|自家)")
 
 
@@ -493,7 +504,7 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     _numbers(view, found)
     tokens = ner_tokens(text) if _HAS_HAN.search(text) else []
     names = _names(view, subjects, tokens, zones, found)
-    _addresses(view, subjects, zones, names, found)
+    _addresses(view, subjects, zones, names, found, tokens)
     _health(view, subjects, names, found)
 
     spans: list[Span] = []
@@ -554,6 +565,12 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
         # An all-digit code that also reads as a 身份证 number stays personal unless its label says otherwise.
         if uscc.is_valid(match.group()) and not ID_18.fullmatch(match.group()):
             zones.add(match.start(), match.end(), "uscc")
+    for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…，联系电话：…，联系人：…
+        end = view.sentence(match.start())[1]
+        zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
+    for match in HOTLINE.finditer(view.packed):
+        if not MOBILE.fullmatch(match.group(1)):
+            zones.add(*view.back(match.start(1), match.end(1)), "hotline")
     for match in BOOK_TITLE.finditer(folded):
         zones.add(match.start(), match.end(), "title", hard=False)
     for pattern in (STATUTE, MONEY, DATE):
@@ -622,6 +639,8 @@ def _name_shape(word: str) -> bool:
         return 3 <= len(word) <= 16
     if not 2 <= len(word) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in word):
         return False
+    if any(c in _NOT_IN_NAMES for c in word[1:]):
+        return False  # 伍仟元整, 王某村: the model's slips
     return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES
 
 
@@ -664,8 +683,12 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             return None
         # The label's guess only where the model did not read the same characters as another word
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
-        word_end, label = word_at.get(position, (position + 1, ""))
-        if "某" in match.group() or word_end - position == 1 or label in ("nz", "nw", "PER"):
+        if re.search(r"某|[×＊*]", match.group()) or not word_at:
+            return position, match.end()
+        if position not in word_at:
+            return None  # the label ended inside a word (居民区): no name starts there
+        word_end, label = word_at[position]
+        if word_end - position == 1 or label in ("nz", "nw", "PER"):
             return position, match.end()
         return None
 
@@ -686,7 +709,8 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         return listed
 
     def label_positions(labels) -> list[int]:
-        pattern = re.compile(r"(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")[:：\s]*")
+        pattern = re.compile(r"(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
+                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*")
         return [m.end() for m in pattern.finditer(folded)]
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
@@ -782,13 +806,28 @@ def _in_org_name(folded: str, start: int, end: int) -> bool:
 # --- addresses -------------------------------------------------------------------------------------------
 
 
-def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple[int, int]], found: list[_Found]) -> None:
+def _place_runs(tokens) -> list[tuple[int, int]]:
+    """Runs of place names next to each other (濉溪县 刘桥镇 王庄村), as the model reads them."""
+    runs: list[list[int]] = []
+    for a, b, label in tokens:
+        if label == "LOC":
+            if runs and runs[-1][1] == a:
+                runs[-1][1] = b
+            else:
+                runs.append([a, b])
+    return [(a, b) for a, b in runs]
+
+
+def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple[int, int]], found: list[_Found],
+               tokens=()) -> None:
     text, folded = view.text, view.folded
     natural = subjects.party_is_natural_person
     for match in HOME_LABEL.finditer(folded):
         body = _ADDRESS_BODY.match(folded, match.end())
         if body and _addressy(body.group()):
             found.append(_Found(body.start(), body.end(), "address", "address_label", "high"))
+    for match in RESIDENT_OF.finditer(folded):
+        found.append(_Found(match.start(1), match.end(1), "address", "resident_of", "medium"))
     org_marks, person_marks = _contexts(folded, subjects, names)
     for match in PLACE_LABEL.finditer(folded):
         body = _ADDRESS_BODY.match(folded, match.end())
@@ -804,6 +843,9 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             continue
         found.append(_Found(body.start(), body.end(), "address", "address_label", "high" if natural else "medium"))
     named_sentences = {view.sentence(a) for a, _ in names}
+    for start, end in _place_runs(tokens):  # 在濉溪县刘桥镇王庄村的家中
+        if HOME_AFTER.match(folded, end) and (natural or view.sentence(start) in named_sentences):
+            found.append(_Found(start, end, "address", "home_place", "medium", labelled=False))
     labelled = bytearray(len(folded))  # an address its label found (kept or not) is not read again
     for match in (*HOME_LABEL.finditer(folded), *PLACE_LABEL.finditer(folded)):
         body = _ADDRESS_BODY.match(folded, match.end())
@@ -815,7 +857,10 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             continue
         sentence = view.sentence(start)
         home = HOME_AFTER.match(folded, match.end())
-        if ORG_PLACE.search(folded, start, match.end()) and not home:
+        premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
+        if (premises or ORG_PLACE.search(folded, start, match.end())) and not home and not natural:
+            found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
+        elif ORG_PLACE.search(folded, start, match.end()) and not home:
             found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
         elif natural or home or sentence in named_sentences:
             found.append(_Found(start, match.end(), "address", "address_shape", "medium", labelled=False))
