@@ -113,7 +113,7 @@ PASSAGES = [
     ("person", "当事人：{party}（个体工商户，统一社会信用代码：{uscc92}），经营者身份证号码：{id}，经营场所：{home}，"
      "手机：{mobile}。\n当事人自{y}年{m}月起从事美容美发经营，顾客{p1}称其使用的消毒产品无卫生许可批件。"
      "以上事实有询问笔录及顾客{p1}的陈述（电话：{mobile2}）为证。决定给予警告，并处罚款{fine}元。"),
-    # 6. occupational health, a sick worker (health data flagged)
+    # 6. occupational health, a sick worker (the named worker's diagnosis removed)
     ("org", "{org}：\n我局于{y}年{m}月{d}日对你单位进行职业卫生监督检查，发现劳动者{p1}（工号A0{serial}，身份证{id}）"
      "经职业健康检查诊断为疑似职业病后，你单位未按规定安排其进行诊断。该劳动者家住{home}，其妻{w1}（手机号码 {mobile}）"
      "向我局举报。决定：罚款人民币{fine}元。缴款账号：{treasury}。"),
@@ -172,6 +172,8 @@ def build(count: int = 120, seed: int = 20261125) -> list[Decision]:
                 expected.append((expected_kind, values[key]))
         if "{passport}" in template:
             expected.append(("id_number", "E" + values["passport"]))
+        if "诊断为疑似职业病" in template:  # the diagnosis of a named worker is health data: removed, not only flagged
+            expected.append(("health", "疑似职业病"))
         for key in ("home", "home2"):
             if "{" + key + "}" in template:
                 expected.append(("address", values[key]))
