@@ -23,7 +23,7 @@ DECISION_TEXT = (
 )
 
 
-AUTHORITY_CODE = "11340621003012345A"  # a 统一社会信用代码 with a valid check character
+AUTHORITY_CODE = "11340621MB0061580C"  # a 统一社会信用代码 with a valid check character (GB 32100)
 AUTHORITY_NAME = "濉溪县卫生健康委员会"
 
 
@@ -91,7 +91,8 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert noticed.status_code == 200 and noticed.json()["notice"]["method"] == "in_decision"
         published = http.post(f"/api/v1/publications/{pid}/publish")
         assert published.status_code == 200 and published.json()["status"] == "published", published.text
-        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"note": "x"}}), 409, "publication-status")
+        # A published item is corrected only with its 变更说明 (the public reads it beside the correction).
+        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"note": "x"}}), 422, "correction-note-required")
     anonymous = leg.client(None)
     with anonymous as http:
         listed = http.get("/api/v1/public/publications", params={"agency": AGENCY})

@@ -31,9 +31,9 @@ def _uscc_with_check(body17: str) -> str:
     return body17 + uscc.calc_check_digit(body17)
 
 
-def organisation_decided(http, agency_text=ORG_DECISION, decided_on="2026-09-24", **facts):
+def organisation_decided(http, agency_text=ORG_DECISION, decided_on="2026-09-24", party="濉溪县康宁口腔门诊部有限公司", **facts):
     case = Case(http, filed="2026-08-20", category="未取得放射诊疗许可证开展放射诊疗",
-                parties=[{"name": "濉溪县康宁口腔门诊部有限公司", "kind": "organization", "id_number": CLINIC_CODE,
+                parties=[{"name": party, "kind": "organization", "id_number": CLINIC_CODE,
                           "legal_representative": "李建国"}])
     case.facts(**{"penalties": ["warning", "confiscation_gains", "fine"], "fine_yuan": 30000, "confiscated_yuan": 5000, **facts})
     case.stage("filing", "2026-08-20")
@@ -137,7 +137,7 @@ def test_a_withdrawn_party_is_not_searchable_and_the_export_says_what_is_invalid
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
         ids = []
         for _ in range(2):
-            case, document = organisation_decided(http, agency_text=text)
+            case, document = organisation_decided(http, agency_text=text, party=party)
             pid = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
                                                           "severity": "ordinary"}).json()["id"]
             assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
@@ -180,6 +180,7 @@ def test_a_county_is_read_under_its_city_and_an_agency_without_profile_is_told(l
                              "--division", "340621", "--parent", city, check=False)
     assert result.returncode == 0, result.stderr
     bare = f"NP{uuid.uuid4().hex[:4].upper()}"
+    published = {}
     for agency in (county, bare):
         with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
             case, document = organisation_decided(http)
@@ -195,9 +196,10 @@ def test_a_county_is_read_under_its_city_and_an_agency_without_profile_is_told(l
                                                                          "notified_at": at("2026-09-24", "16:00")}).status_code == 200
             assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
             assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
+            published[agency] = pid
     with leg.client(None) as public:
         under_city = public.get("/api/v1/public/publications", params={"agency": city}).json()["items"]
-        assert [item["id"] for item in under_city] == [pid]  # the county's, read under its city; the bare agency is not under it
+        assert [item["id"] for item in under_city] == [published[county]]  # the county's, read under its city; the bare agency is not under it
         assert under_city[0]["agency"] == county and under_city[0]["fields"]["authority"] == "濉溪县卫生健康委员会"
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from .test_media import upload_bytes
-from .test_publication import decided, draft
+from .test_publication import decided, draft, with_profile
 from .test_review import Case, at, decided_case
 from .test_tus import assert_problem
 
@@ -193,7 +193,7 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
 def test_footage_upload_lag_fixity_and_publication_timeliness(leg, clips):
     tz = ZoneInfo("Asia/Shanghai")
     now = datetime.now(tz).replace(microsecond=0)
-    agency = f"SF{uuid.uuid4().hex[:6].upper()}"
+    agency = with_profile(leg, f"SF{uuid.uuid4().hex[:6].upper()}")  # its publications are approved below
     period = {"from": (now - timedelta(days=5)).date().isoformat(), "to": now.date().isoformat()}
     with leg.client(leg.token("dock", agency)) as http:
         for name, seconds, dock, device, officers, ended_ago in (

@@ -286,6 +286,9 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
         for name, value in body.fields.items():
             value = value.strip() or None if isinstance(value, str) else value
             _check_field(name, value)
+            if name in ("fine_wan", "confiscated_wan") and value is not None:
+                amount = float(Decimal(str(value)))  # 3 and "3.0" are the same 3 万元, shown as 3
+                value = int(amount) if amount.is_integer() else amount
             if value != fields.get(name):
                 fields[name] = changed[name] = value
     if body.public_text is not None and body.public_text != publication.public_text:
