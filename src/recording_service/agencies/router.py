@@ -9,7 +9,7 @@ from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..publication.public import PUBLIC_CACHE, public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from .models import AgencyProfile, AgencyProfileVersion
 from .schemas import AGENCY_CODE, AgencyFields, AgencyOut, AgencyPage, AgencyVersionOut, AgencyVersionPage, PublicAgencyPage
 from .service import agency_codes_under, get_agency, may_edit, profile_out, public_out, sees_agency, sees_every_agency, set_agency

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..db import DbSession
 from ..problems import Problem
-from ..publication.public import PUBLIC_CACHE, public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from .flowchart import render
 from .models import PublishedListVersion
 from .schemas import AgencyGuide, InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure

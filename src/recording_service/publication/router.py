@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..times import local, today
 from .exchange import CODES, export_file
 from .models import Publication
-from .public import PUBLIC_CACHE, public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,

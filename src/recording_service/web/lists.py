@@ -12,7 +12,7 @@ from ..db import DbSession
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
 from ..problems import Problem
-from ..publication.public import PUBLIC_CACHE, public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from .render import page
 
 router = APIRouter(include_in_schema=False)

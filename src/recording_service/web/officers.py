@@ -28,7 +28,7 @@ from ..officers.service import (
     visible_officers,
 )
 from ..problems import Problem
-from ..publication.public import public_limit
+from ..public_side import public_limit
 from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles

@@ -22,7 +22,7 @@ from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..publication.exchange import export_file
 from ..publication.models import Publication
-from ..publication.public import PUBLIC_CACHE, public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from ..publication.schemas import (
     KIND_FIELDS,
     AnnotationCreate,

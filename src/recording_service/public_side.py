@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 from fastapi import Request
 
-from ..problems import Problem
+from .problems import Problem
 
 
 class RateLimit:
