@@ -318,3 +318,42 @@ def test_a_publisher_drafts_edits_and_publishes_in_the_pages_and_the_export_hold
     if leg.name == "sqlite-fs":
         public.screenshot(path=str(shots() / "public-publication-performance.png"), full_page=True)
     public.close()
+
+
+def test_the_drafting_pages_answer_bad_input_with_a_message_and_change_nothing(leg):
+    import re
+
+    from .test_web import create_person, signed_in_client
+
+    agency = with_profile(leg, f"PH{uuid.uuid4().hex[:4].upper()}")
+    publisher, outsider = f"ph{uuid.uuid4().hex[:6]}", f"po{uuid.uuid4().hex[:6]}"
+    create_person(leg, publisher, "admin", agency, "公示员")
+    create_person(leg, outsider, "admin", f"X{agency}", "另一单位管理员")
+    with leg.client(leg.token("case_system", agency)) as http:
+        case, document = organisation_decided(http)
+        pid = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
+                                                      "severity": "ordinary"}).json()["id"]
+    with signed_in_client(leg.url, publisher) as browser:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"/publications/{pid}/edit").text).group(1)
+        for data in ({"field.fine_wan": "三万"}, {"field.fine_wan": "-1"}, {"field.decided_on": "2026-02-30"},
+                     {"field.party_category": "公司"}, {"period_months": "x"}, {"period_months": "999"},
+                     {"public_text": "x" * 200_001}):
+            answer = browser.post(f"/publications/{pid}/edit", data={**data, "csrf_token": csrf}, follow_redirects=False)
+            assert answer.status_code in (303, 422), (data, answer.status_code)
+            if answer.status_code == 303:
+                assert "error=" in answer.headers["location"], (data, answer.headers["location"])
+                shown = browser.get(answer.headers["location"])
+                assert shown.status_code == 200 and "role=\"alert\"" in shown.text, data
+        # The drafting form for a document of no case of this agency, or a case of none, is 404 — never another agency's.
+        assert browser.get("/publications/new", params={"case_id": case.id, "document_id": "nope"}).status_code == 404
+        assert browser.get("/publications/new", params={"case_id": "nope", "document_id": document["id"]}).status_code == 404
+        # Drafting the same decision twice leads to the draft already there.
+        again = browser.post("/publications/new", data={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
+                                                        "severity": "ordinary", "csrf_token": csrf}, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == f"/publications/{pid}"
+    with signed_in_client(leg.url, outsider) as browser:
+        for path in (f"/publications/{pid}/edit", f"/publications/{pid}/preview", f"/publications/{pid}"):
+            assert browser.get(path).status_code == 404, path
+    with leg.client(leg.token("case_system", agency)) as http:
+        unchanged = http.get(f"/api/v1/publications/{pid}").json()
+        assert unchanged["version"] == 1 and unchanged["fields"]["fine_wan"] == 3 and unchanged["period_months"] == 12

@@ -71,8 +71,12 @@ def _category(party: dict | None) -> str | None:
     return "individual_business" if (party.get("id_number") or "").upper().startswith("92") else "legal_person"
 
 
-def _wan(yuan: str | None) -> float | None:
-    return float((Decimal(yuan) / 10000).quantize(Decimal("0.000001"))) if yuan else None
+def _wan(yuan: str | None) -> float | int | None:
+    """Yuan as 万元, as the platforms take it: 20000 → 2, 5000 → 0.5."""
+    if not yuan:
+        return None
+    amount = float((Decimal(yuan) / 10000).quantize(Decimal("0.000001")))
+    return int(amount) if amount.is_integer() else amount
 
 
 def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, agency) -> tuple[dict, dict]:

@@ -3,6 +3,7 @@ annotate, withdraw) and the public list and item (no sign-in)."""
 
 import asyncio
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -169,7 +170,7 @@ async def new_publication_submit(request: Request, person: FormPerson, _role: Pu
     back = f"/publications/new?case_id={quote(case_id)}&document_id={quote(document_id)}"
     try:
         body = PublicationCreate(case_id=case_id, document_id=document_id, kind=kind, severity=severity,
-                                 period_months=int(period_months) if period_months.strip() else None,
+                                 period_months=_number(period_months.strip(), "公示期限"),
                                  other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n])
         publication = await create_publication(session, request.app.state.catalog, person.principal, body, settings.tz)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
@@ -182,6 +183,19 @@ async def new_publication_submit(request: Request, person: FormPerson, _role: Pu
         return _see(f"{back}&error={quote(exc.detail[:280])}")
     await session.commit()
     return _see(f"/publications/{publication.id}/edit")
+
+
+def _number(text: str, label: str) -> float | int | None:
+    """A number typed in a form (全角 digits folded); anything else is refused with the field's name, never guessed."""
+    if not text:
+        return None
+    try:
+        value = float(unicodedata.normalize("NFKC", text).replace(",", ""))
+    except ValueError:
+        raise Problem(422, "invalid-field", f"{label}须填写数字。") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Problem(422, "invalid-field", f"{label}须填写数字。")
+    return int(value) if value.is_integer() else value
 
 
 def _message(exc: Exception) -> str:
@@ -253,7 +267,7 @@ async def edit_publication_submit(publication_id: str, request: Request, person:
             if not isinstance(sent, str):
                 continue
             sent = sent.strip()
-            value = (float(sent) if sent else None) if name in AMOUNT_FIELDS else (sent or None)
+            value = _number(sent, FIELD_NAMES.get(name, name)) if name in AMOUNT_FIELDS else (sent or None)
             if value != publication.fields.get(name):
                 fields[name] = value
         text = form.get("public_text")
@@ -265,8 +279,8 @@ async def edit_publication_submit(publication_id: str, request: Request, person:
             severity, months = form.get("severity"), (form.get("period_months") or "").strip()
             if severity and severity != publication.severity:
                 body["severity"] = severity
-            if months and int(months) != publication.period_months:
-                body["period_months"] = int(months)
+            if months and _number(months, "公示期限") != publication.period_months:
+                body["period_months"] = _number(months, "公示期限")
         elif (form.get("changed_on") or "").strip():
             body["changed_on"] = form.get("changed_on").strip()
         update = PublicationUpdate(**{k: v for k, v in body.items() if v is not None})
