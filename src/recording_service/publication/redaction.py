@@ -360,6 +360,7 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
 _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
+_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均")
 _NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
@@ -407,6 +408,7 @@ ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|�
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
 # 系百善镇柳湖村村民: where a person lives, said without an address label.
 RESIDENT_OF = re.compile(r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)")
+ORG_NAME_BEFORE = re.compile(r"(?:公司|医院|诊所|门诊部|卫生院|药店|药房|中心|厂|商行|超市|酒店|宾馆|学校|幼儿园|合作社)[）)]?[，,（(\s]*(?:的)?$")
 AGENCY_BEFORE = re.compile(r"机关|本局|我局|本委|我委|政府|法院|卫生健康委|卫健委|监督所|执法局|复议")
 ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
                           r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$")
@@ -662,7 +664,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     mask: dict[str, tuple[str, str]] = {}  # name -> (rule, confidence)
     local: list[tuple[int, int, str]] = []  # masked where found only (a surname before a title)
 
-    per = [(a, b) for a, b, label in tokens if label == "PER"]
+    per = _joined_names(text, tokens)
     per_at = {a: b for a, b in per}
     word_at = {a: (b, label) for a, b, label in tokens}
     orgs = [(a, b) for a, b, label in tokens if label == "ORG"]
@@ -689,8 +691,11 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
         word_end, label = word_at[position]
-        if word_end - position == 1 or label in ("nz", "nw", "PER"):
+        if label in ("nz", "nw", "PER") or (word_end - position == 1 and label in ("n", "LOC", "ORG", "a")):
             return position, match.end()
+        join = _LIST_JOIN.match(folded, match.end())
+        if join and join.end() in per_at:
+            return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
         return None
 
     def names_after(label_end: int) -> list[tuple[int, int]]:
@@ -710,9 +715,10 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         return listed
 
     def label_positions(labels) -> list[int]:
-        pattern = re.compile(r"(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
-                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*")
-        return [m.end() for m in pattern.finditer(folded)]
+        """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
+        pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
+                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
+        return sorted({m.end(1) for m in pattern.finditer(folded)})
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
     label_keep: set[str] = set()
@@ -763,17 +769,18 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             continue
         if not _name_shape(word) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
             continue
-        if any(k in word or word in k for k in keep):
-            continue
+        if any(word.startswith(k) and len(word) == len(k) + 1 and word[-1] in _AFTER_NAME for k in keep):
+            continue  # 孙丽向: the model ran a kept name into the next word
         mask.setdefault(word, ("ner", "medium"))
     for match in MOU_NAME.finditer(folded):  # 杨某某 the model missed
         word = match.group()
         if not is_party(word):
             mask.setdefault(word, ("mou_form", "medium"))
-    for word in label_keep:  # an officer or a legal representative the label named, unless the case says otherwise
-        if mask.get(word, ("",))[0] != "case_person":
-            mask.pop(word, None)
-            keep.add(word)
+    # An officer or a legal representative their label names stays public even where the case lists them among
+    # the people who signed a record (other_names); the caller's keep_names always win.
+    keep |= label_keep
+    for word in keep:
+        mask.pop(word, None)
 
     # Every occurrence: kept names and masked names in one pass, the longest name winning where they overlap.
     words = {w: ("keep", "") for w in keep} | {w: m for w, m in mask.items() if len(w) >= 2}
@@ -796,6 +803,22 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         found.append(_Found(a, b, "name", rule, "low", needs_review=True))
         masked.append((a, b))
     return masked
+
+
+def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
+    """The model's person names, those written with a middle dot (阿依古丽·买买提) joined to their second
+    part, which the model tends to leave out."""
+    names, following = [], {a: b for a, b, _ in tokens}
+    for a, b, label in tokens:
+        if label != "PER":
+            continue
+        if text[b - 1:b] in "·•・" or text[b:b + 1] in "·•・":
+            after = b if text[b - 1:b] in "·•・" else b + 1
+            end = following.get(after)
+            if end and end - after <= 6 and _HAS_HAN.match(text, after):
+                b = end
+        names.append((a, b))
+    return names
 
 
 def _in_org_name(folded: str, start: int, end: int) -> bool:
@@ -836,6 +859,10 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(match.start())[0], match.start() - 12), match.start()):
             continue  # 本机关地址, 复议机关地址, 法院地址: public
+        before = folded[max(view.sentence(match.start())[0], match.start() - 40):match.start()]
+        party = (subjects.party_name or "").strip()
+        if ORG_NAME_BEFORE.search(before) and not (party and before.rstrip("，,（( ").endswith(fold(party))):
+            continue  # 某生物科技有限公司，地址：… — another organisation's address, public
         if not natural and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
             value = text[body.start():body.end()].strip()
             if len(value) >= 4:  # an organisation's registered address is public wherever it appears again
