@@ -693,6 +693,8 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         word_end, label = word_at[position]
         if label in ("nz", "nw", "PER") or (word_end - position == 1 and label in ("n", "LOC", "ORG", "a")):
             return position, match.end()
+        if word_end == match.end() and word_end - position == 3 and label not in ("n", "vn", "LOC", "ORG", "TIME", "m", "q"):
+            return position, match.end()  # 证人申立强称: three characters the model read as one verb
         join = _LIST_JOIN.match(folded, match.end())
         if join and join.end() in per_at:
             return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
