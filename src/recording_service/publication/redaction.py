@@ -390,7 +390,7 @@ ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|
                         r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
 ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "你公司", "该公司", "你店", "该店", "你所", "该所", "你中心",
              "被处罚单位", "当事人名称", "单位名称")
-PERSON_WORDS = ("法定代表人", "负责人", "经营者", *PERSON_LABELS)
+PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the 住所 after them is still the business's
 
 HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
                         r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
@@ -672,8 +672,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     for a, b in orgs:
         org_zone[a:b] = b"\x01" * (b - a)
 
-    def name_at(position: int) -> tuple[int, int] | None:
-        """The name that starts at `position`: the NER's word, else a surname and one or two characters."""
+    def name_at(position: int, lenient: bool = False) -> tuple[int, int] | None:
+        """The name that starts at `position`: the NER's word, else a surname and one or two characters
+        (`lenient` for the labels of people who stay public: keeping a word that is no name costs nothing)."""
         while position < len(text) and text[position] in " \u3000:：":
             position += 1
         if position in per_at:
@@ -686,7 +687,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             return None
         # The label's guess only where the model did not read the same characters as another word
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
-        if re.search(r"某|[×＊*]", match.group()) or not word_at:
+        if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
             return position, match.end()
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
@@ -700,11 +701,11 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
         return None
 
-    def names_after(label_end: int) -> list[tuple[int, int]]:
+    def names_after(label_end: int, lenient: bool = False) -> list[tuple[int, int]]:
         """The name after a label, and those listed after it (张三、李四和王五) where the model or the 某
         form vouches for each."""
         listed = []
-        current = name_at(label_end)
+        current = name_at(label_end, lenient)
         while current:
             listed.append(current)
             join = _LIST_JOIN.match(folded, current[1])
@@ -725,16 +726,16 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     # The people who stay public, from their labels (a fallback where the caller did not name them).
     label_keep: set[str] = set()
     for end in label_positions(OFFICER_LABELS):
-        label_keep.update(text[a:b] for a, b in names_after(end))
+        label_keep.update(text[a:b] for a, b in names_after(end, lenient=True))
     for match in re.finditer(r"[（(]\s*(?:行政)?执法证", folded):  # 张伟（执法证号…）
         before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
         label_keep.update(text[a:b] for a, b in before)
     if party and not subjects.party_is_natural_person:
         for end in label_positions(LEGAL_LABELS):
-            label_keep.update(text[a:b] for a, b in names_after(end)[:1])
+            label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
     if subjects.party_is_natural_person:
         for end in label_positions(OPERATOR_LABELS):
-            label_keep.update(text[a:b] for a, b in names_after(end)[:1])
+            label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
         if not party:
             for end in label_positions(("当事人姓名", "当事人")):
                 got = names_after(end)[:1]
@@ -848,6 +849,9 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
                tokens=()) -> None:
     text, folded = view.text, view.folded
     natural = subjects.party_is_natural_person
+    # A 个体工商户 named as a business (悦享足浴店, not 王伟): its registered premises are public like an
+    # organisation's; a party named as a person may run the business from home, so theirs are not.
+    business = natural and _business_name(subjects.party_name)
     for match in HOME_LABEL.finditer(folded):
         body = _ADDRESS_BODY.match(folded, match.end())
         if body and _addressy(body.group()):
@@ -865,7 +869,7 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
         party = (subjects.party_name or "").strip()
         if ORG_NAME_BEFORE.search(before) and not (party and before.rstrip("，,（( ").endswith(fold(party))):
             continue  # 某生物科技有限公司，地址：… — another organisation's address, public
-        if not natural and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
+        if (not natural or business) and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
             value = text[body.start():body.end()].strip()
             if len(value) >= 4:  # an organisation's registered address is public wherever it appears again
                 for again in re.finditer(re.escape(value), text):
@@ -918,10 +922,15 @@ def _address_start(folded: str, end_start: int) -> int | None:
     return start
 
 
+def _business_name(party: str | None) -> bool:
+    party = (party or "").strip()
+    return len(party) > 4 and not _name_shape(party)
+
+
 def _contexts(text: str, subjects: Subjects, names: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """Where the text speaks of the organisation party and where of a natural person: an address label
     belongs to whichever was mentioned last before it."""
-    if subjects.party_is_natural_person or not subjects.party_name:
+    if not subjects.party_name or (subjects.party_is_natural_person and not _business_name(subjects.party_name)):
         return [], [0]
     org = [m.end() for word in (subjects.party_name.strip(), *ORG_WORDS, "当事人") for m in re.finditer(re.escape(word), text)]
     person = [m.end() for word in PERSON_WORDS for m in re.finditer(re.escape(word), text)]
