@@ -340,6 +340,9 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
+HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
+_HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
+_POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -947,20 +950,28 @@ def _nearest(positions: list[int], before: int) -> int:
 
 
 def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found: list[_Found]) -> None:
-    """The diagnosis of a named person is removed; other health words are flagged for the reviewer."""
+    """The diagnosis of an identifiable person is removed: one named in its sentence, or pointed at (其, 该患者)
+    right after a sentence that names them, or anyone in a natural person's case (the text is about them).
+    Other health words are flagged for the reviewer."""
     folded = view.folded
     named = {view.sentence(a) for a, _ in names}
     party = (subjects.party_name or "").strip()
-    if subjects.party_is_natural_person and party:
+    natural = subjects.party_is_natural_person
+    if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
-    for match in DIAGNOSIS.finditer(folded):
-        sentence = view.sentence(match.start())
-        previous = view.sentence(sentence[0] - 1) if sentence[0] else None
-        if sentence in named or (previous in named and re.match(r"\s*其|\s*该(?:患者|劳动者|人)", folded[sentence[0]:])):
-            value = _DIAGNOSIS_TAIL.sub("", match.group(1).rstrip())
+    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None)):
+        for match in pattern.finditer(folded):
+            sentence = view.sentence(match.start())
+            previous = view.sentence(sentence[0] - 1) if sentence[0] else None
+            pointed = previous in named and _POINTING.search(folded, sentence[0], match.start())
+            if not (natural or sentence in named or pointed):
+                continue
+            value = match.group(1)
+            value = tail.sub("", value.rstrip()) if tail else _HISTORY_HEAD.sub("", value)
             if value:
-                found.append(_Found(match.start(1), match.start(1) + len(value), "health", "diagnosis", "medium"))
+                begin = match.start(1) + (len(match.group(1)) - len(value) if not tail else 0)
+                found.append(_Found(begin, begin + len(value), "health", "diagnosis", "medium"))
                 removed_at.add(match.start())
     for match in HEALTH.finditer(folded):
         if match.start() not in removed_at:
