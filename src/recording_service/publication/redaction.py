@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+import phonenumbers
 from stdnum.cn import uscc
 
 MASK = "＊"  # each removed character becomes one, so the layout of the text survives
@@ -614,6 +615,12 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in BANK_BARE.finditer(source):
             add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low",
                 labelled=False)
+    # The formatted numbers the patterns do not read (138.1234.5678, +86 (561) 301-2345); a business's 400/800
+    # line is not a person's.
+    if re.search(r"\d[^\d]{0,3}\d{3}", view.folded):
+        for match in phonenumbers.PhoneNumberMatcher(view.folded, "CN", leniency=phonenumbers.Leniency.VALID):
+            if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
+                found.append(_Found(match.start, match.end, "phone", "phonenumbers", "high", labelled=False))
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
@@ -633,6 +640,10 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             if kind in ("insurance_number", "medical_record") and len(match.group(1)) < 3:
                 continue
             add_packed(match.start(1), match.end(1), kind, rule, "high")
+
+
+_BUSINESS_LINES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
+                   phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.UAN}
 
 
 def _looks_like_other_number(text: str, start: int, end: int) -> bool:
