@@ -296,7 +296,8 @@ MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
                          + _OPT + r"(\+?(?:\(0\d{2,3}\))?\d{7,25})" + _NA)
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+                   r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
 WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
                     r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*([A-Za-z][-_A-Za-z0-9]{4,19}|\+?\d{5,15})" + _NAA)
 WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
@@ -320,10 +321,13 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［【(（]\d{4}[〕\]］�
 SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批次号?|样品编号|产品编号|出厂编号|检验编号|报告编号|序列号|货号|型号|条形码|条码|"
                           r"追溯码|案件编号|(?<![病档])案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
                           r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})")
-OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
+OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
+                            r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
                             r"([0-9A-Za-z]{6,20}(?:\s*[、,，和及/]\s*[0-9A-Za-z]{6,20})*)")
+# A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
+# sentence that happens to follow the word 许可证.
 LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
-                     r"(?:号码|编号|号|登记号)?[:：为是\s]*([^\s，,。；;、:：》]{4,40})")
+                     r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
 AGENCY_CONTACT = re.compile(r"(?:本机关|本局|我局|本委|我委|本院|我院(?=地址|联系)|执法机关|处罚机关|作出决定的机关|本所|我所)(?:的)?"
@@ -345,6 +349,7 @@ DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断�
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
+_DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -386,7 +391,8 @@ MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sor
 PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
                  "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
                  "委托代理人", "代理人", "受托人", "法定代理人", "监护人", "家属", "亲属", "陪同人", "陪护人", "其妻", "其夫", "妻子",
-                 "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父", "其母", "孙子", "孙女", "员工", "职工", "从业人员",
+                 "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父",
+                 "其母", "孙子", "孙女", "员工", "职工", "从业人员",
                  "工作人员", "雇员", "劳动者", "学生", "幼儿", "儿童", "孕妇", "产妇", "姓名", "护士", "医生", "医师", "乡村医生",
                  "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民")
 OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人员", "承办人", "办案人员", "办案人", "经办人", "卫生监督员", "监督员",
@@ -407,7 +413,9 @@ HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|�
                         r"(?:为|是|在|于)?[:：\s]*")
 PLACE_LABEL = re.compile(r"(?<![家现户居联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
                          r"(?:为|是|在|于)?[:：\s]*")
-_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
+# An address runs to the end of its clause, a closing bracket or the next label (brackets inside it may pair).
+_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
+                           r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
                            r"出生|职业|工作单位)|$)")
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
 ADDRESS_END = re.compile(r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
@@ -419,7 +427,8 @@ ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学
 RESIDENT_OF = re.compile(r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)")
 ORG_NAME_BEFORE = re.compile(r"(?:公司|医院|诊所|门诊部|卫生院|药店|药房|中心|厂|商行|超市|酒店|宾馆|学校|幼儿园|合作社)[）)]?[，,（(\s]*(?:的)?$")
 AGENCY_BEFORE = re.compile(r"机关|本局|我局|本委|我委|政府|法院|卫生健康委|卫健委|监督所|执法局|复议")
-ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
+ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?"
+                          r"(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
                           r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$")
 HOME_AFTER = re.compile(r"(?:的)?(?:家中|家里|家|住处|住宅|住所|居所|租住|自家)")
 
@@ -510,6 +519,9 @@ class _Found:
 
 
 def redact(text: str, subjects: Subjects) -> Redaction:
+    """The text with its personal data masked (same length), and the spans removed or flagged.
+
+    Works on a whole decision or on one field's value alike (a party's name, a 违法事实 sentence, a reason)."""
     view = _Text(text)
     zones = _keep_zones(view, subjects)
     found: list[_Found] = []
@@ -995,7 +1007,11 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
             if not (natural or sentence in named or pointed):
                 continue
             value = match.group(1)
-            value = tail.sub("", value.rstrip()) if tail else _HISTORY_HEAD.sub("", value)
+            if tail:
+                cut = _DIAGNOSIS_CUT.search(value, 2)
+                value = tail.sub("", (value[:cut.start()] if cut else value).rstrip())
+            else:
+                value = _HISTORY_HEAD.sub("", value)
             if value:
                 begin = match.start(1) + (len(match.group(1)) - len(value) if not tail else 0)
                 found.append(_Found(begin, begin + len(value), "health", "diagnosis", "medium"))
