@@ -336,7 +336,7 @@ HOTLINE = re.compile(r"(?:监督电话|举报电话|投诉举报电话|投诉电
                      r"(\(?\d{3,12}\)?\d{0,8})")
 BOOK_TITLE = re.compile(r"《[^》\n]{1,60}》")
 STATUTE = re.compile(r"第[0-9一二三四五六七八九十百千零〇两]{1,10}(?:条|款|项|章|节|目|次|批|组|届|期|名)")
-MONEY = re.compile(r"(?:人民币|¥|￥)?\s*(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s*(?:万|亿)?元"
+MONEY = re.compile(r"(?:(?:人民币|¥|￥)\s{0,2})?(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s{0,2}(?:万|亿)?元"
                    r"|(?<![零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇])"
                    r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇]{1,20}(?:元|圆)整?")
 DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
@@ -399,10 +399,14 @@ OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人�
                   "执法检查人员", "检查人员", "调查人员", "记录人", "审核人", "审批人", "批准人", "复核人", "主办人", "协办人")
 LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
 OPERATOR_LABELS = ("经营者", "业主", "负责人", "投资人", "个体工商户经营者")
+OFFICERS_AFTER = re.compile(r"(?:等)?(?:(?<![一二两三四五六七八九十0-9])[一二两三四五六七八九十0-9]{1,3}名|二人|两人|同志)?"
+                            r"(?:" + "|".join(OFFICER_LABELS) + r")")
+_LIST_JOIN_BEFORE = re.compile(r"(?:、|以及|和|及|与)\s*$")
 _LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*|[ \u3000]+")
 
 ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|卫生所|医务室|药房|药店|大药房|公司|商行|商店|超市|酒店|宾馆|旅馆|会所|"
                         r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
+PRODUCT_AFTER = re.compile(r"[\u4e00-\u9fa5]{0,2}(?:药片|丸|膏|胶囊|颗粒|口服液|酊|牌)(?![\u4e00-\u9fa5])")
 ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "你公司", "该公司", "你店", "该店", "你所", "该所", "你中心",
              "被处罚单位", "当事人名称", "单位名称")
 PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the 住所 after them is still the business's
@@ -697,6 +701,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
 
     per = _joined_names(text, tokens)
     per_at = {a: b for a, b in per}
+    per_before = {b: a for a, b in per}
     word_at = {a: (b, label) for a, b, label in tokens}
     orgs = [(a, b) for a, b, label in tokens if label == "ORG"]
     org_zone = bytearray(len(text))
@@ -723,7 +728,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
         word_end, label = word_at[position]
-        if label in ("nz", "nw", "PER") or (word_end - position == 1 and label in ("n", "LOC", "ORG", "a")):
+        if label in ("nz", "nw", "PER", "a", "ad") or (word_end - position == 1 and label in ("n", "LOC", "ORG")):
             return position, match.end()
         if word_end == match.end() and word_end - position == 3 and label not in ("n", "vn", "LOC", "ORG", "TIME", "m", "q"):
             return position, match.end()  # 证人申立强称: three characters the model read as one verb
@@ -748,6 +753,11 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             current = name_at(after)
         return listed
 
+    def fallback_before(end: int) -> list[tuple[int, int]]:
+        """A surname and one or two characters ending at `end` where the model saw no name (高明)."""
+        return [(end - size, end) for size in (3, 2) if end - size >= 0 and end - size in word_at
+                and _name_shape(text[end - size:end])]
+
     def label_positions(labels) -> list[int]:
         """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
         pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
@@ -758,6 +768,18 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     label_keep: set[str] = set()
     for end in label_positions(OFFICER_LABELS):
         label_keep.update(text[a:b] for a, b in names_after(end, lenient=True))
+    for match in OFFICERS_AFTER.finditer(folded):  # 由高明、文静两名执法人员承办
+        end, listed = match.start(), []
+        while True:
+            start = per_before.get(end) or next((a for a, _ in fallback_before(end)), None)
+            if start is None:
+                break
+            listed.append((start, end))
+            join = _LIST_JOIN_BEFORE.search(folded, max(0, start - 4), start)
+            if not join:
+                break
+            end = join.start()
+        label_keep.update(text[a:b] for a, b in listed)
     for match in re.finditer(r"[（(]\s*(?:行政)?执法证", folded):  # 张伟（执法证号…）
         before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
         label_keep.update(text[a:b] for a, b in before)
@@ -852,11 +874,13 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
 
 def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
     """The model's person names, those written with a middle dot (阿依古丽·买买提) joined to their second
-    part, which the model tends to leave out."""
+    part, which the model tends to leave out, and those whose surname it glued to the word before (其父文|志强)."""
     names, following = [], {a: b for a, b, _ in tokens}
     for a, b, label in tokens:
         if label != "PER":
             continue
+        if text[a] not in SURNAMES and a and text[a - 1] in SURNAMES and a - 1 not in following and b - a <= 3:
+            a -= 1
         if text[b - 1:b] in "·•・" or text[b:b + 1] in "·•・":
             after = b if text[b - 1:b] in "·•・" else b + 1
             end = following.get(after)
@@ -867,7 +891,10 @@ def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
 
 
 def _in_org_name(folded: str, start: int, end: int) -> bool:
-    """张三诊所, 李四药店: a name followed by an organisation's suffix (not 张三所述, 李四院内)."""
+    """张三诊所, 李四药店: a name followed by an organisation's suffix (not 张三所述, 李四院内); 季德胜蛇药片: a
+    name inside a product's."""
+    if PRODUCT_AFTER.match(folded, end):
+        return True
     suffix = ORG_SUFFIX.match(folded, end)
     return bool(suffix) and (len(suffix.group()) >= 2 or folded[end:end + 1] in "店馆厂")
 
