@@ -323,7 +323,7 @@ SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批
                           r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})")
 OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
                             r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
-                            r"([0-9A-Za-z]{6,20}(?:\s*[、,，和及/]\s*[0-9A-Za-z]{6,20})*)")
+                            r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
 LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
@@ -493,20 +493,25 @@ class _Text:
 
 class _Zones:
     """Character ranges that stay: `hard` ones veto every rule; `soft` ones (money, dates, articles) veto
-    unlabelled numbers, names and addresses."""
+    unlabelled numbers, names and addresses. A valid 身份证 number is vetoed only by the caller's phrases and
+    names and by codes, not by a number a label calls a batch, a serial or a licence (编号：3406…)."""
+
+    _LABELLED_NUMBERS = ("serial", "licence", "officer_number", "hotline")
 
     def __init__(self, size: int):
         self.hard = bytearray(size)
         self.soft = bytearray(size)
-        self.hard_spans: list[tuple[int, int, str]] = []
+        self.strong = bytearray(size)  # the hard ones that veto even a valid 身份证 number
 
     def add(self, start: int, end: int, why: str, hard: bool = True) -> None:
         if end > start:
             (self.hard if hard else self.soft)[start:end] = b"\x01" * (end - start)
-            if hard:
-                self.hard_spans.append((start, end, why))
+            if hard and why not in self._LABELLED_NUMBERS:
+                self.strong[start:end] = b"\x01" * (end - start)
 
-    def touches(self, start: int, end: int, soft: bool = False) -> bool:
+    def touches(self, start: int, end: int, soft: bool = False, valid_id: bool = False) -> bool:
+        if valid_id:
+            return any(self.strong[start:end])
         return any(self.hard[start:end]) or (soft and any(self.soft[start:end]))
 
 
@@ -539,7 +544,8 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     for item in found:
         numeric = item.kind not in ("name", "address", "health")
         if numeric:
-            if zones.touches(item.start, item.end, soft=not item.labelled):
+            valid_id = item.kind == "id_number" and item.rule in ("id18", "id_label") and item.confidence == "high"
+            if zones.touches(item.start, item.end, soft=not item.labelled, valid_id=valid_id):
                 continue
             pieces = [(item.start, item.end)]
         else:  # a name or an address loses only the characters that must stay
@@ -780,7 +786,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                 break
             end = join.start()
         label_keep.update(text[a:b] for a, b in listed)
-    for match in re.finditer(r"[（(]\s*(?:行政)?执法证", folded):  # 张伟（执法证号…）
+    for match in re.finditer(r"[（(]\s*(?:行政)?(?:执法证|证件?号|监督证|监督员证)", folded):  # 张伟（执法证号…）, 孙丽（证号：…）
         before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
         label_keep.update(text[a:b] for a, b in before)
     if party and not subjects.party_is_natural_person:
