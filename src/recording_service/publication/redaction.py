@@ -313,7 +313,8 @@ BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
 INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号|"
                        r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
                        r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
-MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号)"
+MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
+                     r"(?:门诊|住院|就诊|挂号|病人|患者)(?:登记|流水|编)号)"
                      r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
 
 # What stays: read on the folded text.
@@ -326,7 +327,7 @@ OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督�
                             r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
-LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
+LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
                      r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
@@ -363,7 +364,7 @@ SURNAMES = set(
     "师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻"
     "位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊"
     "阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧"
-    "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓"
+    "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓贝钮庹隗禄濮寿郏庾暨弘殳夔厍乜巢蒯竺仉缑谯笪邴糜钭莘贡堵宦荀宓汲萧粘"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
                      "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
@@ -374,7 +375,10 @@ _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原
 _COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
                  "平时", "高度", "方式", "金额", "余额", "常规", "文明", "方便", "平安", "华人", "黄金", "高温", "万元", "于是", "向来",
                  "宋体", "毛巾", "石膏", "苗木", "花园", "谷物", "麦片", "田地", "林地", "柏油"}
-_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均")
+_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均经")
+# How an organisation's name ends (the model also calls 祝欣然经 an organisation).
+ORG_END = re.compile(r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
+                     r"大学|学校|银行|法院|政府|委员会|医院|诊所|药店|公安|疾控|卫健委|总局)$")
 _NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
@@ -678,14 +682,16 @@ def _looks_like_other_number(text: str, start: int, end: int) -> bool:
 # --- names -----------------------------------------------------------------------------------------------
 
 
-def _name_shape(word: str) -> bool:
+def _name_shape(word: str, model: bool = False) -> bool:
+    """A person's name as written: a surname and one to three characters (or a name with a middle dot); a
+    three-character word the model calls a name may have a surname this list lacks (贝晓丽)."""
     if "·" in word or "•" in word:
         return 3 <= len(word) <= 16
     if not 2 <= len(word) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in word):
         return False
     if any(c in _NOT_IN_NAMES for c in word[1:]):
         return False  # 伍仟元整, 王某村: the model's slips
-    return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES
+    return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES or (model and len(word) == 3)
 
 
 def _strip_title(word: str) -> tuple[str, str]:
@@ -705,11 +711,10 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     mask: dict[str, tuple[str, str]] = {}  # name -> (rule, confidence)
     local: list[tuple[int, int, str]] = []  # masked where found only (a surname before a title)
 
-    per = _joined_names(text, tokens)
+    per, orgs = _model_names(text, tokens)
     per_at = {a: b for a, b in per}
     per_before = {b: a for a, b in per}
     word_at = {a: (b, label) for a, b, label in tokens}
-    orgs = [(a, b) for a, b, label in tokens if label == "ORG"]
     org_zone = bytearray(len(text))
     for a, b in orgs:
         org_zone[a:b] = b"\x01" * (b - a)
@@ -722,7 +727,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         if position in per_at:
             end = per_at[position]
             word, _ = _strip_title(text[position:end])
-            if _name_shape(word):
+            if _name_shape(word, model=True):
                 return position, position + len(word)
         match = NAME_FALLBACK.match(folded, position)
         if not match:
@@ -767,7 +772,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     def label_positions(labels) -> list[int]:
         """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
         pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
-                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
+                             r"(?:[（(][^（）()\n]{1,6}[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
         return sorted({m.end(1) for m in pattern.finditer(folded)})
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
@@ -833,7 +838,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             elif _name_shape(word) and word not in mask and not is_party(word):
                 mask.setdefault(word, ("ner", "medium"))
             continue
-        if not _name_shape(word) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
+        if not _name_shape(word, model=True) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
             continue
         if any(word.startswith(k) and len(word) == len(k) + 1 and word[-1] in _AFTER_NAME for k in keep):
             continue  # 孙丽向: the model ran a kept name into the next word
@@ -878,11 +883,23 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     return masked
 
 
-def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
-    """The model's person names, those written with a middle dot (阿依古丽·买买提) joined to their second
-    part, which the model tends to leave out, and those whose surname it glued to the word before (其父文|志强)."""
-    names, following = [], {a: b for a, b, _ in tokens}
+def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The model's person names and organisations, mended where the model slips: a name written with a middle
+    dot (阿依古丽·买买提) joined to the second part it tends to leave out, a surname it glued to the word before
+    taken back (其父文|志强), and an "organisation" that is a name run into the next word (祝欣然经) read as the
+    name."""
+    names, orgs, following = [], [], {a: b for a, b, _ in tokens}
     for a, b, label in tokens:
+        if label == "ORG":
+            if ORG_END.search(text, a, b):
+                orgs.append((a, b))
+                continue
+            end = b
+            while end - a > 2 and text[end - 1] in _AFTER_NAME:
+                end -= 1
+            if end - a <= 4 and _name_shape(text[a:end]):
+                names.append((a, end))
+            continue
         if label != "PER":
             continue
         if text[a] not in SURNAMES and a and text[a - 1] in SURNAMES and a - 1 not in following and b - a <= 3:
@@ -893,7 +910,7 @@ def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
             if end and end - after <= 6 and _HAS_HAN.match(text, after):
                 b = end
         names.append((a, b))
-    return names
+    return names, orgs
 
 
 def _in_org_name(folded: str, start: int, end: int) -> bool:
