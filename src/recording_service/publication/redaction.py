@@ -286,7 +286,8 @@ ID_15 = re.compile(_NB + r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{
 ID_LABEL = re.compile(r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份证(?:件)?(?:号码|号|编号)?|公民身份(?:证)?号码|身份号码|居民身份证)"
                       r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?(\d{14,20}[Xx]?)" + _NAA)
 OTHER_DOC_LABEL = re.compile(
-    r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|"
+    r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|献血证|残疾证|结婚证|"
+    r"出生医学证明|出生证|学生证|户口簿|户口本|生育服务证|退役军人证|退伍证|老年证|"
     r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件)"
     r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
 DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?的?(?:护照|港澳通行证|通行证|台胞证)")
@@ -347,6 +348,7 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
+POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
@@ -1049,7 +1051,7 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
-    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None)):
+    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None), (POSITIVE, _DIAGNOSIS_TAIL)):
         for match in pattern.finditer(folded):
             sentence = view.sentence(match.start())
             previous = view.sentence(sentence[0] - 1) if sentence[0] else None
