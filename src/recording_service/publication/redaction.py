@@ -349,7 +349,7 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
 POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
-HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
+HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
 _DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
@@ -377,6 +377,7 @@ _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原
 _COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
                  "平时", "高度", "方式", "金额", "余额", "常规", "文明", "方便", "平安", "华人", "黄金", "高温", "万元", "于是", "向来",
                  "宋体", "毛巾", "石膏", "苗木", "花园", "谷物", "麦片", "田地", "林地", "柏油"}
+_FUNCTION_TAGS = {"p", "c", "u", "d", "r", "xc", "w", "f", "q", "m", "TIME"}
 _AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均经")
 # How an organisation's name ends (the model also calls 祝欣然经 an organisation).
 ORG_END = re.compile(r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
@@ -400,7 +401,9 @@ PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", 
                  "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父",
                  "其母", "孙子", "孙女", "员工", "职工", "从业人员",
                  "工作人员", "雇员", "劳动者", "学生", "幼儿", "儿童", "孕妇", "产妇", "姓名", "护士", "医生", "医师", "乡村医生",
-                 "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民")
+                 "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民",
+                 "帮厨", "护工", "表弟", "表哥", "表姐", "表妹", "同事", "朋友", "介绍人", "密切接触者", "献血者", "受术者",
+                 "据")  # 据王五称
 OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人员", "承办人", "办案人员", "办案人", "经办人", "卫生监督员", "监督员",
                   "执法检查人员", "检查人员", "调查人员", "记录人", "审核人", "审批人", "批准人", "复核人", "主办人", "协办人")
 LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
@@ -733,7 +736,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                 return position, position + len(word)
         match = NAME_FALLBACK.match(folded, position)
         if not match:
-            return None
+            return split_name(position)
         # The label's guess only where the model did not read the same characters as another word
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
         if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
@@ -748,6 +751,19 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         join = _LIST_JOIN.match(folded, match.end())
         if join and join.end() in per_at:
             return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
+        return split_name(position)
+
+    def split_name(position: int) -> tuple[int, int] | None:
+        """家属解小兵: the model read the surname as a word of its own (解, a verb) and the given name as
+        another (小兵): a surname alone, then a one- or two-character word that could be a given name."""
+        if position >= len(text) or text[position] not in SURNAMES or position not in word_at:
+            return None
+        first_end, first = word_at[position]
+        if first_end != position + 1 or first in _FUNCTION_TAGS or first_end not in word_at:
+            return None
+        end, second = word_at[first_end]
+        if 1 <= end - first_end <= 2 and second in ("n", "nz", "nw", "PER", "a", "an") and _name_shape(text[position:end]):
+            return position, end
         return None
 
     def names_after(label_end: int, lenient: bool = False) -> list[tuple[int, int]]:
