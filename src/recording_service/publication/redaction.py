@@ -395,6 +395,10 @@ NAME_FALLBACK = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNA
 MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sorted(SURNAMES - _COMMON_WORD_SURNAMES)) + r"])"
                       r"(?:某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])|[×＊*]{1,2})")
 
+# A clause that starts with a name and goes on with what people do (称, 反映, 就诊 …).
+SPEAKER = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=[据由向与和对让请被经]))((?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS
+                     + r"])[\u4e00-\u9fa5]{1,2}?)(?=称|说|讲|反映|陈述|证实|供述|承认|表示|介绍|回忆|交代|辩称|声称|告知|确认|签字|"
+                     r"签名|拒绝|同意|认可|到场|在场|未到场|陪同|报警|投诉|举报|就诊|输液|购买|付款|支付)")
 PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
                  "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
                  "委托代理人", "代理人", "受托人", "法定代理人", "监护人", "家属", "亲属", "陪同人", "陪护人", "其妻", "其夫", "妻子",
@@ -844,6 +848,12 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             word = text[a:b]
             if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
                 mask[word] = ("person_label", "medium" if a in per_at else "low")
+    for match in SPEAKER.finditer(folded):  # ，鲍强称… / 据解小兵称: whoever speaks or is treated is a person
+        got = name_at(match.start(1))
+        if got and got[1] == match.end(1):
+            word = text[got[0]:got[1]]
+            if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
+                mask[word] = ("speaker", "medium" if got[0] in per_at else "low")
     # A name the model found is masked everywhere, unless the model reads the same characters as an ordinary
     # word more often than as a name in this text (许可 once a name, twenty times a word): then only there.
     as_word = Counter(text[a:b] for a, b, label in tokens if label != "PER")
