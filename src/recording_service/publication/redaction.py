@@ -652,10 +652,15 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
                 labelled=False)
     # The formatted numbers the patterns do not read (138.1234.5678, +86 (561) 301-2345); a business's 400/800
     # line is not a person's.
-    if re.search(r"\d[^\d]{0,3}\d{3}", view.folded):
-        for match in phonenumbers.PhoneNumberMatcher(view.folded, "CN", leniency=phonenumbers.Leniency.VALID):
+    # Only where such punctuation sits among the digits: the library costs a second on a number-heavy 200,000
+    # characters when it reads every number.
+    for region in _FORMATTED.finditer(view.folded):
+        if not re.search(r"[.()+]", region.group()):
+            continue
+        for match in phonenumbers.PhoneNumberMatcher(region.group(), "CN", leniency=phonenumbers.Leniency.VALID):
             if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
-                found.append(_Found(match.start, match.end, "phone", "phonenumbers", "high", labelled=False))
+                found.append(_Found(region.start() + match.start, region.start() + match.end, "phone", "phonenumbers",
+                                    "high", labelled=False))
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
@@ -677,6 +682,7 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             add_packed(match.start(1), match.end(1), kind, rule, "high")
 
 
+_FORMATTED = re.compile(r"(?<![0-9])[+(]?[0-9][0-9 .()\-–—]{6,24}[0-9]")
 _BUSINESS_LINES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
                    phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.UAN}
 
