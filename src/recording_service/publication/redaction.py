@@ -414,6 +414,7 @@ LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
 OPERATOR_LABELS = ("经营者", "业主", "负责人", "投资人", "个体工商户经营者")
 OFFICERS_AFTER = re.compile(r"(?:等)?(?:(?<![一二两三四五六七八九十0-9])[一二两三四五六七八九十0-9]{1,3}名|二人|两人|同志)?"
                             r"(?:" + "|".join(OFFICER_LABELS) + r")")
+_LISTED_AFTER = re.compile(r"(?:[（(][^（）()\n]{0,30}[）)])?\s*(?:、|以及|和|及|与)\s*")
 _LIST_JOIN_BEFORE = re.compile(r"(?:、|以及|和|及|与)\s*$")
 _LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*|[ \u3000]+")
 
@@ -612,8 +613,8 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
         # An all-digit code that also reads as a 身份证 number stays personal unless its label says otherwise.
         if uscc.is_valid(match.group()) and not ID_18.fullmatch(match.group()):
             zones.add(match.start(), match.end(), "uscc")
-    for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…，联系电话：…，联系人：…
-        end = view.sentence(match.start())[1]
+    for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
+        end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
         zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
     for match in HOTLINE.finditer(view.packed):
         if not MOBILE.fullmatch(match.group(1)):
@@ -893,6 +894,25 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     keep |= label_keep
     for word in keep:
         mask.pop(word, None)
+    # 柴建平（破碎工）、麻永胜（包装工）、练春花…: whoever is listed with a name is a person too.
+    if mask:
+        listed = re.compile("|".join(re.escape(w) for w in sorted(mask, key=len, reverse=True) if len(w) >= 2))
+        visited: set[int] = set()  # each place once: a list of 66,000 names stays linear
+        for match in listed.finditer(text):
+            end = match.end()
+            for _ in range(20):
+                if end in visited:
+                    break
+                visited.add(end)
+                join = _LISTED_AFTER.match(folded, end)
+                got = name_at(join.end()) if join else None
+                if not got:
+                    break
+                word = text[got[0]:got[1]]
+                if word in keep or is_party(word) or word in label_keep:
+                    break
+                mask.setdefault(word, ("listed", "medium" if got[0] in per_at else "low"))
+                end = got[1]
 
     # Every occurrence: kept names and masked names in one pass, the longest name winning where they overlap.
     words = {w: ("keep", "") for w in keep} | {w: m for w, m in mask.items() if len(w) >= 2}
