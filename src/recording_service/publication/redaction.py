@@ -375,6 +375,7 @@ SURNAMES = set(
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
                      "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
+_RARE_AS_WORDS = set(COMPOUND_SURNAMES) - {"东方", "百里", "西门", "南宫", "长孙", "闻人"}
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
 _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
@@ -387,7 +388,7 @@ _AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已�
 # How an organisation's name ends (the model also calls 祝欣然经 an organisation).
 ORG_END = re.compile(r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
                      r"大学|学校|银行|法院|政府|委员会|医院|诊所|药店|公安|疾控|卫健委|总局)$")
-_NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
+_NOT_IN_NAMES = set("元整仟佰拾万亿年号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
 _OFFICIAL_TITLES = ("院长", "所长", "主任", "科长", "局长", "队长", "组长")
@@ -740,7 +741,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     for a, b in orgs:
         org_zone[a:b] = b"\x01" * (b - a)
 
-    def name_at(position: int, lenient: bool = False) -> tuple[int, int] | None:
+    def name_at(position: int, lenient: bool = False, listed_with_name: bool = True) -> tuple[int, int] | None:
         """The name that starts at `position`: the NER's word, else a surname and one or two characters
         (`lenient` for the labels of people who stay public: keeping a word that is no name costs nothing)."""
         while position < len(text) and text[position] in " \u3000:：":
@@ -757,6 +758,8 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
         if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
             return position, match.end()
+        if folded[position:position + 2] in _RARE_AS_WORDS and position in word_at:
+            return position, match.end()  # 司马光明: 司马, 欧阳 … begin hardly any word
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
         word_end, label = word_at[position]
@@ -764,7 +767,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             return position, match.end()
         if word_end == match.end() and word_end - position == 3 and label not in ("n", "vn", "LOC", "ORG", "TIME", "m", "q"):
             return position, match.end()  # 证人申立强称: three characters the model read as one verb
-        join = _LIST_JOIN.match(folded, match.end())
+        join = _LIST_JOIN.match(folded, match.end()) if listed_with_name else None
         if join and join.end() in per_at:
             return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
         return split_name(position)
@@ -918,6 +921,15 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                     break
                 mask.setdefault(word, ("listed", "medium" if got[0] in per_at else "low"))
                 end = got[1]
+            before = _LIST_JOIN_BEFORE.search(folded, max(0, match.start() - 4), match.start())
+            for size in (4, 3, 2) if before else ():  # 司马光明、欧阳秀: listed before the name
+                start = before.start() - size
+                got = name_at(start, listed_with_name=False) if start >= 0 and start in word_at else None
+                if got == (start, before.start()):
+                    word = text[start:before.start()]
+                    if word not in keep and not is_party(word) and word not in label_keep:
+                        mask.setdefault(word, ("listed", "low"))
+                    break
 
     # Every occurrence: kept names and masked names in one pass, the longest name winning where they overlap.
     words = {w: ("keep", "") for w in keep} | {w: m for w, m in mask.items() if len(w) >= 2}
