@@ -247,7 +247,12 @@ def test_a_publisher_drafts_edits_and_publishes_in_the_pages_and_the_export_hold
     create_person(leg, publisher, "admin", agency, "公示员甲")
     create_person(leg, approver, "auditor", agency, "法制审核员乙")
 
-    sign_in(page, leg.url, publisher, target=f"/cases/{case.id}")
+    sign_in(page, leg.url, publisher, target="/publications")
+    awaiting = page.locator("section.awaiting")
+    expect(awaiting).to_contain_text(document["current"]["doc_number"])  # the queue lists decisions nobody drafted yet
+    if leg.name == "sqlite-fs":
+        page.screenshot(path=str(shots() / "publication-queue.png"), full_page=True)
+    page.goto(leg.url + f"/cases/{case.id}")
     page.click("a.publish-link")
     expect(page.locator("h1")).to_have_text("发起行政执法公示")
     page.select_option("select[name=severity]", "ordinary")
