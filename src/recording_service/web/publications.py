@@ -135,6 +135,7 @@ async def queue(request: Request, person: Person, _role: Staff, session: DbSessi
     return page(request, "publications.html", {**CONTEXT, "items": await publications_out(session, list(rows), settings.tz),
                                                "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
                                                "today": day, "awaiting": awaiting, "may_draft": person.principal.role is Role.admin,
+                                               "tz": settings.tz,
                                                "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types}},
                   person=person)
 
@@ -156,7 +157,7 @@ async def new_publication(request: Request, person: Person, _role: Publisher, se
     return page(request, "publication_new.html", {
         **CONTEXT, "case": case, "document": document, "version": version, "kind": _kind_of(catalog, document.doc_type),
         "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
-        "periods": catalog.publication.periods, "error": error,
+        "periods": catalog.publication.periods, "error": error, "tz": settings.tz,
         "signers": "、".join(version.signers or []),
     }, person=person)
 
