@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .support import VIEWPORT
+from .support import SUMMARY_SECTIONS, VIEWPORT
 from .support.servers import (
     S3_ACCESS_KEY,
     S3_SECRET_KEY,
@@ -30,6 +30,9 @@ _legs_started: set[str] = set()
 
 
 def pytest_terminal_summary(terminalreporter):
+    for title, text in terminalreporter.config.stash.get(SUMMARY_SECTIONS, []):
+        terminalreporter.section(title)
+        terminalreporter.write_line(text)
     terminalreporter.section("test legs")
     for leg in LEGS:
         if leg in _legs_not_run:

@@ -1,3 +1,4 @@
+import pytest
 
 
 def run_async(coroutine):
@@ -19,3 +20,7 @@ def doc_number(year: int = 2026) -> str:
 
 
 VIEWPORT = {"width": 1366, "height": 768}  # the pages are for people on a 1366×768 screen
+
+
+# Figures a test measured that belong in every run's output, passing or not (printed in the terminal summary).
+SUMMARY_SECTIONS = pytest.StashKey[list]()

@@ -17,6 +17,7 @@ from stdnum.cn import uscc as uscc_check
 
 from tests.corpus.redaction import KEEP_KINDS, REMOVE_KINDS, build
 from tests.corpus.redaction.score import format_report, project_redaction, score
+from tests.support import SUMMARY_SECTIONS
 
 MUST_FIND_ALL = ("id_number", "phone", "bank_account")
 OVERALL_RECALL = 0.98
@@ -82,10 +83,10 @@ def test_generator_is_deterministic(corpus):
 
 # --- the project's redaction on it ------------------------------------------------------------
 
-def test_targets(corpus):
+def test_targets(corpus, request):
     result = score(corpus, project_redaction(), examples=25)
     report = format_report(result)
-    print("\n" + report)
+    request.config.stash.setdefault(SUMMARY_SECTIONS, []).append(("redaction corpus (per kind)", report))
     failures = [f"{kind} recall {result.recall(kind):.3f} < 1.000" for kind in MUST_FIND_ALL if result.recall(kind) < 1.0]
     if result.recall() < OVERALL_RECALL:
         failures.append(f"overall recall {result.recall():.3f} < {OVERALL_RECALL}")
