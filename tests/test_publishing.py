@@ -191,6 +191,12 @@ def test_a_county_is_read_under_its_city_and_an_agency_without_profile_is_told(l
                 assert draft["fields"]["authority"] is None and draft["fields"]["authority_code"] is None
                 assert any("未登记本单位信息" in p["message"] for p in draft["problems"]), draft["problems"]
                 assert_problem(auditor.post(f"/api/v1/publications/{pid}/approve"), 422, "publication-incomplete")
+                # Registered afterwards: the next edit fills the agency's fields, as a version of their own.
+                with_profile(leg, bare, name="某县卫生健康委员会")
+                assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 422  # nothing changes by itself
+                edited = http.patch(f"/api/v1/publications/{pid}", json={"fields": {"note": "补登机关信息"}}).json()
+                assert edited["fields"]["authority"] == "某县卫生健康委员会" and edited["problems"] == [], edited["problems"]
+                assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
                 continue
             assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
                                                                          "notified_at": at("2026-09-24", "16:00")}).status_code == 200

@@ -93,7 +93,7 @@ def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, 
         "legal_representative": None if natural or party is None else (party.get("legal_representative")
                                                                         or legal_representative_in(text)),
         "doc_number": version.doc_number, "decided_on": decided_on.isoformat(),
-        **_agency_fields(agency), "note": None,
+        **agency_fields(agency), "note": None,
     }
     if kind == "penalty":
         fields.update(violation_type=case.category, violation_facts=facts.get("violation_facts") or facts_in(text),
@@ -109,17 +109,10 @@ def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, 
     return fields, private
 
 
-def _agency_fields(agency) -> dict:
+def agency_fields(agency) -> dict:
     """处罚（许可）机关 and 数据来源单位 with their codes: the agency's own profile, never its bare code."""
     name, code = (agency.name_zh, agency.uscc) if agency is not None else (None, None)
     return {"authority": name, "authority_code": code, "data_source": name, "data_source_code": code}
-
-
-def _fill_from_agency(publication: Publication, agency) -> None:
-    """Agency fields the draft left empty take the profile's values (a profile set after the draft was made)."""
-    filled = {name: value for name, value in _agency_fields(agency).items() if value and not publication.fields.get(name)}
-    if filled:
-        publication.fields = {**publication.fields, **filled}
 
 
 async def _subjects(session: AsyncSession, case, other_names: set[str], agency, legal_representative: str | None = None) -> Subjects:
@@ -297,8 +290,11 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
                 fields[name] = changed[name] = value
     if body.public_text is not None and body.public_text != publication.public_text:
         changed["public_text"] = body.public_text
-    _fill_from_agency(publication, await get_agency(session, publication.agency))
     if changed:
+        # Agency fields left empty (a profile registered after the draft was made) are filled with this version.
+        for name, value in agency_fields(await get_agency(session, publication.agency)).items():
+            if value and not fields.get(name):
+                fields[name] = changed[name] = value
         redactable = {name: value for name, value in changed.items() if name == "public_text" or name not in UNREDACTED_FIELDS}
         values, report = await _redacted(redactable, await _subjects_of(session, principal, publication, fields))
         if "public_text" in values:
@@ -321,7 +317,7 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
     publication.updated_at = utcnow()
     note = None
     if body.note:
-        (note,), _ = await _redacted_texts([body.note.strip()], publication, session, principal)
+        note = await _redacted_note(body.note.strip(), publication, session, principal)
     if correcting:
         correction = {"version": publication.version, "changed_on": changed_on.isoformat(), "note": note,
                       "fields": sorted(changed), "at": utcnow().astimezone(tz).isoformat()}
@@ -361,10 +357,10 @@ def _check_field(name: str, value) -> None:
         raise Problem(422, "invalid-field", f"{name} is at most 4,000 characters.", field=name)
 
 
-async def _redacted_texts(texts: list[str], publication: Publication, session: AsyncSession, principal: Principal) -> tuple[list[str], int]:
-    """Notes the public reads (变更说明, withdrawal reasons, 履行情况) go through the same redaction as the record."""
-    values, report = await _redacted({str(i): text for i, text in enumerate(texts)}, await _subjects_of(session, principal, publication))
-    return [values[str(i)] for i in range(len(texts))], sum(1 for span in report if span["removed"])
+async def _redacted_note(text: str, publication: Publication, session: AsyncSession, principal: Principal) -> str:
+    """Notes the public reads (变更说明, withdrawal reasons, 履行情况, annotations) go through the same redaction as the record."""
+    values, _ = await _redacted({"note": text}, await _subjects_of(session, principal, publication))
+    return values["note"]
 
 
 async def record_notice(session: AsyncSession, principal: Principal, publication: Publication, body: NoticeCreate, tz) -> Publication:
@@ -396,6 +392,9 @@ async def editors_of(session: AsyncSession, publication_ids: list[str]) -> dict[
     return out
 
 
+INSPECTION_REQUIRED = {"party_name": "行政相对人名称", "doc_number": "文书编号", "inspection_result": "检查结果", "authority": "检查机关"}
+
+
 def record_problems(publication: Publication, agency) -> list[dict]:
     """What keeps a record from the 双公示 platforms (and so from approval): the field rules per kind, and an agency
     without a profile to name it."""
@@ -405,13 +404,9 @@ def record_problems(publication: Publication, agency) -> list[dict]:
     if publication.kind in ("penalty", "license"):
         problems += problems_of(publication.kind, record_of(publication))
     else:
-        for name in ("party_name", "doc_number", "inspection_result", "authority"):
-            if not publication.fields.get(name):
-                problems.append({"field": name, "code": None, "message": f"{FIELD_NAMES_ZH.get(name, name)}必填"})
+        problems += [{"field": name, "code": None, "message": f"{label}必填"} for name, label in INSPECTION_REQUIRED.items()
+                     if not publication.fields.get(name)]
     return problems
-
-
-FIELD_NAMES_ZH = {"party_name": "行政相对人名称", "doc_number": "文书编号", "inspection_result": "检查结果", "authority": "检查机关"}
 
 
 async def approve(session: AsyncSession, principal: Principal, publication: Publication) -> Publication:
@@ -423,9 +418,7 @@ async def approve(session: AsyncSession, principal: Principal, publication: Publ
     if principal.id in editors:
         raise Problem(409, "approver-edited", "Whoever edited a draft cannot approve it: a second person reviews what was "
                       "changed.")
-    agency = await get_agency(session, publication.agency)
-    _fill_from_agency(publication, agency)
-    problems = record_problems(publication, agency)
+    problems = record_problems(publication, await get_agency(session, publication.agency))
     if problems:
         raise Problem(422, "publication-incomplete", "公示信息不完整，不能审核通过：" + "；".join(p["message"] for p in problems),
                       problems=problems)
@@ -455,7 +448,7 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
 
 async def annotate(session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
-    (text,), removed = await _redacted_texts([body.note.strip()], publication, session, principal)
+    text = await _redacted_note(body.note.strip(), publication, session, principal)
     note = {"at": utcnow().astimezone(tz).isoformat(), "note": text,
             "changed_on": body.changed_on.isoformat() if body.changed_on else None}
     publication.annotations = [*publication.annotations, note]
@@ -489,7 +482,7 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
     _require(publication, *PUBLIC_STATUSES)
     if body.revoked_on is not None:
         _check_revoked_on(publication, body.revoked_on)
-    (reason,), _ = await _redacted_texts([body.reason.strip()], publication, session, principal)
+    reason = await _redacted_note(body.reason.strip(), publication, session, principal)
     publication.status, publication.withdrawn_at = "withdrawn", utcnow()
     publication.withdrawal_reason = reason
     if body.revoked_on is not None:
@@ -528,7 +521,7 @@ async def record_performance(session: AsyncSession, principal: Principal, public
         raise Problem(422, "performance-date", "The day of a decision's performance lies between the decision and today.", field="on")
     note = None
     if body.note and body.note.strip():
-        (note,), _ = await _redacted_texts([body.note.strip()], publication, session, principal)
+        note = await _redacted_note(body.note.strip(), publication, session, principal)
     entry = {"status": body.status, "status_zh": PERFORMANCE_NAMES[body.status], "on": body.on.isoformat(), "note": note,
              "at": utcnow().astimezone(tz).isoformat()}
     publication.performance = [*publication.performance, entry]

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from ..agencies.service import list_agencies
+from ..agencies.service import get_agency, list_agencies
 from ..auth.service import Role
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
@@ -36,6 +36,7 @@ from ..publication.schemas import (
 )
 from ..publication.service import (
     PERFORMANCE_NAMES,
+    agency_fields,
     annotate,
     approve,
     create_publication,
@@ -69,7 +70,8 @@ STATUS_NAMES = {"draft": "待审核", "approved": "已审核待发布", "publish
 KIND_NAMES = {"penalty": "行政处罚", "license": "行政许可", "inspection": "行政检查"}
 SEVERITY_NAMES = {"minor": "轻微", "ordinary": "一般", "serious": "严重"}
 REDACTED_NAMES = {"id_number": "证件号码", "phone": "电话号码", "bank_account": "银行账号", "address": "住址", "name": "第三人姓名",
-                  "health": "健康信息（待人工确认）"}
+                  "health": "健康信息", "email": "电子邮箱", "im_account": "微信/QQ 账号", "plate": "车牌号码",
+                  "insurance_number": "社保/医保卡号", "medical_record": "病历号/门诊号"}
 CONFIDENCE_NAMES = {"high": "高", "medium": "中", "low": "低"}
 NOTICE_METHODS = {"in_decision": "决定书中告知", "in_person": "当面告知", "mail": "邮寄", "electronic": "电子送达", "phone": "电话告知"}
 FIELD_NAMES = {
@@ -238,10 +240,11 @@ async def edit_publication(publication_id: str, request: Request, person: Person
     out = await _staff_view(session, publication, settings)
     if out["status"] not in ("draft", "published", "annotated"):
         return _see(f"/publications/{publication_id}?error={quote('只有待审核的草稿和已公示的信息可以修改。')}")
+    defaults = agency_fields(await get_agency(session, publication.agency))  # a profile registered after the draft was made
     problems: dict[str, list[str]] = {}
     for problem in out["problems"]:
         problems.setdefault(problem["field"] or "", []).append(problem["message"])
-    fields = [{"name": name, "label": FIELD_NAMES.get(name, name), "value": out["fields"].get(name),
+    fields = [{"name": name, "label": FIELD_NAMES.get(name, name), "value": out["fields"].get(name) or defaults.get(name),
                "input": "date" if name in DATE_FIELDS else "amount" if name in AMOUNT_FIELDS else "category" if name == "party_category"
                else "long" if name in LONG_FIELDS else "text",
                "marked": highlighted(out["fields"].get(name), out["redaction"], name) if isinstance(out["fields"].get(name), str) else None,
