@@ -402,3 +402,22 @@ def test_numbers_broken_across_lines_or_cells(text, secret):
     assert _masked(text, result.text, secret), result.text
     if "2026年1月5日" in text:
         assert "2026年1月5日" in result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("证人，居住地址：临涣镇南湖村三组十二号，电话无。", "临涣镇南湖村三组十二号"),  # 居住地址 is a home, not premises
+    ("当事人住址：宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室，", "宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室"),  # wrapped line
+    ("当事人在其位于宿州市灵璧县渔沟镇大\n庄村三组七号的家中行医。", "宿州市灵璧县渔沟镇大\n庄村三组七号"),
+    ("对当事人位于宿州市汴河路18号院3号楼2单元301的家中进行检查。", "宿州市汴河路18号院3号楼2单元301"),  # flat without 室
+    ("序号|姓名|身份证号|住址\n1|何某某|340621199001011232|宿州市埇桥区\n淮海路8号2栋101室\n2|吴某某|无|无",
+     "宿州市埇桥区\n淮海路8号2栋101室"),  # a table row's cell, wrapped
+])
+def test_home_addresses_in_wrapped_lines_and_table_cells(text, secret):
+    result = redact(text, NATURAL if "当事人" in text else ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_the_agency_address_wrapped_onto_the_next_line_stays():
+    text = "本机关联系方式：0557-3021234；通讯地址：宿州市埇桥区东\n方大道中段126号。\n财物存放于本机关物证保管室（砀山县砀城镇梨都\n大道东段88号）。"
+    result = redact(text, NATURAL)
+    assert "东\n方大道中段126号" in result.text and "梨都\n大道东段88号" in result.text, result.text

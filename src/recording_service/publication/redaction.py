@@ -440,15 +440,16 @@ HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|�
                         r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
                         r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|宿(?![州迁松])))"
                         r"(?:为|是|在|于)?[:：\s]*")
-PLACE_LABEL = re.compile(r"(?<![家现户居联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
-                         r"(?:为|是|在|于)?[:：\s]*")
+PLACE_LABEL = re.compile(r"(?<![家现户居住联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
+                         r"(?:为|是|在|于|位于)?[:：\s]*")
 # An address runs to the end of its clause, a closing bracket or the next label (brackets inside it may pair).
 _ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
                            r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
                            r"出生|职业|工作单位)|$)")
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
 ADDRESS_END = re.compile(r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
-                         r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}")
+                         r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}"
+                         r"(?:(?<=单元)[0-9]{3,4}(?![0-9号室]))?")  # 4单元202: the flat without 室
 ADDRESS_WORD = re.compile(r"省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村|社区|居委会|小区|花园|公寓|大厦|路|街|巷|大道|胡同|弄|屯|庄")
 ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|至|到|位于|是|为|系|往|从|自|与|和|及|的|其|向|把|将|对")
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
@@ -631,6 +632,10 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
             zones.add(match.start(), match.end(), "uscc")
     for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
         end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
+        if folded[end - 1:end] == "\n" and not _ADDRESS_DONE.search(folded, match.start(), end - 1):
+            more = _ADDRESS_MORE.match(folded, end)  # its address wrapped onto the next line
+            if more and _addressy(more.group()):
+                end = more.end()
         zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
     for match in HOTLINE.finditer(view.packed):
         if not MOBILE.fullmatch(match.group(1)):
@@ -1072,14 +1077,14 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
     # organisation's; a party named as a person may run the business from home, so theirs are not.
     business = natural and _business_name(subjects.party_name)
     for match in HOME_LABEL.finditer(folded):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if body and _addressy(body.group()):
             found.append(_Found(body.start(), body.end(), "address", "address_label", "high"))
     for match in RESIDENT_OF.finditer(folded):
         found.append(_Found(match.start(1), match.end(1), "address", "resident_of", "medium"))
     org_marks, person_marks = _contexts(folded, subjects, names)
     for match in PLACE_LABEL.finditer(folded):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if not body or not _addressy(body.group()):
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(match.start())[0], match.start() - 12), match.start()):
@@ -1101,13 +1106,28 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             found.append(_Found(start, end, "address", "home_place", "medium", labelled=False))
     labelled = bytearray(len(folded))  # an address its label found (kept or not) is not read again
     for match in (*HOME_LABEL.finditer(folded), *PLACE_LABEL.finditer(folded)):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if body and _addressy(body.group()):
             labelled[body.start():body.end()] = b"\x01" * (body.end() - body.start())
+    # A cell of a table of people (│ 张三 │ 男 │ 3406… │ 某村五组 │ 138…): an address in it is theirs.
+    people = sorted([(f.start, f.end) for f in found if f.kind in ("id_number", "phone")] + list(names))
+    for separator in _CELL_START.finditer(folded):
+        cell = _CELL.match(folded, separator.end())
+        if not cell or any(labelled[cell.start():cell.end()]):
+            continue
+        value = cell.group()
+        if not (ADDRESS_WORD.search(value) and (ADDRESS_END.search(value) or _REGION_START.match(value))) or ORG_PLACE.search(value):
+            continue
+        near = bisect_right(people, (cell.end() + 60,))
+        if near and people[near - 1][1] > cell.start() - 120:
+            found.append(_Found(cell.start(), cell.end(), "address", "table_cell", "medium", labelled=False))
+            labelled[cell.start():cell.end()] = b"\x01" * (cell.end() - cell.start())
     for match in ADDRESS_END.finditer(folded):
         start = _address_start(folded, match.start())
         if start is None or match.end() - start < 6 or any(labelled[start:match.end()]):
             continue
+        if AGENCY_BEFORE.search(folded, max(view.sentence(start)[0], start - 12), start):
+            continue  # 存放于本机关物证保管室（…）: the agency's own premises
         sentence = view.sentence(start)
         home = HOME_AFTER.match(folded, match.end())
         premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
@@ -1121,6 +1141,46 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
 
 
+# The rest of an address a line break cut (a PDF's wrapped line): 黄河北路297号滨河苑9栋3单元6⏎02室.
+_ADDRESS_MORE = re.compile(r"[^，,。；;\n\r\t（）()|│｜:：]{1,40}?(?=[）)，,。；;\n\r\t|│｜]|$)")
+_ADDRESS_DONE = re.compile(r"(?:" + ADDRESS_END.pattern + r"|组|村|社区|小区|[）)])$")
+
+
+_CELL_START = re.compile(r"[|│｜\t][ \u3000]*")
+# A cell may wrap onto the next line (not into the next row's number: …101室⏎2 │ 李某某).
+_CELL = re.compile(r"[^|│｜\t\n ]{4,60}(?:\n(?![0-9]+[ \u3000]*[|│｜\t])[^|│｜\t\n ，。；,;：:]{1,40})?"
+                   r"(?=[ \u3000]*(?:[|│｜\t]|\n|$))")
+_REGION_START = re.compile(r"[\u4e00-\u9fa5]{2,7}(?:省|自治区|市|县|区|镇|乡)")
+
+
+class _Body:
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._text[self._start:self._end]
+
+
+def _address_body(folded: str, at: int) -> _Body | None:
+    """The address after a label, to the end of its clause, and on across one line break where the line ended
+    inside it (the next line goes on with house numbers or street words, no label, no date)."""
+    body = _ADDRESS_BODY.match(folded, at)
+    if not body:
+        return None
+    end = body.end()
+    if folded.startswith("\n", end) and not _ADDRESS_DONE.search(folded, body.start(), end):
+        more = _ADDRESS_MORE.match(folded, end + 1)
+        if more and _addressy(more.group()) and not DATE.search(more.group()) and not more.group().startswith(" "):
+            end = more.end()
+    return _Body(folded, body.start(), end)
+
+
 def _addressy(body: str) -> bool:
     return bool(ADDRESS_WORD.search(body) or ADDRESS_END.search(body))
 
@@ -1132,6 +1192,13 @@ def _address_start(folded: str, end_start: int) -> int | None:
     start = window
     for stop in ADDRESS_STOP.finditer(folded, window, end_start):
         start = stop.end()
+    if start and folded[start - 1] == "\n" and start - 1 > window:  # 龙亢镇禹⏎王路173号: the line broke inside it
+        before = start - 1
+        start = max(0, before - 25)
+        for stop in ADDRESS_STOP.finditer(folded, start, before):
+            start = stop.end()
+        if start >= before or not ADDRESS_WORD.search(folded, start, before):
+            start = before + 1
     while label := HOME_LABEL.match(folded, start) or PLACE_LABEL.match(folded, start):
         if label.end() == start:
             break
