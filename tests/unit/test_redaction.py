@@ -421,3 +421,14 @@ def test_the_agency_address_wrapped_onto_the_next_line_stays():
     text = "本机关联系方式：0557-3021234；通讯地址：宿州市埇桥区东\n方大道中段126号。\n财物存放于本机关物证保管室（砀山县砀城镇梨都\n大道东段88号）。"
     result = redact(text, NATURAL)
     assert "东\n方大道中段126号" in result.text and "梨都\n大道东段88号" in result.text, result.text
+
+
+def test_a_tables_header_says_which_columns_are_personal():
+    text = ("序号 | 姓名 | 就诊日期 | 门诊号 | 诊断\n1 | 何某某 | 2025-03-02 | 7731204 | 慢性胃炎\n"
+            "2 | 吴某某 | 2025-03-04 | MZ20250304 | 带状疱疹\n\n以上事实清楚。")
+    result = redact(text, ORG)
+    for secret in ("7731204", "慢性胃炎", "MZ20250304", "带状疱疹"):
+        assert _masked(text, result.text, secret), result.text
+    assert "2025-03-02" in result.text and "以上事实清楚" in result.text
+    text = "序号│单位名称│地址\n1│某某药店│宿州市汴河路8号"  # no people listed: public
+    assert redact(text, ORG).text == text

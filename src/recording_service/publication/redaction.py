@@ -570,6 +570,7 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     names = _names(view, subjects, tokens, zones, found)
     _addresses(view, subjects, zones, names, found, tokens)
     _health(view, subjects, names, found)
+    _table_columns(view, found)
 
     spans: list[Span] = []
     for item in found:
@@ -1111,7 +1112,11 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             labelled[body.start():body.end()] = b"\x01" * (body.end() - body.start())
     # A cell of a table of people (│ 张三 │ 男 │ 3406… │ 某村五组 │ 138…): an address in it is theirs.
     people = sorted([(f.start, f.end) for f in found if f.kind in ("id_number", "phone")] + list(names))
+    headers = [(m.start(), bool(_PEOPLE_COLUMN.search(m.group()))) for m in _TABLE_HEADER.finditer(folded)]
     for separator in _CELL_START.finditer(folded):
+        header = bisect_right(headers, (separator.start(), True))
+        if header and not headers[header - 1][1] and separator.start() - headers[header - 1][0] < 3000:
+            continue  # a table of organisations (单位名称 │ 地址 │ …)
         cell = _CELL.match(folded, separator.end())
         if not cell or any(labelled[cell.start():cell.end()]):
             continue
@@ -1263,6 +1268,71 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     for match in HEALTH.finditer(folded):
         if match.start() not in removed_at:
             found.append(_Found(match.start(), match.end(), "health", "health_term", "low", removed=False, needs_review=True))
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+
+# A table's header says what each column holds: a patient's record number and diagnosis are theirs wherever
+# the table stands; an address, a document number or a phone are a person's where the table lists people.
+_COLUMNS = ((re.compile(r"病历|病案|门诊号|住院号|就诊号|就诊卡|挂号|体检编号|体检号"), "medical_record", False),
+            (re.compile(r"诊断|疾病|病名|病种|病情|症状|检查结果|体检结果|检验结果"), "health", False),
+            (re.compile(r"身份证|证件|护照"), "id_number", True),
+            (re.compile(r"电话|手机|联系方式"), "phone", True),
+            (re.compile(r"住址|地址|住所|户籍|居住地|家庭"), "address", True))
+_TABLE_HEADER = re.compile(r"^[^\n0-9]*[|│｜\t][^\n0-9]*[|│｜\t][^\n0-9]*$", re.M)
+_PEOPLE_COLUMN = re.compile(r"姓名|患者|就诊人|病人|人员|劳动者|员工|职工|证人")
+_SEPARATORS = "|│｜\t"
+_EMPTY_CELL = re.compile(r"[\s无/\\—\-–]*|不详|未提供|未知")
+
+
+def _table_columns(view: _Text, found: list[_Found]) -> None:
+    folded = view.folded
+    for header in re.finditer(r"^[^\n]*[|│｜\t][^\n]*[|│｜\t][^\n]*$", folded, re.M):
+        sep = max(_SEPARATORS, key=header.group().count)
+        names = [c.strip() for c in header.group().strip().strip(sep).split(sep)]
+        if len(names) < 3 or any(len(c) > 12 or re.search(r"[0-9]", c) for c in names):
+            continue
+        people = any(_PEOPLE_COLUMN.search(c) for c in names)
+        kinds = {}
+        for index, name in enumerate(names):
+            for pattern, kind, needs_people in _COLUMNS:
+                if pattern.search(name) and (people or not needs_people):
+                    kinds[index] = kind
+                    break
+        if not kinds:
+            continue
+        end = re.compile(r"\n[ \u3000]*\n|\n(?=[^\n|│｜\t]*(?:\n|$))|$").search(folded, header.end() + 1).start()
+        block_start = header.end() + 1
+        if block_start >= end:
+            continue
+        rows, at, number = [], block_start, 1  # rows start on a line with the next row number; else each line is one
+        numbered = bool(re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*1[ \u3000]*[|│｜\t]", folded[block_start:end]))
+        for line in re.finditer(r"\n", folded[:end]):
+            if line.start() < block_start:
+                continue
+            nxt = re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*([0-9]{1,3})[ \u3000]*[|│｜\t]", folded[line.end():end])
+            if not numbered or (nxt and int(nxt.group(1)) == number + 1):
+                rows.append((at, line.start()))
+                at, number = line.end(), number + 1
+        rows.append((at, end))
+        for row_start, row_end in rows:
+            row = folded[row_start:row_end]
+            lead = len(row) - len(row.lstrip(" \u3000" + sep))
+            cells, cell_at = [], row_start + lead
+            body = row[lead:].rstrip(" \u3000\n" + sep)
+            for piece in body.split(sep):
+                cells.append((cell_at, cell_at + len(piece)))
+                cell_at += len(piece) + 1
+            for index, kind in kinds.items():
+                if index >= len(cells):
+                    continue
+                a, b = cells[index]
+                while a < b and folded[a] in " \u3000\n":
+                    a += 1
+                while b > a and folded[b - 1] in " \u3000\n":
+                    b -= 1
+                if b > a and not _EMPTY_CELL.fullmatch(folded, a, b):
+                    found.append(_Found(a, b, kind, "table_column", "medium"))
 
 
 def _merge(spans: list[Span]) -> list[Span]:
