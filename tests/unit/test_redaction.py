@@ -432,3 +432,13 @@ def test_a_tables_header_says_which_columns_are_personal():
     assert "2025-03-02" in result.text and "以上事实清楚" in result.text
     text = "序号│单位名称│地址\n1│某某药店│宿州市汴河路8号"  # no people listed: public
     assert redact(text, ORG).text == text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("患者由其母陪同就诊，当事人诊断其为急性肠胃炎，开具处方。", "急性肠胃炎"),  # 诊断其为
+    ("该员工于2025年3月经宿州市立医院诊断为职业性苯中毒，你单位未将其调离。", "职业性苯中毒"),  # a hospital's diagnosis
+    ("投诉人李某某术后面部红肿，后\n经市人民医院确诊为眼睑软组织感染。", "眼睑软组织感染"),  # the line broke the sentence
+])
+def test_diagnoses_of_someone(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text

@@ -356,11 +356,12 @@ DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\
 
 HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙型肝炎|梅毒|结核|精神(?:疾病|障碍|分裂)|抑郁症|癌|肿瘤|怀孕|妊娠|"
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
-DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
+DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:其|该患者|患者)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
 POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
+_DIAGNOSED_BY = re.compile(r"(?:医院|卫生院|诊所|门诊部|疾控中心|疾病预防控制中心|职业病诊断机构)[^，,。；;]{0,12}(?:诊断|确诊)|诊断其")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
 _DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
@@ -1248,12 +1249,18 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
+    starts = sorted(a for a, _ in names)
     for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None), (POSITIVE, _DIAGNOSIS_TAIL)):
         for match in pattern.finditer(folded):
             sentence = view.sentence(match.start())
             previous = view.sentence(sentence[0] - 1) if sentence[0] else None
             pointed = previous in named and _POINTING.search(folded, sentence[0], match.start())
-            if not (natural or sentence in named or pointed):
+            # A sentence a PDF's line break cut still speaks of the person named just before; a hospital's
+            # diagnosis (经某医院确诊为…) or one said of 其 is always someone's.
+            near = bisect_right(starts, match.start())
+            near = near and starts[near - 1] > match.start() - 80 and "。" not in folded[starts[near - 1]:match.start()]
+            by_doctor = _DIAGNOSED_BY.search(folded, max(0, match.start() - 30), match.start() + 6)
+            if not (natural or sentence in named or pointed or near or by_doctor):
                 continue
             value = match.group(1)
             if tail:
