@@ -442,3 +442,14 @@ def test_a_tables_header_says_which_columns_are_personal():
 def test_diagnoses_of_someone(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("联系电话：0557\n-45720142。", "0557\n-45720142"),  # the hyphen opens the next line
+    ("电子邮箱：zhang\nwei88@163.com）", "zhang\nwei88@163.com"),
+    ("电子邮箱：li_na@sina.\ncom）", "li_na@sina.\ncom"),
+    ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
+])
+def test_more_broken_and_labelled_forms(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text

@@ -284,7 +284,7 @@ _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
 # A hyphen may end a line (152-⏎5710-1642); a letter may too, where a document number is broken (ES⏎8687884).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:[-–—－‐][ \t\u00a0]*(?:\r?\n)?|\r?\n)?[ \t\u00a0]{0,8}(?=[0-9Xx])"
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:[-–—－‐][ \t\u00a0]*(?:\r?\n)?|\r?\n[ \t\u00a0]*[-–—－‐]?)?[ \t\u00a0]{0,8}(?=[0-9Xx])"
                              r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])")
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
@@ -295,8 +295,9 @@ ID_LABEL = re.compile(r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份
 OTHER_DOC_LABEL = re.compile(
     r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|献血证|残疾证|结婚证|"
     r"出生医学证明|出生证|学生证|户口簿|户口本|生育服务证|退役军人证|退伍证|老年证|"
-    r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件)"
-    r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
+    r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件|(?<![A-Za-z])(?:Passport|passport|PASSPORT))"
+    r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?(?:(?:No|NO|no)\.?\s*)?"
+    r"([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
 DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?的?(?:护照|港澳通行证|通行证|台胞证)")
 PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 
@@ -304,8 +305,10 @@ MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
                          + _OPT + r"(\+?(?:\(0\d{2,3}\))?\d{7,25})" + _NA)
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
-                   r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
+# An address may be broken at a line's end (zhang⏎wei@163.com, li@sina.⏎com).
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:\r?\n[A-Za-z0-9._%+-]{1,63})?"
+                   r"\s?@\s?[A-Za-z0-9-]{1,63}(?:\r?\n?\.\r?\n?[A-Za-z0-9-]{1,63}|\r?\n[A-Za-z0-9-]{1,63}(?=\r?\n?\.)){0,4}"
+                   r"\r?\n?\.\r?\n?[A-Za-z]{2,12}(?![A-Za-z])")
 WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
                     r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*[“\"「『‘]?"
                     # an account may be quoted, or broken across a line (We⏎iren-849)
