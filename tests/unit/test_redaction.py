@@ -449,6 +449,8 @@ def test_diagnoses_of_someone(text, secret):
     ("电子邮箱：zhang\nwei88@163.com）", "zhang\nwei88@163.com"),
     ("电子邮箱：li_na@sina.\ncom）", "li_na@sina.\ncom"),
     ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
+    ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
+    ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
 ])
 def test_more_broken_and_labelled_forms(text, secret):
     result = redact(text, ORG)

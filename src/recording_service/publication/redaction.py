@@ -284,7 +284,7 @@ _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
 # A hyphen may end a line (152-⏎5710-1642); a letter may too, where a document number is broken (ES⏎8687884).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:[-–—－‐][ \t\u00a0]*(?:\r?\n)?|\r?\n[ \t\u00a0]*[-–—－‐]?)?[ \t\u00a0]{0,8}(?=[0-9Xx])"
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[^\S\r\n]{0,3}(?:[-–—－‐][^\S\r\n]*(?:\r?\n)?|\r?\n[^\S\r\n]*[-–—－‐]?)?[^\S\r\n]{0,8}(?=[0-9Xx])"
                              r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])")
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
@@ -304,7 +304,7 @@ PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
-                         + _OPT + r"(\+?(?:\(0\d{2,3}\))?\d{7,25})" + _NA)
+                         + _OPT + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})" + _NA)
 # An address may be broken at a line's end (zhang⏎wei@163.com, li@sina.⏎com).
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:\r?\n[A-Za-z0-9._%+-]{1,63})?"
                    r"\s?@\s?[A-Za-z0-9-]{1,63}(?:\r?\n?\.\r?\n?[A-Za-z0-9-]{1,63}|\r?\n[A-Za-z0-9-]{1,63}(?=\r?\n?\.)){0,4}"
