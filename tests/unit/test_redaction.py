@@ -438,6 +438,7 @@ def test_a_tables_header_says_which_columns_are_personal():
     ("患者由其母陪同就诊，当事人诊断其为急性肠胃炎，开具处方。", "急性肠胃炎"),  # 诊断其为
     ("该员工于2025年3月经宿州市立医院诊断为职业性苯中毒，你单位未将其调离。", "职业性苯中毒"),  # a hospital's diagnosis
     ("投诉人李某某术后面部红肿，后\n经市人民医院确诊为眼睑软组织感染。", "眼睑软组织感染"),  # the line broke the sentence
+    ("证人王某某称，其经诊断，系腰椎间盘突出，", "腰椎间盘突出"),
 ])
 def test_diagnoses_of_someone(text, secret):
     result = redact(text, ORG)
@@ -451,6 +452,8 @@ def test_diagnoses_of_someone(text, secret):
     ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
     ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
     ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
+    ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
+    ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
 ])
 def test_more_broken_and_labelled_forms(text, secret):
     result = redact(text, ORG)
