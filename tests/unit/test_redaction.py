@@ -454,7 +454,15 @@ def test_diagnoses_of_someone(text, secret):
     ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
     ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
     ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
+    ("1  何某某  340621199001011232  139 2047 7316", "139 2047 7316"),  # columns set apart by wide spaces
+    ("序号\t姓名\t证件号码\t电话\n1\t何某某\t340621199001011232\t139 2047 7316", "139 2047 7316"),
 ])
 def test_more_broken_and_labelled_forms(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
+
+
+def test_a_date_that_opens_the_next_line_is_not_the_labelled_numbers():
+    for text in ("医保卡号：A78456080\n2025-03-19，执法人员到场。", "护照号为ES8687884\n2025年3月19日，执法人员到场。"):
+        result = redact(text, ORG)
+        assert "2025" in result.text and "8080" not in result.text and "7884" not in result.text, result.text

@@ -503,13 +503,13 @@ class _Text:
         self.folded = fold(text)
         self.digits = self.folded.translate(_CN_DIGITS)
         pieces, index, at = [], [], 0
-        self.breaks: list[int] = []  # where, in `packed`, a line break between digits was taken out
+        self.breaks: list[int] = []  # where, in `packed`, a line break, a tab or a wide space was taken out
         packed_at = 0
         for gap in _BETWEEN_DIGITS.finditer(self.digits):
             pieces.append(self.digits[at:gap.start()])
             index.extend(range(at, gap.start()))
             packed_at += gap.start() - at
-            if "\n" in gap.group():
+            if "\n" in gap.group() or "\t" in gap.group() or "  " in gap.group():  # a line or a column ends
                 self.breaks.append(packed_at)
             at = gap.end()
         pieces.append(self.digits[at:])
@@ -713,6 +713,8 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             if kind in _BROKEN_SHAPES:  # 电话+8618729205237⏎2025年…: the number ends at the line's end
                 end = next((b for b in view.breaks if start < b < end and _BROKEN_SHAPES[kind].fullmatch(packed, start, b)),
                            end)
+            # 护照号ES8687884⏎2025年3月…: a date that opens the next line is not the value's
+            end = next((b for b in view.breaks if start < b < end and DATE.match(view.folded, view.back(b, b + 1)[0])), end)
             add_packed(start, end, kind, rule, "high")
     _across_breaks(view, add_packed)
     for item in found:  # (+86)138…, +86-138…: the country code goes with the number
