@@ -466,3 +466,9 @@ def test_a_date_that_opens_the_next_line_is_not_the_labelled_numbers():
     for text in ("医保卡号：A78456080\n2025-03-19，执法人员到场。", "护照号为ES8687884\n2025年3月19日，执法人员到场。"):
         result = redact(text, ORG)
         assert "2025" in result.text and "8080" not in result.text and "7884" not in result.text, result.text
+
+
+def test_a_name_broken_by_a_line_break_is_the_same_name():
+    text = "证人鲁雪晴称其在场。经查，当天由鲁\n雪晴陪同孕妇就诊。"
+    result = redact(text, ORG)
+    assert "鲁雪晴" not in result.text and "鲁\n雪晴" not in result.text and result.text.count("\n") == 1, result.text

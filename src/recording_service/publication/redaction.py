@@ -1006,9 +1006,14 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         words.setdefault(party, ("keep", ""))
     masked: list[tuple[int, int]] = []
     if words:
-        pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+        squeezed = {re.sub(r"\s", "", w): m for w, m in words.items()}
+        # a PDF's line may break inside a name (汤⏎梓涵): it is the same name
+        pattern = re.compile("|".join(_LINE_BREAK_IN_NAME.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)))
         for match in pattern.finditer(text):
-            rule, confidence = words[match.group()]
+            got = words.get(match.group()) or squeezed.get(re.sub(r"\s", "", match.group()))
+            if got is None:
+                continue
+            rule, confidence = got
             a, b = match.span()
             if rule == "keep":
                 zones.add(a, b, "name_kept")
@@ -1021,6 +1026,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         found.append(_Found(a, b, "name", rule, "low", needs_review=True))
         masked.append((a, b))
     return masked
+
+
+_LINE_BREAK_IN_NAME = r"(?:[ \t]*\r?\n[ \t]*)?"
 
 
 def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
