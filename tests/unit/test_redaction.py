@@ -472,3 +472,19 @@ def test_a_name_broken_by_a_line_break_is_the_same_name():
     text = "证人鲁雪晴称其在场。经查，当天由鲁\n雪晴陪同孕妇就诊。"
     result = redact(text, ORG)
     assert "鲁雪晴" not in result.text and "鲁\n雪晴" not in result.text and result.text.count("\n") == 1, result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("从业人员高某某经体检为乙肝病毒携带者，仍在岗。", "乙肝病毒携带者"),
+    ("患者高某某因急性胰腺炎入院。", "急性胰腺炎"),
+    ("员工高某某患哮喘多年，", "哮喘"),
+    ("患者高某某（病情：重度抑郁）", "重度抑郁"),
+])
+def test_more_ways_of_saying_someone_is_ill(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_a_hazard_is_no_illness():
+    text = "员工高某某称店内存在安全隐患问题。"
+    assert "安全隐患问题" in redact(text, ORG).text
