@@ -486,3 +486,12 @@ def test_more_ways_of_saying_someone_is_ill(text, secret):
 def test_a_hazard_is_no_illness():
     text = "员工高某某称店内存在安全隐患问题。"
     assert "安全隐患问题" in redact(text, ORG).text
+
+
+def test_a_licences_number_under_zhengjian_bianhao_stays_and_an_id_there_goes():
+    text = "准予行政许可。\n证件编号：（2026）宿卫公字第000312号\n许可项目：住宿"
+    assert "（2026）宿卫公字第000312号" in redact(text, ORG).text
+    text = "证件编号：PDY32155132031211A1009\n"
+    assert redact(text, ORG).text == text
+    text = "证件类型：身份证，证件编号：340621199001011231。"  # a wrong check digit: still a person's number
+    assert "340621199001011231" not in redact(text, ORG).text

@@ -341,7 +341,9 @@ OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督�
                             r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
-LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
+LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?|"
+                     # a licence's 证件编号 (a 字号 or a long code), not a person's document number
+                     r"证件编号(?=[:：\s]*(?:[（(〔\[]|[\u4e00-\u9fa5]{1,7}字|(?!\d{14,17}[\dXx]?(?![0-9A-Za-z]))[0-9A-Za-z]{12,}(?![0-9A-Za-z]))))"
                      r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
