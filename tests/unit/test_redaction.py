@@ -452,6 +452,7 @@ def test_diagnoses_of_someone(text, secret):
     ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
     ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
     ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
+    ("1│何某某│男│宿州市汴河路8号│+86 557 3021 4455\n2│吴某某", "+86 557 3021 4455"),  # a landline in the +86 form
     ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
     ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
     ("1  何某某  340621199001011232  139 2047 7316", "139 2047 7316"),  # columns set apart by wide spaces

@@ -303,6 +303,7 @@ PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 
 MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
+INTL_LANDLINE = re.compile(r"(?<![0-9+])(?:\+|00)86\s?(?:\(0?[1-9]\d{1,2}\)|0?[1-9]\d{1,2})\s?[2-9]\d{6,7}" + _NA)  # +86 561 4871 7612
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
                          + _OPT + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})" + _NA)
 # An address may be broken at a line's end (zhang⏎wei@163.com, li@sina.⏎com).
@@ -676,9 +677,10 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in MOBILE.finditer(source):
             if not _looks_like_other_number(source, match.start(), match.end()):
                 add(match.start(), match.end(), "phone", "mobile", "high", labelled=False)
-        for match in LANDLINE.finditer(source):
-            if not _looks_like_other_number(source, match.start(), match.end()):
-                add(match.start(), match.end(), "phone", "landline", "medium", labelled=False)
+        for pattern in (LANDLINE, INTL_LANDLINE):
+            for match in pattern.finditer(source):
+                if not _looks_like_other_number(source, match.start(), match.end()):
+                    add(match.start(), match.end(), "phone", "landline", "medium", labelled=False)
         for match in BANK_BARE.finditer(source):
             add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low",
                 labelled=False)
@@ -726,6 +728,8 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             prefix = _PHONE_PREFIX.search(view.folded, max(0, item.start - 9), item.start)
             if prefix:
                 item.start = prefix.start()
+            elif view.folded[item.start - 1:item.start] == "+" and view.folded.startswith("86", item.start):
+                item.start -= 1
 
 
 _PHONE_PREFIX = re.compile(r"(?:[(（]\s*(?:\+|00)?\s*86\s*[)）]|(?:\+|00)\s*86|(?<![0-9])86(?=[\s\-–—]))[\s\-–—]*$")
@@ -735,7 +739,7 @@ _ID_CORE = r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])
 _BROKEN_SHAPES = {"phone": re.compile(r"\+?(?:" + _MOBILE_CORE + "|" + _LANDLINE_CORE + ")"),
                   "id_number": re.compile(_ID_CORE + r"|[1-9]\d{14}")}
 _ACROSS = ((re.compile(_MOBILE_CORE), "phone", "mobile"), (re.compile(_LANDLINE_CORE), "phone", "landline"),
-           (re.compile(_ID_CORE), "id_number", "id18"))
+           (re.compile(_ID_CORE), "id_number", "id18"), (re.compile(r"(?<=\+)86(?:0?[1-9]\d{1,2})[2-9]\d{6,7}"), "phone", "landline"))
 
 
 def _across_breaks(view: _Text, add) -> None:
@@ -758,7 +762,7 @@ def _across_breaks(view: _Text, add) -> None:
                 if (i, j) == (0, len(cuts) - 1) or not 7 <= cuts[j] - cuts[i] <= 20:
                     continue
                 for pattern, kind, rule in _ACROSS:
-                    if pattern.fullmatch(packed, cuts[i], cuts[j]):
+                    if pattern.fullmatch(packed, cuts[i], cuts[j]):  # (a look-behind sees before `pos`)
                         add(cuts[i], cuts[j], kind, rule, "high" if kind == "phone" else "medium", labelled=False)
 
 
