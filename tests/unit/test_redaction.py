@@ -497,3 +497,12 @@ def test_a_licences_number_under_zhengjian_bianhao_stays_and_an_id_there_goes():
     assert redact(text, ORG).text == text
     text = "证件类型：身份证，证件编号：340621199001011231。"  # a wrong check digit: still a person's number
     assert "340621199001011231" not in redact(text, ORG).text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("驾驶车牌号码为豫N1191学的教练车", "豫N1191学"),  # four characters and 学
+    ("车牌号：皖F 1234 5，", "皖F 1234 5"),  # spaced as it pleases after its label
+])
+def test_plates(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text

@@ -319,8 +319,12 @@ WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
 QQ = re.compile(r"(?<![A-Za-z])(?:QQ|qq|Qq)(?:号码|号|账号|帐号)?[:：为是\s]*([1-9]\d{4,11})" + _NA)
 NICKNAME = re.compile(r"(?:昵称|网名|微信名)[:：为是\s]*[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
 PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?"
-                   r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
-                   r"[挂学警港澳]?")
+                   r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?:(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
+                   r"[挂学警港澳]?|(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{4}[挂学警港澳](?![生校院习]))")  # 豫N1191学: a coach's
+# After its label a plate may be spaced as it pleases (皖F 1234 5).
+PLATE_LABEL = re.compile(r"(?:车牌号码?|车牌|号牌号码?|车号)(?:为|是)?[:：\s]*"
+                         r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][\s·•・.\-]{0,2}[A-Za-z](?:[\s·•・.\-]{0,2}[0-9A-Za-z]){4,6}"
+                         r"[挂学警港澳领试超使]?)(?![0-9A-Za-z])")
 
 BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
                         r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA)
@@ -707,6 +711,8 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         found.append(_Found(match.start(1), match.end(1), "im_account", "nickname", "medium", needs_review=True))
     for match in PLATE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "plate", "plate", "high"))
+    for match in PLATE_LABEL.finditer(view.folded):
+        found.append(_Found(match.start(1), match.end(1), "plate", "plate", "high"))
     labelled = ((ID_LABEL, "id_number", "id_label"), (OTHER_DOC_LABEL, "id_number", "id_document"),
                 (DOC_BEFORE_LABEL, "id_number", "id_document"), (PHONE_LABEL, "phone", "phone_label"),
                 (WECHAT, "im_account", "wechat"), (QQ, "im_account", "qq"), (BANK_LABEL, "bank_account", "bank_label"),
