@@ -508,3 +508,11 @@ def test_a_licences_number_under_zhengjian_bianhao_stays_and_an_id_there_goes():
 def test_plates(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
+
+
+def test_a_forms_spaced_labels():
+    text = "当事人：淮北市康宁口腔诊所有限公司\n法定代表人：何大明\n住    所：淮北市相山区人民路12号\n"
+    assert "住    所：淮北市相山区人民路12号" in redact(text, Subjects("淮北市康宁口腔诊所有限公司")).text
+    text = "证人：王某某\n住    址：濉溪县临涣镇南湖村三组\n"
+    result = redact(text, ORG)
+    assert "住    址：" in result.text and _masked(text, result.text, "濉溪县临涣镇南湖村三组"), result.text
