@@ -12,6 +12,12 @@ How it holds up on texts nobody tuned it for:
 - numbers are read on a view of the text where full-width digits and Chinese numerals (〇一二…九, 零, 幺) are
   ASCII digits, one character for one, and on a second view where the spaces, hyphens and line breaks
   between digits are gone (an index map leads back), so 4-4-4-4-2 groups and broken lines are one number;
+  where that view joined digits across a line break, a tab or a wide space, the pieces are read again alone
+  and with their neighbours (a table row's last phone runs into the next row's number: …7612⏎3 │ 程某某);
+- a PDF's wrapped lines: an address, a name found elsewhere, an e-mail, a WeChat id or a plate goes on across
+  one line break; a labelled number stops before a date that opens the next line;
+- a table's header says what its columns hold (病历号, 诊断 always personal; 住址, 证件号码, 电话 where the
+  table lists people), and an address in a cell next to a person's number or name is theirs;
 - numbers are bounded by digit look-arounds, never `\\b` (Python sees no boundary between 号 and 3);
 - a wrong 身份证 check digit lowers the confidence, it never leaves the number in place;
 - what must stay (文号, 执法证号, batch numbers, licence numbers, 统一社会信用代码, the caller's keep phrases
