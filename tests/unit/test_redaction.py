@@ -516,3 +516,9 @@ def test_a_forms_spaced_labels():
     text = "证人：王某某\n住    址：濉溪县临涣镇南湖村三组\n"
     result = redact(text, ORG)
     assert "住    址：" in result.text and _masked(text, result.text, "濉溪县临涣镇南湖村三组"), result.text
+
+
+def test_the_agencys_contact_line_ends_where_someone_else_is_named():
+    text = "本机关联系人：张某，联系电话：0561-3012345；当事人联系电话：13812345678。"
+    result = redact(text, ORG)
+    assert "0561-3012345" in result.text and "13812345678" not in result.text, result.text

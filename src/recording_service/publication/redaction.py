@@ -659,7 +659,8 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
             more = _ADDRESS_MORE.match(folded, end)  # its address wrapped onto the next line
             if more and _addressy(more.group()):
                 end = more.end()
-        zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
+        other = _SOMEONE_ELSE.search(folded, match.end(), end)  # …；当事人联系电话：…: someone else's from there
+        zones.add(match.start(), min(other.start() if other else end, match.start() + 120), "agency_contact")
     for match in HOTLINE.finditer(view.packed):
         if not MOBILE.fullmatch(match.group(1)):
             zones.add(*view.back(match.start(1), match.end(1)), "hotline")
@@ -1188,6 +1189,7 @@ _ADDRESS_MORE = re.compile(r"[^，,。；;\n\r\t（）()|│｜:：]{1,40}?(?=[�
 _ADDRESS_DONE = re.compile(r"(?:" + ADDRESS_END.pattern + r"|组|村|社区|小区|[）)])$")
 
 
+_SOMEONE_ELSE = re.compile("当事人|申请人|" + "|".join(p for p in PERSON_LABELS if len(p) >= 2 and p != "姓名"))
 _CELL_START = re.compile(r"[|│｜\t][ \u3000]*")
 # A cell may wrap onto the next line (not into the next row's number: …101室⏎2 │ 李某某).
 _CELL = re.compile(r"[^|│｜\t\n ]{4,60}(?:\n(?![0-9]+[ \u3000]*[|│｜\t])[^|│｜\t\n ，。；,;：:]{1,40})?"
