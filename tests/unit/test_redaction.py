@@ -481,6 +481,7 @@ def test_a_name_broken_by_a_line_break_is_the_same_name():
 @pytest.mark.parametrize("text, secret", [
     ("从业人员高某某经体检为乙肝病毒携带者，仍在岗。", "乙肝病毒携带者"),
     ("患者高某某（病情：重度抑郁）", "重度抑郁"),
+    ("患者高某某，疾病名称：慢性胃炎，", "慢性胃炎"),
 ])
 def test_more_ways_of_saying_someone_is_ill(text, secret):
     result = redact(text, ORG)

@@ -375,7 +375,7 @@ HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
 DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:其|该患者|患者)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有|"
                        r"诊断出|被?诊断患有|经诊断[，,]?\s*(?:为|系)?|诊断(?:结论|意见)(?:为|是|：|:)|所患疾病(?:为|是)|"
-                       r"(?:经|其)?体检(?:结果|结论)?(?:为|是|显示为?|：|:)|病情(?:为|是|：|:))"
+                       r"(?:经|其)?体检(?:结果|结论)?(?:为|是|显示为?|：|:)|病情(?:为|是|：|:)|(?:诊断|疾病|病)名称?(?:为|是|：|:))"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
 POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
@@ -1320,7 +1320,7 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
 # A table's header says what each column holds: a patient's record number and diagnosis are theirs wherever
 # the table stands; an address, a document number or a phone are a person's where the table lists people.
 _COLUMNS = ((re.compile(r"病历|病案|门诊号|住院号|就诊号|就诊卡|挂号|体检编号|体检号"), "medical_record", False),
-            (re.compile(r"诊断|疾病|病名|病种|病情|症状|检查结果|体检结果|检验结果"), "health", False),
+            (re.compile(r"诊断|疾病|病名|病种|病情|症状|主诉|检查结果|体检结果|检验结果"), "health", False),
             (re.compile(r"身份证|证件|护照"), "id_number", True),
             (re.compile(r"电话|手机|联系方式"), "phone", True),
             (re.compile(r"住址|地址|住所|户籍|居住地|家庭"), "address", True))
