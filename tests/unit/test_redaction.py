@@ -523,3 +523,9 @@ def test_the_agencys_contact_line_ends_where_someone_else_is_named():
     text = "本机关联系人：张某，联系电话：0561-3012345；当事人联系电话：13812345678。"
     result = redact(text, ORG)
     assert "0561-3012345" in result.text and "13812345678" not in result.text, result.text
+
+
+def test_common_surnames_the_list_lacked():
+    text = "安排未取得医师执业证书的潘敏、赖涛在输液室从事输液。证人洪晓梅称其在场。"
+    result = redact(text, ORG)
+    assert "赖涛" not in result.text and "洪晓梅" not in result.text, result.text

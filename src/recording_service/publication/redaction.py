@@ -398,12 +398,13 @@ SURNAMES = set(
     "位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊"
     "阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧"
     "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓贝钮庹隗禄濮寿郏庾暨弘殳夔厍乜巢蒯竺仉缑谯笪邴糜钭莘贡堵宦荀宓汲萧粘"
+    "赖洪"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
                      "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
 _RARE_AS_WORDS = set(COMPOUND_SURNAMES) - {"东方", "百里", "西门", "南宫", "长孙", "闻人"}
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
-_COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
+_COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印洪"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
 # Words of these decisions that start with a surname's character and that the model now and then reads as a name.
 _COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
