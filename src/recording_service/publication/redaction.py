@@ -12,6 +12,12 @@ How it holds up on texts nobody tuned it for:
 - numbers are read on a view of the text where full-width digits and Chinese numerals (〇一二…九, 零, 幺) are
   ASCII digits, one character for one, and on a second view where the spaces, hyphens and line breaks
   between digits are gone (an index map leads back), so 4-4-4-4-2 groups and broken lines are one number;
+  where that view joined digits across a line break, a tab or a wide space, the pieces are read again alone
+  and with their neighbours (a table row's last phone runs into the next row's number: …7612⏎3 │ 程某某);
+- a PDF's wrapped lines: an address, a name found elsewhere, an e-mail, a WeChat id or a plate goes on across
+  one line break; a labelled number stops before a date that opens the next line;
+- a table's header says what its columns hold (病历号, 诊断 always personal; 住址, 证件号码, 电话 where the
+  table lists people), and an address in a cell next to a person's number or name is theirs;
 - numbers are bounded by digit look-arounds, never `\\b` (Python sees no boundary between 号 and 3);
 - a wrong 身份证 check digit lowers the confidence, it never leaves the number in place;
 - what must stay (文号, 执法证号, batch numbers, licence numbers, 统一社会信用代码, the caller's keep phrases
@@ -283,45 +289,59 @@ _NA = r"(?![0-9])"
 _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[ \t\u00a0]{0,3}(?:\r?\n|[-–—－‐])?[ \t\u00a0]{0,8}(?=[0-9Xx])")
+# A hyphen may end a line (152-⏎5710-1642); a letter may too, where a document number is broken (ES⏎8687884).
+_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[^\S\r\n]{0,3}(?:[-–—－‐‑‒−][^\S\r\n]*(?:\r?\n)?|\r?\n[^\S\r\n]*[-–—－‐‑‒−]?)?[^\S\r\n]{0,8}(?=[0-9Xx])"
+                             r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])")
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
 ID_18 = re.compile(_NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NAA)
 ID_15 = re.compile(_NB + r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}" + _NAA)
 ID_LABEL = re.compile(r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份证(?:件)?(?:号码|号|编号)?|公民身份(?:证)?号码|身份号码|居民身份证)"
-                      r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?(\d{14,20}[Xx]?)" + _NAA)
+                      r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;]{0,6}?(\d{14,20}[Xx]?)" + _NAA)
 OTHER_DOC_LABEL = re.compile(
     r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|献血证|残疾证|结婚证|"
     r"出生医学证明|出生证|学生证|户口簿|户口本|生育服务证|退役军人证|退伍证|老年证|"
-    r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件)"
-    r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;\n]{0,6}?([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
+    r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件|(?<![A-Za-z])(?:Passport|passport|PASSPORT))"
+    r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;]{0,6}?(?:(?:No|NO|no)\.?\s*)?"
+    r"([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
 DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?的?(?:护照|港澳通行证|通行证|台胞证)")
 PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 
 MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
+INTL_LANDLINE = re.compile(r"(?<![0-9+])(?:\+|00)86\s?(?:\(0?[1-9]\d{1,2}\)|0?[1-9]\d{1,2})\s?[2-9]\d{6,7}" + _NA)  # +86 561 4871 7612
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
-                         + _OPT + r"(\+?(?:\(0\d{2,3}\))?\d{7,25})" + _NA)
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
-                   r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,12}")
+                         + _OPT + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})" + _NA)
+# An address may be broken at a line's end (zhang⏎wei@163.com, li@sina.⏎com).
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:\r?\n[A-Za-z0-9._%+-]{1,63})?"
+                   r"\s?@\s?[A-Za-z0-9-]{1,63}(?:\r?\n?\.\r?\n?[A-Za-z0-9-]{1,63}|\r?\n[A-Za-z0-9-]{1,63}(?=\r?\n?\.)){0,4}"
+                   r"\r?\n?\.\r?\n?[A-Za-z]{2,12}(?![A-Za-z])")
 WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
-                    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*([A-Za-z][-_A-Za-z0-9]{4,19}|\+?\d{5,15})" + _NAA)
+                    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*[“\"「『‘]?"
+                    # an account may be quoted, or broken across a line (We⏎iren-849)
+                    r"([A-Za-z](?:[-_A-Za-z0-9]{4,19}|[-_A-Za-z0-9]{0,18}\n[-_A-Za-z0-9]{2,18}(?![-_A-Za-z0-9:：]))|\+?\d{5,15})"
+                    + _NAA)
 WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
 QQ = re.compile(r"(?<![A-Za-z])(?:QQ|qq|Qq)(?:号码|号|账号|帐号)?[:：为是\s]*([1-9]\d{4,11})" + _NA)
 NICKNAME = re.compile(r"(?:昵称|网名|微信名)[:：为是\s]*[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
-PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
-                   r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
-                   r"[挂学警港澳]?")
+PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?"
+                   r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?:(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
+                   r"[挂学警港澳]?|(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{4}[挂学警港澳](?![生校院习]))")  # 豫N1191学: a coach's
+# After its label a plate may be spaced as it pleases (皖F 1234 5).
+PLATE_LABEL = re.compile(r"(?:车牌号码?|车牌|号牌号码?|车号)(?:为|是)?[:：\s]*"
+                         r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][\s·•・.\-]{0,2}[A-Za-z](?:[\s·•・.\-]{0,2}[0-9A-Za-z]){4,6}"
+                         r"[挂学警港澳领试超使]?)(?![0-9A-Za-z])")
 
 BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
                         r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA)
 BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
-INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险号|参保号|参保编号|医保账号|"
+INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险卡号?|医疗保险号|参保号|参保编号|医保账号|"
                        r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
                        r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
-MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
-                     r"(?:门诊|住院|就诊|挂号|病人|患者)(?:登记|流水|编)号)"
-                     r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
+MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病例号|病例编号|处方号|处方编号|健康档案号|健康档案编号|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
+                     r"(?:门诊|住院|就诊|挂号|病人|患者|病历|病案)(?:登记|流水|记录|编|卡)号|病历本编号|"
+                     r"(?:病历|病案|门诊|住院)(?:[（(][^）)]{0,6}[）)])?(?:号码|编号|号)|检查号|影像号|检验号|化验单号)"
+                     r"(?:码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
 
 # What stays: read on the folded text.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［【(（]\d{4}[〕\]］】)）]\s*第?\d{1,6}号")
@@ -333,7 +353,9 @@ OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督�
                             r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
-LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?)"
+LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?|"
+                     # a licence's 证件编号 (a 字号 or a long code), not a person's document number
+                     r"证件编号(?=[:：\s]*(?:[（(〔\[]|[\u4e00-\u9fa5]{1,7}字|(?!\d{14,17}[\dXx]?(?![0-9A-Za-z]))[0-9A-Za-z]{12,}(?![0-9A-Za-z]))))"
                      r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
 USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
@@ -351,13 +373,17 @@ DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\
 
 HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙型肝炎|梅毒|结核|精神(?:疾病|障碍|分裂)|抑郁症|癌|肿瘤|怀孕|妊娠|"
                     r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
-DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有)"
+DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:其|该患者|患者)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有|"
+                       r"诊断出|被?诊断患有|经诊断[，,]?\s*(?:为|系)?|诊断(?:结论|意见)(?:为|是|：|:)|所患疾病(?:为|是)|"
+                       r"(?:经|其)?体检(?:结果|结论)?(?:为|是|显示为?|：|:)|病情(?:为|是|：|:)|(?:诊断|疾病|病)名称?(?:为|是|：|:))"
                        r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
 POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
+_DIAGNOSED_BY = re.compile(r"(?:医院|卫生院|诊所|门诊部|疾控中心|疾病预防控制中心|职业病诊断机构)[^，,。；;]{0,12}(?:诊断|确诊)|诊断其")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
-_DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|治疗|在|已")  # 诊断为X并住院治疗
+_DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|就诊|就医|死亡|去世|治疗|在|已|"
+                           r"[一二三四五六七八九十两多0-9]+(?:年|个月|月|天|周)|多年")  # 诊断为X并住院治疗
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -372,12 +398,13 @@ SURNAMES = set(
     "位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊"
     "阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧"
     "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓贝钮庹隗禄濮寿郏庾暨弘殳夔厍乜巢蒯竺仉缑谯笪邴糜钭莘贡堵宦荀宓汲萧粘"
+    "赖洪"
 )
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
                      "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
 _RARE_AS_WORDS = set(COMPOUND_SURNAMES) - {"东方", "百里", "西门", "南宫", "长孙", "闻人"}
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
-_COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印"
+_COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印洪"
                             "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
 # Words of these decisions that start with a surname's character and that the model now and then reads as a name.
 _COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
@@ -433,17 +460,19 @@ PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the �
 
 HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
                         r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
-                        r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|宿(?![州迁松])))"
+                        r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|[ \u3000]+[所址]|宿(?![州迁松]))|住[ \u3000]{1,6}址)"  # 住    址: a form's spaced label
                         r"(?:为|是|在|于)?[:：\s]*")
-PLACE_LABEL = re.compile(r"(?<![家现户居联暂通讯信系件箱络Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址)"
-                         r"(?:为|是|在|于)?[:：\s]*")
+PLACE_LABEL = re.compile(r"(?<![家现户居住联暂通讯信系件箱络籍庭寄口货Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址|"
+                         r"住[ \u3000]{1,6}所|地[ \u3000]{1,6}址)"
+                         r"(?:为|是|在|于|位于)?[:：\s]*")
 # An address runs to the end of its clause, a closing bracket or the next label (brackets inside it may pair).
 _ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
                            r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
                            r"出生|职业|工作单位)|$)")
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
 ADDRESS_END = re.compile(r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
-                         r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}")
+                         r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}"
+                         r"(?:(?<=单元)[0-9]{3,4}(?![0-9号室]))?")  # 4单元202: the flat without 室
 ADDRESS_WORD = re.compile(r"省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村|社区|居委会|小区|花园|公寓|大厦|路|街|巷|大道|胡同|弄|屯|庄")
 ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|至|到|位于|是|为|系|往|从|自|与|和|及|的|其|向|把|将|对")
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
@@ -492,9 +521,14 @@ class _Text:
         self.folded = fold(text)
         self.digits = self.folded.translate(_CN_DIGITS)
         pieces, index, at = [], [], 0
+        self.breaks: list[int] = []  # where, in `packed`, a line break, a tab or a wide space was taken out
+        packed_at = 0
         for gap in _BETWEEN_DIGITS.finditer(self.digits):
             pieces.append(self.digits[at:gap.start()])
             index.extend(range(at, gap.start()))
+            packed_at += gap.start() - at
+            if "\n" in gap.group() or "\t" in gap.group() or "  " in gap.group():  # a line or a column ends
+                self.breaks.append(packed_at)
             at = gap.end()
         pieces.append(self.digits[at:])
         index.extend(range(at, len(text)))
@@ -559,6 +593,7 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     names = _names(view, subjects, tokens, zones, found)
     _addresses(view, subjects, zones, names, found, tokens)
     _health(view, subjects, names, found)
+    _table_columns(view, found)
 
     spans: list[Span] = []
     for item in found:
@@ -621,7 +656,12 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
             zones.add(match.start(), match.end(), "uscc")
     for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
         end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
-        zones.add(match.start(), min(end, match.start() + 120), "agency_contact")
+        if folded[end - 1:end] == "\n" and not _ADDRESS_DONE.search(folded, match.start(), end - 1):
+            more = _ADDRESS_MORE.match(folded, end)  # its address wrapped onto the next line
+            if more and _addressy(more.group()):
+                end = more.end()
+        other = _SOMEONE_ELSE.search(folded, match.end(), end)  # …；当事人联系电话：…: someone else's from there
+        zones.add(match.start(), min(other.start() if other else end, match.start() + 120), "agency_contact")
     for match in HOTLINE.finditer(view.packed):
         if not MOBILE.fullmatch(match.group(1)):
             zones.add(*view.back(match.start(1), match.end(1)), "hotline")
@@ -651,9 +691,10 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in MOBILE.finditer(source):
             if not _looks_like_other_number(source, match.start(), match.end()):
                 add(match.start(), match.end(), "phone", "mobile", "high", labelled=False)
-        for match in LANDLINE.finditer(source):
-            if not _looks_like_other_number(source, match.start(), match.end()):
-                add(match.start(), match.end(), "phone", "landline", "medium", labelled=False)
+        for pattern in (LANDLINE, INTL_LANDLINE):
+            for match in pattern.finditer(source):
+                if not _looks_like_other_number(source, match.start(), match.end()):
+                    add(match.start(), match.end(), "phone", "landline", "medium", labelled=False)
         for match in BANK_BARE.finditer(source):
             add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low",
                 labelled=False)
@@ -672,12 +713,16 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "email", "email", "high"))
+    for match in EMAIL.finditer(packed):  # 335686703⏎3@qq.com
+        add_packed(match.start(), match.end(), "email", "email", "high")
     for match in WXID.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "im_account", "wechat", "high"))
     for match in NICKNAME.finditer(view.folded):
         found.append(_Found(match.start(1), match.end(1), "im_account", "nickname", "medium", needs_review=True))
     for match in PLATE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "plate", "plate", "high"))
+    for match in PLATE_LABEL.finditer(view.folded):
+        found.append(_Found(match.start(1), match.end(1), "plate", "plate", "high"))
     labelled = ((ID_LABEL, "id_number", "id_label"), (OTHER_DOC_LABEL, "id_number", "id_document"),
                 (DOC_BEFORE_LABEL, "id_number", "id_document"), (PHONE_LABEL, "phone", "phone_label"),
                 (WECHAT, "im_account", "wechat"), (QQ, "im_account", "qq"), (BANK_LABEL, "bank_account", "bank_label"),
@@ -686,7 +731,55 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         for match in pattern.finditer(packed):
             if kind in ("insurance_number", "medical_record") and len(match.group(1)) < 3:
                 continue
-            add_packed(match.start(1), match.end(1), kind, rule, "high")
+            start, end = match.start(1), match.end(1)
+            if kind in _BROKEN_SHAPES:  # 电话+8618729205237⏎2025年…: the number ends at the line's end
+                end = next((b for b in view.breaks if start < b < end and _BROKEN_SHAPES[kind].fullmatch(packed, start, b)),
+                           end)
+            # 护照号ES8687884⏎2025年3月…: a date that opens the next line is not the value's
+            end = next((b for b in view.breaks if start < b < end and DATE.match(view.folded, view.back(b, b + 1)[0])), end)
+            add_packed(start, end, kind, rule, "high")
+    _across_breaks(view, add_packed)
+    for item in found:  # (+86)138…, +86-138…: the country code goes with the number
+        if item.kind == "phone":
+            prefix = _PHONE_PREFIX.search(view.folded, max(0, item.start - 9), item.start)
+            if prefix:
+                item.start = prefix.start()
+            elif view.folded[item.start - 1:item.start] == "+" and view.folded.startswith("86", item.start):
+                item.start -= 1
+
+
+_PHONE_PREFIX = re.compile(r"(?:[(（]\s*(?:\+|00)?\s*86\s*[)）]|(?:\+|00)\s*86|(?<![0-9])86(?=[\s\-–—]))[\s\-–—]*$")
+_MOBILE_CORE = r"(?:(?:\+|00)?86)?1[3-9]\d{9}"
+_LANDLINE_CORE = r"(?:\(0\d{2,3}\)|0\d{2,3})[2-9]\d{6,7}"
+_ID_CORE = r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+_BROKEN_SHAPES = {"phone": re.compile(r"\+?(?:" + _MOBILE_CORE + "|" + _LANDLINE_CORE + ")"),
+                  "id_number": re.compile(_ID_CORE + r"|[1-9]\d{14}")}
+_ACROSS = ((re.compile(_MOBILE_CORE), "phone", "mobile"), (re.compile(_LANDLINE_CORE), "phone", "landline"),
+           (re.compile(_ID_CORE), "id_number", "id18"), (re.compile(r"(?<=\+)86(?:0?[1-9]\d{1,2})[2-9]\d{6,7}"), "phone", "landline"))
+
+
+def _across_breaks(view: _Text, add) -> None:
+    """A table row's last number runs into the next row's number (…│ 0561 48717612⏎3 │ 程某某), a number
+    broken at a line's end into the next line's (+86-13⏎303230582⏎2 │): where the packed view joined digits
+    across line breaks, the pieces between breaks are read again, alone and joined to their neighbours."""
+    packed, breaks = view.packed, view.breaks
+    for at, point in enumerate(breaks):
+        left = point
+        while left > 0 and point - left < 30 and packed[left - 1] in "0123456789Xx":
+            left -= 1
+        if at and breaks[at - 1] >= left:
+            continue  # this run was read from its first break
+        right = point
+        while right < len(packed) and right - point < 60 and packed[right] in "0123456789Xx":
+            right += 1
+        cuts = [left, *(b for b in breaks[at:at + 8] if b < right), right]
+        for i in range(len(cuts) - 1):
+            for j in range(i + 1, min(i + 4, len(cuts))):
+                if (i, j) == (0, len(cuts) - 1) or not 7 <= cuts[j] - cuts[i] <= 20:
+                    continue
+                for pattern, kind, rule in _ACROSS:
+                    if pattern.fullmatch(packed, cuts[i], cuts[j]):  # (a look-behind sees before `pos`)
+                        add(cuts[i], cuts[j], kind, rule, "high" if kind == "phone" else "medium", labelled=False)
 
 
 _FORMATTED = re.compile(r"(?<![0-9])[+(]?[0-9][0-9 .()\-–—]{6,24}[0-9]")
@@ -937,9 +1030,14 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         words.setdefault(party, ("keep", ""))
     masked: list[tuple[int, int]] = []
     if words:
-        pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+        squeezed = {re.sub(r"\s", "", w): m for w, m in words.items()}
+        # a PDF's line may break inside a name (汤⏎梓涵): it is the same name
+        pattern = re.compile("|".join(_LINE_BREAK_IN_NAME.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)))
         for match in pattern.finditer(text):
-            rule, confidence = words[match.group()]
+            got = words.get(match.group()) or squeezed.get(re.sub(r"\s", "", match.group()))
+            if got is None:
+                continue
+            rule, confidence = got
             a, b = match.span()
             if rule == "keep":
                 zones.add(a, b, "name_kept")
@@ -952,6 +1050,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         found.append(_Found(a, b, "name", rule, "low", needs_review=True))
         masked.append((a, b))
     return masked
+
+
+_LINE_BREAK_IN_NAME = r"(?:[ \t]*\r?\n[ \t]*)?"
 
 
 def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -1016,14 +1117,14 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
     # organisation's; a party named as a person may run the business from home, so theirs are not.
     business = natural and _business_name(subjects.party_name)
     for match in HOME_LABEL.finditer(folded):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if body and _addressy(body.group()):
             found.append(_Found(body.start(), body.end(), "address", "address_label", "high"))
     for match in RESIDENT_OF.finditer(folded):
         found.append(_Found(match.start(1), match.end(1), "address", "resident_of", "medium"))
     org_marks, person_marks = _contexts(folded, subjects, names)
     for match in PLACE_LABEL.finditer(folded):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if not body or not _addressy(body.group()):
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(match.start())[0], match.start() - 12), match.start()):
@@ -1045,13 +1146,32 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             found.append(_Found(start, end, "address", "home_place", "medium", labelled=False))
     labelled = bytearray(len(folded))  # an address its label found (kept or not) is not read again
     for match in (*HOME_LABEL.finditer(folded), *PLACE_LABEL.finditer(folded)):
-        body = _ADDRESS_BODY.match(folded, match.end())
+        body = _address_body(folded, match.end())
         if body and _addressy(body.group()):
             labelled[body.start():body.end()] = b"\x01" * (body.end() - body.start())
+    # A cell of a table of people (│ 张三 │ 男 │ 3406… │ 某村五组 │ 138…): an address in it is theirs.
+    people = sorted([(f.start, f.end) for f in found if f.kind in ("id_number", "phone")] + list(names))
+    headers = [(m.start(), bool(_PEOPLE_COLUMN.search(m.group()))) for m in _TABLE_HEADER.finditer(folded)]
+    for separator in _CELL_START.finditer(folded):
+        header = bisect_right(headers, (separator.start(), True))
+        if header and not headers[header - 1][1] and separator.start() - headers[header - 1][0] < 3000:
+            continue  # a table of organisations (单位名称 │ 地址 │ …)
+        cell = _CELL.match(folded, separator.end())
+        if not cell or any(labelled[cell.start():cell.end()]):
+            continue
+        value = cell.group()
+        if not (ADDRESS_WORD.search(value) and (ADDRESS_END.search(value) or _REGION_START.match(value))) or ORG_PLACE.search(value):
+            continue
+        near = bisect_right(people, (cell.end() + 60,))
+        if near and people[near - 1][1] > cell.start() - 120:
+            found.append(_Found(cell.start(), cell.end(), "address", "table_cell", "medium", labelled=False))
+            labelled[cell.start():cell.end()] = b"\x01" * (cell.end() - cell.start())
     for match in ADDRESS_END.finditer(folded):
         start = _address_start(folded, match.start())
         if start is None or match.end() - start < 6 or any(labelled[start:match.end()]):
             continue
+        if AGENCY_BEFORE.search(folded, max(view.sentence(start)[0], start - 12), start):
+            continue  # 存放于本机关物证保管室（…）: the agency's own premises
         sentence = view.sentence(start)
         home = HOME_AFTER.match(folded, match.end())
         premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
@@ -1065,6 +1185,47 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
 
 
+# The rest of an address a line break cut (a PDF's wrapped line): 黄河北路297号滨河苑9栋3单元6⏎02室.
+_ADDRESS_MORE = re.compile(r"[^，,。；;\n\r\t（）()|│｜:：]{1,40}?(?=[）)，,。；;\n\r\t|│｜]|$)")
+_ADDRESS_DONE = re.compile(r"(?:" + ADDRESS_END.pattern + r"|组|村|社区|小区|[）)])$")
+
+
+_SOMEONE_ELSE = re.compile("当事人|申请人|" + "|".join(p for p in PERSON_LABELS if len(p) >= 2 and p != "姓名"))
+_CELL_START = re.compile(r"[|│｜\t][ \u3000]*")
+# A cell may wrap onto the next line (not into the next row's number: …101室⏎2 │ 李某某).
+_CELL = re.compile(r"[^|│｜\t\n ]{4,60}(?:\n(?![0-9]+[ \u3000]*[|│｜\t])[^|│｜\t\n ，。；,;：:]{1,40})?"
+                   r"(?=[ \u3000]*(?:[|│｜\t]|\n|$))")
+_REGION_START = re.compile(r"[\u4e00-\u9fa5]{2,7}(?:省|自治区|市|县|区|镇|乡)")
+
+
+class _Body:
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self) -> str:
+        return self._text[self._start:self._end]
+
+
+def _address_body(folded: str, at: int) -> _Body | None:
+    """The address after a label, to the end of its clause, and on across one line break where the line ended
+    inside it (the next line goes on with house numbers or street words, no label, no date)."""
+    body = _ADDRESS_BODY.match(folded, at)
+    if not body:
+        return None
+    end = body.end()
+    if folded.startswith("\n", end) and not _ADDRESS_DONE.search(folded, body.start(), end):
+        more = _ADDRESS_MORE.match(folded, end + 1)
+        if more and _addressy(more.group()) and not DATE.search(more.group()) and not more.group().startswith(" "):
+            end = more.end()
+    return _Body(folded, body.start(), end)
+
+
 def _addressy(body: str) -> bool:
     return bool(ADDRESS_WORD.search(body) or ADDRESS_END.search(body))
 
@@ -1076,6 +1237,13 @@ def _address_start(folded: str, end_start: int) -> int | None:
     start = window
     for stop in ADDRESS_STOP.finditer(folded, window, end_start):
         start = stop.end()
+    if start and folded[start - 1] == "\n" and start - 1 > window:  # 龙亢镇禹⏎王路173号: the line broke inside it
+        before = start - 1
+        start = max(0, before - 25)
+        for stop in ADDRESS_STOP.finditer(folded, start, before):
+            start = stop.end()
+        if start >= before or not ADDRESS_WORD.search(folded, start, before):
+            start = before + 1
     while label := HOME_LABEL.match(folded, start) or PLACE_LABEL.match(folded, start):
         if label.end() == start:
             break
@@ -1120,12 +1288,18 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     if natural and party:
         named |= {view.sentence(m.start()) for m in re.finditer(re.escape(party), view.text)}
     removed_at = set()
+    starts = sorted(a for a, _ in names)
     for pattern, tail in ((DIAGNOSIS, _DIAGNOSIS_TAIL), (HISTORY, None), (POSITIVE, _DIAGNOSIS_TAIL)):
         for match in pattern.finditer(folded):
             sentence = view.sentence(match.start())
             previous = view.sentence(sentence[0] - 1) if sentence[0] else None
             pointed = previous in named and _POINTING.search(folded, sentence[0], match.start())
-            if not (natural or sentence in named or pointed):
+            # A sentence a PDF's line break cut still speaks of the person named just before; a hospital's
+            # diagnosis (经某医院确诊为…) or one said of 其 is always someone's.
+            near = bisect_right(starts, match.start())
+            near = near and starts[near - 1] > match.start() - 80 and "。" not in folded[starts[near - 1]:match.start()]
+            by_doctor = _DIAGNOSED_BY.search(folded, max(0, match.start() - 30), match.start() + 6)
+            if not (natural or sentence in named or pointed or near or by_doctor):
                 continue
             value = match.group(1)
             if tail:
@@ -1140,6 +1314,71 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
     for match in HEALTH.finditer(folded):
         if match.start() not in removed_at:
             found.append(_Found(match.start(), match.end(), "health", "health_term", "low", removed=False, needs_review=True))
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+
+# A table's header says what each column holds: a patient's record number and diagnosis are theirs wherever
+# the table stands; an address, a document number or a phone are a person's where the table lists people.
+_COLUMNS = ((re.compile(r"病历|病案|门诊号|住院号|就诊号|就诊卡|挂号|体检编号|体检号"), "medical_record", False),
+            (re.compile(r"诊断|疾病|病名|病种|病情|症状|主诉|检查结果|体检结果|检验结果"), "health", False),
+            (re.compile(r"身份证|证件|护照"), "id_number", True),
+            (re.compile(r"电话|手机|联系方式"), "phone", True),
+            (re.compile(r"住址|地址|住所|户籍|居住地|家庭"), "address", True))
+_TABLE_HEADER = re.compile(r"^[^\n0-9]*[|│｜\t][^\n0-9]*[|│｜\t][^\n0-9]*$", re.M)
+_PEOPLE_COLUMN = re.compile(r"姓名|患者|就诊人|病人|人员|劳动者|员工|职工|证人")
+_SEPARATORS = "|│｜\t"
+_EMPTY_CELL = re.compile(r"[\s无/\\—\-–]*|不详|未提供|未知")
+
+
+def _table_columns(view: _Text, found: list[_Found]) -> None:
+    folded = view.folded
+    for header in re.finditer(r"^[^\n]*[|│｜\t][^\n]*[|│｜\t][^\n]*$", folded, re.M):
+        sep = max(_SEPARATORS, key=header.group().count)
+        names = [c.strip() for c in header.group().strip().strip(sep).split(sep)]
+        if len(names) < 3 or any(len(c) > 12 or re.search(r"[0-9]", c) for c in names):
+            continue
+        people = any(_PEOPLE_COLUMN.search(c) for c in names)
+        kinds = {}
+        for index, name in enumerate(names):
+            for pattern, kind, needs_people in _COLUMNS:
+                if pattern.search(name) and (people or not needs_people):
+                    kinds[index] = kind
+                    break
+        if not kinds:
+            continue
+        end = re.compile(r"\n[ \u3000]*\n|\n(?=[^\n|│｜\t]*(?:\n|$))|$").search(folded, header.end() + 1).start()
+        block_start = header.end() + 1
+        if block_start >= end:
+            continue
+        rows, at, number = [], block_start, 1  # rows start on a line with the next row number; else each line is one
+        numbered = bool(re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*1[ \u3000]*[|│｜\t]", folded[block_start:end]))
+        for line in re.finditer(r"\n", folded[:end]):
+            if line.start() < block_start:
+                continue
+            nxt = re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*([0-9]{1,3})[ \u3000]*[|│｜\t]", folded[line.end():end])
+            if not numbered or (nxt and int(nxt.group(1)) == number + 1):
+                rows.append((at, line.start()))
+                at, number = line.end(), number + 1
+        rows.append((at, end))
+        for row_start, row_end in rows:
+            row = folded[row_start:row_end]
+            lead = len(row) - len(row.lstrip(" \u3000" + sep))
+            cells, cell_at = [], row_start + lead
+            body = row[lead:].rstrip(" \u3000\n" + sep)
+            for piece in body.split(sep):
+                cells.append((cell_at, cell_at + len(piece)))
+                cell_at += len(piece) + 1
+            for index, kind in kinds.items():
+                if index >= len(cells):
+                    continue
+                a, b = cells[index]
+                while a < b and folded[a] in " \u3000\n":
+                    a += 1
+                while b > a and folded[b - 1] in " \u3000\n":
+                    b -= 1
+                if b > a and not _EMPTY_CELL.fullmatch(folded, a, b):
+                    found.append(_Found(a, b, kind, "table_column", "medium"))
 
 
 def _merge(spans: list[Span]) -> list[Span]:
