@@ -529,3 +529,9 @@ def test_common_surnames_the_list_lacked():
     text = "安排未取得医师执业证书的潘敏、赖涛在输液室从事输液。证人洪晓梅称其在场。"
     result = redact(text, ORG)
     assert "赖涛" not in result.text and "洪晓梅" not in result.text, result.text
+
+
+def test_a_landline_whose_bracket_a_pdf_line_break_splits_is_removed():
+    text = "其本人（电话：(\n0561)78021594）表示不知情。"
+    out = redact(text, Subjects()).text
+    assert "78021594" not in out and "0561" not in out and out.count("\n") == 1

@@ -308,7 +308,7 @@ DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?�
 PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 
 MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
-LANDLINE = re.compile(_NB + r"(?:\(0\d{2,3}\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)
+LANDLINE = re.compile(_NB + r"(?:\(\s?0\d{2,3}\s?\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)  # (0561)…, ( 0561 )…, (⏎0561)… as a PDF breaks it
 INTL_LANDLINE = re.compile(r"(?<![0-9+])(?:\+|00)86\s?(?:\(0?[1-9]\d{1,2}\)|0?[1-9]\d{1,2})\s?[2-9]\d{6,7}" + _NA)  # +86 561 4871 7612
 PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
                          + _OPT + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})" + _NA)
