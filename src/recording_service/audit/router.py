@@ -6,14 +6,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from ..auth.deps import require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..times import local, require_offset
 from .models import AuditEvent
 from .checkpoint import verify_with_checkpoints
-from .service import agency_figures
+from .service import agency_figures, visible_events
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 AuditReader = Annotated[Principal, require_roles(Role.admin, Role.auditor)]
@@ -74,7 +74,7 @@ async def list_events(
 ) -> AuditPage:
     require_offset(since, "since")
     require_offset(until, "until")
-    query = scoped_to_agency(select(AuditEvent), AuditEvent.agency, principal)
+    query = visible_events(select(AuditEvent), principal)
     for column, value in ((AuditEvent.case_id, case_id), (AuditEvent.media_id, media_id), (AuditEvent.action, action)):
         if value:
             query = query.where(column == value)

@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth.service import Principal, scoped_to_agency
+from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..db import utcnow
 from .models import GENESIS_HASH, AuditEvent, AuditHead
 
@@ -110,6 +110,17 @@ async def record(
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.entry_hash))
     session.add(event)
     return event
+
+
+# The agency of an event about every agency (the official calendar): each agency's trail shows it.
+EVERY_AGENCY = ALL_AGENCIES
+
+
+def visible_events(query, principal: Principal):
+    """Restrict a query of events to what the principal may see: the agency's own and those about every agency."""
+    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
+        return query
+    return query.where(or_(AuditEvent.agency == principal.agency, AuditEvent.agency == EVERY_AGENCY))
 
 
 def trail_query(principal: Principal, *, case_id: str | None = None, media_ids: list[str] | tuple[str, ...] = ()):

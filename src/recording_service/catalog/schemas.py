@@ -183,11 +183,13 @@ class CalendarYear(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "CalendarYear":
-        first, last = date(self.year - 1, 12, 1), date(self.year + 1, 1, 31)  # 元旦 may start on the 31st of December
+        # Every day lies in the year itself: a year's data must not move another year's deadlines. When a
+        # notice sets days of the December before (元旦 from the 30th), they go into that year's data.
+        first, last = date(self.year, 1, 1), date(self.year, 12, 31)
         off = [day for period in self.holidays for day in period.days()]
         for day in off + self.working_weekends:
             if not first <= day <= last:
-                raise ValueError(f"{self.year}: {day} lies outside the year")
+                raise ValueError(f"{self.year}: {day} lies outside the year (days of {day.year} belong in the calendar of {day.year})")
         if len(set(off)) != len(off):
             raise ValueError(f"{self.year}: holiday periods overlap")
         for day in self.working_weekends:

@@ -201,7 +201,7 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     decided_on = decided.astimezone(tz).date()
     reason = _not_publishable(catalog, case, body.severity, body.period_months)
     months = None if reason else _period(catalog, body.severity, body.period_months)
-    calendar = await working_calendar(session, catalog)
+    calendar = await working_calendar(session, catalog, case.agency)
     due = calendar.add_working_days(decided_on, catalog.publication.due_working_days[body.kind])
     agency = await get_agency(session, case.agency)
     fields, private = _draft_fields(catalog, body.kind, case, version, decided_on, agency)
@@ -464,7 +464,7 @@ async def record_revocation(session: AsyncSession, catalog: Catalog, principal: 
                             body: RevocationCreate) -> Publication:
     """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
     _require(publication, *PUBLIC_STATUSES)
-    calendar = await working_calendar(session, catalog)
+    calendar = await working_calendar(session, catalog, publication.agency)
     due = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days)
     _check_revoked_on(publication, body.revoked_on)
     publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
@@ -489,7 +489,7 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
         await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
                                       f"publication {publication.id}")
         publication.revoked_on = body.revoked_on
-        calendar = await working_calendar(session, catalog)
+        calendar = await working_calendar(session, catalog, publication.agency)
         publication.withdraw_due_on = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days).due_on
     publication.updated_at = publication.withdrawn_at
     await session.flush()

@@ -165,7 +165,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "interruptions": stage_interruptions,
             "findings": findings,
         })
-    calendar = await working_calendar(session, catalog)
+    calendar = await working_calendar(session, catalog, case.agency)
     facts = case.facts or {}
     record = CaseRecord(case.procedure, stages, list(documents), facts, case.parties or [], await adjustments_of(session, case.id))
     deadlines, limit_findings = evaluate(catalog.time_limits, record, calendar, today(tz), tz,

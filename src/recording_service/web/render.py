@@ -32,7 +32,7 @@ ACTION_NAMES = {
     "interruption.explained": "中断说明", "upload.completed": "上传完成", "user.signed_in": "登录", "user.signed_out": "退出",
     "user.sign_in_failed": "登录失败", "user.locked": "账户锁定", "user.created": "创建用户", "user.disabled": "停用用户",
     "user.password_reset": "重置密码", "media.playback_copy_made": "生成播放副本", "officer.registered": "登记执法人员",
-    "officer.updated": "变更执法人员", "officer.imported": "导入执法人员", "calendar.loaded": "载入节假日安排",
+    "officer.updated": "变更执法人员", "officer.imported": "导入执法人员", "calendar.loaded": "载入节假日安排", "calendar.local_day_added": "添加地方节假日调整", "calendar.local_day_withdrawn": "撤回地方节假日调整",
     "publication.created": "起草公示", "publication.updated": "修改公示草稿", "publication.approved": "审核公示",
     "publication.notice_recorded": "记录公示告知", "publication.published": "发布公示", "publication.corrected": "更正公示",
     "publication.performance_recorded": "记录履行情况", "publication.annotated": "公示变更说明",

@@ -26,15 +26,22 @@ class Deadline:
 
 
 class WorkingCalendar:
-    def __init__(self, years: list[CalendarYear]) -> None:
+    def __init__(self, years: list[CalendarYear], *, local_off: set[date] = frozenset(),
+                 local_working: set[date] = frozenset()) -> None:
         self.years = {y.year: y for y in years}
         self._off = {day for y in years for period in y.holidays for day in period.days()}
         self._working = {day for y in years for day in y.working_weekends}
+        # An agency's own adjustments (a provincial holiday, a local working day) take precedence.
+        self._local_off, self._local_working = set(local_off), set(local_working)
 
     def known(self, day: date) -> bool:
         return day.year in self.years
 
     def is_working_day(self, day: date) -> bool:
+        if day in self._local_working:
+            return True
+        if day in self._local_off:
+            return False
         if day in self._working:
             return True
         if day in self._off:

@@ -1,29 +1,56 @@
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.deps import Reader, require_roles
-from ..auth.service import Principal, Role
+from ..auth.service import ALL_AGENCIES, Principal, Role
+from ..cases.schemas import RequestModel
 from ..catalog.schemas import CalendarYear
 from ..db import DbSession
 from ..problems import Problem
 from .counting import MAX_LIMIT_DAYS
-from .service import YearExists, calendar_years, load_year, working_calendar
+from .models import LocalCalendarDay
+from .service import (KnownYear, LocalDayRefused, YearExists, add_local_day, calendar_years, load_year, local_days,
+                      withdraw_local_day, working_calendar, year_versions)
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 Admin = Annotated[Principal, require_roles(Role.admin)]
+
+
+async def _operator(principal: Admin) -> Principal:
+    # The official calendar counts every agency's deadlines: one agency must not move another's.
+    if principal.agency != ALL_AGENCIES:
+        raise Problem(403, "calendar-official",
+                      "The State Council's calendar is loaded by the operator (`recording-service calendar load FILE`) or an "
+                      "admin of every agency; an agency adds its own local days at /api/v1/calendar/local-days.")
+    return principal
+
+
+Operator = Annotated[Principal, Depends(_operator)]
 YEAR = Path(ge=2000, le=2199)
+DAYS_FROM, DAYS_TO = 2000, 2190
 
 
 class CalendarYearOut(BaseModel):
     year: int
     origin: str = Field(description="catalog (packaged with the service) or loaded (added since)")
+    version: int = Field(description="0 for the packaged year, then 1, 2, … for each load; every version is kept")
     source: dict
     holidays: list[dict] = Field(description="days off (放假调休), each period with its name and from/to dates")
     days_off: list[date] = Field(description="every day of the holiday periods")
     working_weekends: list[date] = Field(description="weekends made working days (调休上班)")
+
+
+class CalendarVersionOut(CalendarYearOut):
+    loaded_at: datetime | None
+    loaded_by: str | None
+
+
+class CalendarVersions(BaseModel):
+    items: list[CalendarVersionOut]
 
 
 class DeadlineOut(BaseModel):
@@ -32,25 +59,118 @@ class DeadlineOut(BaseModel):
     count: str
     due_on: date
     provisional: bool = Field(description="a day consulted lies in a year without calendar data (counted Monday to Friday)")
+    agency: str | None = Field(description="whose local days were counted on top of the official calendar (null: none)")
 
 
-def _out(year: CalendarYear, origin: str) -> CalendarYearOut:
-    data = year.model_dump(mode="json", by_alias=True)
-    return CalendarYearOut(year=year.year, origin=origin, source=data["source"], holidays=data["holidays"],
-                           days_off=[d for period in year.holidays for d in period.days()], working_weekends=year.working_weekends)
+class LocalDayCreate(RequestModel):
+    day: date
+    kind: Literal["off", "working"] = Field(description="off: a local holiday (地方性假日); working: a local working day")
+    name_zh: str = Field(min_length=1, max_length=50, description="e.g. 三月三")
+    basis: str = Field(min_length=1, max_length=500, description="the local rule or notice that sets the day")
+    agency: str | None = Field(default=None, description="only for an admin of every agency ('*'); others add their own")
 
 
-@router.get("/deadline", response_model=DeadlineOut, summary="When a limit counted from a date ends, on the official calendar")
+class LocalDayWithdrawal(RequestModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LocalDayOut(BaseModel):
+    id: str
+    agency: str
+    day: date
+    kind: str
+    name_zh: str
+    basis: str
+    added_at: datetime
+    added_by: str
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    withdrawal_reason: str | None
+
+
+class LocalDays(BaseModel):
+    items: list[LocalDayOut]
+
+
+def _out(known: KnownYear, **extra) -> dict:
+    data = known.year.model_dump(mode="json", by_alias=True)
+    return dict(year=known.year.year, origin=known.origin, version=known.version, source=data["source"], holidays=data["holidays"],
+                days_off=[d for period in known.year.holidays for d in period.days()],
+                working_weekends=known.year.working_weekends, **extra)
+
+
+def _local_out(row: LocalCalendarDay) -> LocalDayOut:
+    return LocalDayOut.model_validate(row, from_attributes=True)
+
+
+def _agency_of(principal: Principal, agency: str | None) -> str:
+    """The agency whose local days a request concerns: one's own; an admin of every agency names one."""
+    if principal.agency != ALL_AGENCIES:
+        if agency not in (None, principal.agency):
+            raise Problem(404, "agency-not-found", f"No agency {agency} visible to this token.")
+        return principal.agency
+    if agency is None:
+        raise Problem(400, "agency-required", "An admin of every agency names the agency ('agency').")
+    return agency
+
+
+@router.get("/deadline", response_model=DeadlineOut, summary="When a limit counted from a date ends, on the official calendar "
+            "and the agency's own local days")
 async def deadline(request: Request, principal: Reader, session: DbSession,
                    start: Annotated[date, Query(description="the day the limit runs from (not counted)")],
                    days: Annotated[int, Query(ge=0, le=MAX_LIMIT_DAYS)],
                    count: Annotated[str, Query(pattern="^(working|calendar)$", description="working or calendar days")] = "working",
+                   agency: Annotated[str | None, Query(max_length=64, description="an admin of every agency: whose local days count "
+                                                       "(default: none); others always count their own")] = None,
                    ) -> DeadlineOut:
-    if not 2000 <= start.year <= 2190:
-        raise Problem(400, "invalid-query", "start must lie between 2000 and 2190.")
-    calendar = await working_calendar(session, request.app.state.catalog)
+    if not DAYS_FROM <= start.year <= DAYS_TO:
+        raise Problem(400, "invalid-query", f"start must lie between {DAYS_FROM} and {DAYS_TO}.")
+    whose = agency if principal.agency == ALL_AGENCIES else _agency_of(principal, agency)
+    calendar = await working_calendar(session, request.app.state.catalog, whose)
     due = calendar.add_working_days(start, days) if count == "working" else calendar.add_calendar_days(start, days)
-    return DeadlineOut(start=start, days=days, count=count, due_on=due.due_on, provisional=due.provisional)
+    return DeadlineOut(start=start, days=days, count=count, due_on=due.due_on, provisional=due.provisional, agency=whose)
+
+
+@router.get("/local-days", response_model=LocalDays, summary="An agency's own days off and working days on top of the official calendar")
+async def list_local_days(principal: Reader, session: DbSession,
+                          year: Annotated[int | None, Query(ge=DAYS_FROM, le=DAYS_TO)] = None,
+                          agency: Annotated[str | None, Query(max_length=64)] = None,
+                          withdrawn: Annotated[bool, Query(description="include withdrawn days")] = False) -> LocalDays:
+    rows = await local_days(session, _agency_of(principal, agency), year=year, withdrawn=withdrawn)
+    return LocalDays(items=[_local_out(r) for r in rows])
+
+
+@router.post("/local-days", response_model=LocalDayOut, status_code=201,
+             summary="Add a local day off or working day for the admin's own agency (audited in its trail)")
+async def create_local_day(request: Request, principal: Admin, session: DbSession, body: LocalDayCreate) -> LocalDayOut:
+    agency = _agency_of(principal, body.agency)
+    if not DAYS_FROM <= body.day.year <= DAYS_TO:
+        raise Problem(422, "invalid-local-day", f"A local day lies between {DAYS_FROM} and {DAYS_TO}.")
+    official = await working_calendar(session, request.app.state.catalog)
+    if body.kind == "off" and not official.is_working_day(body.day):
+        raise Problem(422, "invalid-local-day", f"{body.day} 按全国节假日安排已是休息日，无需地方调整。")
+    if body.kind == "working" and official.is_working_day(body.day):
+        raise Problem(422, "invalid-local-day", f"{body.day} 按全国节假日安排已是工作日，无需地方调整。")
+    try:
+        row = await add_local_day(session, principal, agency, day=body.day, kind=body.kind, name_zh=body.name_zh.strip(),
+                                  basis=body.basis.strip())
+    except LocalDayRefused as exc:
+        raise Problem(409, exc.kind, exc.detail) from None
+    await session.commit()
+    return _local_out(row)
+
+
+@router.post("/local-days/{day_id}/withdraw", response_model=LocalDayOut, summary="Withdraw a local day (kept, with the reason)")
+async def withdraw(principal: Admin, session: DbSession, day_id: Annotated[str, Path(max_length=64)], body: LocalDayWithdrawal,
+                   agency: Annotated[str | None, Query(max_length=64)] = None) -> LocalDayOut:
+    try:
+        row = await withdraw_local_day(session, principal, _agency_of(principal, agency), day_id, body.reason.strip())
+    except LocalDayRefused as exc:
+        raise Problem(409, exc.kind, exc.detail) from None
+    if row is None:
+        raise Problem(404, "local-day-not-found", f"No local day {day_id} of this agency.")
+    await session.commit()
+    return _local_out(row)
 
 
 @router.get("/{year}", response_model=CalendarYearOut, summary="A year's holidays and working weekends, with its source (404: no data)")
@@ -60,17 +180,30 @@ async def read_year(request: Request, principal: Reader, session: DbSession, yea
         raise Problem(404, "calendar-year-unknown",
                       f"No calendar data for {year}: deadlines in it are counted Monday to Friday and marked provisional "
                       "until the State Council's notice is loaded (`recording-service calendar load FILE`).")
-    return _out(*known)
+    return CalendarYearOut(**_out(known))
 
 
-@router.put("/{year}", response_model=CalendarYearOut, summary="Add (or, with replace=true, correct) a year of the calendar (admin)")
-async def put_year(request: Request, principal: Admin, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR],
+@router.get("/{year}/versions", response_model=CalendarVersions, summary="Every state the year has had, oldest first, each with its source")
+async def read_versions(request: Request, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarVersions:
+    versions = await year_versions(session, request.app.state.catalog, year)
+    if not versions:
+        raise Problem(404, "calendar-year-unknown", f"No calendar data for {year}.")
+    return CalendarVersions(items=[CalendarVersionOut(**_out(KnownYear(v["year"], v["origin"], v["version"]),
+                                                          loaded_at=v["loaded_at"], loaded_by=v["loaded_by"])) for v in versions])
+
+
+@router.put("/{year}", response_model=CalendarYearOut,
+            summary="Add (or, with replace=true, correct) a year of the official calendar (admin of every agency only)")
+async def put_year(request: Request, principal: Operator, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR],
                    replace: bool = False) -> CalendarYearOut:
     if body.year != year:
         raise Problem(400, "year-mismatch", f"The body is the calendar of {body.year}, the path names {year}.")
     try:
         await load_year(session, request.app.state.catalog, principal, body, replace=replace)
+        await session.commit()
     except YearExists:
         raise Problem(409, "calendar-year-exists", f"The calendar already holds {year}; send replace=true to correct it.") from None
-    await session.commit()
-    return _out(body, "loaded")
+    except IntegrityError:
+        raise Problem(409, "calendar-year-changed", f"{year} was loaded by someone else at the same moment; read it and try again.") from None
+    known = (await calendar_years(session, request.app.state.catalog))[year]
+    return CalendarYearOut(**_out(known))
