@@ -127,3 +127,14 @@ def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
     running = limits(timeline)["service_within_7_working_days"]
     assert running["state"] == "running" and running["end"] is None and running["due_on"] > today.isoformat()
     assert findings(timeline) == []
+
+
+def test_an_agencys_local_day_off_moves_its_own_cases_limits_and_no_one_elses(leg):
+    with leg.client(leg.token("admin", "TLIMLOCAL")) as admin:
+        added = admin.post("/api/v1/calendar/local-days", json={
+            "day": "2026-09-22", "kind": "off", "name_zh": "地方节日", "basis": "某自治区假日办法（测试）"})
+        assert added.status_code == 201, added.text
+    with leg.client(leg.token("case_system", "TLIMLOCAL")) as local, leg.client(leg.token("case_system", AGENCY)) as other:
+        # 7 working days from the decision on 9/15: 9/23 on the official calendar, one later with the local day.
+        assert limits(walk(local))["service_within_7_working_days"]["due_on"] == "2026-09-24"
+        assert limits(walk(other))["service_within_7_working_days"]["due_on"] == "2026-09-23"
