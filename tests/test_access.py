@@ -69,6 +69,8 @@ def test_token_cli(leg):
         assert http.get("/api/v1/media").status_code == 200
     assert leg.service.cli("token", "create", "--role", "dock", "--agency", "*", check=False).returncode != 0
     assert leg.service.cli("token", "create", "--role", "janitor", "--agency", "A1", check=False).returncode != 0
+    # An agency code with a trailing newline would be a second agency that looks like the first in every listing.
+    assert leg.service.cli("token", "create", "--role", "reviewer", "--agency", "AG-Z\n", check=False).returncode != 0
 
 
 def test_tokens_expire_and_are_revoked(leg):

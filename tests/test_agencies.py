@@ -126,8 +126,15 @@ def test_profiles_are_validated_versioned_audited_and_kept_to_their_agencies(leg
                                                                            phone="0561-3000000"))
         assert changed.status_code == 200, changed.text
         assert changed.json()["version"] == 2 and changed.json()["uscc"] == CITY_USCC and changed.json()["phone"] == "0561-3000000"
-        assert county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621",
-                                                                             parent=city)).status_code == 201
+        # Where an agency sits decides who sees it: its own administrator cannot place it (nor move it) under another.
+        assert_problem(county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621",
+                                                                                  parent=city)), 403, "agency-parent-operator")
+        assert county_admin.get(f"/api/v1/agencies/{county}").status_code == 404  # nothing was stored
+        assert county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")).status_code == 201
+        assert operator.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621",
+                                                                        parent=city)).status_code == 200
+        assert_problem(county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")),
+                       403, "agency-parent-operator")  # nor take it out
         assert operator.put(f"/api/v1/agencies/{second}", json=profile("某某区卫生健康委员会", OTHER_COUNTY_USCC, "340602",
                                                                         parent=city)).status_code == 201
 
@@ -206,7 +213,8 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
     form.locator("input[name=name_zh]").fill("某某县卫生健康委员会")
     form.locator("input[name=uscc]").fill(COUNTY_USCC[:-1] + "9")  # a wrong check character
     form.locator("input[name=division_code]").fill("990621")
-    form.locator("input[name=parent]").fill(city)
+    expect(form.locator("input[name=parent]")).to_have_count(0)  # the operator places an agency, not its own admin
+    expect(form).to_contain_text("由系统管理员设置")
     form.locator("input[name=address]").fill("某某县政务服务中心二楼")
     form.locator("input[name=phone]").fill("0561-6000000")
     form.locator("input[name=review_body]").fill("某某县人民政府")
@@ -228,8 +236,11 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
     expect(page.locator(".banner.good")).to_contain_text("已保存（第 1 版）")
     expect(who).to_contain_text("某某县卫生健康委员会")
     expect(who.locator("a.hint")).to_have_count(0)
+    assert leg.service.cli("agency", "set", county, "--name-zh", "某某县卫生健康委员会", "--uscc", COUNTY_USCC, "--division", "340621",
+                           "--parent", city, check=False).returncode == 0
+    page.reload()
     expect(page.locator("#profile")).to_contain_text("某某市卫生健康委员会")  # the parent, by name
-    expect(page.locator("table.versions tbody tr")).to_have_count(1)
+    expect(page.locator("table.versions tbody tr")).to_have_count(2)
     if leg.name == "sqlite-fs":
         page.screenshot(path=str(shots() / "agency.png"), full_page=True)
     page.click("text=返回单位信息")
@@ -243,8 +254,8 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
     assert refused.status == 403
     with leg.client(leg.token("admin", county)) as admin:
         stored = admin.get(f"/api/v1/agencies/{county}").json()
-        assert stored["name_zh"] == "某某县卫生健康委员会" and stored["parent"] == city and stored["version"] == 1
-        assert stored["updated_by"].startswith("孙管理")
+        assert stored["name_zh"] == "某某县卫生健康委员会" and stored["parent"] == city and stored["version"] == 2
+        assert admin.get(f"/api/v1/agencies/{county}/versions").json()["items"][0]["changed_by"].startswith("孙管理")
     page.goto(leg.url + f"/agencies/{city}")  # above the county: not its to see
     expect(page.locator("h1")).to_contain_text("没有找到")
     expect(who).to_contain_text("某某县卫生健康委员会")  # error pages name the agency too

@@ -94,8 +94,14 @@ async def set_agency(session: AsyncSession, principal: Principal | Actor, code: 
         first = errors[0]
         raise AgencyRefused("invalid-agency", f"The profile is not valid: {first['field']}: {first['msg']}; nothing was changed.",
                             errors) from None
-    if checked["parent"] is not None and checked["parent"] != before["parent"]:
-        await _check_parent(session, code, checked["parent"])
+    if checked["parent"] != before["parent"]:
+        # Where an agency sits decides who sees its records (a city sees its counties): the operator's choice,
+        # not the agency's own administrator's.
+        if principal.agency != ALL_AGENCIES:
+            raise Problem(403, "agency-parent-operator", "Only the operator (the CLI or an admin of '*') places an agency under "
+                          "another; nothing was changed.", errors=[{"field": "parent", "type": "operator_only", "msg": "operator only"}])
+        if checked["parent"] is not None:
+            await _check_parent(session, code, checked["parent"])
     changed = [name for name in FIELDS if checked[name] != before[name]]
     if profile is not None and not changed:
         return profile

@@ -53,7 +53,7 @@ def validate_agency(agency: str, role: Role) -> str:
         if role is not Role.admin:
             raise ValueError("only admin tokens may belong to agency '*'")
         return agency
-    if not AGENCY_CODE.match(agency):
+    if not AGENCY_CODE.fullmatch(agency):
         raise ValueError("agency code: letters, digits, '_', '.', '-' (at most 64)")
     return agency
 

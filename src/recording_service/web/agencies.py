@@ -19,7 +19,7 @@ from ..agencies.service import (
     set_agency,
     versions_of,
 )
-from ..auth.service import Role
+from ..auth.service import ALL_AGENCIES, Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..problems import Problem
@@ -81,6 +81,7 @@ async def _profile_page(request: Request, person, session, settings, code: str, 
     return page(request, "agency.html", {
         "code": code, "profile": profile, "versions": await versions_of(session, code) if profile else [], "form": form,
         "errors": errors or {}, "notice": notice, "editable": editable, "labels": FIELD_NAMES_ZH, "others": others, "tz": settings.tz,
+        "places_agencies": principal.agency == ALL_AGENCIES,
         "parent_name": next((p.name_zh for p in others if profile and p.code == profile.parent), None),
     }, status_code=status_code, person=person)
 
@@ -104,6 +105,8 @@ async def save_agency(code: str, request: Request, person: FormPerson, _role: Ke
             "office_hours": office_hours, "review_body": review_body, "court": court}
     before = await get_agency(session, code)
     version = before.version if before else 0
+    if principal.agency != ALL_AGENCIES:  # where an agency sits is the operator's choice (the form shows it read-only)
+        form["parent"] = (before.parent or "") if before else ""
     try:
         profile = await set_agency(session, principal, code, form)
     except AgencyRefused as refused:
