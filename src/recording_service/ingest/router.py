@@ -30,6 +30,11 @@ router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
 media_upload_router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
 
+# Documented, not validated by FastAPI: a missing or other version is tus's 412, after authentication.
+TUS_RESUMABLE = {"parameters": [{"name": "Tus-Resumable", "in": "header", "required": True, "schema": {"type": "string", "enum": ["1.0.0"]},
+                                 "description": "the tus protocol version (412 Precondition Failed without it)"}]}
+
+
 def _require_tus_version(tus_resumable: str | None) -> None:
     if tus_resumable != TUS_VERSION:
         raise Problem(
@@ -80,17 +85,16 @@ async def discover(principal: CurrentPrincipal, settings: SettingsDep) -> Respon
     )
 
 
-@router.post("", status_code=201, summary="tus creation (and creation-with-upload)")
+@router.post("", status_code=201, summary="tus creation (and creation-with-upload)", openapi_extra=TUS_RESUMABLE)
 async def create(
     request: Request,
     principal: Uploader,
     ingest: IngestDep,
-    tus_resumable: Annotated[str | None, Header()] = None,
     upload_length: Annotated[str | None, Header()] = None,
     upload_metadata: Annotated[str | None, Header()] = None,
     upload_defer_length: Annotated[str | None, Header()] = None,
 ) -> Response:
-    _require_tus_version(tus_resumable)
+    _require_tus_version(request.headers.get("tus-resumable"))
     if upload_defer_length is not None:
         raise Problem(400, "defer-length-unsupported", "Upload-Defer-Length is not supported; send Upload-Length.")
     length = _non_negative_int(upload_length, "Upload-Length")
@@ -116,9 +120,9 @@ async def _nothing():
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-@router.head("/{upload_id}", summary="tus offset")
-async def head(upload_id: str, principal: Uploader, session: DbSession, tus_resumable: Annotated[str | None, Header()] = None) -> Response:
-    _require_tus_version(tus_resumable)
+@router.head("/{upload_id}", summary="tus offset", openapi_extra=TUS_RESUMABLE)
+async def head(upload_id: str, request: Request, principal: Uploader, session: DbSession) -> Response:
+    _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     if upload.status not in ("receiving", "completed"):
         require_receiving(upload)
@@ -129,18 +133,17 @@ async def head(upload_id: str, principal: Uploader, session: DbSession, tus_resu
     return Response(status_code=200, headers=headers)
 
 
-@router.patch("/{upload_id}", status_code=204, summary="tus append")
+@router.patch("/{upload_id}", status_code=204, summary="tus append", openapi_extra=TUS_RESUMABLE)
 async def patch(
     upload_id: str,
     request: Request,
     principal: Uploader,
     session: DbSession,
     ingest: IngestDep,
-    tus_resumable: Annotated[str | None, Header()] = None,
     upload_offset: Annotated[str | None, Header()] = None,
     upload_checksum: Annotated[str | None, Header()] = None,
 ) -> Response:
-    _require_tus_version(tus_resumable)
+    _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     await session.commit()  # hold no connection while the body streams
     offset = _non_negative_int(upload_offset, "Upload-Offset")
@@ -161,11 +164,11 @@ async def patch(
     return Response(status_code=204, headers=_progress_headers(upload))
 
 
-@router.delete("/{upload_id}", status_code=204, summary="tus termination (unfinished uploads only)")
+@router.delete("/{upload_id}", status_code=204, summary="tus termination (unfinished uploads only)", openapi_extra=TUS_RESUMABLE)
 async def terminate(
-    upload_id: str, principal: Uploader, session: DbSession, ingest: IngestDep, tus_resumable: Annotated[str | None, Header()] = None
+    upload_id: str, request: Request, principal: Uploader, session: DbSession, ingest: IngestDep
 ) -> Response:
-    _require_tus_version(tus_resumable)
+    _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     await terminate_upload(ingest, session, upload, principal)
     return Response(status_code=204)

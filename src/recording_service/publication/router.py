@@ -75,7 +75,7 @@ async def draft(body: PublicationCreate, request: Request, principal: Publisher,
 @router.get("", response_model=PublicationPage, summary="The agency's publications: the queue (status), overdue ones, by case")
 async def list_publications(
     principal: Reader, session: DbSession, settings: SettingsDep,
-    status: Annotated[str | None, Query(description=", ".join(STATUSES))] = None,
+    status: Annotated[str | None, Query(description=", ".join(STATUSES), json_schema_extra={"enum": list(STATUSES)})] = None,
     overdue: Annotated[bool, Query(description="drafts and approved items past their due date, and public items past the "
                                           "day their withdrawal was due")] = False,
     case_id: str | None = None,
