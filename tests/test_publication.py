@@ -115,6 +115,11 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
             assert public.get(f"/api/v1/public/publications/{pid}").json()["annotations"][0]["note"].startswith("经行政复议")
         # The court revokes it on 9/30: still public, withdrawal due in 3 working days (over 国庆, the last a working Saturday) —
         # long past, so it is on the overdue list until withdrawn.
+        # A revocation dated after the agency's today (Asia/Shanghai, whatever UTC's date is) is refused.
+        from datetime import datetime, timedelta
+        from zoneinfo import ZoneInfo
+        tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
+        assert_problem(http.post(f"/api/v1/publications/{pid}/revocation", json={"revoked_on": tomorrow}), 422, "revocation-date")
         revoked = http.post(f"/api/v1/publications/{pid}/revocation", json={"revoked_on": "2026-09-30"})
         assert revoked.status_code == 200 and revoked.json()["withdraw_due_on"] == "2026-10-10" and revoked.json()["overdue"] is True
         assert pid in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}

@@ -193,7 +193,7 @@ async def publication_annotate(publication_id: str, body: AnnotationCreate, prin
 async def revocation(publication_id: str, body: RevocationCreate, request: Request, principal: Publisher, session: DbSession,
                      settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await record_revocation(session, request.app.state.catalog, principal, publication, body)
+    await record_revocation(session, request.app.state.catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 

@@ -6,7 +6,7 @@ Services add and flush and record their audit event; the request commits.
 """
 
 import asyncio
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, or_, select
@@ -461,12 +461,12 @@ async def annotate(session: AsyncSession, principal: Principal, publication: Pub
 
 
 async def record_revocation(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication,
-                            body: RevocationCreate) -> Publication:
+                            body: RevocationCreate, tz) -> Publication:
     """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
     _require(publication, *PUBLIC_STATUSES)
     calendar = await working_calendar(session, catalog, publication.agency)
     due = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days)
-    _check_revoked_on(publication, body.revoked_on)
+    _check_revoked_on(publication, body.revoked_on, tz)
     publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
     await session.flush()
     await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
@@ -481,7 +481,7 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
                    tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     if body.revoked_on is not None:
-        _check_revoked_on(publication, body.revoked_on)
+        _check_revoked_on(publication, body.revoked_on, tz)
     reason = await _redacted_note(body.reason.strip(), publication, session, principal)
     publication.status, publication.withdrawn_at = "withdrawn", utcnow()
     publication.withdrawal_reason = reason
@@ -502,8 +502,8 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
     return publication
 
 
-def _check_revoked_on(publication: Publication, revoked_on: date) -> None:
-    if revoked_on < publication.decided_on or revoked_on > utcnow().date() + timedelta(days=1):
+def _check_revoked_on(publication: Publication, revoked_on: date, tz) -> None:
+    if revoked_on < publication.decided_on or revoked_on > today(tz):  # the agency's day, not UTC's
         raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field="revoked_on")
 
 

@@ -386,11 +386,12 @@ async def page_annotate(publication_id: str, person: FormPerson, _role: Publishe
 
 @router.post("/publications/{publication_id}/revocation")
 async def page_revocation(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
+                          settings: SettingsDep,
                           revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
     catalog = request.app.state.catalog
 
     async def work(publication):
-        await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)))
+        await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)), settings.tz)
 
     try:
         return await _step(publication_id, person, session, work)
