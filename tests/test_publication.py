@@ -208,12 +208,14 @@ def test_a_period_that_has_ended_leaves_the_public_list(leg):
 
 
 def test_the_public_side_is_rate_limited_per_client(leg, tmp_path):
-    limited = ServiceProcess({**leg.service.env, "RECORDING_PUBLIC_REQUESTS_PER_MINUTE": "5"}, tmp_path).start()
+    limited = ServiceProcess({**leg.service.env, "RECORDING_PUBLIC_REQUESTS_PER_MINUTE": "5",
+                              "RECORDING_TRUSTED_PROXIES": "127.0.0.1"}, tmp_path).start()
     try:
         with leg.client(None) as http:
             http.base_url = limited.base_url
-            answers = [http.get("/api/v1/public/publications").status_code for _ in range(7)]
-            assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
+            http.headers["X-Forwarded-For"] = "198.18.250.1"  # a client of its own (the budget is in the shared database)
+            answers = [http.get(f"/api/v1/public/publications/{uuid.uuid4().hex}").status_code for _ in range(7)]
+            assert answers[:5] == [404] * 5 and answers[5:] == [429, 429]
             refused = http.get("/api/v1/public/publications")
             assert_problem(refused, 429, "rate-limited")
             assert 0 < int(refused.headers["Retry-After"]) <= 61

@@ -39,6 +39,8 @@ from .media.copies import defer_pending_copies, playback_copy_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .runtime import tune_allocator
+from .public_side import LIST, public_budget
+from .throttle import purge_throttles
 from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
@@ -154,6 +156,7 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
+    queue.every(600, purge_throttles(sessionmaker))  # throttle rows that no longer mean anything
     queue.every(2, send_due_deliveries(sessionmaker, settings.webhook_retry_seconds))
     # The statistics follow the audit log: cases and footage days that changed are recomputed within seconds.
     queue.every(10, follow_periodically(sessionmaker, load_catalog(settings.catalog_dir), settings))
@@ -191,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = open_store(settings)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         app.state.link_key = load_signing_key(settings.signing_key_file).derived_secret("play-links")
+        app.state.login_form_key = load_signing_key(settings.signing_key_file).derived_secret("login-forms")
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
             "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s", __version__,
@@ -276,7 +280,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_publications_router)
     app.include_router(webhooks_router)
     app.include_router(officers_router)
-    app.include_router(public_officers_router)
+    # The public officer list spends from the shared budget here until its route declares its own cost
+    # (`public_budget(LIST)`); its in-body `public_limit` then does nothing.
+    app.include_router(public_officers_router, dependencies=[public_budget(LIST)])
     app.include_router(public_lists_router)
     app.include_router(stats_router)
     app.include_router(agencies_router)

@@ -66,15 +66,25 @@ class Settings(BaseSettings):
     # People's sessions in the pages: ended after this long without a request, and this long after sign-in whatever.
     session_idle_minutes: float = Field(default=30, gt=0)
     session_max_hours: float = Field(default=12, gt=0)
-    # Failed sign-ins in a row that lock an account, and for how long.
+    # Sign-in throttling (see README, "Sign-in throttling"): failed sign-ins in a row (of an account, and of one
+    # client for an account) before each further attempt waits; the first wait, doubled per failure up to the longest.
     sign_in_attempts: int = Field(default=5, ge=1)
-    lockout_minutes: float = Field(default=15, gt=0)
+    sign_in_first_delay_seconds: float = Field(default=1, gt=0, le=3600)
+    sign_in_max_delay_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    # While an account waits, clients that never failed for it share this many attempts per longest wait;
+    # a client that signed in to the account within the last sign_in_known_client_days is not held up at all.
+    sign_in_fresh_client_attempts: int = Field(default=5, ge=1)
+    sign_in_known_client_days: float = Field(default=30, gt=0)
+    # Sign-in form posts one client address may make in any minute (refused before any password is hashed).
+    sign_in_requests_per_minute: int = Field(default=20, ge=1, le=100_000)
     # The session cookie's Secure flag: unset, it follows the request's scheme (https behind a trusted proxy too).
     cookie_secure: bool | None = None
     # How long a play grant's signed links stay valid (a play longer than this asks again).
     playback_grant_minutes: float = Field(default=30, gt=0, le=24 * 60)
-    # Requests a client may make to the public publication pages and API in any minute (per instance).
-    public_requests_per_minute: int = Field(default=120, ge=1, le=100_000)
+    # The public side's budget per minute (units: a single item costs 1, a list or search 5), per client
+    # address and per network (/24 IPv4, /64 IPv6); shared by every instance through the database.
+    public_requests_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    public_network_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # A webhook that failed waits this long, doubling per attempt (at most 6 h; 10 attempts, then `webhooks replay`).
     webhook_retry_seconds: float = Field(default=30, gt=0, le=3600)
     ffprobe_path: str = "ffprobe"

@@ -1,12 +1,13 @@
 """Database engine, declarative base and the request-scoped session dependency."""
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event, literal
+from sqlalchemy import DateTime, Float, MetaData, event, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.engine import make_url
@@ -75,6 +76,30 @@ def _db_clock_server(element: db_clock, compiler, **kw) -> str:
 @compiles(db_clock, "sqlite")
 def _db_clock_embedded(element: db_clock, compiler, **kw) -> str:
     return compiler.process(literal(utcnow() + timedelta(seconds=element.seconds), UTCDateTime()), **kw)
+
+
+class db_epoch(FunctionElement):
+    """The database server's time as seconds since the epoch (a float), one value for the whole statement,
+    for counters that several hosts share (see db_clock). SQLite: this host's clock, read once when the
+    element is made, so every use of one element in a statement is the same instant."""
+
+    type = Float()
+    name = "db_epoch"
+    inherit_cache = False
+
+    def __init__(self) -> None:
+        self.at = time.time()
+        super().__init__()
+
+
+@compiles(db_epoch)
+def _db_epoch_server(element: db_epoch, compiler, **kw) -> str:
+    return "CAST(EXTRACT(EPOCH FROM statement_timestamp()) AS DOUBLE PRECISION)"
+
+
+@compiles(db_epoch, "sqlite")
+def _db_epoch_embedded(element: db_epoch, compiler, **kw) -> str:
+    return repr(element.at)
 
 
 def async_url(url: str) -> str:

@@ -9,7 +9,7 @@ from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from .models import AgencyProfile, AgencyProfileVersion
 from .schemas import AGENCY_CODE, AgencyFields, AgencyOut, AgencyPage, AgencyVersionOut, AgencyVersionPage, PublicAgencyPage
 from .service import agency_codes_under, get_agency, may_edit, profile_out, public_out, sees_agency, sees_every_agency, set_agency
@@ -76,11 +76,11 @@ async def profile_versions(code: Code, principal: ProfileReader, session: DbSess
     return AgencyVersionPage(items=[AgencyVersionOut.model_validate(v, from_attributes=True) for v in rows], next_cursor=next_cursor)
 
 
-@public_router.get("/agencies", response_model=PublicAgencyPage, summary="Agency profiles as published (no token)")
+@public_router.get("/agencies", response_model=PublicAgencyPage, summary="Agency profiles as published (no token)",
+                   dependencies=[public_budget(LIST)])
 async def public_agencies(request: Request, session: DbSession, limit: Limit = 100, cursor: str | None = None,
                           under: Annotated[str | None, Query(pattern=AGENCY_CODE, description="an agency and those under it")] = None
                           ) -> JSONResponse:
-    public_limit(request)
     query = select(AgencyProfile)
     if under is not None:
         if await get_agency(session, under) is None:

@@ -1,15 +1,15 @@
-"""People who sign in to the pages: accounts (argon2id passwords, lockout) and browser sessions.
+"""People who sign in to the pages: accounts (argon2id passwords) and browser sessions.
 
 Machines keep their bearer tokens; a person's session is a random cookie secret of which only the
-SHA-256 is stored, with an idle and an absolute expiry. Every sign-in, failure, lockout, sign-out,
-disablement and reset is an audit event.
+SHA-256 is stored, with an idle and an absolute expiry. Every sign-in, failure, sign-out, disablement and
+reset is an audit event. Repeated failures are throttled, never locked (`auth.throttling`).
 """
 
 import asyncio
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -20,6 +20,7 @@ from ..audit.service import REQUEST_CONTEXT, Actor, record
 from ..config import Settings
 from ..db import utcnow
 from .models import User, WebSession
+from .throttling import forget_account
 from .service import ALL_AGENCIES, Principal, Role, hash_token, validate_agency
 
 # People review, oversee and administer; uploading and case-writing stay with machines' tokens.
@@ -37,13 +38,10 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 class SessionPolicy:
     idle: timedelta
     absolute: timedelta
-    attempts: int  # failed sign-ins in a row before the account locks
-    lockout: timedelta
 
     @classmethod
     def of(cls, settings: Settings) -> "SessionPolicy":
-        return cls(idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_max_hours),
-                   attempts=settings.sign_in_attempts, lockout=timedelta(minutes=settings.lockout_minutes))
+        return cls(idle=timedelta(minutes=settings.session_idle_minutes), absolute=timedelta(hours=settings.session_max_hours))
 
 
 class PersonError(ValueError):
@@ -51,10 +49,13 @@ class PersonError(ValueError):
 
 
 class SignInRefused(Exception):
-    def __init__(self, reason: str, until: datetime | None = None) -> None:
+    """The name and password did not open a session. Whatever the reason, the person at the form is told
+    the same; `user` is the account when the name exists (for the audit log), else None."""
+
+    def __init__(self, reason: str, user: "User | None" = None) -> None:
         super().__init__(reason)
-        self.reason = reason  # "invalid", "locked" or "disabled"
-        self.until = until
+        self.reason = reason  # "invalid" or "disabled"
+        self.user = user
 
 
 def normalised_username(username: str) -> str:
@@ -128,42 +129,29 @@ async def reset_password(session: AsyncSession, who, user: User, password: str) 
     user.password_hash = _hasher.hash(password)
     user.password_changed_at = utcnow()
     user.failed_attempts, user.locked_until = 0, None
+    await forget_account(session, user.username)  # its sign-in throttling starts over
     ended = await _end_sessions(session, user.id, "password_reset")
     await record(session, who, "user.password_reset", agency=None if user.agency == ALL_AGENCIES else user.agency,
                  payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
 
 
 async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, password: str) -> tuple[User, WebSession, str]:
-    """Check the password and open a session; the caller commits (the audit event is in the transaction)."""
+    """Check the password and open a session; the caller commits (the audit event is in the transaction).
+    Every refusal costs one argon2 verification, whether the name exists or not."""
     now = utcnow()
     user = await find_user(session, username) if USERNAME.match(username.strip().lower()) else None
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
         await _verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         raise SignInRefused("invalid")
-    agency = None if user.agency == ALL_AGENCIES else user.agency
     if user.disabled_at is not None:
         await _verify(_DUMMY_HASH, password)
-        raise SignInRefused("disabled")
-    if user.locked_until is not None and user.locked_until > now:
-        raise SignInRefused("locked", user.locked_until)
+        raise SignInRefused("disabled", user)
     if not await _verify(user.password_hash, password):
-        # Counted in the database, so two instances (or two tabs) cannot both see attempt n.
-        attempts = (await session.execute(
-            update(User).where(User.id == user.id).values(failed_attempts=User.failed_attempts + 1).returning(User.failed_attempts)
-        )).scalar_one()
-        await record(session, _anonymous(user.agency), "user.sign_in_failed", agency=agency,
-                     payload={"user_id": user.id, "username": user.username, "attempts": attempts})
-        if attempts >= policy.attempts:
-            until = now + policy.lockout
-            await session.execute(update(User).where(User.id == user.id).values(locked_until=until, failed_attempts=0))
-            await record(session, _anonymous(user.agency), "user.locked", agency=agency,
-                         payload={"user_id": user.id, "username": user.username, "attempts": attempts,
-                                  "locked_until": until.isoformat()})
-            raise SignInRefused("locked", until)
-        raise SignInRefused("invalid")
+        raise SignInRefused("invalid", user)
+    agency = None if user.agency == ALL_AGENCIES else user.agency
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(_hasher.hash, password)
-    user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
+    user.last_sign_in_at = now
     secret = secrets.token_urlsafe(32)
     browser = WebSession(user_id=user.id, secret_hash=hash_token(secret), csrf_token=secrets.token_urlsafe(32), created_at=now,
                          last_seen_at=now, expires_at=now + policy.absolute, client_address=REQUEST_CONTEXT.get().client_address)
@@ -172,6 +160,20 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
     await record(session, person_principal(user), "user.signed_in", agency=agency,
                  payload={"session_id": browser.id, "expires_at": browser.expires_at.isoformat()})
     return user, browser, secret
+
+
+async def record_failure(session: AsyncSession, user: User, payload: dict) -> None:
+    """Audits a refused sign-in to an existing account (`payload`: the throttle's counts and wait)."""
+    agency = None if user.agency == ALL_AGENCIES else user.agency
+    await record(session, _anonymous(user.agency), "user.sign_in_failed", agency=agency,
+                 payload={"user_id": user.id, "username": user.username, **payload})
+
+
+async def record_throttled(session: AsyncSession, user: User, payload: dict) -> None:
+    """Audits the start of an account's waiting time (failures in a row reached the threshold)."""
+    agency = None if user.agency == ALL_AGENCIES else user.agency
+    await record(session, _anonymous(user.agency), "user.sign_in_throttled", agency=agency,
+                 payload={"user_id": user.id, "username": user.username, **payload})
 
 
 async def _verify(password_hash: str, password: str) -> bool:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..db import DbSession
 from ..problems import Problem
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .flowchart import render
 from .models import PublishedListVersion
 from .schemas import AgencyGuide, InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure
@@ -45,9 +45,8 @@ def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersio
 
 
 @public_router.get("/matters", response_model=MatterListOut,
-                   summary="The 行政执法事项清单 with a 服务指南 per matter (no token)")
+                   summary="The 行政执法事项清单 with a 服务指南 per matter (no token)", dependencies=[public_budget(LIST)])
 async def public_matters(request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
-    public_limit(request)
     guide = await agency_guide(session, agency)
     row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
     out = matters_out(row, versions)
@@ -56,17 +55,15 @@ async def public_matters(request: Request, session: DbSession, version: Version 
 
 
 @public_router.get("/inspection-matters", response_model=InspectionMatterListOut,
-                   summary="The 随机抽查事项清单 (no token)")
+                   summary="The 随机抽查事项清单 (no token)", dependencies=[public_budget(LIST)])
 async def public_inspection_matters(request: Request, session: DbSession, version: Version = None) -> JSONResponse:
-    public_limit(request)
     row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
     return JSONResponse(inspection_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
 @public_router.get("/procedures", response_model=list[PublicProcedure],
-                   summary="The procedures the agency follows, each with its flowchart (no token)")
+                   summary="The procedures the agency follows, each with its flowchart (no token)", dependencies=[public_budget(LIST)])
 async def public_procedures(request: Request) -> JSONResponse:
-    public_limit(request)
     items = [PublicProcedure(code=p.code, kind=p.kind, kind_zh=ENFORCEMENT_KINDS[p.kind], name_zh=p.name_zh, name_en=p.name_en,
                              stages=[s.name_zh for s in p.stages], flowchart_url=flowchart_url(p.code))
              for p in request.app.state.catalog.procedures]
@@ -75,9 +72,8 @@ async def public_procedures(request: Request) -> JSONResponse:
 
 @public_router.get("/procedures/{code}/flowchart.svg", response_class=Response, responses={
     200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
-    summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)")
+    summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)", dependencies=[public_budget(RENDERED)])
 async def public_flowchart(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
-    public_limit(request)
     catalog = request.app.state.catalog
     procedure = catalog.procedure(code)
     if procedure is None:

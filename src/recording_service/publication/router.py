@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..times import local, today
 from .exchange import CODES, export_file
 from .models import Publication
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,
@@ -206,7 +206,8 @@ async def publication_withdraw(publication_id: str, body: WithdrawalCreate, requ
     return await _answer(session, publication, settings)
 
 
-@public_router.get("", response_model=PublicPage, summary="Published enforcement decisions (no token)")
+@public_router.get("", response_model=PublicPage, summary="Published enforcement decisions (no token)",
+                   dependencies=[public_budget(LIST)])
 async def public_list(
     request: Request, session: DbSession, settings: SettingsDep,
     q: Annotated[str | None, Query(max_length=100, description="text in the party's name or the 文号")] = None,
@@ -214,15 +215,14 @@ async def public_list(
     agency: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20, cursor: str | None = None,
 ) -> JSONResponse:
-    public_limit(request)
     items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency, cursor=cursor, limit=limit)
     body = PublicPage(items=[PublicItem(**item) for item in items], next_cursor=next_cursor)
     return JSONResponse(body.model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
-@public_router.get("/{publication_id}", response_model=PublicItem, summary="One published decision, or its withdrawal notice")
+@public_router.get("/{publication_id}", response_model=PublicItem, summary="One published decision, or its withdrawal notice",
+                   dependencies=[public_budget(ITEM)])
 async def public_read(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    public_limit(request)
     item = await public_item(session, settings.tz, publication_id)
     if item is None:
         raise Problem(404, "publication-not-found", f"No published item {publication_id}.")

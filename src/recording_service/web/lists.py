@@ -12,7 +12,7 @@ from ..db import DbSession
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
 from ..problems import Problem
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .render import page
 
 router = APIRouter(include_in_schema=False)
@@ -40,10 +40,9 @@ def flowchart_markup(request: Request, code: str | None, states: dict | None = N
     return Markup(render(procedure, catalog, states, standalone=False, agency=agency)) if procedure else None
 
 
-@router.get("/public/matters")
+@router.get("/public/matters", dependencies=[public_budget(LIST)])
 async def matters_page(request: Request, session: DbSession, version: Version = None, agency: Agency = None,
                        category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "") -> Response:
-    public_limit(request)
     guide = await _guide(session, agency)
     row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
     items = [item for item in row.content["items"] if not category or item["category"] == category]
@@ -52,9 +51,8 @@ async def matters_page(request: Request, session: DbSession, version: Version = 
                                                     "categories": present, "version": version, "agency": guide})
 
 
-@router.get("/public/matters/{code}")
+@router.get("/public/matters/{code}", dependencies=[public_budget(RENDERED)])
 async def matter_page(code: str, request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> Response:
-    public_limit(request)
     guide = await _guide(session, agency)
     row, _versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
     matter = next((item for item in row.content["items"] if item["code"] == code), None)
@@ -64,23 +62,20 @@ async def matter_page(code: str, request: Request, session: DbSession, version: 
                                                    "flowchart": flowchart_markup(request, matter.get("procedure"), agency=guide)})
 
 
-@router.get("/public/inspection-matters")
+@router.get("/public/inspection-matters", dependencies=[public_budget(LIST)])
 async def inspection_matters_page(request: Request, session: DbSession, version: Version = None) -> Response:
-    public_limit(request)
     row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
     return _public(request, "public_inspection_matters.html", {"list": row, "versions": versions, "items": row.content["items"],
                                                                "version": version})
 
 
-@router.get("/public/procedures")
+@router.get("/public/procedures", dependencies=[public_budget(LIST)])
 async def procedures_page(request: Request) -> Response:
-    public_limit(request)
     return _public(request, "public_procedures.html", {"procedures": request.app.state.catalog.procedures})
 
 
-@router.get("/public/procedures/{code}")
+@router.get("/public/procedures/{code}", dependencies=[public_budget(RENDERED)])
 async def procedure_page(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
-    public_limit(request)
     procedure = request.app.state.catalog.procedure(code)
     if procedure is None:
         raise Problem(404, "procedure-not-found", "没有这一执法程序。")

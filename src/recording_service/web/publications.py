@@ -23,7 +23,7 @@ from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..publication.exchange import export_file
 from ..publication.models import Publication
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..publication.schemas import (
     KIND_FIELDS,
     AnnotationCreate,
@@ -417,13 +417,12 @@ async def page_withdraw(request: Request, publication_id: str, person: FormPerso
 
 
 
-@router.get("/public/publications")
+@router.get("/public/publications", dependencies=[public_budget(LIST)])
 async def public_list_page(request: Request, session: DbSession, settings: SettingsDep,
                            q: Annotated[str, Query(max_length=100)] = "",
                            kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
                            agency: Annotated[str, Query(max_length=64)] = "",
                            cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    public_limit(request)
     items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency or None, cursor=cursor, limit=30)
     agencies = await list_agencies(session)
     response = page(request, "public_publications.html", {**CONTEXT, "items": items, "q": q, "kind": kind, "agency": agency,
@@ -433,9 +432,8 @@ async def public_list_page(request: Request, session: DbSession, settings: Setti
     return response
 
 
-@router.get("/public/publications/{publication_id}")
+@router.get("/public/publications/{publication_id}", dependencies=[public_budget(ITEM)])
 async def public_item_page(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> Response:
-    public_limit(request)
     item = await public_item(session, settings.tz, publication_id)
     if item is None:
         raise Problem(404, "publication-not-found", "没有这条公示信息，或已过公示期。")

@@ -30,7 +30,7 @@ ACTION_NAMES = {
     "media.metadata_added": "补充元数据", "media.store_locked": "对象锁定", "media.store_legal_hold": "对象保全",
     "fixity.ok": "完整性校验：一致", "fixity.mismatch": "完整性校验：不一致", "fixity.missing": "完整性校验：对象缺失",
     "interruption.explained": "中断说明", "upload.completed": "上传完成", "user.signed_in": "登录", "user.signed_out": "退出",
-    "user.sign_in_failed": "登录失败", "user.locked": "账户锁定", "user.created": "创建用户", "user.disabled": "停用用户",
+    "user.sign_in_failed": "登录失败", "user.sign_in_throttled": "登录受限（需等待）", "user.locked": "账户锁定", "user.created": "创建用户", "user.disabled": "停用用户",
     "user.password_reset": "重置密码", "media.playback_copy_made": "生成播放副本", "officer.registered": "登记执法人员",
     "officer.updated": "变更执法人员", "officer.imported": "导入执法人员", "calendar.loaded": "载入节假日安排", "calendar.local_day_added": "添加地方节假日调整", "calendar.local_day_withdrawn": "撤回地方节假日调整",
     "publication.created": "起草公示", "publication.updated": "修改公示草稿", "publication.approved": "审核公示",

@@ -2,6 +2,7 @@
 the case's audit trail. Server-rendered; every figure comes from the same services as the API."""
 
 import hmac
+import math
 from datetime import datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -14,7 +15,8 @@ from sqlalchemy import func, select
 from ..audit.checkpoint import verify_with_checkpoints
 from ..audit.models import AuditEvent
 from ..audit.service import agency_figures, trail_query
-from ..auth.people import SessionPolicy, SignInRefused, sign_in, sign_out
+from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
+from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..auth.service import ALL_AGENCIES, Role
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
@@ -30,6 +32,8 @@ from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
+from ..public_side import client_address
+from ..throttle import claim_once
 from ..review.service import review_case
 from ..sheets import csv_bytes
 from .lists import flowchart_markup
@@ -38,10 +42,12 @@ from .render import CASE_STATUS_NAMES, page
 from .session import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
+    LOGIN_FORM_SECONDS,
     SESSION_COOKIE,
     FormPerson,
     MaybePerson,
     Person,
+    login_form_nonce,
     new_login_csrf,
     require_page_roles,
     safe_next,
@@ -68,11 +74,12 @@ async def home(person: MaybePerson) -> RedirectResponse:
 
 
 def _login_page(request: Request, settings, *, next_path: str, error: str | None = None, username: str = "",
-                status_code: int = 200) -> Response:
-    token = new_login_csrf()
+                status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    token = new_login_csrf(request.app.state.login_form_key)
     response = page(request, "login.html", {"csrf_token": token, "next": next_path, "error": error, "username": username},
                     status_code=status_code)
-    set_cookie(response, request, settings.cookie_secure, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    set_cookie(response, request, settings.cookie_secure, LOGIN_CSRF_COOKIE, token, max_age=LOGIN_FORM_SECONDS)
+    response.headers.update(headers or {})
     return response
 
 
@@ -83,31 +90,55 @@ async def login_form(request: Request, settings: SettingsDep, person: MaybePerso
     return _login_page(request, settings, next_path=safe_next(next))
 
 
+REFUSED = "用户名或密码错误，或账户已停用。"
+
+
 @router.post("/login")
 async def login(request: Request, session: DbSession, settings: SettingsDep,
                 username: Annotated[str, Form(max_length=200)] = "", password: Annotated[str, Form(max_length=4096)] = "",
                 csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
                 next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    """Sign-in, in this order: the client's budget of posts (before anything else, before any hashing), the
+    form's token (this service's, at most an hour old, never used before), the account's throttling, then
+    the password. Unknown names, disabled accounts and wrong passwords get the same answer after the same
+    work; a throttled attempt gets 429 with Retry-After whether the name exists or not."""
+    engine, limits = request.app.state.engine, SignInLimits.of(settings)
+    attempt = Attempt.of(username, client_address(request))
     target = safe_next(next)
-    if not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        # A stale form (another tab signed in or opened the form since) or a post from elsewhere: nothing is
-        # checked, a fresh form is shown.
-        return _login_page(request, settings, next_path=target, error="登录表单已失效，请重新输入用户名和密码。",
-                           username=username[:64], status_code=403)
+
+    def refused(error: str, status: int, wait: float | None = None) -> Response:
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))} if wait is not None else None
+        return _login_page(request, settings, next_path=target, error=error, username=username[:64], status_code=status,
+                           headers=headers)
+
+    def too_soon(wait: float) -> Response:
+        return refused(f"登录尝试过于频繁，请于 {max(1, math.ceil(wait))} 秒后再试。", 429, wait)
+
+    if (wait := await client_wait(engine, limits, attempt)) is not None:
+        return too_soon(wait)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    nonce = login_form_nonce(request.app.state.login_form_key, csrf_token)
+    if (not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()) or nonce is None
+            or not await claim_once(engine, f"login:form:{nonce}", LOGIN_FORM_SECONDS + 120)):
+        # A stale or replayed form (another tab signed in or opened the form since, or the same post sent
+        # again) or a post from elsewhere: nothing is checked, a fresh form is shown.
+        return refused("登录表单已失效或已提交过，请重新输入用户名和密码。", 403)
+    if (wait := await account_wait(engine, limits, attempt)) is not None:
+        return too_soon(wait)
     try:
         user, browser, secret = await sign_in(session, SessionPolicy.of(settings), username, password)
-    except SignInRefused as refused:
-        await session.commit()  # the failure and any lockout are audited even though the answer is a refusal
-        if refused.reason == "invalid":
-            logger.info("sign-in refused for %r from %s", username[:64], request.client.host if request.client else "?")
-        if refused.reason == "locked":
-            until = refused.until.astimezone(settings.tz).strftime("%H:%M") if refused.until else ""
-            error, status = f"连续登录失败次数过多，账户已锁定，请于 {until} 后再试或联系管理员。", 423
-        else:
-            error, status = "用户名或密码错误，或账户已停用。", 401
-        return _login_page(request, settings, next_path=target, error=error, username=username[:64], status_code=status)
+    except SignInRefused as refusal:
+        counts = await failed(engine, limits, attempt)
+        if refusal.user is not None:  # audited for accounts that exist (the answer is the same for all)
+            starts = counts.pop("throttle_starts")
+            await record_failure(session, refusal.user, {**counts, "reason": refusal.reason})
+            if starts:
+                await record_throttled(session, refusal.user, {"attempts": counts["attempts"], "wait_seconds": counts["wait_seconds"]})
+            await session.commit()
+        logger.info("sign-in refused for %r from %s", username[:64], attempt.client)
+        return refused(REFUSED, 401)
     await session.commit()
+    await succeeded(engine, limits, attempt)
     response = _see_other(target)
     set_cookie(response, request, settings.cookie_secure, SESSION_COOKIE, secret,
                max_age=int(SessionPolicy.of(settings).absolute.total_seconds()))

@@ -1,7 +1,9 @@
 """People's sessions in the pages: the session cookie, who it belongs to, and CSRF checks on forms."""
 
+import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
@@ -101,8 +103,30 @@ async def csrf_checked(request: Request, person: Person) -> SignedIn:
 FormPerson = Annotated[SignedIn, Depends(csrf_checked)]
 
 
-def new_login_csrf() -> str:
-    return secrets.token_urlsafe(32)
+LOGIN_FORM_SECONDS = 3600  # a sign-in form is good for an hour, and for one post
+
+
+def new_login_csrf(key: bytes) -> str:
+    """The sign-in form's token: a nonce and the time it was issued, signed with the instances' shared key
+    (so any instance accepts it); `login_form_nonce` checks it and the post claims its nonce once."""
+    body = f"{secrets.token_urlsafe(18)}.{int(time.time())}"
+    return f"{body}.{_form_signature(key, body)}"
+
+
+def _form_signature(key: bytes, body: str) -> str:
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def login_form_nonce(key: bytes, token: str) -> str | None:
+    """The nonce of a sign-in form token this service issued within the last hour, else None."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1].isascii() or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    body = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(parts[2].encode(), _form_signature(key, body).encode()):
+        return None
+    age = time.time() - int(parts[1])
+    return parts[0] if -60 <= age <= LOGIN_FORM_SECONDS else None
 
 
 def safe_next(target: str | None) -> str:
