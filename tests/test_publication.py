@@ -424,12 +424,13 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
 
     from standardwebhooks.webhooks import Webhook
 
-    from .support.servers import create_postgres_database, drop_postgres_database
+    from .support.servers import WEBHOOKS_TO_LOOPBACK, create_postgres_database, drop_postgres_database
 
     receiver = Receiver(failures=2)
     # Its own database: every instance on a database delivers what is due there, each with its own retry pace.
     database = create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / 'hooks.db'}"
-    quick = ServiceProcess({**leg.service.env, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database}, tmp_path).start()
+    quick = ServiceProcess({**leg.service.env, **WEBHOOKS_TO_LOOPBACK, "RECORDING_WEBHOOK_RETRY_SECONDS": "1",
+                            "RECORDING_DATABASE_URL": database}, tmp_path).start()
     agency = with_profile(quick, f"HOOK{uuid.uuid4().hex[:4].upper()}")
     try:
         def client(role):

@@ -157,7 +157,7 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
     queue.every(600, purge_throttles(sessionmaker))  # throttle rows that no longer mean anything
-    queue.every(2, send_due_deliveries(sessionmaker, settings.webhook_retry_seconds))
+    queue.alongside(send_due_deliveries(sessionmaker, settings))  # its own loop: a slow receiver holds nothing else
     # The statistics follow the audit log: cases and footage days that changed are recomputed within seconds.
     queue.every(10, follow_periodically(sessionmaker, load_catalog(settings.catalog_dir), settings))
     return queue

@@ -1,5 +1,6 @@
 """Service settings, read from RECORDING_* environment variables (names fixed by the API contract)."""
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """'10.20.0.0/16, fd00::/8, 192.168.1.5' → networks (a bare address is a network of one); ValueError if not."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 class Settings(BaseSettings):
@@ -87,6 +93,13 @@ class Settings(BaseSettings):
     public_network_requests_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     # A webhook that failed waits this long, doubling per attempt (at most 6 h; 10 attempts, then `webhooks replay`).
     webhook_retry_seconds: float = Field(default=30, gt=0, le=3600)
+    # Webhooks go to public addresses only; these networks (comma-separated, e.g. "10.20.0.0/16,fd00:1::/48";
+    # a bare address is a network of one) are allowed besides, for a platform on the agency's own network.
+    webhook_allowed_networks: str = ""
+    # One delivery attempt ends after this long, whatever it was doing (resolving, connecting, sending, reading).
+    webhook_attempt_seconds: float = Field(default=10, gt=0, le=300)
+    # Deliveries one worker process sends at once (a slow receiver holds one of them, never the others).
+    webhook_concurrency: int = Field(default=8, ge=1, le=100)
     ffprobe_path: str = "ffprobe"
     ffmpeg_path: str = "ffmpeg"  # makes playback copies of footage browsers cannot play
     probe_timeout_seconds: float = Field(default=60, gt=0)
@@ -96,6 +109,16 @@ class Settings(BaseSettings):
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)
         return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)  # ValueError: not an address or network
+        return value
+
+    @cached_property
+    def webhook_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.webhook_allowed_networks)
 
     @cached_property
     def tz(self) -> ZoneInfo:

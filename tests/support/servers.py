@@ -109,6 +109,9 @@ class SeaweedFS:
         self.process = None
 
 
+# Webhooks go to public addresses only: a service that delivers to a test receiver on 127.0.0.1 allows it.
+WEBHOOKS_TO_LOOPBACK = {"RECORDING_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1"}
+
 POSTGRES_ADMIN_URL = os.environ.get("RS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

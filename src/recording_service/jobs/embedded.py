@@ -18,7 +18,7 @@ from ..config import Settings
 from ..db import utcnow
 from ..ids import new_id
 from .models import EmbeddedJob
-from .service import Task, TaskContext, run_periodic
+from .service import Task, TaskContext, run_periodic, start_alongside
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -32,6 +32,7 @@ class EmbeddedQueue:
         self.sessionmaker = sessionmaker
         self.tasks: dict[str, Task] = {}
         self.periodic: list[tuple[Any, float]] = []
+        self.loops: list[Any] = []
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
         self._wake = asyncio.Event()
 
@@ -40,6 +41,9 @@ class EmbeddedQueue:
 
     def every(self, seconds: float, function) -> None:
         self.periodic.append((function, seconds))
+
+    def alongside(self, function) -> None:
+        self.loops.append(function)
 
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
         if task not in self.tasks:
@@ -138,6 +142,7 @@ class EmbeddedQueue:
 
     async def work(self) -> None:
         periodic = asyncio.create_task(run_periodic(self, self.periodic))
+        loops = start_alongside(self, self.loops)
         try:
             while True:
                 try:
@@ -156,8 +161,9 @@ class EmbeddedQueue:
                 except TimeoutError:
                     pass
         finally:
-            periodic.cancel()
-            await asyncio.gather(periodic, return_exceptions=True)
+            for task in (periodic, *loops):
+                task.cancel()
+            await asyncio.gather(periodic, *loops, return_exceptions=True)
 
     async def dead_jobs(self, limit: int = 100) -> list[dict]:
         async with self.sessionmaker() as session:

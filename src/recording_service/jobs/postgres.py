@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
-from .service import Task, TaskContext, run_periodic
+from .service import Task, TaskContext, run_periodic, start_alongside
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class ProcrastinateQueue:
         self.app = procrastinate.App(connector=connector)
         self.tasks: dict[str, Task] = {}
         self.periodic: list[tuple[Any, float]] = []
+        self.loops: list[Any] = []
         self._opened = False
         self._lock = asyncio.Lock()
 
@@ -53,6 +54,9 @@ class ProcrastinateQueue:
 
     def every(self, seconds: float, function) -> None:
         self.periodic.append((function, seconds))
+
+    def alongside(self, function) -> None:
+        self.loops.append(function)
 
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
         # procrastinate writes through its own connection: a job for a row the caller has not committed
@@ -86,6 +90,7 @@ class ProcrastinateQueue:
         await self._open()
         work = [(lambda queue: self._recover_stalled(), self.settings.job_stalled_seconds / 2), *self.periodic]
         periodic = asyncio.create_task(run_periodic(self, work))
+        loops = start_alongside(self, self.loops)
         heartbeat = max(1.0, self.settings.job_stalled_seconds / 4)
         try:
             await self.app.run_worker_async(
@@ -94,8 +99,9 @@ class ProcrastinateQueue:
                 shutdown_graceful_timeout=5.0,
             )
         finally:
-            periodic.cancel()
-            await asyncio.gather(periodic, return_exceptions=True)
+            for task in (periodic, *loops):
+                task.cancel()
+            await asyncio.gather(periodic, *loops, return_exceptions=True)
 
     async def dead_jobs(self, limit: int = 100) -> list[dict]:
         await self._open()

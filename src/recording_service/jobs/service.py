@@ -43,6 +43,10 @@ class JobQueue(Protocol):
 
     def every(self, seconds: float, function: Callable[["JobQueue"], Awaitable[Any]]) -> None: ...
 
+    def alongside(self, function: Callable[["JobQueue"], Awaitable[Any]]) -> None:
+        """A loop of its own that every worker runs beside its jobs and periodic work, in its own task, so
+        that neither ever waits for the other (restarted after a failure, cancelled with the worker)."""
+
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
         """Queue a job. With `session`, where the backend can, in that transaction (the caller commits).
         Jobs of one `lock`: at most one waits, and they run one at a time (a job handed back from a dead
@@ -83,3 +87,23 @@ def open_queue(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession
     from .embedded import EmbeddedQueue
 
     return EmbeddedQueue(settings, sessionmaker)
+
+
+async def _keep_running(queue: "JobQueue", function: Callable[["JobQueue"], Awaitable[Any]]) -> None:
+    import asyncio
+    import logging
+
+    while True:
+        try:
+            await function(queue)
+            return
+        except Exception:
+            logging.getLogger(__name__).exception("a worker loop failed; it starts again in 5 s")
+            await asyncio.sleep(5)
+
+
+def start_alongside(queue: "JobQueue", loops: list[Callable[["JobQueue"], Awaitable[Any]]]) -> list:
+    """Each loop in its own task (the worker cancels them when it stops)."""
+    import asyncio
+
+    return [asyncio.create_task(_keep_running(queue, function)) for function in loops]

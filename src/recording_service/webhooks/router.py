@@ -13,7 +13,7 @@ from ..problems import Problem
 from ..times import local
 from .models import WebhookDelivery, WebhookEndpoint
 from .schemas import DeliveryOut, DeliveryPage, WebhookCreate, WebhookOut, WebhookPage
-from .service import create_endpoint, endpoints_of
+from .service import coarse, create_endpoint, endpoints_of
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, require_roles(Role.admin)]
@@ -28,7 +28,7 @@ def _out(endpoint: WebhookEndpoint, tz, secret: bool = False) -> WebhookOut:
 async def register(body: WebhookCreate, principal: Admin, session: DbSession, settings: SettingsDep) -> JSONResponse:
     if principal.agency == ALL_AGENCIES:
         raise Problem(403, "agency-required", "A webhook belongs to one agency: register it with a token of that agency.")
-    endpoint = await create_endpoint(session, principal, str(body.url), body.events, body.secret)
+    endpoint = await create_endpoint(session, principal, str(body.url), body.events, body.secret, settings)
     await session.commit()
     return JSONResponse(_out(endpoint, settings.tz, secret=True).model_dump(mode="json"), status_code=201,
                         headers={"Location": f"/api/v1/webhooks/{endpoint.id}"})
@@ -56,5 +56,6 @@ async def deliveries(webhook_id: str, principal: Admin, session: DbSession, sett
     return DeliveryPage(items=[DeliveryOut(
         id=d.id, event=d.event, status=d.status, attempts=d.attempts,
         next_attempt_at=local(d.next_attempt_at, tz) if d.status == "pending" else None, last_status_code=d.last_status_code,
-        last_error=d.last_error, log=d.log, created_at=local(d.created_at, tz), delivered_at=local(d.delivered_at, tz)) for d in rows],
+        last_error=coarse(d.last_error), log=[{**entry, "error": coarse(entry.get("error"))} for entry in d.log],
+        created_at=local(d.created_at, tz), delivered_at=local(d.delivered_at, tz)) for d in rows],
         next_cursor=next_cursor)

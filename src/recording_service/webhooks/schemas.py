@@ -35,8 +35,9 @@ class DeliveryOut(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
-    last_error: str | None
-    log: list[dict] = Field(description="every attempt: at, status_code, error, ms")
+    last_error: str | None = Field(description="the last attempt's outcome when it failed: unreachable, refused-address "
+                                   "(not a public address), timeout or http-<status>")
+    log: list[dict] = Field(description="every attempt: at, status_code, error (as last_error; null when delivered), ms")
     created_at: datetime
     delivered_at: datetime | None
 
