@@ -127,6 +127,7 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 @public_router.get("/officers", response_model=PublicOfficerPage,
+                   responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
                    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
                    description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
                                "`category` one of the certificate's 执法类别. Readers may keep a page a minute (Cache-Control); "
