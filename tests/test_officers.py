@@ -49,7 +49,7 @@ def test_register_maintain_and_publish(leg):
 
         published = anonymous.get("/api/v1/public/officers", params={"agency": agency})
         assert published.status_code == 200
-        rows = published.json()
+        rows = published.json()["items"]
         assert [r["name"] for r in rows] == ["王五"]  # suspended and expired certificates are not listed
         assert set(rows[0]) == {"name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to", "agency"}
 
@@ -93,6 +93,86 @@ def test_import_is_all_rows_or_none(leg):
         for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", "姓名\n张三\n".encode()), ("x.csv", b"\xff\xfe\x00bad"),
                               ("x.csv", b""), ("x.csv", header.encode() + b"35\x0000001,a,b,c,d,e,2025-01-01,2028-12-31,\xe6\x9c\x89\xe6\x95\x88\n")):
             assert_problem(admin.post("/api/v1/officers/import", files={"file": (name, content, "text/csv")}), 422, "import-refused")
+
+
+def import_csv(admin, rows: list[str]) -> None:
+    header = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止,状态\n"
+    done = admin.post("/api/v1/officers/import", files={"file": ("清单.csv", (header + "".join(rows)).encode(), "text/csv")})
+    assert done.status_code == 200, done.text
+
+
+def test_the_public_list_walks_every_valid_officer_exactly_once(leg):
+    agency = f"OP{uuid.uuid4().hex[:6]}"
+    units = ["濉溪县卫生健康委员会", "淮北市卫生健康委员会", "相山区卫生健康委员会"]
+    rows = [f"41{n:05d},{'张三' if n % 7 == 0 else f'人员{n % 50}'},{units[n % 3]},皖卫执41{n:05d},医疗卫生,某县,2024-01-01,2030-12-31,"
+            f"{'吊销' if n % 10 == 9 else '有效'}\n" for n in range(230)]  # names and units repeat: ties broken by id
+    with leg.client(leg.token("admin", agency)) as admin:
+        import_csv(admin, rows)
+    with leg.client() as anonymous:
+        seen, cursor, pages = [], None, 0
+        while True:
+            answer = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 40, **({"cursor": cursor} if cursor else {})})
+            assert answer.status_code == 200, answer.text
+            assert set(answer.json()) == {"items", "next_cursor"}
+            assert answer.headers["cache-control"] == "public, max-age=60"
+            seen += [item["certificate_number"] for item in answer.json()["items"]]
+            pages += 1
+            cursor = answer.json()["next_cursor"]
+            if not cursor:
+                break
+    valid = {f"皖卫执41{n:05d}" for n in range(230) if n % 10 != 9}
+    assert len(seen) == len(set(seen)) == len(valid) and set(seen) == valid
+    assert pages == 6  # 207 officers, 40 a page
+
+
+def test_the_public_list_filters_by_name_certificate_unit_and_category(leg):
+    agency = f"OQ{uuid.uuid4().hex[:6]}"
+    with leg.client(leg.token("admin", agency)) as admin:
+        import_csv(admin, [
+            "4200001,欧阳娜娜,濉溪县卫生健康委员会,皖卫执4200001,医疗卫生、职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
+            "4200002,欧阳锋,淮北市卫生健康委员会,皖卫执4200002,公共场所卫生,淮北市,2024-01-01,2030-12-31,有效\n",
+            "4200003,李娜,濉溪县市场监督管理局,皖市监4200003,医疗卫生器械,濉溪县,2024-01-01,2030-12-31,有效\n",
+            "4200004,王%_,濉溪县卫生健康委员会,皖卫执4200004,职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
+        ])
+
+    def names(**params) -> set[str]:
+        with leg.client() as anonymous:
+            answer = anonymous.get("/api/v1/public/officers", params={"agency": agency, **params})
+        assert answer.status_code == 200, answer.text
+        return {item["name"] for item in answer.json()["items"]}
+
+    assert names(name="欧阳") == {"欧阳娜娜", "欧阳锋"}  # any part of the name
+    assert names(name="娜") == {"李娜", "欧阳娜娜"}
+    assert names(certificate_number="皖卫执4200002") == {"欧阳锋"}
+    assert names(certificate_number="4200002") == set()  # a certificate number is asked for whole
+    assert names(unit="濉溪县卫生") == {"王%_", "欧阳娜娜"}
+    assert names(category="医疗卫生") == {"欧阳娜娜"}  # one of the certificate's categories, not a part of one
+    assert names(category="职业卫生", unit="濉溪") == {"王%_", "欧阳娜娜"}
+    assert names(name="%") == {"王%_"} and names(name="_") == {"王%_"}  # typed characters, never wildcards
+    assert names(name="  欧阳锋 ") == {"欧阳锋"}
+
+
+def test_a_forged_public_cursor_is_refused_and_a_page_answers_its_etag(leg):
+    import base64
+    import json
+
+    agency = f"OR{uuid.uuid4().hex[:6]}"
+    with leg.client(leg.token("admin", agency)) as admin:
+        import_csv(admin, [f"43{n:05d},人员{n},某县卫健委,皖卫执43{n:05d},医疗卫生,某县,2024-01-01,2030-12-31,有效\n" for n in range(3)])
+    with leg.client() as anonymous:
+        first = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 2})
+        issued = first.json()["next_cursor"]
+        assert issued
+        for forged in ([1, 2, 3, 4], ["a", "b", "c"], ["a", "b", "c", {"t": "2026-01-01T00:00:00+00:00"}], ["a", None, "c", "d"]):
+            cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+            assert_problem(anonymous.get("/api/v1/public/officers", params={"agency": agency, "cursor": cursor}), 400, "invalid-cursor")
+        assert_problem(anonymous.get("/api/v1/public/officers", params={"cursor": "!!not base64"}), 400, "invalid-cursor")
+        assert anonymous.get("/api/v1/public/officers", params={"limit": 0}).status_code == 422
+        second = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 2, "cursor": issued})
+        assert [i["name"] for i in second.json()["items"]] == ["人员2"] and second.json()["next_cursor"] is None
+        # A reader who has the page already is told so, without the body.
+        again = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 2}, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
 
 
 def test_officers_must_be_certified_on_the_stage_day(leg):

@@ -514,6 +514,50 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     public.close()
 
 
+def test_the_public_register_page_pages_and_filters(leg, page: Page):
+    agency = f"WP{uuid.uuid4().hex[:6]}"
+    sheet = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止\n" + "".join(
+        f"44{n:05d},{'欧阳' + str(n) if n % 20 == 0 else '人员' + str(n)},某县卫生健康委员会,皖卫执44{n:05d},"
+        f"{'职业卫生' if n % 2 else '医疗卫生'},某县,2024-01-01,2030-12-31\n" for n in range(70))
+    with httpx.Client(base_url=leg.url, headers={"Authorization": f"Bearer {leg.token('admin', agency)}"}, timeout=60) as admin:
+        done = admin.post("/api/v1/officers/import", files={"file": ("清单.csv", sheet.encode("gbk"), "text/csv")})  # as Chinese Excel saves it
+        assert done.status_code == 200, done.text
+    page.goto(leg.url + f"/public/officers?agency={agency}")
+    rows = page.locator("table.public tbody tr")
+    expect(rows).to_have_count(50)  # a page of them
+    expect(page.locator("main")).to_contain_text("共 70 人")
+    page.click("a[rel=next]")
+    expect(rows).to_have_count(20)
+    expect(page.locator("a[rel=next]")).to_have_count(0)
+    page.fill("#officer-search input[name=name]", "欧阳")
+    page.fill("#officer-search input[name=category]", "医疗卫生")
+    page.click("#officer-search button[type=submit]")
+    expect(rows).to_have_count(4)  # 欧阳0, 欧阳20, 欧阳40, 欧阳60: all even, all 医疗卫生
+    expect(page.locator("table.public")).to_contain_text("欧阳40")
+    expect(page.locator("#officer-search input[name=name]")).to_have_value("欧阳")
+    assert f"agency={agency}" in page.url  # the form keeps to the agency's list
+    page.screenshot(path=str(shots() / f"public-officers-search-{leg.name}.png"), full_page=True)
+    page.fill("#officer-search input[name=name]", "没有这个人")
+    page.click("#officer-search button[type=submit]")
+    expect(page.locator("table.public tbody")).to_contain_text("没有符合条件的人员")
+
+
+def test_the_import_page_says_in_chinese_why_a_sheet_was_refused(leg, people):
+    username = f"keeper{uuid.uuid4().hex[:6]}"
+    create_person(leg, username, "admin", f"WK{uuid.uuid4().hex[:4]}", "管理员")
+    with signed_in_client(leg.url, username) as http:
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get("/officers").text).group(1)
+        long_sheet = "执法人员编号,姓名\n" + "".join(f"{n},某{n}\n" for n in range(10_001))
+        refused = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", long_sheet.encode(), "text/csv")})
+        assert refused.status_code == 413 and "表格除表头外最多 10000 行" in refused.text
+        unreadable = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", b"\x80\x81\xff" * 20, "text/csv")})
+        assert unreadable.status_code == 422 and "无法识别文件编码" in unreadable.text
+        bad_row = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止\n45001,张三,某县卫健委,,医疗卫生,某县,2025-01-01,2026-01-01\n" \
+                  "45002,李四,某县卫健委,皖卫执45002,医疗卫生,某县,2025-01-01,2024-01-01\n"
+        rows = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", bad_row.encode("gbk"), "text/csv")})
+        assert rows.status_code == 422 and "第 2 行 执法证号：不能为空" in rows.text and "第 3 行 有效期止早于有效期起" in rows.text
+
+
 def test_the_audit_csv_never_hands_a_spreadsheet_a_formula(leg, review_case):
     case_id = review_case["case"]["id"]
     username = f"formula{uuid.uuid4().hex[:6]}"

@@ -85,6 +85,11 @@ class RequestContextMiddleware:
             REQUEST_CONTEXT.reset(token)
 
 
+# Where people send sheets (CSV, XLSX): these bodies may reach RECORDING_MAX_SHEET_BYTES plus the form around it.
+SHEET_IMPORT_PATHS = ("/api/v1/officers/import", "/officers/import")
+SHEET_FORM_OVERHEAD = 64 * 1024
+
+
 def _carries_an_upload(scope) -> bool:
     path = scope["path"]
     return path.startswith("/api/v1/uploads") or (path.rstrip("/") == "/api/v1/media" and scope["method"] == "POST")
@@ -93,21 +98,22 @@ def _carries_an_upload(scope) -> bool:
 class BodyLimit:
     """Every body but an upload's is limited before authentication, routing or parsing: one whose
     declared Content-Length is past the limit is refused without reading it, and one without a length
-    is counted as it arrives and refused once past it. Uploads are bounded by their own length."""
+    is counted as it arrives and refused once past it. Uploads are bounded by their own length; the
+    POSTs to the paths in `larger` (sheets sent to an import) by their own limit."""
 
-    def __init__(self, app, limit: int) -> None:
+    def __init__(self, app, limit: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
-        self.limit = limit
-
-    def _too_large(self) -> Problem:
-        return Problem(413, "body-too-large", f"Request bodies are limited to {self.limit} bytes; nothing was kept.")
+        self.default_limit = limit
+        self.larger = larger or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or _carries_an_upload(scope):
             return await self.app(scope, receive, send)
+        limit = self.larger.get(scope["path"].rstrip("/"), self.default_limit) if scope["method"] == "POST" else self.default_limit
+        too_large = Problem(413, "body-too-large", f"Request bodies are limited to {limit} bytes; nothing was kept.")
         declared = dict(scope.get("headers") or []).get(b"content-length", b"").decode("latin-1")
-        if plain_digits(declared, 30) and int(declared) > self.limit:
-            return await problem_response(self._too_large(), Request(scope))(scope, receive, send)
+        if plain_digits(declared, 30) and int(declared) > limit:
+            return await problem_response(too_large, Request(scope))(scope, receive, send)
         received, answered = 0, False
 
         async def counted():
@@ -115,10 +121,10 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request" and not answered:
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     # Answer now and end the body as if the client had gone: nothing more is read.
                     answered = True
-                    await problem_response(self._too_large(), Request(scope))(scope, receive, send)
+                    await problem_response(too_large, Request(scope))(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 
@@ -296,6 +302,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi_with_problems
     app.add_middleware(TusHeaders)
-    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes)
+    sheet_body = settings.max_sheet_bytes + SHEET_FORM_OVERHEAD  # the file and the form around it
+    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,
+                       larger={path: max(sheet_body, settings.max_json_body_bytes) for path in SHEET_IMPORT_PATHS})
     app.add_middleware(RequestContextMiddleware)
     return app

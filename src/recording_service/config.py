@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     max_open_uploads_per_token: int = Field(default=100, ge=1)
     # Every request body but an upload's, refused past this before authentication and before parsing.
     max_json_body_bytes: int = Field(default=1 * MiB, ge=1024)
+    # A sheet uploaded for an import (its file; the request body may be 64 KiB more for the form around it),
+    # and what an XLSX workbook may unpack to, judged by its members' declared sizes before anything is read.
+    max_sheet_bytes: int = Field(default=5 * MiB, ge=1024)
+    max_sheet_unpacked_bytes: int = Field(default=64 * MiB, ge=1 * MiB)
     timezone: str = "Asia/Shanghai"
     # Whole-process recording: a longer gap between clips of one device is an interruption
     # (camera clocks drift ~3 s a day; cameras split files every few minutes).

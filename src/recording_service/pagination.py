@@ -40,22 +40,35 @@ def _cursor_value(value: Any) -> Any:
     raise ValueError
 
 
-def decode_cursor(cursor: str, count: int) -> list[Any]:
+def decode_cursor(cursor: str, count: int, types: list[type | None] | None = None) -> list[Any]:
+    """The cursor's values, each of the type its key column holds (`types`; None: any the cursor may carry)."""
     try:
         if len(cursor) > 4096:
             raise ValueError
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(values, list) or len(values) != count:
             raise ValueError
-        return [_cursor_value(v) for v in values]
+        values = [_cursor_value(v) for v in values]
+        if types and any(expected is not None and not isinstance(value, expected) for value, expected in zip(values, types)):
+            raise ValueError  # e.g. a number where the column holds text: the database would refuse the comparison
+        return values
     except (ValueError, TypeError, KeyError):
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
+
+
+def _key_type(key: InstrumentedAttribute) -> type | None:
+    """What a cursor may hold for a key column: str, int or datetime as the column says; None when unknown."""
+    try:
+        python_type = key.type.python_type
+    except (NotImplementedError, AttributeError):
+        return None
+    return python_type if python_type in (str, int, datetime) else None
 
 
 def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, descending: bool = False) -> Select:
     """Order by `keys` (ascending, or newest first) and start after the cursor's row."""
     if cursor:
-        values = decode_cursor(cursor, len(keys))
+        values = decode_cursor(cursor, len(keys), [_key_type(key) for key in keys])
         conditions = []
         for i, key in enumerate(keys):
             conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key < values[i] if descending else key > values[i]))

@@ -1,8 +1,8 @@
-import asyncio
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
@@ -10,10 +10,10 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..public_side import public_limit
+from ..public_side import PUBLIC_CACHE, public_limit
 from ..times import today
 from .models import Officer
-from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer
+from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
 from .service import (
     ImportRefused,
     create_officer,
@@ -21,9 +21,9 @@ from .service import (
     get_officer,
     history_of,
     import_officers,
-    published_officers,
     officer_out,
-    parse_rows,
+    PublicFilter,
+    published_page,
     read_sheet,
     update_officer,
     visible_officers,
@@ -34,7 +34,6 @@ router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
 RegisterKeeper = Annotated[Principal, require_roles(Role.admin)]
 RegisterReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
-MAX_SHEET_BYTES = 5 * 1024 * 1024
 
 
 @router.post("", status_code=201, response_model=OfficerOut, summary="Register an officer (admin)")
@@ -63,19 +62,22 @@ async def list_officers(
 
 
 @router.post("/import", response_model=ImportReport, summary="Create or update officers from a CSV or XLSX sheet: all rows or none (admin)",
-             description="Columns (Chinese or English headers): 执法人员编号/officer_id, 姓名/name, 单位/unit, 执法证号/certificate_number, "
+             description="A CSV (UTF-8 with or without BOM, UTF-16 or GBK/GB18030) or the first sheet of an XLSX workbook, "
+                         "at most RECORDING_MAX_SHEET_BYTES (413 `sheet-too-large`, also when it unpacks past "
+                         "RECORDING_MAX_SHEET_UNPACKED_BYTES) and 10,000 rows (413 `sheet-too-many-rows`). Columns (Chinese or English headers): 执法人员编号/officer_id, 姓名/name, 单位/unit, 执法证号/certificate_number, "
                          "执法类别/categories (separated by 、 or ,), 执法区域/regions, 有效期起/valid_from, 有效期止/valid_to, "
                          "状态/status (有效、暂扣、注销、吊销). Any bad row refuses the whole sheet (422, every row's errors listed).")
 async def import_sheet(principal: RegisterKeeper, session: DbSession, settings: SettingsDep,
-                       file: Annotated[UploadFile, File(description="a .csv (UTF-8) or .xlsx file")]) -> ImportReport:
-    data = await file.read(MAX_SHEET_BYTES + 1)
-    if len(data) > MAX_SHEET_BYTES:
-        raise Problem(413, "sheet-too-large", f"A sheet is at most {MAX_SHEET_BYTES} bytes.")
+                       file: Annotated[UploadFile, File(description="a .csv (UTF-8 or GBK) or .xlsx file")]) -> ImportReport:
+    data = await file.read(settings.max_sheet_bytes + 1)
+    if len(data) > settings.max_sheet_bytes:
+        raise Problem(413, "sheet-too-large", f"A sheet is at most {settings.max_sheet_bytes} bytes.",
+                      detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB。")
     try:
-        bodies = await asyncio.to_thread(lambda: parse_rows(read_sheet(file.filename or "", data)))  # openpyxl: off the event loop
+        bodies = await read_sheet(file.filename or "", data, settings)  # off the event loop, within the sheet limits
     except ImportRefused as refused:
         raise Problem(422, "import-refused", f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
-                      errors=refused.errors[:500]) from None
+                      detail_zh=f"未导入任何内容：表格中有 {len(refused.errors)} 处问题。", errors=refused.errors[:500]) from None
     counts = await import_officers(session, principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     return ImportReport(**counts)
@@ -96,11 +98,48 @@ async def change_officer(officer_id: str, body: OfficerUpdate, principal: Regist
     return officer_out(officer, await history_of(session, officer))
 
 
-@public_router.get("/officers", response_model=list[PublicOfficer],
-                   summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)")
+def public_out(o: Officer) -> PublicOfficer:
+    return PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
+                         regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency)
+
+
+def public_filter(
+    agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None,
+    name: Annotated[str | None, Query(max_length=100, description="any part of the name")] = None,
+    unit: Annotated[str | None, Query(max_length=200, description="any part of the unit's name")] = None,
+    certificate_number: Annotated[str | None, Query(max_length=64, description="the 执法证号, exactly")] = None,
+    category: Annotated[str | None, Query(max_length=100, description="a 执法类别 the certificate covers")] = None,
+) -> PublicFilter:
+    def clean(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    return PublicFilter(agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number),
+                        category=clean(category))
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    asked = request.headers.get("if-none-match", "")
+    return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in asked.split(","))
+
+
+@public_router.get("/officers", response_model=PublicOfficerPage,
+                   responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
+                   summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
+                   description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
+                               "`category` one of the certificate's 执法类别. Readers may keep a page a minute (Cache-Control); "
+                               "the ETag answers a conditional GET (If-None-Match) with 304.")
 async def public_officers(request: Request, session: DbSession, settings: SettingsDep,
-                          agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None) -> list[PublicOfficer]:
+                          where: Annotated[PublicFilter, Depends(public_filter)],
+                          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100, cursor: str | None = None) -> Response:
     public_limit(request)
-    rows = await published_officers(session, today(settings.tz), agency)
-    return [PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
-                          regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency) for o in rows]
+    rows, next_cursor = await published_page(session, today(settings.tz), where, cursor, limit)
+    body = PublicOfficerPage(items=[public_out(o) for o in rows], next_cursor=next_cursor).model_dump_json().encode()
+    etag = etag_of(body)
+    headers = {**PUBLIC_CACHE, "ETag": etag}
+    if not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -101,6 +101,11 @@ class OfficerOut(PublicOfficer):
     history: list[StatusChangeOut] | None = Field(default=None, description="single reads only")
 
 
+class PublicOfficerPage(BaseModel):
+    items: list[PublicOfficer]
+    next_cursor: str | None = None
+
+
 class OfficerPage(BaseModel):
     items: list[OfficerOut]
     next_cursor: str | None = None

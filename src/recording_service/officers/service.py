@@ -1,18 +1,20 @@
 """Maintaining the register: every change in the request's transaction with its audit event."""
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import anyio
 from pydantic import ValidationError
-from sqlalchemy import Select, exists, select
+import orjson
+from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..auth.service import ALL_AGENCIES, Principal, scoped_to_agency
 from ..db import utcnow
+from ..pagination import keyset, page_of
 from ..problems import Problem
+from ..sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
 from .models import Officer, OfficerStatusChange
 from .schemas import STATUS_BY_NAME, STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerOut, OfficerUpdate, StatusChangeOut
 
@@ -103,12 +105,49 @@ def officer_out(officer: Officer, history: list[OfficerStatusChange] | None = No
                             changed_by=c.changed_by) for c in history])
 
 
-async def published_officers(session: AsyncSession, today: date, agency: str | None) -> list[Officer]:
-    """The public 资格清单: officers whose certificate is valid today."""
+@dataclass(frozen=True)
+class PublicFilter:
+    """What the public may look for in the 资格清单: a name or unit by any part of it, a certificate number
+    exactly, a category (执法类别) among the certificate's."""
+
+    agency: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    certificate_number: str | None = None
+    category: str | None = None
+
+
+PUBLIC_ORDER = (Officer.agency, Officer.unit, Officer.name, Officer.id)
+
+
+def _containing(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def published_officers(today: date, where: PublicFilter) -> Select:
+    """The public 资格清单: officers whose certificate is valid today, as the filter narrows it."""
     query = select(Officer).where(Officer.status == "valid", Officer.valid_from <= today, Officer.valid_to >= today)
-    if agency:
-        query = query.where(Officer.agency == agency)
-    return list((await session.execute(query.order_by(Officer.agency, Officer.unit, Officer.name).limit(20_000))).scalars())
+    if where.agency:
+        query = query.where(Officer.agency == where.agency)
+    if where.name:
+        query = query.where(Officer.name.ilike(_containing(where.name), escape="\\"))
+    if where.unit:
+        query = query.where(Officer.unit.ilike(_containing(where.unit), escape="\\"))
+    if where.certificate_number:
+        query = query.where(Officer.certificate_number == where.certificate_number)
+    if where.category:  # one element of the JSON list, as it is stored on both databases: ["医疗卫生","职业卫生"]
+        query = query.where(cast(Officer.categories, Text).like(_containing(orjson.dumps(where.category).decode()), escape="\\"))
+    return query
+
+
+async def published_page(session: AsyncSession, today: date, where: PublicFilter, cursor: str | None,
+                         limit: int) -> tuple[list[Officer], str | None]:
+    rows = (await session.execute(keyset(published_officers(today, where), list(PUBLIC_ORDER), cursor, limit))).scalars().all()
+    return page_of(list(rows), ["agency", "unit", "name", "id"], limit)
+
+
+async def published_count(session: AsyncSession, today: date, where: PublicFilter) -> int:
+    return (await session.execute(select(func.count()).select_from(published_officers(today, where).subquery()))).scalar_one()
 
 
 async def names_in_register(session: AsyncSession, agency: str) -> set[str]:
@@ -142,42 +181,40 @@ class ImportRefused(Exception):
         self.errors = errors
 
 
-def read_sheet(filename: str, data: bytes) -> list[dict]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX sheet as {column: text}, headers in Chinese or English."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+def sheet_limits(settings) -> SheetLimits:
+    return SheetLimits(max_rows=MAX_ROWS, max_unpacked_bytes=settings.max_sheet_unpacked_bytes)
 
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise ImportRefused([{"row": None, "error": f"not a readable XLSX workbook ({type(exc).__name__})"}]) from None
-        rows = [["" if v is None else (v.date().isoformat() if hasattr(v, "date") and callable(v.date) else str(v)) for v in row]
-                for row in sheet.iter_rows(values_only=True)]
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportRefused([{"row": None, "error": "a CSV must be UTF-8 (save it as “CSV UTF-8”)"}]) from None
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error as exc:  # e.g. a NUL character
-            raise ImportRefused([{"row": None, "error": f"not a readable CSV file ({exc})"}]) from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        raise ImportRefused([{"row": None, "error": "the sheet is empty"}])
-    if len(rows) > MAX_ROWS + 1:
-        raise ImportRefused([{"row": None, "error": f"at most {MAX_ROWS} officers per import"}])
-    header = [cell.strip() for cell in rows[0]]
+
+def refused_sheet(refused: SheetRefused) -> Exception:
+    """A sheet that was not read: unreadable ones are an import refused like a bad row (422 with the error
+    listed); one too large or too long is its own problem (413)."""
+    if refused.status == 422:
+        return ImportRefused([{"row": None, "field": None, "error": refused.detail, "error_zh": refused.detail_zh}])
+    return Problem(refused.status, refused.code, refused.detail, detail_zh=refused.detail_zh)
+
+
+def header_rows(table: Table) -> list[tuple[int, dict]]:
+    """The sheet's rows as (row number, {column: text}), headers in Chinese or English."""
     positions = {}
     for field, names in COLUMNS.items():
-        found = [i for i, cell in enumerate(header) if cell in names]
+        found = [i for i, cell in enumerate(table.header) if cell in names]
         if found:
             positions[field] = found[0]
     missing = [COLUMNS[f][1] for f in ("officer_id", "name", "unit", "certificate_number", "categories", "valid_from", "valid_to")
                if f not in positions]
     if missing:
-        raise ImportRefused([{"row": 1, "error": f"missing columns: {'、'.join(missing)}"}])
-    return [{field: (row[i].strip() if i < len(row) else "") for field, i in positions.items()} for row in rows[1:]]
+        raise ImportRefused([{"row": 1, "field": None, "error": f"missing columns: {'、'.join(missing)}",
+                              "error_zh": f"缺少列：{'、'.join(missing)}"}])
+    return [(number, {field: row[i] for field, i in positions.items()}) for number, row in table.rows]
+
+
+async def read_sheet(filename: str, data: bytes, settings) -> list[OfficerCreate]:
+    """A CSV (UTF-8 or GBK) or XLSX sheet read and checked off the event loop, within the sheet limits."""
+    try:
+        table = await read_table_off_loop(filename, data, sheet_limits(settings))
+    except SheetRefused as refused:
+        raise refused_sheet(refused) from None
+    return await anyio.to_thread.run_sync(lambda: parse_rows(header_rows(table)))
 
 
 def split_list(text: str) -> list[str]:
@@ -187,25 +224,40 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def parse_rows(rows: list[dict]) -> list[OfficerCreate]:
+ERROR_ZH = {"missing": "不能为空", "string_too_short": "不能为空", "too_short": "不能为空", "string_too_long": "内容过长",
+            "string_pattern_mismatch": "只能由字母、数字和 _ . - 组成", "date_from_datetime_parsing": "日期应为 YYYY-MM-DD",
+            "date_parsing": "日期应为 YYYY-MM-DD", "date_type": "日期应为 YYYY-MM-DD", "too_long": "项目过多"}
+MODEL_ERROR_ZH = {"valid_to lies before valid_from": "有效期止早于有效期起", "names repeat": "名称重复",
+                  "validity must lie between 1990 and 2199": "有效期须在 1990 年至 2199 年之间"}
+
+
+def _error_zh(error: dict) -> str:
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return ERROR_ZH.get(error["type"]) or MODEL_ERROR_ZH.get(message) or message
+
+
+def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
     parsed, errors, seen = [], [], set()
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
+    for number, row in rows:
         status = STATUS_BY_NAME.get(row.get("status") or "有效")
         try:
             if status is None:
-                raise ValueError(f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销")
+                raise ValueError(f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销",
+                                 f"状态“{row.get('status')}”不是 有效、暂扣、注销、吊销 之一")
             body = OfficerCreate(officer_id=row["officer_id"], name=row["name"], unit=row["unit"],
                                  certificate_number=row["certificate_number"], categories=split_list(row["categories"]),
                                  regions=split_list(row.get("regions", "")), valid_from=row["valid_from"], valid_to=row["valid_to"],
                                  status=status)
         except ValidationError as exc:
-            errors += [{"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"]} for e in exc.errors()]
+            errors += [{"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": _error_zh(e)}
+                       for e in exc.errors()]
             continue
         except ValueError as exc:
-            errors.append({"row": number, "field": "status", "error": str(exc)})
+            errors.append({"row": number, "field": "status", "error": exc.args[0], "error_zh": exc.args[1]})
             continue
         if body.officer_id in seen:
-            errors.append({"row": number, "field": "officer_id", "error": f"officer {body.officer_id} appears twice in the sheet"})
+            errors.append({"row": number, "field": "officer_id", "error": f"officer {body.officer_id} appears twice in the sheet",
+                           "error_zh": f"人员编号 {body.officer_id} 在表中重复出现"})
             continue
         seen.add(body.officer_id)
         parsed.append(body)

@@ -1,10 +1,10 @@
 """The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
 
-import asyncio
+from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -14,21 +14,24 @@ from ..deps import SettingsDep
 from ..officers.models import Officer
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
 from ..officers.service import (
+    COLUMNS,
     ImportRefused,
     create_officer,
     expiring_within,
     get_officer,
     history_of,
     import_officers,
-    parse_rows,
-    published_officers,
+    PublicFilter,
+    published_count,
+    published_page,
     read_sheet,
     split_list,
     update_officer,
     visible_officers,
 )
 from ..problems import Problem
-from ..public_side import public_limit
+from ..officers.router import public_filter
+from ..public_side import PUBLIC_CACHE, public_limit
 from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles
@@ -37,7 +40,7 @@ router = APIRouter(include_in_schema=False)
 Keeper = Annotated[object, require_page_roles(Role.admin)]
 Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
 EXPIRING_DAYS = 60
-MAX_SHEET_BYTES = 5 * 1024 * 1024
+PUBLIC_PAGE = 50
 
 
 async def _register_page(request: Request, person, session, settings, status: str | None, *, errors: list | None = None,
@@ -49,6 +52,7 @@ async def _register_page(request: Request, person, session, settings, status: st
     return page(request, "officers.html", {
         "officers": officers, "expiring": expiring, "expiring_days": EXPIRING_DAYS, "status": status or "", "statuses": STATUS_NAMES,
         "may_edit": person.principal.role is Role.admin, "errors": errors or [], "notice": notice, "form": form or {},
+        "field_labels": {field: names[1] for field, names in COLUMNS.items()},
     }, status_code=status_code, person=person)
 
 
@@ -89,13 +93,18 @@ async def register_officer(request: Request, person: FormPerson, _role: Keeper, 
 @router.post("/officers/import")
 async def import_register(request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
                           file: Annotated[UploadFile, File()]) -> Response:
-    data = await file.read(MAX_SHEET_BYTES + 1)
+    data = await file.read(settings.max_sheet_bytes + 1)
     try:
-        if len(data) > MAX_SHEET_BYTES:
-            raise ImportRefused([{"row": None, "error": f"文件超过 {MAX_SHEET_BYTES // (1024 * 1024)} MB"}])
-        bodies = await asyncio.to_thread(lambda: parse_rows(read_sheet(file.filename or "", data)))  # openpyxl: off the event loop
+        if len(data) > settings.max_sheet_bytes:
+            raise Problem(413, "sheet-too-large", "", detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB，未导入任何内容。")
+        bodies = await read_sheet(file.filename or "", data, settings)  # off the event loop, within the sheet limits
     except ImportRefused as refused:
         return await _register_page(request, person, session, settings, None, errors=refused.errors[:500], status_code=422)
+    except Problem as problem:  # too large or too long: said on the page, in Chinese
+        if "detail_zh" not in problem.extra:
+            raise
+        return await _register_page(request, person, session, settings, None, status_code=problem.status,
+                                    errors=[{"row": None, "field": None, "error": problem.detail, "error_zh": problem.extra["detail_zh"]}])
     counts = await import_officers(session, person.principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
@@ -127,8 +136,18 @@ async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, ses
 
 @router.get("/public/officers")
 async def public_register(request: Request, session: DbSession, settings: SettingsDep,
-                          agency: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+                          where: Annotated[PublicFilter, Depends(public_filter)],
+                          cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
     public_limit(request)
     day = today(settings.tz)
-    officers = await published_officers(session, day, agency)
-    return page(request, "public_officers.html", {"officers": officers, "today": day, "agency": agency or ""})
+    officers, next_cursor = await published_page(session, day, where, cursor, PUBLIC_PAGE)
+    asked = {key: value for key, value in asdict(where).items() if value}
+    response = page(request, "public_officers.html", {
+        "officers": officers, "today": day, "agency": where.agency or "", "filters": asked, "first_page": not cursor,
+        "searching": any(key != "agency" for key in asked),
+        "total": await published_count(session, day, where),
+        "next_url": "/public/officers?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
+        "first_url": "/public/officers" + ("?" + urlencode(asked) if asked else ""),
+    })
+    response.headers.update(PUBLIC_CACHE)
+    return response
