@@ -39,7 +39,6 @@ from .media.copies import defer_pending_copies, playback_copy_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .runtime import tune_allocator
-from .public_side import LIST, public_budget
 from .throttle import purge_throttles
 from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .storage import StoreUnavailable, open_store
@@ -286,9 +285,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_publications_router)
     app.include_router(webhooks_router)
     app.include_router(officers_router)
-    # The public officer list spends from the shared budget here until its route declares its own cost
-    # (`public_budget(LIST)`); its in-body `public_limit` then does nothing.
-    app.include_router(public_officers_router, dependencies=[public_budget(LIST)])
+    app.include_router(public_officers_router)
     app.include_router(public_lists_router)
     app.include_router(stats_router)
     app.include_router(agencies_router)

@@ -8,8 +8,6 @@ the budget than one item. Over budget: 429 `rate-limited` with `Retry-After`.
 
 import ipaddress
 import math
-import time
-from collections import OrderedDict
 
 from fastapi import Depends, Request
 
@@ -49,7 +47,6 @@ async def spend_public_budget(request: Request, cost: float = ITEM) -> None:
     budgets = [Budget(f"public:{address}", settings.public_requests_per_minute, PERIOD, cost),
                Budget(f"public-net:{network_of(address)}", settings.public_network_requests_per_minute, PERIOD, cost)]
     wait = await spend(request.app.state.engine, budgets)
-    request.state.public_budget_spent = True
     if wait is not None:
         raise Problem(429, "rate-limited", "Too many requests to the public side; try again shortly.",
                       headers={"Retry-After": str(max(1, math.ceil(wait)))})
@@ -63,39 +60,6 @@ def public_budget(cost: float = ITEM):
         await spend_public_budget(request, cost)
 
     return Depends(public_budget_spent)
-
-
-class RateLimit:
-    """The former per-instance budget (in memory), kept only for `public_limit` callers not yet moved to
-    `public_budget`: `per_minute` requests in any minute."""
-
-    def __init__(self, per_minute: int, clients: int = 10_000) -> None:
-        self.per_minute, self.clients = per_minute, clients
-        self.seen: OrderedDict[str, list[float]] = OrderedDict()
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        recent = [t for t in self.seen.pop(client, []) if now - t < 60]
-        if len(recent) >= self.per_minute:
-            self.seen[client] = recent
-            raise Problem(429, "rate-limited", "Too many requests to the public side; try again shortly.",
-                          headers={"Retry-After": str(int(60 - (now - recent[0])) + 1)})
-        recent.append(now)
-        self.seen[client] = recent
-        while len(self.seen) > self.clients:
-            self.seen.popitem(last=False)
-
-
-def public_limit(request: Request) -> None:
-    """Cost 1 of the public budget, called in a route's body (the older form). When the route (or its
-    router) already spent from the shared budget through `public_budget`, this does nothing; otherwise it
-    falls back to the per-instance budget. New routes declare `public_budget(cost)` instead."""
-    if getattr(request.state, "public_budget_spent", False):
-        return
-    limiter = getattr(request.app.state, "public_rate_limit", None)
-    if limiter is None:
-        limiter = request.app.state.public_rate_limit = RateLimit(request.app.state.settings.public_requests_per_minute)
-    limiter.check(client_address(request))
 
 
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}  # readers may keep a page a minute

@@ -10,7 +10,7 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from ..times import today
 from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
@@ -126,7 +126,7 @@ def not_modified(request: Request, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in asked.split(","))
 
 
-@public_router.get("/officers", response_model=PublicOfficerPage,
+@public_router.get("/officers", response_model=PublicOfficerPage, dependencies=[public_budget(LIST)],
                    responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
                    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
                    description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
@@ -135,7 +135,6 @@ def not_modified(request: Request, etag: str) -> bool:
 async def public_officers(request: Request, session: DbSession, settings: SettingsDep,
                           where: Annotated[PublicFilter, Depends(public_filter)],
                           limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100, cursor: str | None = None) -> Response:
-    public_limit(request)
     rows, next_cursor = await published_page(session, today(settings.tz), where, cursor, limit)
     body = PublicOfficerPage(items=[public_out(o) for o in rows], next_cursor=next_cursor).model_dump_json().encode()
     etag = etag_of(body)

@@ -31,7 +31,7 @@ from ..officers.service import (
 )
 from ..problems import Problem
 from ..officers.router import public_filter
-from ..public_side import PUBLIC_CACHE, public_limit
+from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from ..times import today
 from .render import page
 from .session import FormPerson, Person, require_page_roles
@@ -134,11 +134,10 @@ async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, ses
     return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
 
 
-@router.get("/public/officers")
+@router.get("/public/officers", dependencies=[public_budget(LIST)])
 async def public_register(request: Request, session: DbSession, settings: SettingsDep,
                           where: Annotated[PublicFilter, Depends(public_filter)],
                           cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
-    public_limit(request)
     day = today(settings.tz)
     officers, next_cursor = await published_page(session, day, where, cursor, PUBLIC_PAGE)
     asked = {key: value for key, value in asdict(where).items() if value}
