@@ -2,7 +2,7 @@
 
 import base64
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -22,17 +22,19 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else {"d": v.isoformat()} if isinstance(v, date) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
 def _cursor_value(value: Any) -> Any:
-    # Only what encode_cursor writes: strings, 64-bit integers and times; anything else is forged.
+    # Only what encode_cursor writes: strings, 64-bit integers, times and days; anything else is forged.
     if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
         parsed = datetime.fromisoformat(value["t"])
         if parsed.tzinfo is None or not sane_time(parsed):
             raise ValueError
         return parsed
+    if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str) and len(value["d"]) == 10:
+        return date.fromisoformat(value["d"])
     if isinstance(value, str) and len(value) <= 512 and "\x00" not in value:
         return value
     if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
@@ -49,20 +51,25 @@ def decode_cursor(cursor: str, count: int, types: list[type | None] | None = Non
         if not isinstance(values, list) or len(values) != count:
             raise ValueError
         values = [_cursor_value(v) for v in values]
-        if types and any(expected is not None and not isinstance(value, expected) for value, expected in zip(values, types)):
+        if types and any(expected is not None and not _is(value, expected) for value, expected in zip(values, types)):
             raise ValueError  # e.g. a number where the column holds text: the database would refuse the comparison
         return values
     except (ValueError, TypeError, KeyError):
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 
 
+def _is(value: Any, expected: type) -> bool:
+    # A datetime is a date to isinstance; a day column takes a day only.
+    return isinstance(value, expected) and not (expected is date and isinstance(value, datetime))
+
+
 def _key_type(key: InstrumentedAttribute) -> type | None:
-    """What a cursor may hold for a key column: str, int or datetime as the column says; None when unknown."""
+    """What a cursor may hold for a key column: str, int, datetime or date as the column says; None when unknown."""
     try:
         python_type = key.type.python_type
     except (NotImplementedError, AttributeError):
         return None
-    return python_type if python_type in (str, int, datetime) else None
+    return python_type if python_type in (str, int, datetime, date) else None
 
 
 def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, descending: bool = False) -> Select:
