@@ -35,6 +35,10 @@ TUS_RESUMABLE = {"parameters": [{"name": "Tus-Resumable", "in": "header", "requi
                                  "description": "the tus protocol version (412 Precondition Failed without it)"}]}
 
 
+# Documented only: tus answers a malformed number with its own 400, not FastAPI's 422.
+DIGITS = {"pattern": "^[0-9]{1,19}$"}
+
+
 def _require_tus_version(tus_resumable: str | None) -> None:
     if tus_resumable != TUS_VERSION:
         raise Problem(
@@ -90,9 +94,9 @@ async def create(
     request: Request,
     principal: Uploader,
     ingest: IngestDep,
-    upload_length: Annotated[str | None, Header()] = None,
+    upload_length: Annotated[str | None, Header(json_schema_extra=DIGITS)] = None,
     upload_metadata: Annotated[str | None, Header()] = None,
-    upload_defer_length: Annotated[str | None, Header()] = None,
+    upload_defer_length: Annotated[str | None, Header(json_schema_extra={"enum": ["1"]})] = None,
 ) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     if upload_defer_length is not None:
@@ -120,7 +124,8 @@ async def _nothing():
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-@router.head("/{upload_id}", summary="tus offset", openapi_extra=TUS_RESUMABLE)
+@router.head("/{upload_id}", summary="tus offset", openapi_extra=TUS_RESUMABLE, response_class=Response,
+             responses={200: {"description": "the offset in Upload-Offset, the length in Upload-Length (no body)"}})
 async def head(upload_id: str, request: Request, principal: Uploader, session: DbSession) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
@@ -140,7 +145,7 @@ async def patch(
     principal: Uploader,
     session: DbSession,
     ingest: IngestDep,
-    upload_offset: Annotated[str | None, Header()] = None,
+    upload_offset: Annotated[str | None, Header(json_schema_extra=DIGITS)] = None,
     upload_checksum: Annotated[str | None, Header()] = None,
 ) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
