@@ -59,6 +59,24 @@ def test_forged_cursors_and_calendar_edges(leg):
         assert_problem(body, 422, "validation-error")
 
 
+def test_cursors_of_the_wrong_shape_or_types_are_refused_on_every_list(leg):
+    """A cursor is checked against the list's own key types: a well-formed list of the wrong values is forged too."""
+    deep = base64.urlsafe_b64encode(b"[" * 3000).decode().rstrip("=")
+    forged = [cursor_of([1, 2]), cursor_of("a string"), cursor_of(7), cursor_of(None), cursor_of({"a": [1, 2]}),
+              cursor_of([{"t": "2026-01-01T00:00:00+00:00"}, 5]), cursor_of([{"t": 5}, "a"]), cursor_of(["2026-01-01", 5]),
+              cursor_of([True, "a"]), cursor_of([[], {}]), cursor_of([{"d": "2026-01-01"}, "a"]),
+              cursor_of([{"t": "2026-01-01T00:00:00+00:00", "x": 1}, "a"]), "[1,2]", "%%%%", "bm90IGpzb24", deep,
+              base64.urlsafe_b64encode(os.urandom(90)).decode()]
+    with leg.client(leg.token("admin", AGENCY)) as http:
+        for path in ("/api/v1/media", "/api/v1/cases", "/api/v1/audit/events", "/api/v1/officers", "/api/v1/publications",
+                     "/api/v1/agencies"):
+            for cursor in forged:
+                assert_problem(http.get(path, params={"cursor": cursor}), 400, "invalid-cursor")
+        for cursor in forged:  # the public list, without a token
+            assert_problem(http.get("/api/v1/public/publications", params={"cursor": cursor}, headers={"Authorization": ""}),
+                           400, "invalid-cursor")
+
+
 def test_typos_and_look_alikes_are_refused(leg):
     with leg.client(leg.token("case_system", AGENCY)) as http:
         typo = case_body()

@@ -40,3 +40,16 @@ def test_fault_points_parse_and_refuse_unknown_actions():
     assert _parse("") == {}
     with pytest.raises(ValueError):
         _parse("a:explode")
+
+
+def test_a_cursor_on_a_date_key_round_trips_and_is_checked_by_type():
+    # The publication queue pages by due date: its next page's cursor must encode (it once raised) and decode.
+    from datetime import date
+
+    from recording_service.pagination import decode_cursor, encode_cursor
+    from recording_service.problems import Problem
+
+    cursor = encode_cursor([date(2026, 3, 9), "p1"])
+    assert decode_cursor(cursor, [date, str]) == [date(2026, 3, 9), "p1"]
+    with pytest.raises(Problem):
+        decode_cursor(cursor, [str, str])
