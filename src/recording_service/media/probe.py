@@ -58,8 +58,9 @@ def interpret(data: dict, tz: ZoneInfo) -> ProbeResult:
     if video is None and audio is None:
         return ProbeResult(ok=False, error="ffprobe found no audio or video stream")
     container = fmt.get("format_name")
-    if container in ("tty", "image2", "png_pipe", "jpeg_pipe"):
-        return ProbeResult(ok=False, error=f"not a recording (ffprobe reads it as '{container}')")
+    if container in ("tty", "image2") or (container or "").endswith("_pipe"):  # a still picture (PNG, JPEG, SVG …), or text
+        # Not a recording; the container is kept: it says what the bytes are (and whether they may be shown inline).
+        return ProbeResult(ok=False, error=f"not a recording (ffprobe reads it as '{container}')", container=container)
     try:
         duration = float(fmt.get("duration")) if fmt.get("duration") is not None else None
     except ValueError:
