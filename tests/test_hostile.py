@@ -118,7 +118,7 @@ def test_binding_offsets_and_duplicates(leg, clips):
                     '{"media_id": "%s", "start_offset_s": 1e400}', '{"media_id": "%s", "end_offset_s": -Infinity}'):
             response = http.post(url, content=raw % media_id, headers={"Content-Type": "application/json"})
             assert_problem(response, 422, "validation-error")
-        assert_problem(http.post(url, json={"media_id": media_id, "end_offset_s": 3600}), 400, "invalid-segment")
+        assert_problem(http.post(url, json={"media_id": media_id, "end_offset_s": 3600}), 422, "invalid-segment")
         stages = f"/api/v1/cases/{case['id']}/stages"
         for huge in ('{"stage": "closing", "started_at": "2026-11-03T11:00:00+08:00", "attributes": {"n": 100000000000000000000000000000}}',
                      '{"stage": "closing", "started_at": "2026-11-03T11:00:00+08:00", "attributes": {"n": 9007199254740993}}'):
@@ -128,6 +128,66 @@ def test_binding_offsets_and_duplicates(leg, clips):
         again = assert_problem(http.post(url, json={"media_id": media_id, "start_offset_s": 0.5, "end_offset_s": 1.5}), 409, "already-bound")
         assert again["binding_id"] == first.json()["id"]
         assert http.post(url, json={"media_id": media_id}).status_code == 201  # the whole clip is another binding
+
+
+def test_offsets_beyond_reason_are_refused_and_stored_ones_do_not_break_reads(leg, clips):
+    from sqlalchemy import create_engine, text
+
+    from recording_service.db import sync_url
+
+    with leg.client(leg.token("dock", AGENCY)) as http:
+        clip_id = upload_bytes(http, clips("offsets.mp4", seconds=2).read_bytes(), filename="offsets.mp4")
+        # Not a recording: the probe finds no duration, so only the offsets themselves can be checked.
+        unknown_id = upload_bytes(http, os.urandom(2000), filename="unknown-length.bin")
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        case = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
+        stage = http.post(f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
+        url = f"/api/v1/cases/{case['id']}/stages/{stage['id']}/media"
+        for media_id in (clip_id, unknown_id):
+            for offsets in ({"end_offset_s": 1e300}, {"start_offset_s": 1e300}, {"start_offset_s": 1e300, "end_offset_s": 1e308},
+                            {"start_offset_s": -1, "end_offset_s": 1}, {"start_offset_s": 1.5, "end_offset_s": 0.5},
+                            {"start_offset_s": 1, "end_offset_s": 1}, {"end_offset_s": 0}):
+                refused = http.post(url, json={"media_id": media_id, **offsets})
+                assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json", (offsets, refused.text)
+        assert_problem(http.post(url, json={"media_id": clip_id, "start_offset_s": 2.5}), 422, "invalid-segment")
+        assert_problem(http.post(url, json={"media_id": clip_id, "end_offset_s": 9}), 422, "invalid-segment")
+        assert http.post(url, json={"media_id": clip_id, "start_offset_s": 0.5, "end_offset_s": 2.3}).status_code == 201  # within tolerance
+        # Legacy rows, stored before offsets were checked.
+        legacy = {}
+        for i, (name, media_id, start, end) in enumerate((("huge", clip_id, None, 1e300), ("inverted", clip_id, 1.5, 0.2),
+                                                          ("negative", unknown_id, -30.0, 5.0), ("infinite", unknown_id, 0.1, float("inf")))):
+            bound = http.post(url, json={"media_id": media_id, "start_offset_s": 0.1 * (i + 1), "note": name})
+            assert bound.status_code == 201, bound.text
+            legacy[bound.json()["id"]] = (start, end, 2.5 if media_id == clip_id else 7 * 24 * 3600)
+    engine = create_engine(sync_url(leg.service.env["RECORDING_DATABASE_URL"]))
+    with engine.begin() as db:
+        for binding_id, (start, end, _) in legacy.items():
+            db.execute(text("UPDATE media_bindings SET start_offset_s = :start, end_offset_s = :end WHERE id = :id"),
+                       {"start": start, "end": end, "id": binding_id})
+    engine.dispose()
+    with leg.client(leg.token("admin", AGENCY)) as http:
+        timeline = http.get(f"/api/v1/cases/{case['id']}/timeline")
+        assert timeline.status_code == 200, timeline.text
+        shown = {m["binding_id"]: m for s in timeline.json()["stages"] for m in s["media"]}
+        for binding_id, (_, _, longest) in legacy.items():
+            segment = shown[binding_id]["segment"]
+            assert segment["adjusted"] and segment["problem"], segment
+            start, end = segment["start_offset_s"], segment["end_offset_s"]
+            assert start is None or 0 <= start <= longest, segment
+            assert end is None or (0 < end <= longest and (start is None or start < end)), segment
+        exported = http.get(f"/api/v1/cases/{case['id']}/export")
+        assert exported.status_code == 200
+        with zipfile.ZipFile(__import__("io").BytesIO(exported.content)) as bag:
+            timeline_json = json.loads(bag.read(next(n for n in bag.namelist() if n.endswith("data/timeline.json"))))
+        assert all(m["segment"]["adjusted"] for s in timeline_json["stages"] for m in s["media"] if m["binding_id"] in legacy)
+    from .test_web import create_person, signed_in_client
+
+    person = f"offsets{os.urandom(3).hex()}"
+    create_person(leg, person, "auditor", AGENCY, "吴偏移")
+    with signed_in_client(leg.url, person) as http:
+        for path in (f"/cases/{case['id']}", f"/footage/{clip_id}", f"/footage/{unknown_id}"):
+            answer = http.get(path)
+            assert answer.status_code == 200 and "片段偏移量无效" in answer.text, path
 
 
 def test_verify_export_reports_a_damaged_zip(leg, tmp_path):

@@ -1,5 +1,6 @@
 """Templates and the small formatting rules every page shares (local times, durations, short digests)."""
 
+import math
 from datetime import date, datetime
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> s
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "—"
     total = int(round(seconds))
     hours, rest = divmod(total, 3600)
