@@ -190,6 +190,41 @@ def test_offsets_beyond_reason_are_refused_and_stored_ones_do_not_break_reads(le
             assert answer.status_code == 200 and "片段偏移量无效" in answer.text, path
 
 
+def test_probe_errors_show_no_storage_path_or_store_url(leg):
+    from sqlalchemy import create_engine, text
+
+    from recording_service.db import sync_url
+
+    workdir = str(leg.workdir.resolve())
+    with leg.client(leg.token("dock", AGENCY)) as dock:
+        media_id = upload_bytes(dock, b"not footage at all " * 64, filename="garbage.mp4")
+        media = dock.get(f"/api/v1/media/{media_id}").json()
+        assert media["status"] == "probe_failed" and media["probe_error"], media
+        for leak in (workdir, "/objects/", "evidence/", "http://", "https://", "X-Amz-"):
+            assert leak not in media["probe_error"], media["probe_error"]
+        assert media_id in media["probe_error"]
+        # An error stored before errors were scrubbed (a legacy row) is scrubbed when read.
+        stored = {"sqlite-fs": f"{workdir}/objects/evidence/{AGENCY}/ab/cd/{'0' * 64}: Invalid data found when processing input",
+                  "postgres-s3": f"{leg.seaweed.endpoint if leg.seaweed else 'http://s3'}/{leg.bucket}/rs/evidence/x?X-Amz-Credential=KEY"
+                                 f"&X-Amz-Signature=abc: Invalid data found when processing input"}[leg.name]
+        engine = create_engine(sync_url(leg.service.env["RECORDING_DATABASE_URL"]))
+        with engine.begin() as db:
+            db.execute(text("UPDATE media SET probe_error = :error WHERE id = :id"), {"error": stored, "id": media_id})
+        engine.dispose()
+        for shown in (dock.get(f"/api/v1/media/{media_id}").json()["probe_error"],
+                      next(m for m in dock.get("/api/v1/media", params={"limit": 500}).json()["items"] if m["id"] == media_id)["probe_error"]):
+            assert shown.endswith("Invalid data found when processing input"), shown
+            for leak in (workdir, "http://", "X-Amz-", "/objects/"):
+                assert leak not in shown, shown
+    from .test_web import create_person, signed_in_client
+
+    person = f"probe{os.urandom(3).hex()}"
+    create_person(leg, person, "auditor", AGENCY, "郑解析")
+    with signed_in_client(leg.url, person) as http:
+        page = http.get(f"/footage/{media_id}")
+        assert page.status_code == 200 and "Invalid data found" in page.text and workdir not in page.text and "X-Amz-" not in page.text
+
+
 def test_verify_export_reports_a_damaged_zip(leg, tmp_path):
     good = tmp_path / "bag.zip"
     with zipfile.ZipFile(good, "w", compression=zipfile.ZIP_STORED) as archive:
