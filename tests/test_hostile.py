@@ -225,6 +225,41 @@ def test_probe_errors_show_no_storage_path_or_store_url(leg):
         assert page.status_code == 200 and "Invalid data found" in page.text and workdir not in page.text and "X-Amz-" not in page.text
 
 
+def test_a_crafted_link_cannot_show_a_banner_and_a_form_message_is_shown_once(leg):
+    import re
+
+    from .test_publication import decided, draft, with_profile
+    from .test_web import create_person, signed_in_client
+
+    agency = with_profile(leg, f"FL{os.urandom(2).hex().upper()}")
+    admin = f"flash{os.urandom(3).hex()}"
+    create_person(leg, admin, "admin", agency, "冯提示")
+    with leg.client(leg.token("case_system", agency)) as http:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+    forged = "系统通知：账号异常，请拨打 400-000-0000 核实"
+    with signed_in_client(leg.url, admin) as browser:
+        for path, params in ((f"/publications/{pid}", {"error": forged}), (f"/publications/{pid}/edit", {"error": forged, "saved": "1"}),
+                             ("/publications/new", {"case_id": case.id, "document_id": document["id"], "error": forged}),
+                             (f"/agencies/{agency}", {"notice": forged}), ("/officers", {"notice": forged})):
+            answer = browser.get(path, params=params)
+            assert answer.status_code in (200, 303), (path, answer.status_code)
+            shown = browser.get(answer.headers["location"]) if answer.status_code == 303 else answer
+            assert forged not in shown.text and "已保存为第" not in shown.text, path
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"/publications/{pid}").text).group(1)
+        answer = browser.post(f"/publications/{pid}/notice", data={"method": "pigeon", "notified_at": "2026-09-25T10:00",
+                                                                   "csrf_token": csrf}, follow_redirects=False)
+        assert answer.status_code == 303 and "?" not in answer.headers["location"]
+        first = browser.get(answer.headers["location"])
+        assert 'role="alert"' in first.text  # the form's message, once
+        assert 'role="alert"' not in browser.get(answer.headers["location"]).text  # and not again
+        # Another browser cannot be handed the message: the flash is bound to the session that caused it.
+        stolen = answer.cookies.get("rs_flash") or answer.headers.get("set-cookie", "").split("rs_flash=")[1].split(";")[0]
+    with signed_in_client(leg.url, admin) as other:
+        other.cookies.set("rs_flash", stolen)
+        assert 'role="alert"' not in other.get(f"/publications/{pid}").text
+
+
 def test_verify_export_reports_a_damaged_zip(leg, tmp_path):
     good = tmp_path / "bag.zip"
     with zipfile.ZipFile(good, "w", compression=zipfile.ZIP_STORED) as archive:

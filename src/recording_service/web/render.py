@@ -9,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ..problems import Problem
+from .flash import forget_flash, take_flash
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -91,8 +92,15 @@ templates.env.filters.update(
 
 
 def page(request: Request, name: str, context: dict, status_code: int = 200, person=None) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, {"person": person, **context}, status_code=status_code)
+    flash, consumed = take_flash(request, person)  # a message the previous form's redirect left for this page
+    context = {"person": person, **context}
+    for key, value in flash.items():
+        if context.get(key) is None:
+            context[key] = value
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers.update(PAGE_HEADERS)
+    if consumed:
+        forget_flash(response, request)
     return response
 
 
