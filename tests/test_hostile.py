@@ -260,6 +260,43 @@ def test_a_crafted_link_cannot_show_a_banner_and_a_form_message_is_shown_once(le
         assert 'role="alert"' not in other.get(f"/publications/{pid}").text
 
 
+def test_notices_and_publication_dates_far_in_the_future_or_past_are_refused(leg):
+    from .test_publication import decided, draft, published, with_profile
+    from .test_review import Case, at
+
+    agency = with_profile(leg, f"DT{os.urandom(2).hex().upper()}")
+    with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
+        case, document = decided(http)
+        pid = draft(http, case, document).json()["id"]
+        for when in ("2199-01-01", "2100-06-01", "1999-12-31", "1970-01-01"):
+            assert_problem(http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at(when)}), 422)
+        for value in ("2199-01-01", "1900-01-01", "0001-01-01"):
+            refused = assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"decided_on": value}}), 422, "invalid-field")
+            assert refused["field"] == "decided_on", refused
+        licence_case = Case(http, procedure="license", filed="2026-11-01",
+                            parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}])
+        licence_case.stage("acceptance", "2026-11-01")
+        licence_case.skip("verification")
+        licence_case.stage("decision", "2026-11-20")
+        decision = licence_case.document("decision", "license_decision", issued_at=at("2026-11-20"), title="准予行政许可决定书",
+                                         text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。")
+        licence = http.post("/api/v1/publications", json={"case_id": licence_case.id, "document_id": decision["id"], "kind": "license",
+                                                          "severity": "ordinary"}).json()["id"]
+        for name, value in (("valid_from", "2199-01-01"), ("valid_from", "1999-12-31"), ("valid_to", "2199-01-01"), ("valid_to", "0001-01-01")):
+            refused = assert_problem(http.patch(f"/api/v1/publications/{licence}", json={"fields": {name: value}}), 422, "invalid-field")
+            assert refused["field"] == name, refused
+        term = {"valid_from": "2026-12-01", "valid_to": "2031-11-30"}  # a licence's five-year term is no typo
+        assert http.patch(f"/api/v1/publications/{licence}", json={"fields": term}).status_code == 200
+        public = published(http, auditor)
+        for when in ("2199-01-01", "2100-01-01", "1999-01-01"):
+            refused = assert_problem(http.post(f"/api/v1/publications/{public}/annotate", json={"note": "经行政复议变更", "changed_on": when}),
+                                     422, "annotation-date")
+            assert refused["field"] == "changed_on"
+        assert http.post(f"/api/v1/publications/{public}/annotate", json={"note": "经行政复议变更", "changed_on": "2026-10-10"}).status_code == 200
+        shown = http.get(f"/api/v1/public/publications/{public}", headers={"Authorization": ""}).json()
+        assert "2199" not in json.dumps(shown, ensure_ascii=False)
+
+
 def test_verify_export_reports_a_damaged_zip(leg, tmp_path):
     good = tmp_path / "bag.zip"
     with zipfile.ZipFile(good, "w", compression=zipfile.ZIP_STORED) as archive:
