@@ -242,10 +242,13 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     elsewhere = tmp_path / "reviewer"
     elsewhere.mkdir()
 
-    def offline(*args: str) -> dict:
+    def offline(*args: str, exit_code: int | None = None) -> dict:
         result = subprocess.run([str(BIN / "recording-service"), "verify-export", *args], cwd=elsewhere, capture_output=True, text=True,
                                 env={k: v for k, v in leg.service.env.items() if not k.startswith("RECORDING_")}, timeout=120)
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        assert "Traceback" not in result.stderr, result.stderr
+        if exit_code is not None:
+            assert result.returncode == exit_code, result.stdout + result.stderr
+        return {**json.loads(result.stdout.strip().splitlines()[-1]), "stderr": result.stderr}
 
     assert offline(str(forged), "--key", service_key["public_key"])["ok"] is False
     pem = tmp_path / "service.pem"
@@ -253,5 +256,13 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     assert pem.read_text().startswith("-----BEGIN PUBLIC KEY-----")
     pinned = offline(str(genuine), "--key", str(pem))
     assert pinned["ok"] is True and pinned["signed_by"] == service_key["key_id"] and pinned["signature_key_pinned"] is True
-    unpinned = offline(str(forged))  # without the service's key a re-signed bag is only self-consistent, and says so
-    assert unpinned["ok"] is True and unpinned["signature_key_pinned"] is False and unpinned["signed_by"] != service_key["key_id"]
+    # Without the service's key a re-signed bag is only self-consistent: that is no verdict, so it says
+    # so and fails (exit 1) — the genuine bag alike — unless the reviewer accepts it with --allow-unpinned.
+    for bag in (forged, genuine):
+        unpinned = offline(str(bag), exit_code=1)
+        assert unpinned["ok"] is False and unpinned["signature_key_pinned"] is False, unpinned
+        assert any("not checked against a trusted key" in f for f in unpinned["failures"]), unpinned
+        assert "intact" not in unpinned["stderr"], unpinned["stderr"]
+    accepted = offline(str(forged), "--allow-unpinned", exit_code=0)
+    assert accepted["ok"] is True and accepted["signature_key_pinned"] is False and accepted["signed_by"] != service_key["key_id"]
+    assert "NOT checked against a trusted key" in " ".join(accepted["stderr"].split())  # however the console wraps it

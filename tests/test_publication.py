@@ -316,7 +316,8 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
         assert browser.post(f"/publications/{pid}/withdraw", data={"reason": "x"}).status_code == 403
         for data in ({"method": "mail", "notified_at": "昨天"}, {"method": "pigeon", "notified_at": "2026-09-25T10:00"}):
             answer = browser.post(f"/publications/{pid}/notice", data={**data, "csrf_token": csrf}, follow_redirects=False)
-            assert answer.status_code == 303 and "error=" in answer.headers["location"], answer.text[:300]
+            assert answer.status_code == 303 and answer.headers["location"] == f"/publications/{pid}", answer.text[:300]
+            assert 'role="alert"' in browser.get(answer.headers["location"]).text  # the message, as a flash
     with leg.client(leg.token("case_system", AGENCY)) as http:
         assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None
 

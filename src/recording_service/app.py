@@ -200,6 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         app.state.link_key = load_signing_key(settings.signing_key_file).derived_secret("play-links")
         app.state.login_form_key = load_signing_key(settings.signing_key_file).derived_secret("login-forms")
+        app.state.flash_key = load_signing_key(settings.signing_key_file).derived_secret("flash-messages")
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
             "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s", __version__,

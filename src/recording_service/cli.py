@@ -619,8 +619,14 @@ def verify_export_command(
     file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")],
     key: Annotated[str | None, typer.Option(help="the service's public key (PEM file, PEM text or base64, from `keys show` "
                                                  "or GET /api/v1/keys): the signature must be by this key")] = None,
+    allow_unpinned: Annotated[bool, typer.Option("--allow-unpinned", help="accept a bag whose signature could be checked only "
+                                                  "against the key inside it (anyone can re-sign a forgery so)")] = False,
 ) -> None:
-    """Verify an exported case file offline (signature, BagIt checksums, footage against its records, audit hashes); exit 1 on any failure."""
+    """Verify an exported case file offline (signature, BagIt checksums, footage against its records, audit hashes); exit 1 on any failure.
+
+    The signature is checked against a trusted key: --key, or on the server the service's own. Without
+    one it can only be checked against the key the bag carries, which proves nothing about where the
+    bag came from: that is a failure too, unless --allow-unpinned accepts it."""
     try:
         pinned = public_key_from(key) if key else None
     except ValueError as exc:
@@ -628,16 +634,23 @@ def verify_export_command(
     if pinned is None and Settings().signing_key_file.is_file():
         pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
     report = verify_export(file, pinned)
-    if report.ok and not report.signature_key_pinned:
-        err.print("[yellow]the signature was checked against the key inside the bag only: give the service's key "
-                  "(--key, from `keys show` or GET /api/v1/keys) to know the bag came from the service[/yellow]")
+    if pinned is None and not allow_unpinned:
+        report.fail("signature not checked against a trusted key: the bag was signed by the key it carries itself, which "
+                    "anyone can replace; give the service's key (--key, from `keys show` or GET /api/v1/keys), or "
+                    "--allow-unpinned to accept a bag that is only self-consistent")
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
     if not report.ok:
         for failure in report.failures:
             err.print(f"[red]✗[/red] {failure}")
         raise typer.Exit(1)
-    err.print(f"[green]case file intact[/green]: {report.files_checked} files, {report.bytes_checked} bytes, "
-              f"{report.audit_events_checked} audit events")
+    if not report.signature_key_pinned:
+        err.print("[yellow]self-consistent only: the signature was NOT checked against a trusted key (--allow-unpinned); "
+                  "nothing shows this bag came from the service[/yellow]")
+        err.print(f"case file self-consistent: {report.files_checked} files, {report.bytes_checked} bytes, "
+                  f"{report.audit_events_checked} audit events")
+        return
+    err.print(f"[green]case file intact[/green], signed by the trusted key {report.signed_by}: {report.files_checked} files, "
+              f"{report.bytes_checked} bytes, {report.audit_events_checked} audit events")
 
 
 @keys_app.command("show")

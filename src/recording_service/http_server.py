@@ -6,6 +6,12 @@ the parser gives up. This protocol closes a connection whose head has not arrive
 RECORDING_HEADER_TIMEOUT_SECONDS of the connection (or of the request's first byte), and answers 431
 to a head larger than RECORDING_MAX_HEADER_BYTES — before any application code runs. It also hands
 request bodies to the app as the pieces that arrived, without uvicorn's gathering copies.
+
+Refusing a head, it closes as HTTP servers do (a "lingering close", RFC 9112 §9.6): answer, half-close
+(FIN), then read and discard what the client is still sending — at most LINGER_BYTES, for at most
+LINGER_SECONDS — and close once the client closes too. Closing at once, with the rest of the head
+unread, makes the kernel reset the connection, and the RST can throw the answer away before the
+client reads it.
 """
 
 import os
@@ -23,6 +29,8 @@ def _setting(name: str, default: float) -> float:
 
 HEADER_TIMEOUT_SECONDS = _setting("RECORDING_HEADER_TIMEOUT_SECONDS", 30)
 MAX_HEADER_BYTES = int(_setting("RECORDING_MAX_HEADER_BYTES", 64 * 1024))
+LINGER_SECONDS = 5.0
+LINGER_BYTES = 4 * 1024 * 1024
 
 
 class BodyPieces:
@@ -48,6 +56,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     _head_bytes = 0
     _head_tail = b""
     _reading_head = False
+    _lingering = False
+    _linger_left = 0
+    _linger_timer = None
 
     def _expect_head(self) -> None:
         self._reading_head, self._head_bytes, self._head_tail = True, 0, b""
@@ -65,8 +76,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_timer = None
         if self._reading_head and self.transport is not None and not self.transport.is_closing():
             self.logger.warning("request head not received within %s s; connection closed", HEADER_TIMEOUT_SECONDS)
-            self.transport.write(b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+            self._refuse(b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+
+    def _refuse(self, answer: bytes) -> None:
+        """Answer, then close without a reset: half-close and discard the client's input (bounded)."""
+        self._head_arrived()
+        self._lingering, self._linger_left = True, LINGER_BYTES
+        self.transport.write(answer)
+        if not self.transport.can_write_eof():
             self.transport.close()
+            return
+        self.transport.write_eof()
+        self._linger_timer = self.loop.call_later(LINGER_SECONDS, self._stop_lingering)
+
+    def _stop_lingering(self) -> None:
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def eof_received(self) -> bool | None:
+        if self._lingering:  # the client has closed its side too: done
+            self._stop_lingering()
+            return None
+        return super().eof_received()
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -74,6 +108,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc) -> None:
         self._head_arrived()
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
         super().connection_lost(exc)
 
     def on_body(self, body: bytes) -> None:
@@ -90,6 +127,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         cycle.message_event.set()
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering:  # a refused request's remainder: read only to be discarded
+            self._linger_left -= len(data)
+            if self._linger_left <= 0:
+                self._stop_lingering()
+            return
         if self._reading_head:
             # Count only the head: a body may arrive in the same read (an upload's PATCH usually does).
             seen = self._head_tail + data
@@ -98,9 +140,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._head_bytes += head_here
             self._head_tail = seen[-3:]
             if self._head_bytes > MAX_HEADER_BYTES:
-                self._head_arrived()
-                self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
-                self.transport.close()
+                self._refuse(b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
                 return
         super().data_received(data)
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .problems import Problem
@@ -22,60 +22,60 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else {"d": v.isoformat()} if isinstance(v, date) else v for v in values]
+    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else {"d": v.isoformat()} if isinstance(v, date) else v
+             for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _cursor_value(value: Any) -> Any:
-    # Only what encode_cursor writes: strings, 64-bit integers, times and days; anything else is forged.
-    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+def _key_type(key: InstrumentedAttribute) -> type:
+    """What a key's values are in Python (datetime, date, str or int): a cursor's value must be one."""
+    column_type = key.type
+    while isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    kind = column_type.python_type
+    if kind not in (datetime, date, str, int):
+        raise TypeError(f"no cursor encoding for {kind.__name__} keys")
+    return kind
+
+
+def _cursor_value(value: Any, kind: type) -> Any:
+    # Only what encode_cursor writes for a key of this type; anything else (another shape, another
+    # type, a time out of range) is forged.
+    if kind is datetime:
+        if not (isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str) and len(value["t"]) <= 64):
+            raise ValueError
         parsed = datetime.fromisoformat(value["t"])
         if parsed.tzinfo is None or not sane_time(parsed):
             raise ValueError
         return parsed
-    if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str) and len(value["d"]) == 10:
+    if kind is date:
+        if not (isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str) and len(value["d"]) == 10):
+            raise ValueError
         return date.fromisoformat(value["d"])
-    if isinstance(value, str) and len(value) <= 512 and "\x00" not in value:
+    if kind is str and isinstance(value, str) and len(value) <= 512 and "\x00" not in value:
         return value
-    if isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63:
         return value
     raise ValueError
 
 
-def decode_cursor(cursor: str, count: int, types: list[type | None] | None = None) -> list[Any]:
-    """The cursor's values, each of the type its key column holds (`types`; None: any the cursor may carry)."""
+def decode_cursor(cursor: str, kinds: list[type]) -> list[Any]:
+    """The values of a cursor for keys of these types, or a 400 `invalid-cursor` problem."""
     try:
         if len(cursor) > 4096:
             raise ValueError
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(values, list) or len(values) != count:
+        if not isinstance(values, list) or len(values) != len(kinds):
             raise ValueError
-        values = [_cursor_value(v) for v in values]
-        if types and any(expected is not None and not _is(value, expected) for value, expected in zip(values, types)):
-            raise ValueError  # e.g. a number where the column holds text: the database would refuse the comparison
-        return values
-    except (ValueError, TypeError, KeyError):
+        return [_cursor_value(v, kind) for v, kind in zip(values, kinds)]
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
-
-
-def _is(value: Any, expected: type) -> bool:
-    # A datetime is a date to isinstance; a day column takes a day only.
-    return isinstance(value, expected) and not (expected is date and isinstance(value, datetime))
-
-
-def _key_type(key: InstrumentedAttribute) -> type | None:
-    """What a cursor may hold for a key column: str, int, datetime or date as the column says; None when unknown."""
-    try:
-        python_type = key.type.python_type
-    except (NotImplementedError, AttributeError):
-        return None
-    return python_type if python_type in (str, int, datetime, date) else None
 
 
 def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, descending: bool = False) -> Select:
     """Order by `keys` (ascending, or newest first) and start after the cursor's row."""
     if cursor:
-        values = decode_cursor(cursor, len(keys), [_key_type(key) for key in keys])
+        values = decode_cursor(cursor, [_key_type(key) for key in keys])
         conditions = []
         for i, key in enumerate(keys):
             conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key < values[i] if descending else key > values[i]))

@@ -1,7 +1,7 @@
 """Checks of untrusted values that every router shares (plumbing: no domain knowledge)."""
 
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 MAX_DIGITS = 19  # fits a signed 64-bit integer; anything longer is not a byte count or offset we serve
 
@@ -28,6 +28,16 @@ def sane_time(value: datetime) -> bool:
 def sane_date(value: date) -> bool:
     """The same window for a calendar day (a violation, an approval, a pause)."""
     return EARLIEST.date() <= value < LATEST.date()
+
+
+# What is published or recorded now about today's administration: not before 2000, and not more than
+# a year ahead of today (a decision, the start of a licence, a notice), unless a longer horizon is
+# given (the end of a licence's term).
+PLAUSIBLE_FROM = date(2000, 1, 1)
+
+
+def plausible_day(value: date, today: date, years_ahead: int = 1) -> bool:
+    return PLAUSIBLE_FROM <= value <= today + timedelta(days=366 * years_ahead)
 
 
 # Zero-width and bidirectional control characters: invisible, so two identifiers that look the same differ.

@@ -17,6 +17,7 @@ from ..problems import Problem
 from ..times import local, local_notes, require_offset
 from .service import visible_cases
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
+from .segments import check_segment, read_segment
 from .schemas import (
     BindingCreate,
     BindingOut,
@@ -303,10 +304,7 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
     if media is None or media.agency != case.agency:
         raise Problem(404, "media-not-found", f"No media {body.media_id}.")
     start, end = body.start_offset_s, body.end_offset_s
-    if start is not None and end is not None and end <= start:
-        raise Problem(400, "invalid-segment", "end_offset_s must be after start_offset_s.")
-    if media.duration_s is not None and ((end or 0) > media.duration_s + 0.5 or (start or 0) >= media.duration_s):
-        raise Problem(400, "invalid-segment", f"The segment lies outside the recording ({media.duration_s} s).")
+    check_segment(start, end, media.duration_s)
     same = (await session.execute(select(MediaBinding.id).where(
         MediaBinding.stage_id == stage.id, MediaBinding.media_id == media.id, MediaBinding.unbound_at.is_(None),
         MediaBinding.start_offset_s.is_(None) if start is None else MediaBinding.start_offset_s == start,
@@ -341,13 +339,14 @@ async def unbind_media(session: AsyncSession, principal: Principal, case: Case, 
 
 
 def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
+    segment = read_segment(binding.start_offset_s, binding.end_offset_s, None)  # a legacy row's unusable offsets: None
     return BindingOut(
         id=binding.id,
         case_id=binding.case_id,
         stage_id=binding.stage_id,
         media_id=binding.media_id,
-        start_offset_s=binding.start_offset_s,
-        end_offset_s=binding.end_offset_s,
+        start_offset_s=segment.start_offset_s,
+        end_offset_s=segment.end_offset_s,
         note=binding.note,
         created_at=local(binding.created_at, settings.tz),
         unbound_at=local(binding.unbound_at, settings.tz),

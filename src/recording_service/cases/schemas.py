@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from ..values import sane_date, sane_time
+from .segments import MAX_OFFSET_S
 
 
 def _contains_nul(value) -> bool:
@@ -271,8 +272,10 @@ class DocumentOut(BaseModel):
 
 class BindingCreate(RequestModel):
     media_id: str
-    start_offset_s: float | None = Field(default=None, ge=0)
-    end_offset_s: float | None = Field(default=None, gt=0)
+    start_offset_s: float | None = Field(default=None, ge=0, le=MAX_OFFSET_S,
+                                        description="seconds into the recording; before end_offset_s and within its duration")
+    end_offset_s: float | None = Field(default=None, gt=0, le=MAX_OFFSET_S,
+                                      description="seconds into the recording; at most its duration (+0.5 s) when known")
     note: str | None = Field(default=None, max_length=4000, description="e.g. why recording was interrupted before this clip")
 
 

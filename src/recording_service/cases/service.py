@@ -9,10 +9,12 @@ from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..db import utcnow
+from ..media.models import Media
 from ..problems import Problem
 from ..times import local, require_offset
 from ..values import normalised_identifier
 from .models import Case, CaseStage, MediaBinding
+from .segments import read_segment
 from .schemas import CaseCreate, CaseFacts, CaseOut, CaseUpdate, Party
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
@@ -62,13 +64,15 @@ async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:
 async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[dict]:
     """Where a media item is (or was) bound: case, stage and segment, for the cases the principal may see."""
     rows = (await session.execute(
-        select(MediaBinding, Case.case_number, Case.title, Case.procedure, CaseStage.stage)
+        select(MediaBinding, Case.case_number, Case.title, Case.procedure, CaseStage.stage, Media.duration_s)
         .join(Case, Case.id == MediaBinding.case_id).join(CaseStage, CaseStage.id == MediaBinding.stage_id)
+        .join(Media, Media.id == MediaBinding.media_id)
         .where(MediaBinding.media_id == media_id, Case.id.in_(visible_cases(principal).with_only_columns(Case.id)))
         .order_by(MediaBinding.created_at, MediaBinding.id)
     )).all()
-    return [{"binding": binding, "case_number": number, "title": title, "procedure": procedure, "stage": stage}
-            for binding, number, title, procedure, stage in rows]
+    return [{"binding": binding, "case_number": number, "title": title, "procedure": procedure, "stage": stage,
+             "segment": read_segment(binding.start_offset_s, binding.end_offset_s, duration)}
+            for binding, number, title, procedure, stage, duration in rows]
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:

@@ -12,6 +12,7 @@ from ..auth.service import Principal
 from ..cases.models import Case
 from ..catalog.schemas import Catalog
 from ..config import Settings
+from ..media.delivery import EVIDENCE_HEADERS
 from ..problems import Problem
 from ..storage import ObjectStore
 from .bag import build_case_bag
@@ -31,4 +32,5 @@ async def case_file_response(session: AsyncSession, catalog: Catalog, settings: 
         "Content-Length": str(len(stream)),
         "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
         "X-Bag-Manifest-Sha256": bag.summary["manifest_sha256"],
+        **EVIDENCE_HEADERS,
     })

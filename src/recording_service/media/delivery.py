@@ -2,6 +2,13 @@
 
 One implementation for every way bytes leave the service: the API's content endpoint (a token) and
 the pages' signed play links (a person's grant), whether the bytes are the original or a playback copy.
+
+Evidence is whatever a dock uploaded, so it is never trusted to be what it says: it is served as the
+media type the probe found (a video, audio or picture container from a fixed table), shown inline
+only then, and as an `application/octet-stream` attachment otherwise (an HTML page or an SVG with
+script stays a download, never a page of the service's origin). Every response with evidence bytes
+also carries `nosniff` and a sandboxing CSP (EVIDENCE_HEADERS), which still lets a browser play a
+video opened on its own.
 """
 
 import base64
@@ -17,32 +24,83 @@ from .models import Media
 from .ranges import ByteRange, parse_range
 
 
+# Headers on every response carrying evidence bytes (footage, playback copies, case files): no
+# sniffing, and a sandbox without script or any other origin, should a browser ever render one.
+# `allow-same-origin` without `allow-scripts` grants nothing to run, but Chromium's own media document
+# (a video opened in a tab) does not load its video in an opaque origin: without it, nothing plays.
+EVIDENCE_CSP = "sandbox allow-same-origin; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
+EVIDENCE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": EVIDENCE_CSP}
+
+# ffprobe's container name → the media types served for it, for footage with a picture ("video": a
+# still image counts) and for sound alone ("audio"). The first is the default; another of the same
+# row is kept when the uploader declared it. Nothing outside this table is ever served inline.
+CONTAINER_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
+    "mov,mp4,m4a,3gp,3g2,mj2": {"video": ("video/mp4", "video/quicktime", "video/3gpp"), "audio": ("audio/mp4", "audio/3gpp")},
+    "matroska,webm": {"video": ("video/webm", "video/x-matroska"), "audio": ("audio/webm",)},
+    "mpegts": {"video": ("video/mp2t",), "audio": ("video/mp2t",)},
+    "avi": {"video": ("video/x-msvideo",), "audio": ("video/x-msvideo",)},
+    "ogg": {"video": ("video/ogg",), "audio": ("audio/ogg",)},
+    "wav": {"audio": ("audio/wav", "audio/x-wav", "audio/wave")},
+    "mp3": {"audio": ("audio/mpeg",)},
+    "aac": {"audio": ("audio/aac",)},
+    "flac": {"audio": ("audio/flac",)},
+    "amr": {"audio": ("audio/amr",)},
+    "png_pipe": {"video": ("image/png",)},
+    "jpeg_pipe": {"video": ("image/jpeg",)},
+    "gif": {"video": ("image/gif",)},
+    "webp_pipe": {"video": ("image/webp",)},
+}
+INLINE_TYPES = frozenset(t for kinds in CONTAINER_TYPES.values() for types in kinds.values() for t in types)
+DOWNLOAD_TYPE = "application/octet-stream"
+
+
+def served_type(media: Media) -> str | None:
+    """The media type the service serves these bytes as, from what the probe found (never from the
+    upload's declaration alone); None when the probe found nothing from the table (a download)."""
+    kinds = CONTAINER_TYPES.get(media.container or "")
+    if kinds is None:
+        return None
+    types = kinds.get("audio" if media.audio and not media.video else "video")
+    if not types:
+        return None
+    declared = (media.content_type or "").split(";")[0].strip().lower()
+    return declared if declared in types else types[0]
+
+
 @dataclass(frozen=True)
 class StoredBytes:
     storage_key: str
     sha256: str
     size: int
-    content_type: str | None
+    content_type: str | None  # as served: from INLINE_TYPES, or None for a download
     filename: str | None
 
     @classmethod
     def of_media(cls, media: Media) -> "StoredBytes":
-        return cls(media.storage_key, media.sha256, media.size, media.content_type, media.filename)
+        return cls(media.storage_key, media.sha256, media.size, served_type(media), media.filename)
+
+    @property
+    def inline(self) -> bool:
+        return self.content_type in INLINE_TYPES
+
+    @property
+    def media_type(self) -> str:
+        return self.content_type if self.inline else DOWNLOAD_TYPE
 
 
 def digest_headers(stored: StoredBytes) -> dict[str, str]:
     digest = base64.b64encode(bytes.fromhex(stored.sha256)).decode()
-    disposition = "inline"
+    disposition = "inline" if stored.inline else "attachment"
     if stored.filename:
         name = stored.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        disposition = f"inline; filename*=UTF-8''{quote(name, safe='')}"
+        disposition = f"{disposition}; filename*=UTF-8''{quote(name, safe='')}"
     return {
         "ETag": f'"{stored.sha256}"',
         "Repr-Digest": f"sha-256=:{digest}:",
         "Accept-Ranges": "bytes",
         "Cache-Control": "private, no-transform",
         "Content-Disposition": disposition,
-        "X-Content-Type-Options": "nosniff",
+        **EVIDENCE_HEADERS,
     }
 
 
@@ -57,7 +115,7 @@ def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Re
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     size = stored.size
-    content_type = stored.content_type or "application/octet-stream"
+    content_type = stored.media_type
     if_range = request.headers.get("if-range")
     ranges = parse_range(request.headers.get("range"), size) if not if_range or if_range.strip() == headers["ETag"] else None
     is_head = request.method == "HEAD"

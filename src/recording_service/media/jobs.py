@@ -13,7 +13,8 @@ from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
 from .models import Media, MediaStatus
 from .copies import defer_playback_copy
-from .service import describe_media
+from .probe import scrub_locations
+from .service import describe_media, store_root
 
 PROBE = "media.probe"
 
@@ -38,7 +39,8 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 # Dead after every attempt: say so on the record, where people look.
                 media = await session.get(Media, media_id)
                 media.status = MediaStatus.probe_failed
-                media.probe_error = f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}"[:2000]
+                media.probe_error = scrub_locations(f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}",
+                                                    media.id, None, store_root(settings))[:2000]
                 await record(session, SYSTEM, "media.described", agency=media.agency, media_id=media.id,
                              payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": None})
                 await session.commit()

@@ -58,8 +58,9 @@ def interpret(data: dict, tz: ZoneInfo) -> ProbeResult:
     if video is None and audio is None:
         return ProbeResult(ok=False, error="ffprobe found no audio or video stream")
     container = fmt.get("format_name")
-    if container in ("tty", "image2", "png_pipe", "jpeg_pipe"):
-        return ProbeResult(ok=False, error=f"not a recording (ffprobe reads it as '{container}')")
+    if container in ("tty", "image2") or (container or "").endswith("_pipe"):  # a still picture (PNG, JPEG, SVG …), or text
+        # Not a recording; the container is kept: it says what the bytes are (and whether they may be shown inline).
+        return ProbeResult(ok=False, error=f"not a recording (ffprobe reads it as '{container}')", container=container)
     try:
         duration = float(fmt.get("duration")) if fmt.get("duration") is not None else None
     except ValueError:
@@ -101,6 +102,26 @@ async def probe(location: str, ffprobe: str, timeout: float, tz: ZoneInfo) -> Pr
         return interpret(data, tz)
 
     return await asyncio.to_thread(run)
+
+
+# Where a probe read the bytes from, as ffprobe and exceptions repeat it: a URL (a presigned S3 link,
+# credentials in its query) or an absolute path (the file store's directories).
+_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"]*?(?=:\s|:$|['"\s\])]|$)""")
+_ABSOLUTE_PATH = re.compile(r"""(?:(?<=^)|(?<=[\s'"(\[=]))/[^\s'"]*?(?=:\s|:$|['"\s\])]|$)""")
+
+
+def scrub_locations(error: str | None, media_id: str, location: str | None = None, store_root: str | None = None) -> str | None:
+    """A probe error as anyone who may read the media may see it: no storage path, no store URL.
+    The exact `location` probed and the file store's root are taken out first (the rest of a path under
+    the root stays, relative); any other URL or absolute path becomes `media <id>`."""
+    if not error:
+        return error
+    name = f"media {media_id}"
+    if location:
+        error = error.replace(location, name)
+    if store_root and store_root != "/":
+        error = error.replace(store_root.rstrip("/") + "/", "")
+    return _ABSOLUTE_PATH.sub(name, _URL.sub(name, error))
 
 
 def timestamp_from_filename(filename: str | None, tz: ZoneInfo) -> datetime | None:

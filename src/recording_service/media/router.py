@@ -107,7 +107,8 @@ async def read_media(media_id: str, principal: Reader, session: DbSession, setti
 
 
 _CONTENT_RESPONSES = {
-    # Served with the media's own Content-Type (video/mp4, audio/wav, image/jpeg …), octet-stream when unknown.
+    # Served as the media type the probe found (video/mp4, audio/wav, image/jpeg …, inline); anything else
+    # (HTML, SVG, a probe failure) as an application/octet-stream attachment. Always nosniff and a sandbox CSP.
     200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "description": "The whole object"},
     206: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
           "description": "Partial content (one range, or multipart/byteranges)"},
@@ -133,8 +134,9 @@ async def content(media_id: str, request: Request, principal: Reader, session: D
                      payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect})
     await session.commit()
     if settings.s3_presigned_redirect and not _etag_matches(request.headers.get("if-none-match"), f'"{media.sha256}"'):
-        url = await store.presigned_url(media.storage_key, media.filename)
+        stored = StoredBytes.of_media(media)
+        url = await store.presigned_url(media.storage_key, media.filename, stored.media_type)
         if url:
-            headers = digest_headers(StoredBytes.of_media(media))
+            headers = digest_headers(stored)
             return RedirectResponse(url, status_code=307, headers={"ETag": headers["ETag"], "Repr-Digest": headers["Repr-Digest"]})
     return serve_bytes(request, store, StoredBytes.of_media(media))

@@ -8,11 +8,11 @@ from ..audit.service import record
 from ..auth.service import Principal, Role, scoped_to_agency
 from ..config import Settings
 from ..problems import Problem
-from ..storage import ObjectStore
+from ..storage import ObjectStore, filesystem_root
 from ..times import local
 from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
-from .probe import probe, recording_window
+from .probe import probe, recording_window, scrub_locations
 from .schemas import MediaOut
 
 
@@ -22,7 +22,7 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     location = await store.probe_location(media.storage_key)
     result = await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz)
     media.status = MediaStatus.ready if result.ok else MediaStatus.probe_failed
-    media.probe_error = result.error
+    media.probe_error = scrub_locations(result.error, media.id, location, store_root(settings))
     media.container, media.duration_s, media.video, media.audio = result.container, result.duration_s, result.video, result.audio
     declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
@@ -109,9 +109,22 @@ def upload_lag_s(recorded_ended_at: datetime | None, uploaded_at: datetime | Non
     return round((uploaded_at - recorded_ended_at).total_seconds(), 1)
 
 
+def store_root(settings: Settings) -> str | None:
+    """The file store's directory (what a probe error must not show), None for S3."""
+    if not settings.storage_url.startswith("file://"):
+        return None
+    return str(filesystem_root(settings.storage_url).resolve())
+
+
+def probe_error_of(media: Media, settings: Settings) -> str | None:
+    """The probe error as people and docks may see it: errors stored before they were scrubbed are scrubbed here."""
+    return scrub_locations(media.probe_error, media.id, None, store_root(settings))
+
+
 def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
     data = {name: getattr(media, name) for name in MediaOut.model_fields if hasattr(media, name)}
     data.update(
+        probe_error=probe_error_of(media, settings),
         recorded_started_at=local(media.recorded_started_at, settings.tz),
         recorded_ended_at=local(media.recorded_ended_at, settings.tz),
         uploaded_at=local(media.uploaded_at, settings.tz),

@@ -23,6 +23,7 @@ from ..db import utcnow
 from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..times import local, require_offset, today
+from ..values import plausible_day
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
 from ..webhooks.service import enqueue
@@ -282,7 +283,7 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
                           f"({', '.join(KIND_FIELDS[publication.kind])}).", field=unknown[0])
         for name, value in body.fields.items():
             value = value.strip() or None if isinstance(value, str) else value
-            _check_field(name, value)
+            _check_field(name, value, today(tz))
             if name in ("fine_wan", "confiscated_wan") and value is not None:
                 amount = float(Decimal(str(value)))  # 3 and "3.0" are the same 3 万元, shown as 3
                 value = int(amount) if amount.is_integer() else amount
@@ -333,17 +334,26 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
     return publication
 
 
-def _check_field(name: str, value) -> None:
-    """Dates are ISO dates, amounts non-negative numbers, the party's category one of three: nothing that changes meaning
-    silently (a typo refused, not stored)."""
+# How far ahead of today a date field may lie: a decision or a licence's start at most a year (a typo
+# beyond), a licence's end within its term (长期 when it has none).
+YEARS_AHEAD = {"decided_on": 1, "valid_from": 1, "valid_to": 50}
+
+
+def _check_field(name: str, value, today_: date) -> None:
+    """Dates are ISO dates within reason, amounts non-negative numbers, the party's category one of three: nothing that
+    changes meaning silently (a typo refused, not stored)."""
     if value is None:
         return
     if name in ("decided_on", "valid_from", "valid_to"):
         try:
-            date.fromisoformat(str(value))
+            day = date.fromisoformat(str(value))
         except ValueError:
             if not (name == "valid_to" and value in ("长期", "long_term")):
                 raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
+            return
+        if not plausible_day(day, today_, YEARS_AHEAD[name]):
+            raise Problem(422, "invalid-field", f"{name} {day.isoformat()} is not a plausible date: not before 2000 and at most "
+                          f"{YEARS_AHEAD[name]} year{'s' if YEARS_AHEAD[name] > 1 else ''} after today.", field=name)
     elif name in ("fine_wan", "confiscated_wan"):
         try:
             amount = Decimal(str(value))
@@ -448,6 +458,9 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
 
 async def annotate(session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
+    if body.changed_on is not None and (body.changed_on > today(tz) or body.changed_on < publication.decided_on):
+        raise Problem(422, "annotation-date", "The day the decision was changed lies between the decision and today.",
+                      field="changed_on")
     text = await _redacted_note(body.note.strip(), publication, session, principal)
     note = {"at": utcnow().astimezone(tz).isoformat(), "note": text,
             "changed_on": body.changed_on.isoformat() if body.changed_on else None}

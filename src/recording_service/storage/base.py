@@ -113,7 +113,7 @@ class ObjectStore(Protocol):
     async def probe_location(self, key: str) -> str:
         """A path or URL ffprobe can read without fetching the whole object."""
 
-    async def presigned_url(self, key: str, filename: str | None) -> str | None: ...
+    async def presigned_url(self, key: str, filename: str | None, content_type: str | None = None) -> str | None: ...
 
     async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
         """Write a small immutable record (never replacing one); under S3 object lock it is retained

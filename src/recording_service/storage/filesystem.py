@@ -346,7 +346,7 @@ class FilesystemStore:
     async def probe_location(self, key: str) -> str:
         return str(self._path(key))
 
-    async def presigned_url(self, key: str, filename: str | None) -> str | None:
+    async def presigned_url(self, key: str, filename: str | None, content_type: str | None = None) -> str | None:
         return None
 
     async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:

@@ -510,17 +510,19 @@ class S3Store:
         finally:
             body.close()
 
-    def _presign(self, key: str, filename: str | None = None) -> str:
+    def _presign(self, key: str, filename: str | None = None, content_type: str | None = None) -> str:
         params = {"Bucket": self.bucket, "Key": self._key(key)}
         if filename:
             params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
+        if content_type:
+            params["ResponseContentType"] = content_type
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.presign_ttl)
 
     async def probe_location(self, key: str) -> str:
         return self._presign(key)
 
-    async def presigned_url(self, key: str, filename: str | None) -> str | None:
-        return self._presign(key, filename)
+    async def presigned_url(self, key: str, filename: str | None, content_type: str | None = None) -> str | None:
+        return self._presign(key, filename, content_type)
 
     async def object_lock_enabled(self) -> bool:
         if self._object_lock is None:

@@ -10,6 +10,10 @@ from ..cases.schemas import CaseOut, DocumentOut, InterruptionOut, StageNote
 class Segment(BaseModel):
     start_offset_s: float | None
     end_offset_s: float | None
+    adjusted: bool = Field(default=False, description="the stored offsets were not usable (a row from before they were "
+                                                      "checked): the unusable ones are shown as null, `problem` says why")
+    problem: str | None = None
+    problem_zh: str | None = None
 
 
 class TimelineMedia(BaseModel):

@@ -17,6 +17,7 @@ from ..catalog.schemas import Catalog
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from ..cases.record import document_summary, interruption_out
+from ..cases.segments import read_segment
 from ..cases.service import case_out
 from ..config import Settings
 from ..media.models import Media
@@ -74,7 +75,10 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     documents_by_stage, bindings_by_stage = defaultdict(list), defaultdict(list)
     for document in documents:
         documents_by_stage[document["stage_id"]].append(document)
-    for binding in bindings:
+    for row in bindings:
+        # Offsets as they can be used (a legacy row may hold 1e300, infinity or an inverted pair).
+        segment = read_segment(row["start_offset_s"], row["end_offset_s"], row["duration_s"])
+        binding = {**row, "start_offset_s": segment.start_offset_s, "end_offset_s": segment.end_offset_s, "checked_segment": segment}
         bindings_by_stage[binding["stage_id"]].append(binding)
 
     def at(value):
@@ -95,8 +99,10 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         media_out, unbound_out, clips = [], [], []
         for binding in bindings_by_stage[row.id] if row else ():
             start, end = _clip_window(binding)
-            segment = (None if binding["start_offset_s"] is None and binding["end_offset_s"] is None
-                       else {"start_offset_s": binding["start_offset_s"], "end_offset_s": binding["end_offset_s"]})
+            checked = binding["checked_segment"]
+            segment = (None if binding["start_offset_s"] is None and binding["end_offset_s"] is None and not checked.adjusted
+                       else {"start_offset_s": checked.start_offset_s, "end_offset_s": checked.end_offset_s,
+                             "adjusted": checked.adjusted, "problem": checked.problem, "problem_zh": checked.problem_zh})
             item = {
                 "binding_id": binding["binding_id"], "media_id": binding["media_id"], "sha256": binding["sha256"],
                 "size": binding["size"], "filename": binding["filename"], "status": binding["status"],

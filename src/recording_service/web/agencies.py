@@ -2,7 +2,7 @@
 the form that keeps it (errors beside the fields, in Chinese; what was typed stays in the form)."""
 
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,6 +23,7 @@ from ..auth.service import ALL_AGENCIES, Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..problems import Problem
+from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -87,9 +88,8 @@ async def _profile_page(request: Request, person, session, settings, code: str, 
 
 
 @router.get("/agencies/{code}")
-async def agency_page(code: str, request: Request, person: Person, _role: Keeper, session: DbSession, settings: SettingsDep,
-                      notice: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    return await _profile_page(request, person, session, settings, code, notice=notice)
+async def agency_page(code: str, request: Request, person: Person, _role: Keeper, session: DbSession, settings: SettingsDep) -> Response:
+    return await _profile_page(request, person, session, settings, code)  # a saved profile's notice comes as a flash
 
 
 @router.post("/agencies/{code}")
@@ -113,5 +113,5 @@ async def save_agency(code: str, request: Request, person: FormPerson, _role: Ke
         return await _profile_page(request, person, session, settings, code, form=form, errors=field_errors(refused), status_code=422)
     await session.commit()
     notice = f"已保存（第 {profile.version} 版）" if profile.version != version else "内容未变，未生成新版本"
-    return RedirectResponse(f"/agencies/{quote(code, safe='')}?" + urlencode({"notice": notice}), status_code=303)
+    return redirect_with_flash(request, person, f"/agencies/{quote(code, safe='')}", notice=notice)
 

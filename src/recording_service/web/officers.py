@@ -2,7 +2,6 @@
 
 from dataclasses import asdict
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -33,6 +32,7 @@ from ..problems import Problem
 from ..officers.router import public_filter
 from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from ..times import today
+from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -58,9 +58,8 @@ async def _register_page(request: Request, person, session, settings, status: st
 
 @router.get("/officers")
 async def register_page(request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
-                        status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None,
-                        notice: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    return await _register_page(request, person, session, settings, status, notice=notice)
+                        status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None) -> Response:
+    return await _register_page(request, person, session, settings, status)  # an import's notice comes as a flash
 
 
 @router.post("/officers")
@@ -108,7 +107,7 @@ async def import_register(request: Request, person: FormPerson, _role: Keeper, s
     counts = await import_officers(session, person.principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
-    return RedirectResponse("/officers?" + urlencode({"notice": notice}), status_code=303)
+    return redirect_with_flash(request, person, "/officers", notice=notice)
 
 
 @router.get("/officers/{officer_id}")

@@ -57,6 +57,7 @@ from ..publication.service import (
     withdraw,
 )
 from ..times import today
+from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -148,8 +149,7 @@ def _kind_of(catalog, doc_type: str) -> str | None:
 
 @router.get("/publications/new")
 async def new_publication(request: Request, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep,
-                          case_id: Annotated[str, Query(max_length=64)], document_id: Annotated[str, Query(max_length=64)],
-                          error: Annotated[str | None, Query(max_length=300)] = None) -> Response:
+                          case_id: Annotated[str, Query(max_length=64)], document_id: Annotated[str, Query(max_length=64)]) -> Response:
     case = await get_case(session, person.principal, case_id)
     document, version = await current_document(session, case, document_id)
     existing = (await publications_of_documents(session, person.principal, [document.id])).get(document.id)
@@ -159,7 +159,7 @@ async def new_publication(request: Request, person: Person, _role: Publisher, se
     return page(request, "publication_new.html", {
         **CONTEXT, "case": case, "document": document, "version": version, "kind": _kind_of(catalog, document.doc_type),
         "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
-        "periods": catalog.publication.periods, "error": error, "tz": settings.tz,
+        "periods": catalog.publication.periods, "tz": settings.tz,
         "signers": "、".join(version.signers or []),
     }, person=person)
 
@@ -177,13 +177,13 @@ async def new_publication_submit(request: Request, person: FormPerson, _role: Pu
                                  other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n])
         publication = await create_publication(session, request.app.state.catalog, person.principal, body, settings.tz)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        return _see(f"{back}&error={quote(_message(exc)[:280])}")
+        return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     except Problem as exc:
         if exc.status in (401, 403):
             raise
         if exc.code == "already-published":
             return _see(f"/publications/{exc.extra['publication_id']}")
-        return _see(f"{back}&error={quote(exc.detail[:280])}")
+        return redirect_with_flash(request, person, back, error=exc.detail[:280])
     await session.commit()
     return _see(f"/publications/{publication.id}/edit")
 
@@ -234,12 +234,11 @@ async def export_download(request: Request, person: Person, _role: Staff, sessio
 
 @router.get("/publications/{publication_id}/edit")
 async def edit_publication(publication_id: str, request: Request, person: Person, _role: Publisher, session: DbSession,
-                           settings: SettingsDep, error: Annotated[str | None, Query(max_length=300)] = None,
-                           saved: Annotated[int, Query(ge=0, le=1)] = 0) -> Response:
+                           settings: SettingsDep) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     out = await _staff_view(session, publication, settings)
     if out["status"] not in ("draft", "published", "annotated"):
-        return _see(f"/publications/{publication_id}?error={quote('只有待审核的草稿和已公示的信息可以修改。')}")
+        return redirect_with_flash(request, person, f"/publications/{publication_id}", error="只有待审核的草稿和已公示的信息可以修改。")
     defaults = agency_fields(await get_agency(session, publication.agency))  # a profile registered after the draft was made
     problems: dict[str, list[str]] = {}
     for problem in out["problems"]:
@@ -252,7 +251,7 @@ async def edit_publication(publication_id: str, request: Request, person: Person
               for name in KIND_FIELDS[publication.kind]]
     return page(request, "publication_edit.html", {
         **CONTEXT, "p": out, "fields": fields, "general_problems": problems.get("", []) + problems.get("id_number", []),
-        "text": highlighted(out["public_text"], out["redaction"]), "error": error, "saved": saved,
+        "text": highlighted(out["public_text"], out["redaction"]),
         "correcting": out["status"] in ("published", "annotated"), "periods": request.app.state.catalog.publication.periods,
         "today": today(settings.tz),
     }, person=person)
@@ -291,14 +290,14 @@ async def edit_publication_submit(publication_id: str, request: Request, person:
         await update_publication(session, request.app.state.catalog, person.principal, publication, update, settings.tz)
     except ValueError as exc:
         await session.rollback()
-        return _see(f"{back}?error={quote(_message(exc)[:280])}")
+        return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     except Problem as exc:
         if exc.status in (401, 403, 404):
             raise
         await session.rollback()
-        return _see(f"{back}?error={quote(exc.detail[:280])}")
+        return redirect_with_flash(request, person, back, error=exc.detail[:280])
     await session.commit()
-    return _see(f"{back}?saved=1")
+    return redirect_with_flash(request, person, back, saved=1)
 
 
 @router.get("/publications/{publication_id}/preview")
@@ -311,8 +310,7 @@ async def preview_publication(publication_id: str, request: Request, person: Per
 
 
 @router.get("/publications/{publication_id}")
-async def review(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
-                 error: Annotated[str | None, Query(max_length=300)] = None) -> Response:
+async def review(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     out = await _staff_view(session, publication, settings)
     role = person.principal.role
@@ -321,16 +319,16 @@ async def review(publication_id: str, request: Request, person: Person, _role: S
         "confidence_names": CONFIDENCE_NAMES, "may_publish": role is Role.admin, "may_approve": role in (Role.admin, Role.auditor),
         "edited_by_me": person.principal.id in out["editors"],
         "marked": {name: highlighted(value, out["redaction"], name) for name, value in out["fields"].items() if isinstance(value, str)},
-        "error": error, "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"), "today": today(settings.tz),
+        "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"), "today": today(settings.tz),
     }, person=person)
 
 
-def _form_error(publication_id: str, exc: Exception) -> RedirectResponse:
+def _form_error(request: Request, person, publication_id: str, exc: Exception) -> RedirectResponse:
     message = exc.detail if isinstance(exc, Problem) else _message(exc)
-    return _see(f"/publications/{publication_id}?error={quote(message[:280])}")
+    return redirect_with_flash(request, person, f"/publications/{publication_id}", error=message[:280])
 
 
-async def _step(publication_id: str, person, session, work) -> Response:
+async def _step(request: Request, publication_id: str, person, session, work) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     try:
         await work(publication)
@@ -338,49 +336,49 @@ async def _step(publication_id: str, person, session, work) -> Response:
         if isinstance(exc, Problem) and exc.status in (401, 403, 404):
             raise
         await session.rollback()
-        return _form_error(publication_id, exc)
+        return _form_error(request, person, publication_id, exc)
     await session.commit()
     return _see(f"/publications/{publication_id}")
 
 
 @router.post("/publications/{publication_id}/approve")
-async def page_approve(publication_id: str, person: FormPerson, _role: Approver, session: DbSession) -> Response:
-    return await _step(publication_id, person, session, lambda p: approve(session, person.principal, p))
+async def page_approve(request: Request, publication_id: str, person: FormPerson, _role: Approver, session: DbSession) -> Response:
+    return await _step(request, publication_id, person, session, lambda p: approve(session, person.principal, p))
 
 
 @router.post("/publications/{publication_id}/notice")
-async def page_notice(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+async def page_notice(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
                       method: Annotated[str, Form(max_length=20)] = "", notified_at: Annotated[str, Form(max_length=20)] = "") -> Response:
     async def work(publication):
         when = datetime.fromisoformat(notified_at).replace(tzinfo=settings.tz) if notified_at else None
         await record_notice(session, person.principal, publication, NoticeCreate(method=method, notified_at=when), settings.tz)
 
     try:
-        return await _step(publication_id, person, session, work)
+        return await _step(request, publication_id, person, session, work)
     except ValueError:
-        return _see(f"/publications/{publication_id}?error=告知时间格式不正确")
+        return redirect_with_flash(request, person, f"/publications/{publication_id}", error="告知时间格式不正确")
 
 
 @router.post("/publications/{publication_id}/publish")
-async def page_publish(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep) -> Response:
-    return await _step(publication_id, person, session, lambda p: publish(session, person.principal, p, settings.tz))
+async def page_publish(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep) -> Response:
+    return await _step(request, publication_id, person, session, lambda p: publish(session, person.principal, p, settings.tz))
 
 
 @router.post("/publications/{publication_id}/performance")
-async def page_performance(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+async def page_performance(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
                            status: Annotated[str, Form(max_length=20)] = "", on: Annotated[str, Form(max_length=10)] = "",
                            note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     async def work(publication):
         body = PerformanceCreate(status=status, on=on, note=note.strip() or None)
         await record_performance(session, person.principal, publication, body, settings.tz)
 
-    return await _step(publication_id, person, session, work)
+    return await _step(request, publication_id, person, session, work)
 
 
 @router.post("/publications/{publication_id}/annotate")
-async def page_annotate(publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+async def page_annotate(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
                         note: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    return await _step(publication_id, person, session,
+    return await _step(request, publication_id, person, session,
                        lambda p: annotate(session, person.principal, p, AnnotationCreate(note=note.strip()), settings.tz))
 
 
@@ -394,9 +392,9 @@ async def page_revocation(request: Request, publication_id: str, person: FormPer
         await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)), settings.tz)
 
     try:
-        return await _step(publication_id, person, session, work)
+        return await _step(request, publication_id, person, session, work)
     except ValueError:
-        return _see(f"/publications/{publication_id}?error=撤销日期格式不正确")
+        return redirect_with_flash(request, person, f"/publications/{publication_id}", error="撤销日期格式不正确")
 
 
 @router.post("/publications/{publication_id}/withdraw")
@@ -410,9 +408,9 @@ async def page_withdraw(request: Request, publication_id: str, person: FormPerso
         await withdraw(session, catalog, person.principal, publication, body, settings.tz)
 
     try:
-        return await _step(publication_id, person, session, work)
+        return await _step(request, publication_id, person, session, work)
     except ValueError:
-        return _see(f"/publications/{publication_id}?error=撤销日期格式不正确")
+        return redirect_with_flash(request, person, f"/publications/{publication_id}", error="撤销日期格式不正确")
 
 
 

@@ -1,5 +1,6 @@
 """Templates and the small formatting rules every page shares (local times, durations, short digests)."""
 
+import math
 from datetime import date, datetime
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ..problems import Problem
+from .flash import forget_flash, take_flash
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -54,7 +56,7 @@ def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> s
 
 
 def duration(seconds: float | None) -> str:
-    if seconds is None:
+    if seconds is None or not math.isfinite(seconds):
         return "—"
     total = int(round(seconds))
     hours, rest = divmod(total, 3600)
@@ -90,8 +92,15 @@ templates.env.filters.update(
 
 
 def page(request: Request, name: str, context: dict, status_code: int = 200, person=None) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, {"person": person, **context}, status_code=status_code)
+    flash, consumed = take_flash(request, person)  # a message the previous form's redirect left for this page
+    context = {"person": person, **context}
+    for key, value in flash.items():
+        if context.get(key) is None:
+            context[key] = value
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers.update(PAGE_HEADERS)
+    if consumed:
+        forget_flash(response, request)
     return response
 
 

@@ -29,7 +29,7 @@ from ..publication.service import publications_of_documents
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
-from ..media.service import get_media, sightings_of
+from ..media.service import get_media, probe_error_of, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
 from ..public_side import client_address
@@ -312,7 +312,7 @@ async def footage_page(media_id: str, request: Request, person: Person, _role: R
         stage = procedure.stage(binding["stage"]) if procedure else None
         binding["stage_name"] = stage.name_zh if stage else binding["stage"]
     return page(request, "footage.html", {
-        "media": media, "bindings": bindings,
+        "media": media, "probe_error": probe_error_of(media, settings), "bindings": bindings,
         "sightings": await sightings_of(session, media.id), "fixity": await fixity_history(session, media.id),
         "trail": trail, "may_audit": may_audit, "tz": settings.tz, "copy": (await copies_of(session, [media.id])).get(media.id),
     }, person=person)

@@ -37,10 +37,13 @@ class SignedIn:
     principal: Principal
     browser: WebSession
     agency_name: str | None = None  # the agency's full name from its profile (None: no profile yet)
+    # Read once: a form handler that rolled back (its change refused) still answers with the token, and
+    # the expired row must not be reloaded then.
+    session_csrf: str | None = None
 
     @property
     def csrf_token(self) -> str:
-        return self.browser.csrf_token
+        return self.session_csrf if self.session_csrf is not None else self.browser.csrf_token
 
 
 def secure_cookies(request: Request, cookie_secure: bool | None) -> bool:
@@ -64,7 +67,7 @@ async def current_person(request: Request, session: DbSession, settings: Setting
     request.state.principal = principal
     profile = await get_agency(session, principal.agency)  # the header names the person's agency
     request.state.agency_name = profile.name_zh if profile else None  # error pages' header too
-    return SignedIn(principal, browser, request.state.agency_name)
+    return SignedIn(principal, browser, request.state.agency_name, browser.csrf_token)
 
 
 async def signed_in(request: Request, person: Annotated[SignedIn | None, Depends(current_person)]) -> SignedIn:
