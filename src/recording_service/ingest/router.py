@@ -89,7 +89,8 @@ async def discover(principal: CurrentPrincipal, settings: SettingsDep) -> Respon
     )
 
 
-@router.post("", status_code=201, summary="tus creation (and creation-with-upload)", openapi_extra=TUS_RESUMABLE)
+@router.post("", status_code=201, summary="tus creation (and creation-with-upload)", openapi_extra=TUS_RESUMABLE, response_class=Response,
+             responses={201: {"description": "created: its URL in Location, what was received in Upload-Offset (no body)"}})
 async def create(
     request: Request,
     principal: Uploader,
