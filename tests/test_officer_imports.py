@@ -9,7 +9,6 @@ import socket
 import struct
 import uuid
 import zipfile
-import zlib
 from datetime import date
 
 import httpx
