@@ -371,6 +371,8 @@ def test_wrong_passwords_make_the_browser_wait_and_a_reset_ends_it(leg, browser,
         expect(page.locator(".alert.bad")).to_contain_text("用户名或密码错误")
     sign_in(page, leg.url, username)  # the right password waits too, where the failures came from
     expect(page.locator(".alert.bad")).to_contain_text("登录尝试过于频繁")
+    if leg.name == "sqlite-fs":
+        page.screenshot(path=str(shots() / "login-wait.png"))
     events = [e for e in audit_events(leg) if e["payload"].get("username") == username]
     assert [e["action"] for e in events].count("user.sign_in_failed") == 5
     assert [e["action"] for e in events][-1] == "user.sign_in_throttled"

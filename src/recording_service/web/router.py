@@ -112,7 +112,9 @@ async def login(request: Request, session: DbSession, settings: SettingsDep,
                            headers=headers)
 
     def too_soon(wait: float) -> Response:
-        return refused(f"登录尝试过于频繁，请于 {max(1, math.ceil(wait))} 秒后再试。", 429, wait)
+        seconds = max(1, math.ceil(wait))
+        after = f"{seconds} 秒" if seconds < 90 else f"{math.ceil(seconds / 60)} 分钟"
+        return refused(f"登录尝试过于频繁，请于 {after}后再试。", 429, wait)
 
     if (wait := await client_wait(engine, limits, attempt)) is not None:
         return too_soon(wait)
