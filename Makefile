@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test bench openapi migrate ffmpeg faketime browser postgres screenshots clean
+.PHONY: run test lint bench openapi migrate ffmpeg faketime browser postgres screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -62,8 +62,12 @@ migrate: $(RUNTIME)
 run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) ffmpeg faketime browser postgres
+test: $(STAMP) lint ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest
+
+# ruff (configured in pyproject.toml) over everything Python in the repository; `make test` runs it first.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests migrations scripts bench
 
 # The README's pictures of the pages, taken by the browser tests on the SQLite leg.
 screenshots: $(STAMP) ffmpeg browser

@@ -179,7 +179,7 @@ def bench_against_node(files: list[Path], label: str) -> dict:
                 sums = [make_unique(file, run * 100 + index * 2 + (side == "node")) for index, file in enumerate(files)]
                 pid = ours.process.pid if side == "service" else node.pid
 
-                def one(index: int) -> tuple[float, str]:
+                def one(index: int, side: str = side, sums: list = sums) -> tuple[float, str]:
                     if side == "service":
                         headers = {"Authorization": f"Bearer {tokens[index]}"}
                         return tus_upload(ours.base_url + "/api/v1/uploads", files[index], headers, sums[index])

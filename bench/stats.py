@@ -8,6 +8,7 @@ case figures with plausible spreads), since recomputing 100,000 timelines throug
 bench half an hour; the figures' upkeep is exercised by the tests instead.
 """
 
+import json
 import os
 import random
 import statistics
@@ -47,7 +48,7 @@ def load(database_url: str, token_id: str) -> None:
                 length = rng.uniform(60, 900)
                 officers = [f"O{agency}-{rng.randrange(30)}", f"O{agency}-{rng.randrange(30)}"]
                 copy.write_row((uuid.uuid4().hex, f"AG{agency}", os.urandom(32).hex(), rng.randrange(10**7, 10**9), f"evidence/{n}", "ready",
-                                "video/mp4", f"{n}.mp4", f"CAM-{agency}-{rng.randrange(40)}", '["%s","%s"]' % tuple(officers),
+                                "video/mp4", f"{n}.mp4", f"CAM-{agency}-{rng.randrange(40)}", json.dumps(officers, separators=(",", ":")),
                                 "," + ",".join(officers) + ",", f"DOCK-{agency}-{rng.randrange(4)}", begin, begin + timedelta(seconds=length),
                                 "metadata", length, token_id, begin + timedelta(seconds=length + rng.expovariate(1 / 40000)), False))
         # The stored figures, derived as the service derives them.
@@ -164,7 +165,6 @@ def run(workdir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    import json
     import sys
 
     print(json.dumps(run(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/rs-bench-stats")), indent=2))

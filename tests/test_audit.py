@@ -128,9 +128,8 @@ def test_tampering_is_caught(leg, private_service):
         return verdict
 
     assert verify()["ok"] is True
-    with engine.begin() as db:  # the database refuses to rewrite history...
-        with pytest.raises(Exception, match="append-only"):
-            db.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = 2"))
+    with engine.begin() as db, pytest.raises(Exception, match="append-only"):  # the database refuses to rewrite history...
+        db.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = 2"))
     with engine.begin() as db:  # ...until someone with the rights to do so switches that off
         if postgres:
             db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))

@@ -179,8 +179,8 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     import base64
     import subprocess
 
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from recording_service.audit.service import hash_of
 

@@ -202,9 +202,8 @@ def test_kill_at_completion_then_client_retry_finishes_once(leg, instances, mome
         location = create(first, len(data), filename="kill.mp4", sha256=digest).headers["Location"]
         upload_id = location.rsplit("/", 1)[1]
         assert patch(first, location, 0, data[: 3 * MiB]).status_code == 204
-    with client(doomed, token) as a:
-        with pytest.raises(httpx.TransportError):
-            patch(a, location, 3 * MiB, data[3 * MiB :])
+    with client(doomed, token) as a, pytest.raises(httpx.TransportError):
+        patch(a, location, 3 * MiB, data[3 * MiB :])
     wait_dead(doomed)
     survivor = instances(f"survivor-{moment}", RECORDING_JOB_STALLED_SECONDS="4")
     with client(survivor, token) as b:

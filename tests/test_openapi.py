@@ -1,8 +1,8 @@
+import json
 from pathlib import Path
 
 from recording_service.app import create_app
 from recording_service.config import Settings
-import json
 
 
 def test_committed_openapi_matches_the_app():

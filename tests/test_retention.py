@@ -3,10 +3,10 @@ leaves tombstones and audit events, and a dry run deletes nothing."""
 
 import json
 import shutil
-from contextlib import contextmanager
-from datetime import datetime
 import time
 import uuid
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest

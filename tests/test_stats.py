@@ -3,9 +3,9 @@ hand below; the stored figures also agree with the timelines assembled live, and
 
 import io
 import json
+import time
 import uuid
 from collections import Counter
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

@@ -10,8 +10,8 @@ import re
 import subprocess
 import time
 import uuid
-from datetime import date, timedelta
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx

@@ -1,7 +1,7 @@
 """ingest and media
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from alembic import op

@@ -6,7 +6,6 @@ Revises: 0001
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
 
 
 revision = '0002'

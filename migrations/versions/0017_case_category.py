@@ -6,7 +6,6 @@ Revises: 0016
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
 
 
 revision = '0017'

@@ -11,52 +11,52 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from swagger_ui_bundle import swagger_ui_path
 
 from . import __version__
 from .agencies.router import public_router as public_agencies_router
 from .agencies.router import router as agencies_router
 from .audit.router import router as audit_router
-from .custody.holds import router as holds_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
 from .cases.router import documents_router
 from .cases.router import router as cases_router
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
+from .custody.holds import router as holds_router
 from .db import create_engine
 from .export.router import keys_router
-from .export.signing import load_signing_key
 from .export.router import router as export_router
+from .export.signing import load_signing_key
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
 from .jobs import JobQueue, open_queue
+from .lists.router import public_router as public_lists_router
 from .media.copies import defer_pending_copies, playback_copy_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
-from .runtime import tune_allocator
-from .throttle import purge_throttles
-from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
-from .storage import StoreUnavailable, open_store
-from .timeline.router import router as timeline_router
-from .values import plain_digits
-from .workdays.router import router as calendar_router
 from .officers.router import public_router as public_officers_router
-from .review.router import router as review_router
-from .publication.router import public_router as public_publications_router
-from .publication.service import expire_publications
-from .webhooks.router import router as webhooks_router
-from .webhooks.service import send_due_deliveries
-from .publication.router import router as publications_router
 from .officers.router import router as officers_router
-from .lists.router import public_router as public_lists_router
+from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
+from .publication.router import public_router as public_publications_router
+from .publication.router import router as publications_router
+from .publication.service import expire_publications
+from .review.router import router as review_router
+from .runtime import tune_allocator
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
+from .storage import StoreUnavailable, open_store
+from .throttle import purge_throttles
+from .timeline.router import router as timeline_router
+from .values import plain_digits
 from .web import install_pages
+from .webhooks.router import router as webhooks_router
+from .webhooks.service import send_due_deliveries
+from .workdays.router import router as calendar_router
 
 
 class RequestContextMiddleware:

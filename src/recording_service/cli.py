@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from rich.console import Console
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_checkpoint
@@ -28,8 +28,8 @@ from .db import create_engine
 from .export.bag import build_case_bag
 from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
-from .problems import Problem
 from .migrate import upgrade
+from .problems import Problem
 from .storage import open_store
 
 app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)

@@ -160,8 +160,7 @@ def _xlsx_rows(data: bytes, limits: SheetLimits):
             return
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # a declared A1:XFD1048576 must not pad rows or invent empty ones
-        for number, values in enumerate(sheet.iter_rows(values_only=True, max_col=limits.max_columns), start=1):
-            yield number, values
+        yield from enumerate(sheet.iter_rows(values_only=True, max_col=limits.max_columns), start=1)
     finally:
         book.close()
 

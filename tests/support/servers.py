@@ -85,9 +85,9 @@ class SeaweedFS:
                 client.delete_object(Bucket=probe, Key="x")
                 client.delete_bucket(Bucket=probe)
                 return self
-            except Exception:
+            except Exception as exc:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"SeaweedFS did not become ready: {(self.directory / 'weed.log').read_text()[-3000:]}")
+                    raise RuntimeError(f"SeaweedFS did not become ready: {(self.directory / 'weed.log').read_text()[-3000:]}") from exc
                 time.sleep(0.5)
 
     def client(self):

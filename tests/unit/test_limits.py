@@ -1,9 +1,10 @@
 """Extensions and pauses of an adjustable limit, as the timeline counts them (pure: no database)."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recording_service.catalog.service import load_catalog
 from recording_service.timeline.limits import _adjusted
@@ -13,7 +14,7 @@ CATALOG = load_catalog()
 CALENDAR = WorkingCalendar(CATALOG.calendar)
 RULE = CATALOG.time_limit("decision_within_90_days")
 START = date(2026, 3, 2)
-CREATED = datetime(2026, 3, 2, tzinfo=timezone.utc)
+CREATED = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def pause(first: date, last: date | None, n: int = 0):

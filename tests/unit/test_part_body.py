@@ -4,7 +4,8 @@ import base64
 import io
 import zlib
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recording_service.storage.s3 import PartBody, crc32_b64, joined
 

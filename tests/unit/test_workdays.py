@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import chinese_calendar
 import holidays
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recording_service.catalog.service import load_catalog
 from recording_service.workdays.counting import WorkingCalendar
@@ -17,7 +18,7 @@ YEARS = sorted(y.year for y in CATALOG.calendar)
 
 
 def test_the_packaged_years_are_the_ones_published_so_far():
-    assert YEARS == list(range(2020, 2027))
+    assert list(range(2020, 2027)) == YEARS
     assert all(y.source.title_zh == f"国务院办公厅关于{y.year}年部分节假日安排的通知" for y in CATALOG.calendar)
 
 

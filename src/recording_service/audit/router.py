@@ -11,8 +11,8 @@ from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..times import local, require_offset
-from .models import AuditEvent
 from .checkpoint import verify_with_checkpoints
+from .models import AuditEvent
 from .service import agency_figures, visible_events
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])

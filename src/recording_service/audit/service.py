@@ -24,7 +24,7 @@ class RequestContext:
 
 
 # Set per request by the middleware, so services record who asked without threading it through.
-REQUEST_CONTEXT: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+REQUEST_CONTEXT: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())  # noqa: B039 (frozen)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from ..audit.service import REQUEST_CONTEXT, Actor, record
 from ..config import Settings
 from ..db import utcnow
 from .models import User, WebSession
-from .throttling import forget_account
 from .service import ALL_AGENCIES, Principal, Role, hash_token, validate_agency
+from .throttling import forget_account
 
 # People review, oversee and administer; uploading and case-writing stay with machines' tokens.
 PERSON_ROLES = (Role.admin, Role.auditor, Role.reviewer)

@@ -15,10 +15,9 @@ from ..media.models import Media
 from ..media.service import visible_media
 from ..problems import Problem
 from ..times import local, local_notes, require_offset
-from .service import visible_cases
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
-from .segments import check_segment, read_segment
 from .schemas import (
+    STATUS_ORDER,
     BindingCreate,
     BindingOut,
     DocumentCreate,
@@ -27,13 +26,14 @@ from .schemas import (
     DocumentStatus,
     DocumentVersionCreate,
     DocumentVersionOut,
-    STATUS_ORDER,
     InterruptionCreate,
     InterruptionOut,
     StageOpen,
     StageOut,
     StageUpdate,
 )
+from .segments import check_segment, read_segment
+from .service import visible_cases
 
 
 def _procedure(catalog: Catalog, case: Case) -> Procedure:

@@ -6,12 +6,13 @@ from fastapi.responses import JSONResponse
 
 from ..auth.deps import require_roles
 from ..auth.service import Principal, Role
-from ..db import DbSession
 from ..custody.locks import mirror_holds_now
+from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from ..times import require_offset
+from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
 from .models import Case, Document
 from .record import (
     add_version,
@@ -28,19 +29,18 @@ from .record import (
     unbind_media,
     update_stage,
 )
-from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
 from .schemas import (
     BindingCreate,
     BindingOut,
     CaseCreate,
     CaseOut,
     CasePage,
+    CaseUpdate,
     DocumentCreate,
     DocumentOut,
     DocumentVersionCreate,
     InterruptionCreate,
     InterruptionOut,
-    CaseUpdate,
     LimitAdjustmentCreate,
     LimitAdjustmentEnd,
     LimitAdjustmentOut,

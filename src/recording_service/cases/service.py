@@ -14,8 +14,8 @@ from ..problems import Problem
 from ..times import local, require_offset
 from ..values import normalised_identifier
 from .models import Case, CaseStage, MediaBinding
-from .segments import read_segment
 from .schemas import CaseCreate, CaseFacts, CaseOut, CaseUpdate, Party
+from .segments import read_segment
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
 SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})

@@ -3,7 +3,17 @@ from pydantic import BaseModel
 
 from ..auth.deps import CurrentPrincipal
 from ..problems import Problem
-from .schemas import StatisticsRules, AmountLimit, DocumentType, InterruptionReason, PauseReason, Procedure, RetentionClass, ReviewSheet, TimeLimitRule
+from .schemas import (
+    AmountLimit,
+    DocumentType,
+    InterruptionReason,
+    PauseReason,
+    Procedure,
+    RetentionClass,
+    ReviewSheet,
+    StatisticsRules,
+    TimeLimitRule,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

@@ -18,8 +18,8 @@ from ..cases.service import get_case
 from ..db import DbSession, utcnow
 from ..deps import SettingsDep, StoreDep
 from ..media.service import get_media
-from ..storage import ObjectStore
 from ..problems import Problem
+from ..storage import ObjectStore
 from ..times import local
 from .locks import mirror_holds_now
 from .models import LegalHold

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-
-from rich.progress import BarColumn, DownloadColumn, Progress as Bars, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import Progress as Bars
 from rich.table import Table
 
 from .sync import DockSync, Progress

@@ -71,9 +71,8 @@ def _check_patch_body(request: Request, upload: Upload) -> None:
     if content_type != OFFSET_STREAM:
         raise Problem(415, "unsupported-media-type", f"PATCH bodies must be Content-Type: {OFFSET_STREAM}.")
     content_length = request.headers.get("content-length")
-    if plain_digits(content_length) and upload.length is not None:
-        if upload.offset + int(content_length) > upload.length:
-            raise Problem(413, "upload-overflow", "The body would go past the declared Upload-Length; nothing was written.")
+    if plain_digits(content_length) and upload.length is not None and upload.offset + int(content_length) > upload.length:
+        raise Problem(413, "upload-overflow", "The body would go past the declared Upload-Length; nothing was written.")
 
 
 @router.options("", status_code=204, summary="tus discovery")

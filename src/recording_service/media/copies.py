@@ -101,7 +101,7 @@ async def _transcode(location: str, output: Path, timeout: float, ffmpeg: str) -
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
         _, errors = await asyncio.wait_for(process.communicate(), timeout)
-    except (asyncio.TimeoutError, asyncio.CancelledError):
+    except (TimeoutError, asyncio.CancelledError):
         process.kill()
         await process.wait()
         raise

@@ -23,7 +23,6 @@ from ..storage import ObjectStore, StoreUnavailable
 from .models import Media
 from .ranges import ByteRange, parse_range
 
-
 # Headers on every response carrying evidence bytes (footage, playback copies, case files): no
 # sniffing, and a sandbox without script or any other origin, should a browser ever render one.
 # `allow-same-origin` without `allow-scripts` grants nothing to run, but Chromium's own media document

@@ -11,8 +11,8 @@ from ..db import utcnow
 from ..faults import fault_point
 from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
-from .models import Media, MediaStatus
 from .copies import defer_playback_copy
+from .models import Media, MediaStatus
 from .probe import scrub_locations
 from .service import describe_media, store_root
 

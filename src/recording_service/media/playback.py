@@ -24,7 +24,6 @@ from .copies import copies_of, needs_playback_copy
 from .delivery import StoredBytes
 from .models import Media, PlaybackGrant
 
-
 SOURCES = ("original", "playback_copy")
 
 

@@ -14,10 +14,11 @@ from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
 from ..values import sane_time
-from .models import Media
-from .delivery import StoredBytes, digest_headers, etag_matches as _etag_matches, serve_bytes
 from .copies import copies_of
+from .delivery import StoredBytes, digest_headers, serve_bytes
+from .delivery import etag_matches as _etag_matches
 from .lag import GROUPINGS, upload_lag_report
+from .models import Media
 from .schemas import MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
 from .service import get_media, media_out, sighting_counts, visible_media
 

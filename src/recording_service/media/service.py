@@ -1,6 +1,5 @@
 from datetime import date, datetime, time, timedelta
 
-
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -16,19 +16,18 @@ from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
 from .service import (
     ImportRefused,
+    PublicFilter,
     create_officer,
     expiring_within,
     get_officer,
     history_of,
     import_officers,
     officer_out,
-    PublicFilter,
     published_page,
     read_sheet,
     update_officer,
     visible_officers,
 )
-
 
 router = APIRouter(prefix="/api/v1/officers", tags=["officers"])
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])

@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import anyio
-from pydantic import ValidationError
 import orjson
+from pydantic import ValidationError
 from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 

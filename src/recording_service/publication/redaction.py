@@ -1175,9 +1175,7 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
         sentence = view.sentence(start)
         home = HOME_AFTER.match(folded, match.end())
         premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
-        if (premises or ORG_PLACE.search(folded, start, match.end())) and not home and not natural:
-            found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
-        elif ORG_PLACE.search(folded, start, match.end()) and not home:
+        if (premises or ORG_PLACE.search(folded, start, match.end())) and not home and not natural or ORG_PLACE.search(folded, start, match.end()) and not home:
             found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
         elif natural or home or sentence in named_sentences:
             found.append(_Found(start, match.end(), "address", "address_shape", "medium", labelled=False))

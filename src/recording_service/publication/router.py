@@ -10,10 +10,10 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
 from ..problems import Problem
+from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..times import local, today
 from .exchange import CODES, export_file
 from .models import Publication
-from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from .schemas import (
     AnnotationCreate,
     NoticeCreate,

@@ -15,18 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..agencies.service import agency_codes_under, get_agency, missing_for_publication
 from ..audit.service import record
 from ..auth.service import Principal, scoped_to_agency
-from ..catalog.schemas import Catalog
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
-from ..officers.service import names_in_register
+from ..catalog.schemas import Catalog
 from ..db import utcnow
+from ..officers.service import names_in_register
 from ..pagination import keyset, page_of
 from ..problems import Problem
 from ..times import local, require_offset, today
 from ..values import plausible_day
+from ..webhooks.service import enqueue
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
-from ..webhooks.service import enqueue
 from .exchange import problems_of, record_of
 from .extract import basis_in, facts_in, legal_representative_in, penalty_category, penalty_content
 from .models import Publication, PublicationVersion

@@ -3,8 +3,8 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth.service import Principal
-from ..catalog.schemas import Catalog, ReviewSheet
 from ..cases.models import Case
+from ..catalog.schemas import Catalog, ReviewSheet
 from ..config import Settings
 from ..timeline.service import assemble_timeline, record_timeline_read
 

@@ -122,7 +122,7 @@ async def findings(session: AsyncSession, catalog: Catalog, scope: Scope) -> Tab
         .where(*scope.where(CaseFindingCount.agency, CaseFindingCount.opened_on))
         .group_by(CaseFindingCount.kind, CaseFindingCount.code))).all()
     per: dict[str, dict] = {}
-    for kind, code, cases, count in rows:
+    for kind, _code, cases, count in rows:
         row = per.setdefault(kind, {"kind": kind, "kind_zh": FINDING_NAMES.get(kind, kind), "cases": 0, "findings": 0})
         row["cases"] += cases  # a case with findings under two rules of one kind counts twice here
         row["findings"] += int(count)

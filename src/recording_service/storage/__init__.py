@@ -4,8 +4,19 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..config import Settings
-from .base import (ChunkWriter, DeleteRefused, Durable, ObjectExists, ObjectStat, ObjectStore, Part, StoredObjectMismatch,
-                   StoreUnavailable, UploadTarget, WriterBusy)
+from .base import (
+    ChunkWriter,
+    DeleteRefused,
+    Durable,
+    ObjectExists,
+    ObjectStat,
+    ObjectStore,
+    Part,
+    StoredObjectMismatch,
+    StoreUnavailable,
+    UploadTarget,
+    WriterBusy,
+)
 
 __all__ = ["ChunkWriter", "DeleteRefused", "Durable", "ObjectExists", "ObjectStat", "ObjectStore", "Part", "StoreUnavailable",
            "StoredObjectMismatch", "UploadTarget", "WriterBusy", "open_store"]

@@ -14,7 +14,6 @@ recorded parts before it counts as stored.
 """
 
 import asyncio
-from pathlib import Path
 import base64
 import dataclasses
 import functools
@@ -23,13 +22,14 @@ import io
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError as BotoConnectionError
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.handlers import add_expect_header
 from isal.isal_zlib import crc32
 

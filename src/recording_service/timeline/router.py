@@ -1,8 +1,7 @@
 import time
-
-import orjson
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import event

@@ -13,21 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..auth.service import Principal
-from ..catalog.schemas import Catalog
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from ..cases.record import document_summary, interruption_out
 from ..cases.segments import read_segment
 from ..cases.service import case_out
+from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..media.models import Media
 from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
-from ..workdays.service import working_calendar
 from ..problems import Problem
 from ..times import local_notes, today
-from .limits import CaseRecord, evaluate
+from ..workdays.service import working_calendar
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
+from .limits import CaseRecord, evaluate
 from .review import ReviewRecord, review_findings
 
 _VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,

@@ -9,14 +9,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..problems import Problem
-from .render import problem_page
-from .lists import router as lists_router
-from .stats import router as stats_router
-from .officers import router as officers_router
 from .agencies import router as agencies_router
+from .lists import router as lists_router
+from .officers import router as officers_router
 from .publications import router as publications_router
+from .render import problem_page
 from .router import router
 from .session import SignInNeeded, login_url
+from .stats import router as stats_router
 
 NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/static/")
 

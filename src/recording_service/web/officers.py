@@ -12,16 +12,17 @@ from ..auth.service import Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..officers.models import Officer
+from ..officers.router import public_filter
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
 from ..officers.service import (
     COLUMNS,
     ImportRefused,
+    PublicFilter,
     create_officer,
     expiring_within,
     get_officer,
     history_of,
     import_officers,
-    PublicFilter,
     published_count,
     published_page,
     read_sheet,
@@ -30,7 +31,6 @@ from ..officers.service import (
     visible_officers,
 )
 from ..problems import Problem
-from ..officers.router import public_filter
 from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from ..times import today
 from .flash import redirect_with_flash

@@ -21,9 +21,9 @@ from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import keyset, page_of
 from ..problems import Problem
+from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..publication.exchange import export_file
 from ..publication.models import Publication
-from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..publication.schemas import (
     KIND_FIELDS,
     AnnotationCreate,

@@ -16,8 +16,8 @@ from ..audit.checkpoint import verify_with_checkpoints
 from ..audit.models import AuditEvent
 from ..audit.service import agency_figures, trail_query
 from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
-from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..auth.service import ALL_AGENCIES, Role
+from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
 from ..custody.fixity import fixity_history
@@ -25,7 +25,6 @@ from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..export.service import case_file_response
-from ..publication.service import publications_of_documents
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
@@ -33,9 +32,10 @@ from ..media.service import get_media, probe_error_of, sightings_of
 from ..pagination import keyset, page_of
 from ..problems import Problem, logger
 from ..public_side import client_address
-from ..throttle import claim_once
+from ..publication.service import publications_of_documents
 from ..review.service import review_case
 from ..sheets import csv_bytes
+from ..throttle import claim_once
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-
 from ..auth.service import ALL_AGENCIES, Role
 from ..db import DbSession
 from ..deps import SettingsDep

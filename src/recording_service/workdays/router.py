@@ -13,8 +13,18 @@ from ..db import DbSession
 from ..problems import Problem
 from .counting import MAX_LIMIT_DAYS
 from .models import LocalCalendarDay
-from .service import (KnownYear, LocalDayRefused, YearExists, add_local_day, calendar_years, load_year, local_days,
-                      withdraw_local_day, working_calendar, year_versions)
+from .service import (
+    KnownYear,
+    LocalDayRefused,
+    YearExists,
+    add_local_day,
+    calendar_years,
+    load_year,
+    local_days,
+    withdraw_local_day,
+    working_calendar,
+    year_versions,
+)
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 Admin = Annotated[Principal, require_roles(Role.admin)]

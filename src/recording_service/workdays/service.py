@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import EVERY_AGENCY, record
-from ..catalog.schemas import Catalog, CalendarYear
+from ..catalog.schemas import CalendarYear, Catalog
 from ..db import utcnow
 from .counting import WorkingCalendar
 from .models import CalendarYearVersion, LocalCalendarDay

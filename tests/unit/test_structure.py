@@ -1,0 +1,86 @@
+"""The package structure, read from the source (no servers): which parts of the service import which.
+
+Imports run one way: plumbing knows no domain, storage knows no records, the audit chain sits below every
+domain. One cycle is still there (issue 24 breaks it); this test keeps it from growing and keeps new cycles out.
+"""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2] / "src" / "recording_service"
+
+# The cycle on main when the test was written: audit ↔ auth (Principal / record), cases ↔ custody (holds),
+# media → cases (bindings), deps → ingest and custody, catalog within. Only ever remove names from it.
+KNOWN_CYCLE = frozenset({"audit", "auth", "cases", "catalog", "custody", "deps", "ingest", "media"})
+
+
+def unit_of(path: Path) -> str:
+    """A package (`cases`) or a loose top-level module (`pagination`)."""
+    parts = path.relative_to(ROOT).parts
+    return parts[0] if len(parts) > 1 else path.stem
+
+
+def imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in ROOT.rglob("*.py"):
+        unit, here = unit_of(path), list(path.relative_to(ROOT).parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:  # relative: resolve against the importing package
+                base = here[: len(here) - node.level + 1]
+                target = base + [part for part in (node.module or "").split(".") if part]
+                names = target[:1] or [alias.name for alias in node.names]
+            elif (node.module or "").startswith("recording_service."):
+                names = [node.module.split(".")[1]]
+            else:
+                continue
+            graph.setdefault(unit, set()).update(name for name in names if name != unit)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
+    """Strongly connected components with more than one unit (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[frozenset[str]] = []
+
+    def visit(unit: str) -> None:
+        index[unit] = low[unit] = len(index)
+        stack.append(unit)
+        for other in graph.get(unit, ()):
+            if other not in index:
+                visit(other)
+                low[unit] = min(low[unit], low[other])
+            elif other in stack:
+                low[unit] = min(low[unit], index[other])
+        if low[unit] == index[unit]:
+            component = set()
+            while True:
+                member = stack.pop()
+                component.add(member)
+                if member == unit:
+                    break
+            if len(component) > 1:
+                found.append(frozenset(component))
+
+    for unit in list(graph):
+        if unit not in index:
+            visit(unit)
+    return found
+
+
+def test_no_new_import_cycle_and_the_known_one_does_not_grow():
+    found = cycles(imports())
+    assert all(cycle <= KNOWN_CYCLE for cycle in found), [sorted(c) for c in found if not c <= KNOWN_CYCLE]
+    assert len(found) <= 1, [sorted(c) for c in found]
+
+
+def test_plumbing_knows_no_domain():
+    graph = imports()
+    plumbing = {"db", "problems", "pagination", "times", "values", "hashing", "ids", "storage", "throttle"}
+    domains = {"cases", "media", "ingest", "custody", "publication", "officers", "agencies", "stats", "webhooks",
+               "lists", "timeline", "review", "export", "web", "workdays", "audit", "auth"}
+    for unit in plumbing:
+        assert not graph.get(unit, set()) & domains, (unit, sorted(graph.get(unit, set()) & domains))
