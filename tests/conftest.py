@@ -3,7 +3,6 @@
   postgres-s3  PostgreSQL (a fresh database per run) + SeaweedFS (a real S3 server)
 """
 
-import hashlib
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import httpx
 import pytest
 
 from .support import SUMMARY_SECTIONS, VIEWPORT
+from .support.environment import clean_env
 from .support.servers import (
     S3_ACCESS_KEY,
     S3_SECRET_KEY,
@@ -41,10 +41,6 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{leg}: run")
         else:
             terminalreporter.write_line(f"{leg}: not needed by the selected tests")
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
 
 
 @dataclass
@@ -117,7 +113,7 @@ def seaweed(tmp_path_factory):
 def leg(request, tmp_path_factory):
     name = request.param
     workdir = tmp_path_factory.mktemp(name)
-    env = _clean_env()
+    env = clean_env()
     # Every test on a leg speaks from 127.0.0.1 to one service: the per-client budgets of the public side and of
     # sign-in posts are set out of reach here; the tests of those budgets start instances of their own with
     # small ones and speak for several addresses (tests/test_public_budget.py, tests/test_sign_in_throttle.py).
@@ -178,27 +174,6 @@ def clips(tmp_path_factory):
         return made[key]
 
     return make
-
-
-def described(http: httpx.Client, media_id: str, timeout: float = 60) -> dict:
-    """The media record once its probe job has run (uploads are answered before probing)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        media = http.get(f"/api/v1/media/{media_id}").json()
-        if media["status"] != "processing":
-            return media
-        assert time.monotonic() < deadline, f"media {media_id} still processing after {timeout} s"
-        time.sleep(0.2)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import json
 import re
 from pathlib import Path
 
-from .test_media import upload_bytes
-from .test_tus import TUS, assert_problem
+from .support.api import TUS, assert_problem
+from .support.media import upload_bytes
 
 OPENAPI = json.loads((Path(__file__).parents[1] / "openapi" / "openapi.json").read_text())
 

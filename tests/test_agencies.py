@@ -11,10 +11,10 @@ from urllib.parse import unquote
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from .test_audit import events
-from .test_lists import svg_texts
-from .test_timeline import CaseWalk
-from .test_tus import assert_problem
+from .support.api import assert_problem
+from .support.audit import events
+from .support.cases import CaseWalk
+from .support.pages import svg_texts
 
 # 统一社会信用代码 of government organs (11…), check characters computed with GB 32100.
 CITY_USCC = "11340600MB1234567C"
@@ -194,7 +194,7 @@ def test_profiles_are_validated_versioned_audited_and_kept_to_their_agencies(leg
 
 
 def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
-    from .test_web import create_person, shots, sign_in
+    from .support.web import create_person, shots, sign_in
 
     city, county, _ = codes()
     assert leg.service.cli("agency", "set", city, "--name-zh", "某某市卫生健康委员会", "--uscc", CITY_USCC, "--division", "340600",

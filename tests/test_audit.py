@@ -10,19 +10,11 @@ from sqlalchemy import create_engine, select, text
 
 from recording_service.db import sync_url
 
+from .support.api import assert_problem
+from .support.audit import cli_json, events
+from .support.cases import case_body
+from .support.media import upload_bytes
 from .support.servers import ServiceProcess, create_postgres_database, drop_postgres_database
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_tus import assert_problem
-
-
-def events(http, **filters):
-    items, cursor = [], None
-    while True:
-        page = http.get("/api/v1/audit/events", params={**filters, "limit": 200, **({"cursor": cursor} if cursor else {})}).json()
-        items += page["items"]
-        if not (cursor := page["next_cursor"]):
-            return items
 
 
 def test_changes_and_reads_are_recorded(leg):
@@ -217,5 +209,3 @@ def test_checkpoint_catches_a_rewritten_database(leg, private_service, tmp_path)
     assert verdict["first_bad_seq"] == 4 and "rewritten" in verdict["problem"]
 
 
-def cli_json(result) -> dict:
-    return json.loads(result.stdout.strip().splitlines()[-1])

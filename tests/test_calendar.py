@@ -2,7 +2,7 @@
 
 import json
 
-from .test_tus import assert_problem
+from .support.api import assert_problem
 
 # A made-up arrangement for a far year (no real notice): loading it must turn that year's deadlines from
 # provisional (Monday to Friday) into counted on the loaded days.

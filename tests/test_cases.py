@@ -1,23 +1,8 @@
 """Cases (案件) through the HTTP API."""
 
-import uuid
 
-from .test_tus import assert_problem
-
-
-def case_body(**overrides):
-    body = {
-        "case_number": f"濉卫医罚〔2026〕{uuid.uuid4().int % 100000}号",
-        "procedure": "penalty-general",
-        "title": "某诊所未取得医疗机构执业许可证擅自执业案",
-        "parties": [{"name": "张三", "kind": "person", "id_number": "340621199001011232"},
-                    {"name": "某某诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}],
-        "officers": [{"officer_id": "3401001", "name": "李四", "certificate_number": "皖卫执证0001"},
-                     {"officer_id": "3401002", "name": "王五", "certificate_number": "皖卫执证0002"}],
-        "opened_at": "2026-11-02T09:00:00+08:00",
-    }
-    body.update(overrides)
-    return body
+from .support.api import assert_problem
+from .support.cases import case_body
 
 
 def test_open_read_and_list_cases(leg):

@@ -1,17 +1,14 @@
 """The procedure catalog: data files validated at start-up, served as JSON."""
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from recording_service.catalog import service as catalog_service
 
+from .support.api import assert_problem
+from .support.catalog import catalog_copy
 from .support.servers import ServiceProcess
-from .test_tus import assert_problem
-
-DATA = Path(catalog_service.__file__).parent / "data"
 
 
 def test_procedures_are_served_with_stages_and_rules(leg):
@@ -37,12 +34,6 @@ def test_procedures_are_served_with_stages_and_rules(leg):
         assert_problem(http.get("/api/v1/procedures/penalty-unknown"), 404, "procedure-not-found")
         types = {d["code"]: d for d in http.get("/api/v1/document-types").json()["items"]}
         assert types["service_receipt"]["name_zh"] == "送达回证" and len(types) >= 20
-
-
-def catalog_copy(tmp_path: Path) -> Path:
-    directory = tmp_path / "catalog"
-    shutil.copytree(DATA, directory)
-    return directory
 
 
 @pytest.mark.parametrize(
@@ -122,7 +113,7 @@ def test_a_bad_catalog_file_stops_the_service_at_start(tmp_path, name, edit, mes
 
 def test_an_agencys_own_review_sheet_is_a_data_change(tmp_path, leg):
     """An agency scores by its own 评查标准 and numbers its documents its own way: only the data file changes."""
-    from .test_review import decided_case
+    from .support.cases import decided_case
 
     directory = catalog_copy(tmp_path)
     sheet = directory / "review_sheet.yaml"

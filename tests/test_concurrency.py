@@ -9,7 +9,7 @@ import random
 import time
 from urllib.parse import urlparse
 
-from .test_tus import TUS, create
+from .support.api import TUS, create
 
 MiB = 1024 * 1024
 UPLOADS = 20

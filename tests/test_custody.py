@@ -6,12 +6,13 @@ import time
 import uuid
 import zipfile
 
-from .conftest import described
+from .support.api import create, patch
+from .support.audit import events
+from .support.cases import case_body
+from .support.export import verify as verify_export_report
+from .support.media import described
 from .support.servers import ServiceProcess
-from .test_audit import events
-from .test_cases import case_body
-from .test_export import verify as verify_export_report
-from .test_tus import _storage_key, create, patch
+from .support.storage import storage_key
 
 
 def upload(http, data: bytes) -> tuple[str, str]:
@@ -42,7 +43,7 @@ def test_fixity_flags_corrupt_and_missing_objects(leg, tmp_path):
     first = leg.service.cli("fixity", "run")
     assert cli_json(first)["mismatch"] == 0 and cli_json(first)["ok"] >= 3
 
-    bad_key, gone_key = _storage_key(leg, bad_upload), _storage_key(leg, gone_upload)
+    bad_key, gone_key = storage_key(leg, bad_upload), storage_key(leg, gone_upload)
     tampered = b"X" + bad[1:]
     leg.damage(overwrite={bad_key: tampered}, remove=(gone_key,))
 

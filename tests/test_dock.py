@@ -11,9 +11,8 @@ from tusclient import client as tus
 
 from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedStorage
 
-from .conftest import described
+from .support.media import described, upload_bytes
 from .support.servers import BIN
-from .test_media import upload_bytes
 
 AGENCY = "DOCK"
 

@@ -12,18 +12,12 @@ from pathlib import Path
 import bagit
 import orjson
 
-from .test_audit import events
-from .test_media import upload_bytes
-from .test_timeline import DAY, CaseWalk
+from .support.audit import events
+from .support.cases import DAY, CaseWalk
+from .support.export import verify
+from .support.media import upload_bytes
 
 AGENCY = "EXP"
-
-
-def verify(leg, path: Path):
-    result = leg.service.cli("verify-export", str(path), check=False)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert (result.returncode == 0) == report["ok"], result
-    return report
 
 
 def rewrite(source: Path, target: Path, changes: dict[str, bytes | None]) -> None:
@@ -184,8 +178,8 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
 
     from recording_service.audit.service import hash_of
 
+    from .support.cases import case_body
     from .support.servers import BIN
-    from .test_cases import case_body
 
     with leg.client(leg.token("dock", AGENCY)) as dock:
         media_id = upload_bytes(dock, clips("forgery.mp4", seconds=1).read_bytes(), filename="forgery.mp4")

@@ -7,6 +7,8 @@ import os
 import psycopg
 import pytest
 
+from .support.api import TUS, assert_problem, create, patch
+from .support.cases import case_body
 from .support.servers import (
     POSTGRES_ADMIN_URL,
     S3_ACCESS_KEY,
@@ -16,8 +18,6 @@ from .support.servers import (
     create_postgres_database,
     drop_postgres_database,
 )
-from .test_cases import case_body
-from .test_tus import TUS, assert_problem, create, patch
 
 MiB = 1024 * 1024
 

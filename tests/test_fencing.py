@@ -17,9 +17,9 @@ import httpx
 import psutil
 import pytest
 
-from .conftest import described
+from .support.api import TUS, assert_problem, create, patch
+from .support.media import described
 from .support.servers import ServiceProcess
-from .test_tus import TUS, assert_problem, create, patch
 
 MiB = 1024 * 1024
 LEASE = "3"  # seconds: short, so take-overs happen within a test

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .conftest import _clean_env
+from .support.api import TUS, create, patch
+from .support.environment import clean_env
 from .support.servers import ServiceProcess
-from .test_tus import TUS, create, patch
 
 MiB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -65,7 +65,7 @@ def send_half_and_hang(service: ServiceProcess, location: str, token: str, offse
 
 @pytest.mark.parametrize("direct_io", ["true", "false"])
 def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_path, direct_io):
-    env = {**_clean_env(), "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
+    env = {**clean_env(), "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
            "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}", "RECORDING_STORAGE_DIRECT_IO": direct_io,
            "RECORDING_UPLOAD_LEASE_SECONDS": "2"}  # the killed process's hold on the upload runs out soon
     service = ServiceProcess(env, tmp_path).start()

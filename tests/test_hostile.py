@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_tus import TUS, assert_problem, create, metadata_header, patch
+from .support.api import TUS, assert_problem, create, metadata_header, patch
+from .support.cases import case_body
+from .support.media import upload_bytes
 
 AGENCY = "HOSTILE"
 
@@ -180,7 +180,7 @@ def test_offsets_beyond_reason_are_refused_and_stored_ones_do_not_break_reads(le
         with zipfile.ZipFile(__import__("io").BytesIO(exported.content)) as bag:
             timeline_json = json.loads(bag.read(next(n for n in bag.namelist() if n.endswith("data/timeline.json"))))
         assert all(m["segment"]["adjusted"] for s in timeline_json["stages"] for m in s["media"] if m["binding_id"] in legacy)
-    from .test_web import create_person, signed_in_client
+    from .support.web import create_person, signed_in_client
 
     person = f"offsets{os.urandom(3).hex()}"
     create_person(leg, person, "auditor", AGENCY, "吴偏移")
@@ -216,7 +216,7 @@ def test_probe_errors_show_no_storage_path_or_store_url(leg):
             assert shown.endswith("Invalid data found when processing input"), shown
             for leak in (workdir, "http://", "X-Amz-", "/objects/"):
                 assert leak not in shown, shown
-    from .test_web import create_person, signed_in_client
+    from .support.web import create_person, signed_in_client
 
     person = f"probe{os.urandom(3).hex()}"
     create_person(leg, person, "auditor", AGENCY, "郑解析")
@@ -228,8 +228,8 @@ def test_probe_errors_show_no_storage_path_or_store_url(leg):
 def test_a_crafted_link_cannot_show_a_banner_and_a_form_message_is_shown_once(leg):
     import re
 
-    from .test_publication import decided, draft, with_profile
-    from .test_web import create_person, signed_in_client
+    from .support.publishing import decided, draft, with_profile
+    from .support.web import create_person, signed_in_client
 
     agency = with_profile(leg, f"FL{os.urandom(2).hex().upper()}")
     admin = f"flash{os.urandom(3).hex()}"
@@ -261,8 +261,8 @@ def test_a_crafted_link_cannot_show_a_banner_and_a_form_message_is_shown_once(le
 
 
 def test_notices_and_publication_dates_far_in_the_future_or_past_are_refused(leg):
-    from .test_publication import decided, draft, published, with_profile
-    from .test_review import Case, at
+    from .support.cases import Case, at
+    from .support.publishing import decided, draft, published, with_profile
 
     agency = with_profile(leg, f"DT{os.urandom(2).hex().upper()}")
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:

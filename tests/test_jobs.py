@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 
-from .conftest import described
+from .support.api import create, patch
+from .support.media import described
 from .support.servers import BIN, ServiceProcess, create_postgres_database, drop_postgres_database, free_port
-from .test_tus import create, patch
 
 
 @pytest.fixture

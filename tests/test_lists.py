@@ -2,17 +2,11 @@
 legs: served without a token, every version kept, drawn from the very stage rules the service enforces."""
 
 import uuid
-import xml.etree.ElementTree as ET
 
+from .support.api import assert_problem
+from .support.catalog import catalog_copy
+from .support.pages import svg_texts
 from .support.servers import ServiceProcess
-from .test_catalog import catalog_copy
-from .test_tus import assert_problem
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def svg_texts(body: bytes) -> list[str]:
-    return [t.text or "" for t in ET.fromstring(body).iter(f"{SVG}text")]
 
 
 def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
@@ -127,8 +121,8 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
 def test_public_lists_and_the_case_flowchart_in_the_browser(leg, page):
     from playwright.sync_api import expect
 
-    from .test_review import decided_case
-    from .test_web import create_person, shots, sign_in
+    from .support.cases import decided_case
+    from .support.web import create_person, shots, sign_in
 
     page.goto(leg.url + "/public/matters")
     expect(page.locator("h1")).to_have_text("行政执法事项清单")

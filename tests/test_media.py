@@ -7,17 +7,8 @@ from email.policy import HTTP
 
 import pytest
 
-from .conftest import described
-from .test_tus import assert_problem, create, patch
-
-
-def upload_bytes(http, data: bytes, **metadata: str) -> str:
-    """Upload and wait until the media is described (its probe job ran)."""
-    location = create(http, len(data), **metadata).headers["Location"]
-    response = patch(http, location, 0, data)
-    assert response.status_code == 204, response.text
-    described(http, response.headers["Upload-Media-Id"])
-    return response.headers["Upload-Media-Id"]
+from .support.api import assert_problem
+from .support.media import described, upload_bytes
 
 
 def upload_form(http, path, **fields: str):

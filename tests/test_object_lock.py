@@ -13,11 +13,11 @@ from sqlalchemy import create_engine, text
 
 from recording_service.db import sync_url
 
-from .test_audit import cli_json, events
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_retention import client, private_service
-from .test_tus import create, patch
+from .support.api import create, patch
+from .support.audit import cli_json, events
+from .support.cases import case_body
+from .support.media import upload_bytes
+from .support.services import client, private_service
 
 STANDARD_DAYS = 0.0001  # 8.6 s
 HORIZON_DAYS = 0.0002  # 17.3 s: locks on kept footage roll forward once less than 8.6 s remain

@@ -14,7 +14,7 @@ from datetime import date
 import httpx
 from openpyxl import Workbook
 
-from .test_tus import assert_problem
+from .support.api import assert_problem
 
 MiB = 1 << 20
 HEADER = ["执法人员编号", "姓名", "单位", "执法证号", "执法类别", "执法区域", "有效期起", "有效期止", "状态"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook
 
-from .test_tus import assert_problem
+from .support.api import assert_problem
 
 TODAY = date.today()
 
@@ -176,7 +176,7 @@ def test_a_forged_public_cursor_is_refused_and_a_page_answers_its_etag(leg):
 
 
 def test_officers_must_be_certified_on_the_stage_day(leg):
-    from .test_timeline import DAY, CaseWalk
+    from .support.cases import DAY, CaseWalk
 
     agency = f"OC{uuid.uuid4().hex[:6]}"
     with leg.client(leg.token("admin", agency)) as admin:

@@ -10,8 +10,8 @@ import uuid
 import httpx
 import pytest
 
+from .support.api import assert_problem
 from .support.servers import ServiceProcess
-from .test_tus import assert_problem
 
 BUDGETS = {
     "RECORDING_TRUSTED_PROXIES": "127.0.0.1",

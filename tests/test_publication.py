@@ -9,54 +9,24 @@ import httpx
 
 from tests.support.servers import ServiceProcess
 
-from .support import doc_number
-from .test_review import Case, at
-from .test_tus import assert_problem
-
-AGENCY = "PUB1"
-WITNESS, PATIENT = "钱七", "孙八"
-ID_NUMBER, PHONE, HOME = "340621199001011232", "138 1234 5678", "濉溪县濉溪镇淮海路18号2栋301室"
-DECISION_TEXT = (
-    f"当事人：张三，男，身份证号码：{ID_NUMBER}，住址：{HOME}，联系电话：{PHONE}。\n"
-    f"经查，当事人未取得《医疗机构执业许可证》擅自执业，为患者{PATIENT}输液，证人{WITNESS}（电话0561-3012345）证实。"
-    "依据《医疗机构管理条例》第四十三条，决定罚款人民币20000元。"
+from .support.api import assert_problem
+from .support.cases import Case, at
+from .support.publishing import (
+    AUTHORITY_CODE,
+    AUTHORITY_NAME,
+    HOME,
+    ID_NUMBER,
+    PATIENT,
+    PHONE,
+    WITNESS,
+    Receiver,
+    decided,
+    draft,
+    published,
+    with_profile,
 )
 
-
-AUTHORITY_CODE = "11340621MB0061580C"  # a 统一社会信用代码 with a valid check character (GB 32100)
-AUTHORITY_NAME = "濉溪县卫生健康委员会"
-
-
-def with_profile(leg_or_service, agency: str, name: str = AUTHORITY_NAME, uscc: str = AUTHORITY_CODE) -> str:
-    """The agency's profile, set by the CLI as an operator does: what names it in every publication."""
-    service = getattr(leg_or_service, "service", leg_or_service)
-    result = service.cli("agency", "set", agency, "--name-zh", name, "--uscc", uscc, "--division", "340621",
-                             "--address", "濉溪县濉溪镇人民路1号", "--phone", "0561-6012345", check=False)
-    assert result.returncode == 0, result.stderr
-    return agency
-
-
-def decided(http, decided_on="2026-09-24", text=DECISION_TEXT, procedure="penalty-general", **facts):
-    case = Case(http, filed="2026-09-01", parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}],
-                category="未取得医疗机构执业许可证擅自执业")
-    case.facts(**{"penalties": ["fine"], "fine_yuan": 20000, **facts})
-    case.stage("filing", "2026-09-01")
-    case.stage("investigation", "2026-09-02")
-    case.stage("review", "2026-09-03")
-    case.stage("notification", "2026-09-04")
-    case.skip("hearing")
-    case.stage("decision", decided_on)
-    document = case.document("decision", "penalty_decision", issued_at=at(decided_on), text=text, title="行政处罚决定书",
-                             doc_number=doc_number())
-    return case, document
-
-
-def draft(http, case, document, **body):
-    response = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                       "severity": "ordinary", "other_names": [PATIENT], **body})
-    return response
-
-
+AGENCY = "PUB1"
 def test_a_decision_is_published_without_personal_data_after_approval_and_notice(leg):
     with_profile(leg, AGENCY)
     with leg.client(leg.token("case_system", AGENCY)) as http:
@@ -239,7 +209,7 @@ def test_staff_review_approve_and_publish_in_the_pages_and_the_public_reads_no_p
     from playwright.sync_api import expect
 
     from .support import VIEWPORT
-    from .test_web import create_person, shots, sign_in
+    from .support.web import create_person, shots, sign_in
 
     agency = with_profile(leg, f"PUBW{uuid.uuid4().hex[:4].upper()}")
     with leg.client(leg.token("case_system", agency)) as http:
@@ -298,7 +268,7 @@ def test_staff_review_approve_and_publish_in_the_pages_and_the_public_reads_no_p
 def test_publication_pages_answer_bad_input_with_a_page(leg):
     import re
 
-    from .test_web import create_person, signed_in_client
+    from .support.web import create_person, signed_in_client
 
     username = f"padm{uuid.uuid4().hex[:6]}"
     create_person(leg, username, "admin", AGENCY, "公示管理员")
@@ -321,17 +291,6 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
     with leg.client(leg.token("case_system", AGENCY)) as http:
         assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None
 
-
-
-def published(http, approver, **fields):
-    case, document = decided(http)
-    pid = draft(http, case, document).json()["id"]
-    if fields:
-        assert http.patch(f"/api/v1/publications/{pid}", json={"fields": fields}).status_code == 200
-    assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24")}).status_code == 200
-    assert approver.post(f"/api/v1/publications/{pid}/approve").status_code == 200
-    assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
-    return pid
 
 
 def test_the_double_publicity_export_carries_the_standard_codes_and_validates_each_record(leg):
@@ -387,36 +346,6 @@ def test_the_double_publicity_export_carries_the_standard_codes_and_validates_ea
     with leg.client(None) as http:  # the identity number never reaches the public side
         listed = http.get("/api/v1/public/publications", params={"agency": agency}).text
         assert ID_NUMBER not in listed
-
-
-class Receiver:
-    """A publication platform's receiver on 127.0.0.1: answers 500 to the first `failures` requests."""
-
-    def __init__(self, failures: int) -> None:
-        import http.server
-        import threading
-
-        received = self.received = []
-        state = {"left": failures}
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                received.append((dict(self.headers), body))
-                status = 500 if state["left"] > 0 else 204
-                state["left"] -= 1
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg, tmp_path):

@@ -9,9 +9,9 @@ import io
 import uuid
 
 from .support import doc_number
-from .test_publication import AUTHORITY_CODE, ID_NUMBER, with_profile
-from .test_review import Case, at
-from .test_tus import assert_problem
+from .support.api import assert_problem
+from .support.cases import Case, at
+from .support.publishing import AUTHORITY_CODE, ID_NUMBER, with_profile
 
 CLINIC_CODE = "91340600MA2N0ABCDT"
 ORG_DECISION = (
@@ -244,7 +244,7 @@ def test_a_publisher_drafts_edits_and_publishes_in_the_pages_and_the_export_hold
     from playwright.sync_api import expect
 
     from .support import VIEWPORT
-    from .test_web import create_person, shots, sign_in
+    from .support.web import create_person, shots, sign_in
 
     agency = with_profile(leg, f"PG{uuid.uuid4().hex[:4].upper()}", name="濉溪县卫生健康委员会")
     with leg.client(leg.token("case_system", agency)) as http:
@@ -334,7 +334,7 @@ def test_a_publisher_drafts_edits_and_publishes_in_the_pages_and_the_export_hold
 def test_the_drafting_pages_answer_bad_input_with_a_message_and_change_nothing(leg):
     import re
 
-    from .test_web import create_person, signed_in_client
+    from .support.web import create_person, signed_in_client
 
     agency = with_profile(leg, f"PH{uuid.uuid4().hex[:4].upper()}")
     publisher, outsider = f"ph{uuid.uuid4().hex[:6]}", f"po{uuid.uuid4().hex[:6]}"

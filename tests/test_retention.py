@@ -2,53 +2,17 @@
 leaves tombstones and audit events, and a dry run deletes nothing."""
 
 import json
-import shutil
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from recording_service.catalog import service as catalog_service
-
-from .support.servers import ServiceProcess, create_postgres_database, drop_postgres_database
-from .test_audit import cli_json, events
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_tus import assert_problem
-
-
-@contextmanager
-def private_service(leg, tmp_path, *, standard_days: float, object_lock: bool = False, **env: str):
-    """A service of the leg's kind with its own database and store (an object-lock bucket on S3
-    when asked), the standard retention shortened to `standard_days` and a class `brief` of 1.7 s."""
-    catalog = tmp_path / "catalog"
-    shutil.copytree(Path(catalog_service.__file__).parent / "data", catalog)
-    retention = catalog / "retention.yaml"
-    retention.write_text(retention.read_text(encoding="utf-8").replace("days: 180", f"days: {standard_days}")
-                         + "- {code: brief, name_zh: 短期, name_en: Brief (tests), days: 0.00002}\n", encoding="utf-8")
-    if leg.seaweed is None:
-        database_url, storage_url = f"sqlite:///{tmp_path / 'private.db'}", f"file://{tmp_path / 'objects'}"
-    else:
-        database_url = create_postgres_database()
-        bucket = leg.seaweed.create_bucket(f"private-{uuid.uuid4().hex[:12]}", object_lock=object_lock)
-        storage_url = f"s3://{bucket}/rs"
-    service = ServiceProcess({**leg.service.env, "RECORDING_DATABASE_URL": database_url, "RECORDING_STORAGE_URL": storage_url,
-                              "RECORDING_CATALOG_DIR": str(catalog), **env}, tmp_path).start()
-    try:
-        yield service
-    finally:
-        service.stop()
-        if leg.seaweed is not None:
-            drop_postgres_database(database_url)
-
-
-def client(leg, service, role: str, agency: str):
-    http = leg.client(service.token(role, agency))
-    http.base_url = service.base_url
-    return http
+from .support.api import assert_problem
+from .support.audit import cli_json, events
+from .support.cases import case_body
+from .support.media import upload_bytes
+from .support.services import private_service
 
 
 @pytest.fixture

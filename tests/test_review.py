@@ -8,82 +8,12 @@ from zoneinfo import ZoneInfo
 from recording_service.timeline.schemas import Timeline
 
 from .support import doc_number
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_tus import assert_problem
-from .test_web import create_person, signed_in_client
+from .support.api import assert_problem
+from .support.cases import Case, at, decided_case
+from .support.media import upload_bytes
+from .support.web import create_person, signed_in_client
 
 AGENCY = "REVW1"
-OFFICERS = ["3401001", "3401002"]
-
-
-def at(day: str, hour: str = "10:00") -> str:
-    return f"{day}T{hour}:00+08:00"
-
-
-class Case:
-    def __init__(self, http, procedure="penalty-general", filed="2026-08-03", **body):
-        response = http.post("/api/v1/cases", json=case_body(case_number=f"RV-{uuid.uuid4().hex[:10]}", procedure=procedure,
-                                                            opened_at=at(filed), **body))
-        assert response.status_code == 201, response.text
-        self.http, self.case, self.stages = http, response.json(), {}
-        self.id = self.case["id"]
-
-    def stage(self, code, day, docs=(), attributes=None):
-        response = self.http.post(f"/api/v1/cases/{self.id}/stages", json={
-            "stage": code, "officers": OFFICERS, "started_at": at(day, "09:00"), "attributes": attributes or {}})
-        assert response.status_code == 201, response.text
-        self.stages[code] = response.json()["id"]
-        for doc_type, fields in docs:
-            self.document(code, doc_type, **fields)
-        closed = self.http.patch(f"/api/v1/cases/{self.id}/stages/{self.stages[code]}", json={"ended_at": at(day, "17:00")})
-        assert closed.status_code == 200, closed.text
-        return self
-
-    def skip(self, code, note="不适用"):
-        response = self.http.post(f"/api/v1/cases/{self.id}/stages", json={"stage": code, "skipped": True, "note": note})
-        assert response.status_code == 201, response.text
-        return self
-
-    def document(self, code, doc_type, **fields):
-        body = {"stage_id": self.stages[code], "doc_type": doc_type, "title": doc_type, "status": "issued",
-                "doc_number": doc_number(), "signers": ["张三"], **fields}
-        response = self.http.post(f"/api/v1/cases/{self.id}/documents", json=body)
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def adjust(self, **body):
-        return self.http.post(f"/api/v1/cases/{self.id}/limit-adjustments", json=body)
-
-    def facts(self, **facts):
-        response = self.http.patch(f"/api/v1/cases/{self.id}", json={"facts": facts})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def timeline(self):
-        response = self.http.get(f"/api/v1/cases/{self.id}/timeline")
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def limit(self, rule):
-        return next((d for d in self.timeline()["deadlines"] if d["rule"] == rule), None)
-
-    def findings(self, kind=None):
-        return sorted((f["stage"], f.get("check") or f.get("rule") or f["kind"]) for f in self.timeline()["completeness"]["findings"]
-                      if kind is None or f["kind"] == kind)
-
-
-def decided_case(http, *, filed="2026-05-04", decided="2026-08-10", **body):
-    """A general-procedure case from filing to decision (no limit but the 90 days is in play)."""
-    case = Case(http, filed=filed, **body)
-    case.stage("filing", filed, docs=[("case_filing_form", {"issued_at": at(filed)})])
-    case.stage("investigation", filed, docs=[("onsite_record", {"issued_at": at(filed)})])
-    case.stage("review", filed, docs=[("review_record", {"issued_at": at(filed)})])
-    case.stage("notification", filed, docs=[("penalty_prior_notice", {"issued_at": at(filed), "status": "served",
-                                                                      "served_at": at(filed)})])
-    case.skip("hearing", "当事人未申请听证")
-    case.stage("decision", decided, docs=[("penalty_decision", {"issued_at": at(decided)})])
-    return case
 
 
 def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):

@@ -12,9 +12,9 @@ from email.policy import HTTP
 from playwright.sync_api import Browser
 
 from .support import VIEWPORT
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_web import create_person, sign_in, signed_in_client, wait_until
+from .support.cases import case_body
+from .support.media import upload_bytes
+from .support.web import create_person, sign_in, signed_in_client, wait_until
 
 AGENCY = "SERVED"
 HTML = b"<!doctype html><html><head><title>notice</title></head><body><script>document.title='owned'</script></body></html>"

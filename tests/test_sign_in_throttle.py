@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from .support.servers import ServiceProcess
-from .test_web import create_person
+from .support.web import create_person
 
 PASSWORD = "主人的密码-足够长-2026"
 LIMITS = {

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
-from .test_media import upload_bytes
-from .test_publication import decided, draft, with_profile
-from .test_review import Case, at, decided_case
-from .test_tus import assert_problem
+from .support.api import assert_problem
+from .support.cases import Case, at, decided_case
+from .support.media import upload_bytes
+from .support.publishing import decided, draft, with_profile
 
 YEAR = {"from": "2025-01-01", "to": "2025-12-31"}
 
@@ -272,7 +272,7 @@ def test_followers_racing_and_one_killed_leave_the_figures_right(leg):
 def test_dashboard_and_annual_report_pages_in_the_browser(leg, page):
     from playwright.sync_api import expect
 
-    from .test_web import create_person, shots, sign_in
+    from .support.web import create_person, shots, sign_in
 
     agency = f"SB{uuid.uuid4().hex[:6].upper()}"
     with leg.client(leg.token("case_system", agency)) as http:

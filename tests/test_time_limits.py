@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from .support import doc_number
-from .test_cases import case_body
-from .test_web import create_person, signed_in_client
+from .support.cases import case_body
+from .support.web import create_person, signed_in_client
 
 AGENCY = "TLIM1"
 

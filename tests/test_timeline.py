@@ -1,19 +1,16 @@
 """Scenario tests: real procedures walked end to end through the HTTP API, read back as a timeline."""
 
 import re
-import uuid
 
 import pytest
 
 from recording_service.timeline.schemas import Timeline
 
-from .support import doc_number
-from .test_cases import case_body
-from .test_media import upload_bytes
-from .test_tus import assert_problem
+from .support.api import assert_problem
+from .support.cases import DAY, CaseWalk
+from .support.media import upload_bytes
 
 AGENCY = "TL1"
-DAY = "2026-11-03"
 # The decision comes after the party's 5 working days to ask for a hearing (notice on DAY): 11-10 lapses.
 DECIDED = "2026-11-11"
 
@@ -35,49 +32,6 @@ def footage(leg, clips):
             made[name] = upload_bytes(http, clip.read_bytes(), device_id=device, officer_ids="O1,O2", recorded_at=recorded_at,
                                       filename=f"{name}.mp4")
     return made
-
-
-class CaseWalk:
-    def __init__(self, http, procedure: str, officers=None):
-        body = case_body(procedure=procedure, case_number=f"TL-{uuid.uuid4().hex[:10]}")
-        if officers is not None:
-            body["officers"] = officers
-        response = http.post("/api/v1/cases", json=body)
-        assert response.status_code == 201, response.text
-        self.http, self.case = http, response.json()
-        self.stages: dict[str, str] = {}
-
-    def stage(self, code, start, end=None, officers=("3401001", "3401002"), attributes=None, docs=(), media=(), skip_note=None,
-              day=DAY):
-        body = {"stage": code, "officers": list(officers), "attributes": attributes or {}}
-        if skip_note:
-            body.update(skipped=True, note=skip_note)
-        else:
-            body["started_at"] = f"{day}T{start}:00+08:00"
-        response = self.http.post(f"/api/v1/cases/{self.case['id']}/stages", json=body)
-        assert response.status_code == 201, response.text
-        stage_id = self.stages[code] = response.json()["id"]
-        for doc_type in docs:
-            doc = {"stage_id": stage_id, "doc_type": doc_type, "title": doc_type, "status": "signed",
-                   "doc_number": doc_number(), "signed_at": f"{day}T{start}:30+08:00", "signers": ["张三"]}
-            assert self.http.post(f"/api/v1/cases/{self.case['id']}/documents", json=doc).status_code == 201
-        for media_id, note in media:
-            self.bind(code, media_id, note)
-        if end and not skip_note:
-            closed = self.http.patch(f"/api/v1/cases/{self.case['id']}/stages/{stage_id}", json={"ended_at": f"{day}T{end}:00+08:00"})
-            assert closed.status_code == 200, closed.text
-        return stage_id
-
-    def bind(self, code, media_id, note=None):
-        response = self.http.post(f"/api/v1/cases/{self.case['id']}/stages/{self.stages[code]}/media",
-                                  json={"media_id": media_id, "note": note})
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
-
-    def timeline(self):
-        response = self.http.get(f"/api/v1/cases/{self.case['id']}/timeline")
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 def penalty_case(http, footage, omit=None, investigation_officers=("3401001", "3401002"), service_method="direct",

@@ -10,42 +10,11 @@ import pytest
 from tusclient import client as tus_client
 from tusclient.storage.filestorage import FileStorage
 
-from .conftest import described, sha256_of
+from .support.api import TUS, assert_problem, b64, create, metadata_header, patch
+from .support.media import described, sha256_of
+from .support.storage import storage_key
 
-TUS = {"Tus-Resumable": "1.0.0"}
 MiB = 1024 * 1024
-
-
-def b64(value: str) -> str:
-    return base64.b64encode(value.encode()).decode()
-
-
-def metadata_header(**fields: str) -> str:
-    return ",".join(f"{k} {b64(v)}" for k, v in fields.items())
-
-
-def create(http, length: int, **metadata: str):
-    headers = {**TUS, "Upload-Length": str(length)}
-    if metadata:
-        headers["Upload-Metadata"] = metadata_header(**metadata)
-    return http.post("/api/v1/uploads", headers=headers)
-
-
-def patch(http, location: str, offset: int, body: bytes, **headers: str):
-    return http.patch(location, content=body, headers={
-        **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream", **headers})
-
-
-def assert_problem(response, status: int, code: str | None = None):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    if response.request.method == "HEAD":
-        return None  # no body on HEAD, but the same status and type
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if code:
-        assert body["type"].endswith(":" + code), body
-    return body
 
 
 def test_discovery(leg):
@@ -79,23 +48,9 @@ def test_tuspy_chunked_upload_with_chunk_checksums(leg, random_file):
     # run of random bytes as MP3 or AC-3 frames (about 1 file in 100 here): the probe ran either way.
     assert media["status"] in ("probe_failed", "ready")
     assert media["probe_error"] or media["status"] == "ready"
-    key = _storage_key(leg, status["id"])
+    key = storage_key(leg, status["id"])
     assert hashlib.sha256(leg.object_bytes(key)).hexdigest() == sha
     assert leg.object_metadata(key)["sha256"] == sha
-
-
-def _storage_key(leg, upload_id: str) -> str:
-    matches = [p for p in _all_keys(leg) if p.endswith(upload_id)]
-    assert len(matches) == 1, matches
-    return matches[0]
-
-
-def _all_keys(leg) -> list[str]:
-    if leg.seaweed is not None:
-        pages = leg.seaweed.client().get_paginator("list_objects_v2").paginate(Bucket=leg.bucket, Prefix="rs/evidence/")
-        return [item["Key"][len("rs/"):] for page in pages for item in page.get("Contents", [])]
-    root = leg.workdir / "objects"
-    return [str(p.relative_to(root)) for p in (root / "evidence").rglob("*") if p.is_file() and not p.name.endswith(".json")]
 
 
 def test_resume_after_client_is_killed(leg, random_file, tmp_path):
@@ -311,7 +266,7 @@ def test_file_name_is_metadata_never_a_path(leg):
         location = create(http, len(data), filename=name).headers["Location"]
         media_id = patch(http, location, 0, data).headers["Upload-Media-Id"]
         assert http.get(f"/api/v1/media/{media_id}").json()["filename"] == name
-    key = _storage_key(leg, location.rsplit("/", 1)[1])
+    key = storage_key(leg, location.rsplit("/", 1)[1])
     assert ".." not in key and "passwd" not in key
 
 

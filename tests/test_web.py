@@ -5,12 +5,10 @@ Screenshots of the main pages go to RS_SCREENSHOT_DIR (`make screenshots` points
 
 import hashlib
 import io
-import os
 import re
 import subprocess
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,21 +17,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .support import VIEWPORT
+from .support.cases import DAY, CaseWalk
+from .support.media import upload_bytes
 from .support.servers import BIN, ServiceProcess
-from .test_media import upload_bytes
-from .test_timeline import DAY, CaseWalk
+from .support.web import PASSWORD, create_person, shots, sign_in, signed_in_client, wait_until
 
 AGENCY = "WEB1"
 OTHER_AGENCY = "WEB2"
-PASSWORD = "审计员的密码-2026"
-
-
-def create_person(leg, username: str, role: str, agency: str, name: str, password: str = PASSWORD) -> None:
-    result = leg.service.cli("user", "create", "--username", username, "--role", role, "--agency", agency, "--name", name,
-                             "--password-stdin", input=password + "\n", check=False)
-    assert result.returncode == 0, result.stderr
-
-
 @pytest.fixture(scope="module")
 def people(leg):
     suffix = uuid.uuid4().hex[:6]
@@ -91,28 +81,6 @@ def wait_for_copy(http: httpx.Client, media_id: str, timeout: float = 180) -> di
             return copy
         assert time.monotonic() < deadline, f"playback copy of {media_id} still pending after {timeout} s"
         time.sleep(0.5)
-
-
-def shots() -> Path:
-    directory = Path(os.environ.get("RS_SCREENSHOT_DIR") or "/tmp/rs-screenshots")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD, target: str = "/cases") -> None:
-    page.goto(base_url + target)
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-def wait_until(page: Page, expression: str, timeout: float = 30) -> None:
-    """Poll a JavaScript expression (page.wait_for_function compiles strings in the page, which the pages' CSP forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
-        page.wait_for_timeout(100)
 
 
 def audit_events(leg, **params) -> list[dict]:
@@ -397,16 +365,6 @@ def test_sign_in_never_sends_anyone_elsewhere_and_passwords_stay_out_of_logs(leg
     context.close()
     log = (leg.workdir / "service.log").read_text(errors="replace")
     assert PASSWORD not in log and "rs_session" not in log
-
-
-@contextmanager
-def signed_in_client(base_url: str, username: str, password: str = PASSWORD):
-    """A browser session without the browser: the sign-in form as a browser submits it."""
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-        answer = client.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/cases"})
-        assert answer.status_code == 303, answer.text[:300]
-        yield client
 
 
 def test_pages_answer_bad_input_with_a_page_never_a_500(leg, people, review_case):

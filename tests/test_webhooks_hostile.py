@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import httpx
 
+from .support.api import assert_problem
+from .support.publishing import Receiver, published, with_profile
 from .support.servers import WEBHOOKS_TO_LOOPBACK, ServiceProcess, create_postgres_database, drop_postgres_database
-from .test_publication import Receiver, published, with_profile
-from .test_tus import assert_problem
 
 MiB = 1024 * 1024
 OUTCOMES = {"unreachable", "refused-address", "timeout"}

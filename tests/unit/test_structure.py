@@ -84,3 +84,15 @@ def test_plumbing_knows_no_domain():
                "lists", "timeline", "review", "export", "web", "workdays", "audit", "auth"}
     for unit in plumbing:
         assert not graph.get(unit, set()) & domains, (unit, sorted(graph.get(unit, set()) & domains))
+
+
+def test_no_test_module_imports_another():
+    # Shared helpers live in tests/support/; a test module imported by others drags its tests' fixtures along.
+    tests = Path(__file__).parents[1]
+    offenders = []
+    for path in [*tests.glob("test_*.py"), *tests.glob("unit/test_*.py"), tests / "conftest.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module.split(".")[-1].startswith("test_") or node.module.split(".")[-1] == "conftest"):
+                offenders.append(f"{path.name}: from {'.' * node.level}{node.module}")
+    assert offenders == []
