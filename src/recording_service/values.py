@@ -3,6 +3,8 @@
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict, model_validator
+
 MAX_DIGITS = 19  # fits a signed 64-bit integer; anything longer is not a byte count or offset we serve
 
 
@@ -50,3 +52,49 @@ def normalised_identifier(value: str) -> str | None:
     if any(ch in INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         return None
     return unicodedata.normalize("NFKC", value).strip()
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+SAFE_INTEGER = 2**53 - 1  # JSON's safe range: larger integers lose digits in most clients (and in our encoder)
+
+
+def _unsafe_number(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -SAFE_INTEGER <= value <= SAFE_INTEGER
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_unsafe_number(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_unsafe_number(v) for v in value)
+    return False
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields refused (a misspelt `officers` must not vanish silently), no NaN
+    or infinity, no NUL characters anywhere (PostgreSQL cannot store them; refused alike on every
+    database), and times only between 1970 and 2200."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _no_nul(self):
+        for name, value in self.__dict__.items():
+            if _contains_nul(value):
+                raise ValueError(f"'{name}' contains a NUL character")
+            if isinstance(value, datetime) and not sane_time(value):
+                raise ValueError(f"'{name}' must lie between 1970 and 2200")
+            if _unsafe_number(value):
+                raise ValueError(f"'{name}' holds a number beyond JSON's safe range (±2^53) or not finite")
+        return self

@@ -13,7 +13,6 @@ from ..audit.service import record
 from ..auth.deps import require_roles
 from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..cases.models import MediaBinding
-from ..cases.schemas import RequestModel
 from ..cases.service import get_case
 from ..db import DbSession, utcnow
 from ..deps import SettingsDep, StoreDep
@@ -21,6 +20,7 @@ from ..media.service import get_media
 from ..problems import Problem
 from ..storage import ObjectStore
 from ..times import local
+from ..values import RequestModel
 from .locks import mirror_holds_now
 from .models import LegalHold
 

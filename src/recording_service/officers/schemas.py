@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..cases.schemas import RequestModel
+from ..values import RequestModel
 
 
 class CertificateStatus(StrEnum):

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..cases.schemas import RequestModel
+from ..values import RequestModel
 
 Kind = Literal["penalty", "license", "inspection"]
 Severity = Literal["minor", "ordinary", "serious"]

@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from ..cases.schemas import RequestModel
+from ..values import RequestModel
 
 
 class WebhookCreate(RequestModel):

@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.deps import Reader, require_roles
 from ..auth.service import ALL_AGENCIES, Principal, Role
-from ..cases.schemas import RequestModel
 from ..catalog.schemas import CalendarYear
 from ..db import DbSession
 from ..problems import Problem
+from ..values import RequestModel
 from .counting import MAX_LIMIT_DAYS
 from .models import LocalCalendarDay
 from .service import (
