@@ -22,12 +22,15 @@ from .agencies.router import public_router as public_agencies_router
 from .agencies.router import router as agencies_router
 from .audit.router import router as audit_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
+from .auth.service import authenticate
 from .cases.router import documents_router
 from .cases.router import router as cases_router
+from .cases.service import media_bound_to
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
 from .custody.holds import router as holds_router
+from .custody.intake import ingest_for
 from .db import create_engine
 from .export.router import keys_router
 from .export.router import router as export_router
@@ -198,6 +201,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
         app.state.store = open_store(settings)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
+        app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
+        app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
+        app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
         app.state.link_key = load_signing_key(settings.signing_key_file).derived_secret("play-links")
         app.state.login_form_key = load_signing_key(settings.signing_key_file).derived_secret("login-forms")
         app.state.flash_key = load_signing_key(settings.signing_key_file).derived_secret("flash-messages")

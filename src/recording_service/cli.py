@@ -17,7 +17,7 @@ from .audit.checkpoint import CheckpointRefused, verify_with_checkpoints, write_
 from .audit.service import SYSTEM, record
 from .auth.models import ApiToken
 from .auth.people import PersonError, check_password, create_user, disable_user, find_user, reset_password
-from .auth.service import ALL_AGENCIES, Principal, Role, create_token, parse_duration, token_status, validate_agency
+from .auth.service import create_token, parse_duration, token_status, validate_agency
 from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
 from .config import Settings
@@ -29,6 +29,7 @@ from .export.bag import build_case_bag
 from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
 from .migrate import upgrade
+from .principals import ALL_AGENCIES, Principal, Role
 from .problems import Problem
 from .storage import open_store
 

@@ -200,8 +200,8 @@ class ServiceProcess:
     def token(self, role: str, agency: str, name: str | None = None) -> str:
         """A token made by the same code as `token create`, in this process: the CLI itself (a
         subprocess that migrates first) is tested once in its own test, not paid for at every token."""
-        from recording_service.auth.service import Role
         from recording_service.cli import issue_token
+        from recording_service.principals import Role
 
         from . import run_async
 

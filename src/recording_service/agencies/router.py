@@ -4,10 +4,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ..auth.deps import READERS, require_roles
-from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import READERS, Principal, Role, require_roles
 from ..problems import Problem
 from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from .models import AgencyProfile, AgencyProfileVersion

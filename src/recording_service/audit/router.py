@@ -5,11 +5,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
-from ..auth.deps import require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import ALL_AGENCIES, Principal, Role, require_roles
 from ..times import local, require_offset
 from .checkpoint import verify_with_checkpoints
 from .models import AuditEvent

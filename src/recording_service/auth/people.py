@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import REQUEST_CONTEXT, Actor, record
 from ..config import Settings
 from ..db import utcnow
+from ..principals import ALL_AGENCIES, Principal, Role
 from .models import User, WebSession
-from .service import ALL_AGENCIES, Principal, Role, hash_token, validate_agency
+from .service import hash_token, validate_agency
 from .throttling import forget_account
 
 # People review, oversee and administer; uploading and case-writing stay with machines' tokens.

@@ -1,47 +1,16 @@
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..principals import ALL_AGENCIES, Principal, Role
 from .models import ApiToken
 
 TOKEN_PREFIX = "rst_"
-ALL_AGENCIES = "*"
 AGENCY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class Role(StrEnum):
-    admin = "admin"
-    dock = "dock"
-    case_system = "case_system"
-    auditor = "auditor"
-    reviewer = "reviewer"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who asks: a machine's API token or a person signed in to the pages."""
-
-    id: str  # the token's id, or the person's user id (kind says which)
-    name: str
-    role: Role
-    agency: str
-    kind: str = "token"  # "token" or "user"
-
-    def sees_agency(self, agency: str) -> bool:
-        return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
-
-
-def scoped_to_agency(query, agency_column, principal: "Principal"):
-    """Restrict a query to the principal's agency (admins of '*' see every agency)."""
-    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
-        return query
-    return query.where(agency_column == principal.agency)
 
 
 def hash_token(secret: str) -> str:

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal
 from ..catalog.schemas import Catalog
 from ..db import utcnow
+from ..principals import Principal
 from ..problems import Problem
 from ..times import local
 from ..values import sane_date

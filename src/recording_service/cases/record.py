@@ -7,12 +7,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal
 from ..catalog.schemas import Catalog, Procedure
 from ..config import Settings
 from ..db import utcnow
 from ..media.models import Media
 from ..media.service import visible_media
+from ..principals import Principal
 from ..problems import Problem
 from ..times import local, local_notes, require_offset
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding

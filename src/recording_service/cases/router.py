@@ -4,15 +4,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..auth.deps import require_roles
-from ..auth.service import Principal, Role
-from ..custody.locks import mirror_holds_now
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import Principal, Role, require_roles
 from ..problems import Problem
 from ..times import require_offset
 from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
+from .events import media_bound
 from .models import Case, Document
 from .record import (
     add_version,
@@ -157,7 +156,7 @@ async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, pri
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     binding = await bind_media(session, principal, case, stage, body)
-    await mirror_holds_now(session, store, principal, [binding.media_id])  # footage joining a case under legal hold
+    await media_bound.emit(session=session, store=store, who=principal, media_ids=[binding.media_id])
     return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
 
 

@@ -5,11 +5,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..db import utcnow
 from ..media.models import Media
+from ..principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..problems import Problem
 from ..times import local, require_offset
 from ..values import normalised_identifier
@@ -54,6 +54,12 @@ def case_number_of(value: str) -> str:
     if not normalised:
         raise Problem(400, "invalid-case-number", "case_number holds invisible or control characters, or nothing.", field="case_number")
     return normalised
+
+
+def media_bound_to(case_id: str) -> Select:
+    """The ids of footage currently bound to the case: the media list's `?case_id=` filter (media itself
+    knows nothing of cases; the composition root hands it this query)."""
+    return select(MediaBinding.media_id).where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
 
 
 async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:

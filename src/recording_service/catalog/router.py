@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from ..auth.deps import CurrentPrincipal
+from ..principals import CurrentPrincipal
 from ..problems import Problem
 from .schemas import (
     AmountLimit,

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.deps import require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..cases.models import MediaBinding
 from ..cases.service import get_case
 from ..db import DbSession, utcnow
 from ..deps import SettingsDep, StoreDep
 from ..media.service import get_media
+from ..principals import ALL_AGENCIES, Principal, Role, require_roles, scoped_to_agency
 from ..problems import Problem
 from ..storage import ObjectStore
 from ..times import local

@@ -20,12 +20,13 @@ from sqlalchemy import and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
-from ..auth.service import Principal
+from ..cases.events import media_bound
 from ..cases.models import MediaBinding
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..db import utcnow
 from ..media.models import Media, MediaStatus
+from ..principals import Principal
 from ..storage import ObjectStore, StoreUnavailable
 from .models import LegalHold
 from .policy import IMPORTANT, RetentionPolicy
@@ -133,6 +134,12 @@ async def mirror_holds_now(session: AsyncSession, store: ObjectStore, who: Actor
         await mirror_holds(session, store, who, media_ids)
     except (StoreUnavailable, ClientError) as exc:
         log.warning("could not mirror legal holds to the store (the retention sweep will): %s", exc)
+
+
+@media_bound.listen
+async def mirror_holds_of_bound_media(session: AsyncSession, store: ObjectStore, who: Actor | Principal, media_ids: Iterable[str]) -> None:
+    """Footage joining a case under legal hold is held in the store too (cases announces it, after its commit)."""
+    await mirror_holds_now(session, store, who, media_ids)
 
 
 async def roll_locks(session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor,

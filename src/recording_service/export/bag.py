@@ -34,13 +34,13 @@ from zipstream import ZipStream
 from ..agencies.service import get_agency, profile_out
 from ..audit.models import AuditEvent, AuditHead
 from ..audit.service import hashed_fields
-from ..auth.service import Principal
 from ..cases.models import Case, Document, DocumentVersion, MediaBinding
 from ..cases.record import document_out, document_versions
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.service import media_out
+from ..principals import Principal
 from ..storage import ObjectStore
 from ..timeline.service import assemble_timeline
 from .signing import SIGNATURE_FILE, SigningKey, sign, statement_of

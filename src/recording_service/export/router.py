@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from ..auth.deps import Reader, require_roles
-from ..auth.service import Principal, Role
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
+from ..principals import Principal, Reader, Role, require_roles
 from .service import case_file_response
 from .signing import load_signing_key
 

@@ -8,11 +8,11 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal
 from ..cases.models import Case
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..media.delivery import EVIDENCE_HEADERS
+from ..principals import Principal
 from ..problems import Problem
 from ..storage import ObjectStore
 from .bag import build_case_bag

@@ -4,14 +4,14 @@ expiration), the JSON status of an upload, and the single-request multipart uplo
 from email.utils import format_datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..auth.deps import CurrentPrincipal, Uploader
 from ..db import DbSession
-from ..deps import IngestDep, SettingsDep
+from ..deps import SettingsDep
 from ..media.schemas import MediaOut
 from ..media.service import get_media, media_out, sighting_counts
+from ..principals import CurrentPrincipal, Uploader
 from ..problems import Problem
 from ..times import local
 from ..values import plain_digits
@@ -19,13 +19,21 @@ from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
 from .schemas import UploadOut
-from .service import create_upload, finish_received, get_upload, offset_mismatch, receive_chunk, require_receiving, terminate_upload
+from .service import Ingest, create_upload, finish_received, get_upload, offset_mismatch, receive_chunk, require_receiving, terminate_upload
 from .streams import MultipartUpload, request_body
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 OFFSET_STREAM = "application/offset+octet-stream"
 
+
+
+def get_ingest(request: Request) -> Ingest:
+    # Built once by the composition root (app.py), with custody's hand-off of a stored upload.
+    return request.app.state.ingest
+
+
+IngestDep = Annotated[Ingest, Depends(get_ingest)]
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
 media_upload_router = APIRouter(prefix="/api/v1/media", tags=["media"])
 

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import record
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..config import Settings
 from ..db import db_clock, utcnow
 from ..faults import fault_point
@@ -27,6 +26,7 @@ from ..hashing import ResumableSha256
 from ..ids import new_id
 from ..media.models import REPLACEABLE, Media, MediaSighting, MediaStatus
 from ..media.service import merge_sighting, object_owner, officer_index
+from ..principals import ALL_AGENCIES, Principal, Role
 from ..problems import Problem
 from ..storage import ChunkWriter, Durable, ObjectStore, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
 from .checksum import ChunkChecksum
@@ -56,7 +56,7 @@ Handoff = Callable[[AsyncSession, Media, Outcome, bool, Principal], Awaitable[No
 
 @dataclass
 class Ingest:
-    """What every upload operation needs; built per request from injected dependencies."""
+    """What every upload operation needs; built once by the composition root (app.py) or the CLI."""
 
     sessionmaker: async_sessionmaker[AsyncSession]
     store: ObjectStore

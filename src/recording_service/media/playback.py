@@ -17,8 +17,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal
 from ..db import utcnow
+from ..principals import Principal
 from ..problems import Problem
 from .copies import copies_of, needs_playback_copy
 from .delivery import StoredBytes

@@ -3,15 +3,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 
 from ..audit.service import record
-from ..auth.deps import Reader, require_roles
-from ..auth.service import Principal, Role
-from ..cases.models import MediaBinding
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import Principal, Reader, Role, require_roles
 from ..problems import Problem
 from ..values import sane_time
 from .copies import copies_of
@@ -27,6 +25,7 @@ router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
 @router.get("", response_model=MediaPage, summary="List media")
 async def list_media(
+    request: Request,
     principal: Reader,
     session: DbSession,
     settings: SettingsDep,
@@ -56,8 +55,8 @@ async def list_media(
     if case_number:
         query = query.where(Media.case_number == case_number)
     if case_id:
-        bound = select(MediaBinding.media_id).where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
-        query = query.where(Media.id.in_(bound))
+        # footage bound to the case: the query comes from cases, handed over by the composition root
+        query = query.where(Media.id.in_(request.app.state.media_bound_to(case_id)))
     if status:
         query = query.where(Media.status == status)
     if recorded_from is not None:

@@ -4,8 +4,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal, Role, scoped_to_agency
 from ..config import Settings
+from ..principals import Principal, Role, scoped_to_agency
 from ..problems import Problem
 from ..storage import ObjectStore, filesystem_root
 from ..times import local

@@ -10,9 +10,9 @@ from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import ALL_AGENCIES, Principal, scoped_to_agency
 from ..db import utcnow
 from ..pagination import keyset, page_of
+from ..principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..problems import Problem
 from ..sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
 from .models import Officer, OfficerStatusChange

@@ -4,11 +4,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..auth.deps import require_roles
-from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import Principal, Role, require_roles
 from ..problems import Problem
 from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..times import local, today

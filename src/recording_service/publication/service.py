@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..agencies.service import agency_codes_under, get_agency, missing_for_publication
 from ..audit.service import record
-from ..auth.service import Principal, scoped_to_agency
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
 from ..catalog.schemas import Catalog
 from ..db import utcnow
 from ..officers.service import names_in_register
 from ..pagination import keyset, page_of
+from ..principals import Principal, scoped_to_agency
 from ..problems import Problem
 from ..times import local, require_offset, today
 from ..values import plausible_day

@@ -2,11 +2,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 
-from ..auth.deps import require_roles
-from ..auth.service import Principal, Role
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import Principal, Role, require_roles
 from ..problems import Problem
 from .schemas import CaseReview
 from .service import review_case

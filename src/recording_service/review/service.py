@@ -2,10 +2,10 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..auth.service import Principal
 from ..cases.models import Case
 from ..catalog.schemas import Catalog, ReviewSheet
 from ..config import Settings
+from ..principals import Principal
 from ..timeline.service import assemble_timeline, record_timeline_read
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import events_after, head_seq
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..cases.service import case_ids_after, cases_by_id, cases_of_media
 from ..catalog.schemas import Catalog
 from ..config import Settings
 from ..custody.fixity import fixity_results_of_day
 from ..db import utcnow
 from ..media.service import footage_days_of, footage_of_day, upload_lag_s
+from ..principals import ALL_AGENCIES, Principal, Role
 from ..review.service import score
 from ..timeline.service import assemble_timeline
 from ..times import today

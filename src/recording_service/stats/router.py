@@ -10,10 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..audit.service import head_seq
-from ..auth.deps import require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import ALL_AGENCIES, Principal, Role, require_roles
 from ..problems import Problem, logger
 from ..sheets import csv_bytes, xlsx_bytes
 from ..times import today

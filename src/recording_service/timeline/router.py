@@ -6,11 +6,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import event
 
-from ..auth.deps import require_roles
-from ..auth.service import Principal, Role
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import Principal, Role, require_roles
 from .schemas import Timeline
 from .service import assemble_timeline, record_timeline_read
 

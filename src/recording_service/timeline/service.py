@@ -12,7 +12,6 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..auth.service import Principal
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from ..cases.record import document_summary, interruption_out
@@ -23,6 +22,7 @@ from ..config import Settings
 from ..media.models import Media
 from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
+from ..principals import Principal
 from ..problems import Problem
 from ..times import local_notes, today
 from ..workdays.service import working_calendar

@@ -19,9 +19,9 @@ from ..agencies.service import (
     set_agency,
     versions_of,
 )
-from ..auth.service import ALL_AGENCIES, Role
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import ALL_AGENCIES, Role
 from ..problems import Problem
 from .flash import redirect_with_flash
 from .render import page

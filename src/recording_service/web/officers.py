@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ..auth.service import Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..officers.models import Officer
@@ -30,6 +29,7 @@ from ..officers.service import (
     update_officer,
     visible_officers,
 )
+from ..principals import Role
 from ..problems import Problem
 from ..public_side import LIST, PUBLIC_CACHE, public_budget
 from ..times import today

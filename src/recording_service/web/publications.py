@@ -14,12 +14,12 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from ..agencies.service import get_agency, list_agencies
-from ..auth.service import Role
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import keyset, page_of
+from ..principals import Role
 from ..problems import Problem
 from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..publication.exchange import export_file

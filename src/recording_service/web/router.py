@@ -16,7 +16,6 @@ from ..audit.checkpoint import verify_with_checkpoints
 from ..audit.models import AuditEvent
 from ..audit.service import agency_figures, trail_query
 from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
-from ..auth.service import ALL_AGENCIES, Role
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
@@ -30,6 +29,7 @@ from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, probe_error_of, sightings_of
 from ..pagination import keyset, page_of
+from ..principals import ALL_AGENCIES, Role
 from ..problems import Problem, logger
 from ..public_side import client_address
 from ..publication.service import publications_of_documents

@@ -13,9 +13,9 @@ from fastapi import Depends, Request, Response
 from ..agencies.service import get_agency
 from ..auth.models import WebSession
 from ..auth.people import SessionPolicy, session_of
-from ..auth.service import Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import Principal, Role
 from ..problems import Problem
 
 SESSION_COOKIE = "rs_session"

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from ..auth.service import ALL_AGENCIES, Role
 from ..db import DbSession
 from ..deps import SettingsDep
+from ..principals import ALL_AGENCIES, Role
 from ..problems import Problem
 from ..stats.charts import bar_chart
 from ..stats.router import current_figures, report_xlsx_response, scope_of, statistic, table_response

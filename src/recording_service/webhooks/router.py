@@ -4,11 +4,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ..auth.deps import require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
+from ..principals import ALL_AGENCIES, Principal, Role, require_roles
 from ..problems import Problem
 from ..times import local
 from .models import WebhookDelivery, WebhookEndpoint

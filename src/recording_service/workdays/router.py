@@ -5,10 +5,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.deps import Reader, require_roles
-from ..auth.service import ALL_AGENCIES, Principal, Role
 from ..catalog.schemas import CalendarYear
 from ..db import DbSession
+from ..principals import ALL_AGENCIES, Principal, Reader, Role, require_roles
 from ..problems import Problem
 from ..values import RequestModel
 from .counting import MAX_LIMIT_DAYS

@@ -1,13 +1,55 @@
-"""Bearer-token authentication and role checks as FastAPI dependencies."""
+"""Who asks, and what a role may do: the principal every domain and the audit chain receive.
 
+Plumbing below every domain: it knows roles and agencies, not how a token or a person is checked. The
+application registers the token check at start-up (`app.state.authenticate`, from `auth`), so the audit
+chain and the domains depend on this module, never on `auth`.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import DbSession
-from ..problems import Problem
-from .service import Principal, Role, authenticate
+from .db import DbSession
+from .problems import Problem
+
+ALL_AGENCIES = "*"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    dock = "dock"
+    case_system = "case_system"
+    auditor = "auditor"
+    reviewer = "reviewer"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who asks: a machine's API token or a person signed in to the pages."""
+
+    id: str  # the token's id, or the person's user id (kind says which)
+    name: str
+    role: Role
+    agency: str
+    kind: str = "token"  # "token" or "user"
+
+    def sees_agency(self, agency: str) -> bool:
+        return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
+
+
+def scoped_to_agency(query, agency_column, principal: Principal):
+    """Restrict a query to the principal's agency (admins of '*' see every agency)."""
+    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
+        return query
+    return query.where(agency_column == principal.agency)
+
+
+Authenticator = Callable[[AsyncSession, str], Awaitable[Principal | None]]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recording-service"'}
 # Declares the bearer scheme in the OpenAPI document (and /docs' Authorize button); the checks and
@@ -20,6 +62,7 @@ async def current_principal(request: Request, session: DbSession, _scheme=Depend
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Problem(401, "unauthenticated", "A bearer token is required (Authorization: Bearer TOKEN).", headers=_CHALLENGE)
+    authenticate: Authenticator = request.app.state.authenticate
     principal = await authenticate(session, secret.strip())
     if principal is None:
         raise Problem(401, "invalid-token", "The bearer token is not valid, has expired or has been revoked.", headers=_CHALLENGE)
