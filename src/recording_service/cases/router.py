@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
@@ -55,8 +56,8 @@ CaseReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Ro
 
 
 @router.post("", status_code=201, response_model=CaseOut, summary="Open a case")
-async def open_case(body: CaseCreate, request: Request, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    case = await create_case(session, request.app.state.catalog, principal, body)
+async def open_case(body: CaseCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    case = await create_case(session, catalog, principal, body)
     out = case_out(case, principal, settings).model_dump(mode="json")
     return JSONResponse(out, status_code=201, headers={"Location": f"/api/v1/cases/{case.id}"})
 
@@ -91,60 +92,59 @@ async def read_case(case_id: str, principal: CaseReader, session: DbSession, set
 
 @router.patch("/{case_id}", response_model=CaseOut, summary="Set the case's category or facts (violation date, harm, "
               "major decision, fine) that the time limits and the review read")
-async def update_case_facts(case_id: str, body: CaseUpdate, request: Request, principal: CaseWriter, session: DbSession,
+async def update_case_facts(case_id: str, body: CaseUpdate, catalog: CatalogDep, principal: CaseWriter, session: DbSession,
                             settings: SettingsDep) -> CaseOut:
-    check_facts(request.app.state.catalog, body.facts)
+    check_facts(catalog, body.facts)
     case = await get_case(session, principal, case_id)
     return case_out(await update_case(session, principal, case, body), principal, settings)
 
 
 @router.get("/{case_id}/limit-adjustments", response_model=list[LimitAdjustmentOut],
             summary="Approved extensions and paused periods of the case's time limits")
-async def list_limit_adjustments(case_id: str, request: Request, principal: CaseReader, session: DbSession,
+async def list_limit_adjustments(case_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession,
                                  settings: SettingsDep) -> list[LimitAdjustmentOut]:
     case = await get_case(session, principal, case_id)
-    return [adjustment_out(a, request.app.state.catalog, settings.tz) for a in await adjustments_of(session, case.id)]
+    return [adjustment_out(a, catalog, settings.tz) for a in await adjustments_of(session, case.id)]
 
 
 @router.post("/{case_id}/limit-adjustments", status_code=201, response_model=LimitAdjustmentOut,
              summary="Record an approved extension of a limit, or a period not counted in it (听证, 公告, 检测, 鉴定)")
-async def add_limit_adjustment(case_id: str, body: LimitAdjustmentCreate, request: Request, principal: CaseWriter,
+async def add_limit_adjustment(case_id: str, body: LimitAdjustmentCreate, catalog: CatalogDep, principal: CaseWriter,
                                session: DbSession, settings: SettingsDep) -> JSONResponse:
     case = await get_case(session, principal, case_id)
-    adjustment = await add_adjustment(session, request.app.state.catalog, principal, case, body)
-    out = adjustment_out(adjustment, request.app.state.catalog, settings.tz)
+    adjustment = await add_adjustment(session, catalog, principal, case, body)
+    out = adjustment_out(adjustment, catalog, settings.tz)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
 @router.patch("/{case_id}/limit-adjustments/{adjustment_id}", response_model=LimitAdjustmentOut,
               summary="End a pause still open (its last day not counted)")
-async def end_limit_pause(case_id: str, adjustment_id: str, body: LimitAdjustmentEnd, request: Request, principal: CaseWriter,
+async def end_limit_pause(case_id: str, adjustment_id: str, body: LimitAdjustmentEnd, catalog: CatalogDep, principal: CaseWriter,
                           session: DbSession, settings: SettingsDep) -> LimitAdjustmentOut:
     case = await get_case(session, principal, case_id)
-    return adjustment_out(await end_pause(session, principal, case, adjustment_id, body), request.app.state.catalog, settings.tz)
+    return adjustment_out(await end_pause(session, principal, case, adjustment_id, body), catalog, settings.tz)
 
 
 @router.post("/{case_id}/stages", status_code=201, response_model=StageOut, summary="Open (or skip) a stage, in procedure order")
-async def open_case_stage(case_id: str, body: StageOpen, request: Request, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def open_case_stage(case_id: str, body: StageOpen, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
     case = await get_case(session, principal, case_id)
-    stage = await open_stage(session, request.app.state.catalog, principal, case, body)
+    stage = await open_stage(session, catalog, principal, case, body)
     return JSONResponse(stage_out(stage, settings).model_dump(mode="json"), status_code=201,
                         headers={"Location": f"/api/v1/cases/{case.id}/stages/{stage.id}"})
 
 
 @router.patch("/{case_id}/stages/{stage_id}", response_model=StageOut, summary="Close a stage (ended_at) or add a note")
-async def update_case_stage(case_id: str, stage_id: str, body: StageUpdate, request: Request, principal: CaseWriter,
+async def update_case_stage(case_id: str, stage_id: str, body: StageUpdate, catalog: CatalogDep, principal: CaseWriter,
                             session: DbSession, settings: SettingsDep) -> StageOut:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
-    return stage_out(await update_stage(session, request.app.state.catalog, principal, case, stage, body), settings)
+    return stage_out(await update_stage(session, catalog, principal, case, stage, body), settings)
 
 
 @router.post("/{case_id}/documents", status_code=201, response_model=DocumentOut, summary="Register an 执法文书 (version 1)")
-async def register_document(case_id: str, body: DocumentCreate, request: Request, principal: CaseWriter, session: DbSession,
+async def register_document(case_id: str, body: DocumentCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession,
                             settings: SettingsDep) -> JSONResponse:
     case = await get_case(session, principal, case_id)
-    catalog = request.app.state.catalog
     document, version = await create_document(session, catalog, principal, case, body)
     out = document_out(document, version, 1, catalog, settings, [version])
     return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/documents/{document.id}"})
@@ -162,12 +162,12 @@ async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, pri
 
 @router.post("/{case_id}/stages/{stage_id}/interruptions", status_code=201, response_model=InterruptionOut,
              summary="Explain an interruption in whole-process recording (a reason from the catalog, text)")
-async def explain_stage_interruption(case_id: str, stage_id: str, body: InterruptionCreate, request: Request, principal: CaseWriter,
+async def explain_stage_interruption(case_id: str, stage_id: str, body: InterruptionCreate, catalog: CatalogDep, principal: CaseWriter,
                                      session: DbSession, settings: SettingsDep) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
-    explanation = await explain_interruption(session, request.app.state.catalog, principal, case, stage, body)
-    out = interruption_out(explanation, request.app.state.catalog, settings.tz)
+    explanation = await explain_interruption(session, catalog, principal, case, stage, body)
+    out = interruption_out(explanation, catalog, settings.tz)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
@@ -195,18 +195,18 @@ async def _document(session, principal: Principal, document_id: str):
 
 
 @documents_router.get("/{document_id}", response_model=DocumentOut, summary="A document with its full version history")
-async def read_document(document_id: str, request: Request, principal: CaseReader, session: DbSession, settings: SettingsDep) -> DocumentOut:
+async def read_document(document_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession, settings: SettingsDep) -> DocumentOut:
     _, document = await _document(session, principal, document_id)
     history = await document_versions(session, document.id)
-    return document_out(document, history[-1], len(history), request.app.state.catalog, settings, history)
+    return document_out(document, history[-1], len(history), catalog, settings, history)
 
 
 @documents_router.post("/{document_id}/versions", status_code=201, response_model=DocumentOut,
                        summary="Record an edit as a new immutable version")
-async def new_document_version(document_id: str, body: DocumentVersionCreate, request: Request, principal: CaseWriter,
+async def new_document_version(document_id: str, body: DocumentVersionCreate, catalog: CatalogDep, principal: CaseWriter,
                                session: DbSession, settings: SettingsDep) -> JSONResponse:
     case, document = await _document(session, principal, document_id)
     await add_version(session, principal, case, document, body)
     history = await document_versions(session, document.id)
-    out = document_out(document, history[-1], len(history), request.app.state.catalog, settings, history)
+    out = document_out(document, history[-1], len(history), catalog, settings, history)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -1,8 +1,10 @@
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+from fastapi import Depends, Request
 
 from .schemas import Catalog
 
@@ -50,3 +52,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
 def _own_or_packaged(source, name: str):
     own = source / name
     return own if own.is_file() else resources.files(__package__) / "data" / name
+
+
+def get_catalog(request: Request) -> Catalog:
+    """The catalog the service started with (validated then; app.py keeps it on the app)."""
+    return request.app.state.catalog
+
+
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]

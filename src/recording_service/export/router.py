@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from ..cases.service import get_case
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..principals import Principal, Reader, Role, require_roles
@@ -25,10 +26,10 @@ ExportReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, 
     response_class=StreamingResponse,
     responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def export_case(case_id: str, request: Request, principal: ExportReader, session: DbSession, settings: SettingsDep,
+async def export_case(case_id: str, catalog: CatalogDep, principal: ExportReader, session: DbSession, settings: SettingsDep,
                       store: StoreDep) -> StreamingResponse:
     case = await get_case(session, principal, case_id)
-    return await case_file_response(session, request.app.state.catalog, settings, store, principal, case)
+    return await case_file_response(session, catalog, settings, store, principal, case)
 
 
 @keys_router.get("", summary="The public key(s) that sign case files (check a bag offline with `verify-export --key`)")

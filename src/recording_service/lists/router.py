@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from ..catalog.schemas import ENFORCEMENT_KINDS
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..problems import Problem
 from ..public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
@@ -46,9 +47,9 @@ def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersio
 
 @public_router.get("/matters", response_model=MatterListOut,
                    summary="The 行政执法事项清单 with a 服务指南 per matter (no token)", dependencies=[public_budget(LIST)])
-async def public_matters(request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
+async def public_matters(catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
     guide = await agency_guide(session, agency)
-    row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    row, versions = await served_list(session, "matters", catalog.matters, version)
     out = matters_out(row, versions)
     out.agency = AgencyGuide(**guide) if guide else None
     return JSONResponse(out.model_dump(mode="json"), headers=PUBLIC_CACHE)
@@ -56,25 +57,24 @@ async def public_matters(request: Request, session: DbSession, version: Version 
 
 @public_router.get("/inspection-matters", response_model=InspectionMatterListOut,
                    summary="The 随机抽查事项清单 (no token)", dependencies=[public_budget(LIST)])
-async def public_inspection_matters(request: Request, session: DbSession, version: Version = None) -> JSONResponse:
-    row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
+async def public_inspection_matters(catalog: CatalogDep, session: DbSession, version: Version = None) -> JSONResponse:
+    row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
     return JSONResponse(inspection_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
 @public_router.get("/procedures", response_model=list[PublicProcedure],
                    summary="The procedures the agency follows, each with its flowchart (no token)", dependencies=[public_budget(LIST)])
-async def public_procedures(request: Request) -> JSONResponse:
+async def public_procedures(catalog: CatalogDep) -> JSONResponse:
     items = [PublicProcedure(code=p.code, kind=p.kind, kind_zh=ENFORCEMENT_KINDS[p.kind], name_zh=p.name_zh, name_en=p.name_en,
                              stages=[s.name_zh for s in p.stages], flowchart_url=flowchart_url(p.code))
-             for p in request.app.state.catalog.procedures]
+             for p in catalog.procedures]
     return JSONResponse([item.model_dump() for item in items], headers=PUBLIC_CACHE)
 
 
 @public_router.get("/procedures/{code}/flowchart.svg", response_class=Response, responses={
     200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
     summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)", dependencies=[public_budget(RENDERED)])
-async def public_flowchart(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
-    catalog = request.app.state.catalog
+async def public_flowchart(code: str, catalog: CatalogDep, session: DbSession, agency: Agency = None) -> Response:
     procedure = catalog.procedure(code)
     if procedure is None:
         raise Problem(404, "procedure-not-found", f"No procedure '{code}' in the catalog.")

@@ -6,6 +6,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import and_
 
 from ..audit.service import record
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep, StoreDep
 from ..pagination import MAX_LIMIT, keyset, page_of
@@ -75,7 +76,7 @@ MAX_REPORT_DAYS = 366
 @router.get("/upload-lag", response_model=UploadLagReport,
             summary="Upload lag and the 24-hour upload rule per dock, device or officer, for recordings ending in a period")
 async def upload_lag(
-    request: Request,
+    catalog: CatalogDep,
     principal: Annotated[Principal, require_roles(Role.admin, Role.auditor)],
     session: DbSession,
     recorded_from: Annotated[datetime, Query(description="recordings ending at or after this time (with a UTC offset)")],
@@ -89,7 +90,7 @@ async def upload_lag(
             raise Problem(400, "invalid-query", f"{name} needs a UTC offset and a year between 1970 and 2200.", field=name)
     if not 0 < (recorded_to - recorded_from).total_seconds() <= MAX_REPORT_DAYS * 86400:
         raise Problem(400, "invalid-query", f"The period runs forward and is at most {MAX_REPORT_DAYS} days.", field="recorded_to")
-    sheet = request.app.state.catalog.review_sheet
+    sheet = catalog.review_sheet
     return UploadLagReport(**await upload_lag_report(session, principal, group_by=group_by, recorded_from=recorded_from,
                                                      recorded_to=recorded_to, within_hours=sheet.upload_within_hours if sheet else 24))
 

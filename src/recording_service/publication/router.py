@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import MAX_LIMIT, keyset, page_of
@@ -66,8 +67,8 @@ async def _answer(session, publication: Publication, settings, status_code: int 
 
 
 @router.post("", status_code=201, response_model=PublicationOut, summary="Draft a publication from a case's decision document")
-async def draft(body: PublicationCreate, request: Request, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    publication = await create_publication(session, request.app.state.catalog, principal, body, settings.tz)
+async def draft(body: PublicationCreate, catalog: CatalogDep, principal: Publisher, session: DbSession, settings: SettingsDep) -> JSONResponse:
+    publication = await create_publication(session, catalog, principal, body, settings.tz)
     return await _answer(session, publication, settings, 201)
 
 
@@ -139,10 +140,10 @@ async def versions(publication_id: str, principal: Reader, session: DbSession, s
 
 
 @router.patch("/{publication_id}", response_model=PublicationOut, summary="Edit a draft (every change versioned and audited)")
-async def edit(publication_id: str, body: PublicationUpdate, request: Request, principal: Publisher, session: DbSession,
+async def edit(publication_id: str, body: PublicationUpdate, catalog: CatalogDep, principal: Publisher, session: DbSession,
                settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await update_publication(session, request.app.state.catalog, principal, publication, body, settings.tz)
+    await update_publication(session, catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 
@@ -189,19 +190,19 @@ async def publication_annotate(publication_id: str, body: AnnotationCreate, prin
 
 @router.post("/{publication_id}/revocation", response_model=PublicationOut,
              summary="Record that the decision was revoked: the withdrawal is due within 3 working days")
-async def revocation(publication_id: str, body: RevocationCreate, request: Request, principal: Publisher, session: DbSession,
+async def revocation(publication_id: str, body: RevocationCreate, catalog: CatalogDep, principal: Publisher, session: DbSession,
                      settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await record_revocation(session, request.app.state.catalog, principal, publication, body, settings.tz)
+    await record_revocation(session, catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 
 @router.post("/{publication_id}/withdraw", response_model=PublicationOut,
              summary="Withdraw (the decision was revoked): the public sees a notice of withdrawal with the reason")
-async def publication_withdraw(publication_id: str, body: WithdrawalCreate, request: Request, principal: Publisher,
+async def publication_withdraw(publication_id: str, body: WithdrawalCreate, catalog: CatalogDep, principal: Publisher,
                                session: DbSession, settings: SettingsDep) -> JSONResponse:
     publication = await get_publication(session, principal, publication_id)
-    await withdraw(session, request.app.state.catalog, principal, publication, body, settings.tz)
+    await withdraw(session, catalog, principal, publication, body, settings.tz)
     return await _answer(session, publication, settings)
 
 

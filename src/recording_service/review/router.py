@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ..cases.service import get_case
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..principals import Principal, Role, require_roles
@@ -16,10 +17,10 @@ ReviewReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, 
 
 @router.get("/{case_id}/review", response_model=CaseReview,
             summary="The case file scored against the review sheet: score, max_score, deductions and the findings behind them")
-async def read_review(case_id: str, request: Request, principal: ReviewReader, session: DbSession, settings: SettingsDep) -> CaseReview:
+async def read_review(case_id: str, catalog: CatalogDep, principal: ReviewReader, session: DbSession, settings: SettingsDep) -> CaseReview:
     case = await get_case(session, principal, case_id)
-    if request.app.state.catalog.review_sheet is None:
+    if catalog.review_sheet is None:
         raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
-    review, _ = await review_case(session, request.app.state.catalog, settings, principal, case)
+    review, _ = await review_case(session, catalog, settings, principal, case)
     await session.commit()
     return CaseReview(**review)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..audit.service import head_seq
+from ..catalog.service import CatalogDep, get_catalog
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..principals import ALL_AGENCIES, Principal, Role, require_roles
@@ -75,7 +76,7 @@ async def table_response(table: Table, scope: Scope, fmt: str, through: int, pen
 
 
 async def statistic(name: str, request: Request, session, settings, scope: Scope, group_by: str) -> Table:
-    catalog = request.app.state.catalog
+    catalog = get_catalog(request)
     if name == "footage":
         return await STATISTICS[name](session, catalog, scope, group_by)
     if name == "publications":
@@ -89,7 +90,7 @@ Format = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
 @router.get("/annual-report", response_model=AnnualReportOut, responses={200: {"content": {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
     summary="行政执法统计年报 for a calendar year: 许可, 处罚, 强制, 检查 (and 征收/确认 where the catalog has them)")
-async def read_annual_report(request: Request, principal: StatsReader, session: DbSession, settings: SettingsDep,
+async def read_annual_report(request: Request, catalog: CatalogDep, principal: StatsReader, session: DbSession, settings: SettingsDep,
                              year: Annotated[int | None, Query(ge=2000, le=2200, description="default: last year")] = None,
                              agency: Annotated[str | None, Query(max_length=64)] = None,
                              format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json") -> Response:
@@ -99,7 +100,7 @@ async def read_annual_report(request: Request, principal: StatsReader, session: 
         raise Problem(422, "bad-year", f"{year} has not begun.")
     scope = scope_of(principal, agency, date(year, 1, 1), date(year, 12, 31), day)
     through, pending = await current_figures(request, session)
-    report = await annual_report(session, request.app.state.catalog, scope.agency, year)
+    report = await annual_report(session, catalog, scope.agency, year)
     if format == "xlsx":
         return await report_xlsx_response(report)
     out = AnnualReportOut(year=year, agency=scope.agency, agency_name=report["agency_name"], title_zh=report["title"],

@@ -2,11 +2,12 @@ import time
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import event
 
 from ..cases.service import get_case
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..principals import Principal, Role, require_roles
@@ -26,7 +27,7 @@ TimelineReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 )
 async def timeline(
     case_id: str,
-    request: Request,
+    catalog: CatalogDep,
     principal: TimelineReader,
     session: DbSession,
     settings: SettingsDep,
@@ -42,7 +43,7 @@ async def timeline(
     started = time.perf_counter()
     event.listen(connection, "before_cursor_execute", count)
     try:
-        body = await assemble_timeline(session, request.app.state.catalog, settings, principal, case)
+        body = await assemble_timeline(session, catalog, settings, principal, case)
     finally:
         event.remove(connection, "before_cursor_execute", count)
     elapsed_ms = (time.perf_counter() - started) * 1000

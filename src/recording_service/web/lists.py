@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from ..catalog.schemas import ENFORCEMENT_KINDS
+from ..catalog.service import CatalogDep, get_catalog
 from ..db import DbSession
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
@@ -35,16 +36,16 @@ async def _guide(session, agency: str | None) -> dict | None:
 
 def flowchart_markup(request: Request, code: str | None, states: dict | None = None, agency: dict | None = None) -> Markup | None:
     """A procedure's flowchart to place in a page (our own SVG, every text escaped when drawn)."""
-    catalog = request.app.state.catalog
+    catalog = get_catalog(request)
     procedure = catalog.procedure(code) if code else None
     return Markup(render(procedure, catalog, states, standalone=False, agency=agency)) if procedure else None
 
 
 @router.get("/public/matters", dependencies=[public_budget(LIST)])
-async def matters_page(request: Request, session: DbSession, version: Version = None, agency: Agency = None,
+async def matters_page(request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None,
                        category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "") -> Response:
     guide = await _guide(session, agency)
-    row, versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    row, versions = await served_list(session, "matters", catalog.matters, version)
     items = [item for item in row.content["items"] if not category or item["category"] == category]
     present = [code for code in ENFORCEMENT_KINDS if any(item["category"] == code for item in row.content["items"])]
     return _public(request, "public_matters.html", {"list": row, "versions": versions, "items": items, "category": category,
@@ -52,9 +53,9 @@ async def matters_page(request: Request, session: DbSession, version: Version = 
 
 
 @router.get("/public/matters/{code}", dependencies=[public_budget(RENDERED)])
-async def matter_page(code: str, request: Request, session: DbSession, version: Version = None, agency: Agency = None) -> Response:
+async def matter_page(code: str, request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None) -> Response:
     guide = await _guide(session, agency)
-    row, _versions = await served_list(session, "matters", request.app.state.catalog.matters, version)
+    row, _versions = await served_list(session, "matters", catalog.matters, version)
     matter = next((item for item in row.content["items"] if item["code"] == code), None)
     if matter is None:
         raise Problem(404, "matter-not-found", "事项清单中没有这一事项。")
@@ -63,20 +64,20 @@ async def matter_page(code: str, request: Request, session: DbSession, version: 
 
 
 @router.get("/public/inspection-matters", dependencies=[public_budget(LIST)])
-async def inspection_matters_page(request: Request, session: DbSession, version: Version = None) -> Response:
-    row, versions = await served_list(session, "inspection_matters", request.app.state.catalog.inspection_matters, version)
+async def inspection_matters_page(request: Request, catalog: CatalogDep, session: DbSession, version: Version = None) -> Response:
+    row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
     return _public(request, "public_inspection_matters.html", {"list": row, "versions": versions, "items": row.content["items"],
                                                                "version": version})
 
 
 @router.get("/public/procedures", dependencies=[public_budget(LIST)])
-async def procedures_page(request: Request) -> Response:
-    return _public(request, "public_procedures.html", {"procedures": request.app.state.catalog.procedures})
+async def procedures_page(request: Request, catalog: CatalogDep) -> Response:
+    return _public(request, "public_procedures.html", {"procedures": catalog.procedures})
 
 
 @router.get("/public/procedures/{code}", dependencies=[public_budget(RENDERED)])
-async def procedure_page(code: str, request: Request, session: DbSession, agency: Agency = None) -> Response:
-    procedure = request.app.state.catalog.procedure(code)
+async def procedure_page(code: str, request: Request, catalog: CatalogDep, session: DbSession, agency: Agency = None) -> Response:
+    procedure = catalog.procedure(code)
     if procedure is None:
         raise Problem(404, "procedure-not-found", "没有这一执法程序。")
     guide = await _guide(session, agency)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ..agencies.service import get_agency, list_agencies
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..pagination import keyset, page_of
@@ -116,7 +117,7 @@ def _see(url: str) -> RedirectResponse:
 
 
 @router.get("/publications")
-async def queue(request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
+async def queue(request: Request, catalog: CatalogDep, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
                 status: Annotated[str, Query(pattern="^(|draft|approved|published|annotated|withdrawn|expired|not_publishable|overdue)$")] = "",
                 cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
     day = today(settings.tz)
@@ -131,7 +132,7 @@ async def queue(request: Request, person: Person, _role: Staff, session: DbSessi
         overdue_condition(day)))).all())
     awaiting = []
     if not cursor and status in ("", "draft"):
-        rules = request.app.state.catalog.publication.decision_documents
+        rules = catalog.publication.decision_documents
         decisions = await decision_documents(session, person.principal, [t for kind in ("penalty", "license") for t in rules[kind]])
         published = await publications_of_documents(session, person.principal, [d["document_id"] for d in decisions])
         awaiting = [d for d in decisions if d["document_id"] not in published]
@@ -139,7 +140,7 @@ async def queue(request: Request, person: Person, _role: Staff, session: DbSessi
                                                "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
                                                "today": day, "awaiting": awaiting, "may_draft": person.principal.role is Role.admin,
                                                "tz": settings.tz,
-                                               "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types}},
+                                               "document_types": {d.code: d.name_zh for d in catalog.document_types}},
                   person=person)
 
 
@@ -148,14 +149,13 @@ def _kind_of(catalog, doc_type: str) -> str | None:
 
 
 @router.get("/publications/new")
-async def new_publication(request: Request, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep,
+async def new_publication(request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep,
                           case_id: Annotated[str, Query(max_length=64)], document_id: Annotated[str, Query(max_length=64)]) -> Response:
     case = await get_case(session, person.principal, case_id)
     document, version = await current_document(session, case, document_id)
     existing = (await publications_of_documents(session, person.principal, [document.id])).get(document.id)
     if existing is not None:
         return _see(f"/publications/{existing.id}")
-    catalog = request.app.state.catalog
     return page(request, "publication_new.html", {
         **CONTEXT, "case": case, "document": document, "version": version, "kind": _kind_of(catalog, document.doc_type),
         "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
@@ -165,7 +165,7 @@ async def new_publication(request: Request, person: Person, _role: Publisher, se
 
 
 @router.post("/publications/new")
-async def new_publication_submit(request: Request, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
+async def new_publication_submit(request: Request, catalog: CatalogDep, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
                                  case_id: Annotated[str, Form(max_length=64)], document_id: Annotated[str, Form(max_length=64)],
                                  kind: Annotated[str, Form(max_length=20)] = "", severity: Annotated[str, Form(max_length=20)] = "",
                                  period_months: Annotated[str, Form(max_length=4)] = "",
@@ -175,7 +175,7 @@ async def new_publication_submit(request: Request, person: FormPerson, _role: Pu
         body = PublicationCreate(case_id=case_id, document_id=document_id, kind=kind, severity=severity,
                                  period_months=_number(period_months.strip(), "公示期限"),
                                  other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n])
-        publication = await create_publication(session, request.app.state.catalog, person.principal, body, settings.tz)
+        publication = await create_publication(session, catalog, person.principal, body, settings.tz)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     except Problem as exc:
@@ -233,7 +233,7 @@ async def export_download(request: Request, person: Person, _role: Staff, sessio
 
 
 @router.get("/publications/{publication_id}/edit")
-async def edit_publication(publication_id: str, request: Request, person: Person, _role: Publisher, session: DbSession,
+async def edit_publication(publication_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession,
                            settings: SettingsDep) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     out = await _staff_view(session, publication, settings)
@@ -252,13 +252,13 @@ async def edit_publication(publication_id: str, request: Request, person: Person
     return page(request, "publication_edit.html", {
         **CONTEXT, "p": out, "fields": fields, "general_problems": problems.get("", []) + problems.get("id_number", []),
         "text": highlighted(out["public_text"], out["redaction"]),
-        "correcting": out["status"] in ("published", "annotated"), "periods": request.app.state.catalog.publication.periods,
+        "correcting": out["status"] in ("published", "annotated"), "periods": catalog.publication.periods,
         "today": today(settings.tz),
     }, person=person)
 
 
 @router.post("/publications/{publication_id}/edit")
-async def edit_publication_submit(publication_id: str, request: Request, person: FormPerson, _role: Publisher, session: DbSession,
+async def edit_publication_submit(publication_id: str, request: Request, catalog: CatalogDep, person: FormPerson, _role: Publisher, session: DbSession,
                                   settings: SettingsDep) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     form = await request.form()
@@ -287,7 +287,7 @@ async def edit_publication_submit(publication_id: str, request: Request, person:
         elif (form.get("changed_on") or "").strip():
             body["changed_on"] = form.get("changed_on").strip()
         update = PublicationUpdate(**{k: v for k, v in body.items() if v is not None})
-        await update_publication(session, request.app.state.catalog, person.principal, publication, update, settings.tz)
+        await update_publication(session, catalog, person.principal, publication, update, settings.tz)
     except ValueError as exc:
         await session.rollback()
         return redirect_with_flash(request, person, back, error=_message(exc)[:280])
@@ -383,10 +383,9 @@ async def page_annotate(request: Request, publication_id: str, person: FormPerso
 
 
 @router.post("/publications/{publication_id}/revocation")
-async def page_revocation(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
+async def page_revocation(request: Request, catalog: CatalogDep, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
                           settings: SettingsDep,
                           revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
-    catalog = request.app.state.catalog
 
     async def work(publication):
         await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)), settings.tz)
@@ -398,10 +397,9 @@ async def page_revocation(request: Request, publication_id: str, person: FormPer
 
 
 @router.post("/publications/{publication_id}/withdraw")
-async def page_withdraw(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
+async def page_withdraw(request: Request, catalog: CatalogDep, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
                         settings: SettingsDep,
                         reason: Annotated[str, Form(max_length=4000)] = "", revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
-    catalog = request.app.state.catalog
 
     async def work(publication):
         body = WithdrawalCreate(reason=reason.strip(), revoked_on=date.fromisoformat(revoked_on) if revoked_on else None)

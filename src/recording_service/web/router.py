@@ -19,6 +19,7 @@ from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_t
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
+from ..catalog.service import CatalogDep
 from ..custody.fixity import fixity_history
 from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..db import DbSession
@@ -170,13 +171,12 @@ def _day(value: str | None, name: str, tz) -> datetime | None:
 
 @router.get("/cases")
 async def case_search(
-    request: Request, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep,
+    request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep,
     case_number: Annotated[str | None, Query(max_length=128)] = None, q: Annotated[str | None, Query(max_length=200)] = None,
     procedure: Annotated[str | None, Query(max_length=64)] = None, status: Annotated[str | None, Query(max_length=16)] = None,
     opened_from: Annotated[str | None, Query(max_length=10)] = None, opened_to: Annotated[str | None, Query(max_length=10)] = None,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> Response:
-    catalog = request.app.state.catalog
     start, end = _day(opened_from, "立案日期（起）", settings.tz), _day(opened_to, "立案日期（止）", settings.tz)
     query = search_cases(person.principal, case_number=case_number or None, text=q, procedure=procedure or None,
                          status=status or None, opened_from=start, opened_before=end + timedelta(days=1) if end else None)
@@ -212,13 +212,13 @@ def _as_datetime(value) -> datetime:
 
 
 @router.get("/cases/{case_id}")
-async def case_page(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+async def case_page(case_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
                     settings: SettingsDep) -> Response:
     case = await get_case(session, person.principal, case_id)
-    review, timeline = await review_case(session, request.app.state.catalog, settings, person.principal, case, via="page")
+    review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
     copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
-    decision_types = {t for types in request.app.state.catalog.publication.decision_documents.values() for t in types}
+    decision_types = {t for types in catalog.publication.decision_documents.values() for t in types}
     decisions = [d["id"] for s in timeline["stages"] for d in s["documents"] if d["doc_type"] in decision_types]
     publications = await publications_of_documents(session, person.principal, decisions)
     await session.commit()
@@ -234,16 +234,16 @@ async def case_page(case_id: str, request: Request, person: Person, _role: Revie
         "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,
         "printed_at": datetime.now(settings.tz),
         "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
-        "document_types": {d.code: d.name_zh for d in request.app.state.catalog.document_types},
+        "document_types": {d.code: d.name_zh for d in catalog.document_types},
         "flowchart": flowchart_markup(request, timeline["case"]["procedure"], {s["stage"]: s["status"] for s in timeline["stages"]}),
     }, person=person)
 
 
 @router.get("/cases/{case_id}/export")
-async def case_export(case_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+async def case_export(case_id: str, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
                       settings: SettingsDep, store: StoreDep) -> Response:
     case = await get_case(session, person.principal, case_id)
-    return await case_file_response(session, request.app.state.catalog, settings, store, person.principal, case)
+    return await case_file_response(session, catalog, settings, store, person.principal, case)
 
 
 @router.post("/cases/{case_id}/holds")
@@ -299,7 +299,7 @@ async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session:
 # --- footage ------------------------------------------------------------------------------------
 
 @router.get("/footage/{media_id}")
-async def footage_page(media_id: str, request: Request, person: Person, _role: Reviewer, session: DbSession,
+async def footage_page(media_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
                        settings: SettingsDep) -> Response:
     media = await get_media(session, person.principal, media_id)
     may_audit = person.principal.role in (Role.admin, Role.auditor)
@@ -307,7 +307,6 @@ async def footage_page(media_id: str, request: Request, person: Person, _role: R
     if may_audit:
         trail = list((await session.execute(trail_query(person.principal, media_ids=[media.id]).order_by(AuditEvent.seq.desc())
                                             .limit(TRAIL_PAGE))).scalars())
-    catalog = request.app.state.catalog
     bindings = await bindings_of_media(session, person.principal, media.id)
     for binding in bindings:
         procedure = catalog.procedure(binding["procedure"])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..deps import SettingsDep
 from ..principals import ALL_AGENCIES, Role
@@ -94,7 +95,7 @@ async def export_statistic(name: str, request: Request, person: Person, _role: R
 
 
 @router.get("/stats/annual-report")
-async def annual_report_page(request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
+async def annual_report_page(request: Request, catalog: CatalogDep, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
                              year: Annotated[str, Query(max_length=4)] = "", agency: Annotated[str, Query(max_length=64)] = "",
                              format: Annotated[str, Query(pattern="^(|xlsx)$")] = "") -> Response:
     day = today(settings.tz)
@@ -106,7 +107,7 @@ async def annual_report_page(request: Request, person: Person, _role: Reader, se
         raise Problem(422, "bad-year", f"年度应在 2000 至 {day.year} 之间。")
     scope = scope_of(person.principal, agency or None, date(chosen, 1, 1), date(chosen, 12, 31), day)
     _through, pending = await current_figures(request, session)
-    report = await annual_report(session, request.app.state.catalog, scope.agency, chosen)
+    report = await annual_report(session, catalog, scope.agency, chosen)
     if format == "xlsx":
         return await report_xlsx_response(report)
     return page(request, "annual_report.html", {

@@ -1,11 +1,12 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.schemas import CalendarYear
+from ..catalog.service import CatalogDep
 from ..db import DbSession
 from ..principals import ALL_AGENCIES, Principal, Reader, Role, require_roles
 from ..problems import Problem
@@ -125,7 +126,7 @@ def _agency_of(principal: Principal, agency: str | None) -> str:
 
 @router.get("/deadline", response_model=DeadlineOut, summary="When a limit counted from a date ends, on the official calendar "
             "and the agency's own local days")
-async def deadline(request: Request, principal: Reader, session: DbSession,
+async def deadline(catalog: CatalogDep, principal: Reader, session: DbSession,
                    start: Annotated[date, Query(description="the day the limit runs from (not counted)")],
                    days: Annotated[int, Query(ge=0, le=MAX_LIMIT_DAYS)],
                    count: Annotated[str, Query(pattern="^(working|calendar)$", description="working or calendar days")] = "working",
@@ -135,7 +136,7 @@ async def deadline(request: Request, principal: Reader, session: DbSession,
     if not DAYS_FROM <= start.year <= DAYS_TO:
         raise Problem(400, "invalid-query", f"start must lie between {DAYS_FROM} and {DAYS_TO}.")
     whose = agency if principal.agency == ALL_AGENCIES else _agency_of(principal, agency)
-    calendar = await working_calendar(session, request.app.state.catalog, whose)
+    calendar = await working_calendar(session, catalog, whose)
     due = calendar.add_working_days(start, days) if count == "working" else calendar.add_calendar_days(start, days)
     return DeadlineOut(start=start, days=days, count=count, due_on=due.due_on, provisional=due.provisional, agency=whose)
 
@@ -151,11 +152,11 @@ async def list_local_days(principal: Reader, session: DbSession,
 
 @router.post("/local-days", response_model=LocalDayOut, status_code=201,
              summary="Add a local day off or working day for the admin's own agency (audited in its trail)")
-async def create_local_day(request: Request, principal: Admin, session: DbSession, body: LocalDayCreate) -> LocalDayOut:
+async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSession, body: LocalDayCreate) -> LocalDayOut:
     agency = _agency_of(principal, body.agency)
     if not DAYS_FROM <= body.day.year <= DAYS_TO:
         raise Problem(422, "invalid-local-day", f"A local day lies between {DAYS_FROM} and {DAYS_TO}.")
-    official = await working_calendar(session, request.app.state.catalog)
+    official = await working_calendar(session, catalog)
     if body.kind == "off" and not official.is_working_day(body.day):
         raise Problem(422, "invalid-local-day", f"{body.day} 按全国节假日安排已是休息日，无需地方调整。")
     if body.kind == "working" and official.is_working_day(body.day):
@@ -183,8 +184,8 @@ async def withdraw(principal: Admin, session: DbSession, day_id: Annotated[str, 
 
 
 @router.get("/{year}", response_model=CalendarYearOut, summary="A year's holidays and working weekends, with its source (404: no data)")
-async def read_year(request: Request, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarYearOut:
-    known = (await calendar_years(session, request.app.state.catalog)).get(year)
+async def read_year(catalog: CatalogDep, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarYearOut:
+    known = (await calendar_years(session, catalog)).get(year)
     if known is None:
         raise Problem(404, "calendar-year-unknown",
                       f"No calendar data for {year}: deadlines in it are counted Monday to Friday and marked provisional "
@@ -193,8 +194,8 @@ async def read_year(request: Request, principal: Reader, session: DbSession, yea
 
 
 @router.get("/{year}/versions", response_model=CalendarVersions, summary="Every state the year has had, oldest first, each with its source")
-async def read_versions(request: Request, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarVersions:
-    versions = await year_versions(session, request.app.state.catalog, year)
+async def read_versions(catalog: CatalogDep, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarVersions:
+    versions = await year_versions(session, catalog, year)
     if not versions:
         raise Problem(404, "calendar-year-unknown", f"No calendar data for {year}.")
     return CalendarVersions(items=[CalendarVersionOut(**_out(KnownYear(v["year"], v["origin"], v["version"]),
@@ -203,16 +204,16 @@ async def read_versions(request: Request, principal: Reader, session: DbSession,
 
 @router.put("/{year}", response_model=CalendarYearOut,
             summary="Add (or, with replace=true, correct) a year of the official calendar (admin of every agency only)")
-async def put_year(request: Request, principal: Operator, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR],
+async def put_year(catalog: CatalogDep, principal: Operator, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR],
                    replace: bool = False) -> CalendarYearOut:
     if body.year != year:
         raise Problem(400, "year-mismatch", f"The body is the calendar of {body.year}, the path names {year}.")
     try:
-        await load_year(session, request.app.state.catalog, principal, body, replace=replace)
+        await load_year(session, catalog, principal, body, replace=replace)
         await session.commit()
     except YearExists:
         raise Problem(409, "calendar-year-exists", f"The calendar already holds {year}; send replace=true to correct it.") from None
     except IntegrityError:
         raise Problem(409, "calendar-year-changed", f"{year} was loaded by someone else at the same moment; read it and try again.") from None
-    known = (await calendar_years(session, request.app.state.catalog))[year]
+    known = (await calendar_years(session, catalog))[year]
     return CalendarYearOut(**_out(known))
