@@ -29,8 +29,8 @@ from .cases.service import media_bound_to
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .config import Settings
-from .custody.holds import router as holds_router
 from .custody.intake import ingest_for
+from .custody.router import router as holds_router
 from .db import create_engine
 from .export.router import keys_router
 from .export.router import router as export_router

@@ -15,8 +15,18 @@ from ..deps import SettingsDep
 from ..principals import ALL_AGENCIES, Role
 from ..problems import Problem
 from ..stats.charts import bar_chart
-from ..stats.router import current_figures, report_xlsx_response, scope_of, statistic, table_response
-from ..stats.service import STATISTICS, TITLES, Table, annual_report, scope_name
+from ..stats.service import (
+    STATISTICS,
+    TITLES,
+    Table,
+    annual_report,
+    current_figures,
+    report_xlsx_response,
+    scope_name,
+    scope_of,
+    statistic,
+    table_response,
+)
 from ..times import today
 from .render import page
 from .session import Person, require_page_roles
