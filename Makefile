@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint bench openapi migrate ffmpeg faketime browser postgres screenshots clean
+.PHONY: run test test-fast lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -62,17 +62,21 @@ migrate: $(RUNTIME)
 run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint ffmpeg faketime browser postgres
+test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest
 
 # The in-process layer (no servers, no browser): pure logic, the package structure, the redaction corpus —
 # about 30 s here, for every save. `make test` runs everything.
-test-fast: $(STAMP) lint
+test-fast: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q tests/unit
 
 # ruff (configured in pyproject.toml) over everything Python in the repository; `make test` runs it first.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+
+# mypy, strict, over the files pyproject.toml lists (the plumbing, for now).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # The README's pictures of the pages, taken by the browser tests on the SQLite leg.
 screenshots: $(STAMP) ffmpeg browser

@@ -9,11 +9,13 @@ from .storage import ObjectStore
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_store(request: Request) -> ObjectStore:
-    return request.app.state.store
+    store: ObjectStore = request.app.state.store
+    return store
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

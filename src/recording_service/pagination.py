@@ -27,7 +27,7 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _key_type(key: InstrumentedAttribute) -> type:
+def _key_type(key: InstrumentedAttribute[Any]) -> type:
     """What a key's values are in Python (datetime, date, str or int): a cursor's value must be one."""
     column_type = key.type
     while isinstance(column_type, TypeDecorator):
@@ -35,7 +35,7 @@ def _key_type(key: InstrumentedAttribute) -> type:
     kind = column_type.python_type
     if kind not in (datetime, date, str, int):
         raise TypeError(f"no cursor encoding for {kind.__name__} keys")
-    return kind
+    return kind  # type: ignore[no-any-return]  # python_type is typed Any by SQLAlchemy
 
 
 def _cursor_value(value: Any, kind: type) -> Any:
@@ -72,7 +72,8 @@ def decode_cursor(cursor: str, kinds: list[type]) -> list[Any]:
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 
 
-def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None, limit: int, descending: bool = False) -> Select:
+def keyset(query: Select[Any], keys: list[InstrumentedAttribute[Any]], cursor: str | None, limit: int,
+           descending: bool = False) -> Select[Any]:
     """Order by `keys` (ascending, or newest first) and start after the cursor's row."""
     if cursor:
         values = decode_cursor(cursor, [_key_type(key) for key in keys])
@@ -83,7 +84,7 @@ def keyset(query: Select, keys: list[InstrumentedAttribute], cursor: str | None,
     return query.order_by(*(key.desc() for key in keys) if descending else keys).limit(limit + 1)
 
 
-def page_of(rows: list, keys: list[str], limit: int) -> tuple[list, str | None]:
+def page_of(rows: list[T], keys: list[str], limit: int) -> tuple[list[T], str | None]:
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]

@@ -8,10 +8,11 @@ chain and the domains depend on this module, never on `auth`.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import DbSession
@@ -42,7 +43,7 @@ class Principal:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
 
 
-def scoped_to_agency(query, agency_column, principal: Principal):
+def scoped_to_agency(query: Select[Any], agency_column: Any, principal: Principal) -> Select[Any]:
     """Restrict a query to the principal's agency (admins of '*' see every agency)."""
     if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
         return query
@@ -57,7 +58,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="recording-service"'}
 _bearer = HTTPBearer(auto_error=False, description="an API token: `recording-service token create`")
 
 
-async def current_principal(request: Request, session: DbSession, _scheme=Depends(_bearer)) -> Principal:
+async def current_principal(request: Request, session: DbSession, _scheme: Any = Depends(_bearer)) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -73,7 +74,7 @@ async def current_principal(request: Request, session: DbSession, _scheme=Depend
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: Role):
+def require_roles(*roles: Role) -> Any:  # a FastAPI Depends(...) marker
     allowed = frozenset(roles)
 
     async def check(principal: CurrentPrincipal) -> Principal:

@@ -57,22 +57,22 @@ def problem_response(problem: Problem, request: Request | None = None, headers: 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem):
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(exc, request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else _status_title(exc.status_code)
         return problem_response(Problem(exc.status_code, code, detail, headers=dict(exc.headers or {})), request)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(Problem(500, "internal-error", "An unexpected error occurred; it has been logged."), request)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError):
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {"loc": [str(part) for part in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
             for err in exc.errors()
@@ -121,7 +121,7 @@ def problem_responses(path: str, method: str) -> list[int]:
     return sorted(set(codes))
 
 
-def document_problems(openapi: dict) -> dict:
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     """Add the problem responses, with the problem+json schema, to every operation under /api/v1."""
     openapi.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -20,11 +20,13 @@ The plumbing knows no domain: callers choose the keys (e.g. `login:account:<name
 """
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Float, Integer, String, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, db_epoch
@@ -63,7 +65,7 @@ class KeyState:
     left: float  # seconds until the row expires
 
 
-def _insert(engine: AsyncEngine):
+def _insert(engine: AsyncEngine) -> Any:  # the dialect's INSERT … ON CONFLICT construct
     return (postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert)(ThrottleRow)
 
 
@@ -95,7 +97,7 @@ async def spend(engine: AsyncEngine, budgets: list[Budget]) -> float | None:
         ahead = dict((await connection.execute(
             select(row.key, row.next_at - db_epoch()).where(row.key.in_([b.key for b in refused]))
         )).all())
-    return max(max(0.0, ahead.get(b.key, 0.0) + b.step - b.period) for b in refused)
+    return float(max(max(0.0, ahead.get(b.key, 0.0) + b.step - b.period) for b in refused))
 
 
 async def state(engine: AsyncEngine, keys: list[str]) -> dict[str, KeyState]:
@@ -183,10 +185,10 @@ async def purge(engine: AsyncEngine) -> int:
     return result.rowcount or 0
 
 
-def purge_throttles(sessionmaker):
+def purge_throttles(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[Any], Awaitable[None]]:
     """Periodic work for the job queue: `purge` on the sessionmaker's engine."""
 
-    async def run(_queue) -> None:
+    async def run(_queue: Any) -> None:
         await purge(sessionmaker.kw["bind"])
 
     return run

@@ -1,6 +1,7 @@
 """Times: stored in UTC, required with an offset on input, shown in the agency's time zone."""
 
 from datetime import date, datetime, tzinfo
+from typing import Any
 
 from .problems import Problem
 from .values import sane_time
@@ -23,7 +24,7 @@ def local(value: datetime | None, tz: tzinfo) -> datetime | None:
     return value.astimezone(tz) if value is not None else None
 
 
-def local_notes(notes: list[dict] | None, tz: tzinfo) -> list[dict]:
+def local_notes(notes: list[dict[str, Any]] | None, tz: tzinfo) -> list[dict[str, Any]]:
     """Stored notes carry their time in UTC; people read them in the agency's zone."""
     out = []
     for note in notes or []:

@@ -10,7 +10,7 @@ MAX_DIGITS = 19  # fits a signed 64-bit integer; anything longer is not a byte c
 
 def plain_digits(value: str | None, max_digits: int = MAX_DIGITS) -> bool:
     """ASCII 0-9 only: str.isdigit() also accepts '²' and other scripts' digits, which int() refuses."""
-    return bool(value) and len(value) <= max_digits and value.isascii() and value.isdigit()
+    return value is not None and 0 < len(value) <= max_digits and value.isascii() and value.isdigit()
 
 
 # Times outside this window are not real recordings or acts: a year-9999 time with a negative offset
@@ -54,7 +54,7 @@ def normalised_identifier(value: str) -> str | None:
     return unicodedata.normalize("NFKC", value).strip()
 
 
-def _contains_nul(value) -> bool:
+def _contains_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
@@ -67,7 +67,7 @@ def _contains_nul(value) -> bool:
 SAFE_INTEGER = 2**53 - 1  # JSON's safe range: larger integers lose digits in most clients (and in our encoder)
 
 
-def _unsafe_number(value) -> bool:
+def _unsafe_number(value: object) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
@@ -89,7 +89,7 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _no_nul(self):
+    def _no_nul(self) -> "RequestModel":
         for name, value in self.__dict__.items():
             if _contains_nul(value):
                 raise ValueError(f"'{name}' contains a NUL character")
