@@ -70,9 +70,11 @@ test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
 test-fast: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q tests/unit
 
-# ruff (configured in pyproject.toml) over everything Python in the repository; `make test` runs it first.
+# ruff (configured in pyproject.toml) over everything Python in the repository — the rules and the format
+# (`$(BIN)/ruff format src tests migrations scripts bench` applies it); `make test` runs it first.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests migrations scripts bench
+	$(BIN)/ruff format --check src tests migrations scripts bench
 
 # mypy, strict, over the files pyproject.toml lists (the plumbing, for now).
 typecheck: $(STAMP)

@@ -27,16 +27,18 @@ def _drain(http: httpx.Client, url: str) -> int:
 def run(workdir: Path, service_factory, peak_rss) -> dict:
     service = service_factory({}, "export-service")
     try:
-        with httpx.Client(base_url=service.base_url, timeout=600,
-                          headers={"Authorization": f"Bearer {service.token('dock', 'BENCH')}"}) as dock:
+        with httpx.Client(
+            base_url=service.base_url, timeout=600, headers={"Authorization": f"Bearer {service.token('dock', 'BENCH')}"}
+        ) as dock:
             media = []
             for index in range(CLIPS):
                 body = f"export bench clip {index} {time.time_ns()}".encode().ljust(64, b".") + os.urandom(CLIP_SIZE - 64)
                 created = dock.post("/api/v1/media", files={"file": (f"clip{index}.mp4", body, "video/mp4")})
                 created.raise_for_status()
                 media.append(created.json()["id"])
-        auditor = httpx.Client(base_url=service.base_url, timeout=600,
-                               headers={"Authorization": f"Bearer {service.token('admin', 'BENCH')}"})
+        auditor = httpx.Client(
+            base_url=service.base_url, timeout=600, headers={"Authorization": f"Bearer {service.token('admin', 'BENCH')}"}
+        )
         case = auditor.post("/api/v1/cases", json={"case_number": "BENCH-1", "procedure": "penalty-simple", "title": "bench"})
         case.raise_for_status()
         case_id = case.json()["id"]
@@ -48,7 +50,7 @@ def run(workdir: Path, service_factory, peak_rss) -> dict:
         times = {"export": [], "content": []}
         sizes = {}
         for rep in range(REPS):
-            for side in (("export", "content") if rep % 2 == 0 else ("content", "export")):
+            for side in ("export", "content") if rep % 2 == 0 else ("content", "export"):
                 started = time.perf_counter()
                 if side == "export":
                     sizes[side] = _drain(auditor, f"/api/v1/cases/{case_id}/export")
@@ -59,6 +61,11 @@ def run(workdir: Path, service_factory, peak_rss) -> dict:
         rss_after = peak_rss(service)
     finally:
         service.stop()
-    return {"times": times, "sizes": sizes, "footage_bytes": CLIPS * CLIP_SIZE,
-            "ratio": statistics.median(times["content"]) / statistics.median(times["export"]),
-            "rss_before": rss_before, "rss_after": rss_after}
+    return {
+        "times": times,
+        "sizes": sizes,
+        "footage_bytes": CLIPS * CLIP_SIZE,
+        "ratio": statistics.median(times["content"]) / statistics.median(times["export"]),
+        "rss_before": rss_before,
+        "rss_after": rss_after,
+    }

@@ -152,8 +152,9 @@ def node_tus_server(directory: Path) -> tuple[subprocess.Popen, int]:
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=bench, check=True)
     port = free_port()
     directory.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(["node", str(bench / "tus_node_server.mjs"), str(port), str(directory)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        ["node", str(bench / "tus_node_server.mjs"), str(port), str(directory)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     assert "listening" in proc.stdout.readline()
     return proc, port
 
@@ -175,7 +176,7 @@ def bench_against_node(files: list[Path], label: str) -> dict:
     idle_rss = peak_rss(ours)
     try:
         for run in range(REPS):
-            for side in (("service", "node") if run % 2 == 0 else ("node", "service")):
+            for side in ("service", "node") if run % 2 == 0 else ("node", "service"):
                 sums = [make_unique(file, run * 100 + index * 2 + (side == "node")) for index, file in enumerate(files)]
                 pid = ours.process.pid if side == "service" else node.pid
 
@@ -205,23 +206,36 @@ def bench_against_node(files: list[Path], label: str) -> dict:
         node.terminate()
         ours.stop()
     size = sum(file.stat().st_size for file in files)
-    return {"times": times, "ratio": median_ratio(times["node"], times["service"]), "size": size, "uploads": len(files),
-            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}, "peak_rss": rss, "idle_rss": idle_rss}
+    return {
+        "times": times,
+        "ratio": median_ratio(times["node"], times["service"]),
+        "size": size,
+        "uploads": len(files),
+        "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()},
+        "peak_rss": rss,
+        "idle_rss": idle_rss,
+    }
 
 
 def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
     bucket = seaweed.create_bucket(f"bench-{int(time.time())}")
-    ours = service({
-        "RECORDING_STORAGE_URL": f"s3://{bucket}/svc", "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
-        "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY, "AWS_REGION": "us-east-1",
-    }, "s3-service")
+    ours = service(
+        {
+            "RECORDING_STORAGE_URL": f"s3://{bucket}/svc",
+            "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
+            "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
+            "AWS_REGION": "us-east-1",
+        },
+        "s3-service",
+    )
     headers = {"Authorization": f"Bearer {ours.token('dock', 'BENCH')}"}
     s3 = seaweed.client()
     times = {"service": [], "boto3": []}
     cpu = {"service": [], "boto3": []}  # the service process's CPU-seconds per upload; boto3's is this process's
     try:
         for run in range(REPS):
-            for side in (("service", "boto3") if run % 2 == 0 else ("boto3", "service")):
+            for side in ("service", "boto3") if run % 2 == 0 else ("boto3", "service"):
                 sha256 = make_unique(file, 100 + run * 2 + (side == "boto3"))
                 if side == "service":
                     before = cpu_seconds(ours.process.pid)
@@ -241,8 +255,12 @@ def bench_s3(file: Path, seaweed: SeaweedFS) -> dict:
     finally:
         ours.stop()
     size = file.stat().st_size
-    return {"times": times, "ratio": median_ratio(times["boto3"], times["service"]), "size": size,
-            "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()}}
+    return {
+        "times": times,
+        "ratio": median_ratio(times["boto3"], times["service"]),
+        "size": size,
+        "cpu_per_gib": {side: per_gib(values, size) for side, values in cpu.items()},
+    }
 
 
 def bench_memory(small: Path, large: Path, env_extra: dict[str, str], label: str) -> dict:
@@ -275,7 +293,15 @@ def main() -> None:
     one = ensure_file("one-gib.bin", GiB)
     small, large = ensure_file("256-mib.bin", 256 * MiB), ensure_file("two-gib.bin", 2 * GiB)
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
-    only = set(sys.argv[1:]) or {"fs", "concurrent", "s3", "memory", "timeline", "export", "stats"}  # e.g. `python bench/run.py s3` while working on one
+    only = set(sys.argv[1:]) or {
+        "fs",
+        "concurrent",
+        "s3",
+        "memory",
+        "timeline",
+        "export",
+        "stats",
+    }  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_against_node([one], "fs")
@@ -292,9 +318,18 @@ def main() -> None:
             console.print("peak RSS, 256 MiB vs 2 GiB uploads …")
             results["memory_filesystem"] = bench_memory(small, large, {}, "fs")
             bucket = seaweed.create_bucket(f"rss-{int(time.time())}")
-            results["memory_s3"] = bench_memory(small, large, {
-            "RECORDING_STORAGE_URL": f"s3://{bucket}/svc", "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
-            "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY, "AWS_REGION": "us-east-1"}, "s3")
+            results["memory_s3"] = bench_memory(
+                small,
+                large,
+                {
+                    "RECORDING_STORAGE_URL": f"s3://{bucket}/svc",
+                    "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
+                    "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY,
+                    "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
+                    "AWS_REGION": "us-east-1",
+                },
+                "s3",
+            )
     finally:
         seaweed.stop()
         shutil.rmtree(WORK / "seaweedfs", ignore_errors=True)
@@ -328,51 +363,100 @@ def report(results: dict) -> None:
     table = Table(title=f"recording_service benchmarks ({results['machine']}; tuspy, {CHUNK // MiB} MiB chunks, median of {REPS})")
     for column in ("figure", "service", "baseline", "ratio", "target"):
         table.add_column(column)
+
     def cpu(figure: dict, side: str) -> str:
         return f"{statistics.median(figure['cpu_per_gib'][side]):.2f} CPU-s/GiB"
 
     if fs := results.get("filesystem_vs_node"):
-        table.add_row("tus 1 GiB → filesystem vs Node @tus/server", mbps(fs["size"], fs["times"]["service"]),
-                      mbps(fs["size"], fs["times"]["node"]), f"{fs['ratio']:.2f}×", "≥ 1.0×")
+        table.add_row(
+            "tus 1 GiB → filesystem vs Node @tus/server",
+            mbps(fs["size"], fs["times"]["service"]),
+            mbps(fs["size"], fs["times"]["node"]),
+            f"{fs['ratio']:.2f}×",
+            "≥ 1.0×",
+        )
         table.add_row("  cost per GiB (server process)", cpu(fs, "service"), cpu(fs, "node"), "", "")
     if many := results.get("concurrent_vs_node"):
-        table.add_row(f"{many['uploads']} concurrent 1 GiB tus uploads → filesystem vs Node (aggregate)",
-                      mbps(many["size"], many["times"]["service"]), mbps(many["size"], many["times"]["node"]),
-                      f"{many['ratio']:.2f}×", "≥ 1.0×")
+        table.add_row(
+            f"{many['uploads']} concurrent 1 GiB tus uploads → filesystem vs Node (aggregate)",
+            mbps(many["size"], many["times"]["service"]),
+            mbps(many["size"], many["times"]["node"]),
+            f"{many['ratio']:.2f}×",
+            "≥ 1.0×",
+        )
         table.add_row("  cost per GiB (server process)", cpu(many, "service"), cpu(many, "node"), "", "")
-        table.add_row(f"  peak RSS of the service, {many['uploads']} at once (idle before)", megabytes(many["peak_rss"]),
-                      megabytes(many["idle_rss"]), "", "≤ 400 MB")
+        table.add_row(
+            f"  peak RSS of the service, {many['uploads']} at once (idle before)",
+            megabytes(many["peak_rss"]),
+            megabytes(many["idle_rss"]),
+            "",
+            "≤ 400 MB",
+        )
     if s3 := results.get("s3_vs_boto3"):
-        table.add_row("1 GiB → SeaweedFS: tus vs boto3 upload_file", mbps(s3["size"], s3["times"]["service"]),
-                      mbps(s3["size"], s3["times"]["boto3"]), f"{s3['ratio']:.2f}×", "≥ 0.8×")
+        table.add_row(
+            "1 GiB → SeaweedFS: tus vs boto3 upload_file",
+            mbps(s3["size"], s3["times"]["service"]),
+            mbps(s3["size"], s3["times"]["boto3"]),
+            f"{s3['ratio']:.2f}×",
+            "≥ 0.8×",
+        )
         table.add_row("  cost per GiB (service process / boto3's)", cpu(s3, "service"), cpu(s3, "boto3"), "", "")
     for label in ("filesystem", "s3"):
         memory = results.get(f"memory_{label}")
         if not memory:
             continue
         big, small = memory["peaks"]["2GiB"]["peak"], memory["peaks"]["256MiB"]["peak"]
-        table.add_row(f"peak RSS ({label} store): 2 GiB vs 256 MiB upload", megabytes(big), megabytes(small),
-                      f"{memory['ratio']:.2f}×", "≤ 150 MB, ≤ 1.20×")
+        table.add_row(
+            f"peak RSS ({label} store): 2 GiB vs 256 MiB upload",
+            megabytes(big),
+            megabytes(small),
+            f"{memory['ratio']:.2f}×",
+            "≤ 150 MB, ≤ 1.20×",
+        )
     if tl := results.get("timeline"):
-        table.add_row("timeline p50 / p95, 1,000 other cases", f"{tl['small']['p50_ms']:.1f} / {tl['small']['p95_ms']:.1f} ms", "", "", "p50 ≤ 50 ms")
-        table.add_row(f"timeline p50 / p95, +100,000 media ({tl['media_rows']} rows, {tl['cases']} cases)",
-                      f"{tl['large']['p50_ms']:.1f} / {tl['large']['p95_ms']:.1f} ms", f"{tl['small']['p50_ms']:.1f} ms",
-                      f"{tl['ratio']:.2f}×", "≤ 1.5×")
+        table.add_row(
+            "timeline p50 / p95, 1,000 other cases", f"{tl['small']['p50_ms']:.1f} / {tl['small']['p95_ms']:.1f} ms", "", "", "p50 ≤ 50 ms"
+        )
+        table.add_row(
+            f"timeline p50 / p95, +100,000 media ({tl['media_rows']} rows, {tl['cases']} cases)",
+            f"{tl['large']['p50_ms']:.1f} / {tl['large']['p95_ms']:.1f} ms",
+            f"{tl['small']['p50_ms']:.1f} ms",
+            f"{tl['ratio']:.2f}×",
+            "≤ 1.5×",
+        )
         pg = tl["page"]
-        table.add_row(f"case page (HTML, {pg['page_bytes'] // 1024} KiB) vs timeline JSON p50, same 1,000-item case",
-                      f"{pg['page_p50_ms']:.1f} ms", f"{pg['json_p50_ms']:.1f} ms", f"{pg['ratio']:.2f}×", "≤ 2×")
+        table.add_row(
+            f"case page (HTML, {pg['page_bytes'] // 1024} KiB) vs timeline JSON p50, same 1,000-item case",
+            f"{pg['page_p50_ms']:.1f} ms",
+            f"{pg['json_p50_ms']:.1f} ms",
+            f"{pg['ratio']:.2f}×",
+            "≤ 2×",
+        )
     if ex := results.get("export"):
-        table.add_row("case export (BagIt zip, 4 × 256 MiB footage) vs the same footage via /content",
-                      mbps(ex["footage_bytes"], ex["times"]["export"]), mbps(ex["footage_bytes"], ex["times"]["content"]),
-                      f"{ex['ratio']:.2f}×", "")
-        table.add_row("peak RSS of the service before / after the exports", f"{ex['rss_after'] / MiB:.0f} MiB",
-                      f"{ex['rss_before'] / MiB:.0f} MiB", f"{ex['rss_after'] / ex['rss_before']:.2f}×", "")
+        table.add_row(
+            "case export (BagIt zip, 4 × 256 MiB footage) vs the same footage via /content",
+            mbps(ex["footage_bytes"], ex["times"]["export"]),
+            mbps(ex["footage_bytes"], ex["times"]["content"]),
+            f"{ex['ratio']:.2f}×",
+            "",
+        )
+        table.add_row(
+            "peak RSS of the service before / after the exports",
+            f"{ex['rss_after'] / MiB:.0f} MiB",
+            f"{ex['rss_before'] / MiB:.0f} MiB",
+            f"{ex['rss_after'] / ex['rss_before']:.2f}×",
+            "",
+        )
     if st := results.get("stats"):
         for scope, label in (("one_agency", "one agency"), ("all_agencies", "all 10 agencies")):
             for name, figure in st[scope].items():
-                table.add_row(f"stats {name}, a year, {label} ({st['counts']['cases']:,} cases, {st['counts']['media']:,} footage)",
-                              f"{figure['p50_ms']:.1f} ms", f"{figure['baseline_p50_ms']:.1f} ms COUNT(*)", f"{figure['ratio']:.2f}×",
-                              "p50 ≤ 500 ms")
+                table.add_row(
+                    f"stats {name}, a year, {label} ({st['counts']['cases']:,} cases, {st['counts']['media']:,} footage)",
+                    f"{figure['p50_ms']:.1f} ms",
+                    f"{figure['baseline_p50_ms']:.1f} ms COUNT(*)",
+                    f"{figure['ratio']:.2f}×",
+                    "p50 ≤ 500 ms",
+                )
     console.print(table)
 
 

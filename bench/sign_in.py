@@ -42,14 +42,29 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 40
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        env = {"RECORDING_DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "RECORDING_STORAGE_URL": f"file://{work / 'objects'}",
-               "RECORDING_TRUSTED_PROXIES": "127.0.0.1", "RECORDING_SIGN_IN_ATTEMPTS": "1000000",
-               "RECORDING_SIGN_IN_REQUESTS_PER_MINUTE": "100000", "RECORDING_RUN_WORKER": "false",
-               "PATH": "/usr/bin:/bin"}
+        env = {
+            "RECORDING_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "RECORDING_STORAGE_URL": f"file://{work / 'objects'}",
+            "RECORDING_TRUSTED_PROXIES": "127.0.0.1",
+            "RECORDING_SIGN_IN_ATTEMPTS": "1000000",
+            "RECORDING_SIGN_IN_REQUESTS_PER_MINUTE": "100000",
+            "RECORDING_RUN_WORKER": "false",
+            "PATH": "/usr/bin:/bin",
+        }
         server = ServiceProcess(env, work).start()
         try:
-            server.cli("user", "create", "--username", "benchowner", "--role", "auditor", "--agency", "B1",
-                       "--password-stdin", input="the-right-password-2026\n")
+            server.cli(
+                "user",
+                "create",
+                "--username",
+                "benchowner",
+                "--role",
+                "auditor",
+                "--agency",
+                "B1",
+                "--password-stdin",
+                input="the-right-password-2026\n",
+            )
             times: dict[str, list[float]] = {"existing": [], "unknown": []}
             cpu: dict[str, float] = {"existing": 0.0, "unknown": 0.0}
             for run in range(runs):
@@ -62,10 +77,10 @@ def main() -> None:
             server.stop()
     existing, unknown = statistics.median(times["existing"]), statistics.median(times["unknown"])
     print(f"posts per side: {runs}")
-    print(f"median answer, existing name: {existing * 1000:.1f} ms; unknown name: {unknown * 1000:.1f} ms; "
-          f"ratio {existing / unknown:.2f}")
-    print(f"service CPU per post, existing name: {cpu['existing'] / runs * 1000:.0f} ms; "
-          f"unknown name: {cpu['unknown'] / runs * 1000:.0f} ms")
+    print(f"median answer, existing name: {existing * 1000:.1f} ms; unknown name: {unknown * 1000:.1f} ms; ratio {existing / unknown:.2f}")
+    print(
+        f"service CPU per post, existing name: {cpu['existing'] / runs * 1000:.0f} ms; unknown name: {cpu['unknown'] / runs * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,13 @@ import psycopg
 from tests.support.servers import ServiceProcess, create_postgres_database, drop_postgres_database
 
 CASES, MEDIA, AGENCIES, CALLS = 100_000, 1_000_000, 10, 20
-PROCEDURES = [("penalty-general", "penalty", 0.35), ("penalty-simple", "penalty", 0.15), ("inspection-routine", "inspection", 0.35),
-              ("coercion-seizure", "coercion", 0.05), ("license", "license", 0.10)]
+PROCEDURES = [
+    ("penalty-general", "penalty", 0.35),
+    ("penalty-simple", "penalty", 0.15),
+    ("inspection-routine", "inspection", 0.35),
+    ("coercion-seizure", "coercion", 0.05),
+    ("license", "license", 0.10),
+]
 NAMES = ["cases", "completeness", "findings", "time-limits", "review-scores", "footage", "upload-lag", "fixity", "publications"]
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -32,25 +37,63 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 def load(database_url: str, token_id: str) -> None:
     rng = random.Random(2026)
     with psycopg.connect(database_url) as conn, conn.cursor() as cur:
-        with cur.copy("COPY cases (id, agency, case_number, procedure, title, status, parties, officers, opened_at, retention_class, facts,"
-                      " created_by, created_at) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY cases (id, agency, case_number, procedure, title, status, parties, officers, opened_at, retention_class, facts,"
+            " created_by, created_at) FROM STDIN"
+        ) as copy:
             for n in range(CASES):
                 procedure = rng.choices(PROCEDURES, weights=[p[2] for p in PROCEDURES])[0][0]
                 opened = START + timedelta(seconds=rng.randrange(0, 700 * 86400))
-                copy.write_row((uuid.uuid4().hex, f"AG{n % AGENCIES}", f"B-{n}", procedure, "bench", rng.choice(["open", "closed", "closed"]),
-                                "[]", "[]", opened, "case", "{}", token_id, opened))
-        with cur.copy("COPY media (id, agency, sha256, size, storage_key, status, content_type, filename, device_id, officer_ids,"
-                      " officer_index, dock_id, recorded_started_at, recorded_ended_at, recorded_at_source, duration_s, created_by,"
-                      " uploaded_at, store_legal_hold) FROM STDIN") as copy:
+                copy.write_row(
+                    (
+                        uuid.uuid4().hex,
+                        f"AG{n % AGENCIES}",
+                        f"B-{n}",
+                        procedure,
+                        "bench",
+                        rng.choice(["open", "closed", "closed"]),
+                        "[]",
+                        "[]",
+                        opened,
+                        "case",
+                        "{}",
+                        token_id,
+                        opened,
+                    )
+                )
+        with cur.copy(
+            "COPY media (id, agency, sha256, size, storage_key, status, content_type, filename, device_id, officer_ids,"
+            " officer_index, dock_id, recorded_started_at, recorded_ended_at, recorded_at_source, duration_s, created_by,"
+            " uploaded_at, store_legal_hold) FROM STDIN"
+        ) as copy:
             for n in range(MEDIA):
                 agency = n % AGENCIES
                 begin = START + timedelta(seconds=rng.randrange(0, 700 * 86400))
                 length = rng.uniform(60, 900)
                 officers = [f"O{agency}-{rng.randrange(30)}", f"O{agency}-{rng.randrange(30)}"]
-                copy.write_row((uuid.uuid4().hex, f"AG{agency}", os.urandom(32).hex(), rng.randrange(10**7, 10**9), f"evidence/{n}", "ready",
-                                "video/mp4", f"{n}.mp4", f"CAM-{agency}-{rng.randrange(40)}", json.dumps(officers, separators=(",", ":")),
-                                "," + ",".join(officers) + ",", f"DOCK-{agency}-{rng.randrange(4)}", begin, begin + timedelta(seconds=length),
-                                "metadata", length, token_id, begin + timedelta(seconds=length + rng.expovariate(1 / 40000)), False))
+                copy.write_row(
+                    (
+                        uuid.uuid4().hex,
+                        f"AG{agency}",
+                        os.urandom(32).hex(),
+                        rng.randrange(10**7, 10**9),
+                        f"evidence/{n}",
+                        "ready",
+                        "video/mp4",
+                        f"{n}.mp4",
+                        f"CAM-{agency}-{rng.randrange(40)}",
+                        json.dumps(officers, separators=(",", ":")),
+                        "," + ",".join(officers) + ",",
+                        f"DOCK-{agency}-{rng.randrange(4)}",
+                        begin,
+                        begin + timedelta(seconds=length),
+                        "metadata",
+                        length,
+                        token_id,
+                        begin + timedelta(seconds=length + rng.expovariate(1 / 40000)),
+                        False,
+                    )
+                )
         # The stored figures, derived as the service derives them.
         cur.execute("""
             INSERT INTO stats_case_figures (case_id, agency, procedure, kind, status, opened_on, closed_on, decided_on, complete, findings,
@@ -77,10 +120,21 @@ def load(database_url: str, token_id: str) -> None:
               ('time_limit', 'decision_within_90_days'), ('review', 'doc_number_format')) AS k(kind, code)
             WHERE random() < 0.3""")
         lag = "extract(epoch from uploaded_at - recorded_ended_at)"
-        bands = ", ".join(f"sum(CASE WHEN {lag} {cond} THEN 1 ELSE 0 END)" for cond in (
-            "<= 3600", "> 3600 AND " + lag + " <= 21600", "> 21600 AND " + lag + " <= 86400", "> 86400 AND " + lag + " <= 259200", "> 259200"))
-        for dimension, key, source in (("device", "coalesce(device_id, '')", "media"), ("dock", "coalesce(dock_id, '')", "media"),
-                                       ("officer", "o.officer", "media CROSS JOIN LATERAL json_array_elements_text(officer_ids::json) AS o(officer)")):
+        bands = ", ".join(
+            f"sum(CASE WHEN {lag} {cond} THEN 1 ELSE 0 END)"
+            for cond in (
+                "<= 3600",
+                "> 3600 AND " + lag + " <= 21600",
+                "> 21600 AND " + lag + " <= 86400",
+                "> 86400 AND " + lag + " <= 259200",
+                "> 259200",
+            )
+        )
+        for dimension, key, source in (
+            ("device", "coalesce(device_id, '')", "media"),
+            ("dock", "coalesce(dock_id, '')", "media"),
+            ("officer", "o.officer", "media CROSS JOIN LATERAL json_array_elements_text(officer_ids::json) AS o(officer)"),
+        ):
             cur.execute(f"""
                 INSERT INTO stats_footage_days (agency, day, dimension, key, clips, seconds, bytes, lag_1h, lag_6h, lag_24h, lag_72h, lag_more)
                 SELECT agency, (recorded_started_at AT TIME ZONE 'Asia/Shanghai')::date, '{dimension}', {key}, count(*), sum(duration_s),
@@ -121,8 +175,12 @@ def measure(http: httpx.Client, database_url: str, agency: str | None) -> dict:
                 started = time.perf_counter()
                 rows = conn.execute(baseline_sql(name, agency), bounds).fetchone()[0]
                 base.append((time.perf_counter() - started) * 1000)
-            out[name] = {"p50_ms": statistics.median(ours), "baseline_p50_ms": statistics.median(base), "source_rows": rows,
-                         "ratio": statistics.median(ours) / statistics.median(base)}
+            out[name] = {
+                "p50_ms": statistics.median(ours),
+                "baseline_p50_ms": statistics.median(base),
+                "source_rows": rows,
+                "ratio": statistics.median(ours) / statistics.median(base),
+            }
         for _ in range(2):
             http.get("/api/v1/stats/annual-report", params={"year": 2025, **({"agency": agency} if agency else {})}).raise_for_status()
         ours = []
@@ -135,8 +193,11 @@ def measure(http: httpx.Client, database_url: str, agency: str | None) -> dict:
             started = time.perf_counter()
             conn.execute(baseline_sql("cases", agency), bounds).fetchone()
             base.append((time.perf_counter() - started) * 1000)
-        out["annual-report"] = {"p50_ms": statistics.median(ours), "baseline_p50_ms": statistics.median(base),
-                                "ratio": statistics.median(ours) / statistics.median(base)}
+        out["annual-report"] = {
+            "p50_ms": statistics.median(ours),
+            "baseline_p50_ms": statistics.median(base),
+            "ratio": statistics.median(ours) / statistics.median(base),
+        }
     return out
 
 
@@ -154,11 +215,19 @@ def run(workdir: Path) -> dict:
         load(database_url, token_id)
         loaded_s = time.perf_counter() - started
         with psycopg.connect(database_url) as conn:
-            counts = {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                      for table in ("cases", "media", "stats_case_figures", "stats_case_findings", "stats_footage_days")}
+            counts = {
+                table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("cases", "media", "stats_case_figures", "stats_case_findings", "stats_footage_days")
+            }
         with httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
-            return {"counts": counts, "load_s": loaded_s, "one_agency": measure(http, database_url, "AG3"),
-                    "all_agencies": measure(http, database_url, None), "period": "2025", "today": date.today().isoformat()}
+            return {
+                "counts": counts,
+                "load_s": loaded_s,
+                "one_agency": measure(http, database_url, "AG3"),
+                "all_agencies": measure(http, database_url, None),
+                "period": "2025",
+                "today": date.today().isoformat(),
+            }
     finally:
         service.stop()
         drop_postgres_database(database_url)

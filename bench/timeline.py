@@ -21,8 +21,18 @@ from tests.support.servers import ServiceProcess, create_postgres_database, drop
 
 CALLS = 50
 STAGES = ["filing", "investigation", "review", "notification", "hearing", "decision", "service", "execution", "closing", "archiving"]
-DOC_TYPES = ["case_filing_form", "onsite_record", "review_record", "penalty_prior_notice", "hearing_record",
-             "penalty_decision", "service_receipt", "enforcement_application", "closing_report", "supervision_opinion"]
+DOC_TYPES = [
+    "case_filing_form",
+    "onsite_record",
+    "review_record",
+    "penalty_prior_notice",
+    "hearing_record",
+    "penalty_decision",
+    "service_receipt",
+    "enforcement_application",
+    "closing_report",
+    "supervision_opinion",
+]
 
 
 def _hex() -> str:
@@ -38,8 +48,16 @@ def seed_case(cur, agency: str, token_id: str, clips: int, documents: int, media
     cur.execute(
         "INSERT INTO cases (id, agency, case_number, procedure, title, status, parties, officers, opened_at, created_by, created_at)"
         " VALUES (%s,%s,%s,'penalty-general','bench case','open','[]',%s,%s,%s,%s)",
-        (case_id, agency, f"BENCH-{case_id[:12]}", '[{"officer_id":"O1","name":"a","certificate_number":"C1"},'
-         '{"officer_id":"O2","name":"b","certificate_number":"C2"}]', now, token_id, now))
+        (
+            case_id,
+            agency,
+            f"BENCH-{case_id[:12]}",
+            '[{"officer_id":"O1","name":"a","certificate_number":"C1"},{"officer_id":"O2","name":"b","certificate_number":"C2"}]',
+            now,
+            token_id,
+            now,
+        ),
+    )
     stage_ids = []
     for order, code in enumerate(STAGES, 1):
         stage_id = _hex()
@@ -47,18 +65,23 @@ def seed_case(cur, agency: str, token_id: str, clips: int, documents: int, media
         cur.execute(
             "INSERT INTO case_stages (id, case_id, stage, stage_order, status, started_at, ended_at, officers, attributes, notes,"
             " created_by, created_at) VALUES (%s,%s,%s,%s,'closed',%s,%s,'[\"O1\",\"O2\"]','{}','[]',%s,%s)",
-            (stage_id, case_id, code, order, now + timedelta(hours=order), now + timedelta(hours=order, minutes=50), token_id, now))
+            (stage_id, case_id, code, order, now + timedelta(hours=order), now + timedelta(hours=order, minutes=50), token_id, now),
+        )
     docs = [(_hex(), case_id, stage_ids[i % len(stage_ids)], DOC_TYPES[i % len(DOC_TYPES)], token_id, now) for i in range(documents)]
-    cur.executemany("INSERT INTO documents (id, case_id, stage_id, doc_type, current_version, created_by, created_at)"
-                    " VALUES (%s,%s,%s,%s,1,%s,%s)", docs)
+    cur.executemany(
+        "INSERT INTO documents (id, case_id, stage_id, doc_type, current_version, created_by, created_at) VALUES (%s,%s,%s,%s,1,%s,%s)",
+        docs,
+    )
     cur.executemany(
         "INSERT INTO document_versions (id, document_id, case_id, version, doc_number, title, status, signed_at, signers,"
         " created_by, created_at) VALUES (%s,%s,%s,1,%s,'文书','signed',%s,'[]',%s,%s)",
-        [(_hex(), d[0], case_id, f"濉卫医罚〔2026〕{next(_serials)}号", now, token_id, now) for d in docs])
+        [(_hex(), d[0], case_id, f"濉卫医罚〔2026〕{next(_serials)}号", now, token_id, now) for d in docs],
+    )
     media = media_rows if media_rows is not None else insert_media(cur, agency, token_id, clips, now)
     cur.executemany(
         "INSERT INTO media_bindings (id, case_id, stage_id, media_id, created_by, created_at) VALUES (%s,%s,%s,%s,%s,%s)",
-        [(_hex(), case_id, stage_ids[1 + i % 3], media_id, token_id, now) for i, media_id in enumerate(media)])
+        [(_hex(), case_id, stage_ids[1 + i % 3], media_id, token_id, now) for i, media_id in enumerate(media)],
+    )
     return case_id
 
 
@@ -66,13 +89,33 @@ def insert_media(cur, agency: str, token_id: str, count: int, start: datetime) -
     rows = []
     for i in range(count):
         begin = start + timedelta(hours=2, seconds=10 * i)
-        rows.append((_hex(), agency, os.urandom(32).hex(), 1000 + i, f"evidence/{agency}/bench/{i}", "ready", "video/mp4",
-                     f"clip{i}.mp4", f"CAM-{i % 7}", '["O1","O2"]', ",O1,O2,", begin, begin + timedelta(seconds=9),
-                     "metadata", 9.0, token_id, begin))
+        rows.append(
+            (
+                _hex(),
+                agency,
+                os.urandom(32).hex(),
+                1000 + i,
+                f"evidence/{agency}/bench/{i}",
+                "ready",
+                "video/mp4",
+                f"clip{i}.mp4",
+                f"CAM-{i % 7}",
+                '["O1","O2"]',
+                ",O1,O2,",
+                begin,
+                begin + timedelta(seconds=9),
+                "metadata",
+                9.0,
+                token_id,
+                begin,
+            )
+        )
     cur.executemany(
         "INSERT INTO media (id, agency, sha256, size, storage_key, status, content_type, filename, device_id, officer_ids,"
         " officer_index, recorded_started_at, recorded_ended_at, recorded_at_source, duration_s, created_by, uploaded_at)"
-        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+        rows,
+    )
     return [row[0] for row in rows]
 
 
@@ -107,8 +150,20 @@ def sign_in(base_url: str, username: str, password: str) -> httpx.Client:
 def page_vs_json(service: ServiceProcess, api: httpx.Client, case_id: str) -> dict:
     """The case page of the 1,000-item case against the timeline JSON it is built from, alternating."""
     password = "bench-password-2026"
-    service.cli("user", "create", "--username", "bench.auditor", "--role", "auditor", "--agency", "BENCH", "--name", "评测",
-                "--password-stdin", input=password + "\n")
+    service.cli(
+        "user",
+        "create",
+        "--username",
+        "bench.auditor",
+        "--role",
+        "auditor",
+        "--agency",
+        "BENCH",
+        "--name",
+        "评测",
+        "--password-stdin",
+        input=password + "\n",
+    )
     browser = sign_in(service.base_url, "bench.auditor", password)
     page = browser.get(f"/cases/{case_id}")
     assert page.status_code == 200 and page.text.count('class="clip ') == 600, page.text[:300]
@@ -120,8 +175,12 @@ def page_vs_json(service: ServiceProcess, api: httpx.Client, case_id: str) -> di
             timings[name].append((time.perf_counter() - started) * 1000)
     browser.close()
     result = {name: statistics.median(values) for name, values in timings.items()}
-    return {"json_p50_ms": result["json"], "page_p50_ms": result["page"], "ratio": result["page"] / result["json"],
-            "page_bytes": len(page.content)}
+    return {
+        "json_p50_ms": result["json"],
+        "page_p50_ms": result["page"],
+        "ratio": result["page"] / result["json"],
+        "page_bytes": len(page.content),
+    }
 
 
 def build(database_url: str, workdir: Path, extra_media_cases: int) -> tuple[ServiceProcess, str, str, dict]:
@@ -140,8 +199,10 @@ def build(database_url: str, workdir: Path, extra_media_cases: int) -> tuple[Ser
             media = insert_media(cur, "BENCH", token_id, 1000, datetime(2026, 10, 1, tzinfo=UTC))
             seed_case(cur, "BENCH", token_id, clips=0, documents=2, media_rows=media)
         conn.commit()
-        counts = {"media_rows": cur.execute("SELECT count(*) FROM media").fetchone()[0],
-                  "cases": cur.execute("SELECT count(*) FROM cases").fetchone()[0]}
+        counts = {
+            "media_rows": cur.execute("SELECT count(*) FROM media").fetchone()[0],
+            "cases": cur.execute("SELECT count(*) FROM cases").fetchone()[0],
+        }
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")  # so autovacuum does not run during the measurement
     return service, token, case_id, counts
@@ -160,8 +221,13 @@ def run(workdir: Path) -> dict:
         result["page"] = page_vs_json(services[0], *clients["small"])
         for http, _ in clients.values():
             http.close()
-        return {**result, "ratio": result["large"]["p50_ms"] / result["small"]["p50_ms"], "counts": counts,
-                "media_rows": counts["large"]["media_rows"], "cases": counts["large"]["cases"]}
+        return {
+            **result,
+            "ratio": result["large"]["p50_ms"] / result["small"]["p50_ms"],
+            "counts": counts,
+            "media_rows": counts["large"]["media_rows"],
+            "cases": counts["large"]["cases"],
+        }
     finally:
         for service in services:
             service.stop()

@@ -1,6 +1,6 @@
 """Every API test runs twice, against real components:
-  sqlite-fs    SQLite + the filesystem store
-  postgres-s3  PostgreSQL (a fresh database per run) + SeaweedFS (a real S3 server)
+sqlite-fs    SQLite + the filesystem store
+postgres-s3  PostgreSQL (a fresh database per run) + SeaweedFS (a real S3 server)
 """
 
 import os
@@ -94,11 +94,7 @@ class Leg:
     def stored_object_count(self) -> int:
         if self.seaweed is not None:
             paginator = self.seaweed.client().get_paginator("list_objects_v2")
-            return sum(
-                1
-                for page in paginator.paginate(Bucket=self.bucket, Prefix="rs/evidence/")
-                for _ in page.get("Contents", [])
-            )
+            return sum(1 for page in paginator.paginate(Bucket=self.bucket, Prefix="rs/evidence/") for _ in page.get("Contents", []))
         return sum(1 for p in (self.workdir / "objects" / "evidence").rglob("*") if p.is_file() and not p.name.endswith(".meta.json"))
 
 
@@ -117,9 +113,12 @@ def leg(request, tmp_path_factory):
     # Every test on a leg speaks from 127.0.0.1 to one service: the per-client budgets of the public side and of
     # sign-in posts are set out of reach here; the tests of those budgets start instances of their own with
     # small ones and speak for several addresses (tests/test_public_budget.py, tests/test_sign_in_throttle.py).
-    env.update(RECORDING_PUBLIC_REQUESTS_PER_MINUTE="100000", RECORDING_PUBLIC_NETWORK_REQUESTS_PER_MINUTE="100000",
-               RECORDING_SIGN_IN_REQUESTS_PER_MINUTE="10000",
-               RECORDING_SIGN_IN_FIRST_DELAY_SECONDS="300")  # a wait that does not run out while a browser test looks at it
+    env.update(
+        RECORDING_PUBLIC_REQUESTS_PER_MINUTE="100000",
+        RECORDING_PUBLIC_NETWORK_REQUESTS_PER_MINUTE="100000",
+        RECORDING_SIGN_IN_REQUESTS_PER_MINUTE="10000",
+        RECORDING_SIGN_IN_FIRST_DELAY_SECONDS="300",
+    )  # a wait that does not run out while a browser test looks at it
     database_url = None
     seaweed = bucket = None
     if name == "sqlite-fs":
@@ -156,8 +155,9 @@ def clips(tmp_path_factory):
     directory = tmp_path_factory.mktemp("clips")
     made: dict[tuple, Path] = {}
 
-    def make(name: str, seconds: float = 2, creation_time: str | None = None, audio: bool = True, size: str = "320x240",
-             noise: bool = False) -> Path:
+    def make(
+        name: str, seconds: float = 2, creation_time: str | None = None, audio: bool = True, size: str = "320x240", noise: bool = False
+    ) -> Path:
         """noise: grain that does not compress, so the file is as large as a camera's (a few MB a second)."""
         key = (name, seconds, creation_time, audio, size, noise)
         if key not in made:
@@ -196,9 +196,19 @@ def random_file(tmp_path):
 def browser_type_launch_args(browser_type_launch_args):
     # Debian's chromium, never a downloaded browser; the flags keep it off this machine's closed network.
     assert Path("/usr/bin/chromium").exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    }
 
 
 @pytest.fixture

@@ -101,6 +101,9 @@ def test_tokens_expire_and_are_revoked(leg):
     assert all("hash" not in key and "secret" not in key for token in listing.values() for key in token)
     assert leg.service.cli("token", "create", "--role", "dock", "--agency", "AG-T", "--expires-in", "forever", check=False).returncode != 0
     with leg.client(leg.token("admin", "*")) as http:
-        revoked = [e for e in http.get("/api/v1/audit/events", params={"action": "token.revoked"}).json()["items"]
-                   if e["payload"]["token_id"] == dock_id]
+        revoked = [
+            e
+            for e in http.get("/api/v1/audit/events", params={"action": "token.revoked"}).json()["items"]
+            if e["payload"]["token_id"] == dock_id
+        ]
     assert len(revoked) == 1 and revoked[0]["payload"]["name"] == "dock-7"

@@ -49,21 +49,74 @@ def export_a_case(leg, agency: str) -> dict[str, str]:
 
 def test_a_profile_set_by_the_cli_is_published_and_names_the_case_file(leg):
     city, county, unregistered = codes()
-    done = leg.service.cli("agency", "set", city, "--name-zh", "某某市卫生健康委员会", "--uscc", CITY_USCC, "--division", "340600",
-                           "--address", "某某市人民路 1 号", "--phone", "0561-3000000", "--office-hours", "工作日 8:30—12:00，14:30—17:30",
-                           "--review-body", "某某市人民政府", "--court", "某某市中级人民法院", check=False)
+    done = leg.service.cli(
+        "agency",
+        "set",
+        city,
+        "--name-zh",
+        "某某市卫生健康委员会",
+        "--uscc",
+        CITY_USCC,
+        "--division",
+        "340600",
+        "--address",
+        "某某市人民路 1 号",
+        "--phone",
+        "0561-3000000",
+        "--office-hours",
+        "工作日 8:30—12:00，14:30—17:30",
+        "--review-body",
+        "某某市人民政府",
+        "--court",
+        "某某市中级人民法院",
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["version"] == 1
-    done = leg.service.cli("agency", "set", county, "--name-zh", "某某县卫生健康委员会", "--uscc", COUNTY_USCC, "--division", "340621",
-                           "--parent", city, check=False)
+    done = leg.service.cli(
+        "agency",
+        "set",
+        county,
+        "--name-zh",
+        "某某县卫生健康委员会",
+        "--uscc",
+        COUNTY_USCC,
+        "--division",
+        "340621",
+        "--parent",
+        city,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
 
     # Bad codes are refused with a message that names the option; nothing is stored.
-    bad = leg.service.cli("agency", "set", unregistered, "--name-zh", "某某区卫生健康委员会", "--uscc", CITY_USCC[:-1] + "D",
-                          "--division", "990621", check=False)
+    bad = leg.service.cli(
+        "agency",
+        "set",
+        unregistered,
+        "--name-zh",
+        "某某区卫生健康委员会",
+        "--uscc",
+        CITY_USCC[:-1] + "D",
+        "--division",
+        "990621",
+        check=False,
+    )
     assert bad.returncode != 0 and "--uscc" in bad.stderr and "check character" in bad.stderr and "--division" in bad.stderr
-    cycle = leg.service.cli("agency", "set", city, "--name-zh", "某某市卫生健康委员会", "--uscc", CITY_USCC, "--division", "340600",
-                            "--parent", county, check=False)
+    cycle = leg.service.cli(
+        "agency",
+        "set",
+        city,
+        "--name-zh",
+        "某某市卫生健康委员会",
+        "--uscc",
+        CITY_USCC,
+        "--division",
+        "340600",
+        "--parent",
+        county,
+        check=False,
+    )
     assert cycle.returncode != 0 and "under itself" in cycle.stderr
     listed = {p["code"]: p for p in json.loads(leg.service.cli("agency", "list").stdout)}
     assert unregistered not in listed and listed[city]["version"] == 1 and listed[county]["parent"] == city
@@ -74,10 +127,18 @@ def test_a_profile_set_by_the_cli_is_published_and_names_the_case_file(leg):
         assert published.headers["cache-control"] == "public, max-age=60"
         items = {p["code"]: p for p in published.json()["items"]}
         assert set(items) == {city, county}
-        assert items[city] == {"code": city, "name_zh": "某某市卫生健康委员会", "uscc": CITY_USCC, "division_code": "340600",
-                               "parent": None, "address": "某某市人民路 1 号", "phone": "0561-3000000",
-                               "office_hours": "工作日 8:30—12:00，14:30—17:30", "review_body": "某某市人民政府",
-                               "court": "某某市中级人民法院"}
+        assert items[city] == {
+            "code": city,
+            "name_zh": "某某市卫生健康委员会",
+            "uscc": CITY_USCC,
+            "division_code": "340600",
+            "parent": None,
+            "address": "某某市人民路 1 号",
+            "phone": "0561-3000000",
+            "office_hours": "工作日 8:30—12:00，14:30—17:30",
+            "review_body": "某某市人民政府",
+            "court": "某某市中级人民法院",
+        }
 
         # The service guides and flowcharts of an agency name it, its address, phone, hours and 救济渠道.
         matters = anonymous.get("/api/v1/public/matters", params={"agency": city}).json()
@@ -85,8 +146,9 @@ def test_a_profile_set_by_the_cli_is_published_and_names_the_case_file(leg):
         assert matters["agency"]["remedy_zh"] == "申请行政复议：某某市人民政府；提起行政诉讼：某某市中级人民法院"
         assert anonymous.get("/api/v1/public/matters").json()["agency"] is None
         assert_problem(anonymous.get("/api/v1/public/matters", params={"agency": unregistered}), 404, "agency-not-found")
-        chart = "".join(svg_texts(anonymous.get("/api/v1/public/procedures/penalty-general/flowchart.svg",
-                                                params={"agency": city}).content))
+        chart = "".join(
+            svg_texts(anonymous.get("/api/v1/public/procedures/penalty-general/flowchart.svg", params={"agency": city}).content)
+        )
         assert "办理机关：某某市卫生健康委员会" in chart and "电话：0561-3000000" in chart and "提起行政诉讼：某某市中级人民法院" in chart
         guide = anonymous.get("/public/matters/unlicensed-medical-practice-penalty", params={"agency": city}).text
         assert "某某市卫生健康委员会" in guide and "申请行政复议：某某市人民政府" in guide and "工作日 8:30—12:00" in guide
@@ -113,30 +175,50 @@ def test_a_profile_set_by_the_cli_is_published_and_names_the_case_file(leg):
 
 def test_profiles_are_validated_versioned_audited_and_kept_to_their_agencies(leg):
     city, county, second = codes()
-    with leg.client(leg.token("admin", "*")) as operator, leg.client(leg.token("admin", city)) as city_admin, \
-            leg.client(leg.token("admin", county)) as county_admin, leg.client(leg.token("auditor", city)) as city_auditor, \
-            leg.client(leg.token("admin", f"OT{city}")) as stranger, leg.client(leg.token("reviewer", county)) as county_reviewer:
+    with (
+        leg.client(leg.token("admin", "*")) as operator,
+        leg.client(leg.token("admin", city)) as city_admin,
+        leg.client(leg.token("admin", county)) as county_admin,
+        leg.client(leg.token("auditor", city)) as city_auditor,
+        leg.client(leg.token("admin", f"OT{city}")) as stranger,
+        leg.client(leg.token("reviewer", county)) as county_reviewer,
+    ):
         created = operator.put(f"/api/v1/agencies/{city}", json=profile("某某市卫生健康委员会", CITY_USCC, "340600"))
         assert created.status_code == 201, created.text
         assert created.headers["location"] == f"/api/v1/agencies/{city}" and created.json()["version"] == 1
         again = operator.put(f"/api/v1/agencies/{city}", json=profile("某某市卫生健康委员会", CITY_USCC, "340600"))
         assert again.status_code == 200 and again.json()["version"] == 1  # nothing changed: no new version
         # An agency's own administrator keeps its profile; USCC typed with spaces and in lower case is stored compact.
-        changed = city_admin.put(f"/api/v1/agencies/{city}", json=profile("某某市卫生健康委员会", " 1134 0600 MB12 3456 7c ", "340600",
-                                                                           phone="0561-3000000"))
+        changed = city_admin.put(
+            f"/api/v1/agencies/{city}", json=profile("某某市卫生健康委员会", " 1134 0600 MB12 3456 7c ", "340600", phone="0561-3000000")
+        )
         assert changed.status_code == 200, changed.text
         assert changed.json()["version"] == 2 and changed.json()["uscc"] == CITY_USCC and changed.json()["phone"] == "0561-3000000"
         # Where an agency sits decides who sees it: its own administrator cannot place it (nor move it) under another.
-        assert_problem(county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621",
-                                                                                  parent=city)), 403, "agency-parent-operator")
+        assert_problem(
+            county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621", parent=city)),
+            403,
+            "agency-parent-operator",
+        )
         assert county_admin.get(f"/api/v1/agencies/{county}").status_code == 404  # nothing was stored
-        assert county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")).status_code == 201
-        assert operator.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621",
-                                                                        parent=city)).status_code == 200
-        assert_problem(county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")),
-                       403, "agency-parent-operator")  # nor take it out
-        assert operator.put(f"/api/v1/agencies/{second}", json=profile("某某区卫生健康委员会", OTHER_COUNTY_USCC, "340602",
-                                                                        parent=city)).status_code == 201
+        assert (
+            county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")).status_code == 201
+        )
+        assert (
+            operator.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621", parent=city)).status_code
+            == 200
+        )
+        assert_problem(
+            county_admin.put(f"/api/v1/agencies/{county}", json=profile("某某县卫生健康委员会", COUNTY_USCC, "340621")),
+            403,
+            "agency-parent-operator",
+        )  # nor take it out
+        assert (
+            operator.put(
+                f"/api/v1/agencies/{second}", json=profile("某某区卫生健康委员会", OTHER_COUNTY_USCC, "340602", parent=city)
+            ).status_code
+            == 201
+        )
 
         # Refused, each as a problem, and nothing changes.
         good = profile("某某市卫生健康委员会", CITY_USCC, "340600", phone="0561-9999999")
@@ -175,8 +257,11 @@ def test_profiles_are_validated_versioned_audited_and_kept_to_their_agencies(leg
         assert [p["code"] for p in county_reviewer.get("/api/v1/agencies").json()["items"]] == [county]
         assert_problem(county_reviewer.get(f"/api/v1/agencies/{city}"), 404, "agency-not-found")
         assert_problem(county_reviewer.put(f"/api/v1/agencies/{county}", json=good), 403, "forbidden-role")
-        for response in (stranger.get(f"/api/v1/agencies/{city}"), stranger.get(f"/api/v1/agencies/{city}/versions"),
-                         stranger.put(f"/api/v1/agencies/{city}", json=good)):
+        for response in (
+            stranger.get(f"/api/v1/agencies/{city}"),
+            stranger.get(f"/api/v1/agencies/{city}/versions"),
+            stranger.put(f"/api/v1/agencies/{city}", json=good),
+        ):
             assert_problem(response, 404, "agency-not-found")
         assert stranger.get("/api/v1/agencies").json()["items"] == []
         assert_problem(stranger.get("/api/v1/agencies/NO-SUCH"), 404, "agency-not-found")
@@ -197,8 +282,12 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
     from .support.web import create_person, shots, sign_in
 
     city, county, _ = codes()
-    assert leg.service.cli("agency", "set", city, "--name-zh", "某某市卫生健康委员会", "--uscc", CITY_USCC, "--division", "340600",
-                           check=False).returncode == 0
+    assert (
+        leg.service.cli(
+            "agency", "set", city, "--name-zh", "某某市卫生健康委员会", "--uscc", CITY_USCC, "--division", "340600", check=False
+        ).returncode
+        == 0
+    )
     person = f"adm{uuid.uuid4().hex[:6]}"
     create_person(leg, person, "admin", county, "孙管理")
     sign_in(page, leg.url, person, target="/cases")
@@ -236,8 +325,23 @@ def test_an_administrator_registers_the_agency_in_the_pages(leg, page: Page):
     expect(page.locator(".banner.good")).to_contain_text("已保存（第 1 版）")
     expect(who).to_contain_text("某某县卫生健康委员会")
     expect(who.locator("a.hint")).to_have_count(0)
-    assert leg.service.cli("agency", "set", county, "--name-zh", "某某县卫生健康委员会", "--uscc", COUNTY_USCC, "--division", "340621",
-                           "--parent", city, check=False).returncode == 0
+    assert (
+        leg.service.cli(
+            "agency",
+            "set",
+            county,
+            "--name-zh",
+            "某某县卫生健康委员会",
+            "--uscc",
+            COUNTY_USCC,
+            "--division",
+            "340621",
+            "--parent",
+            city,
+            check=False,
+        ).returncode
+        == 0
+    )
     page.reload()
     expect(page.locator("#profile")).to_contain_text("某某市卫生健康委员会")  # the parent, by name
     expect(page.locator("table.versions tbody tr")).to_have_count(2)

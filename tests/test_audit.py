@@ -146,11 +146,20 @@ def test_tampering_is_caught(leg, private_service):
         db.execute(text(set_payload), {"p": payload3})
     assert verify()["ok"] is True
     # Two events swapped (reordered)
-    tamper_and_check([("UPDATE audit_events SET seq = -4 WHERE seq = 4", {}), ("UPDATE audit_events SET seq = 4 WHERE seq = 5", {}),
-                      ("UPDATE audit_events SET seq = 5 WHERE seq = -4", {})], 4)
+    tamper_and_check(
+        [
+            ("UPDATE audit_events SET seq = -4 WHERE seq = 4", {}),
+            ("UPDATE audit_events SET seq = 4 WHERE seq = 5", {}),
+            ("UPDATE audit_events SET seq = 5 WHERE seq = -4", {}),
+        ],
+        4,
+    )
     with engine.begin() as db:
-        for statement in ("UPDATE audit_events SET seq = -4 WHERE seq = 4", "UPDATE audit_events SET seq = 4 WHERE seq = 5",
-                          "UPDATE audit_events SET seq = 5 WHERE seq = -4"):
+        for statement in (
+            "UPDATE audit_events SET seq = -4 WHERE seq = 4",
+            "UPDATE audit_events SET seq = 4 WHERE seq = 5",
+            "UPDATE audit_events SET seq = 5 WHERE seq = -4",
+        ):
             db.execute(text(statement))
     assert verify()["ok"] is True
     # The newest event deleted (the head row still names it), then one in the middle
@@ -207,5 +216,3 @@ def test_checkpoint_catches_a_rewritten_database(leg, private_service, tmp_path)
     verdict = cli_json(result)
     assert result.returncode == 1 and verdict["ok"] is False
     assert verdict["first_bad_seq"] == 4 and "rewritten" in verdict["problem"]
-
-

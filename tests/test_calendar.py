@@ -62,8 +62,7 @@ def test_years_deadlines_and_loading_a_year(leg, tmp_path):
         assert_problem(admin.put("/api/v1/calendar/2190", json=TEST_YEAR), 409, "calendar-year-exists")
         assert_problem(admin.put("/api/v1/calendar/2189", json=TEST_YEAR), 400, "year-mismatch")
         assert admin.put("/api/v1/calendar/2190", json={**TEST_YEAR, "holidayz": []}).status_code == 422
-        corrected = admin.put("/api/v1/calendar/2190", params={"replace": "true"},
-                              json={**TEST_YEAR, "working_weekends": []})
+        corrected = admin.put("/api/v1/calendar/2190", params={"replace": "true"}, json={**TEST_YEAR, "working_weekends": []})
         assert corrected.status_code == 200 and corrected.json()["working_weekends"] == []
         assert corrected.json()["version"] == 2
         events = admin.get("/api/v1/audit/events", params={"action": "calendar.loaded", "limit": 500}).json()["items"]
@@ -80,11 +79,16 @@ def deadline(http, start, days, **params):
 def test_an_agency_admin_cannot_change_the_official_calendar_that_counts_another_agencys_deadlines(leg):
     # An admin of agency B tried to add 2027 with days off from 2026-12-01: agency A's 7-working-day limit
     # from Monday 2026-12-07 must still end on 2026-12-16.
-    hostile = {"year": 2027, "source": {"title_zh": "伪造的安排"},
-               "holidays": [{"name_zh": "假期", "name_en": "days off", "from": "2026-12-01", "to": "2026-12-15"}]}
+    hostile = {
+        "year": 2027,
+        "source": {"title_zh": "伪造的安排"},
+        "holidays": [{"name_zh": "假期", "name_en": "days off", "from": "2026-12-01", "to": "2026-12-15"}],
+    }
     with leg.client(leg.token("admin", "CALB")) as admin_b:
         assert_problem(admin_b.put("/api/v1/calendar/2027", json=hostile), 403, "calendar-official")
-        assert_problem(admin_b.put("/api/v1/calendar/2026", params={"replace": "true"}, json={**hostile, "year": 2026}), 403, "calendar-official")
+        assert_problem(
+            admin_b.put("/api/v1/calendar/2026", params={"replace": "true"}, json={**hostile, "year": 2026}), 403, "calendar-official"
+        )
     with leg.client(leg.token("admin", "*")) as operator:
         # Even the operator cannot load a year whose days lie in another year.
         refused = operator.put("/api/v1/calendar/2027", json=hostile)
@@ -97,8 +101,11 @@ def test_an_agency_admin_cannot_change_the_official_calendar_that_counts_another
 
 
 def test_every_version_of_the_official_calendar_is_kept_with_its_source_and_every_agency_sees_the_loads(leg):
-    year = {"year": 2188, "source": {"title_zh": "测试用安排 第一版", "url": "https://www.gov.cn/test/2188-1"},
-            "holidays": [{"name_zh": "国庆节", "name_en": "National Day", "from": "2188-10-01", "to": "2188-10-07"}]}
+    year = {
+        "year": 2188,
+        "source": {"title_zh": "测试用安排 第一版", "url": "https://www.gov.cn/test/2188-1"},
+        "holidays": [{"name_zh": "国庆节", "name_en": "National Day", "from": "2188-10-01", "to": "2188-10-07"}],
+    }
     with leg.client(leg.token("admin", "*")) as operator:
         assert operator.put("/api/v1/calendar/2188", json=year).json()["version"] == 1
         second = {**year, "source": {"title_zh": "测试用安排 更正版"}, "working_weekends": ["2188-10-11"]}
@@ -106,7 +113,9 @@ def test_every_version_of_the_official_calendar_is_kept_with_its_source_and_ever
     with leg.client(leg.token("auditor", "CALA")) as auditor_a:
         versions = auditor_a.get("/api/v1/calendar/2188/versions").json()["items"]
         assert [(v["version"], v["source"]["title_zh"], v["working_weekends"]) for v in versions] == [
-            (1, "测试用安排 第一版", []), (2, "测试用安排 更正版", ["2188-10-11"])]
+            (1, "测试用安排 第一版", []),
+            (2, "测试用安排 更正版", ["2188-10-11"]),
+        ]
         assert all(v["loaded_by"] and v["loaded_at"] for v in versions)
         assert auditor_a.get("/api/v1/calendar/2188").json()["source"]["title_zh"] == "测试用安排 更正版"
         packaged = auditor_a.get("/api/v1/calendar/2026/versions").json()["items"]
@@ -115,13 +124,19 @@ def test_every_version_of_the_official_calendar_is_kept_with_its_source_and_ever
         events = auditor_a.get("/api/v1/audit/events", params={"action": "calendar.loaded", "limit": 500}).json()["items"]
         loads = [e["payload"] for e in events if e["payload"]["year"] == 2188]
         assert [(p["version"], p["replaced"], p["source"]) for p in loads] == [
-            (1, False, "测试用安排 第一版"), (2, True, "测试用安排 更正版")]
+            (1, False, "测试用安排 第一版"),
+            (2, True, "测试用安排 更正版"),
+        ]
 
 
 def test_an_agencys_local_days_count_in_its_own_deadlines_only_and_stay_in_its_trail(leg):
     local = {"day": "2026-12-08", "kind": "off", "name_zh": "地方纪念日", "basis": "某自治区人民政府令（测试）"}
-    with leg.client(leg.token("admin", "LOCA")) as admin_a, leg.client(leg.token("reviewer", "LOCA")) as reviewer_a, \
-            leg.client(leg.token("reviewer", "LOCB")) as reviewer_b, leg.client(leg.token("admin", "LOCB")) as admin_b:
+    with (
+        leg.client(leg.token("admin", "LOCA")) as admin_a,
+        leg.client(leg.token("reviewer", "LOCA")) as reviewer_a,
+        leg.client(leg.token("reviewer", "LOCB")) as reviewer_b,
+        leg.client(leg.token("admin", "LOCB")) as admin_b,
+    ):
         added = admin_a.post("/api/v1/calendar/local-days", json=local)
         assert added.status_code == 201, added.text
         assert added.json()["agency"] == "LOCA"
@@ -130,13 +145,15 @@ def test_an_agencys_local_days_count_in_its_own_deadlines_only_and_stay_in_its_t
         assert deadline(reviewer_b, "2026-12-07", 7) == "2026-12-16"  # B untouched
         # A's admin cannot add days for B, nor see or withdraw B's.
         assert_problem(admin_a.post("/api/v1/calendar/local-days", json={**local, "agency": "LOCB"}), 404, "agency-not-found")
-        assert_problem(admin_b.post(f"/api/v1/calendar/local-days/{added.json()['id']}/withdraw", json={"reason": "x"}),
-                       404, "local-day-not-found")
+        assert_problem(
+            admin_b.post(f"/api/v1/calendar/local-days/{added.json()['id']}/withdraw", json={"reason": "x"}), 404, "local-day-not-found"
+        )
         assert reviewer_b.get("/api/v1/calendar/local-days").json()["items"] == []
         # A day off that is already off, a working day that already is one, a misspelt field: refused.
         assert_problem(admin_a.post("/api/v1/calendar/local-days", json={**local, "day": "2026-12-06"}), 422, "invalid-local-day")
-        assert_problem(admin_a.post("/api/v1/calendar/local-days", json={**local, "day": "2026-12-09", "kind": "working"}),
-                       422, "invalid-local-day")
+        assert_problem(
+            admin_a.post("/api/v1/calendar/local-days", json={**local, "day": "2026-12-09", "kind": "working"}), 422, "invalid-local-day"
+        )
         assert admin_a.post("/api/v1/calendar/local-days", json={**local, "dayy": "2026-12-09"}).status_code == 422
         assert reviewer_a.post("/api/v1/calendar/local-days", json={**local, "day": "2026-12-09"}).status_code == 403
 

@@ -1,6 +1,5 @@
 """Cases (案件) through the HTTP API."""
 
-
 from .support.api import assert_problem
 from .support.cases import case_body
 

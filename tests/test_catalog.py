@@ -20,13 +20,25 @@ def test_procedures_are_served_with_stages_and_rules(leg):
         general = procedures["penalty-general"]
         assert general["name_zh"] == "行政处罚一般程序"
         assert [s["code"] for s in general["stages"]] == [
-            "filing", "investigation", "review", "notification", "hearing", "decision", "service", "execution", "closing", "archiving"]
+            "filing",
+            "investigation",
+            "review",
+            "notification",
+            "hearing",
+            "decision",
+            "service",
+            "execution",
+            "closing",
+            "archiving",
+        ]
         investigation = general["stages"][1]
         assert investigation["documents"] == [{"one_of": ["onsite_record", "inquiry_record"], "when": None}]
         assert investigation["av"]["rule"] == "required" and investigation["officers"]["min"] == 2
         service = general["stages"][6]
-        assert service["av"] == {"rule": "conditional", "when": {"attribute": "method", "equals": None, "in": ["lodged", "public_notice"],
-                                                                  "label_zh": "留置送达或公告送达时"}}
+        assert service["av"] == {
+            "rule": "conditional",
+            "when": {"attribute": "method", "equals": None, "in": ["lodged", "public_notice"], "label_zh": "留置送达或公告送达时"},
+        }
         assert general["kind"] == "penalty" and procedures["license"]["kind"] == "license"
         assert [s["code"] for s in general["stages"] if s["optional"]] == ["hearing", "execution"]
         assert procedures["coercion-seizure"]["stages"][1]["av"]["rule"] == "whole_process"
@@ -41,8 +53,13 @@ def test_procedures_are_served_with_stages_and_rules(leg):
     [
         (lambda t: t.replace("one_of: [review_record]", "one_of: [review_minutes]"), "unknown document types"),
         (lambda t: t.replace("{code: review, order: 3", "{code: review, order: 4"), "stage orders"),
-        (lambda t: t.replace("av: {rule: conditional, when: {attribute: oral_statement, equals: true, label_zh: 当事人口头陈述申辩时}}",
-                             "av: {rule: conditional}"), "conditional"),
+        (
+            lambda t: t.replace(
+                "av: {rule: conditional, when: {attribute: oral_statement, equals: true, label_zh: 当事人口头陈述申辩时}}",
+                "av: {rule: conditional}",
+            ),
+            "conditional",
+        ),
         (lambda t: t.replace("name_zh: 行政处罚一般程序", "name_zh: [unclosed"), "invalid"),
     ],
 )
@@ -53,8 +70,11 @@ def test_a_bad_catalog_stops_the_service_at_start(tmp_path, edit, message):
     with pytest.raises(catalog_service.CatalogError, match=message):
         catalog_service.load_catalog(directory)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECORDING_")}
-    env.update(RECORDING_CATALOG_DIR=str(directory), RECORDING_DATABASE_URL=f"sqlite:///{tmp_path}/r.db",
-               RECORDING_STORAGE_URL=f"file://{tmp_path}/objects")
+    env.update(
+        RECORDING_CATALOG_DIR=str(directory),
+        RECORDING_DATABASE_URL=f"sqlite:///{tmp_path}/r.db",
+        RECORDING_STORAGE_URL=f"file://{tmp_path}/objects",
+    )
     service = ServiceProcess(env, tmp_path)
     result = service.cli("serve", "--port", "1", check=False)
     assert result.returncode == 2 and "catalog" in result.stderr
@@ -96,7 +116,11 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         ("matters.yaml", lambda t: t.replace("handling_unit: 县卫生健康综合监督执法大队\n", "handlng_unit: x\n", 1), "handlng_unit"),
         ("inspection_matters.yaml", lambda t: t.replace("ratio_percent: 5", "ratio_percent: 500", 1), "ratio_percent"),
         # what the statistics count by
-        ("statistics.yaml", lambda t: t.replace("{code: fine, name_zh: 罚款", "{code: warning, name_zh: 罚款"), "penalty kind codes repeat"),
+        (
+            "statistics.yaml",
+            lambda t: t.replace("{code: fine, name_zh: 罚款", "{code: warning, name_zh: 罚款"),
+            "penalty kind codes repeat",
+        ),
         ("statistics.yaml", lambda t: t.replace("score_bands_percent: [60, 70, 80, 90]", "score_bands_percent: [90, 60]"), "rise strictly"),
         ("procedures.yaml", lambda t: t.replace("decided_by: [license_decision]", "decided_by: [licence_decision]"), "decided_by"),
     ],

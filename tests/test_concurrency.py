@@ -21,8 +21,13 @@ def _cut_connection(base_url: str, location: str, token: str, offset: int, data:
     target = urlparse(base_url)
     connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
     connection.putrequest("PATCH", location)
-    for name, value in {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset),
-                        "Content-Type": "application/offset+octet-stream", "Content-Length": str(len(data))}.items():
+    for name, value in {
+        "Authorization": f"Bearer {token}",
+        "Tus-Resumable": "1.0.0",
+        "Upload-Offset": str(offset),
+        "Content-Type": "application/offset+octet-stream",
+        "Content-Length": str(len(data)),
+    }.items():
         connection.putheader(name, value)
     connection.endheaders()
     connection.send(data[: len(data) // 2])
@@ -41,14 +46,17 @@ def _upload(leg, token: str, index: int) -> tuple[str, str, int]:
         location = create(http, len(data), sha256=sha, filename=f"cam{index}.mp4").headers["Location"]
         offset = 0
         while offset < len(data):
-            chunk = data[offset: offset + rng.randint(256 * 1024, 8 * MiB)]
+            chunk = data[offset : offset + rng.randint(256 * 1024, 8 * MiB)]
             if cuts and offset > SIZE // 3:
                 cuts -= 1
                 made_cuts += 1
                 _cut_connection(leg.url, location, token, offset, chunk)
             else:
-                response = http.patch(location, content=chunk, headers={
-                    **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+                response = http.patch(
+                    location,
+                    content=chunk,
+                    headers={**TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"},
+                )
                 if response.status_code == 204:
                     offset = int(response.headers["Upload-Offset"])
                     if offset == len(data):

@@ -18,8 +18,26 @@ AGENCY = "DOCK"
 
 
 def dock_sync(leg, directory, token, *args):
-    result = subprocess.run([str(BIN / "recording-dock"), "sync", str(directory), "--server", leg.url, "--token", token,
-                             "--json", "--retry-delay", "1", "--min-age", "0", *args], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            str(BIN / "recording-dock"),
+            "sync",
+            str(directory),
+            "--server",
+            leg.url,
+            "--token",
+            token,
+            "--json",
+            "--retry-delay",
+            "1",
+            "--min-age",
+            "0",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (result.returncode == 0) == (report["failed"] == 0), result.stderr
     return report
@@ -36,8 +54,11 @@ def test_dock_sync(leg, clips, tmp_path):
     }
     for name, data in files.items():
         (dock / name).write_bytes(data)
-    (dock / "CAM-7/20261103_101500_0001.MP4.json").write_text(json.dumps(
-        {"device_id": "CAM-7", "officer_ids": ["3401001", "3401002"], "recorded_at": "2026-11-03T10:15:00+08:00", "flag": "important"}))
+    (dock / "CAM-7/20261103_101500_0001.MP4.json").write_text(
+        json.dumps(
+            {"device_id": "CAM-7", "officer_ids": ["3401001", "3401002"], "recorded_at": "2026-11-03T10:15:00+08:00", "flag": "important"}
+        )
+    )
     (dock / ".DS_Store").write_bytes(b"not a recording")
     sha = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
 
@@ -60,8 +81,12 @@ def test_dock_sync(leg, clips, tmp_path):
 
     # A file still being copied onto the dock waits (the default --min-age is 60 s).
     (dock / "copying.mp4").write_bytes(b"half a recording")
-    result = subprocess.run([str(BIN / "recording-dock"), "sync", str(dock), "--server", leg.url, "--token", token, "--json"],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [str(BIN / "recording-dock"), "sync", str(dock), "--server", leg.url, "--token", token, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     waiting = json.loads(result.stdout.strip().splitlines()[-1])
     assert result.returncode == 0 and (waiting["uploaded"], waiting["skipped"]) == (0, 4)
     assert next(f for f in waiting["files"] if f["path"] == "copying.mp4")["reason"].startswith("still being written")
@@ -73,8 +98,13 @@ def test_dock_sync(leg, clips, tmp_path):
     big_sha = hashlib.sha256(big.read_bytes()).hexdigest()
     storage = SharedStorage(dock / STATE_DIR / "uploads.json")
     uploader = tus.TusClient(f"{leg.url}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}).uploader(
-        file_path=str(big), chunk_size=4 * 1024 * 1024, metadata={"filename": "long.mp4", "sha256": big_sha},
-        store_url=True, url_storage=storage, fingerprinter=ContentFingerprint(big_sha))
+        file_path=str(big),
+        chunk_size=4 * 1024 * 1024,
+        metadata={"filename": "long.mp4", "sha256": big_sha},
+        store_url=True,
+        url_storage=storage,
+        fingerprinter=ContentFingerprint(big_sha),
+    )
     uploader.upload(stop_at=12 * 1024 * 1024)
     storage.close()
     with leg.client(token) as http:
@@ -118,15 +148,19 @@ def test_dock_never_deletes_the_only_good_copy_and_repairs_the_server(leg, clips
         for media_id in media_ids.values():
             assert described(http, media_id)["status"] == "ready"
     with leg.client(leg.token("auditor", "REPAIR")) as http:
-        keys = {e["media_id"]: e["payload"]["storage_key"]
-                for e in http.get("/api/v1/audit/events", params={"action": "media.created"}).json()["items"]}
+        keys = {
+            e["media_id"]: e["payload"]["storage_key"]
+            for e in http.get("/api/v1/audit/events", params={"action": "media.created"}).json()["items"]
+        }
     bad_key, gone_key = keys[media_ids["bad.mp4"]], keys[media_ids["gone.mp4"]]
     tampered = b"\0" * 64 + files["bad.mp4"][64:]
     leg.damage(overwrite={bad_key: tampered}, remove=(gone_key,))
     assert leg.service.cli("fixity", "run", check=False).returncode == 1
     with leg.client(token) as http:
         assert {name: http.get(f"/api/v1/media/{i}").json()["status"] for name, i in media_ids.items()} == {
-            "bad.mp4": "corrupt", "gone.mp4": "missing"}
+            "bad.mp4": "corrupt",
+            "gone.mp4": "missing",
+        }
 
     # A dock that cannot upload (a token that may read but not upload) must keep both files.
     reader = leg.token("reviewer", "REPAIR")
@@ -137,7 +171,9 @@ def test_dock_never_deletes_the_only_good_copy_and_repairs_the_server(leg, clips
     repaired = dock_sync(leg, dock, token, "--delete-after-verify")
     assert (repaired["uploaded"], repaired["deleted"], repaired["failed"]) == (2, 2, 0), repaired
     assert {f["path"]: f["reason"] for f in repaired["files"]} == {
-        "bad.mp4": "the server's copy was corrupt; uploaded again", "gone.mp4": "the server's copy was missing; uploaded again"}
+        "bad.mp4": "the server's copy was corrupt; uploaded again",
+        "gone.mp4": "the server's copy was missing; uploaded again",
+    }
     assert {f["path"]: f["media_id"] for f in repaired["files"]} == media_ids  # the same media, not new ones
     with leg.client(leg.token("auditor", "REPAIR")) as http:
         for name, media_id in media_ids.items():
@@ -158,16 +194,24 @@ def test_a_later_sighting_that_says_more_adds_to_the_media(leg):
     data = os.urandom(300_000)
     with leg.client(token) as http:
         first = upload_bytes(http, data, filename="x.mp4", flag="scheduled", officer_ids="3401001")
-        again = upload_bytes(http, data, filename="x.mp4", flag="important", officer_ids="3401001,3401009",
-                             case_number="濉卫医罚〔2026〕3号", device_id="CAM-9")
+        again = upload_bytes(
+            http,
+            data,
+            filename="x.mp4",
+            flag="important",
+            officer_ids="3401001,3401009",
+            case_number="濉卫医罚〔2026〕3号",
+            device_id="CAM-9",
+        )
         weaker = upload_bytes(http, data, filename="x.mp4", flag="manual")
         assert first == again == weaker
         media = http.get(f"/api/v1/media/{first}").json()
     assert media["flag"] == "important" and media["officer_ids"] == ["3401001", "3401009"]
     assert media["case_number"] == "濉卫医罚〔2026〕3号" and media["device_id"] == "CAM-9" and media["sightings"] == 3
     with leg.client(leg.token("auditor", "MERGE")) as http:
-        added = [e for e in http.get("/api/v1/audit/events", params={"media_id": first}).json()["items"]
-                 if e["action"] == "media.metadata_added"]
+        added = [
+            e for e in http.get("/api/v1/audit/events", params={"media_id": first}).json()["items"] if e["action"] == "media.metadata_added"
+        ]
     assert len(added) == 1 and added[0]["payload"]["flag"] == {"from": "scheduled", "to": "important"}
 
 
@@ -198,13 +242,23 @@ def test_dock_progress_in_a_terminal(leg, tmp_path):
     (dock / STATE_DIR).mkdir()
     storage = SharedStorage(dock / STATE_DIR / "uploads.json")
     tus.TusClient(f"{leg.url}/api/v1/uploads", headers={"Authorization": f"Bearer {token}"}).uploader(
-        file_path=str(big), chunk_size=4 * 1024 * 1024, metadata={"filename": "long.mp4", "sha256": big_sha},
-        store_url=True, url_storage=storage, fingerprinter=ContentFingerprint(big_sha)).upload(stop_at=10 * 1024 * 1024)
+        file_path=str(big),
+        chunk_size=4 * 1024 * 1024,
+        metadata={"filename": "long.mp4", "sha256": big_sha},
+        store_url=True,
+        url_storage=storage,
+        fingerprinter=ContentFingerprint(big_sha),
+    ).upload(stop_at=10 * 1024 * 1024)
     storage.close()
     (dock / "short.mp4").write_bytes(os.urandom(50_000))
     command = f"{BIN / 'recording-dock'} sync {dock} --server {leg.url} --min-age 0 --retry-delay 1"
-    result = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "RECORDING_DOCK_TOKEN": token, "COLUMNS": "120", "TERM": "xterm"})
+    result = subprocess.run(
+        ["script", "-qec", command, "/dev/null"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "RECORDING_DOCK_TOKEN": token, "COLUMNS": "120", "TERM": "xterm"},
+    )
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stdout)  # what a person reads, without the colour codes
     assert result.returncode == 0, screen[-2000:]
     assert "long.mp4: resumed at 50 %" in screen

@@ -35,18 +35,34 @@ def test_case_file_export(leg, clips, tmp_path):
     # Two different recordings (the same ffmpeg command would make the same bytes, hence one media).
     recordings = {name: clips(f"exp-{name}.mp4", seconds=seconds) for name, seconds in (("cam1", 2), ("cam2", 3))}
     with leg.client(leg.token("dock", AGENCY)) as dock:
-        media = {name: upload_bytes(dock, clip.read_bytes(), filename=f"{name}.MP4", device_id=f"CAM-{name}",
-                                    officer_ids="3401001,3401002", recorded_at=f"{DAY}T10:05:00+08:00")
-                 for name, clip in recordings.items()}
+        media = {
+            name: upload_bytes(
+                dock,
+                clip.read_bytes(),
+                filename=f"{name}.MP4",
+                device_id=f"CAM-{name}",
+                officer_ids="3401001,3401002",
+                recorded_at=f"{DAY}T10:05:00+08:00",
+            )
+            for name, clip in recordings.items()
+        }
         scan = b"%PDF-1.4 scanned decision " * 200
         media["scan"] = upload_bytes(dock, scan, filename="决定书.pdf", content_type="application/pdf")
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk = CaseWalk(http, "penalty-simple")
         walk.stage("onsite", "10:00", "10:30", docs=["onsite_penalty_decision"], media=[(media["cam1"], None), (media["cam2"], None)])
-        attached = http.post(f"/api/v1/cases/{walk.case['id']}/documents", json={
-            "stage_id": walk.stages["onsite"], "doc_type": "onsite_penalty_decision", "title": "当场处罚决定书(扫描件)",
-            "status": "signed", "doc_number": "濉卫医罚〔2026〕扫1号", "signed_at": f"{DAY}T10:20:00+08:00",
-            "attachment_media_id": media["scan"]})
+        attached = http.post(
+            f"/api/v1/cases/{walk.case['id']}/documents",
+            json={
+                "stage_id": walk.stages["onsite"],
+                "doc_type": "onsite_penalty_decision",
+                "title": "当场处罚决定书(扫描件)",
+                "status": "signed",
+                "doc_number": "濉卫医罚〔2026〕扫1号",
+                "signed_at": f"{DAY}T10:20:00+08:00",
+                "attachment_media_id": media["scan"],
+            },
+        )
         assert attached.status_code == 201, attached.text
         case_id, case_number = walk.case["id"], walk.case["case_number"]
 
@@ -73,7 +89,10 @@ def test_case_file_export(leg, clips, tmp_path):
     for name, clip in recordings.items():
         assert (data / "footage" / f"{media[name]}.mp4").read_bytes() == clip.read_bytes()
     assert (data / "footage" / f"{media['scan']}.pdf").read_bytes() == scan
-    assert json.loads((data / "media" / f"{media['cam1']}.json").read_text())["sha256"] == hashlib.sha256(recordings["cam1"].read_bytes()).hexdigest()
+    assert (
+        json.loads((data / "media" / f"{media['cam1']}.json").read_text())["sha256"]
+        == hashlib.sha256(recordings["cam1"].read_bytes()).hexdigest()
+    )
     exported_timeline = json.loads((data / "timeline.json").read_text())
     assert exported_timeline["completeness"] == timeline["completeness"] and len(exported_timeline["stages"]) == len(timeline["stages"])
     assert exported_timeline["case"]["parties"][0]["id_number"]  # an auditor sees identity numbers
@@ -114,25 +133,48 @@ def test_case_file_export(leg, clips, tmp_path):
     lines[0] = orjson.dumps(forged_event, option=orjson.OPT_SORT_KEYS)
     forged_events = b"\n".join(lines) + b"\n"
     new_manifest = b"".join(
-        (f"{hashlib.sha256(forged_events).hexdigest()}  data/audit/events.jsonl\n".encode()
-         if line.endswith(b"data/audit/events.jsonl") else line + b"\n") for line in manifest.splitlines())
+        (
+            f"{hashlib.sha256(forged_events).hexdigest()}  data/audit/events.jsonl\n".encode()
+            if line.endswith(b"data/audit/events.jsonl")
+            else line + b"\n"
+        )
+        for line in manifest.splitlines()
+    )
     octets, count = re.search(rb"Payload-Oxum: (\d+)\.(\d+)", bag_info).groups()
-    bag_info = bag_info.replace(b"Payload-Oxum: " + octets + b"." + count,
-                                f"Payload-Oxum: {int(octets) + len(forged_events) - len(events_member)}.{int(count)}".encode())
+    bag_info = bag_info.replace(
+        b"Payload-Oxum: " + octets + b"." + count,
+        f"Payload-Oxum: {int(octets) + len(forged_events) - len(events_member)}.{int(count)}".encode(),
+    )
     with zipfile.ZipFile(exported) as archive:
         signature = archive.read(f"{root}/signature.json")
-    tag_manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in (
-        ("bag-info.txt", bag_info), ("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
-        ("manifest-sha256.txt", new_manifest), ("signature.json", signature))).encode()
+    tag_manifest = "".join(
+        f"{hashlib.sha256(body).hexdigest()}  {name}\n"
+        for name, body in (
+            ("bag-info.txt", bag_info),
+            ("bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
+            ("manifest-sha256.txt", new_manifest),
+            ("signature.json", signature),
+        )
+    ).encode()
     forged = tmp_path / "forged.zip"  # a bag BagIt alone would accept
-    rewrite(exported, forged, {f"{root}/data/audit/events.jsonl": forged_events, f"{root}/manifest-sha256.txt": new_manifest,
-                               f"{root}/bag-info.txt": bag_info, f"{root}/tagmanifest-sha256.txt": tag_manifest})
+    rewrite(
+        exported,
+        forged,
+        {
+            f"{root}/data/audit/events.jsonl": forged_events,
+            f"{root}/manifest-sha256.txt": new_manifest,
+            f"{root}/bag-info.txt": bag_info,
+            f"{root}/tagmanifest-sha256.txt": tag_manifest,
+        },
+    )
     with zipfile.ZipFile(forged) as archive:
         archive.extractall(tmp_path / "forged")
     bagit.Bag(str(tmp_path / "forged" / root)).validate()  # BagIt's checksums are all consistent again...
     failures = verify(leg, forged)["failures"]  # ...but the event no longer matches its hash, nor the signature the bag
-    assert failures == [f"audit event seq {forged_event['seq']}: its content no longer hashes to its entry_hash",
-                        "signature.json: the signed statement does not match the bag (manifests, bag-info or audit excerpt changed)"]
+    assert failures == [
+        f"audit event seq {forged_event['seq']}: its content no longer hashes to its entry_hash",
+        "signature.json: the signed statement does not match the bag (manifests, bag-info or audit excerpt changed)",
+    ]
 
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip")
@@ -204,30 +246,57 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     fields = {k: v for k, v in last.items() if k not in ("prev_hash", "entry_hash")}
     # The hash covers the event's time in UTC (the bag shows it in the agency's zone): a forger does as the verifier does.
     from datetime import UTC, datetime
+
     fields["at"] = datetime.fromisoformat(fields["at"]).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     last["entry_hash"] = hash_of(last["prev_hash"], fields)  # a consistent event
     lines[-1] = orjson.dumps(last, option=orjson.OPT_SORT_KEYS)
     events = b"\n".join(lines) + b"\n"
-    manifest = b"".join((f"{hashlib.sha256(events).hexdigest()}  data/audit/events.jsonl\n".encode()
-                         if line.endswith(b"data/audit/events.jsonl") else line + b"\n") for line in member("manifest-sha256.txt").splitlines())
+    manifest = b"".join(
+        (
+            f"{hashlib.sha256(events).hexdigest()}  data/audit/events.jsonl\n".encode()
+            if line.endswith(b"data/audit/events.jsonl")
+            else line + b"\n"
+        )
+        for line in member("manifest-sha256.txt").splitlines()
+    )
     bag_info = member("bag-info.txt")
     octets, count = re.search(rb"Payload-Oxum: (\d+)\.(\d+)", bag_info).groups()
-    bag_info = bag_info.replace(b"Payload-Oxum: " + octets + b"." + count,
-                                f"Payload-Oxum: {int(octets) + len(events) - len(member('data/audit/events.jsonl'))}.{int(count)}".encode())
+    bag_info = bag_info.replace(
+        b"Payload-Oxum: " + octets + b"." + count,
+        f"Payload-Oxum: {int(octets) + len(events) - len(member('data/audit/events.jsonl'))}.{int(count)}".encode(),
+    )
     forger = Ed25519PrivateKey.generate()
-    statement = {"bag": root, "bagit.txt": hashlib.sha256(member("bagit.txt")).hexdigest(),
-                 "bag-info.txt": hashlib.sha256(bag_info).hexdigest(), "manifest-sha256.txt": hashlib.sha256(manifest).hexdigest(),
-                 "audit_excerpt_last": {"seq": last["seq"], "entry_hash": last["entry_hash"]}}
+    statement = {
+        "bag": root,
+        "bagit.txt": hashlib.sha256(member("bagit.txt")).hexdigest(),
+        "bag-info.txt": hashlib.sha256(bag_info).hexdigest(),
+        "manifest-sha256.txt": hashlib.sha256(manifest).hexdigest(),
+        "audit_excerpt_last": {"seq": last["seq"], "entry_hash": last["entry_hash"]},
+    }
     raw = forger.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    signature = orjson.dumps({"algorithm": "Ed25519", "key_id": hashlib.sha256(raw).hexdigest()[:16],
-                              "public_key": base64.b64encode(raw).decode(), "statement": statement,
-                              "signature": base64.b64encode(forger.sign(orjson.dumps(statement, option=orjson.OPT_SORT_KEYS))).decode()})
+    signature = orjson.dumps(
+        {
+            "algorithm": "Ed25519",
+            "key_id": hashlib.sha256(raw).hexdigest()[:16],
+            "public_key": base64.b64encode(raw).decode(),
+            "statement": statement,
+            "signature": base64.b64encode(forger.sign(orjson.dumps(statement, option=orjson.OPT_SORT_KEYS))).decode(),
+        }
+    )
     tags = {"bag-info.txt": bag_info, "bagit.txt": member("bagit.txt"), "manifest-sha256.txt": manifest, "signature.json": signature}
     tag_manifest = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, body in tags.items()).encode()
     forged = tmp_path / "forged.zip"
-    rewrite(genuine, forged, {f"{root}/data/audit/events.jsonl": events, f"{root}/manifest-sha256.txt": manifest,
-                              f"{root}/bag-info.txt": bag_info, f"{root}/signature.json": signature,
-                              f"{root}/tagmanifest-sha256.txt": tag_manifest})
+    rewrite(
+        genuine,
+        forged,
+        {
+            f"{root}/data/audit/events.jsonl": events,
+            f"{root}/manifest-sha256.txt": manifest,
+            f"{root}/bag-info.txt": bag_info,
+            f"{root}/signature.json": signature,
+            f"{root}/tagmanifest-sha256.txt": tag_manifest,
+        },
+    )
 
     # On the server, verify-export checks against the service's own key; elsewhere, against the key given.
     assert verify(leg, genuine)["signature_key_pinned"] is True
@@ -237,8 +306,14 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     elsewhere.mkdir()
 
     def offline(*args: str, exit_code: int | None = None) -> dict:
-        result = subprocess.run([str(BIN / "recording-service"), "verify-export", *args], cwd=elsewhere, capture_output=True, text=True,
-                                env={k: v for k, v in leg.service.env.items() if not k.startswith("RECORDING_")}, timeout=120)
+        result = subprocess.run(
+            [str(BIN / "recording-service"), "verify-export", *args],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in leg.service.env.items() if not k.startswith("RECORDING_")},
+            timeout=120,
+        )
         assert "Traceback" not in result.stderr, result.stderr
         if exit_code is not None:
             assert result.returncode == exit_code, result.stdout + result.stderr

@@ -25,13 +25,21 @@ MiB = 1024 * 1024
 @pytest.fixture
 def private_s3_service(leg, tmp_path):
     if leg.seaweed is None:
-        pytest.skip("outages are staged on the postgres-s3 leg (SeaweedFS is stopped, PostgreSQL refuses connections); "
-                    "SQLite and the filesystem store cannot be taken away from a running service")
+        pytest.skip(
+            "outages are staged on the postgres-s3 leg (SeaweedFS is stopped, PostgreSQL refuses connections); "
+            "SQLite and the filesystem store cannot be taken away from a running service"
+        )
     seaweed = SeaweedFS(tmp_path / "seaweedfs").start()
     bucket = seaweed.create_bucket("outage")
     database_url = create_postgres_database()
-    env = {**leg.service.env, "RECORDING_DATABASE_URL": database_url, "RECORDING_STORAGE_URL": f"s3://{bucket}/rs",
-           "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint, "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY}
+    env = {
+        **leg.service.env,
+        "RECORDING_DATABASE_URL": database_url,
+        "RECORDING_STORAGE_URL": f"s3://{bucket}/rs",
+        "RECORDING_S3_ENDPOINT_URL": seaweed.endpoint,
+        "AWS_ACCESS_KEY_ID": S3_ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": S3_SECRET_KEY,
+    }
     service = ServiceProcess(env, tmp_path).start()
     yield service, seaweed, database_url
     service.stop()
@@ -48,13 +56,13 @@ def test_object_store_outage_mid_upload(leg, private_s3_service):
         location = create(http, len(data), sha256=sha).headers["Location"]
         assert patch(http, location, 0, data[: 6 * MiB + 5]).status_code == 204
         seaweed.stop()
-        failed = patch(http, location, 6 * MiB + 5, data[6 * MiB + 5:])
+        failed = patch(http, location, 6 * MiB + 5, data[6 * MiB + 5 :])
         assert_problem(failed, 503, "store-unavailable")
         assert int(failed.headers["Retry-After"]) > 0
         assert http.head(location, headers=TUS).headers["Upload-Offset"] == str(6 * MiB + 5)  # nothing lost
         assert http.get("/api/v1/media", params={"sha256": sha}).json()["items"] == []
         seaweed.start()  # same data directory and ports
-        done = patch(http, location, 6 * MiB + 5, data[6 * MiB + 5:])
+        done = patch(http, location, 6 * MiB + 5, data[6 * MiB + 5 :])
         assert done.status_code == 204, done.text
         assert done.headers["Upload-Sha256"] == sha
         assert len(http.get("/api/v1/media", params={"sha256": sha}).json()["items"]) == 1

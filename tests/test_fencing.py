@@ -158,8 +158,14 @@ def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
     data = os.urandom(10 * MiB)
     digest = hashlib.sha256(data).hexdigest()
     normal = instances("normal", RECORDING_UPLOAD_LEASE_SECONDS="10")
-    ahead = instances("ahead", RECORDING_UPLOAD_LEASE_SECONDS="10", LD_PRELOAD=str(FAKETIME_LIB), FAKETIME="+40s",
-                      FAKETIME_DONT_FAKE_MONOTONIC="1", FAKETIME_NO_CACHE="1")
+    ahead = instances(
+        "ahead",
+        RECORDING_UPLOAD_LEASE_SECONDS="10",
+        LD_PRELOAD=str(FAKETIME_LIB),
+        FAKETIME="+40s",
+        FAKETIME_DONT_FAKE_MONOTONIC="1",
+        FAKETIME_NO_CACHE="1",
+    )
     with client(ahead, token) as c:
         skewed = c.get("/healthz")
         assert skewed.status_code == 200
@@ -171,8 +177,11 @@ def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
                 yield data[start : start + MiB // 2]
                 time.sleep(0.4)
 
-        thread, live = in_thread(lambda: n.patch(location, content=slow_body(), headers={
-            **TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}))
+        thread, live = in_thread(
+            lambda: n.patch(
+                location, content=slow_body(), headers={**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
+            )
+        )
         time.sleep(1.5)  # the live request holds the upload and is writing
         intruder = patch(c, location, 0, data[: 6 * MiB])
         assert_problem(intruder, 423, "upload-locked")

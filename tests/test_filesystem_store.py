@@ -56,18 +56,26 @@ def send_half_and_hang(service: ServiceProcess, location: str, token: str, offse
     """A PATCH whose Content-Length promises the whole body but only its first half is sent."""
     address = urlsplit(service.base_url)
     connection = socket.create_connection((address.hostname, address.port), timeout=30)
-    connection.sendall((f"PATCH {location} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
-                        f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
-                        f"Content-Length: {len(body)}\r\n\r\n").encode())
+    connection.sendall(
+        (
+            f"PATCH {location} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
+            f"Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\nContent-Type: application/offset+octet-stream\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+    )
     connection.sendall(body[: len(body) // 2])
     return connection
 
 
 @pytest.mark.parametrize("direct_io", ["true", "false"])
 def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_path, direct_io):
-    env = {**clean_env(), "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
-           "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}", "RECORDING_STORAGE_DIRECT_IO": direct_io,
-           "RECORDING_UPLOAD_LEASE_SECONDS": "2"}  # the killed process's hold on the upload runs out soon
+    env = {
+        **clean_env(),
+        "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
+        "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}",
+        "RECORDING_STORAGE_DIRECT_IO": direct_io,
+        "RECORDING_UPLOAD_LEASE_SECONDS": "2",
+    }  # the killed process's hold on the upload runs out soon
     service = ServiceProcess(env, tmp_path).start()
     try:
         token = service.token("dock", "A1")

@@ -83,14 +83,21 @@ def test_many_workers_probe_each_media_once(leg, private, clips):
     """`serve --workers 3` and a separate `recording-service worker`: every media is described exactly once."""
     api = private("api", RECORDING_RUN_WORKER="false")
     token = api.token("dock", "JOBS")
-    media_ids = [upload(api, token, clips(f"many-{i}.mp4", seconds=1 + i % 2).read_bytes() + bytes([i]), f"many-{i}.mp4")
-                 for i in range(6)]
+    media_ids = [upload(api, token, clips(f"many-{i}.mp4", seconds=1 + i % 2).read_bytes() + bytes([i]), f"many-{i}.mp4") for i in range(6)]
     workdir = api.workdir / "workers"
     workdir.mkdir()
     env = {**api.env, "RECORDING_RUN_WORKER": "true"}
-    processes = [subprocess.Popen([str(BIN / "recording-service"), *args], env=env, cwd=workdir, stdout=open(workdir / f"{args[0]}.log", "ab"),
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-                 for args in (["serve", "--host", "127.0.0.1", "--port", str(free_port()), "--workers", "3"], ["worker"])]
+    processes = [
+        subprocess.Popen(
+            [str(BIN / "recording-service"), *args],
+            env=env,
+            cwd=workdir,
+            stdout=open(workdir / f"{args[0]}.log", "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for args in (["serve", "--host", "127.0.0.1", "--port", str(free_port()), "--workers", "3"], ["worker"])
+    ]
     try:
         with httpx.Client(base_url=api.base_url, headers={"Authorization": f"Bearer {token}"}) as http:
             for media_id in media_ids:

@@ -32,9 +32,13 @@ def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
         assert 0 < first["ratio_percent"] <= 100
 
         procedures = anonymous.get("/api/v1/public/procedures").json()
-        assert {p["code"]: p["kind"] for p in procedures} == {"penalty-general": "penalty", "penalty-simple": "penalty",
-                                                              "inspection-routine": "inspection", "coercion-seizure": "coercion",
-                                                              "license": "license"}
+        assert {p["code"]: p["kind"] for p in procedures} == {
+            "penalty-general": "penalty",
+            "penalty-simple": "penalty",
+            "inspection-routine": "inspection",
+            "coercion-seizure": "coercion",
+            "license": "license",
+        }
 
         # The flowchart names each stage, each required document and each time limit the service checks there.
         with leg.client(leg.token("auditor")) as auditor:
@@ -59,10 +63,17 @@ def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
         assert_problem(anonymous.get("/api/v1/public/procedures/penalty-unknown/flowchart.svg"), 404, "procedure-not-found")
         assert_problem(anonymous.get("/api/v1/public/matters", params={"version": 999}), 404, "list-version-not-found")
         assert anonymous.get("/api/v1/public/matters", params={"version": "x"}).status_code == 422
-        for path in ("/public/matters", "/public/matters/medical-waste-penalty", "/public/inspection-matters", "/public/procedures",
-                     "/public/procedures/license"):
+        for path in (
+            "/public/matters",
+            "/public/matters/medical-waste-penalty",
+            "/public/inspection-matters",
+            "/public/procedures",
+            "/public/procedures/license",
+        ):
             page = anonymous.get(path)
-            assert page.status_code == 200 and "<svg" in page.text if "procedures/" in path or "matters/" in path else page.status_code == 200
+            assert (
+                page.status_code == 200 and "<svg" in page.text if "procedures/" in path or "matters/" in path else page.status_code == 200
+            )
         assert anonymous.get("/public/matters/no-such-matter").status_code == 404
         assert "没有" in anonymous.get("/public/matters/no-such-matter").text
 
@@ -75,8 +86,14 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
     directory = catalog_copy(tmp_path)
     matters = directory / "matters.yaml"
     marker = f"测试新增事项{uuid.uuid4().hex[:6]}"
-    text = matters.read_text(encoding="utf-8").replace('version: "2026-1"', 'version: "2026-2"').replace("note: 首次公布。", f"note: 新增{marker}。")
-    text = text.replace("  - code: medical-waste-penalty\n", f"""  - code: added-matter
+    text = (
+        matters.read_text(encoding="utf-8")
+        .replace('version: "2026-1"', 'version: "2026-2"')
+        .replace("note: 首次公布。", f"note: 新增{marker}。")
+    )
+    text = text.replace(
+        "  - code: medical-waste-penalty\n",
+        f"""  - code: added-matter
     category: inspection
     name_zh: {marker}
     name_en: Added matter
@@ -86,12 +103,16 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
     procedure: inspection-routine
     guide: {{applies_to: 医疗机构, place: 被检查单位, contact: 0561-0000001, remedy: 依法申请行政复议或者提起行政诉讼。}}
   - code: medical-waste-penalty
-""")
+""",
+    )
     matters.write_text(text, encoding="utf-8")
     procedures = directory / "procedures.yaml"
-    procedures.write_text(procedures.read_text(encoding="utf-8").replace(
-        "{code: closing, order: 3, name_zh: 结束,",
-        "{code: closing, order: 3, name_zh: 检查结束,"), encoding="utf-8")
+    procedures.write_text(
+        procedures.read_text(encoding="utf-8").replace(
+            "{code: closing, order: 3, name_zh: 结束,", "{code: closing, order: 3, name_zh: 检查结束,"
+        ),
+        encoding="utf-8",
+    )
     custom = ServiceProcess({**leg.service.env, "RECORDING_CATALOG_DIR": str(directory)}, tmp_path).start()
     try:
         with leg.client() as anonymous:

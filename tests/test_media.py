@@ -105,10 +105,15 @@ def test_content_delivery_ranges_and_digests(leg):
         multi = http.get(url, headers={"Range": "bytes=0-9,5000-5009,-4"})
         assert multi.status_code == 206 and multi.headers["Content-Type"].startswith("multipart/byteranges; boundary=")
         assert int(multi.headers["Content-Length"]) == len(multi.content)
-        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + multi.headers["Content-Type"].encode() + b"\r\n\r\n" + multi.content)
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + multi.headers["Content-Type"].encode() + b"\r\n\r\n" + multi.content
+        )
         parts = [(p["Content-Range"], p.get_payload(decode=True)) for p in message.iter_parts()]
-        assert parts == [(f"bytes 0-9/{len(data)}", data[:10]), (f"bytes 5000-5009/{len(data)}", data[5000:5010]),
-                         (f"bytes 10236-10239/{len(data)}", data[-4:])]
+        assert parts == [
+            (f"bytes 0-9/{len(data)}", data[:10]),
+            (f"bytes 5000-5009/{len(data)}", data[5000:5010]),
+            (f"bytes 10236-10239/{len(data)}", data[-4:]),
+        ]
 
         unsatisfiable = http.get(url, headers={"Range": "bytes=20000-20010"})
         assert_problem(unsatisfiable, 416)
@@ -120,8 +125,16 @@ def test_content_delivery_ranges_and_digests(leg):
 def test_list_filters_and_cursor_pagination(leg):
     token = leg.token("dock", "LIST1")
     with leg.client(token) as http:
-        ids = [upload_bytes(http, f"list item {i}".encode() * 30, device_id="CAM-L" if i % 2 else "CAM-M",
-                            officer_ids=f"77{i},8800", recorded_at=f"2026-11-1{i}T08:00:00+08:00") for i in range(5)]
+        ids = [
+            upload_bytes(
+                http,
+                f"list item {i}".encode() * 30,
+                device_id="CAM-L" if i % 2 else "CAM-M",
+                officer_ids=f"77{i},8800",
+                recorded_at=f"2026-11-1{i}T08:00:00+08:00",
+            )
+            for i in range(5)
+        ]
         seen, cursor = [], None
         while True:
             page = http.get("/api/v1/media", params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()

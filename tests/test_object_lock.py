@@ -29,15 +29,21 @@ def no_lock_on_this_leg(leg, *items: dict) -> None:
     if leg.seaweed is None:
         for item in items:
             assert item["store_locked_until"] is None and item["store_legal_hold"] is False
-        pytest.skip("NOT RUN on sqlite-fs: object lock is an S3 feature; the filesystem store has none "
-                    "(its media were checked to report no lock)")
+        pytest.skip(
+            "NOT RUN on sqlite-fs: object lock is an S3 feature; the filesystem store has none (its media were checked to report no lock)"
+        )
 
 
 @pytest.fixture
 def locked_service(leg, tmp_path, request):
-    with private_service(leg, tmp_path, standard_days=STANDARD_DAYS, object_lock=True,
-                         RECORDING_S3_OBJECT_LOCK_MODE=getattr(request, "param", "COMPLIANCE"),
-                         RECORDING_S3_LOCK_HORIZON_DAYS=str(HORIZON_DAYS)) as service:
+    with private_service(
+        leg,
+        tmp_path,
+        standard_days=STANDARD_DAYS,
+        object_lock=True,
+        RECORDING_S3_OBJECT_LOCK_MODE=getattr(request, "param", "COMPLIANCE"),
+        RECORDING_S3_LOCK_HORIZON_DAYS=str(HORIZON_DAYS),
+    ) as service:
         yield service
 
 
@@ -102,10 +108,14 @@ def test_evidence_is_locked_in_the_store_while_policy_keeps_it(leg, locked_servi
         # Legal holds mirror to the object's legal hold: on the media itself, and on footage of a held case.
         held = auditor.post("/api/v1/holds", json={"media_id": ids["held"], "reason": "行政复议中"}).json()
         case = writer.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
-        stage = writer.post(f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
+        stage = writer.post(
+            f"/api/v1/cases/{case['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}
+        ).json()
         binding = writer.post(f"/api/v1/cases/{case['id']}/stages/{stage['id']}/media", json={"media_id": ids["bound"]}).json()
         other = writer.post("/api/v1/cases", json=case_body(procedure="penalty-simple", case_number="卫罚〔2026〕held")).json()
-        other_stage = writer.post(f"/api/v1/cases/{other['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}).json()
+        other_stage = writer.post(
+            f"/api/v1/cases/{other['id']}/stages", json={"stage": "onsite", "started_at": "2026-11-03T10:00:00+08:00"}
+        ).json()
         case_hold = auditor.post("/api/v1/holds", json={"case_id": other["id"], "reason": "诉讼中"}).json()
         # bound after the hold was placed: the binding request mirrors it
         bound = writer.post(f"/api/v1/cases/{other['id']}/stages/{other_stage['id']}/media", json={"media_id": ids["case_held"]})
@@ -182,7 +192,7 @@ def test_versioned_bucket_keeps_one_version_per_evidence_object(leg, locked_serv
         location = create(http, len(data), filename="chunks.mp4", flag="important").headers["Location"]  # no sha256 declared
         offset = 0
         for size in (1_000_000, 3_000_000, 4_000_000, 2_500_000, len(data)):  # tails rewritten, parts crossed
-            chunk = data[offset: offset + size]
+            chunk = data[offset : offset + size]
             response = patch(http, location, offset, chunk)
             assert response.status_code == 204, response.text
             offset += len(chunk)

@@ -21,7 +21,17 @@ HEADER = ["执法人员编号", "姓名", "单位", "执法证号", "执法类�
 
 
 def officer_row(n: int) -> list:
-    return [f"36{n:05d}", f"测试{n}", "某县卫生健康委员会", f"皖卫执36{n:05d}", "医疗卫生、职业卫生", "某县", "2025-01-01", "2028-12-31", "有效"]
+    return [
+        f"36{n:05d}",
+        f"测试{n}",
+        "某县卫生健康委员会",
+        f"皖卫执36{n:05d}",
+        "医疗卫生、职业卫生",
+        "某县",
+        "2025-01-01",
+        "2028-12-31",
+        "有效",
+    ]
 
 
 def template() -> dict[str, bytes]:
@@ -63,13 +73,13 @@ def lie_about_size(data: bytes, member: str, size: int) -> bytes:
     name = member.encode()
     at = data.find(b"PK\x03\x04")
     while at >= 0:
-        if data[at + 30:at + 30 + len(name)] == name:
+        if data[at + 30 : at + 30 + len(name)] == name:
             struct.pack_into("<I", data, at + 22, size)
             break
         at = data.find(b"PK\x03\x04", at + 4)
     at = data.find(b"PK\x01\x02")
     while at >= 0:
-        if data[at + 46:at + 46 + len(name)] == name:
+        if data[at + 46 : at + 46 + len(name)] == name:
             struct.pack_into("<I", data, at + 24, size)
             break
         at = data.find(b"PK\x01\x02", at + 4)
@@ -95,8 +105,16 @@ def send_import(leg, token: str, filename: str, data: bytes) -> httpx.Response:
 def test_a_sheet_declaring_a_huge_dimension_is_read_cheaply(leg):
     """1.7 KB declaring A1:XFD1048576: openpyxl would pad every row to 16,384 cells and invent a million rows."""
     agency = f"ID{uuid.uuid4().hex[:6]}"
-    sheet = workbook([SHEET_OPEN, '<dimension ref="A1:XFD1048576"/><sheetData>',
-                      inline_row(HEADER), inline_row(officer_row(1)), inline_row(officer_row(2)), "</sheetData></worksheet>"])
+    sheet = workbook(
+        [
+            SHEET_OPEN,
+            '<dimension ref="A1:XFD1048576"/><sheetData>',
+            inline_row(HEADER),
+            inline_row(officer_row(1)),
+            inline_row(officer_row(2)),
+            "</sheetData></worksheet>",
+        ]
+    )
     assert len(sheet) < 8000
     pid = leg.service.process.pid
     peak_rss_reset(pid)
@@ -106,8 +124,15 @@ def test_a_sheet_declaring_a_huge_dimension_is_read_cheaply(leg):
     assert done.json() == {"created": 2, "updated": 0, "unchanged": 0, "rows": 2}
     assert peak_rss(pid) - before < 64 * MiB
     # Rows far below the last one are as harmless: a million blank rows in between are not walked to the end.
-    far = workbook([SHEET_OPEN, '<sheetData>', inline_row(HEADER), '<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>',
-                    "</sheetData></worksheet>"])
+    far = workbook(
+        [
+            SHEET_OPEN,
+            "<sheetData>",
+            inline_row(HEADER),
+            '<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>',
+            "</sheetData></worksheet>",
+        ]
+    )
     assert_problem(send_import(leg, leg.token("admin", agency), "清单.xlsx", far), 413, "sheet-too-many-rows")
     assert peak_rss(pid) - before < 64 * MiB
 
@@ -124,11 +149,17 @@ def test_a_million_row_sheet_is_refused_at_the_row_limit_while_healthz_answers(l
     sheet = workbook(million_rows())
     assert len(sheet) < 5 * MiB
     token = leg.token("admin", f"IM{uuid.uuid4().hex[:6]}")
-    request = httpx.Request("POST", leg.url + "/api/v1/officers/import", headers={"Authorization": f"Bearer {token}"},
-                            files={"file": ("清单.xlsx", sheet, "application/octet-stream")})
+    request = httpx.Request(
+        "POST",
+        leg.url + "/api/v1/officers/import",
+        headers={"Authorization": f"Bearer {token}"},
+        files={"file": ("清单.xlsx", sheet, "application/octet-stream")},
+    )
     body = request.read()
-    head = f"POST /api/v1/officers/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n" \
-           f"Content-Type: {request.headers['content-type']}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    head = (
+        f"POST /api/v1/officers/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n"
+        f"Content-Type: {request.headers['content-type']}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    )
     pid = leg.service.process.pid
     peak_rss_reset(pid)
     before = peak_rss(pid)
@@ -160,8 +191,19 @@ def ten_thousand_rows() -> bytes:
         return "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(count))
 
     for n in range(10_000):  # as varied as real names, units and regions, so it packs as a real sheet does
-        sheet.append([f"37{n:05d}", words(3), f"{words(12)}卫生健康委员会", f"皖卫执37{n:05d}{rng.randrange(10**6):06d}",
-                      "医疗卫生、职业卫生", "、".join(f"{words(3)}镇" for _ in range(3)), date(2025, 1, 1), date(2028, 12, 31), "有效"])
+        sheet.append(
+            [
+                f"37{n:05d}",
+                words(3),
+                f"{words(12)}卫生健康委员会",
+                f"皖卫执37{n:05d}{rng.randrange(10**6):06d}",
+                "医疗卫生、职业卫生",
+                "、".join(f"{words(3)}镇" for _ in range(3)),
+                date(2025, 1, 1),
+                date(2028, 12, 31),
+                "有效",
+            ]
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -177,14 +219,21 @@ def test_a_ten_thousand_row_sheet_over_one_mib_is_imported(leg):
     with leg.client(leg.token("admin", agency)) as admin:
         assert admin.get("/api/v1/officers/3709999").json()["categories"] == ["医疗卫生", "职业卫生"]
         # Only the import takes sheets this large: a JSON body keeps its 1 MiB limit.
-        assert_problem(admin.post("/api/v1/officers", content=b"{" + b" " * (len(sheet)) + b"}",
-                                  headers={"Content-Type": "application/json"}), 413, "body-too-large")
+        assert_problem(
+            admin.post("/api/v1/officers", content=b"{" + b" " * (len(sheet)) + b"}", headers={"Content-Type": "application/json"}),
+            413,
+            "body-too-large",
+        )
 
 
 def test_a_gbk_csv_from_chinese_excel_is_imported_with_its_names(leg):
     agency = f"IG{uuid.uuid4().hex[:6]}"
-    text = ",".join(HEADER) + "\r\n" + "38000001,欧阳锋,濉溪县卫生健康委员会,皖卫执38000001,医疗卫生、职业卫生,濉溪县,2025-01-01,2028-12-31,有效\r\n" \
+    text = (
+        ",".join(HEADER)
+        + "\r\n"
+        + "38000001,欧阳锋,濉溪县卫生健康委员会,皖卫执38000001,医疗卫生、职业卫生,濉溪县,2025-01-01,2028-12-31,有效\r\n"
         + "38000002,诸葛亮,濉溪县卫生健康委员会,皖卫执38000002,公共场所卫生,濉溪县,2025-01-01,2028-12-31,暂扣\r\n"
+    )
     token = leg.token("admin", agency)
     done = send_import(leg, token, "清单.csv", text.encode("gbk"))
     assert done.status_code == 200, done.text
@@ -201,8 +250,10 @@ def test_a_gbk_csv_from_chinese_excel_is_imported_with_its_names(leg):
 
 def bomb_strings(size: int):
     """sharedStrings.xml with one string of `size` bytes, compressed as it is made (a few hundred KB)."""
-    yield b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" ' \
-          b'uniqueCount="1"><si><t>'
+    yield (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        b'uniqueCount="1"><si><t>'
+    )
     for _ in range(size // MiB):
         yield b"A" * MiB
     yield b"</t></si></sst>"
@@ -213,11 +264,15 @@ def bomb(size: int) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         members = template()
         members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                         b'spreadsheetml.sharedStrings+xml"/></Types>')
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            b'spreadsheetml.sharedStrings+xml"/></Types>',
+        )
         members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-            b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                                 b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+            b"</Relationships>",
+            b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        )
         for name, data in members.items():
             archive.writestr(name, data)
         with archive.open("xl/sharedStrings.xml", "w") as member:

@@ -13,16 +13,27 @@ TODAY = date.today()
 
 
 def officer(officer_id: str, **overrides) -> dict:
-    body = {"officer_id": officer_id, "name": "李四", "unit": "濉溪县卫生健康委员会", "certificate_number": f"皖卫执{officer_id}",
-            "categories": ["医疗卫生", "公共场所卫生"], "regions": ["濉溪县"], "valid_from": "2024-01-01",
-            "valid_to": (TODAY + timedelta(days=400)).isoformat()}
+    body = {
+        "officer_id": officer_id,
+        "name": "李四",
+        "unit": "濉溪县卫生健康委员会",
+        "certificate_number": f"皖卫执{officer_id}",
+        "categories": ["医疗卫生", "公共场所卫生"],
+        "regions": ["濉溪县"],
+        "valid_from": "2024-01-01",
+        "valid_to": (TODAY + timedelta(days=400)).isoformat(),
+    }
     return {**body, **overrides}
 
 
 def test_register_maintain_and_publish(leg):
     agency = f"OF{uuid.uuid4().hex[:6]}"
-    with leg.client(leg.token("admin", agency)) as admin, leg.client(leg.token("reviewer", agency)) as reviewer, \
-            leg.client(leg.token("admin", "OTHER1")) as other, leg.client() as anonymous:
+    with (
+        leg.client(leg.token("admin", agency)) as admin,
+        leg.client(leg.token("reviewer", agency)) as reviewer,
+        leg.client(leg.token("admin", "OTHER1")) as other,
+        leg.client() as anonymous,
+    ):
         created = admin.post("/api/v1/officers", json=officer("3401001"))
         assert created.status_code == 201, created.text
         assert created.json()["status"] == "valid" and created.json()["status_name"] == "有效"
@@ -30,15 +41,24 @@ def test_register_maintain_and_publish(leg):
         assert admin.post("/api/v1/officers", json={**officer("3401009"), "certficate_number": "x"}).status_code == 422  # a typo
         assert admin.post("/api/v1/officers", json=officer("3401008", valid_to="2023-01-01")).status_code == 422
         assert reviewer.post("/api/v1/officers", json=officer("3401002")).status_code == 403
-        assert admin.post("/api/v1/officers", json=officer("3401002", name="王五",
-                                                            valid_to=(TODAY + timedelta(days=30)).isoformat())).status_code == 201
-        assert admin.post("/api/v1/officers", json=officer("3401003", name="赵六", valid_to=(TODAY - timedelta(days=1)).isoformat())
-                          ).status_code == 201
+        assert (
+            admin.post(
+                "/api/v1/officers", json=officer("3401002", name="王五", valid_to=(TODAY + timedelta(days=30)).isoformat())
+            ).status_code
+            == 201
+        )
+        assert (
+            admin.post(
+                "/api/v1/officers", json=officer("3401003", name="赵六", valid_to=(TODAY - timedelta(days=1)).isoformat())
+            ).status_code
+            == 201
+        )
 
         # A suspension needs a reason and keeps the history; the certificate's standing is read per day.
         assert admin.patch("/api/v1/officers/3401001", json={"status": "suspended"}).status_code == 422
-        suspended = admin.patch("/api/v1/officers/3401001", json={"status": "suspended", "reason": "涉嫌违纪，暂扣执法证",
-                                                                  "effective_on": TODAY.isoformat()})
+        suspended = admin.patch(
+            "/api/v1/officers/3401001", json={"status": "suspended", "reason": "涉嫌违纪，暂扣执法证", "effective_on": TODAY.isoformat()}
+        )
         assert suspended.status_code == 200, suspended.text
         history = reviewer.get("/api/v1/officers/3401001").json()["history"]
         assert [h["status"] for h in history] == ["valid", "suspended"] and history[1]["reason"] == "涉嫌违纪，暂扣执法证"
@@ -79,8 +99,12 @@ def test_import_is_all_rows_or_none(leg):
         book = Workbook()
         sheet = book.active
         sheet.append(["officer_id", "name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to", "status"])
-        sheet.append(["3500001", "人员1", "某市卫健委", "皖卫执3500001", "医疗卫生,职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "有效"])
-        sheet.append(["3500002", "人员2", "某县卫健委", "皖卫执3500002", "医疗卫生、职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "吊销"])
+        sheet.append(
+            ["3500001", "人员1", "某市卫健委", "皖卫执3500001", "医疗卫生,职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "有效"]
+        )
+        sheet.append(
+            ["3500002", "人员2", "某县卫健委", "皖卫执3500002", "医疗卫生、职业卫生", "某县", date(2025, 1, 1), date(2028, 12, 31), "吊销"]
+        )
         sheet.append(["3500003", "人员3", "某县卫健委", "皖卫执3500003", "医疗卫生、职业卫生", "某县", "2025-01-01", "2028-12-31", "有效"])
         data = io.BytesIO()
         book.save(data)
@@ -90,8 +114,13 @@ def test_import_is_all_rows_or_none(leg):
         assert admin.get("/api/v1/officers/3500001").json()["unit"] == "某市卫健委"
         assert admin.get("/api/v1/officers/3500002").json()["status"] == "revoked"
 
-        for name, content in (("x.xlsx", b"not a workbook"), ("x.csv", "姓名\n张三\n".encode()), ("x.csv", b"\xff\xfe\x00bad"),
-                              ("x.csv", b""), ("x.csv", header.encode() + b"35\x0000001,a,b,c,d,e,2025-01-01,2028-12-31,\xe6\x9c\x89\xe6\x95\x88\n")):
+        for name, content in (
+            ("x.xlsx", b"not a workbook"),
+            ("x.csv", "姓名\n张三\n".encode()),
+            ("x.csv", b"\xff\xfe\x00bad"),
+            ("x.csv", b""),
+            ("x.csv", header.encode() + b"35\x0000001,a,b,c,d,e,2025-01-01,2028-12-31,\xe6\x9c\x89\xe6\x95\x88\n"),
+        ):
             assert_problem(admin.post("/api/v1/officers/import", files={"file": (name, content, "text/csv")}), 422, "import-refused")
 
 
@@ -104,14 +133,19 @@ def import_csv(admin, rows: list[str]) -> None:
 def test_the_public_list_walks_every_valid_officer_exactly_once(leg):
     agency = f"OP{uuid.uuid4().hex[:6]}"
     units = ["濉溪县卫生健康委员会", "淮北市卫生健康委员会", "相山区卫生健康委员会"]
-    rows = [f"41{n:05d},{'张三' if n % 7 == 0 else f'人员{n % 50}'},{units[n % 3]},皖卫执41{n:05d},医疗卫生,某县,2024-01-01,2030-12-31,"
-            f"{'吊销' if n % 10 == 9 else '有效'}\n" for n in range(230)]  # names and units repeat: ties broken by id
+    rows = [
+        f"41{n:05d},{'张三' if n % 7 == 0 else f'人员{n % 50}'},{units[n % 3]},皖卫执41{n:05d},医疗卫生,某县,2024-01-01,2030-12-31,"
+        f"{'吊销' if n % 10 == 9 else '有效'}\n"
+        for n in range(230)
+    ]  # names and units repeat: ties broken by id
     with leg.client(leg.token("admin", agency)) as admin:
         import_csv(admin, rows)
     with leg.client() as anonymous:
         seen, cursor, pages = [], None, 0
         while True:
-            answer = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 40, **({"cursor": cursor} if cursor else {})})
+            answer = anonymous.get(
+                "/api/v1/public/officers", params={"agency": agency, "limit": 40, **({"cursor": cursor} if cursor else {})}
+            )
             assert answer.status_code == 200, answer.text
             assert set(answer.json()) == {"items", "next_cursor"}
             assert answer.headers["cache-control"] == "public, max-age=60"
@@ -128,12 +162,15 @@ def test_the_public_list_walks_every_valid_officer_exactly_once(leg):
 def test_the_public_list_filters_by_name_certificate_unit_and_category(leg):
     agency = f"OQ{uuid.uuid4().hex[:6]}"
     with leg.client(leg.token("admin", agency)) as admin:
-        import_csv(admin, [
-            "4200001,欧阳娜娜,濉溪县卫生健康委员会,皖卫执4200001,医疗卫生、职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
-            "4200002,欧阳锋,淮北市卫生健康委员会,皖卫执4200002,公共场所卫生,淮北市,2024-01-01,2030-12-31,有效\n",
-            "4200003,李娜,濉溪县市场监督管理局,皖市监4200003,医疗卫生器械,濉溪县,2024-01-01,2030-12-31,有效\n",
-            "4200004,王%_,濉溪县卫生健康委员会,皖卫执4200004,职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
-        ])
+        import_csv(
+            admin,
+            [
+                "4200001,欧阳娜娜,濉溪县卫生健康委员会,皖卫执4200001,医疗卫生、职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
+                "4200002,欧阳锋,淮北市卫生健康委员会,皖卫执4200002,公共场所卫生,淮北市,2024-01-01,2030-12-31,有效\n",
+                "4200003,李娜,濉溪县市场监督管理局,皖市监4200003,医疗卫生器械,濉溪县,2024-01-01,2030-12-31,有效\n",
+                "4200004,王%_,濉溪县卫生健康委员会,皖卫执4200004,职业卫生,濉溪县,2024-01-01,2030-12-31,有效\n",
+            ],
+        )
 
     def names(**params) -> set[str]:
         with leg.client() as anonymous:
@@ -171,7 +208,9 @@ def test_a_forged_public_cursor_is_refused_and_a_page_answers_its_etag(leg):
         second = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 2, "cursor": issued})
         assert [i["name"] for i in second.json()["items"]] == ["人员2"] and second.json()["next_cursor"] is None
         # A reader who has the page already is told so, without the body.
-        again = anonymous.get("/api/v1/public/officers", params={"agency": agency, "limit": 2}, headers={"If-None-Match": first.headers["etag"]})
+        again = anonymous.get(
+            "/api/v1/public/officers", params={"agency": agency, "limit": 2}, headers={"If-None-Match": first.headers["etag"]}
+        )
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == first.headers["etag"]
 
 
@@ -188,27 +227,38 @@ def test_officers_must_be_certified_on_the_stage_day(leg):
             ("3401006", {}),
         ):
             assert admin.post("/api/v1/officers", json=officer(officer_id, **overrides)).status_code == 201
-        suspended = admin.patch("/api/v1/officers/3401004", json={"status": "suspended", "effective_on": "2026-11-01",
-                                                                  "reason": "暂扣执法证"})
+        suspended = admin.patch(
+            "/api/v1/officers/3401004", json={"status": "suspended", "effective_on": "2026-11-01", "reason": "暂扣执法证"}
+        )
         assert suspended.status_code == 200
         restored = admin.patch("/api/v1/officers/3401004", json={"status": "valid", "effective_on": "2026-11-05"})
         assert restored.status_code == 200 and restored.json()["status"] == "valid"  # valid again, but after the stage
 
     with leg.client(leg.token("case_system", agency)) as http:
         walk = CaseWalk.__new__(CaseWalk)
-        body = {"case_number": f"OC-{uuid.uuid4().hex[:8]}", "procedure": "penalty-general", "title": "某诊所案", "category": "医疗卫生",
-                "officers": [{"officer_id": o, "name": o} for o in ("3401001", "3401002", "3401003", "3401004", "3401005", "3401006")],
-                "opened_at": f"{DAY}T08:00:00+08:00"}
+        body = {
+            "case_number": f"OC-{uuid.uuid4().hex[:8]}",
+            "procedure": "penalty-general",
+            "title": "某诊所案",
+            "category": "医疗卫生",
+            "officers": [{"officer_id": o, "name": o} for o in ("3401001", "3401002", "3401003", "3401004", "3401005", "3401006")],
+            "opened_at": f"{DAY}T08:00:00+08:00",
+        }
         created = http.post("/api/v1/cases", json=body)
         assert created.status_code == 201 and created.json()["category"] == "医疗卫生"
         walk.http, walk.case, walk.stages = http, created.json(), {}
         walk.stage("filing", "08:00", "08:30", officers=("3401001", "3401006"), docs=["case_filing_form"])
-        walk.stage("investigation", "09:00", "10:00", officers=("3401001", "3401002", "3401003", "3401004", "3401005"),
-                   docs=["onsite_record"])
+        walk.stage(
+            "investigation", "09:00", "10:00", officers=("3401001", "3401002", "3401003", "3401004", "3401005"), docs=["onsite_record"]
+        )
         findings = walk.timeline()["completeness"]["findings"]
     uncertified = {(f["stage"], f["officer_id"], f["reason"]) for f in findings if f["kind"] == "uncertified_officer"}
-    assert uncertified == {("investigation", "3401002", "outside_validity"), ("investigation", "3401003", "not_registered"),
-                           ("investigation", "3401004", "suspended"), ("investigation", "3401005", "category")}
+    assert uncertified == {
+        ("investigation", "3401002", "outside_validity"),
+        ("investigation", "3401003", "not_registered"),
+        ("investigation", "3401004", "suspended"),
+        ("investigation", "3401005", "category"),
+    }
     one = next(f for f in findings if f["kind"] == "uncertified_officer" and f["officer_id"] == "3401004")
     assert one["on"] == DAY and "暂扣" in one["message_zh"]
     short = [f for f in findings if f["kind"] == "insufficient_officers" and f["stage"] == "investigation"]

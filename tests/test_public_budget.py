@@ -22,8 +22,12 @@ BUDGETS = {
 
 def instance(leg, workdir) -> ServiceProcess:
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {**leg.service.env, **BUDGETS, "RECORDING_SIGNING_KEY_FILE": str(leg.workdir / "data" / "signing-key.pem"),
-           "RECORDING_RUN_WORKER": "false"}
+    env = {
+        **leg.service.env,
+        **BUDGETS,
+        "RECORDING_SIGNING_KEY_FILE": str(leg.workdir / "data" / "signing-key.pem"),
+        "RECORDING_RUN_WORKER": "false",
+    }
     return ServiceProcess(env, workdir).start()
 
 
@@ -38,8 +42,7 @@ def pair(leg, tmp_path_factory):
 
 def item(server: ServiceProcess, client: str) -> httpx.Response:
     """One published item (cost 1): here one that does not exist, which costs the same."""
-    return httpx.get(f"{server.base_url}/api/v1/public/publications/{uuid.uuid4().hex}", headers={"X-Forwarded-For": client},
-                     timeout=60)
+    return httpx.get(f"{server.base_url}/api/v1/public/publications/{uuid.uuid4().hex}", headers={"X-Forwarded-For": client}, timeout=60)
 
 
 def listing(server: ServiceProcess, client: str, path: str = "/api/v1/public/publications") -> httpx.Response:
@@ -75,8 +78,16 @@ def test_a_network_has_a_ceiling_above_its_addresses(pair):
     assert item(first, "2001:db8:7:8::1").status_code == 404
 
 
-LISTS = ["/api/v1/public/publications", "/api/v1/public/matters", "/api/v1/public/agencies", "/api/v1/public/officers",
-         "/public/officers", "/public/publications", "/public/matters", "/public/inspection-matters"]
+LISTS = [
+    "/api/v1/public/publications",
+    "/api/v1/public/matters",
+    "/api/v1/public/agencies",
+    "/api/v1/public/officers",
+    "/public/officers",
+    "/public/publications",
+    "/public/matters",
+    "/public/inspection-matters",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)

@@ -27,6 +27,8 @@ from .support.publishing import (
 )
 
 AGENCY = "PUB1"
+
+
 def test_a_decision_is_published_without_personal_data_after_approval_and_notice(leg):
     with_profile(leg, AGENCY)
     with leg.client(leg.token("case_system", AGENCY)) as http:
@@ -79,7 +81,9 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         assert item["agency"] == AGENCY and item["fields"]["authority"] == AUTHORITY_NAME
     with leg.client(leg.token("case_system", AGENCY)) as http:
         # The decision is changed on 行政复议: annotated, still public; then revoked: withdrawn with a public notice.
-        annotated = http.post(f"/api/v1/publications/{pid}/annotate", json={"note": "经行政复议，变更为罚款人民币10000元", "changed_on": "2026-11-02"})
+        annotated = http.post(
+            f"/api/v1/publications/{pid}/annotate", json={"note": "经行政复议，变更为罚款人民币10000元", "changed_on": "2026-11-02"}
+        )
         assert annotated.status_code == 200 and annotated.json()["status"] == "annotated"
         with leg.client(None) as public:
             assert public.get(f"/api/v1/public/publications/{pid}").json()["annotations"][0]["note"].startswith("经行政复议")
@@ -88,6 +92,7 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
         # A revocation dated after the agency's today (Asia/Shanghai, whatever UTC's date is) is refused.
         from datetime import datetime, timedelta
         from zoneinfo import ZoneInfo
+
         tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
         assert_problem(http.post(f"/api/v1/publications/{pid}/revocation", json={"revoked_on": tomorrow}), 422, "revocation-date")
         revoked = http.post(f"/api/v1/publications/{pid}/revocation", json={"revoked_on": "2026-09-30"})
@@ -104,8 +109,15 @@ def test_a_decision_is_published_without_personal_data_after_approval_and_notice
     with leg.client(leg.token("auditor", AGENCY)) as http:
         events = http.get("/api/v1/audit/events", params={"case_id": case.id, "limit": 500}).json()["items"]
     mine = [e["action"] for e in events if (e.get("payload") or {}).get("publication_id") == pid]
-    assert mine == ["publication.created", "publication.approved", "publication.notice_recorded", "publication.published",
-                    "publication.annotated", "publication.revocation_recorded", "publication.withdrawn"], mine
+    assert mine == [
+        "publication.created",
+        "publication.approved",
+        "publication.notice_recorded",
+        "publication.published",
+        "publication.annotated",
+        "publication.revocation_recorded",
+        "publication.withdrawn",
+    ], mine
     revoked = [e for e in events if e["action"] == "case.updated" and (e.get("payload") or {}).get("source") == f"publication {pid}"]
     assert len(revoked) == 1 and revoked[0]["payload"]["facts"]["to"]["decision_revoked_on"] == "2026-09-30"
 
@@ -114,9 +126,14 @@ def test_drafts_are_edited_as_versions_and_redacted_again(leg):
     with leg.client(leg.token("case_system", AGENCY)) as http:
         case, document = decided(http)
         pid = draft(http, case, document).json()["id"]
-        edited = http.patch(f"/api/v1/publications/{pid}", json={
-            "fields": {"violation_facts": "未取得医疗机构执业许可证擅自执业", "fine_wan": 2}, "note": "补充违法事实",
-            "public_text": f"当事人张三擅自执业，为患者{PATIENT}诊疗，联系电话13912345678。"})
+        edited = http.patch(
+            f"/api/v1/publications/{pid}",
+            json={
+                "fields": {"violation_facts": "未取得医疗机构执业许可证擅自执业", "fine_wan": 2},
+                "note": "补充违法事实",
+                "public_text": f"当事人张三擅自执业，为患者{PATIENT}诊疗，联系电话13912345678。",
+            },
+        )
         assert edited.status_code == 200, edited.text
         body = edited.json()
         assert body["version"] == 2 and body["fields"]["fine_wan"] == 2 and "13912345678" not in body["public_text"]
@@ -150,8 +167,9 @@ def test_what_is_never_published_and_what_is_overdue(leg):
         assert chosen["status"] == "draft" and chosen["period_ends_on"] == "2026-12-24"
         # Inspection results are due in 20 working days; this one is long overdue.
         case, document = decided(http, decided_on="2026-09-24")
-        inspection = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"],
-                                                             "kind": "inspection", "severity": "ordinary"})
+        inspection = http.post(
+            "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "inspection", "severity": "ordinary"}
+        )
         assert_problem(inspection, 400, "not-a-decision")  # a penalty decision is not an inspection result
         overdue = http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]
         assert chosen["id"] in {p["id"] for p in overdue} and all(p["overdue"] for p in overdue)
@@ -178,8 +196,9 @@ def test_a_period_that_has_ended_leaves_the_public_list(leg):
 
 
 def test_the_public_side_is_rate_limited_per_client(leg, tmp_path):
-    limited = ServiceProcess({**leg.service.env, "RECORDING_PUBLIC_REQUESTS_PER_MINUTE": "5",
-                              "RECORDING_TRUSTED_PROXIES": "127.0.0.1"}, tmp_path).start()
+    limited = ServiceProcess(
+        {**leg.service.env, "RECORDING_PUBLIC_REQUESTS_PER_MINUTE": "5", "RECORDING_TRUSTED_PROXIES": "127.0.0.1"}, tmp_path
+    ).start()
     try:
         with leg.client(None) as http:
             http.base_url = limited.base_url
@@ -276,8 +295,13 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
         case, document = decided(http)
         pid = draft(http, case, document).json()["id"]
     with signed_in_client(leg.url, username) as browser:
-        for path, status in (("/publications?status=bogus", 422), ("/publications/nope", 404), (f"/publications/{pid}?error=<script>", 200),
-                             ("/public/publications?kind=x", 422), ("/public/publications/nope", 404)):
+        for path, status in (
+            ("/publications?status=bogus", 422),
+            ("/publications/nope", 404),
+            (f"/publications/{pid}?error=<script>", 200),
+            ("/public/publications?kind=x", 422),
+            ("/public/publications/nope", 404),
+        ):
             answer = browser.get(path)
             assert answer.status_code == status and answer.headers["content-type"].startswith("text/html"), (path, answer.status_code)
             assert "<script>" not in answer.text
@@ -292,7 +316,6 @@ def test_publication_pages_answer_bad_input_with_a_page(leg):
         assert http.get(f"/api/v1/publications/{pid}").json()["notice"] is None
 
 
-
 def test_the_double_publicity_export_carries_the_standard_codes_and_validates_each_record(leg):
     import csv
     import io
@@ -300,17 +323,27 @@ def test_the_double_publicity_export_carries_the_standard_codes_and_validates_ea
     from openpyxl import load_workbook
 
     agency = with_profile(leg, f"XCH{uuid.uuid4().hex[:4].upper()}")
-    complete = {"violation_type": "未取得医疗机构执业许可证擅自执业", "violation_facts": "未取得《医疗机构执业许可证》擅自开展诊疗活动",
-                "basis": "《医疗机构管理条例》第四十三条", "penalty_category": "罚款", "penalty_content": "罚款人民币20000元",
-                "fine_wan": 2, "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE,
-                "data_source": "濉溪县卫生健康委员会", "data_source_code": AUTHORITY_CODE}
+    complete = {
+        "violation_type": "未取得医疗机构执业许可证擅自执业",
+        "violation_facts": "未取得《医疗机构执业许可证》擅自开展诊疗活动",
+        "basis": "《医疗机构管理条例》第四十三条",
+        "penalty_category": "罚款",
+        "penalty_content": "罚款人民币20000元",
+        "fine_wan": 2,
+        "authority": "濉溪县卫生健康委员会",
+        "authority_code": AUTHORITY_CODE,
+        "data_source": "濉溪县卫生健康委员会",
+        "data_source_code": AUTHORITY_CODE,
+    }
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
         good = published(http, auditor, **complete)
         lacking = published(http, auditor, **complete)
         # A correction after publication may leave the record short of the platform's rules: it stays public, and the
         # export says what it lacks instead of dropping it silently.
-        corrected = http.patch(f"/api/v1/publications/{lacking}", json={
-            "fields": {"basis": None, "authority_code": "113406210030123451"}, "note": "更正处罚依据"})
+        corrected = http.patch(
+            f"/api/v1/publications/{lacking}",
+            json={"fields": {"basis": None, "authority_code": "113406210030123451"}, "note": "更正处罚依据"},
+        )
         assert corrected.status_code == 200 and corrected.json()["corrections"][0]["note"] == "更正处罚依据", corrected.text
         answer = http.get("/api/v1/publications/export", params={"kind": "penalty"})
         assert answer.status_code == 200 and answer.headers["X-Records"] == "1" and answer.headers["X-Records-Invalid"] == "1"
@@ -359,17 +392,23 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
     receiver = Receiver(failures=2)
     # Its own database: every instance on a database delivers what is due there, each with its own retry pace.
     database = create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / 'hooks.db'}"
-    quick = ServiceProcess({**leg.service.env, **WEBHOOKS_TO_LOOPBACK, "RECORDING_WEBHOOK_RETRY_SECONDS": "1",
-                            "RECORDING_DATABASE_URL": database}, tmp_path).start()
+    quick = ServiceProcess(
+        {**leg.service.env, **WEBHOOKS_TO_LOOPBACK, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database}, tmp_path
+    ).start()
     agency = with_profile(quick, f"HOOK{uuid.uuid4().hex[:4].upper()}")
     try:
+
         def client(role):
             return httpx.Client(base_url=quick.base_url, headers={"Authorization": f"Bearer {quick.token(role, agency)}"}, timeout=60)
 
         with client("admin") as admin, client("case_system") as http:
-            assert_problem(admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.publishd"]}), 400, "unknown-event")
+            assert_problem(
+                admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.publishd"]}), 400, "unknown-event"
+            )
             assert_problem(admin.post("/api/v1/webhooks", json={"url": "not a url", "events": ["publication.published"]}), 422)
-            created = admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.published", "publication.withdrawn"]})
+            created = admin.post(
+                "/api/v1/webhooks", json={"url": receiver.url, "events": ["publication.published", "publication.withdrawn"]}
+            )
             assert created.status_code == 201, created.text
             hook = created.json()
             assert hook["secret"].startswith("whsec_") and admin.get("/api/v1/webhooks").json()["items"][0]["secret"] is None
@@ -414,16 +453,27 @@ def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_signed(leg,
 def test_a_licence_decision_is_published_with_its_own_fields_and_a_year_without_calendar_data_is_provisional(leg):
     agency = with_profile(leg, f"LIC{uuid.uuid4().hex[:4].upper()}")
     with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
+
         def licence_decided(day):
-            case = Case(http, procedure="license", filed="2026-11-01",
-                        parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}])
+            case = Case(
+                http,
+                procedure="license",
+                filed="2026-11-01",
+                parties=[{"name": "濉溪县康宁诊所", "kind": "organization", "id_number": "91340600MA2N0ABCDT"}],
+            )
             case.stage("acceptance", "2026-11-01")
             case.skip("verification")
             case.stage("decision", day)
-            document = case.document("decision", "license_decision", issued_at=at(day), title="准予行政许可决定书",
-                                     text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。")
-            created = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "license",
-                                                              "severity": "ordinary"})
+            document = case.document(
+                "decision",
+                "license_decision",
+                issued_at=at(day),
+                title="准予行政许可决定书",
+                text="濉溪县康宁诊所：你单位申请的医疗机构执业登记，经审查符合条件，决定准予许可。",
+            )
+            created = http.post(
+                "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "license", "severity": "ordinary"}
+            )
             assert created.status_code == 201, created.text
             return created.json()
 
@@ -433,11 +483,29 @@ def test_a_licence_decision_is_published_with_its_own_fields_and_a_year_without_
         assert licence["fields"]["party_category"] == "legal_person" and licence["fields"]["party_code"] == "91340600MA2N0ABCDT"
         assert licence["fields"]["doc_name"] == "准予行政许可决定书" and "康宁诊所" in licence["public_text"]
         pid = licence["id"]
-        assert http.patch(f"/api/v1/publications/{pid}", json={"fields": {
-            "legal_representative": "赵六", "license_category": "普通", "license_content": "医疗机构执业登记", "valid_from": "2026-12-28",
-            "valid_to": "长期", "authority": "濉溪县卫生健康委员会", "authority_code": AUTHORITY_CODE, "data_source": "濉溪县卫生健康委员会",
-            "data_source_code": AUTHORITY_CODE}}).status_code == 200
-        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-11-20")}).status_code == 200
+        assert (
+            http.patch(
+                f"/api/v1/publications/{pid}",
+                json={
+                    "fields": {
+                        "legal_representative": "赵六",
+                        "license_category": "普通",
+                        "license_content": "医疗机构执业登记",
+                        "valid_from": "2026-12-28",
+                        "valid_to": "长期",
+                        "authority": "濉溪县卫生健康委员会",
+                        "authority_code": AUTHORITY_CODE,
+                        "data_source": "濉溪县卫生健康委员会",
+                        "data_source_code": AUTHORITY_CODE,
+                    }
+                },
+            ).status_code
+            == 200
+        )
+        assert (
+            http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-11-20")}).status_code
+            == 200
+        )
         assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
         assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
         exported = http.get("/api/v1/publications/export", params={"kind": "license"}).json()

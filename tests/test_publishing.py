@@ -32,9 +32,12 @@ def _uscc_with_check(body17: str) -> str:
 
 
 def organisation_decided(http, agency_text=ORG_DECISION, decided_on="2026-09-24", party="濉溪县康宁口腔门诊部有限公司", **facts):
-    case = Case(http, filed="2026-08-20", category="未取得放射诊疗许可证开展放射诊疗",
-                parties=[{"name": party, "kind": "organization", "id_number": CLINIC_CODE,
-                          "legal_representative": "李建国"}])
+    case = Case(
+        http,
+        filed="2026-08-20",
+        category="未取得放射诊疗许可证开展放射诊疗",
+        parties=[{"name": party, "kind": "organization", "id_number": CLINIC_CODE, "legal_representative": "李建国"}],
+    )
     case.facts(**{"penalties": ["warning", "confiscation_gains", "fine"], "fine_yuan": 30000, "confiscated_yuan": 5000, **facts})
     case.stage("filing", "2026-08-20")
     case.stage("investigation", "2026-08-21")
@@ -42,18 +45,29 @@ def organisation_decided(http, agency_text=ORG_DECISION, decided_on="2026-09-24"
     case.stage("notification", "2026-09-02")
     case.skip("hearing")
     case.stage("decision", decided_on)
-    document = case.document("decision", "penalty_decision", issued_at=at(decided_on), text=agency_text, title="行政处罚决定书",
-                             doc_number=doc_number(), signers=["李建国"])
+    document = case.document(
+        "decision",
+        "penalty_decision",
+        issued_at=at(decided_on),
+        text=agency_text,
+        title="行政处罚决定书",
+        doc_number=doc_number(),
+        signers=["李建国"],
+    )
     return case, document
 
 
 def test_a_decision_is_drafted_from_the_case_approved_by_another_person_published_corrected_and_performed(leg):
     agency = with_profile(leg, f"PE{uuid.uuid4().hex[:4].upper()}", name="淮北市濉溪县卫生健康委员会", uscc=AUTHORITY_CODE)
-    with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor, \
-            leg.client(leg.token("admin", agency)) as admin:
+    with (
+        leg.client(leg.token("case_system", agency)) as http,
+        leg.client(leg.token("auditor", agency)) as auditor,
+        leg.client(leg.token("admin", agency)) as admin,
+    ):
         case, document = organisation_decided(http)
-        created = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                          "severity": "ordinary"})
+        created = http.post(
+            "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary"}
+        )
         assert created.status_code == 201, created.text
         draft = created.json()
         fields = draft["fields"]
@@ -83,32 +97,51 @@ def test_a_decision_is_drafted_from_the_case_approved_by_another_person_publishe
         refused = auditor.post(f"/api/v1/publications/{pid}/approve")
         assert_problem(refused, 422, "publication-incomplete")
         assert "处罚依据（CF_YJ）必填" in refused.json()["detail"] and refused.json()["problems"][0]["field"] == "basis"
-        assert http.patch(f"/api/v1/publications/{pid}", json={
-            "fields": {"basis": "《放射诊疗管理规定》第三十八条第一项"}}).status_code == 200
+        assert (
+            http.patch(f"/api/v1/publications/{pid}", json={"fields": {"basis": "《放射诊疗管理规定》第三十八条第一项"}}).status_code == 200
+        )
         # The notice is neither in the future nor before the decision.
-        assert_problem(http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at("2027-01-05")}),
-                       422, "notice-in-future")
-        assert_problem(http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at("2026-09-20")}),
-                       422, "notice-before-decision")
-        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
-                                                                     "notified_at": at("2026-09-24", "16:00")}).status_code == 200
+        assert_problem(
+            http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at("2027-01-05")}),
+            422,
+            "notice-in-future",
+        )
+        assert_problem(
+            http.post(f"/api/v1/publications/{pid}/notice", json={"method": "mail", "notified_at": at("2026-09-20")}),
+            422,
+            "notice-before-decision",
+        )
+        assert (
+            http.post(
+                f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24", "16:00")}
+            ).status_code
+            == 200
+        )
         assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
         assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
 
         # A published item is corrected by a new version with its 变更说明 (required), shown publicly as history.
-        assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": {"penalty_content": "x"}}), 422,
-                       "correction-note-required")
-        corrected = http.patch(f"/api/v1/publications/{pid}", json={
-            "fields": {"violation_type": "未取得放射诊疗许可证开展放射诊疗活动"}, "note": "更正违法行为类型的表述",
-            "changed_on": "2026-10-08"})
+        assert_problem(
+            http.patch(f"/api/v1/publications/{pid}", json={"fields": {"penalty_content": "x"}}), 422, "correction-note-required"
+        )
+        corrected = http.patch(
+            f"/api/v1/publications/{pid}",
+            json={
+                "fields": {"violation_type": "未取得放射诊疗许可证开展放射诊疗活动"},
+                "note": "更正违法行为类型的表述",
+                "changed_on": "2026-10-08",
+            },
+        )
         assert corrected.status_code == 200, corrected.text
         assert corrected.json()["version"] == 4 and corrected.json()["status"] == "published"
         # 履行情况, publicly, with its date (not in the future, not before the decision).
-        assert_problem(http.post(f"/api/v1/publications/{pid}/performance", json={"status": "performed", "on": "2026-09-01"}),
-                       422, "performance-date")
+        assert_problem(
+            http.post(f"/api/v1/publications/{pid}/performance", json={"status": "performed", "on": "2026-09-01"}), 422, "performance-date"
+        )
         assert_problem(http.post(f"/api/v1/publications/{pid}/performance", json={"status": "paid", "on": "2026-10-09"}), 422)
-        performed = http.post(f"/api/v1/publications/{pid}/performance",
-                              json={"status": "performed", "on": "2026-10-09", "note": "已缴清罚没款"})
+        performed = http.post(
+            f"/api/v1/publications/{pid}/performance", json={"status": "performed", "on": "2026-10-09", "note": "已缴清罚没款"}
+        )
         assert performed.status_code == 200 and performed.json()["performance"]["status"] == "performed"
 
         exported = http.get("/api/v1/publications/export", params={"kind": "penalty"})
@@ -116,7 +149,9 @@ def test_a_decision_is_drafted_from_the_case_approved_by_another_person_publishe
         record = exported.json()["records"][0]
         assert record["CF_CFJG"] == record["CF_SJLY"] == "淮北市濉溪县卫生健康委员会"
         assert record["CF_CFJGDM"] == record["CF_SJLYDM"] == AUTHORITY_CODE and record["CF_FRDB"] == "李建国"
-        assert record["CF_NR"] == "警告；没收违法所得 5,000 元；罚款 30,000 元" and record["CF_NR_FK"] == "3" and record["CF_NR_WFFF"] == "0.5"
+        assert (
+            record["CF_NR"] == "警告；没收违法所得 5,000 元；罚款 30,000 元" and record["CF_NR_FK"] == "3" and record["CF_NR_WFFF"] == "0.5"
+        )
         assert "履行情况：已履行（2026-10-09）" in record["BZ"] and "更正违法行为类型的表述" in record["BZ"]
     with leg.client(None) as public:
         item = public.get(f"/api/v1/public/publications/{pid}").json()
@@ -138,17 +173,26 @@ def test_a_withdrawn_party_is_not_searchable_and_the_export_says_what_is_invalid
         ids = []
         for _ in range(2):
             case, document = organisation_decided(http, agency_text=text, party=party)
-            pid = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                          "severity": "ordinary"}).json()["id"]
-            assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
-                                                                         "notified_at": at("2026-09-24", "16:00")}).status_code == 200
+            pid = http.post(
+                "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary"}
+            ).json()["id"]
+            assert (
+                http.post(
+                    f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24", "16:00")}
+                ).status_code
+                == 200
+            )
             approved = auditor.post(f"/api/v1/publications/{pid}/approve")
             assert approved.status_code == 200, approved.text
             assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
             ids.append((pid, case, document))
         (kept, _, _), (gone, gone_case, gone_document) = ids
-        assert http.post(f"/api/v1/publications/{gone}/withdraw", json={
-            "reason": "行政处罚决定经行政复议被撤销", "revoked_on": "2026-10-10"}).status_code == 200
+        assert (
+            http.post(
+                f"/api/v1/publications/{gone}/withdraw", json={"reason": "行政处罚决定经行政复议被撤销", "revoked_on": "2026-10-10"}
+            ).status_code
+            == 200
+        )
         assert http.get(f"/api/v1/cases/{gone_case.id}").json()["facts"]["decision_revoked_on"] == "2026-10-10"
         # A correction that leaves a record short of the rules: the export counts it, and lists it with its problems on request.
         assert http.patch(f"/api/v1/publications/{kept}", json={"fields": {"penalty_content": None}, "note": "更正"}).status_code == 200
@@ -159,33 +203,51 @@ def test_a_withdrawn_party_is_not_searchable_and_the_export_says_what_is_invalid
         assert len(rows) == 1 and rows[0]["problems"] == "处罚内容（CF_NR）必填" and rows[0]["CF_CFJG"] == "濉溪县卫生健康委员会"
         from openpyxl import load_workbook
 
-        book = load_workbook(io.BytesIO(http.get("/api/v1/publications/export", params={
-            "kind": "penalty", "format": "xlsx", "include_invalid": "true"}).content))
+        book = load_workbook(
+            io.BytesIO(
+                http.get("/api/v1/publications/export", params={"kind": "penalty", "format": "xlsx", "include_invalid": "true"}).content
+            )
+        )
         assert book.sheetnames == ["行政处罚", "问题"] and book["行政处罚"].cell(1, book["行政处罚"].max_column).value == "problems"
         assert [c.value for c in book["问题"][3]][2:] == ["penalty_content", "CF_NR", "处罚内容（CF_NR）必填"]
-        assert_problem(http.get("/api/v1/publications/export", params={"kind": "penalty", "include_invalids": "true"}), 400,
-                       "unknown-parameter")
+        assert_problem(
+            http.get("/api/v1/publications/export", params={"kind": "penalty", "include_invalids": "true"}), 400, "unknown-parameter"
+        )
     with leg.client(None) as public:
         found = public.get("/api/v1/public/publications", params={"q": party, "agency": agency}).json()["items"]
         assert [item["id"] for item in found] == [kept]  # the withdrawn item's party is not searchable
         by_number = public.get("/api/v1/public/publications", params={"q": gone_document["current"]["doc_number"]}).json()["items"]
-        assert [item["id"] for item in by_number] == [gone] and by_number[0]["fields"] == {"doc_number": gone_document["current"]["doc_number"]}
+        assert [item["id"] for item in by_number] == [gone] and by_number[0]["fields"] == {
+            "doc_number": gone_document["current"]["doc_number"]
+        }
 
 
 def test_a_county_is_read_under_its_city_and_an_agency_without_profile_is_told(leg):
-    city = with_profile(leg, f"CT{uuid.uuid4().hex[:4].upper()}", name="淮北市卫生健康委员会",
-                        uscc=_uscc_with_check("11340600003012345"))
+    city = with_profile(leg, f"CT{uuid.uuid4().hex[:4].upper()}", name="淮北市卫生健康委员会", uscc=_uscc_with_check("11340600003012345"))
     county = f"CY{uuid.uuid4().hex[:4].upper()}"
-    result = leg.service.cli("agency", "set", county, "--name-zh", "濉溪县卫生健康委员会", "--uscc", AUTHORITY_CODE,
-                             "--division", "340621", "--parent", city, check=False)
+    result = leg.service.cli(
+        "agency",
+        "set",
+        county,
+        "--name-zh",
+        "濉溪县卫生健康委员会",
+        "--uscc",
+        AUTHORITY_CODE,
+        "--division",
+        "340621",
+        "--parent",
+        city,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     bare = f"NP{uuid.uuid4().hex[:4].upper()}"
     published = {}
     for agency in (county, bare):
         with leg.client(leg.token("case_system", agency)) as http, leg.client(leg.token("auditor", agency)) as auditor:
             case, document = organisation_decided(http)
-            draft = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                            "severity": "ordinary"}).json()
+            draft = http.post(
+                "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary"}
+            ).json()
             pid = draft["id"]
             if agency == bare:  # no profile: no code printed as the authority, and the draft says what is missing
                 assert draft["fields"]["authority"] is None and draft["fields"]["authority_code"] is None
@@ -198,14 +260,20 @@ def test_a_county_is_read_under_its_city_and_an_agency_without_profile_is_told(l
                 assert edited["fields"]["authority"] == "某县卫生健康委员会" and edited["problems"] == [], edited["problems"]
                 assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
                 continue
-            assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
-                                                                         "notified_at": at("2026-09-24", "16:00")}).status_code == 200
+            assert (
+                http.post(
+                    f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24", "16:00")}
+                ).status_code
+                == 200
+            )
             assert auditor.post(f"/api/v1/publications/{pid}/approve").status_code == 200
             assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
             published[agency] = pid
     with leg.client(None) as public:
         under_city = public.get("/api/v1/public/publications", params={"agency": city}).json()["items"]
-        assert [item["id"] for item in under_city] == [published[county]]  # the county's, read under its city; the bare agency is not under it
+        assert [item["id"] for item in under_city] == [
+            published[county]
+        ]  # the county's, read under its city; the bare agency is not under it
         assert under_city[0]["agency"] == county and under_city[0]["fields"]["authority"] == "濉溪县卫生健康委员会"
 
 
@@ -213,17 +281,24 @@ def test_publication_fields_with_personal_data_are_redacted_and_a_typo_is_refuse
     agency = with_profile(leg, f"PF{uuid.uuid4().hex[:4].upper()}")
     with leg.client(leg.token("case_system", agency)) as http:
         case, document = organisation_decided(http)
-        pid = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                      "severity": "ordinary"}).json()["id"]
-        edited = http.patch(f"/api/v1/publications/{pid}", json={"fields": {
-            "note": f"投诉人吴晓梅（身份证号{ID_NUMBER}，电话13800138000）反映", "violation_type": "擅自开展放射诊疗"}})
+        pid = http.post(
+            "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary"}
+        ).json()["id"]
+        edited = http.patch(
+            f"/api/v1/publications/{pid}",
+            json={"fields": {"note": f"投诉人吴晓梅（身份证号{ID_NUMBER}，电话13800138000）反映", "violation_type": "擅自开展放射诊疗"}},
+        )
         assert edited.status_code == 200, edited.text
         note = edited.json()["fields"]["note"]
         for secret in ("吴晓梅", ID_NUMBER, "13800138000"):
             assert secret not in note, (secret, note)
         assert {s["kind"] for s in edited.json()["redaction"] if s["field"] == "note"} >= {"name", "id_number", "phone"}
-        for bad, code in (({"fine_wan": -1}, "invalid-field"), ({"decided_on": "2026-13-01"}, "invalid-field"),
-                          ({"party_category": "company"}, "invalid-field"), ({"penalty_contnet": "x"}, "unknown-field")):
+        for bad, code in (
+            ({"fine_wan": -1}, "invalid-field"),
+            ({"decided_on": "2026-13-01"}, "invalid-field"),
+            ({"party_category": "company"}, "invalid-field"),
+            ({"penalty_contnet": "x"}, "unknown-field"),
+        ):
             assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": bad}), 422 if code == "invalid-field" else 400, code)
         assert http.get(f"/api/v1/publications/{pid}").json()["version"] == 2  # the refused edits changed nothing
     with leg.client(leg.token("auditor", agency)) as auditor:
@@ -231,10 +306,16 @@ def test_publication_fields_with_personal_data_are_redacted_and_a_typo_is_refuse
         assert approved.status_code == 200, approved.text
     with leg.client(leg.token("case_system", agency)) as http:
         # Withdrawal reasons reach the public too: redacted the same way as the record.
-        assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision",
-                                                                     "notified_at": at("2026-09-24", "16:00")}).status_code == 200
+        assert (
+            http.post(
+                f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24", "16:00")}
+            ).status_code
+            == 200
+        )
         assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
-        reason = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "当事人法定代表人李建国申请复议，证人陈晓东电话13600136000"})
+        reason = http.post(
+            f"/api/v1/publications/{pid}/withdraw", json={"reason": "当事人法定代表人李建国申请复议，证人陈晓东电话13600136000"}
+        )
         assert reason.status_code == 200
         assert "13600136000" not in reason.json()["withdrawal_reason"] and "陈晓东" not in reason.json()["withdrawal_reason"]
         assert "李建国" in reason.json()["withdrawal_reason"]
@@ -314,8 +395,24 @@ def test_a_publisher_drafts_edits_and_publishes_in_the_pages_and_the_export_hold
     rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
     assert len(rows) == 1
     record = rows[0]
-    for code in ("CF_XDR_MC", "CF_XDR_LB", "CF_XDR_SHXYM", "CF_FRDB", "CF_WSH", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR",
-                 "CF_JDRQ", "CF_YXQ", "CF_CFJG", "CF_CFJGDM", "CF_SJLY", "CF_SJLYDM"):
+    for code in (
+        "CF_XDR_MC",
+        "CF_XDR_LB",
+        "CF_XDR_SHXYM",
+        "CF_FRDB",
+        "CF_WSH",
+        "CF_WFXW",
+        "CF_SY",
+        "CF_YJ",
+        "CF_CFLB",
+        "CF_NR",
+        "CF_JDRQ",
+        "CF_YXQ",
+        "CF_CFJG",
+        "CF_CFJGDM",
+        "CF_SJLY",
+        "CF_SJLYDM",
+    ):
         assert record[code], code
     assert record["CF_CFJG"] == "濉溪县卫生健康委员会" and record["CF_CFJGDM"] == AUTHORITY_CODE and "13512345678" not in record["BZ"]
     if leg.name == "sqlite-fs":
@@ -342,25 +439,35 @@ def test_the_drafting_pages_answer_bad_input_with_a_message_and_change_nothing(l
     create_person(leg, outsider, "admin", f"X{agency}", "另一单位管理员")
     with leg.client(leg.token("case_system", agency)) as http:
         case, document = organisation_decided(http)
-        pid = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                      "severity": "ordinary"}).json()["id"]
+        pid = http.post(
+            "/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary"}
+        ).json()["id"]
     with signed_in_client(leg.url, publisher) as browser:
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"/publications/{pid}/edit").text).group(1)
-        for data in ({"field.fine_wan": "三万"}, {"field.fine_wan": "-1"}, {"field.decided_on": "2026-02-30"},
-                     {"field.party_category": "公司"}, {"period_months": "x"}, {"period_months": "999"},
-                     {"public_text": "x" * 200_001}):
+        for data in (
+            {"field.fine_wan": "三万"},
+            {"field.fine_wan": "-1"},
+            {"field.decided_on": "2026-02-30"},
+            {"field.party_category": "公司"},
+            {"period_months": "x"},
+            {"period_months": "999"},
+            {"public_text": "x" * 200_001},
+        ):
             answer = browser.post(f"/publications/{pid}/edit", data={**data, "csrf_token": csrf}, follow_redirects=False)
             assert answer.status_code in (303, 422), (data, answer.status_code)
             if answer.status_code == 303:
                 assert "error=" not in answer.headers["location"], (data, answer.headers["location"])  # a flash, not the link
                 shown = browser.get(answer.headers["location"])
-                assert shown.status_code == 200 and "role=\"alert\"" in shown.text, data
+                assert shown.status_code == 200 and 'role="alert"' in shown.text, data
         # The drafting form for a document of no case of this agency, or a case of none, is 404 — never another agency's.
         assert browser.get("/publications/new", params={"case_id": case.id, "document_id": "nope"}).status_code == 404
         assert browser.get("/publications/new", params={"case_id": "nope", "document_id": document["id"]}).status_code == 404
         # Drafting the same decision twice leads to the draft already there.
-        again = browser.post("/publications/new", data={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                        "severity": "ordinary", "csrf_token": csrf}, follow_redirects=False)
+        again = browser.post(
+            "/publications/new",
+            data={"case_id": case.id, "document_id": document["id"], "kind": "penalty", "severity": "ordinary", "csrf_token": csrf},
+            follow_redirects=False,
+        )
         assert again.status_code == 303 and again.headers["location"] == f"/publications/{pid}"
     with signed_in_client(leg.url, outsider) as browser:
         for path in (f"/publications/{pid}/edit", f"/publications/{pid}/preview", f"/publications/{pid}"):

@@ -45,8 +45,7 @@ def test_retention_sweep_and_legal_holds(leg, short_retention_service):
     content = {name: f"{name} {uuid.uuid4()}".encode() * 100 for name in names}
     with leg.client(service.token("dock", agency)) as http:
         http.base_url = service.base_url
-        ids = {name: upload_bytes(http, data, **({"flag": "important"} if name == "important" else {}))
-               for name, data in content.items()}
+        ids = {name: upload_bytes(http, data, **({"flag": "important"} if name == "important" else {})) for name, data in content.items()}
     with leg.client(service.token("case_system", agency)) as http:
         http.base_url = service.base_url
         case = http.post("/api/v1/cases", json=case_body(procedure="penalty-simple")).json()
@@ -78,7 +77,10 @@ def test_retention_sweep_and_legal_holds(leg, short_retention_service):
         assert sorted(d["media_id"] for d in done["deleted"]) == expected
         # Each deletion names the class that ran out last: the case's own class for footage of a closed case.
         assert {d["media_id"]: d["policy"] for d in done["deleted"]} == {
-            ids["plain"]: "standard", ids["released"]: "standard", ids["brief_closed"]: "brief"}
+            ids["plain"]: "standard",
+            ids["released"]: "standard",
+            ids["brief_closed"]: "brief",
+        }
         for name in ("plain", "released", "brief_closed"):
             assert http.get(f"/api/v1/media/{ids[name]}").json()["status"] == "deleted"
             assert_problem(http.get(f"/api/v1/media/{ids[name]}/content"), 410, "media-deleted")

@@ -26,8 +26,14 @@ def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):
 
         # Ten days of hearing not counted: due 8/13 (5/4 + 100 = 8/12, moved by nothing: a Wednesday) — kept.
         paused = decided_case(http)
-        response = paused.adjust(rule="decision_within_90_days", kind="pause", reason="hearing", paused_from="2026-07-01",
-                                 paused_to="2026-07-10", text="当事人申请听证，听证期间不计入办案期限")
+        response = paused.adjust(
+            rule="decision_within_90_days",
+            kind="pause",
+            reason="hearing",
+            paused_from="2026-07-01",
+            paused_to="2026-07-10",
+            text="当事人申请听证，听证期间不计入办案期限",
+        )
         assert response.status_code == 201, response.text
         assert response.json()["reason_name"] == "听证" and response.json()["paused_to"] == "2026-07-10"
         limit = paused.limit("decision_within_90_days")
@@ -36,13 +42,31 @@ def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):
 
         # An extension approved in time counts; one approved after the limit had run out does not.
         extended = decided_case(http)
-        assert extended.adjust(rule="decision_within_90_days", kind="extension", days=30, approved_on="2026-07-20",
-                               approved_by="局长 赵六", text="案情复杂，经负责人批准延长三十日").status_code == 201
+        assert (
+            extended.adjust(
+                rule="decision_within_90_days",
+                kind="extension",
+                days=30,
+                approved_on="2026-07-20",
+                approved_by="局长 赵六",
+                text="案情复杂，经负责人批准延长三十日",
+            ).status_code
+            == 201
+        )
         limit = extended.limit("decision_within_90_days")
         assert (limit["due_on"], limit["state"], limit["extension_days"]) == ("2026-09-01", "kept", 30)
         too_late = decided_case(http)
-        assert too_late.adjust(rule="decision_within_90_days", kind="extension", days=30, approved_on="2026-08-05",
-                               approved_by="局长 赵六", text="期限届满后补批").status_code == 201
+        assert (
+            too_late.adjust(
+                rule="decision_within_90_days",
+                kind="extension",
+                days=30,
+                approved_on="2026-08-05",
+                approved_by="局长 赵六",
+                text="期限届满后补批",
+            ).status_code
+            == 201
+        )
         limit = too_late.limit("decision_within_90_days")
         assert limit["state"] == "missed" and limit["extension_days"] == 0 and len(limit["late_extensions"]) == 1
         finding = next(f for f in too_late.timeline()["completeness"]["findings"] if f.get("rule") == "decision_within_90_days")
@@ -51,8 +75,9 @@ def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):
         # An open pause stops the clock: no finding while it lasts, however long; ending it restarts the count.
         open_case = Case(http, filed="2026-05-04")
         open_case.stage("filing", "2026-05-04", docs=[("case_filing_form", {"issued_at": at("2026-05-04")})])
-        pause = open_case.adjust(rule="decision_within_90_days", kind="pause", reason="appraisal", paused_from="2026-06-01",
-                                 text="送司法鉴定")
+        pause = open_case.adjust(
+            rule="decision_within_90_days", kind="pause", reason="appraisal", paused_from="2026-06-01", text="送司法鉴定"
+        )
         assert pause.status_code == 201 and pause.json()["paused_to"] is None
         assert open_case.limit("decision_within_90_days")["state"] == "paused" and open_case.findings("time_limit") == []
         ended = http.patch(f"/api/v1/cases/{open_case.id}/limit-adjustments/{pause.json()['id']}", json={"paused_to": "2026-06-30"})
@@ -65,20 +90,61 @@ def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):
 
         # Bad adjustments are refused with the reason, and nothing is recorded.
         for body, status, code in (
-            ({"rule": "service_within_7_working_days", "kind": "pause", "reason": "hearing", "paused_from": "2026-06-01"}, 400, "rule-not-adjustable"),
-            ({"rule": "decision_within_90_days", "kind": "pause", "reason": "holiday", "paused_from": "2026-06-01"}, 400, "unknown-pause-reason"),
+            (
+                {"rule": "service_within_7_working_days", "kind": "pause", "reason": "hearing", "paused_from": "2026-06-01"},
+                400,
+                "rule-not-adjustable",
+            ),
+            (
+                {"rule": "decision_within_90_days", "kind": "pause", "reason": "holiday", "paused_from": "2026-06-01"},
+                400,
+                "unknown-pause-reason",
+            ),
             ({"rule": "decision_within_90_days", "kind": "pause", "reason": "testing"}, 400, "pause-needs-start"),
-            ({"rule": "decision_within_90_days", "kind": "pause", "reason": "testing", "paused_from": "2026-06-05",
-              "paused_to": "2026-06-01"}, 400, "pause-backwards"),
+            (
+                {
+                    "rule": "decision_within_90_days",
+                    "kind": "pause",
+                    "reason": "testing",
+                    "paused_from": "2026-06-05",
+                    "paused_to": "2026-06-01",
+                },
+                400,
+                "pause-backwards",
+            ),
             ({"rule": "decision_within_90_days", "kind": "extension", "days": 10}, 400, "extension-incomplete"),
-            ({"rule": "decision_within_90_days", "kind": "extension", "days": 10, "approved_on": "2026-06-01", "approved_by": "x",
-              "paused_from": "2026-06-01"}, 400, "fields-of-other-kind"),
-            ({"rule": "decision_within_90_days", "kind": "extension", "days": 10, "approved_on": "2026-06-01", "approved_by": "x",
-              "document_id": "nope"}, 404, "document-not-found"),
+            (
+                {
+                    "rule": "decision_within_90_days",
+                    "kind": "extension",
+                    "days": 10,
+                    "approved_on": "2026-06-01",
+                    "approved_by": "x",
+                    "paused_from": "2026-06-01",
+                },
+                400,
+                "fields-of-other-kind",
+            ),
+            (
+                {
+                    "rule": "decision_within_90_days",
+                    "kind": "extension",
+                    "days": 10,
+                    "approved_on": "2026-06-01",
+                    "approved_by": "x",
+                    "document_id": "nope",
+                },
+                404,
+                "document-not-found",
+            ),
         ):
             assert_problem(open_case.adjust(text="理由", **body), status, code)
-        assert_problem(open_case.adjust(rule="decision_within_90_days", kind="pause", reason="testing", paused_from="2026-06-01",
-                                        text="x", pased_to="2026-06-02"), 422)  # a misspelt field is refused, not ignored
+        assert_problem(
+            open_case.adjust(
+                rule="decision_within_90_days", kind="pause", reason="testing", paused_from="2026-06-01", text="x", pased_to="2026-06-02"
+            ),
+            422,
+        )  # a misspelt field is refused, not ignored
         assert len(http.get(f"/api/v1/cases/{open_case.id}/limit-adjustments").json()) == 1
     with leg.client(leg.token("reviewer", AGENCY)) as http:
         assert http.post(f"/api/v1/cases/{open_case.id}/limit-adjustments", json={}).status_code == 403
@@ -90,6 +156,7 @@ def test_ninety_days_to_decide_with_pauses_and_approved_extensions(leg):
 
 def test_seizure_thirty_days_with_at_most_thirty_more(leg):
     with leg.client(leg.token("case_system", AGENCY)) as http:
+
         def seizure(released):
             case = Case(http, procedure="coercion-seizure", filed="2026-09-01")
             case.stage("approval", "2026-09-01", docs=[("coercion_approval", {"issued_at": at("2026-09-01")})])
@@ -101,11 +168,25 @@ def test_seizure_thirty_days_with_at_most_thirty_more(leg):
         assert seizure("2026-10-08").limit("seizure_within_30_days")["state"] == "kept"
         late = seizure("2026-10-15")
         assert late.limit("seizure_within_30_days")["due_on"] == "2026-10-08" and ("disposal", "seizure_within_30_days") in late.findings()
-        assert late.adjust(rule="seizure_within_30_days", kind="extension", days=30, approved_on="2026-09-28", approved_by="局长",
-                           text="需检测，延长扣押期限").status_code == 201
+        assert (
+            late.adjust(
+                rule="seizure_within_30_days",
+                kind="extension",
+                days=30,
+                approved_on="2026-09-28",
+                approved_by="局长",
+                text="需检测，延长扣押期限",
+            ).status_code
+            == 201
+        )
         assert late.limit("seizure_within_30_days")["state"] == "kept"
-        assert_problem(late.adjust(rule="seizure_within_30_days", kind="extension", days=1, approved_on="2026-09-29",
-                                   approved_by="局长", text="再延长"), 409, "extension-over-cap")
+        assert_problem(
+            late.adjust(
+                rule="seizure_within_30_days", kind="extension", days=1, approved_on="2026-09-29", approved_by="局长", text="再延长"
+            ),
+            409,
+            "extension-over-cap",
+        )
 
 
 def test_evidence_preservation_limitation_and_simple_procedure_amount(leg):
@@ -114,10 +195,17 @@ def test_evidence_preservation_limitation_and_simple_procedure_amount(leg):
         def preserved(handled):
             case = Case(http, filed="2026-09-24")
             case.stage("filing", "2026-09-24", docs=[("case_filing_form", {"issued_at": at("2026-09-24")})])
-            case.stage("investigation", "2026-09-24", docs=[("onsite_record", {"issued_at": at("2026-09-24")}),
-                                                            ("evidence_preservation_notice", {"issued_at": at("2026-09-24")})])
+            case.stage(
+                "investigation",
+                "2026-09-24",
+                docs=[
+                    ("onsite_record", {"issued_at": at("2026-09-24")}),
+                    ("evidence_preservation_notice", {"issued_at": at("2026-09-24")}),
+                ],
+            )
             case.document("investigation", "preservation_handling_decision", issued_at=at(handled))
             return case.limit("evidence_preservation_7_working_days")
+
         assert (kept := preserved("2026-10-12"))["due_on"] == "2026-10-12" and kept["state"] == "kept"
         assert preserved("2026-10-13")["state"] == "missed"
 
@@ -140,10 +228,17 @@ def test_evidence_preservation_limitation_and_simple_procedure_amount(leg):
         assert (limit["limit_years"], limit["state"]) == (5, "kept")
         assert case.facts(violation_ended_on=None)["facts"]["violation_ended_on"] is None  # null clears
         assert case.limit("limitation_period") is None
-        for body, status in (({"facts": {"fine_yuan": -1}}, 422), ({"facts": {"fine_yuan": "12.345"}}, 422),
-                             ({"facts": {"serious_ham": True}}, 422), ({"fact": {}}, 422), ({"facts": {"violation_ended_on": "2026-13-01"}}, 422),
-                             ({"facts": {"violation_ended_on": "9999-01-01"}}, 422), ({"facts": {"fine_yuan": "NaN"}}, 422),
-                             ({"facts": {"fine_yuan": "Infinity"}}, 422), ({"facts": {"fine_yuan": 1e300}}, 422)):
+        for body, status in (
+            ({"facts": {"fine_yuan": -1}}, 422),
+            ({"facts": {"fine_yuan": "12.345"}}, 422),
+            ({"facts": {"serious_ham": True}}, 422),
+            ({"fact": {}}, 422),
+            ({"facts": {"violation_ended_on": "2026-13-01"}}, 422),
+            ({"facts": {"violation_ended_on": "9999-01-01"}}, 422),
+            ({"facts": {"fine_yuan": "NaN"}}, 422),
+            ({"facts": {"fine_yuan": "Infinity"}}, 422),
+            ({"facts": {"fine_yuan": 1e300}}, 422),
+        ):
             assert_problem(http.patch(f"/api/v1/cases/{case.id}", json=body), status)
 
         # A date the case system typed oddly into a stage attribute is no date, never a 500.
@@ -162,6 +257,7 @@ def test_evidence_preservation_limitation_and_simple_procedure_amount(leg):
             simple.stage("onsite", "2026-09-10", docs=[("onsite_penalty_decision", {"issued_at": at("2026-09-10")})])
             simple.facts(fine_yuan=fine)
             return [f for f in simple.timeline()["completeness"]["findings"] if f.get("rule") == "simple_procedure_amount"]
+
         person = [{"name": "张三", "kind": "person"}]
         organisation = [{"name": "某某诊所", "kind": "organization"}]
         assert onsite(person, 200) == [] and onsite(organisation, "3000.00") == []
@@ -207,25 +303,50 @@ def test_review_checks_each_give_their_finding(leg):
 
         # The party named the same everywhere (full-width and half-width forms alike), identity numbers with
         # valid check digits, 笔录 signed or the refusal noted.
-        party = Case(http, filed="2026-09-01", parties=[{"name": "某某诊所(东城店)", "kind": "organization", "id_number": "91340600MA2N0ABCDX"},
-                                                         {"name": "张三", "kind": "person", "id_number": "340621199001011234"}])
-        party.stage("filing", "2026-09-01", docs=[("case_filing_form", {"issued_at": at("2026-09-01"), "party_name": "某某诊所（东城店）"})])
-        party.stage("investigation", "2026-09-02", docs=[
-            ("onsite_record", {"issued_at": at("2026-09-02"), "party_name": "某某诊所", "signers": []}),
-            ("inquiry_record", {"issued_at": at("2026-09-02"), "signers": [], "refusal_note": "当事人拒绝签名，由执法人员注明"})])
+        party = Case(
+            http,
+            filed="2026-09-01",
+            parties=[
+                {"name": "某某诊所(东城店)", "kind": "organization", "id_number": "91340600MA2N0ABCDX"},
+                {"name": "张三", "kind": "person", "id_number": "340621199001011234"},
+            ],
+        )
+        party.stage(
+            "filing", "2026-09-01", docs=[("case_filing_form", {"issued_at": at("2026-09-01"), "party_name": "某某诊所（东城店）"})]
+        )
+        party.stage(
+            "investigation",
+            "2026-09-02",
+            docs=[
+                ("onsite_record", {"issued_at": at("2026-09-02"), "party_name": "某某诊所", "signers": []}),
+                ("inquiry_record", {"issued_at": at("2026-09-02"), "signers": [], "refusal_note": "当事人拒绝签名，由执法人员注明"}),
+            ],
+        )
         found = [f for f in party.timeline()["completeness"]["findings"] if f["kind"] == "review"]
         assert sorted((f["stage"], f["check"]) for f in found) == [
-            ("filing", "party_id_number"), ("filing", "party_id_number"), ("investigation", "party_name"), ("investigation", "record_signature")]
+            ("filing", "party_id_number"),
+            ("filing", "party_id_number"),
+            ("investigation", "party_name"),
+            ("investigation", "record_signature"),
+        ]
         assert all("91340600MA2N0ABCDX" not in f["message_zh"] + f["message"] for f in found)  # numbers are not repeated
 
         # 留置送达 needs a witness or footage; a major decision needs its 法制审核 record.
         lodged = decided_case(http, filed="2026-09-01", decided="2026-09-15")
-        lodged.stage("service", "2026-09-16", attributes={"method": "lodged"},
-                     docs=[("service_receipt", {"status": "served", "served_at": at("2026-09-16")})])
+        lodged.stage(
+            "service",
+            "2026-09-16",
+            attributes={"method": "lodged"},
+            docs=[("service_receipt", {"status": "served", "served_at": at("2026-09-16")})],
+        )
         assert ("service", "service_witness") in lodged.findings("review")
         witnessed = decided_case(http, filed="2026-09-01", decided="2026-09-15")
-        witnessed.stage("service", "2026-09-16", attributes={"method": "lodged", "witness": "村委会主任 钱七"},
-                        docs=[("service_receipt", {"status": "served", "served_at": at("2026-09-16")})])
+        witnessed.stage(
+            "service",
+            "2026-09-16",
+            attributes={"method": "lodged", "witness": "村委会主任 钱七"},
+            docs=[("service_receipt", {"status": "served", "served_at": at("2026-09-16")})],
+        )
         assert ("service", "service_witness") not in witnessed.findings("review")
         clean.facts(major_decision=True)
         assert clean.findings("review") == [("review", "legal_review")]
@@ -239,8 +360,12 @@ def test_review_score_from_the_sheet(leg):
         assert sheet["code"] == "health-default" and sum(item["points"] for item in sheet["items"]) == 100
         case = decided_case(http, filed="2026-05-04", decided="2026-08-10")  # the 90 days missed
         case.facts(major_decision=True)  # and no 法制审核 record
-        case.stage("service", "2026-08-11", attributes={"method": "lodged"},
-                   docs=[("service_receipt", {"status": "served", "served_at": at("2026-08-11")})])
+        case.stage(
+            "service",
+            "2026-08-11",
+            attributes={"method": "lodged"},
+            docs=[("service_receipt", {"status": "served", "served_at": at("2026-08-11")})],
+        )
     username = f"review{uuid.uuid4().hex[:6]}"
     create_person(leg, username, "reviewer", AGENCY, "评查员")
     with leg.client(leg.token("reviewer", AGENCY)) as http:
@@ -254,7 +379,10 @@ def test_review_score_from_the_sheet(leg):
         assert (body["score"], body["max_score"]) == (50, 100)
         behind = next(d for d in body["deductions"] if d["item"] == "procedure")["findings"]
         assert sorted((f.get("check") or f["kind"], f["points"]) for f in behind) == [
-            ("legal_review", 10), ("missing_document", 5), ("service_witness", 5)]
+            ("legal_review", 10),
+            ("missing_document", 5),
+            ("service_witness", 5),
+        ]
         assert len(body["findings"]) == 6 and body["unscored_findings"] == []
         assert {d["rule"] for d in body["deadlines"]} >= {"decision_within_90_days"}
     with leg.client(leg.token("dock", AGENCY)) as http:
@@ -279,8 +407,15 @@ def test_upload_lag_per_footage_and_the_24_hour_rule_per_dock_device_officer(leg
             ("other", 1.4, "DOCK-2", "CAM-3", "3401002", timedelta(hours=30)),
         ):
             clip = clips(f"lag-{name}.mp4", seconds=seconds)
-            made[name] = upload_bytes(http, clip.read_bytes(), filename=clip.name, dock_id=dock, device_id=device, officer_ids=officers,
-                                      recorded_at=(now - ended_ago).isoformat())
+            made[name] = upload_bytes(
+                http,
+                clip.read_bytes(),
+                filename=clip.name,
+                dock_id=dock,
+                device_id=device,
+                officer_ids=officers,
+                recorded_at=(now - ended_ago).isoformat(),
+            )
         lag = http.get(f"/api/v1/media/{made['late']}").json()["upload_lag_s"]
         assert 50 * 3600 - 5 <= lag <= 50 * 3600 + 120
     period = {"recorded_from": (now - timedelta(days=7)).isoformat(), "recorded_to": (now + timedelta(hours=1)).isoformat()}
@@ -294,9 +429,12 @@ def test_upload_lag_per_footage_and_the_24_hour_rule_per_dock_device_officer(leg
         assert {g["key"]: (g["footage"], g["late"]) for g in officers["groups"]} == {"3401001": (2, 1), "3401002": (2, 1)}
         devices = http.get("/api/v1/media/upload-lag", params={**period, "group_by": "device"}).json()
         assert {g["key"]: g["late"] for g in devices["groups"]} == {"CAM-1": 1, "CAM-2": 0, "CAM-3": 1}
-        for params in ({**period, "group_by": "docks"}, {**period, "recorded_from": "2026-11-01T00:00:00"},
-                       {"recorded_from": period["recorded_to"], "recorded_to": period["recorded_from"]},
-                       {"recorded_from": "2020-01-01T00:00:00+08:00", "recorded_to": "2026-01-01T00:00:00+08:00"}):
+        for params in (
+            {**period, "group_by": "docks"},
+            {**period, "recorded_from": "2026-11-01T00:00:00"},
+            {"recorded_from": period["recorded_to"], "recorded_to": period["recorded_from"]},
+            {"recorded_from": "2020-01-01T00:00:00+08:00", "recorded_to": "2026-01-01T00:00:00+08:00"},
+        ):
             assert_problem(http.get("/api/v1/media/upload-lag", params=params), 400, "invalid-query")
         assert_problem(http.get("/api/v1/media/upload-lag", params={"group_by": "dock"}), 422)
     with leg.client(leg.token("dock", agency)) as http:

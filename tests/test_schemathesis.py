@@ -14,10 +14,32 @@ CONFIG = Path(__file__).parent / "schemathesis.toml"
 def test_no_server_errors_on_any_endpoint(leg, tmp_path):
     token = leg.token("admin", "FUZZ")
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG), "run", str(SPEC), "--url", leg.url,
-         "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", "15",
-         "--phases", "examples,fuzzing", "--seed", "20261124", "--no-color", "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file",
+            str(CONFIG),
+            "run",
+            str(SPEC),
+            "--url",
+            leg.url,
+            "-H",
+            f"Authorization: Bearer {token}",
+            "--checks",
+            "all",
+            "--max-examples",
+            "15",
+            "--phases",
+            "examples,fuzzing",
+            "--seed",
+            "20261124",
+            "--no-color",
+            "--request-timeout",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     (tmp_path / "schemathesis.txt").write_text(result.stdout)
     summary = result.stdout[-4000:]

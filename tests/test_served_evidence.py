@@ -18,8 +18,10 @@ from .support.web import create_person, sign_in, signed_in_client, wait_until
 
 AGENCY = "SERVED"
 HTML = b"<!doctype html><html><head><title>notice</title></head><body><script>document.title='owned'</script></body></html>"
-SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script>'
-       b'<rect width="10" height="10"/></svg>')
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(document.cookie)</script>'
+    b'<rect width="10" height="10"/></svg>'
+)
 
 
 def assert_evidence_headers(response, served: str, inline: bool) -> None:
@@ -28,7 +30,11 @@ def assert_evidence_headers(response, served: str, inline: bool) -> None:
     where = f"{response.request.method} {response.request.url} {response.status_code}"
     assert headers["x-content-type-options"] == "nosniff", where
     csp = [d.strip() for d in headers["content-security-policy"].split(";")]
-    assert any(d.split()[0] == "sandbox" and "allow-scripts" not in d for d in csp) and "default-src 'none'" in csp and "media-src 'self'" in csp, where
+    assert (
+        any(d.split()[0] == "sandbox" and "allow-scripts" not in d for d in csp)
+        and "default-src 'none'" in csp
+        and "media-src 'self'" in csp
+    ), where
     assert not any("script" in d for d in csp), where
     content_type = headers.get("content-type", "")
     if response.status_code == 206 and content_type.startswith("multipart/byteranges"):
@@ -43,14 +49,22 @@ def fetches(http, url: str) -> list:
     """Every way a client asks for stored bytes: whole, headers only, one range, several ranges, conditional."""
     whole = http.get(url)
     etag = whole.headers.get("etag", '"x"')
-    return [whole, http.head(url), http.get(url, headers={"Range": "bytes=0-9"}),
-            http.get(url, headers={"Range": "bytes=0-4,10-14"}), http.get(url, headers={"If-None-Match": etag})]
+    return [
+        whole,
+        http.head(url),
+        http.get(url, headers={"Range": "bytes=0-9"}),
+        http.get(url, headers={"Range": "bytes=0-4,10-14"}),
+        http.get(url, headers={"If-None-Match": etag}),
+    ]
 
 
 def png_bytes(tmp_path) -> bytes:
     path = tmp_path / "still.png"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=1", "-frames:v", "1",
-                    str(path)], check=True, timeout=60)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=1", "-frames:v", "1", str(path)],
+        check=True,
+        timeout=60,
+    )
     return path.read_bytes()
 
 
@@ -61,8 +75,11 @@ def test_uploaded_pages_and_scripts_are_served_as_downloads_on_every_evidence_ro
             "html": (upload_bytes(dock, HTML, filename="notice.html", content_type="text/html"), "application/octet-stream", False),
             "svg": (upload_bytes(dock, SVG, filename="seal.svg", content_type="image/svg+xml"), "application/octet-stream", False),
             # What the dock declares does not decide: the probe found an MP4.
-            "mp4": (upload_bytes(dock, clips("served.mp4", seconds=1).read_bytes(), filename="served.mp4", content_type="text/html"),
-                    "video/mp4", True),
+            "mp4": (
+                upload_bytes(dock, clips("served.mp4", seconds=1).read_bytes(), filename="served.mp4", content_type="text/html"),
+                "video/mp4",
+                True,
+            ),
             "png": (upload_bytes(dock, png_bytes(tmp_path), filename="still.png", content_type="image/png"), "image/png", True),
         }
         for media_id, served, inline in media.values():

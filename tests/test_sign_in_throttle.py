@@ -28,8 +28,13 @@ LIMITS = {
 def instance(leg, workdir, extra: dict | None = None) -> ServiceProcess:
     """Another instance on the leg's database and store, with the leg's signing key (every instance shares it)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {**leg.service.env, **LIMITS, **(extra or {}),
-           "RECORDING_SIGNING_KEY_FILE": str(leg.workdir / "data" / "signing-key.pem"), "RECORDING_RUN_WORKER": "false"}
+    env = {
+        **leg.service.env,
+        **LIMITS,
+        **(extra or {}),
+        "RECORDING_SIGNING_KEY_FILE": str(leg.workdir / "data" / "signing-key.pem"),
+        "RECORDING_RUN_WORKER": "false",
+    }
     return ServiceProcess(env, workdir).start()
 
 
@@ -63,8 +68,12 @@ class Browser:
         if token is None:
             token = self.form()
         data = {"username": username, "password": password, "csrf_token": token, "next": "/cases"}
-        return httpx.post(str(self.http.base_url) + "/login", data=data, timeout=60,
-                          headers={"X-Forwarded-For": self.http.headers["X-Forwarded-For"], "Cookie": f"rs_login_csrf={token}"})
+        return httpx.post(
+            str(self.http.base_url) + "/login",
+            data=data,
+            timeout=60,
+            headers={"X-Forwarded-For": self.http.headers["X-Forwarded-For"], "Cookie": f"rs_login_csrf={token}"},
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -108,8 +117,15 @@ def test_unknown_and_existing_names_get_the_same_answers(leg, guarded):
         seen = []
         for n in range(5):
             response = browser.sign_in(name, f"wrong-{n}-password")
-            seen.append((response.status_code, response.headers.get("retry-after"), sorted(response.headers.keys()),
-                         sorted(response.cookies.keys()), mask(response.text, name)))
+            seen.append(
+                (
+                    response.status_code,
+                    response.headers.get("retry-after"),
+                    sorted(response.headers.keys()),
+                    sorted(response.cookies.keys()),
+                    mask(response.text, name),
+                )
+            )
         answers[name] = seen
         browser.close()
     assert [a[0] for a in answers[existing]] == [401, 401, 401, 429, 429]

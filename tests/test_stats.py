@@ -42,9 +42,11 @@ def seed(http) -> dict:
     onsite.facts(penalties=["fine"], fine_yuan="200")
     onsite.stage("closing", "2025-07-02")
     cases["D"] = onsite
-    for name, accepted, decided_on, outcome, action in (("F", "2025-04-01", "2025-04-20", "granted", "renewal"),
-                                                        ("G", "2025-12-20", "2026-01-10", "refused", "new"),
-                                                        ("H", "2025-08-01", "2025-08-15", "refused", "change")):
+    for name, accepted, decided_on, outcome, action in (
+        ("F", "2025-04-01", "2025-04-20", "granted", "renewal"),
+        ("G", "2025-12-20", "2026-01-10", "refused", "new"),
+        ("H", "2025-08-01", "2025-08-15", "refused", "change"),
+    ):
         licence = Case(http, procedure="license", filed=accepted)
         licence.stage("acceptance", accepted, docs=[("application_acceptance", {"issued_at": at(accepted)})])
         licence.skip("verification", "无需现场审核")
@@ -53,8 +55,11 @@ def seed(http) -> dict:
         cases[name] = licence
     seizure = Case(http, procedure="coercion-seizure", filed="2025-10-10")
     seizure.stage("approval", "2025-10-10", docs=[("coercion_approval", {"issued_at": at("2025-10-10")})])
-    seizure.stage("implementation", "2025-10-10", docs=[("seizure_decision", {"issued_at": at("2025-10-10")}),
-                                                       ("item_list", {"issued_at": at("2025-10-10")})])
+    seizure.stage(
+        "implementation",
+        "2025-10-10",
+        docs=[("seizure_decision", {"issued_at": at("2025-10-10")}), ("item_list", {"issued_at": at("2025-10-10")})],
+    )
     seizure.facts(coercion_measures=["sealing", "seizure"])
     cases["I"] = seizure
     for name, day, problems in (("J", "2025-03-15", True), ("K", "2025-03-20", False)):
@@ -94,13 +99,27 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         counted = stat(http, "cases")
         assert counted["agency"] == agency and counted["from"] == "2025-01-01"
         assert counted["totals"]["cases"] == 11
-        assert counted["totals"]["by_procedure"] == {"行政处罚一般程序": 4, "行政处罚简易程序(当场处罚)": 1, "行政许可": 3,
-                                                     "行政强制(查封、扣押)": 1, "日常监督检查(行政检查)": 2}
+        assert counted["totals"]["by_procedure"] == {
+            "行政处罚一般程序": 4,
+            "行政处罚简易程序(当场处罚)": 1,
+            "行政许可": 3,
+            "行政强制(查封、扣押)": 1,
+            "日常监督检查(行政检查)": 2,
+        }
         by_month = Counter()
         for row in counted["rows"]:
             by_month[row["month"]] += row["cases"]
-        assert by_month == {"2025-02": 1, "2025-03": 3, "2025-04": 1, "2025-07": 1, "2025-08": 1, "2025-09": 1, "2025-10": 1,
-                            "2025-11": 1, "2025-12": 1}
+        assert by_month == {
+            "2025-02": 1,
+            "2025-03": 3,
+            "2025-04": 1,
+            "2025-07": 1,
+            "2025-08": 1,
+            "2025-09": 1,
+            "2025-10": 1,
+            "2025-11": 1,
+            "2025-12": 1,
+        }
         assert [(r["procedure"], r["status"]) for r in counted["rows"] if r["month"] == "2025-07"] == [("penalty-simple", "closed")]
 
         # Completeness and findings agree with the timelines assembled live.
@@ -112,8 +131,9 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         findings = stat(http, "findings")
         assert {r["kind"]: r["findings"] for r in findings["rows"]} == dict(expected)
         assert findings["totals"]["findings"] == sum(expected.values())
-        missed = Counter(f.get("rule") or f.get("check") for t in timelines.values() for f in t["completeness"]["findings"]
-                         if f["kind"] == "time_limit")
+        missed = Counter(
+            f.get("rule") or f.get("check") for t in timelines.values() for f in t["completeness"]["findings"] if f["kind"] == "time_limit"
+        )
         limits = {r["rule"]: r for r in stat(http, "time-limits")["rows"]}
         assert {rule: r["missed"] for rule, r in limits.items() if r["missed"]} == dict(missed)
         assert limits["decision_within_90_days"]["cases"] == 4  # the general-procedure cases it applies to
@@ -134,17 +154,33 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         assert list(tables) == ["license", "penalty", "coercion", "inspection"]
         general = tables["penalty"]["行政处罚一般程序"]
         # A counts once, under 没收违法所得 (its most severe); B counts although revoked; C is 2026's; E has no kinds.
-        assert (general["decisions"], general["p_confiscation_gains"], general["p_fine"], general["p_warning"],
-                general["unrecorded"], general["revoked"]) == (3, 1, 0, 1, 1, 1)
+        assert (
+            general["decisions"],
+            general["p_confiscation_gains"],
+            general["p_fine"],
+            general["p_warning"],
+            general["unrecorded"],
+            general["revoked"],
+        ) == (3, 1, 0, 1, 1, 1)
         assert general["amount_wan"] == 2.0
         simple = tables["penalty"]["行政处罚简易程序(当场处罚)"]
         assert (simple["decisions"], simple["p_fine"], simple["amount_wan"]) == (1, 1, 0.02)
         total = tables["penalty"]["合计"]
         assert (total["decisions"], total["p_fine"], total["amount_wan"]) == (4, 1, 2.02)
         licence = tables["license"]["行政许可"]
-        assert (licence["accepted"], licence["decisions"], licence["granted"], licence["refused"], licence["renewals"],
-                licence["changes"]) == (3, 2, 1, 1, 1, 1)
-        assert (tables["coercion"]["合计"]["decisions"], tables["coercion"]["合计"]["sealing"], tables["coercion"]["合计"]["seizure"]) == (1, 1, 1)
+        assert (
+            licence["accepted"],
+            licence["decisions"],
+            licence["granted"],
+            licence["refused"],
+            licence["renewals"],
+            licence["changes"],
+        ) == (3, 2, 1, 1, 1, 1)
+        assert (tables["coercion"]["合计"]["decisions"], tables["coercion"]["合计"]["sealing"], tables["coercion"]["合计"]["seizure"]) == (
+            1,
+            1,
+            1,
+        )
         inspection = tables["inspection"]["合计"]
         assert (inspection["decisions"], inspection["problems"], inspection["no_problems"]) == (2, 1, 1)
         later = annual(http, 2026)
@@ -162,8 +198,9 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         cases["E"].http = http
         cases["E"].facts(penalties=["fine", "license_revocation"])
     with leg.client(leg.token("auditor", agency)) as http:
-        general = next(r for t in annual(http, 2025)["tables"] if t["kind"] == "penalty" for r in t["rows"]
-                       if r["procedure"] == "penalty-general")
+        general = next(
+            r for t in annual(http, 2025)["tables"] if t["kind"] == "penalty" for r in t["rows"] if r["procedure"] == "penalty-general"
+        )
         assert (general["unrecorded"], general["p_license_revocation"]) == (0, 1)
 
         csv = http.get("/api/v1/stats/cases", params={**YEAR, "format": "csv"})
@@ -202,8 +239,15 @@ def test_footage_upload_lag_fixity_and_publication_timeliness(leg, clips):
             ("other", 3.0, "DOCK-2", "CAM-3", "3401002", timedelta(hours=30)),
         ):
             clip = clips(f"stats-{name}.mp4", seconds=seconds)
-            upload_bytes(http, clip.read_bytes(), filename=clip.name, dock_id=dock, device_id=device, officer_ids=officers,
-                         recorded_at=(now - ended_ago).isoformat())
+            upload_bytes(
+                http,
+                clip.read_bytes(),
+                filename=clip.name,
+                dock_id=dock,
+                device_id=device,
+                officer_ids=officers,
+                recorded_at=(now - ended_ago).isoformat(),
+            )
     with leg.client(leg.token("auditor", agency)) as http:
         footage = stat(http, "footage", **period, group_by="officer")
         by_officer = {r["key"]: (r["clips"], r["seconds"]) for r in footage["rows"]}
@@ -232,13 +276,25 @@ def test_footage_upload_lag_fixity_and_publication_timeliness(leg, clips):
         assert draft(http, case, document).status_code == 201
     with leg.client(leg.token("admin", agency)) as http:
         assert http.post(f"/api/v1/publications/{on_time}/approve").status_code == 200
-        assert http.post(f"/api/v1/publications/{on_time}/notice", json={"method": "in_decision", "notified_at": at(recent, "15:00")}
-                         ).status_code == 200
+        assert (
+            http.post(
+                f"/api/v1/publications/{on_time}/notice", json={"method": "in_decision", "notified_at": at(recent, "15:00")}
+            ).status_code
+            == 200
+        )
         assert http.post(f"/api/v1/publications/{on_time}/publish").status_code == 200
     with leg.client(leg.token("auditor", agency)) as http:
-        rows = {r["kind"]: r for r in stat(http, "publications", **{"from": (day - timedelta(days=90)).isoformat(), "to": day.isoformat()})["rows"]}
+        rows = {
+            r["kind"]: r
+            for r in stat(http, "publications", **{"from": (day - timedelta(days=90)).isoformat(), "to": day.isoformat()})["rows"]
+        }
         penalty = rows["penalty"]
-        assert (penalty["publications"], penalty["published_on_time"], penalty["unpublished_overdue"], penalty["on_time_share"]) == (2, 1, 1, 0.5)
+        assert (penalty["publications"], penalty["published_on_time"], penalty["unpublished_overdue"], penalty["on_time_share"]) == (
+            2,
+            1,
+            1,
+            0.5,
+        )
 
 
 def test_followers_racing_and_one_killed_leave_the_figures_right(leg):
@@ -254,8 +310,18 @@ def test_followers_racing_and_one_killed_leave_the_figures_right(leg):
         made = [decided_case(http, filed="2025-05-06", decided=f"2025-06-{day:02d}") for day in range(2, 12)]
         live = Counter(f["kind"] for case in made for f in case.timeline()["completeness"]["findings"])
     command = [str(BIN / "recording-service"), "stats", "refresh"]
-    racers = [subprocess.Popen(command, env=leg.service.env, cwd=leg.service.workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True) for _ in range(3)]
+    racers = [
+        subprocess.Popen(
+            command,
+            env=leg.service.env,
+            cwd=leg.service.workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        for _ in range(3)
+    ]
     time.sleep(1.5)
     racers[2].send_signal(signal.SIGKILL)
     outputs = [racer.communicate(timeout=120) for racer in racers]

@@ -29,14 +29,19 @@ class Penalty:
         response = self.http.post(f"/api/v1/cases/{self.case['id']}/stages", json=body)
         assert response.status_code == 201, response.text
         for doc_type, moments in docs:
-            doc = {"stage_id": response.json()["id"], "doc_type": doc_type, "title": doc_type,
-                   "doc_number": doc_number(), "signers": ["张三"], **moments,
-                   "status": "served" if "served_at" in moments else "issued"}
+            doc = {
+                "stage_id": response.json()["id"],
+                "doc_type": doc_type,
+                "title": doc_type,
+                "doc_number": doc_number(),
+                "signers": ["张三"],
+                **moments,
+                "status": "served" if "served_at" in moments else "issued",
+            }
             created = self.http.post(f"/api/v1/cases/{self.case['id']}/documents", json=doc)
             assert created.status_code == 201, created.text
         if not skipped_note:
-            closed = self.http.patch(f"/api/v1/cases/{self.case['id']}/stages/{response.json()['id']}",
-                                     json={"ended_at": at(day, "17:00")})
+            closed = self.http.patch(f"/api/v1/cases/{self.case['id']}/stages/{response.json()['id']}", json={"ended_at": at(day, "17:00")})
             assert closed.status_code == 200, closed.text
         return self
 
@@ -51,12 +56,20 @@ def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, 
     case.stage("filing", filed, docs=[("case_filing_form", {"issued_at": at(filed)})])
     case.stage("investigation", "2026-08-10", docs=[("onsite_record", {"issued_at": at("2026-08-10")})])
     case.stage("review", "2026-08-24", docs=[("review_record", {"issued_at": at("2026-08-24")})])
-    case.stage("notification", "2026-08-31", docs=[("penalty_prior_notice", {"issued_at": at("2026-08-31"),
-                                                                            "served_at": at(notice_served)})])
+    case.stage(
+        "notification", "2026-08-31", docs=[("penalty_prior_notice", {"issued_at": at("2026-08-31"), "served_at": at(notice_served)})]
+    )
     if hearing:
         notice_day, hearing_day, *requested = hearing
-        case.stage("hearing", hearing_day, attributes={"requested_on": requested[0]} if requested else None, docs=[("hearing_notice", {"issued_at": at(notice_day), "served_at": at(notice_day)}),
-                                                 ("hearing_record", {"issued_at": at(hearing_day)})])
+        case.stage(
+            "hearing",
+            hearing_day,
+            attributes={"requested_on": requested[0]} if requested else None,
+            docs=[
+                ("hearing_notice", {"issued_at": at(notice_day), "served_at": at(notice_day)}),
+                ("hearing_record", {"issued_at": at(hearing_day)}),
+            ],
+        )
     else:
         case.stage("hearing", None, skipped_note="当事人未申请听证")
     if decision:
@@ -105,7 +118,6 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
     assert "法定期限" in page and "未遵守" in page and "行政处罚决定书应在宣告后七日内送达" in page
     assert page.count("已遵守") == 2  # the hearing-request window and the 90 days from filing were kept
     with leg.client(leg.token("case_system", AGENCY)) as http:
-
         # A hearing was held: the request window no longer applies, the notice must come 7 working days before.
         heard = walk(http, hearing=("2026-09-01", "2026-09-08", "2026-09-03"), decision="2026-09-15", served="2026-09-16")
         assert findings(heard) == [("hearing", "hearing_notice_7_working_days_before")]
@@ -122,8 +134,13 @@ def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
     today = datetime.now(tz).date()
     decided = today - timedelta(days=1)
     with leg.client(leg.token("case_system", AGENCY)) as http:
-        timeline = walk(http, filed=(decided - timedelta(days=60)).isoformat(), notice_served=(decided - timedelta(days=20)).isoformat(),
-                        decision=decided.isoformat(), served=None)
+        timeline = walk(
+            http,
+            filed=(decided - timedelta(days=60)).isoformat(),
+            notice_served=(decided - timedelta(days=20)).isoformat(),
+            decision=decided.isoformat(),
+            served=None,
+        )
     running = limits(timeline)["service_within_7_working_days"]
     assert running["state"] == "running" and running["end"] is None and running["due_on"] > today.isoformat()
     assert findings(timeline) == []
@@ -131,8 +148,10 @@ def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
 
 def test_an_agencys_local_day_off_moves_its_own_cases_limits_and_no_one_elses(leg):
     with leg.client(leg.token("admin", "TLIMLOCAL")) as admin:
-        added = admin.post("/api/v1/calendar/local-days", json={
-            "day": "2026-09-22", "kind": "off", "name_zh": "地方节日", "basis": "某自治区假日办法（测试）"})
+        added = admin.post(
+            "/api/v1/calendar/local-days",
+            json={"day": "2026-09-22", "kind": "off", "name_zh": "地方节日", "basis": "某自治区假日办法（测试）"},
+        )
         assert added.status_code == 201, added.text
     with leg.client(leg.token("case_system", "TLIMLOCAL")) as local, leg.client(leg.token("case_system", AGENCY)) as other:
         # 7 working days from the decision on 9/15: 9/23 on the official calendar, one later with the local day.

@@ -29,24 +29,39 @@ def footage(leg, clips):
             ("seize2", "CAM-S", f"{DAY}T10:10:02+08:00"),
         ):
             clip = clips(f"{name}.mp4", seconds=2, creation_time=recorded_at.replace("+08:00", "+08:00"))
-            made[name] = upload_bytes(http, clip.read_bytes(), device_id=device, officer_ids="O1,O2", recorded_at=recorded_at,
-                                      filename=f"{name}.mp4")
+            made[name] = upload_bytes(
+                http, clip.read_bytes(), device_id=device, officer_ids="O1,O2", recorded_at=recorded_at, filename=f"{name}.mp4"
+            )
     return made
 
 
-def penalty_case(http, footage, omit=None, investigation_officers=("3401001", "3401002"), service_method="direct",
-                 investigation_media=None):
+def penalty_case(
+    http, footage, omit=None, investigation_officers=("3401001", "3401002"), service_method="direct", investigation_media=None
+):
     """A complete 行政处罚一般程序 case, less whatever `omit` names."""
     walk = CaseWalk(http, "penalty-general")
     walk.stage("filing", "08:00", "08:30", docs=["case_filing_form"])
-    walk.stage("investigation", "09:00", "10:00", officers=investigation_officers, docs=["onsite_record"],
-               media=[] if omit == "investigation_av" else [(m, None) for m in (investigation_media or [footage["inv1"], footage["inv2"]])])
+    walk.stage(
+        "investigation",
+        "09:00",
+        "10:00",
+        officers=investigation_officers,
+        docs=["onsite_record"],
+        media=[] if omit == "investigation_av" else [(m, None) for m in (investigation_media or [footage["inv1"], footage["inv2"]])],
+    )
     walk.stage("review", "11:00", "11:30", docs=[] if omit == "review_record" else ["review_record"])
     walk.stage("notification", "13:00", "13:30", docs=["penalty_prior_notice"])
     walk.stage("hearing", None, skip_note="当事人未申请听证")
     walk.stage("decision", "14:00", "14:10", docs=["penalty_decision"], day=DECIDED)
-    walk.stage("service", "15:00", "15:30", attributes={"method": service_method}, docs=["service_receipt"],
-               media=[(footage["srv"], None)] if service_method == "lodged" and omit != "service_av" else [], day=DECIDED)
+    walk.stage(
+        "service",
+        "15:00",
+        "15:30",
+        attributes={"method": service_method},
+        docs=["service_receipt"],
+        media=[(footage["srv"], None)] if service_method == "lodged" and omit != "service_av" else [],
+        day=DECIDED,
+    )
     walk.stage("execution", None, skip_note="当事人自动履行")
     walk.stage("closing", "16:00", "16:10", docs=["closing_report"], day=DECIDED)
     walk.stage("archiving", "16:20", "16:30", day=DECIDED)
@@ -77,7 +92,12 @@ def test_complete_penalty_case_reads_complete(leg, footage):
     assert investigation["documents"][0]["doc_type_name"] == "现场笔录" and investigation["documents"][0]["version_count"] == 1
     times = [e["at"] for e in timeline["entries"]]
     assert times == sorted(times) and {e["kind"] for e in timeline["entries"]} >= {
-        "stage_opened", "stage_closed", "stage_skipped", "document_signed", "recording"}
+        "stage_opened",
+        "stage_closed",
+        "stage_skipped",
+        "document_signed",
+        "recording",
+    }
 
 
 @pytest.mark.parametrize(
@@ -110,8 +130,7 @@ def test_seizure_gap_is_flagged_until_explained(leg, footage):
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk = CaseWalk(http, "coercion-seizure")
         walk.stage("approval", "09:00", "09:30", docs=["coercion_approval"])
-        walk.stage("implementation", "09:55", docs=["seizure_decision", "item_list", "onsite_record"],
-                   media=[(footage["seize1"], None)])
+        walk.stage("implementation", "09:55", docs=["seizure_decision", "item_list", "onsite_record"], media=[(footage["seize1"], None)])
         second = walk.bind("implementation", footage["seize2"])
         timeline = walk.timeline()
         gaps = [f for f in timeline["completeness"]["findings"] if f["kind"] == "continuity_gap"]
@@ -130,8 +149,11 @@ def test_seizure_gap_is_flagged_until_explained(leg, footage):
         gap = {"device_id": "CAM-S", "gap_start": gaps[0]["gap_start"], "gap_end": gaps[0]["gap_end"]}
         assert_problem(http.post(url, json={**gap, "reason": "coffee"}), 400, "unknown-interruption-reason")
         assert_problem(http.post(url, json={**gap, "reason": "other"}), 400, "interruption-needs-text")
-        assert_problem(http.post(url, json={**gap, "device_id": "CAM-X", "reason": "battery_depleted"} | {"gap_end": gaps[0]["gap_start"]}),
-                       400, "invalid-interruption")
+        assert_problem(
+            http.post(url, json={**gap, "device_id": "CAM-X", "reason": "battery_depleted"} | {"gap_end": gaps[0]["gap_start"]}),
+            400,
+            "invalid-interruption",
+        )
         other_device = http.post(url, json={**gap, "device_id": "CAM-X", "reason": "battery_depleted"})
         assert other_device.status_code == 201
         assert [f["kind"] for f in walk.timeline()["completeness"]["findings"]].count("continuity_gap") == 1  # not that camera
@@ -179,24 +201,41 @@ def test_documents_keep_every_version(leg, footage):
         walk = CaseWalk(http, "penalty-simple")
         stage_id = walk.stage("onsite", "10:00")
         case_id = walk.case["id"]
-        created = http.post(f"/api/v1/cases/{case_id}/documents", json={
-            "stage_id": stage_id, "doc_type": "onsite_penalty_decision", "title": "当场处罚决定书", "status": "draft",
-            "attachment_media_id": footage["inv1"]})
+        created = http.post(
+            f"/api/v1/cases/{case_id}/documents",
+            json={
+                "stage_id": stage_id,
+                "doc_type": "onsite_penalty_decision",
+                "title": "当场处罚决定书",
+                "status": "draft",
+                "attachment_media_id": footage["inv1"],
+            },
+        )
         assert created.status_code == 201, created.text
         document = created.json()
         assert document["version_count"] == 1 and document["current"]["status"] == "draft"
         assert kinds(walk.timeline())[0] == ("onsite", "missing_audio_visual")
         assert ("onsite", "missing_document") in kinds(walk.timeline())  # a draft does not count yet
-        signed = http.post(f"/api/v1/documents/{document['id']}/versions", json={
-            "title": "当场处罚决定书", "status": "signed", "doc_number": "濉卫医罚〔2026〕7号", "signed_at": f"{DAY}T10:05:00+08:00",
-            "change_note": "签字"})
+        signed = http.post(
+            f"/api/v1/documents/{document['id']}/versions",
+            json={
+                "title": "当场处罚决定书",
+                "status": "signed",
+                "doc_number": "濉卫医罚〔2026〕7号",
+                "signed_at": f"{DAY}T10:05:00+08:00",
+                "change_note": "签字",
+            },
+        )
         assert signed.status_code == 201
         history = http.get(f"/api/v1/documents/{document['id']}").json()
         assert [v["version"] for v in history["versions"]] == [1, 2] and history["versions"][0]["status"] == "draft"
         assert history["current"]["doc_number"] == "濉卫医罚〔2026〕7号" and history["version_count"] == 2
         assert ("onsite", "missing_document") not in kinds(walk.timeline())
-        assert_problem(http.post(f"/api/v1/cases/{case_id}/documents", json={
-            "stage_id": stage_id, "doc_type": "tax_form", "title": "x"}), 400, "unknown-document-type")
+        assert_problem(
+            http.post(f"/api/v1/cases/{case_id}/documents", json={"stage_id": stage_id, "doc_type": "tax_form", "title": "x"}),
+            400,
+            "unknown-document-type",
+        )
 
         # A version carries forward what it does not change; status only moves forward.
         versions = f"/api/v1/documents/{document['id']}/versions"
@@ -209,8 +248,14 @@ def test_documents_keep_every_version(leg, footage):
         assert_problem(http.post(versions, json={"statuss": "void"}), 422, "validation-error")
         served = http.post(versions, json={"status": "served", "served_at": f"{DAY}T10:20:00+08:00"})
         assert served.status_code == 201 and served.json()["version_count"] == 4
-        assert_problem(http.post(f"/api/v1/cases/{case_id}/documents", json={
-            "stage_id": stage_id, "doc_type": "onsite_penalty_decision", "title": "x", "status": "served"}), 400, "served-needs-served-at")
+        assert_problem(
+            http.post(
+                f"/api/v1/cases/{case_id}/documents",
+                json={"stage_id": stage_id, "doc_type": "onsite_penalty_decision", "title": "x", "status": "served"},
+            ),
+            400,
+            "served-needs-served-at",
+        )
         # Registered by mistake: void, with a reason; it then no longer counts, and takes no more versions.
         void = http.post(versions, json={"status": "void", "change_note": "登记错误，重复录入"})
         assert void.status_code == 201 and void.json()["current"]["status"] == "void"
@@ -243,8 +288,9 @@ def test_timeline_is_assembled_in_a_constant_number_of_statements(leg, footage):
 def test_unplayable_footage_and_footage_without_a_time_do_not_pass_unseen(leg, clips):
     with leg.client(leg.token("dock", AGENCY)) as http:
         scan = upload_bytes(http, b"%PDF-1.4 scanned record " * 400, filename="scan.pdf", recorded_at=f"{DAY}T10:01:00+08:00")
-        timeless = upload_bytes(http, clips("timeless.mp4", seconds=1, audio=False, size="160x120").read_bytes() + b"\0",
-                                filename="clip.mp4")  # no metadata, no container time, no time in the name
+        timeless = upload_bytes(
+            http, clips("timeless.mp4", seconds=1, audio=False, size="160x120").read_bytes() + b"\0", filename="clip.mp4"
+        )  # no metadata, no container time, no time in the name
         assert http.get(f"/api/v1/media/{timeless}").json()["recorded_started_at"] is None
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk = CaseWalk(http, "penalty-simple")

@@ -24,7 +24,12 @@ def test_discovery(leg):
     assert response.headers["Tus-Resumable"] == "1.0.0"
     assert response.headers["Tus-Version"] == "1.0.0"
     assert set(response.headers["Tus-Extension"].split(",")) == {
-        "creation", "creation-with-upload", "termination", "checksum", "expiration"}
+        "creation",
+        "creation-with-upload",
+        "termination",
+        "checksum",
+        "expiration",
+    }
     assert set(response.headers["Tus-Checksum-Algorithm"].split(",")) == {"sha1", "md5", "sha256"}
     assert int(response.headers["Tus-Max-Size"]) > 0
 
@@ -34,8 +39,12 @@ def test_tuspy_chunked_upload_with_chunk_checksums(leg, random_file):
     sha = sha256_of(path)
     token = leg.token()
     tus = tus_client.TusClient(leg.url + "/api/v1/uploads", headers={"Authorization": f"Bearer {token}"})
-    uploader = tus.uploader(str(path), chunk_size=2 * MiB, upload_checksum=True,
-                            metadata={"filename": path.name, "sha256": sha, "device_id": "CAM01", "officer_ids": "3301,3302"})
+    uploader = tus.uploader(
+        str(path),
+        chunk_size=2 * MiB,
+        upload_checksum=True,
+        metadata={"filename": path.name, "sha256": sha, "device_id": "CAM01", "officer_ids": "3301,3302"},
+    )
     uploader.upload()
     with leg.client(token) as http:
         status = http.get(uploader.url.replace(leg.url, "")).json()
@@ -59,8 +68,20 @@ def test_resume_after_client_is_killed(leg, random_file, tmp_path):
     token = leg.token()
     storage = tmp_path / "tus-urls.json"
     child = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "support" / "tus_child.py"), leg.url + "/api/v1/uploads", token, str(path),
-         str(storage), str(4 * MiB), sha], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            str(Path(__file__).parent / "support" / "tus_child.py"),
+            leg.url + "/api/v1/uploads",
+            token,
+            str(path),
+            str(storage),
+            str(4 * MiB),
+            sha,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == -9, child.stderr  # it really died (SIGKILL), mid-request
     url = child.stdout.strip().splitlines()[-1]
     with leg.client(token) as http:
@@ -68,8 +89,13 @@ def test_resume_after_client_is_killed(leg, random_file, tmp_path):
     # Bytes of the interrupted PATCH that arrived are kept (no chunk checksum was sent).
     assert 4 * MiB < offset < path.stat().st_size
     tus = tus_client.TusClient(leg.url + "/api/v1/uploads", headers={"Authorization": f"Bearer {token}"})
-    resumed = tus.uploader(str(path), chunk_size=3 * MiB, metadata={"filename": "kill.bin", "sha256": sha},
-                           store_url=True, url_storage=FileStorage(str(storage)))
+    resumed = tus.uploader(
+        str(path),
+        chunk_size=3 * MiB,
+        metadata={"filename": "kill.bin", "sha256": sha},
+        store_url=True,
+        url_storage=FileStorage(str(storage)),
+    )
     assert resumed.url == url and resumed.offset == offset  # tuspy found the upload and asked the server where to go on
     resumed.upload()
     with leg.client(token) as http:
@@ -86,8 +112,9 @@ def _wait_for_offset(http, location: str, minimum: int) -> int:
         offset = int(response.headers["Upload-Offset"])
         # The server notices the dead connection, commits what arrived, releases its hold.
         if offset > minimum and http.get(location).json()["status"] == "receiving":
-            probe = http.patch(location, content=b"", headers={**TUS, "Upload-Offset": str(offset),
-                                                                "Content-Type": "application/offset+octet-stream"})
+            probe = http.patch(
+                location, content=b"", headers={**TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+            )
             if probe.status_code == 204:
                 return offset
         assert time.monotonic() < deadline, "the interrupted PATCH was never committed"
@@ -98,10 +125,17 @@ def test_creation_with_upload_and_sha256_confirmation(leg):
     body = b"small evidence file" * 100
     sha = hashlib.sha256(body).hexdigest()
     with leg.client(leg.token()) as http:
-        response = http.post("/api/v1/uploads", content=body, headers={
-            **TUS, "Upload-Length": str(len(body)), "Content-Type": "application/offset+octet-stream",
-            "Upload-Metadata": metadata_header(filename="note.txt", sha256=sha),
-            "Upload-Checksum": "md5 " + base64.b64encode(hashlib.md5(body).digest()).decode()})
+        response = http.post(
+            "/api/v1/uploads",
+            content=body,
+            headers={
+                **TUS,
+                "Upload-Length": str(len(body)),
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Metadata": metadata_header(filename="note.txt", sha256=sha),
+                "Upload-Checksum": "md5 " + base64.b64encode(hashlib.md5(body).digest()).decode(),
+            },
+        )
         assert response.status_code == 201, response.text
         assert response.headers["Upload-Offset"] == str(len(body))
         assert response.headers["Upload-Sha256"] == sha
@@ -241,7 +275,9 @@ def test_patch_rejects_bad_input_and_keeps_the_offset(leg):
         location = create(http, 100).headers["Location"]
         assert patch(http, location, 0, b"a" * 10).status_code == 204
         assert_problem(patch(http, location, 5, b"b" * 10), 409, "offset-mismatch")
-        response = http.patch(location, content=b"b" * 10, headers={**TUS, "Upload-Offset": "10", "Content-Type": "application/octet-stream"})
+        response = http.patch(
+            location, content=b"b" * 10, headers={**TUS, "Upload-Offset": "10", "Content-Type": "application/octet-stream"}
+        )
         assert_problem(response, 415)
         assert_problem(patch(http, location, 10, b"c" * 91), 413, "upload-overflow")
 
@@ -249,11 +285,15 @@ def test_patch_rejects_bad_input_and_keeps_the_offset(leg):
             yield b"d" * 50
             yield b"d" * 50
 
-        response = http.patch(location, content=chunked(), headers={**TUS, "Upload-Offset": "10", "Content-Type": "application/offset+octet-stream"})
+        response = http.patch(
+            location, content=chunked(), headers={**TUS, "Upload-Offset": "10", "Content-Type": "application/offset+octet-stream"}
+        )
         assert_problem(response, 413, "upload-overflow")
         assert_problem(patch(http, location, 10, b"e", **{"Upload-Checksum": "sha256 !!notbase64"}), 400, "invalid-checksum")
         assert_problem(patch(http, location, 10, b"e", **{"Upload-Checksum": "crc32 AAAAAA=="}), 400, "unsupported-checksum-algorithm")
-        assert_problem(http.patch(location, content=b"e", headers={"Upload-Offset": "10", "Content-Type": "application/offset+octet-stream"}), 412)
+        assert_problem(
+            http.patch(location, content=b"e", headers={"Upload-Offset": "10", "Content-Type": "application/offset+octet-stream"}), 412
+        )
         assert http.head(location, headers=TUS).headers["Upload-Offset"] == "10"
         assert_problem(http.head("/api/v1/uploads/0123456789abcdef0123456789abcdef", headers=TUS), 404)
         assert_problem(patch(http, "/api/v1/uploads/nope", 0, b"x"), 404)
@@ -293,9 +333,13 @@ def test_a_body_trickled_in_small_writes_is_stored_byte_for_byte(leg):
         address = urlsplit(leg.url)
         with socket.create_connection((address.hostname, address.port), timeout=60) as connection:
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            connection.sendall((f"PATCH {location} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
-                                f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
-                                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode())
+            connection.sendall(
+                (
+                    f"PATCH {location} HTTP/1.1\r\nHost: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                    f"Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+                ).encode()
+            )
             for index, piece in enumerate(pieces):
                 connection.sendall(piece)
                 if index % 25 == 0:

@@ -24,11 +24,18 @@ from .support.web import PASSWORD, create_person, shots, sign_in, signed_in_clie
 
 AGENCY = "WEB1"
 OTHER_AGENCY = "WEB2"
+
+
 @pytest.fixture(scope="module")
 def people(leg):
     suffix = uuid.uuid4().hex[:6]
-    names = {"auditor": f"auditor{suffix}", "reviewer": f"reviewer{suffix}", "other": f"other{suffix}",
-             "second": f"second{suffix}", "locked": f"locked{suffix}"}
+    names = {
+        "auditor": f"auditor{suffix}",
+        "reviewer": f"reviewer{suffix}",
+        "other": f"other{suffix}",
+        "second": f"second{suffix}",
+        "locked": f"locked{suffix}",
+    }
     create_person(leg, names["auditor"], "auditor", AGENCY, "赵监督")
     create_person(leg, names["reviewer"], "reviewer", AGENCY, "钱评查")
     create_person(leg, names["other"], "auditor", OTHER_AGENCY, "孙外单位")
@@ -45,20 +52,29 @@ def review_case(leg, clips):
         media = {}
         recorded_at = f"{DAY}T09:30:00+08:00"
         clip = hevc_clip(leg.workdir, recorded_at)
-        media["hevc"] = upload_bytes(dock, clip.read_bytes(), device_id="CAM-H", officer_ids="3401001",
-                                     recorded_at=recorded_at, filename="hevc.mp4")
+        media["hevc"] = upload_bytes(
+            dock, clip.read_bytes(), device_id="CAM-H", officer_ids="3401001", recorded_at=recorded_at, filename="hevc.mp4"
+        )
         for name, recorded_at in (("web-inv1", f"{DAY}T09:10:00+08:00"), ("web-inv2", f"{DAY}T09:12:00+08:00")):
             clip = clips(f"{name}.mp4", seconds=20, size="640x360", creation_time=recorded_at, noise=True)
-            media[name] = upload_bytes(dock, clip.read_bytes(), device_id="CAM-W", officer_ids="3401001,3401002",
-                                       recorded_at=recorded_at, filename=f"{name}.mp4")
+            media[name] = upload_bytes(
+                dock, clip.read_bytes(), device_id="CAM-W", officer_ids="3401001,3401002", recorded_at=recorded_at, filename=f"{name}.mp4"
+            )
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk = CaseWalk(http, "coercion-seizure")
         walk.stage("approval", "08:30", "08:50", docs=["coercion_approval"])
-        walk.stage("implementation", "09:05", "10:00", docs=["seizure_decision", "item_list"],
-                   media=[(media["web-inv1"], "现场检查开始"), (media["hevc"], "H.265 执法记录仪")])
+        walk.stage(
+            "implementation",
+            "09:05",
+            "10:00",
+            docs=["seizure_decision", "item_list"],
+            media=[(media["web-inv1"], "现场检查开始"), (media["hevc"], "H.265 执法记录仪")],
+        )
         # The second clip is bound from 8 s in: the player starts there and the page says so.
-        bound = http.post(f"/api/v1/cases/{walk.case['id']}/stages/{walk.stages['implementation']}/media",
-                          json={"media_id": media["web-inv2"], "start_offset_s": 8, "end_offset_s": 20})
+        bound = http.post(
+            f"/api/v1/cases/{walk.case['id']}/stages/{walk.stages['implementation']}/media",
+            json={"media_id": media["web-inv2"], "start_offset_s": 8, "end_offset_s": 20},
+        )
         assert bound.status_code == 201, bound.text
     return {"case": walk.case, "media": media}
 
@@ -66,10 +82,37 @@ def review_case(leg, clips):
 def hevc_clip(directory: Path, recorded_at: str) -> Path:
     """What newer body cameras record: H.265 in MP4, which Debian's Chromium cannot decode."""
     path = directory / "hevc.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25:duration=6",
-                    "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-c:a", "aac", "-c:v", "libx265", "-preset", "ultrafast",
-                    "-tag:v", "hvc1", "-pix_fmt", "yuv420p", "-metadata", f"creation_time={recorded_at}", str(path)],
-                   check=True, timeout=300)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=640x360:rate=25:duration=6",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=6",
+            "-c:a",
+            "aac",
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-tag:v",
+            "hvc1",
+            "-pix_fmt",
+            "yuv420p",
+            "-metadata",
+            f"creation_time={recorded_at}",
+            str(path),
+        ],
+        check=True,
+        timeout=300,
+    )
     return path
 
 
@@ -178,8 +221,14 @@ def test_auditor_reviews_a_case_plays_footage_holds_and_exports(leg, page: Page,
         page.click("text=下载案卷（BagIt）")
     bag = tmp_path / "case.zip"
     download.value.save_as(bag)
-    verified = subprocess.run([str(BIN / "recording-service"), "verify-export", str(bag)], capture_output=True, text=True,
-                              cwd=leg.workdir, env=leg.service.env, timeout=120)
+    verified = subprocess.run(
+        [str(BIN / "recording-service"), "verify-export", str(bag)],
+        capture_output=True,
+        text=True,
+        cwd=leg.workdir,
+        env=leg.service.env,
+        timeout=120,
+    )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     exported = audit_events(leg, action="case.exported", case_id=case["id"])
     assert exported and exported[-1]["actor"]["name"].startswith("赵监督")
@@ -409,8 +458,19 @@ def test_pages_answer_bad_input_with_a_page_never_a_500(leg, people, review_case
 def test_a_disabled_person_is_signed_out_at_once_and_cannot_sign_in(leg, review_case):
     username = f"leaver{uuid.uuid4().hex[:6]}"
     create_person(leg, username, "reviewer", AGENCY, "吴离职")
-    refused = leg.service.cli("user", "create", "--username", "x" + username, "--role", "dock", "--agency", AGENCY,
-                              "--password-stdin", input=PASSWORD + "\n", check=False)
+    refused = leg.service.cli(
+        "user",
+        "create",
+        "--username",
+        "x" + username,
+        "--role",
+        "dock",
+        "--agency",
+        AGENCY,
+        "--password-stdin",
+        input=PASSWORD + "\n",
+        check=False,
+    )
     assert refused.returncode == 1 and "machine" in refused.stderr  # people are not docks
     with signed_in_client(leg.url, username) as http:
         assert http.get(f"/cases/{review_case['case']['id']}").status_code == 200
@@ -433,8 +493,16 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     expect(page.locator("h1")).to_contain_text("执法人员资格清单")
     soon = (date.today() + timedelta(days=20)).isoformat()
     form = page.locator("#add-officer")
-    for field, value in (("officer_id", "3409001"), ("name", "周执法"), ("unit", "某县卫生健康委员会"), ("certificate_number", "皖卫执3409001"),
-                         ("categories", "医疗卫生、公共场所卫生"), ("regions", "某县"), ("valid_from", "2024-01-01"), ("valid_to", soon)):
+    for field, value in (
+        ("officer_id", "3409001"),
+        ("name", "周执法"),
+        ("unit", "某县卫生健康委员会"),
+        ("certificate_number", "皖卫执3409001"),
+        ("categories", "医疗卫生、公共场所卫生"),
+        ("regions", "某县"),
+        ("valid_from", "2024-01-01"),
+        ("valid_to", soon),
+    ):
         form.locator(f"input[name={field}]").fill(value)
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/officers/3409001$"))
@@ -451,9 +519,12 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     page.click("#change-status button[type=submit]")
 
     sheet = tmp_path / "清单.csv"
-    sheet.write_text("执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止,状态\n"
-                     "3409002,吴执法,某县卫生健康委员会,皖卫执3409002,医疗卫生,某县,2024-01-01,2028-12-31,有效\n"
-                     "3409003,郑执法,某县卫生健康委员会,皖卫执3409003,职业卫生,某县,2024-01-01,2028-12-31,吊销\n", encoding="utf-8")
+    sheet.write_text(
+        "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止,状态\n"
+        "3409002,吴执法,某县卫生健康委员会,皖卫执3409002,医疗卫生,某县,2024-01-01,2028-12-31,有效\n"
+        "3409003,郑执法,某县卫生健康委员会,皖卫执3409003,职业卫生,某县,2024-01-01,2028-12-31,吊销\n",
+        encoding="utf-8",
+    )
     page.goto(leg.url + "/officers")
     page.set_input_files("#import-officers input[type=file]", str(sheet))
     page.click("#import-officers button[type=submit]")
@@ -478,9 +549,13 @@ def test_the_public_register_page_pages_and_filters(leg, page: Page):
     agency = f"WP{uuid.uuid4().hex[:6]}"
     sheet = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止\n" + "".join(
         f"44{n:05d},{'欧阳' + str(n) if n % 20 == 0 else '人员' + str(n)},某县卫生健康委员会,皖卫执44{n:05d},"
-        f"{'职业卫生' if n % 2 else '医疗卫生'},某县,2024-01-01,2030-12-31\n" for n in range(70))
+        f"{'职业卫生' if n % 2 else '医疗卫生'},某县,2024-01-01,2030-12-31\n"
+        for n in range(70)
+    )
     with httpx.Client(base_url=leg.url, headers={"Authorization": f"Bearer {leg.token('admin', agency)}"}, timeout=60) as admin:
-        done = admin.post("/api/v1/officers/import", files={"file": ("清单.csv", sheet.encode("gbk"), "text/csv")})  # as Chinese Excel saves it
+        done = admin.post(
+            "/api/v1/officers/import", files={"file": ("清单.csv", sheet.encode("gbk"), "text/csv")}
+        )  # as Chinese Excel saves it
         assert done.status_code == 200, done.text
     page.goto(leg.url + f"/public/officers?agency={agency}")
     rows = page.locator("table.public tbody tr")
@@ -510,10 +585,14 @@ def test_the_import_page_says_in_chinese_why_a_sheet_was_refused(leg, people):
         long_sheet = "执法人员编号,姓名\n" + "".join(f"{n},某{n}\n" for n in range(10_001))
         refused = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", long_sheet.encode(), "text/csv")})
         assert refused.status_code == 413 and "表格除表头外最多 10000 行" in refused.text
-        unreadable = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", b"\x80\x81\xff" * 20, "text/csv")})
+        unreadable = http.post(
+            "/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", b"\x80\x81\xff" * 20, "text/csv")}
+        )
         assert unreadable.status_code == 422 and "无法识别文件编码" in unreadable.text
-        bad_row = "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止\n45001,张三,某县卫健委,,医疗卫生,某县,2025-01-01,2026-01-01\n" \
-                  "45002,李四,某县卫健委,皖卫执45002,医疗卫生,某县,2025-01-01,2024-01-01\n"
+        bad_row = (
+            "执法人员编号,姓名,单位,执法证号,执法类别,执法区域,有效期起,有效期止\n45001,张三,某县卫健委,,医疗卫生,某县,2025-01-01,2026-01-01\n"
+            "45002,李四,某县卫健委,皖卫执45002,医疗卫生,某县,2025-01-01,2024-01-01\n"
+        )
         rows = http.post("/officers/import", data={"csrf_token": csrf}, files={"file": ("清单.csv", bad_row.encode("gbk"), "text/csv")})
         assert rows.status_code == 422 and "第 2 行 执法证号：不能为空" in rows.text and "第 3 行 有效期止早于有效期起" in rows.text
 
@@ -521,7 +600,7 @@ def test_the_import_page_says_in_chinese_why_a_sheet_was_refused(leg, people):
 def test_the_audit_csv_never_hands_a_spreadsheet_a_formula(leg, review_case):
     case_id = review_case["case"]["id"]
     username = f"formula{uuid.uuid4().hex[:6]}"
-    create_person(leg, username, "auditor", AGENCY, "=HYPERLINK(\"http://evil.example\")")
+    create_person(leg, username, "auditor", AGENCY, '=HYPERLINK("http://evil.example")')
     with signed_in_client(leg.url, username) as http:
         csrf = re.search(r'name="csrf-token" content="([^"]+)"', http.get(f"/cases/{case_id}").text).group(1)
         assert http.post(f"/cases/{case_id}/holds", data={"csrf_token": csrf, "reason": "+公式"}).status_code == 303

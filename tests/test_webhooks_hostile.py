@@ -64,7 +64,9 @@ class RawReceiver:
 @contextmanager
 def own_database(leg, tmp_path):
     """A database of the test's own: every instance on a database delivers what is due there."""
-    database = create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / f'hooks-{uuid.uuid4().hex[:6]}.db'}"
+    database = (
+        create_postgres_database() if leg.name.startswith("postgres") else f"sqlite:///{tmp_path / f'hooks-{uuid.uuid4().hex[:6]}.db'}"
+    )
     try:
         yield database
     finally:
@@ -73,8 +75,9 @@ def own_database(leg, tmp_path):
 
 
 def service_on(leg, tmp_path, database: str, **env: str) -> ServiceProcess:
-    return ServiceProcess({**leg.service.env, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database, **env},
-                          tmp_path).start()
+    return ServiceProcess(
+        {**leg.service.env, "RECORDING_WEBHOOK_RETRY_SECONDS": "1", "RECORDING_DATABASE_URL": database, **env}, tmp_path
+    ).start()
 
 
 def client(service: ServiceProcess, role: str, agency: str) -> httpx.Client:
@@ -102,23 +105,44 @@ def test_a_webhook_to_the_services_own_host_its_network_or_a_metadata_address_is
     receiver = Receiver(failures=0)
     port = receiver.url.split(":")[2].split("/")[0]
     agency = with_profile(leg, f"SSRF{uuid.uuid4().hex[:4].upper()}")
-    refused = [f"http://localhost:{port}/hook", f"http://127.0.0.1:{port}/hook", f"http://127.1:{port}/hook",
-               f"http://0x7f000001:{port}/hook", f"http://2130706433:{port}/hook", f"http://0177.0.0.1:{port}/hook",
-               f"http://[::1]:{port}/hook", f"http://[::ffff:127.0.0.1]:{port}/hook", f"http://0.0.0.0:{port}/hook",
-               f"http://[::]:{port}/hook", "http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/hook",
-               "http://10.0.0.8/hook", "http://172.16.5.4/hook", "http://192.168.1.10/hook", "http://100.64.0.1/hook",
-               "http://[fd00::1]/hook", "http://224.0.0.251/hook", "http://[ff02::1]/hook", "http://240.0.0.1/hook",
-               "http://255.255.255.255/hook", "https://192.0.2.7/hook",
-               "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
-               "http://[64:ff9b::a9fe:a9fe]/hook"]  # NAT64 of 169.254.169.254
+    refused = [
+        f"http://localhost:{port}/hook",
+        f"http://127.0.0.1:{port}/hook",
+        f"http://127.1:{port}/hook",
+        f"http://0x7f000001:{port}/hook",
+        f"http://2130706433:{port}/hook",
+        f"http://0177.0.0.1:{port}/hook",
+        f"http://[::1]:{port}/hook",
+        f"http://[::ffff:127.0.0.1]:{port}/hook",
+        f"http://0.0.0.0:{port}/hook",
+        f"http://[::]:{port}/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://10.0.0.8/hook",
+        "http://172.16.5.4/hook",
+        "http://192.168.1.10/hook",
+        "http://100.64.0.1/hook",
+        "http://[fd00::1]/hook",
+        "http://224.0.0.251/hook",
+        "http://[ff02::1]/hook",
+        "http://240.0.0.1/hook",
+        "http://255.255.255.255/hook",
+        "https://192.0.2.7/hook",
+        "http://[2002:7f00:1::]/hook",  # 6to4 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/hook",
+    ]  # NAT64 of 169.254.169.254
     try:
         with leg.client(leg.token("admin", agency)) as admin:
             for url in refused:
-                body = assert_problem(admin.post("/api/v1/webhooks", json={"url": url, "events": ["publication.published"]}),
-                                      422, "webhook-address-refused")
+                body = assert_problem(
+                    admin.post("/api/v1/webhooks", json={"url": url, "events": ["publication.published"]}), 422, "webhook-address-refused"
+                )
                 assert "public addresses only" in body["detail"], (url, body)
-            body = assert_problem(admin.post("/api/v1/webhooks", json={"url": "http://receiver.invalid/hook",
-                                                                       "events": ["publication.published"]}), 422, "webhook-host-unresolvable")
+            body = assert_problem(
+                admin.post("/api/v1/webhooks", json={"url": "http://receiver.invalid/hook", "events": ["publication.published"]}),
+                422,
+                "webhook-host-unresolvable",
+            )
             assert admin.get("/api/v1/webhooks").json()["items"] == []
             # A public address is a receiver like any other.
             assert register(admin, "https://93.184.215.14/hook")["url"] == "https://93.184.215.14/hook"
@@ -260,8 +284,11 @@ def test_the_delivery_log_names_a_coarse_outcome_never_the_connection_error(leg,
             agency = with_profile(service, f"LOGS{uuid.uuid4().hex[:4].upper()}")
             try:
                 with client(service, "admin", agency) as admin, client(service, "case_system", agency) as http:
-                    hooks = {"unreachable": register(admin, f"http://127.0.0.1:{closed_port}/hook"),
-                             "http-503": register(admin, busy.url), "timeout": register(admin, mute.url)}
+                    hooks = {
+                        "unreachable": register(admin, f"http://127.0.0.1:{closed_port}/hook"),
+                        "http-503": register(admin, busy.url),
+                        "timeout": register(admin, mute.url),
+                    }
                     published(http, admin)
                     for outcome, hook in hooks.items():
                         delivery = attempted(admin, hook["id"], attempts=2)

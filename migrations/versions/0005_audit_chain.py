@@ -11,42 +11,44 @@ import sqlalchemy as sa
 import recording_service.db
 
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('audit_events',
-    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('at', recording_service.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('actor_token_id', sa.String(length=32), nullable=True),
-    sa.Column('actor_role', sa.String(length=32), nullable=False),
-    sa.Column('actor_agency', sa.String(length=64), nullable=False),
-    sa.Column('action', sa.String(length=64), nullable=False),
-    sa.Column('agency', sa.String(length=64), nullable=True),
-    sa.Column('case_id', sa.String(length=32), nullable=True),
-    sa.Column('media_id', sa.String(length=32), nullable=True),
-    sa.Column('upload_id', sa.String(length=32), nullable=True),
-    sa.Column('request_id', sa.String(length=64), nullable=True),
-    sa.Column('client_address', sa.String(length=64), nullable=True),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('entry_hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_events'))
+    op.create_table(
+        "audit_events",
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_token_id", sa.String(length=32), nullable=True),
+        sa.Column("actor_role", sa.String(length=32), nullable=False),
+        sa.Column("actor_agency", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("agency", sa.String(length=64), nullable=True),
+        sa.Column("case_id", sa.String(length=32), nullable=True),
+        sa.Column("media_id", sa.String(length=32), nullable=True),
+        sa.Column("upload_id", sa.String(length=32), nullable=True),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("client_address", sa.String(length=64), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("entry_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
     )
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
-        batch_op.create_index('ix_audit_events_agency', ['agency', 'seq'], unique=False)
-        batch_op.create_index('ix_audit_events_case', ['case_id', 'seq'], unique=False)
-        batch_op.create_index('ix_audit_events_media', ['media_id', 'seq'], unique=False)
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
+        batch_op.create_index("ix_audit_events_agency", ["agency", "seq"], unique=False)
+        batch_op.create_index("ix_audit_events_case", ["case_id", "seq"], unique=False)
+        batch_op.create_index("ix_audit_events_media", ["media_id", "seq"], unique=False)
 
-    op.create_table('audit_head',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.BigInteger(), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
+    op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
 
     # The chain starts at the genesis hash; appenders update this one row first (see audit/service.py).
@@ -77,11 +79,11 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
-    op.drop_table('audit_head')
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_events_media')
-        batch_op.drop_index('ix_audit_events_case')
-        batch_op.drop_index('ix_audit_events_agency')
-        batch_op.drop_index(batch_op.f('ix_audit_events_action'))
+    op.drop_table("audit_head")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_media")
+        batch_op.drop_index("ix_audit_events_case")
+        batch_op.drop_index("ix_audit_events_agency")
+        batch_op.drop_index(batch_op.f("ix_audit_events_action"))
 
-    op.drop_table('audit_events')
+    op.drop_table("audit_events")

@@ -9,20 +9,20 @@ import sqlalchemy as sa
 import recording_service.db
 
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('uploads', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('lease_generation', sa.BigInteger(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('store_state', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('store_settled_at', recording_service.db.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("uploads", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("lease_generation", sa.BigInteger(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("store_state", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("store_settled_at", recording_service.db.UTCDateTime(timezone=True), nullable=True))
 
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('superseded_objects', sa.JSON(), nullable=True))
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("superseded_objects", sa.JSON(), nullable=True))
 
     # Uploads whose object is their media's own have nothing to settle; the rest are checked by the
     # next `uploads sweep`.
@@ -33,10 +33,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('media', schema=None) as batch_op:
-        batch_op.drop_column('superseded_objects')
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_column("superseded_objects")
 
-    with op.batch_alter_table('uploads', schema=None) as batch_op:
-        batch_op.drop_column('store_settled_at')
-        batch_op.drop_column('store_state')
-        batch_op.drop_column('lease_generation')
+    with op.batch_alter_table("uploads", schema=None) as batch_op:
+        batch_op.drop_column("store_settled_at")
+        batch_op.drop_column("store_state")
+        batch_op.drop_column("lease_generation")

@@ -209,10 +209,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.flash_key = load_signing_key(settings.signing_key_file).derived_secret("flash-messages")
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
-            "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s", __version__,
-            make_url(settings.database_url).render_as_string(hide_password=True), settings.storage_url, app.state.store.kind,
-            app.state.queue.kind, "" if settings.run_worker else " (no worker in this process)",
-            load_signing_key(settings.signing_key_file).key_id)
+            "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s",
+            __version__,
+            make_url(settings.database_url).render_as_string(hide_password=True),
+            settings.storage_url,
+            app.state.store.kind,
+            app.state.queue.kind,
+            "" if settings.run_worker else " (no worker in this process)",
+            load_signing_key(settings.signing_key_file).key_id,
+        )
         try:
             yield
         finally:
@@ -252,7 +257,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
             raise exc
         return problem_response(
-            Problem(503, "database-unavailable", "The database cannot be reached; nothing was changed, retry later.", headers={"Retry-After": "5"}),
+            Problem(
+                503,
+                "database-unavailable",
+                "The database cannot be reached; nothing was changed, retry later.",
+                headers={"Retry-After": "5"},
+            ),
             request,
         )
 
@@ -270,8 +280,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url, title="recording_service — API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
+            openapi_url=app.openapi_url,
+            title="recording_service — API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
             swagger_favicon_url="/docs/assets/favicon-32x32.png",
         )
 
@@ -298,16 +310,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agencies_router)
     app.include_router(public_agencies_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
+
     def openapi_with_problems() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(get_openapi(
-                title=app.title, version=app.version, summary=app.summary, routes=app.routes))
+            app.openapi_schema = document_problems(
+                get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+            )
         return app.openapi_schema
 
     app.openapi = openapi_with_problems
     app.add_middleware(TusHeaders)
     sheet_body = settings.max_sheet_bytes + SHEET_FORM_OVERHEAD  # the file and the form around it
-    app.add_middleware(BodyLimit, limit=settings.max_json_body_bytes,
-                       larger={path: max(sheet_body, settings.max_json_body_bytes) for path in SHEET_IMPORT_PATHS})
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_json_body_bytes,
+        larger={path: max(sheet_body, settings.max_json_body_bytes) for path in SHEET_IMPORT_PATHS},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -33,7 +33,11 @@ from .principals import ALL_AGENCIES, Principal, Role
 from .problems import Problem
 from .storage import open_store
 
-app = typer.Typer(pretty_exceptions_enable=False, help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).", no_args_is_help=True)
+app = typer.Typer(
+    pretty_exceptions_enable=False,
+    help="recording_service: evidence recording for administrative law enforcement (执法全过程记录).",
+    no_args_is_help=True,
+)
 token_app = typer.Typer(pretty_exceptions_enable=False, help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 calendar_app = typer.Typer(pretty_exceptions_enable=False, help="The official working-day calendar.", no_args_is_help=True)
@@ -78,8 +82,9 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
-    job_worker: Annotated[bool, typer.Option("--job-worker/--no-job-worker",
-                                             help="also run background jobs (probing) in each process")] = True,
+    job_worker: Annotated[
+        bool, typer.Option("--job-worker/--no-job-worker", help="also run background jobs (probing) in each process")
+    ] = True,
 ) -> None:
     """Migrate, then run the API (and, unless --no-job-worker, a background job worker in each process)."""
     import uvicorn
@@ -162,16 +167,27 @@ def jobs_failed(limit: Annotated[int, typer.Option(min=1, help="at most this man
         raise typer.Exit(1)
 
 
-async def issue_token(database_url: str, role: Role, agency: str, name: str | None,
-                      expires_in: "timedelta | None" = None) -> tuple[str, str]:
+async def issue_token(
+    database_url: str, role: Role, agency: str, name: str | None, expires_in: "timedelta | None" = None
+) -> tuple[str, str]:
     """Create a token (audited) in a migrated database; returns its id and its secret."""
     engine = create_engine(database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             token, secret = await create_token(session, role, agency, name, expires_in)
-            await record(session, SYSTEM, "token.created", agency=None if agency == "*" else agency,
-                         payload={"token_id": token.id, "role": role.value, "agency": agency, "name": token.name,
-                                  "expires_at": token.expires_at.isoformat() if token.expires_at else None})
+            await record(
+                session,
+                SYSTEM,
+                "token.created",
+                agency=None if agency == "*" else agency,
+                payload={
+                    "token_id": token.id,
+                    "role": role.value,
+                    "agency": agency,
+                    "name": token.name,
+                    "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                },
+            )
             await session.commit()
             return token.id, secret
     finally:
@@ -206,8 +222,7 @@ def token_create(
     settings = Settings()
     upgrade(settings.database_url)
     token_id, secret = asyncio.run(issue_token(settings.database_url, role, agency, name, lifetime))
-    typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}"
-               + (f"  expires in: {expires_in}" if expires_in else ""))
+    typer.echo(f"token id: {token_id}  role: {role.value}  agency: {agency}" + (f"  expires in: {expires_in}" if expires_in else ""))
     typer.echo("Store it now: only its hash is kept.")
     typer.echo(secret)
 
@@ -220,10 +235,19 @@ def token_list() -> None:
         async with sessionmaker() as session:
             tokens = (await session.execute(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id))).scalars().all()
         now = datetime.now(UTC)
-        return [{"id": t.id, "name": t.name, "role": t.role, "agency": t.agency, "created_at": t.created_at.isoformat(),
-                 "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None, "status": token_status(t, now)}
-                for t in tokens]
+        return [
+            {
+                "id": t.id,
+                "name": t.name,
+                "role": t.role,
+                "agency": t.agency,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "status": token_status(t, now),
+            }
+            for t in tokens
+        ]
 
     typer.echo(json.dumps(_run_with_store(work), ensure_ascii=False))
 
@@ -238,8 +262,13 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (f
             if token is None or token.revoked_at is not None:
                 return None if token is None else "already"
             token.revoked_at = datetime.now(UTC)
-            await record(session, SYSTEM, "token.revoked", agency=None if token.agency == "*" else token.agency,
-                         payload={"token_id": token.id, "role": token.role, "agency": token.agency, "name": token.name})
+            await record(
+                session,
+                SYSTEM,
+                "token.revoked",
+                agency=None if token.agency == "*" else token.agency,
+                payload={"token_id": token.id, "role": token.role, "agency": token.agency, "name": token.name},
+            )
             await session.commit()
             return "revoked"
 
@@ -339,8 +368,15 @@ def user_reset_password(
 
 @calendar_app.command("load")
 def calendar_load(
-    file: Annotated[Path, typer.Argument(help="YAML or JSON: one year (year, source, holidays, working_weekends) or {years: [...]}",
-                                         exists=True, dir_okay=False, readable=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="YAML or JSON: one year (year, source, holidays, working_weekends) or {years: [...]}",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     replace: Annotated[bool, typer.Option("--replace", help="correct a year the calendar already holds")] = False,
 ) -> None:
     """Add a year of the State Council's holiday arrangement (audited); deadlines in it stop being provisional."""
@@ -415,7 +451,9 @@ def webhooks_replay(delivery_id: Annotated[str, typer.Argument(help="the deliver
 
 
 @stats_app.command("refresh")
-def stats_refresh(all_cases: Annotated[bool, typer.Option("--all", help="recompute every case (after a catalog change), not only what changed")] = False) -> None:
+def stats_refresh(
+    all_cases: Annotated[bool, typer.Option("--all", help="recompute every case (after a catalog change), not only what changed")] = False,
+) -> None:
     """Bring the statistics' figures up to date with the audit log (the worker does this every 10 s); --all recomputes every case."""
     from .catalog.service import load_catalog
     from .stats.refresh import follow, recompute_all
@@ -429,8 +467,17 @@ def stats_refresh(all_cases: Annotated[bool, typer.Option("--all", help="recompu
         return everything, progress
 
     everything, progress = _run_with_store(work)
-    typer.echo(json.dumps({"events": progress.events, "cases": progress.cases, "days": progress.days, "pending": progress.pending,
-                           **({"recomputed": everything} if everything is not None else {})}))
+    typer.echo(
+        json.dumps(
+            {
+                "events": progress.events,
+                "cases": progress.cases,
+                "days": progress.days,
+                "pending": progress.pending,
+                **({"recomputed": everything} if everything is not None else {}),
+            }
+        )
+    )
 
 
 OPTION_OF = {"name_zh": "name-zh", "division_code": "division", "office_hours": "office-hours", "review_body": "review-body"}
@@ -452,8 +499,17 @@ def agency_set(
     """Create or update an agency's profile (audited, versioned); options left out keep their value, an empty one clears it."""
     from .agencies.service import AgencyRefused, profile_out, set_agency
 
-    given = {"name_zh": name_zh, "uscc": uscc, "division_code": division, "parent": parent, "address": address, "phone": phone,
-             "office_hours": office_hours, "review_body": review_body, "court": court}
+    given = {
+        "name_zh": name_zh,
+        "uscc": uscc,
+        "division_code": division,
+        "parent": parent,
+        "address": address,
+        "phone": phone,
+        "office_hours": office_hours,
+        "review_body": review_body,
+        "court": court,
+    }
 
     async def work(sessionmaker, store):
         async with sessionmaker() as session:
@@ -551,14 +607,18 @@ def fixity_run(
 
 
 @retention_app.command("sweep")
-def retention_sweep(dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted or locked, change nothing")] = False) -> None:
+def retention_sweep(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted or locked, change nothing")] = False,
+) -> None:
     """Delete expired, unbound, unheld footage (tombstones, audit events); bring S3 object locks and legal holds in line."""
     settings = Settings()
     catalog = load_catalog(settings.catalog_dir)
     report = _run_with_store(lambda sessionmaker, store: sweep(sessionmaker, store, catalog, settings, dry_run=dry_run))
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
-    counts = (f"{len(report.deleted)} media past retention, "
-              f"{len(report.locks_extended)} store locks, {len(report.holds_mirrored)} legal-hold changes")
+    counts = (
+        f"{len(report.deleted)} media past retention, "
+        f"{len(report.locks_extended)} store locks, {len(report.holds_mirrored)} legal-hold changes"
+    )
     err.print(f"would delete / extend / mirror: {counts}" if dry_run else f"deleted / extended / mirrored: {counts}")
     if report.store_locked:
         err.print(f"{len(report.store_locked)} media past retention are still locked by the store; a later sweep deletes them")
@@ -618,10 +678,20 @@ def export(
 @app.command("verify-export")
 def verify_export_command(
     file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")],
-    key: Annotated[str | None, typer.Option(help="the service's public key (PEM file, PEM text or base64, from `keys show` "
-                                                 "or GET /api/v1/keys): the signature must be by this key")] = None,
-    allow_unpinned: Annotated[bool, typer.Option("--allow-unpinned", help="accept a bag whose signature could be checked only "
-                                                  "against the key inside it (anyone can re-sign a forgery so)")] = False,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            help="the service's public key (PEM file, PEM text or base64, from `keys show` "
+            "or GET /api/v1/keys): the signature must be by this key"
+        ),
+    ] = None,
+    allow_unpinned: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unpinned",
+            help="accept a bag whose signature could be checked only against the key inside it (anyone can re-sign a forgery so)",
+        ),
+    ] = False,
 ) -> None:
     """Verify an exported case file offline (signature, BagIt checksums, footage against its records, audit hashes); exit 1 on any failure.
 
@@ -636,22 +706,30 @@ def verify_export_command(
         pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
     report = verify_export(file, pinned)
     if pinned is None and not allow_unpinned:
-        report.fail("signature not checked against a trusted key: the bag was signed by the key it carries itself, which "
-                    "anyone can replace; give the service's key (--key, from `keys show` or GET /api/v1/keys), or "
-                    "--allow-unpinned to accept a bag that is only self-consistent")
+        report.fail(
+            "signature not checked against a trusted key: the bag was signed by the key it carries itself, which "
+            "anyone can replace; give the service's key (--key, from `keys show` or GET /api/v1/keys), or "
+            "--allow-unpinned to accept a bag that is only self-consistent"
+        )
     typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
     if not report.ok:
         for failure in report.failures:
             err.print(f"[red]✗[/red] {failure}")
         raise typer.Exit(1)
     if not report.signature_key_pinned:
-        err.print("[yellow]self-consistent only: the signature was NOT checked against a trusted key (--allow-unpinned); "
-                  "nothing shows this bag came from the service[/yellow]")
-        err.print(f"case file self-consistent: {report.files_checked} files, {report.bytes_checked} bytes, "
-                  f"{report.audit_events_checked} audit events")
+        err.print(
+            "[yellow]self-consistent only: the signature was NOT checked against a trusted key (--allow-unpinned); "
+            "nothing shows this bag came from the service[/yellow]"
+        )
+        err.print(
+            f"case file self-consistent: {report.files_checked} files, {report.bytes_checked} bytes, "
+            f"{report.audit_events_checked} audit events"
+        )
         return
-    err.print(f"[green]case file intact[/green], signed by the trusted key {report.signed_by}: {report.files_checked} files, "
-              f"{report.bytes_checked} bytes, {report.audit_events_checked} audit events")
+    err.print(
+        f"[green]case file intact[/green], signed by the trusted key {report.signed_by}: {report.files_checked} files, "
+        f"{report.bytes_checked} bytes, {report.audit_events_checked} audit events"
+    )
 
 
 @keys_app.command("show")
@@ -678,8 +756,10 @@ def uploads_sweep() -> None:
 
     summary = _run_with_store(work)
     typer.echo(json.dumps(summary.__dict__, ensure_ascii=False))
-    err.print(f"{summary.expired} expired uploads removed ({summary.bytes_released} bytes released), "
-              f"{summary.completed} stopped completions finished, {summary.orphans_removed} orphan objects removed")
+    err.print(
+        f"{summary.expired} expired uploads removed ({summary.bytes_released} bytes released), "
+        f"{summary.completed} stopped completions finished, {summary.orphans_removed} orphan objects removed"
+    )
     for item in summary.unsettled:
         err.print(f"[yellow]unresolved[/yellow] upload {item['upload_id']}: {item['problem']} {item['detail']}")
     if summary.unsettled:

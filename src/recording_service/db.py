@@ -140,8 +140,9 @@ def create_engine(url: str) -> AsyncEngine:
     else:
         # Sessions in UTC: psycopg then hands back datetimes in datetime.timezone.utc, which need no
         # conversion (thousands per timeline), whatever time zone the server is set to.
-        engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                                     connect_args={"options": "-c TimeZone=UTC"}, **json_codec)
+        engine = create_async_engine(
+            url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args={"options": "-c TimeZone=UTC"}, **json_codec
+        )
     return engine
 
 

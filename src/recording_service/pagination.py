@@ -22,8 +22,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(values: list[Any]) -> str:
-    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else {"d": v.isoformat()} if isinstance(v, date) else v
-             for v in values]
+    plain = [{"t": v.isoformat()} if isinstance(v, datetime) else {"d": v.isoformat()} if isinstance(v, date) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -72,8 +71,9 @@ def decode_cursor(cursor: str, kinds: list[type]) -> list[Any]:
         raise Problem(400, "invalid-cursor", "The cursor is not one this service issued.") from None
 
 
-def keyset(query: Select[Any], keys: list[InstrumentedAttribute[Any]], cursor: str | None, limit: int,
-           descending: bool = False) -> Select[Any]:
+def keyset(
+    query: Select[Any], keys: list[InstrumentedAttribute[Any]], cursor: str | None, limit: int, descending: bool = False
+) -> Select[Any]:
     """Order by `keys` (ascending, or newest first) and start after the cursor's row."""
     if cursor:
         values = decode_cursor(cursor, [_key_type(key) for key in keys])

@@ -93,17 +93,29 @@ PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
     },
     "additionalProperties": True,
 }
 PROBLEM_TITLES = {
-    400: "Malformed request (header, query, metadata, cursor)", 401: "No valid bearer token", 403: "The token's role may not do this",
-    404: "Not found (or another agency's)", 409: "Conflicts with the current state", 410: "The upload is closed",
-    412: "Tus-Resumable missing", 413: "Body or upload too large", 415: "Unsupported Content-Type",
-    422: "Request body not valid (unknown fields named)", 423: "Another request holds the upload", 429: "Too many open uploads, or too many requests to the public side",
-    460: "Checksum or SHA-256 mismatch", 503: "Database or object store unavailable; retry (Retry-After)",
+    400: "Malformed request (header, query, metadata, cursor)",
+    401: "No valid bearer token",
+    403: "The token's role may not do this",
+    404: "Not found (or another agency's)",
+    409: "Conflicts with the current state",
+    410: "The upload is closed",
+    412: "Tus-Resumable missing",
+    413: "Body or upload too large",
+    415: "Unsupported Content-Type",
+    422: "Request body not valid (unknown fields named)",
+    423: "Another request holds the upload",
+    429: "Too many open uploads, or too many requests to the public side",
+    460: "Checksum or SHA-256 mismatch",
+    503: "Database or object store unavailable; retry (Retry-After)",
 }
 
 

@@ -44,12 +44,18 @@ async def spend_public_budget(request: Request, cost: float = ITEM) -> None:
     """Spend `cost` from the client's and its network's budgets, or answer 429."""
     settings = request.app.state.settings
     address = client_address(request)[:100]
-    budgets = [Budget(f"public:{address}", settings.public_requests_per_minute, PERIOD, cost),
-               Budget(f"public-net:{network_of(address)}", settings.public_network_requests_per_minute, PERIOD, cost)]
+    budgets = [
+        Budget(f"public:{address}", settings.public_requests_per_minute, PERIOD, cost),
+        Budget(f"public-net:{network_of(address)}", settings.public_network_requests_per_minute, PERIOD, cost),
+    ]
     wait = await spend(request.app.state.engine, budgets)
     if wait is not None:
-        raise Problem(429, "rate-limited", "Too many requests to the public side; try again shortly.",
-                      headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        raise Problem(
+            429,
+            "rate-limited",
+            "Too many requests to the public side; try again shortly.",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 def public_budget(cost: float = ITEM):

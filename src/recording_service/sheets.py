@@ -47,8 +47,10 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence], list[Sequence]]]) -> 
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, never a formula
         for column in sheet.columns:
-            width = max((len(str(c.value)) * (2 if any(ord(ch) > 0x2E7F for ch in str(c.value)) else 1) for c in column
-                         if c.value is not None), default=8)
+            width = max(
+                (len(str(c.value)) * (2 if any(ord(ch) > 0x2E7F for ch in str(c.value)) else 1) for c in column if c.value is not None),
+                default=8,
+            )
             sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
     out = io.BytesIO()
     book.save(out)
@@ -99,8 +101,12 @@ def _unreadable(detail: str, detail_zh: str) -> SheetRefused:
 
 
 def _too_many_rows(limits: SheetLimits) -> SheetRefused:
-    return SheetRefused(413, "sheet-too-many-rows", f"A sheet may have at most {limits.max_rows} rows below its header.",
-                        f"表格除表头外最多 {limits.max_rows} 行，未导入任何内容。")
+    return SheetRefused(
+        413,
+        "sheet-too-many-rows",
+        f"A sheet may have at most {limits.max_rows} rows below its header.",
+        f"表格除表头外最多 {limits.max_rows} 行，未导入任何内容。",
+    )
 
 
 def cell_text(value) -> str:
@@ -132,8 +138,10 @@ def decode_text(data: bytes) -> str:
         if any(ch in TEXT_CONTROLS for ch in text):  # binary read as text by luck
             break
         return text
-    raise _unreadable("Not a text file in UTF-8, UTF-16 or GBK/GB18030; save the sheet as CSV (UTF-8) or XLSX.",
-                      "无法识别文件编码：请另存为“CSV UTF-8（逗号分隔）”或 Excel 工作簿（.xlsx）后重新导入。")
+    raise _unreadable(
+        "Not a text file in UTF-8, UTF-16 or GBK/GB18030; save the sheet as CSV (UTF-8) or XLSX.",
+        "无法识别文件编码：请另存为“CSV UTF-8（逗号分隔）”或 Excel 工作簿（.xlsx）后重新导入。",
+    )
 
 
 def _check_zip(data: bytes, limits: SheetLimits) -> None:
@@ -141,9 +149,12 @@ def _check_zip(data: bytes, limits: SheetLimits) -> None:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise _unreadable("Not a readable XLSX workbook.", "不是可读取的 Excel 工作簿（.xlsx）。") from None
-    too_large = SheetRefused(413, "sheet-too-large",
-                             f"The workbook unpacks to more than {limits.max_unpacked_bytes} bytes or is compressed suspiciously well.",
-                             f"工作簿解压后超过 {limits.max_unpacked_bytes // MiB} MB 或压缩比异常，未导入任何内容。")
+    too_large = SheetRefused(
+        413,
+        "sheet-too-large",
+        f"The workbook unpacks to more than {limits.max_unpacked_bytes} bytes or is compressed suspiciously well.",
+        f"工作簿解压后超过 {limits.max_unpacked_bytes // MiB} MB 或压缩比异常，未导入任何内容。",
+    )
     if len(members) > limits.max_members or sum(m.file_size for m in members) > limits.max_unpacked_bytes:
         raise too_large
     if any(m.file_size > MiB and m.file_size > limits.max_ratio * max(m.compress_size, 1) for m in members):
@@ -168,7 +179,7 @@ def _xlsx_rows(data: bytes, limits: SheetLimits):
 def _csv_rows(data: bytes, limits: SheetLimits):
     text = decode_text(data)
     for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield number, values[:limits.max_columns]
+        yield number, values[: limits.max_columns]
 
 
 def read_table(filename: str, data: bytes, limits: SheetLimits) -> Table:
@@ -178,14 +189,16 @@ def read_table(filename: str, data: bytes, limits: SheetLimits) -> Table:
     if not data.strip():
         raise _unreadable("The sheet is empty.", "表格是空的。")
     if data.startswith(OLE2_MAGIC):
-        raise _unreadable("Legacy .xls workbooks are not read; save it as .xlsx or CSV.",
-                          "不支持旧版 Excel 97-2003 工作簿（.xls），请另存为 .xlsx 或 CSV 后重新导入。")
+        raise _unreadable(
+            "Legacy .xls workbooks are not read; save it as .xlsx or CSV.",
+            "不支持旧版 Excel 97-2003 工作簿（.xls），请另存为 .xlsx 或 CSV 后重新导入。",
+        )
     as_xlsx = data.startswith(ZIP_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm"))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     blank = 0
     try:
-        for number, values in (_xlsx_rows(data, limits) if as_xlsx else _csv_rows(data, limits)):
+        for number, values in _xlsx_rows(data, limits) if as_xlsx else _csv_rows(data, limits):
             cells = [cell_text(v) for v in values]
             if not any(cells):
                 blank += 1
@@ -199,7 +212,7 @@ def read_table(filename: str, data: bytes, limits: SheetLimits) -> Table:
                 continue
             if len(rows) >= limits.max_rows:
                 raise _too_many_rows(limits)
-            rows.append((number, (cells + [""] * len(header))[:len(header)]))
+            rows.append((number, (cells + [""] * len(header))[: len(header)]))
     except SheetRefused:
         raise
     except csv.Error as exc:
@@ -207,8 +220,9 @@ def read_table(filename: str, data: bytes, limits: SheetLimits) -> Table:
     except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged or lying workbook
         if not as_xlsx:
             raise
-        raise _unreadable(f"Not a readable XLSX workbook ({type(exc).__name__}).",
-                          "不是可读取的 Excel 工作簿（.xlsx），文件可能已损坏。") from None
+        raise _unreadable(
+            f"Not a readable XLSX workbook ({type(exc).__name__}).", "不是可读取的 Excel 工作簿（.xlsx），文件可能已损坏。"
+        ) from None
     if header is None:
         raise _unreadable("The sheet is empty.", "表格是空的。")
     return Table(header, rows)

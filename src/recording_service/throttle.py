@@ -80,23 +80,25 @@ async def spend(engine: AsyncEngine, budgets: list[Budget]) -> float | None:
     refused ones would have room (the budgets that had room are spent all the same)."""
     budgets = sorted({_check_key(b.key): b for b in budgets}.values(), key=lambda b: b.key)  # one lock order
     now = db_epoch()
-    statement = _insert(engine).values([
-        {"key": b.key, "count": 0, "window_start": now, "next_at": now + b.step, "expires_at": now + b.step} for b in budgets
-    ])
+    statement = _insert(engine).values(
+        [{"key": b.key, "count": 0, "window_start": now, "next_at": now + b.step, "expires_at": now + b.step} for b in budgets]
+    )
     row = ThrottleRow.__table__.c
     moved = case((row.next_at > now, row.next_at), else_=now) + (statement.excluded.next_at - now)
     period = case({b.key: b.period for b in budgets}, value=row.key)
     statement = statement.on_conflict_do_update(
-        index_elements=[row.key], set_={"next_at": moved, "expires_at": moved}, where=moved - now <= period,
+        index_elements=[row.key],
+        set_={"next_at": moved, "expires_at": moved},
+        where=moved - now <= period,
     ).returning(row.key)
     async with engine.begin() as connection:
         passed = set((await connection.execute(statement)).scalars())
         refused = [b for b in budgets if b.key not in passed]
         if not refused:
             return None
-        ahead = dict((await connection.execute(
-            select(row.key, row.next_at - db_epoch()).where(row.key.in_([b.key for b in refused]))
-        )).all())
+        ahead = dict(
+            (await connection.execute(select(row.key, row.next_at - db_epoch()).where(row.key.in_([b.key for b in refused])))).all()
+        )
     return float(max(max(0.0, ahead.get(b.key, 0.0) + b.step - b.period) for b in refused))
 
 
@@ -105,10 +107,13 @@ async def state(engine: AsyncEngine, keys: list[str]) -> dict[str, KeyState]:
     now = db_epoch()
     row = ThrottleRow.__table__.c
     async with engine.connect() as connection:
-        rows = (await connection.execute(
-            select(row.key, row.count, row.next_at - now, row.expires_at - now)
-            .where(row.key.in_([_check_key(k) for k in keys]), row.expires_at > now)
-        )).all()
+        rows = (
+            await connection.execute(
+                select(row.key, row.count, row.next_at - now, row.expires_at - now).where(
+                    row.key.in_([_check_key(k) for k in keys]), row.expires_at > now
+                )
+            )
+        ).all()
     return {key: KeyState(count, wait, left) for key, count, wait, left in rows}
 
 
@@ -120,22 +125,26 @@ def backoff(count: int, free: int, first_delay: float, max_delay: float) -> floa
     return max_delay if exponent > 60 else min(max_delay, first_delay * math.pow(2, exponent))
 
 
-async def count_failure(engine: AsyncEngine, keys: list[str], *, free: int, first_delay: float, max_delay: float,
-                        forget_after: float) -> dict[str, tuple[int, float]]:
+async def count_failure(
+    engine: AsyncEngine, keys: list[str], *, free: int, first_delay: float, max_delay: float, forget_after: float
+) -> dict[str, tuple[int, float]]:
     """One more failure under each key: per key, the failures in a row and the wait now imposed (seconds)."""
     keys = sorted({_check_key(k) for k in keys})
     now = db_epoch()
-    statement = _insert(engine).values([
-        {"key": k, "count": 1, "window_start": now, "next_at": now, "expires_at": now + forget_after} for k in keys
-    ])
+    statement = _insert(engine).values(
+        [{"key": k, "count": 1, "window_start": now, "next_at": now, "expires_at": now + forget_after} for k in keys]
+    )
     row = ThrottleRow.__table__.c
     stale = row.expires_at <= now
-    statement = statement.on_conflict_do_update(index_elements=[row.key], set_={
-        "count": case((stale, 1), else_=row.count + 1),
-        "window_start": case((stale, now), else_=row.window_start),
-        "next_at": case((stale, now), else_=row.next_at),
-        "expires_at": now + forget_after,
-    }).returning(row.key, row.count)
+    statement = statement.on_conflict_do_update(
+        index_elements=[row.key],
+        set_={
+            "count": case((stale, 1), else_=row.count + 1),
+            "window_start": case((stale, now), else_=row.window_start),
+            "next_at": case((stale, now), else_=row.next_at),
+            "expires_at": now + forget_after,
+        },
+    ).returning(row.key, row.count)
     async with engine.begin() as connection:
         counts = dict((await connection.execute(statement)).all())
         waits = {key: backoff(count, free, first_delay, max_delay) for key, count in counts.items()}
@@ -143,10 +152,14 @@ async def count_failure(engine: AsyncEngine, keys: list[str], *, free: int, firs
             if wait > 0:
                 later = db_epoch()
                 until = later + wait
-                await connection.execute(update(ThrottleRow).where(row.key == key).values(
-                    next_at=case((row.next_at > until, row.next_at), else_=until),
-                    expires_at=until + forget_after,
-                ))
+                await connection.execute(
+                    update(ThrottleRow)
+                    .where(row.key == key)
+                    .values(
+                        next_at=case((row.next_at > until, row.next_at), else_=until),
+                        expires_at=until + forget_after,
+                    )
+                )
     return {key: (counts[key], waits[key]) for key in keys}
 
 
@@ -154,8 +167,9 @@ async def mark(engine: AsyncEngine, key: str, seconds: float) -> None:
     """Note `key` for `seconds` from now (again: the time starts over)."""
     now = db_epoch()
     statement = _insert(engine).values(key=_check_key(key), count=1, window_start=now, next_at=now, expires_at=now + seconds)
-    statement = statement.on_conflict_do_update(index_elements=[ThrottleRow.__table__.c.key],
-                                                set_={"count": 1, "window_start": now, "next_at": now, "expires_at": now + seconds})
+    statement = statement.on_conflict_do_update(
+        index_elements=[ThrottleRow.__table__.c.key], set_={"count": 1, "window_start": now, "next_at": now, "expires_at": now + seconds}
+    )
     async with engine.begin() as connection:
         await connection.execute(statement)
 
@@ -166,8 +180,10 @@ async def claim_once(engine: AsyncEngine, key: str, seconds: float) -> bool:
     row = ThrottleRow.__table__.c
     statement = _insert(engine).values(key=_check_key(key), count=1, window_start=now, next_at=now, expires_at=now + seconds)
     # A claim that has expired (and not yet been purged) may be taken again.
-    statement = statement.on_conflict_do_update(index_elements=[row.key], set_={
-        "count": 1, "window_start": now, "next_at": now, "expires_at": now + seconds}, where=row.expires_at <= now,
+    statement = statement.on_conflict_do_update(
+        index_elements=[row.key],
+        set_={"count": 1, "window_start": now, "next_at": now, "expires_at": now + seconds},
+        where=row.expires_at <= now,
     ).returning(row.key)
     async with engine.begin() as connection:
         return (await connection.execute(statement)).first() is not None

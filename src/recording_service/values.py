@@ -43,8 +43,19 @@ def plausible_day(value: date, today: date, years_ahead: int = 1) -> bool:
 
 
 # Zero-width and bidirectional control characters: invisible, so two identifiers that look the same differ.
-INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f", "\u061c",
-             *(chr(c) for c in range(0x202A, 0x202F)), *(chr(c) for c in range(0x2066, 0x206A))}
+INVISIBLE = {
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+    *(chr(c) for c in range(0x202A, 0x202F)),
+    *(chr(c) for c in range(0x2066, 0x206A)),
+}
 
 
 def normalised_identifier(value: str) -> str | None:

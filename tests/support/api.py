@@ -21,8 +21,9 @@ def create(http, length: int, **metadata: str):
 
 
 def patch(http, location: str, offset: int, body: bytes, **headers: str):
-    return http.patch(location, content=body, headers={
-        **TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream", **headers})
+    return http.patch(
+        location, content=body, headers={**TUS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream", **headers}
+    )
 
 
 def assert_problem(response, status: int, code: str | None = None):

@@ -25,15 +25,33 @@ AUTHORITY_NAME = "濉溪县卫生健康委员会"
 def with_profile(leg_or_service, agency: str, name: str = AUTHORITY_NAME, uscc: str = AUTHORITY_CODE) -> str:
     """The agency's profile, set by the CLI as an operator does: what names it in every publication."""
     service = getattr(leg_or_service, "service", leg_or_service)
-    result = service.cli("agency", "set", agency, "--name-zh", name, "--uscc", uscc, "--division", "340621",
-                             "--address", "濉溪县濉溪镇人民路1号", "--phone", "0561-6012345", check=False)
+    result = service.cli(
+        "agency",
+        "set",
+        agency,
+        "--name-zh",
+        name,
+        "--uscc",
+        uscc,
+        "--division",
+        "340621",
+        "--address",
+        "濉溪县濉溪镇人民路1号",
+        "--phone",
+        "0561-6012345",
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return agency
 
 
 def decided(http, decided_on="2026-09-24", text=DECISION_TEXT, procedure="penalty-general", **facts):
-    case = Case(http, filed="2026-09-01", parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}],
-                category="未取得医疗机构执业许可证擅自执业")
+    case = Case(
+        http,
+        filed="2026-09-01",
+        parties=[{"name": "张三", "kind": "person", "id_number": ID_NUMBER}],
+        category="未取得医疗机构执业许可证擅自执业",
+    )
     case.facts(**{"penalties": ["fine"], "fine_yuan": 20000, **facts})
     case.stage("filing", "2026-09-01")
     case.stage("investigation", "2026-09-02")
@@ -41,14 +59,24 @@ def decided(http, decided_on="2026-09-24", text=DECISION_TEXT, procedure="penalt
     case.stage("notification", "2026-09-04")
     case.skip("hearing")
     case.stage("decision", decided_on)
-    document = case.document("decision", "penalty_decision", issued_at=at(decided_on), text=text, title="行政处罚决定书",
-                             doc_number=doc_number())
+    document = case.document(
+        "decision", "penalty_decision", issued_at=at(decided_on), text=text, title="行政处罚决定书", doc_number=doc_number()
+    )
     return case, document
 
 
 def draft(http, case, document, **body):
-    response = http.post("/api/v1/publications", json={"case_id": case.id, "document_id": document["id"], "kind": "penalty",
-                                                       "severity": "ordinary", "other_names": [PATIENT], **body})
+    response = http.post(
+        "/api/v1/publications",
+        json={
+            "case_id": case.id,
+            "document_id": document["id"],
+            "kind": "penalty",
+            "severity": "ordinary",
+            "other_names": [PATIENT],
+            **body,
+        },
+    )
     return response
 
 
@@ -57,7 +85,9 @@ def published(http, approver, **fields):
     pid = draft(http, case, document).json()["id"]
     if fields:
         assert http.patch(f"/api/v1/publications/{pid}", json={"fields": fields}).status_code == 200
-    assert http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24")}).status_code == 200
+    assert (
+        http.post(f"/api/v1/publications/{pid}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24")}).status_code == 200
+    )
     assert approver.post(f"/api/v1/publications/{pid}/approve").status_code == 200
     assert http.post(f"/api/v1/publications/{pid}/publish").status_code == 200
     return pid

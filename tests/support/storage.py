@@ -10,6 +10,6 @@ def storage_key(leg, upload_id: str) -> str:
 def stored_keys(leg) -> list[str]:
     if leg.seaweed is not None:
         pages = leg.seaweed.client().get_paginator("list_objects_v2").paginate(Bucket=leg.bucket, Prefix="rs/evidence/")
-        return [item["Key"][len("rs/"):] for page in pages for item in page.get("Contents", [])]
+        return [item["Key"][len("rs/") :] for page in pages for item in page.get("Contents", [])]
     root = leg.workdir / "objects"
     return [str(p.relative_to(root)) for p in (root / "evidence").rglob("*") if p.is_file() and not p.name.endswith(".json")]

@@ -13,8 +13,21 @@ PASSWORD = "审计员的密码-2026"
 
 
 def create_person(leg, username: str, role: str, agency: str, name: str, password: str = PASSWORD) -> None:
-    result = leg.service.cli("user", "create", "--username", username, "--role", role, "--agency", agency, "--name", name,
-                             "--password-stdin", input=password + "\n", check=False)
+    result = leg.service.cli(
+        "user",
+        "create",
+        "--username",
+        username,
+        "--role",
+        role,
+        "--agency",
+        agency,
+        "--name",
+        name,
+        "--password-stdin",
+        input=password + "\n",
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -51,6 +51,7 @@ def test_extensions_count_only_when_approved_before_the_limit_ran_out():
     late = _adjusted(RULE, [extension(30, due + timedelta(days=1), 1)], START, date(2026, 8, 1), CALENDAR)
     assert late["extension_days"] == 0 and late["late_extensions"] == ["e1"]
     # A pause pushes the limit on, so an extension approved within the paused days still counts.
-    paused = _adjusted(RULE, [pause(date(2026, 4, 1), date(2026, 4, 10)), extension(30, due + timedelta(days=5), 1)],
-                       START, date(2026, 8, 1), CALENDAR)
+    paused = _adjusted(
+        RULE, [pause(date(2026, 4, 1), date(2026, 4, 10)), extension(30, due + timedelta(days=5), 1)], START, date(2026, 8, 1), CALENDAR
+    )
     assert paused["extension_days"] == 30

@@ -35,7 +35,7 @@ def test_reads_and_seeks_give_the_parts_bytes(pieces, sizes, seek_to):
     assert read_out(body, sizes) == whole[seek_to:]
     assert body.seek(0) == 0 and read_out(body, []) == whole
     assert body.seek(-min(3, len(whole)), io.SEEK_END) == len(whole) - min(3, len(whole))
-    assert read_out(body, []) == whole[len(whole) - min(3, len(whole)):]
+    assert read_out(body, []) == whole[len(whole) - min(3, len(whole)) :]
 
 
 @settings(max_examples=200, deadline=None)

@@ -24,8 +24,9 @@ def test_composite_crc32_is_what_s3_reports_for_assembled_parts():
 
 def test_a_sighting_strengthens_the_flag_and_adds_what_was_unknown():
     media = Media(flag="manual", officer_ids=["A1"], officer_index=officer_index(["A1"]), case_number=None, device_id="CAM-1", dock_id=None)
-    added = merge_sighting(media, UploadMetadata(flag=Flag.important, officer_ids=["A1", "B2"], case_number="案1", device_id="CAM-2",
-                                                 dock_id="D1"))
+    added = merge_sighting(
+        media, UploadMetadata(flag=Flag.important, officer_ids=["A1", "B2"], case_number="案1", device_id="CAM-2", dock_id="D1")
+    )
     assert added == {"flag": {"from": "manual", "to": "important"}, "officer_ids": ["B2"], "case_number": "案1", "dock_id": "D1"}
     assert media.flag == "important" and media.officer_ids == ["A1", "B2"] and media.officer_index == ",A1,B2,"
     assert media.device_id == "CAM-1"  # a known device is never replaced

@@ -47,7 +47,9 @@ def test_recall_per_kind_and_nothing_public_removed():
     for decision in CORPUS:
         result = redact(decision.text, Subjects(decision.party_name, decision.party_is_natural_person, decision.other_names))
         assert len(result.text) == len(decision.text)
-        covered = {i for _, part in decision.expected for start in _occurrences(decision.text, part) for i in range(start, start + len(part))}
+        covered = {
+            i for _, part in decision.expected for start in _occurrences(decision.text, part) for i in range(start, start + len(part))
+        }
         masked += result.text.count(MASK)
         beyond += sum(1 for i, ch in enumerate(result.text) if ch == MASK and i not in covered)
         for kind, part in decision.expected:
@@ -59,37 +61,51 @@ def test_recall_per_kind_and_nothing_public_removed():
         for part in decision.kept:
             assert part in result.text, (part, result.text)
     recall = {kind: caught[kind] / planted[kind] for kind in planted}
-    print("redaction recall per kind:", {k: f"{v:.3f} ({caught[k]}/{planted[k]})" for k, v in sorted(recall.items())},
-          f"masked beyond the planted data: {beyond}/{masked} characters")
+    print(
+        "redaction recall per kind:",
+        {k: f"{v:.3f} ({caught[k]}/{planted[k]})" for k, v in sorted(recall.items())},
+        f"masked beyond the planted data: {beyond}/{masked} characters",
+    )
     assert beyond <= masked * 0.005  # over-redaction costs the public the decision's substance
     assert recall["id_number"] == 1.0 and recall["phone"] == 1.0, missed
     assert recall["name"] == 1.0 and recall["bank_account"] == 1.0, missed
     assert recall["address"] >= 0.95 and recall["health"] == 1.0, missed
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("身份证号340621199001011232，", "id_number"),          # no \b between 号 and 3
-    ("身份证号３４０６２１１９９００１０１１２３２。", "id_number"),  # full width
-    ("身份证号 340621 19900101 1232", "id_number"),          # spaced groups
-    ("号码34062119900101123x", "id_number"),                 # lower-case x
-    ("号码340621199001011234", "id_number"),                 # wrong check digit: still removed (low confidence)
-    ("手机13812345678。", "phone"),
-    ("电话：+86 138-1234-5678", "phone"),
-    ("座机(0561)3012345", "phone"),
-    ("电话3012345", "phone"),                                # bare local number after a label
-    ("账号：6217 8560 0001 2345 678", "bank_account"),
-    ("卡号6222020200112233445", "bank_account"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("身份证号340621199001011232，", "id_number"),  # no \b between 号 and 3
+        ("身份证号３４０６２１１９９００１０１１２３２。", "id_number"),  # full width
+        ("身份证号 340621 19900101 1232", "id_number"),  # spaced groups
+        ("号码34062119900101123x", "id_number"),  # lower-case x
+        ("号码340621199001011234", "id_number"),  # wrong check digit: still removed (low confidence)
+        ("手机13812345678。", "phone"),
+        ("电话：+86 138-1234-5678", "phone"),
+        ("座机(0561)3012345", "phone"),
+        ("电话3012345", "phone"),  # bare local number after a label
+        ("账号：6217 8560 0001 2345 678", "bank_account"),
+        ("卡号6222020200112233445", "bank_account"),
+    ],
+)
 def test_forms_that_trip_naive_rules(text, kind):
     result = redact(text, Subjects())
     assert any(s.kind == kind and s.removed for s in result.spans), result.spans
     assert not any(ch.isdigit() for ch in fold(result.text)), result.text
 
 
-@pytest.mark.parametrize("text", [
-    "罚款人民币30000元", "文号濉卫医罚〔2026〕12号", "于2026年9月24日作出", "统一社会信用代码91340600MA2N0ABCDT",
-    "依据《医疗机构管理条例》第二十四条", "金额共计13812元", "编号20260924001",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "罚款人民币30000元",
+        "文号濉卫医罚〔2026〕12号",
+        "于2026年9月24日作出",
+        "统一社会信用代码91340600MA2N0ABCDT",
+        "依据《医疗机构管理条例》第二十四条",
+        "金额共计13812元",
+        "编号20260924001",
+    ],
+)
 def test_what_the_public_reads_stays(text):
     assert redact(text, Subjects(party_name="某诊所")).text == text
 
@@ -126,8 +142,11 @@ REMOVED = [
     ("患儿母亲的身份证号为34130219921122164x。", ORG, [("id_number", "34130219921122164x")]),
     ("外籍雇员（护照号码：E12345678）未取得资格", ORG, [("id_number", "E12345678")]),
     ("其回乡证号码H10293847已提交复印件。", ORG, [("id_number", "H10293847")]),
-    ("献血者阙某某（献血证号：340600-2026-001187）血液检测HIV抗体阳性。", ORG,
-     [("name", "阙某某"), ("id_number", "340600-2026-001187"), ("health", "HIV抗体阳性")]),
+    (
+        "献血者阙某某（献血证号：340600-2026-001187）血液检测HIV抗体阳性。",
+        ORG,
+        [("name", "阙某某"), ("id_number", "340600-2026-001187"), ("health", "HIV抗体阳性")],
+    ),
     ("台湾居民来往大陆通行证号码为 08123456。", NATURAL, [("id_number", "08123456")]),
     # phones, e-mail, WeChat, QQ
     ("请拨打其本人号码１５９５６１２７７３０核实。", ORG, [("phone", "１５９５６１２７７３０")]),
@@ -180,8 +199,11 @@ REMOVED = [
     ("证人杨某某、夏某某到场。", ORG, [("name", "杨某某"), ("name", "夏某某")]),
     ("接受注射的村民有司马光明、欧阳秀等人。", NATURAL, [("name", "司马光明"), ("name", "欧阳秀")]),
     ("经核实，仲秋月已于2025年12月调往外地工作。", ORG, [("name", "仲秋月")]),
-    ("未体检人员包括：柴建平（破碎工）、麻永胜（包装工）、练春花（质检员）等12人。", ORG,
-     [("name", "柴建平"), ("name", "麻永胜"), ("name", "练春花")]),
+    (
+        "未体检人员包括：柴建平（破碎工）、麻永胜（包装工）、练春花（质检员）等12人。",
+        ORG,
+        [("name", "柴建平"), ("name", "麻永胜"), ("name", "练春花")],
+    ),
     ("由王某、李某某和赵某三人合伙经营", ORG, [("name", "王某"), ("name", "李某某"), ("name", "赵某")]),
     ("证人余海波、钟秀兰、詹志远均证实上述情况。", ORG, [("name", "余海波"), ("name", "钟秀兰"), ("name", "詹志远")]),
     ("投诉人郭梓轩称其在该所拔牙后感染，郭梓轩提供了收据。", ORG, [("name", "郭梓轩")]),
@@ -197,8 +219,11 @@ REMOVED = [
     ("解某某的家属解小兵通过电话0561-2033457投诉。", NATURAL, [("name", "解某某"), ("name", "解小兵"), ("phone", "0561-2033457")]),
     ("据解小兵称，解某某有糖尿病史。", NATURAL, [("name", "解小兵"), ("name", "解某某"), ("health", "糖尿病")]),
     ("经调查，鲍强承认了上述事实。", ORG, [("name", "鲍强")]),
-    ("饶某某系城关镇北关村人，电话一三六零五六一八八七六。", NATURAL,
-     [("name", "饶某某"), ("address", "城关镇北关村"), ("phone", "一三六零五六一八八七六")]),
+    (
+        "饶某某系城关镇北关村人，电话一三六零五六一八八七六。",
+        NATURAL,
+        [("name", "饶某某"), ("address", "城关镇北关村"), ("phone", "一三六零五六一八八七六")],
+    ),
     ("患者文静怡（女，8岁）由其父文志强陪同就诊。", ORG, [("name", "文静怡"), ("name", "文志强")]),
     ("证人：李*，当日在场。", ORG, [("name", "李*")]),
     ("证人申立强称其亲眼所见。", ORG, [("name", "申立强")]),
@@ -218,8 +243,11 @@ KEPT = [
     ("卫生许可证号：皖卫公证字〔2024〕第340621000123号", ORG, ["皖卫公证字〔2024〕第340621000123号"]),
     ("执法人员石磊、贺晓光（执法证号分别为34060221002、34060221015）", ORG, ["石磊", "贺晓光", "34060221002", "34060221015"]),
     ("执法证号 05611234567890", ORG, ["05611234567890"]),
-    ("执法人员孙丽（证号：056100012345）、执法证号为0561-0012345的周涛和执法证号：皖34060120001的陶然", ORG,
-     ["孙丽", "056100012345", "0561-0012345", "皖34060120001"]),
+    (
+        "执法人员孙丽（证号：056100012345）、执法证号为0561-0012345的周涛和执法证号：皖34060120001的陶然",
+        ORG,
+        ["孙丽", "056100012345", "0561-0012345", "皖34060120001"],
+    ),
     ("卫生监督员证号：3406212600100", ORG, ["3406212600100"]),
     ("执法人员孙丽、周涛向当事人出示执法证件。", ORG, ["孙丽", "周涛"]),
     ("承办人：孙丽　周涛", ORG, ["孙丽", "周涛"]),
@@ -228,22 +256,35 @@ KEPT = [
     ("该校法定代表人（校长）邬志诚在笔录中确认上述事实。", Subjects("淮北市烈山区育才实验学校"), ["邬志诚"]),
     ("卫生监督员证编号：340603202300218；监督电话：0561-12320", NATURAL, ["340603202300218", "0561-12320"]),
     ("药品名称：华佗再造丸、季德胜蛇药片、马应龙麝香痔疮膏", ORG, ["季德胜蛇药片"]),
-    ("你单位位于濉溪县刘桥镇王营村，距张集镇约5公里，与李楼村相邻。", ORG, ["你单位位于濉溪县刘桥镇王营村，距张集镇约5公里，与李楼村相邻。"]),
+    (
+        "你单位位于濉溪县刘桥镇王营村，距张集镇约5公里，与李楼村相邻。",
+        ORG,
+        ["你单位位于濉溪县刘桥镇王营村，距张集镇约5公里，与李楼村相邻。"],
+    ),
     ("法定代表人陈建国在询问笔录上签字，陈建国对事实无异议。", ORG, ["陈建国"]),
     ("经营者李四称店内消毒设施已损坏。", BUSINESS, ["李四"]),
-    ("被处罚单位：淮北市杜集区悦享足浴店（个体工商户），经营者：屈海峰，经营场所：淮北市杜集区矿山集街道龙山路218号。屈海峰未到场。",
-     Subjects("淮北市杜集区悦享足浴店", True), ["经营者：屈海峰", "淮北市杜集区矿山集街道龙山路218号", "屈海峰未到场"]),
+    (
+        "被处罚单位：淮北市杜集区悦享足浴店（个体工商户），经营者：屈海峰，经营场所：淮北市杜集区矿山集街道龙山路218号。屈海峰未到场。",
+        Subjects("淮北市杜集区悦享足浴店", True),
+        ["经营者：屈海峰", "淮北市杜集区矿山集街道龙山路218号", "屈海峰未到场"],
+    ),
     ("诊所负责人房玉芬在现场笔录上签字。", Subjects("淮北市相山区康宁口腔诊所", keep_names=["房玉芬"]), ["房玉芬"]),
     ("产品批号20260301，样品编号：YP-2026-0031", ORG, ["20260301", "YP-2026-0031"]),
     ("设备出厂编号 15956127730 与登记不符", ORG, ["15956127730"]),
     ("序列号SN0561301234", ORG, ["SN0561301234"]),
     ("你单位住所：淮北市相山区孟山北路36号康宁大厦二楼", ORG, ["淮北市相山区孟山北路36号康宁大厦二楼"]),
-    ("本案承办机构地址：淮北市相山区人民路157号，电话：0561-3085120。",
-     Subjects("淮北市相山区康宁口腔诊所", keep_phrases=["淮北市相山区人民路157号", "0561-3085120"]), ["淮北市相山区人民路157号", "0561-3085120"]),
+    (
+        "本案承办机构地址：淮北市相山区人民路157号，电话：0561-3085120。",
+        Subjects("淮北市相山区康宁口腔诊所", keep_phrases=["淮北市相山区人民路157号", "0561-3085120"]),
+        ["淮北市相山区人民路157号", "0561-3085120"],
+    ),
     ("本机关地址：濉溪县濉溪镇淮海中路188号，联系电话：0561-6012345。", NATURAL, ["濉溪县濉溪镇淮海中路188号", "0561-6012345"]),
     ("本机关地址：淮北市相山区人民中路275号；联系电话：0561-3196012。", NATURAL, ["淮北市相山区人民中路275号", "0561-3196012"]),
-    ("本机关联系地址：宿州市埇桥区汴河中路369号，邮政编码：234000，联系电话：0557-3021566。", NATURAL,
-     ["宿州市埇桥区汴河中路369号", "0557-3021566"]),
+    (
+        "本机关联系地址：宿州市埇桥区汴河中路369号，邮政编码：234000，联系电话：0557-3021566。",
+        NATURAL,
+        ["宿州市埇桥区汴河中路369号", "0557-3021566"],
+    ),
     ("在其自家住宅内开展诊疗，入住旅客12人，住宿登记表1份", NATURAL, ["在其自家住宅内开展诊疗，入住旅客12人，住宿登记表1份"]),
     ("上述药品购自广州市白云区康源生物科技有限公司，地址：广州市白云区太和镇兴太三路8号。", NATURAL, ["广州市白云区太和镇兴太三路8号"]),
     ("你单位所在的翡翠小区3号楼一层门面，三楼为库房", ORG, ["翡翠小区3号楼", "三楼"]),
@@ -292,8 +333,11 @@ def test_dev_set_figures():
         result = redact(text, subjects)
         total += len(parts)
         kept += sum(part in result.text for part in parts)
-    print("dev set recall:", {k: f"{caught[k]}/{planted[k]}" for k in sorted(planted)},
-          f"overall {sum(caught.values())}/{sum(planted.values())}, keeps {kept}/{total}")
+    print(
+        "dev set recall:",
+        {k: f"{caught[k]}/{planted[k]}" for k in sorted(planted)},
+        f"overall {sum(caught.values())}/{sum(planted.values())}, keeps {kept}/{total}",
+    )
     assert len(REMOVED) + len(KEPT) >= 80
     assert all(caught[k] == planted[k] for k in ("id_number", "phone", "bank_account"))
     assert sum(caught.values()) >= 0.98 * sum(planted.values()) and kept >= 0.98 * total
@@ -310,8 +354,10 @@ def test_a_name_found_once_is_masked_everywhere():
 
 
 def test_a_word_the_model_once_took_for_a_name_is_not_masked_everywhere():
-    text = ("你单位未取得卫生许可证。经查，许可证已过期。卫生许可证应当公示，许可事项变更应当申请。行政许可法规定了许可的程序。"
-            "当事人情况**属实**。")
+    text = (
+        "你单位未取得卫生许可证。经查，许可证已过期。卫生许可证应当公示，许可事项变更应当申请。行政许可法规定了许可的程序。"
+        "当事人情况**属实**。"
+    )
     result = redact(text, ORG)
     assert result.text.count("许可") >= text.count("许可") - 1 and "情况**属实**" in result.text
 
@@ -340,7 +386,7 @@ def test_offsets_stay_one_for_one_through_full_width_text():
     result = redact(text, ORG)
     assert len(result.text) == len(text)
     start = text.index("黄志刚")
-    assert result.text[start:start + 3] == MASK * 3 and result.text[start - 1] == "）" and result.text[start + 3] == "称"
+    assert result.text[start : start + 3] == MASK * 3 and result.text[start - 1] == "）" and result.text[start + 3] == "称"
     assert "ＡＢ－１２３号卷" in result.text
 
 
@@ -365,8 +411,17 @@ def test_a_long_decision_and_pathological_lines_stay_fast():
 
     long = "".join(d.text for d in CORPUS)
     long = (long * (200_000 // len(long) + 1))[:200_000]
-    lines = ("1234567890" * 20_000, "一二三四五" * 40_000, "x@y." * 50_000, "3号" * 100_000, " " * 200_000, "\n" * 200_000,
-             "执法人员" * 50_000, "证人王某、" * 40_000, "王伟、李强、" * 33_000)
+    lines = (
+        "1234567890" * 20_000,
+        "一二三四五" * 40_000,
+        "x@y." * 50_000,
+        "3号" * 100_000,
+        " " * 200_000,
+        "\n" * 200_000,
+        "执法人员" * 50_000,
+        "证人王某、" * 40_000,
+        "王伟、李强、" * 33_000,
+    )
     for text in (long, *lines):
         began = time.perf_counter()
         assert len(redact(text, ORG).text) == len(text)
@@ -384,19 +439,22 @@ def test_a_missing_model_says_what_to_install(monkeypatch):
         redact("证人王五称", ORG)
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("序号 | 姓名 | 住址 | 电话\n1 | 何某某 | 某村五组 | 0562 37716655\n2 | 吴某某", "0562 37716655"),  # a row's last cell
-    ("序号│姓名│电话\n1│何某某│+86 187 3300 4521\n2│吴某某│无", "+86 187 3300 4521"),
-    ("联系电话：139-\n2047-7316。", "139-\n2047-7316"),  # broken at a hyphen
-    ("联系电话：(+86)15806\n713342。", "(+86)15806\n713342"),  # the country code goes too
-    ("联系电话：+8613955501234\n2026年1月5日，执法人员到场。", "+8613955501234"),
-    ("其护照号码为EK\n5521034，住在宾馆。", "EK\n5521034"),
-    ("电子邮箱：77812\n4450@qq.com）", "77812\n4450@qq.com"),
-    ("雇员通过微信号“liu_ming82”招揽顾客。", "liu_ming82"),
-    ("店员使用微信号Ab\ncde-551与其联系。", "Ab\ncde-551"),
-    ("由个人驾驶的皖\nC55213号三轮车运走。", "皖\nC55213"),
-    ("医疗保险卡号：B53\n771920）", "B53\n771920"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("序号 | 姓名 | 住址 | 电话\n1 | 何某某 | 某村五组 | 0562 37716655\n2 | 吴某某", "0562 37716655"),  # a row's last cell
+        ("序号│姓名│电话\n1│何某某│+86 187 3300 4521\n2│吴某某│无", "+86 187 3300 4521"),
+        ("联系电话：139-\n2047-7316。", "139-\n2047-7316"),  # broken at a hyphen
+        ("联系电话：(+86)15806\n713342。", "(+86)15806\n713342"),  # the country code goes too
+        ("联系电话：+8613955501234\n2026年1月5日，执法人员到场。", "+8613955501234"),
+        ("其护照号码为EK\n5521034，住在宾馆。", "EK\n5521034"),
+        ("电子邮箱：77812\n4450@qq.com）", "77812\n4450@qq.com"),
+        ("雇员通过微信号“liu_ming82”招揽顾客。", "liu_ming82"),
+        ("店员使用微信号Ab\ncde-551与其联系。", "Ab\ncde-551"),
+        ("由个人驾驶的皖\nC55213号三轮车运走。", "皖\nC55213"),
+        ("医疗保险卡号：B53\n771920）", "B53\n771920"),
+    ],
+)
 def test_numbers_broken_across_lines_or_cells(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
@@ -404,15 +462,20 @@ def test_numbers_broken_across_lines_or_cells(text, secret):
         assert "2026年1月5日" in result.text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("证人，居住地址：临涣镇南湖村三组十二号，电话无。", "临涣镇南湖村三组十二号"),  # 居住地址 is a home, not premises
-    ("证人户籍地址：安徽省淮北市相山区任圩街道某某社区，", "安徽省淮北市相山区任圩街道某某社区"),  # so is 户籍地址
-    ("当事人住址：宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室，", "宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室"),  # wrapped line
-    ("当事人在其位于宿州市灵璧县渔沟镇大\n庄村三组七号的家中行医。", "宿州市灵璧县渔沟镇大\n庄村三组七号"),
-    ("对当事人位于宿州市汴河路18号院3号楼2单元301的家中进行检查。", "宿州市汴河路18号院3号楼2单元301"),  # flat without 室
-    ("序号|姓名|身份证号|住址\n1|何某某|340621199001011232|宿州市埇桥区\n淮海路8号2栋101室\n2|吴某某|无|无",
-     "宿州市埇桥区\n淮海路8号2栋101室"),  # a table row's cell, wrapped
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("证人，居住地址：临涣镇南湖村三组十二号，电话无。", "临涣镇南湖村三组十二号"),  # 居住地址 is a home, not premises
+        ("证人户籍地址：安徽省淮北市相山区任圩街道某某社区，", "安徽省淮北市相山区任圩街道某某社区"),  # so is 户籍地址
+        ("当事人住址：宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室，", "宿州市埇桥区淮海路\n88号紫薇苑3栋1单元502室"),  # wrapped line
+        ("当事人在其位于宿州市灵璧县渔沟镇大\n庄村三组七号的家中行医。", "宿州市灵璧县渔沟镇大\n庄村三组七号"),
+        ("对当事人位于宿州市汴河路18号院3号楼2单元301的家中进行检查。", "宿州市汴河路18号院3号楼2单元301"),  # flat without 室
+        (
+            "序号|姓名|身份证号|住址\n1|何某某|340621199001011232|宿州市埇桥区\n淮海路8号2栋101室\n2|吴某某|无|无",
+            "宿州市埇桥区\n淮海路8号2栋101室",
+        ),  # a table row's cell, wrapped
+    ],
+)
 def test_home_addresses_in_wrapped_lines_and_table_cells(text, secret):
     result = redact(text, NATURAL if "当事人" in text else ORG)
     assert _masked(text, result.text, secret), result.text
@@ -425,8 +488,10 @@ def test_the_agency_address_wrapped_onto_the_next_line_stays():
 
 
 def test_a_tables_header_says_which_columns_are_personal():
-    text = ("序号 | 姓名 | 就诊日期 | 门诊号 | 诊断\n1 | 何某某 | 2025-03-02 | 7731204 | 慢性胃炎\n"
-            "2 | 吴某某 | 2025-03-04 | MZ20250304 | 带状疱疹\n\n以上事实清楚。")
+    text = (
+        "序号 | 姓名 | 就诊日期 | 门诊号 | 诊断\n1 | 何某某 | 2025-03-02 | 7731204 | 慢性胃炎\n"
+        "2 | 吴某某 | 2025-03-04 | MZ20250304 | 带状疱疹\n\n以上事实清楚。"
+    )
     result = redact(text, ORG)
     for secret in ("7731204", "慢性胃炎", "MZ20250304", "带状疱疹"):
         assert _masked(text, result.text, secret), result.text
@@ -435,32 +500,38 @@ def test_a_tables_header_says_which_columns_are_personal():
     assert redact(text, ORG).text == text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("患者由其母陪同就诊，当事人诊断其为急性肠胃炎，开具处方。", "急性肠胃炎"),  # 诊断其为
-    ("该员工于2025年3月经宿州市立医院诊断为职业性苯中毒，你单位未将其调离。", "职业性苯中毒"),  # a hospital's diagnosis
-    ("投诉人李某某术后面部红肿，后\n经市人民医院确诊为眼睑软组织感染。", "眼睑软组织感染"),  # the line broke the sentence
-    ("证人王某某称，其经诊断，系腰椎间盘突出，", "腰椎间盘突出"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("患者由其母陪同就诊，当事人诊断其为急性肠胃炎，开具处方。", "急性肠胃炎"),  # 诊断其为
+        ("该员工于2025年3月经宿州市立医院诊断为职业性苯中毒，你单位未将其调离。", "职业性苯中毒"),  # a hospital's diagnosis
+        ("投诉人李某某术后面部红肿，后\n经市人民医院确诊为眼睑软组织感染。", "眼睑软组织感染"),  # the line broke the sentence
+        ("证人王某某称，其经诊断，系腰椎间盘突出，", "腰椎间盘突出"),
+    ],
+)
 def test_diagnoses_of_someone(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("联系电话：0557\n-45720142。", "0557\n-45720142"),  # the hyphen opens the next line
-    ("电子邮箱：zhang\nwei88@163.com）", "zhang\nwei88@163.com"),
-    ("电子邮箱：li_na@sina.\ncom）", "li_na@sina.\ncom"),
-    ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
-    ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
-    ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
-    ("1│何某某│男│宿州市汴河路8号│+86 557 3021 4455\n2│吴某某", "+86 557 3021 4455"),  # a landline in the +86 form
-    ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
-    ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
-    ("患者病历号（门诊）：MZ202501172，", "MZ202501172"),  # a bracket inside the label
-    ("就诊记录号为20250117001，", "20250117001"),
-    ("1  何某某  340621199001011232  139 2047 7316", "139 2047 7316"),  # columns set apart by wide spaces
-    ("序号\t姓名\t证件号码\t电话\n1\t何某某\t340621199001011232\t139 2047 7316", "139 2047 7316"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("联系电话：0557\n-45720142。", "0557\n-45720142"),  # the hyphen opens the next line
+        ("电子邮箱：zhang\nwei88@163.com）", "zhang\nwei88@163.com"),
+        ("电子邮箱：li_na@sina.\ncom）", "li_na@sina.\ncom"),
+        ("外籍员工（Passport No. X48213375）未办理健康证明。", "X48213375"),
+        ("手机：139\u20021234\u20025678。", "139\u20021234\u20025678"),  # any space between the groups
+        ("电话：+86 (557) 3021-4455。", "+86 (557) 3021-4455"),
+        ("1│何某某│男│宿州市汴河路8号│+86 557 3021 4455\n2│吴某某", "+86 557 3021 4455"),  # a landline in the +86 form
+        ("其护照号码为\nEK5521034，住在宾馆。", "EK5521034"),  # the value on the label's next line
+        ("患者病例号：MZ2025-0117，", "MZ2025-0117"),
+        ("患者病历号（门诊）：MZ202501172，", "MZ202501172"),  # a bracket inside the label
+        ("就诊记录号为20250117001，", "20250117001"),
+        ("1  何某某  340621199001011232  139 2047 7316", "139 2047 7316"),  # columns set apart by wide spaces
+        ("序号\t姓名\t证件号码\t电话\n1\t何某某\t340621199001011232\t139 2047 7316", "139 2047 7316"),
+    ],
+)
 def test_more_broken_and_labelled_forms(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
@@ -478,11 +549,14 @@ def test_a_name_broken_by_a_line_break_is_the_same_name():
     assert "鲁雪晴" not in result.text and "鲁\n雪晴" not in result.text and result.text.count("\n") == 1, result.text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("从业人员高某某经体检为乙肝病毒携带者，仍在岗。", "乙肝病毒携带者"),
-    ("患者高某某（病情：重度抑郁）", "重度抑郁"),
-    ("患者高某某，疾病名称：慢性胃炎，", "慢性胃炎"),
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("从业人员高某某经体检为乙肝病毒携带者，仍在岗。", "乙肝病毒携带者"),
+        ("患者高某某（病情：重度抑郁）", "重度抑郁"),
+        ("患者高某某，疾病名称：慢性胃炎，", "慢性胃炎"),
+    ],
+)
 def test_more_ways_of_saying_someone_is_ill(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text
@@ -502,10 +576,13 @@ def test_a_licences_number_under_zhengjian_bianhao_stays_and_an_id_there_goes():
     assert "340621199001011231" not in redact(text, ORG).text
 
 
-@pytest.mark.parametrize("text, secret", [
-    ("驾驶车牌号码为豫N1191学的教练车", "豫N1191学"),  # four characters and 学
-    ("车牌号：皖F 1234 5，", "皖F 1234 5"),  # spaced as it pleases after its label
-])
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("驾驶车牌号码为豫N1191学的教练车", "豫N1191学"),  # four characters and 学
+        ("车牌号：皖F 1234 5，", "皖F 1234 5"),  # spaced as it pleases after its label
+    ],
+)
 def test_plates(text, secret):
     result = redact(text, ORG)
     assert _masked(text, result.text, secret), result.text

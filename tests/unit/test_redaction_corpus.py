@@ -32,6 +32,7 @@ def corpus():
 
 # --- the corpus is what it says it is ----------------------------------------------------------
 
+
 def test_corpus_size_kinds_and_styles(corpus):
     assert len(corpus) >= 320
     removes = Counter(kind for doc in corpus for _, _, kind in doc.remove)
@@ -65,9 +66,11 @@ def test_subjects_have_the_documented_shape(corpus):
         assert not set(s["other_names"]) & set(s["keep_names"])
     # Some third parties are known to the case data, others only to the text.
     named = [doc for doc in corpus if any(k == "name" for _, _, k in doc.remove)]
-    unknown = [doc for doc in named
-               if any(doc.text[a:b].replace("\n", "") not in doc.subjects["other_names"]
-                      for a, b, k in doc.remove if k == "name")]
+    unknown = [
+        doc
+        for doc in named
+        if any(doc.text[a:b].replace("\n", "") not in doc.subjects["other_names"] for a, b, k in doc.remove if k == "name")
+    ]
     assert len(unknown) > len(named) // 3
 
 
@@ -78,11 +81,13 @@ def test_registration_codes_carry_their_real_check_characters(corpus):
 
 def test_generator_is_deterministic(corpus):
     again = build()
-    assert [(d.text, d.remove, d.keep, d.style, d.subjects) for d in again] == \
-           [(d.text, d.remove, d.keep, d.style, d.subjects) for d in corpus]
+    assert [(d.text, d.remove, d.keep, d.style, d.subjects) for d in again] == [
+        (d.text, d.remove, d.keep, d.style, d.subjects) for d in corpus
+    ]
 
 
 # --- the project's redaction on it ------------------------------------------------------------
+
 
 def test_targets(corpus, request):
     result = score(corpus, project_redaction(), examples=25)

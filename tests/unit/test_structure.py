@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[2] / "src" / "recording_service"
 
+
 def unit_of(path: Path) -> str:
     """A package (`cases`) or a loose top-level module (`pagination`)."""
     parts = path.relative_to(ROOT).parts
@@ -70,8 +71,28 @@ def test_no_import_cycle_between_parts_of_the_service():
     assert [sorted(cycle) for cycle in cycles(imports())] == []
 
 
-DOMAINS = {"cases", "media", "ingest", "custody", "publication", "officers", "agencies", "stats", "webhooks", "lists",
-           "timeline", "review", "export", "web", "workdays", "audit", "auth", "catalog", "dock", "jobs"}
+DOMAINS = {
+    "cases",
+    "media",
+    "ingest",
+    "custody",
+    "publication",
+    "officers",
+    "agencies",
+    "stats",
+    "webhooks",
+    "lists",
+    "timeline",
+    "review",
+    "export",
+    "web",
+    "workdays",
+    "audit",
+    "auth",
+    "catalog",
+    "dock",
+    "jobs",
+}
 
 
 def test_the_audit_chain_sits_below_every_domain():
@@ -80,8 +101,22 @@ def test_the_audit_chain_sits_below_every_domain():
 
 def test_plumbing_knows_no_domain():
     graph = imports()
-    plumbing = {"db", "problems", "pagination", "times", "values", "hashing", "ids", "storage", "throttle", "principals",
-                "events", "deps", "public_side", "config"}
+    plumbing = {
+        "db",
+        "problems",
+        "pagination",
+        "times",
+        "values",
+        "hashing",
+        "ids",
+        "storage",
+        "throttle",
+        "principals",
+        "events",
+        "deps",
+        "public_side",
+        "config",
+    }
     for unit in plumbing:
         assert not graph.get(unit, set()) & DOMAINS, (unit, sorted(graph.get(unit, set()) & DOMAINS))
 
@@ -92,7 +127,10 @@ def test_no_test_module_imports_another():
     offenders = []
     for path in [*tests.glob("test_*.py"), *tests.glob("unit/test_*.py"), tests / "conftest.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and (
-                    node.module.split(".")[-1].startswith("test_") or node.module.split(".")[-1] == "conftest"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and (node.module.split(".")[-1].startswith("test_") or node.module.split(".")[-1] == "conftest")
+            ):
                 offenders.append(f"{path.name}: from {'.' * node.level}{node.module}")
     assert offenders == []

@@ -39,27 +39,33 @@ def test_days_off_and_working_weekends_agree_with_holidays(year):
     assert set(packaged.working_weekends) == {d for d in china.weekend_workdays if d.year == year}
 
 
-@pytest.mark.parametrize(("start", "days", "due"), [
-    (date(2026, 9, 24), 20, date(2026, 10, 29)),  # the domain reference's figures: 国庆 and 中秋 inside
-    (date(2026, 9, 24), 7, date(2026, 10, 12)),
-    (date(2026, 10, 9), 1, date(2026, 10, 10)),  # a Saturday made a working day (调休)
-    (date(2026, 2, 13), 2, date(2026, 2, 24)),   # 春节: 2/14 (Sat) works, 2/15–2/23 off
-    (date(2025, 1, 24), 3, date(2025, 2, 5)),    # 春节 2025: 1/26 (Sun) works, 1/28–2/4 off
-    (date(2025, 1, 24), 6, date(2025, 2, 8)),    # … and 2/8 (Sat) works
-    (date(2026, 12, 31), 1, date(2027, 1, 1)),   # 2027 is not published: Monday to Friday, provisional
-])
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (date(2026, 9, 24), 20, date(2026, 10, 29)),  # the domain reference's figures: 国庆 and 中秋 inside
+        (date(2026, 9, 24), 7, date(2026, 10, 12)),
+        (date(2026, 10, 9), 1, date(2026, 10, 10)),  # a Saturday made a working day (调休)
+        (date(2026, 2, 13), 2, date(2026, 2, 24)),  # 春节: 2/14 (Sat) works, 2/15–2/23 off
+        (date(2025, 1, 24), 3, date(2025, 2, 5)),  # 春节 2025: 1/26 (Sun) works, 1/28–2/4 off
+        (date(2025, 1, 24), 6, date(2025, 2, 8)),  # … and 2/8 (Sat) works
+        (date(2026, 12, 31), 1, date(2027, 1, 1)),  # 2027 is not published: Monday to Friday, provisional
+    ],
+)
 def test_working_day_limits(start, days, due):
     deadline = CALENDAR.add_working_days(start, days)
     assert deadline.due_on == due
     assert deadline.provisional == (due.year not in YEARS)
 
 
-@pytest.mark.parametrize(("start", "days", "due"), [
-    (date(2026, 9, 30), 1, date(2026, 10, 8)),   # last day in 国庆: moves to the first working day after it
-    (date(2026, 9, 1), 30, date(2026, 10, 8)),
-    (date(2026, 6, 1), 30, date(2026, 7, 1)),    # an ordinary working day stays
-    (date(2026, 2, 10), 4, date(2026, 2, 14)),   # lands on a 调休 Saturday: a working day, stays
-])
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (date(2026, 9, 30), 1, date(2026, 10, 8)),  # last day in 国庆: moves to the first working day after it
+        (date(2026, 9, 1), 30, date(2026, 10, 8)),
+        (date(2026, 6, 1), 30, date(2026, 7, 1)),  # an ordinary working day stays
+        (date(2026, 2, 10), 4, date(2026, 2, 14)),  # lands on a 调休 Saturday: a working day, stays
+    ],
+)
 def test_calendar_day_limits(start, days, due):
     assert CALENDAR.add_calendar_days(start, days).due_on == due
 
@@ -84,8 +90,7 @@ def test_counting_properties(start, days):
     used, provisional = CALENDAR.working_days_between(start, deadline.due_on)
     assert used == days and provisional == deadline.provisional
     assert CALENDAR.add_working_days(start, days + 1).due_on > deadline.due_on
-    assert deadline.provisional == any(not CALENDAR.known(start + timedelta(days=i))
-                                       for i in range(1, (deadline.due_on - start).days + 1))
+    assert deadline.provisional == any(not CALENDAR.known(start + timedelta(days=i)) for i in range(1, (deadline.due_on - start).days + 1))
     calendar_due = CALENDAR.add_calendar_days(start, days)
     assert calendar_due.due_on >= start + timedelta(days=days) and CALENDAR.is_working_day(calendar_due.due_on)
     skipped = (calendar_due.due_on - (start + timedelta(days=days))).days
@@ -104,13 +109,16 @@ def test_limits_are_bounded():
         CALENDAR.add_calendar_days(date(2026, 1, 1), 10**6)
 
 
-@pytest.mark.parametrize("start, years, due", [
-    ("2024-08-01", 2, "2026-08-03"),  # 8/1/2026 is a Saturday: the next working day
-    ("2024-07-30", 2, "2026-07-30"),
-    ("2024-02-29", 2, "2026-02-28"),  # no 29 February in 2026: 28 February, a Saturday made a working day (调休)
-    ("2021-10-01", 5, "2026-10-08"),  # 国庆
-    ("2024-02-16", 2, "2026-02-24"),  # 春节 2026: 2/15–2/23 off
-])
+@pytest.mark.parametrize(
+    "start, years, due",
+    [
+        ("2024-08-01", 2, "2026-08-03"),  # 8/1/2026 is a Saturday: the next working day
+        ("2024-07-30", 2, "2026-07-30"),
+        ("2024-02-29", 2, "2026-02-28"),  # no 29 February in 2026: 28 February, a Saturday made a working day (调休)
+        ("2021-10-01", 5, "2026-10-08"),  # 国庆
+        ("2024-02-16", 2, "2026-02-24"),  # 春节 2026: 2/15–2/23 off
+    ],
+)
 def test_limits_in_years(start, years, due):
     deadline = CALENDAR.add_years(date.fromisoformat(start), years)
     assert (deadline.due_on.isoformat(), deadline.provisional) == (due, False)

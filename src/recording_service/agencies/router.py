@@ -48,11 +48,15 @@ async def read_profile(code: Code, principal: ProfileReader, session: DbSession)
     return profile_out(await _visible(session, principal, code))
 
 
-@router.put("/{code}", response_model=AgencyOut, responses={201: {"model": AgencyOut, "description": "created"}},
-            summary="Create (201) or replace (200) an agency's profile: administrators of that agency or of '*'",
-            description="The whole profile: optional fields left out are cleared. The USCC's check character and the division's "
-                        "province are verified; `parent` must have a profile and cannot lie under this agency. A change is a new "
-                        "version (GET …/versions) and an audit event (`agency.created`, `agency.updated`); an identical PUT changes nothing.")
+@router.put(
+    "/{code}",
+    response_model=AgencyOut,
+    responses={201: {"model": AgencyOut, "description": "created"}},
+    summary="Create (201) or replace (200) an agency's profile: administrators of that agency or of '*'",
+    description="The whole profile: optional fields left out are cleared. The USCC's check character and the division's "
+    "province are verified; `parent` must have a profile and cannot lie under this agency. A change is a new "
+    "version (GET …/versions) and an audit event (`agency.created`, `agency.updated`); an identical PUT changes nothing.",
+)
 async def put_profile(code: Code, body: AgencyFields, principal: ProfileKeeper, session: DbSession) -> JSONResponse:
     if not may_edit(principal, code):
         if await sees_agency(session, principal, code):  # an agency under the caller's: it may read it, not change it
@@ -61,13 +65,15 @@ async def put_profile(code: Code, body: AgencyFields, principal: ProfileKeeper, 
     existed = await get_agency(session, code) is not None
     profile = await set_agency(session, principal, code, body.model_dump())
     await session.commit()
-    return JSONResponse(profile_out(profile), status_code=200 if existed else 201,
-                        headers={} if existed else {"Location": f"/api/v1/agencies/{code}"})
+    return JSONResponse(
+        profile_out(profile), status_code=200 if existed else 201, headers={} if existed else {"Location": f"/api/v1/agencies/{code}"}
+    )
 
 
 @router.get("/{code}/versions", response_model=AgencyVersionPage, summary="Every state the profile has had, oldest first")
-async def profile_versions(code: Code, principal: ProfileReader, session: DbSession, limit: Limit = 100,
-                           cursor: str | None = None) -> AgencyVersionPage:
+async def profile_versions(
+    code: Code, principal: ProfileReader, session: DbSession, limit: Limit = 100, cursor: str | None = None
+) -> AgencyVersionPage:
     await _visible(session, principal, code)
     query = select(AgencyProfileVersion).where(AgencyProfileVersion.code == code)
     rows = (await session.execute(keyset(query, [AgencyProfileVersion.version], cursor, limit))).scalars().all()
@@ -75,11 +81,16 @@ async def profile_versions(code: Code, principal: ProfileReader, session: DbSess
     return AgencyVersionPage(items=[AgencyVersionOut.model_validate(v, from_attributes=True) for v in rows], next_cursor=next_cursor)
 
 
-@public_router.get("/agencies", response_model=PublicAgencyPage, summary="Agency profiles as published (no token)",
-                   dependencies=[public_budget(LIST)])
-async def public_agencies(request: Request, session: DbSession, limit: Limit = 100, cursor: str | None = None,
-                          under: Annotated[str | None, Query(pattern=AGENCY_CODE, description="an agency and those under it")] = None
-                          ) -> JSONResponse:
+@public_router.get(
+    "/agencies", response_model=PublicAgencyPage, summary="Agency profiles as published (no token)", dependencies=[public_budget(LIST)]
+)
+async def public_agencies(
+    request: Request,
+    session: DbSession,
+    limit: Limit = 100,
+    cursor: str | None = None,
+    under: Annotated[str | None, Query(pattern=AGENCY_CODE, description="an agency and those under it")] = None,
+) -> JSONResponse:
     query = select(AgencyProfile)
     if under is not None:
         if await get_agency(session, under) is None:

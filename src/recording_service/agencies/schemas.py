@@ -10,12 +10,57 @@ from ..values import RequestModel
 
 AGENCY_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"  # as tokens and people carry it (auth.service)
 # The first two digits of a 行政区划代码 (GB/T 2260): the provinces, 71 台湾, 81 香港, 82 澳门.
-PROVINCES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
-                       "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"})
+PROVINCES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
+)
 FIELDS = ("name_zh", "uscc", "division_code", "parent", "address", "phone", "office_hours", "review_body", "court")
-FIELD_NAMES_ZH = {"code": "单位代码", "name_zh": "机关全称", "uscc": "统一社会信用代码", "division_code": "行政区划代码",
-                  "parent": "上级单位", "address": "地址", "phone": "电话", "office_hours": "办公时间", "review_body": "复议机关",
-                  "court": "行政诉讼管辖法院"}
+FIELD_NAMES_ZH = {
+    "code": "单位代码",
+    "name_zh": "机关全称",
+    "uscc": "统一社会信用代码",
+    "division_code": "行政区划代码",
+    "parent": "上级单位",
+    "address": "地址",
+    "phone": "电话",
+    "office_hours": "办公时间",
+    "review_body": "复议机关",
+    "court": "行政诉讼管辖法院",
+}
 
 
 def checked_uscc(value: str) -> str:
@@ -27,7 +72,9 @@ def checked_uscc(value: str) -> str:
     except InvalidChecksum:
         raise PydanticCustomError("uscc_checksum", "the 统一社会信用代码's check character is wrong (GB 32100)") from None
     except ValidationError:
-        raise PydanticCustomError("uscc_format", "a 统一社会信用代码 is 8 digits then letters and digits other than I, O, S, V, Z") from None
+        raise PydanticCustomError(
+            "uscc_format", "a 统一社会信用代码 is 8 digits then letters and digits other than I, O, S, V, Z"
+        ) from None
 
 
 def checked_division(value: str) -> str:

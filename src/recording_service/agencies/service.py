@@ -79,12 +79,18 @@ async def set_agency(session: AsyncSession, principal: Principal | Actor, code: 
     changed fields. The parent must exist and no agency may end up under itself. Who may do it is the caller's
     check (may_edit); the caller commits."""
     if code == ALL_AGENCIES or not re.fullmatch(AGENCY_CODE, code):
-        raise AgencyRefused("invalid-agency-code", f"'{code}' is not an agency code (letters, digits, '_', '.', '-'; at most 64).",
-                            [{"field": "code", "type": "agency_code", "msg": "not an agency code"}])
+        raise AgencyRefused(
+            "invalid-agency-code",
+            f"'{code}' is not an agency code (letters, digits, '_', '.', '-'; at most 64).",
+            [{"field": "code", "type": "agency_code", "msg": "not an agency code"}],
+        )
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise AgencyRefused("invalid-agency", f"Unknown field '{unknown[0]}'; nothing was changed.",
-                            [{"field": name, "type": "extra_forbidden", "msg": "unknown field"} for name in unknown])
+        raise AgencyRefused(
+            "invalid-agency",
+            f"Unknown field '{unknown[0]}'; nothing was changed.",
+            [{"field": name, "type": "extra_forbidden", "msg": "unknown field"} for name in unknown],
+        )
     profile = await get_agency(session, code)
     before = _state(profile) if profile else dict.fromkeys(FIELDS)
     try:
@@ -92,14 +98,19 @@ async def set_agency(session: AsyncSession, principal: Principal | Actor, code: 
     except ValidationError as exc:
         errors = [{"field": ".".join(str(p) for p in e["loc"]) or None, "type": e["type"], "msg": e["msg"]} for e in exc.errors()]
         first = errors[0]
-        raise AgencyRefused("invalid-agency", f"The profile is not valid: {first['field']}: {first['msg']}; nothing was changed.",
-                            errors) from None
+        raise AgencyRefused(
+            "invalid-agency", f"The profile is not valid: {first['field']}: {first['msg']}; nothing was changed.", errors
+        ) from None
     if checked["parent"] != before["parent"]:
         # Where an agency sits decides who sees its records (a city sees its counties): the operator's choice,
         # not the agency's own administrator's.
         if principal.agency != ALL_AGENCIES:
-            raise Problem(403, "agency-parent-operator", "Only the operator (the CLI or an admin of '*') places an agency under "
-                          "another; nothing was changed.", errors=[{"field": "parent", "type": "operator_only", "msg": "operator only"}])
+            raise Problem(
+                403,
+                "agency-parent-operator",
+                "Only the operator (the CLI or an admin of '*') places an agency under another; nothing was changed.",
+                errors=[{"field": "parent", "type": "operator_only", "msg": "operator only"}],
+            )
         if checked["parent"] is not None:
             await _check_parent(session, code, checked["parent"])
     changed = [name for name in FIELDS if checked[name] != before[name]]
@@ -115,41 +126,65 @@ async def set_agency(session: AsyncSession, principal: Principal | Actor, code: 
     profile.updated_at, profile.updated_by = now, who
     try:
         await session.flush()
-        session.add(AgencyProfileVersion(code=code, version=profile.version, fields=checked, changed=changed, changed_at=now,
-                                         changed_by=who))
+        session.add(
+            AgencyProfileVersion(code=code, version=profile.version, fields=checked, changed=changed, changed_at=now, changed_by=who)
+        )
         await session.flush()
     except IntegrityError:  # another request created or changed the profile meanwhile: its version number is taken
         await session.rollback()
-        raise Problem(409, "agency-changed-concurrently", f"The profile of '{code}' was changed meanwhile; read it and try again.") from None
+        raise Problem(
+            409, "agency-changed-concurrently", f"The profile of '{code}' was changed meanwhile; read it and try again."
+        ) from None
     created = profile.version == 1
-    await record(session, principal, "agency.created" if created else "agency.updated", agency=code, payload={
-        "code": code, "version": profile.version, "changed": {name: checked[name] for name in changed},
-        **({} if created else {"previous": {name: before[name] for name in changed}})})
+    await record(
+        session,
+        principal,
+        "agency.created" if created else "agency.updated",
+        agency=code,
+        payload={
+            "code": code,
+            "version": profile.version,
+            "changed": {name: checked[name] for name in changed},
+            **({} if created else {"previous": {name: before[name] for name in changed}}),
+        },
+    )
     return profile
 
 
 async def _check_parent(session: AsyncSession, code: str, parent: str) -> None:
     parents = await _parents(session)
     if parent not in parents:
-        raise AgencyRefused("unknown-parent", f"No agency '{parent}' has a profile: register the parent first.",
-                            [{"field": "parent", "type": "unknown_parent", "msg": "no such agency"}])
+        raise AgencyRefused(
+            "unknown-parent",
+            f"No agency '{parent}' has a profile: register the parent first.",
+            [{"field": "parent", "type": "unknown_parent", "msg": "no such agency"}],
+        )
     seen, step = set(), parent
     while step is not None and step not in seen:
         if step == code:
-            raise AgencyRefused("agency-cycle", f"'{parent}' is '{code}' itself or lies under it: an agency cannot be under itself.",
-                                [{"field": "parent", "type": "agency_cycle", "msg": "would make a cycle"}])
+            raise AgencyRefused(
+                "agency-cycle",
+                f"'{parent}' is '{code}' itself or lies under it: an agency cannot be under itself.",
+                [{"field": "parent", "type": "agency_cycle", "msg": "would make a cycle"}],
+            )
         seen.add(step)
         step = parents.get(step)
 
 
 async def versions_of(session: AsyncSession, code: str) -> list[AgencyProfileVersion]:
-    return list((await session.execute(select(AgencyProfileVersion).where(AgencyProfileVersion.code == code)
-                                       .order_by(AgencyProfileVersion.version))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(AgencyProfileVersion).where(AgencyProfileVersion.code == code).order_by(AgencyProfileVersion.version)
+            )
+        ).scalars()
+    )
 
 
 def profile_out(profile: AgencyProfile) -> dict:
-    return AgencyOut(code=profile.code, version=profile.version, updated_at=profile.updated_at, updated_by=profile.updated_by,
-                     **_state(profile)).model_dump(mode="json")
+    return AgencyOut(
+        code=profile.code, version=profile.version, updated_at=profile.updated_at, updated_by=profile.updated_by, **_state(profile)
+    ).model_dump(mode="json")
 
 
 def public_out(profile: AgencyProfile) -> dict:

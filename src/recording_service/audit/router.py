@@ -90,12 +90,25 @@ async def list_events(
 
 def _out(event: AuditEvent, settings) -> AuditEventOut:
     return AuditEventOut(
-        seq=event.seq, at=local(event.at, settings.tz),
-        actor=Actor(token_id=event.actor_token_id, role=event.actor_role, agency=event.actor_agency, name=event.actor_name,
-                    user_id=event.actor_user_id),
-        action=event.action, agency=event.agency, case_id=event.case_id, media_id=event.media_id, upload_id=event.upload_id,
-        request_id=event.request_id, client_address=event.client_address, payload=event.payload or {},
-        prev_hash=event.prev_hash, entry_hash=event.entry_hash,
+        seq=event.seq,
+        at=local(event.at, settings.tz),
+        actor=Actor(
+            token_id=event.actor_token_id,
+            role=event.actor_role,
+            agency=event.actor_agency,
+            name=event.actor_name,
+            user_id=event.actor_user_id,
+        ),
+        action=event.action,
+        agency=event.agency,
+        case_id=event.case_id,
+        media_id=event.media_id,
+        upload_id=event.upload_id,
+        request_id=event.request_id,
+        client_address=event.client_address,
+        payload=event.payload or {},
+        prev_hash=event.prev_hash,
+        entry_hash=event.entry_hash,
     )
 
 
@@ -107,6 +120,12 @@ async def verify(principal: AuditReader, session: DbSession, store: StoreDep) ->
     # The chain is one for all agencies and is verified whole; an agency's auditor sees that verdict with
     # the figures of the agency's own events, not the activity of every other agency.
     own = await agency_figures(session, principal.agency)
-    return VerifyOut(ok=result.ok, checked=own.events, head_seq=own.latest_seq, head_hash=own.latest_hash,
-                     first_bad_seq=result.first_bad_seq,
-                     problem=result.problem, agency=principal.agency)
+    return VerifyOut(
+        ok=result.ok,
+        checked=own.events,
+        head_seq=own.latest_seq,
+        head_hash=own.latest_hash,
+        first_bad_seq=result.first_bad_seq,
+        problem=result.problem,
+        agency=principal.agency,
+    )

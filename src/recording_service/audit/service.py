@@ -41,8 +41,15 @@ class Actor:
     def of(cls, principal: Principal) -> "Actor":
         context = REQUEST_CONTEXT.get()
         person = principal.kind == "user"
-        return cls(None if person else principal.id, principal.role.value, principal.agency, context.request_id,
-                   context.client_address, principal.name, principal.id if person else None)
+        return cls(
+            None if person else principal.id,
+            principal.role.value,
+            principal.agency,
+            context.request_id,
+            context.client_address,
+            principal.name,
+            principal.id if person else None,
+        )
 
 
 SYSTEM = Actor(token_id=None, role="system", agency="*", client_address="cli", name="recording-service")
@@ -59,9 +66,13 @@ def hashed_fields(event: AuditEvent) -> dict:
         "seq": event.seq,
         "at": utc_text(event.at),
         # The name and the user joined the hashed fields later: events recorded without them hash as they always did.
-        "actor": {"token_id": event.actor_token_id, "role": event.actor_role, "agency": event.actor_agency,
-                  **({"name": event.actor_name} if event.actor_name is not None else {}),
-                  **({"user_id": event.actor_user_id} if event.actor_user_id is not None else {})},
+        "actor": {
+            "token_id": event.actor_token_id,
+            "role": event.actor_role,
+            "agency": event.actor_agency,
+            **({"name": event.actor_name} if event.actor_name is not None else {}),
+            **({"user_id": event.actor_user_id} if event.actor_user_id is not None else {}),
+        },
         "action": event.action,
         "agency": event.agency,
         "case_id": event.case_id,
@@ -98,13 +109,27 @@ async def record(
     locked until then."""
     actor = who if isinstance(who, Actor) else Actor.of(who)
     seq, prev_hash = (
-        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
+        await session.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash)
+        )
     ).one()
     event = AuditEvent(
-        seq=seq, at=utcnow(), actor_token_id=actor.token_id, actor_role=actor.role, actor_agency=actor.agency, actor_name=actor.name,
+        seq=seq,
+        at=utcnow(),
+        actor_token_id=actor.token_id,
+        actor_role=actor.role,
+        actor_agency=actor.agency,
+        actor_name=actor.name,
         actor_user_id=actor.user_id,
-        action=action, agency=agency, case_id=case_id, media_id=media_id, upload_id=upload_id,
-        request_id=actor.request_id, client_address=actor.client_address, payload=payload or {}, prev_hash=prev_hash,
+        action=action,
+        agency=agency,
+        case_id=case_id,
+        media_id=media_id,
+        upload_id=upload_id,
+        request_id=actor.request_id,
+        client_address=actor.client_address,
+        payload=payload or {},
+        prev_hash=prev_hash,
     )
     event.entry_hash = entry_hash(prev_hash, event)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.entry_hash))
@@ -158,9 +183,9 @@ async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = N
     head = await read_head()  # reported with a failure found on the way; compared at the end
 
     async def events_after(seq: int) -> list[AuditEvent]:
-        return list((await session.execute(
-            select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(BATCH)
-        )).scalars().all())
+        return list(
+            (await session.execute(select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(BATCH))).scalars().all()
+        )
 
     while True:
         events = await events_after(last_seq)
@@ -180,16 +205,28 @@ async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = N
             if entry_hash(prev, event) != event.entry_hash:
                 return Verification(False, checked, head.seq, head.hash, event.seq, "content does not match entry_hash")
             if event.seq in pinned and pinned[event.seq] != event.entry_hash:
-                return Verification(False, checked, head.seq, head.hash, event.seq,
-                                    "differs from the checkpoint in the object store: the chain was rewritten")
+                return Verification(
+                    False,
+                    checked,
+                    head.seq,
+                    head.hash,
+                    event.seq,
+                    "differs from the checkpoint in the object store: the chain was rewritten",
+                )
             prev, expected_seq, checked = event.entry_hash, expected_seq + 1, checked + 1
         last_seq = events[-1].seq
         session.expunge_all()
     if head.seq != checked or head.hash != prev:
         return Verification(False, checked, head.seq, head.hash, checked + 1, "the head does not match the last event")
     if pinned and max(pinned) > checked:
-        return Verification(False, checked, head.seq, head.hash, checked + 1,
-                            f"the object store holds a checkpoint at seq {max(pinned)}: events were removed")
+        return Verification(
+            False,
+            checked,
+            head.seq,
+            head.hash,
+            checked + 1,
+            f"the object store holds a checkpoint at seq {max(pinned)}: events were removed",
+        )
     return Verification(True, checked, head.seq, head.hash)
 
 
@@ -213,9 +250,16 @@ async def events_after(session: AsyncSession, seq: int, limit: int) -> list:
     """What happened after `seq`, oldest first (seq, at, action, agency, case_id, media_id): for those who keep
     figures derived from the record current. The head is locked until commit, so what is visible is always
     a gapless prefix of the chain."""
-    return list((await session.execute(
-        select(AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.agency, AuditEvent.case_id, AuditEvent.media_id)
-        .where(AuditEvent.seq > seq).order_by(AuditEvent.seq).limit(limit))).all())
+    return list(
+        (
+            await session.execute(
+                select(AuditEvent.seq, AuditEvent.at, AuditEvent.action, AuditEvent.agency, AuditEvent.case_id, AuditEvent.media_id)
+                .where(AuditEvent.seq > seq)
+                .order_by(AuditEvent.seq)
+                .limit(limit)
+            )
+        ).all()
+    )
 
 
 async def head_seq(session: AsyncSession) -> int:

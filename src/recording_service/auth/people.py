@@ -75,23 +75,20 @@ def check_password(password: str) -> str:
 
 
 def person_principal(user: User) -> Principal:
-    return Principal(id=user.id, name=f"{user.display_name} ({user.username})", role=Role(user.role), agency=user.agency,
-                     kind="user")
+    return Principal(id=user.id, name=f"{user.display_name} ({user.username})", role=Role(user.role), agency=user.agency, kind="user")
 
 
 def _anonymous(agency: str) -> Actor:
     """Whoever typed a user's name at the sign-in form: not yet anyone."""
     context = REQUEST_CONTEXT.get()
-    return Actor(token_id=None, role="anonymous", agency=agency, request_id=context.request_id,
-                 client_address=context.client_address)
+    return Actor(token_id=None, role="anonymous", agency=agency, request_id=context.request_id, client_address=context.client_address)
 
 
 async def find_user(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(select(User).where(User.username == username.strip().lower()))).scalar_one_or_none()
 
 
-async def create_user(session: AsyncSession, who, username: str, role: Role, agency: str, display_name: str | None,
-                      password: str) -> User:
+async def create_user(session: AsyncSession, who, username: str, role: Role, agency: str, display_name: str | None, password: str) -> User:
     name = normalised_username(username)
     if role not in PERSON_ROLES:
         raise PersonError(f"people sign in as {', '.join(r.value for r in PERSON_ROLES)}; '{role.value}' is a machine's role (use a token)")
@@ -102,27 +99,43 @@ async def create_user(session: AsyncSession, who, username: str, role: Role, age
     check_password(password)
     if await find_user(session, name) is not None:
         raise PersonError(f"user {name} already exists")
-    user = User(username=name, display_name=(display_name or name).strip()[:200] or name, role=role.value, agency=agency,
-                password_hash=_hasher.hash(password), failed_attempts=0)
+    user = User(
+        username=name,
+        display_name=(display_name or name).strip()[:200] or name,
+        role=role.value,
+        agency=agency,
+        password_hash=_hasher.hash(password),
+        failed_attempts=0,
+    )
     session.add(user)
     await session.flush()
-    await record(session, who, "user.created", agency=None if agency == ALL_AGENCIES else agency,
-                 payload={"user_id": user.id, "username": name, "display_name": user.display_name, "role": role.value,
-                          "agency": agency})
+    await record(
+        session,
+        who,
+        "user.created",
+        agency=None if agency == ALL_AGENCIES else agency,
+        payload={"user_id": user.id, "username": name, "display_name": user.display_name, "role": role.value, "agency": agency},
+    )
     return user
 
 
 async def _end_sessions(session: AsyncSession, user_id: str, reason: str) -> int:
-    result = await session.execute(update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
-                                   .values(ended_at=utcnow(), end_reason=reason))
+    result = await session.execute(
+        update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None)).values(ended_at=utcnow(), end_reason=reason)
+    )
     return result.rowcount or 0
 
 
 async def disable_user(session: AsyncSession, who, user: User) -> None:
     user.disabled_at = utcnow()
     ended = await _end_sessions(session, user.id, "disabled")
-    await record(session, who, "user.disabled", agency=None if user.agency == ALL_AGENCIES else user.agency,
-                 payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
+    await record(
+        session,
+        who,
+        "user.disabled",
+        agency=None if user.agency == ALL_AGENCIES else user.agency,
+        payload={"user_id": user.id, "username": user.username, "sessions_ended": ended},
+    )
 
 
 async def reset_password(session: AsyncSession, who, user: User, password: str) -> None:
@@ -132,8 +145,13 @@ async def reset_password(session: AsyncSession, who, user: User, password: str) 
     user.failed_attempts, user.locked_until = 0, None
     await forget_account(session, user.username)  # its sign-in throttling starts over
     ended = await _end_sessions(session, user.id, "password_reset")
-    await record(session, who, "user.password_reset", agency=None if user.agency == ALL_AGENCIES else user.agency,
-                 payload={"user_id": user.id, "username": user.username, "sessions_ended": ended})
+    await record(
+        session,
+        who,
+        "user.password_reset",
+        agency=None if user.agency == ALL_AGENCIES else user.agency,
+        payload={"user_id": user.id, "username": user.username, "sessions_ended": ended},
+    )
 
 
 async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, password: str) -> tuple[User, WebSession, str]:
@@ -154,27 +172,49 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
         user.password_hash = await asyncio.to_thread(_hasher.hash, password)
     user.last_sign_in_at = now
     secret = secrets.token_urlsafe(32)
-    browser = WebSession(user_id=user.id, secret_hash=hash_token(secret), csrf_token=secrets.token_urlsafe(32), created_at=now,
-                         last_seen_at=now, expires_at=now + policy.absolute, client_address=REQUEST_CONTEXT.get().client_address)
+    browser = WebSession(
+        user_id=user.id,
+        secret_hash=hash_token(secret),
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.absolute,
+        client_address=REQUEST_CONTEXT.get().client_address,
+    )
     session.add(browser)
     await session.flush()
-    await record(session, person_principal(user), "user.signed_in", agency=agency,
-                 payload={"session_id": browser.id, "expires_at": browser.expires_at.isoformat()})
+    await record(
+        session,
+        person_principal(user),
+        "user.signed_in",
+        agency=agency,
+        payload={"session_id": browser.id, "expires_at": browser.expires_at.isoformat()},
+    )
     return user, browser, secret
 
 
 async def record_failure(session: AsyncSession, user: User, payload: dict) -> None:
     """Audits a refused sign-in to an existing account (`payload`: the throttle's counts and wait)."""
     agency = None if user.agency == ALL_AGENCIES else user.agency
-    await record(session, _anonymous(user.agency), "user.sign_in_failed", agency=agency,
-                 payload={"user_id": user.id, "username": user.username, **payload})
+    await record(
+        session,
+        _anonymous(user.agency),
+        "user.sign_in_failed",
+        agency=agency,
+        payload={"user_id": user.id, "username": user.username, **payload},
+    )
 
 
 async def record_throttled(session: AsyncSession, user: User, payload: dict) -> None:
     """Audits the start of an account's waiting time (failures in a row reached the threshold)."""
     agency = None if user.agency == ALL_AGENCIES else user.agency
-    await record(session, _anonymous(user.agency), "user.sign_in_throttled", agency=agency,
-                 payload={"user_id": user.id, "username": user.username, **payload})
+    await record(
+        session,
+        _anonymous(user.agency),
+        "user.sign_in_throttled",
+        agency=agency,
+        payload={"user_id": user.id, "username": user.username, **payload},
+    )
 
 
 async def _verify(password_hash: str, password: str) -> bool:
@@ -198,10 +238,13 @@ async def session_of(session: AsyncSession, policy: SessionPolicy, secret: str) 
     """The person a session cookie belongs to, when the session is alive (not ended, not idle, not past its
     absolute expiry, the account enabled)."""
     now = utcnow()
-    row = (await session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)
-        .where(WebSession.secret_hash == hash_token(secret), WebSession.ended_at.is_(None))
-    )).one_or_none()
+    row = (
+        await session.execute(
+            select(WebSession, User)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.secret_hash == hash_token(secret), WebSession.ended_at.is_(None))
+        )
+    ).one_or_none()
     if row is None:
         return None
     browser, user = row
@@ -214,7 +257,15 @@ async def session_of(session: AsyncSession, policy: SessionPolicy, secret: str) 
 
 
 async def sign_out(session: AsyncSession, principal: Principal, browser: WebSession) -> None:
-    await session.execute(update(WebSession).where(WebSession.id == browser.id, WebSession.ended_at.is_(None))
-                          .values(ended_at=utcnow(), end_reason="signed_out"))
-    await record(session, principal, "user.signed_out", agency=None if principal.agency == ALL_AGENCIES else principal.agency,
-                 payload={"session_id": browser.id})
+    await session.execute(
+        update(WebSession)
+        .where(WebSession.id == browser.id, WebSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason="signed_out")
+    )
+    await record(
+        session,
+        principal,
+        "user.signed_out",
+        agency=None if principal.agency == ALL_AGENCIES else principal.agency,
+        payload={"session_id": browser.id},
+    )

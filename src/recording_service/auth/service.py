@@ -47,13 +47,15 @@ def token_status(token: ApiToken, now: datetime) -> str:
     return "active"
 
 
-async def create_token(session: AsyncSession, role: Role, agency: str, name: str | None,
-                       expires_in: timedelta | None = None) -> tuple[ApiToken, str]:
+async def create_token(
+    session: AsyncSession, role: Role, agency: str, name: str | None, expires_in: timedelta | None = None
+) -> tuple[ApiToken, str]:
     validate_agency(agency, role)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + expires_in if expires_in else None
-    token = ApiToken(name=name or f"{role.value}@{agency}", role=role.value, agency=agency, token_hash=hash_token(secret),
-                     expires_at=expires_at)
+    token = ApiToken(
+        name=name or f"{role.value}@{agency}", role=role.value, agency=agency, token_hash=hash_token(secret), expires_at=expires_at
+    )
     session.add(token)
     await session.flush()
     return token, secret

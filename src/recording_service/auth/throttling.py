@@ -41,9 +41,14 @@ class SignInLimits:
 
     @classmethod
     def of(cls, settings: Settings) -> "SignInLimits":
-        return cls(requests_per_minute=settings.sign_in_requests_per_minute, attempts=settings.sign_in_attempts,
-                   first_delay=settings.sign_in_first_delay_seconds, max_delay=settings.sign_in_max_delay_minutes * 60,
-                   fresh_attempts=settings.sign_in_fresh_client_attempts, known_for=settings.sign_in_known_client_days * 86400)
+        return cls(
+            requests_per_minute=settings.sign_in_requests_per_minute,
+            attempts=settings.sign_in_attempts,
+            first_delay=settings.sign_in_first_delay_seconds,
+            max_delay=settings.sign_in_max_delay_minutes * 60,
+            fresh_attempts=settings.sign_in_fresh_client_attempts,
+            known_for=settings.sign_in_known_client_days * 86400,
+        )
 
 
 def account_name(username: str) -> str:
@@ -107,11 +112,20 @@ async def account_wait(engine: AsyncEngine, limits: SignInLimits, attempt: Attem
 
 async def failed(engine: AsyncEngine, limits: SignInLimits, attempt: Attempt) -> dict:
     """Counts a refused password; what it did, for the audit log: failures in a row, the wait now imposed."""
-    counts = await count_failure(engine, [attempt.account_key, attempt.pair_key], free=limits.attempts,
-                                 first_delay=limits.first_delay, max_delay=limits.max_delay, forget_after=limits.max_delay)
+    counts = await count_failure(
+        engine,
+        [attempt.account_key, attempt.pair_key],
+        free=limits.attempts,
+        first_delay=limits.first_delay,
+        max_delay=limits.max_delay,
+        forget_after=limits.max_delay,
+    )
     failures, wait = counts[attempt.account_key]
-    return {"attempts": failures, "wait_seconds": round(max(wait, counts[attempt.pair_key][1]), 3),
-            "throttle_starts": failures == limits.attempts}
+    return {
+        "attempts": failures,
+        "wait_seconds": round(max(wait, counts[attempt.pair_key][1]), 3),
+        "throttle_starts": failures == limits.attempts,
+    }
 
 
 async def succeeded(engine: AsyncEngine, limits: SignInLimits, attempt: Attempt) -> None:
@@ -125,7 +139,11 @@ async def forget_account(session, username: str) -> None:
     """An administrator's reset: the account's failures, waits and allowances are gone (known clients stay).
     In the caller's transaction."""
     name = account_name(username)
-    await session.execute(delete(ThrottleRow).where(or_(
-        ThrottleRow.key.in_([f"login:account:{name}", f"login:fresh:{name}"]),
-        ThrottleRow.key.startswith(f"login:pair:{name}@", autoescape=True),
-    )))
+    await session.execute(
+        delete(ThrottleRow).where(
+            or_(
+                ThrottleRow.key.in_([f"login:account:{name}", f"login:fresh:{name}"]),
+                ThrottleRow.key.startswith(f"login:pair:{name}@", autoescape=True),
+            )
+        )
+    )

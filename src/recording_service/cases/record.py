@@ -56,7 +56,9 @@ async def open_stage(session: AsyncSession, catalog: Catalog, principal: Princip
         raise Problem(400, "unknown-stage", f"'{body.stage}' is not a stage of {case.procedure} ({codes}).")
     existing = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
     if body.stage in existing:
-        raise Problem(409, "stage-exists", f"Stage '{body.stage}' was already {existing[body.stage].status}.", stage_id=existing[body.stage].id)
+        raise Problem(
+            409, "stage-exists", f"Stage '{body.stage}' was already {existing[body.stage].status}.", stage_id=existing[body.stage].id
+        )
     for earlier in _procedure(catalog, case).stages[: definition.order - 1]:
         recorded = existing.get(earlier.code)
         if recorded is None:
@@ -90,9 +92,20 @@ async def open_stage(session: AsyncSession, catalog: Catalog, principal: Princip
     session.add(stage)
     try:
         await session.flush()
-        await record(session, principal, "stage.skipped" if body.skipped else "stage.opened", agency=case.agency, case_id=case.id,
-                     payload={"stage_id": stage.id, "stage": stage.stage, "officers": stage.officers, "attributes": stage.attributes,
-                              "note": body.note})
+        await record(
+            session,
+            principal,
+            "stage.skipped" if body.skipped else "stage.opened",
+            agency=case.agency,
+            case_id=case.id,
+            payload={
+                "stage_id": stage.id,
+                "stage": stage.stage,
+                "officers": stage.officers,
+                "attributes": stage.attributes,
+                "note": body.note,
+            },
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -107,7 +120,9 @@ async def get_stage(session: AsyncSession, case: Case, stage_id: str) -> CaseSta
     return stage
 
 
-async def update_stage(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage, body: StageUpdate) -> CaseStage:
+async def update_stage(
+    session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage, body: StageUpdate
+) -> CaseStage:
     if body.ended_at is None and not body.note:
         raise Problem(400, "nothing-to-change", "Send ended_at to close the stage, or a note.")
     if body.ended_at is not None:
@@ -121,9 +136,20 @@ async def update_stage(session: AsyncSession, catalog: Catalog, principal: Princ
             case.status, case.closed_at = "closed", body.ended_at  # the last stage closes the case
     if body.note:
         stage.notes = [*stage.notes, _note(principal, body.note)]
-    await record(session, principal, "stage.closed" if body.ended_at is not None else "stage.noted", agency=case.agency,
-                 case_id=case.id, payload={"stage_id": stage.id, "stage": stage.stage, "ended_at": body.ended_at and body.ended_at.isoformat(),
-                                           "note": body.note, "case_closed": case.status == "closed"})
+    await record(
+        session,
+        principal,
+        "stage.closed" if body.ended_at is not None else "stage.noted",
+        agency=case.agency,
+        case_id=case.id,
+        payload={
+            "stage_id": stage.id,
+            "stage": stage.stage,
+            "ended_at": body.ended_at and body.ended_at.isoformat(),
+            "note": body.note,
+            "case_closed": case.status == "closed",
+        },
+    )
     await session.commit()
     return stage
 
@@ -153,14 +179,21 @@ async def _attachment(session: AsyncSession, principal: Principal, case: Case, m
 
 
 def _version_payload(version: DocumentVersion) -> dict:
-    return {"version": version.version, "doc_number": version.doc_number, "title": version.title, "status": version.status,
-            **({"party_name": version.party_name} if version.party_name else {}),
-            **({"refusal_note": version.refusal_note} if version.refusal_note else {}),
-            # the body is personal data: the chain holds its digest, which proves it unchanged
-            **({"text_sha256": hashlib.sha256(version.text.encode()).hexdigest()} if version.text else {})}
+    return {
+        "version": version.version,
+        "doc_number": version.doc_number,
+        "title": version.title,
+        "status": version.status,
+        **({"party_name": version.party_name} if version.party_name else {}),
+        **({"refusal_note": version.refusal_note} if version.refusal_note else {}),
+        # the body is personal data: the chain holds its digest, which proves it unchanged
+        **({"text_sha256": hashlib.sha256(version.text.encode()).hexdigest()} if version.text else {}),
+    }
 
 
-def _version(document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None) -> DocumentVersion:
+def _version(
+    document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None
+) -> DocumentVersion:
     for name in ("issued_at", "signed_at", "served_at"):
         require_offset(getattr(fields, name), name)
     return DocumentVersion(
@@ -184,7 +217,9 @@ def _version(document: Document, number: int, fields: DocumentFields, principal:
     )
 
 
-async def create_document(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, body: DocumentCreate) -> tuple[Document, DocumentVersion]:
+async def create_document(
+    session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, body: DocumentCreate
+) -> tuple[Document, DocumentVersion]:
     if catalog.document_type(body.doc_type) is None:
         raise Problem(400, "unknown-document-type", f"'{body.doc_type}' is not a document type (GET /api/v1/document-types).")
     stage = await get_stage(session, case, body.stage_id)
@@ -194,14 +229,22 @@ async def create_document(session: AsyncSession, catalog: Catalog, principal: Pr
         raise Problem(400, "void-on-create", "A new document cannot start void.")
     _check_served(body)
     attachment = await _attachment(session, principal, case, body.attachment_media_id)
-    document = Document(case_id=case.id, stage_id=stage.id, doc_type=body.doc_type, current_version=1,
-                        created_by=principal.id, created_at=utcnow())
+    document = Document(
+        case_id=case.id, stage_id=stage.id, doc_type=body.doc_type, current_version=1, created_by=principal.id, created_at=utcnow()
+    )
     session.add(document)
     await session.flush()
     version = _version(document, 1, body, principal, attachment)
     session.add(version)
-    await record(session, principal, "document.created", agency=case.agency, case_id=case.id, media_id=attachment,
-                 payload={"document_id": document.id, "doc_type": document.doc_type, "stage_id": stage.id, **_version_payload(version)})
+    await record(
+        session,
+        principal,
+        "document.created",
+        agency=case.agency,
+        case_id=case.id,
+        media_id=attachment,
+        payload={"document_id": document.id, "doc_type": document.doc_type, "stage_id": stage.id, **_version_payload(version)},
+    )
     await session.commit()
     return document, version
 
@@ -211,15 +254,33 @@ def _check_served(fields) -> None:
         raise Problem(400, "served-needs-served-at", "A served document needs served_at (when it was served).", field="served_at")
 
 
-async def add_version(session: AsyncSession, principal: Principal, case: Case, document: Document, body: DocumentVersionCreate) -> DocumentVersion:
-    current = (await session.execute(select(DocumentVersion).where(
-        DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version))).scalar_one()
+async def add_version(
+    session: AsyncSession, principal: Principal, case: Case, document: Document, body: DocumentVersionCreate
+) -> DocumentVersion:
+    current = (
+        await session.execute(
+            select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version)
+        )
+    ).scalar_one()
     if current.status == DocumentStatus.void:
         raise Problem(409, "document-void", "This document was voided; register a new document instead.")
     sent = body.model_fields_set
-    carried = {name: getattr(current, name) for name in
-               ("doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers", "attachment_media_id",
-                "party_name", "refusal_note", "text")}
+    carried = {
+        name: getattr(current, name)
+        for name in (
+            "doc_number",
+            "title",
+            "status",
+            "issued_at",
+            "signed_at",
+            "served_at",
+            "signers",
+            "attachment_media_id",
+            "party_name",
+            "refusal_note",
+            "text",
+        )
+    }
     carried.update({name: getattr(body, name) for name in sent if name in carried and name != "change_note"})
     if carried["title"] is None:
         raise Problem(400, "title-required", "A document keeps a title.", field="title")
@@ -228,19 +289,33 @@ async def add_version(session: AsyncSession, principal: Principal, case: Case, d
         if not (body.change_note or "").strip():
             raise Problem(400, "void-needs-reason", "Say why the document is void (change_note).", field="change_note")
     elif STATUS_ORDER[carried["status"]] < STATUS_ORDER[DocumentStatus(current.status)]:
-        raise Problem(409, "status-backwards", f"A document's status only moves forward ({current.status} → {carried['status'].value} "
-                      "is backwards); void it with a reason if it was registered by mistake.")
+        raise Problem(
+            409,
+            "status-backwards",
+            f"A document's status only moves forward ({current.status} → {carried['status'].value} "
+            "is backwards); void it with a reason if it was registered by mistake.",
+        )
     fields = DocumentFields.model_construct(**{**carried, "signers": carried["signers"] or []})
     _check_served(fields)
-    attachment = await _attachment(session, principal, case, fields.attachment_media_id) if "attachment_media_id" in sent \
+    attachment = (
+        await _attachment(session, principal, case, fields.attachment_media_id)
+        if "attachment_media_id" in sent
         else current.attachment_media_id
+    )
     version = _version(document, document.current_version + 1, fields, principal, attachment, body.change_note)
     document.current_version = version.version
     session.add(version)
     try:
         await session.flush()
-        await record(session, principal, "document.version_added", agency=case.agency, case_id=case.id, media_id=attachment,
-                     payload={"document_id": document.id, **_version_payload(version), "change_note": version.change_note})
+        await record(
+            session,
+            principal,
+            "document.version_added",
+            agency=case.agency,
+            case_id=case.id,
+            media_id=attachment,
+            payload={"document_id": document.id, **_version_payload(version), "change_note": version.change_note},
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -249,13 +324,31 @@ async def add_version(session: AsyncSession, principal: Principal, case: Case, d
 
 
 async def document_versions(session: AsyncSession, document_id: str) -> list[DocumentVersion]:
-    return list((await session.execute(
-        select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.version)
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(DocumentVersion).where(DocumentVersion.document_id == document_id).order_by(DocumentVersion.version)
+            )
+        ).scalars()
+    )
 
 
-_VERSION_FIELDS = ("version", "doc_number", "title", "status", "issued_at", "signed_at", "served_at", "signers",
-                   "party_name", "refusal_note", "attachment_media_id", "change_note", "created_at", "created_by")
+_VERSION_FIELDS = (
+    "version",
+    "doc_number",
+    "title",
+    "status",
+    "issued_at",
+    "signed_at",
+    "served_at",
+    "signers",
+    "party_name",
+    "refusal_note",
+    "attachment_media_id",
+    "change_note",
+    "created_at",
+    "created_by",
+)
 _VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
 
 
@@ -276,14 +369,24 @@ def document_summary(row, version_count: int, catalog: Catalog, tz) -> dict:
     """The timeline's view of a document (DocumentOut without history) from one joined row."""
     doc_type = catalog.document_type(row["doc_type"])
     return {
-        "id": row["id"], "case_id": row["case_id"], "stage_id": row["stage_id"], "doc_type": row["doc_type"],
+        "id": row["id"],
+        "case_id": row["case_id"],
+        "stage_id": row["stage_id"],
+        "doc_type": row["doc_type"],
         "doc_type_name": doc_type.name_zh if doc_type else row["doc_type"],
-        "current": _version_fields(row, tz), "version_count": version_count,
+        "current": _version_fields(row, tz),
+        "version_count": version_count,
     }
 
 
-def document_out(document: Document, current: DocumentVersion, version_count: int, catalog: Catalog, settings: Settings,
-                 history: list[DocumentVersion] | None = None) -> DocumentOut:
+def document_out(
+    document: Document,
+    current: DocumentVersion,
+    version_count: int,
+    catalog: Catalog,
+    settings: Settings,
+    history: list[DocumentVersion] | None = None,
+) -> DocumentOut:
     doc_type = catalog.document_type(document.doc_type)
     return DocumentOut(
         id=document.id,
@@ -305,25 +408,57 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
         raise Problem(404, "media-not-found", f"No media {body.media_id}.")
     start, end = body.start_offset_s, body.end_offset_s
     check_segment(start, end, media.duration_s)
-    same = (await session.execute(select(MediaBinding.id).where(
-        MediaBinding.stage_id == stage.id, MediaBinding.media_id == media.id, MediaBinding.unbound_at.is_(None),
-        MediaBinding.start_offset_s.is_(None) if start is None else MediaBinding.start_offset_s == start,
-        MediaBinding.end_offset_s.is_(None) if end is None else MediaBinding.end_offset_s == end,
-    ).limit(1))).scalar_one_or_none()
+    same = (
+        await session.execute(
+            select(MediaBinding.id)
+            .where(
+                MediaBinding.stage_id == stage.id,
+                MediaBinding.media_id == media.id,
+                MediaBinding.unbound_at.is_(None),
+                MediaBinding.start_offset_s.is_(None) if start is None else MediaBinding.start_offset_s == start,
+                MediaBinding.end_offset_s.is_(None) if end is None else MediaBinding.end_offset_s == end,
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
     if same is not None:
         raise Problem(409, "already-bound", "This footage (this segment of it) is already bound to this stage.", binding_id=same)
-    binding = MediaBinding(case_id=case.id, stage_id=stage.id, media_id=media.id, start_offset_s=start, end_offset_s=end,
-                           note=body.note, created_by=principal.id, created_at=utcnow())
+    binding = MediaBinding(
+        case_id=case.id,
+        stage_id=stage.id,
+        media_id=media.id,
+        start_offset_s=start,
+        end_offset_s=end,
+        note=body.note,
+        created_by=principal.id,
+        created_at=utcnow(),
+    )
     session.add(binding)
     await session.flush()
-    await record(session, principal, "binding.created", agency=case.agency, case_id=case.id, media_id=media.id,
-                 payload={"binding_id": binding.id, "stage_id": stage.id, "stage": stage.stage, "start_offset_s": start,
-                          "end_offset_s": end, "note": body.note, "sha256": media.sha256})
+    await record(
+        session,
+        principal,
+        "binding.created",
+        agency=case.agency,
+        case_id=case.id,
+        media_id=media.id,
+        payload={
+            "binding_id": binding.id,
+            "stage_id": stage.id,
+            "stage": stage.stage,
+            "start_offset_s": start,
+            "end_offset_s": end,
+            "note": body.note,
+            "sha256": media.sha256,
+        },
+    )
     await session.commit()
     return binding
 
 
-async def unbind_media(session: AsyncSession, principal: Principal, case: Case, stage: CaseStage, binding_id: str, reason: str) -> MediaBinding:
+async def unbind_media(
+    session: AsyncSession, principal: Principal, case: Case, stage: CaseStage, binding_id: str, reason: str
+) -> MediaBinding:
     binding = await session.get(MediaBinding, binding_id)
     if binding is None or binding.stage_id != stage.id or binding.case_id != case.id:
         raise Problem(404, "binding-not-found", f"No binding {binding_id} on this stage.")
@@ -332,8 +467,15 @@ async def unbind_media(session: AsyncSession, principal: Principal, case: Case, 
     if not reason.strip():
         raise Problem(400, "unbind-needs-reason", "Say why the footage is unbound (reason).")
     binding.unbound_at, binding.unbound_by, binding.unbind_reason = utcnow(), principal.id, reason.strip()
-    await record(session, principal, "binding.removed", agency=case.agency, case_id=case.id, media_id=binding.media_id,
-                 payload={"binding_id": binding.id, "stage_id": stage.id, "reason": binding.unbind_reason})
+    await record(
+        session,
+        principal,
+        "binding.removed",
+        agency=case.agency,
+        case_id=case.id,
+        media_id=binding.media_id,
+        payload={"binding_id": binding.id, "stage_id": stage.id, "reason": binding.unbind_reason},
+    )
     await session.commit()
     return binding
 
@@ -354,8 +496,9 @@ def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
     )
 
 
-async def explain_interruption(session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage,
-                               body: InterruptionCreate) -> InterruptionExplanation:
+async def explain_interruption(
+    session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage, body: InterruptionCreate
+) -> InterruptionExplanation:
     """Record why recording on one device stopped between two times; only such a record explains an
     interruption found in whole-process recording."""
     if stage.status == "skipped":
@@ -366,19 +509,43 @@ async def explain_interruption(session: AsyncSession, catalog: Catalog, principa
         raise Problem(400, "unknown-interruption-reason", f"'{body.reason}' is not a reason ({codes}).", field="reason")
     text = (body.text or "").strip() or None
     if reason.needs_text and not text:
-        raise Problem(400, "interruption-needs-text", f"Reason '{reason.code}' ({reason.name_zh}) needs text saying what happened.", field="text")
+        raise Problem(
+            400, "interruption-needs-text", f"Reason '{reason.code}' ({reason.name_zh}) needs text saying what happened.", field="text"
+        )
     require_offset(body.gap_start, "gap_start")
     require_offset(body.gap_end, "gap_end")
     if body.gap_end <= body.gap_start:
         raise Problem(400, "invalid-interruption", "gap_end must be after gap_start.")
-    explanation = InterruptionExplanation(case_id=case.id, stage_id=stage.id, device_id=body.device_id.strip(),
-                                          gap_start=body.gap_start, gap_end=body.gap_end, reason=reason.code, text=text,
-                                          created_by=principal.id, created_at=utcnow())
+    explanation = InterruptionExplanation(
+        case_id=case.id,
+        stage_id=stage.id,
+        device_id=body.device_id.strip(),
+        gap_start=body.gap_start,
+        gap_end=body.gap_end,
+        reason=reason.code,
+        text=text,
+        created_by=principal.id,
+        created_at=utcnow(),
+    )
     session.add(explanation)
     await session.flush()
-    await record(session, principal, "interruption.explained", agency=case.agency, case_id=case.id,
-                 payload={"interruption_id": explanation.id, "stage_id": stage.id, "stage": stage.stage, "device_id": explanation.device_id,
-                          "gap_start": body.gap_start.isoformat(), "gap_end": body.gap_end.isoformat(), "reason": reason.code, "text": text})
+    await record(
+        session,
+        principal,
+        "interruption.explained",
+        agency=case.agency,
+        case_id=case.id,
+        payload={
+            "interruption_id": explanation.id,
+            "stage_id": stage.id,
+            "stage": stage.stage,
+            "device_id": explanation.device_id,
+            "gap_start": body.gap_start.isoformat(),
+            "gap_end": body.gap_end.isoformat(),
+            "reason": reason.code,
+            "text": text,
+        },
+    )
     await session.commit()
     return explanation
 
@@ -386,9 +553,16 @@ async def explain_interruption(session: AsyncSession, catalog: Catalog, principa
 def interruption_out(explanation, catalog: Catalog, tz) -> InterruptionOut:
     reason = catalog.interruption_reason(explanation.reason)
     return InterruptionOut(
-        id=explanation.id, case_id=explanation.case_id, stage_id=explanation.stage_id, device_id=explanation.device_id,
-        gap_start=local(explanation.gap_start, tz), gap_end=local(explanation.gap_end, tz), reason=explanation.reason,
-        reason_name=reason.name_zh if reason else explanation.reason, text=explanation.text, created_by=explanation.created_by,
+        id=explanation.id,
+        case_id=explanation.case_id,
+        stage_id=explanation.stage_id,
+        device_id=explanation.device_id,
+        gap_start=local(explanation.gap_start, tz),
+        gap_end=local(explanation.gap_end, tz),
+        reason=explanation.reason,
+        reason_name=reason.name_zh if reason else explanation.reason,
+        text=explanation.text,
+        created_by=explanation.created_by,
         created_at=local(explanation.created_at, tz),
     )
 
@@ -398,8 +572,11 @@ async def current_document(session: AsyncSession, case: Case, document_id: str) 
     document = await session.get(Document, document_id)
     if document is None or document.case_id != case.id:
         raise Problem(404, "document-not-found", f"No document {document_id} in this case.", field="document_id")
-    version = (await session.execute(select(DocumentVersion).where(
-        DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version))).scalar_one()
+    version = (
+        await session.execute(
+            select(DocumentVersion).where(DocumentVersion.document_id == document.id, DocumentVersion.version == document.current_version)
+        )
+    ).scalar_one()
     return document, version
 
 
@@ -413,12 +590,36 @@ async def decision_documents(session: AsyncSession, principal: Principal, doc_ty
     """The agency's latest final decisions of the given types (signed, issued or served, not void), newest first: what
     a publisher may draft a publication from."""
     cases = visible_cases(principal).subquery()
-    rows = (await session.execute(
-        select(Document.id, Document.case_id, Document.doc_type, DocumentVersion.doc_number, DocumentVersion.title,
-               DocumentVersion.issued_at, DocumentVersion.signed_at, cases.c.case_number, cases.c.title)
-        .join(DocumentVersion, (DocumentVersion.document_id == Document.id) & (DocumentVersion.version == Document.current_version))
-        .join(cases, cases.c.id == Document.case_id)
-        .where(Document.doc_type.in_(doc_types), DocumentVersion.status.in_(("signed", "issued", "served")))
-        .order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))).all()
-    return [{"document_id": r[0], "case_id": r[1], "doc_type": r[2], "doc_number": r[3], "title": r[4], "issued_at": r[5] or r[6],
-             "case_number": r[7], "case_title": r[8]} for r in rows]
+    rows = (
+        await session.execute(
+            select(
+                Document.id,
+                Document.case_id,
+                Document.doc_type,
+                DocumentVersion.doc_number,
+                DocumentVersion.title,
+                DocumentVersion.issued_at,
+                DocumentVersion.signed_at,
+                cases.c.case_number,
+                cases.c.title,
+            )
+            .join(DocumentVersion, (DocumentVersion.document_id == Document.id) & (DocumentVersion.version == Document.current_version))
+            .join(cases, cases.c.id == Document.case_id)
+            .where(Document.doc_type.in_(doc_types), DocumentVersion.status.in_(("signed", "issued", "served")))
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return [
+        {
+            "document_id": r[0],
+            "case_id": r[1],
+            "doc_type": r[2],
+            "doc_number": r[3],
+            "title": r[4],
+            "issued_at": r[5] or r[6],
+            "case_number": r[7],
+            "case_title": r[8],
+        }
+        for r in rows
+    ]

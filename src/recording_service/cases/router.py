@@ -56,7 +56,9 @@ CaseReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Ro
 
 
 @router.post("", status_code=201, response_model=CaseOut, summary="Open a case")
-async def open_case(body: CaseCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def open_case(
+    body: CaseCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     case = await create_case(session, catalog, principal, body)
     out = case_out(case, principal, settings).model_dump(mode="json")
     return JSONResponse(out, status_code=201, headers={"Location": f"/api/v1/cases/{case.id}"})
@@ -78,8 +80,9 @@ async def list_cases(
 ) -> CasePage:
     require_offset(opened_from, "opened_from")
     require_offset(opened_before, "opened_before")
-    query = search_cases(principal, case_number=case_number, text=q, procedure=procedure, status=status,
-                         opened_from=opened_from, opened_before=opened_before)
+    query = search_cases(
+        principal, case_number=case_number, text=q, procedure=procedure, status=status, opened_from=opened_from, opened_before=opened_before
+    )
     rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
     return CasePage(items=[case_out(c, principal, settings) for c in rows], next_cursor=next_cursor)
@@ -90,69 +93,102 @@ async def read_case(case_id: str, principal: CaseReader, session: DbSession, set
     return case_out(await get_case(session, principal, case_id), principal, settings)
 
 
-@router.patch("/{case_id}", response_model=CaseOut, summary="Set the case's category or facts (violation date, harm, "
-              "major decision, fine) that the time limits and the review read")
-async def update_case_facts(case_id: str, body: CaseUpdate, catalog: CatalogDep, principal: CaseWriter, session: DbSession,
-                            settings: SettingsDep) -> CaseOut:
+@router.patch(
+    "/{case_id}",
+    response_model=CaseOut,
+    summary="Set the case's category or facts (violation date, harm, major decision, fine) that the time limits and the review read",
+)
+async def update_case_facts(
+    case_id: str, body: CaseUpdate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> CaseOut:
     check_facts(catalog, body.facts)
     case = await get_case(session, principal, case_id)
     return case_out(await update_case(session, principal, case, body), principal, settings)
 
 
-@router.get("/{case_id}/limit-adjustments", response_model=list[LimitAdjustmentOut],
-            summary="Approved extensions and paused periods of the case's time limits")
-async def list_limit_adjustments(case_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession,
-                                 settings: SettingsDep) -> list[LimitAdjustmentOut]:
+@router.get(
+    "/{case_id}/limit-adjustments",
+    response_model=list[LimitAdjustmentOut],
+    summary="Approved extensions and paused periods of the case's time limits",
+)
+async def list_limit_adjustments(
+    case_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession, settings: SettingsDep
+) -> list[LimitAdjustmentOut]:
     case = await get_case(session, principal, case_id)
     return [adjustment_out(a, catalog, settings.tz) for a in await adjustments_of(session, case.id)]
 
 
-@router.post("/{case_id}/limit-adjustments", status_code=201, response_model=LimitAdjustmentOut,
-             summary="Record an approved extension of a limit, or a period not counted in it (听证, 公告, 检测, 鉴定)")
-async def add_limit_adjustment(case_id: str, body: LimitAdjustmentCreate, catalog: CatalogDep, principal: CaseWriter,
-                               session: DbSession, settings: SettingsDep) -> JSONResponse:
+@router.post(
+    "/{case_id}/limit-adjustments",
+    status_code=201,
+    response_model=LimitAdjustmentOut,
+    summary="Record an approved extension of a limit, or a period not counted in it (听证, 公告, 检测, 鉴定)",
+)
+async def add_limit_adjustment(
+    case_id: str, body: LimitAdjustmentCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     adjustment = await add_adjustment(session, catalog, principal, case, body)
     out = adjustment_out(adjustment, catalog, settings.tz)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
-@router.patch("/{case_id}/limit-adjustments/{adjustment_id}", response_model=LimitAdjustmentOut,
-              summary="End a pause still open (its last day not counted)")
-async def end_limit_pause(case_id: str, adjustment_id: str, body: LimitAdjustmentEnd, catalog: CatalogDep, principal: CaseWriter,
-                          session: DbSession, settings: SettingsDep) -> LimitAdjustmentOut:
+@router.patch(
+    "/{case_id}/limit-adjustments/{adjustment_id}",
+    response_model=LimitAdjustmentOut,
+    summary="End a pause still open (its last day not counted)",
+)
+async def end_limit_pause(
+    case_id: str,
+    adjustment_id: str,
+    body: LimitAdjustmentEnd,
+    catalog: CatalogDep,
+    principal: CaseWriter,
+    session: DbSession,
+    settings: SettingsDep,
+) -> LimitAdjustmentOut:
     case = await get_case(session, principal, case_id)
     return adjustment_out(await end_pause(session, principal, case, adjustment_id, body), catalog, settings.tz)
 
 
 @router.post("/{case_id}/stages", status_code=201, response_model=StageOut, summary="Open (or skip) a stage, in procedure order")
-async def open_case_stage(case_id: str, body: StageOpen, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def open_case_stage(
+    case_id: str, body: StageOpen, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     stage = await open_stage(session, catalog, principal, case, body)
-    return JSONResponse(stage_out(stage, settings).model_dump(mode="json"), status_code=201,
-                        headers={"Location": f"/api/v1/cases/{case.id}/stages/{stage.id}"})
+    return JSONResponse(
+        stage_out(stage, settings).model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/api/v1/cases/{case.id}/stages/{stage.id}"},
+    )
 
 
 @router.patch("/{case_id}/stages/{stage_id}", response_model=StageOut, summary="Close a stage (ended_at) or add a note")
-async def update_case_stage(case_id: str, stage_id: str, body: StageUpdate, catalog: CatalogDep, principal: CaseWriter,
-                            session: DbSession, settings: SettingsDep) -> StageOut:
+async def update_case_stage(
+    case_id: str, stage_id: str, body: StageUpdate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> StageOut:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     return stage_out(await update_stage(session, catalog, principal, case, stage, body), settings)
 
 
 @router.post("/{case_id}/documents", status_code=201, response_model=DocumentOut, summary="Register an 执法文书 (version 1)")
-async def register_document(case_id: str, body: DocumentCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession,
-                            settings: SettingsDep) -> JSONResponse:
+async def register_document(
+    case_id: str, body: DocumentCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     document, version = await create_document(session, catalog, principal, case, body)
     out = document_out(document, version, 1, catalog, settings, [version])
     return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/documents/{document.id}"})
 
 
-@router.post("/{case_id}/stages/{stage_id}/media", status_code=201, response_model=BindingOut, summary="Bind footage (or a segment) to a stage")
-async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, principal: CaseWriter, session: DbSession,
-                           settings: SettingsDep, store: StoreDep) -> JSONResponse:
+@router.post(
+    "/{case_id}/stages/{stage_id}/media", status_code=201, response_model=BindingOut, summary="Bind footage (or a segment) to a stage"
+)
+async def bind_stage_media(
+    case_id: str, stage_id: str, body: BindingCreate, principal: CaseWriter, session: DbSession, settings: SettingsDep, store: StoreDep
+) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     binding = await bind_media(session, principal, case, stage, body)
@@ -160,10 +196,21 @@ async def bind_stage_media(case_id: str, stage_id: str, body: BindingCreate, pri
     return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
 
 
-@router.post("/{case_id}/stages/{stage_id}/interruptions", status_code=201, response_model=InterruptionOut,
-             summary="Explain an interruption in whole-process recording (a reason from the catalog, text)")
-async def explain_stage_interruption(case_id: str, stage_id: str, body: InterruptionCreate, catalog: CatalogDep, principal: CaseWriter,
-                                     session: DbSession, settings: SettingsDep) -> JSONResponse:
+@router.post(
+    "/{case_id}/stages/{stage_id}/interruptions",
+    status_code=201,
+    response_model=InterruptionOut,
+    summary="Explain an interruption in whole-process recording (a reason from the catalog, text)",
+)
+async def explain_stage_interruption(
+    case_id: str,
+    stage_id: str,
+    body: InterruptionCreate,
+    catalog: CatalogDep,
+    principal: CaseWriter,
+    session: DbSession,
+    settings: SettingsDep,
+) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     explanation = await explain_interruption(session, catalog, principal, case, stage, body)
@@ -171,10 +218,20 @@ async def explain_stage_interruption(case_id: str, stage_id: str, body: Interrup
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
-@router.delete("/{case_id}/stages/{stage_id}/media/{binding_id}", response_model=BindingOut,
-               summary="Unbind footage; the binding stays in history with who, when and why")
-async def unbind_stage_media(case_id: str, stage_id: str, binding_id: str, principal: CaseWriter, session: DbSession,
-                             settings: SettingsDep, reason: Annotated[str, Query(min_length=1, max_length=2000)]) -> BindingOut:
+@router.delete(
+    "/{case_id}/stages/{stage_id}/media/{binding_id}",
+    response_model=BindingOut,
+    summary="Unbind footage; the binding stays in history with who, when and why",
+)
+async def unbind_stage_media(
+    case_id: str,
+    stage_id: str,
+    binding_id: str,
+    principal: CaseWriter,
+    session: DbSession,
+    settings: SettingsDep,
+    reason: Annotated[str, Query(min_length=1, max_length=2000)],
+) -> BindingOut:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     return binding_out(await unbind_media(session, principal, case, stage, binding_id, reason), settings)
@@ -195,16 +252,20 @@ async def _document(session, principal: Principal, document_id: str):
 
 
 @documents_router.get("/{document_id}", response_model=DocumentOut, summary="A document with its full version history")
-async def read_document(document_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession, settings: SettingsDep) -> DocumentOut:
+async def read_document(
+    document_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession, settings: SettingsDep
+) -> DocumentOut:
     _, document = await _document(session, principal, document_id)
     history = await document_versions(session, document.id)
     return document_out(document, history[-1], len(history), catalog, settings, history)
 
 
-@documents_router.post("/{document_id}/versions", status_code=201, response_model=DocumentOut,
-                       summary="Record an edit as a new immutable version")
-async def new_document_version(document_id: str, body: DocumentVersionCreate, catalog: CatalogDep, principal: CaseWriter,
-                               session: DbSession, settings: SettingsDep) -> JSONResponse:
+@documents_router.post(
+    "/{document_id}/versions", status_code=201, response_model=DocumentOut, summary="Record an edit as a new immutable version"
+)
+async def new_document_version(
+    document_id: str, body: DocumentVersionCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     case, document = await _document(session, principal, document_id)
     await add_version(session, principal, case, document, body)
     history = await document_versions(session, document.id)

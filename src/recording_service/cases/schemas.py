@@ -17,9 +17,12 @@ class PartyKind(StrEnum):
 class Party(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PartyKind
-    id_number: str | None = Field(default=None, max_length=64, description="身份证号 / 统一社会信用代码; returned only to roles that need it")
-    legal_representative: str | None = Field(default=None, max_length=100, description="an organisation's 法定代表人 or "
-                                             "负责人 (published with its decisions)")
+    id_number: str | None = Field(
+        default=None, max_length=64, description="身份证号 / 统一社会信用代码; returned only to roles that need it"
+    )
+    legal_representative: str | None = Field(
+        default=None, max_length=100, description="an organisation's 法定代表人 or 负责人 (published with its decisions)"
+    )
 
 
 class Officer(RequestModel):
@@ -28,37 +31,47 @@ class Officer(RequestModel):
     certificate_number: str | None = Field(default=None, max_length=64, description="执法证号")
 
 
-Yuan = Annotated[Decimal, Field(ge=0, le=10**12, max_digits=15, decimal_places=2),
-                 PlainSerializer(float, return_type=float)]
+Yuan = Annotated[Decimal, Field(ge=0, le=10**12, max_digits=15, decimal_places=2), PlainSerializer(float, return_type=float)]
 
 
 class CaseFacts(RequestModel):
     """Facts of the case the statutory limits and the review read (each optional; PATCH sets only what is sent,
     null clears)."""
 
-    violation_ended_on: date | None = Field(default=None, description="违法行为终了之日 (or the day it happened): the limitation "
-                                            "period runs from it to 立案")
-    serious_harm: bool | None = Field(default=None, description="涉及公民生命健康安全、金融安全且有危害后果: the limitation "
-                                      "period is 5 years instead of 2")
+    violation_ended_on: date | None = Field(
+        default=None, description="违法行为终了之日 (or the day it happened): the limitation period runs from it to 立案"
+    )
+    serious_harm: bool | None = Field(
+        default=None, description="涉及公民生命健康安全、金融安全且有危害后果: the limitation period is 5 years instead of 2"
+    )
     major_decision: bool | None = Field(default=None, description="重大执法决定: needs a 法制审核 record (legal_review_opinion)")
-    fine_yuan: Yuan | None = Field(default=None, description="the fine imposed, in yuan (简易程序: at most 200 for a person, "
-                                   "3,000 for an organisation)")
+    fine_yuan: Yuan | None = Field(
+        default=None, description="the fine imposed, in yuan (简易程序: at most 200 for a person, 3,000 for an organisation)"
+    )
     confiscated_yuan: Yuan | None = Field(default=None, description="没收违法所得, in yuan")
     party_is_minor: bool | None = Field(default=None, description="the party is a minor: the decision is not published")
     state_secret: bool | None = Field(default=None, description="the case involves state secrets: not published")
     personal_privacy: bool | None = Field(default=None, description="the case involves personal privacy: not published")
     penalties: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")]] | None = Field(
-        default=None, max_length=15, description="处罚种类 the decision imposed (codes of GET /api/v1/statistics-rules `penalty_kinds`); "
-                                                 "the statistics count a decision once, under the most severe")
+        default=None,
+        max_length=15,
+        description="处罚种类 the decision imposed (codes of GET /api/v1/statistics-rules `penalty_kinds`); "
+        "the statistics count a decision once, under the most severe",
+    )
     license_outcome: Literal["granted", "refused"] | None = Field(default=None, description="准予 or 不予 许可")
     license_action: Literal["new", "change", "renewal"] | None = Field(
-        default=None, description="a new licence, a change or a renewal (all count as 许可 / 不予许可 in the annual report)")
+        default=None, description="a new licence, a change or a renewal (all count as 许可 / 不予许可 in the annual report)"
+    )
     coercion_measures: list[Literal["sealing", "seizure"]] | None = Field(default=None, max_length=2, description="查封 and/or 扣押")
     decision_revoked_on: date | None = Field(default=None, description="the day the decision was revoked (it still counts in its year)")
-    violation_facts: str | None = Field(default=None, max_length=4000, description="主要违法事实 as the decision states them "
-                                        "(a publication's 违法事实, CF_SY)")
-    legal_basis: str | None = Field(default=None, max_length=2000, description="处罚依据: the provisions the decision applies "
-                                    "(a publication's CF_YJ), e.g. 《医疗机构管理条例》第四十三条")
+    violation_facts: str | None = Field(
+        default=None, max_length=4000, description="主要违法事实 as the decision states them (a publication's 违法事实, CF_SY)"
+    )
+    legal_basis: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="处罚依据: the provisions the decision applies (a publication's CF_YJ), e.g. 《医疗机构管理条例》第四十三条",
+    )
 
     @model_validator(mode="after")
     def _sane_date(self):
@@ -80,10 +93,17 @@ class CaseCreate(RequestModel):
     parties: list[Party] = Field(default_factory=list, max_length=50)
     officers: list[Officer] = Field(default_factory=list, max_length=50)
     opened_at: datetime | None = Field(default=None, description="when the case was opened (default: now), with offset")
-    retention_class: str = Field(default="case", description="retention class (GET /api/v1/retention-classes) of footage "
-                                 "bound to this case once it is closed; `case` is permanent by default")
-    category: str | None = Field(default=None, min_length=1, max_length=100,
-                                 description="执法类别 of the case (e.g. 医疗卫生): officers at its stages must hold it in the register")
+    retention_class: str = Field(
+        default="case",
+        description="retention class (GET /api/v1/retention-classes) of footage "
+        "bound to this case once it is closed; `case` is permanent by default",
+    )
+    category: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="执法类别 of the case (e.g. 医疗卫生): officers at its stages must hold it in the register",
+    )
     facts: CaseFacts = Field(default_factory=CaseFacts)
 
 
@@ -169,13 +189,21 @@ class DocumentFieldSet(BaseModel):
     signed_at: datetime | None = None
     served_at: datetime | None = None
     signers: list[str] = Field(default_factory=list, max_length=20)
-    party_name: str | None = Field(default=None, max_length=200, description="the party (当事人) as the document names it; "
-                                   "the review checks it against the case's parties")
-    refusal_note: str | None = Field(default=None, max_length=2000, description="on a 笔录 the party did not sign: the note "
-                                     "that the party refused (拒绝签名的说明)")
+    party_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the party (当事人) as the document names it; the review checks it against the case's parties",
+    )
+    refusal_note: str | None = Field(
+        default=None, max_length=2000, description="on a 笔录 the party did not sign: the note that the party refused (拒绝签名的说明)"
+    )
     attachment_media_id: str | None = Field(default=None, description="a scan or PDF uploaded through the same ingest")
-    text: str | None = Field(default=None, max_length=200_000, description="the document's body as plain text (a decision's "
-                             "text is what its publication is made from, redacted); not repeated in the timeline")
+    text: str | None = Field(
+        default=None,
+        max_length=200_000,
+        description="the document's body as plain text (a decision's "
+        "text is what its publication is made from, redacted); not repeated in the timeline",
+    )
 
 
 class DocumentFields(DocumentFieldSet, RequestModel):
@@ -194,7 +222,9 @@ class DocumentVersionCreate(RequestModel):
 
     doc_number: str | None = Field(default=None, max_length=128)
     title: str | None = Field(default=None, min_length=1, max_length=500)
-    status: DocumentStatus | None = Field(default=None, description="forward only: draft → signed → issued → served; or void (with change_note)")
+    status: DocumentStatus | None = Field(
+        default=None, description="forward only: draft → signed → issued → served; or void (with change_note)"
+    )
     issued_at: datetime | None = None
     signed_at: datetime | None = None
     served_at: datetime | None = None
@@ -226,10 +256,12 @@ class DocumentOut(BaseModel):
 
 class BindingCreate(RequestModel):
     media_id: str
-    start_offset_s: float | None = Field(default=None, ge=0, le=MAX_OFFSET_S,
-                                        description="seconds into the recording; before end_offset_s and within its duration")
-    end_offset_s: float | None = Field(default=None, gt=0, le=MAX_OFFSET_S,
-                                      description="seconds into the recording; at most its duration (+0.5 s) when known")
+    start_offset_s: float | None = Field(
+        default=None, ge=0, le=MAX_OFFSET_S, description="seconds into the recording; before end_offset_s and within its duration"
+    )
+    end_offset_s: float | None = Field(
+        default=None, gt=0, le=MAX_OFFSET_S, description="seconds into the recording; at most its duration (+0.5 s) when known"
+    )
     note: str | None = Field(default=None, max_length=4000, description="e.g. why recording was interrupted before this clip")
 
 
@@ -277,7 +309,9 @@ class LimitAdjustmentCreate(RequestModel):
     days: int | None = Field(default=None, ge=1, le=365, description="extension: days added")
     approved_on: date | None = Field(default=None, description="extension: the day the agency's head approved it")
     approved_by: str | None = Field(default=None, min_length=1, max_length=100, description="extension: who approved it")
-    reason: str | None = Field(default=None, description="pause: a pause reason code of the rule (hearing, public_notice, testing, appraisal)")
+    reason: str | None = Field(
+        default=None, description="pause: a pause reason code of the rule (hearing, public_notice, testing, appraisal)"
+    )
     paused_from: date | None = Field(default=None, description="pause: first day not counted")
     paused_to: date | None = Field(default=None, description="pause: last day not counted; omit while it lasts")
     text: str = Field(min_length=1, max_length=4000, description="why: the circumstances and the approval")

@@ -22,15 +22,23 @@ def _problem(start: float | None, end: float | None, duration: float | None) -> 
         if value is None:
             continue
         if not math.isfinite(value) or value < 0 or (name == "end_offset_s" and value == 0) or value > MAX_OFFSET_S:
-            return (f"{name} must be a number of seconds {least} and at most {MAX_OFFSET_S:.0f} (not {value!r}).",
-                    f"{'起点' if name == 'start_offset_s' else '终点'}偏移量无效（{value!r} 秒）")
+            return (
+                f"{name} must be a number of seconds {least} and at most {MAX_OFFSET_S:.0f} (not {value!r}).",
+                f"{'起点' if name == 'start_offset_s' else '终点'}偏移量无效（{value!r} 秒）",
+            )
     if start is not None and end is not None and end <= start:
         return ("end_offset_s must be after start_offset_s.", f"终点（{end} 秒）不在起点（{start} 秒）之后")
     if duration is not None and math.isfinite(duration):
         if start is not None and start >= duration:
-            return (f"start_offset_s {start} is not within the recording ({duration} s).", f"起点（{start} 秒）超出录像时长（{duration} 秒）")
+            return (
+                f"start_offset_s {start} is not within the recording ({duration} s).",
+                f"起点（{start} 秒）超出录像时长（{duration} 秒）",
+            )
         if end is not None and end > duration + DURATION_TOLERANCE_S:
-            return (f"end_offset_s {end} is beyond the end of the recording ({duration} s).", f"终点（{end} 秒）超出录像时长（{duration} 秒）")
+            return (
+                f"end_offset_s {end} is beyond the end of the recording ({duration} s).",
+                f"终点（{end} 秒）超出录像时长（{duration} 秒）",
+            )
     return None
 
 
@@ -64,6 +72,9 @@ def read_segment(start: float | None, end: float | None, duration: float | None)
     if usable_start is not None and usable_end is not None and usable_end <= usable_start:
         usable_start = usable_end = None
     english, chinese = problem
-    return ReadSegment(usable_start, usable_end, f"{english} Stored offsets {start!r}–{end!r}; shown as {usable_start}–{usable_end}.",
-                       f"{chinese}，已按 {usable_start if usable_start is not None else '开头'}—"
-                       f"{usable_end if usable_end is not None else '结尾'} 显示")
+    return ReadSegment(
+        usable_start,
+        usable_end,
+        f"{english} Stored offsets {start!r}–{end!r}; shown as {usable_start}–{usable_end}.",
+        f"{chinese}，已按 {usable_start if usable_start is not None else '开头'}—{usable_end if usable_end is not None else '结尾'} 显示",
+    )

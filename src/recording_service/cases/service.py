@@ -25,8 +25,16 @@ def visible_cases(principal: Principal) -> Select:
     return scoped_to_agency(select(Case), Case.agency, principal)
 
 
-def search_cases(principal: Principal, *, case_number: str | None = None, text: str | None = None, procedure: str | None = None,
-                 status: str | None = None, opened_from: datetime | None = None, opened_before: datetime | None = None) -> Select:
+def search_cases(
+    principal: Principal,
+    *,
+    case_number: str | None = None,
+    text: str | None = None,
+    procedure: str | None = None,
+    status: str | None = None,
+    opened_from: datetime | None = None,
+    opened_before: datetime | None = None,
+) -> Select:
     """Cases the principal may see that match every filter given. `text` is looked for in the title and the
     parties (names and numbers), as typed."""
     query = visible_cases(principal)
@@ -34,8 +42,7 @@ def search_cases(principal: Principal, *, case_number: str | None = None, text: 
         query = query.where(Case.case_number == case_number_of(case_number))
     if text and text.strip():
         needle = text.strip()
-        query = query.where(or_(Case.title.contains(needle, autoescape=True),
-                                cast(Case.parties, String).contains(needle, autoescape=True)))
+        query = query.where(or_(Case.title.contains(needle, autoescape=True), cast(Case.parties, String).contains(needle, autoescape=True)))
     if procedure:
         query = query.where(Case.procedure == procedure)
     if status:
@@ -69,16 +76,27 @@ async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:
 
 async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[dict]:
     """Where a media item is (or was) bound: case, stage and segment, for the cases the principal may see."""
-    rows = (await session.execute(
-        select(MediaBinding, Case.case_number, Case.title, Case.procedure, CaseStage.stage, Media.duration_s)
-        .join(Case, Case.id == MediaBinding.case_id).join(CaseStage, CaseStage.id == MediaBinding.stage_id)
-        .join(Media, Media.id == MediaBinding.media_id)
-        .where(MediaBinding.media_id == media_id, Case.id.in_(visible_cases(principal).with_only_columns(Case.id)))
-        .order_by(MediaBinding.created_at, MediaBinding.id)
-    )).all()
-    return [{"binding": binding, "case_number": number, "title": title, "procedure": procedure, "stage": stage,
-             "segment": read_segment(binding.start_offset_s, binding.end_offset_s, duration)}
-            for binding, number, title, procedure, stage, duration in rows]
+    rows = (
+        await session.execute(
+            select(MediaBinding, Case.case_number, Case.title, Case.procedure, CaseStage.stage, Media.duration_s)
+            .join(Case, Case.id == MediaBinding.case_id)
+            .join(CaseStage, CaseStage.id == MediaBinding.stage_id)
+            .join(Media, Media.id == MediaBinding.media_id)
+            .where(MediaBinding.media_id == media_id, Case.id.in_(visible_cases(principal).with_only_columns(Case.id)))
+            .order_by(MediaBinding.created_at, MediaBinding.id)
+        )
+    ).all()
+    return [
+        {
+            "binding": binding,
+            "case_number": number,
+            "title": title,
+            "procedure": procedure,
+            "stage": stage,
+            "segment": read_segment(binding.start_offset_s, binding.end_offset_s, duration),
+        }
+        for binding, number, title, procedure, stage, duration in rows
+    ]
 
 
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
@@ -94,8 +112,11 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     if catalog.procedure(body.procedure) is None:
         raise Problem(400, "unknown-procedure", f"'{body.procedure}' is not a procedure in the catalog (GET /api/v1/procedures).")
     if body.retention_class not in {c.code for c in catalog.retention_classes}:
-        raise Problem(400, "unknown-retention-class",
-                      f"'{body.retention_class}' is not a retention class in the catalog (GET /api/v1/retention-classes).")
+        raise Problem(
+            400,
+            "unknown-retention-class",
+            f"'{body.retention_class}' is not a retention class in the catalog (GET /api/v1/retention-classes).",
+        )
     require_offset(body.opened_at, "opened_at")
     check_facts(catalog, body.facts)
     case = Case(
@@ -116,8 +137,14 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     session.add(case)
     try:
         await session.flush()
-        await record(session, principal, "case.created", agency=case.agency, case_id=case.id,
-                     payload={"case_number": case.case_number, "procedure": case.procedure, "retention_class": case.retention_class})
+        await record(
+            session,
+            principal,
+            "case.created",
+            agency=case.agency,
+            case_id=case.id,
+            payload={"case_number": case.case_number, "procedure": case.procedure, "retention_class": case.retention_class},
+        )
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -164,8 +191,11 @@ def check_facts(catalog: Catalog, facts: CaseFacts | None) -> None:
     """Facts that name catalog codes must name known ones."""
     unknown = sorted(set((facts.penalties or []) if facts else []) - {k.code for k in catalog.statistics.penalty_kinds})
     if unknown:
-        raise Problem(422, "unknown-penalty-kind", f"Unknown penalty kinds {unknown}; the catalog's are "
-                      + ", ".join(k.code for k in catalog.statistics.penalty_kinds) + ".")
+        raise Problem(
+            422,
+            "unknown-penalty-kind",
+            f"Unknown penalty kinds {unknown}; the catalog's are " + ", ".join(k.code for k in catalog.statistics.penalty_kinds) + ".",
+        )
 
 
 async def update_case(session: AsyncSession, principal: Principal, case: Case, body: CaseUpdate) -> Case:

@@ -29,7 +29,9 @@ class DocumentTypePage(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/procedures", response_model=ProcedurePage, response_model_by_alias=True, summary="Procedure catalog: stages and required records")
+@router.get(
+    "/procedures", response_model=ProcedurePage, response_model_by_alias=True, summary="Procedure catalog: stages and required records"
+)
 async def list_procedures(catalog: CatalogDep, principal: CurrentPrincipal) -> ProcedurePage:
     return ProcedurePage(items=catalog.procedures)
 
@@ -57,8 +59,11 @@ class InterruptionReasonPage(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/interruption-reasons", response_model=InterruptionReasonPage,
-            summary="Reasons an interruption in whole-process recording may be explained with")
+@router.get(
+    "/interruption-reasons",
+    response_model=InterruptionReasonPage,
+    summary="Reasons an interruption in whole-process recording may be explained with",
+)
 async def list_interruption_reasons(catalog: CatalogDep, principal: CurrentPrincipal) -> InterruptionReasonPage:
     return InterruptionReasonPage(items=catalog.interruption_reasons)
 
@@ -75,8 +80,12 @@ class TimeLimitCatalog(BaseModel):
     next_cursor: str | None = None
 
 
-@router.get("/time-limits", response_model=TimeLimitCatalog, response_model_by_alias=True,
-            summary="Statutory time limits the timeline checks, the amount limits and the reasons a limit may pause")
+@router.get(
+    "/time-limits",
+    response_model=TimeLimitCatalog,
+    response_model_by_alias=True,
+    summary="Statutory time limits the timeline checks, the amount limits and the reasons a limit may pause",
+)
 async def list_time_limits(catalog: CatalogDep, principal: CurrentPrincipal) -> TimeLimitCatalog:
     return TimeLimitCatalog(items=catalog.time_limits, amount_limits=catalog.amount_limits, pause_reasons=catalog.pause_reasons)
 
@@ -89,7 +98,10 @@ async def read_review_sheet(catalog: CatalogDep, principal: CurrentPrincipal) ->
     return sheet
 
 
-@router.get("/statistics-rules", response_model=StatisticsRules,
-            summary="What the statistics count by: 处罚种类 from the lightest to the most severe (a decision counts under its most severe), score bands")
+@router.get(
+    "/statistics-rules",
+    response_model=StatisticsRules,
+    summary="What the statistics count by: 处罚种类 from the lightest to the most severe (a decision counts under its most severe), score bands",
+)
 async def read_statistics_rules(catalog: CatalogDep, principal: CurrentPrincipal) -> StatisticsRules:
     return catalog.statistics

@@ -95,8 +95,15 @@ class Stage(BaseModel):
 
 
 # Kinds of enforcement (行政执法行为类别): the published lists, the flowcharts and the annual report use them.
-ENFORCEMENT_KINDS = {"license": "行政许可", "penalty": "行政处罚", "coercion": "行政强制", "inspection": "行政检查",
-                     "levy": "行政征收", "confirmation": "行政确认", "other": "其他行政执法"}
+ENFORCEMENT_KINDS = {
+    "license": "行政许可",
+    "penalty": "行政处罚",
+    "coercion": "行政强制",
+    "inspection": "行政检查",
+    "levy": "行政征收",
+    "confirmation": "行政确认",
+    "other": "其他行政执法",
+}
 EnforcementKind = Literal["license", "penalty", "coercion", "inspection", "levy", "confirmation", "other"]
 
 
@@ -401,9 +408,11 @@ class PublicationRules(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> "PublicationRules":
-        for name, mapping, keys in (("due_working_days", self.due_working_days, PUBLICATION_KINDS),
-                                    ("periods", self.periods, SEVERITIES),
-                                    ("decision_documents", self.decision_documents, PUBLICATION_KINDS)):
+        for name, mapping, keys in (
+            ("due_working_days", self.due_working_days, PUBLICATION_KINDS),
+            ("periods", self.periods, SEVERITIES),
+            ("decision_documents", self.decision_documents, PUBLICATION_KINDS),
+        ):
             if set(mapping) != set(keys):
                 raise ValueError(f"publication {name} needs exactly {', '.join(keys)}")
         if any(not 1 <= days <= 60 for days in self.due_working_days.values()):

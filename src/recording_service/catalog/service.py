@@ -32,19 +32,24 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         procedures, document_types, retention = ((source / name).read_text(encoding="utf-8") for name in FILES)
         reasons_file, calendar_file, limits_file, sheet_file, publication_file, matters_file, inspection_file, statistics_file = (
             _own_or_packaged(source, name)
-            for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET, PUBLICATION, MATTERS, INSPECTION_MATTERS, STATISTICS))
+            for name in (REASONS, CALENDAR, TIME_LIMITS, REVIEW_SHEET, PUBLICATION, MATTERS, INSPECTION_MATTERS, STATISTICS)
+        )
         limits = yaml.safe_load(limits_file.read_text(encoding="utf-8"))
-        return Catalog(procedures=yaml.safe_load(procedures), document_types=yaml.safe_load(document_types),
-                       retention_classes=yaml.safe_load(retention),
-                       interruption_reasons=yaml.safe_load(reasons_file.read_text(encoding="utf-8")),
-                       calendar=yaml.safe_load(calendar_file.read_text(encoding="utf-8"))["years"],
-                       time_limits=limits["rules"], amount_limits=limits.get("amount_limits", []),
-                       pause_reasons=limits.get("pause_reasons", []),
-                       review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")),
-                       publication=yaml.safe_load(publication_file.read_text(encoding="utf-8")),
-                       matters=yaml.safe_load(matters_file.read_text(encoding="utf-8")),
-                       inspection_matters=yaml.safe_load(inspection_file.read_text(encoding="utf-8")),
-                       statistics=yaml.safe_load(statistics_file.read_text(encoding="utf-8")))
+        return Catalog(
+            procedures=yaml.safe_load(procedures),
+            document_types=yaml.safe_load(document_types),
+            retention_classes=yaml.safe_load(retention),
+            interruption_reasons=yaml.safe_load(reasons_file.read_text(encoding="utf-8")),
+            calendar=yaml.safe_load(calendar_file.read_text(encoding="utf-8"))["years"],
+            time_limits=limits["rules"],
+            amount_limits=limits.get("amount_limits", []),
+            pause_reasons=limits.get("pause_reasons", []),
+            review_sheet=yaml.safe_load(sheet_file.read_text(encoding="utf-8")),
+            publication=yaml.safe_load(publication_file.read_text(encoding="utf-8")),
+            matters=yaml.safe_load(matters_file.read_text(encoding="utf-8")),
+            inspection_matters=yaml.safe_load(inspection_file.read_text(encoding="utf-8")),
+            statistics=yaml.safe_load(statistics_file.read_text(encoding="utf-8")),
+        )
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc
 

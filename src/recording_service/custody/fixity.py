@@ -38,8 +38,9 @@ async def _rehash(store: ObjectStore, media: Media) -> tuple[str | None, int, st
     return digest.hexdigest(), read, None
 
 
-async def run_fixity(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, *, limit: int | None,
-                     older_than_days: float | None) -> FixitySummary:
+async def run_fixity(
+    sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, *, limit: int | None, older_than_days: float | None
+) -> FixitySummary:
     summary = FixitySummary()
     async with sessionmaker() as session:
         query = select(Media.id).where(Media.status.not_in([MediaStatus.processing, MediaStatus.deleted]))
@@ -55,20 +56,43 @@ async def run_fixity(sessionmaker: async_sessionmaker[AsyncSession], store: Obje
             actual, read, error = await _rehash(store, media)
             result = "missing" if actual is None else ("ok" if actual == media.sha256 and read == media.size else "mismatch")
             now = utcnow()
-            session.add(FixityCheck(media_id=media.id, checked_at=now, result=result, expected_sha256=media.sha256,
-                                    actual_sha256=actual, bytes_read=read, duration_ms=int((time.monotonic() - started) * 1000),
-                                    error=error))
+            session.add(
+                FixityCheck(
+                    media_id=media.id,
+                    checked_at=now,
+                    result=result,
+                    expected_sha256=media.sha256,
+                    actual_sha256=actual,
+                    bytes_read=read,
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    error=error,
+                )
+            )
             media.fixity_checked_at = now
             previous = media.status
             if result == "ok":
                 if previous in (MediaStatus.corrupt, MediaStatus.missing):
-                    media.status = MediaStatus.ready if media.duration_s is not None or media.video or media.audio else MediaStatus.probe_failed
+                    media.status = (
+                        MediaStatus.ready if media.duration_s is not None or media.video or media.audio else MediaStatus.probe_failed
+                    )
             else:
                 media.status = MediaStatus.corrupt if result == "mismatch" else MediaStatus.missing
                 summary.failures.append({"media_id": media.id, "result": result, "expected_sha256": media.sha256, "actual_sha256": actual})
-            await record(session, SYSTEM, f"fixity.{result}", agency=media.agency, media_id=media.id,
-                         payload={"expected_sha256": media.sha256, "actual_sha256": actual, "bytes_read": read,
-                                  "status_before": previous, "status_after": media.status, "error": error})
+            await record(
+                session,
+                SYSTEM,
+                f"fixity.{result}",
+                agency=media.agency,
+                media_id=media.id,
+                payload={
+                    "expected_sha256": media.sha256,
+                    "actual_sha256": actual,
+                    "bytes_read": read,
+                    "status_before": previous,
+                    "status_after": media.status,
+                    "error": error,
+                },
+            )
             await session.commit()
         summary.checked += 1
         setattr(summary, result, getattr(summary, result) + 1)
@@ -77,16 +101,27 @@ async def run_fixity(sessionmaker: async_sessionmaker[AsyncSession], store: Obje
 
 async def fixity_history(session: AsyncSession, media_id: str, limit: int = 100) -> list[FixityCheck]:
     """A media item's re-hashings, newest first."""
-    return list((await session.execute(
-        select(FixityCheck).where(FixityCheck.media_id == media_id).order_by(FixityCheck.checked_at.desc(), FixityCheck.id).limit(limit)
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(FixityCheck)
+                .where(FixityCheck.media_id == media_id)
+                .order_by(FixityCheck.checked_at.desc(), FixityCheck.id)
+                .limit(limit)
+            )
+        ).scalars()
+    )
 
 
 async def fixity_results_of_day(session: AsyncSession, agency: str, day: date, tz) -> dict[str, int]:
     """How the agency's fixity checks on `day` came out: {result: checks}."""
     start = datetime.combine(day, clock_time.min, tz)
-    rows = (await session.execute(
-        select(FixityCheck.result, func.count()).join(Media, Media.id == FixityCheck.media_id)
-        .where(Media.agency == agency, FixityCheck.checked_at >= start, FixityCheck.checked_at < start + timedelta(days=1))
-        .group_by(FixityCheck.result))).all()
+    rows = (
+        await session.execute(
+            select(FixityCheck.result, func.count())
+            .join(Media, Media.id == FixityCheck.media_id)
+            .where(Media.agency == agency, FixityCheck.checked_at >= start, FixityCheck.checked_at < start + timedelta(days=1))
+            .group_by(FixityCheck.result)
+        )
+    ).all()
     return dict(rows)

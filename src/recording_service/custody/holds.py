@@ -21,25 +21,33 @@ async def _held_subject_media(session, hold: LegalHold) -> list[str]:
     return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == hold.case_id).distinct())).scalars())
 
 
-async def place_legal_hold(session: AsyncSession, store: ObjectStore, principal: Principal, *, case_id: str | None = None,
-                     media_id: str | None = None, reason: str) -> LegalHold:
+async def place_legal_hold(
+    session: AsyncSession, store: ObjectStore, principal: Principal, *, case_id: str | None = None, media_id: str | None = None, reason: str
+) -> LegalHold:
     """Place a hold (audited, committed) and mirror it onto the stored objects."""
     subject = await (get_case(session, principal, case_id) if case_id else get_media(session, principal, media_id))
     if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
         raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
-    hold = LegalHold(agency=subject.agency, case_id=case_id, media_id=media_id, reason=reason, placed_by=principal.id,
-                     placed_at=utcnow())
+    hold = LegalHold(agency=subject.agency, case_id=case_id, media_id=media_id, reason=reason, placed_by=principal.id, placed_at=utcnow())
     session.add(hold)
     await session.flush()
-    await record(session, principal, "hold.placed", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
-                 payload={"hold_id": hold.id, "reason": hold.reason})
+    await record(
+        session,
+        principal,
+        "hold.placed",
+        agency=hold.agency,
+        case_id=hold.case_id,
+        media_id=hold.media_id,
+        payload={"hold_id": hold.id, "reason": hold.reason},
+    )
     await session.commit()
     await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
     return hold
 
 
-async def lift_legal_hold(session: AsyncSession, store: ObjectStore, principal: Principal, hold_id: str, reason: str,
-                    case_id: str | None = None) -> LegalHold:
+async def lift_legal_hold(
+    session: AsyncSession, store: ObjectStore, principal: Principal, hold_id: str, reason: str, case_id: str | None = None
+) -> LegalHold:
     """Lift a hold (audited, committed); the objects stay held while another hold covers them."""
     query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id)
     if case_id is not None:
@@ -50,15 +58,23 @@ async def lift_legal_hold(session: AsyncSession, store: ObjectStore, principal: 
     if hold.lifted_at is not None:
         raise Problem(409, "hold-lifted", "This hold was already lifted.")
     hold.lifted_by, hold.lifted_at, hold.lift_reason = principal.id, utcnow(), reason
-    await record(session, principal, "hold.lifted", agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id,
-                 payload={"hold_id": hold.id, "reason": reason})
+    await record(
+        session,
+        principal,
+        "hold.lifted",
+        agency=hold.agency,
+        case_id=hold.case_id,
+        media_id=hold.media_id,
+        payload={"hold_id": hold.id, "reason": reason},
+    )
     await session.commit()
     await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
     return hold
 
 
-async def holds_on(session: AsyncSession, principal: Principal, *, case_id: str | None = None, media_id: str | None = None,
-                   active: bool = True) -> list[LegalHold]:
+async def holds_on(
+    session: AsyncSession, principal: Principal, *, case_id: str | None = None, media_id: str | None = None, active: bool = True
+) -> list[LegalHold]:
     query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).order_by(LegalHold.placed_at, LegalHold.id)
     if case_id is not None:
         query = query.where(LegalHold.case_id == case_id)

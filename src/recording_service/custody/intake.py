@@ -17,8 +17,16 @@ from .locks import lock_new_evidence, mirror_holds_now
 from .policy import IMPORTANT
 
 
-async def evidence_stored(store: ObjectStore, settings: Settings, queue: JobQueue | None, session: AsyncSession, media: Media,
-                          outcome: Outcome, added: bool, who: Principal) -> None:
+async def evidence_stored(
+    store: ObjectStore,
+    settings: Settings,
+    queue: JobQueue | None,
+    session: AsyncSession,
+    media: Media,
+    outcome: Outcome,
+    added: bool,
+    who: Principal,
+) -> None:
     # A new object (new or repaired evidence) is locked; so is existing footage a sighting made important.
     if outcome is not Outcome.duplicate or (added and media.flag == IMPORTANT):
         await lock_new_evidence(session, store, settings, load_catalog(settings.catalog_dir), who, media)
@@ -30,6 +38,5 @@ async def evidence_stored(store: ObjectStore, settings: Settings, queue: JobQueu
         await defer_probe(queue, media.id)
 
 
-def ingest_for(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings,
-               queue: JobQueue | None) -> Ingest:
+def ingest_for(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings, queue: JobQueue | None) -> Ingest:
     return Ingest(sessionmaker=sessionmaker, store=store, settings=settings, handoff=partial(evidence_stored, store, settings, queue))

@@ -56,23 +56,31 @@ class LockPolicy:
 
 
 def _lock_change(media: Media, until: datetime, previous: datetime | None, settings: Settings, reason: str) -> dict:
-    return {"media_id": media.id, "retain_until": until.isoformat(), "mode": settings.s3_object_lock_mode,
-            "previous": previous.isoformat() if previous else None, "reason": reason}
+    return {
+        "media_id": media.id,
+        "retain_until": until.isoformat(),
+        "mode": settings.s3_object_lock_mode,
+        "previous": previous.isoformat() if previous else None,
+        "reason": reason,
+    }
 
 
-async def _retain(session: AsyncSession, store: ObjectStore, settings: Settings, who: Actor | Principal, media: Media,
-                  until: datetime, reason: str) -> dict:
+async def _retain(
+    session: AsyncSession, store: ObjectStore, settings: Settings, who: Actor | Principal, media: Media, until: datetime, reason: str
+) -> dict:
     previous = media.store_locked_until
     media.store_locked_until = await store.retain(media.storage_key, media.storage_version, until)
     change = _lock_change(media, media.store_locked_until, previous, settings, reason)
-    await record(session, who, "media.store_locked", agency=media.agency, media_id=media.id,
-                 payload={**change, "version": media.storage_version})
+    await record(
+        session, who, "media.store_locked", agency=media.agency, media_id=media.id, payload={**change, "version": media.storage_version}
+    )
     await session.commit()
     return change
 
 
-async def lock_new_evidence(session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog,
-                            who: Actor | Principal, media: Media) -> None:
+async def lock_new_evidence(
+    session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor | Principal, media: Media
+) -> None:
     """Lock a just-stored evidence object. Called once its media row is committed: a lock taken
     before could outlive a transaction that failed and leave an object nobody can remove."""
     try:
@@ -90,16 +98,18 @@ async def lock_new_evidence(session: AsyncSession, store: ObjectStore, settings:
 def held_media_ids(media_ids: Iterable[str] | None = None):
     """Ids of media under an active legal hold: on the media itself, or on a case it was ever bound to."""
     direct = select(LegalHold.media_id.label("media_id")).where(LegalHold.lifted_at.is_(None), LegalHold.media_id.is_not(None))
-    via_case = (select(MediaBinding.media_id.label("media_id"))
-                .join(LegalHold, and_(LegalHold.case_id == MediaBinding.case_id, LegalHold.lifted_at.is_(None))))
+    via_case = select(MediaBinding.media_id.label("media_id")).join(
+        LegalHold, and_(LegalHold.case_id == MediaBinding.case_id, LegalHold.lifted_at.is_(None))
+    )
     if media_ids is not None:
         ids = list(media_ids)
         direct, via_case = direct.where(LegalHold.media_id.in_(ids)), via_case.where(MediaBinding.media_id.in_(ids))
     return union(direct, via_case)
 
 
-async def mirror_holds(session: AsyncSession, store: ObjectStore, who: Actor | Principal,
-                       media_ids: Iterable[str] | None = None, *, apply: bool = True) -> list[dict]:
+async def mirror_holds(
+    session: AsyncSession, store: ObjectStore, who: Actor | Principal, media_ids: Iterable[str] | None = None, *, apply: bool = True
+) -> list[dict]:
     """Set or clear the store's legal hold wherever it differs from the database's holds; only on
     `media_ids` when given, else everywhere. Each change is audited and committed on its own."""
     if not await store.object_lock_enabled():
@@ -121,8 +131,14 @@ async def mirror_holds(session: AsyncSession, store: ObjectStore, who: Actor | P
         if apply:
             await store.legal_hold(media.storage_key, media.storage_version, wanted)
             media.store_legal_hold = wanted
-            await record(session, who, "media.store_legal_hold", agency=media.agency, media_id=media.id,
-                         payload={**change, "version": media.storage_version})
+            await record(
+                session,
+                who,
+                "media.store_legal_hold",
+                agency=media.agency,
+                media_id=media.id,
+                payload={**change, "version": media.storage_version},
+            )
             await session.commit()
         changes.append(change)
     return changes
@@ -142,8 +158,9 @@ async def mirror_holds_of_bound_media(session: AsyncSession, store: ObjectStore,
     await mirror_holds_now(session, store, who, media_ids)
 
 
-async def roll_locks(session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor,
-                     *, apply: bool = True) -> list[dict]:
+async def roll_locks(
+    session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor, *, apply: bool = True
+) -> list[dict]:
     """Lengthen locks on footage kept beyond the standard class whose lock runs out within half the horizon, and
     lock anything stored while the store could not be reached."""
     if not await store.object_lock_enabled():
@@ -155,9 +172,13 @@ async def roll_locks(session: AsyncSession, store: ObjectStore, settings: Settin
         unlocked_but_due = and_(unlocked_but_due, Media.uploaded_at > now - timedelta(days=policy.standard_days))
     query = (
         select(Media, kept.label("kept"))
-        .where(Media.status != MediaStatus.deleted,
-               or_(and_(kept, or_(Media.store_locked_until.is_(None), Media.store_locked_until < policy.renew_before(now))),
-                   and_(~kept, unlocked_but_due)))
+        .where(
+            Media.status != MediaStatus.deleted,
+            or_(
+                and_(kept, or_(Media.store_locked_until.is_(None), Media.store_locked_until < policy.renew_before(now))),
+                and_(~kept, unlocked_but_due),
+            ),
+        )
         .order_by(Media.uploaded_at, Media.id)
     )
     changes = []

@@ -45,8 +45,9 @@ class RetentionPolicy:
             Case.retention_class.not_in([c.code for c in classes]),
             *(and_(Case.retention_class == c.code, self._within(Case.closed_at, c)) for c in classes),
         )
-        return exists().where(MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None),
-                              Case.id == MediaBinding.case_id, case_keeps)
+        return exists().where(
+            MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None), Case.id == MediaBinding.case_id, case_keeps
+        )
 
     def beyond_standard(self):
         """Kept by something longer-lived than the standard class: a flag or a case."""
@@ -65,8 +66,10 @@ class RetentionPolicy:
         """Footage no class keeps any longer and no hold covers: what the sweep may delete."""
         return (
             select(Media)
-            .where(Media.status.not_in([MediaStatus.deleted, MediaStatus.processing]),
-                   ~or_(self.by_standard(), self.beyond_standard(), self.held()))
+            .where(
+                Media.status.not_in([MediaStatus.deleted, MediaStatus.processing]),
+                ~or_(self.by_standard(), self.beyond_standard(), self.held()),
+            )
             .order_by(Media.uploaded_at, Media.id)
         )
 
@@ -84,8 +87,8 @@ class RetentionPolicy:
             closed_cases = await session.execute(
                 select(MediaBinding.media_id, Case.retention_class, Case.closed_at)
                 .join(Case, MediaBinding.case_id == Case.id)
-                .where(MediaBinding.media_id.in_(ids[start:start + 1000]), MediaBinding.unbound_at.is_(None),
-                       Case.closed_at.is_not(None)))
+                .where(MediaBinding.media_id.in_(ids[start : start + 1000]), MediaBinding.unbound_at.is_(None), Case.closed_at.is_not(None))
+            )
             for media_id, code, closed_at in closed_cases:
                 retention = classes.get(code)
                 if retention is not None and retention.days is not None:

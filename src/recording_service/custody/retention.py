@@ -30,8 +30,9 @@ class SweepReport:
     holds_mirrored: list[dict] = field(default_factory=list)
 
 
-async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, catalog: Catalog, settings: Settings,
-                *, dry_run: bool) -> SweepReport:
+async def sweep(
+    sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, catalog: Catalog, settings: Settings, *, dry_run: bool
+) -> SweepReport:
     report = SweepReport(dry_run=dry_run, retention_classes={c.code: c.days for c in catalog.retention_classes})
     async with sessionmaker() as session:
         report.holds_mirrored = await mirror_holds(session, store, SYSTEM, apply=not dry_run)
@@ -41,19 +42,33 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectSto
         decided = await policy.deciding_classes(session, candidates)
     for candidate in candidates:
         retention, ended = decided[candidate.id]
-        item = {"media_id": candidate.id, "agency": candidate.agency, "sha256": candidate.sha256, "size": candidate.size,
-                "uploaded_at": candidate.uploaded_at.isoformat(), "policy": retention.code, "policy_days": retention.days,
-                "retention_ended_at": ended.isoformat()}
+        item = {
+            "media_id": candidate.id,
+            "agency": candidate.agency,
+            "sha256": candidate.sha256,
+            "size": candidate.size,
+            "uploaded_at": candidate.uploaded_at.isoformat(),
+            "policy": retention.code,
+            "policy_days": retention.days,
+            "retention_ended_at": ended.isoformat(),
+        }
         if (candidate.store_locked_until and candidate.store_locked_until > utcnow()) or candidate.store_legal_hold:
-            report.store_locked.append({**item, "store_locked_until": candidate.store_locked_until and candidate.store_locked_until.isoformat(),
-                                        "store_legal_hold": candidate.store_legal_hold})
+            report.store_locked.append(
+                {
+                    **item,
+                    "store_locked_until": candidate.store_locked_until and candidate.store_locked_until.isoformat(),
+                    "store_legal_hold": candidate.store_legal_hold,
+                }
+            )
             continue
         if dry_run:
             report.deleted.append(item)
             continue
         async with sessionmaker() as session:
             # Re-check inside the transaction: a binding or hold may have arrived since the listing.
-            media = (await session.execute(RetentionPolicy(catalog, utcnow()).expired().where(Media.id == candidate.id))).scalar_one_or_none()
+            media = (
+                await session.execute(RetentionPolicy(catalog, utcnow()).expired().where(Media.id == candidate.id))
+            ).scalar_one_or_none()
             if media is None:
                 continue
             try:
@@ -67,9 +82,20 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectSto
                 # The store holds a lock the database did not know of: keep everything, report it.
                 report.store_locked.append({**item, "store_refused": str(exc)})
                 continue
-            session.add(Tombstone(media_id=media.id, agency=media.agency, sha256=media.sha256, size=media.size,
-                                  storage_key=media.storage_key, uploaded_at=media.uploaded_at, deleted_at=utcnow(),
-                                  deleted_by="retention-sweep", policy=retention.code, policy_days=retention.days))
+            session.add(
+                Tombstone(
+                    media_id=media.id,
+                    agency=media.agency,
+                    sha256=media.sha256,
+                    size=media.size,
+                    storage_key=media.storage_key,
+                    uploaded_at=media.uploaded_at,
+                    deleted_at=utcnow(),
+                    deleted_by="retention-sweep",
+                    policy=retention.code,
+                    policy_days=retention.days,
+                )
+            )
             media.status = MediaStatus.deleted
             await record(session, SYSTEM, "media.deleted", agency=media.agency, media_id=media.id, payload=item)
             await session.commit()

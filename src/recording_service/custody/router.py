@@ -22,12 +22,17 @@ async def place_hold(body: HoldCreate, principal: HoldManager, session: DbSessio
 
 
 @router.post("/{hold_id}/lift", response_model=HoldOut, summary="Lift a legal hold (the hold stays in history)")
-async def lift_hold(hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep,
-               store: StoreDep) -> HoldOut:
+async def lift_hold(
+    hold_id: str, body: HoldLift, principal: HoldManager, session: DbSession, settings: SettingsDep, store: StoreDep
+) -> HoldOut:
     return HoldOut.of(await lift_legal_hold(session, store, principal, hold_id, body.reason), settings.tz)
 
 
 @router.get("", summary="Legal holds", response_model=list[HoldOut])
-async def list_holds(principal: HoldManager, session: DbSession, settings: SettingsDep,
-                     active: Annotated[bool, Query(description="only holds not lifted")] = True) -> list[HoldOut]:
+async def list_holds(
+    principal: HoldManager,
+    session: DbSession,
+    settings: SettingsDep,
+    active: Annotated[bool, Query(description="only holds not lifted")] = True,
+) -> list[HoldOut]:
     return [HoldOut.of(h, settings.tz) for h in await holds_on(session, principal, active=active)]

@@ -39,6 +39,15 @@ class HoldOut(BaseModel):
 
     @classmethod
     def of(cls, hold: LegalHold, tz) -> "HoldOut":
-        return cls(id=hold.id, agency=hold.agency, case_id=hold.case_id, media_id=hold.media_id, reason=hold.reason,
-                   placed_by=hold.placed_by, placed_at=local(hold.placed_at, tz), lifted_by=hold.lifted_by,
-                   lifted_at=local(hold.lifted_at, tz), lift_reason=hold.lift_reason)
+        return cls(
+            id=hold.id,
+            agency=hold.agency,
+            case_id=hold.case_id,
+            media_id=hold.media_id,
+            reason=hold.reason,
+            placed_by=hold.placed_by,
+            placed_at=local(hold.placed_at, tz),
+            lifted_by=hold.lifted_by,
+            lifted_at=local(hold.lifted_at, tz),
+            lift_reason=hold.lift_reason,
+        )

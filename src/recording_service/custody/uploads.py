@@ -29,16 +29,22 @@ class SweepSummary:
     unsettled: list[dict] = field(default_factory=list)  # what could not be resolved, and why
 
 
-async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings,
-                        queue: JobQueue | None = None) -> SweepSummary:
+async def sweep_uploads(
+    sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings, queue: JobQueue | None = None
+) -> SweepSummary:
     summary = SweepSummary()
     ingest = ingest_for(sessionmaker, store, settings, queue)
     now = utcnow()
     async with sessionmaker() as session:
-        stuck = list((await session.execute(
-            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.length.is_not(None),
-                                    Upload.offset == Upload.length, lease_free())
-        )).scalars())
+        stuck = list(
+            (
+                await session.execute(
+                    select(Upload.id).where(
+                        Upload.status == UploadStatus.receiving, Upload.length.is_not(None), Upload.offset == Upload.length, lease_free()
+                    )
+                )
+            ).scalars()
+        )
     for upload_id in stuck:
         async with sessionmaker() as session:
             upload = await session.get(Upload, upload_id)
@@ -49,9 +55,13 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
             summary.unsettled.append({"upload_id": upload_id, "problem": problem.code, "detail": problem.detail})
 
     async with sessionmaker() as session:
-        expired = list((await session.execute(
-            select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, lease_free())
-        )).scalars())
+        expired = list(
+            (
+                await session.execute(
+                    select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, lease_free())
+                )
+            ).scalars()
+        )
     for upload_id in expired:
         async with sessionmaker() as session:
             # Fenced like a writer: a request that takes the upload meanwhile keeps it.
@@ -59,17 +69,29 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
                 await session.rollback()
                 continue
             upload = await session.get(Upload, upload_id)
-            await record(session, SYSTEM, "upload.expired", agency=upload.agency, upload_id=upload.id,
-                         payload={"offset": upload.offset, "length": upload.length, "expired_at": upload.expires_at.isoformat()})
+            await record(
+                session,
+                SYSTEM,
+                "upload.expired",
+                agency=upload.agency,
+                upload_id=upload.id,
+                payload={"offset": upload.offset, "length": upload.length, "expired_at": upload.expires_at.isoformat()},
+            )
             await session.commit()
         summary.expired += 1
         summary.bytes_released += upload.offset
 
     async with sessionmaker() as session:
-        unsettled = list((await session.execute(
-            select(Upload).where(Upload.status.in_(SETTLED_STATUSES), Upload.store_settled_at.is_(None))
-            .order_by(Upload.completed_at).limit(SETTLE_BATCH)
-        )).scalars())
+        unsettled = list(
+            (
+                await session.execute(
+                    select(Upload)
+                    .where(Upload.status.in_(SETTLED_STATUSES), Upload.store_settled_at.is_(None))
+                    .order_by(Upload.completed_at)
+                    .limit(SETTLE_BATCH)
+                )
+            ).scalars()
+        )
     for upload in unsettled:
         try:
             outcome = await settle_upload(ingest, upload)
@@ -79,10 +101,21 @@ async def sweep_uploads(sessionmaker: async_sessionmaker[AsyncSession], store: O
         if outcome == "removed":
             summary.orphans_removed += 1
             async with sessionmaker() as session:
-                await record(session, SYSTEM, "upload.orphan_removed", agency=upload.agency, upload_id=upload.id,
-                             payload={"storage_key": upload.storage_key, "status": upload.status})
+                await record(
+                    session,
+                    SYSTEM,
+                    "upload.orphan_removed",
+                    agency=upload.agency,
+                    upload_id=upload.id,
+                    payload={"storage_key": upload.storage_key, "status": upload.status},
+                )
                 await session.commit()
         elif outcome == "foreign":
-            summary.unsettled.append({"upload_id": upload.id, "problem": "foreign-object",
-                                      "detail": f"{upload.storage_key} holds an object of another upload; left in place"})
+            summary.unsettled.append(
+                {
+                    "upload_id": upload.id,
+                    "problem": "foreign-object",
+                    "detail": f"{upload.storage_key} holds an object of another upload; left in place",
+                }
+            )
     return summary

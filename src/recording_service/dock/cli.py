@@ -13,8 +13,11 @@ from rich.table import Table
 
 from .sync import DockSync, Progress
 
-app = typer.Typer(pretty_exceptions_enable=False, no_args_is_help=True,
-                  help="Dock sync client: uploads body-camera recordings to recording_service over tus, resumably.")
+app = typer.Typer(
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Dock sync client: uploads body-camera recordings to recording_service over tus, resumably.",
+)
 err = Console(stderr=True)
 
 
@@ -22,8 +25,15 @@ class TerminalProgress(Progress):
     """A bar per file being uploaded (bytes, throughput, time left) and one for the whole run."""
 
     def __init__(self, console: Console) -> None:
-        self.bars = Bars(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                         TimeRemainingColumn(), console=console, transient=False)
+        self.bars = Bars(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
         self.overall = None
 
     def begin(self, total_bytes: int) -> None:
@@ -62,25 +72,41 @@ def sync(
     server: Annotated[str, typer.Option("--server", help="the service's base URL, e.g. https://evidence.example.gov.cn")],
     token: Annotated[str, typer.Option("--token", envvar="RECORDING_DOCK_TOKEN", help="a dock token of the agency")],
     parallel: Annotated[int, typer.Option("--parallel", min=1, max=16, help="files uploaded at once")] = 1,
-    delete_after_verify: Annotated[bool, typer.Option("--delete-after-verify",
-                                                      help="delete a local file once the server's record proves the same SHA-256")] = False,
+    delete_after_verify: Annotated[
+        bool, typer.Option("--delete-after-verify", help="delete a local file once the server's record proves the same SHA-256")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object: uploaded, skipped, failed, files")] = False,
     dock_id: Annotated[str | None, typer.Option("--dock-id", help="this dock's id (default: the host name)")] = None,
     retries: Annotated[int, typer.Option("--retries", min=0, help="retries per chunk on a flaky link")] = 5,
     retry_delay: Annotated[int, typer.Option("--retry-delay", min=0, help="seconds between retries")] = 5,
-    min_age: Annotated[float, typer.Option("--min-age", min=0, help="skip files modified less than this many seconds ago "
-                                           "(a camera may still be copying them)")] = 60,
-    include: Annotated[list[str] | None, typer.Option("--include", help="also upload files matching this pattern "
-                                                       "(e.g. '*.bin'); recordings are video, audio and photos by default")] = None,
+    min_age: Annotated[
+        float,
+        typer.Option("--min-age", min=0, help="skip files modified less than this many seconds ago (a camera may still be copying them)"),
+    ] = 60,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include", help="also upload files matching this pattern (e.g. '*.bin'); recordings are video, audio and photos by default"
+        ),
+    ] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="never upload files matching this pattern")] = None,
 ) -> None:
     """Upload every recording under DIRECTORY that the server does not have yet; exit 1 if any failed.
     A `<file>.json` beside a recording supplies its metadata (device_id, officer_ids, recorded_at, flag, case_number)."""
     progress = TerminalProgress(err) if err.is_terminal and not json_output else None
     try:
-        report = DockSync(server, token, directory, dock_id=dock_id, retries=retries, retry_delay=retry_delay, min_age=min_age,
-                          include=include or (), exclude=exclude or (), progress=progress).run(
-            parallel=parallel, delete_after_verify=delete_after_verify)
+        report = DockSync(
+            server,
+            token,
+            directory,
+            dock_id=dock_id,
+            retries=retries,
+            retry_delay=retry_delay,
+            min_age=min_age,
+            include=include or (),
+            exclude=exclude or (),
+            progress=progress,
+        ).run(parallel=parallel, delete_after_verify=delete_after_verify)
     finally:
         if progress is not None:
             progress.finish()
@@ -99,8 +125,10 @@ def sync(
         err.print(table)
         err.print(f"uploaded {report.uploaded}, skipped {report.skipped}, failed {report.failed}, deleted {report.deleted}")
         if report.ignored:
-            err.print(f"left alone (not recordings; --include to add): {', '.join(report.ignored[:10])}"
-                      + (f" and {len(report.ignored) - 10} more" if len(report.ignored) > 10 else ""))
+            err.print(
+                f"left alone (not recordings; --include to add): {', '.join(report.ignored[:10])}"
+                + (f" and {len(report.ignored) - 10} more" if len(report.ignored) > 10 else "")
+            )
         for sidecar in report.orphan_sidecars:
             err.print(f"[yellow]{sidecar} describes no recording (no file of that name beside it)[/yellow]")
     if report.failed:

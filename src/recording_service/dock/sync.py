@@ -65,11 +65,44 @@ class SyncReport:
 
 # What a body camera records: video, audio and photos. Anything else on a dock (logs, firmware,
 # thumbnails' databases) is left alone unless --include names it.
-RECORDING_PATTERNS = tuple(f"*.{ext}" for ext in (
-    "mp4", "mov", "avi", "mkv", "ts", "m2ts", "mts", "3gp", "wmv", "flv", "webm", "asf", "dav", "h264", "h265", "264", "265",
-    "wav", "mp3", "aac", "m4a", "amr", "ogg", "opus", "flac", "wma",
-    "jpg", "jpeg", "png", "heic", "bmp", "tif", "tiff",
-))
+RECORDING_PATTERNS = tuple(
+    f"*.{ext}"
+    for ext in (
+        "mp4",
+        "mov",
+        "avi",
+        "mkv",
+        "ts",
+        "m2ts",
+        "mts",
+        "3gp",
+        "wmv",
+        "flv",
+        "webm",
+        "asf",
+        "dav",
+        "h264",
+        "h265",
+        "264",
+        "265",
+        "wav",
+        "mp3",
+        "aac",
+        "m4a",
+        "amr",
+        "ogg",
+        "opus",
+        "flac",
+        "wma",
+        "jpg",
+        "jpeg",
+        "png",
+        "heic",
+        "bmp",
+        "tif",
+        "tiff",
+    )
+)
 
 
 def _matches(path: Path, patterns) -> bool:
@@ -79,7 +112,8 @@ def _matches(path: Path, patterns) -> bool:
 
 def candidates(directory: Path) -> list[Path]:
     return sorted(
-        path for path in directory.rglob("*")
+        path
+        for path in directory.rglob("*")
         if path.is_file() and STATE_DIR not in path.parts and not any(part.startswith(".") for part in path.relative_to(directory).parts)
     )
 
@@ -202,8 +236,20 @@ def _metadata(path: Path, sha256: str, dock_id: str) -> dict[str, str]:
 
 
 class DockSync:
-    def __init__(self, server: str, token: str, directory: Path, *, dock_id: str | None = None, retries: int = 5,
-                 retry_delay: int = 5, min_age: float = 60, include=(), exclude=(), progress: "Progress | None" = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        directory: Path,
+        *,
+        dock_id: str | None = None,
+        retries: int = 5,
+        retry_delay: int = 5,
+        min_age: float = 60,
+        include=(),
+        exclude=(),
+        progress: "Progress | None" = None,
+    ) -> None:
         self.include, self.exclude = tuple(include), tuple(exclude)
         self.progress = progress or Progress()
         self.base = server.rstrip("/")
@@ -219,7 +265,6 @@ class DockSync:
         # One connection pool for every worker thread (httpx.Client is thread-safe).
         self.http = httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
 
-
     def _on_server(self, sha256: str) -> dict | None:
         response = self.http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
         response.raise_for_status()
@@ -231,9 +276,16 @@ class DockSync:
 
         def make():
             return tus_client.uploader(
-                file_path=str(path), chunk_size=CHUNK, metadata=_metadata(path, sha256, self.dock_id),
-                retries=self.retries, retry_delay=self.retry_delay, store_url=True, url_storage=self.storage,
-                fingerprinter=ContentFingerprint(sha256), upload_checksum=True)
+                file_path=str(path),
+                chunk_size=CHUNK,
+                metadata=_metadata(path, sha256, self.dock_id),
+                retries=self.retries,
+                retry_delay=self.retry_delay,
+                store_url=True,
+                url_storage=self.storage,
+                fingerprinter=ContentFingerprint(sha256),
+                upload_checksum=True,
+            )
 
         try:
             return make()  # resumes from a remembered URL when there is one
@@ -309,8 +361,7 @@ class DockSync:
                 record = media.json()
                 # Deleted only when the server's record proves these exact bytes and holds a good copy of
                 # them, and the file (re-read, not taken from the hash cache) still holds them.
-                if (record["sha256"] == result.sha256 and record["status"] not in UNSAFE_ON_SERVER
-                        and file_sha256(path) == result.sha256):
+                if record["sha256"] == result.sha256 and record["status"] not in UNSAFE_ON_SERVER and file_sha256(path) == result.sha256:
                     path.unlink()
                     sidecar = path.with_name(path.name + SIDECAR)
                     sidecar.unlink(missing_ok=True)

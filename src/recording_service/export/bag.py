@@ -116,8 +116,9 @@ def _read_through(store: ObjectStore, key: str, size: int, loop: asyncio.Abstrac
 def _exported_media_ids(case: Case):
     """Footage bound to the case, and media attached to any version of its documents."""
     bound = select(MediaBinding.media_id).where(MediaBinding.case_id == case.id, MediaBinding.unbound_at.is_(None))
-    attached = select(DocumentVersion.attachment_media_id).where(DocumentVersion.case_id == case.id,
-                                                                 DocumentVersion.attachment_media_id.is_not(None))
+    attached = select(DocumentVersion.attachment_media_id).where(
+        DocumentVersion.case_id == case.id, DocumentVersion.attachment_media_id.is_not(None)
+    )
     return select(Media.id).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
 
 
@@ -125,8 +126,11 @@ def organization_info(agency: str, profile) -> dict[str, str]:
     """Who the case file comes from, in bag-info: the agency's full name (BagIt's Source-Organization) with its
     code beside it; without a profile the code stands in for the name, and the bag says so."""
     if profile is None:
-        return {"Source-Organization": agency, "Organization-Code": agency,
-                "Organization-Profile": "none registered: Source-Organization is the agency code (未登记本单位信息)"}
+        return {
+            "Source-Organization": agency,
+            "Organization-Code": agency,
+            "Organization-Profile": "none registered: Source-Organization is the agency code (未登记本单位信息)",
+        }
     info = {"Source-Organization": profile.name_zh, "Organization-Code": agency, "Organization-USCC": profile.uscc}
     if profile.address:
         info["Organization-Address"] = profile.address
@@ -136,24 +140,34 @@ def organization_info(agency: str, profile) -> dict[str, str]:
     return info
 
 
-async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
-                         key: SigningKey) -> CaseBag:
+async def build_case_bag(
+    session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case, key: SigningKey
+) -> CaseBag:
     name = f"case-{case.id}"
     timeline = await assemble_timeline(session, catalog, settings, principal, case)
     documents = []
-    for document in (await session.execute(select(Document).where(Document.case_id == case.id)
-                                           .order_by(Document.created_at, Document.id))).scalars():
+    for document in (
+        await session.execute(select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id))
+    ).scalars():
         history = await document_versions(session, document.id)
         documents.append(document_out(document, history[-1], len(history), catalog, settings, history).model_dump(mode="json"))
 
     exported = _exported_media_ids(case)
-    media = list((await session.execute(
-        select(Media).where(Media.id.in_(exported)).order_by(Media.recorded_started_at, Media.id))).scalars())
-    sightings = dict((await session.execute(
-        select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_(exported))
-        .group_by(MediaSighting.media_id))).all())
-    files: dict[str, bytes] = {"data/case.json": _json(timeline["case"]), "data/timeline.json": _json(timeline),
-                               "data/documents.json": _json(documents)}
+    media = list(
+        (await session.execute(select(Media).where(Media.id.in_(exported)).order_by(Media.recorded_started_at, Media.id))).scalars()
+    )
+    sightings = dict(
+        (
+            await session.execute(
+                select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_(exported)).group_by(MediaSighting.media_id)
+            )
+        ).all()
+    )
+    files: dict[str, bytes] = {
+        "data/case.json": _json(timeline["case"]),
+        "data/timeline.json": _json(timeline),
+        "data/documents.json": _json(documents),
+    }
     footage, left_out = [], []
     for item in media:
         files[f"data/media/{item.id}.json"] = _json(media_out(item, settings, sightings.get(item.id, 0)).model_dump(mode="json"))
@@ -162,27 +176,50 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
             continue
         footage.append(Footage(item.id, f"data/footage/{item.id}{_extension(item.filename)}", item.size, item.sha256, item.storage_key))
 
-    events = (await session.execute(
-        select(AuditEvent).where(or_(AuditEvent.case_id == case.id, AuditEvent.media_id.in_(exported))).order_by(AuditEvent.seq)
-    )).scalars().all()
+    events = (
+        (
+            await session.execute(
+                select(AuditEvent).where(or_(AuditEvent.case_id == case.id, AuditEvent.media_id.in_(exported))).order_by(AuditEvent.seq)
+            )
+        )
+        .scalars()
+        .all()
+    )
     # Times in the agency's zone, as everywhere people read them; the verifier hashes their UTC form.
     files["data/audit/events.jsonl"] = b"".join(
-        orjson.dumps({**hashed_fields(e), "at": e.at.astimezone(settings.tz).isoformat(timespec="microseconds"),
-                      "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}, option=orjson.OPT_SORT_KEYS) + b"\n"
-        for e in events)
+        orjson.dumps(
+            {
+                **hashed_fields(e),
+                "at": e.at.astimezone(settings.tz).isoformat(timespec="microseconds"),
+                "prev_hash": e.prev_hash,
+                "entry_hash": e.entry_hash,
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+        + b"\n"
+        for e in events
+    )
     head = await session.get(AuditHead, 1)
     exported_at = datetime.now(UTC)
     profile = await get_agency(session, case.agency)
-    files["data/export.json"] = _json({
-        "case_id": case.id, "case_number": case.case_number, "agency": case.agency, "exported_at": exported_at.astimezone(settings.tz).isoformat(),
-        "agency_profile": profile_out(profile) if profile else None,
-        "exported_by": {("user_id" if principal.kind == "user" else "token_id"): principal.id, "name": principal.name,
-                        "role": principal.role.value},
-        "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
-        "not_included": left_out,
-        "audit": {"events": len(events), "head_seq": head.seq if head else 0, "head_hash": head.hash if head else None},
-        "complete": timeline["completeness"]["complete"],
-    })
+    files["data/export.json"] = _json(
+        {
+            "case_id": case.id,
+            "case_number": case.case_number,
+            "agency": case.agency,
+            "exported_at": exported_at.astimezone(settings.tz).isoformat(),
+            "agency_profile": profile_out(profile) if profile else None,
+            "exported_by": {
+                ("user_id" if principal.kind == "user" else "token_id"): principal.id,
+                "name": principal.name,
+                "role": principal.role.value,
+            },
+            "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
+            "not_included": left_out,
+            "audit": {"events": len(events), "head_seq": head.seq if head else 0, "head_hash": head.hash if head else None},
+            "complete": timeline["completeness"]["complete"],
+        }
+    )
 
     payload = {path: hashlib.sha256(body).hexdigest() for path, body in files.items()}
     payload.update({f.path: f.sha256 for f in footage})
@@ -206,9 +243,13 @@ async def build_case_bag(session: AsyncSession, catalog: Catalog, settings: Sett
     files[SIGNATURE_FILE] = sign(key, statement_of(files, bag=name, last_event=last_event))
     files["tagmanifest-sha256.txt"] = "".join(
         f"{hashlib.sha256(files[path]).hexdigest()}  {path}\n"
-        for path in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt", SIGNATURE_FILE)).encode()
+        for path in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt", SIGNATURE_FILE)
+    ).encode()
     summary = {
-        "bag": name, "payload_files": len(payload), "payload_bytes": payload_bytes, "footage": len(footage),
+        "bag": name,
+        "payload_files": len(payload),
+        "payload_bytes": payload_bytes,
+        "footage": len(footage),
         "not_included": [m["media_id"] for m in left_out],
         "manifest_sha256": hashlib.sha256(files["manifest-sha256.txt"]).hexdigest(),
         "audit_head_seq": head.seq if head else 0,

@@ -22,12 +22,13 @@ ExportReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, 
     "/{case_id}/export",
     summary="The case file as a BagIt bag in a zip (footage included), verifiable offline",
     description="Layout and checks: see `recording-service verify-export`. Stored uncompressed; `Content-Length` is exact. "
-                "Writes a `case.exported` audit event with the bag's manifest digest.",
+    "Writes a `case.exported` audit event with the bag's manifest digest.",
     response_class=StreamingResponse,
     responses={200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
 )
-async def export_case(case_id: str, catalog: CatalogDep, principal: ExportReader, session: DbSession, settings: SettingsDep,
-                      store: StoreDep) -> StreamingResponse:
+async def export_case(
+    case_id: str, catalog: CatalogDep, principal: ExportReader, session: DbSession, settings: SettingsDep, store: StoreDep
+) -> StreamingResponse:
     case = await get_case(session, principal, case_id)
     return await case_file_response(session, catalog, settings, store, principal, case)
 

@@ -19,8 +19,9 @@ from .bag import build_case_bag
 from .signing import load_signing_key
 
 
-async def case_file_response(session: AsyncSession, catalog: Catalog, settings: Settings, store: ObjectStore, principal: Principal,
-                             case: Case) -> StreamingResponse:
+async def case_file_response(
+    session: AsyncSession, catalog: Catalog, settings: Settings, store: ObjectStore, principal: Principal, case: Case
+) -> StreamingResponse:
     if catalog.procedure(case.procedure) is None:
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     bag = await build_case_bag(session, catalog, settings, principal, case, load_signing_key(settings.signing_key_file))
@@ -28,9 +29,13 @@ async def case_file_response(session: AsyncSession, catalog: Catalog, settings: 
     await session.commit()
     stream = bag.zip(store, asyncio.get_running_loop())
     filename = f"{bag.name}.zip"
-    return StreamingResponse(stream, media_type="application/zip", headers={
-        "Content-Length": str(len(stream)),
-        "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
-        "X-Bag-Manifest-Sha256": bag.summary["manifest_sha256"],
-        **EVIDENCE_HEADERS,
-    })
+    return StreamingResponse(
+        stream,
+        media_type="application/zip",
+        headers={
+            "Content-Length": str(len(stream)),
+            "Content-Disposition": f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}",
+            "X-Bag-Manifest-Sha256": bag.summary["manifest_sha256"],
+            **EVIDENCE_HEADERS,
+        },
+    )

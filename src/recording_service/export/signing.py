@@ -38,8 +38,7 @@ class SigningKey:
 
     @property
     def public_pem(self) -> str:
-        return self.private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return self.private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
     def derived_secret(self, purpose: str) -> bytes:
         """A symmetric key for another purpose (e.g. signing play links), derived so that every instance
@@ -48,8 +47,12 @@ class SigningKey:
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"recording-service:{purpose}".encode()).derive(raw)
 
     def describe(self) -> dict:
-        return {"key_id": self.key_id, "algorithm": ALGORITHM, "public_key": base64.b64encode(self.public_raw).decode(),
-                "public_key_pem": self.public_pem}
+        return {
+            "key_id": self.key_id,
+            "algorithm": ALGORITHM,
+            "public_key": base64.b64encode(self.public_raw).decode(),
+            "public_key_pem": self.public_pem,
+        }
 
 
 def key_id_of(public_raw: bytes) -> str:
@@ -62,7 +65,8 @@ def load_signing_key(path: Path) -> SigningKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         try:  # O_EXCL: two instances starting at once keep the one key that was written first
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
@@ -95,8 +99,13 @@ def statement_of(files: dict[str, bytes], *, bag: str, last_event: dict | None) 
 
 def sign(key: SigningKey, statement: dict) -> bytes:
     signature = key.private.sign(canonical(statement))
-    body = {"algorithm": ALGORITHM, "key_id": key.key_id, "public_key": base64.b64encode(key.public_raw).decode(),
-            "statement": statement, "signature": base64.b64encode(signature).decode()}
+    body = {
+        "algorithm": ALGORITHM,
+        "key_id": key.key_id,
+        "public_key": base64.b64encode(key.public_raw).decode(),
+        "statement": statement,
+        "signature": base64.b64encode(signature).decode(),
+    }
     return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 

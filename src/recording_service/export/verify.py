@@ -132,7 +132,7 @@ def _check(archive: zipfile.ZipFile, report: ExportCheck, pinned_key: bytes | No
         if digest != expected:
             report.fail(f"{name}: SHA-256 is {digest}, the manifest says {expected}")
     for member in sorted(members):
-        name = member[len(root) + 1:]
+        name = member[len(root) + 1 :]
         if name.startswith("data/") and name not in payload:
             report.fail(f"{name}: in the payload but not in manifest-sha256.txt")
     oxum = info.get("Payload-Oxum", "")

@@ -49,9 +49,7 @@ class Upload(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    parts: Mapped[list["UploadPart"]] = relationship(
-        order_by="UploadPart.number", cascade="all, delete-orphan", lazy="selectin"
-    )
+    parts: Mapped[list["UploadPart"]] = relationship(order_by="UploadPart.number", cascade="all, delete-orphan", lazy="selectin")
 
 
 class UploadPart(Base):

@@ -27,7 +27,6 @@ TUS_EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
 OFFSET_STREAM = "application/offset+octet-stream"
 
 
-
 def get_ingest(request: Request) -> Ingest:
     # Built once by the composition root (app.py), with custody's hand-off of a stored upload.
     return request.app.state.ingest
@@ -39,8 +38,17 @@ media_upload_router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
 
 # Documented, not validated by FastAPI: a missing or other version is tus's 412, after authentication.
-TUS_RESUMABLE = {"parameters": [{"name": "Tus-Resumable", "in": "header", "required": True, "schema": {"type": "string", "enum": ["1.0.0"]},
-                                 "description": "the tus protocol version (412 Precondition Failed without it)"}]}
+TUS_RESUMABLE = {
+    "parameters": [
+        {
+            "name": "Tus-Resumable",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string", "enum": ["1.0.0"]},
+            "description": "the tus protocol version (412 Precondition Failed without it)",
+        }
+    ]
+}
 
 
 # Documented only: tus answers a malformed number with its own 400, not FastAPI's 422.
@@ -49,9 +57,7 @@ DIGITS = {"pattern": "^[0-9]{1,19}$"}
 
 def _require_tus_version(tus_resumable: str | None) -> None:
     if tus_resumable != TUS_VERSION:
-        raise Problem(
-            412, "tus-version", f"Tus-Resumable: {TUS_VERSION} is required.", headers={"Tus-Version": TUS_VERSION}
-        )
+        raise Problem(412, "tus-version", f"Tus-Resumable: {TUS_VERSION} is required.", headers={"Tus-Version": TUS_VERSION})
 
 
 def _non_negative_int(value: str | None, header: str) -> int:
@@ -96,8 +102,14 @@ async def discover(principal: CurrentPrincipal, settings: SettingsDep) -> Respon
     )
 
 
-@router.post("", status_code=201, summary="tus creation (and creation-with-upload)", openapi_extra=TUS_RESUMABLE, response_class=Response,
-             responses={201: {"description": "created: its URL in Location, what was received in Upload-Offset (no body)"}})
+@router.post(
+    "",
+    status_code=201,
+    summary="tus creation (and creation-with-upload)",
+    openapi_extra=TUS_RESUMABLE,
+    response_class=Response,
+    responses={201: {"description": "created: its URL in Location, what was received in Upload-Offset (no body)"}},
+)
 async def create(
     request: Request,
     principal: Uploader,
@@ -132,8 +144,13 @@ async def _nothing():
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-@router.head("/{upload_id}", summary="tus offset", openapi_extra=TUS_RESUMABLE, response_class=Response,
-             responses={200: {"description": "the offset in Upload-Offset, the length in Upload-Length (no body)"}})
+@router.head(
+    "/{upload_id}",
+    summary="tus offset",
+    openapi_extra=TUS_RESUMABLE,
+    response_class=Response,
+    responses={200: {"description": "the offset in Upload-Offset, the length in Upload-Length (no body)"}},
+)
 async def head(upload_id: str, request: Request, principal: Uploader, session: DbSession) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
@@ -178,9 +195,7 @@ async def patch(
 
 
 @router.delete("/{upload_id}", status_code=204, summary="tus termination (unfinished uploads only)", openapi_extra=TUS_RESUMABLE)
-async def terminate(
-    upload_id: str, request: Request, principal: Uploader, session: DbSession, ingest: IngestDep
-) -> Response:
+async def terminate(upload_id: str, request: Request, principal: Uploader, session: DbSession, ingest: IngestDep) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     await terminate_upload(ingest, session, upload, principal)
@@ -225,8 +240,17 @@ async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession
                             "file": {"type": "string", "format": "binary"},
                             **{
                                 name: {"type": "string"}
-                                for name in ("filename", "sha256", "content_type", "device_id", "officer_ids",
-                                             "recorded_at", "dock_id", "flag", "case_number")
+                                for name in (
+                                    "filename",
+                                    "sha256",
+                                    "content_type",
+                                    "device_id",
+                                    "officer_ids",
+                                    "recorded_at",
+                                    "dock_id",
+                                    "flag",
+                                    "case_number",
+                                )
                             },
                         },
                     }
@@ -235,14 +259,21 @@ async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession
         }
     },
 )
-async def upload_multipart(request: Request, principal: Uploader, ingest: IngestDep, settings: SettingsDep, session: DbSession) -> JSONResponse:
+async def upload_multipart(
+    request: Request, principal: Uploader, ingest: IngestDep, settings: SettingsDep, session: DbSession
+) -> JSONResponse:
     form = MultipartUpload(request)
     await form.read_until_file()
     meta = validate_fields(form.fields)
     upload = await create_upload(ingest, principal, channel="multipart", length=None, meta=meta, raw_metadata=None)
     try:
         upload = await receive_chunk(
-            ingest, upload, form.file_bytes(), checksum=None, principal=principal, final_when_done=True,
+            ingest,
+            upload,
+            form.file_bytes(),
+            checksum=None,
+            principal=principal,
+            final_when_done=True,
             late_metadata=lambda: validate_fields(form.fields),
         )
     except Problem:

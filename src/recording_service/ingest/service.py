@@ -100,12 +100,21 @@ async def create_upload(
     if length is not None and length > ingest.settings.max_upload_size:
         raise Problem(413, "upload-too-large", f"Upload-Length exceeds the maximum of {ingest.settings.max_upload_size} bytes.")
     async with ingest.sessionmaker() as session:
-        open_uploads = (await session.execute(select(func.count()).select_from(Upload).where(
-            Upload.created_by == principal.id, Upload.status == UploadStatus.receiving, Upload.expires_at > utcnow()))).scalar_one()
+        open_uploads = (
+            await session.execute(
+                select(func.count())
+                .select_from(Upload)
+                .where(Upload.created_by == principal.id, Upload.status == UploadStatus.receiving, Upload.expires_at > utcnow())
+            )
+        ).scalar_one()
     if open_uploads >= ingest.settings.max_open_uploads_per_token:
-        raise Problem(429, "too-many-open-uploads",
-                      f"This token already has {open_uploads} unfinished uploads (the limit is "
-                      f"{ingest.settings.max_open_uploads_per_token}); finish or terminate some first.", headers={"Retry-After": "60"})
+        raise Problem(
+            429,
+            "too-many-open-uploads",
+            f"This token already has {open_uploads} unfinished uploads (the limit is "
+            f"{ingest.settings.max_open_uploads_per_token}); finish or terminate some first.",
+            headers={"Retry-After": "60"},
+        )
     upload_id = new_id()
     now = utcnow()
     key = f"evidence/{principal.agency}/{now:%Y/%m/%d}/{upload_id}"
@@ -134,9 +143,21 @@ async def create_upload(
     )
     async with ingest.sessionmaker() as session:
         session.add(upload)
-        await record(session, principal, "upload.created", agency=upload.agency, upload_id=upload.id,
-                     payload={"channel": channel, "length": length, "declared_sha256": meta.sha256, "filename": meta.filename,
-                              "device_id": meta.device_id, "storage_key": key})
+        await record(
+            session,
+            principal,
+            "upload.created",
+            agency=upload.agency,
+            upload_id=upload.id,
+            payload={
+                "channel": channel,
+                "length": length,
+                "declared_sha256": meta.sha256,
+                "filename": meta.filename,
+                "device_id": meta.device_id,
+                "storage_key": key,
+            },
+        )
         await session.commit()
     return upload
 
@@ -164,7 +185,9 @@ def require_receiving(upload: Upload) -> None:
             UploadStatus.terminated: "This upload was terminated.",
             UploadStatus.expired: "This upload expired before it was finished; start a new one.",
         }
-        raise Problem(410, f"upload-{upload.status}", messages.get(UploadStatus(upload.status), "Upload closed."), upload_status=upload.status)
+        raise Problem(
+            410, f"upload-{upload.status}", messages.get(UploadStatus(upload.status), "Upload closed."), upload_status=upload.status
+        )
 
 
 @dataclass(frozen=True)
@@ -209,8 +232,11 @@ async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[L
         result = await session.execute(
             update(Upload)
             .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, lease_free())
-            .values(lease_owner=owner, lease_generation=Upload.lease_generation + 1,
-                    lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
+            .values(
+                lease_owner=owner,
+                lease_generation=Upload.lease_generation + 1,
+                lease_expires_at=db_clock(ingest.settings.upload_lease_seconds),
+            )
             .execution_options(synchronize_session=False)
         )
         upload = await _fresh_upload(session, upload_id)
@@ -224,8 +250,13 @@ async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[L
 
 
 def offset_mismatch(sent: int, actual: int) -> Problem:
-    return Problem(409, "offset-mismatch", f"Upload-Offset {sent} does not match the upload's offset {actual}.",
-                   headers={"Upload-Offset": str(actual)}, expected_offset=actual)
+    return Problem(
+        409,
+        "offset-mismatch",
+        f"Upload-Offset {sent} does not match the upload's offset {actual}.",
+        headers={"Upload-Offset": str(actual)},
+        expected_offset=actual,
+    )
 
 
 class _Pipeline:
@@ -289,8 +320,9 @@ class _Pipeline:
             self.task = None
 
 
-async def _checkpoint(ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *,
-                      release: bool, **values) -> None:
+async def _checkpoint(
+    ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *, release: bool, **values
+) -> None:
     """Record progress, fenced: only while this request still holds the lease it was given."""
     async with ingest.sessionmaker() as session:
         values.update(offset=offset, hash_state=hasher.state(), store_state=durable.state, updated_at=utcnow())
@@ -302,15 +334,18 @@ async def _checkpoint(ingest: Ingest, lease: Lease, offset: int, hasher: Resumab
         if result.rowcount != 1:
             await session.rollback()
             raise _lease_lost()
-        session.add_all(UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum)
-                        for p in durable.parts)
+        session.add_all(
+            UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in durable.parts
+        )
         await session.commit()
 
 
 async def _renew_lease(ingest: Ingest, lease: Lease) -> None:
     async with ingest.sessionmaker() as session:
         result = await session.execute(
-            update(Upload).where(_held(lease)).values(lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
+            update(Upload)
+            .where(_held(lease))
+            .values(lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
             .execution_options(synchronize_session=False)
         )
         await session.commit()
@@ -336,8 +371,9 @@ async def _until_idle(body: AsyncIterator[bytes], seconds: float) -> AsyncIterat
 async def _release(ingest: Ingest, lease: Lease) -> None:
     """Let go of the upload if this request still holds it (a no-op after a take-over)."""
     async with ingest.sessionmaker() as session:
-        await session.execute(update(Upload).where(_held(lease)).values(lease_owner=None, lease_expires_at=None)
-                              .execution_options(synchronize_session=False))
+        await session.execute(
+            update(Upload).where(_held(lease)).values(lease_owner=None, lease_expires_at=None).execution_options(synchronize_session=False)
+        )
         await session.commit()
 
 
@@ -377,8 +413,15 @@ async def receive_chunk(
     except (StoreUnavailable, WriterBusy, StoredObjectMismatch) as exc:
         if isinstance(exc, StoredObjectMismatch):
             async with ingest.sessionmaker() as session:
-                raise await _reject(ingest, session, lease, upload, principal, "stored-bytes-mismatch",
-                                    f"The bytes stored so far are not the ones received ({exc}); upload the file again.") from None
+                raise await _reject(
+                    ingest,
+                    session,
+                    lease,
+                    upload,
+                    principal,
+                    "stored-bytes-mismatch",
+                    f"The bytes stored so far are not the ones received ({exc}); upload the file again.",
+                ) from None
         await _release(ingest, lease)
         if isinstance(exc, WriterBusy):
             raise _locked() from None
@@ -513,9 +556,9 @@ def _media_from(upload: Upload, sha256: str) -> Media:
 
 
 async def _existing_media(session: AsyncSession, agency: str, sha256: str) -> Media | None:
-    return (await session.execute(
-        select(Media).where(Media.agency == agency, Media.sha256 == sha256).execution_options(populate_existing=True)
-    )).scalar_one_or_none()
+    return (
+        await session.execute(select(Media).where(Media.agency == agency, Media.sha256 == sha256).execution_options(populate_existing=True))
+    ).scalar_one_or_none()
 
 
 async def _mark_completed(session: AsyncSession, lease: Lease, media_id: str, sha256: str, *, owns_object: bool) -> None:
@@ -524,8 +567,15 @@ async def _mark_completed(session: AsyncSession, lease: Lease, media_id: str, sh
     result = await session.execute(
         update(Upload)
         .where(_held(lease), Upload.status == UploadStatus.receiving)
-        .values(status=UploadStatus.completed, media_id=media_id, sha256=sha256, completed_at=now, lease_owner=None,
-                lease_expires_at=None, store_settled_at=now if owns_object else None)
+        .values(
+            status=UploadStatus.completed,
+            media_id=media_id,
+            sha256=sha256,
+            completed_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+            store_settled_at=now if owns_object else None,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -564,19 +614,27 @@ async def _settle(ingest: Ingest, upload: Upload) -> None:
         log.warning("could not clear the store of upload %s (uploads sweep will): %s", upload.id, exc)
 
 
-async def _reject(ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Principal, code: str,
-                  detail: str, **extra) -> Problem:
+async def _reject(
+    ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Principal, code: str, detail: str, **extra
+) -> Problem:
     error = {"code": code, "detail": detail, **extra}
     result = await session.execute(
-        update(Upload).where(_held(lease), Upload.status == UploadStatus.receiving)
+        update(Upload)
+        .where(_held(lease), Upload.status == UploadStatus.receiving)
         .values(status=UploadStatus.rejected, error=error, completed_at=utcnow(), lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         await session.rollback()
         return _lease_lost()
-    await record(session, principal, "upload.rejected", agency=upload.agency, upload_id=upload.id,
-                 payload={"code": code, "size": upload.length, **extra})
+    await record(
+        session,
+        principal,
+        "upload.rejected",
+        agency=upload.agency,
+        upload_id=upload.id,
+        payload={"code": code, "size": upload.length, **extra},
+    )
     await session.commit()
     await _settle(ingest, upload)
     return Problem(460 if code == "sha256-mismatch" else 409, code, detail, **extra)
@@ -609,22 +667,37 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
         sha256 = ResumableSha256(upload.hash_state).hexdigest()
         if upload.declared_sha256 and upload.declared_sha256 != sha256:
             raise await _reject(
-                ingest, session, lease, upload, principal, "sha256-mismatch",
+                ingest,
+                session,
+                lease,
+                upload,
+                principal,
+                "sha256-mismatch",
                 f"Received bytes hash to {sha256}, not the declared {upload.declared_sha256}; nothing was stored.",
-                declared_sha256=upload.declared_sha256, received_sha256=sha256)
+                declared_sha256=upload.declared_sha256,
+                received_sha256=sha256,
+            )
         existing = await _existing_media(session, upload.agency, sha256)
         needs_object = existing is None or existing.status in REPLACEABLE
         version = None
         if needs_object:
             meta = UploadMetadata.model_validate(upload.upload_metadata)
             try:
-                version = await ingest.store.finish(upload_target(upload, lease), upload.length,
-                                                    _object_metadata(upload.id, upload.agency, meta, sha256))
+                version = await ingest.store.finish(
+                    upload_target(upload, lease), upload.length, _object_metadata(upload.id, upload.agency, meta, sha256)
+                )
             except StoreUnavailable as exc:
                 raise store_unavailable(exc) from exc
             except StoredObjectMismatch as exc:
-                raise await _reject(ingest, session, lease, upload, principal, "stored-object-mismatch",
-                                    f"The stored object is not the received bytes ({exc}); upload the file again.") from None
+                raise await _reject(
+                    ingest,
+                    session,
+                    lease,
+                    upload,
+                    principal,
+                    "stored-object-mismatch",
+                    f"The stored object is not the received bytes ({exc}); upload the file again.",
+                ) from None
             fault_point("complete.object_placed")
         sighting = MediaSighting(media_id=None, upload_id=upload.id, token_id=upload.created_by, upload_metadata=upload.upload_metadata)
         if existing is None:
@@ -632,28 +705,54 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
             media.storage_version = version
             session.add(media)
             await session.flush()  # the media row first: the upload and sighting refer to it
-            await record(session, principal, "media.created", agency=upload.agency, media_id=media.id, upload_id=upload.id,
-                         payload={"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key})
+            await record(
+                session,
+                principal,
+                "media.created",
+                agency=upload.agency,
+                media_id=media.id,
+                upload_id=upload.id,
+                payload={"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key},
+            )
         elif needs_object:
             media, outcome = existing, Outcome.repaired
             if not await _repair(session, media, upload, version, principal):
                 raise IntegrityError("repair", None, Exception("repaired concurrently"))
         else:
             media, outcome = existing, Outcome.duplicate
-            await record(session, principal, "media.sighting", agency=upload.agency, media_id=media.id, upload_id=upload.id,
-                         payload={"sha256": sha256, "metadata": upload.upload_metadata})
+            await record(
+                session,
+                principal,
+                "media.sighting",
+                agency=upload.agency,
+                media_id=media.id,
+                upload_id=upload.id,
+                payload={"sha256": sha256, "metadata": upload.upload_metadata},
+            )
         added = {}
         if outcome is not Outcome.created:
             added = merge_sighting(media, UploadMetadata.model_validate(upload.upload_metadata))
             if added:
-                await record(session, principal, "media.metadata_added", agency=upload.agency, media_id=media.id,
-                             upload_id=upload.id, payload=added)
+                await record(
+                    session, principal, "media.metadata_added", agency=upload.agency, media_id=media.id, upload_id=upload.id, payload=added
+                )
         sighting.media_id = media.id
         session.add(sighting)
         await _mark_completed(session, lease, media.id, sha256, owns_object=needs_object)
-        await record(session, principal, "upload.completed", agency=upload.agency, media_id=media.id, upload_id=upload.id,
-                     payload={"sha256": sha256, "size": upload.length, **({"duplicate": True} if outcome is Outcome.duplicate else {}),
-                              **({"repaired": True} if outcome is Outcome.repaired else {})})
+        await record(
+            session,
+            principal,
+            "upload.completed",
+            agency=upload.agency,
+            media_id=media.id,
+            upload_id=upload.id,
+            payload={
+                "sha256": sha256,
+                "size": upload.length,
+                **({"duplicate": True} if outcome is Outcome.duplicate else {}),
+                **({"repaired": True} if outcome is Outcome.repaired else {}),
+            },
+        )
         try:
             await session.commit()
         except IntegrityError:
@@ -672,21 +771,46 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
 
 async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Principal) -> bool:
     """Serve a corrupt, missing or deleted media from this upload's good copy; the old object stays as history."""
-    previous = {"storage_key": media.storage_key, "storage_version": media.storage_version, "status": media.status,
-                "replaced_at": utcnow().isoformat(), "replaced_by_upload": upload.id}
+    previous = {
+        "storage_key": media.storage_key,
+        "storage_version": media.storage_version,
+        "status": media.status,
+        "replaced_at": utcnow().isoformat(),
+        "replaced_by_upload": upload.id,
+    }
     status = MediaStatus.processing  # described again from the good bytes (the old description may be of bad ones)
     result = await session.execute(
-        update(Media).where(Media.id == media.id, Media.storage_key == media.storage_key, Media.status.in_(list(REPLACEABLE)))
-        .values(storage_key=upload.storage_key, storage_version=version, status=status, store_locked_until=None,
-                store_legal_hold=False, superseded_objects=[*(media.superseded_objects or []), previous], fixity_checked_at=None)
+        update(Media)
+        .where(Media.id == media.id, Media.storage_key == media.storage_key, Media.status.in_(list(REPLACEABLE)))
+        .values(
+            storage_key=upload.storage_key,
+            storage_version=version,
+            status=status,
+            store_locked_until=None,
+            store_legal_hold=False,
+            superseded_objects=[*(media.superseded_objects or []), previous],
+            fixity_checked_at=None,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return False
     await session.refresh(media)
-    await record(session, principal, "media.repaired", agency=media.agency, media_id=media.id, upload_id=upload.id,
-                 payload={"sha256": media.sha256, "previous_status": previous["status"], "previous_storage_key": previous["storage_key"],
-                          "storage_key": upload.storage_key, "status": status})
+    await record(
+        session,
+        principal,
+        "media.repaired",
+        agency=media.agency,
+        media_id=media.id,
+        upload_id=upload.id,
+        payload={
+            "sha256": media.sha256,
+            "previous_status": previous["status"],
+            "previous_storage_key": previous["storage_key"],
+            "storage_key": upload.storage_key,
+            "status": status,
+        },
+    )
     return True
 
 
@@ -707,8 +831,7 @@ async def close_unheld(session: AsyncSession, upload_id: str, status: UploadStat
     result = await session.execute(
         update(Upload)
         .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, lease_free())
-        .values(status=status, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1,
-                lease_owner=None, lease_expires_at=None)
+        .values(status=status, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1, lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

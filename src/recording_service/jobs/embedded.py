@@ -52,7 +52,8 @@ class EmbeddedQueue:
         async def add(session: AsyncSession) -> bool:
             if lock is not None:
                 waiting = await session.execute(
-                    select(EmbeddedJob.id).where(EmbeddedJob.queueing_lock == lock, EmbeddedJob.status == "todo").limit(1))
+                    select(EmbeddedJob.id).where(EmbeddedJob.queueing_lock == lock, EmbeddedJob.status == "todo").limit(1)
+                )
                 if waiting.first() is not None:
                     return False
             session.add(EmbeddedJob(task=task, args=args, queueing_lock=lock, run_after=utcnow()))
@@ -73,19 +74,29 @@ class EmbeddedQueue:
             # Jobs of one lock run one at a time: none starts while another of its lock is being worked on.
             busy = aliased(EmbeddedJob)
             lock_free = EmbeddedJob.queueing_lock.is_(None) | ~exists().where(
-                busy.queueing_lock == EmbeddedJob.queueing_lock, busy.status == "doing", busy.claimed_until >= now,
-                busy.id != EmbeddedJob.id)
-            claimable = (((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now))
-                         | ((EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)))  # its worker died
-            candidates = (await session.execute(
-                select(EmbeddedJob.id).where(claimable, lock_free).order_by(EmbeddedJob.id).limit(5)
-            )).scalars().all()
+                busy.queueing_lock == EmbeddedJob.queueing_lock,
+                busy.status == "doing",
+                busy.claimed_until >= now,
+                busy.id != EmbeddedJob.id,
+            )
+            claimable = ((EmbeddedJob.status == "todo") & (EmbeddedJob.run_after <= now)) | (
+                (EmbeddedJob.status == "doing") & (EmbeddedJob.claimed_until < now)
+            )  # its worker died
+            candidates = (
+                (await session.execute(select(EmbeddedJob.id).where(claimable, lock_free).order_by(EmbeddedJob.id).limit(5)))
+                .scalars()
+                .all()
+            )
             for job_id in candidates:
                 result = await session.execute(
                     update(EmbeddedJob)
                     .where(EmbeddedJob.id == job_id, claimable, lock_free)
-                    .values(status="doing", claimed_by=self.worker_id, claimed_until=now + timedelta(seconds=stalled),
-                            attempts=EmbeddedJob.attempts + 1)
+                    .values(
+                        status="doing",
+                        claimed_by=self.worker_id,
+                        claimed_until=now + timedelta(seconds=stalled),
+                        attempts=EmbeddedJob.attempts + 1,
+                    )
                 )
                 if result.rowcount == 1:
                     job = await session.get(EmbeddedJob, job_id)
@@ -100,8 +111,10 @@ class EmbeddedQueue:
             await asyncio.sleep(interval)
             async with self.sessionmaker() as session:
                 await session.execute(
-                    update(EmbeddedJob).where(EmbeddedJob.id == job_id, EmbeddedJob.claimed_by == self.worker_id)
-                    .values(claimed_until=utcnow() + timedelta(seconds=self.settings.job_stalled_seconds)))
+                    update(EmbeddedJob)
+                    .where(EmbeddedJob.id == job_id, EmbeddedJob.claimed_by == self.worker_id)
+                    .values(claimed_until=utcnow() + timedelta(seconds=self.settings.job_stalled_seconds))
+                )
                 await session.commit()
 
     async def _finish(self, job: EmbeddedJob, error: BaseException | None) -> None:
@@ -110,14 +123,20 @@ class EmbeddedQueue:
         if error is None:
             values = {"status": "succeeded", "finished_at": utcnow(), "last_error": None}
         elif task is not None and job.attempts < task.max_attempts:
-            values = {"status": "todo", "run_after": utcnow() + timedelta(seconds=task.backoff_base_seconds ** job.attempts),
-                      "last_error": _describe(error)}
+            values = {
+                "status": "todo",
+                "run_after": utcnow() + timedelta(seconds=task.backoff_base_seconds**job.attempts),
+                "last_error": _describe(error),
+            }
         else:
             values = {"status": "failed", "finished_at": utcnow(), "last_error": _describe(error)}
         async with self.sessionmaker() as session:
             # Only while still ours: a claim that ran out belongs to whoever took the job over.
-            await session.execute(update(EmbeddedJob).where(EmbeddedJob.id == job.id, EmbeddedJob.claimed_by == self.worker_id)
-                                  .values(claimed_by=None, claimed_until=None, **values))
+            await session.execute(
+                update(EmbeddedJob)
+                .where(EmbeddedJob.id == job.id, EmbeddedJob.claimed_by == self.worker_id)
+                .values(claimed_by=None, claimed_until=None, **values)
+            )
             await session.commit()
         if values["status"] == "failed":
             log.error("job %s (%s %s) failed after %d attempts: %s", job.id, job.task, job.args, job.attempts, values["last_error"])
@@ -167,11 +186,26 @@ class EmbeddedQueue:
 
     async def dead_jobs(self, limit: int = 100) -> list[dict]:
         async with self.sessionmaker() as session:
-            rows = (await session.execute(
-                select(EmbeddedJob).where(EmbeddedJob.status == "failed").order_by(EmbeddedJob.finished_at.desc()).limit(limit)
-            )).scalars().all()
-        return [{"id": job.id, "task": job.task, "args": job.args, "attempts": job.attempts, "error": job.last_error,
-                 "finished_at": job.finished_at.isoformat() if job.finished_at else None} for job in rows]
+            rows = (
+                (
+                    await session.execute(
+                        select(EmbeddedJob).where(EmbeddedJob.status == "failed").order_by(EmbeddedJob.finished_at.desc()).limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [
+            {
+                "id": job.id,
+                "task": job.task,
+                "args": job.args,
+                "attempts": job.attempts,
+                "error": job.last_error,
+                "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            }
+            for job in rows
+        ]
 
     async def close(self) -> None:
         return None

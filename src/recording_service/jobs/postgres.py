@@ -94,8 +94,12 @@ class ProcrastinateQueue:
         heartbeat = max(1.0, self.settings.job_stalled_seconds / 4)
         try:
             await self.app.run_worker_async(
-                concurrency=2, wait=True, install_signal_handlers=False, update_heartbeat_interval=heartbeat,
-                stalled_worker_timeout=self.settings.job_stalled_seconds, fetch_job_polling_interval=2.0,
+                concurrency=2,
+                wait=True,
+                install_signal_handlers=False,
+                update_heartbeat_interval=heartbeat,
+                stalled_worker_timeout=self.settings.job_stalled_seconds,
+                fetch_job_polling_interval=2.0,
                 shutdown_graceful_timeout=5.0,
             )
         finally:

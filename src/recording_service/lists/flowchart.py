@@ -98,8 +98,9 @@ def agency_lines(agency: dict | None) -> list[str]:
     return [part for line in lines for part in wrap(line, WIDTH - 2 * BOX_X, TEXT_SIZE)]
 
 
-def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None = None, *, standalone: bool = True,
-           agency: dict | None = None) -> str:
+def render(
+    procedure: Procedure, catalog: Catalog, states: dict[str, str] | None = None, *, standalone: bool = True, agency: dict | None = None
+) -> str:
     """The flowchart as an SVG document (`standalone`) or as an element to place in a page. `states` maps
     stage codes to a case's stage statuses (closed, open, skipped) to show where the case stands; `agency`
     (lists.service.agency_guide) adds who handles the procedure and where to seek redress."""
@@ -126,22 +127,30 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
     if standalone:
         out.append('<?xml version="1.0" encoding="UTF-8"?>\n')
     label = f"{procedure.name_zh}流程图"
-    out.append(f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" '
-               f'role="img" aria-label={quoteattr(label)} class="flowchart" data-procedure={quoteattr(procedure.code)}>')
+    out.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}" '
+        f'role="img" aria-label={quoteattr(label)} class="flowchart" data-procedure={quoteattr(procedure.code)}>'
+    )
     out.append(f"<title>{escape(label)}</title>")
-    out.append("<defs><marker id=\"fc-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
-               "orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#455a64\"/></marker></defs>")
+    out.append(
+        '<defs><marker id="fc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#455a64"/></marker></defs>'
+    )
     out.append(f'<g font-family="{FONTS}" fill="#1f2933">')
     out.append(f'<text x="{WIDTH / 2}" y="28" font-size="18" font-weight="bold" text-anchor="middle">{escape(label)}</text>')
     if states:
         legend_x = 150
         for status in ("closed", "open", "skipped"):
             fill, stroke, name = STATE_STYLES[status]
-            out.append(f'<rect x="{legend_x}" y="42" width="14" height="14" fill="{fill}" stroke="{stroke}"/>'
-                       f'<text x="{legend_x + 20}" y="54" font-size="12">{name}</text>')
+            out.append(
+                f'<rect x="{legend_x}" y="42" width="14" height="14" fill="{fill}" stroke="{stroke}"/>'
+                f'<text x="{legend_x + 20}" y="54" font-size="12">{name}</text>'
+            )
             legend_x += 90
-        out.append(f'<rect x="{legend_x}" y="42" width="14" height="14" fill="#ffffff" stroke="#455a64"/>'
-                   f'<text x="{legend_x + 20}" y="54" font-size="12">未开始</text>')
+        out.append(
+            f'<rect x="{legend_x}" y="42" width="14" height="14" fill="#ffffff" stroke="#455a64"/>'
+            f'<text x="{legend_x + 20}" y="54" font-size="12">未开始</text>'
+        )
     centre = BOX_X + BOX_W / 2
     out.append(_terminal(centre, header + 14, "开始"))
     out.append(_arrow(centre, header + 28, centre, rows[0].top))
@@ -149,23 +158,37 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
         status = (states or {}).get(row.stage.code)
         fill, stroke, state_name = STATE_STYLES.get(status, PLAIN)
         dash = ' stroke-dasharray="6 4"' if row.stage.optional else ""
-        out.append(f'<g class="stage" data-stage={quoteattr(row.stage.code)}' + (f' data-status={quoteattr(status)}' if status else "") + ">")
-        out.append(f'<rect x="{BOX_X}" y="{row.top:.0f}" width="{BOX_W}" height="{row.height:.0f}" rx="6" fill="{fill}" '
-                   f'stroke="{stroke}" stroke-width="{2.5 if status == "open" else 1.5}"{dash}/>')
-        out.append(f'<text x="{BOX_X + PAD}" y="{row.top + PAD + TITLE_SIZE:.0f}" font-size="{TITLE_SIZE}" font-weight="bold">{escape(row.title)}</text>')
+        out.append(
+            f'<g class="stage" data-stage={quoteattr(row.stage.code)}' + (f" data-status={quoteattr(status)}" if status else "") + ">"
+        )
+        out.append(
+            f'<rect x="{BOX_X}" y="{row.top:.0f}" width="{BOX_W}" height="{row.height:.0f}" rx="6" fill="{fill}" '
+            f'stroke="{stroke}" stroke-width="{2.5 if status == "open" else 1.5}"{dash}/>'
+        )
+        out.append(
+            f'<text x="{BOX_X + PAD}" y="{row.top + PAD + TITLE_SIZE:.0f}" font-size="{TITLE_SIZE}" font-weight="bold">{escape(row.title)}</text>'
+        )
         if state_name:
-            out.append(f'<text x="{BOX_X + BOX_W - PAD}" y="{row.top + PAD + TITLE_SIZE:.0f}" font-size="12" text-anchor="end" '
-                       f'fill="{stroke}">{state_name}</text>')
+            out.append(
+                f'<text x="{BOX_X + BOX_W - PAD}" y="{row.top + PAD + TITLE_SIZE:.0f}" font-size="12" text-anchor="end" '
+                f'fill="{stroke}">{state_name}</text>'
+            )
         for n, line in enumerate(row.lines):
-            out.append(f'<text x="{BOX_X + PAD}" y="{row.top + PAD + TITLE_SIZE + 6 + LINE * (n + 1) - 4:.0f}" font-size="{TEXT_SIZE}">{escape(line)}</text>')
+            out.append(
+                f'<text x="{BOX_X + PAD}" y="{row.top + PAD + TITLE_SIZE + 6 + LINE * (n + 1) - 4:.0f}" font-size="{TEXT_SIZE}">{escape(line)}</text>'
+            )
         out.append("</g>")
         note_y = row.top
         for lines in row.notes:
             box = 2 * PAD + (NOTE_SIZE + 5) * len(lines)
             out.append(f'<rect x="{NOTE_X}" y="{note_y:.0f}" width="{NOTE_W}" height="{box:.0f}" rx="4" fill="#fff8e1" stroke="#f9a825"/>')
             for n, line in enumerate(lines):
-                out.append(f'<text x="{NOTE_X + PAD}" y="{note_y + PAD + (NOTE_SIZE + 5) * (n + 1) - 4:.0f}" font-size="{NOTE_SIZE}">{escape(line)}</text>')
-            out.append(f'<line x1="{BOX_X + BOX_W}" y1="{row.top + 16:.0f}" x2="{NOTE_X}" y2="{note_y + 16:.0f}" stroke="#f9a825" stroke-dasharray="3 3"/>')
+                out.append(
+                    f'<text x="{NOTE_X + PAD}" y="{note_y + PAD + (NOTE_SIZE + 5) * (n + 1) - 4:.0f}" font-size="{NOTE_SIZE}">{escape(line)}</text>'
+                )
+            out.append(
+                f'<line x1="{BOX_X + BOX_W}" y1="{row.top + 16:.0f}" x2="{NOTE_X}" y2="{note_y + 16:.0f}" stroke="#f9a825" stroke-dasharray="3 3"/>'
+            )
             note_y += box + 6
         bottom = row.top + row.height
         next_top = rows[index + 1].top if index + 1 < len(rows) else end_y
@@ -174,15 +197,21 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
             before = rows[index - 1].top + rows[index - 1].height / 2 if index else header + 14
             after = next_top + (rows[index + 1].height / 2 if index + 1 < len(rows) else 14)
             lane = 36 if index % 2 else 24
-            out.append(f'<path d="M{BOX_X},{before:.0f} H{lane} V{after:.0f} H{BOX_X - 2}" fill="none" stroke="#78909c" '
-                       f'stroke-dasharray="5 4" marker-end="url(#fc-arrow)"/>')
-            out.append(f'<text x="{lane - 4}" y="{(row.top + bottom) / 2:.0f}" font-size="11" fill="#546e7a" '
-                       f'transform="rotate(-90 {lane - 4} {(row.top + bottom) / 2:.0f})" text-anchor="middle">不适用时跳过</text>')
+            out.append(
+                f'<path d="M{BOX_X},{before:.0f} H{lane} V{after:.0f} H{BOX_X - 2}" fill="none" stroke="#78909c" '
+                f'stroke-dasharray="5 4" marker-end="url(#fc-arrow)"/>'
+            )
+            out.append(
+                f'<text x="{lane - 4}" y="{(row.top + bottom) / 2:.0f}" font-size="11" fill="#546e7a" '
+                f'transform="rotate(-90 {lane - 4} {(row.top + bottom) / 2:.0f})" text-anchor="middle">不适用时跳过</text>'
+            )
     out.append(_terminal(centre, end_y + 14, "结束"))
     if footer:
         top = end_y + 40
-        out.append(f'<g class="agency"><rect x="{BOX_X - PAD}" y="{top:.0f}" width="{WIDTH - 2 * BOX_X + 2 * PAD}" '
-                   f'height="{LINE * len(footer) + 2 * PAD:.0f}" rx="4" fill="#f5f7fa" stroke="#b0bec5"/>')
+        out.append(
+            f'<g class="agency"><rect x="{BOX_X - PAD}" y="{top:.0f}" width="{WIDTH - 2 * BOX_X + 2 * PAD}" '
+            f'height="{LINE * len(footer) + 2 * PAD:.0f}" rx="4" fill="#f5f7fa" stroke="#b0bec5"/>'
+        )
         for n, line in enumerate(footer):
             out.append(f'<text x="{BOX_X}" y="{top + PAD + LINE * (n + 1) - 4:.0f}" font-size="{TEXT_SIZE}">{escape(line)}</text>')
         out.append("</g>")
@@ -191,8 +220,10 @@ def render(procedure: Procedure, catalog: Catalog, states: dict[str, str] | None
 
 
 def _terminal(cx: float, cy: float, label: str) -> str:
-    return (f'<ellipse cx="{cx}" cy="{cy:.0f}" rx="46" ry="14" fill="#eceff1" stroke="#455a64"/>'
-            f'<text x="{cx}" y="{cy + 5:.0f}" font-size="13" text-anchor="middle">{label}</text>')
+    return (
+        f'<ellipse cx="{cx}" cy="{cy:.0f}" rx="46" ry="14" fill="#eceff1" stroke="#455a64"/>'
+        f'<text x="{cx}" y="{cy + 5:.0f}" font-size="13" text-anchor="middle">{label}</text>'
+    )
 
 
 def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:

@@ -12,8 +12,10 @@ class PublishedListVersion(Base):
     service keeps every distinct content it has published, numbered in the order it appeared."""
 
     __tablename__ = "published_list_versions"
-    __table_args__ = (UniqueConstraint("name", "sha256", name="uq_published_list_versions_name_sha256"),
-                      UniqueConstraint("name", "seq", name="uq_published_list_versions_name_seq"))
+    __table_args__ = (
+        UniqueConstraint("name", "sha256", name="uq_published_list_versions_name_sha256"),
+        UniqueConstraint("name", "seq", name="uq_published_list_versions_name_seq"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(32))  # matters, inspection_matters

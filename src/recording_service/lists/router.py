@@ -17,9 +17,14 @@ from .service import agency_guide, served_list
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="an earlier version's number (see `versions`)")]
-Agency = Annotated[str | None, Query(max_length=64, description="an agency code: its profile names 办理机关, 地址, 电话, 办公时间, 救济渠道")]
-SVG_HEADERS = {**PUBLIC_CACHE, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-               "X-Content-Type-Options": "nosniff"}
+Agency = Annotated[
+    str | None, Query(max_length=64, description="an agency code: its profile names 办理机关, 地址, 电话, 办公时间, 救济渠道")
+]
+SVG_HEADERS = {
+    **PUBLIC_CACHE,
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def flowchart_url(code: str | None) -> str | None:
@@ -32,8 +37,10 @@ def version_out(row: PublishedListVersion) -> dict:
 
 def list_out(model, row: PublishedListVersion, versions: list[PublishedListVersion], **extra):
     """A list version as served: its items with their flowchart links (and `extra(item)` fields)."""
-    items = [{**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
-             for item in row.content["items"]]
+    items = [
+        {**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
+        for item in row.content["items"]
+    ]
     return model(**version_out(row), items=items, versions=[version_out(v) for v in versions])
 
 
@@ -45,8 +52,12 @@ def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersio
     return list_out(InspectionMatterListOut, row, versions)
 
 
-@public_router.get("/matters", response_model=MatterListOut,
-                   summary="The 行政执法事项清单 with a 服务指南 per matter (no token)", dependencies=[public_budget(LIST)])
+@public_router.get(
+    "/matters",
+    response_model=MatterListOut,
+    summary="The 行政执法事项清单 with a 服务指南 per matter (no token)",
+    dependencies=[public_budget(LIST)],
+)
 async def public_matters(catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
     guide = await agency_guide(session, agency)
     row, versions = await served_list(session, "matters", catalog.matters, version)
@@ -55,25 +66,46 @@ async def public_matters(catalog: CatalogDep, session: DbSession, version: Versi
     return JSONResponse(out.model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
-@public_router.get("/inspection-matters", response_model=InspectionMatterListOut,
-                   summary="The 随机抽查事项清单 (no token)", dependencies=[public_budget(LIST)])
+@public_router.get(
+    "/inspection-matters",
+    response_model=InspectionMatterListOut,
+    summary="The 随机抽查事项清单 (no token)",
+    dependencies=[public_budget(LIST)],
+)
 async def public_inspection_matters(catalog: CatalogDep, session: DbSession, version: Version = None) -> JSONResponse:
     row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
     return JSONResponse(inspection_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
-@public_router.get("/procedures", response_model=list[PublicProcedure],
-                   summary="The procedures the agency follows, each with its flowchart (no token)", dependencies=[public_budget(LIST)])
+@public_router.get(
+    "/procedures",
+    response_model=list[PublicProcedure],
+    summary="The procedures the agency follows, each with its flowchart (no token)",
+    dependencies=[public_budget(LIST)],
+)
 async def public_procedures(catalog: CatalogDep) -> JSONResponse:
-    items = [PublicProcedure(code=p.code, kind=p.kind, kind_zh=ENFORCEMENT_KINDS[p.kind], name_zh=p.name_zh, name_en=p.name_en,
-                             stages=[s.name_zh for s in p.stages], flowchart_url=flowchart_url(p.code))
-             for p in catalog.procedures]
+    items = [
+        PublicProcedure(
+            code=p.code,
+            kind=p.kind,
+            kind_zh=ENFORCEMENT_KINDS[p.kind],
+            name_zh=p.name_zh,
+            name_en=p.name_en,
+            stages=[s.name_zh for s in p.stages],
+            flowchart_url=flowchart_url(p.code),
+        )
+        for p in catalog.procedures
+    ]
     return JSONResponse([item.model_dump() for item in items], headers=PUBLIC_CACHE)
 
 
-@public_router.get("/procedures/{code}/flowchart.svg", response_class=Response, responses={
-    200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
-    summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)", dependencies=[public_budget(RENDERED)])
+@public_router.get(
+    "/procedures/{code}/flowchart.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "the flowchart"}},
+    summary="行政执法流程图: a procedure drawn from the stage rules the service enforces (no token)",
+    dependencies=[public_budget(RENDERED)],
+)
 async def public_flowchart(code: str, catalog: CatalogDep, session: DbSession, agency: Agency = None) -> Response:
     procedure = catalog.procedure(code)
     if procedure is None:

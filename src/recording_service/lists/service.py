@@ -26,20 +26,41 @@ async def current_version(session: AsyncSession, name: str, published: Published
     content = published.model_dump(mode="json")
     sha256 = digest(content)
     for _attempt in range(3):
-        found = (await session.execute(select(PublishedListVersion).where(
-            PublishedListVersion.name == name, PublishedListVersion.sha256 == sha256))).scalar_one_or_none()
+        found = (
+            await session.execute(
+                select(PublishedListVersion).where(PublishedListVersion.name == name, PublishedListVersion.sha256 == sha256)
+            )
+        ).scalar_one_or_none()
         if found is not None:
             return found
-        seq = (await session.execute(select(func.coalesce(func.max(PublishedListVersion.seq), 0)).where(
-            PublishedListVersion.name == name))).scalar_one() + 1
-        row = PublishedListVersion(name=name, seq=seq, version=published.version, effective_from=published.effective_from,
-                                   note=published.note, sha256=sha256, content=content)
+        seq = (
+            await session.execute(select(func.coalesce(func.max(PublishedListVersion.seq), 0)).where(PublishedListVersion.name == name))
+        ).scalar_one() + 1
+        row = PublishedListVersion(
+            name=name,
+            seq=seq,
+            version=published.version,
+            effective_from=published.effective_from,
+            note=published.note,
+            sha256=sha256,
+            content=content,
+        )
         session.add(row)
         try:
             await session.flush()
-            await record(session, SYSTEM, "list.version_recorded", payload={
-                "list": name, "seq": seq, "version": published.version, "effective_from": published.effective_from.isoformat(),
-                "sha256": sha256, "items": len(content.get("items", []))})
+            await record(
+                session,
+                SYSTEM,
+                "list.version_recorded",
+                payload={
+                    "list": name,
+                    "seq": seq,
+                    "version": published.version,
+                    "effective_from": published.effective_from.isoformat(),
+                    "sha256": sha256,
+                    "items": len(content.get("items", [])),
+                },
+            )
             await session.commit()
             return row
         except IntegrityError:  # another instance recorded it (or took the number) first: read again
@@ -48,12 +69,18 @@ async def current_version(session: AsyncSession, name: str, published: Published
 
 
 async def versions_of(session: AsyncSession, name: str) -> list[PublishedListVersion]:
-    return list((await session.execute(select(PublishedListVersion).where(PublishedListVersion.name == name)
-                                       .order_by(PublishedListVersion.seq.desc()))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(PublishedListVersion).where(PublishedListVersion.name == name).order_by(PublishedListVersion.seq.desc())
+            )
+        ).scalars()
+    )
 
 
-async def served_list(session: AsyncSession, name: str, published: PublishedList | None,
-                      seq: int | None = None) -> tuple[PublishedListVersion, list[PublishedListVersion]]:
+async def served_list(
+    session: AsyncSession, name: str, published: PublishedList | None, seq: int | None = None
+) -> tuple[PublishedListVersion, list[PublishedListVersion]]:
     """The list now (or the version numbered `seq`) and every version served so far, newest first."""
     if published is None:
         raise Problem(404, "list-not-kept", f"This deployment publishes no {LIST_NAMES[name]}.")
@@ -63,8 +90,11 @@ async def served_list(session: AsyncSession, name: str, published: PublishedList
         return current, versions
     chosen = next((v for v in versions if v.seq == seq), None)
     if chosen is None:
-        raise Problem(404, "list-version-not-found", f"The {LIST_NAMES[name]} has no version {seq}; versions: "
-                      + ", ".join(str(v.seq) for v in versions) + ".")
+        raise Problem(
+            404,
+            "list-version-not-found",
+            f"The {LIST_NAMES[name]} has no version {seq}; versions: " + ", ".join(str(v.seq) for v in versions) + ".",
+        )
     return chosen, versions
 
 
@@ -76,6 +106,13 @@ async def agency_guide(session: AsyncSession, code: str | None) -> dict | None:
     profile = await get_agency(session, code)
     if profile is None:
         raise Problem(404, "agency-not-found", f"No agency profile '{code}'.")
-    return {"code": profile.code, "name_zh": profile.name_zh, "address": profile.address, "phone": profile.phone,
-            "office_hours": profile.office_hours, "review_body": profile.review_body, "court": profile.court,
-            "remedy_zh": remedy_zh(profile)}
+    return {
+        "code": profile.code,
+        "name_zh": profile.name_zh,
+        "address": profile.address,
+        "phone": profile.phone,
+        "office_hours": profile.office_hours,
+        "review_body": profile.review_body,
+        "court": profile.court,
+        "remedy_zh": remedy_zh(profile),
+    }

@@ -95,10 +95,37 @@ async def _hash_original(store: ObjectStore, media: Media) -> str:
 
 async def _transcode(location: str, output: Path, timeout: float, ffmpeg: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        ffmpeg, "-nostdin", "-loglevel", "error", "-y", "-i", location, "-map", "0:v:0", "-map", "0:a:0?",
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
-        "-movflags", "+faststart", "-f", "mp4", str(output),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        ffmpeg,
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        location,
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        str(output),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         _, errors = await asyncio.wait_for(process.communicate(), timeout)
     except (TimeoutError, asyncio.CancelledError):
@@ -118,8 +145,7 @@ def _file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings,
-                             media_id: str) -> str:
+async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings, media_id: str) -> str:
     """Transcode, check the original, store the copy and record it. Safe to run again: a ready copy is kept."""
     async with sessionmaker() as session:
         media = await session.get(Media, media_id)
@@ -138,13 +164,28 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
         await store.put_file(key, output, COPY_CONTENT_TYPE)
     async with sessionmaker() as session:
         done = await session.execute(
-            update(PlaybackCopy).where(PlaybackCopy.media_id == media_id, PlaybackCopy.status.in_(("pending", "failed")))
-            .values(status="ready", storage_key=key, sha256=sha256, size=size, content_type=COPY_CONTENT_TYPE, error=None,
-                    finished_at=utcnow()))
+            update(PlaybackCopy)
+            .where(PlaybackCopy.media_id == media_id, PlaybackCopy.status.in_(("pending", "failed")))
+            .values(
+                status="ready", storage_key=key, sha256=sha256, size=size, content_type=COPY_CONTENT_TYPE, error=None, finished_at=utcnow()
+            )
+        )
         if done.rowcount:
-            await record(session, SYSTEM, "media.playback_copy_made", agency=media.agency, media_id=media_id,
-                         payload={"original_sha256": media.sha256, "copy_sha256": sha256, "copy_size": size, "storage_key": key,
-                                  "video": "h264", "audio": "aac"})
+            await record(
+                session,
+                SYSTEM,
+                "media.playback_copy_made",
+                agency=media.agency,
+                media_id=media_id,
+                payload={
+                    "original_sha256": media.sha256,
+                    "copy_sha256": sha256,
+                    "copy_size": size,
+                    "storage_key": key,
+                    "video": "h264",
+                    "audio": "aac",
+                },
+            )
             await session.commit()
             return "made"
         recorded = (await session.execute(select(PlaybackCopy.storage_key).where(PlaybackCopy.media_id == media_id))).scalar_one_or_none()
@@ -169,8 +210,11 @@ def playback_copy_task(sessionmaker: async_sessionmaker[AsyncSession], store: Ob
             if not final:
                 raise
             async with sessionmaker() as session:
-                await session.execute(update(PlaybackCopy).where(PlaybackCopy.media_id == media_id, PlaybackCopy.status == "pending")
-                                      .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow()))
+                await session.execute(
+                    update(PlaybackCopy)
+                    .where(PlaybackCopy.media_id == media_id, PlaybackCopy.status == "pending")
+                    .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
+                )
                 await session.commit()
 
     return Task(PLAYBACK_COPY, run, max_attempts=3)
@@ -185,12 +229,19 @@ def defer_pending_copies(sessionmaker: async_sessionmaker[AsyncSession], after_s
 
     async def catch_up(queue: JobQueue) -> None:
         async with sessionmaker() as session:
-            ids = (await session.execute(
-                select(PlaybackCopy.media_id).where(PlaybackCopy.status == "pending",
-                                                    PlaybackCopy.created_at < utcnow() - timedelta(seconds=after_seconds))
-                .order_by(PlaybackCopy.created_at).limit(1000))).scalars().all()
+            ids = (
+                (
+                    await session.execute(
+                        select(PlaybackCopy.media_id)
+                        .where(PlaybackCopy.status == "pending", PlaybackCopy.created_at < utcnow() - timedelta(seconds=after_seconds))
+                        .order_by(PlaybackCopy.created_at)
+                        .limit(1000)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for media_id in ids:
             await defer_playback_copy(queue, media_id)
 
     return catch_up
-

@@ -39,10 +39,17 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 # Dead after every attempt: say so on the record, where people look.
                 media = await session.get(Media, media_id)
                 media.status = MediaStatus.probe_failed
-                media.probe_error = scrub_locations(f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}",
-                                                    media.id, None, store_root(settings))[:2000]
-                await record(session, SYSTEM, "media.described", agency=media.agency, media_id=media.id,
-                             payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": None})
+                media.probe_error = scrub_locations(
+                    f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}", media.id, None, store_root(settings)
+                )[:2000]
+                await record(
+                    session,
+                    SYSTEM,
+                    "media.described",
+                    agency=media.agency,
+                    media_id=media.id,
+                    payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": None},
+                )
                 await session.commit()
                 return
         if copy_needed:  # planned in the probe's transaction; the catch-up defers it again if this is lost
@@ -62,11 +69,18 @@ def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession], after_seconds
 
     async def catch_up(queue: JobQueue) -> None:
         async with sessionmaker() as session:
-            ids = (await session.execute(
-                select(Media.id).where(Media.status == MediaStatus.processing,
-                                       Media.uploaded_at < utcnow() - timedelta(seconds=after_seconds))
-                .order_by(Media.uploaded_at).limit(1000)
-            )).scalars().all()
+            ids = (
+                (
+                    await session.execute(
+                        select(Media.id)
+                        .where(Media.status == MediaStatus.processing, Media.uploaded_at < utcnow() - timedelta(seconds=after_seconds))
+                        .order_by(Media.uploaded_at)
+                        .limit(1000)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for media_id in ids:
             await defer_probe(queue, media_id)
 

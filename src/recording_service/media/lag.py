@@ -14,13 +14,16 @@ from .service import upload_lag_s, visible_media
 GROUPINGS = ("dock", "device", "officer")
 
 
-async def upload_lag_report(session: AsyncSession, principal: Principal, *, group_by: str, recorded_from: datetime,
-                            recorded_to: datetime, within_hours: float) -> dict:
-    rows = (await session.execute(
-        visible_media(principal).with_only_columns(Media.dock_id, Media.device_id, Media.officer_ids, Media.recorded_ended_at,
-                                                   Media.uploaded_at)
-        .where(Media.recorded_ended_at.is_not(None), Media.recorded_ended_at >= recorded_from, Media.recorded_ended_at < recorded_to)
-    )).all()
+async def upload_lag_report(
+    session: AsyncSession, principal: Principal, *, group_by: str, recorded_from: datetime, recorded_to: datetime, within_hours: float
+) -> dict:
+    rows = (
+        await session.execute(
+            visible_media(principal)
+            .with_only_columns(Media.dock_id, Media.device_id, Media.officer_ids, Media.recorded_ended_at, Media.uploaded_at)
+            .where(Media.recorded_ended_at.is_not(None), Media.recorded_ended_at >= recorded_from, Media.recorded_ended_at < recorded_to)
+        )
+    ).all()
     allowed = within_hours * 3600
     groups: dict[str, list[float]] = {}
     for dock_id, device_id, officer_ids, ended, uploaded in rows:
@@ -31,12 +34,30 @@ async def upload_lag_report(session: AsyncSession, principal: Principal, *, grou
     out = []
     for key, lags in sorted(groups.items(), key=lambda pair: (-sum(lag > allowed for lag in pair[1]), pair[0])):
         late = sum(lag > allowed for lag in lags)
-        out.append({"key": key or None, "footage": len(lags), "late": late, "late_share": round(late / len(lags), 4),
-                    "median_lag_s": round(median(lags), 1), "max_lag_s": max(lags)})
-    unknown = (await session.execute(
-        visible_media(principal).with_only_columns(func.count()).where(
-            Media.recorded_ended_at.is_(None), Media.uploaded_at >= recorded_from, Media.uploaded_at < recorded_to)
-    )).scalar_one()
-    return {"group_by": group_by, "recorded_from": recorded_from, "recorded_to": recorded_to, "within_hours": within_hours,
-            "footage": len(rows), "late": sum(upload_lag_s(row[3], row[4]) > allowed for row in rows),
-            "without_recording_time": unknown, "groups": out}
+        out.append(
+            {
+                "key": key or None,
+                "footage": len(lags),
+                "late": late,
+                "late_share": round(late / len(lags), 4),
+                "median_lag_s": round(median(lags), 1),
+                "max_lag_s": max(lags),
+            }
+        )
+    unknown = (
+        await session.execute(
+            visible_media(principal)
+            .with_only_columns(func.count())
+            .where(Media.recorded_ended_at.is_(None), Media.uploaded_at >= recorded_from, Media.uploaded_at < recorded_to)
+        )
+    ).scalar_one()
+    return {
+        "group_by": group_by,
+        "recorded_from": recorded_from,
+        "recorded_to": recorded_to,
+        "within_hours": within_hours,
+        "footage": len(rows),
+        "late": sum(upload_lag_s(row[3], row[4]) > allowed for row in rows),
+        "without_recording_time": unknown,
+        "groups": out,
+    }

@@ -42,8 +42,7 @@ class PlayLink:
         return hmac.new(key, self._message(), hashlib.sha256).hexdigest()
 
     def url(self, key: bytes) -> str:
-        return (f"/play/{self.grant_id}/{self.media_id}?u={self.user_id}&exp={self.expires}&src={self.source}"
-                f"&sig={self.signature(key)}")
+        return f"/play/{self.grant_id}/{self.media_id}?u={self.user_id}&exp={self.expires}&src={self.source}&sig={self.signature(key)}"
 
 
 @dataclass(frozen=True)
@@ -67,21 +66,30 @@ async def grant_play(session: AsyncSession, principal: Principal, media: Media, 
         elif copy is not None and copy.status == "failed":
             warning = f"播放副本未能生成（{copy.error or '原因不明'}），将尝试直接播放原件，浏览器可能无法解码。"
         else:
-            raise Problem(409, "playback-copy-pending",
-                          "这段音像的编码浏览器无法直接播放，可播放的副本正在生成，请稍后再试（原件不受影响）。")
+            raise Problem(
+                409, "playback-copy-pending", "这段音像的编码浏览器无法直接播放，可播放的副本正在生成，请稍后再试（原件不受影响）。"
+            )
     now = utcnow()
-    grant = PlaybackGrant(media_id=media.id, user_id=principal.id, agency=media.agency, source=source, granted_at=now,
-                          expires_at=now + lifetime)
+    grant = PlaybackGrant(
+        media_id=media.id, user_id=principal.id, agency=media.agency, source=source, granted_at=now, expires_at=now + lifetime
+    )
     session.add(grant)
     await session.flush()
-    await record(session, principal, "media.playback.granted", agency=media.agency, media_id=media.id,
-                 payload={"grant_id": grant.id, "source": source, "expires_at": grant.expires_at.isoformat()})
+    await record(
+        session,
+        principal,
+        "media.playback.granted",
+        agency=media.agency,
+        media_id=media.id,
+        payload={"grant_id": grant.id, "source": source, "expires_at": grant.expires_at.isoformat()},
+    )
     link = PlayLink(grant.id, media.id, principal.id, int(grant.expires_at.timestamp()), source)
     return Play(grant, link.url(key), source, warning)
 
 
-def check_link(key: bytes, principal: Principal | None, grant_id: str, media_id: str, user_id: str, expires: str, source: str,
-               signature: str) -> None:
+def check_link(
+    key: bytes, principal: Principal | None, grant_id: str, media_id: str, user_id: str, expires: str, source: str, signature: str
+) -> None:
     """Refuse (403) a link not signed by us, past its expiry, or presented by anyone but its person."""
     try:
         link = PlayLink(grant_id, media_id, user_id, int(expires), source)

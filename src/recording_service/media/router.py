@@ -73,8 +73,11 @@ async def list_media(
 MAX_REPORT_DAYS = 366
 
 
-@router.get("/upload-lag", response_model=UploadLagReport,
-            summary="Upload lag and the 24-hour upload rule per dock, device or officer, for recordings ending in a period")
+@router.get(
+    "/upload-lag",
+    response_model=UploadLagReport,
+    summary="Upload lag and the 24-hour upload rule per dock, device or officer, for recordings ending in a period",
+)
 async def upload_lag(
     catalog: CatalogDep,
     principal: Annotated[Principal, require_roles(Role.admin, Role.auditor)],
@@ -91,8 +94,16 @@ async def upload_lag(
     if not 0 < (recorded_to - recorded_from).total_seconds() <= MAX_REPORT_DAYS * 86400:
         raise Problem(400, "invalid-query", f"The period runs forward and is at most {MAX_REPORT_DAYS} days.", field="recorded_to")
     sheet = catalog.review_sheet
-    return UploadLagReport(**await upload_lag_report(session, principal, group_by=group_by, recorded_from=recorded_from,
-                                                     recorded_to=recorded_to, within_hours=sheet.upload_within_hours if sheet else 24))
+    return UploadLagReport(
+        **await upload_lag_report(
+            session,
+            principal,
+            group_by=group_by,
+            recorded_from=recorded_from,
+            recorded_to=recorded_to,
+            within_hours=sheet.upload_within_hours if sheet else 24,
+        )
+    )
 
 
 @router.get("/{media_id}", response_model=MediaOut, summary="One media record")
@@ -102,8 +113,9 @@ async def read_media(media_id: str, principal: Reader, session: DbSession, setti
     out = media_out(media, settings, counts.get(media.id, 1))
     copy = (await copies_of(session, [media.id])).get(media.id)
     if copy is not None:
-        out.playback_copy = PlaybackCopyOut(status=copy.status, sha256=copy.sha256, size=copy.size,
-                                            original_sha256=copy.original_sha256, error=copy.error)
+        out.playback_copy = PlaybackCopyOut(
+            status=copy.status, sha256=copy.sha256, size=copy.size, original_sha256=copy.original_sha256, error=copy.error
+        )
     return out
 
 
@@ -111,8 +123,10 @@ _CONTENT_RESPONSES = {
     # Served as the media type the probe found (video/mp4, audio/wav, image/jpeg …, inline); anything else
     # (HTML, SVG, a probe failure) as an application/octet-stream attachment. Always nosniff and a sandbox CSP.
     200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "description": "The whole object"},
-    206: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-          "description": "Partial content (one range, or multipart/byteranges)"},
+    206: {
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "Partial content (one range, or multipart/byteranges)",
+    },
     304: {"description": "Not modified (If-None-Match)"},
     307: {"description": "Redirect to a short-lived presigned URL (S3, when configured)"},
     416: {"description": "Range not satisfiable"},
@@ -126,13 +140,21 @@ _CONTENT_RESPONSES = {
     summary="The stored bytes (Range, ETag = quoted sha256, Repr-Digest)",
     responses=_CONTENT_RESPONSES,
 )
-async def content(media_id: str, request: Request, principal: Reader, session: DbSession, settings: SettingsDep, store: StoreDep) -> Response:
+async def content(
+    media_id: str, request: Request, principal: Reader, session: DbSession, settings: SettingsDep, store: StoreDep
+) -> Response:
     media = await get_media(session, principal, media_id)
     if media.status == "deleted":
         raise Problem(410, "media-deleted", "The retention policy deleted these bytes; the record and its tombstone remain.")
     if request.method == "GET":  # every read of evidence bytes is part of the chain of custody
-        await record(session, principal, "media.content.read", agency=media.agency, media_id=media.id,
-                     payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect})
+        await record(
+            session,
+            principal,
+            "media.content.read",
+            agency=media.agency,
+            media_id=media.id,
+            payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect},
+        )
     await session.commit()
     if settings.s3_presigned_redirect and not _etag_matches(request.headers.get("if-none-match"), f'"{media.sha256}"'):
         stored = StoredBytes.of_media(media)

@@ -47,16 +47,20 @@ class MediaOut(BaseModel):
     video: VideoInfo | None
     audio: AudioInfo | None
     uploaded_at: datetime
-    upload_lag_s: float | None = Field(default=None, description="seconds from the end of the recording to its storage "
-                                       "(the 24-hour upload rule); null without a recording time")
+    upload_lag_s: float | None = Field(
+        default=None,
+        description="seconds from the end of the recording to its storage (the 24-hour upload rule); null without a recording time",
+    )
     probe_error: str | None
     content_url: str
     sightings: int = Field(description="how many times these bytes were received (1 = no duplicate uploads)")
     store_locked_until: datetime | None = Field(
-        description="S3 object lock: the store refuses to delete the object before this time (null: no lock on this store)")
+        description="S3 object lock: the store refuses to delete the object before this time (null: no lock on this store)"
+    )
     store_legal_hold: bool = Field(description="S3 object lock: the object's legal hold is on (mirrors the service's legal holds)")
     playback_copy: PlaybackCopyOut | None = Field(
-        default=None, description="a browser-playable H.264 copy of footage browsers cannot play as recorded (single reads only)")
+        default=None, description="a browser-playable H.264 copy of footage browsers cannot play as recorded (single reads only)"
+    )
 
 
 class MediaPage(BaseModel):

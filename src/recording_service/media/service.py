@@ -27,9 +27,19 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
     media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
     copy = await plan_playback_copy(session, media)
-    await record(session, who, "media.described", agency=media.agency, media_id=media.id,
-                 payload={"status": media.status, "probe_error": media.probe_error, "recorded_at_source": source,
-                          **({"playback_copy": "planned"} if copy is not None else {})})
+    await record(
+        session,
+        who,
+        "media.described",
+        agency=media.agency,
+        media_id=media.id,
+        payload={
+            "status": media.status,
+            "probe_error": media.probe_error,
+            "recorded_at_source": source,
+            **({"playback_copy": "planned"} if copy is not None else {}),
+        },
+    )
     await session.commit()
     return copy is not None
 
@@ -87,9 +97,16 @@ async def get_media(session: AsyncSession, principal: Principal, media_id: str) 
 
 
 async def sightings_of(session: AsyncSession, media_id: str, limit: int = 200) -> list[MediaSighting]:
-    return list((await session.execute(
-        select(MediaSighting).where(MediaSighting.media_id == media_id).order_by(MediaSighting.received_at, MediaSighting.id).limit(limit)
-    )).scalars())
+    return list(
+        (
+            await session.execute(
+                select(MediaSighting)
+                .where(MediaSighting.media_id == media_id)
+                .order_by(MediaSighting.received_at, MediaSighting.id)
+                .limit(limit)
+            )
+        ).scalars()
+    )
 
 
 async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[str, int]:
@@ -142,8 +159,9 @@ def footage_day(recorded_started_at: datetime | None, uploaded_at: datetime, tz)
 
 
 async def footage_days_of(session: AsyncSession, media_ids: list[str], tz) -> list[tuple[str, str, date]]:
-    rows = (await session.execute(select(Media.id, Media.agency, Media.recorded_started_at, Media.uploaded_at)
-                                  .where(Media.id.in_(media_ids)))).all()
+    rows = (
+        await session.execute(select(Media.id, Media.agency, Media.recorded_started_at, Media.uploaded_at).where(Media.id.in_(media_ids)))
+    ).all()
     return [(media_id, agency, footage_day(started, uploaded, tz)) for media_id, agency, started, uploaded in rows]
 
 
@@ -153,6 +171,7 @@ async def footage_of_day(session: AsyncSession, agency: str, day: date, tz) -> l
     end = start + timedelta(days=1)
     columns = (Media.device_id, Media.dock_id, Media.officer_ids, Media.duration_s, Media.size, Media.recorded_ended_at, Media.uploaded_at)
     recorded = select(*columns).where(Media.agency == agency, Media.recorded_started_at >= start, Media.recorded_started_at < end)
-    arrived = select(*columns).where(Media.agency == agency, Media.recorded_started_at.is_(None), Media.uploaded_at >= start,
-                                     Media.uploaded_at < end)
+    arrived = select(*columns).where(
+        Media.agency == agency, Media.recorded_started_at.is_(None), Media.uploaded_at >= start, Media.uploaded_at < end
+    )
     return [*(await session.execute(recorded)).all(), *(await session.execute(arrived)).all()]

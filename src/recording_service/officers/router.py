@@ -38,16 +38,20 @@ RegisterReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 async def register(body: OfficerCreate, principal: RegisterKeeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
     officer = await create_officer(session, principal, body, today(settings.tz))
     await session.commit()
-    return JSONResponse(officer_out(officer).model_dump(mode="json"), status_code=201,
-                        headers={"Location": f"/api/v1/officers/{officer.officer_id}"})
+    return JSONResponse(
+        officer_out(officer).model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/officers/{officer.officer_id}"}
+    )
 
 
 @router.get("", response_model=OfficerPage, summary="The agency's officers")
 async def list_officers(
-    principal: RegisterReader, session: DbSession, settings: SettingsDep,
+    principal: RegisterReader,
+    session: DbSession,
+    settings: SettingsDep,
     status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)$")] = None,
     expiring_within_days: Annotated[int | None, Query(ge=1, le=3660, description="valid certificates ending within this many days")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100, cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: str | None = None,
 ) -> OfficerPage:
     query = visible_officers(principal)
     if status:
@@ -59,23 +63,40 @@ async def list_officers(
     return OfficerPage(items=[officer_out(o) for o in rows], next_cursor=next_cursor)
 
 
-@router.post("/import", response_model=ImportReport, summary="Create or update officers from a CSV or XLSX sheet: all rows or none (admin)",
-             description="A CSV (UTF-8 with or without BOM, UTF-16 or GBK/GB18030) or the first sheet of an XLSX workbook, "
-                         "at most RECORDING_MAX_SHEET_BYTES (413 `sheet-too-large`, also when it unpacks past "
-                         "RECORDING_MAX_SHEET_UNPACKED_BYTES) and 10,000 rows (413 `sheet-too-many-rows`). Columns (Chinese or English headers): 执法人员编号/officer_id, 姓名/name, 单位/unit, 执法证号/certificate_number, "
-                         "执法类别/categories (separated by 、 or ,), 执法区域/regions, 有效期起/valid_from, 有效期止/valid_to, "
-                         "状态/status (有效、暂扣、注销、吊销). Any bad row refuses the whole sheet (422, every row's errors listed).")
-async def import_sheet(principal: RegisterKeeper, session: DbSession, settings: SettingsDep,
-                       file: Annotated[UploadFile, File(description="a .csv (UTF-8 or GBK) or .xlsx file")]) -> ImportReport:
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    summary="Create or update officers from a CSV or XLSX sheet: all rows or none (admin)",
+    description="A CSV (UTF-8 with or without BOM, UTF-16 or GBK/GB18030) or the first sheet of an XLSX workbook, "
+    "at most RECORDING_MAX_SHEET_BYTES (413 `sheet-too-large`, also when it unpacks past "
+    "RECORDING_MAX_SHEET_UNPACKED_BYTES) and 10,000 rows (413 `sheet-too-many-rows`). Columns (Chinese or English headers): 执法人员编号/officer_id, 姓名/name, 单位/unit, 执法证号/certificate_number, "
+    "执法类别/categories (separated by 、 or ,), 执法区域/regions, 有效期起/valid_from, 有效期止/valid_to, "
+    "状态/status (有效、暂扣、注销、吊销). Any bad row refuses the whole sheet (422, every row's errors listed).",
+)
+async def import_sheet(
+    principal: RegisterKeeper,
+    session: DbSession,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="a .csv (UTF-8 or GBK) or .xlsx file")],
+) -> ImportReport:
     data = await file.read(settings.max_sheet_bytes + 1)
     if len(data) > settings.max_sheet_bytes:
-        raise Problem(413, "sheet-too-large", f"A sheet is at most {settings.max_sheet_bytes} bytes.",
-                      detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB。")
+        raise Problem(
+            413,
+            "sheet-too-large",
+            f"A sheet is at most {settings.max_sheet_bytes} bytes.",
+            detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB。",
+        )
     try:
         bodies = await read_sheet(file.filename or "", data, settings)  # off the event loop, within the sheet limits
     except ImportRefused as refused:
-        raise Problem(422, "import-refused", f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
-                      detail_zh=f"未导入任何内容：表格中有 {len(refused.errors)} 处问题。", errors=refused.errors[:500]) from None
+        raise Problem(
+            422,
+            "import-refused",
+            f"Nothing was imported: {len(refused.errors)} problem(s) in the sheet.",
+            detail_zh=f"未导入任何内容：表格中有 {len(refused.errors)} 处问题。",
+            errors=refused.errors[:500],
+        ) from None
     counts = await import_officers(session, principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     return ImportReport(**counts)
@@ -88,8 +109,9 @@ async def read_officer(officer_id: str, principal: RegisterReader, session: DbSe
 
 
 @router.patch("/{officer_id}", response_model=OfficerOut, summary="Change an officer's record or certificate status (admin)")
-async def change_officer(officer_id: str, body: OfficerUpdate, principal: RegisterKeeper, session: DbSession,
-                         settings: SettingsDep) -> OfficerOut:
+async def change_officer(
+    officer_id: str, body: OfficerUpdate, principal: RegisterKeeper, session: DbSession, settings: SettingsDep
+) -> OfficerOut:
     officer = await get_officer(session, principal, officer_id)
     await update_officer(session, principal, officer, body, today(settings.tz))
     await session.commit()
@@ -97,8 +119,16 @@ async def change_officer(officer_id: str, body: OfficerUpdate, principal: Regist
 
 
 def public_out(o: Officer) -> PublicOfficer:
-    return PublicOfficer(name=o.name, unit=o.unit, certificate_number=o.certificate_number, categories=o.categories or [],
-                         regions=o.regions or [], valid_from=o.valid_from, valid_to=o.valid_to, agency=o.agency)
+    return PublicOfficer(
+        name=o.name,
+        unit=o.unit,
+        certificate_number=o.certificate_number,
+        categories=o.categories or [],
+        regions=o.regions or [],
+        valid_from=o.valid_from,
+        valid_to=o.valid_to,
+        agency=o.agency,
+    )
 
 
 def public_filter(
@@ -111,8 +141,9 @@ def public_filter(
     def clean(value: str | None) -> str | None:
         return (value or "").strip() or None
 
-    return PublicFilter(agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number),
-                        category=clean(category))
+    return PublicFilter(
+        agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number), category=clean(category)
+    )
 
 
 def etag_of(body: bytes) -> str:
@@ -124,15 +155,24 @@ def not_modified(request: Request, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") in (etag, "*") for tag in asked.split(","))
 
 
-@public_router.get("/officers", response_model=PublicOfficerPage, dependencies=[public_budget(LIST)],
-                   responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
-                   summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
-                   description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
-                               "`category` one of the certificate's 执法类别. Readers may keep a page a minute (Cache-Control); "
-                               "the ETag answers a conditional GET (If-None-Match) with 304.")
-async def public_officers(request: Request, session: DbSession, settings: SettingsDep,
-                          where: Annotated[PublicFilter, Depends(public_filter)],
-                          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100, cursor: str | None = None) -> Response:
+@public_router.get(
+    "/officers",
+    response_model=PublicOfficerPage,
+    dependencies=[public_budget(LIST)],
+    responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
+    summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
+    description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
+    "`category` one of the certificate's 执法类别. Readers may keep a page a minute (Cache-Control); "
+    "the ETag answers a conditional GET (If-None-Match) with 304.",
+)
+async def public_officers(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    where: Annotated[PublicFilter, Depends(public_filter)],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: str | None = None,
+) -> Response:
     rows, next_cursor = await published_page(session, today(settings.tz), where, cursor, limit)
     body = PublicOfficerPage(items=[public_out(o) for o in rows], next_cursor=next_cursor).model_dump_json().encode()
     etag = etag_of(body)

@@ -42,20 +42,42 @@ async def create_officer(session: AsyncSession, principal: Principal, body: Offi
     agency = _agency_of(principal)
     if (await session.execute(select(Officer.id).where(Officer.agency == agency, Officer.officer_id == body.officer_id))).first():
         raise Problem(409, "officer-exists", f"Officer {body.officer_id} is already in the register; PATCH it.")
-    officer = Officer(agency=agency, officer_id=body.officer_id, status=body.status.value, created_at=utcnow(), updated_at=utcnow(),
-                      **body.model_dump(include=set(EDITABLE)))
+    officer = Officer(
+        agency=agency,
+        officer_id=body.officer_id,
+        status=body.status.value,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+        **body.model_dump(include=set(EDITABLE)),
+    )
     session.add(officer)
     await session.flush()
-    session.add(OfficerStatusChange(officer_pk=officer.id, status=body.status.value, effective_on=body.valid_from,
-                                    reason="registered", changed_at=utcnow(), changed_by=principal.name))
-    await record(session, principal, "officer.registered", agency=agency,
-                 payload={"officer_id": officer.officer_id, **body.model_dump(mode="json", exclude={"officer_id"})})
+    session.add(
+        OfficerStatusChange(
+            officer_pk=officer.id,
+            status=body.status.value,
+            effective_on=body.valid_from,
+            reason="registered",
+            changed_at=utcnow(),
+            changed_by=principal.name,
+        )
+    )
+    await record(
+        session,
+        principal,
+        "officer.registered",
+        agency=agency,
+        payload={"officer_id": officer.officer_id, **body.model_dump(mode="json", exclude={"officer_id"})},
+    )
     return officer
 
 
 async def update_officer(session: AsyncSession, principal: Principal, officer: Officer, body: OfficerUpdate, today: date) -> bool:
-    changes = {name: value for name, value in body.model_dump(include=set(EDITABLE), exclude_unset=True).items()
-               if value is not None and value != getattr(officer, name)}
+    changes = {
+        name: value
+        for name, value in body.model_dump(include=set(EDITABLE), exclude_unset=True).items()
+        if value is not None and value != getattr(officer, name)
+    }
     valid_from, valid_to = changes.get("valid_from", officer.valid_from), changes.get("valid_to", officer.valid_to)
     if valid_to < valid_from:
         raise Problem(422, "invalid-validity", "valid_to would lie before valid_from.")
@@ -65,8 +87,16 @@ async def update_officer(session: AsyncSession, principal: Principal, officer: O
     if status_changed:
         effective = body.effective_on or today
         officer.status = body.status.value
-        session.add(OfficerStatusChange(officer_pk=officer.id, status=body.status.value, effective_on=effective,
-                                        reason=(body.reason or "").strip() or None, changed_at=utcnow(), changed_by=principal.name))
+        session.add(
+            OfficerStatusChange(
+                officer_pk=officer.id,
+                status=body.status.value,
+                effective_on=effective,
+                reason=(body.reason or "").strip() or None,
+                changed_at=utcnow(),
+                changed_by=principal.name,
+            )
+        )
     if not changes and not status_changed:
         return False
     officer.updated_at = utcnow()
@@ -79,9 +109,15 @@ async def update_officer(session: AsyncSession, principal: Principal, officer: O
 
 
 async def history_of(session: AsyncSession, officer: Officer) -> list[OfficerStatusChange]:
-    return list((await session.execute(
-        select(OfficerStatusChange).where(OfficerStatusChange.officer_pk == officer.id)
-        .order_by(OfficerStatusChange.effective_on, OfficerStatusChange.changed_at, OfficerStatusChange.id))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(OfficerStatusChange)
+                .where(OfficerStatusChange.officer_pk == officer.id)
+                .order_by(OfficerStatusChange.effective_on, OfficerStatusChange.changed_at, OfficerStatusChange.id)
+            )
+        ).scalars()
+    )
 
 
 def status_on(officer: Officer, history: list[OfficerStatusChange], day: date) -> str | None:
@@ -97,12 +133,26 @@ def status_on(officer: Officer, history: list[OfficerStatusChange], day: date) -
 
 def officer_out(officer: Officer, history: list[OfficerStatusChange] | None = None) -> OfficerOut:
     return OfficerOut(
-        officer_id=officer.officer_id, agency=officer.agency, name=officer.name, unit=officer.unit,
-        certificate_number=officer.certificate_number, categories=officer.categories or [], regions=officer.regions or [],
-        valid_from=officer.valid_from, valid_to=officer.valid_to, status=officer.status, status_name=STATUS_NAMES[officer.status],
-        history=None if history is None else [
-            StatusChangeOut(status=c.status, status_name=STATUS_NAMES[c.status], effective_on=c.effective_on, reason=c.reason,
-                            changed_by=c.changed_by) for c in history])
+        officer_id=officer.officer_id,
+        agency=officer.agency,
+        name=officer.name,
+        unit=officer.unit,
+        certificate_number=officer.certificate_number,
+        categories=officer.categories or [],
+        regions=officer.regions or [],
+        valid_from=officer.valid_from,
+        valid_to=officer.valid_to,
+        status=officer.status,
+        status_name=STATUS_NAMES[officer.status],
+        history=None
+        if history is None
+        else [
+            StatusChangeOut(
+                status=c.status, status_name=STATUS_NAMES[c.status], effective_on=c.effective_on, reason=c.reason, changed_by=c.changed_by
+            )
+            for c in history
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -140,8 +190,9 @@ def published_officers(today: date, where: PublicFilter) -> Select:
     return query
 
 
-async def published_page(session: AsyncSession, today: date, where: PublicFilter, cursor: str | None,
-                         limit: int) -> tuple[list[Officer], str | None]:
+async def published_page(
+    session: AsyncSession, today: date, where: PublicFilter, cursor: str | None, limit: int
+) -> tuple[list[Officer], str | None]:
     rows = (await session.execute(keyset(published_officers(today, where), list(PUBLIC_ORDER), cursor, limit))).scalars().all()
     return page_of(list(rows), ["agency", "unit", "name", "id"], limit)
 
@@ -200,11 +251,15 @@ def header_rows(table: Table) -> list[tuple[int, dict]]:
         found = [i for i, cell in enumerate(table.header) if cell in names]
         if found:
             positions[field] = found[0]
-    missing = [COLUMNS[f][1] for f in ("officer_id", "name", "unit", "certificate_number", "categories", "valid_from", "valid_to")
-               if f not in positions]
+    missing = [
+        COLUMNS[f][1]
+        for f in ("officer_id", "name", "unit", "certificate_number", "categories", "valid_from", "valid_to")
+        if f not in positions
+    ]
     if missing:
-        raise ImportRefused([{"row": 1, "field": None, "error": f"missing columns: {'、'.join(missing)}",
-                              "error_zh": f"缺少列：{'、'.join(missing)}"}])
+        raise ImportRefused(
+            [{"row": 1, "field": None, "error": f"missing columns: {'、'.join(missing)}", "error_zh": f"缺少列：{'、'.join(missing)}"}]
+        )
     return [(number, {field: row[i] for field, i in positions.items()}) for number, row in table.rows]
 
 
@@ -224,11 +279,22 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-ERROR_ZH = {"missing": "不能为空", "string_too_short": "不能为空", "too_short": "不能为空", "string_too_long": "内容过长",
-            "string_pattern_mismatch": "只能由字母、数字和 _ . - 组成", "date_from_datetime_parsing": "日期应为 YYYY-MM-DD",
-            "date_parsing": "日期应为 YYYY-MM-DD", "date_type": "日期应为 YYYY-MM-DD", "too_long": "项目过多"}
-MODEL_ERROR_ZH = {"valid_to lies before valid_from": "有效期止早于有效期起", "names repeat": "名称重复",
-                  "validity must lie between 1990 and 2199": "有效期须在 1990 年至 2199 年之间"}
+ERROR_ZH = {
+    "missing": "不能为空",
+    "string_too_short": "不能为空",
+    "too_short": "不能为空",
+    "string_too_long": "内容过长",
+    "string_pattern_mismatch": "只能由字母、数字和 _ . - 组成",
+    "date_from_datetime_parsing": "日期应为 YYYY-MM-DD",
+    "date_parsing": "日期应为 YYYY-MM-DD",
+    "date_type": "日期应为 YYYY-MM-DD",
+    "too_long": "项目过多",
+}
+MODEL_ERROR_ZH = {
+    "valid_to lies before valid_from": "有效期止早于有效期起",
+    "names repeat": "名称重复",
+    "validity must lie between 1990 and 2199": "有效期须在 1990 年至 2199 年之间",
+}
 
 
 def _error_zh(error: dict) -> str:
@@ -242,22 +308,39 @@ def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
         status = STATUS_BY_NAME.get(row.get("status") or "有效")
         try:
             if status is None:
-                raise ValueError(f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销",
-                                 f"状态“{row.get('status')}”不是 有效、暂扣、注销、吊销 之一")
-            body = OfficerCreate(officer_id=row["officer_id"], name=row["name"], unit=row["unit"],
-                                 certificate_number=row["certificate_number"], categories=split_list(row["categories"]),
-                                 regions=split_list(row.get("regions", "")), valid_from=row["valid_from"], valid_to=row["valid_to"],
-                                 status=status)
+                raise ValueError(
+                    f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销",
+                    f"状态“{row.get('status')}”不是 有效、暂扣、注销、吊销 之一",
+                )
+            body = OfficerCreate(
+                officer_id=row["officer_id"],
+                name=row["name"],
+                unit=row["unit"],
+                certificate_number=row["certificate_number"],
+                categories=split_list(row["categories"]),
+                regions=split_list(row.get("regions", "")),
+                valid_from=row["valid_from"],
+                valid_to=row["valid_to"],
+                status=status,
+            )
         except ValidationError as exc:
-            errors += [{"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": _error_zh(e)}
-                       for e in exc.errors()]
+            errors += [
+                {"row": number, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": _error_zh(e)}
+                for e in exc.errors()
+            ]
             continue
         except ValueError as exc:
             errors.append({"row": number, "field": "status", "error": exc.args[0], "error_zh": exc.args[1]})
             continue
         if body.officer_id in seen:
-            errors.append({"row": number, "field": "officer_id", "error": f"officer {body.officer_id} appears twice in the sheet",
-                           "error_zh": f"人员编号 {body.officer_id} 在表中重复出现"})
+            errors.append(
+                {
+                    "row": number,
+                    "field": "officer_id",
+                    "error": f"officer {body.officer_id} appears twice in the sheet",
+                    "error_zh": f"人员编号 {body.officer_id} 在表中重复出现",
+                }
+            )
             continue
         seen.add(body.officer_id)
         parsed.append(body)
@@ -266,8 +349,9 @@ def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
     return parsed
 
 
-async def import_officers(session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date,
-                          filename: str | None) -> dict:
+async def import_officers(
+    session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date, filename: str | None
+) -> dict:
     """Create or update every row (audited); the caller commits all or (on any error) nothing."""
     agency = _agency_of(principal)
     existing = {o.officer_id: o for o in (await session.execute(select(Officer).where(Officer.agency == agency))).scalars()}
@@ -278,8 +362,10 @@ async def import_officers(session: AsyncSession, principal: Principal, bodies: l
             await create_officer(session, principal, body, today)
             counts["created"] += 1
             continue
-        update = OfficerUpdate(**body.model_dump(include=set(EDITABLE)),
-                               **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}))
+        update = OfficerUpdate(
+            **body.model_dump(include=set(EDITABLE)),
+            **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}),
+        )
         counts["updated" if await update_officer(session, principal, officer, update, today) else "unchanged"] += 1
     await record(session, principal, "officer.imported", agency=agency, payload={"filename": filename, **counts})
     return counts
@@ -287,8 +373,14 @@ async def import_officers(session: AsyncSession, principal: Principal, bodies: l
 
 # --- certified on the day ------------------------------------------------------------------------
 
-STANDING_ZH = {"not_registered": "不在执法人员资格清单中", "outside_validity": "执法证不在有效期内", "suspended": "执法证被暂扣",
-               "cancelled": "执法证已注销", "revoked": "执法证已吊销", "category": "执法证不含本案的执法类别"}
+STANDING_ZH = {
+    "not_registered": "不在执法人员资格清单中",
+    "outside_validity": "执法证不在有效期内",
+    "suspended": "执法证被暂扣",
+    "cancelled": "执法证已注销",
+    "revoked": "执法证已吊销",
+    "category": "执法证不含本案的执法类别",
+}
 
 
 @dataclass(frozen=True)
@@ -317,11 +409,14 @@ class Register:
 async def register_for(session: AsyncSession, agency: str, officer_ids: set[str]) -> Register:
     """Two statements whatever the case's size: the officers asked about with their history, and whether
     the agency keeps a register at all (until it does, certificates typed into the case are taken as given)."""
-    rows = (await session.execute(
-        select(Officer, OfficerStatusChange).outerjoin(OfficerStatusChange, OfficerStatusChange.officer_pk == Officer.id)
-        .where(Officer.agency == agency, Officer.officer_id.in_(sorted(officer_ids) or [""]))
-        .order_by(Officer.officer_id, OfficerStatusChange.effective_on, OfficerStatusChange.changed_at)
-    )).all()
+    rows = (
+        await session.execute(
+            select(Officer, OfficerStatusChange)
+            .outerjoin(OfficerStatusChange, OfficerStatusChange.officer_pk == Officer.id)
+            .where(Officer.agency == agency, Officer.officer_id.in_(sorted(officer_ids) or [""]))
+            .order_by(Officer.officer_id, OfficerStatusChange.effective_on, OfficerStatusChange.changed_at)
+        )
+    ).all()
     adopted = (await session.execute(select(exists().where(Officer.agency == agency)))).scalar()
     officers: dict[str, tuple[Officer, list[OfficerStatusChange]]] = {}
     for officer, change in rows:

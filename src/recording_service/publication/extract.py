@@ -12,10 +12,15 @@ _PROVISION = rf"第{_NUMERAL}条(?:第{_NUMERAL}款)?(?:第{_NUMERAL}项)?"
 # 依据《…》第…条（第…款、第…项），可连写多部法规
 BASIS = re.compile(rf"(?:依据|根据|依照|按照)((?:《[^》\n]{{2,60}}》(?:{_PROVISION}(?:[、和及]{_PROVISION})*)?[、，,和及]?)+)")
 # 违法事实 end where the decision turns to evidence or the law: 以上事实…, 上述行为…, or a sentence opening with 依据/违反.
-FACTS = re.compile(r"(?:经查|经调查|现查明|查明)[，,：:]?\s*(.+?)(?=以上事实|上述事实|上述行为|你(?:单位|公司|院|所)?的(?:上述)?行为|"
-                   r"该行为|以上行为|(?<=。)\s*(?:依据|根据|依照|按照|违反|你(?:单位)?违反)|$)", re.S)
-LEGAL_REPRESENTATIVE = re.compile(r"(?:法定代表人|负责人|主要负责人)(?:（负责人）|\(负责人\)|或负责人|/负责人)?[:：\s]*"
-                                  r"([\u4e00-\u9fa5][\u4e00-\u9fa5·]{1,4}?)(?=[，,。；;\s（(、]|职务|性别|$)")
+FACTS = re.compile(
+    r"(?:经查|经调查|现查明|查明)[，,：:]?\s*(.+?)(?=以上事实|上述事实|上述行为|你(?:单位|公司|院|所)?的(?:上述)?行为|"
+    r"该行为|以上行为|(?<=。)\s*(?:依据|根据|依照|按照|违反|你(?:单位)?违反)|$)",
+    re.S,
+)
+LEGAL_REPRESENTATIVE = re.compile(
+    r"(?:法定代表人|负责人|主要负责人)(?:（负责人）|\(负责人\)|或负责人|/负责人)?[:：\s]*"
+    r"([\u4e00-\u9fa5][\u4e00-\u9fa5·]{1,4}?)(?=[，,。；;\s（(、]|职务|性别|$)"
+)
 FACTS_MAX = 2000
 
 
@@ -41,7 +46,13 @@ def penalty_content(catalog: Catalog, facts: dict) -> str | None:
         codes = [code for code, amount in (("confiscation_gains", "confiscated_yuan"), ("fine", "fine_yuan")) if facts.get(amount)]
     parts = []
     for code in codes:
-        amount = _yuan(facts.get("fine_yuan")) if code == "fine" else _yuan(facts.get("confiscated_yuan")) if code == "confiscation_gains" else None
+        amount = (
+            _yuan(facts.get("fine_yuan"))
+            if code == "fine"
+            else _yuan(facts.get("confiscated_yuan"))
+            if code == "confiscation_gains"
+            else None
+        )
         parts.append(f"{names.get(code, code)} {amount} 元" if amount else names.get(code, code))
     return "；".join(parts) or None
 
@@ -52,7 +63,7 @@ def basis_in(text: str) -> str | None:
     found = [m for m in BASIS.finditer(text) if "第" in m.group(1)]
     if not found:
         return None
-    deciding = [m for m in found if re.search(r"决定|给予|处以|作出|责令|没收|罚款", text[m.end():m.end() + 40])]
+    deciding = [m for m in found if re.search(r"决定|给予|处以|作出|责令|没收|罚款", text[m.end() : m.end() + 40])]
     return (deciding or found)[-1].group(1).rstrip("、，,和及")
 
 
@@ -64,7 +75,7 @@ def facts_in(text: str) -> str | None:
     facts = re.sub(r"\s*\n\s*", "", match.group(1)).strip(" ，,。")
     if len(facts) < 6:
         return None
-    return (facts[:FACTS_MAX - 1] + "…" if len(facts) > FACTS_MAX else facts) + "。"
+    return (facts[: FACTS_MAX - 1] + "…" if len(facts) > FACTS_MAX else facts) + "。"
 
 
 def legal_representative_in(text: str) -> str | None:

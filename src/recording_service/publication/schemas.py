@@ -9,13 +9,33 @@ Kind = Literal["penalty", "license", "inspection"]
 Severity = Literal["minor", "ordinary", "serious"]
 
 # The record's fields, in our names (the 双公示 codes are the export's business): what a draft may edit.
-COMMON_FIELDS = ("party_name", "party_category", "party_code", "legal_representative", "doc_number", "decided_on",
-                 "authority", "authority_code", "data_source", "data_source_code", "note")
+COMMON_FIELDS = (
+    "party_name",
+    "party_category",
+    "party_code",
+    "legal_representative",
+    "doc_number",
+    "decided_on",
+    "authority",
+    "authority_code",
+    "data_source",
+    "data_source_code",
+    "note",
+)
 KIND_FIELDS = {
-    "penalty": COMMON_FIELDS + ("violation_type", "violation_facts", "basis", "penalty_category", "penalty_content", "fine_wan",
-                                "confiscated_wan", "license_affected"),
-    "license": COMMON_FIELDS + ("doc_name", "license_category", "certificate_name", "certificate_number", "license_content",
-                                "valid_from", "valid_to"),
+    "penalty": COMMON_FIELDS
+    + (
+        "violation_type",
+        "violation_facts",
+        "basis",
+        "penalty_category",
+        "penalty_content",
+        "fine_wan",
+        "confiscated_wan",
+        "license_affected",
+    ),
+    "license": COMMON_FIELDS
+    + ("doc_name", "license_category", "certificate_name", "certificate_number", "license_content", "valid_from", "valid_to"),
     "inspection": COMMON_FIELDS + ("inspection_matter", "inspection_result"),
 }
 FieldValue = str | float | int | None
@@ -29,27 +49,37 @@ class PublicationCreate(RequestModel):
     document_id: str = Field(description="the decision document (行政处罚决定书, 准予/不予许可决定书, or an inspection result)")
     kind: Kind
     severity: Severity
-    period_months: int | None = Field(default=None, ge=1, le=120, description="how long it stays public, within the "
-                                      "severity's range (default: the longest)")
-    other_names: list[str] = Field(default_factory=list, max_length=100, description="names of people other than the "
-                                   "party (witnesses, patients, complainants) to remove wherever they appear")
+    period_months: int | None = Field(
+        default=None, ge=1, le=120, description="how long it stays public, within the severity's range (default: the longest)"
+    )
+    other_names: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="names of people other than the party (witnesses, patients, complainants) to remove wherever they appear",
+    )
 
 
 class PublicationUpdate(RequestModel):
     fields: dict[str, FieldValue] | None = Field(default=None, description="fields to change (null clears one)")
-    public_text: str | None = Field(default=None, max_length=200_000, description="an edited public text: redacted again "
-                                    "before it is kept, so an edit cannot bring personal data back")
+    public_text: str | None = Field(
+        default=None,
+        max_length=200_000,
+        description="an edited public text: redacted again before it is kept, so an edit cannot bring personal data back",
+    )
     severity: Severity | None = None
     period_months: int | None = Field(default=None, ge=1, le=120)
-    note: str | None = Field(default=None, max_length=2000, description="why it was changed; for a published item the "
-                             "变更说明 shown publicly with the correction (required there)")
-    changed_on: date | None = Field(default=None, description="a published item's correction: the day it takes effect "
-                                    "(default: today)")
+    note: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="why it was changed; for a published item the 变更说明 shown publicly with the correction (required there)",
+    )
+    changed_on: date | None = Field(default=None, description="a published item's correction: the day it takes effect (default: today)")
 
 
 class NoticeCreate(RequestModel):
     method: Literal["in_person", "mail", "electronic", "phone", "in_decision"] = Field(
-        description="how the party was told the decision will be published (in_decision: stated in the decision served)")
+        description="how the party was told the decision will be published (in_decision: stated in the decision served)"
+    )
     notified_at: datetime = Field(description="when (with offset)")
     note: str | None = Field(default=None, max_length=2000)
 
@@ -60,20 +90,25 @@ class AnnotationCreate(RequestModel):
 
 
 class RevocationCreate(RequestModel):
-    revoked_on: date = Field(description="the day the decision was revoked or annulled (行政复议, 行政诉讼): the publication "
-                             "must be withdrawn within 3 working days of it")
+    revoked_on: date = Field(
+        description="the day the decision was revoked or annulled (行政复议, 行政诉讼): the publication "
+        "must be withdrawn within 3 working days of it"
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 
 class WithdrawalCreate(RequestModel):
     reason: str = Field(min_length=1, max_length=4000, description="why it is withdrawn (shown to the public)")
-    revoked_on: date | None = Field(default=None, description="the day the decision was revoked or annulled: the withdrawal "
-                                    "is due within 3 working days of it")
+    revoked_on: date | None = Field(
+        default=None, description="the day the decision was revoked or annulled: the withdrawal is due within 3 working days of it"
+    )
 
 
 class PerformanceCreate(RequestModel):
-    status: PerformanceStatus = Field(description="履行情况: performed 已履行, partly_performed 部分履行, not_performed 未履行, "
-                                      "enforced 已强制执行, instalments 分期（延期）缴纳")
+    status: PerformanceStatus = Field(
+        description="履行情况: performed 已履行, partly_performed 部分履行, not_performed 未履行, "
+        "enforced 已强制执行, instalments 分期（延期）缴纳"
+    )
     on: date = Field(description="the day of the state recorded (not in the future, not before the decision)")
     note: str | None = Field(default=None, max_length=2000, description="shown publicly (redacted like every public field)")
 

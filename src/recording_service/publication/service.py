@@ -89,21 +89,36 @@ def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, 
     facts = case.facts or {}
     text = version.text or ""
     fields = {
-        "party_name": party["name"] if party else None, "party_category": category,
+        "party_name": party["name"] if party else None,
+        "party_category": category,
         "party_code": None if natural or party is None else party.get("id_number"),
-        "legal_representative": None if natural or party is None else (party.get("legal_representative")
-                                                                        or legal_representative_in(text)),
-        "doc_number": version.doc_number, "decided_on": decided_on.isoformat(),
-        **agency_fields(agency), "note": None,
+        "legal_representative": None if natural or party is None else (party.get("legal_representative") or legal_representative_in(text)),
+        "doc_number": version.doc_number,
+        "decided_on": decided_on.isoformat(),
+        **agency_fields(agency),
+        "note": None,
     }
     if kind == "penalty":
-        fields.update(violation_type=case.category, violation_facts=facts.get("violation_facts") or facts_in(text),
-                      basis=facts.get("legal_basis") or basis_in(text), penalty_category=penalty_category(catalog, facts),
-                      penalty_content=penalty_content(catalog, facts), fine_wan=_wan(facts.get("fine_yuan")),
-                      confiscated_wan=_wan(facts.get("confiscated_yuan")), license_affected=None)
+        fields.update(
+            violation_type=case.category,
+            violation_facts=facts.get("violation_facts") or facts_in(text),
+            basis=facts.get("legal_basis") or basis_in(text),
+            penalty_category=penalty_category(catalog, facts),
+            penalty_content=penalty_content(catalog, facts),
+            fine_wan=_wan(facts.get("fine_yuan")),
+            confiscated_wan=_wan(facts.get("confiscated_yuan")),
+            license_affected=None,
+        )
     elif kind == "license":
-        fields.update(doc_name=version.title, license_category=case.category, certificate_name=None, certificate_number=None,
-                      license_content=None, valid_from=None, valid_to=None)
+        fields.update(
+            doc_name=version.title,
+            license_category=case.category,
+            certificate_name=None,
+            certificate_number=None,
+            license_content=None,
+            valid_from=None,
+            valid_to=None,
+        )
     else:
         fields.update(inspection_matter=case.title, inspection_result=version.title)
     private = {"id_type": "身份证", "id_number": party.get("id_number")} if natural and party and party.get("id_number") else {}
@@ -123,15 +138,20 @@ async def _subjects(session: AsyncSession, case, other_names: set[str], agency, 
     names = {p["name"] for p in (case.parties or [])}
     natural = party is not None and _category(party) in ("natural_person", "individual_business")
     keep = {o.get("name", "").strip() for o in (case.officers or [])} | await names_in_register(session, case.agency)
-    keep |= {p["legal_representative"].strip() for p in (case.parties or []) if p.get("kind") == "organization"
-             and p.get("legal_representative")}
+    keep |= {
+        p["legal_representative"].strip() for p in (case.parties or []) if p.get("kind") == "organization" and p.get("legal_representative")
+    }
     if legal_representative:
         keep.add(legal_representative.strip())  # as the draft names it (published with an organisation's decisions)
     phrases = [value for value in ((agency.address, agency.phone) if agency is not None else ()) if value]
     keep.discard("")
-    return Subjects(party_name=party["name"] if party else None, party_is_natural_person=natural,
-                    other_names=sorted(n for n in other_names if n not in names and n not in keep),
-                    keep_names=sorted(keep), keep_phrases=phrases)
+    return Subjects(
+        party_name=party["name"] if party else None,
+        party_is_natural_person=natural,
+        other_names=sorted(n for n in other_names if n not in names and n not in keep),
+        keep_names=sorted(keep),
+        keep_phrases=phrases,
+    )
 
 
 async def _subjects_of(session: AsyncSession, principal: Principal, publication: Publication, fields: dict | None = None) -> Subjects:
@@ -179,8 +199,12 @@ def _period(catalog: Catalog, severity: str, period_months: int | None) -> int:
     rule = catalog.publication.periods[severity]
     months = period_months if period_months is not None else rule.max_months
     if not max(rule.min_months, 1) <= months <= rule.max_months:
-        raise Problem(400, "period-out-of-range", f"A {severity} publication stays public {max(rule.min_months, 1)} to "
-                      f"{rule.max_months} months.", field="period_months")
+        raise Problem(
+            400,
+            "period-out-of-range",
+            f"A {severity} publication stays public {max(rule.min_months, 1)} to {rule.max_months} months.",
+            field="period_months",
+        )
     return months
 
 
@@ -195,8 +219,9 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     decided = version.issued_at or version.signed_at
     if decided is None:
         raise Problem(409, "decision-undated", "The decision has no issue or signature date to count the deadline from.")
-    existing = (await session.execute(select(Publication.id).where(
-        Publication.document_id == document.id, Publication.status.in_(ACTIVE_STATUSES)))).scalar()
+    existing = (
+        await session.execute(select(Publication.id).where(Publication.document_id == document.id, Publication.status.in_(ACTIVE_STATUSES)))
+    ).scalar()
     if existing is not None:
         raise Problem(409, "already-published", f"This decision already has publication {existing}.", publication_id=existing)
     decided_on = decided.astimezone(tz).date()
@@ -209,27 +234,57 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     named = sorted({n.strip() for n in body.other_names if n.strip()})
     if named:
         private["other_names"] = named  # remembered: an edited text is redacted against them again
-    subjects = await _subjects(session, case, set(named) | await signers_of_case(session, case.id), agency,
-                               fields.get("legal_representative"))
+    subjects = await _subjects(
+        session, case, set(named) | await signers_of_case(session, case.id), agency, fields.get("legal_representative")
+    )
     values, report = await _redacted({**_public_field_values(fields), "public_text": version.text}, subjects)
     public_text = values.pop("public_text")
     now = utcnow()
     publication = Publication(
-        agency=case.agency, case_id=case.id, document_id=document.id, kind=body.kind, severity=body.severity,
-        status="not_publishable" if reason else "draft", version=1, fields={**fields, **values}, private_fields=private,
-        public_text=public_text, redaction=report, decided_on=decided_on, due_on=due.due_on,
-        due_provisional=due.provisional, period_months=months,
-        period_ends_on=add_months(decided_on, months) if months else None, not_publishable_reason=reason,
-        annotations=[], corrections=[], performance=[], created_by=principal.id, created_at=now, updated_at=now,
+        agency=case.agency,
+        case_id=case.id,
+        document_id=document.id,
+        kind=body.kind,
+        severity=body.severity,
+        status="not_publishable" if reason else "draft",
+        version=1,
+        fields={**fields, **values},
+        private_fields=private,
+        public_text=public_text,
+        redaction=report,
+        decided_on=decided_on,
+        due_on=due.due_on,
+        due_provisional=due.provisional,
+        period_months=months,
+        period_ends_on=add_months(decided_on, months) if months else None,
+        not_publishable_reason=reason,
+        annotations=[],
+        corrections=[],
+        performance=[],
+        created_by=principal.id,
+        created_at=now,
+        updated_at=now,
     )
     session.add(publication)
     await session.flush()
     _keep_version(session, publication, principal, "drafted from the decision")
-    await record(session, principal, "publication.created", agency=case.agency, case_id=case.id,
-                 payload={"publication_id": publication.id, "document_id": document.id, "kind": body.kind,
-                          "severity": body.severity, "status": publication.status, "due_on": publication.due_on.isoformat(),
-                          **({"reason": reason} if reason else {}),
-                          "removed": sum(1 for span in publication.redaction if span["removed"])})
+    await record(
+        session,
+        principal,
+        "publication.created",
+        agency=case.agency,
+        case_id=case.id,
+        payload={
+            "publication_id": publication.id,
+            "document_id": document.id,
+            "kind": body.kind,
+            "severity": body.severity,
+            "status": publication.status,
+            "due_on": publication.due_on.isoformat(),
+            **({"reason": reason} if reason else {}),
+            "removed": sum(1 for span in publication.redaction if span["removed"]),
+        },
+    )
     return publication
 
 
@@ -237,39 +292,68 @@ async def publications_of_documents(session: AsyncSession, principal: Principal,
     """The active publication (draft to published) of each decision document that has one."""
     if not document_ids:
         return {}
-    rows = (await session.execute(visible_publications(principal).where(
-        Publication.document_id.in_(document_ids), Publication.status.in_((*ACTIVE_STATUSES, "not_publishable"))))).scalars()
+    rows = (
+        await session.execute(
+            visible_publications(principal).where(
+                Publication.document_id.in_(document_ids), Publication.status.in_((*ACTIVE_STATUSES, "not_publishable"))
+            )
+        )
+    ).scalars()
     return {p.document_id: p for p in rows}
 
 
 async def versions_of(session: AsyncSession, publication: Publication) -> list[PublicationVersion]:
-    return list((await session.execute(select(PublicationVersion).where(PublicationVersion.publication_id == publication.id)
-                                       .order_by(PublicationVersion.version))).scalars())
+    return list(
+        (
+            await session.execute(
+                select(PublicationVersion).where(PublicationVersion.publication_id == publication.id).order_by(PublicationVersion.version)
+            )
+        ).scalars()
+    )
 
 
 def _keep_version(session: AsyncSession, publication: Publication, principal: Principal, note: str | None) -> None:
-    session.add(PublicationVersion(publication_id=publication.id, version=publication.version, fields=dict(publication.fields),
-                                   public_text=publication.public_text, note=note, changed_by=principal.id, changed_at=utcnow()))
+    session.add(
+        PublicationVersion(
+            publication_id=publication.id,
+            version=publication.version,
+            fields=dict(publication.fields),
+            public_text=publication.public_text,
+            note=note,
+            changed_by=principal.id,
+            changed_at=utcnow(),
+        )
+    )
 
 
 def _require(publication: Publication, *statuses: str) -> None:
     if publication.status not in statuses:
-        raise Problem(409, "publication-status", f"This publication is {publication.status}; the step needs it "
-                      f"{' or '.join(statuses)}.", status_now=publication.status)
+        raise Problem(
+            409,
+            "publication-status",
+            f"This publication is {publication.status}; the step needs it {' or '.join(statuses)}.",
+            status_now=publication.status,
+        )
 
 
-async def update_publication(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication,
-                             body: PublicationUpdate, tz) -> Publication:
+async def update_publication(
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: PublicationUpdate, tz
+) -> Publication:
     """Edit a draft, or correct a published item: a new version either way, every changed value redacted again. A
     correction carries its 变更说明 and date, shown publicly with the item's history."""
     correcting = publication.status in PUBLIC_STATUSES
     _require(publication, "draft", *PUBLIC_STATUSES)
     if correcting and not (body.note or "").strip():
-        raise Problem(422, "correction-note-required", "A published item is corrected with a 变更说明 (note) the public "
-                      "reads beside it.", field="note")
+        raise Problem(
+            422,
+            "correction-note-required",
+            "A published item is corrected with a 变更说明 (note) the public reads beside it.",
+            field="note",
+        )
     if correcting and ("severity" in body.model_fields_set or "period_months" in body.model_fields_set):
-        raise Problem(409, "period-fixed", "A published item's period is fixed; withdraw it if the decision changed that much.",
-                      field="period_months")
+        raise Problem(
+            409, "period-fixed", "A published item's period is fixed; withdraw it if the decision changed that much.", field="period_months"
+        )
     changed_on = (body.changed_on or today(tz)) if correcting else None
     if changed_on is not None and (changed_on > today(tz) or changed_on < publication.decided_on):
         raise Problem(422, "correction-date", "A correction's date lies between the decision and today.", field="changed_on")
@@ -279,8 +363,12 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
     if body.fields is not None:
         unknown = sorted(set(body.fields) - set(KIND_FIELDS[publication.kind]))
         if unknown:
-            raise Problem(400, "unknown-field", f"{', '.join(unknown)}: not a field of a {publication.kind} publication "
-                          f"({', '.join(KIND_FIELDS[publication.kind])}).", field=unknown[0])
+            raise Problem(
+                400,
+                "unknown-field",
+                f"{', '.join(unknown)}: not a field of a {publication.kind} publication ({', '.join(KIND_FIELDS[publication.kind])}).",
+                field=unknown[0],
+            )
         for name, value in body.fields.items():
             value = value.strip() or None if isinstance(value, str) else value
             _check_field(name, value, today(tz))
@@ -320,15 +408,25 @@ async def update_publication(session: AsyncSession, catalog: Catalog, principal:
     if body.note:
         note = await _redacted_note(body.note.strip(), publication, session, principal)
     if correcting:
-        correction = {"version": publication.version, "changed_on": changed_on.isoformat(), "note": note,
-                      "fields": sorted(changed), "at": utcnow().astimezone(tz).isoformat()}
+        correction = {
+            "version": publication.version,
+            "changed_on": changed_on.isoformat(),
+            "note": note,
+            "fields": sorted(changed),
+            "at": utcnow().astimezone(tz).isoformat(),
+        }
         publication.corrections = [*publication.corrections, correction]
     await session.flush()
     _keep_version(session, publication, principal, note)
     action = "publication.corrected" if correcting else "publication.updated"
-    await record(session, principal, action, agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "version": publication.version, **changes,
-                          **({"note": note} if note else {})})
+    await record(
+        session,
+        principal,
+        action,
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={"publication_id": publication.id, "version": publication.version, **changes, **({"note": note} if note else {})},
+    )
     if correcting:
         await enqueue(session, publication.agency, "publication.corrected", public_out(publication, tz))
     return publication
@@ -352,8 +450,13 @@ def _check_field(name: str, value, today_: date) -> None:
                 raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
             return
         if not plausible_day(day, today_, YEARS_AHEAD[name]):
-            raise Problem(422, "invalid-field", f"{name} {day.isoformat()} is not a plausible date: not before 2000 and at most "
-                          f"{YEARS_AHEAD[name]} year{'s' if YEARS_AHEAD[name] > 1 else ''} after today.", field=name)
+            raise Problem(
+                422,
+                "invalid-field",
+                f"{name} {day.isoformat()} is not a plausible date: not before 2000 and at most "
+                f"{YEARS_AHEAD[name]} year{'s' if YEARS_AHEAD[name] > 1 else ''} after today.",
+                field=name,
+            )
     elif name in ("fine_wan", "confiscated_wan"):
         try:
             amount = Decimal(str(value))
@@ -378,24 +481,49 @@ async def record_notice(session: AsyncSession, principal: Principal, publication
     require_offset(body.notified_at, "notified_at")
     told_on = body.notified_at.astimezone(tz).date()
     if body.notified_at > utcnow():
-        raise Problem(422, "notice-in-future", "The party cannot have been told in the future: notified_at is later than now.",
-                      field="notified_at")
+        raise Problem(
+            422, "notice-in-future", "The party cannot have been told in the future: notified_at is later than now.", field="notified_at"
+        )
     if told_on < publication.decided_on:
-        raise Problem(422, "notice-before-decision", f"The party is told of a decision's publication once it is made "
-                      f"({publication.decided_on.isoformat()}); notified_at is earlier.", field="notified_at")
-    publication.notice = {"method": body.method, "notified_at": body.notified_at.astimezone(tz).isoformat(),
-                          "note": body.note, "recorded_by": principal.name}
+        raise Problem(
+            422,
+            "notice-before-decision",
+            f"The party is told of a decision's publication once it is made "
+            f"({publication.decided_on.isoformat()}); notified_at is earlier.",
+            field="notified_at",
+        )
+    publication.notice = {
+        "method": body.method,
+        "notified_at": body.notified_at.astimezone(tz).isoformat(),
+        "note": body.note,
+        "recorded_by": principal.name,
+    }
     publication.updated_at = utcnow()
     await session.flush()
-    await record(session, principal, "publication.notice_recorded", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "method": body.method, "notified_at": publication.notice["notified_at"]})
+    await record(
+        session,
+        principal,
+        "publication.notice_recorded",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={"publication_id": publication.id, "method": body.method, "notified_at": publication.notice["notified_at"]},
+    )
     return publication
 
 
 async def editors_of(session: AsyncSession, publication_ids: list[str]) -> dict[str, set[str]]:
     """Who drafted or edited each publication (every version names who made it)."""
-    rows = (await session.execute(select(PublicationVersion.publication_id, PublicationVersion.changed_by).where(
-        PublicationVersion.publication_id.in_(publication_ids)))).all() if publication_ids else []
+    rows = (
+        (
+            await session.execute(
+                select(PublicationVersion.publication_id, PublicationVersion.changed_by).where(
+                    PublicationVersion.publication_id.in_(publication_ids)
+                )
+            )
+        ).all()
+        if publication_ids
+        else []
+    )
     out: dict[str, set[str]] = {pid: set() for pid in publication_ids}
     for publication_id, changed_by in rows:
         out[publication_id].add(changed_by)
@@ -414,8 +542,11 @@ def record_problems(publication: Publication, agency) -> list[dict]:
     if publication.kind in ("penalty", "license"):
         problems += problems_of(publication.kind, record_of(publication))
     else:
-        problems += [{"field": name, "code": None, "message": f"{label}必填"} for name, label in INSPECTION_REQUIRED.items()
-                     if not publication.fields.get(name)]
+        problems += [
+            {"field": name, "code": None, "message": f"{label}必填"}
+            for name, label in INSPECTION_REQUIRED.items()
+            if not publication.fields.get(name)
+        ]
     return problems
 
 
@@ -423,35 +554,57 @@ async def approve(session: AsyncSession, principal: Principal, publication: Publ
     _require(publication, "draft")
     editors = (await editors_of(session, [publication.id]))[publication.id] | {publication.created_by}
     if principal.id == publication.created_by:
-        raise Problem(409, "approver-is-drafter", "The person or system that drafted a publication cannot approve it: a second "
-                      "person reviews the redaction.")
+        raise Problem(
+            409,
+            "approver-is-drafter",
+            "The person or system that drafted a publication cannot approve it: a second person reviews the redaction.",
+        )
     if principal.id in editors:
-        raise Problem(409, "approver-edited", "Whoever edited a draft cannot approve it: a second person reviews what was "
-                      "changed.")
+        raise Problem(409, "approver-edited", "Whoever edited a draft cannot approve it: a second person reviews what was changed.")
     problems = record_problems(publication, await get_agency(session, publication.agency))
     if problems:
-        raise Problem(422, "publication-incomplete", "公示信息不完整，不能审核通过：" + "；".join(p["message"] for p in problems),
-                      problems=problems)
+        raise Problem(
+            422, "publication-incomplete", "公示信息不完整，不能审核通过：" + "；".join(p["message"] for p in problems), problems=problems
+        )
     publication.status, publication.approved_by, publication.approved_at = "approved", principal.id, utcnow()
     publication.updated_at = publication.approved_at
     await session.flush()
-    await record(session, principal, "publication.approved", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "version": publication.version,
-                          "flagged": sum(1 for span in publication.redaction if span["needs_review"])})
+    await record(
+        session,
+        principal,
+        "publication.approved",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={
+            "publication_id": publication.id,
+            "version": publication.version,
+            "flagged": sum(1 for span in publication.redaction if span["needs_review"]),
+        },
+    )
     return publication
 
 
 async def publish(session: AsyncSession, principal: Principal, publication: Publication, tz) -> Publication:
     _require(publication, "approved")
     if not publication.notice:
-        raise Problem(409, "notice-missing", "Record that the party was told the decision will be published "
-                      "(POST …/notice) before publishing it.")
+        raise Problem(
+            409, "notice-missing", "Record that the party was told the decision will be published (POST …/notice) before publishing it."
+        )
     publication.status, publication.published_at = "published", utcnow()
     publication.updated_at = publication.published_at
     await session.flush()
-    await record(session, principal, "publication.published", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "version": publication.version,
-                          "period_ends_on": publication.period_ends_on.isoformat() if publication.period_ends_on else None})
+    await record(
+        session,
+        principal,
+        "publication.published",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={
+            "publication_id": publication.id,
+            "version": publication.version,
+            "period_ends_on": publication.period_ends_on.isoformat() if publication.period_ends_on else None,
+        },
+    )
     await enqueue(session, publication.agency, "publication.published", public_out(publication, tz))
     return publication
 
@@ -459,22 +612,27 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
 async def annotate(session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     if body.changed_on is not None and (body.changed_on > today(tz) or body.changed_on < publication.decided_on):
-        raise Problem(422, "annotation-date", "The day the decision was changed lies between the decision and today.",
-                      field="changed_on")
+        raise Problem(422, "annotation-date", "The day the decision was changed lies between the decision and today.", field="changed_on")
     text = await _redacted_note(body.note.strip(), publication, session, principal)
-    note = {"at": utcnow().astimezone(tz).isoformat(), "note": text,
-            "changed_on": body.changed_on.isoformat() if body.changed_on else None}
+    note = {"at": utcnow().astimezone(tz).isoformat(), "note": text, "changed_on": body.changed_on.isoformat() if body.changed_on else None}
     publication.annotations = [*publication.annotations, note]
     publication.status, publication.updated_at = "annotated", utcnow()
     await session.flush()
-    await record(session, principal, "publication.annotated", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, **note})
+    await record(
+        session,
+        principal,
+        "publication.annotated",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={"publication_id": publication.id, **note},
+    )
     await enqueue(session, publication.agency, "publication.annotated", public_out(publication, tz))
     return publication
 
 
-async def record_revocation(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication,
-                            body: RevocationCreate, tz) -> Publication:
+async def record_revocation(
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: RevocationCreate, tz
+) -> Publication:
     """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
     _require(publication, *PUBLIC_STATUSES)
     calendar = await working_calendar(session, catalog, publication.agency)
@@ -482,16 +640,28 @@ async def record_revocation(session: AsyncSession, catalog: Catalog, principal: 
     _check_revoked_on(publication, body.revoked_on, tz)
     publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
     await session.flush()
-    await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
-                                  f"publication {publication.id}")
-    await record(session, principal, "publication.revocation_recorded", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "revoked_on": body.revoked_on.isoformat(), "withdraw_due_on": due.due_on.isoformat(),
-                          **({"note": body.note} if body.note else {})})
+    await record_decision_revoked(
+        session, principal, await get_case(session, principal, publication.case_id), body.revoked_on, f"publication {publication.id}"
+    )
+    await record(
+        session,
+        principal,
+        "publication.revocation_recorded",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={
+            "publication_id": publication.id,
+            "revoked_on": body.revoked_on.isoformat(),
+            "withdraw_due_on": due.due_on.isoformat(),
+            **({"note": body.note} if body.note else {}),
+        },
+    )
     return publication
 
 
-async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate,
-                   tz) -> Publication:
+async def withdraw(
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate, tz
+) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     if body.revoked_on is not None:
         _check_revoked_on(publication, body.revoked_on, tz)
@@ -499,18 +669,31 @@ async def withdraw(session: AsyncSession, catalog: Catalog, principal: Principal
     publication.status, publication.withdrawn_at = "withdrawn", utcnow()
     publication.withdrawal_reason = reason
     if body.revoked_on is not None:
-        await record_decision_revoked(session, principal, await get_case(session, principal, publication.case_id), body.revoked_on,
-                                      f"publication {publication.id}")
+        await record_decision_revoked(
+            session, principal, await get_case(session, principal, publication.case_id), body.revoked_on, f"publication {publication.id}"
+        )
         publication.revoked_on = body.revoked_on
         calendar = await working_calendar(session, catalog, publication.agency)
         publication.withdraw_due_on = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days).due_on
     publication.updated_at = publication.withdrawn_at
     await session.flush()
     late = publication.withdraw_due_on is not None and publication.withdrawn_at.astimezone(tz).date() > publication.withdraw_due_on
-    await record(session, principal, "publication.withdrawn", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, "reason": reason,
-                          **({"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(),
-                              "late": late} if publication.revoked_on else {})})
+    await record(
+        session,
+        principal,
+        "publication.withdrawn",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={
+            "publication_id": publication.id,
+            "reason": reason,
+            **(
+                {"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(), "late": late}
+                if publication.revoked_on
+                else {}
+            ),
+        },
+    )
     await enqueue(session, publication.agency, "publication.withdrawn", public_out(publication, tz))
     return publication
 
@@ -520,12 +703,18 @@ def _check_revoked_on(publication: Publication, revoked_on: date, tz) -> None:
         raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field="revoked_on")
 
 
-PERFORMANCE_NAMES = {"performed": "已履行", "partly_performed": "部分履行", "not_performed": "未履行", "enforced": "已强制执行",
-                     "instalments": "分期（延期）缴纳"}
+PERFORMANCE_NAMES = {
+    "performed": "已履行",
+    "partly_performed": "部分履行",
+    "not_performed": "未履行",
+    "enforced": "已强制执行",
+    "instalments": "分期（延期）缴纳",
+}
 
 
-async def record_performance(session: AsyncSession, principal: Principal, publication: Publication, body: PerformanceCreate,
-                             tz) -> Publication:
+async def record_performance(
+    session: AsyncSession, principal: Principal, publication: Publication, body: PerformanceCreate, tz
+) -> Publication:
     """履行情况 of a published decision (or one about to be): shown publicly with it, every change kept."""
     _require(publication, "draft", "approved", *PUBLIC_STATUSES)
     if publication.kind != "penalty":
@@ -535,13 +724,24 @@ async def record_performance(session: AsyncSession, principal: Principal, public
     note = None
     if body.note and body.note.strip():
         note = await _redacted_note(body.note.strip(), publication, session, principal)
-    entry = {"status": body.status, "status_zh": PERFORMANCE_NAMES[body.status], "on": body.on.isoformat(), "note": note,
-             "at": utcnow().astimezone(tz).isoformat()}
+    entry = {
+        "status": body.status,
+        "status_zh": PERFORMANCE_NAMES[body.status],
+        "on": body.on.isoformat(),
+        "note": note,
+        "at": utcnow().astimezone(tz).isoformat(),
+    }
     publication.performance = [*publication.performance, entry]
     publication.updated_at = utcnow()
     await session.flush()
-    await record(session, principal, "publication.performance_recorded", agency=publication.agency, case_id=publication.case_id,
-                 payload={"publication_id": publication.id, **entry})
+    await record(
+        session,
+        principal,
+        "publication.performance_recorded",
+        agency=publication.agency,
+        case_id=publication.case_id,
+        payload={"publication_id": publication.id, **entry},
+    )
     if publication.status in PUBLIC_STATUSES:
         await enqueue(session, publication.agency, "publication.performance_recorded", public_out(publication, tz))
     return publication
@@ -549,26 +749,52 @@ async def record_performance(session: AsyncSession, principal: Principal, public
 
 async def expire_due(session: AsyncSession, principal: Principal, today: date, tz) -> int:
     """End the publications whose period is over (each recorded). Public reads already hide them."""
-    due = (await session.execute(select(Publication).where(
-        Publication.status.in_(PUBLIC_STATUSES), Publication.period_ends_on < today).with_for_update(skip_locked=True))).scalars().all()
+    due = (
+        (
+            await session.execute(
+                select(Publication)
+                .where(Publication.status.in_(PUBLIC_STATUSES), Publication.period_ends_on < today)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
     for publication in due:
         publication.status, publication.expired_at = "expired", utcnow()
         publication.updated_at = publication.expired_at
-        await record(session, principal, "publication.expired", agency=publication.agency, case_id=publication.case_id,
-                     payload={"publication_id": publication.id, "period_ends_on": publication.period_ends_on.isoformat()})
-        await enqueue(session, publication.agency, "publication.expired", {"id": publication.id, "kind": publication.kind,
-                                                                          "doc_number": publication.fields.get("doc_number"),
-                                                                          "period_ends_on": publication.period_ends_on})
+        await record(
+            session,
+            principal,
+            "publication.expired",
+            agency=publication.agency,
+            case_id=publication.case_id,
+            payload={"publication_id": publication.id, "period_ends_on": publication.period_ends_on.isoformat()},
+        )
+        await enqueue(
+            session,
+            publication.agency,
+            "publication.expired",
+            {
+                "id": publication.id,
+                "kind": publication.kind,
+                "doc_number": publication.fields.get("doc_number"),
+                "period_ends_on": publication.period_ends_on,
+            },
+        )
     await session.flush()
     return len(due)
 
 
 def public_query(today: date) -> Select:
     """Everything anyone may read: published or annotated within their period, and withdrawal notices."""
-    return select(Publication).where(or_(
-        and_(Publication.status.in_(PUBLIC_STATUSES), or_(Publication.period_ends_on.is_(None), Publication.period_ends_on >= today)),
-        Publication.status == "withdrawn",
-    ), Publication.published_at.is_not(None))
+    return select(Publication).where(
+        or_(
+            and_(Publication.status.in_(PUBLIC_STATUSES), or_(Publication.period_ends_on.is_(None), Publication.period_ends_on >= today)),
+            Publication.status == "withdrawn",
+        ),
+        Publication.published_at.is_not(None),
+    )
 
 
 def overdue(publication: Publication, today: date) -> bool:
@@ -579,20 +805,32 @@ def overdue(publication: Publication, today: date) -> bool:
 
 
 def overdue_condition(today: date):
-    return or_(and_(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today),
-               and_(Publication.status.in_(PUBLIC_STATUSES), Publication.withdraw_due_on < today))
+    return or_(
+        and_(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today),
+        and_(Publication.status.in_(PUBLIC_STATUSES), Publication.withdraw_due_on < today),
+    )
 
 
 EXPORT_LIMIT = 50_000
 
 
-async def exchange_rows(session: AsyncSession, principal: Principal, kind: str, *, include_withdrawn: bool = False,
-                        date_format: str = "slash") -> list[tuple[Publication, dict, list[dict]]]:
+async def exchange_rows(
+    session: AsyncSession, principal: Principal, kind: str, *, include_withdrawn: bool = False, date_format: str = "slash"
+) -> list[tuple[Publication, dict, list[dict]]]:
     """Every published item of a kind as its 双公示 record with the problems the field rules find (empty: valid)."""
     statuses = ("published", "annotated", "withdrawn") if include_withdrawn else ("published", "annotated")
-    rows = (await session.execute(visible_publications(principal).where(
-        Publication.kind == kind, Publication.status.in_(statuses)).order_by(Publication.published_at, Publication.id)
-        .limit(EXPORT_LIMIT))).scalars().all()
+    rows = (
+        (
+            await session.execute(
+                visible_publications(principal)
+                .where(Publication.kind == kind, Publication.status.in_(statuses))
+                .order_by(Publication.published_at, Publication.id)
+                .limit(EXPORT_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
     agencies = {code: await get_agency(session, code) for code in {p.agency for p in rows}}
     return [(p, record_of(p, date_format), record_problems(p, agencies[p.agency])) for p in rows]
 
@@ -607,20 +845,40 @@ async def publications_out(session: AsyncSession, publications: list[Publication
 
 def publication_out(publication: Publication, tz, today: date, agency, editors: set[str]) -> dict:
     return {
-        "id": publication.id, "agency": publication.agency, "case_id": publication.case_id, "document_id": publication.document_id,
-        "kind": publication.kind, "severity": publication.severity, "status": publication.status, "version": publication.version,
-        "fields": publication.fields, "public_text": publication.public_text, "redaction": publication.redaction,
-        "needs_review": any(span["needs_review"] for span in publication.redaction), "decided_on": publication.decided_on,
-        "due_on": publication.due_on, "due_provisional": publication.due_provisional, "overdue": overdue(publication, today),
-        "period_months": publication.period_months, "period_ends_on": publication.period_ends_on,
-        "not_publishable_reason": publication.not_publishable_reason, "notice": publication.notice,
-        "approved_by": publication.approved_by, "approved_at": local(publication.approved_at, tz),
-        "published_at": local(publication.published_at, tz), "annotations": publication.annotations,
-        "corrections": publication.corrections, "performance": publication.performance[-1] if publication.performance else None,
-        "problems": record_problems(publication, agency), "editors": sorted(editors),
-        "withdrawn_at": local(publication.withdrawn_at, tz), "withdrawal_reason": publication.withdrawal_reason,
-        "revoked_on": publication.revoked_on, "withdraw_due_on": publication.withdraw_due_on,
-        "expired_at": local(publication.expired_at, tz), "created_at": local(publication.created_at, tz),
+        "id": publication.id,
+        "agency": publication.agency,
+        "case_id": publication.case_id,
+        "document_id": publication.document_id,
+        "kind": publication.kind,
+        "severity": publication.severity,
+        "status": publication.status,
+        "version": publication.version,
+        "fields": publication.fields,
+        "public_text": publication.public_text,
+        "redaction": publication.redaction,
+        "needs_review": any(span["needs_review"] for span in publication.redaction),
+        "decided_on": publication.decided_on,
+        "due_on": publication.due_on,
+        "due_provisional": publication.due_provisional,
+        "overdue": overdue(publication, today),
+        "period_months": publication.period_months,
+        "period_ends_on": publication.period_ends_on,
+        "not_publishable_reason": publication.not_publishable_reason,
+        "notice": publication.notice,
+        "approved_by": publication.approved_by,
+        "approved_at": local(publication.approved_at, tz),
+        "published_at": local(publication.published_at, tz),
+        "annotations": publication.annotations,
+        "corrections": publication.corrections,
+        "performance": publication.performance[-1] if publication.performance else None,
+        "problems": record_problems(publication, agency),
+        "editors": sorted(editors),
+        "withdrawn_at": local(publication.withdrawn_at, tz),
+        "withdrawal_reason": publication.withdrawal_reason,
+        "revoked_on": publication.revoked_on,
+        "withdraw_due_on": publication.withdraw_due_on,
+        "expired_at": local(publication.expired_at, tz),
+        "created_at": local(publication.created_at, tz),
         "updated_at": local(publication.updated_at, tz),
     }
 
@@ -628,22 +886,30 @@ def publication_out(publication: Publication, tz, today: date, agency, editors: 
 def public_out(publication: Publication, tz) -> dict:
     withdrawn = publication.status == "withdrawn"
     return {
-        "id": publication.id, "kind": publication.kind, "status": publication.status, "agency": publication.agency,
+        "id": publication.id,
+        "kind": publication.kind,
+        "status": publication.status,
+        "agency": publication.agency,
         # a withdrawal notice names the decision, not the party
         "fields": {"doc_number": publication.fields.get("doc_number")} if withdrawn else publication.fields,
         "public_text": None if withdrawn else publication.public_text,
-        "decided_on": publication.decided_on, "published_at": local(publication.published_at, tz),
-        "period_ends_on": publication.period_ends_on, "annotations": [] if withdrawn else publication.annotations,
+        "decided_on": publication.decided_on,
+        "published_at": local(publication.published_at, tz),
+        "period_ends_on": publication.period_ends_on,
+        "annotations": [] if withdrawn else publication.annotations,
         "corrections": [] if withdrawn else [{key: c[key] for key in ("version", "changed_on", "note")} for c in publication.corrections],
-        "performance": None if withdrawn or not publication.performance else
-        {key: publication.performance[-1][key] for key in ("status", "status_zh", "on", "note")},
+        "performance": None
+        if withdrawn or not publication.performance
+        else {key: publication.performance[-1][key] for key in ("status", "status_zh", "on", "note")},
         "version": publication.version,
-        "withdrawn_at": local(publication.withdrawn_at, tz), "withdrawal_reason": publication.withdrawal_reason,
+        "withdrawn_at": local(publication.withdrawn_at, tz),
+        "withdrawal_reason": publication.withdrawal_reason,
     }
 
 
-async def public_page(session: AsyncSession, tz, *, q: str | None, kind: str | None, agency: str | None, cursor: str | None,
-                      limit: int) -> tuple[list[dict], str | None]:
+async def public_page(
+    session: AsyncSession, tz, *, q: str | None, kind: str | None, agency: str | None, cursor: str | None, limit: int
+) -> tuple[list[dict], str | None]:
     """A page of what anyone may read, newest first; `q` searches the public fields only (removed data is not in them)."""
     query = public_query(today(tz))
     if kind:
@@ -656,7 +922,9 @@ async def public_page(session: AsyncSession, tz, *, q: str | None, kind: str | N
         doc_number = Publication.fields["doc_number"].as_string().contains(needle, autoescape=True)
         party = Publication.fields["party_name"].as_string().contains(needle, autoescape=True)
         query = query.where(or_(doc_number, and_(Publication.status != "withdrawn", party)))
-    rows = (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
+    rows = (
+        (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
+    )
     rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
     return [public_out(p, tz) for p in rows], next_cursor
 
@@ -682,15 +950,36 @@ async def timeliness(session: AsyncSession, agency: str | None, start: date, end
     """Per kind, for decisions of the period: how many were to be published, published by the due date, published
     late, still unpublished past it; revoked ones to withdraw, withdrawn within the working days allowed, late or
     still public past it. Drafts not yet due and the not-publishable count apart."""
-    query = select(Publication.kind, Publication.status, Publication.due_on, Publication.published_at, Publication.withdraw_due_on,
-                   Publication.withdrawn_at).where(Publication.decided_on >= start, Publication.decided_on <= end)
+    query = select(
+        Publication.kind,
+        Publication.status,
+        Publication.due_on,
+        Publication.published_at,
+        Publication.withdraw_due_on,
+        Publication.withdrawn_at,
+    ).where(Publication.decided_on >= start, Publication.decided_on <= end)
     if agency is not None:
         query = query.where(Publication.agency == agency)
     out: dict[str, dict] = {}
     for kind, status, due_on, published_at, withdraw_due_on, withdrawn_at in (await session.execute(query)).all():
-        row = out.setdefault(kind, dict.fromkeys(("publications", "not_publishable", "published_on_time", "published_late",
-                                                  "unpublished_overdue", "pending", "withdrawals_due", "withdrawn_on_time",
-                                                  "withdrawn_late", "withdrawal_overdue"), 0))
+        row = out.setdefault(
+            kind,
+            dict.fromkeys(
+                (
+                    "publications",
+                    "not_publishable",
+                    "published_on_time",
+                    "published_late",
+                    "unpublished_overdue",
+                    "pending",
+                    "withdrawals_due",
+                    "withdrawn_on_time",
+                    "withdrawn_late",
+                    "withdrawal_overdue",
+                ),
+                0,
+            ),
+        )
         row["publications"] += 1
         if status == "not_publishable":
             row["not_publishable"] += 1

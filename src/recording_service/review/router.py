@@ -15,8 +15,11 @@ router = APIRouter(prefix="/api/v1/cases", tags=["review"])
 ReviewReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.auditor, Role.reviewer)]
 
 
-@router.get("/{case_id}/review", response_model=CaseReview,
-            summary="The case file scored against the review sheet: score, max_score, deductions and the findings behind them")
+@router.get(
+    "/{case_id}/review",
+    response_model=CaseReview,
+    summary="The case file scored against the review sheet: score, max_score, deductions and the findings behind them",
+)
 async def read_review(case_id: str, catalog: CatalogDep, principal: ReviewReader, session: DbSession, settings: SettingsDep) -> CaseReview:
     case = await get_case(session, principal, case_id)
     if catalog.review_sheet is None:

@@ -25,8 +25,17 @@ def score(sheet: ReviewSheet, findings: list[dict]) -> dict:
     items = []
     for item in sheet.items:
         points_lost = min(item.points, lost[item.code])
-        items.append({"item": item.code, "name_zh": item.name_zh, "name_en": item.name_en, "max_points": item.points,
-                      "points_lost": points_lost, "score": item.points - points_lost, "findings": behind[item.code]})
+        items.append(
+            {
+                "item": item.code,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "max_points": item.points,
+                "points_lost": points_lost,
+                "score": item.points - points_lost,
+                "findings": behind[item.code],
+            }
+        )
     return {
         "sheet": {"code": sheet.code, "name_zh": sheet.name_zh, "name_en": sheet.name_en, "source_zh": sheet.source_zh},
         "score": round(sum(i["score"] for i in items), 2),
@@ -38,8 +47,9 @@ def score(sheet: ReviewSheet, findings: list[dict]) -> dict:
     }
 
 
-async def review_case(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case,
-                      via: str = "review") -> tuple[dict | None, dict]:
+async def review_case(
+    session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case, via: str = "review"
+) -> tuple[dict | None, dict]:
     """(review, timeline) for one case, with the timeline's read audited (the caller commits); the review is
     None where the deployment's catalog has no sheet."""
     timeline = await assemble_timeline(session, catalog, settings, principal, case)

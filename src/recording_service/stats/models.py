@@ -13,9 +13,11 @@ class CaseFigures(Base):
     """One case as the statistics count it."""
 
     __tablename__ = "stats_case_figures"
-    __table_args__ = (Index("ix_stats_case_figures_opened", "agency", "opened_on"),
-                      Index("ix_stats_case_figures_decided", "agency", "decided_on"),
-                      Index("ix_stats_case_figures_open", "status", "computed_on"))
+    __table_args__ = (
+        Index("ix_stats_case_figures_opened", "agency", "opened_on"),
+        Index("ix_stats_case_figures_decided", "agency", "decided_on"),
+        Index("ix_stats_case_figures_open", "status", "computed_on"),
+    )
 
     case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), primary_key=True)
     agency: Mapped[str] = mapped_column(String(64))

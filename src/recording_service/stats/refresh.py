@@ -66,14 +66,24 @@ def figures_of(catalog: Catalog, case, timeline: dict, tz) -> tuple[dict, Counte
     stages = {s["stage"]: s for s in timeline["stages"]}
     measures = facts.get("coercion_measures") or []
     return {
-        "agency": case.agency, "procedure": case.procedure, "kind": procedure.kind if procedure else "other", "status": case.status,
-        "opened_on": _day(case.opened_at, tz), "closed_on": _day(case.closed_at, tz), "decided_on": decided_on,
-        "complete": timeline["completeness"]["complete"], "findings": len(findings),
-        "review_score": review["score"] if review else None, "review_max": review["max_score"] if review else None,
+        "agency": case.agency,
+        "procedure": case.procedure,
+        "kind": procedure.kind if procedure else "other",
+        "status": case.status,
+        "opened_on": _day(case.opened_at, tz),
+        "closed_on": _day(case.closed_at, tz),
+        "decided_on": decided_on,
+        "complete": timeline["completeness"]["complete"],
+        "findings": len(findings),
+        "review_score": review["score"] if review else None,
+        "review_max": review["max_score"] if review else None,
         "severest_penalty": catalog.statistics.most_severe(facts.get("penalties") or []),
-        "fine_yuan": float(facts.get("fine_yuan") or 0), "confiscated_yuan": float(facts.get("confiscated_yuan") or 0),
-        "license_outcome": facts.get("license_outcome"), "license_action": facts.get("license_action"),
-        "sealing": "sealing" in measures, "seizure": "seizure" in measures,
+        "fine_yuan": float(facts.get("fine_yuan") or 0),
+        "confiscated_yuan": float(facts.get("confiscated_yuan") or 0),
+        "license_outcome": facts.get("license_outcome"),
+        "license_action": facts.get("license_action"),
+        "sealing": "sealing" in measures,
+        "seizure": "seizure" in measures,
         "problems_found": any(s["attributes"].get("problems_found") is True for s in timeline["stages"]),
         "hearing_held": stages.get("hearing", {}).get("status") == "closed",
         "revoked": bool(facts.get("decision_revoked_on")),
@@ -97,8 +107,10 @@ async def _store_figures(session: AsyncSession, catalog: Catalog, settings: Sett
         setattr(stored, name, value)
     stored.source_seq, stored.computed_at, stored.computed_on = source_seq, utcnow(), day
     await session.execute(delete(CaseFindingCount).where(CaseFindingCount.case_id == case.id))
-    session.add_all(CaseFindingCount(case_id=case.id, kind=kind, code=code[:64], agency=case.agency, opened_on=values["opened_on"],
-                                     count=count) for (kind, code), count in counted.items())
+    session.add_all(
+        CaseFindingCount(case_id=case.id, kind=kind, code=code[:64], agency=case.agency, opened_on=values["opened_on"], count=count)
+        for (kind, code), count in counted.items()
+    )
     await session.flush()
     return True
 
@@ -136,14 +148,17 @@ async def recompute_footage_day(session: AsyncSession, agency: str, day: date, t
             if band:
                 group[band] += 1
     await session.execute(delete(FootageDay).where(FootageDay.agency == agency, FootageDay.day == day))
-    session.add_all(FootageDay(agency=agency, day=day, dimension=dimension, key=key, **values)
-                    for (dimension, key), values in groups.items())
+    session.add_all(
+        FootageDay(agency=agency, day=day, dimension=dimension, key=key, **values) for (dimension, key), values in groups.items()
+    )
 
 
 async def recompute_fixity_day(session: AsyncSession, agency: str, day: date, tz) -> None:
     await session.execute(delete(FixityDay).where(FixityDay.agency == agency, FixityDay.day == day))
-    session.add_all(FixityDay(agency=agency, day=day, result=result, checks=checks)
-                    for result, checks in (await fixity_results_of_day(session, agency, day, tz)).items())
+    session.add_all(
+        FixityDay(agency=agency, day=day, result=result, checks=checks)
+        for result, checks in (await fixity_results_of_day(session, agency, day, tz)).items()
+    )
 
 
 async def _footage_days(session: AsyncSession, media_ids: set[str], tz) -> set[tuple[str, date]]:
@@ -151,8 +166,12 @@ async def _footage_days(session: AsyncSession, media_ids: set[str], tz) -> set[t
     later moves an item)."""
     days = set()
     now = await footage_days_of(session, sorted(media_ids), tz)
-    before = {row.media_id: row for row in (await session.execute(
-        select(FootageDayOf).where(FootageDayOf.media_id.in_([media_id for media_id, _, _ in now])))).scalars()}
+    before = {
+        row.media_id: row
+        for row in (
+            await session.execute(select(FootageDayOf).where(FootageDayOf.media_id.in_([media_id for media_id, _, _ in now])))
+        ).scalars()
+    }
     for media_id, agency, day in now:
         counted = before.get(media_id)
         if counted is None:
@@ -164,8 +183,9 @@ async def _footage_days(session: AsyncSession, media_ids: set[str], tz) -> set[t
     return days
 
 
-async def follow_once(session: AsyncSession, catalog: Catalog, settings: Settings, *, max_events: int = 2000,
-                      max_cases: int = 200) -> Progress:
+async def follow_once(
+    session: AsyncSession, catalog: Catalog, settings: Settings, *, max_events: int = 2000, max_cases: int = 200
+) -> Progress:
     """Follow the audit log from the watermark: at most `max_events` events and `max_cases` cases in one
     transaction. The caller commits; a lost compare-and-set raises StaleWatermark."""
     mark = await session.get(StatsWatermark, 1)
@@ -213,8 +233,9 @@ class StaleWatermark(Exception):
     """Another instance followed the same events first."""
 
 
-async def follow(sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings, *, max_rounds: int | None = None,
-                 max_cases: int = 200) -> Progress:
+async def follow(
+    sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings, *, max_rounds: int | None = None, max_cases: int = 200
+) -> Progress:
     """Follow the audit log until caught up (or for `max_rounds` transactions)."""
     total = Progress()
     rounds = 0
@@ -240,8 +261,13 @@ async def recompute_open_cases(sessionmaker: async_sessionmaker, catalog: Catalo
     """Open cases computed before today, recomputed (their running limits may have lapsed overnight)."""
     async with sessionmaker() as session:
         day = today(settings.tz)
-        case_ids = set((await session.execute(select(CaseFigures.case_id).where(
-            CaseFigures.status == "open", CaseFigures.computed_on < day).limit(limit))).scalars())
+        case_ids = set(
+            (
+                await session.execute(
+                    select(CaseFigures.case_id).where(CaseFigures.status == "open", CaseFigures.computed_on < day).limit(limit)
+                )
+            ).scalars()
+        )
         if not case_ids:
             return 0
         done = await recompute_cases(session, catalog, settings, case_ids, await head_seq(session))
@@ -268,4 +294,5 @@ def follow_periodically(sessionmaker: async_sessionmaker, catalog: Catalog, sett
         if progress.cases or progress.days:
             logger.info("statistics followed %d events: %d cases, %d days recomputed", progress.events, progress.cases, progress.days)
         await recompute_open_cases(sessionmaker, catalog, settings)
+
     return run

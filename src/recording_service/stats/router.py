@@ -20,13 +20,22 @@ StatsReader = Annotated[Principal, require_roles(Role.admin, Role.auditor, Role.
 Format = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
 
 
-@router.get("/annual-report", response_model=AnnualReportOut, responses={200: {"content": {
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
-    summary="行政执法统计年报 for a calendar year: 许可, 处罚, 强制, 检查 (and 征收/确认 where the catalog has them)")
-async def read_annual_report(request: Request, catalog: CatalogDep, principal: StatsReader, session: DbSession, settings: SettingsDep,
-                             year: Annotated[int | None, Query(ge=2000, le=2200, description="default: last year")] = None,
-                             agency: Annotated[str | None, Query(max_length=64)] = None,
-                             format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json") -> Response:
+@router.get(
+    "/annual-report",
+    response_model=AnnualReportOut,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+    summary="行政执法统计年报 for a calendar year: 许可, 处罚, 强制, 检查 (and 征收/确认 where the catalog has them)",
+)
+async def read_annual_report(
+    request: Request,
+    catalog: CatalogDep,
+    principal: StatsReader,
+    session: DbSession,
+    settings: SettingsDep,
+    year: Annotated[int | None, Query(ge=2000, le=2200, description="default: last year")] = None,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    format: Annotated[str, Query(pattern="^(json|xlsx)$")] = "json",
+) -> Response:
     day = today(settings.tz)
     year = year or day.year - 1
     if year > day.year:
@@ -36,19 +45,37 @@ async def read_annual_report(request: Request, catalog: CatalogDep, principal: S
     report = await annual_report(session, catalog, scope.agency, year)
     if format == "xlsx":
         return await report_xlsx_response(report)
-    out = AnnualReportOut(year=year, agency=scope.agency, agency_name=report["agency_name"], title_zh=report["title"],
-                          due_on=report["due_on"], notes=report["notes"],
-                          tables=[{"kind": t.kind, "title_zh": t.title_zh, "columns": [{"key": k, "title_zh": n} for k, n in t.columns],
-                                   "rows": t.rows} for t in report["tables"]], figures_through_seq=through, pending_events=pending)
+    out = AnnualReportOut(
+        year=year,
+        agency=scope.agency,
+        agency_name=report["agency_name"],
+        title_zh=report["title"],
+        due_on=report["due_on"],
+        notes=report["notes"],
+        tables=[
+            {"kind": t.kind, "title_zh": t.title_zh, "columns": [{"key": k, "title_zh": n} for k, n in t.columns], "rows": t.rows}
+            for t in report["tables"]
+        ],
+        figures_through_seq=through,
+        pending_events=pending,
+    )
     return Response(out.model_dump_json(), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/{name}", response_model=StatsOut, response_model_by_alias=True, responses={200: {"content": {
-    "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+@router.get(
+    "/{name}",
+    response_model=StatsOut,
+    response_model_by_alias=True,
+    responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
     summary="One statistic for a period and agency: cases, completeness, findings, time-limits, review-scores, footage, "
-            "upload-lag, fixity, publications")
+    "upload-lag, fixity, publications",
+)
 async def read_statistic(
-    name: str, request: Request, principal: StatsReader, session: DbSession, settings: SettingsDep,
+    name: str,
+    request: Request,
+    principal: StatsReader,
+    session: DbSession,
+    settings: SettingsDep,
     start: Annotated[date | None, Query(alias="from", description="first day (default: 1 January this year)")] = None,
     end: Annotated[date | None, Query(alias="to", description="last day, inclusive (default: today)")] = None,
     agency: Annotated[str | None, Query(max_length=64, description="an all-agency administrator's choice; others read their own")] = None,

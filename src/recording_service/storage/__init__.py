@@ -18,8 +18,20 @@ from .base import (
     WriterBusy,
 )
 
-__all__ = ["ChunkWriter", "DeleteRefused", "Durable", "ObjectExists", "ObjectStat", "ObjectStore", "Part", "StoreUnavailable",
-           "StoredObjectMismatch", "UploadTarget", "WriterBusy", "open_store"]
+__all__ = [
+    "ChunkWriter",
+    "DeleteRefused",
+    "Durable",
+    "ObjectExists",
+    "ObjectStat",
+    "ObjectStore",
+    "Part",
+    "StoreUnavailable",
+    "StoredObjectMismatch",
+    "UploadTarget",
+    "WriterBusy",
+    "open_store",
+]
 
 
 def filesystem_root(storage_url: str) -> Path:
@@ -41,7 +53,12 @@ def open_store(settings: Settings) -> ObjectStore:
         if not parsed.netloc:
             raise ValueError("RECORDING_STORAGE_URL s3://BUCKET[/PREFIX] needs a bucket")
         return S3Store(
-            parsed.netloc, parsed.path, settings.s3_endpoint_url, settings.s3_part_size, settings.s3_presigned_ttl_seconds, settings.s3_upload_concurrency,
+            parsed.netloc,
+            parsed.path,
+            settings.s3_endpoint_url,
+            settings.s3_part_size,
+            settings.s3_presigned_ttl_seconds,
+            settings.s3_upload_concurrency,
             settings.s3_object_lock_mode,
         )
     raise ValueError(f"unsupported RECORDING_STORAGE_URL: {url!r} (use file://PATH or s3://BUCKET[/PREFIX])")

@@ -43,6 +43,8 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
     function = _sync_file_range()
     if function is not None:
         function(fd, offset, length, SYNC_FILE_RANGE_WRITE)
+
+
 IOV_MAX = 512
 BLOCK = 4096  # O_DIRECT alignment of offsets, lengths and memory (4 KiB covers 512-byte and 4K-sector disks)
 STAGE_BYTES = 1024 * 1024  # direct writes of 1 MiB: fast on disk, a small buffer per upload

@@ -216,7 +216,13 @@ class S3Store:
     kind = "s3"
 
     def __init__(
-        self, bucket: str, prefix: str, endpoint_url: str | None, part_size: int, presign_ttl: int, concurrency: int = 1,
+        self,
+        bucket: str,
+        prefix: str,
+        endpoint_url: str | None,
+        part_size: int,
+        presign_ttl: int,
+        concurrency: int = 1,
         lock_mode: str = "COMPLIANCE",
     ) -> None:
         self.bucket = bucket
@@ -379,7 +385,9 @@ class S3Store:
             if exact:
                 keys = [prefix] if await self.stat_raw(prefix) else []
             else:
-                keys = [item["Key"] for item in (await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)).get("Contents", [])]
+                keys = [
+                    item["Key"] for item in (await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)).get("Contents", [])
+                ]
             if not keys:
                 return removed
             for key in keys:
@@ -418,8 +426,7 @@ class S3Store:
             UploadId=target.backend_ref,
             MultipartUpload={
                 "Parts": [
-                    {"PartNumber": p.number, "ETag": p.etag, **({"ChecksumCRC32": p.checksum} if p.checksum else {})}
-                    for p in target.parts
+                    {"PartNumber": p.number, "ETag": p.etag, **({"ChecksumCRC32": p.checksum} if p.checksum else {})} for p in target.parts
                 ]
             },
         )
@@ -532,9 +539,11 @@ class S3Store:
                 config = {}
             self._object_lock = config.get("ObjectLockEnabled") == "Enabled"
             if config.get("Rule", {}).get("DefaultRetention"):
-                log.warning("bucket %s has a default object-lock retention: upload tails and replaced versions will be "
-                            "locked too and cannot be cleaned up; the service sets retention on each evidence object itself",
-                            self.bucket)
+                log.warning(
+                    "bucket %s has a default object-lock retention: upload tails and replaced versions will be "
+                    "locked too and cannot be cleaned up; the service sets retention on each evidence object itself",
+                    self.bucket,
+                )
         return self._object_lock
 
     def _version(self, key: str, version: str | None) -> dict:
@@ -561,13 +570,25 @@ class S3Store:
         if retain_until is not None and await self.object_lock_enabled():
             extra = {"ObjectLockMode": self.lock_mode, "ObjectLockRetainUntilDate": retain_until}
         checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
-        response = await self._call("put_object", Bucket=self.bucket, Key=self._key(key), Body=body,
-                                    ChecksumSHA256=checksum, ContentType="application/json", **extra)
+        response = await self._call(
+            "put_object",
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=body,
+            ChecksumSHA256=checksum,
+            ContentType="application/json",
+            **extra,
+        )
         return response.get("VersionId")
 
     async def put_file(self, key: str, path: Path, content_type: str) -> None:
-        await asyncio.to_thread(self.client.upload_file, str(path), self.bucket, self._key(key),
-                                ExtraArgs={"ContentType": content_type, "ChecksumAlgorithm": "SHA256"})
+        await asyncio.to_thread(
+            self.client.upload_file,
+            str(path),
+            self.bucket,
+            self._key(key),
+            ExtraArgs={"ContentType": content_type, "ChecksumAlgorithm": "SHA256"},
+        )
 
     async def read_bytes(self, key: str) -> bytes | None:
         try:
@@ -583,7 +604,7 @@ class S3Store:
         while True:
             kwargs = {"ContinuationToken": token} if token else {}
             page = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=self._key(prefix), **kwargs)
-            keys += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+            keys += [item["Key"][len(self.prefix) :] for item in page.get("Contents", [])]
             if not page.get("IsTruncated"):
                 return sorted(keys)
             token = page["NextContinuationToken"]

@@ -58,8 +58,9 @@ def _finding(stage: str, kind: str, message: str, message_zh: str, **extra) -> d
     return {"stage": stage, "kind": kind, "message": message, "message_zh": message_zh, **extra}
 
 
-def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolerance: timedelta,
-                   document_names: dict[str, str] | None = None) -> list[dict]:
+def stage_findings(
+    facts: StageFacts, *, gap_tolerance: timedelta, window_tolerance: timedelta, document_names: dict[str, str] | None = None
+) -> list[dict]:
     definition = facts.definition
     code = definition.code
     stage = definition.name_zh
@@ -74,38 +75,75 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
         if not facts.document_types.intersection(requirement.one_of):
             names = " / ".join(requirement.one_of)
             names_zh = "或".join(f"《{doc_name(t, t)}》" for t in requirement.one_of)
-            findings.append(_finding(code, "missing_document", f"{code}: no signed, issued or served document of type {names}.",
-                                     f"{stage}：缺少已签发、签收或送达的{names_zh}。", doc_types=requirement.one_of))
+            findings.append(
+                _finding(
+                    code,
+                    "missing_document",
+                    f"{code}: no signed, issued or served document of type {names}.",
+                    f"{stage}：缺少已签发、签收或送达的{names_zh}。",
+                    doc_types=requirement.one_of,
+                )
+            )
     av = definition.av
     av_required = av.rule in (AvRule.required, AvRule.whole_process) or (av.rule is AvRule.conditional and av.when.holds(attributes))
     if av_required and not facts.clips:
-        findings.append(_finding(code, "missing_audio_visual", f"{code}: audio-visual record required, none bound.",
-                                 f"{stage}：应当进行音像记录，但未关联任何音像。"))
+        findings.append(
+            _finding(
+                code,
+                "missing_audio_visual",
+                f"{code}: audio-visual record required, none bound.",
+                f"{stage}：应当进行音像记录，但未关联任何音像。",
+            )
+        )
     elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in facts.clips):
         # Something is bound, but nothing that plays: a scanned PDF or a truncated file is no recording.
-        findings.append(_finding(code, "unusable_audio_visual",
-                                 f"{code}: audio-visual record required; the footage bound is not playable media "
-                                 f"({', '.join(sorted({clip.status for clip in facts.clips}))}).",
-                                 f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(sorted({clip.status for clip in facts.clips}))}）。",
-                                 media_ids=[clip.media_id for clip in facts.clips]))
+        findings.append(
+            _finding(
+                code,
+                "unusable_audio_visual",
+                f"{code}: audio-visual record required; the footage bound is not playable media "
+                f"({', '.join(sorted({clip.status for clip in facts.clips}))}).",
+                f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(sorted({clip.status for clip in facts.clips}))}）。",
+                media_ids=[clip.media_id for clip in facts.clips],
+            )
+        )
     for clip in facts.clips:
         if clip.start is None:
-            findings.append(_finding(code, "unknown_recording_time",
-                                     f"{code}: footage {clip.media_id} has no known recording time (no metadata, container "
-                                     "time or camera file name): its place in the timeline and continuity cannot be checked.",
-                                     f"{stage}：音像 {clip.media_id[:8]} 没有可知的录制时间，无法判断其时间位置与连续性。",
-                                     media_id=clip.media_id, binding_id=clip.binding_id))
+            findings.append(
+                _finding(
+                    code,
+                    "unknown_recording_time",
+                    f"{code}: footage {clip.media_id} has no known recording time (no metadata, container "
+                    "time or camera file name): its place in the timeline and continuity cannot be checked.",
+                    f"{stage}：音像 {clip.media_id[:8]} 没有可知的录制时间，无法判断其时间位置与连续性。",
+                    media_id=clip.media_id,
+                    binding_id=clip.binding_id,
+                )
+            )
     rule = definition.officers
     if rule.min and (rule.when is None or rule.when.holds(attributes)) and facts.certified_officers < rule.min:
-        findings.append(_finding(code, "insufficient_officers",
-                                 f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
-                                 f"{stage}：持证执法人员 {facts.certified_officers} 名，应不少于 {rule.min} 名。",
-                                 required=rule.min, present=facts.certified_officers))
+        findings.append(
+            _finding(
+                code,
+                "insufficient_officers",
+                f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
+                f"{stage}：持证执法人员 {facts.certified_officers} 名，应不少于 {rule.min} 名。",
+                required=rule.min,
+                present=facts.certified_officers,
+            )
+        )
     for officer_id, reason, day, reason_zh in facts.uncertified:
-        findings.append(_finding(code, "uncertified_officer",
-                                 f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
-                                 f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
-                                 officer_id=officer_id, reason=reason, on=day.isoformat()))
+        findings.append(
+            _finding(
+                code,
+                "uncertified_officer",
+                f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
+                f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
+                officer_id=officer_id,
+                reason=reason,
+                on=day.isoformat(),
+            )
+        )
     if av.rule is AvRule.whole_process:
         findings += _continuity_gaps(code, stage, facts.clips, gap_tolerance, facts.explanations)
     if facts.started_at is not None:
@@ -116,21 +154,33 @@ def stage_findings(facts: StageFacts, *, gap_tolerance: timedelta, window_tolera
                 continue
             end = clip.end or clip.start
             if clip.start < window_start or (window_end is not None and end > window_end):
-                findings.append(_finding(code, "outside_stage_window",
-                                         f"{code}: footage {clip.media_id} was recorded outside the stage's time window.",
-                                         f"{stage}：音像 {clip.media_id[:8]} 的录制时间不在本环节的时间范围内。",
-                                         media_id=clip.media_id, binding_id=clip.binding_id))
+                findings.append(
+                    _finding(
+                        code,
+                        "outside_stage_window",
+                        f"{code}: footage {clip.media_id} was recorded outside the stage's time window.",
+                        f"{stage}：音像 {clip.media_id[:8]} 的录制时间不在本环节的时间范围内。",
+                        media_id=clip.media_id,
+                        binding_id=clip.binding_id,
+                    )
+                )
     for clip in facts.clips:
         if clip.status in ("corrupt", "missing"):
             state = "已损坏（哈希不一致）" if clip.status == "corrupt" else "缺失"
-            findings.append(_finding(code, "integrity", f"{code}: stored bytes of footage {clip.media_id} are {clip.status}.",
-                                     f"{stage}：音像 {clip.media_id[:8]} 的存储对象{state}。", media_id=clip.media_id))
+            findings.append(
+                _finding(
+                    code,
+                    "integrity",
+                    f"{code}: stored bytes of footage {clip.media_id} are {clip.status}.",
+                    f"{stage}：音像 {clip.media_id[:8]} 的存储对象{state}。",
+                    media_id=clip.media_id,
+                )
+            )
     return findings
 
 
 def _explained(device: str, start: datetime, end: datetime, explanations: list[Explained]) -> bool:
-    return any(e.device_id == device and e.start <= start + EXPLANATION_SLACK and e.end >= end - EXPLANATION_SLACK
-               for e in explanations)
+    return any(e.device_id == device and e.start <= start + EXPLANATION_SLACK and e.end >= end - EXPLANATION_SLACK for e in explanations)
 
 
 def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timedelta, explanations: list[Explained]) -> list[dict]:
@@ -147,9 +197,18 @@ def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timede
         for clip in device_clips[1:]:
             if clip.start - reach > tolerance and not _explained(device, reach, clip.start, explanations):
                 seconds = round((clip.start - reach).total_seconds(), 1)
-                findings.append(_finding(code, "continuity_gap",
-                                         f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",
-                                         f"{stage}：设备 {device} 的录像中断 {seconds:g} 秒，未作说明。", device_id=device, gap_start=reach, gap_end=clip.start, gap_s=seconds,
-                                         media_id=clip.media_id))
+                findings.append(
+                    _finding(
+                        code,
+                        "continuity_gap",
+                        f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",
+                        f"{stage}：设备 {device} 的录像中断 {seconds:g} 秒，未作说明。",
+                        device_id=device,
+                        gap_start=reach,
+                        gap_end=clip.start,
+                        gap_s=seconds,
+                        media_id=clip.media_id,
+                    )
+                )
             reach = max(reach, clip.end)
     return findings

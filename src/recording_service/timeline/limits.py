@@ -68,8 +68,15 @@ def _attribute_day(value, tz) -> date | None:
     return day if day is not None and sane_date(day) else None
 
 
-def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCalendar, today: date, tz,
-             stage_names: dict[str, str], amount_limits: list[AmountLimit] = ()) -> tuple[list[dict], list[dict]]:
+def evaluate(
+    rules: list[TimeLimitRule],
+    record: CaseRecord,
+    calendar: WorkingCalendar,
+    today: date,
+    tz,
+    stage_names: dict[str, str],
+    amount_limits: list[AmountLimit] = (),
+) -> tuple[list[dict], list[dict]]:
     """(deadlines, findings) for one case."""
     deadlines, findings = [], []
     stages = record.stages
@@ -99,10 +106,21 @@ def evaluate(rules: list[TimeLimitRule], record: CaseRecord, calendar: WorkingCa
         else:
             used, provisional = max(0, (reached - start).days - adjusted["paused_days"]), False
         deadline = {
-            "rule": rule.code, "name_zh": rule.name_zh, "name_en": rule.name_en, "basis": rule.basis, "stage": rule.stage,
-            "start": start, "end": end, "due_on": due.due_on, "limit_days": limit if rule.count != "years" else None,
-            "limit_years": limit if rule.count == "years" else None, "count": rule.count,
-            "direction": rule.direction, "used_days": used, "provisional": due.provisional or provisional, "state": state,
+            "rule": rule.code,
+            "name_zh": rule.name_zh,
+            "name_en": rule.name_en,
+            "basis": rule.basis,
+            "stage": rule.stage,
+            "start": start,
+            "end": end,
+            "due_on": due.due_on,
+            "limit_days": limit if rule.count != "years" else None,
+            "limit_years": limit if rule.count == "years" else None,
+            "count": rule.count,
+            "direction": rule.direction,
+            "used_days": used,
+            "provisional": due.provisional or provisional,
+            "state": state,
             **({key: value for key, value in adjusted.items()} if rule.adjustable else {}),
         }
         deadlines.append(deadline)
@@ -147,10 +165,17 @@ def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> d
     if Decimal(fine) <= ceiling:
         return None
     who_zh = "法人或者其他组织" if kind == "organization" else "公民"
-    return {"stage": rule.stage, "kind": "time_limit", "rule": rule.code,
-            "message": f"{rule.stage}: {rule.name_en} ({rule.basis}): a fine of {fine} yuan exceeds {ceiling} for this party.",
-            "message_zh": f"{stage_name}：{rule.name_zh}（{rule.basis}）：对{who_zh}当场罚款 {fine} 元，超过 {ceiling} 元，应适用一般程序。",
-            "amount_yuan": float(Decimal(fine)), "max_yuan": float(ceiling), "party_kind": kind, "provisional": False}
+    return {
+        "stage": rule.stage,
+        "kind": "time_limit",
+        "rule": rule.code,
+        "message": f"{rule.stage}: {rule.name_en} ({rule.basis}): a fine of {fine} yuan exceeds {ceiling} for this party.",
+        "message_zh": f"{stage_name}：{rule.name_zh}（{rule.basis}）：对{who_zh}当场罚款 {fine} 元，超过 {ceiling} 元，应适用一般程序。",
+        "amount_yuan": float(Decimal(fine)),
+        "max_yuan": float(ceiling),
+        "party_kind": kind,
+        "provisional": False,
+    }
 
 
 def _state(direction: str, due: date, end: date | None, today: date, paused: bool = False) -> str:
@@ -188,14 +213,25 @@ def _finding(rule: TimeLimitRule, deadline: dict, stage_name: str) -> dict:
     if rule.direction in ("within", "within_if_any"):
         when = end.isoformat() if end else "not yet"
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start}, due {due}{adjusted_en}; done {when}."
-        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}，应于 {due} 前完成{adjusted_zh}，"
-                      + (f"实际 {end.isoformat()}，用时 {deadline['used_days']} {used_zh}。" if end else "至今未完成。"))
+        message_zh = f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}，应于 {due} 前完成{adjusted_zh}，" + (
+            f"实际 {end.isoformat()}，用时 {deadline['used_days']} {used_zh}。" if end else "至今未完成。"
+        )
     else:
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start} end on {due}; it happened on {end}."
-        message_zh = (f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}至 {due}，"
-                      f"却于 {end.isoformat()} 发生。")
-    return {"stage": rule.stage, "kind": "time_limit", "message": message, "message_zh": message_zh, "rule": rule.code,
-            "start": start, "end": end.isoformat() if end else None, "due_on": due, "limit_days": deadline["limit_days"],
-            "limit_years": deadline["limit_years"], "count": rule.count, "used_days": deadline["used_days"],
-            "provisional": deadline["provisional"],
-            **({"extension_days": deadline["extension_days"], "paused_days": deadline["paused_days"]} if rule.adjustable else {})}
+        message_zh = f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}至 {due}，却于 {end.isoformat()} 发生。"
+    return {
+        "stage": rule.stage,
+        "kind": "time_limit",
+        "message": message,
+        "message_zh": message_zh,
+        "rule": rule.code,
+        "start": start,
+        "end": end.isoformat() if end else None,
+        "due_on": due,
+        "limit_days": deadline["limit_days"],
+        "limit_years": deadline["limit_years"],
+        "count": rule.count,
+        "used_days": deadline["used_days"],
+        "provisional": deadline["provisional"],
+        **({"extension_days": deadline["extension_days"], "paused_days": deadline["paused_days"]} if rule.adjustable else {}),
+    }

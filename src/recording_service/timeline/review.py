@@ -63,17 +63,24 @@ def _stage_of(record: ReviewRecord, document: dict) -> str:
 
 def _stage_order(record: ReviewRecord, tz) -> list[dict]:
     """Stages start in procedure order (by day); a stage may start before those its catalog entry names."""
-    started = [(d, record.stages[d.code].started_at.astimezone(tz).date()) for d in record.procedure.stages
-               if d.code in record.stages and record.stages[d.code].status != "skipped" and record.stages[d.code].started_at]
+    started = [
+        (d, record.stages[d.code].started_at.astimezone(tz).date())
+        for d in record.procedure.stages
+        if d.code in record.stages and record.stages[d.code].status != "skipped" and record.stages[d.code].started_at
+    ]
     findings = []
     for index, (later, later_day) in enumerate(started):
         for earlier, earlier_day in started[:index]:
             if earlier_day > later_day and earlier.code not in later.may_start_before:
-                findings.append(_finding(
-                    later.code, "stage_order",
-                    f"{later.code} started on {later_day}, before {earlier.code} ({earlier_day}) which precedes it.",
-                    f"{later.name_zh}开始于 {later_day}，早于在先的{earlier.name_zh}（{earlier_day}），环节顺序颠倒。",
-                    earlier_stage=earlier.code))
+                findings.append(
+                    _finding(
+                        later.code,
+                        "stage_order",
+                        f"{later.code} started on {later_day}, before {earlier.code} ({earlier_day}) which precedes it.",
+                        f"{later.name_zh}开始于 {later_day}，早于在先的{earlier.name_zh}（{earlier_day}），环节顺序颠倒。",
+                        earlier_stage=earlier.code,
+                    )
+                )
                 break
     return findings
 
@@ -94,19 +101,39 @@ def _doc_numbers(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[dict]:
         if dated is not None and dated not in years:
             years[dated] = dated.astimezone(tz).date()
         if match is None:
-            findings.append(_finding(stage, "doc_number_format", f"{document['doc_type']}: 文号 {number} does not follow the agency's pattern.",
-                                     f"{name}文号“{number}”不符合文号规范（地区简称+卫+类别+性质+〔年份〕+序号+号，序号不编虚位）。",
-                                     document_id=document["id"], doc_number=number))
+            findings.append(
+                _finding(
+                    stage,
+                    "doc_number_format",
+                    f"{document['doc_type']}: 文号 {number} does not follow the agency's pattern.",
+                    f"{name}文号“{number}”不符合文号规范（地区简称+卫+类别+性质+〔年份〕+序号+号，序号不编虚位）。",
+                    document_id=document["id"],
+                    doc_number=number,
+                )
+            )
         elif dated is not None and int(match.group("year")) != years[dated].year:
-            findings.append(_finding(stage, "doc_number_format", f"{document['doc_type']}: 文号 {number} names year {match.group('year')}, "
-                                     f"but the document is dated {years[dated]}.",
-                                     f"{name}文号“{number}”的年份与文书日期 {years[dated]} 不一致。",
-                                     document_id=document["id"], doc_number=number))
+            findings.append(
+                _finding(
+                    stage,
+                    "doc_number_format",
+                    f"{document['doc_type']}: 文号 {number} names year {match.group('year')}, but the document is dated {years[dated]}.",
+                    f"{name}文号“{number}”的年份与文书日期 {years[dated]} 不一致。",
+                    document_id=document["id"],
+                    doc_number=number,
+                )
+            )
         others = in_case[number] - 1 + record.numbers_elsewhere.get(number, 0)
         if others:
-            findings.append(_finding(stage, "doc_number_duplicate", f"{document['doc_type']}: 文号 {number} is used by {others} other document(s) of the agency.",
-                                     f"{name}文号“{number}”与本机关其他 {others} 份文书重复。",
-                                     document_id=document["id"], doc_number=number))
+            findings.append(
+                _finding(
+                    stage,
+                    "doc_number_duplicate",
+                    f"{document['doc_type']}: 文号 {number} is used by {others} other document(s) of the agency.",
+                    f"{name}文号“{number}”与本机关其他 {others} 份文书重复。",
+                    document_id=document["id"],
+                    doc_number=number,
+                )
+            )
     return findings
 
 
@@ -120,10 +147,15 @@ def _party_names(record: ReviewRecord) -> list[dict]:
         if document["status"] == "void" or not written or normalised_name(written) in names:
             continue
         name = record.document_names.get(document["doc_type"], document["doc_type"])
-        findings.append(_finding(_stage_of(record, document), "party_name",
-                                 f"{document['doc_type']} names the party “{written}”, not as the case does.",
-                                 f"{name}中的当事人“{written}”与案件当事人（{'、'.join(p['name'] for p in record.parties)}）不一致。",
-                                 document_id=document["id"]))
+        findings.append(
+            _finding(
+                _stage_of(record, document),
+                "party_name",
+                f"{document['doc_type']} names the party “{written}”, not as the case does.",
+                f"{name}中的当事人“{written}”与案件当事人（{'、'.join(p['name'] for p in record.parties)}）不一致。",
+                document_id=document["id"],
+            )
+        )
     return findings
 
 
@@ -149,20 +181,37 @@ def _party_numbers(record: ReviewRecord) -> list[dict]:
         if not number or id_number_valid(party["kind"], number):
             continue
         label_zh = "统一社会信用代码" if party["kind"] == "organization" else "身份证号码"
-        findings.append(_finding(first, "party_id_number", f"party {index + 1} ({party['name']}): the identity number's check digit is wrong.",
-                                 f"当事人“{party['name']}”的{label_zh}校验位不正确。", party_index=index))
+        findings.append(
+            _finding(
+                first,
+                "party_id_number",
+                f"party {index + 1} ({party['name']}): the identity number's check digit is wrong.",
+                f"当事人“{party['name']}”的{label_zh}校验位不正确。",
+                party_index=index,
+            )
+        )
     return findings
 
 
 def _signatures(record: ReviewRecord) -> list[dict]:
     findings = []
     for document in record.documents:
-        if (document["doc_type"] in record.party_signs and document["status"] in COUNTED and not document["signers"]
-                and not (document.get("refusal_note") or "").strip()):
+        if (
+            document["doc_type"] in record.party_signs
+            and document["status"] in COUNTED
+            and not document["signers"]
+            and not (document.get("refusal_note") or "").strip()
+        ):
             name = record.document_names.get(document["doc_type"], document["doc_type"])
-            findings.append(_finding(_stage_of(record, document), "record_signature",
-                                     f"{document['doc_type']} has no signature and no note that the party refused to sign.",
-                                     f"{name}无当事人签名，也未注明当事人拒绝签名的情况。", document_id=document["id"]))
+            findings.append(
+                _finding(
+                    _stage_of(record, document),
+                    "record_signature",
+                    f"{document['doc_type']} has no signature and no note that the party refused to sign.",
+                    f"{name}无当事人签名，也未注明当事人拒绝签名的情况。",
+                    document_id=document["id"],
+                )
+            )
     return findings
 
 
@@ -175,9 +224,14 @@ def _witnessed_service(record: ReviewRecord) -> list[dict]:
         witness = (row.attributes or {}).get("witness")
         if (isinstance(witness, str) and witness.strip()) or record.stage_footage.get(definition.code):
             continue
-        findings.append(_finding(definition.code, "service_witness",
-                                 f"{definition.code}: lodged service without a witness (attribute `witness`) or footage.",
-                                 f"{definition.name_zh}：留置送达既无见证人（witness），也无音像记录。"))
+        findings.append(
+            _finding(
+                definition.code,
+                "service_witness",
+                f"{definition.code}: lodged service without a witness (attribute `witness`) or footage.",
+                f"{definition.name_zh}：留置送达既无见证人（witness），也无音像记录。",
+            )
+        )
     return findings
 
 
@@ -189,6 +243,11 @@ def _legal_review(record: ReviewRecord) -> list[dict]:
         return []
     if any(d["doc_type"] == "legal_review_opinion" and d["status"] in COUNTED for d in record.documents):
         return []
-    return [_finding(stage.code, "legal_review", "A major decision without a legal review record (legal_review_opinion).",
-                     f"{stage.name_zh}：重大执法决定未见法制审核意见书。")]
-
+    return [
+        _finding(
+            stage.code,
+            "legal_review",
+            "A major decision without a legal review record (legal_review_opinion).",
+            f"{stage.name_zh}：重大执法决定未见法制审核意见书。",
+        )
+    ]

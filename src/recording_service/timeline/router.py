@@ -21,7 +21,7 @@ TimelineReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 @router.get(
     "/{case_id}/timeline",
     summary="The complete written and audio-visual record of a case, with what is missing",
-    description="`Server-Timing: db;desc=\"N statements\"` tells how many SQL statements assembled it (a constant).",
+    description='`Server-Timing: db;desc="N statements"` tells how many SQL statements assembled it (a constant).',
     response_model=None,
     responses={200: {"model": Timeline, "description": "The timeline"}},
 )

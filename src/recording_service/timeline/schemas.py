@@ -10,8 +10,11 @@ from ..cases.schemas import CaseOut, DocumentOut, InterruptionOut, StageNote
 class Segment(BaseModel):
     start_offset_s: float | None
     end_offset_s: float | None
-    adjusted: bool = Field(default=False, description="the stored offsets were not usable (a row from before they were "
-                                                      "checked): the unusable ones are shown as null, `problem` says why")
+    adjusted: bool = Field(
+        default=False,
+        description="the stored offsets were not usable (a row from before they were "
+        "checked): the unusable ones are shown as null, `problem` says why",
+    )
     problem: str | None = None
     problem_zh: str | None = None
 
@@ -31,8 +34,9 @@ class TimelineMedia(BaseModel):
     segment: Segment | None
     note: str | None
     content_url: str
-    fixity_checked_at: datetime | None = Field(default=None, description="when the stored bytes were last re-hashed and matched "
-                                                                           "(a mismatch turns status to corrupt or missing)")
+    fixity_checked_at: datetime | None = Field(
+        default=None, description="when the stored bytes were last re-hashed and matched (a mismatch turns status to corrupt or missing)"
+    )
     bound_at: datetime
     upload_lag_s: float | None = Field(default=None, description="seconds from the end of the recording to its storage")
     unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
@@ -41,9 +45,11 @@ class TimelineMedia(BaseModel):
 
 class Finding(BaseModel):
     stage: str
-    kind: str = Field(description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
-                                   "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, "
-                                   "time_limit, review")
+    kind: str = Field(
+        description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
+        "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, "
+        "time_limit, review"
+    )
     message: str
     message_zh: str = Field(description="the same in Chinese, as the pages show it")
     doc_types: list[str] | None = None
@@ -57,8 +63,9 @@ class Finding(BaseModel):
     required: int | None = None
     present: int | None = None
     officer_id: str | None = Field(default=None, description="uncertified_officer: who")
-    reason: str | None = Field(default=None, description="uncertified_officer: not_registered, outside_validity, suspended, "
-                                                          "cancelled, revoked or category")
+    reason: str | None = Field(
+        default=None, description="uncertified_officer: not_registered, outside_validity, suspended, cancelled, revoked or category"
+    )
     on: str | None = Field(default=None, description="uncertified_officer: the stage's day (agency time)")
     rule: str | None = Field(default=None, description="time_limit: the rule's code (catalog time_limits.yaml)")
     start: str | None = Field(default=None, description="time_limit: the day the limit ran from (not counted)")
@@ -74,8 +81,11 @@ class Finding(BaseModel):
     amount_yuan: float | None = Field(default=None, description="time_limit simple_procedure_amount: the fine")
     max_yuan: float | None = Field(default=None, description="time_limit simple_procedure_amount: the most this party may be fined")
     party_kind: str | None = None
-    check: str | None = Field(default=None, description="review: stage_order, doc_number_format, doc_number_duplicate, party_name, "
-                                                        "party_id_number, record_signature, service_witness or legal_review")
+    check: str | None = Field(
+        default=None,
+        description="review: stage_order, doc_number_format, doc_number_duplicate, party_name, "
+        "party_id_number, record_signature, service_witness or legal_review",
+    )
     document_id: str | None = Field(default=None, description="review: the document concerned")
     doc_number: str | None = None
     earlier_stage: str | None = Field(default=None, description="review stage_order: the stage dated after this one")
@@ -104,8 +114,10 @@ class TimelineStage(BaseModel):
 
 class Entry(BaseModel):
     at: datetime
-    kind: str = Field(description="stage_opened, stage_closed, stage_skipped, document_issued, document_signed, "
-                                   "document_served, recording, footage_unbound")
+    kind: str = Field(
+        description="stage_opened, stage_closed, stage_skipped, document_issued, document_signed, "
+        "document_served, recording, footage_unbound"
+    )
     stage: str
 
 
@@ -135,8 +147,10 @@ class Deadline(BaseModel):
     direction: str = Field(description="within, within_if_any (a party's option), after or not_before")
     used_days: int
     provisional: bool
-    state: str = Field(description="running (due date ahead), paused (an open pause stops the clock), waiting (a window still "
-                                   "open), lapsed (a party's window closed unused), kept or missed")
+    state: str = Field(
+        description="running (due date ahead), paused (an open pause stops the clock), waiting (a window still "
+        "open), lapsed (a party's window closed unused), kept or missed"
+    )
     extension_days: int | None = Field(default=None, description="adjustable limits: approved extensions counted")
     paused_days: int | None = Field(default=None, description="adjustable limits: days not counted")
     paused_now: bool | None = None

@@ -30,10 +30,22 @@ from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip
 from .limits import CaseRecord, evaluate
 from .review import ReviewRecord, review_findings
 
-_VERSION_COLUMNS = (DocumentVersion.version, DocumentVersion.doc_number, DocumentVersion.title, DocumentVersion.status,
-                    DocumentVersion.issued_at, DocumentVersion.signed_at, DocumentVersion.served_at, DocumentVersion.signers,
-                    DocumentVersion.party_name, DocumentVersion.refusal_note, DocumentVersion.attachment_media_id, DocumentVersion.change_note, DocumentVersion.created_at,
-                    DocumentVersion.created_by)
+_VERSION_COLUMNS = (
+    DocumentVersion.version,
+    DocumentVersion.doc_number,
+    DocumentVersion.title,
+    DocumentVersion.status,
+    DocumentVersion.issued_at,
+    DocumentVersion.signed_at,
+    DocumentVersion.served_at,
+    DocumentVersion.signers,
+    DocumentVersion.party_name,
+    DocumentVersion.refusal_note,
+    DocumentVersion.attachment_media_id,
+    DocumentVersion.change_note,
+    DocumentVersion.created_at,
+    DocumentVersion.created_by,
+)
 
 
 async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> dict:
@@ -44,30 +56,74 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     stages = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
     # The large reads go through Core: rows as mappings, without the ORM's per-row loading (a third of the time).
     core = await session.connection()
-    documents = (await core.execute(
-        select(Document.id, Document.case_id, Document.stage_id, Document.doc_type, *_VERSION_COLUMNS)
-        .join(DocumentVersion, and_(DocumentVersion.document_id == Document.id, DocumentVersion.version == Document.current_version))
-        .where(Document.case_id == case.id, DocumentVersion.case_id == case.id)
-        .order_by(Document.created_at, Document.id)
-    )).mappings().all()
-    counts = dict((await core.execute(
-        select(DocumentVersion.document_id, func.count()).where(DocumentVersion.case_id == case.id).group_by(DocumentVersion.document_id)
-    )).all())
-    bindings = (await core.execute(
-        select(MediaBinding.id.label("binding_id"), MediaBinding.stage_id, MediaBinding.start_offset_s, MediaBinding.end_offset_s,
-               MediaBinding.note, MediaBinding.created_at.label("bound_at"), MediaBinding.unbound_at, MediaBinding.unbind_reason,
-               Media.id.label("media_id"), Media.sha256, Media.size, Media.filename, Media.status, Media.device_id,
-               Media.officer_ids, Media.duration_s, Media.recorded_started_at, Media.recorded_ended_at, Media.fixity_checked_at,
-               Media.uploaded_at)
-        .join(Media, Media.id == MediaBinding.media_id)
-        .where(MediaBinding.case_id == case.id)
-        .order_by(MediaBinding.created_at, MediaBinding.id)
-    )).mappings().all()
+    documents = (
+        (
+            await core.execute(
+                select(Document.id, Document.case_id, Document.stage_id, Document.doc_type, *_VERSION_COLUMNS)
+                .join(
+                    DocumentVersion, and_(DocumentVersion.document_id == Document.id, DocumentVersion.version == Document.current_version)
+                )
+                .where(Document.case_id == case.id, DocumentVersion.case_id == case.id)
+                .order_by(Document.created_at, Document.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
+    counts = dict(
+        (
+            await core.execute(
+                select(DocumentVersion.document_id, func.count())
+                .where(DocumentVersion.case_id == case.id)
+                .group_by(DocumentVersion.document_id)
+            )
+        ).all()
+    )
+    bindings = (
+        (
+            await core.execute(
+                select(
+                    MediaBinding.id.label("binding_id"),
+                    MediaBinding.stage_id,
+                    MediaBinding.start_offset_s,
+                    MediaBinding.end_offset_s,
+                    MediaBinding.note,
+                    MediaBinding.created_at.label("bound_at"),
+                    MediaBinding.unbound_at,
+                    MediaBinding.unbind_reason,
+                    Media.id.label("media_id"),
+                    Media.sha256,
+                    Media.size,
+                    Media.filename,
+                    Media.status,
+                    Media.device_id,
+                    Media.officer_ids,
+                    Media.duration_s,
+                    Media.recorded_started_at,
+                    Media.recorded_ended_at,
+                    Media.fixity_checked_at,
+                    Media.uploaded_at,
+                )
+                .join(Media, Media.id == MediaBinding.media_id)
+                .where(MediaBinding.case_id == case.id)
+                .order_by(MediaBinding.created_at, MediaBinding.id)
+            )
+        )
+        .mappings()
+        .all()
+    )
 
-    explanations = (await session.execute(
-        select(InterruptionExplanation).where(InterruptionExplanation.case_id == case.id)
-        .order_by(InterruptionExplanation.gap_start, InterruptionExplanation.id)
-    )).scalars().all()
+    explanations = (
+        (
+            await session.execute(
+                select(InterruptionExplanation)
+                .where(InterruptionExplanation.case_id == case.id)
+                .order_by(InterruptionExplanation.gap_start, InterruptionExplanation.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
     explanations_by_stage = defaultdict(list)
     for explanation in explanations:
         explanations_by_stage[explanation.stage_id].append(explanation)
@@ -100,38 +156,85 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         for binding in bindings_by_stage[row.id] if row else ():
             start, end = _clip_window(binding)
             checked = binding["checked_segment"]
-            segment = (None if binding["start_offset_s"] is None and binding["end_offset_s"] is None and not checked.adjusted
-                       else {"start_offset_s": checked.start_offset_s, "end_offset_s": checked.end_offset_s,
-                             "adjusted": checked.adjusted, "problem": checked.problem, "problem_zh": checked.problem_zh})
+            segment = (
+                None
+                if binding["start_offset_s"] is None and binding["end_offset_s"] is None and not checked.adjusted
+                else {
+                    "start_offset_s": checked.start_offset_s,
+                    "end_offset_s": checked.end_offset_s,
+                    "adjusted": checked.adjusted,
+                    "problem": checked.problem,
+                    "problem_zh": checked.problem_zh,
+                }
+            )
             item = {
-                "binding_id": binding["binding_id"], "media_id": binding["media_id"], "sha256": binding["sha256"],
-                "size": binding["size"], "filename": binding["filename"], "status": binding["status"],
-                "device_id": binding["device_id"], "officer_ids": binding["officer_ids"] or [], "duration_s": binding["duration_s"],
-                "recorded_started_at": at(start), "recorded_ended_at": at(end), "segment": segment, "note": binding["note"],
-                "content_url": f"/api/v1/media/{binding['media_id']}/content", "fixity_checked_at": at(binding["fixity_checked_at"]),
+                "binding_id": binding["binding_id"],
+                "media_id": binding["media_id"],
+                "sha256": binding["sha256"],
+                "size": binding["size"],
+                "filename": binding["filename"],
+                "status": binding["status"],
+                "device_id": binding["device_id"],
+                "officer_ids": binding["officer_ids"] or [],
+                "duration_s": binding["duration_s"],
+                "recorded_started_at": at(start),
+                "recorded_ended_at": at(end),
+                "segment": segment,
+                "note": binding["note"],
+                "content_url": f"/api/v1/media/{binding['media_id']}/content",
+                "fixity_checked_at": at(binding["fixity_checked_at"]),
                 "bound_at": at(binding["bound_at"]),
                 "upload_lag_s": upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
             }
             if binding["unbound_at"] is not None:
                 unbound_out.append({**item, "unbound_at": at(binding["unbound_at"]), "unbind_reason": binding["unbind_reason"]})
-                entries.append((binding["unbound_at"], {"kind": "footage_unbound", "stage": code, "media_id": binding["media_id"],
-                                                        "reason": binding["unbind_reason"]}))
+                entries.append(
+                    (
+                        binding["unbound_at"],
+                        {"kind": "footage_unbound", "stage": code, "media_id": binding["media_id"], "reason": binding["unbind_reason"]},
+                    )
+                )
                 continue
             media_out.append(item)
             stage_footage[code] += binding["status"] in USABLE_MEDIA_STATUSES
-            clips.append(Clip(binding["binding_id"], binding["media_id"], binding["device_id"], start, end, binding["note"], binding["status"]))
+            clips.append(
+                Clip(binding["binding_id"], binding["media_id"], binding["device_id"], start, end, binding["note"], binding["status"])
+            )
             if start is not None:
-                entries.append((start, {"kind": "recording", "stage": code, "media_id": binding["media_id"],
-                                        "device_id": binding["device_id"], "ended_at": at(end)}))
+                entries.append(
+                    (
+                        start,
+                        {
+                            "kind": "recording",
+                            "stage": code,
+                            "media_id": binding["media_id"],
+                            "device_id": binding["device_id"],
+                            "ended_at": at(end),
+                        },
+                    )
+                )
         stage_documents = documents_by_stage[row.id] if row else []
         docs_out = []
         for document in stage_documents:
             docs_out.append(document_summary(document, counts.get(document["id"], 1), catalog, tz))
-            for moment, kind in ((document["issued_at"], "document_issued"), (document["signed_at"], "document_signed"),
-                                 (document["served_at"], "document_served")):
+            for moment, kind in (
+                (document["issued_at"], "document_issued"),
+                (document["signed_at"], "document_signed"),
+                (document["served_at"], "document_served"),
+            ):
                 if moment is not None:
-                    entries.append((moment, {"kind": kind, "stage": code, "document_id": document["id"],
-                                             "doc_type": document["doc_type"], "doc_number": document["doc_number"]}))
+                    entries.append(
+                        (
+                            moment,
+                            {
+                                "kind": kind,
+                                "stage": code,
+                                "document_id": document["id"],
+                                "doc_type": document["doc_type"],
+                                "doc_number": document["doc_number"],
+                            },
+                        )
+                    )
         if row is not None:
             if row.status == "skipped":
                 entries.append((row.created_at, {"kind": "stage_skipped", "stage": code}))
@@ -154,36 +257,71 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         )
         stage_interruptions = [interruption_out(e, catalog, tz).model_dump() for e in (explanations_by_stage[row.id] if row else ())]
         for explanation, shown in zip(explanations_by_stage[row.id] if row else (), stage_interruptions):
-            entries.append((explanation.gap_start, {"kind": "interruption", "stage": code, "device_id": explanation.device_id,
-                                                    "ended_at": shown["gap_end"], "reason": explanation.reason,
-                                                    "reason_name": shown["reason_name"], "text": explanation.text}))
+            entries.append(
+                (
+                    explanation.gap_start,
+                    {
+                        "kind": "interruption",
+                        "stage": code,
+                        "device_id": explanation.device_id,
+                        "ended_at": shown["gap_end"],
+                        "reason": explanation.reason,
+                        "reason_name": shown["reason_name"],
+                        "text": explanation.text,
+                    },
+                )
+            )
         findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance, document_names=document_names)
         for finding in findings:
             for key in ("gap_start", "gap_end"):
                 if key in finding:
                     finding[key] = at(finding[key])
         all_findings += findings
-        out_stages.append({
-            "id": row.id if row else None, "stage": code, "name": definition.name_zh, "name_en": definition.name_en,
-            "order": definition.order, "optional": definition.optional, "status": facts.status,
-            "started_at": at(facts.started_at), "ended_at": at(facts.ended_at),
-            "officers": row.officers if row else [], "attributes": facts.attributes, "notes": local_notes(row.notes, tz) if row else [],
-            "documents": docs_out, "media": media_out, "unbound_media": unbound_out, "interruptions": stage_interruptions,
-            "findings": findings,
-        })
+        out_stages.append(
+            {
+                "id": row.id if row else None,
+                "stage": code,
+                "name": definition.name_zh,
+                "name_en": definition.name_en,
+                "order": definition.order,
+                "optional": definition.optional,
+                "status": facts.status,
+                "started_at": at(facts.started_at),
+                "ended_at": at(facts.ended_at),
+                "officers": row.officers if row else [],
+                "attributes": facts.attributes,
+                "notes": local_notes(row.notes, tz) if row else [],
+                "documents": docs_out,
+                "media": media_out,
+                "unbound_media": unbound_out,
+                "interruptions": stage_interruptions,
+                "findings": findings,
+            }
+        )
     calendar = await working_calendar(session, catalog, case.agency)
     facts = case.facts or {}
     record = CaseRecord(case.procedure, stages, list(documents), facts, case.parties or [], await adjustments_of(session, case.id))
-    deadlines, limit_findings = evaluate(catalog.time_limits, record, calendar, today(tz), tz,
-                                         {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits)
+    deadlines, limit_findings = evaluate(
+        catalog.time_limits, record, calendar, today(tz), tz, {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits
+    )
     checked = []
     if catalog.review_sheet is not None:
-        checked = review_findings(ReviewRecord(
-            agency=case.agency, procedure=procedure, stages=stages, documents=list(documents), parties=case.parties or [],
-            facts=facts, party_signs={d.code for d in catalog.document_types if d.party_signs}, document_names=document_names,
-            stage_footage=stage_footage,
-            numbers_elsewhere=await _numbers_elsewhere(session, case) if any(d["doc_number"] for d in documents) else {},
-        ), catalog.review_sheet, tz)
+        checked = review_findings(
+            ReviewRecord(
+                agency=case.agency,
+                procedure=procedure,
+                stages=stages,
+                documents=list(documents),
+                parties=case.parties or [],
+                facts=facts,
+                party_signs={d.code for d in catalog.document_types if d.party_signs},
+                document_names=document_names,
+                stage_footage=stage_footage,
+                numbers_elsewhere=await _numbers_elsewhere(session, case) if any(d["doc_number"] for d in documents) else {},
+            ),
+            catalog.review_sheet,
+            tz,
+        )
     by_code = {stage["stage"]: stage for stage in out_stages}
     for finding in limit_findings + checked:
         by_code[finding["stage"]]["findings"].append(finding)
@@ -200,9 +338,18 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
 
 
 async def record_timeline_read(session: AsyncSession, principal: Principal, case: Case, body: dict, via: str = "api") -> None:
-    await record(session, principal, "timeline.read", agency=case.agency, case_id=case.id,
-                 payload={"complete": body["completeness"]["complete"], "findings": len(body["completeness"]["findings"]),
-                          **({"via": via} if via != "api" else {})})
+    await record(
+        session,
+        principal,
+        "timeline.read",
+        agency=case.agency,
+        case_id=case.id,
+        payload={
+            "complete": body["completeness"]["complete"],
+            "findings": len(body["completeness"]["findings"]),
+            **({"via": via} if via != "api" else {}),
+        },
+    )
 
 
 async def _numbers_elsewhere(session: AsyncSession, case: Case) -> dict[str, int]:
@@ -213,8 +360,12 @@ async def _numbers_elsewhere(session: AsyncSession, case: Case) -> dict[str, int
         select(DocumentVersion.doc_number, func.count())
         .join(Document, and_(Document.id == DocumentVersion.document_id, Document.current_version == DocumentVersion.version))
         .join(Case, Case.id == Document.case_id)
-        .where(DocumentVersion.doc_number.in_(own), Case.agency == case.agency, Case.id != case.id,
-               DocumentVersion.status.in_(sorted(COUNTED_DOCUMENT_STATUSES)))
+        .where(
+            DocumentVersion.doc_number.in_(own),
+            Case.agency == case.agency,
+            Case.id != case.id,
+            DocumentVersion.status.in_(sorted(COUNTED_DOCUMENT_STATUSES)),
+        )
         .group_by(DocumentVersion.doc_number)
     )
     return dict(rows.all())

@@ -56,8 +56,7 @@ def install_pages(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         if is_page(request):
             code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-            return problem_page(request, Problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})),
-                                _person(request))
+            return problem_page(request, Problem(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})), _person(request))
         return await api_http(request, exc)
 
     @app.exception_handler(RequestValidationError)

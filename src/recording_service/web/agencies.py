@@ -39,7 +39,9 @@ ERROR_TEXT = {
     "unknown_parent": "没有这个上级单位，请先登记上级单位",
     "agency_cycle": "上级单位不能是本单位，也不能是本单位的下级单位",
     "agency_code": "单位代码只能由字母、数字和 _ . - 组成，最多 64 位",
-    "missing": "必填", "string_too_short": "必填", "string_too_long": "过长",
+    "missing": "必填",
+    "string_too_short": "必填",
+    "string_too_long": "过长",
     "string_pattern_mismatch": "格式不对：只能由字母、数字和 _ . - 组成",
 }
 
@@ -53,8 +55,14 @@ def field_errors(refused: AgencyRefused) -> dict[str, str]:
 
 
 @router.get("/agencies")
-async def agencies_page(request: Request, person: Person, _role: Keeper, session: DbSession, settings: SettingsDep,
-                        code_to_open: Annotated[str, Query(alias="open", max_length=64)] = "") -> Response:
+async def agencies_page(
+    request: Request,
+    person: Person,
+    _role: Keeper,
+    session: DbSession,
+    settings: SettingsDep,
+    code_to_open: Annotated[str, Query(alias="open", max_length=64)] = "",
+) -> Response:
     principal = person.principal
     if code_to_open.strip():  # the form that opens (or starts) a profile by its code
         return RedirectResponse(f"/agencies/{quote(code_to_open.strip(), safe='')}", status_code=303)
@@ -63,14 +71,32 @@ async def agencies_page(request: Request, person: Person, _role: Keeper, session
     if not sees_every_agency(principal):
         visible = set(await agency_codes_under(session, principal.agency))
         profiles = [p for p in profiles if p.code in visible]
-    return page(request, "agencies.html", {
-        "profiles": profiles, "names": names, "tz": settings.tz, "all_agencies": sees_every_agency(principal),
-        "own_missing": not sees_every_agency(principal) and principal.agency not in names,
-    }, person=person)
+    return page(
+        request,
+        "agencies.html",
+        {
+            "profiles": profiles,
+            "names": names,
+            "tz": settings.tz,
+            "all_agencies": sees_every_agency(principal),
+            "own_missing": not sees_every_agency(principal) and principal.agency not in names,
+        },
+        person=person,
+    )
 
 
-async def _profile_page(request: Request, person, session, settings, code: str, *, form: dict | None = None,
-                        errors: dict | None = None, notice: str | None = None, status_code: int = 200) -> Response:
+async def _profile_page(
+    request: Request,
+    person,
+    session,
+    settings,
+    code: str,
+    *,
+    form: dict | None = None,
+    errors: dict | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
     principal = person.principal
     profile = await get_agency(session, code)
     editable = may_edit(principal, code) and code != "*"
@@ -79,12 +105,26 @@ async def _profile_page(request: Request, person, session, settings, code: str, 
     if form is None:
         form = {name: (getattr(profile, name) or "") if profile else "" for name in FIELDS}
     others = [p for p in await list_agencies(session) if p.code != code]
-    return page(request, "agency.html", {
-        "code": code, "profile": profile, "versions": await versions_of(session, code) if profile else [], "form": form,
-        "errors": errors or {}, "notice": notice, "editable": editable, "labels": FIELD_NAMES_ZH, "others": others, "tz": settings.tz,
-        "places_agencies": principal.agency == ALL_AGENCIES,
-        "parent_name": next((p.name_zh for p in others if profile and p.code == profile.parent), None),
-    }, status_code=status_code, person=person)
+    return page(
+        request,
+        "agency.html",
+        {
+            "code": code,
+            "profile": profile,
+            "versions": await versions_of(session, code) if profile else [],
+            "form": form,
+            "errors": errors or {},
+            "notice": notice,
+            "editable": editable,
+            "labels": FIELD_NAMES_ZH,
+            "others": others,
+            "tz": settings.tz,
+            "places_agencies": principal.agency == ALL_AGENCIES,
+            "parent_name": next((p.name_zh for p in others if profile and p.code == profile.parent), None),
+        },
+        status_code=status_code,
+        person=person,
+    )
 
 
 @router.get("/agencies/{code}")
@@ -93,16 +133,39 @@ async def agency_page(code: str, request: Request, person: Person, _role: Keeper
 
 
 @router.post("/agencies/{code}")
-async def save_agency(code: str, request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
-                      name_zh: Text = "", uscc: Text = "", division_code: Text = "", parent: Text = "", address: Text = "",
-                      phone: Text = "", office_hours: Text = "", review_body: Text = "", court: Text = "") -> Response:
+async def save_agency(
+    code: str,
+    request: Request,
+    person: FormPerson,
+    _role: Keeper,
+    session: DbSession,
+    settings: SettingsDep,
+    name_zh: Text = "",
+    uscc: Text = "",
+    division_code: Text = "",
+    parent: Text = "",
+    address: Text = "",
+    phone: Text = "",
+    office_hours: Text = "",
+    review_body: Text = "",
+    court: Text = "",
+) -> Response:
     principal = person.principal
     if not may_edit(principal, code):
         if await sees_agency(session, principal, code):
             raise Problem(403, "agency-not-yours", "只有本单位或全部单位的管理员可以修改单位信息。")
         raise Problem(404, "agency-not-found", "没有这个单位的信息（或它不属于您的单位）。")
-    form = {"name_zh": name_zh, "uscc": uscc, "division_code": division_code, "parent": parent, "address": address, "phone": phone,
-            "office_hours": office_hours, "review_body": review_body, "court": court}
+    form = {
+        "name_zh": name_zh,
+        "uscc": uscc,
+        "division_code": division_code,
+        "parent": parent,
+        "address": address,
+        "phone": phone,
+        "office_hours": office_hours,
+        "review_body": review_body,
+        "court": court,
+    }
     before = await get_agency(session, code)
     version = before.version if before else 0
     if principal.agency != ALL_AGENCIES:  # where an agency sits is the operator's choice (the form shows it read-only)
@@ -114,4 +177,3 @@ async def save_agency(code: str, request: Request, person: FormPerson, _role: Ke
     await session.commit()
     notice = f"已保存（第 {profile.version} 版）" if profile.version != version else "内容未变，未生成新版本"
     return redirect_with_flash(request, person, f"/agencies/{quote(code, safe='')}", notice=notice)
-

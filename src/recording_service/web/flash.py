@@ -39,8 +39,14 @@ def redirect_with_flash(request: Request, person, url: str, **message: str | int
     payload = base64.urlsafe_b64encode(json.dumps(body, ensure_ascii=False).encode()).decode().rstrip("=")
     response = RedirectResponse(url, status_code=303)
     settings = request.app.state.settings
-    set_cookie(response, request, settings.cookie_secure, FLASH_COOKIE,
-               f"{payload}.{_mac(request, person.csrf_token, payload)}", max_age=FLASH_SECONDS)
+    set_cookie(
+        response,
+        request,
+        settings.cookie_secure,
+        FLASH_COOKIE,
+        f"{payload}.{_mac(request, person.csrf_token, payload)}",
+        max_age=FLASH_SECONDS,
+    )
     return response
 
 
@@ -67,5 +73,6 @@ def take_flash(request: Request, person) -> tuple[dict, bool]:
 
 
 def forget_flash(response: Response, request: Request) -> None:
-    response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=secure_cookies(request, request.app.state.settings.cookie_secure))
+    response.delete_cookie(
+        FLASH_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request, request.app.state.settings.cookie_secure)
+    )

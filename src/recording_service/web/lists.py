@@ -42,32 +42,61 @@ def flowchart_markup(request: Request, code: str | None, states: dict | None = N
 
 
 @router.get("/public/matters", dependencies=[public_budget(LIST)])
-async def matters_page(request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None,
-                       category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "") -> Response:
+async def matters_page(
+    request: Request,
+    catalog: CatalogDep,
+    session: DbSession,
+    version: Version = None,
+    agency: Agency = None,
+    category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "",
+) -> Response:
     guide = await _guide(session, agency)
     row, versions = await served_list(session, "matters", catalog.matters, version)
     items = [item for item in row.content["items"] if not category or item["category"] == category]
     present = [code for code in ENFORCEMENT_KINDS if any(item["category"] == code for item in row.content["items"])]
-    return _public(request, "public_matters.html", {"list": row, "versions": versions, "items": items, "category": category,
-                                                    "categories": present, "version": version, "agency": guide})
+    return _public(
+        request,
+        "public_matters.html",
+        {
+            "list": row,
+            "versions": versions,
+            "items": items,
+            "category": category,
+            "categories": present,
+            "version": version,
+            "agency": guide,
+        },
+    )
 
 
 @router.get("/public/matters/{code}", dependencies=[public_budget(RENDERED)])
-async def matter_page(code: str, request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None) -> Response:
+async def matter_page(
+    code: str, request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None
+) -> Response:
     guide = await _guide(session, agency)
     row, _versions = await served_list(session, "matters", catalog.matters, version)
     matter = next((item for item in row.content["items"] if item["code"] == code), None)
     if matter is None:
         raise Problem(404, "matter-not-found", "事项清单中没有这一事项。")
-    return _public(request, "public_matter.html", {"list": row, "m": matter, "version": version, "agency": guide,
-                                                   "flowchart": flowchart_markup(request, matter.get("procedure"), agency=guide)})
+    return _public(
+        request,
+        "public_matter.html",
+        {
+            "list": row,
+            "m": matter,
+            "version": version,
+            "agency": guide,
+            "flowchart": flowchart_markup(request, matter.get("procedure"), agency=guide),
+        },
+    )
 
 
 @router.get("/public/inspection-matters", dependencies=[public_budget(LIST)])
 async def inspection_matters_page(request: Request, catalog: CatalogDep, session: DbSession, version: Version = None) -> Response:
     row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
-    return _public(request, "public_inspection_matters.html", {"list": row, "versions": versions, "items": row.content["items"],
-                                                               "version": version})
+    return _public(
+        request, "public_inspection_matters.html", {"list": row, "versions": versions, "items": row.content["items"], "version": version}
+    )
 
 
 @router.get("/public/procedures", dependencies=[public_budget(LIST)])
@@ -81,5 +110,8 @@ async def procedure_page(code: str, request: Request, catalog: CatalogDep, sessi
     if procedure is None:
         raise Problem(404, "procedure-not-found", "没有这一执法程序。")
     guide = await _guide(session, agency)
-    return _public(request, "public_procedure.html", {"procedure": procedure, "agency": guide,
-                                                      "flowchart": flowchart_markup(request, code, agency=guide)})
+    return _public(
+        request,
+        "public_procedure.html",
+        {"procedure": procedure, "agency": guide, "flowchart": flowchart_markup(request, code, agency=guide)},
+    )

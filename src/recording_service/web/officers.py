@@ -44,67 +44,136 @@ EXPIRING_DAYS = 60
 PUBLIC_PAGE = 50
 
 
-async def _register_page(request: Request, person, session, settings, status: str | None, *, errors: list | None = None,
-                         notice: str | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+async def _register_page(
+    request: Request,
+    person,
+    session,
+    settings,
+    status: str | None,
+    *,
+    errors: list | None = None,
+    notice: str | None = None,
+    form: dict | None = None,
+    status_code: int = 200,
+) -> Response:
     query = visible_officers(person.principal)
     listed = query.where(Officer.status == status) if status else query
     officers = (await session.execute(listed.order_by(Officer.officer_id).limit(2000))).scalars().all()
     expiring = (await session.execute(expiring_within(query, today(settings.tz), EXPIRING_DAYS).order_by(Officer.valid_to))).scalars().all()
-    return page(request, "officers.html", {
-        "officers": officers, "expiring": expiring, "expiring_days": EXPIRING_DAYS, "status": status or "", "statuses": STATUS_NAMES,
-        "may_edit": person.principal.role is Role.admin, "errors": errors or [], "notice": notice, "form": form or {},
-        "field_labels": {field: names[1] for field, names in COLUMNS.items()},
-    }, status_code=status_code, person=person)
+    return page(
+        request,
+        "officers.html",
+        {
+            "officers": officers,
+            "expiring": expiring,
+            "expiring_days": EXPIRING_DAYS,
+            "status": status or "",
+            "statuses": STATUS_NAMES,
+            "may_edit": person.principal.role is Role.admin,
+            "errors": errors or [],
+            "notice": notice,
+            "form": form or {},
+            "field_labels": {field: names[1] for field, names in COLUMNS.items()},
+        },
+        status_code=status_code,
+        person=person,
+    )
 
 
 @router.get("/officers")
-async def register_page(request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
-                        status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None) -> Response:
+async def register_page(
+    request: Request,
+    person: Person,
+    _role: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None,
+) -> Response:
     return await _register_page(request, person, session, settings, status)  # an import's notice comes as a flash
 
 
 @router.post("/officers")
-async def register_officer(request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
-                           officer_id: Annotated[str, Form(max_length=64)] = "", name: Annotated[str, Form(max_length=100)] = "",
-                           unit: Annotated[str, Form(max_length=200)] = "",
-                           certificate_number: Annotated[str, Form(max_length=64)] = "",
-                           categories: Annotated[str, Form(max_length=1000)] = "", regions: Annotated[str, Form(max_length=2000)] = "",
-                           valid_from: Annotated[str, Form(max_length=10)] = "", valid_to: Annotated[str, Form(max_length=10)] = "",
-                           ) -> Response:
-    form = {"officer_id": officer_id, "name": name, "unit": unit, "certificate_number": certificate_number,
-            "categories": categories, "regions": regions, "valid_from": valid_from, "valid_to": valid_to}
+async def register_officer(
+    request: Request,
+    person: FormPerson,
+    _role: Keeper,
+    session: DbSession,
+    settings: SettingsDep,
+    officer_id: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    unit: Annotated[str, Form(max_length=200)] = "",
+    certificate_number: Annotated[str, Form(max_length=64)] = "",
+    categories: Annotated[str, Form(max_length=1000)] = "",
+    regions: Annotated[str, Form(max_length=2000)] = "",
+    valid_from: Annotated[str, Form(max_length=10)] = "",
+    valid_to: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    form = {
+        "officer_id": officer_id,
+        "name": name,
+        "unit": unit,
+        "certificate_number": certificate_number,
+        "categories": categories,
+        "regions": regions,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
     try:
-        body = OfficerCreate(officer_id=officer_id.strip(), name=name.strip(), unit=unit.strip(),
-                             certificate_number=certificate_number.strip(), categories=split_list(categories), regions=split_list(regions),
-                             valid_from=valid_from, valid_to=valid_to)
+        body = OfficerCreate(
+            officer_id=officer_id.strip(),
+            name=name.strip(),
+            unit=unit.strip(),
+            certificate_number=certificate_number.strip(),
+            categories=split_list(categories),
+            regions=split_list(regions),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
     except ValidationError as exc:
         errors = [{"row": None, "field": ".".join(str(p) for p in e["loc"]), "error": e["msg"]} for e in exc.errors()]
         return await _register_page(request, person, session, settings, None, errors=errors, form=form, status_code=422)
     try:
         await create_officer(session, person.principal, body, today(settings.tz))
     except Problem as problem:
-        return await _register_page(request, person, session, settings, None, errors=[{"row": None, "field": "officer_id",
-                                                                                        "error": problem.detail}], form=form,
-                                    status_code=problem.status)
+        return await _register_page(
+            request,
+            person,
+            session,
+            settings,
+            None,
+            errors=[{"row": None, "field": "officer_id", "error": problem.detail}],
+            form=form,
+            status_code=problem.status,
+        )
     await session.commit()
     return RedirectResponse(f"/officers/{body.officer_id}", status_code=303)
 
 
 @router.post("/officers/import")
-async def import_register(request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
-                          file: Annotated[UploadFile, File()]) -> Response:
+async def import_register(
+    request: Request, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep, file: Annotated[UploadFile, File()]
+) -> Response:
     data = await file.read(settings.max_sheet_bytes + 1)
     try:
         if len(data) > settings.max_sheet_bytes:
-            raise Problem(413, "sheet-too-large", "", detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB，未导入任何内容。")
+            raise Problem(
+                413, "sheet-too-large", "", detail_zh=f"表格文件不能超过 {settings.max_sheet_bytes // (1024 * 1024)} MB，未导入任何内容。"
+            )
         bodies = await read_sheet(file.filename or "", data, settings)  # off the event loop, within the sheet limits
     except ImportRefused as refused:
         return await _register_page(request, person, session, settings, None, errors=refused.errors[:500], status_code=422)
     except Problem as problem:  # too large or too long: said on the page, in Chinese
         if "detail_zh" not in problem.extra:
             raise
-        return await _register_page(request, person, session, settings, None, status_code=problem.status,
-                                    errors=[{"row": None, "field": None, "error": problem.detail, "error_zh": problem.extra["detail_zh"]}])
+        return await _register_page(
+            request,
+            person,
+            session,
+            settings,
+            None,
+            status_code=problem.status,
+            errors=[{"row": None, "field": None, "error": problem.detail, "error_zh": problem.extra["detail_zh"]}],
+        )
     counts = await import_officers(session, person.principal, bodies, today(settings.tz), file.filename)
     await session.commit()
     notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
@@ -112,41 +181,72 @@ async def import_register(request: Request, person: FormPerson, _role: Keeper, s
 
 
 @router.get("/officers/{officer_id}")
-async def officer_page(officer_id: str, request: Request, person: Person, _role: Reader, session: DbSession,
-                       settings: SettingsDep) -> Response:
+async def officer_page(
+    officer_id: str, request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep
+) -> Response:
     officer = await get_officer(session, person.principal, officer_id)
-    return page(request, "officer.html", {"officer": officer, "history": await history_of(session, officer), "statuses": STATUS_NAMES,
-                                          "may_edit": person.principal.role is Role.admin, "today": today(settings.tz)},
-                person=person)
+    return page(
+        request,
+        "officer.html",
+        {
+            "officer": officer,
+            "history": await history_of(session, officer),
+            "statuses": STATUS_NAMES,
+            "may_edit": person.principal.role is Role.admin,
+            "today": today(settings.tz),
+        },
+        person=person,
+    )
 
 
 @router.post("/officers/{officer_id}/status")
-async def officer_status(officer_id: str, person: FormPerson, _role: Keeper, session: DbSession, settings: SettingsDep,
-                         status: Annotated[str, Form(max_length=16)] = "", effective_on: Annotated[str, Form(max_length=10)] = "",
-                         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+async def officer_status(
+    officer_id: str,
+    person: FormPerson,
+    _role: Keeper,
+    session: DbSession,
+    settings: SettingsDep,
+    status: Annotated[str, Form(max_length=16)] = "",
+    effective_on: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     officer = await get_officer(session, person.principal, officer_id)
     try:
         body = OfficerUpdate(status=CertificateStatus(status), effective_on=effective_on or None, reason=reason.strip() or None)
     except (ValidationError, ValueError):
-        raise Problem(422, "invalid-status-change", "状态变更需选择状态；暂扣、注销、吊销还须填写原因，生效日期格式为 YYYY-MM-DD。") from None
+        raise Problem(
+            422, "invalid-status-change", "状态变更需选择状态；暂扣、注销、吊销还须填写原因，生效日期格式为 YYYY-MM-DD。"
+        ) from None
     await update_officer(session, person.principal, officer, body, today(settings.tz))
     await session.commit()
     return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
 
 
 @router.get("/public/officers", dependencies=[public_budget(LIST)])
-async def public_register(request: Request, session: DbSession, settings: SettingsDep,
-                          where: Annotated[PublicFilter, Depends(public_filter)],
-                          cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+async def public_register(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    where: Annotated[PublicFilter, Depends(public_filter)],
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> Response:
     day = today(settings.tz)
     officers, next_cursor = await published_page(session, day, where, cursor, PUBLIC_PAGE)
     asked = {key: value for key, value in asdict(where).items() if value}
-    response = page(request, "public_officers.html", {
-        "officers": officers, "today": day, "agency": where.agency or "", "filters": asked, "first_page": not cursor,
-        "searching": any(key != "agency" for key in asked),
-        "total": await published_count(session, day, where),
-        "next_url": "/public/officers?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
-        "first_url": "/public/officers" + ("?" + urlencode(asked) if asked else ""),
-    })
+    response = page(
+        request,
+        "public_officers.html",
+        {
+            "officers": officers,
+            "today": day,
+            "agency": where.agency or "",
+            "filters": asked,
+            "first_page": not cursor,
+            "searching": any(key != "agency" for key in asked),
+            "total": await published_count(session, day, where),
+            "next_url": "/public/officers?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
+            "first_url": "/public/officers" + ("?" + urlencode(asked) if asked else ""),
+        },
+    )
     response.headers.update(PUBLIC_CACHE)
     return response

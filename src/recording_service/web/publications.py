@@ -67,28 +67,72 @@ Staff = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
 Publisher = Annotated[object, require_page_roles(Role.admin)]
 Approver = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
 
-STATUS_NAMES = {"draft": "待审核", "approved": "已审核待发布", "published": "已公示", "annotated": "已公示（有变更说明）",
-                "withdrawn": "已撤回", "expired": "公示期满", "not_publishable": "不予公示"}
+STATUS_NAMES = {
+    "draft": "待审核",
+    "approved": "已审核待发布",
+    "published": "已公示",
+    "annotated": "已公示（有变更说明）",
+    "withdrawn": "已撤回",
+    "expired": "公示期满",
+    "not_publishable": "不予公示",
+}
 KIND_NAMES = {"penalty": "行政处罚", "license": "行政许可", "inspection": "行政检查"}
 SEVERITY_NAMES = {"minor": "轻微", "ordinary": "一般", "serious": "严重"}
-REDACTED_NAMES = {"id_number": "证件号码", "phone": "电话号码", "bank_account": "银行账号", "address": "住址", "name": "第三人姓名",
-                  "health": "健康信息", "email": "电子邮箱", "im_account": "微信/QQ 账号", "plate": "车牌号码",
-                  "insurance_number": "社保/医保卡号", "medical_record": "病历号/门诊号"}
+REDACTED_NAMES = {
+    "id_number": "证件号码",
+    "phone": "电话号码",
+    "bank_account": "银行账号",
+    "address": "住址",
+    "name": "第三人姓名",
+    "health": "健康信息",
+    "email": "电子邮箱",
+    "im_account": "微信/QQ 账号",
+    "plate": "车牌号码",
+    "insurance_number": "社保/医保卡号",
+    "medical_record": "病历号/门诊号",
+}
 CONFIDENCE_NAMES = {"high": "高", "medium": "中", "low": "低"}
 NOTICE_METHODS = {"in_decision": "决定书中告知", "in_person": "当面告知", "mail": "邮寄", "electronic": "电子送达", "phone": "电话告知"}
 FIELD_NAMES = {
-    "party_name": "行政相对人名称", "party_category": "相对人类别", "party_code": "统一社会信用代码", "legal_representative": "法定代表人",
-    "doc_number": "决定书文号", "decided_on": "决定日期", "violation_type": "违法行为类型", "violation_facts": "主要违法事实",
-    "basis": "处罚依据", "penalty_category": "处罚类别", "penalty_content": "处罚内容", "fine_wan": "罚款金额（万元）",
-    "confiscated_wan": "没收违法所得（万元）", "license_affected": "暂扣或吊销证照", "doc_name": "许可决定文书名称",
-    "license_category": "许可类别", "certificate_name": "许可证书名称", "certificate_number": "许可编号", "license_content": "许可内容",
-    "valid_from": "有效期自", "valid_to": "有效期至", "inspection_matter": "检查事项", "inspection_result": "检查结果",
-    "authority": "处罚（许可）机关", "authority_code": "机关统一社会信用代码", "data_source": "数据来源单位",
-    "data_source_code": "数据来源单位代码", "note": "备注",
+    "party_name": "行政相对人名称",
+    "party_category": "相对人类别",
+    "party_code": "统一社会信用代码",
+    "legal_representative": "法定代表人",
+    "doc_number": "决定书文号",
+    "decided_on": "决定日期",
+    "violation_type": "违法行为类型",
+    "violation_facts": "主要违法事实",
+    "basis": "处罚依据",
+    "penalty_category": "处罚类别",
+    "penalty_content": "处罚内容",
+    "fine_wan": "罚款金额（万元）",
+    "confiscated_wan": "没收违法所得（万元）",
+    "license_affected": "暂扣或吊销证照",
+    "doc_name": "许可决定文书名称",
+    "license_category": "许可类别",
+    "certificate_name": "许可证书名称",
+    "certificate_number": "许可编号",
+    "license_content": "许可内容",
+    "valid_from": "有效期自",
+    "valid_to": "有效期至",
+    "inspection_matter": "检查事项",
+    "inspection_result": "检查结果",
+    "authority": "处罚（许可）机关",
+    "authority_code": "机关统一社会信用代码",
+    "data_source": "数据来源单位",
+    "data_source_code": "数据来源单位代码",
+    "note": "备注",
 }
 CATEGORY_NAMES = {"natural_person": "自然人", "legal_person": "法人及非法人组织", "individual_business": "个体工商户"}
-CONTEXT = {"status_names": STATUS_NAMES, "kind_names": KIND_NAMES, "severity_names": SEVERITY_NAMES, "field_names": FIELD_NAMES,
-           "category_names": CATEGORY_NAMES, "notice_methods": NOTICE_METHODS, "performance_names": PERFORMANCE_NAMES}
+CONTEXT = {
+    "status_names": STATUS_NAMES,
+    "kind_names": KIND_NAMES,
+    "severity_names": SEVERITY_NAMES,
+    "field_names": FIELD_NAMES,
+    "category_names": CATEGORY_NAMES,
+    "notice_methods": NOTICE_METHODS,
+    "performance_names": PERFORMANCE_NAMES,
+}
 # How each field is typed in the edit form (the rest are one-line text).
 LONG_FIELDS = {"violation_facts", "basis", "penalty_content", "license_content", "note", "inspection_result"}
 DATE_FIELDS = {"decided_on", "valid_from", "valid_to"}
@@ -103,10 +147,10 @@ def highlighted(text: str | None, spans: list[dict], field: str = "public_text")
     for span in sorted((s for s in spans if s.get("field", "public_text") == field), key=lambda s: s["start"]):
         if span["start"] < at or span["end"] > len(text):
             continue
-        out.append(escape(text[at:span["start"]]))
+        out.append(escape(text[at : span["start"]]))
         label = f"{REDACTED_NAMES.get(span['kind'], span['kind'])} · 规则 {span['rule']} · 置信度 {CONFIDENCE_NAMES.get(span['confidence'], '')}"
         css = "removed" if span["removed"] else "flagged"
-        out.append(Markup('<mark class="{}" title="{}">{}</mark>').format(css, label, text[span["start"]:span["end"]]))
+        out.append(Markup('<mark class="{}" title="{}">{}</mark>').format(css, label, text[span["start"] : span["end"]]))
         at = span["end"]
     out.append(escape(text[at:]))
     return Markup("").join(out)
@@ -117,9 +161,16 @@ def _see(url: str) -> RedirectResponse:
 
 
 @router.get("/publications")
-async def queue(request: Request, catalog: CatalogDep, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
-                status: Annotated[str, Query(pattern="^(|draft|approved|published|annotated|withdrawn|expired|not_publishable|overdue)$")] = "",
-                cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+async def queue(
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+    status: Annotated[str, Query(pattern="^(|draft|approved|published|annotated|withdrawn|expired|not_publishable|overdue)$")] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
     day = today(settings.tz)
     query = visible_publications(person.principal)
     if status == "overdue":
@@ -128,20 +179,34 @@ async def queue(request: Request, catalog: CatalogDep, person: Person, _role: St
         query = query.where(Publication.status == status)
     rows = (await session.execute(keyset(query, [Publication.due_on, Publication.id], cursor, 50))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["due_on", "id"], 50)
-    overdue = len((await session.execute(visible_publications(person.principal).with_only_columns(Publication.id).where(
-        overdue_condition(day)))).all())
+    overdue = len(
+        (
+            await session.execute(visible_publications(person.principal).with_only_columns(Publication.id).where(overdue_condition(day)))
+        ).all()
+    )
     awaiting = []
     if not cursor and status in ("", "draft"):
         rules = catalog.publication.decision_documents
         decisions = await decision_documents(session, person.principal, [t for kind in ("penalty", "license") for t in rules[kind]])
         published = await publications_of_documents(session, person.principal, [d["document_id"] for d in decisions])
         awaiting = [d for d in decisions if d["document_id"] not in published]
-    return page(request, "publications.html", {**CONTEXT, "items": await publications_out(session, list(rows), settings.tz),
-                                               "status": status, "next_cursor": next_cursor, "overdue_count": overdue,
-                                               "today": day, "awaiting": awaiting, "may_draft": person.principal.role is Role.admin,
-                                               "tz": settings.tz,
-                                               "document_types": {d.code: d.name_zh for d in catalog.document_types}},
-                  person=person)
+    return page(
+        request,
+        "publications.html",
+        {
+            **CONTEXT,
+            "items": await publications_out(session, list(rows), settings.tz),
+            "status": status,
+            "next_cursor": next_cursor,
+            "overdue_count": overdue,
+            "today": day,
+            "awaiting": awaiting,
+            "may_draft": person.principal.role is Role.admin,
+            "tz": settings.tz,
+            "document_types": {d.code: d.name_zh for d in catalog.document_types},
+        },
+        person=person,
+    )
 
 
 def _kind_of(catalog, doc_type: str) -> str | None:
@@ -149,32 +214,64 @@ def _kind_of(catalog, doc_type: str) -> str | None:
 
 
 @router.get("/publications/new")
-async def new_publication(request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep,
-                          case_id: Annotated[str, Query(max_length=64)], document_id: Annotated[str, Query(max_length=64)]) -> Response:
+async def new_publication(
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    case_id: Annotated[str, Query(max_length=64)],
+    document_id: Annotated[str, Query(max_length=64)],
+) -> Response:
     case = await get_case(session, person.principal, case_id)
     document, version = await current_document(session, case, document_id)
     existing = (await publications_of_documents(session, person.principal, [document.id])).get(document.id)
     if existing is not None:
         return _see(f"/publications/{existing.id}")
-    return page(request, "publication_new.html", {
-        **CONTEXT, "case": case, "document": document, "version": version, "kind": _kind_of(catalog, document.doc_type),
-        "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
-        "periods": catalog.publication.periods, "tz": settings.tz,
-        "signers": "、".join(version.signers or []),
-    }, person=person)
+    return page(
+        request,
+        "publication_new.html",
+        {
+            **CONTEXT,
+            "case": case,
+            "document": document,
+            "version": version,
+            "kind": _kind_of(catalog, document.doc_type),
+            "doc_type_name": next((d.name_zh for d in catalog.document_types if d.code == document.doc_type), document.doc_type),
+            "periods": catalog.publication.periods,
+            "tz": settings.tz,
+            "signers": "、".join(version.signers or []),
+        },
+        person=person,
+    )
 
 
 @router.post("/publications/new")
-async def new_publication_submit(request: Request, catalog: CatalogDep, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
-                                 case_id: Annotated[str, Form(max_length=64)], document_id: Annotated[str, Form(max_length=64)],
-                                 kind: Annotated[str, Form(max_length=20)] = "", severity: Annotated[str, Form(max_length=20)] = "",
-                                 period_months: Annotated[str, Form(max_length=4)] = "",
-                                 other_names: Annotated[str, Form(max_length=4000)] = "") -> Response:
+async def new_publication_submit(
+    request: Request,
+    catalog: CatalogDep,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    case_id: Annotated[str, Form(max_length=64)],
+    document_id: Annotated[str, Form(max_length=64)],
+    kind: Annotated[str, Form(max_length=20)] = "",
+    severity: Annotated[str, Form(max_length=20)] = "",
+    period_months: Annotated[str, Form(max_length=4)] = "",
+    other_names: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
     back = f"/publications/new?case_id={quote(case_id)}&document_id={quote(document_id)}"
     try:
-        body = PublicationCreate(case_id=case_id, document_id=document_id, kind=kind, severity=severity,
-                                 period_months=_number(period_months.strip(), "公示期限"),
-                                 other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n])
+        body = PublicationCreate(
+            case_id=case_id,
+            document_id=document_id,
+            kind=kind,
+            severity=severity,
+            period_months=_number(period_months.strip(), "公示期限"),
+            other_names=[n for n in re.split(r"[、,，;；\s]+", other_names) if n],
+        )
         publication = await create_publication(session, catalog, person.principal, body, settings.tz)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         return redirect_with_flash(request, person, back, error=_message(exc)[:280])
@@ -213,28 +310,48 @@ async def _staff_view(session, publication: Publication, settings) -> dict:
 
 
 @router.get("/publications/export")
-async def export_page(request: Request, person: Person, _role: Staff, session: DbSession,
-                      kind: Annotated[str, Query(pattern="^(penalty|license)$")] = "penalty") -> Response:
+async def export_page(
+    request: Request,
+    person: Person,
+    _role: Staff,
+    session: DbSession,
+    kind: Annotated[str, Query(pattern="^(penalty|license)$")] = "penalty",
+) -> Response:
     """The 双公示 export as a publisher checks it: how many records are valid, and what each invalid one lacks."""
     rows = await exchange_rows(session, person.principal, kind)
-    invalid = [{"id": p.id, "doc_number": p.fields.get("doc_number"), "party_name": p.fields.get("party_name"), "problems": found}
-               for p, _, found in rows if found]
-    return page(request, "publication_export.html", {**CONTEXT, "kind": kind, "total": len(rows), "invalid": invalid,
-                                                     "valid": len(rows) - len(invalid)}, person=person)
+    invalid = [
+        {"id": p.id, "doc_number": p.fields.get("doc_number"), "party_name": p.fields.get("party_name"), "problems": found}
+        for p, _, found in rows
+        if found
+    ]
+    return page(
+        request,
+        "publication_export.html",
+        {**CONTEXT, "kind": kind, "total": len(rows), "invalid": invalid, "valid": len(rows) - len(invalid)},
+        person=person,
+    )
 
 
 @router.get("/publications/export/{kind}.{file_format}")
-async def export_download(request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep,
-                          kind: Annotated[str, Path(pattern="^(penalty|license)$")], file_format: Annotated[str, Path(pattern="^(csv|xlsx)$")],
-                          include_invalid: bool = False) -> Response:
+async def export_download(
+    request: Request,
+    person: Person,
+    _role: Staff,
+    session: DbSession,
+    settings: SettingsDep,
+    kind: Annotated[str, Path(pattern="^(penalty|license)$")],
+    file_format: Annotated[str, Path(pattern="^(csv|xlsx)$")],
+    include_invalid: bool = False,
+) -> Response:
     rows = await exchange_rows(session, person.principal, kind)
     body, media_type, headers = await asyncio.to_thread(export_file, kind, rows, file_format, include_invalid, today(settings.tz))
     return Response(body, media_type=media_type, headers={**headers, "Cache-Control": "no-store"})
 
 
 @router.get("/publications/{publication_id}/edit")
-async def edit_publication(publication_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession,
-                           settings: SettingsDep) -> Response:
+async def edit_publication(
+    publication_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep
+) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     out = await _staff_view(session, publication, settings)
     if out["status"] not in ("draft", "published", "annotated"):
@@ -243,23 +360,52 @@ async def edit_publication(publication_id: str, request: Request, catalog: Catal
     problems: dict[str, list[str]] = {}
     for problem in out["problems"]:
         problems.setdefault(problem["field"] or "", []).append(problem["message"])
-    fields = [{"name": name, "label": FIELD_NAMES.get(name, name), "value": out["fields"].get(name) or defaults.get(name),
-               "input": "date" if name in DATE_FIELDS else "amount" if name in AMOUNT_FIELDS else "category" if name == "party_category"
-               else "long" if name in LONG_FIELDS else "text",
-               "marked": highlighted(out["fields"].get(name), out["redaction"], name) if isinstance(out["fields"].get(name), str) else None,
-               "problems": problems.get(name, [])}
-              for name in KIND_FIELDS[publication.kind]]
-    return page(request, "publication_edit.html", {
-        **CONTEXT, "p": out, "fields": fields, "general_problems": problems.get("", []) + problems.get("id_number", []),
-        "text": highlighted(out["public_text"], out["redaction"]),
-        "correcting": out["status"] in ("published", "annotated"), "periods": catalog.publication.periods,
-        "today": today(settings.tz),
-    }, person=person)
+    fields = [
+        {
+            "name": name,
+            "label": FIELD_NAMES.get(name, name),
+            "value": out["fields"].get(name) or defaults.get(name),
+            "input": "date"
+            if name in DATE_FIELDS
+            else "amount"
+            if name in AMOUNT_FIELDS
+            else "category"
+            if name == "party_category"
+            else "long"
+            if name in LONG_FIELDS
+            else "text",
+            "marked": highlighted(out["fields"].get(name), out["redaction"], name) if isinstance(out["fields"].get(name), str) else None,
+            "problems": problems.get(name, []),
+        }
+        for name in KIND_FIELDS[publication.kind]
+    ]
+    return page(
+        request,
+        "publication_edit.html",
+        {
+            **CONTEXT,
+            "p": out,
+            "fields": fields,
+            "general_problems": problems.get("", []) + problems.get("id_number", []),
+            "text": highlighted(out["public_text"], out["redaction"]),
+            "correcting": out["status"] in ("published", "annotated"),
+            "periods": catalog.publication.periods,
+            "today": today(settings.tz),
+        },
+        person=person,
+    )
 
 
 @router.post("/publications/{publication_id}/edit")
-async def edit_publication_submit(publication_id: str, request: Request, catalog: CatalogDep, person: FormPerson, _role: Publisher, session: DbSession,
-                                  settings: SettingsDep) -> Response:
+async def edit_publication_submit(
+    publication_id: str,
+    request: Request,
+    catalog: CatalogDep,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     form = await request.form()
     back = f"/publications/{publication_id}/edit"
@@ -301,26 +447,39 @@ async def edit_publication_submit(publication_id: str, request: Request, catalog
 
 
 @router.get("/publications/{publication_id}/preview")
-async def preview_publication(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession,
-                              settings: SettingsDep) -> Response:
+async def preview_publication(
+    publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
     """Exactly what the public page will show, before it is published."""
     publication = await get_publication(session, person.principal, publication_id)
-    return page(request, "public_publication.html", {**CONTEXT, "p": public_out(publication, settings.tz), "preview": True},
-                person=person)
+    return page(request, "public_publication.html", {**CONTEXT, "p": public_out(publication, settings.tz), "preview": True}, person=person)
 
 
 @router.get("/publications/{publication_id}")
-async def review(publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep) -> Response:
+async def review(
+    publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep
+) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
     out = await _staff_view(session, publication, settings)
     role = person.principal.role
-    return page(request, "publication.html", {
-        **CONTEXT, "p": out, "text": highlighted(out["public_text"], out["redaction"]), "redacted_names": REDACTED_NAMES,
-        "confidence_names": CONFIDENCE_NAMES, "may_publish": role is Role.admin, "may_approve": role in (Role.admin, Role.auditor),
-        "edited_by_me": person.principal.id in out["editors"],
-        "marked": {name: highlighted(value, out["redaction"], name) for name, value in out["fields"].items() if isinstance(value, str)},
-        "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"), "today": today(settings.tz),
-    }, person=person)
+    return page(
+        request,
+        "publication.html",
+        {
+            **CONTEXT,
+            "p": out,
+            "text": highlighted(out["public_text"], out["redaction"]),
+            "redacted_names": REDACTED_NAMES,
+            "confidence_names": CONFIDENCE_NAMES,
+            "may_publish": role is Role.admin,
+            "may_approve": role in (Role.admin, Role.auditor),
+            "edited_by_me": person.principal.id in out["editors"],
+            "marked": {name: highlighted(value, out["redaction"], name) for name, value in out["fields"].items() if isinstance(value, str)},
+            "now": datetime.now(settings.tz).strftime("%Y-%m-%dT%H:%M"),
+            "today": today(settings.tz),
+        },
+        person=person,
+    )
 
 
 def _form_error(request: Request, person, publication_id: str, exc: Exception) -> RedirectResponse:
@@ -347,8 +506,16 @@ async def page_approve(request: Request, publication_id: str, person: FormPerson
 
 
 @router.post("/publications/{publication_id}/notice")
-async def page_notice(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
-                      method: Annotated[str, Form(max_length=20)] = "", notified_at: Annotated[str, Form(max_length=20)] = "") -> Response:
+async def page_notice(
+    request: Request,
+    publication_id: str,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    method: Annotated[str, Form(max_length=20)] = "",
+    notified_at: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
     async def work(publication):
         when = datetime.fromisoformat(notified_at).replace(tzinfo=settings.tz) if notified_at else None
         await record_notice(session, person.principal, publication, NoticeCreate(method=method, notified_at=when), settings.tz)
@@ -360,14 +527,24 @@ async def page_notice(request: Request, publication_id: str, person: FormPerson,
 
 
 @router.post("/publications/{publication_id}/publish")
-async def page_publish(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep) -> Response:
+async def page_publish(
+    request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep
+) -> Response:
     return await _step(request, publication_id, person, session, lambda p: publish(session, person.principal, p, settings.tz))
 
 
 @router.post("/publications/{publication_id}/performance")
-async def page_performance(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
-                           status: Annotated[str, Form(max_length=20)] = "", on: Annotated[str, Form(max_length=10)] = "",
-                           note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+async def page_performance(
+    request: Request,
+    publication_id: str,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    status: Annotated[str, Form(max_length=20)] = "",
+    on: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     async def work(publication):
         body = PerformanceCreate(status=status, on=on, note=note.strip() or None)
         await record_performance(session, person.principal, publication, body, settings.tz)
@@ -376,19 +553,40 @@ async def page_performance(request: Request, publication_id: str, person: FormPe
 
 
 @router.post("/publications/{publication_id}/annotate")
-async def page_annotate(request: Request, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession, settings: SettingsDep,
-                        note: Annotated[str, Form(max_length=4000)] = "") -> Response:
-    return await _step(request, publication_id, person, session,
-                       lambda p: annotate(session, person.principal, p, AnnotationCreate(note=note.strip()), settings.tz))
+async def page_annotate(
+    request: Request,
+    publication_id: str,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    return await _step(
+        request,
+        publication_id,
+        person,
+        session,
+        lambda p: annotate(session, person.principal, p, AnnotationCreate(note=note.strip()), settings.tz),
+    )
 
 
 @router.post("/publications/{publication_id}/revocation")
-async def page_revocation(request: Request, catalog: CatalogDep, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
-                          settings: SettingsDep,
-                          revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
+async def page_revocation(
+    request: Request,
+    catalog: CatalogDep,
+    publication_id: str,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    revoked_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
 
     async def work(publication):
-        await record_revocation(session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)), settings.tz)
+        await record_revocation(
+            session, catalog, person.principal, publication, RevocationCreate(revoked_on=date.fromisoformat(revoked_on)), settings.tz
+        )
 
     try:
         return await _step(request, publication_id, person, session, work)
@@ -397,9 +595,17 @@ async def page_revocation(request: Request, catalog: CatalogDep, publication_id:
 
 
 @router.post("/publications/{publication_id}/withdraw")
-async def page_withdraw(request: Request, catalog: CatalogDep, publication_id: str, person: FormPerson, _role: Publisher, session: DbSession,
-                        settings: SettingsDep,
-                        reason: Annotated[str, Form(max_length=4000)] = "", revoked_on: Annotated[str, Form(max_length=10)] = "") -> Response:
+async def page_withdraw(
+    request: Request,
+    catalog: CatalogDep,
+    publication_id: str,
+    person: FormPerson,
+    _role: Publisher,
+    session: DbSession,
+    settings: SettingsDep,
+    reason: Annotated[str, Form(max_length=4000)] = "",
+    revoked_on: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
 
     async def work(publication):
         body = WithdrawalCreate(reason=reason.strip(), revoked_on=date.fromisoformat(revoked_on) if revoked_on else None)
@@ -411,19 +617,32 @@ async def page_withdraw(request: Request, catalog: CatalogDep, publication_id: s
         return redirect_with_flash(request, person, f"/publications/{publication_id}", error="撤销日期格式不正确")
 
 
-
-
 @router.get("/public/publications", dependencies=[public_budget(LIST)])
-async def public_list_page(request: Request, session: DbSession, settings: SettingsDep,
-                           q: Annotated[str, Query(max_length=100)] = "",
-                           kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
-                           agency: Annotated[str, Query(max_length=64)] = "",
-                           cursor: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+async def public_list_page(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
+    agency: Annotated[str, Query(max_length=64)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
     items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency or None, cursor=cursor, limit=30)
     agencies = await list_agencies(session)
-    response = page(request, "public_publications.html", {**CONTEXT, "items": items, "q": q, "kind": kind, "agency": agency,
-                                                          "agencies": agencies, "next_cursor": next_cursor,
-                                                          "agency_names": {a.code: a.name_zh for a in agencies}})
+    response = page(
+        request,
+        "public_publications.html",
+        {
+            **CONTEXT,
+            "items": items,
+            "q": q,
+            "kind": kind,
+            "agency": agency,
+            "agencies": agencies,
+            "next_cursor": next_cursor,
+            "agency_names": {a.code: a.name_zh for a in agencies},
+        },
+    )
     response.headers.update(PUBLIC_CACHE)
     return response
 

@@ -69,16 +69,26 @@ def _see_other(url: str) -> RedirectResponse:
 
 # --- signing in and out -------------------------------------------------------------------------
 
+
 @router.get("/")
 async def home(person: MaybePerson) -> RedirectResponse:
     return _see_other("/cases" if person else "/login")
 
 
-def _login_page(request: Request, settings, *, next_path: str, error: str | None = None, username: str = "",
-                status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _login_page(
+    request: Request,
+    settings,
+    *,
+    next_path: str,
+    error: str | None = None,
+    username: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
     token = new_login_csrf(request.app.state.login_form_key)
-    response = page(request, "login.html", {"csrf_token": token, "next": next_path, "error": error, "username": username},
-                    status_code=status_code)
+    response = page(
+        request, "login.html", {"csrf_token": token, "next": next_path, "error": error, "username": username}, status_code=status_code
+    )
     set_cookie(response, request, settings.cookie_secure, LOGIN_CSRF_COOKIE, token, max_age=LOGIN_FORM_SECONDS)
     response.headers.update(headers or {})
     return response
@@ -95,10 +105,15 @@ REFUSED = "用户名或密码错误，或账户已停用。"
 
 
 @router.post("/login")
-async def login(request: Request, session: DbSession, settings: SettingsDep,
-                username: Annotated[str, Form(max_length=200)] = "", password: Annotated[str, Form(max_length=4096)] = "",
-                csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
-                next: Annotated[str, Form(max_length=2000)] = "/cases") -> Response:
+async def login(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/cases",
+) -> Response:
     """Sign-in, in this order: the client's budget of posts (before anything else, before any hashing), the
     form's token (this service's, at most an hour old, never used before), the account's throttling, then
     the password. Unknown names, disabled accounts and wrong passwords get the same answer after the same
@@ -109,8 +124,7 @@ async def login(request: Request, session: DbSession, settings: SettingsDep,
 
     def refused(error: str, status: int, wait: float | None = None) -> Response:
         headers = {"Retry-After": str(max(1, math.ceil(wait)))} if wait is not None else None
-        return _login_page(request, settings, next_path=target, error=error, username=username[:64], status_code=status,
-                           headers=headers)
+        return _login_page(request, settings, next_path=target, error=error, username=username[:64], status_code=status, headers=headers)
 
     def too_soon(wait: float) -> Response:
         seconds = max(1, math.ceil(wait))
@@ -121,8 +135,12 @@ async def login(request: Request, session: DbSession, settings: SettingsDep,
         return too_soon(wait)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     nonce = login_form_nonce(request.app.state.login_form_key, csrf_token)
-    if (not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()) or nonce is None
-            or not await claim_once(engine, f"login:form:{nonce}", LOGIN_FORM_SECONDS + 120)):
+    if (
+        not expected
+        or not hmac.compare_digest(csrf_token.encode(), expected.encode())
+        or nonce is None
+        or not await claim_once(engine, f"login:form:{nonce}", LOGIN_FORM_SECONDS + 120)
+    ):
         # A stale or replayed form (another tab signed in or opened the form since, or the same post sent
         # again) or a post from elsewhere: nothing is checked, a fresh form is shown.
         return refused("登录表单已失效或已提交过，请重新输入用户名和密码。", 403)
@@ -143,8 +161,9 @@ async def login(request: Request, session: DbSession, settings: SettingsDep,
     await session.commit()
     await succeeded(engine, limits, attempt)
     response = _see_other(target)
-    set_cookie(response, request, settings.cookie_secure, SESSION_COOKIE, secret,
-               max_age=int(SessionPolicy.of(settings).absolute.total_seconds()))
+    set_cookie(
+        response, request, settings.cookie_secure, SESSION_COOKIE, secret, max_age=int(SessionPolicy.of(settings).absolute.total_seconds())
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
 
@@ -160,6 +179,7 @@ async def logout(person: FormPerson, session: DbSession) -> Response:
 
 # --- cases --------------------------------------------------------------------------------------
 
+
 def _day(value: str | None, name: str, tz) -> datetime | None:
     if not value:
         return None
@@ -171,26 +191,55 @@ def _day(value: str | None, name: str, tz) -> datetime | None:
 
 @router.get("/cases")
 async def case_search(
-    request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep,
-    case_number: Annotated[str | None, Query(max_length=128)] = None, q: Annotated[str | None, Query(max_length=200)] = None,
-    procedure: Annotated[str | None, Query(max_length=64)] = None, status: Annotated[str | None, Query(max_length=16)] = None,
-    opened_from: Annotated[str | None, Query(max_length=10)] = None, opened_to: Annotated[str | None, Query(max_length=10)] = None,
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Reviewer,
+    session: DbSession,
+    settings: SettingsDep,
+    case_number: Annotated[str | None, Query(max_length=128)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    opened_from: Annotated[str | None, Query(max_length=10)] = None,
+    opened_to: Annotated[str | None, Query(max_length=10)] = None,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> Response:
     start, end = _day(opened_from, "立案日期（起）", settings.tz), _day(opened_to, "立案日期（止）", settings.tz)
-    query = search_cases(person.principal, case_number=case_number or None, text=q, procedure=procedure or None,
-                         status=status or None, opened_from=start, opened_before=end + timedelta(days=1) if end else None)
+    query = search_cases(
+        person.principal,
+        case_number=case_number or None,
+        text=q,
+        procedure=procedure or None,
+        status=status or None,
+        opened_from=start,
+        opened_before=end + timedelta(days=1) if end else None,
+    )
     rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, PAGE_SIZE))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], PAGE_SIZE)
-    filters = {"case_number": case_number or "", "q": q or "", "procedure": procedure or "", "status": status or "",
-               "opened_from": opened_from or "", "opened_to": opened_to or ""}
+    filters = {
+        "case_number": case_number or "",
+        "q": q or "",
+        "procedure": procedure or "",
+        "status": status or "",
+        "opened_from": opened_from or "",
+        "opened_to": opened_to or "",
+    }
     next_query = {k: v for k, v in filters.items() if v}
-    return page(request, "cases.html", {
-        "cases": [case_out(c, person.principal, settings) for c in rows],
-        "procedures": {p.code: p.name_zh for p in catalog.procedures}, "statuses": CASE_STATUS_NAMES, "filters": filters,
-        "next_query": {**next_query, "cursor": next_cursor} if next_cursor else None, "first_page": cursor is None,
-        "filters_query": next_query,
-    }, person=person)
+    return page(
+        request,
+        "cases.html",
+        {
+            "cases": [case_out(c, person.principal, settings) for c in rows],
+            "procedures": {p.code: p.name_zh for p in catalog.procedures},
+            "statuses": CASE_STATUS_NAMES,
+            "filters": filters,
+            "next_query": {**next_query, "cursor": next_cursor} if next_cursor else None,
+            "first_page": cursor is None,
+            "filters_query": next_query,
+        },
+        person=person,
+    )
 
 
 def _stage_items(stage: dict) -> list[dict]:
@@ -212,8 +261,9 @@ def _as_datetime(value) -> datetime:
 
 
 @router.get("/cases/{case_id}")
-async def case_page(case_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
-                    settings: SettingsDep) -> Response:
+async def case_page(
+    case_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep
+) -> Response:
     case = await get_case(session, person.principal, case_id)
     review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
@@ -224,31 +274,53 @@ async def case_page(case_id: str, request: Request, catalog: CatalogDep, person:
     await session.commit()
     findings = timeline["completeness"]["findings"]
     stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
-    return page(request, "case.html", {
-        "case": timeline["case"], "procedure": timeline["procedure"], "stages": timeline["stages"], "findings": findings,
-        "deadlines": timeline["deadlines"], "review": review,
-        "stage_names": stage_names, "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
-        "holds": holds, "copies": copies, "may_hold": person.principal.role in (Role.admin, Role.auditor),
-        "decisions": set(decisions), "publications": {doc: (p.id, p.status) for doc, p in publications.items()},
-        "may_draft": person.principal.role is Role.admin, "publication_status": STATUS_NAMES,
-        "may_audit": person.principal.role in (Role.admin, Role.auditor), "tz": settings.tz,
-        "printed_at": datetime.now(settings.tz),
-        "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
-        "document_types": {d.code: d.name_zh for d in catalog.document_types},
-        "flowchart": flowchart_markup(request, timeline["case"]["procedure"], {s["stage"]: s["status"] for s in timeline["stages"]}),
-    }, person=person)
+    return page(
+        request,
+        "case.html",
+        {
+            "case": timeline["case"],
+            "procedure": timeline["procedure"],
+            "stages": timeline["stages"],
+            "findings": findings,
+            "deadlines": timeline["deadlines"],
+            "review": review,
+            "stage_names": stage_names,
+            "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
+            "holds": holds,
+            "copies": copies,
+            "may_hold": person.principal.role in (Role.admin, Role.auditor),
+            "decisions": set(decisions),
+            "publications": {doc: (p.id, p.status) for doc, p in publications.items()},
+            "may_draft": person.principal.role is Role.admin,
+            "publication_status": STATUS_NAMES,
+            "may_audit": person.principal.role in (Role.admin, Role.auditor),
+            "tz": settings.tz,
+            "printed_at": datetime.now(settings.tz),
+            "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
+            "document_types": {d.code: d.name_zh for d in catalog.document_types},
+            "flowchart": flowchart_markup(request, timeline["case"]["procedure"], {s["stage"]: s["status"] for s in timeline["stages"]}),
+        },
+        person=person,
+    )
 
 
 @router.get("/cases/{case_id}/export")
-async def case_export(case_id: str, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
-                      settings: SettingsDep, store: StoreDep) -> Response:
+async def case_export(
+    case_id: str, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep, store: StoreDep
+) -> Response:
     case = await get_case(session, person.principal, case_id)
     return await case_file_response(session, catalog, settings, store, person.principal, case)
 
 
 @router.post("/cases/{case_id}/holds")
-async def case_hold(case_id: str, person: FormPerson, _role: Overseer, session: DbSession, store: StoreDep,
-                    reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+async def case_hold(
+    case_id: str,
+    person: FormPerson,
+    _role: Overseer,
+    session: DbSession,
+    store: StoreDep,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     if not reason.strip():
         raise Problem(422, "reason-required", "设置保全需要填写原因。")
     await place_legal_hold(session, store, person.principal, case_id=case_id, reason=reason.strip())
@@ -256,8 +328,15 @@ async def case_hold(case_id: str, person: FormPerson, _role: Overseer, session: 
 
 
 @router.post("/cases/{case_id}/holds/{hold_id}/lift")
-async def case_hold_lift(case_id: str, hold_id: str, person: FormPerson, _role: Overseer, session: DbSession, store: StoreDep,
-                         reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+async def case_hold_lift(
+    case_id: str,
+    hold_id: str,
+    person: FormPerson,
+    _role: Overseer,
+    session: DbSession,
+    store: StoreDep,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
     if not reason.strip():
         raise Problem(422, "reason-required", "解除保全需要填写原因。")
     await get_case(session, person.principal, case_id)
@@ -267,9 +346,18 @@ async def case_hold_lift(case_id: str, hold_id: str, person: FormPerson, _role: 
 
 # --- the audit trail ----------------------------------------------------------------------------
 
+
 @router.get("/cases/{case_id}/audit")
-async def case_audit(case_id: str, request: Request, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep,
-                     store: StoreDep, cursor: Annotated[str | None, Query(max_length=4096)] = None) -> Response:
+async def case_audit(
+    case_id: str,
+    request: Request,
+    person: Person,
+    _role: Overseer,
+    session: DbSession,
+    settings: SettingsDep,
+    store: StoreDep,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+) -> Response:
     case = await get_case(session, person.principal, case_id)
     query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id))
     rows = (await session.execute(keyset(query, [AuditEvent.seq], cursor, TRAIL_PAGE))).scalars().all()
@@ -277,63 +365,127 @@ async def case_audit(case_id: str, request: Request, person: Person, _role: Over
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     verdict = await verify_with_checkpoints(session, store)
     own = None if person.principal.agency == ALL_AGENCIES else await agency_figures(session, person.principal.agency)
-    return page(request, "audit.html", {"case": case_out(case, person.principal, settings), "events": rows, "total": total,
-                                        "verdict": verdict, "own": own, "next_cursor": next_cursor, "tz": settings.tz}, person=person)
+    return page(
+        request,
+        "audit.html",
+        {
+            "case": case_out(case, person.principal, settings),
+            "events": rows,
+            "total": total,
+            "verdict": verdict,
+            "own": own,
+            "next_cursor": next_cursor,
+            "tz": settings.tz,
+        },
+        person=person,
+    )
 
 
 @router.get("/cases/{case_id}/audit.csv")
 async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep) -> Response:
     case = await get_case(session, person.principal, case_id)
     query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id)).order_by(AuditEvent.seq)
-    rows = ([event.seq, event.at.astimezone(settings.tz).isoformat(timespec="seconds"), event.action,
-             event.actor_name or event.actor_token_id or event.actor_user_id or "", event.actor_role, event.actor_agency,
-             event.case_id or "", event.media_id or "", event.request_id or "", event.client_address or "",
-             orjson.dumps(event.payload or {}).decode(), event.entry_hash]
-            for event in (await session.execute(query.limit(100_000))).scalars())
+    rows = (
+        [
+            event.seq,
+            event.at.astimezone(settings.tz).isoformat(timespec="seconds"),
+            event.action,
+            event.actor_name or event.actor_token_id or event.actor_user_id or "",
+            event.actor_role,
+            event.actor_agency,
+            event.case_id or "",
+            event.media_id or "",
+            event.request_id or "",
+            event.client_address or "",
+            orjson.dumps(event.payload or {}).decode(),
+            event.entry_hash,
+        ]
+        for event in (await session.execute(query.limit(100_000))).scalars()
+    )
     body = csv_bytes(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"], rows)
     filename = f"audit-{case.case_number}.csv"
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}", "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --- footage ------------------------------------------------------------------------------------
 
+
 @router.get("/footage/{media_id}")
-async def footage_page(media_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession,
-                       settings: SettingsDep) -> Response:
+async def footage_page(
+    media_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep
+) -> Response:
     media = await get_media(session, person.principal, media_id)
     may_audit = person.principal.role in (Role.admin, Role.auditor)
     trail = []
     if may_audit:
-        trail = list((await session.execute(trail_query(person.principal, media_ids=[media.id]).order_by(AuditEvent.seq.desc())
-                                            .limit(TRAIL_PAGE))).scalars())
+        trail = list(
+            (
+                await session.execute(trail_query(person.principal, media_ids=[media.id]).order_by(AuditEvent.seq.desc()).limit(TRAIL_PAGE))
+            ).scalars()
+        )
     bindings = await bindings_of_media(session, person.principal, media.id)
     for binding in bindings:
         procedure = catalog.procedure(binding["procedure"])
         stage = procedure.stage(binding["stage"]) if procedure else None
         binding["stage_name"] = stage.name_zh if stage else binding["stage"]
-    return page(request, "footage.html", {
-        "media": media, "probe_error": probe_error_of(media, settings), "bindings": bindings,
-        "sightings": await sightings_of(session, media.id), "fixity": await fixity_history(session, media.id),
-        "trail": trail, "may_audit": may_audit, "tz": settings.tz, "copy": (await copies_of(session, [media.id])).get(media.id),
-    }, person=person)
+    return page(
+        request,
+        "footage.html",
+        {
+            "media": media,
+            "probe_error": probe_error_of(media, settings),
+            "bindings": bindings,
+            "sightings": await sightings_of(session, media.id),
+            "fixity": await fixity_history(session, media.id),
+            "trail": trail,
+            "may_audit": may_audit,
+            "tz": settings.tz,
+            "copy": (await copies_of(session, [media.id])).get(media.id),
+        },
+        person=person,
+    )
 
 
 @router.post("/footage/{media_id}/play")
-async def footage_play(media_id: str, request: Request, person: FormPerson, _role: Reviewer, session: DbSession,
-                       settings: SettingsDep) -> JSONResponse:
+async def footage_play(
+    media_id: str, request: Request, person: FormPerson, _role: Reviewer, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     media = await get_media(session, person.principal, media_id)
-    play = await grant_play(session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes),
-                            request.app.state.link_key)
+    play = await grant_play(
+        session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes), request.app.state.link_key
+    )
     await session.commit()
-    return JSONResponse({"url": play.url, "grant_id": play.grant.id, "source": play.source, "warning": play.warning,
-                         "expires_at": play.grant.expires_at.astimezone(settings.tz).isoformat()},
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {
+            "url": play.url,
+            "grant_id": play.grant.id,
+            "source": play.source,
+            "warning": play.warning,
+            "expires_at": play.grant.expires_at.astimezone(settings.tz).isoformat(),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.api_route("/play/{grant_id}/{media_id}", methods=["GET", "HEAD"])
-async def play(grant_id: str, media_id: str, request: Request, person: MaybePerson, session: DbSession, store: StoreDep,
-               u: Annotated[str, Query(max_length=64)] = "", exp: Annotated[str, Query(max_length=20)] = "",
-               src: Annotated[str, Query(max_length=20)] = "original", sig: Annotated[str, Query(max_length=128)] = "") -> Response:
+async def play(
+    grant_id: str,
+    media_id: str,
+    request: Request,
+    person: MaybePerson,
+    session: DbSession,
+    store: StoreDep,
+    u: Annotated[str, Query(max_length=64)] = "",
+    exp: Annotated[str, Query(max_length=20)] = "",
+    src: Annotated[str, Query(max_length=20)] = "original",
+    sig: Annotated[str, Query(max_length=128)] = "",
+) -> Response:
     check_link(request.app.state.link_key, person.principal if person else None, grant_id, media_id, u, exp, src, sig)
     return serve_bytes(request, store, await played_bytes(session, media_id, src))

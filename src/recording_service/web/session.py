@@ -50,10 +50,10 @@ def secure_cookies(request: Request, cookie_secure: bool | None) -> bool:
     return cookie_secure if cookie_secure is not None else request.url.scheme == "https"
 
 
-def set_cookie(response: Response, request: Request, cookie_secure: bool | None, name: str, value: str,
-               max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
-                        secure=secure_cookies(request, cookie_secure))
+def set_cookie(response: Response, request: Request, cookie_secure: bool | None, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="strict", secure=secure_cookies(request, cookie_secure)
+    )
 
 
 async def current_person(request: Request, session: DbSession, settings: SettingsDep) -> SignedIn | None:
@@ -96,7 +96,8 @@ async def csrf_checked(request: Request, person: Person) -> SignedIn:
     """A form post (or a page's fetch) carries the session's CSRF token in a field or a header."""
     supplied = request.headers.get(CSRF_HEADER)
     if supplied is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         supplied = (await request.form()).get(CSRF_FIELD)
     if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), person.csrf_token.encode()):
         raise Problem(403, "csrf-failed", "表单已失效或来源不明（CSRF 校验未通过），请刷新页面后重试。")

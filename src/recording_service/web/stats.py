@@ -68,10 +68,17 @@ def shown(value, key: str) -> str:
 
 
 @router.get("/stats")
-async def dashboard(request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
-                    start: Annotated[str, Query(alias="from", max_length=10)] = "", end: Annotated[str, Query(alias="to", max_length=10)] = "",
-                    agency: Annotated[str, Query(max_length=64)] = "",
-                    group_by: Annotated[str, Query(pattern="^(officer|device|dock)$")] = "officer") -> Response:
+async def dashboard(
+    request: Request,
+    person: Person,
+    _role: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    start: Annotated[str, Query(alias="from", max_length=10)] = "",
+    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    agency: Annotated[str, Query(max_length=64)] = "",
+    group_by: Annotated[str, Query(pattern="^(officer|device|dock)$")] = "officer",
+) -> Response:
     principal = person.principal
     scope = scope_of(principal, agency or None, _date(start, "起始日期"), _date(end, "截止日期"), today(settings.tz))
     through, pending = await current_figures(request, session)
@@ -79,23 +86,51 @@ async def dashboard(request: Request, person: Person, _role: Reader, session: Db
     for name in STATISTICS:
         table = await statistic(name, request, session, settings, scope, group_by)
         columns = [(key, title) for key, title in table.columns if not key.endswith(CODE_COLUMNS)]  # people read the names
-        sections.append({"name": name, "table": table, "chart": chart_of(table), "headings": [title for _, title in columns],
-                         "rows": [[shown(row.get(key), key) for key, _ in columns] for row in table.rows]})
+        sections.append(
+            {
+                "name": name,
+                "table": table,
+                "chart": chart_of(table),
+                "headings": [title for _, title in columns],
+                "rows": [[shown(row.get(key), key) for key, _ in columns] for row in table.rows],
+            }
+        )
     query = {"from": scope.start.isoformat(), "to": scope.end.isoformat(), **({"agency": agency} if agency else {}), "group_by": group_by}
-    return page(request, "stats.html", {
-        "scope": scope, "where": await scope_name(session, scope.agency),
-        "sections": sections, "titles": TITLES, "pending": pending, "through": through, "query": urlencode(query),
-        "may_choose_agency": principal.agency == ALL_AGENCIES, "agency": agency, "group_by": group_by, "tz": settings.tz,
-        "printed_at": today(settings.tz),
-    }, person=person)
+    return page(
+        request,
+        "stats.html",
+        {
+            "scope": scope,
+            "where": await scope_name(session, scope.agency),
+            "sections": sections,
+            "titles": TITLES,
+            "pending": pending,
+            "through": through,
+            "query": urlencode(query),
+            "may_choose_agency": principal.agency == ALL_AGENCIES,
+            "agency": agency,
+            "group_by": group_by,
+            "tz": settings.tz,
+            "printed_at": today(settings.tz),
+        },
+        person=person,
+    )
 
 
 @router.get("/stats/{name}/export")
-async def export_statistic(name: str, request: Request, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
-                           start: Annotated[str, Query(alias="from", max_length=10)] = "",
-                           end: Annotated[str, Query(alias="to", max_length=10)] = "", agency: Annotated[str, Query(max_length=64)] = "",
-                           group_by: Annotated[str, Query(pattern="^(officer|device|dock)$")] = "officer",
-                           format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx") -> Response:
+async def export_statistic(
+    name: str,
+    request: Request,
+    person: Person,
+    _role: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    start: Annotated[str, Query(alias="from", max_length=10)] = "",
+    end: Annotated[str, Query(alias="to", max_length=10)] = "",
+    agency: Annotated[str, Query(max_length=64)] = "",
+    group_by: Annotated[str, Query(pattern="^(officer|device|dock)$")] = "officer",
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
+) -> Response:
     if name not in STATISTICS:
         raise Problem(404, "statistic-not-found", "没有这项统计。")
     scope = scope_of(person.principal, agency or None, _date(start, "起始日期"), _date(end, "截止日期"), today(settings.tz))
@@ -105,9 +140,17 @@ async def export_statistic(name: str, request: Request, person: Person, _role: R
 
 
 @router.get("/stats/annual-report")
-async def annual_report_page(request: Request, catalog: CatalogDep, person: Person, _role: Reader, session: DbSession, settings: SettingsDep,
-                             year: Annotated[str, Query(max_length=4)] = "", agency: Annotated[str, Query(max_length=64)] = "",
-                             format: Annotated[str, Query(pattern="^(|xlsx)$")] = "") -> Response:
+async def annual_report_page(
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    year: Annotated[str, Query(max_length=4)] = "",
+    agency: Annotated[str, Query(max_length=64)] = "",
+    format: Annotated[str, Query(pattern="^(|xlsx)$")] = "",
+) -> Response:
     day = today(settings.tz)
     try:
         chosen = int(year) if year else day.year - 1
@@ -120,11 +163,17 @@ async def annual_report_page(request: Request, catalog: CatalogDep, person: Pers
     report = await annual_report(session, catalog, scope.agency, chosen)
     if format == "xlsx":
         return await report_xlsx_response(report)
-    return page(request, "annual_report.html", {
-        "report": report, "year": chosen, "years": list(range(day.year, day.year - 8, -1)), "pending": pending,
-        "agency": agency, "may_choose_agency": person.principal.agency == ALL_AGENCIES,
-        "overdue": day > report["due_on"],
-    }, person=person)
-
-
-
+    return page(
+        request,
+        "annual_report.html",
+        {
+            "report": report,
+            "year": chosen,
+            "years": list(range(day.year, day.year - 8, -1)),
+            "pending": pending,
+            "agency": agency,
+            "may_choose_agency": person.principal.agency == ALL_AGENCIES,
+            "overdue": day > report["due_on"],
+        },
+        person=person,
+    )

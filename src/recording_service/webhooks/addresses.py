@@ -57,10 +57,15 @@ def refusal(address: Address, allowed: Sequence[Network] = ()) -> str | None:
     inner = _embedded_ipv4(address)
     if inner is not None and (reason := refusal(inner, allowed)) is not None:
         return reason
-    for reason, flag in (("unspecified", address.is_unspecified), ("loopback", address.is_loopback),
-                         ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-                         ("private", address.is_private), ("reserved", address.is_reserved),
-                         ("non-public", not address.is_global)):
+    for reason, flag in (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+        ("non-public", not address.is_global),
+    ):
         if flag:
             return reason
     return None

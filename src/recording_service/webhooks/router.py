@@ -19,8 +19,14 @@ Admin = Annotated[Principal, require_roles(Role.admin)]
 
 
 def _out(endpoint: WebhookEndpoint, tz, secret: bool = False) -> WebhookOut:
-    return WebhookOut(id=endpoint.id, url=endpoint.url, events=endpoint.events, active=endpoint.active,
-                      created_at=local(endpoint.created_at, tz), secret=endpoint.secret if secret else None)
+    return WebhookOut(
+        id=endpoint.id,
+        url=endpoint.url,
+        events=endpoint.events,
+        active=endpoint.active,
+        created_at=local(endpoint.created_at, tz),
+        secret=endpoint.secret if secret else None,
+    )
 
 
 @router.post("", status_code=201, response_model=WebhookOut, summary="Register a receiver for publication events (admin)")
@@ -29,8 +35,11 @@ async def register(body: WebhookCreate, principal: Admin, session: DbSession, se
         raise Problem(403, "agency-required", "A webhook belongs to one agency: register it with a token of that agency.")
     endpoint = await create_endpoint(session, principal, str(body.url), body.events, body.secret, settings)
     await session.commit()
-    return JSONResponse(_out(endpoint, settings.tz, secret=True).model_dump(mode="json"), status_code=201,
-                        headers={"Location": f"/api/v1/webhooks/{endpoint.id}"})
+    return JSONResponse(
+        _out(endpoint, settings.tz, secret=True).model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/api/v1/webhooks/{endpoint.id}"},
+    )
 
 
 @router.get("", response_model=WebhookPage, summary="The agency's receivers")
@@ -40,21 +49,43 @@ async def list_webhooks(principal: Admin, session: DbSession, settings: Settings
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryPage, summary="The delivery log of one receiver, newest first")
-async def deliveries(webhook_id: str, principal: Admin, session: DbSession, settings: SettingsDep,
-                     status: Annotated[str | None, Query(pattern="^(pending|delivered|failed)$")] = None,
-                     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50, cursor: str | None = None) -> DeliveryPage:
+async def deliveries(
+    webhook_id: str,
+    principal: Admin,
+    session: DbSession,
+    settings: SettingsDep,
+    status: Annotated[str | None, Query(pattern="^(pending|delivered|failed)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: str | None = None,
+) -> DeliveryPage:
     endpoint = (await session.execute(endpoints_of(principal).where(WebhookEndpoint.id == webhook_id))).scalar_one_or_none()
     if endpoint is None:
         raise Problem(404, "webhook-not-found", f"No webhook {webhook_id}.")
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    rows = (await session.execute(keyset(query, [WebhookDelivery.created_at, WebhookDelivery.id], cursor, limit, descending=True))).scalars().all()
+    rows = (
+        (await session.execute(keyset(query, [WebhookDelivery.created_at, WebhookDelivery.id], cursor, limit, descending=True)))
+        .scalars()
+        .all()
+    )
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
     tz = settings.tz
-    return DeliveryPage(items=[DeliveryOut(
-        id=d.id, event=d.event, status=d.status, attempts=d.attempts,
-        next_attempt_at=local(d.next_attempt_at, tz) if d.status == "pending" else None, last_status_code=d.last_status_code,
-        last_error=coarse(d.last_error), log=[{**entry, "error": coarse(entry.get("error"))} for entry in d.log],
-        created_at=local(d.created_at, tz), delivered_at=local(d.delivered_at, tz)) for d in rows],
-        next_cursor=next_cursor)
+    return DeliveryPage(
+        items=[
+            DeliveryOut(
+                id=d.id,
+                event=d.event,
+                status=d.status,
+                attempts=d.attempts,
+                next_attempt_at=local(d.next_attempt_at, tz) if d.status == "pending" else None,
+                last_status_code=d.last_status_code,
+                last_error=coarse(d.last_error),
+                log=[{**entry, "error": coarse(entry.get("error"))} for entry in d.log],
+                created_at=local(d.created_at, tz),
+                delivered_at=local(d.delivered_at, tz),
+            )
+            for d in rows
+        ],
+        next_cursor=next_cursor,
+    )

@@ -7,11 +7,16 @@ from ..values import RequestModel
 
 class WebhookCreate(RequestModel):
     url: HttpUrl = Field(description="where to POST the events (the publication platform's receiver)")
-    events: list[str] = Field(min_length=1, max_length=10, description="publication.published, publication.annotated, "
-                              "publication.corrected, publication.performance_recorded, publication.withdrawn, "
-                              "publication.expired")
-    secret: str | None = Field(default=None, max_length=200, description="whsec_ + base64; made for you when left out "
-                               "(shown once, in this answer)")
+    events: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="publication.published, publication.annotated, "
+        "publication.corrected, publication.performance_recorded, publication.withdrawn, "
+        "publication.expired",
+    )
+    secret: str | None = Field(
+        default=None, max_length=200, description="whsec_ + base64; made for you when left out (shown once, in this answer)"
+    )
 
 
 class WebhookOut(BaseModel):
@@ -35,8 +40,10 @@ class DeliveryOut(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
-    last_error: str | None = Field(description="the last attempt's outcome when it failed: unreachable, refused-address "
-                                   "(not a public address), timeout or http-<status>")
+    last_error: str | None = Field(
+        description="the last attempt's outcome when it failed: unreachable, refused-address "
+        "(not a public address), timeout or http-<status>"
+    )
     log: list[dict] = Field(description="every attempt: at, status_code, error (as last_error; null when delivered), ms")
     created_at: datetime
     delivered_at: datetime | None

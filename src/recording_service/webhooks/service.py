@@ -30,8 +30,14 @@ from ..problems import Problem
 from .addresses import DEFAULT_PORTS, CheckedTransport, RefusedAddress, Unresolvable, checked
 from .models import WebhookDelivery, WebhookEndpoint
 
-EVENTS = ("publication.published", "publication.annotated", "publication.corrected", "publication.performance_recorded",
-          "publication.withdrawn", "publication.expired")
+EVENTS = (
+    "publication.published",
+    "publication.annotated",
+    "publication.corrected",
+    "publication.performance_recorded",
+    "publication.withdrawn",
+    "publication.expired",
+)
 MAX_ATTEMPTS = 10
 CLAIM_MARGIN_SECONDS = 60  # a claim outlasts the attempt's deadline by this much
 POLL_SECONDS = 1.0
@@ -44,8 +50,9 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-async def create_endpoint(session: AsyncSession, principal: Principal, url: str, events: list[str], secret: str | None,
-                          settings) -> WebhookEndpoint:
+async def create_endpoint(
+    session: AsyncSession, principal: Principal, url: str, events: list[str], secret: str | None, settings
+) -> WebhookEndpoint:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
         raise Problem(400, "unknown-event", f"{', '.join(unknown)}: not an event (one of {', '.join(EVENTS)}).", field="events")
@@ -54,14 +61,27 @@ async def create_endpoint(session: AsyncSession, principal: Principal, url: str,
         try:
             Webhook(secret)
         except Exception:
-            raise Problem(400, "bad-secret", "A secret is whsec_ followed by base64 (or leave it out to have one made).",
-                          field="secret") from None
-    endpoint = WebhookEndpoint(agency=principal.agency, url=url, events=sorted(set(events)), secret=secret or new_secret(),
-                               active=True, created_by=principal.id, created_at=utcnow())
+            raise Problem(
+                400, "bad-secret", "A secret is whsec_ followed by base64 (or leave it out to have one made).", field="secret"
+            ) from None
+    endpoint = WebhookEndpoint(
+        agency=principal.agency,
+        url=url,
+        events=sorted(set(events)),
+        secret=secret or new_secret(),
+        active=True,
+        created_by=principal.id,
+        created_at=utcnow(),
+    )
     session.add(endpoint)
     await session.flush()
-    await record(session, principal, "webhook.created", agency=principal.agency,
-                 payload={"webhook_id": endpoint.id, "url": url, "events": endpoint.events})
+    await record(
+        session,
+        principal,
+        "webhook.created",
+        agency=principal.agency,
+        payload={"webhook_id": endpoint.id, "url": url, "events": endpoint.events},
+    )
     return endpoint
 
 
@@ -73,12 +93,20 @@ async def check_destination(url: str, settings) -> None:
         async with asyncio.timeout(settings.webhook_attempt_seconds):
             await checked(host, parsed.port or DEFAULT_PORTS.get(parsed.scheme, 80), settings.webhook_networks)
     except RefusedAddress as exc:
-        raise Problem(422, "webhook-address-refused", f"{host} is or resolves to a {exc.reason} address: webhooks go to "
-                      "public addresses only (an operator may allow networks with RECORDING_WEBHOOK_ALLOWED_NETWORKS).",
-                      field="url") from None
+        raise Problem(
+            422,
+            "webhook-address-refused",
+            f"{host} is or resolves to a {exc.reason} address: webhooks go to "
+            "public addresses only (an operator may allow networks with RECORDING_WEBHOOK_ALLOWED_NETWORKS).",
+            field="url",
+        ) from None
     except (Unresolvable, TimeoutError):
-        raise Problem(422, "webhook-host-unresolvable", f"{host} does not resolve to an address: a receiver needs a host "
-                      "name the service can resolve.", field="url") from None
+        raise Problem(
+            422,
+            "webhook-host-unresolvable",
+            f"{host} does not resolve to an address: a receiver needs a host name the service can resolve.",
+            field="url",
+        ) from None
 
 
 def endpoints_of(principal: Principal):
@@ -87,8 +115,11 @@ def endpoints_of(principal: Principal):
 
 async def enqueue(session: AsyncSession, agency: str, event: str, data: dict) -> int:
     """One delivery per active endpoint of the agency that takes `event`, in the caller's transaction."""
-    endpoints = (await session.execute(select(WebhookEndpoint).where(
-        WebhookEndpoint.agency == agency, WebhookEndpoint.active.is_(True)))).scalars().all()
+    endpoints = (
+        (await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.agency == agency, WebhookEndpoint.active.is_(True))))
+        .scalars()
+        .all()
+    )
     now = utcnow()
     count = 0
     for endpoint in endpoints:
@@ -96,9 +127,20 @@ async def enqueue(session: AsyncSession, agency: str, event: str, data: dict) ->
             continue
         message_id = "msg_" + secrets.token_hex(16)
         body = {"type": event, "timestamp": now.isoformat(), "data": data}
-        session.add(WebhookDelivery(id=message_id, endpoint_id=endpoint.id, agency=agency, event=event,
-                                    payload=body, status="pending", attempts=0,  # dates become text as the column is written
-                                    next_attempt_at=now, log=[], created_at=now))
+        session.add(
+            WebhookDelivery(
+                id=message_id,
+                endpoint_id=endpoint.id,
+                agency=agency,
+                event=event,
+                payload=body,
+                status="pending",
+                attempts=0,  # dates become text as the column is written
+                next_attempt_at=now,
+                log=[],
+                created_at=now,
+            )
+        )
         count += 1
     return count
 
@@ -126,8 +168,9 @@ class Deliveries:
 
     def client(self) -> httpx.AsyncClient:
         # No proxies from the environment: the address checked is the address connected to.
-        return httpx.AsyncClient(transport=CheckedTransport(self.allowed), timeout=self.attempt_seconds,
-                                 follow_redirects=False, trust_env=False)
+        return httpx.AsyncClient(
+            transport=CheckedTransport(self.allowed), timeout=self.attempt_seconds, follow_redirects=False, trust_env=False
+        )
 
     async def run(self, _queue=None) -> None:
         async with self.client() as client, asyncio.TaskGroup() as attempts:
@@ -162,9 +205,12 @@ class Deliveries:
         """Push the delivery's next attempt out (so no other worker sends it meanwhile): its url, secret and body."""
         async with self.sessionmaker() as session:
             now = utcnow()
-            claimed = await session.execute(update(WebhookDelivery).where(
-                WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
-                .values(next_attempt_at=now + timedelta(seconds=self.claim_seconds)).execution_options(synchronize_session=False))
+            claimed = await session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+                .values(next_attempt_at=now + timedelta(seconds=self.claim_seconds))
+                .execution_options(synchronize_session=False)
+            )
             await session.commit()
             if claimed.rowcount != 1:
                 return None
@@ -181,13 +227,19 @@ class Deliveries:
         finally:
             self.in_flight.discard(delivery_id)
 
-    async def _send(self, client: httpx.AsyncClient, delivery_id: str, url: str, secret: str, body: str) -> tuple[str | None, int | None, float]:
+    async def _send(
+        self, client: httpx.AsyncClient, delivery_id: str, url: str, secret: str, body: str
+    ) -> tuple[str | None, int | None, float]:
         """One attempt: (None when delivered else its coarse outcome, the answer's status code, milliseconds).
         What went wrong in detail goes to the server log only: the delivery log a caller reads says no more
         than unreachable, refused-address, timeout or http-<status>, so it cannot serve to probe networks."""
         moment = utcnow()
-        headers = {"content-type": "application/json", "webhook-id": delivery_id,
-                   "webhook-timestamp": str(int(moment.timestamp())), "webhook-signature": Webhook(secret).sign(delivery_id, moment, body)}
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": delivery_id,
+            "webhook-timestamp": str(int(moment.timestamp())),
+            "webhook-signature": Webhook(secret).sign(delivery_id, moment, body),
+        }
         started = time.perf_counter()
         status_code, outcome, detail = None, None, None
         try:
@@ -223,8 +275,9 @@ class Deliveries:
                 delivery.status, delivery.delivered_at = "delivered", utcnow()
             elif delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = "failed"
-                log.warning("webhook %s to %s failed %d times; giving up (replay it with `webhooks replay`)", delivery_id, url,
-                            delivery.attempts)
+                log.warning(
+                    "webhook %s to %s failed %d times; giving up (replay it with `webhooks replay`)", delivery_id, url, delivery.attempts
+                )
             else:
                 delivery.next_attempt_at = utcnow() + backoff(delivery.attempts, self.retry_seconds)
             await session.commit()
@@ -252,14 +305,22 @@ def coarse(error: str | None) -> str | None:
 
 
 async def replay(session: AsyncSession, principal: Principal, delivery_id: str) -> WebhookDelivery:
-    delivery = (await session.execute(scoped_to_agency(select(WebhookDelivery), WebhookDelivery.agency, principal)
-                                      .where(WebhookDelivery.id == delivery_id))).scalar_one_or_none()
+    delivery = (
+        await session.execute(
+            scoped_to_agency(select(WebhookDelivery), WebhookDelivery.agency, principal).where(WebhookDelivery.id == delivery_id)
+        )
+    ).scalar_one_or_none()
     if delivery is None:
         raise Problem(404, "delivery-not-found", f"No delivery {delivery_id}.")
     delivery.status, delivery.next_attempt_at, delivery.attempts = "pending", utcnow(), 0
     await session.flush()
-    await record(session, principal, "webhook.replayed", agency=delivery.agency,
-                 payload={"delivery_id": delivery.id, "event": delivery.event, "endpoint_id": delivery.endpoint_id})
+    await record(
+        session,
+        principal,
+        "webhook.replayed",
+        agency=delivery.agency,
+        payload={"delivery_id": delivery.id, "event": delivery.event, "endpoint_id": delivery.endpoint_id},
+    )
     return delivery
 
 

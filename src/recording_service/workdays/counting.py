@@ -26,8 +26,7 @@ class Deadline:
 
 
 class WorkingCalendar:
-    def __init__(self, years: list[CalendarYear], *, local_off: set[date] = frozenset(),
-                 local_working: set[date] = frozenset()) -> None:
+    def __init__(self, years: list[CalendarYear], *, local_off: set[date] = frozenset(), local_working: set[date] = frozenset()) -> None:
         self.years = {y.year: y for y in years}
         self._off = {day for y in years for period in y.holidays for day in period.days()}
         self._working = {day for y in years for day in y.working_weekends}

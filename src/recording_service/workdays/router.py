@@ -33,9 +33,12 @@ Admin = Annotated[Principal, require_roles(Role.admin)]
 async def _operator(principal: Admin) -> Principal:
     # The official calendar counts every agency's deadlines: one agency must not move another's.
     if principal.agency != ALL_AGENCIES:
-        raise Problem(403, "calendar-official",
-                      "The State Council's calendar is loaded by the operator (`recording-service calendar load FILE`) or an "
-                      "admin of every agency; an agency adds its own local days at /api/v1/calendar/local-days.")
+        raise Problem(
+            403,
+            "calendar-official",
+            "The State Council's calendar is loaded by the operator (`recording-service calendar load FILE`) or an "
+            "admin of every agency; an agency adds its own local days at /api/v1/calendar/local-days.",
+        )
     return principal
 
 
@@ -104,9 +107,16 @@ class LocalDays(BaseModel):
 
 def _out(known: KnownYear, **extra) -> dict:
     data = known.year.model_dump(mode="json", by_alias=True)
-    return dict(year=known.year.year, origin=known.origin, version=known.version, source=data["source"], holidays=data["holidays"],
-                days_off=[d for period in known.year.holidays for d in period.days()],
-                working_weekends=known.year.working_weekends, **extra)
+    return dict(
+        year=known.year.year,
+        origin=known.origin,
+        version=known.version,
+        source=data["source"],
+        holidays=data["holidays"],
+        days_off=[d for period in known.year.holidays for d in period.days()],
+        working_weekends=known.year.working_weekends,
+        **extra,
+    )
 
 
 def _local_out(row: LocalCalendarDay) -> LocalDayOut:
@@ -124,15 +134,23 @@ def _agency_of(principal: Principal, agency: str | None) -> str:
     return agency
 
 
-@router.get("/deadline", response_model=DeadlineOut, summary="When a limit counted from a date ends, on the official calendar "
-            "and the agency's own local days")
-async def deadline(catalog: CatalogDep, principal: Reader, session: DbSession,
-                   start: Annotated[date, Query(description="the day the limit runs from (not counted)")],
-                   days: Annotated[int, Query(ge=0, le=MAX_LIMIT_DAYS)],
-                   count: Annotated[str, Query(pattern="^(working|calendar)$", description="working or calendar days")] = "working",
-                   agency: Annotated[str | None, Query(max_length=64, description="an admin of every agency: whose local days count "
-                                                       "(default: none); others always count their own")] = None,
-                   ) -> DeadlineOut:
+@router.get(
+    "/deadline",
+    response_model=DeadlineOut,
+    summary="When a limit counted from a date ends, on the official calendar and the agency's own local days",
+)
+async def deadline(
+    catalog: CatalogDep,
+    principal: Reader,
+    session: DbSession,
+    start: Annotated[date, Query(description="the day the limit runs from (not counted)")],
+    days: Annotated[int, Query(ge=0, le=MAX_LIMIT_DAYS)],
+    count: Annotated[str, Query(pattern="^(working|calendar)$", description="working or calendar days")] = "working",
+    agency: Annotated[
+        str | None,
+        Query(max_length=64, description="an admin of every agency: whose local days count (default: none); others always count their own"),
+    ] = None,
+) -> DeadlineOut:
     if not DAYS_FROM <= start.year <= DAYS_TO:
         raise Problem(400, "invalid-query", f"start must lie between {DAYS_FROM} and {DAYS_TO}.")
     whose = agency if principal.agency == ALL_AGENCIES else _agency_of(principal, agency)
@@ -142,16 +160,23 @@ async def deadline(catalog: CatalogDep, principal: Reader, session: DbSession,
 
 
 @router.get("/local-days", response_model=LocalDays, summary="An agency's own days off and working days on top of the official calendar")
-async def list_local_days(principal: Reader, session: DbSession,
-                          year: Annotated[int | None, Query(ge=DAYS_FROM, le=DAYS_TO)] = None,
-                          agency: Annotated[str | None, Query(max_length=64)] = None,
-                          withdrawn: Annotated[bool, Query(description="include withdrawn days")] = False) -> LocalDays:
+async def list_local_days(
+    principal: Reader,
+    session: DbSession,
+    year: Annotated[int | None, Query(ge=DAYS_FROM, le=DAYS_TO)] = None,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+    withdrawn: Annotated[bool, Query(description="include withdrawn days")] = False,
+) -> LocalDays:
     rows = await local_days(session, _agency_of(principal, agency), year=year, withdrawn=withdrawn)
     return LocalDays(items=[_local_out(r) for r in rows])
 
 
-@router.post("/local-days", response_model=LocalDayOut, status_code=201,
-             summary="Add a local day off or working day for the admin's own agency (audited in its trail)")
+@router.post(
+    "/local-days",
+    response_model=LocalDayOut,
+    status_code=201,
+    summary="Add a local day off or working day for the admin's own agency (audited in its trail)",
+)
 async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSession, body: LocalDayCreate) -> LocalDayOut:
     agency = _agency_of(principal, body.agency)
     if not DAYS_FROM <= body.day.year <= DAYS_TO:
@@ -162,8 +187,9 @@ async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSes
     if body.kind == "working" and official.is_working_day(body.day):
         raise Problem(422, "invalid-local-day", f"{body.day} 按全国节假日安排已是工作日，无需地方调整。")
     try:
-        row = await add_local_day(session, principal, agency, day=body.day, kind=body.kind, name_zh=body.name_zh.strip(),
-                                  basis=body.basis.strip())
+        row = await add_local_day(
+            session, principal, agency, day=body.day, kind=body.kind, name_zh=body.name_zh.strip(), basis=body.basis.strip()
+        )
     except LocalDayRefused as exc:
         raise Problem(409, exc.kind, exc.detail) from None
     await session.commit()
@@ -171,8 +197,13 @@ async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSes
 
 
 @router.post("/local-days/{day_id}/withdraw", response_model=LocalDayOut, summary="Withdraw a local day (kept, with the reason)")
-async def withdraw(principal: Admin, session: DbSession, day_id: Annotated[str, Path(max_length=64)], body: LocalDayWithdrawal,
-                   agency: Annotated[str | None, Query(max_length=64)] = None) -> LocalDayOut:
+async def withdraw(
+    principal: Admin,
+    session: DbSession,
+    day_id: Annotated[str, Path(max_length=64)],
+    body: LocalDayWithdrawal,
+    agency: Annotated[str | None, Query(max_length=64)] = None,
+) -> LocalDayOut:
     try:
         row = await withdraw_local_day(session, principal, _agency_of(principal, agency), day_id, body.reason.strip())
     except LocalDayRefused as exc:
@@ -187,9 +218,12 @@ async def withdraw(principal: Admin, session: DbSession, day_id: Annotated[str, 
 async def read_year(catalog: CatalogDep, principal: Reader, session: DbSession, year: Annotated[int, YEAR]) -> CalendarYearOut:
     known = (await calendar_years(session, catalog)).get(year)
     if known is None:
-        raise Problem(404, "calendar-year-unknown",
-                      f"No calendar data for {year}: deadlines in it are counted Monday to Friday and marked provisional "
-                      "until the State Council's notice is loaded (`recording-service calendar load FILE`).")
+        raise Problem(
+            404,
+            "calendar-year-unknown",
+            f"No calendar data for {year}: deadlines in it are counted Monday to Friday and marked provisional "
+            "until the State Council's notice is loaded (`recording-service calendar load FILE`).",
+        )
     return CalendarYearOut(**_out(known))
 
 
@@ -198,14 +232,22 @@ async def read_versions(catalog: CatalogDep, principal: Reader, session: DbSessi
     versions = await year_versions(session, catalog, year)
     if not versions:
         raise Problem(404, "calendar-year-unknown", f"No calendar data for {year}.")
-    return CalendarVersions(items=[CalendarVersionOut(**_out(KnownYear(v["year"], v["origin"], v["version"]),
-                                                          loaded_at=v["loaded_at"], loaded_by=v["loaded_by"])) for v in versions])
+    return CalendarVersions(
+        items=[
+            CalendarVersionOut(**_out(KnownYear(v["year"], v["origin"], v["version"]), loaded_at=v["loaded_at"], loaded_by=v["loaded_by"]))
+            for v in versions
+        ]
+    )
 
 
-@router.put("/{year}", response_model=CalendarYearOut,
-            summary="Add (or, with replace=true, correct) a year of the official calendar (admin of every agency only)")
-async def put_year(catalog: CatalogDep, principal: Operator, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR],
-                   replace: bool = False) -> CalendarYearOut:
+@router.put(
+    "/{year}",
+    response_model=CalendarYearOut,
+    summary="Add (or, with replace=true, correct) a year of the official calendar (admin of every agency only)",
+)
+async def put_year(
+    catalog: CatalogDep, principal: Operator, session: DbSession, body: CalendarYear, year: Annotated[int, YEAR], replace: bool = False
+) -> CalendarYearOut:
     if body.year != year:
         raise Problem(400, "year-mismatch", f"The body is the calendar of {body.year}, the path names {year}.")
     try:
@@ -214,6 +256,8 @@ async def put_year(catalog: CatalogDep, principal: Operator, session: DbSession,
     except YearExists:
         raise Problem(409, "calendar-year-exists", f"The calendar already holds {year}; send replace=true to correct it.") from None
     except IntegrityError:
-        raise Problem(409, "calendar-year-changed", f"{year} was loaded by someone else at the same moment; read it and try again.") from None
+        raise Problem(
+            409, "calendar-year-changed", f"{year} was loaded by someone else at the same moment; read it and try again."
+        ) from None
     known = (await calendar_years(session, catalog))[year]
     return CalendarYearOut(**_out(known))

@@ -24,9 +24,18 @@ class KnownYear(NamedTuple):
 async def calendar_years(session: AsyncSession, catalog: Catalog) -> dict[int, KnownYear]:
     """Every year the service knows in its current state."""
     years = {y.year: KnownYear(y, "catalog", 0) for y in catalog.calendar}
-    latest = select(CalendarYearVersion.year, func.max(CalendarYearVersion.version).label("version")).group_by(CalendarYearVersion.year).subquery()
-    rows = (await session.execute(select(CalendarYearVersion).join(
-        latest, (CalendarYearVersion.year == latest.c.year) & (CalendarYearVersion.version == latest.c.version)))).scalars()
+    latest = (
+        select(CalendarYearVersion.year, func.max(CalendarYearVersion.version).label("version"))
+        .group_by(CalendarYearVersion.year)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(CalendarYearVersion).join(
+                latest, (CalendarYearVersion.year == latest.c.year) & (CalendarYearVersion.version == latest.c.version)
+            )
+        )
+    ).scalars()
     for row in rows:
         years[row.year] = KnownYear(CalendarYear.model_validate(row.data), "loaded", row.version)
     return years
@@ -34,12 +43,20 @@ async def calendar_years(session: AsyncSession, catalog: Catalog) -> dict[int, K
 
 async def year_versions(session: AsyncSession, catalog: Catalog, year: int) -> list[dict]:
     """Every state the year has had, oldest first: the packaged one (if any), then each load."""
-    out = [{"version": 0, "origin": "catalog", "loaded_at": None, "loaded_by": None, "year": y}
-           for y in catalog.calendar if y.year == year]
-    rows = (await session.execute(select(CalendarYearVersion).where(CalendarYearVersion.year == year)
-                                  .order_by(CalendarYearVersion.version))).scalars()
-    out += [{"version": r.version, "origin": "loaded", "loaded_at": r.loaded_at, "loaded_by": r.loaded_by,
-             "year": CalendarYear.model_validate(r.data)} for r in rows]
+    out = [{"version": 0, "origin": "catalog", "loaded_at": None, "loaded_by": None, "year": y} for y in catalog.calendar if y.year == year]
+    rows = (
+        await session.execute(select(CalendarYearVersion).where(CalendarYearVersion.year == year).order_by(CalendarYearVersion.version))
+    ).scalars()
+    out += [
+        {
+            "version": r.version,
+            "origin": "loaded",
+            "loaded_at": r.loaded_at,
+            "loaded_by": r.loaded_by,
+            "year": CalendarYear.model_validate(r.data),
+        }
+        for r in rows
+    ]
     return out
 
 
@@ -60,20 +77,38 @@ async def load_year(session: AsyncSession, catalog: Catalog, who, year: Calendar
     known = await calendar_years(session, catalog)
     if year.year in known and not replace:
         raise YearExists(year.year)
-    previous = (await session.execute(select(func.max(CalendarYearVersion.version))
-                                      .where(CalendarYearVersion.year == year.year))).scalar() or 0
-    session.add(CalendarYearVersion(year=year.year, version=previous + 1, data=year.model_dump(mode="json", by_alias=True),
-                                    loaded_at=utcnow(), loaded_by=getattr(who, "name", None) or "system"))
+    previous = (
+        await session.execute(select(func.max(CalendarYearVersion.version)).where(CalendarYearVersion.year == year.year))
+    ).scalar() or 0
+    session.add(
+        CalendarYearVersion(
+            year=year.year,
+            version=previous + 1,
+            data=year.model_dump(mode="json", by_alias=True),
+            loaded_at=utcnow(),
+            loaded_by=getattr(who, "name", None) or "system",
+        )
+    )
     await session.flush()
-    await record(session, who, "calendar.loaded", agency=EVERY_AGENCY, payload={
-        "year": year.year, "version": previous + 1, "replaced": year.year in known, "source": year.source.title_zh,
-        "source_url": year.source.url, "days_off": sum(len(p.days()) for p in year.holidays),
-        "working_weekends": len(year.working_weekends)})
+    await record(
+        session,
+        who,
+        "calendar.loaded",
+        agency=EVERY_AGENCY,
+        payload={
+            "year": year.year,
+            "version": previous + 1,
+            "replaced": year.year in known,
+            "source": year.source.title_zh,
+            "source_url": year.source.url,
+            "days_off": sum(len(p.days()) for p in year.holidays),
+            "working_weekends": len(year.working_weekends),
+        },
+    )
     return "replaced" if year.year in known else "added"
 
 
-async def local_days(session: AsyncSession, agency: str, *, year: int | None = None,
-                     withdrawn: bool = False) -> list[LocalCalendarDay]:
+async def local_days(session: AsyncSession, agency: str, *, year: int | None = None, withdrawn: bool = False) -> list[LocalCalendarDay]:
     query = select(LocalCalendarDay).where(LocalCalendarDay.agency == agency).order_by(LocalCalendarDay.day)
     if not withdrawn:
         query = query.where(LocalCalendarDay.withdrawn_at.is_(None))
@@ -82,21 +117,27 @@ async def local_days(session: AsyncSession, agency: str, *, year: int | None = N
     return list((await session.execute(query)).scalars())
 
 
-async def add_local_day(session: AsyncSession, who, agency: str, *, day: date, kind: str, name_zh: str,
-                        basis: str) -> LocalCalendarDay:
+async def add_local_day(session: AsyncSession, who, agency: str, *, day: date, kind: str, name_zh: str, basis: str) -> LocalCalendarDay:
     """An agency's own day off or working day (audited in the agency's trail; the caller commits)."""
     current = await local_days(session, agency, year=day.year)
     if any(d.day == day for d in current):
         raise LocalDayRefused("local-day-exists", f"{day} 已有本单位的调整；请先撤回再重新添加。")
     if len(current) >= MAX_LOCAL_DAYS_PER_YEAR:
-        raise LocalDayRefused("local-days-exhausted", f"{day.year} 年本单位已有 {len(current)} 天地方调整，"
-                              f"上限为 {MAX_LOCAL_DAYS_PER_YEAR} 天。")
-    row = LocalCalendarDay(agency=agency, day=day, kind=kind, name_zh=name_zh, basis=basis, added_at=utcnow(),
-                           added_by=getattr(who, "name", None) or "system")
+        raise LocalDayRefused(
+            "local-days-exhausted", f"{day.year} 年本单位已有 {len(current)} 天地方调整，上限为 {MAX_LOCAL_DAYS_PER_YEAR} 天。"
+        )
+    row = LocalCalendarDay(
+        agency=agency, day=day, kind=kind, name_zh=name_zh, basis=basis, added_at=utcnow(), added_by=getattr(who, "name", None) or "system"
+    )
     session.add(row)
     await session.flush()
-    await record(session, who, "calendar.local_day_added", agency=agency, payload={
-        "id": row.id, "day": day.isoformat(), "kind": kind, "name_zh": name_zh, "basis": basis})
+    await record(
+        session,
+        who,
+        "calendar.local_day_added",
+        agency=agency,
+        payload={"id": row.id, "day": day.isoformat(), "kind": kind, "name_zh": name_zh, "basis": basis},
+    )
     return row
 
 
@@ -108,8 +149,13 @@ async def withdraw_local_day(session: AsyncSession, who, agency: str, day_id: st
         raise LocalDayRefused("local-day-withdrawn", "该地方调整已撤回。")
     row.withdrawn_at, row.withdrawn_by, row.withdrawal_reason = utcnow(), getattr(who, "name", None) or "system", reason
     await session.flush()
-    await record(session, who, "calendar.local_day_withdrawn", agency=agency, payload={
-        "id": row.id, "day": row.day.isoformat(), "kind": row.kind, "reason": reason})
+    await record(
+        session,
+        who,
+        "calendar.local_day_withdrawn",
+        agency=agency,
+        payload={"id": row.id, "day": row.day.isoformat(), "kind": row.kind, "reason": reason},
+    )
     return row
 
 
