@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from recording_service.app import create_app
-from recording_service.config import Settings
+from recording_service.core.config import Settings
 
 
 def render() -> str:

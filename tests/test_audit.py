@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from recording_service.db import sync_url
+from recording_service.core.db import sync_url
 
 from .support.api import assert_problem
 from .support.audit import cli_json, events

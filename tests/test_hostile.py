@@ -174,7 +174,7 @@ def test_binding_offsets_and_duplicates(leg, clips):
 def test_offsets_beyond_reason_are_refused_and_stored_ones_do_not_break_reads(leg, clips):
     from sqlalchemy import create_engine, text
 
-    from recording_service.db import sync_url
+    from recording_service.core.db import sync_url
 
     with leg.client(leg.token("dock", AGENCY)) as http:
         clip_id = upload_bytes(http, clips("offsets.mp4", seconds=2).read_bytes(), filename="offsets.mp4")
@@ -248,7 +248,7 @@ def test_offsets_beyond_reason_are_refused_and_stored_ones_do_not_break_reads(le
 def test_probe_errors_show_no_storage_path_or_store_url(leg):
     from sqlalchemy import create_engine, text
 
-    from recording_service.db import sync_url
+    from recording_service.core.db import sync_url
 
     workdir = str(leg.workdir.resolve())
     with leg.client(leg.token("dock", AGENCY)) as dock:

@@ -119,8 +119,8 @@ def test_every_periodic_work_of_the_worker_takes_its_turn(leg, monkeypatch):
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from recording_service.app import job_queue
-    from recording_service.config import Settings
-    from recording_service.db import create_engine
+    from recording_service.core.config import Settings
+    from recording_service.core.db import create_engine
     from recording_service.storage import open_store
 
     from .support import run_async

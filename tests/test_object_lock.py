@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
-from recording_service.db import sync_url
+from recording_service.core.db import sync_url
 
 from .support.api import create, patch
 from .support.audit import cli_json, events

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from recording_service.app import create_app
-from recording_service.config import Settings
+from recording_service.core.config import Settings
 
 
 def test_committed_openapi_matches_the_app():

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0001"
@@ -23,8 +23,8 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("agency", sa.String(length=64), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("dock_id", sa.String(length=128), nullable=True),
         sa.Column("flag", sa.String(length=16), nullable=True),
         sa.Column("case_number", sa.String(length=128), nullable=True),
-        sa.Column("recorded_started_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("recorded_ended_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded_started_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("recorded_ended_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("recorded_at_source", sa.String(length=16), nullable=True),
         sa.Column("duration_s", sa.Float(), nullable=True),
         sa.Column("container", sa.String(length=64), nullable=True),
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("probe_error", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column("upload_id", sa.String(length=32), nullable=True),
-        sa.Column("uploaded_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["api_tokens.id"], name=op.f("fk_media_created_by_api_tokens")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media")),
         sa.UniqueConstraint("agency", "sha256", name="uq_media_agency_sha256"),
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("upload_id", sa.String(length=32), nullable=True),
         sa.Column("token_id", sa.String(length=32), nullable=False),
         sa.Column("metadata", sa.JSON(), nullable=False),
-        sa.Column("received_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], name=op.f("fk_media_sightings_media_id_media")),
         sa.ForeignKeyConstraint(["token_id"], ["api_tokens.id"], name=op.f("fk_media_sightings_token_id_api_tokens")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_sightings")),
@@ -103,11 +103,11 @@ def upgrade() -> None:
         sa.Column("error", sa.JSON(), nullable=True),
         sa.Column("media_id", sa.String(length=32), nullable=True),
         sa.Column("lease_owner", sa.String(length=32), nullable=True),
-        sa.Column("lease_expires_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("completed_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lease_expires_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["created_by"], ["api_tokens.id"], name=op.f("fk_uploads_created_by_api_tokens")),
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], name=op.f("fk_uploads_media_id_media")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_uploads")),

@@ -6,7 +6,7 @@ Revises: 0002
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0003"
@@ -26,10 +26,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("parties", sa.JSON(), nullable=False),
         sa.Column("officers", sa.JSON(), nullable=False),
-        sa.Column("opened_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["api_tokens.id"], name=op.f("fk_cases_created_by_api_tokens")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("agency", "case_number", name="uq_cases_agency_case_number"),

@@ -6,7 +6,7 @@ Revises: 0003
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0004"
@@ -23,13 +23,13 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=64), nullable=False),
         sa.Column("stage_order", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("started_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("ended_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("officers", sa.JSON(), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("notes", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_by", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_stages_case_id_cases")),
         sa.ForeignKeyConstraint(["closed_by"], ["api_tokens.id"], name=op.f("fk_case_stages_closed_by_api_tokens")),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("doc_type", sa.String(length=64), nullable=False),
         sa.Column("current_version", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_documents_case_id_cases")),
         sa.ForeignKeyConstraint(["created_by"], ["api_tokens.id"], name=op.f("fk_documents_created_by_api_tokens")),
         sa.ForeignKeyConstraint(["stage_id"], ["case_stages.id"], name=op.f("fk_documents_stage_id_case_stages")),
@@ -68,8 +68,8 @@ def upgrade() -> None:
         sa.Column("end_offset_s", sa.Float(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("unbound_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("unbound_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("unbound_by", sa.String(length=32), nullable=True),
         sa.Column("unbind_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_media_bindings_case_id_cases")),
@@ -93,14 +93,14 @@ def upgrade() -> None:
         sa.Column("doc_number", sa.String(length=128), nullable=True),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("issued_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("signed_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("served_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issued_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("signed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("served_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("signers", sa.JSON(), nullable=False),
         sa.Column("attachment_media_id", sa.String(length=32), nullable=True),
         sa.Column("change_note", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["attachment_media_id"], ["media.id"], name=op.f("fk_document_versions_attachment_media_id_media")),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_document_versions_case_id_cases")),
         sa.ForeignKeyConstraint(["created_by"], ["api_tokens.id"], name=op.f("fk_document_versions_created_by_api_tokens")),

@@ -8,7 +8,7 @@ import os
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0005"
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_events",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_token_id", sa.String(length=32), nullable=True),
         sa.Column("actor_role", sa.String(length=32), nullable=False),
         sa.Column("actor_agency", sa.String(length=64), nullable=False),

@@ -6,7 +6,7 @@ Revises: 0005
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0006"
@@ -20,7 +20,7 @@ def upgrade() -> None:
         "fixity_checks",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("media_id", sa.String(length=32), nullable=False),
-        sa.Column("checked_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("result", sa.String(length=16), nullable=False),
         sa.Column("expected_sha256", sa.String(length=64), nullable=False),
         sa.Column("actual_sha256", sa.String(length=64), nullable=True),
@@ -34,7 +34,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_fixity_checks_media_id"), ["media_id"], unique=False)
 
     with op.batch_alter_table("media", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("fixity_checked_at", recording_service.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("fixity_checked_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_media_fixity_checked_at"), ["fixity_checked_at"], unique=False)
 
 

@@ -6,7 +6,7 @@ Revises: 0006
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0007"
@@ -24,9 +24,9 @@ def upgrade() -> None:
         sa.Column("media_id", sa.String(length=32), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("placed_by", sa.String(length=32), nullable=False),
-        sa.Column("placed_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("placed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("lifted_by", sa.String(length=32), nullable=True),
-        sa.Column("lifted_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_legal_holds_case_id_cases")),
         sa.ForeignKeyConstraint(["lifted_by"], ["api_tokens.id"], name=op.f("fk_legal_holds_lifted_by_api_tokens")),
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("storage_key", sa.String(length=512), nullable=False),
-        sa.Column("uploaded_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("uploaded_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deleted_by", sa.String(length=64), nullable=False),
         sa.Column("policy", sa.String(length=64), nullable=False),
         sa.Column("policy_days", sa.Float(), nullable=False),

@@ -6,7 +6,7 @@ Revises: 0007
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0008"
@@ -18,7 +18,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("media", schema=None) as batch_op:
         batch_op.add_column(sa.Column("storage_version", sa.String(length=1024), nullable=True))
-        batch_op.add_column(sa.Column("store_locked_until", recording_service.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("store_locked_until", recording_service.core.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("store_legal_hold", sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table("cases", schema=None) as batch_op:

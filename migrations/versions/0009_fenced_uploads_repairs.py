@@ -6,7 +6,7 @@ Revises: 0008
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0009"
@@ -19,7 +19,7 @@ def upgrade() -> None:
     with op.batch_alter_table("uploads", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lease_generation", sa.BigInteger(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("store_state", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("store_settled_at", recording_service.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("store_settled_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("media", schema=None) as batch_op:
         batch_op.add_column(sa.Column("superseded_objects", sa.JSON(), nullable=True))

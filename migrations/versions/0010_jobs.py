@@ -6,7 +6,7 @@ Revises: 0009
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0010"
@@ -24,12 +24,12 @@ def upgrade() -> None:
         sa.Column("queueing_lock", sa.String(length=128), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("run_after", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("run_after", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
-        sa.Column("claimed_until", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_until", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:

@@ -6,7 +6,7 @@ Revises: 0013
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0014"
@@ -24,12 +24,12 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=32), nullable=False),
         sa.Column("agency", sa.String(length=64), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("password_changed_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("disabled_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("password_changed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
-        sa.Column("locked_until", recording_service.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_sign_in_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_sign_in_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
@@ -42,10 +42,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("csrf_token", sa.String(length=64), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(length=32), nullable=True),
         sa.Column("client_address", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users")),
@@ -66,8 +66,8 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("content_type", sa.String(length=200), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], name=op.f("fk_playback_copies_media_id_media")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_playback_copies")),
         sa.UniqueConstraint("media_id", name=op.f("uq_playback_copies_media_id")),
@@ -79,8 +79,8 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("agency", sa.String(length=64), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("granted_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("granted_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], name=op.f("fk_playback_grants_media_id_media")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_playback_grants")),
     )

@@ -6,7 +6,7 @@ Revises: 0014
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0015"
@@ -20,7 +20,7 @@ def upgrade() -> None:
         "calendar_years",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("loaded_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("loaded_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_calendar_years")),
     )

@@ -6,7 +6,7 @@ Revises: 0015
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0016"
@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_to", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_officers")),
         sa.UniqueConstraint("agency", "officer_id", name="uq_officers_agency_officer_id"),
     )
@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("changed_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(["officer_pk"], ["officers.id"], name=op.f("fk_officer_status_changes_officer_pk_officers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_officer_status_changes")),

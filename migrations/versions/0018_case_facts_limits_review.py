@@ -6,7 +6,7 @@ Revises: 0017
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0018"
@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("document_id", sa.String(length=32), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],

@@ -6,7 +6,7 @@ Revises: 0018
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0019"
@@ -40,17 +40,17 @@ def upgrade() -> None:
         sa.Column("not_publishable_reason", sa.Text(), nullable=True),
         sa.Column("notice", sa.JSON(), nullable=True),
         sa.Column("approved_by", sa.String(length=32), nullable=True),
-        sa.Column("approved_at", recording_service.db.UTCDateTime(), nullable=True),
-        sa.Column("published_at", recording_service.db.UTCDateTime(), nullable=True),
+        sa.Column("approved_at", recording_service.core.db.UTCDateTime(), nullable=True),
+        sa.Column("published_at", recording_service.core.db.UTCDateTime(), nullable=True),
         sa.Column("annotations", sa.JSON(), nullable=False),
-        sa.Column("withdrawn_at", recording_service.db.UTCDateTime(), nullable=True),
+        sa.Column("withdrawn_at", recording_service.core.db.UTCDateTime(), nullable=True),
         sa.Column("withdrawal_reason", sa.Text(), nullable=True),
         sa.Column("revoked_on", sa.Date(), nullable=True),
         sa.Column("withdraw_due_on", sa.Date(), nullable=True),
-        sa.Column("expired_at", recording_service.db.UTCDateTime(), nullable=True),
+        sa.Column("expired_at", recording_service.core.db.UTCDateTime(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["cases.id"],
@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("public_text", sa.Text(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("changed_by", sa.String(length=32), nullable=False),
-        sa.Column("changed_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("changed_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["publication_id"],
             ["publications.id"],

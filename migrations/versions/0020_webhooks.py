@@ -6,7 +6,7 @@ Revises: 0019
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0020"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("secret", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
@@ -39,12 +39,12 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("next_attempt_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("log", sa.JSON(), nullable=False),
-        sa.Column("created_at", recording_service.db.UTCDateTime(), nullable=False),
-        sa.Column("delivered_at", recording_service.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", recording_service.core.db.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", recording_service.core.db.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoints.id"],

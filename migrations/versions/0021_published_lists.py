@@ -6,7 +6,7 @@ Revises: 0020
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0021"
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("content", sa.JSON(), nullable=False),
-        sa.Column("first_served_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("first_served_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name", "sha256", name="uq_published_list_versions_name_sha256"),
         sa.UniqueConstraint("name", "seq", name="uq_published_list_versions_name_seq"),

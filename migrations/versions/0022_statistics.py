@@ -6,7 +6,7 @@ Revises: 0021
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0022"
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column("hearing_held", sa.Boolean(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.Column("source_seq", sa.BigInteger(), nullable=False),
-        sa.Column("computed_at", recording_service.db.UTCDateTime(), nullable=False),
+        sa.Column("computed_at", recording_service.core.db.UTCDateTime(), nullable=False),
         sa.Column("computed_on", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("case_id"),

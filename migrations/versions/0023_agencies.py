@@ -6,7 +6,7 @@ Revises: 0022
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0023"
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("review_body", sa.String(length=200), nullable=True),
         sa.Column("court", sa.String(length=200), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("updated_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(["parent"], ["agencies.code"], name=op.f("fk_agencies_parent_agencies")),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_agencies")),
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("changed", sa.JSON(), nullable=False),
-        sa.Column("changed_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(["code"], ["agencies.code"], name=op.f("fk_agency_profile_versions_code_agencies")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_agency_profile_versions")),

@@ -8,7 +8,7 @@ import uuid
 
 from alembic import op
 import sqlalchemy as sa
-import recording_service.db
+import recording_service.core.db
 
 
 revision = "0025"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("loaded_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("loaded_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_year_versions")),
         sa.UniqueConstraint("year", "version", name="uq_calendar_year_versions_year_version"),
@@ -35,7 +35,7 @@ def upgrade() -> None:
         "calendar_years",
         sa.column("year", sa.Integer()),
         sa.column("data", sa.JSON()),
-        sa.column("loaded_at", recording_service.db.UTCDateTime(timezone=True)),
+        sa.column("loaded_at", recording_service.core.db.UTCDateTime(timezone=True)),
         sa.column("loaded_by", sa.String()),
     )
     rows = op.get_bind().execute(sa.select(old.c.year, old.c.data, old.c.loaded_at, old.c.loaded_by)).all()
@@ -56,9 +56,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("name_zh", sa.String(length=50), nullable=False),
         sa.Column("basis", sa.String(length=500), nullable=False),
-        sa.Column("added_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("added_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("added_by", sa.String(length=200), nullable=False),
-        sa.Column("withdrawn_at", recording_service.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_by", sa.String(length=200), nullable=True),
         sa.Column("withdrawal_reason", sa.String(length=500), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_local_days")),
@@ -73,7 +73,7 @@ def downgrade() -> None:
         "calendar_years",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
-        sa.Column("loaded_at", recording_service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", recording_service.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("loaded_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_calendar_years")),
     )
@@ -82,7 +82,7 @@ def downgrade() -> None:
         sa.column("year", sa.Integer()),
         sa.column("version", sa.Integer()),
         sa.column("data", sa.JSON()),
-        sa.column("loaded_at", recording_service.db.UTCDateTime(timezone=True)),
+        sa.column("loaded_at", recording_service.core.db.UTCDateTime(timezone=True)),
         sa.column("loaded_by", sa.String()),
     )
     latest = {}

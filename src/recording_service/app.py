@@ -28,10 +28,14 @@ from .cases.router import router as cases_router
 from .cases.service import media_bound_to
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
-from .config import Settings
+from .core.config import Settings
+from .core.db import create_engine
+from .core.problems import Problem, document_problems, install_problem_handlers, logger, problem_response
+from .core.runtime import tune_allocator
+from .core.throttle import purge_throttles
+from .core.values import plain_digits
 from .custody.intake import ingest_for
 from .custody.router import router as holds_router
-from .db import create_engine
 from .export.router import keys_router
 from .export.router import router as export_router
 from .export.signing import load_signing_key
@@ -44,18 +48,14 @@ from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .officers.router import public_router as public_officers_router
 from .officers.router import router as officers_router
-from .problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .publication.router import public_router as public_publications_router
 from .publication.router import router as publications_router
 from .publication.service import expire_publications
 from .review.router import router as review_router
-from .runtime import tune_allocator
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
 from .storage import StoreUnavailable, open_store
-from .throttle import purge_throttles
 from .timeline.router import router as timeline_router
-from .values import plain_digits
 from .web import install_pages
 from .webhooks.router import router as webhooks_router
 from .webhooks.service import send_due_deliveries

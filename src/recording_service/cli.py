@@ -20,17 +20,17 @@ from .auth.people import PersonError, check_password, create_user, disable_user,
 from .auth.service import create_token, parse_duration, token_status, validate_agency
 from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
-from .config import Settings
+from .core.config import Settings
+from .core.db import create_engine
+from .core.migrate import upgrade
+from .core.principals import ALL_AGENCIES, Principal, Role
+from .core.problems import Problem
 from .custody.fixity import run_fixity
 from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
-from .db import create_engine
 from .export.bag import build_case_bag
 from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
-from .migrate import upgrade
-from .principals import ALL_AGENCIES, Principal, Role
-from .problems import Problem
 from .storage import open_store
 
 app = typer.Typer(
@@ -197,7 +197,7 @@ async def issue_token(
 def http_protocol():
     """Our guarded httptools protocol when httptools is installed (uvicorn[standard]); uvicorn's choice otherwise."""
     try:
-        from .http_server import GuardedHttpToolsProtocol
+        from .core.http_server import GuardedHttpToolsProtocol
     except ImportError:
         return "auto"
     return GuardedHttpToolsProtocol
@@ -417,8 +417,8 @@ def calendar_load(
 @publications_app.command("expire")
 def publications_expire() -> None:
     """End the publications whose period is over (the worker does this every 10 minutes; public reads hide them at once)."""
+    from .core.times import today
     from .publication.service import expire_due
-    from .times import today
 
     settings = Settings()
 

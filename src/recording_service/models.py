@@ -4,8 +4,9 @@ from .agencies.models import AgencyProfile, AgencyProfileVersion
 from .audit.models import AuditEvent, AuditHead
 from .auth.models import ApiToken, User, WebSession
 from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
+from .core.db import Base
+from .core.throttle import ThrottleRow
 from .custody.models import FixityCheck, LegalHold, Tombstone
-from .db import Base
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
 from .lists.models import PublishedListVersion
@@ -13,7 +14,6 @@ from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .stats.models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
-from .throttle import ThrottleRow
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
 

@@ -245,7 +245,7 @@ class ServiceProcess:
         """A token made by the same code as `token create`, in this process: the CLI itself (a
         subprocess that migrates first) is tested once in its own test, not paid for at every token."""
         from recording_service.cli import issue_token
-        from recording_service.principals import Role
+        from recording_service.core.principals import Role
 
         from . import run_async
 

@@ -6,11 +6,11 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from recording_service.config import Settings
-from recording_service.db import create_engine
+from recording_service.core.config import Settings
+from recording_service.core.db import create_engine
+from recording_service.core.migrate import upgrade
 from recording_service.jobs import Task
 from recording_service.jobs.embedded import EmbeddedQueue
-from recording_service.migrate import upgrade
 
 from ..support import run_async
 

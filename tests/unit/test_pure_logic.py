@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from recording_service.faults import _parse
+from recording_service.core.faults import _parse
 from recording_service.ingest.metadata import Flag, UploadMetadata
 from recording_service.media.models import Media
 from recording_service.media.service import merge_sighting, officer_index
@@ -47,8 +47,8 @@ def test_a_cursor_on_a_date_key_round_trips_and_is_checked_by_type():
     # The publication queue pages by due date: its next page's cursor must encode (it once raised) and decode.
     from datetime import date
 
-    from recording_service.pagination import decode_cursor, encode_cursor
-    from recording_service.problems import Problem
+    from recording_service.core.pagination import decode_cursor, encode_cursor
+    from recording_service.core.problems import Problem
 
     cursor = encode_cursor([date(2026, 3, 9), "p1"])
     assert decode_cursor(cursor, [date, str]) == [date(2026, 3, 9), "p1"]

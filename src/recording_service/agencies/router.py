@@ -4,11 +4,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ..db import DbSession
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import READERS, Principal, Role, require_roles
-from ..problems import Problem
-from ..public_side import LIST, PUBLIC_CACHE, public_budget
+from ..core.db import DbSession
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import READERS, Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
 from .models import AgencyProfile, AgencyProfileVersion
 from .schemas import AGENCY_CODE, AgencyFields, AgencyOut, AgencyPage, AgencyVersionOut, AgencyVersionPage, PublicAgencyPage
 from .service import agency_codes_under, get_agency, may_edit, profile_out, public_out, sees_agency, sees_every_agency, set_agency

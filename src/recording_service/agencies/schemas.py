@@ -6,7 +6,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc as uscc_rules
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
-from ..values import RequestModel
+from ..core.values import RequestModel
 
 AGENCY_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"  # as tokens and people carry it (auth.service)
 # The first two digits of a 行政区划代码 (GB/T 2260): the provinces, 71 台湾, 81 香港, 82 澳门.

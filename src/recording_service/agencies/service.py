@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
-from ..db import utcnow
-from ..principals import ALL_AGENCIES, Principal, Role
-from ..problems import Problem
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role
+from ..core.problems import Problem
 from .models import AgencyProfile, AgencyProfileVersion
 from .schemas import AGENCY_CODE, FIELDS, AgencyFields, AgencyOut, PublicAgency
 

@@ -7,8 +7,8 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
 from ..storage import ObjectStore
 from .models import AuditHead
 from .service import SYSTEM, Verification, record, verify_chain

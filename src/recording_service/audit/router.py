@@ -5,11 +5,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import ALL_AGENCIES, Principal, Role, require_roles
-from ..times import local, require_offset
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import ALL_AGENCIES, Principal, Role, require_roles
+from ..core.times import local, require_offset
 from .checkpoint import verify_with_checkpoints
 from .models import AuditEvent
 from .service import agency_figures, visible_events

@@ -10,8 +10,8 @@ import orjson
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..db import utcnow
-from ..principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from .models import GENESIS_HASH, AuditEvent, AuditHead
 
 BATCH = 5000

@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import REQUEST_CONTEXT, Actor, record
-from ..config import Settings
-from ..db import utcnow
-from ..principals import ALL_AGENCIES, Principal, Role
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role
 from .models import User, WebSession
 from .service import hash_token, validate_agency
 from .throttling import forget_account

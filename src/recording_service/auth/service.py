@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..principals import ALL_AGENCIES, Principal, Role
+from ..core.principals import ALL_AGENCIES, Principal, Role
 from .models import ApiToken
 
 TOKEN_PREFIX = "rst_"

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..config import Settings
-from ..throttle import Budget, ThrottleRow, count_failure, forget, mark, spend, state
+from ..core.config import Settings
+from ..core.throttle import Budget, ThrottleRow, count_failure, forget, mark, spend, state
 
 USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 

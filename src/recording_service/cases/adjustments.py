@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog
-from ..db import utcnow
-from ..principals import Principal
-from ..problems import Problem
-from ..times import local
-from ..values import sane_date
+from ..core.db import utcnow
+from ..core.principals import Principal
+from ..core.problems import Problem
+from ..core.times import local
+from ..core.values import sane_date
 from .models import Case, Document, LimitAdjustment
 from .schemas import LimitAdjustmentCreate, LimitAdjustmentEnd, LimitAdjustmentOut
 

@@ -8,13 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog, Procedure
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.principals import Principal
+from ..core.problems import Problem
+from ..core.times import local, local_notes, require_offset
 from ..media.models import Media
 from ..media.service import visible_media
-from ..principals import Principal
-from ..problems import Problem
-from ..times import local, local_notes, require_offset
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .schemas import (
     STATUS_ORDER,

@@ -5,12 +5,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import Principal, Role, require_roles
-from ..problems import Problem
-from ..times import require_offset
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.times import require_offset
 from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
 from .events import media_bound
 from .models import Case, Document

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
-from ..values import RequestModel, sane_date
+from ..core.values import RequestModel, sane_date
 from .segments import MAX_OFFSET_S
 
 

@@ -10,7 +10,7 @@ anything a float can: reads never fail on them, they show what is usable and say
 import math
 from dataclasses import dataclass
 
-from ..problems import Problem
+from ..core.problems import Problem
 
 MAX_OFFSET_S = 7 * 24 * 3600.0  # no camera records a week in one file: beyond this an offset is garbage
 DURATION_TOLERANCE_S = 0.5

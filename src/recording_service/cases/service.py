@@ -6,13 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..core.problems import Problem
+from ..core.times import local, require_offset
+from ..core.values import normalised_identifier
 from ..media.models import Media
-from ..principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
-from ..problems import Problem
-from ..times import local, require_offset
-from ..values import normalised_identifier
 from .models import Case, CaseStage, MediaBinding
 from .schemas import CaseCreate, CaseFacts, CaseOut, CaseUpdate, Party
 from .segments import read_segment

@@ -1,8 +1,8 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ..principals import CurrentPrincipal
-from ..problems import Problem
+from ..core.principals import CurrentPrincipal
+from ..core.problems import Problem
 from .schemas import (
     AmountLimit,
     DocumentType,

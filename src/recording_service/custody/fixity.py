@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
-from ..db import utcnow
+from ..core.db import utcnow
 from ..media.models import Media, MediaStatus
 from ..storage import ObjectStore
 from .models import FixityCheck

@@ -6,10 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import record
 from ..cases.models import MediaBinding
 from ..cases.service import get_case
-from ..db import utcnow
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..core.problems import Problem
 from ..media.service import get_media
-from ..principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
-from ..problems import Problem
 from ..storage import ObjectStore
 from .locks import mirror_holds_now
 from .models import LegalHold

@@ -6,12 +6,12 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..catalog.service import load_catalog
-from ..config import Settings
+from ..core.config import Settings
+from ..core.principals import Principal
 from ..ingest.service import Ingest, Outcome
 from ..jobs import JobQueue
 from ..media.jobs import defer_probe
 from ..media.models import Media, MediaStatus
-from ..principals import Principal
 from ..storage import ObjectStore
 from .locks import lock_new_evidence, mirror_holds_now
 from .policy import IMPORTANT

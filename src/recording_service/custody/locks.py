@@ -23,10 +23,10 @@ from ..audit.service import Actor, record
 from ..cases.events import media_bound
 from ..cases.models import MediaBinding
 from ..catalog.schemas import Catalog
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.principals import Principal
 from ..media.models import Media, MediaStatus
-from ..principals import Principal
 from ..storage import ObjectStore, StoreUnavailable
 from .models import LegalHold
 from .policy import IMPORTANT, RetentionPolicy

@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime
-from ..ids import new_id
+from ..core.db import Base, UTCDateTime
+from ..core.ids import new_id
 
 
 class FixityCheck(Base):

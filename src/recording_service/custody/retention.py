@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
 from ..catalog.schemas import Catalog
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
 from ..media.copies import remove_playback_copy
 from ..media.models import Media, MediaStatus
 from ..storage import DeleteRefused, ObjectStore

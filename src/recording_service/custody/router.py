@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
-from ..principals import Principal, Role, require_roles
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.principals import Principal, Role, require_roles
 from .holds import holds_on, lift_legal_hold, place_legal_hold
 from .schemas import HoldCreate, HoldLift, HoldOut
 

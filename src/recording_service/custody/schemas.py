@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from ..times import local
-from ..values import RequestModel
+from ..core.times import local
+from ..core.values import RequestModel
 from .models import LegalHold
 
 

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.problems import Problem
 from ..ingest.models import Upload, UploadStatus
 from ..ingest.service import close_unheld, finish_received, lease_free, settle_upload
 from ..jobs import JobQueue
-from ..problems import Problem
 from ..storage import ObjectStore
 from .intake import ingest_for
 

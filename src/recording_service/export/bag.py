@@ -37,10 +37,10 @@ from ..audit.service import hashed_fields
 from ..cases.models import Case, Document, DocumentVersion, MediaBinding
 from ..cases.record import document_out, document_versions
 from ..catalog.schemas import Catalog
-from ..config import Settings
+from ..core.config import Settings
+from ..core.principals import Principal
 from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.service import media_out
-from ..principals import Principal
 from ..storage import ObjectStore
 from ..timeline.service import assemble_timeline
 from .signing import SIGNATURE_FILE, SigningKey, sign, statement_of

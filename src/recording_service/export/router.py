@@ -7,9 +7,9 @@ from fastapi.responses import StreamingResponse
 
 from ..cases.service import get_case
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
-from ..principals import Principal, Reader, Role, require_roles
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.principals import Principal, Reader, Role, require_roles
 from .service import case_file_response
 from .signing import load_signing_key
 

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import record
 from ..cases.models import Case
 from ..catalog.schemas import Catalog
-from ..config import Settings
+from ..core.config import Settings
+from ..core.principals import Principal
+from ..core.problems import Problem
 from ..media.delivery import EVIDENCE_HEADERS
-from ..principals import Principal
-from ..problems import Problem
 from ..storage import ObjectStore
 from .bag import build_case_bag
 from .signing import load_signing_key

@@ -5,7 +5,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
-from ..problems import Problem
+from ..core.problems import Problem
 
 ALGORITHMS = ("sha1", "md5", "sha256")
 

@@ -10,8 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from ..problems import Problem
-from ..values import sane_time
+from ..core.problems import Problem
+from ..core.values import sane_time
 
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 MIME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")

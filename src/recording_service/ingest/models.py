@@ -4,8 +4,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import Base, UTCDateTime, utcnow
-from ..ids import new_id
+from ..core.db import Base, UTCDateTime, utcnow
+from ..core.ids import new_id
 
 
 class UploadStatus(StrEnum):

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
-from ..db import DbSession
-from ..deps import SettingsDep
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import CurrentPrincipal, Uploader
+from ..core.problems import Problem
+from ..core.times import local
+from ..core.values import plain_digits
 from ..media.schemas import MediaOut
 from ..media.service import get_media, media_out, sighting_counts
-from ..principals import CurrentPrincipal, Uploader
-from ..problems import Problem
-from ..times import local
-from ..values import plain_digits
 from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload

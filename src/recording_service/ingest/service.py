@@ -19,15 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import record
-from ..config import Settings
-from ..db import db_clock, utcnow
-from ..faults import fault_point
-from ..hashing import ResumableSha256
-from ..ids import new_id
+from ..core.config import Settings
+from ..core.db import db_clock, utcnow
+from ..core.faults import fault_point
+from ..core.hashing import ResumableSha256
+from ..core.ids import new_id
+from ..core.principals import ALL_AGENCIES, Principal, Role
+from ..core.problems import Problem
 from ..media.models import REPLACEABLE, Media, MediaSighting, MediaStatus
 from ..media.service import merge_sighting, object_owner, officer_index
-from ..principals import ALL_AGENCIES, Principal, Role
-from ..problems import Problem
 from ..storage import ChunkWriter, Durable, ObjectStore, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
 from .checksum import ChunkChecksum
 from .metadata import UploadMetadata

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from ..problems import Problem
+from ..core.problems import Problem
 from .service import ClientDisconnected
 
 MAX_FIELD_BYTES = 64 * 1024

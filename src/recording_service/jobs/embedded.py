@@ -14,9 +14,9 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from ..config import Settings
-from ..db import utcnow
-from ..ids import new_id
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.ids import new_id
 from .models import EmbeddedJob
 from .service import Task, TaskContext, run_periodic, start_alongside
 

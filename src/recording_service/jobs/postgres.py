@@ -14,7 +14,7 @@ from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..config import Settings
+from ..core.config import Settings
 from .service import Task, TaskContext, run_periodic, start_alongside
 
 log = logging.getLogger(__name__)

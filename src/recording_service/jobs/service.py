@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..config import Settings
+from ..core.config import Settings
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse, Response
 
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..problems import Problem
-from ..public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
+from ..core.db import DbSession
+from ..core.problems import Problem
+from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .flowchart import render
 from .models import PublishedListVersion
 from .schemas import AgencyGuide, InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..agencies.service import get_agency, remedy_zh
 from ..audit.service import SYSTEM, record
 from ..catalog.schemas import PublishedList
-from ..problems import Problem
+from ..core.problems import Problem
 from .models import PublishedListVersion
 
 LIST_NAMES = {"matters": "行政执法事项清单", "inspection_matters": "随机抽查事项清单"}

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
-from ..config import Settings
-from ..db import utcnow
+from ..core.config import Settings
+from ..core.db import utcnow
 from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
 from .models import Media, MediaStatus, PlaybackCopy

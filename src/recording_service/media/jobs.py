@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
-from ..config import Settings
-from ..db import utcnow
-from ..faults import fault_point
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.faults import fault_point
 from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
 from .copies import defer_playback_copy

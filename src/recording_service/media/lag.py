@@ -7,7 +7,7 @@ from statistics import median
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..principals import Principal
+from ..core.principals import Principal
 from .models import Media
 from .service import upload_lag_s, visible_media
 

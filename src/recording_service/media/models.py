@@ -4,8 +4,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, utcnow
-from ..ids import new_id
+from ..core.db import Base, UTCDateTime, utcnow
+from ..core.ids import new_id
 
 
 class MediaStatus(StrEnum):

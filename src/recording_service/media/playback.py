@@ -17,9 +17,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..db import utcnow
-from ..principals import Principal
-from ..problems import Problem
+from ..core.db import utcnow
+from ..core.principals import Principal
+from ..core.problems import Problem
 from .copies import copies_of, needs_playback_copy
 from .delivery import StoredBytes
 from .models import Media, PlaybackGrant

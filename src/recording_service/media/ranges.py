@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from ..problems import Problem
-from ..values import plain_digits
+from ..core.problems import Problem
+from ..core.values import plain_digits
 
 MAX_RANGES = 16
 

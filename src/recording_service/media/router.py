@@ -7,12 +7,12 @@ from sqlalchemy import and_
 
 from ..audit.service import record
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import Principal, Reader, Role, require_roles
-from ..problems import Problem
-from ..values import sane_time
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import Principal, Reader, Role, require_roles
+from ..core.problems import Problem
+from ..core.values import sane_time
 from .copies import copies_of
 from .delivery import StoredBytes, digest_headers, serve_bytes
 from .delivery import etag_matches as _etag_matches

@@ -4,11 +4,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..config import Settings
-from ..principals import Principal, Role, scoped_to_agency
-from ..problems import Problem
+from ..core.config import Settings
+from ..core.principals import Principal, Role, scoped_to_agency
+from ..core.problems import Problem
+from ..core.times import local
 from ..storage import ObjectStore, filesystem_root
-from ..times import local
 from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
 from .probe import probe, recording_window, scrub_locations

@@ -4,13 +4,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import Principal, Role, require_roles
-from ..problems import Problem
-from ..public_side import LIST, PUBLIC_CACHE, public_budget
-from ..times import today
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
+from ..core.times import today
 from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
 from .service import (

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..values import RequestModel
+from ..core.values import RequestModel
 
 
 class CertificateStatus(StrEnum):

@@ -10,11 +10,11 @@ from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..db import utcnow
-from ..pagination import keyset, page_of
-from ..principals import ALL_AGENCIES, Principal, scoped_to_agency
-from ..problems import Problem
-from ..sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
+from ..core.db import utcnow
+from ..core.pagination import keyset, page_of
+from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
+from ..core.problems import Problem
+from ..core.sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
 from .models import Officer, OfficerStatusChange
 from .schemas import STATUS_BY_NAME, STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerOut, OfficerUpdate, StatusChangeOut
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from stdnum.cn import ric, uscc
 
-from ..sheets import csv_bytes, xlsx_bytes
+from ..core.sheets import csv_bytes, xlsx_bytes
 
 LONG_TERM = date(2099, 12, 31)
 CATEGORY_CODES = {"legal_person": "法人及非法人组织", "natural_person": "自然人", "individual_business": "个体工商户"}

@@ -3,8 +3,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, utcnow
-from ..ids import new_id
+from ..core.db import Base, UTCDateTime, utcnow
+from ..core.ids import new_id
 
 
 class Publication(Base):

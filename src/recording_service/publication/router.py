@@ -5,13 +5,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import Principal, Role, require_roles
-from ..problems import Problem
-from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
-from ..times import local, today
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.times import local, today
 from .exchange import CODES, export_file
 from .models import Publication
 from .schemas import (

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ..values import RequestModel
+from ..core.values import RequestModel
 
 Kind = Literal["penalty", "license", "inspection"]
 Severity = Literal["minor", "ordinary", "serious"]

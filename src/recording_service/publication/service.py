@@ -17,13 +17,13 @@ from ..audit.service import record
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
 from ..catalog.schemas import Catalog
-from ..db import utcnow
+from ..core.db import utcnow
+from ..core.pagination import keyset, page_of
+from ..core.principals import Principal, scoped_to_agency
+from ..core.problems import Problem
+from ..core.times import local, require_offset, today
+from ..core.values import plausible_day
 from ..officers.service import names_in_register
-from ..pagination import keyset, page_of
-from ..principals import Principal, scoped_to_agency
-from ..problems import Problem
-from ..times import local, require_offset, today
-from ..values import plausible_day
 from ..webhooks.service import enqueue
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 
 from ..cases.service import get_case
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import Principal, Role, require_roles
-from ..problems import Problem
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import Principal, Role, require_roles
+from ..core.problems import Problem
 from .schemas import CaseReview
 from .service import review_case
 

@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..cases.models import Case
 from ..catalog.schemas import Catalog, ReviewSheet
-from ..config import Settings
-from ..principals import Principal
+from ..core.config import Settings
+from ..core.principals import Principal
 from ..timeline.service import assemble_timeline, record_timeline_read
 
 

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..audit.service import events_after, head_seq
 from ..cases.service import case_ids_after, cases_by_id, cases_of_media
 from ..catalog.schemas import Catalog
-from ..config import Settings
+from ..core.config import Settings
+from ..core.db import utcnow
+from ..core.principals import ALL_AGENCIES, Principal, Role
+from ..core.times import today
 from ..custody.fixity import fixity_results_of_day
-from ..db import utcnow
 from ..media.service import footage_days_of, footage_of_day, upload_lag_s
-from ..principals import ALL_AGENCIES, Principal, Role
 from ..review.service import score
 from ..timeline.service import assemble_timeline
-from ..times import today
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 
 logger = logging.getLogger("recording_service.stats")

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import Principal, Role, require_roles
-from ..problems import Problem
-from ..times import today
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.times import today
 from .schemas import AnnualReportOut, StatsOut
 from .service import STATISTICS, annual_report, current_figures, report_xlsx_response, scope_name, scope_of, statistic, table_response
 

@@ -17,11 +17,11 @@ from ..agencies.service import agency_name, get_agency
 from ..audit.service import head_seq
 from ..catalog.schemas import ENFORCEMENT_KINDS, Catalog
 from ..catalog.service import get_catalog
-from ..principals import ALL_AGENCIES, Principal
-from ..problems import Problem, logger
+from ..core.principals import ALL_AGENCIES, Principal
+from ..core.problems import Problem, logger
+from ..core.sheets import csv_bytes, xlsx_bytes
+from ..core.times import today
 from ..publication.service import timeliness
-from ..sheets import csv_bytes, xlsx_bytes
-from ..times import today
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, StatsWatermark
 from .refresh import follow
 from .schemas import StatsOut

@@ -1,9 +1,9 @@
 """Object stores behind one protocol; chosen by RECORDING_STORAGE_URL."""
 
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
-from ..config import Settings
 from .base import (
     ChunkWriter,
     DeleteRefused,
@@ -34,13 +34,38 @@ __all__ = [
 ]
 
 
+class StoreSettings(Protocol):
+    """What opening a store reads from the settings (core.config.Settings has it; storage imports nothing above)."""
+
+    @property
+    def storage_url(self) -> str: ...
+
+    @property
+    def storage_direct_io(self) -> bool: ...
+
+    @property
+    def s3_endpoint_url(self) -> str | None: ...
+
+    @property
+    def s3_part_size(self) -> int: ...
+
+    @property
+    def s3_presigned_ttl_seconds(self) -> int: ...
+
+    @property
+    def s3_upload_concurrency(self) -> int: ...
+
+    @property
+    def s3_object_lock_mode(self) -> str | None: ...
+
+
 def filesystem_root(storage_url: str) -> Path:
     # file:///abs/path or file://./rel/path (relative to the working directory)
     rest = storage_url[len("file://") :]
     return Path(rest)
 
 
-def open_store(settings: Settings) -> ObjectStore:
+def open_store(settings: StoreSettings) -> ObjectStore:
     url = settings.storage_url
     if url.startswith("file://"):
         from .filesystem import FilesystemStore

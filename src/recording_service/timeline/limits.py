@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
-from ..values import sane_date
+from ..core.values import sane_date
 from ..workdays.counting import MAX_LIMIT_DAYS, WorkingCalendar
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}

@@ -8,9 +8,9 @@ from sqlalchemy import event
 
 from ..cases.service import get_case
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import Principal, Role, require_roles
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import Principal, Role, require_roles
 from .schemas import Timeline
 from .service import assemble_timeline, record_timeline_read
 

@@ -18,13 +18,13 @@ from ..cases.record import document_summary, interruption_out
 from ..cases.segments import read_segment
 from ..cases.service import case_out
 from ..catalog.schemas import Catalog
-from ..config import Settings
+from ..core.config import Settings
+from ..core.principals import Principal
+from ..core.problems import Problem
+from ..core.times import local_notes, today
 from ..media.models import Media
 from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
-from ..principals import Principal
-from ..problems import Problem
-from ..times import local_notes, today
 from ..workdays.service import working_calendar
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
 from .limits import CaseRecord, evaluate

@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..problems import Problem
+from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .lists import router as lists_router
 from .officers import router as officers_router

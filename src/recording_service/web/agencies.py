@@ -19,10 +19,10 @@ from ..agencies.service import (
     set_agency,
     versions_of,
 )
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import ALL_AGENCIES, Role
-from ..problems import Problem
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import ALL_AGENCIES, Role
+from ..core.problems import Problem
 from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles

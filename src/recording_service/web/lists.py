@@ -9,11 +9,11 @@ from markupsafe import Markup
 
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..catalog.service import CatalogDep, get_catalog
-from ..db import DbSession
+from ..core.db import DbSession
+from ..core.problems import Problem
+from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
-from ..problems import Problem
-from ..public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .render import page
 
 router = APIRouter(include_in_schema=False)

@@ -8,8 +8,12 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ..db import DbSession
-from ..deps import SettingsDep
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import Role
+from ..core.problems import Problem
+from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
+from ..core.times import today
 from ..officers.models import Officer
 from ..officers.router import public_filter
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
@@ -29,10 +33,6 @@ from ..officers.service import (
     update_officer,
     visible_officers,
 )
-from ..principals import Role
-from ..problems import Problem
-from ..public_side import LIST, PUBLIC_CACHE, public_budget
-from ..times import today
 from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles

@@ -17,12 +17,13 @@ from ..agencies.service import get_agency, list_agencies
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..pagination import keyset, page_of
-from ..principals import Role
-from ..problems import Problem
-from ..public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.pagination import keyset, page_of
+from ..core.principals import Role
+from ..core.problems import Problem
+from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.times import today
 from ..publication.exchange import export_file
 from ..publication.models import Publication
 from ..publication.schemas import (
@@ -57,7 +58,6 @@ from ..publication.service import (
     visible_publications,
     withdraw,
 )
-from ..times import today
 from .flash import redirect_with_flash
 from .render import page
 from .session import FormPerson, Person, require_page_roles

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
-from ..problems import Problem
+from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
 HERE = Path(__file__).parent

@@ -20,23 +20,23 @@ from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, 
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
 from ..catalog.service import CatalogDep
+from ..core.db import DbSession
+from ..core.deps import SettingsDep, StoreDep
+from ..core.pagination import keyset, page_of
+from ..core.principals import ALL_AGENCIES, Role
+from ..core.problems import Problem, logger
+from ..core.public_side import client_address
+from ..core.sheets import csv_bytes
+from ..core.throttle import claim_once
 from ..custody.fixity import fixity_history
 from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
-from ..db import DbSession
-from ..deps import SettingsDep, StoreDep
 from ..export.service import case_file_response
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, probe_error_of, sightings_of
-from ..pagination import keyset, page_of
-from ..principals import ALL_AGENCIES, Role
-from ..problems import Problem, logger
-from ..public_side import client_address
 from ..publication.service import publications_of_documents
 from ..review.service import review_case
-from ..sheets import csv_bytes
-from ..throttle import claim_once
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page

@@ -13,10 +13,10 @@ from fastapi import Depends, Request, Response
 from ..agencies.service import get_agency
 from ..auth.models import WebSession
 from ..auth.people import SessionPolicy, session_of
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import Principal, Role
-from ..problems import Problem
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import Principal, Role
+from ..core.problems import Problem
 
 SESSION_COOKIE = "rs_session"
 LOGIN_CSRF_COOKIE = "rs_login_csrf"

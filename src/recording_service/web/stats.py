@@ -10,10 +10,11 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..principals import ALL_AGENCIES, Role
-from ..problems import Problem
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.principals import ALL_AGENCIES, Role
+from ..core.problems import Problem
+from ..core.times import today
 from ..stats.charts import bar_chart
 from ..stats.service import (
     STATISTICS,
@@ -27,7 +28,6 @@ from ..stats.service import (
     statistic,
     table_response,
 )
-from ..times import today
 from .render import page
 from .session import Person, require_page_roles
 

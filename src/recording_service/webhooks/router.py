@@ -4,12 +4,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from ..db import DbSession
-from ..deps import SettingsDep
-from ..pagination import MAX_LIMIT, keyset, page_of
-from ..principals import ALL_AGENCIES, Principal, Role, require_roles
-from ..problems import Problem
-from ..times import local
+from ..core.db import DbSession
+from ..core.deps import SettingsDep
+from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.principals import ALL_AGENCIES, Principal, Role, require_roles
+from ..core.problems import Problem
+from ..core.times import local
 from .models import WebhookDelivery, WebhookEndpoint
 from .schemas import DeliveryOut, DeliveryPage, WebhookCreate, WebhookOut, WebhookPage
 from .service import coarse, create_endpoint, endpoints_of

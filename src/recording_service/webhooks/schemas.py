@@ -2,7 +2,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, HttpUrl
 
-from ..values import RequestModel
+from ..core.values import RequestModel
 
 
 class WebhookCreate(RequestModel):

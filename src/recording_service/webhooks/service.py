@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
 from ..audit.service import record
-from ..db import utcnow
-from ..principals import Principal, scoped_to_agency
-from ..problems import Problem
+from ..core.db import utcnow
+from ..core.principals import Principal, scoped_to_agency
+from ..core.problems import Problem
 from .addresses import DEFAULT_PORTS, CheckedTransport, RefusedAddress, Unresolvable, checked
 from .models import WebhookDelivery, WebhookEndpoint
 

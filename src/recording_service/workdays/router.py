@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..catalog.schemas import CalendarYear
 from ..catalog.service import CatalogDep
-from ..db import DbSession
-from ..principals import ALL_AGENCIES, Principal, Reader, Role, require_roles
-from ..problems import Problem
-from ..values import RequestModel
+from ..core.db import DbSession
+from ..core.principals import ALL_AGENCIES, Principal, Reader, Role, require_roles
+from ..core.problems import Problem
+from ..core.values import RequestModel
 from .counting import MAX_LIMIT_DAYS
 from .models import LocalCalendarDay
 from .service import (

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import EVERY_AGENCY, record
 from ..catalog.schemas import CalendarYear, Catalog
-from ..db import utcnow
+from ..core.db import utcnow
 from .counting import WorkingCalendar
 from .models import CalendarYearVersion, LocalCalendarDay
 

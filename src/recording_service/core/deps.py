@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..storage import ObjectStore
 from .config import Settings
-from .storage import ObjectStore
 
 
 def get_settings(request: Request) -> Settings:

@@ -9,10 +9,11 @@ from .db import ensure_sqlite_directory, sync_url
 
 
 def migrations_dir() -> Path:
-    packaged = Path(__file__).parent / "_migrations"  # wheel installs (see pyproject force-include)
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "_migrations"  # wheel installs (see pyproject force-include)
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "migrations"  # source checkout / editable install
+    return package.parents[1] / "migrations"  # source checkout / editable install
 
 
 def alembic_config(database_url: str) -> Config:
