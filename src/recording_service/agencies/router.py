@@ -64,7 +64,6 @@ async def put_profile(code: Code, body: AgencyFields, principal: ProfileKeeper, 
         raise _not_found(code)
     existed = await get_agency(session, code) is not None
     profile = await set_agency(session, principal, code, body.model_dump())
-    await session.commit()
     return JSONResponse(
         profile_out(profile), status_code=200 if existed else 201, headers={} if existed else {"Location": f"/api/v1/agencies/{code}"}
     )

@@ -31,9 +31,8 @@ async def write_checkpoint(sessionmaker: async_sessionmaker[AsyncSession], store
     body = {"seq": seq, "hash": head_hash, "at": now.isoformat(), "retain_until": retain_until.isoformat()}
     key = f"{PREFIX}{seq:012d}-{head_hash[:16]}.json"
     version = await store.put_record(key, orjson.dumps(body, option=orjson.OPT_SORT_KEYS), retain_until)
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:  # the CLI's and the schedule's own transaction: no request around it
         await record(session, SYSTEM, "audit.checkpoint", payload={**body, "key": key, "version_id": version})
-        await session.commit()
     return {**body, "key": key, "version_id": version}
 
 

@@ -252,6 +252,8 @@ async def session_of(session: AsyncSession, policy: SessionPolicy, secret: str) 
         return None
     if now - browser.last_seen_at >= min(TOUCH_EVERY, policy.idle / 4):
         await session.execute(update(WebSession).where(WebSession.id == browser.id).values(last_seen_at=now))
+        # The keep-alive is its own short transaction, before the page's work: on SQLite a write held for the
+        # whole request would make every other writer (the shared throttles among them) wait for it.
         await session.commit()
     return person_principal(user), browser
 

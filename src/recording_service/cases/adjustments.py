@@ -114,7 +114,7 @@ async def add_adjustment(
     session.add(adjustment)
     await session.flush()
     await record(session, principal, "case.limit_adjusted", agency=case.agency, case_id=case.id, payload=_payload(adjustment))
-    await session.commit()
+    await session.flush()
     return adjustment
 
 
@@ -140,7 +140,7 @@ async def end_pause(
         case_id=case.id,
         payload={"adjustment_id": adjustment.id, "rule": adjustment.rule, "paused_to": body.paused_to.isoformat()},
     )
-    await session.commit()
+    await session.flush()
     return adjustment
 
 

@@ -106,7 +106,7 @@ async def open_stage(session: AsyncSession, catalog: Catalog, principal: Princip
                 "note": body.note,
             },
         )
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         await session.rollback()
         raise Problem(409, "stage-exists", f"Stage '{body.stage}' was opened concurrently.") from None
@@ -150,7 +150,7 @@ async def update_stage(
             "case_closed": case.status == "closed",
         },
     )
-    await session.commit()
+    await session.flush()
     return stage
 
 
@@ -245,7 +245,7 @@ async def create_document(
         media_id=attachment,
         payload={"document_id": document.id, "doc_type": document.doc_type, "stage_id": stage.id, **_version_payload(version)},
     )
-    await session.commit()
+    await session.flush()
     return document, version
 
 
@@ -316,7 +316,7 @@ async def add_version(
             media_id=attachment,
             payload={"document_id": document.id, **_version_payload(version), "change_note": version.change_note},
         )
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         await session.rollback()
         raise Problem(409, "version-conflict", "Another version was added at the same time; read the document and retry.") from None
@@ -452,7 +452,7 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
             "sha256": media.sha256,
         },
     )
-    await session.commit()
+    await session.flush()
     return binding
 
 
@@ -476,7 +476,7 @@ async def unbind_media(
         media_id=binding.media_id,
         payload={"binding_id": binding.id, "stage_id": stage.id, "reason": binding.unbind_reason},
     )
-    await session.commit()
+    await session.flush()
     return binding
 
 
@@ -546,7 +546,7 @@ async def explain_interruption(
             "text": text,
         },
     )
-    await session.commit()
+    await session.flush()
     return explanation
 
 

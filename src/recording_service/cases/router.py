@@ -192,7 +192,7 @@ async def bind_stage_media(
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     binding = await bind_media(session, principal, case, stage, body)
-    await media_bound.emit(session=session, store=store, who=principal, media_ids=[binding.media_id])
+    media_bound.emit_after_commit(session, session=session, store=store, who=principal, media_ids=[binding.media_id])
     return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
 
 

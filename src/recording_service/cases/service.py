@@ -145,7 +145,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
             case_id=case.id,
             payload={"case_number": case.case_number, "procedure": case.procedure, "retention_class": case.retention_class},
         )
-        await session.commit()
+        await session.flush()
     except IntegrityError:
         await session.rollback()
         raise Problem(409, "case-number-taken", f"Case number {body.case_number} already exists in agency {principal.agency}.") from None
@@ -214,7 +214,7 @@ async def update_case(session: AsyncSession, principal: Principal, case: Case, b
     if changes:
         await session.flush()
         await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)
-    await session.commit()
+    await session.flush()
     return case
 
 

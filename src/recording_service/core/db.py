@@ -1,7 +1,8 @@
-"""Database engine, declarative base and the request-scoped session dependency."""
+"""Database engine, declarative base, and the request's unit of work (its session and its one commit)."""
 
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -14,6 +15,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("recording_service.db")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -154,10 +157,57 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+AFTER_COMMIT = "recording_service.after_commit"
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, action: AfterCommit) -> None:
+    """Run `action` once the session's work has committed, and never if it rolls back: for what must not happen
+    before the database says so (holding footage in the store, announcing an event to listeners that act on
+    it). An action that fails is logged; what it did not do, a sweep does later."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, then run what waited for it (see `after_commit`).
+
+    Called by the request's unit of work, and by the few places that own a short transaction of their own
+    (ingest's leases and checkpoints, the job queue, the statistics' compare-and-set, the sweeps, the CLI)."""
+    await session.commit()
+    actions = session.info.pop(AFTER_COMMIT, [])
+    for action in actions:
+        try:
+            await action()
+        except Exception:  # the commit stands; a later sweep repeats what this did not do
+            log.exception("an after-commit action failed")
+
+
+def discard(session: AsyncSession) -> Awaitable[None]:
+    """Drop what the session holds and what waited for its commit: a page that answers a refused form
+    (rather than raising) discards the attempt's changes before it answers."""
+    session.info.pop(AFTER_COMMIT, None)
+    return session.rollback()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session: open until the response has been sent (a streamed body may still read)."""
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         yield session
 
 
-DbSession = Annotated[AsyncSession, Depends(get_session)]
+async def unit_of_work(session: Annotated[AsyncSession, Depends(get_session)]) -> AsyncIterator[AsyncSession]:
+    """The request owns its transaction: services add and flush, and this commits once when the route has
+    returned — before the response is sent, so no client hears of a change the database does not hold — then
+    runs the after-commit actions. A route that raises rolls everything back (Polar's get_db_session)."""
+    try:
+        yield session
+    except BaseException:
+        await discard(session)
+        raise
+    else:
+        await commit(session)
+
+
+# scope="function": the commit runs when the route returns, not after the response has gone out.
+DbSession = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]

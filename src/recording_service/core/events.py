@@ -8,6 +8,10 @@ listens (`@media_bound.listen`) when it is imported, which the composition root 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .db import after_commit
+
 Listener = Callable[..., Awaitable[None]]
 
 
@@ -24,3 +28,11 @@ class Event:
     async def emit(self, **details: Any) -> None:
         for listener in self._listeners:
             await listener(**details)
+
+    def emit_after_commit(self, session: AsyncSession, /, **details: Any) -> None:
+        """Announce once `session`'s work has committed (listeners act on what the database holds)."""
+
+        async def announce() -> None:
+            await self.emit(**details)
+
+        after_commit(session, announce)

@@ -1,12 +1,14 @@
 """Legal holds on a case or a media item: placing and lifting them (audited), and which stand."""
 
+from functools import partial
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..cases.models import MediaBinding
 from ..cases.service import get_case
-from ..core.db import utcnow
+from ..core.db import after_commit, utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..core.problems import Problem
 from ..media.service import get_media
@@ -24,7 +26,7 @@ async def _held_subject_media(session, hold: LegalHold) -> list[str]:
 async def place_legal_hold(
     session: AsyncSession, store: ObjectStore, principal: Principal, *, case_id: str | None = None, media_id: str | None = None, reason: str
 ) -> LegalHold:
-    """Place a hold (audited, committed) and mirror it onto the stored objects."""
+    """Place a hold (audited) and, once it has committed, mirror it onto the stored objects."""
     subject = await (get_case(session, principal, case_id) if case_id else get_media(session, principal, media_id))
     if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
         raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
@@ -40,15 +42,15 @@ async def place_legal_hold(
         media_id=hold.media_id,
         payload={"hold_id": hold.id, "reason": hold.reason},
     )
-    await session.commit()
-    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
+    held = await _held_subject_media(session, hold)
+    after_commit(session, partial(mirror_holds_now, session, store, principal, held))
     return hold
 
 
 async def lift_legal_hold(
     session: AsyncSession, store: ObjectStore, principal: Principal, hold_id: str, reason: str, case_id: str | None = None
 ) -> LegalHold:
-    """Lift a hold (audited, committed); the objects stay held while another hold covers them."""
+    """Lift a hold (audited) and, once committed, release the objects no other hold covers."""
     query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id)
     if case_id is not None:
         query = query.where(LegalHold.case_id == case_id)
@@ -67,8 +69,8 @@ async def lift_legal_hold(
         media_id=hold.media_id,
         payload={"hold_id": hold.id, "reason": reason},
     )
-    await session.commit()
-    await mirror_holds_now(session, store, principal, await _held_subject_media(session, hold))
+    held = await _held_subject_media(session, hold)
+    after_commit(session, partial(mirror_holds_now, session, store, principal, held))
     return hold
 
 

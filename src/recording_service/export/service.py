@@ -26,7 +26,6 @@ async def case_file_response(
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     bag = await build_case_bag(session, catalog, settings, principal, case, load_signing_key(settings.signing_key_file))
     await record(session, principal, "case.exported", agency=case.agency, case_id=case.id, payload=bag.summary)
-    await session.commit()
     stream = bag.zip(store, asyncio.get_running_loop())
     filename = f"{bag.name}.zip"
     return StreamingResponse(

@@ -61,7 +61,7 @@ async def current_version(session: AsyncSession, name: str, published: Published
                     "items": len(content.get("items", [])),
                 },
             )
-            await session.commit()
+            await session.flush()
             return row
         except IntegrityError:  # another instance recorded it (or took the number) first: read again
             await session.rollback()

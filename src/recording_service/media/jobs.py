@@ -32,6 +32,7 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 return  # described already (a job run twice, or one deferred again by the catch-up)
             try:
                 copy_needed = await describe_media(session, store, settings, media, SYSTEM)
+                await session.commit()  # a job owns its transaction (the queue runs it outside any request)
             except Exception as exc:
                 if not context.last_attempt:
                     raise

@@ -155,7 +155,6 @@ async def content(
             media_id=media.id,
             payload={"range": request.headers.get("range"), "redirect": settings.s3_presigned_redirect},
         )
-    await session.commit()
     if settings.s3_presigned_redirect and not _etag_matches(request.headers.get("if-none-match"), f'"{media.sha256}"'):
         stored = StoredBytes.of_media(media)
         url = await store.presigned_url(media.storage_key, media.filename, stored.media_type)

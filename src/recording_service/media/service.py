@@ -40,7 +40,7 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
             **({"playback_copy": "planned"} if copy is not None else {}),
         },
     )
-    await session.commit()
+    await session.flush()
     return copy is not None
 
 

@@ -37,7 +37,6 @@ RegisterReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 @router.post("", status_code=201, response_model=OfficerOut, summary="Register an officer (admin)")
 async def register(body: OfficerCreate, principal: RegisterKeeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
     officer = await create_officer(session, principal, body, today(settings.tz))
-    await session.commit()
     return JSONResponse(
         officer_out(officer).model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/officers/{officer.officer_id}"}
     )
@@ -98,7 +97,6 @@ async def import_sheet(
             errors=refused.errors[:500],
         ) from None
     counts = await import_officers(session, principal, bodies, today(settings.tz), file.filename)
-    await session.commit()
     return ImportReport(**counts)
 
 
@@ -114,7 +112,6 @@ async def change_officer(
 ) -> OfficerOut:
     officer = await get_officer(session, principal, officer_id)
     await update_officer(session, principal, officer, body, today(settings.tz))
-    await session.commit()
     return officer_out(officer, await history_of(session, officer))
 
 

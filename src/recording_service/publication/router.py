@@ -61,7 +61,6 @@ async def _out(session, publication: Publication, settings) -> dict:
 
 
 async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
-    await session.commit()
     return JSONResponse(
         await _out(session, publication, settings),
         status_code=status_code,

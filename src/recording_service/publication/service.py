@@ -939,9 +939,8 @@ def expire_publications(sessionmaker, tz):
     from ..audit.service import SYSTEM
 
     async def run(_queue) -> None:
-        async with sessionmaker() as session:
-            if await expire_due(session, SYSTEM, today(tz), tz):
-                await session.commit()
+        async with sessionmaker.begin() as session:  # periodic work owns its transaction (no request around it)
+            await expire_due(session, SYSTEM, today(tz), tz)
 
     return run
 

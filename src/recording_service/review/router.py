@@ -25,5 +25,4 @@ async def read_review(case_id: str, catalog: CatalogDep, principal: ReviewReader
     if catalog.review_sheet is None:
         raise Problem(404, "no-review-sheet", "This deployment's catalog has no review sheet.")
     review, _ = await review_case(session, catalog, settings, principal, case)
-    await session.commit()
     return CaseReview(**review)

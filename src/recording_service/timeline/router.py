@@ -48,7 +48,6 @@ async def timeline(
         event.remove(connection, "before_cursor_execute", count)
     elapsed_ms = (time.perf_counter() - started) * 1000
     await record_timeline_read(session, principal, case, body)
-    await session.commit()
     return Response(
         orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
         media_type="application/json",

@@ -19,7 +19,7 @@ from ..agencies.service import (
     set_agency,
     versions_of,
 )
-from ..core.db import DbSession
+from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
 from ..core.principals import ALL_AGENCIES, Role
 from ..core.problems import Problem
@@ -173,7 +173,7 @@ async def save_agency(
     try:
         profile = await set_agency(session, principal, code, form)
     except AgencyRefused as refused:
+        await discard(session)
         return await _profile_page(request, person, session, settings, code, form=form, errors=field_errors(refused), status_code=422)
-    await session.commit()
     notice = f"已保存（第 {profile.version} 版）" if profile.version != version else "内容未变，未生成新版本"
     return redirect_with_flash(request, person, f"/agencies/{quote(code, safe='')}", notice=notice)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ..core.db import DbSession
+from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
 from ..core.principals import Role
 from ..core.problems import Problem
@@ -135,6 +135,7 @@ async def register_officer(
     try:
         await create_officer(session, person.principal, body, today(settings.tz))
     except Problem as problem:
+        await discard(session)
         return await _register_page(
             request,
             person,
@@ -145,7 +146,6 @@ async def register_officer(
             form=form,
             status_code=problem.status,
         )
-    await session.commit()
     return RedirectResponse(f"/officers/{body.officer_id}", status_code=303)
 
 
@@ -175,7 +175,6 @@ async def import_register(
             errors=[{"row": None, "field": None, "error": problem.detail, "error_zh": problem.extra["detail_zh"]}],
         )
     counts = await import_officers(session, person.principal, bodies, today(settings.tz), file.filename)
-    await session.commit()
     notice = f"已导入 {counts['rows']} 行：新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
     return redirect_with_flash(request, person, "/officers", notice=notice)
 
@@ -218,7 +217,6 @@ async def officer_status(
             422, "invalid-status-change", "状态变更需选择状态；暂扣、注销、吊销还须填写原因，生效日期格式为 YYYY-MM-DD。"
         ) from None
     await update_officer(session, person.principal, officer, body, today(settings.tz))
-    await session.commit()
     return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
 
 

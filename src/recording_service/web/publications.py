@@ -17,7 +17,7 @@ from ..agencies.service import get_agency, list_agencies
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
 from ..catalog.service import CatalogDep
-from ..core.db import DbSession
+from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
 from ..core.pagination import keyset, page_of
 from ..core.principals import Role
@@ -274,14 +274,15 @@ async def new_publication_submit(
         )
         publication = await create_publication(session, catalog, person.principal, body, settings.tz)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        await discard(session)
         return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     except Problem as exc:
         if exc.status in (401, 403):
             raise
+        await discard(session)
         if exc.code == "already-published":
             return _see(f"/publications/{exc.extra['publication_id']}")
         return redirect_with_flash(request, person, back, error=exc.detail[:280])
-    await session.commit()
     return _see(f"/publications/{publication.id}/edit")
 
 
@@ -435,14 +436,13 @@ async def edit_publication_submit(
         update = PublicationUpdate(**{k: v for k, v in body.items() if v is not None})
         await update_publication(session, catalog, person.principal, publication, update, settings.tz)
     except ValueError as exc:
-        await session.rollback()
+        await discard(session)
         return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     except Problem as exc:
         if exc.status in (401, 403, 404):
             raise
-        await session.rollback()
+        await discard(session)
         return redirect_with_flash(request, person, back, error=exc.detail[:280])
-    await session.commit()
     return redirect_with_flash(request, person, back, saved=1)
 
 
@@ -494,9 +494,8 @@ async def _step(request: Request, publication_id: str, person, session, work) ->
     except (Problem, ValidationError) as exc:
         if isinstance(exc, Problem) and exc.status in (401, 403, 404):
             raise
-        await session.rollback()
+        await discard(session)
         return _form_error(request, person, publication_id, exc)
-    await session.commit()
     return _see(f"/publications/{publication_id}")
 
 

@@ -4,6 +4,7 @@ the case's audit trail. Server-rendered; every figure comes from the same servic
 import hmac
 import math
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, 
 from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
 from ..catalog.service import CatalogDep
-from ..core.db import DbSession
+from ..core.db import DbSession, after_commit
 from ..core.deps import SettingsDep, StoreDep
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Role
@@ -155,11 +156,10 @@ async def login(
             await record_failure(session, refusal.user, {**counts, "reason": refusal.reason})
             if starts:
                 await record_throttled(session, refusal.user, {"attempts": counts["attempts"], "wait_seconds": counts["wait_seconds"]})
-            await session.commit()
         logger.info("sign-in refused for %r from %s", username[:64], attempt.client)
         return refused(REFUSED, 401)
-    await session.commit()
-    await succeeded(engine, limits, attempt)
+    # The counters live in their own transactions (every instance shares them): clear them once the sign-in stands.
+    after_commit(session, partial(succeeded, engine, limits, attempt))
     response = _see_other(target)
     set_cookie(
         response, request, settings.cookie_secure, SESSION_COOKIE, secret, max_age=int(SessionPolicy.of(settings).absolute.total_seconds())
@@ -171,7 +171,6 @@ async def login(
 @router.post("/logout")
 async def logout(person: FormPerson, session: DbSession) -> Response:
     await sign_out(session, person.principal, person.browser)
-    await session.commit()
     response = _see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -271,7 +270,6 @@ async def case_page(
     decision_types = {t for types in catalog.publication.decision_documents.values() for t in types}
     decisions = [d["id"] for s in timeline["stages"] for d in s["documents"] if d["doc_type"] in decision_types]
     publications = await publications_of_documents(session, person.principal, decisions)
-    await session.commit()
     findings = timeline["completeness"]["findings"]
     stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
     return page(
@@ -461,7 +459,6 @@ async def footage_play(
     play = await grant_play(
         session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes), request.app.state.link_key
     )
-    await session.commit()
     return JSONResponse(
         {
             "url": play.url,

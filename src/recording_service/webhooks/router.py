@@ -34,7 +34,6 @@ async def register(body: WebhookCreate, principal: Admin, session: DbSession, se
     if principal.agency == ALL_AGENCIES:
         raise Problem(403, "agency-required", "A webhook belongs to one agency: register it with a token of that agency.")
     endpoint = await create_endpoint(session, principal, str(body.url), body.events, body.secret, settings)
-    await session.commit()
     return JSONResponse(
         _out(endpoint, settings.tz, secret=True).model_dump(mode="json"),
         status_code=201,

@@ -192,7 +192,6 @@ async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSes
         )
     except LocalDayRefused as exc:
         raise Problem(409, exc.kind, exc.detail) from None
-    await session.commit()
     return _local_out(row)
 
 
@@ -210,7 +209,6 @@ async def withdraw(
         raise Problem(409, exc.kind, exc.detail) from None
     if row is None:
         raise Problem(404, "local-day-not-found", f"No local day {day_id} of this agency.")
-    await session.commit()
     return _local_out(row)
 
 
@@ -252,7 +250,7 @@ async def put_year(
         raise Problem(400, "year-mismatch", f"The body is the calendar of {body.year}, the path names {year}.")
     try:
         await load_year(session, catalog, principal, body, replace=replace)
-        await session.commit()
+        await session.flush()  # a concurrent load of the same year fails here, as a 409
     except YearExists:
         raise Problem(409, "calendar-year-exists", f"The calendar already holds {year}; send replace=true to correct it.") from None
     except IntegrityError:
