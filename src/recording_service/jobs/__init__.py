@@ -4,6 +4,7 @@ on M hosts never run one twice at once, retry with backoff, and end visibly dead
 
 On PostgreSQL the queue is procrastinate's; on the embedded SQLite default it is a small table
 worked by the service's own processes. Domains register their tasks; this package knows none of them.
+May import: `core` only.
 """
 
 from .service import JobQueue, Task, TaskContext, open_queue

@@ -1,4 +1,8 @@
-"""Object stores behind one protocol; chosen by RECORDING_STORAGE_URL."""
+"""Object stores behind one protocol (`base`): the filesystem (`filesystem`) and S3 (`s3`), chosen by
+RECORDING_STORAGE_URL. `open_store` takes any settings object with the fields it needs (`StoreSettings`).
+
+May import: nothing of the service — it knows no records and no settings class.
+"""
 
 from pathlib import Path
 from typing import Protocol

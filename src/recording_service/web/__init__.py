@@ -1,5 +1,9 @@
 """The pages for people (auditors, reviewers, administrators): sign-in, case search and review, footage,
-the audit trail. Pages call the same services as the API; nothing here reads another package's tables."""
+the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
+
+May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `custody`, `export`,
+`lists`, `media`, `officers`, `publication`, `review`, `stats`. Nothing imports `web` but the app.
+"""
 
 from pathlib import Path
 
