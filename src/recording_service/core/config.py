@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # People's sessions in the pages: ended after this long without a request, and this long after sign-in whatever.
     session_idle_minutes: float = Field(default=30, gt=0)
     session_max_hours: float = Field(default=12, gt=0)
-    # Sign-in throttling (see README, "Sign-in throttling"): failed sign-ins in a row (of an account, and of one
+    # Sign-in throttling (see docs/pages.md, "Throttling"): failed sign-ins in a row (of an account, and of one
     # client for an account) before each further attempt waits; the first wait, doubled per failure up to the longest.
     sign_in_attempts: int = Field(default=5, ge=1)
     sign_in_first_delay_seconds: float = Field(default=1, gt=0, le=3600)
