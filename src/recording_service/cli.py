@@ -173,7 +173,7 @@ async def issue_token(
     """Create a token (audited) in a migrated database; returns its id and its secret."""
     engine = create_engine(database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        async with async_sessionmaker(engine, expire_on_commit=False).begin() as session:  # the command's own transaction
             token, secret = await create_token(session, role, agency, name, expires_in)
             await record(
                 session,
@@ -188,7 +188,6 @@ async def issue_token(
                     "expires_at": token.expires_at.isoformat() if token.expires_at else None,
                 },
             )
-            await session.commit()
             return token.id, secret
     finally:
         await engine.dispose()
@@ -257,7 +256,7 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (f
     """Revoke a token at once (audited); exit 1 when there is no such token or it was already revoked."""
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             token = await session.get(ApiToken, token_id)
             if token is None or token.revoked_at is not None:
                 return None if token is None else "already"
@@ -269,7 +268,6 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="the token's id (f
                 agency=None if token.agency == "*" else token.agency,
                 payload={"token_id": token.id, "role": token.role, "agency": token.agency, "name": token.name},
             )
-            await session.commit()
             return "revoked"
 
     outcome = _run_with_store(work)
@@ -324,9 +322,8 @@ def user_create(
     password = _read_password(password_stdin)
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             user = await create_user(session, SYSTEM, username, role, agency, name, password)
-            await session.commit()
             return f"user {user.username} ({user.display_name}) created: role {user.role}, agency {user.agency}, id {user.id}"
 
     _person_command(work)
@@ -337,12 +334,11 @@ def user_disable(username: Annotated[str, typer.Argument(help="the sign-in name"
     """Disable an account at once: its sessions end and it cannot sign in (audited; the account stays in history)."""
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             user = await _existing_user(session, username)
             if user.disabled_at is not None:
                 raise PersonError(f"user {user.username} was already disabled")
             await disable_user(session, SYSTEM, user)
-            await session.commit()
             return f"user {user.username} disabled"
 
     _person_command(work)
@@ -357,10 +353,9 @@ def user_reset_password(
     password = _read_password(password_stdin)
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             user = await _existing_user(session, username)
             await reset_password(session, SYSTEM, user, password)
-            await session.commit()
             return f"password of {user.username} reset; the account is unlocked"
 
     _person_command(work)
@@ -401,9 +396,8 @@ def calendar_load(
     catalog = load_catalog(settings.catalog_dir)
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             outcomes = [f"{year.year}: {await load_year(session, catalog, SYSTEM, year, replace=replace)}" for year in years]
-            await session.commit()
             return outcomes
 
     try:
@@ -423,9 +417,8 @@ def publications_expire() -> None:
     settings = Settings()
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             count = await expire_due(session, SYSTEM, today(settings.tz), settings.tz)
-            await session.commit()
             return count
 
     typer.echo(f'{{"expired": {_run_with_store(work)}}}')
@@ -437,9 +430,8 @@ def webhooks_replay(delivery_id: Annotated[str, typer.Argument(help="the deliver
     from .webhooks.service import replay
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             delivery = await replay(session, OPERATOR, delivery_id)
-            await session.commit()
             return delivery.event
 
     try:
@@ -512,9 +504,8 @@ def agency_set(
     }
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             profile = await set_agency(session, SYSTEM, code, {k: v for k, v in given.items() if v is not None})
-            await session.commit()
             return profile_out(profile)
 
     try:
@@ -637,13 +628,12 @@ def export(
         raise typer.Exit(1)
 
     async def work(sessionmaker, store):
-        async with sessionmaker() as session:
+        async with sessionmaker.begin() as session:  # the command's own transaction
             case = await session.get(Case, case_id)
             if case is None:
                 return None
             bag = await build_case_bag(session, catalog, settings, OPERATOR, case, load_signing_key(settings.signing_key_file))
             await record(session, SYSTEM, "case.exported", agency=case.agency, case_id=case.id, payload={**bag.summary, "file": str(out)})
-            await session.commit()
         stream = bag.zip(store, asyncio.get_running_loop())
         partial = out.with_name(out.name + ".partial")
 

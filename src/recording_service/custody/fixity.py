@@ -93,6 +93,7 @@ async def run_fixity(
                     "error": error,
                 },
             )
+            # the sweep's own transaction, one object at a time: a long run keeps what it has found
             await session.commit()
         summary.checked += 1
         setattr(summary, result, getattr(summary, result) + 1)

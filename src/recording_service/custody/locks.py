@@ -74,6 +74,7 @@ async def _retain(
     await record(
         session, who, "media.store_locked", agency=media.agency, media_id=media.id, payload={**change, "version": media.storage_version}
     )
+    # the store changed already: its audit event is kept at once, whatever becomes of the rest
     await session.commit()
     return change
 
@@ -139,6 +140,7 @@ async def mirror_holds(
                 media_id=media.id,
                 payload={**change, "version": media.storage_version},
             )
+            # the store changed already: its audit event is kept at once, whatever becomes of the rest
             await session.commit()
         changes.append(change)
     return changes

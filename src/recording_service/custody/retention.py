@@ -98,6 +98,7 @@ async def sweep(
             )
             media.status = MediaStatus.deleted
             await record(session, SYSTEM, "media.deleted", agency=media.agency, media_id=media.id, payload=item)
+            # the sweep's own transaction: the bytes are gone, so their tombstone and audit event are kept at once
             await session.commit()
         report.deleted.append(item)
     return report

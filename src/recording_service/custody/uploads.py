@@ -77,6 +77,7 @@ async def sweep_uploads(
                 upload_id=upload.id,
                 payload={"offset": upload.offset, "length": upload.length, "expired_at": upload.expires_at.isoformat()},
             )
+            # the sweep's own transaction, one upload at a time: a crash loses at most the one in hand
             await session.commit()
         summary.expired += 1
         summary.bytes_released += upload.offset
@@ -109,6 +110,7 @@ async def sweep_uploads(
                     upload_id=upload.id,
                     payload={"storage_key": upload.storage_key, "status": upload.status},
                 )
+                # the sweep's own transaction, one upload at a time: a crash loses at most the one in hand
                 await session.commit()
         elif outcome == "foreign":
             summary.unsettled.append(

@@ -158,6 +158,7 @@ async def create_upload(
                 "storage_key": key,
             },
         )
+        # ingest's own transaction: the upload exists (and is audited) before its first PATCH can arrive
         await session.commit()
     return upload
 
@@ -240,6 +241,7 @@ async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[L
             .execution_options(synchronize_session=False)
         )
         upload = await _fresh_upload(session, upload_id)
+        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
     if result.rowcount != 1:
         require_receiving(upload)
@@ -337,6 +339,7 @@ async def _checkpoint(
         session.add_all(
             UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in durable.parts
         )
+        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
 
 
@@ -348,6 +351,7 @@ async def _renew_lease(ingest: Ingest, lease: Lease) -> None:
             .values(lease_expires_at=db_clock(ingest.settings.upload_lease_seconds))
             .execution_options(synchronize_session=False)
         )
+        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
     if result.rowcount != 1:
         raise _lease_lost()
@@ -374,6 +378,7 @@ async def _release(ingest: Ingest, lease: Lease) -> None:
         await session.execute(
             update(Upload).where(_held(lease)).values(lease_owner=None, lease_expires_at=None).execution_options(synchronize_session=False)
         )
+        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
 
 
@@ -603,6 +608,7 @@ async def settle_upload(ingest: Ingest, upload: Upload) -> str | None:
             outcome = "foreign"  # not this upload's object: left for a person to look at
     async with ingest.sessionmaker() as session:
         await session.execute(update(Upload).where(Upload.id == upload.id).values(store_settled_at=utcnow()))
+        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
     return outcome
 
@@ -635,6 +641,7 @@ async def _reject(
         upload_id=upload.id,
         payload={"code": code, "size": upload.length, **extra},
     )
+    # the fenced outcome commits before the stored object is settled (the settling reads what it says)
     await session.commit()
     await _settle(ingest, upload)
     return Problem(460 if code == "sha256-mismatch" else 409, code, detail, **extra)
@@ -754,6 +761,7 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
             },
         )
         try:
+            # completion is its own fenced transaction: the media row and the completed upload stand or fall together
             await session.commit()
         except IntegrityError:
             agency, storage_key = upload.agency, upload.storage_key
@@ -850,5 +858,6 @@ async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload
             raise Problem(410, f"upload-{upload.status}", f"This upload is already {upload.status}.")
         raise Problem(423, "upload-locked", "A request is writing to this upload; retry shortly.", headers={"Retry-After": "2"})
     await record(session, principal, "upload.terminated", agency=upload.agency, upload_id=upload.id, payload={"offset": upload.offset})
+    # the fenced termination commits before the stored object is settled (the settling reads what it says)
     await session.commit()
     await _settle(ingest, await _fresh_upload(session, upload_id))

@@ -64,6 +64,7 @@ class EmbeddedQueue:
         else:
             async with self.sessionmaker() as own:
                 if await add(own):
+                    # the queue's own transaction: other workers decide by what it holds
                     await own.commit()
         self._wake.set()
 
@@ -100,8 +101,10 @@ class EmbeddedQueue:
                 )
                 if result.rowcount == 1:
                     job = await session.get(EmbeddedJob, job_id)
+                    # the queue's own transaction: other workers decide by what it holds
                     await session.commit()
                     return job
+            # the queue's own transaction: other workers decide by what it holds
             await session.commit()
         return None
 
@@ -115,6 +118,7 @@ class EmbeddedQueue:
                     .where(EmbeddedJob.id == job_id, EmbeddedJob.claimed_by == self.worker_id)
                     .values(claimed_until=utcnow() + timedelta(seconds=self.settings.job_stalled_seconds))
                 )
+                # the queue's own transaction: other workers decide by what it holds
                 await session.commit()
 
     async def _finish(self, job: EmbeddedJob, error: BaseException | None) -> None:
@@ -137,6 +141,7 @@ class EmbeddedQueue:
                 .where(EmbeddedJob.id == job.id, EmbeddedJob.claimed_by == self.worker_id)
                 .values(claimed_by=None, claimed_until=None, **values)
             )
+            # the queue's own transaction: other workers decide by what it holds
             await session.commit()
         if values["status"] == "failed":
             log.error("job %s (%s %s) failed after %d attempts: %s", job.id, job.task, job.args, job.attempts, values["last_error"])

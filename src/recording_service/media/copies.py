@@ -186,6 +186,7 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
                     "audio": "aac",
                 },
             )
+            # the job's own transaction (no request around it)
             await session.commit()
             return "made"
         recorded = (await session.execute(select(PlaybackCopy.storage_key).where(PlaybackCopy.media_id == media_id))).scalar_one_or_none()
@@ -215,6 +216,7 @@ def playback_copy_task(sessionmaker: async_sessionmaker[AsyncSession], store: Ob
                     .where(PlaybackCopy.media_id == media_id, PlaybackCopy.status == "pending")
                     .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
                 )
+                # the job's own transaction (no request around it)
                 await session.commit()
 
     return Task(PLAYBACK_COPY, run, max_attempts=3)

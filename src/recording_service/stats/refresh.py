@@ -244,6 +244,7 @@ async def follow(
         async with sessionmaker() as session:
             try:
                 progress = await follow_once(session, catalog, settings, max_cases=max_cases)
+                # the statistics' own transaction: the watermark's compare-and-set stands or falls with the figures
                 await session.commit()
             except (StaleWatermark, IntegrityError):
                 await session.rollback()
@@ -271,6 +272,7 @@ async def recompute_open_cases(sessionmaker: async_sessionmaker, catalog: Catalo
         if not case_ids:
             return 0
         done = await recompute_cases(session, catalog, settings, case_ids, await head_seq(session))
+        # the statistics' own transaction: the watermark's compare-and-set stands or falls with the figures
         await session.commit()
         return done
 
@@ -284,6 +286,7 @@ async def recompute_all(sessionmaker: async_sessionmaker, catalog: Catalog, sett
             if not ids:
                 return done
             done += await recompute_cases(session, catalog, settings, set(ids), await head_seq(session))
+            # the statistics' own transaction: the watermark's compare-and-set stands or falls with the figures
             await session.commit()
             after = ids[-1]
 

@@ -211,6 +211,7 @@ class Deliveries:
                 .values(next_attempt_at=now + timedelta(seconds=self.claim_seconds))
                 .execution_options(synchronize_session=False)
             )
+            # the delivery loop's own transaction: other workers decide by what it holds
             await session.commit()
             if claimed.rowcount != 1:
                 return None
@@ -280,6 +281,7 @@ class Deliveries:
                 )
             else:
                 delivery.next_attempt_at = utcnow() + backoff(delivery.attempts, self.retry_seconds)
+            # the delivery loop's own transaction: other workers decide by what it holds
             await session.commit()
 
 
