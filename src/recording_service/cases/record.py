@@ -365,20 +365,6 @@ def version_out(version: DocumentVersion, settings: Settings) -> DocumentVersion
     return DocumentVersionOut(**_version_fields(version, settings.tz), text=version.text)
 
 
-def document_summary(row, version_count: int, catalog: Catalog, tz) -> dict:
-    """The timeline's view of a document (DocumentOut without history) from one joined row."""
-    doc_type = catalog.document_type(row["doc_type"])
-    return {
-        "id": row["id"],
-        "case_id": row["case_id"],
-        "stage_id": row["stage_id"],
-        "doc_type": row["doc_type"],
-        "doc_type_name": doc_type.name_zh if doc_type else row["doc_type"],
-        "current": _version_fields(row, tz),
-        "version_count": version_count,
-    }
-
-
 def document_out(
     document: Document,
     current: DocumentVersion,

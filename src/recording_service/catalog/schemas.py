@@ -3,7 +3,7 @@
 import re
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -317,6 +317,16 @@ class AmountLimit(BaseModel):
     max_yuan: dict[Literal["person", "organization"], float] = Field(min_length=2)
 
 
+class ScoredFinding(Protocol):
+    """What a deduction matches a finding by (a timeline finding: its kind, and its review check or time-limit rule)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def code(self) -> str | None: ...
+
+
 class Deduction(BaseModel):
     """Points a finding costs: matched by kind, and by the review check or time-limit rule when given."""
 
@@ -326,10 +336,10 @@ class Deduction(BaseModel):
     check: str | None = None
     points: float = Field(gt=0, le=100)
 
-    def matches(self, finding: dict) -> bool:
-        if finding["kind"] != self.kind:
+    def matches(self, finding: "ScoredFinding") -> bool:
+        if finding.kind != self.kind:
             return False
-        return self.check is None or self.check in (finding.get("check"), finding.get("rule"))
+        return self.check is None or self.check == finding.code
 
 
 class ReviewItem(BaseModel):
@@ -376,7 +386,7 @@ class ReviewSheet(BaseModel):
     def max_score(self) -> float:
         return sum(item.points for item in self.items)
 
-    def item_for(self, finding: dict) -> tuple["ReviewItem", Deduction] | None:
+    def item_for(self, finding: "ScoredFinding") -> tuple["ReviewItem", Deduction] | None:
         for item in self.items:
             for deduction in item.deductions:
                 if deduction.matches(finding):

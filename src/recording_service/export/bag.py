@@ -42,6 +42,7 @@ from ..core.principals import Principal
 from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.service import media_out
 from ..storage import ObjectStore
+from ..timeline.model import plain
 from ..timeline.service import assemble_timeline
 from .signing import SIGNATURE_FILE, SigningKey, sign, statement_of
 
@@ -164,8 +165,8 @@ async def build_case_bag(
         ).all()
     )
     files: dict[str, bytes] = {
-        "data/case.json": _json(timeline["case"]),
-        "data/timeline.json": _json(timeline),
+        "data/case.json": _json(timeline.case.model_dump()),
+        "data/timeline.json": _json(plain(timeline)),
         "data/documents.json": _json(documents),
     }
     footage, left_out = [], []
@@ -217,7 +218,7 @@ async def build_case_bag(
             "footage": [{"media_id": f.media_id, "path": f.path, "sha256": f.sha256, "size": f.size} for f in footage],
             "not_included": left_out,
             "audit": {"events": len(events), "head_seq": head.seq if head else 0, "head_hash": head.hash if head else None},
-            "complete": timeline["completeness"]["complete"],
+            "complete": timeline.completeness.complete,
         }
     )
 
@@ -236,7 +237,7 @@ async def build_case_bag(
         "Payload-Oxum": f"{payload_bytes}.{len(payload)}",
         "Audit-Head-Seq": str(head.seq if head else 0),
         "Audit-Head-Hash": head.hash if head else "",
-        "Case-Complete": str(timeline["completeness"]["complete"]).lower(),
+        "Case-Complete": str(timeline.completeness.complete).lower(),
     }
     files["bag-info.txt"] = "".join(f"{key}: {_tag_value(value)}\n" for key, value in info.items()).encode()
     last_event = {"seq": events[-1].seq, "entry_hash": events[-1].entry_hash} if events else None

@@ -23,6 +23,7 @@ from ..core.times import today
 from ..custody.fixity import fixity_results_of_day
 from ..media.service import footage_days_of, footage_of_day, upload_lag_s
 from ..review.service import score
+from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 
@@ -48,22 +49,22 @@ def _day(value, tz) -> date | None:
     return moment.astimezone(tz).date()
 
 
-def figures_of(catalog: Catalog, case, timeline: dict, tz) -> tuple[dict, Counter]:
+def figures_of(catalog: Catalog, case, timeline: Timeline, tz) -> tuple[dict, Counter]:
     """A case's figures from its assembled timeline, and its findings counted by (kind, rule or check)."""
     procedure = catalog.procedure(case.procedure)
     facts = case.facts or {}
     decided_on = None
-    for stage in timeline["stages"]:
-        for document in stage["documents"]:
-            current = document["current"]
-            if document["doc_type"] in (procedure.decided_by if procedure else []) and current["status"] != "void":
-                day = _day(current["issued_at"] or current["signed_at"], tz)
+    for stage in timeline.stages:
+        for document in stage.documents:
+            current = document.current
+            if document.doc_type in (procedure.decided_by if procedure else []) and current.status != "void":
+                day = _day(current.issued_at or current.signed_at, tz)
                 if day is not None and (decided_on is None or day < decided_on):
                     decided_on = day
-    findings = timeline["completeness"]["findings"]
-    counted = Counter((f["kind"], f.get("rule") or f.get("check") or "") for f in findings)
+    findings = timeline.completeness.findings
+    counted = Counter((f.kind, f.code or "") for f in findings)
     review = score(catalog.review_sheet, findings) if catalog.review_sheet is not None else None
-    stages = {s["stage"]: s for s in timeline["stages"]}
+    stages = {s.stage: s for s in timeline.stages}
     measures = facts.get("coercion_measures") or []
     return {
         "agency": case.agency,
@@ -73,7 +74,7 @@ def figures_of(catalog: Catalog, case, timeline: dict, tz) -> tuple[dict, Counte
         "opened_on": _day(case.opened_at, tz),
         "closed_on": _day(case.closed_at, tz),
         "decided_on": decided_on,
-        "complete": timeline["completeness"]["complete"],
+        "complete": timeline.completeness.complete,
         "findings": len(findings),
         "review_score": review["score"] if review else None,
         "review_max": review["max_score"] if review else None,
@@ -84,8 +85,8 @@ def figures_of(catalog: Catalog, case, timeline: dict, tz) -> tuple[dict, Counte
         "license_action": facts.get("license_action"),
         "sealing": "sealing" in measures,
         "seizure": "seizure" in measures,
-        "problems_found": any(s["attributes"].get("problems_found") is True for s in timeline["stages"]),
-        "hearing_held": stages.get("hearing", {}).get("status") == "closed",
+        "problems_found": any(s.attributes.get("problems_found") is True for s in timeline.stages),
+        "hearing_held": "hearing" in stages and stages["hearing"].status == "closed",
         "revoked": bool(facts.get("decision_revoked_on")),
     }, counted
 

@@ -9,6 +9,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ..catalog.schemas import AvRule, Stage
+from .model import (
+    ContinuityGap,
+    FootageFinding,
+    IntegrityFinding,
+    MissingDocument,
+    StageFinding,
+    TooFewOfficers,
+    UncertifiedOfficer,
+    UnusableFootage,
+)
 
 COUNTED_DOCUMENT_STATUSES = {"signed", "issued", "served"}  # a draft is not yet part of the record
 # Footage counts as an audio-visual record once ffprobe found a playable stream in intact bytes.
@@ -54,20 +64,16 @@ class StageFacts:
     explanations: list[Explained] = field(default_factory=list)
 
 
-def _finding(stage: str, kind: str, message: str, message_zh: str, **extra) -> dict:
-    return {"stage": stage, "kind": kind, "message": message, "message_zh": message_zh, **extra}
-
-
 def stage_findings(
     facts: StageFacts, *, gap_tolerance: timedelta, window_tolerance: timedelta, document_names: dict[str, str] | None = None
-) -> list[dict]:
+) -> list[StageFinding]:
     definition = facts.definition
     code = definition.code
     stage = definition.name_zh
     doc_name = (document_names or {}).get
     if facts.status == "skipped" or (facts.status == "not_started" and definition.optional):
         return []
-    findings: list[dict] = []
+    findings: list[StageFinding] = []
     attributes = facts.attributes
     for requirement in definition.documents:
         if requirement.when is not None and not requirement.when.holds(attributes):
@@ -76,11 +82,10 @@ def stage_findings(
             names = " / ".join(requirement.one_of)
             names_zh = "或".join(f"《{doc_name(t, t)}》" for t in requirement.one_of)
             findings.append(
-                _finding(
-                    code,
-                    "missing_document",
-                    f"{code}: no signed, issued or served document of type {names}.",
-                    f"{stage}：缺少已签发、签收或送达的{names_zh}。",
+                MissingDocument(
+                    stage=code,
+                    message=f"{code}: no signed, issued or served document of type {names}.",
+                    message_zh=f"{stage}：缺少已签发、签收或送达的{names_zh}。",
                     doc_types=requirement.one_of,
                 )
             )
@@ -88,34 +93,33 @@ def stage_findings(
     av_required = av.rule in (AvRule.required, AvRule.whole_process) or (av.rule is AvRule.conditional and av.when.holds(attributes))
     if av_required and not facts.clips:
         findings.append(
-            _finding(
-                code,
-                "missing_audio_visual",
-                f"{code}: audio-visual record required, none bound.",
-                f"{stage}：应当进行音像记录，但未关联任何音像。",
+            StageFinding(
+                stage=code,
+                kind="missing_audio_visual",
+                message=f"{code}: audio-visual record required, none bound.",
+                message_zh=f"{stage}：应当进行音像记录，但未关联任何音像。",
             )
         )
     elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in facts.clips):
         # Something is bound, but nothing that plays: a scanned PDF or a truncated file is no recording.
         findings.append(
-            _finding(
-                code,
-                "unusable_audio_visual",
-                f"{code}: audio-visual record required; the footage bound is not playable media "
+            UnusableFootage(
+                stage=code,
+                message=f"{code}: audio-visual record required; the footage bound is not playable media "
                 f"({', '.join(sorted({clip.status for clip in facts.clips}))}).",
-                f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(sorted({clip.status for clip in facts.clips}))}）。",
+                message_zh=f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(sorted({clip.status for clip in facts.clips}))}）。",
                 media_ids=[clip.media_id for clip in facts.clips],
             )
         )
     for clip in facts.clips:
         if clip.start is None:
             findings.append(
-                _finding(
-                    code,
-                    "unknown_recording_time",
-                    f"{code}: footage {clip.media_id} has no known recording time (no metadata, container "
+                FootageFinding(
+                    stage=code,
+                    kind="unknown_recording_time",
+                    message=f"{code}: footage {clip.media_id} has no known recording time (no metadata, container "
                     "time or camera file name): its place in the timeline and continuity cannot be checked.",
-                    f"{stage}：音像 {clip.media_id[:8]} 没有可知的录制时间，无法判断其时间位置与连续性。",
+                    message_zh=f"{stage}：音像 {clip.media_id[:8]} 没有可知的录制时间，无法判断其时间位置与连续性。",
                     media_id=clip.media_id,
                     binding_id=clip.binding_id,
                 )
@@ -123,22 +127,20 @@ def stage_findings(
     rule = definition.officers
     if rule.min and (rule.when is None or rule.when.holds(attributes)) and facts.certified_officers < rule.min:
         findings.append(
-            _finding(
-                code,
-                "insufficient_officers",
-                f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
-                f"{stage}：持证执法人员 {facts.certified_officers} 名，应不少于 {rule.min} 名。",
+            TooFewOfficers(
+                stage=code,
+                message=f"{code}: {facts.certified_officers} certified officer(s) present, {rule.min} required.",
+                message_zh=f"{stage}：持证执法人员 {facts.certified_officers} 名，应不少于 {rule.min} 名。",
                 required=rule.min,
                 present=facts.certified_officers,
             )
         )
     for officer_id, reason, day, reason_zh in facts.uncertified:
         findings.append(
-            _finding(
-                code,
-                "uncertified_officer",
-                f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
-                f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
+            UncertifiedOfficer(
+                stage=code,
+                message=f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
+                message_zh=f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
                 officer_id=officer_id,
                 reason=reason,
                 on=day.isoformat(),
@@ -155,11 +157,11 @@ def stage_findings(
             end = clip.end or clip.start
             if clip.start < window_start or (window_end is not None and end > window_end):
                 findings.append(
-                    _finding(
-                        code,
-                        "outside_stage_window",
-                        f"{code}: footage {clip.media_id} was recorded outside the stage's time window.",
-                        f"{stage}：音像 {clip.media_id[:8]} 的录制时间不在本环节的时间范围内。",
+                    FootageFinding(
+                        stage=code,
+                        kind="outside_stage_window",
+                        message=f"{code}: footage {clip.media_id} was recorded outside the stage's time window.",
+                        message_zh=f"{stage}：音像 {clip.media_id[:8]} 的录制时间不在本环节的时间范围内。",
                         media_id=clip.media_id,
                         binding_id=clip.binding_id,
                     )
@@ -168,11 +170,10 @@ def stage_findings(
         if clip.status in ("corrupt", "missing"):
             state = "已损坏（哈希不一致）" if clip.status == "corrupt" else "缺失"
             findings.append(
-                _finding(
-                    code,
-                    "integrity",
-                    f"{code}: stored bytes of footage {clip.media_id} are {clip.status}.",
-                    f"{stage}：音像 {clip.media_id[:8]} 的存储对象{state}。",
+                IntegrityFinding(
+                    stage=code,
+                    message=f"{code}: stored bytes of footage {clip.media_id} are {clip.status}.",
+                    message_zh=f"{stage}：音像 {clip.media_id[:8]} 的存储对象{state}。",
                     media_id=clip.media_id,
                 )
             )
@@ -183,10 +184,10 @@ def _explained(device: str, start: datetime, end: datetime, explanations: list[E
     return any(e.device_id == device and e.start <= start + EXPLANATION_SLACK and e.end >= end - EXPLANATION_SLACK for e in explanations)
 
 
-def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timedelta, explanations: list[Explained]) -> list[dict]:
+def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timedelta, explanations: list[Explained]) -> list[ContinuityGap]:
     """Clips of one device must join up; a longer gap is an interruption unless an explanation was
     recorded for that device covering that gap (a note on a binding is not one)."""
-    findings = []
+    findings: list[ContinuityGap] = []
     by_device: dict[str, list[Clip]] = {}
     for clip in clips:
         if clip.start is not None and clip.end is not None:
@@ -198,11 +199,10 @@ def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timede
             if clip.start - reach > tolerance and not _explained(device, reach, clip.start, explanations):
                 seconds = round((clip.start - reach).total_seconds(), 1)
                 findings.append(
-                    _finding(
-                        code,
-                        "continuity_gap",
-                        f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",
-                        f"{stage}：设备 {device} 的录像中断 {seconds:g} 秒，未作说明。",
+                    ContinuityGap(
+                        stage=code,
+                        message=f"{code}: recording on device {device} stopped for {seconds} s without an explanation.",
+                        message_zh=f"{stage}：设备 {device} 的录像中断 {seconds:g} 秒，未作说明。",
                         device_id=device,
                         gap_start=reach,
                         gap_end=clip.start,

@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
 from ..core.values import sane_date
 from ..workdays.counting import MAX_LIMIT_DAYS, WorkingCalendar
+from .model import AdjustableDeadline, AdjustableLimitMissed, AmountOverLimit, Deadline, Finding, LimitMissed, widened
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}
 VOID = "void"
@@ -76,9 +77,10 @@ def evaluate(
     tz,
     stage_names: dict[str, str],
     amount_limits: list[AmountLimit] = (),
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[Deadline], list[Finding]]:
     """(deadlines, findings) for one case."""
-    deadlines, findings = [], []
+    deadlines: list[Deadline] = []
+    findings: list[Finding] = []
     stages = record.stages
     for rule in rules:
         if record.procedure not in rule.procedures:
@@ -105,24 +107,24 @@ def evaluate(
             used, provisional = calendar.working_days_between(start, reached)
         else:
             used, provisional = max(0, (reached - start).days - adjusted["paused_days"]), False
-        deadline = {
-            "rule": rule.code,
-            "name_zh": rule.name_zh,
-            "name_en": rule.name_en,
-            "basis": rule.basis,
-            "stage": rule.stage,
-            "start": start,
-            "end": end,
-            "due_on": due.due_on,
-            "limit_days": limit if rule.count != "years" else None,
-            "limit_years": limit if rule.count == "years" else None,
-            "count": rule.count,
-            "direction": rule.direction,
-            "used_days": used,
-            "provisional": due.provisional or provisional,
-            "state": state,
-            **({key: value for key, value in adjusted.items()} if rule.adjustable else {}),
-        }
+        plain_deadline = Deadline(
+            rule=rule.code,
+            name_zh=rule.name_zh,
+            name_en=rule.name_en,
+            basis=rule.basis,
+            stage=rule.stage,
+            start=start,
+            end=end,
+            due_on=due.due_on,
+            limit_days=limit if rule.count != "years" else None,
+            limit_years=limit if rule.count == "years" else None,
+            count=rule.count,
+            direction=rule.direction,
+            used_days=used,
+            provisional=due.provisional or provisional,
+            state=state,
+        )
+        deadline = widened(plain_deadline, AdjustableDeadline, **adjusted) if rule.adjustable else plain_deadline
         deadlines.append(deadline)
         if state == "missed":
             findings.append(_finding(rule, deadline, stage_names.get(rule.stage, rule.stage)))
@@ -156,7 +158,7 @@ def _adjusted(rule: TimeLimitRule, adjustments: list, start: date, reached: date
     return {"extension_days": extension, "paused_days": len(paused), "paused_now": paused_now, "late_extensions": late}
 
 
-def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> dict | None:
+def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> AmountOverLimit | None:
     fine = record.facts.get("fine_yuan")
     if record.procedure not in rule.procedures or fine is None or not record.parties:
         return None
@@ -165,17 +167,16 @@ def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> d
     if Decimal(fine) <= ceiling:
         return None
     who_zh = "法人或者其他组织" if kind == "organization" else "公民"
-    return {
-        "stage": rule.stage,
-        "kind": "time_limit",
-        "rule": rule.code,
-        "message": f"{rule.stage}: {rule.name_en} ({rule.basis}): a fine of {fine} yuan exceeds {ceiling} for this party.",
-        "message_zh": f"{stage_name}：{rule.name_zh}（{rule.basis}）：对{who_zh}当场罚款 {fine} 元，超过 {ceiling} 元，应适用一般程序。",
-        "amount_yuan": float(Decimal(fine)),
-        "max_yuan": float(ceiling),
-        "party_kind": kind,
-        "provisional": False,
-    }
+    return AmountOverLimit(
+        stage=rule.stage,
+        rule=rule.code,
+        message=f"{rule.stage}: {rule.name_en} ({rule.basis}): a fine of {fine} yuan exceeds {ceiling} for this party.",
+        message_zh=f"{stage_name}：{rule.name_zh}（{rule.basis}）：对{who_zh}当场罚款 {fine} 元，超过 {ceiling} 元，应适用一般程序。",
+        amount_yuan=float(Decimal(fine)),
+        max_yuan=float(ceiling),
+        party_kind=kind,
+        provisional=False,
+    )
 
 
 def _state(direction: str, due: date, end: date | None, today: date, paused: bool = False) -> str:
@@ -198,40 +199,42 @@ def _state(direction: str, due: date, end: date | None, today: date, paused: boo
     return "kept" if end >= due else "missed"  # not_before
 
 
-def _finding(rule: TimeLimitRule, deadline: dict, stage_name: str) -> dict:
+def _finding(rule: TimeLimitRule, deadline: Deadline, stage_name: str) -> LimitMissed:
     unit_en, unit_zh = {"working": ("working days", "个工作日"), "calendar": ("days", "日"), "years": ("years", "年")}[rule.count]
     used_zh = "个工作日" if rule.count == "working" else "日"
-    limit = deadline["limit_years"] if rule.count == "years" else deadline["limit_days"]
-    start, end, due = deadline["start"].isoformat(), deadline["end"], deadline["due_on"].isoformat()
+    limit = deadline.limit_years if rule.count == "years" else deadline.limit_days
+    start, end, due = deadline.start.isoformat(), deadline.end, deadline.due_on.isoformat()
     adjusted_en = adjusted_zh = ""
-    if deadline.get("extension_days") or deadline.get("paused_days"):
-        adjusted_en = f" (with {deadline['extension_days']} days extended and {deadline['paused_days']} not counted)"
-        adjusted_zh = f"（含批准延长 {deadline['extension_days']} 日、不计入期限 {deadline['paused_days']} 日）"
-    if deadline.get("late_extensions"):
+    adjustable = deadline if isinstance(deadline, AdjustableDeadline) else None
+    if adjustable is not None and (adjustable.extension_days or adjustable.paused_days):
+        adjusted_en = f" (with {adjustable.extension_days} days extended and {adjustable.paused_days} not counted)"
+        adjusted_zh = f"（含批准延长 {adjustable.extension_days} 日、不计入期限 {adjustable.paused_days} 日）"
+    if adjustable is not None and adjustable.late_extensions:
         adjusted_en += "; an extension approved after the limit had run out does not count"
         adjusted_zh += "；期限届满后才批准的延长不计入"
     if rule.direction in ("within", "within_if_any"):
         when = end.isoformat() if end else "not yet"
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start}, due {due}{adjusted_en}; done {when}."
         message_zh = f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}，应于 {due} 前完成{adjusted_zh}，" + (
-            f"实际 {end.isoformat()}，用时 {deadline['used_days']} {used_zh}。" if end else "至今未完成。"
+            f"实际 {end.isoformat()}，用时 {deadline.used_days} {used_zh}。" if end else "至今未完成。"
         )
     else:
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start} end on {due}; it happened on {end}."
         message_zh = f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}至 {due}，却于 {end.isoformat()} 发生。"
-    return {
-        "stage": rule.stage,
-        "kind": "time_limit",
-        "message": message,
-        "message_zh": message_zh,
-        "rule": rule.code,
-        "start": start,
-        "end": end.isoformat() if end else None,
-        "due_on": due,
-        "limit_days": deadline["limit_days"],
-        "limit_years": deadline["limit_years"],
-        "count": rule.count,
-        "used_days": deadline["used_days"],
-        "provisional": deadline["provisional"],
-        **({"extension_days": deadline["extension_days"], "paused_days": deadline["paused_days"]} if rule.adjustable else {}),
-    }
+    missed = LimitMissed(
+        stage=rule.stage,
+        message=message,
+        message_zh=message_zh,
+        rule=rule.code,
+        start=start,
+        end=end.isoformat() if end else None,
+        due_on=due,
+        limit_days=deadline.limit_days,
+        limit_years=deadline.limit_years,
+        count=rule.count,
+        used_days=deadline.used_days,
+        provisional=deadline.provisional,
+    )
+    if adjustable is None:
+        return missed
+    return widened(missed, AdjustableLimitMissed, extension_days=adjustable.extension_days, paused_days=adjustable.paused_days)

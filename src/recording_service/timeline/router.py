@@ -1,7 +1,6 @@
 import time
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import event
@@ -11,6 +10,7 @@ from ..catalog.service import CatalogDep
 from ..core.db import DbSession
 from ..core.deps import SettingsDep
 from ..core.principals import Principal, Role, require_roles
+from .model import timeline_json
 from .schemas import Timeline
 from .service import assemble_timeline, record_timeline_read
 
@@ -49,7 +49,7 @@ async def timeline(
     elapsed_ms = (time.perf_counter() - started) * 1000
     await record_timeline_read(session, principal, case, body)
     return Response(
-        orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
+        timeline_json(body),
         media_type="application/json",
         headers={"Server-Timing": f'db;desc="{statements[0]} statements";dur={elapsed_ms:.1f}'},
     )

@@ -1,4 +1,4 @@
-"""The timeline's shape, for the OpenAPI description (the endpoint builds the JSON directly)."""
+"""The timeline's shape, for the OpenAPI description (the endpoint serialises the dataclasses of model.py)."""
 
 from datetime import date, datetime
 

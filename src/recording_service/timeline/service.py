@@ -6,7 +6,8 @@ and the timeline is read often.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,20 +15,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import record
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
-from ..cases.record import document_summary, interruption_out
+from ..cases.record import interruption_out
 from ..cases.segments import read_segment
 from ..cases.service import case_out
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.principals import Principal
 from ..core.problems import Problem
-from ..core.times import local_notes, today
+from ..core.times import local, local_notes, today
 from ..media.models import Media
 from ..media.service import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
 from ..workdays.service import working_calendar
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
 from .limits import CaseRecord, evaluate
+from .model import (
+    Completeness,
+    ContinuityGap,
+    DocumentEntry,
+    DocumentVersionView,
+    Entry,
+    Finding,
+    InterruptionEntry,
+    ProcedureRef,
+    RecordingEntry,
+    Segment,
+    Timeline,
+    TimelineDocument,
+    TimelineMedia,
+    TimelineStage,
+    UnboundEntry,
+    UnboundMedia,
+    widened,
+)
 from .review import ReviewRecord, review_findings
 
 _VERSION_COLUMNS = (
@@ -48,7 +68,7 @@ _VERSION_COLUMNS = (
 )
 
 
-async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> dict:
+async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> Timeline:
     if case.procedure is None or catalog.procedure(case.procedure) is None:
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     tz = settings.tz
@@ -146,52 +166,56 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     typed_in = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
     gap_tolerance = timedelta(seconds=settings.continuity_tolerance_seconds)
     window_tolerance = timedelta(seconds=settings.stage_window_tolerance_seconds)
-    entries: list[tuple] = []
-    out_stages, all_findings = [], []
-    stage_footage = defaultdict(int)
+    entries: list[tuple[datetime, Entry]] = []
+    out_stages: list[TimelineStage] = []
+    all_findings: list[Finding] = []
+    stage_footage: defaultdict[str, int] = defaultdict(int)
     for definition in procedure.stages:
         row = stages.get(definition.code)
         code = definition.code
-        media_out, unbound_out, clips = [], [], []
+        media_out: list[TimelineMedia] = []
+        unbound_out: list[UnboundMedia] = []
+        clips: list[Clip] = []
         for binding in bindings_by_stage[row.id] if row else ():
             start, end = _clip_window(binding)
             checked = binding["checked_segment"]
             segment = (
                 None
                 if binding["start_offset_s"] is None and binding["end_offset_s"] is None and not checked.adjusted
-                else {
-                    "start_offset_s": checked.start_offset_s,
-                    "end_offset_s": checked.end_offset_s,
-                    "adjusted": checked.adjusted,
-                    "problem": checked.problem,
-                    "problem_zh": checked.problem_zh,
-                }
+                else Segment(checked.start_offset_s, checked.end_offset_s, checked.adjusted, checked.problem, checked.problem_zh)
             )
-            item = {
-                "binding_id": binding["binding_id"],
-                "media_id": binding["media_id"],
-                "sha256": binding["sha256"],
-                "size": binding["size"],
-                "filename": binding["filename"],
-                "status": binding["status"],
-                "device_id": binding["device_id"],
-                "officer_ids": binding["officer_ids"] or [],
-                "duration_s": binding["duration_s"],
-                "recorded_started_at": at(start),
-                "recorded_ended_at": at(end),
-                "segment": segment,
-                "note": binding["note"],
-                "content_url": f"/api/v1/media/{binding['media_id']}/content",
-                "fixity_checked_at": at(binding["fixity_checked_at"]),
-                "bound_at": at(binding["bound_at"]),
-                "upload_lag_s": upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
-            }
+            item = TimelineMedia(
+                binding_id=binding["binding_id"],
+                media_id=binding["media_id"],
+                sha256=binding["sha256"],
+                size=binding["size"],
+                filename=binding["filename"],
+                status=binding["status"],
+                device_id=binding["device_id"],
+                officer_ids=binding["officer_ids"] or [],
+                duration_s=binding["duration_s"],
+                recorded_started_at=at(start),
+                recorded_ended_at=at(end),
+                segment=segment,
+                note=binding["note"],
+                content_url=f"/api/v1/media/{binding['media_id']}/content",
+                fixity_checked_at=at(binding["fixity_checked_at"]),
+                bound_at=at(binding["bound_at"]),
+                upload_lag_s=upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
+            )
             if binding["unbound_at"] is not None:
-                unbound_out.append({**item, "unbound_at": at(binding["unbound_at"]), "unbind_reason": binding["unbind_reason"]})
+                unbound_out.append(
+                    widened(item, UnboundMedia, unbound_at=at(binding["unbound_at"]), unbind_reason=binding["unbind_reason"])
+                )
                 entries.append(
                     (
                         binding["unbound_at"],
-                        {"kind": "footage_unbound", "stage": code, "media_id": binding["media_id"], "reason": binding["unbind_reason"]},
+                        UnboundEntry(
+                            at=at(binding["unbound_at"]),
+                            stage=code,
+                            media_id=binding["media_id"],
+                            reason=binding["unbind_reason"],
+                        ),
                     )
                 )
                 continue
@@ -204,19 +228,15 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 entries.append(
                     (
                         start,
-                        {
-                            "kind": "recording",
-                            "stage": code,
-                            "media_id": binding["media_id"],
-                            "device_id": binding["device_id"],
-                            "ended_at": at(end),
-                        },
+                        RecordingEntry(
+                            at=at(start), stage=code, media_id=binding["media_id"], device_id=binding["device_id"], ended_at=at(end)
+                        ),
                     )
                 )
         stage_documents = documents_by_stage[row.id] if row else []
-        docs_out = []
+        docs_out: list[TimelineDocument] = []
         for document in stage_documents:
-            docs_out.append(document_summary(document, counts.get(document["id"], 1), catalog, tz))
+            docs_out.append(_document(document, counts.get(document["id"], 1), catalog, tz))
             for moment, kind in (
                 (document["issued_at"], "document_issued"),
                 (document["signed_at"], "document_signed"),
@@ -226,22 +246,23 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                     entries.append(
                         (
                             moment,
-                            {
-                                "kind": kind,
-                                "stage": code,
-                                "document_id": document["id"],
-                                "doc_type": document["doc_type"],
-                                "doc_number": document["doc_number"],
-                            },
+                            DocumentEntry(
+                                at=at(moment),
+                                kind=kind,
+                                stage=code,
+                                document_id=document["id"],
+                                doc_type=document["doc_type"],
+                                doc_number=document["doc_number"],
+                            ),
                         )
                     )
         if row is not None:
             if row.status == "skipped":
-                entries.append((row.created_at, {"kind": "stage_skipped", "stage": code}))
+                entries.append((row.created_at, Entry(at=at(row.created_at), kind="stage_skipped", stage=code)))
             if row.started_at is not None:
-                entries.append((row.started_at, {"kind": "stage_opened", "stage": code}))
+                entries.append((row.started_at, Entry(at=at(row.started_at), kind="stage_opened", stage=code)))
             if row.ended_at is not None:
-                entries.append((row.ended_at, {"kind": "stage_closed", "stage": code}))
+                entries.append((row.ended_at, Entry(at=at(row.ended_at), kind="stage_closed", stage=code)))
         certified, uncertified = _officers_at(row, register, typed_in, case.category, tz)
         facts = StageFacts(
             definition=definition,
@@ -255,48 +276,51 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             clips=clips,
             explanations=[Explained(e.device_id, e.gap_start, e.gap_end) for e in explanations_by_stage[row.id]] if row else [],
         )
-        stage_interruptions = [interruption_out(e, catalog, tz).model_dump() for e in (explanations_by_stage[row.id] if row else ())]
+        stage_interruptions = [interruption_out(e, catalog, tz) for e in (explanations_by_stage[row.id] if row else ())]
         for explanation, shown in zip(explanations_by_stage[row.id] if row else (), stage_interruptions):
             entries.append(
                 (
                     explanation.gap_start,
-                    {
-                        "kind": "interruption",
-                        "stage": code,
-                        "device_id": explanation.device_id,
-                        "ended_at": shown["gap_end"],
-                        "reason": explanation.reason,
-                        "reason_name": shown["reason_name"],
-                        "text": explanation.text,
-                    },
+                    InterruptionEntry(
+                        at=at(explanation.gap_start),
+                        stage=code,
+                        device_id=explanation.device_id,
+                        ended_at=shown.gap_end,
+                        reason=explanation.reason,
+                        reason_name=shown.reason_name,
+                        text=explanation.text,
+                    ),
                 )
             )
-        findings = stage_findings(facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance, document_names=document_names)
-        for finding in findings:
-            for key in ("gap_start", "gap_end"):
-                if key in finding:
-                    finding[key] = at(finding[key])
+        findings: list[Finding] = [
+            replace(finding, gap_start=at(finding.gap_start), gap_end=at(finding.gap_end))
+            if isinstance(finding, ContinuityGap)
+            else finding
+            for finding in stage_findings(
+                facts, gap_tolerance=gap_tolerance, window_tolerance=window_tolerance, document_names=document_names
+            )
+        ]
         all_findings += findings
         out_stages.append(
-            {
-                "id": row.id if row else None,
-                "stage": code,
-                "name": definition.name_zh,
-                "name_en": definition.name_en,
-                "order": definition.order,
-                "optional": definition.optional,
-                "status": facts.status,
-                "started_at": at(facts.started_at),
-                "ended_at": at(facts.ended_at),
-                "officers": row.officers if row else [],
-                "attributes": facts.attributes,
-                "notes": local_notes(row.notes, tz) if row else [],
-                "documents": docs_out,
-                "media": media_out,
-                "unbound_media": unbound_out,
-                "interruptions": stage_interruptions,
-                "findings": findings,
-            }
+            TimelineStage(
+                id=row.id if row else None,
+                stage=code,
+                name=definition.name_zh,
+                name_en=definition.name_en,
+                order=definition.order,
+                optional=definition.optional,
+                status=facts.status,
+                started_at=at(facts.started_at),
+                ended_at=at(facts.ended_at),
+                officers=row.officers if row else [],
+                attributes=facts.attributes,
+                notes=local_notes(row.notes, tz) if row else [],
+                documents=docs_out,
+                media=media_out,
+                unbound_media=unbound_out,
+                interruptions=stage_interruptions,
+                findings=findings,
+            )
         )
     calendar = await working_calendar(session, catalog, case.agency)
     facts = case.facts or {}
@@ -304,9 +328,9 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     deadlines, limit_findings = evaluate(
         catalog.time_limits, record, calendar, today(tz), tz, {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits
     )
-    checked = []
+    checked: list[Finding] = []
     if catalog.review_sheet is not None:
-        checked = review_findings(
+        checked += review_findings(
             ReviewRecord(
                 agency=case.agency,
                 procedure=procedure,
@@ -322,22 +346,51 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             catalog.review_sheet,
             tz,
         )
-    by_code = {stage["stage"]: stage for stage in out_stages}
+    by_code = {stage.stage: stage for stage in out_stages}
     for finding in limit_findings + checked:
-        by_code[finding["stage"]]["findings"].append(finding)
+        by_code[finding.stage].findings.append(finding)
     all_findings += limit_findings + checked
     entries.sort(key=lambda pair: pair[0])
-    return {
-        "case": case_out(case, principal, settings).model_dump(),
-        "procedure": {"code": procedure.code, "name_zh": procedure.name_zh, "name_en": procedure.name_en},
-        "stages": out_stages,
-        "entries": [{"at": at(moment), **entry} for moment, entry in entries],
-        "completeness": {"complete": not all_findings, "findings": all_findings},
-        "deadlines": deadlines,
-    }
+    return Timeline(
+        case=case_out(case, principal, settings),
+        procedure=ProcedureRef(procedure.code, procedure.name_zh, procedure.name_en),
+        stages=out_stages,
+        entries=[entry for _, entry in entries],
+        completeness=Completeness(complete=not all_findings, findings=all_findings),
+        deadlines=deadlines,
+    )
 
 
-async def record_timeline_read(session: AsyncSession, principal: Principal, case: Case, body: dict, via: str = "api") -> None:
+def _document(row, version_count: int, catalog: Catalog, tz) -> TimelineDocument:
+    """A document as the timeline shows it (DocumentOut without its history or text) from one joined row."""
+    doc_type = catalog.document_type(row["doc_type"])
+    return TimelineDocument(
+        id=row["id"],
+        case_id=row["case_id"],
+        stage_id=row["stage_id"],
+        doc_type=row["doc_type"],
+        doc_type_name=doc_type.name_zh if doc_type else row["doc_type"],
+        current=DocumentVersionView(
+            version=row["version"],
+            doc_number=row["doc_number"],
+            title=row["title"],
+            status=row["status"],
+            issued_at=local(row["issued_at"], tz),
+            signed_at=local(row["signed_at"], tz),
+            served_at=local(row["served_at"], tz),
+            signers=row["signers"],
+            party_name=row["party_name"],
+            refusal_note=row["refusal_note"],
+            attachment_media_id=row["attachment_media_id"],
+            change_note=row["change_note"],
+            created_at=local(row["created_at"], tz),
+            created_by=row["created_by"],
+        ),
+        version_count=version_count,
+    )
+
+
+async def record_timeline_read(session: AsyncSession, principal: Principal, case: Case, body: Timeline, via: str = "api") -> None:
     await record(
         session,
         principal,
@@ -345,8 +398,8 @@ async def record_timeline_read(session: AsyncSession, principal: Principal, case
         agency=case.agency,
         case_id=case.id,
         payload={
-            "complete": body["completeness"]["complete"],
-            "findings": len(body["completeness"]["findings"]),
+            "complete": body.completeness.complete,
+            "findings": len(body.completeness.findings),
             **({"via": via} if via != "api" else {}),
         },
     )

@@ -38,6 +38,7 @@ from ..media.playback import check_link, grant_play, played_bytes
 from ..media.service import get_media, probe_error_of, sightings_of
 from ..publication.service import publications_of_documents
 from ..review.service import review_case
+from ..timeline.model import ContinuityGap, TimelineStage
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page
@@ -241,15 +242,15 @@ async def case_search(
     )
 
 
-def _stage_items(stage: dict) -> list[dict]:
+def _stage_items(stage: TimelineStage) -> list[dict]:
     """A stage's clips in recording order with the gaps between them (unexplained findings and explained
     interruptions) drawn where they fall."""
-    items = [{"kind": "clip", "at": m["recorded_started_at"], "order": 0, "clip": m} for m in stage["media"]]
-    for finding in stage["findings"]:
-        if finding["kind"] == "continuity_gap":
-            items.append({"kind": "gap", "at": finding["gap_start"], "order": 1, "gap": finding, "explained": False})
-    for explanation in stage["interruptions"]:
-        items.append({"kind": "gap", "at": explanation["gap_start"], "order": 1, "gap": explanation, "explained": True})
+    items = [{"kind": "clip", "at": m.recorded_started_at, "order": 0, "clip": m} for m in stage.media]
+    for finding in stage.findings:
+        if isinstance(finding, ContinuityGap):
+            items.append({"kind": "gap", "at": finding.gap_start, "order": 1, "gap": finding, "explained": False})
+    for explanation in stage.interruptions:
+        items.append({"kind": "gap", "at": explanation.gap_start, "order": 1, "gap": explanation, "explained": True})
     undated = [i for i in items if i["at"] is None]
     dated = sorted((i for i in items if i["at"] is not None), key=lambda i: (_as_datetime(i["at"]), i["order"]))
     return dated + undated
@@ -266,24 +267,24 @@ async def case_page(
     case = await get_case(session, person.principal, case_id)
     review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
     holds = await holds_on(session, person.principal, case_id=case.id)
-    copies = await copies_of(session, [m["media_id"] for s in timeline["stages"] for m in s["media"]])
+    copies = await copies_of(session, [m.media_id for s in timeline.stages for m in s.media])
     decision_types = {t for types in catalog.publication.decision_documents.values() for t in types}
-    decisions = [d["id"] for s in timeline["stages"] for d in s["documents"] if d["doc_type"] in decision_types]
+    decisions = [d.id for s in timeline.stages for d in s.documents if d.doc_type in decision_types]
     publications = await publications_of_documents(session, person.principal, decisions)
-    findings = timeline["completeness"]["findings"]
-    stage_names = {s["stage"]: s["name"] for s in timeline["stages"]}
+    findings = timeline.completeness.findings
+    stage_names = {s.stage: s.name for s in timeline.stages}
     return page(
         request,
         "case.html",
         {
-            "case": timeline["case"],
-            "procedure": timeline["procedure"],
-            "stages": timeline["stages"],
+            "case": timeline.case,
+            "procedure": timeline.procedure,
+            "stages": timeline.stages,
             "findings": findings,
-            "deadlines": timeline["deadlines"],
+            "deadlines": timeline.deadlines,
             "review": review,
             "stage_names": stage_names,
-            "items": {s["stage"]: _stage_items(s) for s in timeline["stages"]},
+            "items": {s.stage: _stage_items(s) for s in timeline.stages},
             "holds": holds,
             "copies": copies,
             "may_hold": person.principal.role in (Role.admin, Role.auditor),
@@ -294,9 +295,9 @@ async def case_page(
             "may_audit": person.principal.role in (Role.admin, Role.auditor),
             "tz": settings.tz,
             "printed_at": datetime.now(settings.tz),
-            "officer_names": {o["officer_id"]: o.get("name") or o["officer_id"] for o in timeline["case"]["officers"]},
+            "officer_names": {o.officer_id: o.name or o.officer_id for o in timeline.case.officers},
             "document_types": {d.code: d.name_zh for d in catalog.document_types},
-            "flowchart": flowchart_markup(request, timeline["case"]["procedure"], {s["stage"]: s["status"] for s in timeline["stages"]}),
+            "flowchart": flowchart_markup(request, timeline.case.procedure, {s.stage: s.status for s in timeline.stages}),
         },
         person=person,
     )
