@@ -30,6 +30,7 @@ from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .core.config import Settings
 from .core.db import create_engine
+from .core.deps import Secrets
 from .core.problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .core.runtime import tune_allocator
 from .core.throttle import purge_throttles
@@ -204,9 +205,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
         app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
         app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
-        app.state.link_key = load_signing_key(settings.signing_key_file).derived_secret("play-links")
-        app.state.login_form_key = load_signing_key(settings.signing_key_file).derived_secret("login-forms")
-        app.state.flash_key = load_signing_key(settings.signing_key_file).derived_secret("flash-messages")
+        signing_key = load_signing_key(settings.signing_key_file)
+        app.state.secrets = Secrets(
+            play_links=signing_key.derived_secret("play-links"),
+            login_forms=signing_key.derived_secret("login-forms"),
+            flash_messages=signing_key.derived_secret("flash-messages"),
+        )
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
             "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s",

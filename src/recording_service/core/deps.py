@@ -1,8 +1,11 @@
-"""Application-scoped objects (settings, store) as FastAPI dependencies: plumbing, no domain."""
+"""Application-scoped objects the composition root (app.py) builds once — settings, the store, the engine, the
+secrets derived from the signing key — as FastAPI dependencies: plumbing, no domain."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..storage import ObjectStore
 from .config import Settings
@@ -20,3 +23,27 @@ def get_store(request: Request) -> ObjectStore:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Keys derived from the one signing key, one per use, so a value signed for one use means nothing in another."""
+
+    play_links: bytes
+    login_forms: bytes
+    flash_messages: bytes
+
+
+def get_engine(request: Request) -> AsyncEngine:
+    """For the few statements that must not wait for the request's transaction (the shared throttles)."""
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+def get_secrets(request: Request) -> Secrets:
+    secrets: Secrets = request.app.state.secrets
+    return secrets
+
+
+EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
+SecretsDep = Annotated[Secrets, Depends(get_secrets)]

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from ..core.deps import get_secrets
 from .session import secure_cookies, set_cookie
 
 FLASH_COOKIE = "rs_flash"
@@ -25,7 +26,7 @@ MESSAGE_KEYS = frozenset({"error", "notice", "saved"})
 
 
 def _key(request: Request) -> bytes:
-    return request.app.state.flash_key
+    return get_secrets(request).flash_messages
 
 
 def _mac(request: Request, session_secret: str, payload: str) -> str:

@@ -22,7 +22,7 @@ from ..cases.models import Case
 from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, after_commit
-from ..core.deps import SettingsDep, StoreDep
+from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Role
 from ..core.problems import Problem, logger
@@ -87,7 +87,7 @@ def _login_page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    token = new_login_csrf(request.app.state.login_form_key)
+    token = new_login_csrf(get_secrets(request).login_forms)
     response = page(
         request, "login.html", {"csrf_token": token, "next": next_path, "error": error, "username": username}, status_code=status_code
     )
@@ -111,6 +111,8 @@ async def login(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
+    engine: EngineDep,
+    secrets: SecretsDep,
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=4096)] = "",
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
@@ -120,7 +122,7 @@ async def login(
     form's token (this service's, at most an hour old, never used before), the account's throttling, then
     the password. Unknown names, disabled accounts and wrong passwords get the same answer after the same
     work; a throttled attempt gets 429 with Retry-After whether the name exists or not."""
-    engine, limits = request.app.state.engine, SignInLimits.of(settings)
+    limits = SignInLimits.of(settings)
     attempt = Attempt.of(username, client_address(request))
     target = safe_next(next)
 
@@ -136,7 +138,7 @@ async def login(
     if (wait := await client_wait(engine, limits, attempt)) is not None:
         return too_soon(wait)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    nonce = login_form_nonce(request.app.state.login_form_key, csrf_token)
+    nonce = login_form_nonce(secrets.login_forms, csrf_token)
     if (
         not expected
         or not hmac.compare_digest(csrf_token.encode(), expected.encode())
@@ -454,12 +456,10 @@ async def footage_page(
 
 @router.post("/footage/{media_id}/play")
 async def footage_play(
-    media_id: str, request: Request, person: FormPerson, _role: Reviewer, session: DbSession, settings: SettingsDep
+    media_id: str, person: FormPerson, _role: Reviewer, session: DbSession, settings: SettingsDep, secrets: SecretsDep
 ) -> JSONResponse:
     media = await get_media(session, person.principal, media_id)
-    play = await grant_play(
-        session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes), request.app.state.link_key
-    )
+    play = await grant_play(session, person.principal, media, timedelta(minutes=settings.playback_grant_minutes), secrets.play_links)
     return JSONResponse(
         {
             "url": play.url,
@@ -480,10 +480,11 @@ async def play(
     person: MaybePerson,
     session: DbSession,
     store: StoreDep,
+    secrets: SecretsDep,
     u: Annotated[str, Query(max_length=64)] = "",
     exp: Annotated[str, Query(max_length=20)] = "",
     src: Annotated[str, Query(max_length=20)] = "original",
     sig: Annotated[str, Query(max_length=128)] = "",
 ) -> Response:
-    check_link(request.app.state.link_key, person.principal if person else None, grant_id, media_id, u, exp, src, sig)
+    check_link(secrets.play_links, person.principal if person else None, grant_id, media_id, u, exp, src, sig)
     return serve_bytes(request, store, await played_bytes(session, media_id, src))
