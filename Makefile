@@ -62,8 +62,9 @@ migrate: $(RUNTIME)
 run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
+# The two legs run side by side (pytest-xdist, one worker per leg: see tests/conftest.py).
 test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The in-process layer (no servers, no browser): pure logic, the package structure, the redaction corpus —
 # about 30 s here, for every save. `make test` runs everything.

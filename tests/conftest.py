@@ -29,6 +29,31 @@ _legs_not_run: dict[str, str] = {}
 _legs_started: set[str] = set()
 
 
+def pytest_collection_modifyitems(config, items):
+    # With pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), each leg's tests run in one worker, beside
+    # the other leg's: a leg's service is started once, and the two legs overlap instead of following each other.
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "leg" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(callspec.params["leg"]))
+
+
+def pytest_sessionfinish(session):
+    # An xdist worker hands what the summary needs to the controller, which prints it.
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["legs_not_run"] = dict(_legs_not_run)
+        session.config.workeroutput["legs_started"] = sorted(_legs_started)
+        session.config.workeroutput["summary_sections"] = list(session.config.stash.get(SUMMARY_SECTIONS, []))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    output = getattr(node, "workeroutput", {})
+    _legs_not_run.update(output.get("legs_not_run", {}))
+    _legs_started.update(output.get("legs_started", []))
+    node.config.stash.setdefault(SUMMARY_SECTIONS, []).extend(tuple(section) for section in output.get("summary_sections", []))
+
+
 def pytest_terminal_summary(terminalreporter):
     for title, text in terminalreporter.config.stash.get(SUMMARY_SECTIONS, []):
         terminalreporter.section(title)
