@@ -38,6 +38,7 @@ def dock_sync(leg, directory, token, *args):
         text=True,
         timeout=600,
     )
+    assert result.stdout.strip(), f"the dock printed no report (exit {result.returncode}): {result.stderr[-3000:]}"
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert (result.returncode == 0) == (report["failed"] == 0), result.stderr
     return report

@@ -489,7 +489,8 @@ def agency_set(
     court: Annotated[str | None, typer.Option(help="the court that hears 行政诉讼 against the agency")] = None,
 ) -> None:
     """Create or update an agency's profile (audited, versioned); options left out keep their value, an empty one clears it."""
-    from .agencies.service import AgencyRefused, profile_out, set_agency
+    from .agencies.schemas import AgencyOut
+    from .agencies.service import AgencyRefused, set_agency
 
     given = {
         "name_zh": name_zh,
@@ -506,7 +507,7 @@ def agency_set(
     async def work(sessionmaker, store):
         async with sessionmaker.begin() as session:  # the command's own transaction
             profile = await set_agency(session, SYSTEM, code, {k: v for k, v in given.items() if v is not None})
-            return profile_out(profile)
+            return AgencyOut.of(profile).model_dump(mode="json")
 
     try:
         profile = _run_with_store(work)
@@ -528,11 +529,12 @@ def agency_set(
 @agency_app.command("list")
 def agency_list() -> None:
     """Every agency profile as JSON."""
-    from .agencies.service import list_agencies, profile_out
+    from .agencies.schemas import AgencyOut
+    from .agencies.service import list_agencies
 
     async def work(sessionmaker, store):
         async with sessionmaker() as session:
-            return [profile_out(p) for p in await list_agencies(session)]
+            return [AgencyOut.of(p).model_dump(mode="json") for p in await list_agencies(session)]
 
     typer.echo(json.dumps(_run_with_store(work), ensure_ascii=False))
 

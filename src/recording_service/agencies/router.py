@@ -10,8 +10,8 @@ from ..core.principals import READERS, Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
 from .models import AgencyProfile, AgencyProfileVersion
-from .schemas import AGENCY_CODE, AgencyFields, AgencyOut, AgencyPage, AgencyVersionOut, AgencyVersionPage, PublicAgencyPage
-from .service import agency_codes_under, get_agency, may_edit, profile_out, public_out, sees_agency, sees_every_agency, set_agency
+from .schemas import AGENCY_CODE, AgencyFields, AgencyOut, AgencyPage, AgencyVersionOut, AgencyVersionPage, PublicAgency, PublicAgencyPage
+from .service import agency_codes_under, get_agency, may_edit, sees_agency, sees_every_agency, set_agency
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
@@ -40,12 +40,12 @@ async def list_profiles(principal: ProfileReader, session: DbSession, limit: Lim
         query = query.where(AgencyProfile.code.in_(await agency_codes_under(session, principal.agency)))
     rows = (await session.execute(keyset(query, [AgencyProfile.code], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["code"], limit)
-    return AgencyPage(items=[profile_out(p) for p in rows], next_cursor=next_cursor)
+    return AgencyPage(items=[AgencyOut.of(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.get("/{code}", response_model=AgencyOut, summary="One agency's profile")
 async def read_profile(code: Code, principal: ProfileReader, session: DbSession) -> dict:
-    return profile_out(await _visible(session, principal, code))
+    return AgencyOut.of(await _visible(session, principal, code)).model_dump(mode="json")
 
 
 @router.put(
@@ -65,7 +65,9 @@ async def put_profile(code: Code, body: AgencyFields, principal: ProfileKeeper, 
     existed = await get_agency(session, code) is not None
     profile = await set_agency(session, principal, code, body.model_dump())
     return JSONResponse(
-        profile_out(profile), status_code=200 if existed else 201, headers={} if existed else {"Location": f"/api/v1/agencies/{code}"}
+        AgencyOut.of(profile).model_dump(mode="json"),
+        status_code=200 if existed else 201,
+        headers={} if existed else {"Location": f"/api/v1/agencies/{code}"},
     )
 
 
@@ -97,4 +99,6 @@ async def public_agencies(
         query = query.where(AgencyProfile.code.in_(await agency_codes_under(session, under)))
     rows = (await session.execute(keyset(query, [AgencyProfile.code], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["code"], limit)
-    return JSONResponse({"items": [public_out(p) for p in rows], "next_cursor": next_cursor}, headers=PUBLIC_CACHE)
+    return JSONResponse(
+        {"items": [PublicAgency.of(p).model_dump(mode="json") for p in rows], "next_cursor": next_cursor}, headers=PUBLIC_CACHE
+    )

@@ -7,6 +7,7 @@ from stdnum.cn import uscc as uscc_rules
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
 from ..core.values import RequestModel
+from .models import AgencyProfile
 
 AGENCY_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"  # as tokens and people carry it (auth.service)
 # The first two digits of a 行政区划代码 (GB/T 2260): the provinces, 71 台湾, 81 香港, 82 澳门.
@@ -127,11 +128,25 @@ class PublicAgency(BaseModel):
     review_body: str | None
     court: str | None
 
+    @classmethod
+    def of(cls, profile: AgencyProfile) -> "PublicAgency":
+        return cls(code=profile.code, **{name: getattr(profile, name) for name in FIELDS})
+
 
 class AgencyOut(PublicAgency):
     version: int
     updated_at: datetime
     updated_by: str
+
+    @classmethod
+    def of(cls, profile: AgencyProfile) -> "AgencyOut":
+        return cls(
+            code=profile.code,
+            version=profile.version,
+            updated_at=profile.updated_at,
+            updated_by=profile.updated_by,
+            **{name: getattr(profile, name) for name in FIELDS},
+        )
 
 
 class AgencyPage(BaseModel):

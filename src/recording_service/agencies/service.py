@@ -13,7 +13,7 @@ from ..core.db import utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.problems import Problem
 from .models import AgencyProfile, AgencyProfileVersion
-from .schemas import AGENCY_CODE, FIELDS, AgencyFields, AgencyOut, PublicAgency
+from .schemas import AGENCY_CODE, FIELDS, AgencyFields
 
 
 async def get_agency(session: AsyncSession, code: str) -> AgencyProfile | None:
@@ -179,16 +179,6 @@ async def versions_of(session: AsyncSession, code: str) -> list[AgencyProfileVer
             )
         ).scalars()
     )
-
-
-def profile_out(profile: AgencyProfile) -> dict:
-    return AgencyOut(
-        code=profile.code, version=profile.version, updated_at=profile.updated_at, updated_by=profile.updated_by, **_state(profile)
-    ).model_dump(mode="json")
-
-
-def public_out(profile: AgencyProfile) -> dict:
-    return PublicAgency(code=profile.code, **_state(profile)).model_dump(mode="json")
 
 
 def missing_for_publication(profile: AgencyProfile | None) -> list[str]:

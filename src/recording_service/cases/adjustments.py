@@ -11,10 +11,9 @@ from ..catalog.schemas import Catalog
 from ..core.db import utcnow
 from ..core.principals import Principal
 from ..core.problems import Problem
-from ..core.times import local
 from ..core.values import sane_date
 from .models import Case, Document, LimitAdjustment
-from .schemas import LimitAdjustmentCreate, LimitAdjustmentEnd, LimitAdjustmentOut
+from .schemas import LimitAdjustmentCreate, LimitAdjustmentEnd
 
 EXTENSION_FIELDS = ("days", "approved_on", "approved_by")
 PAUSE_FIELDS = ("reason", "paused_from", "paused_to")
@@ -151,24 +150,3 @@ def _payload(adjustment: LimitAdjustment) -> dict:
         if value is not None:
             fields[name] = value.isoformat() if isinstance(value, date) else value
     return fields
-
-
-def adjustment_out(adjustment: LimitAdjustment, catalog: Catalog, tz) -> LimitAdjustmentOut:
-    reason = catalog.pause_reason(adjustment.reason) if adjustment.reason else None
-    return LimitAdjustmentOut(
-        id=adjustment.id,
-        case_id=adjustment.case_id,
-        rule=adjustment.rule,
-        kind=adjustment.kind,
-        days=adjustment.days,
-        approved_on=adjustment.approved_on,
-        approved_by=adjustment.approved_by,
-        reason=adjustment.reason,
-        reason_name=reason.name_zh if reason else None,
-        paused_from=adjustment.paused_from,
-        paused_to=adjustment.paused_to,
-        text=adjustment.text,
-        document_id=adjustment.document_id,
-        created_by=adjustment.created_by,
-        created_at=local(adjustment.created_at, tz),
-    )

@@ -8,31 +8,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog, Procedure
-from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.principals import Principal
 from ..core.problems import Problem
-from ..core.times import local, local_notes, require_offset
+from ..core.times import require_offset
 from ..media.models import Media
 from ..media.service import visible_media
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .schemas import (
     STATUS_ORDER,
     BindingCreate,
-    BindingOut,
     DocumentCreate,
     DocumentFields,
-    DocumentOut,
     DocumentStatus,
     DocumentVersionCreate,
-    DocumentVersionOut,
     InterruptionCreate,
-    InterruptionOut,
     StageOpen,
-    StageOut,
     StageUpdate,
 )
-from .segments import check_segment, read_segment
+from .segments import check_segment
 from .service import visible_cases
 
 
@@ -152,21 +146,6 @@ async def update_stage(
     )
     await session.flush()
     return stage
-
-
-def stage_out(stage: CaseStage, settings: Settings) -> StageOut:
-    return StageOut(
-        id=stage.id,
-        case_id=stage.case_id,
-        stage=stage.stage,
-        order=stage.order,
-        status=stage.status,
-        started_at=local(stage.started_at, settings.tz),
-        ended_at=local(stage.ended_at, settings.tz),
-        officers=stage.officers,
-        attributes=stage.attributes,
-        notes=local_notes(stage.notes, settings.tz),
-    )
 
 
 async def _attachment(session: AsyncSession, principal: Principal, case: Case, media_id: str | None) -> str | None:
@@ -333,59 +312,6 @@ async def document_versions(session: AsyncSession, document_id: str) -> list[Doc
     )
 
 
-_VERSION_FIELDS = (
-    "version",
-    "doc_number",
-    "title",
-    "status",
-    "issued_at",
-    "signed_at",
-    "served_at",
-    "signers",
-    "party_name",
-    "refusal_note",
-    "attachment_media_id",
-    "change_note",
-    "created_at",
-    "created_by",
-)
-_VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
-
-
-def _version_fields(source, tz) -> dict:
-    """A version's fields from an ORM object or a row mapping, times in the agency zone."""
-    get = source.__getitem__ if hasattr(source, "keys") else lambda name: getattr(source, name)
-    fields = {name: get(name) for name in _VERSION_FIELDS}
-    for name in _VERSION_TIMES:
-        fields[name] = local(fields[name], tz)
-    return fields
-
-
-def version_out(version: DocumentVersion, settings: Settings) -> DocumentVersionOut:
-    return DocumentVersionOut(**_version_fields(version, settings.tz), text=version.text)
-
-
-def document_out(
-    document: Document,
-    current: DocumentVersion,
-    version_count: int,
-    catalog: Catalog,
-    settings: Settings,
-    history: list[DocumentVersion] | None = None,
-) -> DocumentOut:
-    doc_type = catalog.document_type(document.doc_type)
-    return DocumentOut(
-        id=document.id,
-        case_id=document.case_id,
-        stage_id=document.stage_id,
-        doc_type=document.doc_type,
-        doc_type_name=doc_type.name_zh if doc_type else document.doc_type,
-        current=version_out(current, settings),
-        version_count=version_count,
-        versions=[version_out(v, settings) for v in history] if history is not None else None,
-    )
-
-
 async def bind_media(session: AsyncSession, principal: Principal, case: Case, stage: CaseStage, body: BindingCreate) -> MediaBinding:
     if stage.status == "skipped":
         raise Problem(409, "stage-skipped", f"Stage '{stage.stage}' was skipped; footage belongs to stages that took place.")
@@ -466,22 +392,6 @@ async def unbind_media(
     return binding
 
 
-def binding_out(binding: MediaBinding, settings: Settings) -> BindingOut:
-    segment = read_segment(binding.start_offset_s, binding.end_offset_s, None)  # a legacy row's unusable offsets: None
-    return BindingOut(
-        id=binding.id,
-        case_id=binding.case_id,
-        stage_id=binding.stage_id,
-        media_id=binding.media_id,
-        start_offset_s=segment.start_offset_s,
-        end_offset_s=segment.end_offset_s,
-        note=binding.note,
-        created_at=local(binding.created_at, settings.tz),
-        unbound_at=local(binding.unbound_at, settings.tz),
-        unbind_reason=binding.unbind_reason,
-    )
-
-
 async def explain_interruption(
     session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, stage: CaseStage, body: InterruptionCreate
 ) -> InterruptionExplanation:
@@ -534,23 +444,6 @@ async def explain_interruption(
     )
     await session.flush()
     return explanation
-
-
-def interruption_out(explanation, catalog: Catalog, tz) -> InterruptionOut:
-    reason = catalog.interruption_reason(explanation.reason)
-    return InterruptionOut(
-        id=explanation.id,
-        case_id=explanation.case_id,
-        stage_id=explanation.stage_id,
-        device_id=explanation.device_id,
-        gap_start=local(explanation.gap_start, tz),
-        gap_end=local(explanation.gap_end, tz),
-        reason=explanation.reason,
-        reason_name=reason.name_zh if reason else explanation.reason,
-        text=explanation.text,
-        created_by=explanation.created_by,
-        created_at=local(explanation.created_at, tz),
-    )
 
 
 async def current_document(session: AsyncSession, case: Case, document_id: str) -> tuple[Document, DocumentVersion]:

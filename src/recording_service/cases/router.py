@@ -11,21 +11,17 @@ from ..core.pagination import MAX_LIMIT, keyset, page_of
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.times import require_offset
-from .adjustments import add_adjustment, adjustment_out, adjustments_of, end_pause
+from .adjustments import add_adjustment, adjustments_of, end_pause
 from .events import media_bound
 from .models import Case, Document
 from .record import (
     add_version,
     bind_media,
-    binding_out,
     create_document,
-    document_out,
     document_versions,
     explain_interruption,
     get_stage,
-    interruption_out,
     open_stage,
-    stage_out,
     unbind_media,
     update_stage,
 )
@@ -48,7 +44,7 @@ from .schemas import (
     StageOut,
     StageUpdate,
 )
-from .service import case_out, check_facts, create_case, get_case, search_cases, update_case
+from .service import check_facts, create_case, get_case, search_cases, update_case
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -60,7 +56,7 @@ async def open_case(
     body: CaseCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
 ) -> JSONResponse:
     case = await create_case(session, catalog, principal, body)
-    out = case_out(case, principal, settings).model_dump(mode="json")
+    out = CaseOut.of(case, principal, settings.tz).model_dump(mode="json")
     return JSONResponse(out, status_code=201, headers={"Location": f"/api/v1/cases/{case.id}"})
 
 
@@ -85,12 +81,12 @@ async def list_cases(
     )
     rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
-    return CasePage(items=[case_out(c, principal, settings) for c in rows], next_cursor=next_cursor)
+    return CasePage(items=[CaseOut.of(c, principal, settings.tz) for c in rows], next_cursor=next_cursor)
 
 
 @router.get("/{case_id}", response_model=CaseOut, summary="One case")
 async def read_case(case_id: str, principal: CaseReader, session: DbSession, settings: SettingsDep) -> CaseOut:
-    return case_out(await get_case(session, principal, case_id), principal, settings)
+    return CaseOut.of(await get_case(session, principal, case_id), principal, settings.tz)
 
 
 @router.patch(
@@ -103,7 +99,7 @@ async def update_case_facts(
 ) -> CaseOut:
     check_facts(catalog, body.facts)
     case = await get_case(session, principal, case_id)
-    return case_out(await update_case(session, principal, case, body), principal, settings)
+    return CaseOut.of(await update_case(session, principal, case, body), principal, settings.tz)
 
 
 @router.get(
@@ -115,7 +111,7 @@ async def list_limit_adjustments(
     case_id: str, catalog: CatalogDep, principal: CaseReader, session: DbSession, settings: SettingsDep
 ) -> list[LimitAdjustmentOut]:
     case = await get_case(session, principal, case_id)
-    return [adjustment_out(a, catalog, settings.tz) for a in await adjustments_of(session, case.id)]
+    return [LimitAdjustmentOut.of(a, catalog, settings.tz) for a in await adjustments_of(session, case.id)]
 
 
 @router.post(
@@ -129,7 +125,7 @@ async def add_limit_adjustment(
 ) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     adjustment = await add_adjustment(session, catalog, principal, case, body)
-    out = adjustment_out(adjustment, catalog, settings.tz)
+    out = LimitAdjustmentOut.of(adjustment, catalog, settings.tz)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
@@ -148,7 +144,7 @@ async def end_limit_pause(
     settings: SettingsDep,
 ) -> LimitAdjustmentOut:
     case = await get_case(session, principal, case_id)
-    return adjustment_out(await end_pause(session, principal, case, adjustment_id, body), catalog, settings.tz)
+    return LimitAdjustmentOut.of(await end_pause(session, principal, case, adjustment_id, body), catalog, settings.tz)
 
 
 @router.post("/{case_id}/stages", status_code=201, response_model=StageOut, summary="Open (or skip) a stage, in procedure order")
@@ -158,7 +154,7 @@ async def open_case_stage(
     case = await get_case(session, principal, case_id)
     stage = await open_stage(session, catalog, principal, case, body)
     return JSONResponse(
-        stage_out(stage, settings).model_dump(mode="json"),
+        StageOut.of(stage, settings.tz).model_dump(mode="json"),
         status_code=201,
         headers={"Location": f"/api/v1/cases/{case.id}/stages/{stage.id}"},
     )
@@ -170,7 +166,7 @@ async def update_case_stage(
 ) -> StageOut:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
-    return stage_out(await update_stage(session, catalog, principal, case, stage, body), settings)
+    return StageOut.of(await update_stage(session, catalog, principal, case, stage, body), settings.tz)
 
 
 @router.post("/{case_id}/documents", status_code=201, response_model=DocumentOut, summary="Register an 执法文书 (version 1)")
@@ -179,7 +175,7 @@ async def register_document(
 ) -> JSONResponse:
     case = await get_case(session, principal, case_id)
     document, version = await create_document(session, catalog, principal, case, body)
-    out = document_out(document, version, 1, catalog, settings, [version])
+    out = DocumentOut.of(document, version, 1, catalog, settings.tz, [version])
     return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/documents/{document.id}"})
 
 
@@ -193,7 +189,7 @@ async def bind_stage_media(
     stage = await get_stage(session, case, stage_id)
     binding = await bind_media(session, principal, case, stage, body)
     media_bound.emit_after_commit(session, session=session, store=store, who=principal, media_ids=[binding.media_id])
-    return JSONResponse(binding_out(binding, settings).model_dump(mode="json"), status_code=201)
+    return JSONResponse(BindingOut.of(binding, settings.tz).model_dump(mode="json"), status_code=201)
 
 
 @router.post(
@@ -214,7 +210,7 @@ async def explain_stage_interruption(
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
     explanation = await explain_interruption(session, catalog, principal, case, stage, body)
-    out = interruption_out(explanation, catalog, settings.tz)
+    out = InterruptionOut.of(explanation, catalog, settings.tz)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 
@@ -234,7 +230,7 @@ async def unbind_stage_media(
 ) -> BindingOut:
     case = await get_case(session, principal, case_id)
     stage = await get_stage(session, case, stage_id)
-    return binding_out(await unbind_media(session, principal, case, stage, binding_id, reason), settings)
+    return BindingOut.of(await unbind_media(session, principal, case, stage, binding_id, reason), settings.tz)
 
 
 documents_router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -257,7 +253,7 @@ async def read_document(
 ) -> DocumentOut:
     _, document = await _document(session, principal, document_id)
     history = await document_versions(session, document.id)
-    return document_out(document, history[-1], len(history), catalog, settings, history)
+    return DocumentOut.of(document, history[-1], len(history), catalog, settings.tz, history)
 
 
 @documents_router.post(
@@ -269,5 +265,5 @@ async def new_document_version(
     case, document = await _document(session, principal, document_id)
     await add_version(session, principal, case, document, body)
     history = await document_versions(session, document.id)
-    out = document_out(document, history[-1], len(history), catalog, settings, history)
+    out = DocumentOut.of(document, history[-1], len(history), catalog, settings.tz, history)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -5,8 +5,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
+from ..catalog.schemas import Catalog
+from ..core.principals import Principal, Role
+from ..core.times import local, local_notes
 from ..core.values import RequestModel, sane_date
-from .segments import MAX_OFFSET_S
+from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
+from .segments import MAX_OFFSET_S, read_segment
+
+# Party identity numbers are personal data: only the roles that act on or oversee the case see them.
+SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
 
 
 class PartyKind(StrEnum):
@@ -128,6 +135,29 @@ class CaseOut(BaseModel):
     facts: CaseFacts = Field(default_factory=CaseFacts)
     created_at: datetime
 
+    @classmethod
+    def of(cls, case: Case, principal: Principal, tz) -> "CaseOut":
+        """The case as `principal` may read it: parties' identity numbers only for the roles that see them."""
+        parties = [Party.model_validate(p) for p in case.parties]
+        if principal.role not in SEES_ID_NUMBERS:
+            parties = [party.model_copy(update={"id_number": None}) for party in parties]
+        return cls(
+            id=case.id,
+            agency=case.agency,
+            case_number=case.case_number,
+            procedure=case.procedure,
+            title=case.title,
+            status=case.status,
+            parties=parties,
+            officers=case.officers,
+            opened_at=local(case.opened_at, tz),
+            closed_at=local(case.closed_at, tz),
+            retention_class=case.retention_class,
+            category=case.category,
+            facts=CaseFacts.model_validate(case.facts or {}),
+            created_at=local(case.created_at, tz),
+        )
+
 
 class CasePage(BaseModel):
     items: list[CaseOut]
@@ -167,6 +197,21 @@ class StageOut(BaseModel):
     officers: list[str]
     attributes: dict
     notes: list[StageNote]
+
+    @classmethod
+    def of(cls, stage: CaseStage, tz) -> "StageOut":
+        return cls(
+            id=stage.id,
+            case_id=stage.case_id,
+            stage=stage.stage,
+            order=stage.order,
+            status=stage.status,
+            started_at=local(stage.started_at, tz),
+            ended_at=local(stage.ended_at, tz),
+            officers=stage.officers,
+            attributes=stage.attributes,
+            notes=local_notes(stage.notes, tz),
+        )
 
 
 class DocumentStatus(StrEnum):
@@ -236,11 +281,43 @@ class DocumentVersionCreate(RequestModel):
     change_note: str | None = Field(default=None, max_length=2000, description="why this version replaces the last; required for void")
 
 
+_VERSION_FIELDS = (
+    "version",
+    "doc_number",
+    "title",
+    "status",
+    "issued_at",
+    "signed_at",
+    "served_at",
+    "signers",
+    "party_name",
+    "refusal_note",
+    "attachment_media_id",
+    "change_note",
+    "created_at",
+    "created_by",
+)
+_VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
+
+
+def version_fields(source, tz) -> dict:
+    """A version's fields from an ORM object or a row mapping, times in the agency zone."""
+    get = source.__getitem__ if hasattr(source, "keys") else lambda name: getattr(source, name)
+    fields = {name: get(name) for name in _VERSION_FIELDS}
+    for name in _VERSION_TIMES:
+        fields[name] = local(fields[name], tz)
+    return fields
+
+
 class DocumentVersionOut(DocumentFieldSet):
     version: int
     change_note: str | None = None
     created_at: datetime
     created_by: str
+
+    @classmethod
+    def of(cls, version: DocumentVersion, tz) -> "DocumentVersionOut":
+        return cls(**version_fields(version, tz), text=version.text)
 
 
 class DocumentOut(BaseModel):
@@ -252,6 +329,28 @@ class DocumentOut(BaseModel):
     current: DocumentVersionOut
     version_count: int
     versions: list[DocumentVersionOut] | None = Field(default=None, description="full history (single-document reads)")
+
+    @classmethod
+    def of(
+        cls,
+        document: Document,
+        current: DocumentVersion,
+        version_count: int,
+        catalog: Catalog,
+        tz,
+        history: list[DocumentVersion] | None = None,
+    ) -> "DocumentOut":
+        doc_type = catalog.document_type(document.doc_type)
+        return cls(
+            id=document.id,
+            case_id=document.case_id,
+            stage_id=document.stage_id,
+            doc_type=document.doc_type,
+            doc_type_name=doc_type.name_zh if doc_type else document.doc_type,
+            current=DocumentVersionOut.of(current, tz),
+            version_count=version_count,
+            versions=[DocumentVersionOut.of(v, tz) for v in history] if history is not None else None,
+        )
 
 
 class BindingCreate(RequestModel):
@@ -277,6 +376,22 @@ class BindingOut(BaseModel):
     unbound_at: datetime | None = None
     unbind_reason: str | None = None
 
+    @classmethod
+    def of(cls, binding: MediaBinding, tz) -> "BindingOut":
+        segment = read_segment(binding.start_offset_s, binding.end_offset_s, None)  # a legacy row's unusable offsets: None
+        return cls(
+            id=binding.id,
+            case_id=binding.case_id,
+            stage_id=binding.stage_id,
+            media_id=binding.media_id,
+            start_offset_s=segment.start_offset_s,
+            end_offset_s=segment.end_offset_s,
+            note=binding.note,
+            created_at=local(binding.created_at, tz),
+            unbound_at=local(binding.unbound_at, tz),
+            unbind_reason=binding.unbind_reason,
+        )
+
 
 class InterruptionCreate(RequestModel):
     device_id: str = Field(min_length=1, max_length=128, description="the camera whose recording stopped")
@@ -298,6 +413,23 @@ class InterruptionOut(BaseModel):
     text: str | None
     created_by: str
     created_at: datetime
+
+    @classmethod
+    def of(cls, explanation: InterruptionExplanation, catalog: Catalog, tz) -> "InterruptionOut":
+        reason = catalog.interruption_reason(explanation.reason)
+        return cls(
+            id=explanation.id,
+            case_id=explanation.case_id,
+            stage_id=explanation.stage_id,
+            device_id=explanation.device_id,
+            gap_start=local(explanation.gap_start, tz),
+            gap_end=local(explanation.gap_end, tz),
+            reason=explanation.reason,
+            reason_name=reason.name_zh if reason else explanation.reason,
+            text=explanation.text,
+            created_by=explanation.created_by,
+            created_at=local(explanation.created_at, tz),
+        )
 
 
 class LimitAdjustmentCreate(RequestModel):
@@ -338,3 +470,24 @@ class LimitAdjustmentOut(BaseModel):
     document_id: str | None
     created_by: str
     created_at: datetime
+
+    @classmethod
+    def of(cls, adjustment: LimitAdjustment, catalog: Catalog, tz) -> "LimitAdjustmentOut":
+        reason = catalog.pause_reason(adjustment.reason) if adjustment.reason else None
+        return cls(
+            id=adjustment.id,
+            case_id=adjustment.case_id,
+            rule=adjustment.rule,
+            kind=adjustment.kind,
+            days=adjustment.days,
+            approved_on=adjustment.approved_on,
+            approved_by=adjustment.approved_by,
+            reason=adjustment.reason,
+            reason_name=reason.name_zh if reason else None,
+            paused_from=adjustment.paused_from,
+            paused_to=adjustment.paused_to,
+            text=adjustment.text,
+            document_id=adjustment.document_id,
+            created_by=adjustment.created_by,
+            created_at=local(adjustment.created_at, tz),
+        )

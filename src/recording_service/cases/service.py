@@ -6,19 +6,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog
-from ..core.config import Settings
 from ..core.db import utcnow
-from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
-from ..core.times import local, require_offset
+from ..core.times import require_offset
 from ..core.values import normalised_identifier
 from ..media.models import Media
 from .models import Case, CaseStage, MediaBinding
-from .schemas import CaseCreate, CaseFacts, CaseOut, CaseUpdate, Party
+from .schemas import CaseCreate, CaseFacts, CaseUpdate
 from .segments import read_segment
-
-# Party identity numbers are personal data: only the roles that act on or oversee the case see them.
-SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
 
 
 def visible_cases(principal: Principal) -> Select:
@@ -150,29 +146,6 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         await session.rollback()
         raise Problem(409, "case-number-taken", f"Case number {body.case_number} already exists in agency {principal.agency}.") from None
     return case
-
-
-def case_out(case: Case, principal: Principal, settings: Settings) -> CaseOut:
-    parties = [Party.model_validate(p) for p in case.parties]
-    if principal.role not in SEES_ID_NUMBERS:
-        parties = [party.model_copy(update={"id_number": None}) for party in parties]
-    tz = settings.tz
-    return CaseOut(
-        id=case.id,
-        agency=case.agency,
-        case_number=case.case_number,
-        procedure=case.procedure,
-        title=case.title,
-        status=case.status,
-        parties=parties,
-        officers=case.officers,
-        opened_at=local(case.opened_at, tz),
-        closed_at=local(case.closed_at, tz),
-        retention_class=case.retention_class,
-        category=case.category,
-        facts=CaseFacts.model_validate(case.facts or {}),
-        created_at=local(case.created_at, tz),
-    )
 
 
 def facts_stored(sent: CaseFacts, current: dict) -> dict:

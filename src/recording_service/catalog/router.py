@@ -1,32 +1,20 @@
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from ..core.principals import CurrentPrincipal
 from ..core.problems import Problem
 from .schemas import (
-    AmountLimit,
-    DocumentType,
-    InterruptionReason,
-    PauseReason,
+    DocumentTypePage,
+    InterruptionReasonPage,
     Procedure,
-    RetentionClass,
+    ProcedurePage,
+    RetentionPage,
     ReviewSheet,
     StatisticsRules,
-    TimeLimitRule,
+    TimeLimitCatalog,
 )
 from .service import CatalogDep
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
-
-
-class ProcedurePage(BaseModel):
-    items: list[Procedure]
-    next_cursor: str | None = None
-
-
-class DocumentTypePage(BaseModel):
-    items: list[DocumentType]
-    next_cursor: str | None = None
 
 
 @router.get(
@@ -44,19 +32,9 @@ async def read_procedure(code: str, catalog: CatalogDep, principal: CurrentPrinc
     return procedure
 
 
-class RetentionPage(BaseModel):
-    items: list[RetentionClass]
-    next_cursor: str | None = None
-
-
 @router.get("/retention-classes", response_model=RetentionPage, summary="Retention classes (the only deletion policy)")
 async def list_retention_classes(catalog: CatalogDep, principal: CurrentPrincipal) -> RetentionPage:
     return RetentionPage(items=catalog.retention_classes)
-
-
-class InterruptionReasonPage(BaseModel):
-    items: list[InterruptionReason]
-    next_cursor: str | None = None
 
 
 @router.get(
@@ -71,13 +49,6 @@ async def list_interruption_reasons(catalog: CatalogDep, principal: CurrentPrinc
 @router.get("/document-types", response_model=DocumentTypePage, summary="执法文书 type catalog")
 async def list_document_types(catalog: CatalogDep, principal: CurrentPrincipal) -> DocumentTypePage:
     return DocumentTypePage(items=catalog.document_types)
-
-
-class TimeLimitCatalog(BaseModel):
-    items: list[TimeLimitRule]
-    amount_limits: list[AmountLimit]
-    pause_reasons: list[PauseReason]
-    next_cursor: str | None = None
 
 
 @router.get(

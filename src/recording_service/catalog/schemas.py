@@ -652,3 +652,33 @@ class Catalog(BaseModel):
 
     def interruption_reason(self, code: str) -> InterruptionReason | None:
         return next((r for r in self.interruption_reasons if r.code == code), None)
+
+
+# The catalog's answers (GET /api/v1/procedures …).
+
+
+class ProcedurePage(BaseModel):
+    items: list[Procedure]
+    next_cursor: str | None = None
+
+
+class DocumentTypePage(BaseModel):
+    items: list[DocumentType]
+    next_cursor: str | None = None
+
+
+class RetentionPage(BaseModel):
+    items: list[RetentionClass]
+    next_cursor: str | None = None
+
+
+class InterruptionReasonPage(BaseModel):
+    items: list[InterruptionReason]
+    next_cursor: str | None = None
+
+
+class TimeLimitCatalog(BaseModel):
+    items: list[TimeLimitRule]
+    amount_limits: list[AmountLimit]
+    pause_reasons: list[PauseReason]
+    next_cursor: str | None = None

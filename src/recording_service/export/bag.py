@@ -31,16 +31,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from zipstream import ZipStream
 
-from ..agencies.service import get_agency, profile_out
+from ..agencies.schemas import AgencyOut
+from ..agencies.service import get_agency
 from ..audit.models import AuditEvent, AuditHead
 from ..audit.service import hashed_fields
 from ..cases.models import Case, Document, DocumentVersion, MediaBinding
-from ..cases.record import document_out, document_versions
+from ..cases.record import document_versions
+from ..cases.schemas import DocumentOut
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.principals import Principal
 from ..media.models import Media, MediaSighting, MediaStatus
-from ..media.service import media_out
+from ..media.schemas import MediaOut
 from ..storage import ObjectStore
 from ..timeline.model import plain
 from ..timeline.service import assemble_timeline
@@ -151,7 +153,7 @@ async def build_case_bag(
         await session.execute(select(Document).where(Document.case_id == case.id).order_by(Document.created_at, Document.id))
     ).scalars():
         history = await document_versions(session, document.id)
-        documents.append(document_out(document, history[-1], len(history), catalog, settings, history).model_dump(mode="json"))
+        documents.append(DocumentOut.of(document, history[-1], len(history), catalog, settings.tz, history).model_dump(mode="json"))
 
     exported = _exported_media_ids(case)
     media = list(
@@ -171,7 +173,7 @@ async def build_case_bag(
     }
     footage, left_out = [], []
     for item in media:
-        files[f"data/media/{item.id}.json"] = _json(media_out(item, settings, sightings.get(item.id, 0)).model_dump(mode="json"))
+        files[f"data/media/{item.id}.json"] = _json(MediaOut.of(item, settings, sightings.get(item.id, 0)).model_dump(mode="json"))
         if item.status in NOT_EXPORTABLE:
             left_out.append({"media_id": item.id, "status": item.status, "reason": NOT_EXPORTABLE[item.status]})
             continue
@@ -209,7 +211,7 @@ async def build_case_bag(
             "case_number": case.case_number,
             "agency": case.agency,
             "exported_at": exported_at.astimezone(settings.tz).isoformat(),
-            "agency_profile": profile_out(profile) if profile else None,
+            "agency_profile": AgencyOut.of(profile).model_dump(mode="json") if profile else None,
             "exported_by": {
                 ("user_id" if principal.kind == "user" else "token_id"): principal.id,
                 "name": principal.name,

@@ -14,7 +14,7 @@ from ..core.problems import Problem
 from ..core.times import local
 from ..core.values import plain_digits
 from ..media.schemas import MediaOut
-from ..media.service import get_media, media_out, sighting_counts
+from ..media.service import get_media, sighting_counts
 from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
@@ -284,5 +284,5 @@ async def upload_multipart(
         raise
     media = await get_media(session, principal, upload.media_id)
     counts = await sighting_counts(session, [media.id])
-    body = media_out(media, settings, counts.get(media.id, 1)).model_dump(mode="json")
+    body = MediaOut.of(media, settings, counts.get(media.id, 1)).model_dump(mode="json")
     return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/media/{media.id}", "Upload-Id": upload.id})

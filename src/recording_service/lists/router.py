@@ -11,8 +11,7 @@ from ..core.db import DbSession
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .flowchart import render
-from .models import PublishedListVersion
-from .schemas import AgencyGuide, InspectionMatterListOut, ListVersion, MatterListOut, PublicProcedure
+from .schemas import AgencyGuide, InspectionMatterListOut, MatterListOut, PublicProcedure, flowchart_url
 from .service import agency_guide, served_list
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
@@ -27,31 +26,6 @@ SVG_HEADERS = {
 }
 
 
-def flowchart_url(code: str | None) -> str | None:
-    return f"/api/v1/public/procedures/{code}/flowchart.svg" if code else None
-
-
-def version_out(row: PublishedListVersion) -> dict:
-    return ListVersion.model_validate(row, from_attributes=True).model_dump()
-
-
-def list_out(model, row: PublishedListVersion, versions: list[PublishedListVersion], **extra):
-    """A list version as served: its items with their flowchart links (and `extra(item)` fields)."""
-    items = [
-        {**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
-        for item in row.content["items"]
-    ]
-    return model(**version_out(row), items=items, versions=[version_out(v) for v in versions])
-
-
-def matters_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> MatterListOut:
-    return list_out(MatterListOut, row, versions, category_zh=lambda item: ENFORCEMENT_KINDS[item["category"]])
-
-
-def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersion]) -> InspectionMatterListOut:
-    return list_out(InspectionMatterListOut, row, versions)
-
-
 @public_router.get(
     "/matters",
     response_model=MatterListOut,
@@ -61,7 +35,7 @@ def inspection_out(row: PublishedListVersion, versions: list[PublishedListVersio
 async def public_matters(catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None) -> JSONResponse:
     guide = await agency_guide(session, agency)
     row, versions = await served_list(session, "matters", catalog.matters, version)
-    out = matters_out(row, versions)
+    out = MatterListOut.of(row, versions)
     out.agency = AgencyGuide(**guide) if guide else None
     return JSONResponse(out.model_dump(mode="json"), headers=PUBLIC_CACHE)
 
@@ -74,7 +48,7 @@ async def public_matters(catalog: CatalogDep, session: DbSession, version: Versi
 )
 async def public_inspection_matters(catalog: CatalogDep, session: DbSession, version: Version = None) -> JSONResponse:
     row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
-    return JSONResponse(inspection_out(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
+    return JSONResponse(InspectionMatterListOut.of(row, versions).model_dump(mode="json"), headers=PUBLIC_CACHE)
 
 
 @public_router.get(

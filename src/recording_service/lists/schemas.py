@@ -2,7 +2,20 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from ..catalog.schemas import InspectionMatter, Matter
+from ..catalog.schemas import ENFORCEMENT_KINDS, InspectionMatter, Matter
+from .models import PublishedListVersion
+
+
+def flowchart_url(code: str | None) -> str | None:
+    return f"/api/v1/public/procedures/{code}/flowchart.svg" if code else None
+
+
+def _served_items(row: PublishedListVersion, **extra) -> list[dict]:
+    """A list version's items as served: with their flowchart links (and `extra(item)` fields)."""
+    return [
+        {**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
+        for item in row.content["items"]
+    ]
 
 
 class ListVersion(BaseModel):
@@ -12,6 +25,10 @@ class ListVersion(BaseModel):
     note: str | None
     sha256: str = Field(description="SHA-256 of the list's canonical JSON")
     first_served_at: datetime
+
+    @classmethod
+    def of(cls, row: PublishedListVersion) -> "ListVersion":
+        return cls.model_validate(row, from_attributes=True)
 
 
 class MatterOut(Matter):
@@ -37,6 +54,14 @@ class MatterListOut(ListVersion):
     versions: list[ListVersion]
     agency: AgencyGuide | None = Field(default=None, description="with ?agency=: who handles the matters, where, when, and 救济渠道")
 
+    @classmethod
+    def of(cls, row: PublishedListVersion, versions: list[PublishedListVersion]) -> "MatterListOut":  # type: ignore[override]
+        return cls(
+            **ListVersion.of(row).model_dump(),
+            items=_served_items(row, category_zh=lambda item: ENFORCEMENT_KINDS[item["category"]]),
+            versions=[ListVersion.of(v) for v in versions],
+        )
+
 
 class InspectionMatterOut(InspectionMatter):
     flowchart_url: str | None
@@ -45,6 +70,10 @@ class InspectionMatterOut(InspectionMatter):
 class InspectionMatterListOut(ListVersion):
     items: list[InspectionMatterOut]
     versions: list[ListVersion]
+
+    @classmethod
+    def of(cls, row: PublishedListVersion, versions: list[PublishedListVersion]) -> "InspectionMatterListOut":  # type: ignore[override]
+        return cls(**ListVersion.of(row).model_dump(), items=_served_items(row), versions=[ListVersion.of(v) for v in versions])
 
 
 class PublicProcedure(BaseModel):

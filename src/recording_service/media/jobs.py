@@ -13,8 +13,8 @@ from ..jobs import JobQueue, Task, TaskContext
 from ..storage import ObjectStore
 from .copies import defer_playback_copy
 from .models import Media, MediaStatus
-from .probe import scrub_locations
-from .service import describe_media, store_root
+from .probe import scrub_locations, store_root
+from .service import describe_media
 
 PROBE = "media.probe"
 

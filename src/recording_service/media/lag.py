@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.principals import Principal
 from .models import Media
-from .service import upload_lag_s, visible_media
+from .schemas import upload_lag_s
+from .service import visible_media
 
 GROUPINGS = ("dock", "device", "officer")
 

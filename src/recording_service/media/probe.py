@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 
 import ffmpeg
 
+from ..core.config import Settings
+from ..storage import filesystem_root
+from .models import Media
+
 # Camera file names that carry the recording start in local time, e.g.
 #   20261124_093015_0001.MP4, DSJ_A123_20261124093015.mp4, VID_20261124_093015.mp4,
 #   2026-11-24_09-30-15.mp4, 2026_1124_093015_012.MOV
@@ -152,3 +156,15 @@ def recording_window(
     duration = probed.duration_s if probed is not None and probed.ok else None
     end = start + timedelta(seconds=duration) if start is not None and duration is not None else None
     return start, end, source
+
+
+def store_root(settings: Settings) -> str | None:
+    """The file store's directory (what a probe error must not show), None for S3."""
+    if not settings.storage_url.startswith("file://"):
+        return None
+    return str(filesystem_root(settings.storage_url).resolve())
+
+
+def probe_error_of(media: Media, settings: Settings) -> str | None:
+    """The probe error as people and docks may see it: errors stored before they were scrubbed are scrubbed here."""
+    return scrub_locations(media.probe_error, media.id, None, store_root(settings))

@@ -19,7 +19,7 @@ from .delivery import etag_matches as _etag_matches
 from .lag import GROUPINGS, upload_lag_report
 from .models import Media
 from .schemas import MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
-from .service import get_media, media_out, sighting_counts, visible_media
+from .service import get_media, sighting_counts, visible_media
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
@@ -67,7 +67,7 @@ async def list_media(
     rows = (await session.execute(keyset(query, [Media.uploaded_at, Media.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["uploaded_at", "id"], limit)
     counts = await sighting_counts(session, [m.id for m in rows])
-    return MediaPage(items=[media_out(m, settings, counts.get(m.id, 1)) for m in rows], next_cursor=next_cursor)
+    return MediaPage(items=[MediaOut.of(m, settings, counts.get(m.id, 1)) for m in rows], next_cursor=next_cursor)
 
 
 MAX_REPORT_DAYS = 366
@@ -110,7 +110,7 @@ async def upload_lag(
 async def read_media(media_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> MediaOut:
     media = await get_media(session, principal, media_id)
     counts = await sighting_counts(session, [media.id])
-    out = media_out(media, settings, counts.get(media.id, 1))
+    out = MediaOut.of(media, settings, counts.get(media.id, 1))
     copy = (await copies_of(session, [media.id])).get(media.id)
     if copy is not None:
         out.playback_copy = PlaybackCopyOut(

@@ -2,6 +2,18 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..core.config import Settings
+from ..core.times import local
+from .models import Media
+from .probe import probe_error_of
+
+
+def upload_lag_s(recorded_ended_at: datetime | None, uploaded_at: datetime | None) -> float | None:
+    """Seconds from the end of the recording to its storage (negative: the camera's clock runs ahead)."""
+    if recorded_ended_at is None or uploaded_at is None:
+        return None
+    return round((uploaded_at - recorded_ended_at).total_seconds(), 1)
+
 
 class VideoInfo(BaseModel):
     codec: str | None = None
@@ -61,6 +73,22 @@ class MediaOut(BaseModel):
     playback_copy: PlaybackCopyOut | None = Field(
         default=None, description="a browser-playable H.264 copy of footage browsers cannot play as recorded (single reads only)"
     )
+
+    @classmethod
+    def of(cls, media: Media, settings: Settings, sightings: int) -> "MediaOut":
+        data = {name: getattr(media, name) for name in cls.model_fields if hasattr(media, name)}
+        data.update(
+            probe_error=probe_error_of(media, settings),
+            recorded_started_at=local(media.recorded_started_at, settings.tz),
+            recorded_ended_at=local(media.recorded_ended_at, settings.tz),
+            uploaded_at=local(media.uploaded_at, settings.tz),
+            store_locked_until=local(media.store_locked_until, settings.tz),
+            content_url=f"/api/v1/media/{media.id}/content",
+            sightings=sightings,
+            officer_ids=media.officer_ids or [],
+            upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
+        )
+        return cls(**data)
 
 
 class MediaPage(BaseModel):

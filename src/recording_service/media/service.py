@@ -7,12 +7,10 @@ from ..audit.service import record
 from ..core.config import Settings
 from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
-from ..core.times import local
-from ..storage import ObjectStore, filesystem_root
+from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
-from .probe import probe, recording_window, scrub_locations
-from .schemas import MediaOut
+from .probe import probe, recording_window, scrub_locations, store_root
 
 
 async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who) -> bool:
@@ -116,41 +114,6 @@ async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[s
         select(MediaSighting.media_id, func.count()).where(MediaSighting.media_id.in_(media_ids)).group_by(MediaSighting.media_id)
     )
     return dict(rows.all())
-
-
-def upload_lag_s(recorded_ended_at: datetime | None, uploaded_at: datetime | None) -> float | None:
-    """Seconds from the end of the recording to its storage (negative: the camera's clock runs ahead)."""
-    if recorded_ended_at is None or uploaded_at is None:
-        return None
-    return round((uploaded_at - recorded_ended_at).total_seconds(), 1)
-
-
-def store_root(settings: Settings) -> str | None:
-    """The file store's directory (what a probe error must not show), None for S3."""
-    if not settings.storage_url.startswith("file://"):
-        return None
-    return str(filesystem_root(settings.storage_url).resolve())
-
-
-def probe_error_of(media: Media, settings: Settings) -> str | None:
-    """The probe error as people and docks may see it: errors stored before they were scrubbed are scrubbed here."""
-    return scrub_locations(media.probe_error, media.id, None, store_root(settings))
-
-
-def media_out(media: Media, settings: Settings, sightings: int) -> MediaOut:
-    data = {name: getattr(media, name) for name in MediaOut.model_fields if hasattr(media, name)}
-    data.update(
-        probe_error=probe_error_of(media, settings),
-        recorded_started_at=local(media.recorded_started_at, settings.tz),
-        recorded_ended_at=local(media.recorded_ended_at, settings.tz),
-        uploaded_at=local(media.uploaded_at, settings.tz),
-        store_locked_until=local(media.store_locked_until, settings.tz),
-        content_url=f"/api/v1/media/{media.id}/content",
-        sightings=sightings,
-        officer_ids=media.officer_ids or [],
-        upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
-    )
-    return MediaOut(**data)
 
 
 def footage_day(recorded_started_at: datetime | None, uploaded_at: datetime, tz) -> date:

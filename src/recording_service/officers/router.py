@@ -21,7 +21,6 @@ from .service import (
     get_officer,
     history_of,
     import_officers,
-    officer_out,
     published_page,
     read_sheet,
     update_officer,
@@ -38,7 +37,7 @@ RegisterReader = Annotated[Principal, require_roles(Role.admin, Role.case_system
 async def register(body: OfficerCreate, principal: RegisterKeeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
     officer = await create_officer(session, principal, body, today(settings.tz))
     return JSONResponse(
-        officer_out(officer).model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/officers/{officer.officer_id}"}
+        OfficerOut.of(officer).model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/officers/{officer.officer_id}"}
     )
 
 
@@ -59,7 +58,7 @@ async def list_officers(
         query = expiring_within(query, today(settings.tz), expiring_within_days)
     rows = (await session.execute(keyset(query, [Officer.officer_id, Officer.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["officer_id", "id"], limit)
-    return OfficerPage(items=[officer_out(o) for o in rows], next_cursor=next_cursor)
+    return OfficerPage(items=[OfficerOut.of(o) for o in rows], next_cursor=next_cursor)
 
 
 @router.post(
@@ -103,7 +102,7 @@ async def import_sheet(
 @router.get("/{officer_id}", response_model=OfficerOut, summary="One officer, with the certificate's status history")
 async def read_officer(officer_id: str, principal: RegisterReader, session: DbSession) -> OfficerOut:
     officer = await get_officer(session, principal, officer_id)
-    return officer_out(officer, await history_of(session, officer))
+    return OfficerOut.of(officer, await history_of(session, officer))
 
 
 @router.patch("/{officer_id}", response_model=OfficerOut, summary="Change an officer's record or certificate status (admin)")
@@ -112,20 +111,7 @@ async def change_officer(
 ) -> OfficerOut:
     officer = await get_officer(session, principal, officer_id)
     await update_officer(session, principal, officer, body, today(settings.tz))
-    return officer_out(officer, await history_of(session, officer))
-
-
-def public_out(o: Officer) -> PublicOfficer:
-    return PublicOfficer(
-        name=o.name,
-        unit=o.unit,
-        certificate_number=o.certificate_number,
-        categories=o.categories or [],
-        regions=o.regions or [],
-        valid_from=o.valid_from,
-        valid_to=o.valid_to,
-        agency=o.agency,
-    )
+    return OfficerOut.of(officer, await history_of(session, officer))
 
 
 def public_filter(
@@ -171,7 +157,7 @@ async def public_officers(
     cursor: str | None = None,
 ) -> Response:
     rows, next_cursor = await published_page(session, today(settings.tz), where, cursor, limit)
-    body = PublicOfficerPage(items=[public_out(o) for o in rows], next_cursor=next_cursor).model_dump_json().encode()
+    body = PublicOfficerPage(items=[PublicOfficer.of(o) for o in rows], next_cursor=next_cursor).model_dump_json().encode()
     etag = etag_of(body)
     headers = {**PUBLIC_CACHE, "ETag": etag}
     if not_modified(request, etag):

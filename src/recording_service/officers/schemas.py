@@ -4,6 +4,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..core.values import RequestModel
+from .models import Officer, OfficerStatusChange
 
 
 class CertificateStatus(StrEnum):
@@ -93,12 +94,53 @@ class PublicOfficer(BaseModel):
     valid_to: date
     agency: str
 
+    @classmethod
+    def of(cls, officer: Officer) -> "PublicOfficer":
+        return cls(
+            name=officer.name,
+            unit=officer.unit,
+            certificate_number=officer.certificate_number,
+            categories=officer.categories or [],
+            regions=officer.regions or [],
+            valid_from=officer.valid_from,
+            valid_to=officer.valid_to,
+            agency=officer.agency,
+        )
+
 
 class OfficerOut(PublicOfficer):
     officer_id: str
     status: str
     status_name: str
     history: list[StatusChangeOut] | None = Field(default=None, description="single reads only")
+
+    @classmethod
+    def of(cls, officer: Officer, history: list[OfficerStatusChange] | None = None) -> "OfficerOut":
+        return cls(
+            officer_id=officer.officer_id,
+            agency=officer.agency,
+            name=officer.name,
+            unit=officer.unit,
+            certificate_number=officer.certificate_number,
+            categories=officer.categories or [],
+            regions=officer.regions or [],
+            valid_from=officer.valid_from,
+            valid_to=officer.valid_to,
+            status=officer.status,
+            status_name=STATUS_NAMES[officer.status],
+            history=None
+            if history is None
+            else [
+                StatusChangeOut(
+                    status=c.status,
+                    status_name=STATUS_NAMES[c.status],
+                    effective_on=c.effective_on,
+                    reason=c.reason,
+                    changed_by=c.changed_by,
+                )
+                for c in history
+            ],
+        )
 
 
 class PublicOfficerPage(BaseModel):

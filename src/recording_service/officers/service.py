@@ -16,7 +16,7 @@ from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
 from ..core.sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
 from .models import Officer, OfficerStatusChange
-from .schemas import STATUS_BY_NAME, STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerOut, OfficerUpdate, StatusChangeOut
+from .schemas import STATUS_BY_NAME, CertificateStatus, OfficerCreate, OfficerUpdate
 
 EDITABLE = ("name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to")
 
@@ -129,30 +129,6 @@ def status_on(officer: Officer, history: list[OfficerStatusChange], day: date) -
         if change.effective_on <= day:
             standing = change.status
     return standing
-
-
-def officer_out(officer: Officer, history: list[OfficerStatusChange] | None = None) -> OfficerOut:
-    return OfficerOut(
-        officer_id=officer.officer_id,
-        agency=officer.agency,
-        name=officer.name,
-        unit=officer.unit,
-        certificate_number=officer.certificate_number,
-        categories=officer.categories or [],
-        regions=officer.regions or [],
-        valid_from=officer.valid_from,
-        valid_to=officer.valid_to,
-        status=officer.status,
-        status_name=STATUS_NAMES[officer.status],
-        history=None
-        if history is None
-        else [
-            StatusChangeOut(
-                status=c.status, status_name=STATUS_NAMES[c.status], effective_on=c.effective_on, reason=c.reason, changed_by=c.changed_by
-            )
-            for c in history
-        ],
-    )
 
 
 @dataclass(frozen=True)

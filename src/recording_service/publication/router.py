@@ -36,11 +36,12 @@ from .service import (
     overdue_condition,
     public_item,
     public_page,
-    publications_out,
     publish,
     record_notice,
     record_performance,
     record_revocation,
+    staff_view,
+    staff_views,
     update_publication,
     versions_of,
     visible_publications,
@@ -55,14 +56,9 @@ Reader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.a
 STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired", "not_publishable")
 
 
-async def _out(session, publication: Publication, settings) -> dict:
-    (out,) = await publications_out(session, [publication], settings.tz)
-    return PublicationOut(**out).model_dump(mode="json")
-
-
 async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
     return JSONResponse(
-        await _out(session, publication, settings),
+        (await staff_view(session, publication, settings.tz)).model_dump(mode="json"),
         status_code=status_code,
         headers={"Location": f"/api/v1/publications/{publication.id}"} if status_code == 201 else None,
     )
@@ -100,9 +96,7 @@ async def list_publications(
         query = query.where(Publication.case_id == case_id)
     rows = (await session.execute(keyset(query, [Publication.created_at, Publication.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
-    return PublicationPage(
-        items=[PublicationOut(**out) for out in await publications_out(session, rows, settings.tz)], next_cursor=next_cursor
-    )
+    return PublicationPage(items=await staff_views(session, rows, settings.tz), next_cursor=next_cursor)
 
 
 @router.get(
@@ -160,7 +154,8 @@ async def export(
 
 @router.get("/{publication_id}", response_model=PublicationOut, summary="One publication with its redaction report")
 async def read_publication(publication_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> JSONResponse:
-    return JSONResponse(await _out(session, await get_publication(session, principal, publication_id), settings))
+    publication = await get_publication(session, principal, publication_id)
+    return JSONResponse((await staff_view(session, publication, settings.tz)).model_dump(mode="json"))
 
 
 @router.get("/{publication_id}/versions", summary="Every state of the draft's fields and text: who changed what, when, why")

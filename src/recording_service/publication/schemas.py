@@ -3,7 +3,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..core.times import local
 from ..core.values import RequestModel
+from .models import Publication
 
 Kind = Literal["penalty", "license", "inspection"]
 Severity = Literal["minor", "ordinary", "serious"]
@@ -176,6 +178,47 @@ class PublicationOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, publication: Publication, tz, *, overdue: bool, problems: list[dict], editors: set[str]) -> "PublicationOut":
+        """The staff view: `overdue`, the field rules' `problems` and the `editors` are the service's to work out."""
+        return cls(
+            id=publication.id,
+            agency=publication.agency,
+            case_id=publication.case_id,
+            document_id=publication.document_id,
+            kind=publication.kind,
+            severity=publication.severity,
+            status=publication.status,
+            version=publication.version,
+            fields=publication.fields,
+            public_text=publication.public_text,
+            redaction=publication.redaction,
+            needs_review=any(span["needs_review"] for span in publication.redaction),
+            decided_on=publication.decided_on,
+            due_on=publication.due_on,
+            due_provisional=publication.due_provisional,
+            overdue=overdue,
+            period_months=publication.period_months,
+            period_ends_on=publication.period_ends_on,
+            not_publishable_reason=publication.not_publishable_reason,
+            notice=publication.notice,
+            approved_by=publication.approved_by,
+            approved_at=local(publication.approved_at, tz),
+            published_at=local(publication.published_at, tz),
+            annotations=publication.annotations,
+            corrections=publication.corrections,
+            performance=publication.performance[-1] if publication.performance else None,
+            problems=problems,
+            editors=sorted(editors),
+            withdrawn_at=local(publication.withdrawn_at, tz),
+            withdrawal_reason=publication.withdrawal_reason,
+            revoked_on=publication.revoked_on,
+            withdraw_due_on=publication.withdraw_due_on,
+            expired_at=local(publication.expired_at, tz),
+            created_at=local(publication.created_at, tz),
+            updated_at=local(publication.updated_at, tz),
+        )
+
 
 class PublicationPage(BaseModel):
     items: list[PublicationOut]
@@ -200,6 +243,33 @@ class PublicItem(BaseModel):
     version: int = 1
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
+
+    @classmethod
+    def of(cls, publication: Publication, tz) -> "PublicItem":
+        """What the public reads of a publication, or will read once it is published. Built unvalidated: the staff
+        preview shows a draft as the public will see it, and a draft's status is not one the public model names;
+        the public answers (publication/router.py) validate what it gives."""
+        withdrawn = publication.status == "withdrawn"
+        return cls.model_construct(
+            id=publication.id,
+            kind=publication.kind,
+            status=publication.status,
+            agency=publication.agency,
+            # a withdrawal notice names the decision, not the party
+            fields={"doc_number": publication.fields.get("doc_number")} if withdrawn else publication.fields,
+            public_text=None if withdrawn else publication.public_text,
+            decided_on=publication.decided_on,
+            published_at=local(publication.published_at, tz),
+            period_ends_on=publication.period_ends_on,
+            annotations=[] if withdrawn else publication.annotations,
+            corrections=[] if withdrawn else [{key: c[key] for key in ("version", "changed_on", "note")} for c in publication.corrections],
+            performance=None
+            if withdrawn or not publication.performance
+            else {key: publication.performance[-1][key] for key in ("status", "status_zh", "on", "note")},
+            version=publication.version,
+            withdrawn_at=local(publication.withdrawn_at, tz),
+            withdrawal_reason=publication.withdrawal_reason,
+        )
 
 
 class PublicPage(BaseModel):

@@ -21,7 +21,7 @@ from ..core.db import utcnow
 from ..core.pagination import keyset, page_of
 from ..core.principals import Principal, scoped_to_agency
 from ..core.problems import Problem
-from ..core.times import local, require_offset, today
+from ..core.times import require_offset, today
 from ..core.values import plausible_day
 from ..officers.service import names_in_register
 from ..webhooks.service import enqueue
@@ -38,7 +38,9 @@ from .schemas import (
     NoticeCreate,
     PerformanceCreate,
     PublicationCreate,
+    PublicationOut,
     PublicationUpdate,
+    PublicItem,
     RevocationCreate,
     WithdrawalCreate,
 )
@@ -428,7 +430,7 @@ async def update_publication(
         payload={"publication_id": publication.id, "version": publication.version, **changes, **({"note": note} if note else {})},
     )
     if correcting:
-        await enqueue(session, publication.agency, "publication.corrected", public_out(publication, tz))
+        await enqueue(session, publication.agency, "publication.corrected", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
@@ -605,7 +607,7 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
             "period_ends_on": publication.period_ends_on.isoformat() if publication.period_ends_on else None,
         },
     )
-    await enqueue(session, publication.agency, "publication.published", public_out(publication, tz))
+    await enqueue(session, publication.agency, "publication.published", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
@@ -626,7 +628,7 @@ async def annotate(session: AsyncSession, principal: Principal, publication: Pub
         case_id=publication.case_id,
         payload={"publication_id": publication.id, **note},
     )
-    await enqueue(session, publication.agency, "publication.annotated", public_out(publication, tz))
+    await enqueue(session, publication.agency, "publication.annotated", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
@@ -694,7 +696,7 @@ async def withdraw(
             ),
         },
     )
-    await enqueue(session, publication.agency, "publication.withdrawn", public_out(publication, tz))
+    await enqueue(session, publication.agency, "publication.withdrawn", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
@@ -743,7 +745,7 @@ async def record_performance(
         payload={"publication_id": publication.id, **entry},
     )
     if publication.status in PUBLIC_STATUSES:
-        await enqueue(session, publication.agency, "publication.performance_recorded", public_out(publication, tz))
+        await enqueue(session, publication.agency, "publication.performance_recorded", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
@@ -835,76 +837,22 @@ async def exchange_rows(
     return [(p, record_of(p, date_format), record_problems(p, agencies[p.agency])) for p in rows]
 
 
-async def publications_out(session: AsyncSession, publications: list[Publication], tz) -> list[dict]:
+async def staff_views(session: AsyncSession, publications: list[Publication], tz) -> list[PublicationOut]:
     """Staff views of publications, each with what the field rules refuse and who edited it (one query each for all)."""
     day = today(tz)
     agencies = {code: await get_agency(session, code) for code in {p.agency for p in publications}}
     editors = await editors_of(session, [p.id for p in publications])
-    return [publication_out(p, tz, day, agencies[p.agency], editors[p.id] | {p.created_by}) for p in publications]
+    return [
+        PublicationOut.of(
+            p, tz, overdue=overdue(p, day), problems=record_problems(p, agencies[p.agency]), editors=editors[p.id] | {p.created_by}
+        )
+        for p in publications
+    ]
 
 
-def publication_out(publication: Publication, tz, today: date, agency, editors: set[str]) -> dict:
-    return {
-        "id": publication.id,
-        "agency": publication.agency,
-        "case_id": publication.case_id,
-        "document_id": publication.document_id,
-        "kind": publication.kind,
-        "severity": publication.severity,
-        "status": publication.status,
-        "version": publication.version,
-        "fields": publication.fields,
-        "public_text": publication.public_text,
-        "redaction": publication.redaction,
-        "needs_review": any(span["needs_review"] for span in publication.redaction),
-        "decided_on": publication.decided_on,
-        "due_on": publication.due_on,
-        "due_provisional": publication.due_provisional,
-        "overdue": overdue(publication, today),
-        "period_months": publication.period_months,
-        "period_ends_on": publication.period_ends_on,
-        "not_publishable_reason": publication.not_publishable_reason,
-        "notice": publication.notice,
-        "approved_by": publication.approved_by,
-        "approved_at": local(publication.approved_at, tz),
-        "published_at": local(publication.published_at, tz),
-        "annotations": publication.annotations,
-        "corrections": publication.corrections,
-        "performance": publication.performance[-1] if publication.performance else None,
-        "problems": record_problems(publication, agency),
-        "editors": sorted(editors),
-        "withdrawn_at": local(publication.withdrawn_at, tz),
-        "withdrawal_reason": publication.withdrawal_reason,
-        "revoked_on": publication.revoked_on,
-        "withdraw_due_on": publication.withdraw_due_on,
-        "expired_at": local(publication.expired_at, tz),
-        "created_at": local(publication.created_at, tz),
-        "updated_at": local(publication.updated_at, tz),
-    }
-
-
-def public_out(publication: Publication, tz) -> dict:
-    withdrawn = publication.status == "withdrawn"
-    return {
-        "id": publication.id,
-        "kind": publication.kind,
-        "status": publication.status,
-        "agency": publication.agency,
-        # a withdrawal notice names the decision, not the party
-        "fields": {"doc_number": publication.fields.get("doc_number")} if withdrawn else publication.fields,
-        "public_text": None if withdrawn else publication.public_text,
-        "decided_on": publication.decided_on,
-        "published_at": local(publication.published_at, tz),
-        "period_ends_on": publication.period_ends_on,
-        "annotations": [] if withdrawn else publication.annotations,
-        "corrections": [] if withdrawn else [{key: c[key] for key in ("version", "changed_on", "note")} for c in publication.corrections],
-        "performance": None
-        if withdrawn or not publication.performance
-        else {key: publication.performance[-1][key] for key in ("status", "status_zh", "on", "note")},
-        "version": publication.version,
-        "withdrawn_at": local(publication.withdrawn_at, tz),
-        "withdrawal_reason": publication.withdrawal_reason,
-    }
+async def staff_view(session: AsyncSession, publication: Publication, tz) -> PublicationOut:
+    (out,) = await staff_views(session, [publication], tz)
+    return out
 
 
 async def public_page(
@@ -926,12 +874,12 @@ async def public_page(
         (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
     )
     rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
-    return [public_out(p, tz) for p in rows], next_cursor
+    return [PublicItem.of(p, tz).model_dump() for p in rows], next_cursor
 
 
 async def public_item(session: AsyncSession, tz, publication_id: str) -> dict | None:
     found = (await session.execute(public_query(today(tz)).where(Publication.id == publication_id))).scalar_one_or_none()
-    return public_out(found, tz) if found is not None else None
+    return PublicItem.of(found, tz).model_dump() if found is not None else None
 
 
 def expire_publications(sessionmaker, tz):

@@ -21,7 +21,8 @@ from ..core.db import utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.times import today
 from ..custody.fixity import fixity_results_of_day
-from ..media.service import footage_days_of, footage_of_day, upload_lag_s
+from ..media.schemas import upload_lag_s
+from ..media.service import footage_days_of, footage_of_day
 from ..review.service import score
 from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline

@@ -15,16 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.service import record
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
-from ..cases.record import interruption_out
+from ..cases.schemas import CaseOut, InterruptionOut
 from ..cases.segments import read_segment
-from ..cases.service import case_out
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.principals import Principal
 from ..core.problems import Problem
 from ..core.times import local, local_notes, today
 from ..media.models import Media
-from ..media.service import upload_lag_s
+from ..media.schemas import upload_lag_s
 from ..officers.service import STANDING_ZH, register_for
 from ..workdays.service import working_calendar
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
@@ -276,7 +275,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             clips=clips,
             explanations=[Explained(e.device_id, e.gap_start, e.gap_end) for e in explanations_by_stage[row.id]] if row else [],
         )
-        stage_interruptions = [interruption_out(e, catalog, tz) for e in (explanations_by_stage[row.id] if row else ())]
+        stage_interruptions = [InterruptionOut.of(e, catalog, tz) for e in (explanations_by_stage[row.id] if row else ())]
         for explanation, shown in zip(explanations_by_stage[row.id] if row else (), stage_interruptions):
             entries.append(
                 (
@@ -352,7 +351,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     all_findings += limit_findings + checked
     entries.sort(key=lambda pair: pair[0])
     return Timeline(
-        case=case_out(case, principal, settings),
+        case=CaseOut.of(case, principal, settings.tz),
         procedure=ProcedureRef(procedure.code, procedure.name_zh, procedure.name_en),
         stages=out_stages,
         entries=[entry for _, entry in entries],

@@ -33,6 +33,7 @@ from ..publication.schemas import (
     PerformanceCreate,
     PublicationCreate,
     PublicationUpdate,
+    PublicItem,
     RevocationCreate,
     WithdrawalCreate,
 )
@@ -46,14 +47,14 @@ from ..publication.service import (
     get_publication,
     overdue_condition,
     public_item,
-    public_out,
     public_page,
     publications_of_documents,
-    publications_out,
     publish,
     record_notice,
     record_performance,
     record_revocation,
+    staff_view,
+    staff_views,
     update_publication,
     visible_publications,
     withdraw,
@@ -195,7 +196,7 @@ async def queue(
         "publications.html",
         {
             **CONTEXT,
-            "items": await publications_out(session, list(rows), settings.tz),
+            "items": [out.model_dump() for out in await staff_views(session, list(rows), settings.tz)],
             "status": status,
             "next_cursor": next_cursor,
             "overdue_count": overdue,
@@ -305,11 +306,6 @@ def _message(exc: Exception) -> str:
     return "数字格式不正确" if "invalid literal" in str(exc) else str(exc)
 
 
-async def _staff_view(session, publication: Publication, settings) -> dict:
-    (out,) = await publications_out(session, [publication], settings.tz)
-    return out
-
-
 @router.get("/publications/export")
 async def export_page(
     request: Request,
@@ -354,7 +350,7 @@ async def edit_publication(
     publication_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Publisher, session: DbSession, settings: SettingsDep
 ) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
-    out = await _staff_view(session, publication, settings)
+    out = (await staff_view(session, publication, settings.tz)).model_dump()
     if out["status"] not in ("draft", "published", "annotated"):
         return redirect_with_flash(request, person, f"/publications/{publication_id}", error="只有待审核的草稿和已公示的信息可以修改。")
     defaults = agency_fields(await get_agency(session, publication.agency))  # a profile registered after the draft was made
@@ -452,7 +448,12 @@ async def preview_publication(
 ) -> Response:
     """Exactly what the public page will show, before it is published."""
     publication = await get_publication(session, person.principal, publication_id)
-    return page(request, "public_publication.html", {**CONTEXT, "p": public_out(publication, settings.tz), "preview": True}, person=person)
+    return page(
+        request,
+        "public_publication.html",
+        {**CONTEXT, "p": PublicItem.of(publication, settings.tz).model_dump(), "preview": True},
+        person=person,
+    )
 
 
 @router.get("/publications/{publication_id}")
@@ -460,7 +461,7 @@ async def review(
     publication_id: str, request: Request, person: Person, _role: Staff, session: DbSession, settings: SettingsDep
 ) -> Response:
     publication = await get_publication(session, person.principal, publication_id)
-    out = await _staff_view(session, publication, settings)
+    out = (await staff_view(session, publication, settings.tz)).model_dump()
     role = person.principal.role
     return page(
         request,

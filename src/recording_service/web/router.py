@@ -19,7 +19,8 @@ from ..audit.service import agency_figures, trail_query
 from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.models import Case
-from ..cases.service import bindings_of_media, case_out, get_case, media_of_case, search_cases
+from ..cases.schemas import CaseOut
+from ..cases.service import bindings_of_media, get_case, media_of_case, search_cases
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, after_commit
 from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
@@ -35,7 +36,8 @@ from ..export.service import case_file_response
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
-from ..media.service import get_media, probe_error_of, sightings_of
+from ..media.probe import probe_error_of
+from ..media.service import get_media, sightings_of
 from ..publication.service import publications_of_documents
 from ..review.service import review_case
 from ..timeline.model import ContinuityGap, TimelineStage
@@ -232,7 +234,7 @@ async def case_search(
         request,
         "cases.html",
         {
-            "cases": [case_out(c, person.principal, settings) for c in rows],
+            "cases": [CaseOut.of(c, person.principal, settings.tz) for c in rows],
             "procedures": {p.code: p.name_zh for p in catalog.procedures},
             "statuses": CASE_STATUS_NAMES,
             "filters": filters,
@@ -370,7 +372,7 @@ async def case_audit(
         request,
         "audit.html",
         {
-            "case": case_out(case, person.principal, settings),
+            "case": CaseOut.of(case, person.principal, settings.tz),
             "events": rows,
             "total": total,
             "verdict": verdict,

@@ -18,24 +18,13 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, require_roles(Role.admin)]
 
 
-def _out(endpoint: WebhookEndpoint, tz, secret: bool = False) -> WebhookOut:
-    return WebhookOut(
-        id=endpoint.id,
-        url=endpoint.url,
-        events=endpoint.events,
-        active=endpoint.active,
-        created_at=local(endpoint.created_at, tz),
-        secret=endpoint.secret if secret else None,
-    )
-
-
 @router.post("", status_code=201, response_model=WebhookOut, summary="Register a receiver for publication events (admin)")
 async def register(body: WebhookCreate, principal: Admin, session: DbSession, settings: SettingsDep) -> JSONResponse:
     if principal.agency == ALL_AGENCIES:
         raise Problem(403, "agency-required", "A webhook belongs to one agency: register it with a token of that agency.")
     endpoint = await create_endpoint(session, principal, str(body.url), body.events, body.secret, settings)
     return JSONResponse(
-        _out(endpoint, settings.tz, secret=True).model_dump(mode="json"),
+        WebhookOut.of(endpoint, settings.tz, secret=True).model_dump(mode="json"),
         status_code=201,
         headers={"Location": f"/api/v1/webhooks/{endpoint.id}"},
     )
@@ -44,7 +33,7 @@ async def register(body: WebhookCreate, principal: Admin, session: DbSession, se
 @router.get("", response_model=WebhookPage, summary="The agency's receivers")
 async def list_webhooks(principal: Admin, session: DbSession, settings: SettingsDep) -> WebhookPage:
     rows = (await session.execute(endpoints_of(principal).order_by(WebhookEndpoint.created_at))).scalars().all()
-    return WebhookPage(items=[_out(e, settings.tz) for e in rows])
+    return WebhookPage(items=[WebhookOut.of(e, settings.tz) for e in rows])
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveryPage, summary="The delivery log of one receiver, newest first")

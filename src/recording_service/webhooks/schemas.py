@@ -2,7 +2,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, HttpUrl
 
+from ..core.times import local
 from ..core.values import RequestModel
+from .models import WebhookEndpoint
 
 
 class WebhookCreate(RequestModel):
@@ -26,6 +28,18 @@ class WebhookOut(BaseModel):
     active: bool
     created_at: datetime
     secret: str | None = Field(default=None, description="only when the endpoint is created")
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint, tz, secret: bool = False) -> "WebhookOut":
+        """The endpoint; its signing secret only with `secret` (the answer to its registration)."""
+        return cls(
+            id=endpoint.id,
+            url=endpoint.url,
+            events=endpoint.events,
+            active=endpoint.active,
+            created_at=local(endpoint.created_at, tz),
+            secret=endpoint.secret if secret else None,
+        )
 
 
 class WebhookPage(BaseModel):

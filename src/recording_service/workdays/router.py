@@ -1,8 +1,7 @@
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.schemas import CalendarYear
@@ -10,9 +9,17 @@ from ..catalog.service import CatalogDep
 from ..core.db import DbSession
 from ..core.principals import ALL_AGENCIES, Principal, Reader, Role, require_roles
 from ..core.problems import Problem
-from ..core.values import RequestModel
 from .counting import MAX_LIMIT_DAYS
-from .models import LocalCalendarDay
+from .schemas import (
+    CalendarVersionOut,
+    CalendarVersions,
+    CalendarYearOut,
+    DeadlineOut,
+    LocalDayCreate,
+    LocalDayOut,
+    LocalDays,
+    LocalDayWithdrawal,
+)
 from .service import (
     KnownYear,
     LocalDayRefused,
@@ -45,82 +52,6 @@ async def _operator(principal: Admin) -> Principal:
 Operator = Annotated[Principal, Depends(_operator)]
 YEAR = Path(ge=2000, le=2199)
 DAYS_FROM, DAYS_TO = 2000, 2190
-
-
-class CalendarYearOut(BaseModel):
-    year: int
-    origin: str = Field(description="catalog (packaged with the service) or loaded (added since)")
-    version: int = Field(description="0 for the packaged year, then 1, 2, … for each load; every version is kept")
-    source: dict
-    holidays: list[dict] = Field(description="days off (放假调休), each period with its name and from/to dates")
-    days_off: list[date] = Field(description="every day of the holiday periods")
-    working_weekends: list[date] = Field(description="weekends made working days (调休上班)")
-
-
-class CalendarVersionOut(CalendarYearOut):
-    loaded_at: datetime | None
-    loaded_by: str | None
-
-
-class CalendarVersions(BaseModel):
-    items: list[CalendarVersionOut]
-
-
-class DeadlineOut(BaseModel):
-    start: date
-    days: int
-    count: str
-    due_on: date
-    provisional: bool = Field(description="a day consulted lies in a year without calendar data (counted Monday to Friday)")
-    agency: str | None = Field(description="whose local days were counted on top of the official calendar (null: none)")
-
-
-class LocalDayCreate(RequestModel):
-    day: date
-    kind: Literal["off", "working"] = Field(description="off: a local holiday (地方性假日); working: a local working day")
-    name_zh: str = Field(min_length=1, max_length=50, description="e.g. 三月三")
-    basis: str = Field(min_length=1, max_length=500, description="the local rule or notice that sets the day")
-    agency: str | None = Field(default=None, description="only for an admin of every agency ('*'); others add their own")
-
-
-class LocalDayWithdrawal(RequestModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class LocalDayOut(BaseModel):
-    id: str
-    agency: str
-    day: date
-    kind: str
-    name_zh: str
-    basis: str
-    added_at: datetime
-    added_by: str
-    withdrawn_at: datetime | None
-    withdrawn_by: str | None
-    withdrawal_reason: str | None
-
-
-class LocalDays(BaseModel):
-    items: list[LocalDayOut]
-
-
-def _out(known: KnownYear, **extra) -> dict:
-    data = known.year.model_dump(mode="json", by_alias=True)
-    return dict(
-        year=known.year.year,
-        origin=known.origin,
-        version=known.version,
-        source=data["source"],
-        holidays=data["holidays"],
-        days_off=[d for period in known.year.holidays for d in period.days()],
-        working_weekends=known.year.working_weekends,
-        **extra,
-    )
-
-
-def _local_out(row: LocalCalendarDay) -> LocalDayOut:
-    return LocalDayOut.model_validate(row, from_attributes=True)
 
 
 def _agency_of(principal: Principal, agency: str | None) -> str:
@@ -168,7 +99,7 @@ async def list_local_days(
     withdrawn: Annotated[bool, Query(description="include withdrawn days")] = False,
 ) -> LocalDays:
     rows = await local_days(session, _agency_of(principal, agency), year=year, withdrawn=withdrawn)
-    return LocalDays(items=[_local_out(r) for r in rows])
+    return LocalDays(items=[LocalDayOut.of(r) for r in rows])
 
 
 @router.post(
@@ -192,7 +123,7 @@ async def create_local_day(catalog: CatalogDep, principal: Admin, session: DbSes
         )
     except LocalDayRefused as exc:
         raise Problem(409, exc.kind, exc.detail) from None
-    return _local_out(row)
+    return LocalDayOut.of(row)
 
 
 @router.post("/local-days/{day_id}/withdraw", response_model=LocalDayOut, summary="Withdraw a local day (kept, with the reason)")
@@ -209,7 +140,7 @@ async def withdraw(
         raise Problem(409, exc.kind, exc.detail) from None
     if row is None:
         raise Problem(404, "local-day-not-found", f"No local day {day_id} of this agency.")
-    return _local_out(row)
+    return LocalDayOut.of(row)
 
 
 @router.get("/{year}", response_model=CalendarYearOut, summary="A year's holidays and working weekends, with its source (404: no data)")
@@ -222,7 +153,7 @@ async def read_year(catalog: CatalogDep, principal: Reader, session: DbSession, 
             f"No calendar data for {year}: deadlines in it are counted Monday to Friday and marked provisional "
             "until the State Council's notice is loaded (`recording-service calendar load FILE`).",
         )
-    return CalendarYearOut(**_out(known))
+    return CalendarYearOut.of(known)
 
 
 @router.get("/{year}/versions", response_model=CalendarVersions, summary="Every state the year has had, oldest first, each with its source")
@@ -232,7 +163,7 @@ async def read_versions(catalog: CatalogDep, principal: Reader, session: DbSessi
         raise Problem(404, "calendar-year-unknown", f"No calendar data for {year}.")
     return CalendarVersions(
         items=[
-            CalendarVersionOut(**_out(KnownYear(v["year"], v["origin"], v["version"]), loaded_at=v["loaded_at"], loaded_by=v["loaded_by"]))
+            CalendarVersionOut.of(KnownYear(v["year"], v["origin"], v["version"]), loaded_at=v["loaded_at"], loaded_by=v["loaded_by"])
             for v in versions
         ]
     )
@@ -258,4 +189,4 @@ async def put_year(
             409, "calendar-year-changed", f"{year} was loaded by someone else at the same moment; read it and try again."
         ) from None
     known = (await calendar_years(session, catalog))[year]
-    return CalendarYearOut(**_out(known))
+    return CalendarYearOut.of(known)
