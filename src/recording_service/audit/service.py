@@ -5,6 +5,7 @@ import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import func, or_, select, update
@@ -60,7 +61,7 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def hashed_fields(event: AuditEvent) -> dict:
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     """Every field of an event but its hashes, as its hash covers them (times in UTC)."""
     return {
         "seq": event.seq,
@@ -84,7 +85,7 @@ def hashed_fields(event: AuditEvent) -> dict:
     }
 
 
-def hash_of(prev_hash: str, fields: dict) -> str:
+def hash_of(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the fields as sorted compact JSON. Offline tools (the
     export verifier) recompute it from an exported event with this same function."""
     return hashlib.sha256(prev_hash.encode() + b"\n" + orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -103,7 +104,7 @@ async def record(
     case_id: str | None = None,
     media_id: str | None = None,
     upload_id: str | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the session's transaction. Call it just before commit: the head stays
     locked until then."""
@@ -169,7 +170,7 @@ class Verification:
     problem: str | None = None
 
 
-async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = None) -> Verification:
+async def verify_chain(session: AsyncSession, checkpoints: list[dict[str, Any]] | None = None) -> Verification:
     """Recompute every link: sequence without gaps, each prev_hash the previous entry_hash, each
     entry_hash over its own content, the head row naming the last event — and every checkpoint
     written to the object store naming an event that is still there, with the same hash."""

@@ -574,7 +574,7 @@ class Catalog(BaseModel):
     matters: MatterList | None = None
     inspection_matters: InspectionMatterList | None = None
     statistics: StatisticsRules
-    _document_types: dict = PrivateAttr(default_factory=dict)
+    _document_types: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":

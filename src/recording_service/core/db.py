@@ -4,12 +4,12 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Float, MetaData, event, literal
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -106,6 +106,12 @@ def _db_epoch_server(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str
 @compiles(db_epoch, "sqlite")
 def _db_epoch_embedded(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str:
     return repr(element.at)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. AsyncSession.execute answers them with a CursorResult but is
+    typed to return a plain Result (it cannot promise a cursor for every statement)."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
 
 
 def async_url(url: str) -> str:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +25,7 @@ class FixitySummary:
     ok: int = 0
     mismatch: int = 0
     missing: int = 0
-    failures: list[dict] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _rehash(store: ObjectStore, media: Media) -> tuple[str | None, int, str | None]:
