@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
@@ -97,7 +97,7 @@ async def lock_new_evidence(
         log.warning("could not lock media %s in the store (the retention sweep will): %s", media.id, exc)
 
 
-def held_media_ids(media_ids: Iterable[str] | None = None):
+def held_media_ids(media_ids: Iterable[str] | None = None) -> CompoundSelect[str]:
     """Ids of media under an active legal hold: on the media itself, or on a case it was ever bound to."""
     direct = select(LegalHold.media_id.label("media_id")).where(LegalHold.lifted_at.is_(None), LegalHold.media_id.is_not(None))
     via_case = select(MediaBinding.media_id.label("media_id")).join(
@@ -170,7 +170,7 @@ async def roll_locks(
         return []
     policy, now = LockPolicy.of(catalog, settings), utcnow()
     kept = RetentionPolicy(catalog, now).beyond_standard()
-    unlocked_but_due = Media.store_locked_until.is_(None)
+    unlocked_but_due: ColumnElement[bool] = Media.store_locked_until.is_(None)
     if policy.standard_days is not None:
         unlocked_but_due = and_(unlocked_but_due, Media.uploaded_at > now - timedelta(days=policy.standard_days))
     query = (

@@ -48,7 +48,7 @@ async def sweep_uploads(
         )
     for upload_id in stuck:
         async with sessionmaker() as session:
-            upload = await session.get(Upload, upload_id)
+            upload = await session.get_one(Upload, upload_id)
         try:
             await finish_received(ingest, upload, SYSTEM)
             summary.completed += 1
@@ -69,7 +69,7 @@ async def sweep_uploads(
             if not await close_unheld(session, upload_id, UploadStatus.expired):
                 await session.rollback()
                 continue
-            upload = await session.get(Upload, upload_id)
+            upload = await session.get_one(Upload, upload_id)
             await record(
                 session,
                 SYSTEM,

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..audit.service import record
+from ..audit.service import Actor, record
 from ..core.config import Settings
 from ..core.db import db_clock, rowcount, utcnow
 from ..core.faults import fault_point
@@ -52,7 +52,7 @@ class Outcome(StrEnum):
 
 # Called once a completed upload's record is committed: what follows (store locks, probing) is not
 # ingest's business. Arguments: session, media, outcome, whether the sighting added metadata, who.
-Handoff = Callable[[AsyncSession, Media, Outcome, bool, Principal], Awaitable[None]]
+Handoff = Callable[[AsyncSession, Media, Outcome, bool, Actor | Principal], Awaitable[None]]
 
 
 @dataclass
@@ -521,7 +521,7 @@ async def receive_chunk(
         return await session.get_one(Upload, upload.id)
 
 
-async def finish_received(ingest: Ingest, upload: Upload, principal: Principal) -> Upload:
+async def finish_received(ingest: Ingest, upload: Upload, principal: Actor | Principal) -> Upload:
     """Complete an upload whose every byte is recorded but whose completion did not finish (its
     process died after placing the object, say): what a PATCH at the final offset does."""
     fault_point("finish.before_lease")
@@ -626,7 +626,7 @@ async def _settle(ingest: Ingest, upload: Upload) -> None:
 
 
 async def _reject(
-    ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Principal, code: str, detail: str, **extra: Any
+    ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Actor | Principal, code: str, detail: str, **extra: Any
 ) -> Problem:
     error = {"code": code, "detail": detail, **extra}
     result = await session.execute(
@@ -652,7 +652,7 @@ async def _reject(
     return Problem(460 if code == "sha256-mismatch" else 409, code, detail, **extra)
 
 
-async def complete_upload(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+async def complete_upload(ingest: Ingest, lease: Lease, principal: Actor | Principal) -> Upload:
     """Turn an upload whose every byte is recorded into evidence, under its lease; idempotent.
 
     The object is placed (or an earlier attempt's placement is checked and accepted) before the media
@@ -671,7 +671,7 @@ async def complete_upload(ingest: Ingest, lease: Lease, principal: Principal) ->
         await _release(ingest, lease)
 
 
-async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Principal) -> Upload:
     async with ingest.sessionmaker() as session:
         upload = await _fresh_upload(session, lease.upload_id)
         if upload.status != UploadStatus.receiving or upload.lease_generation != lease.generation:
@@ -783,7 +783,7 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
         return await _fresh_upload(session, upload.id)
 
 
-async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Principal) -> bool:
+async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Actor | Principal) -> bool:
     """Serve a corrupt, missing or deleted media from this upload's good copy; the old object stays as history."""
     previous = {
         "storage_key": media.storage_key,
