@@ -2,6 +2,7 @@
 lock), so a database rewritten wholesale — every hash recomputed — is still caught against them."""
 
 from datetime import timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import select
@@ -20,7 +21,7 @@ class CheckpointRefused(Exception):
     pass
 
 
-async def write_checkpoint(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings) -> dict:
+async def write_checkpoint(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings) -> dict[str, Any]:
     async with sessionmaker() as session:
         verdict = await verify_chain(session, await load_checkpoints(store))
         if not verdict.ok:
@@ -36,7 +37,7 @@ async def write_checkpoint(sessionmaker: async_sessionmaker[AsyncSession], store
     return {**body, "key": key, "version_id": version}
 
 
-async def load_checkpoints(store: ObjectStore) -> list[dict]:
+async def load_checkpoints(store: ObjectStore) -> list[dict[str, Any]]:
     checkpoints = []
     for key in await store.list_keys(PREFIX):
         raw = await store.read_bytes(key)

@@ -5,9 +5,10 @@ import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, TypeVarTuple
 
 import orjson
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.db import utcnow
@@ -60,7 +61,7 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def hashed_fields(event: AuditEvent) -> dict:
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     """Every field of an event but its hashes, as its hash covers them (times in UTC)."""
     return {
         "seq": event.seq,
@@ -84,7 +85,7 @@ def hashed_fields(event: AuditEvent) -> dict:
     }
 
 
-def hash_of(prev_hash: str, fields: dict) -> str:
+def hash_of(prev_hash: str, fields: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and the fields as sorted compact JSON. Offline tools (the
     export verifier) recompute it from an exported event with this same function."""
     return hashlib.sha256(prev_hash.encode() + b"\n" + orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -103,7 +104,7 @@ async def record(
     case_id: str | None = None,
     media_id: str | None = None,
     upload_id: str | None = None,
-    payload: dict | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the session's transaction. Call it just before commit: the head stays
     locked until then."""
@@ -137,20 +138,22 @@ async def record(
     return event
 
 
+Ts = TypeVarTuple("Ts")
+
 # The agency of an event about every agency (the official calendar): each agency's trail shows it.
 EVERY_AGENCY = ALL_AGENCIES
 
 
-def visible_events(query, principal: Principal):
+def visible_events(query: Select[*Ts], principal: Principal) -> Select[*Ts]:
     """Restrict a query of events to what the principal may see: the agency's own and those about every agency."""
     if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
         return query
     return query.where(or_(AuditEvent.agency == principal.agency, AuditEvent.agency == EVERY_AGENCY))
 
 
-def trail_query(principal: Principal, *, case_id: str | None = None, media_ids: list[str] | tuple[str, ...] = ()):
+def trail_query(principal: Principal, *, case_id: str | None = None, media_ids: list[str] | tuple[str, ...] = ()) -> Select[AuditEvent]:
     """Events about a case or any of the given media, as the principal may see them, oldest first."""
-    about = []
+    about: list[ColumnElement[bool]] = []
     if case_id is not None:
         about.append(AuditEvent.case_id == case_id)
     if media_ids:
@@ -169,7 +172,7 @@ class Verification:
     problem: str | None = None
 
 
-async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = None) -> Verification:
+async def verify_chain(session: AsyncSession, checkpoints: list[dict[str, Any]] | None = None) -> Verification:
     """Recompute every link: sequence without gaps, each prev_hash the previous entry_hash, each
     entry_hash over its own content, the head row naming the last event — and every checkpoint
     written to the object store naming an event that is still there, with the same hash."""
@@ -177,7 +180,7 @@ async def verify_chain(session: AsyncSession, checkpoints: list[dict] | None = N
     expected_seq, prev, checked = 1, GENESIS_HASH, 0
     last_seq = 0
 
-    async def read_head():
+    async def read_head() -> Row[int, str]:
         return (await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1))).one()
 
     head = await read_head()  # reported with a failure found on the way; compared at the end
@@ -246,7 +249,7 @@ async def agency_figures(session: AsyncSession, agency: str) -> AgencyFigures:
     return AgencyFigures(count, latest.seq if latest else 0, latest.entry_hash if latest else "")
 
 
-async def events_after(session: AsyncSession, seq: int, limit: int) -> list:
+async def events_after(session: AsyncSession, seq: int, limit: int) -> list[Row[int, datetime, str, str | None, str | None, str | None]]:
     """What happened after `seq`, oldest first (seq, at, action, agency, case_id, media_id): for those who keep
     figures derived from the record current. The head is locked until commit, so what is visible is always
     a gapless prefix of the chain."""

@@ -502,7 +502,7 @@ class PublishedList(BaseModel):
     effective_from: date
     note: str | None = Field(default=None, max_length=2000)
 
-    def codes_unique(self, items: list) -> None:
+    def codes_unique(self, items: list[Matter] | list[InspectionMatter]) -> None:
         codes = [item.code for item in items]
         if len(set(codes)) != len(codes):
             raise ValueError(f"list codes repeat: {sorted({c for c in codes if codes.count(c) > 1})}")
@@ -574,7 +574,7 @@ class Catalog(BaseModel):
     matters: MatterList | None = None
     inspection_matters: InspectionMatterList | None = None
     statistics: StatisticsRules
-    _document_types: dict = PrivateAttr(default_factory=dict)
+    _document_types: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "Catalog":
@@ -591,7 +591,8 @@ class Catalog(BaseModel):
         rule_codes = [r.code for r in self.time_limits] + [r.code for r in self.amount_limits]
         if len(set(rule_codes)) != len(rule_codes):
             raise ValueError("time limit codes repeat")
-        for rule in [*self.time_limits, *self.amount_limits]:
+        rules: list[TimeLimitRule | AmountLimit] = [*self.time_limits, *self.amount_limits]
+        for rule in rules:
             events = (rule.start, rule.end) if isinstance(rule, TimeLimitRule) else ()
             for code in rule.procedures:
                 procedure = self.procedure(code)
@@ -612,7 +613,11 @@ class Catalog(BaseModel):
             unknown = sorted({c for codes in self.publication.decision_documents.values() for c in codes} - known)
             if unknown:
                 raise ValueError(f"publication decision_documents: unknown document types {unknown}")
-        for matter in [*(self.matters.items if self.matters else []), *(self.inspection_matters.items if self.inspection_matters else [])]:
+        matters: list[Matter | InspectionMatter] = [
+            *(self.matters.items if self.matters else []),
+            *(self.inspection_matters.items if self.inspection_matters else []),
+        ]
+        for matter in matters:
             if matter.procedure is None:
                 continue
             procedure = self.procedure(matter.procedure)

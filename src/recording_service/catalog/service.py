@@ -1,5 +1,6 @@
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated
 
@@ -54,14 +55,15 @@ def load_catalog(directory: Path | None = None) -> Catalog:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc
 
 
-def _own_or_packaged(source, name: str):
+def _own_or_packaged(source: Traversable, name: str) -> Traversable:
     own = source / name
     return own if own.is_file() else resources.files(__package__) / "data" / name
 
 
 def get_catalog(request: Request) -> Catalog:
     """The catalog the service started with (validated then; app.py keeps it on the app)."""
-    return request.app.state.catalog
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]

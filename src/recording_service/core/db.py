@@ -4,15 +4,18 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Float, MetaData, event, literal
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -31,13 +34,13 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes stored as UTC; SQLite hands back naive values, so re-attach UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -45,7 +48,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is UTC:
@@ -57,7 +60,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class db_clock(FunctionElement):
+class db_clock(FunctionElement[datetime]):
     """The database server's time plus `seconds`, for leases that several hosts compare: one clock
     decides when a lease has run out, however far the hosts' own clocks drift apart. SQLite is
     embedded (every process sharing the file runs on one host), so there it is that host's clock."""
@@ -72,16 +75,16 @@ class db_clock(FunctionElement):
 
 
 @compiles(db_clock)
-def _db_clock_server(element: db_clock, compiler, **kw) -> str:
+def _db_clock_server(element: db_clock, compiler: SQLCompiler, **kw: Any) -> str:
     return f"(statement_timestamp() + make_interval(secs => {element.seconds!r}))"
 
 
 @compiles(db_clock, "sqlite")
-def _db_clock_embedded(element: db_clock, compiler, **kw) -> str:
+def _db_clock_embedded(element: db_clock, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(literal(utcnow() + timedelta(seconds=element.seconds), UTCDateTime()), **kw)
 
 
-class db_epoch(FunctionElement):
+class db_epoch(FunctionElement[float]):
     """The database server's time as seconds since the epoch (a float), one value for the whole statement,
     for counters that several hosts share (see db_clock). SQLite: this host's clock, read once when the
     element is made, so every use of one element in a statement is the same instant."""
@@ -96,13 +99,19 @@ class db_epoch(FunctionElement):
 
 
 @compiles(db_epoch)
-def _db_epoch_server(element: db_epoch, compiler, **kw) -> str:
+def _db_epoch_server(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str:
     return "CAST(EXTRACT(EPOCH FROM statement_timestamp()) AS DOUBLE PRECISION)"
 
 
 @compiles(db_epoch, "sqlite")
-def _db_epoch_embedded(element: db_epoch, compiler, **kw) -> str:
+def _db_epoch_embedded(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str:
     return repr(element.at)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. AsyncSession.execute answers them with a CursorResult but is
+    typed to return a plain Result (it cannot promise a cursor for every statement)."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
 
 
 def async_url(url: str) -> str:
@@ -120,7 +129,7 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -129,7 +138,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _json_dumps(value) -> str:
+def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 

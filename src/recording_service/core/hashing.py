@@ -67,6 +67,7 @@ class ResumableSha256:
         view = memoryview(data)
         if not view.nbytes:
             return
+        pointer: ctypes.c_void_p | int
         if view.readonly:
             pointer = ctypes.cast(ctypes.c_char_p(bytes(view) if not isinstance(data, bytes) else data), ctypes.c_void_p)
         else:

@@ -14,6 +14,7 @@ unread, makes the kernel reset the connection, and the RST can throw the answer 
 client reads it.
 """
 
+import asyncio
 import os
 
 from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT
@@ -52,13 +53,13 @@ class BodyPieces:
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    _head_timer = None
+    _head_timer: asyncio.TimerHandle | None = None
     _head_bytes = 0
     _head_tail = b""
     _reading_head = False
     _lingering = False
     _linger_left = 0
-    _linger_timer = None
+    _linger_timer: asyncio.TimerHandle | None = None
 
     def _expect_head(self) -> None:
         self._reading_head, self._head_bytes, self._head_tail = True, 0, b""
@@ -96,17 +97,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.close()
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> None:
         if self._lingering:  # the client has closed its side too: done
             self._stop_lingering()
             return None
         return super().eof_received()
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn narrows it
         super().connection_made(transport)
         self._expect_head()
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self._head_arrived()
         if self._linger_timer is not None:
             self._linger_timer.cancel()
@@ -117,9 +118,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
             return
-        pieces = cycle.body
+        pieces: bytearray | BodyPieces = cycle.body
         if type(pieces) is not BodyPieces:  # uvicorn's empty bytearray, new at each request and receive()
-            pieces = cycle.body = BodyPieces()
+            # uvicorn types the body as a bytearray; the app only takes bytes() and len() of it.
+            pieces = cycle.body = BodyPieces()  # type: ignore[assignment]
         pieces.pieces.append(body)
         pieces.size += len(body)
         if pieces.size > HIGH_WATER_LIMIT:

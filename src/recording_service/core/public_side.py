@@ -9,7 +9,7 @@ the budget than one item. Over budget: 429 `rate-limited` with `Retry-After`.
 import ipaddress
 import math
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 
 from .problems import Problem
 from .throttle import Budget, spend
@@ -58,14 +58,15 @@ async def spend_public_budget(request: Request, cost: float = ITEM) -> None:
         )
 
 
-def public_budget(cost: float = ITEM):
+def public_budget(cost: float = ITEM) -> params.Depends:
     """A route's dependency that spends `cost` of the public budget before the route does any work:
     `@router.get(..., dependencies=[public_budget(LIST)])`."""
 
     async def public_budget_spent(request: Request) -> None:
         await spend_public_budget(request, cost)
 
-    return Depends(public_budget_spent)
+    dependency: params.Depends = Depends(public_budget_spent)
+    return dependency
 
 
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}  # readers may keep a page a minute

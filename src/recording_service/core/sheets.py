@@ -6,19 +6,23 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import anyio
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def text_cell(value) -> str:
+def text_cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
@@ -27,13 +31,15 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence], list[Sequence]]]) -> bytes:
+def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence[object]], list[Sequence[object]]]]) -> bytes:
     """One worksheet per (title, header rows, rows); numbers stay numbers, text stays text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)
+    first = book.active
+    if first is not None:  # a new workbook holds one empty sheet, always
+        book.remove(first)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title[:31])
         for header in headers:
@@ -66,7 +72,7 @@ MiB = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls format
 TEXT_CONTROLS = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\x0c"}
-_LIMITER = None
+_LIMITER: "anyio.CapacityLimiter | None" = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def _too_many_rows(limits: SheetLimits) -> SheetRefused:
     )
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -161,7 +167,7 @@ def _check_zip(data: bytes, limits: SheetLimits) -> None:
         raise too_large
 
 
-def _xlsx_rows(data: bytes, limits: SheetLimits):
+def _xlsx_rows(data: bytes, limits: SheetLimits) -> Iterator[tuple[int, tuple[object, ...]]]:
     from openpyxl import load_workbook  # with defusedxml installed, openpyxl parses through it
 
     _check_zip(data, limits)
@@ -176,7 +182,7 @@ def _xlsx_rows(data: bytes, limits: SheetLimits):
         book.close()
 
 
-def _csv_rows(data: bytes, limits: SheetLimits):
+def _csv_rows(data: bytes, limits: SheetLimits) -> Iterator[tuple[int, list[str]]]:
     text = decode_text(data)
     for number, values in enumerate(csv.reader(io.StringIO(text)), start=1):
         yield number, values[: limits.max_columns]

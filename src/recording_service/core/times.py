@@ -1,7 +1,7 @@
 """Times: stored in UTC, required with an offset on input, shown in the agency's time zone."""
 
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, overload
 
 from .problems import Problem
 from .values import sane_time
@@ -20,6 +20,10 @@ def today(tz: tzinfo) -> date:
     return datetime.now(tz).date()
 
 
+@overload
+def local(value: datetime, tz: tzinfo) -> datetime: ...
+@overload
+def local(value: datetime | None, tz: tzinfo) -> datetime | None: ...
 def local(value: datetime | None, tz: tzinfo) -> datetime | None:
     return value.astimezone(tz) if value is not None else None
 

@@ -2,13 +2,14 @@
 
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeGuard
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 MAX_DIGITS = 19  # fits a signed 64-bit integer; anything longer is not a byte count or offset we serve
 
 
-def plain_digits(value: str | None, max_digits: int = MAX_DIGITS) -> bool:
+def plain_digits(value: str | None, max_digits: int = MAX_DIGITS) -> TypeGuard[str]:
     """ASCII 0-9 only: str.isdigit() also accepts '²' and other scripts' digits, which int() refuses."""
     return value is not None and 0 < len(value) <= max_digits and value.isascii() and value.isdigit()
 

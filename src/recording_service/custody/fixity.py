@@ -5,8 +5,9 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock_time
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +25,7 @@ class FixitySummary:
     ok: int = 0
     mismatch: int = 0
     missing: int = 0
-    failures: list[dict] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _rehash(store: ObjectStore, media: Media) -> tuple[str | None, int, str | None]:
@@ -51,7 +52,7 @@ async def run_fixity(
         media_ids = list((await session.execute(query.limit(limit) if limit else query)).scalars())
     for media_id in media_ids:
         async with sessionmaker() as session:
-            media = await session.get(Media, media_id)
+            media = await session.get_one(Media, media_id)
             started = time.monotonic()
             actual, read, error = await _rehash(store, media)
             result = "missing" if actual is None else ("ok" if actual == media.sha256 and read == media.size else "mismatch")
@@ -114,7 +115,7 @@ async def fixity_history(session: AsyncSession, media_id: str, limit: int = 100)
     )
 
 
-async def fixity_results_of_day(session: AsyncSession, agency: str, day: date, tz) -> dict[str, int]:
+async def fixity_results_of_day(session: AsyncSession, agency: str, day: date, tz: tzinfo) -> dict[str, int]:
     """How the agency's fixity checks on `day` came out: {result: checks}."""
     start = datetime.combine(day, clock_time.min, tz)
     rows = (

@@ -1,6 +1,7 @@
 """Legal holds on a case or a media item: placing and lifting them (audited), and which stand."""
 
 from functools import partial
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from .locks import mirror_holds_now
 from .models import LegalHold
 
 
-async def _held_subject_media(session, hold: LegalHold) -> list[str]:
+async def _held_subject_media(session: AsyncSession, hold: LegalHold) -> list[str]:
     if hold.media_id is not None:
         return [hold.media_id]
     return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == hold.case_id).distinct())).scalars())
@@ -27,7 +28,8 @@ async def place_legal_hold(
     session: AsyncSession, store: ObjectStore, principal: Principal, *, case_id: str | None = None, media_id: str | None = None, reason: str
 ) -> LegalHold:
     """Place a hold (audited) and, once it has committed, mirror it onto the stored objects."""
-    subject = await (get_case(session, principal, case_id) if case_id else get_media(session, principal, media_id))
+    # HoldCreate names exactly one subject; a media_id of None (an empty case_id) is answered 404 by get_media.
+    subject = await (get_case(session, principal, case_id) if case_id else get_media(session, principal, cast(str, media_id)))
     if principal.agency == ALL_AGENCIES and principal.role is not Role.admin:
         raise Problem(403, "agency-required", "Holds are placed by a token of the subject's agency or an admin.")
     hold = LegalHold(agency=subject.agency, case_id=case_id, media_id=media_id, reason=reason, placed_by=principal.id, placed_at=utcnow())
@@ -54,7 +56,7 @@ async def lift_legal_hold(
     query = scoped_to_agency(select(LegalHold), LegalHold.agency, principal).where(LegalHold.id == hold_id)
     if case_id is not None:
         query = query.where(LegalHold.case_id == case_id)
-    hold = (await session.execute(query)).scalar_one_or_none()
+    hold: LegalHold | None = (await session.execute(query)).scalar_one_or_none()
     if hold is None:
         raise Problem(404, "hold-not-found", f"No hold {hold_id}.")
     if hold.lifted_at is not None:

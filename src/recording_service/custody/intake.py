@@ -5,6 +5,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..audit.service import Actor
 from ..catalog.service import load_catalog
 from ..core.config import Settings
 from ..core.principals import Principal
@@ -25,7 +26,7 @@ async def evidence_stored(
     media: Media,
     outcome: Outcome,
     added: bool,
-    who: Principal,
+    who: Actor | Principal,
 ) -> None:
     # A new object (new or repaired evidence) is locked; so is existing footage a sighting made important.
     if outcome is not Outcome.duplicate or (added and media.flag == IMPORTANT):

@@ -14,9 +14,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import ColumnElement, CompoundSelect, and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
@@ -55,7 +56,7 @@ class LockPolicy:
         return now + timedelta(days=self.horizon_days / 2)
 
 
-def _lock_change(media: Media, until: datetime, previous: datetime | None, settings: Settings, reason: str) -> dict:
+def _lock_change(media: Media, until: datetime, previous: datetime | None, settings: Settings, reason: str) -> dict[str, Any]:
     return {
         "media_id": media.id,
         "retain_until": until.isoformat(),
@@ -67,7 +68,7 @@ def _lock_change(media: Media, until: datetime, previous: datetime | None, setti
 
 async def _retain(
     session: AsyncSession, store: ObjectStore, settings: Settings, who: Actor | Principal, media: Media, until: datetime, reason: str
-) -> dict:
+) -> dict[str, Any]:
     previous = media.store_locked_until
     media.store_locked_until = await store.retain(media.storage_key, media.storage_version, until)
     change = _lock_change(media, media.store_locked_until, previous, settings, reason)
@@ -96,7 +97,7 @@ async def lock_new_evidence(
         log.warning("could not lock media %s in the store (the retention sweep will): %s", media.id, exc)
 
 
-def held_media_ids(media_ids: Iterable[str] | None = None):
+def held_media_ids(media_ids: Iterable[str] | None = None) -> CompoundSelect[str]:
     """Ids of media under an active legal hold: on the media itself, or on a case it was ever bound to."""
     direct = select(LegalHold.media_id.label("media_id")).where(LegalHold.lifted_at.is_(None), LegalHold.media_id.is_not(None))
     via_case = select(MediaBinding.media_id.label("media_id")).join(
@@ -110,7 +111,7 @@ def held_media_ids(media_ids: Iterable[str] | None = None):
 
 async def mirror_holds(
     session: AsyncSession, store: ObjectStore, who: Actor | Principal, media_ids: Iterable[str] | None = None, *, apply: bool = True
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Set or clear the store's legal hold wherever it differs from the database's holds; only on
     `media_ids` when given, else everywhere. Each change is audited and committed on its own."""
     if not await store.object_lock_enabled():
@@ -162,14 +163,14 @@ async def mirror_holds_of_bound_media(session: AsyncSession, store: ObjectStore,
 
 async def roll_locks(
     session: AsyncSession, store: ObjectStore, settings: Settings, catalog: Catalog, who: Actor, *, apply: bool = True
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Lengthen locks on footage kept beyond the standard class whose lock runs out within half the horizon, and
     lock anything stored while the store could not be reached."""
     if not await store.object_lock_enabled():
         return []
     policy, now = LockPolicy.of(catalog, settings), utcnow()
     kept = RetentionPolicy(catalog, now).beyond_standard()
-    unlocked_but_due = Media.store_locked_until.is_(None)
+    unlocked_but_due: ColumnElement[bool] = Media.store_locked_until.is_(None)
     if policy.standard_days is not None:
         unlocked_but_due = and_(unlocked_but_due, Media.uploaded_at > now - timedelta(days=policy.standard_days))
     query = (

@@ -12,7 +12,8 @@ footage: a catalog edit must not turn into a deletion.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..cases.models import Case, MediaBinding
 from ..catalog.schemas import Catalog, RetentionClass
@@ -27,18 +28,18 @@ class RetentionPolicy:
     catalog: Catalog
     now: datetime
 
-    def _within(self, column, retention: RetentionClass):
+    def _within(self, column: SQLColumnExpression[datetime | None], retention: RetentionClass) -> ColumnElement[bool]:
         return true() if retention.days is None else column > self.now - timedelta(days=retention.days)
 
-    def by_standard(self):
+    def by_standard(self) -> ColumnElement[bool]:
         return self._within(Media.uploaded_at, self.catalog.retention("standard"))
 
-    def by_flag(self):
+    def by_flag(self) -> ColumnElement[bool]:
         # `flag IS NOT NULL` first: a bare `flag = 'important'` is NULL, not false, for unflagged footage,
         # and NOT (… OR NULL) would keep everything.
         return and_(Media.flag.is_not(None), Media.flag == IMPORTANT, self._within(Media.uploaded_at, self.catalog.retention(IMPORTANT)))
 
-    def by_case(self):
+    def by_case(self) -> ColumnElement[bool]:
         classes = self.catalog.retention_classes
         case_keeps = or_(
             Case.closed_at.is_(None),
@@ -49,12 +50,12 @@ class RetentionPolicy:
             MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None), Case.id == MediaBinding.case_id, case_keeps
         )
 
-    def beyond_standard(self):
+    def beyond_standard(self) -> ColumnElement[bool]:
         """Kept by something longer-lived than the standard class: a flag or a case."""
         return or_(self.by_flag(), self.by_case())
 
     @staticmethod
-    def held():
+    def held() -> ColumnElement[bool]:
         held_media = exists().where(LegalHold.media_id == Media.id, LegalHold.lifted_at.is_(None))
         held_case = exists().where(
             MediaBinding.media_id == Media.id,
@@ -62,7 +63,7 @@ class RetentionPolicy:
         )
         return or_(held_media, held_case)
 
-    def expired(self):
+    def expired(self) -> Select[Media]:
         """Footage no class keeps any longer and no hold covers: what the sweep may delete."""
         return (
             select(Media)
@@ -73,11 +74,12 @@ class RetentionPolicy:
             .order_by(Media.uploaded_at, Media.id)
         )
 
-    async def deciding_classes(self, session, media: list[Media]) -> dict[str, tuple[RetentionClass, datetime]]:
+    async def deciding_classes(self, session: AsyncSession, media: list[Media]) -> dict[str, tuple[RetentionClass, datetime]]:
         """For each media, the class that ran out last and when: what its tombstone names."""
         standard, important = self.catalog.retention("standard"), self.catalog.retention(IMPORTANT)
-        ends: dict[str, list] = {}
+        ends: dict[str, list[tuple[datetime, RetentionClass]]] = {}
         for item in media:
+            assert standard.days is not None  # this footage ran out: its standard class is not kept for ever
             ends[item.id] = [(item.uploaded_at + timedelta(days=standard.days), standard)]
             if item.flag == IMPORTANT and important.days is not None:
                 ends[item.id].append((item.uploaded_at + timedelta(days=important.days), important))
@@ -91,9 +93,9 @@ class RetentionPolicy:
             )
             for media_id, code, closed_at in closed_cases:
                 retention = classes.get(code)
-                if retention is not None and retention.days is not None:
+                if retention is not None and retention.days is not None and closed_at is not None:  # closed: the query's condition
                     ends[media_id].append((closed_at + timedelta(days=retention.days), retention))
-        decided = {}
+        decided: dict[str, tuple[RetentionClass, datetime]] = {}
         for media_id, candidates in ends.items():
             end, retention = max(candidates, key=lambda pair: pair[0])
             decided[media_id] = (retention, end)

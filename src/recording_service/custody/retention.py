@@ -4,6 +4,7 @@ tombstone and audit events. Before deleting it brings the store's object locks i
 database (see `locks`), and it never deletes what the store still locks: that waits for a later sweep."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,11 +24,11 @@ from .policy import RetentionPolicy
 class SweepReport:
     dry_run: bool
     retention_classes: dict[str, float | None]
-    deleted: list[dict] = field(default_factory=list)
+    deleted: list[dict[str, Any]] = field(default_factory=list)
     # Past retention but still locked by the store (a lock is never shortened): deleted by a later sweep.
-    store_locked: list[dict] = field(default_factory=list)
-    locks_extended: list[dict] = field(default_factory=list)
-    holds_mirrored: list[dict] = field(default_factory=list)
+    store_locked: list[dict[str, Any]] = field(default_factory=list)
+    locks_extended: list[dict[str, Any]] = field(default_factory=list)
+    holds_mirrored: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def sweep(

@@ -1,6 +1,6 @@
 """Legal holds as the API takes and answers them."""
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -38,7 +38,7 @@ class HoldOut(BaseModel):
     lift_reason: str | None
 
     @classmethod
-    def of(cls, hold: LegalHold, tz) -> "HoldOut":
+    def of(cls, hold: LegalHold, tz: tzinfo) -> "HoldOut":
         return cls(
             id=hold.id,
             agency=hold.agency,

@@ -2,6 +2,7 @@
 completion stopped, and leave no object in the store that neither a media record nor a live upload owns."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +27,7 @@ class SweepSummary:
     bytes_released: int = 0
     completed: int = 0  # uploads whose completion had stopped, finished now
     orphans_removed: int = 0  # objects no media record owned, removed
-    unsettled: list[dict] = field(default_factory=list)  # what could not be resolved, and why
+    unsettled: list[dict[str, Any]] = field(default_factory=list)  # what could not be resolved, and why
 
 
 async def sweep_uploads(
@@ -47,7 +48,7 @@ async def sweep_uploads(
         )
     for upload_id in stuck:
         async with sessionmaker() as session:
-            upload = await session.get(Upload, upload_id)
+            upload = await session.get_one(Upload, upload_id)
         try:
             await finish_received(ingest, upload, SYSTEM)
             summary.completed += 1
@@ -68,7 +69,7 @@ async def sweep_uploads(
             if not await close_unheld(session, upload_id, UploadStatus.expired):
                 await session.rollback()
                 continue
-            upload = await session.get(Upload, upload_id)
+            upload = await session.get_one(Upload, upload_id)
             await record(
                 session,
                 SYSTEM,

@@ -4,8 +4,12 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..core.problems import Problem
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 ALGORITHMS = ("sha1", "md5", "sha256")
 
@@ -15,7 +19,7 @@ class ChunkChecksum:
     algorithm: str
     expected: bytes
 
-    def new_hasher(self):
+    def new_hasher(self) -> "HASH":
         return hashlib.new(self.algorithm)
 
 

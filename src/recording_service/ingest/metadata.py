@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -42,7 +43,8 @@ class UploadMetadata(BaseModel):
 
 
 def _bad(detail: str, key: str | None = None) -> Problem:
-    return Problem(400, "invalid-metadata", detail, **({"field": key} if key else {}))
+    extra: dict[str, Any] = {"field": key} if key else {}  # not one of Problem's own keywords
+    return Problem(400, "invalid-metadata", detail, **extra)
 
 
 def _has_control(value: str) -> bool:

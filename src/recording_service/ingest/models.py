@@ -1,5 +1,6 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,7 +27,7 @@ class Upload(Base):
     # None while a multipart body is still streaming (its length is only known at the end).
     length: Mapped[int | None] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
-    upload_metadata: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    upload_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     raw_metadata: Mapped[str | None] = mapped_column(Text)  # the Upload-Metadata header as sent, for HEAD
     declared_sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=UploadStatus.receiving, index=True)
@@ -34,14 +35,14 @@ class Upload(Base):
     backend_ref: Mapped[str | None] = mapped_column(String(1024))
     hash_state: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
     lease_owner: Mapped[str | None] = mapped_column(String(32))
     # The fencing token: grows at every take-over; every write of a writer's progress names it.
     lease_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the database's clock
     # The store's own record of where the bytes past the last part are (S3 tail object, CRC32).
-    store_state: Mapped[dict | None] = mapped_column(JSON)
+    store_state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # When the store was known to hold nothing of this upload that no media record owns.
     store_settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

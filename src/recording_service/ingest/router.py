@@ -1,6 +1,7 @@
 """tus 1.0.0 at /api/v1/uploads (core, creation, creation-with-upload, termination, checksum,
 expiration), the JSON status of an upload, and the single-request multipart upload."""
 
+from collections.abc import AsyncIterator
 from email.utils import format_datetime
 from typing import Annotated
 
@@ -29,7 +30,8 @@ OFFSET_STREAM = "application/offset+octet-stream"
 
 def get_ingest(request: Request) -> Ingest:
     # Built once by the composition root (app.py), with custody's hand-off of a stored upload.
-    return request.app.state.ingest
+    ingest: Ingest = request.app.state.ingest
+    return ingest
 
 
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
@@ -61,9 +63,9 @@ def _require_tus_version(tus_resumable: str | None) -> None:
 
 
 def _non_negative_int(value: str | None, header: str) -> int:
-    if not plain_digits(value):
-        raise Problem(400, "invalid-header", f"{header} must be a non-negative integer.")
-    return int(value)
+    if plain_digits(value):
+        return int(value)
+    raise Problem(400, "invalid-header", f"{header} must be a non-negative integer.")
 
 
 def _location(upload: Upload) -> str:
@@ -139,7 +141,7 @@ async def create(
     return Response(status_code=201, headers={**location, **_progress_headers(upload)})
 
 
-async def _nothing():
+async def _nothing() -> AsyncIterator[bytes]:
     return
     yield b""  # pragma: no cover  (makes this an async generator)
 
@@ -282,6 +284,7 @@ async def upload_multipart(
         if fresh is not None and fresh.status == "receiving":
             await terminate_upload(ingest, session, fresh, principal)
         raise
+    assert upload.media_id is not None  # the upload completed: its media record exists
     media = await get_media(session, principal, upload.media_id)
     counts = await sighting_counts(session, [media.id])
     body = MediaOut.of(media, settings, counts.get(media.id, 1)).model_dump(mode="json")

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -12,8 +13,8 @@ class UploadOut(BaseModel):
     media_id: str | None
     sha256: str | None = Field(description="SHA-256 of the received bytes, once complete")
     declared_sha256: str | None
-    error: dict | None
-    metadata: dict
+    error: dict[str, Any] | None
+    metadata: dict[str, Any]
     created_at: datetime
     expires_at: datetime
     completed_at: datetime | None

@@ -13,14 +13,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ..audit.service import record
+from ..audit.service import Actor, record
 from ..core.config import Settings
-from ..core.db import db_clock, utcnow
+from ..core.db import db_clock, rowcount, utcnow
 from ..core.faults import fault_point
 from ..core.hashing import ResumableSha256
 from ..core.ids import new_id
@@ -51,7 +52,7 @@ class Outcome(StrEnum):
 
 # Called once a completed upload's record is committed: what follows (store locks, probing) is not
 # ingest's business. Arguments: session, media, outcome, whether the sighting added metadata, who.
-Handoff = Callable[[AsyncSession, Media, Outcome, bool, Principal], Awaitable[None]]
+Handoff = Callable[[AsyncSession, Media, Outcome, bool, Actor | Principal], Awaitable[None]]
 
 
 @dataclass
@@ -202,11 +203,11 @@ class Lease:
     generation: int
 
 
-def _held(lease: Lease):
+def _held(lease: Lease) -> ColumnElement[bool]:
     return and_(Upload.id == lease.upload_id, Upload.lease_owner == lease.owner, Upload.lease_generation == lease.generation)
 
 
-def lease_free():
+def lease_free() -> ColumnElement[bool]:
     # Expiry is judged by the database's clock, not by this host's.
     return or_(Upload.lease_owner.is_(None), Upload.lease_expires_at < db_clock())
 
@@ -243,7 +244,7 @@ async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[L
         upload = await _fresh_upload(session, upload_id)
         # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         require_receiving(upload)
         if upload.offset != offset:
             raise offset_mismatch(offset, upload.offset)
@@ -261,6 +262,10 @@ def offset_mismatch(sent: int, actual: int) -> Problem:
     )
 
 
+class _Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
 class _Pipeline:
     """Hashes each piece as it arrives, while it is still in the CPU's cache (hashing it later, from
     memory, cost 0.25 CPU-s more per GiB on our test machine), and hands the pieces in batches to the
@@ -268,13 +273,13 @@ class _Pipeline:
     pieces pass as they came (no copy); small ones are joined first, so a body trickled in tiny pieces
     costs no more memory per byte than one that arrives in large reads."""
 
-    def __init__(self, writer: ChunkWriter, hashers: list) -> None:
+    def __init__(self, writer: ChunkWriter, hashers: list[_Hasher]) -> None:
         self.writer = writer
         self.hashers = hashers
         self.pending: list[bytes] = []
         self.pending_size = 0
         self.small = bytearray()
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.processed = 0
 
     async def _process(self, chunks: list[bytes], size: int) -> None:
@@ -323,7 +328,7 @@ class _Pipeline:
 
 
 async def _checkpoint(
-    ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *, release: bool, **values
+    ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *, release: bool, **values: Any
 ) -> None:
     """Record progress, fenced: only while this request still holds the lease it was given."""
     async with ingest.sessionmaker() as session:
@@ -333,7 +338,7 @@ async def _checkpoint(
         else:
             values["lease_expires_at"] = db_clock(ingest.settings.upload_lease_seconds)
         result = await session.execute(update(Upload).where(_held(lease)).values(**values).execution_options(synchronize_session=False))
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             await session.rollback()
             raise _lease_lost()
         session.add_all(
@@ -353,7 +358,7 @@ async def _renew_lease(ingest: Ingest, lease: Lease) -> None:
         )
         # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise _lease_lost()
 
 
@@ -390,7 +395,7 @@ async def receive_chunk(
     checksum: ChunkChecksum | None,
     principal: Principal,
     final_when_done: bool = False,
-    late_metadata=None,
+    late_metadata: Callable[[], UploadMetadata] | None = None,
 ) -> Upload:
     """Stream one request body into the upload at its current offset.
 
@@ -486,7 +491,7 @@ async def receive_chunk(
                 await abandon()
                 raise Problem(400, "client-disconnected", "The connection closed before the chunk was complete.") from None
         await pipeline.flush()
-        if chunk_hasher is not None and chunk_hasher.digest() != checksum.expected:
+        if checksum is not None and chunk_hasher is not None and chunk_hasher.digest() != checksum.expected:
             await abandon()
             raise Problem(460, "checksum-mismatch", f"The chunk's {checksum.algorithm} does not match Upload-Checksum; it was discarded.")
         offset = start + pipeline.processed
@@ -494,7 +499,7 @@ async def receive_chunk(
         fault_point("receive.before_commit")
         durable = await writer.commit(final=final)
         closed = True
-        values = {}
+        values: dict[str, Any] = {}
         if final_when_done:
             values["length"] = offset
             if late_metadata is not None:
@@ -513,10 +518,10 @@ async def receive_chunk(
     if final:
         return await complete_upload(ingest, lease, principal)
     async with ingest.sessionmaker() as session:
-        return await session.get(Upload, upload.id)
+        return await session.get_one(Upload, upload.id)
 
 
-async def finish_received(ingest: Ingest, upload: Upload, principal: Principal) -> Upload:
+async def finish_received(ingest: Ingest, upload: Upload, principal: Actor | Principal) -> Upload:
     """Complete an upload whose every byte is recorded but whose completion did not finish (its
     process died after placing the object, say): what a PATCH at the final offset does."""
     fault_point("finish.before_lease")
@@ -583,7 +588,7 @@ async def _mark_completed(session: AsyncSession, lease: Lease, media_id: str, sh
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise _lease_lost()
 
 
@@ -621,7 +626,7 @@ async def _settle(ingest: Ingest, upload: Upload) -> None:
 
 
 async def _reject(
-    ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Principal, code: str, detail: str, **extra
+    ingest: Ingest, session: AsyncSession, lease: Lease, upload: Upload, principal: Actor | Principal, code: str, detail: str, **extra: Any
 ) -> Problem:
     error = {"code": code, "detail": detail, **extra}
     result = await session.execute(
@@ -630,7 +635,7 @@ async def _reject(
         .values(status=UploadStatus.rejected, error=error, completed_at=utcnow(), lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         await session.rollback()
         return _lease_lost()
     await record(
@@ -647,7 +652,7 @@ async def _reject(
     return Problem(460 if code == "sha256-mismatch" else 409, code, detail, **extra)
 
 
-async def complete_upload(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+async def complete_upload(ingest: Ingest, lease: Lease, principal: Actor | Principal) -> Upload:
     """Turn an upload whose every byte is recorded into evidence, under its lease; idempotent.
 
     The object is placed (or an earlier attempt's placement is checked and accepted) before the media
@@ -666,7 +671,7 @@ async def complete_upload(ingest: Ingest, lease: Lease, principal: Principal) ->
         await _release(ingest, lease)
 
 
-async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> Upload:
+async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Principal) -> Upload:
     async with ingest.sessionmaker() as session:
         upload = await _fresh_upload(session, lease.upload_id)
         if upload.status != UploadStatus.receiving or upload.lease_generation != lease.generation:
@@ -689,6 +694,7 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
         version = None
         if needs_object:
             meta = UploadMetadata.model_validate(upload.upload_metadata)
+            assert upload.length is not None  # every byte is recorded, so the length is known
             try:
                 version = await ingest.store.finish(
                     upload_target(upload, lease), upload.length, _object_metadata(upload.id, upload.agency, meta, sha256)
@@ -777,7 +783,7 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Principal) -> 
         return await _fresh_upload(session, upload.id)
 
 
-async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Principal) -> bool:
+async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Actor | Principal) -> bool:
     """Serve a corrupt, missing or deleted media from this upload's good copy; the old object stays as history."""
     previous = {
         "storage_key": media.storage_key,
@@ -801,7 +807,7 @@ async def _repair(session: AsyncSession, media: Media, upload: Upload, version: 
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         return False
     await session.refresh(media)
     await record(
@@ -842,7 +848,7 @@ async def close_unheld(session: AsyncSession, upload_id: str, status: UploadStat
         .values(status=status, completed_at=utcnow(), lease_generation=Upload.lease_generation + 1, lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def terminate_upload(ingest: Ingest, session: AsyncSession, upload: Upload, principal: Principal) -> None:

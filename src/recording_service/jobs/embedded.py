@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from ..core.config import Settings
-from ..core.db import utcnow
+from ..core.db import rowcount, utcnow
 from ..core.ids import new_id
 from .models import EmbeddedJob
-from .service import Task, TaskContext, run_periodic, start_alongside
+from .service import Periodic, Task, TaskContext, Work, run_periodic, start_alongside
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -31,18 +31,18 @@ class EmbeddedQueue:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.tasks: dict[str, Task] = {}
-        self.periodic: list[tuple[Any, float]] = []
-        self.loops: list[Any] = []
+        self.periodic: list[Periodic] = []
+        self.loops: list[Work] = []
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id()[:8]}"
         self._wake = asyncio.Event()
 
     def register(self, task: Task) -> None:
         self.tasks[task.name] = task
 
-    def every(self, seconds: float, function) -> None:
+    def every(self, seconds: float, function: Work) -> None:
         self.periodic.append((function, seconds))
 
-    def alongside(self, function) -> None:
+    def alongside(self, function: Work) -> None:
         self.loops.append(function)
 
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
@@ -99,7 +99,7 @@ class EmbeddedQueue:
                         attempts=EmbeddedJob.attempts + 1,
                     )
                 )
-                if result.rowcount == 1:
+                if rowcount(result) == 1:
                     job = await session.get(EmbeddedJob, job_id)
                     # the queue's own transaction: other workers decide by what it holds
                     await session.commit()
@@ -189,7 +189,7 @@ class EmbeddedQueue:
                 task.cancel()
             await asyncio.gather(periodic, *loops, return_exceptions=True)
 
-    async def dead_jobs(self, limit: int = 100) -> list[dict]:
+    async def dead_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
         async with self.sessionmaker() as session:
             rows = (
                 (

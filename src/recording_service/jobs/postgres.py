@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
-from .service import Task, TaskContext, run_periodic, start_alongside
+from .service import Periodic, Task, TaskContext, Work, run_periodic, start_alongside
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ class ProcrastinateQueue:
         connector = procrastinate.PsycopgConnector(conninfo=libpq_url(settings.database_url), min_size=1, max_size=4)
         self.app = procrastinate.App(connector=connector)
         self.tasks: dict[str, Task] = {}
-        self.periodic: list[tuple[Any, float]] = []
-        self.loops: list[Any] = []
+        self.periodic: list[Periodic] = []
+        self.loops: list[Work] = []
         self._opened = False
         self._lock = asyncio.Lock()
 
@@ -46,16 +46,16 @@ class ProcrastinateQueue:
     def register(self, task: Task) -> None:
         self.tasks[task.name] = task
 
-        async def run(context: procrastinate.JobContext, **args: Any) -> None:
+        async def run(context: procrastinate.JobContext, /, **args: Any) -> None:
             await task.run(TaskContext(context.job.attempts + 1, task.max_attempts), **args)
 
         retry = procrastinate.RetryStrategy(max_attempts=task.max_attempts - 1, exponential_wait=task.backoff_base_seconds)
         self.app.task(name=task.name, pass_context=True, retry=retry)(run)
 
-    def every(self, seconds: float, function) -> None:
+    def every(self, seconds: float, function: Work) -> None:
         self.periodic.append((function, seconds))
 
-    def alongside(self, function) -> None:
+    def alongside(self, function: Work) -> None:
         self.loops.append(function)
 
     async def defer(self, task: str, *, lock: str | None = None, session: AsyncSession | None = None, **args: Any) -> None:
@@ -107,7 +107,7 @@ class ProcrastinateQueue:
                 task.cancel()
             await asyncio.gather(periodic, *loops, return_exceptions=True)
 
-    async def dead_jobs(self, limit: int = 100) -> list[dict]:
+    async def dead_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
         await self._open()
         rows = await self.app.connector.execute_query_all_async(
             "SELECT id, task_name, args, attempts FROM procrastinate_jobs WHERE status = 'failed' ORDER BY id DESC LIMIT %(limit)s",

@@ -2,12 +2,15 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..core.config import Settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class Task:
 
 # Something every worker runs now and then (`every` seconds): catch-up work such as deferring jobs
 # for rows a crash left without one.
-Periodic = tuple[Callable[["JobQueue"], Awaitable[Any]], float]
+Work = Callable[["JobQueue"], Awaitable[Any]]
+Periodic = tuple[Work, float]
 
 
 class JobQueue(Protocol):
@@ -55,7 +59,7 @@ class JobQueue(Protocol):
     async def work(self) -> None:
         """Run a worker until cancelled."""
 
-    async def dead_jobs(self, limit: int = 100) -> list[dict]:
+    async def dead_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
         """Jobs that failed every attempt, newest first."""
 
     async def close(self) -> None: ...
@@ -102,7 +106,7 @@ async def _keep_running(queue: "JobQueue", function: Callable[["JobQueue"], Awai
             await asyncio.sleep(5)
 
 
-def start_alongside(queue: "JobQueue", loops: list[Callable[["JobQueue"], Awaitable[Any]]]) -> list:
+def start_alongside(queue: "JobQueue", loops: list[Work]) -> "list[asyncio.Task[None]]":
     """Each loop in its own task (the worker cancels them when it stops)."""
     import asyncio
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class StoreUnavailable(Exception):
@@ -51,7 +51,7 @@ class UploadTarget:
     generation: int = 0
     # What the store recorded at the last checkpoint (S3: which tail object holds the bytes past the
     # last part, and their CRC32), as committed to the database.
-    state: dict | None = None
+    state: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,7 +59,7 @@ class Durable:
     """What a checkpoint made durable: new parts, and the store's state to record with the offset."""
 
     parts: list[Part] = field(default_factory=list)
-    state: dict | None = None
+    state: dict[str, Any] | None = None
 
 
 @dataclass

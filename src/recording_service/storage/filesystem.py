@@ -16,19 +16,21 @@ import mmap
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TypeVarTuple
 
 from .base import Durable, ObjectExists, ObjectStat, StoredObjectMismatch, UploadTarget, WriterBusy
 
 READ_CHUNK = 1024 * 1024
+Ts = TypeVarTuple("Ts")
 SYNC_FILE_RANGE_WRITE = 2
 
 
 @cache
-def _sync_file_range():
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
     try:
         function = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).sync_file_range
     except (OSError, AttributeError, TypeError):
@@ -70,9 +72,10 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
-def _read_sidecar(path: Path) -> dict:
+def _read_sidecar(path: Path) -> dict[str, str]:
     try:
-        return json.loads(_sidecar(path).read_text())
+        metadata: dict[str, str] = json.loads(_sidecar(path).read_text())
+        return metadata
     except (FileNotFoundError, ValueError):
         return {}
 
@@ -114,7 +117,7 @@ class FilesystemChunkWriter:
     async def write(self, chunks: list[bytes]) -> None:
         await asyncio.to_thread(self._serially, self._write_all, chunks)
 
-    def _serially(self, work, *args) -> None:
+    def _serially(self, work: Callable[[*Ts], None], *args: *Ts) -> None:
         """One operation on the file at a time, never after it is closed: a cancelled request's write
         may still run in its thread when the rollback comes, and must not land in whatever file gets
         the descriptor's number next."""
@@ -152,11 +155,13 @@ class FilesystemChunkWriter:
 
     def _write_blocks(self) -> None:
         """Write the stage's whole blocks straight to disk and keep the rest (under a block) at its start."""
+        direct = self._direct
+        assert direct is not None  # only called while writing past the page cache
         whole = self._fill - self._fill % BLOCK
         done = 0
         try:
             while done < whole:
-                done += os.pwrite(self._direct, self._view[done:whole], self._stage_offset + done)
+                done += os.pwrite(direct, self._view[done:whole], self._stage_offset + done)
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise

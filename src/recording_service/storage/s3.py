@@ -20,9 +20,10 @@ import functools
 import hashlib
 import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 from urllib.parse import quote
 
 import boto3
@@ -33,9 +34,13 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.handlers import add_expect_header
 from isal.isal_zlib import crc32
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CompleteMultipartUploadOutputTypeDef, HeadObjectOutputTypeDef
+
 from .base import DeleteRefused, Durable, ObjectExists, ObjectStat, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 READ_CHUNK = 1024 * 1024
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
 READ_AHEAD = 1024 * 1024  # a part is read out in up to this much per read, so the sender makes few system calls
@@ -51,13 +56,23 @@ def crc32_b64(*pieces: bytes | bytearray | memoryview) -> str:
 
 def composite_crc32(parts: tuple[Part, ...] | list[Part]) -> str:
     """The checksum S3 reports for an object assembled from parts: CRC32 of the parts' CRC32s, '-N'."""
-    joined = b"".join(base64.b64decode(part.checksum) for part in parts)
+    # Only asked when every part has its checksum (see S3Store._check_assembled).
+    joined = b"".join(base64.b64decode(cast(str, part.checksum)) for part in parts)
     return f"{crc32_b64(joined)}-{len(parts)}"
 
 
 def encode_metadata(metadata: dict[str, str]) -> dict[str, str]:
     # S3 user metadata travels as HTTP headers: ASCII only, so percent-encode (file names are often Chinese).
     return {key: quote(value, safe="") for key, value in metadata.items()}
+
+
+class TailSegment(TypedDict):
+    """A tail segment as recorded in the upload's state: its object, where it sits in the part, its size and CRC32."""
+
+    key: str
+    offset: int
+    size: int
+    crc32: str
 
 
 class PartBody(io.RawIOBase):
@@ -111,7 +126,8 @@ class PartBody(io.RawIOBase):
         self._position += len(view)
         return view
 
-    def readinto(self, buffer) -> int:
+    # io hands a bytearray or a memoryview; typeshed allows any writable buffer, which has no len() nor slices.
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = self._next(len(buffer))
         buffer[: len(view)] = view
         return len(view)
@@ -136,7 +152,7 @@ class S3ChunkWriter:
     part are made durable as tail segments holding only what arrived since the last checkpoint, so
     many small PATCHes cost what their bytes cost, not the whole pending part each time."""
 
-    def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes, segments: list[dict]) -> None:
+    def __init__(self, store: "S3Store", target: UploadTarget, tail: bytes, segments: list[TailSegment]) -> None:
         self._store = store
         self._target = target
         self._pieces: list[memoryview] = [memoryview(tail)] if tail else []
@@ -249,7 +265,7 @@ class S3Store:
         # botocore asks for "100 Continue" before sending any file-like body: a round trip per part
         # that saves nothing here (a refused part costs one part's bytes), so parts go out at once.
         self.client.meta.events.unregister("before-call.s3", add_expect_header)
-        self._tail_cache: dict[str, tuple[int, bytes]] = {}
+        self._tail_cache: dict[str, tuple[tuple[str, ...], bytes]] = {}
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -257,9 +273,9 @@ class S3Store:
     def _tail_key(self, upload_id: str, part_number: int) -> str:
         return f"{self.prefix}.uploads/{upload_id}/tail-{part_number:05d}"
 
-    async def _call(self, method: str, **kwargs):
+    async def _call(self, method: Callable[..., R], **kwargs: Any) -> R:
         try:
-            return await asyncio.to_thread(functools.partial(getattr(self.client, method), **kwargs))
+            return await asyncio.to_thread(functools.partial(method, **kwargs))
         except (BotoConnectionError, ReadTimeoutError) as exc:
             raise StoreUnavailable(str(exc)) from exc
         except ClientError as exc:
@@ -272,7 +288,7 @@ class S3Store:
 
     async def begin(self, upload_id: str, key: str, metadata: dict[str, str]) -> str | None:
         response = await self._call(
-            "create_multipart_upload",
+            self.client.create_multipart_upload,
             Bucket=self.bucket,
             Key=self._key(key),
             Metadata=encode_metadata(metadata),
@@ -284,7 +300,7 @@ class S3Store:
         checksum = await asyncio.to_thread(crc32_b64, *pieces)
         body = PartBody(pieces)
         response = await self._call(
-            "upload_part",
+            self.client.upload_part,
             Bucket=self.bucket,
             Key=self._key(target.key),
             UploadId=target.backend_ref,
@@ -295,14 +311,14 @@ class S3Store:
         )
         return Part(number=number, size=len(body), etag=response["ETag"], checksum=checksum)
 
-    async def put_tail_segment(self, target: UploadTarget, part_number: int, offset: int, body: bytes) -> dict:
+    async def put_tail_segment(self, target: UploadTarget, part_number: int, offset: int, body: bytes) -> TailSegment:
         """Store bytes [offset, offset + len) of the part being filled; returns the segment to record.
         Named by the writer's generation, so a writer that lost its lease writes segments nobody reads."""
         key = f"{self._tail_key(target.upload_id, part_number)}-g{target.generation}-{offset:010d}"
-        await self._call("put_object", Bucket=self.bucket, Key=key, Body=body)
+        await self._call(self.client.put_object, Bucket=self.bucket, Key=key, Body=body)
         return {"key": key, "offset": offset, "size": len(body), "crc32": await asyncio.to_thread(crc32_b64, body)}
 
-    def remember_tail(self, upload_id: str, segments: list[dict], body: bytes) -> None:
+    def remember_tail(self, upload_id: str, segments: list[TailSegment], body: bytes) -> None:
         # Saves reading the segments back on the instance that received the previous chunk; bounded.
         self._tail_cache.pop(upload_id, None)
         self._tail_cache[upload_id] = (tuple(segment["key"] for segment in segments), body)
@@ -313,11 +329,11 @@ class S3Store:
         await self._remove(key, exact=True)
 
     async def _read_all(self, key: str, length: int) -> bytes:
-        response = await self._call("get_object", Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
+        response = await self._call(self.client.get_object, Bucket=self.bucket, Key=key, Range=f"bytes=0-{length - 1}")
         return (await asyncio.to_thread(response["Body"].read))[:length]
 
-    async def _load_tail(self, target: UploadTarget, length: int) -> tuple[bytes, list[dict]]:
-        segments = list((target.state or {}).get("segments", []))
+    async def _load_tail(self, target: UploadTarget, length: int) -> tuple[bytes, list[TailSegment]]:
+        segments: list[TailSegment] = list((target.state or {}).get("segments", []))
         if not segments:
             # Uploads begun before segments: one tail object per part, only ever grown.
             body = await self._read_all(self._tail_key(target.upload_id, len(target.parts) + 1), length)
@@ -343,7 +359,7 @@ class S3Store:
 
     async def versioned(self) -> bool:
         if self._versioned is None:
-            status = (await self._call("get_bucket_versioning", Bucket=self.bucket)).get("Status")
+            status = (await self._call(self.client.get_bucket_versioning, Bucket=self.bucket)).get("Status")
             self._versioned = status in ("Enabled", "Suspended")
         return self._versioned
 
@@ -352,21 +368,21 @@ class S3Store:
         it in a versioned bucket: there a plain DELETE only hides the bytes behind a delete marker."""
         if not await self.versioned():
             if exact:
-                await self._call("delete_object", Bucket=self.bucket, Key=prefix)
+                await self._call(self.client.delete_object, Bucket=self.bucket, Key=prefix)
                 return 1
-            listing = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)
-            for item in listing.get("Contents", []):
-                await self._call("delete_object", Bucket=self.bucket, Key=item["Key"])
+            listing = await self._call(self.client.list_objects_v2, Bucket=self.bucket, Prefix=prefix)
+            for listed in listing.get("Contents", []):
+                await self._call(self.client.delete_object, Bucket=self.bucket, Key=listed["Key"])
             return len(listing.get("Contents", []))
         removed = 0
-        kwargs: dict = {}
+        kwargs: dict[str, str] = {}
         while True:
-            page = await self._call("list_object_versions", Bucket=self.bucket, Prefix=prefix, **kwargs)
+            page = await self._call(self.client.list_object_versions, Bucket=self.bucket, Prefix=prefix, **kwargs)
             for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
                 if exact and item["Key"] != prefix:
                     continue
                 try:
-                    await self._call("delete_object", Bucket=self.bucket, Key=item["Key"], VersionId=item["VersionId"])
+                    await self._call(self.client.delete_object, Bucket=self.bucket, Key=item["Key"], VersionId=item["VersionId"])
                 except ClientError as exc:
                     if exc.response.get("Error", {}).get("Code") == "AccessDenied":
                         raise DeleteRefused(f"{item['Key']} version {item['VersionId']}: {exc}") from exc
@@ -386,7 +402,8 @@ class S3Store:
                 keys = [prefix] if await self.stat_raw(prefix) else []
             else:
                 keys = [
-                    item["Key"] for item in (await self._call("list_objects_v2", Bucket=self.bucket, Prefix=prefix)).get("Contents", [])
+                    item["Key"]
+                    for item in (await self._call(self.client.list_objects_v2, Bucket=self.bucket, Prefix=prefix)).get("Contents", [])
                 ]
             if not keys:
                 return removed
@@ -396,7 +413,7 @@ class S3Store:
                     continue
                 version = {"VersionId": head["VersionId"]} if head.get("VersionId") else {}
                 try:
-                    await self._call("delete_object", Bucket=self.bucket, Key=key, **version)
+                    await self._call(self.client.delete_object, Bucket=self.bucket, Key=key, **version)
                 except ClientError as exc:
                     if exc.response.get("Error", {}).get("Code") == "AccessDenied":
                         raise DeleteRefused(f"{key}: {exc}") from exc
@@ -406,9 +423,9 @@ class S3Store:
                     return removed  # no version ids to follow: a plain delete is all the store offers
         return removed
 
-    async def stat_raw(self, key: str) -> dict | None:
+    async def stat_raw(self, key: str) -> "HeadObjectOutputTypeDef | None":
         try:
-            return await self._call("head_object", Bucket=self.bucket, Key=key)
+            return await self._call(self.client.head_object, Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
@@ -418,9 +435,9 @@ class S3Store:
         await self._remove(f"{self.prefix}.uploads/{upload_id}/", exact=False)
         self._tail_cache.pop(upload_id, None)
 
-    async def _complete(self, target: UploadTarget) -> dict:
+    async def _complete(self, target: UploadTarget) -> "CompleteMultipartUploadOutputTypeDef":
         return await self._call(
-            "complete_multipart_upload",
+            self.client.complete_multipart_upload,
             Bucket=self.bucket,
             Key=self._key(target.key),
             UploadId=target.backend_ref,
@@ -434,12 +451,13 @@ class S3Store:
     async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
         key = self._key(target.key)
         stat = await self.stat(target.key)
+        completed: HeadObjectOutputTypeDef | CompleteMultipartUploadOutputTypeDef
         if stat is not None:
             # Placed by an earlier attempt that stopped before its record was committed: only this
             # upload's own object is accepted, and only at the recorded size.
             if stat.metadata.get("upload-id") != target.upload_id:
                 raise ObjectExists(target.key)
-            completed = await self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+            completed = await self._call(self.client.head_object, Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
             self._check_assembled(target, completed, size, stat.size)
         else:
             if not target.parts:
@@ -450,9 +468,10 @@ class S3Store:
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "NoSuchUpload" or await self.stat(target.key) is None:
                     raise
-                completed = await self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+                completed = await self._call(self.client.head_object, Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
             stat = await self.stat(target.key)
             self._check_assembled(target, completed, size, stat.size if stat else None)
+            assert stat is not None  # a missing object was refused just above
         wanted = encode_metadata(metadata)
         if any(stat.metadata.get(name) != value for name, value in wanted.items()):
             # The hash was not known when the multipart upload began: rewrite the object's
@@ -465,17 +484,19 @@ class S3Store:
                 ExtraArgs={"Metadata": wanted, "MetadataDirective": "REPLACE"},
                 Config=TransferConfig(multipart_threshold=5 * 1024**3, multipart_chunksize=512 * 1024**2),
             )
-            copied = await self._call("head_object", Bucket=self.bucket, Key=key)
+            copied = await self._call(self.client.head_object, Bucket=self.bucket, Key=key)
             if completed.get("VersionId") and completed["VersionId"] != copied.get("VersionId"):
                 # In a versioned bucket the copy is a second version: drop the first (not yet locked)
                 # rather than keep two copies of the footage.
-                await self._call("delete_object", Bucket=self.bucket, Key=key, VersionId=completed["VersionId"])
+                await self._call(self.client.delete_object, Bucket=self.bucket, Key=key, VersionId=completed["VersionId"])
             completed = copied
         await self._delete_tails(target.upload_id)
         return completed.get("VersionId")
 
     @staticmethod
-    def _check_assembled(target: UploadTarget, response: dict, size: int, stored_size: int | None) -> None:
+    def _check_assembled(
+        target: UploadTarget, response: "HeadObjectOutputTypeDef | CompleteMultipartUploadOutputTypeDef", size: int, stored_size: int | None
+    ) -> None:
         """The store's own account of the assembled object must match the recorded parts."""
         if stored_size != size:
             raise StoredObjectMismatch(f"{target.key} has {stored_size} bytes, not {size}")
@@ -488,7 +509,9 @@ class S3Store:
     async def abort(self, target: UploadTarget) -> None:
         if target.backend_ref:
             try:
-                await self._call("abort_multipart_upload", Bucket=self.bucket, Key=self._key(target.key), UploadId=target.backend_ref)
+                await self._call(
+                    self.client.abort_multipart_upload, Bucket=self.bucket, Key=self._key(target.key), UploadId=target.backend_ref
+                )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") not in ("NoSuchUpload", "404"):
                     raise
@@ -496,7 +519,7 @@ class S3Store:
 
     async def stat(self, key: str) -> ObjectStat | None:
         try:
-            response = await self._call("head_object", Bucket=self.bucket, Key=self._key(key))
+            response = await self._call(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
@@ -506,7 +529,7 @@ class S3Store:
     async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
         if end <= start:
             return
-        response = await self._call("get_object", Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}")
+        response = await self._call(self.client.get_object, Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}")
         body = response["Body"]
         try:
             while True:
@@ -534,7 +557,9 @@ class S3Store:
     async def object_lock_enabled(self) -> bool:
         if self._object_lock is None:
             try:
-                config = (await self._call("get_object_lock_configuration", Bucket=self.bucket)).get("ObjectLockConfiguration", {})
+                config = (await self._call(self.client.get_object_lock_configuration, Bucket=self.bucket)).get(
+                    "ObjectLockConfiguration", {}
+                )
             except ClientError:
                 config = {}
             self._object_lock = config.get("ObjectLockEnabled") == "Enabled"
@@ -546,22 +571,24 @@ class S3Store:
                 )
         return self._object_lock
 
-    def _version(self, key: str, version: str | None) -> dict:
+    def _version(self, key: str, version: str | None) -> dict[str, str]:
         return {"Bucket": self.bucket, "Key": self._key(key), **({"VersionId": version} if version else {})}
 
     async def retain(self, key: str, version: str | None, until: datetime) -> datetime:
         # Whole seconds, rounded up: S3 keeps retention dates to the second.
         until = until.replace(microsecond=0) + (timedelta(seconds=1) if until.microsecond else timedelta())
-        head = await self._call("head_object", **self._version(key, version))
+        head = await self._call(self.client.head_object, **self._version(key, version))
         current, mode = head.get("ObjectLockRetainUntilDate"), head.get("ObjectLockMode") or self.lock_mode
         if current is not None and current >= until:
             return current
         # An object keeps the mode it was locked in (COMPLIANCE cannot be downgraded anyway).
-        await self._call("put_object_retention", **self._version(key, version), Retention={"Mode": mode, "RetainUntilDate": until})
+        await self._call(
+            self.client.put_object_retention, **self._version(key, version), Retention={"Mode": mode, "RetainUntilDate": until}
+        )
         return until
 
     async def legal_hold(self, key: str, version: str | None, on: bool) -> None:
-        await self._call("put_object_legal_hold", **self._version(key, version), LegalHold={"Status": "ON" if on else "OFF"})
+        await self._call(self.client.put_object_legal_hold, **self._version(key, version), LegalHold={"Status": "ON" if on else "OFF"})
 
     async def put_record(self, key: str, body: bytes, retain_until: datetime | None = None) -> str | None:
         if await self.stat(key) is not None:
@@ -571,7 +598,7 @@ class S3Store:
             extra = {"ObjectLockMode": self.lock_mode, "ObjectLockRetainUntilDate": retain_until}
         checksum = base64.b64encode(hashlib.sha256(body).digest()).decode()
         response = await self._call(
-            "put_object",
+            self.client.put_object,
             Bucket=self.bucket,
             Key=self._key(key),
             Body=body,
@@ -592,7 +619,7 @@ class S3Store:
 
     async def read_bytes(self, key: str) -> bytes | None:
         try:
-            response = await self._call("get_object", Bucket=self.bucket, Key=self._key(key))
+            response = await self._call(self.client.get_object, Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
             if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
                 return None
@@ -602,8 +629,8 @@ class S3Store:
     async def list_keys(self, prefix: str) -> list[str]:
         keys, token = [], None
         while True:
-            kwargs = {"ContinuationToken": token} if token else {}
-            page = await self._call("list_objects_v2", Bucket=self.bucket, Prefix=self._key(prefix), **kwargs)
+            kwargs: dict[str, str] = {"ContinuationToken": token} if token else {}
+            page = await self._call(self.client.list_objects_v2, Bucket=self.bucket, Prefix=self._key(prefix), **kwargs)
             keys += [item["Key"][len(self.prefix) :] for item in page.get("Contents", [])]
             if not page.get("IsTruncated"):
                 return sorted(keys)
