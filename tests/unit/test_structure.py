@@ -117,6 +117,19 @@ def test_no_loose_modules_beside_the_packages():
     assert loose == ["app", "cli", "models"]
 
 
+def test_no_package_imports_another_packages_router():
+    # Routes are a package's own surface; what another package needs lives in its service or schemas.
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        unit = unit_of(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] == "router":
+                target = node.module.split(".")[-2] if node.level >= 2 or node.module.startswith("recording_service.") else unit
+                if target != unit and path.stem != "app":
+                    offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
+    assert offenders == []
+
+
 def test_no_test_module_imports_another():
     # Shared helpers live in tests/support/; a test module imported by others drags its tests' fixtures along.
     tests = Path(__file__).parents[1]

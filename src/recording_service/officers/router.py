@@ -21,6 +21,7 @@ from .service import (
     get_officer,
     history_of,
     import_officers,
+    public_filter,
     published_page,
     read_sheet,
     update_officer,
@@ -112,21 +113,6 @@ async def change_officer(
     officer = await get_officer(session, principal, officer_id)
     await update_officer(session, principal, officer, body, today(settings.tz))
     return OfficerOut.of(officer, await history_of(session, officer))
-
-
-def public_filter(
-    agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None,
-    name: Annotated[str | None, Query(max_length=100, description="any part of the name")] = None,
-    unit: Annotated[str | None, Query(max_length=200, description="any part of the unit's name")] = None,
-    certificate_number: Annotated[str | None, Query(max_length=64, description="the 执法证号, exactly")] = None,
-    category: Annotated[str | None, Query(max_length=100, description="a 执法类别 the certificate covers")] = None,
-) -> PublicFilter:
-    def clean(value: str | None) -> str | None:
-        return (value or "").strip() or None
-
-    return PublicFilter(
-        agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number), category=clean(category)
-    )
 
 
 def etag_of(body: bytes) -> str:

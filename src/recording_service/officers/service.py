@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
 import anyio
 import orjson
+from fastapi import Query
 from pydantic import ValidationError
 from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -141,6 +143,21 @@ class PublicFilter:
     unit: str | None = None
     certificate_number: str | None = None
     category: str | None = None
+
+
+def public_filter(  # the public list's query parameters (the API's and the page's alike)
+    agency: Annotated[str | None, Query(max_length=64, description="one agency's list")] = None,
+    name: Annotated[str | None, Query(max_length=100, description="any part of the name")] = None,
+    unit: Annotated[str | None, Query(max_length=200, description="any part of the unit's name")] = None,
+    certificate_number: Annotated[str | None, Query(max_length=64, description="the 执法证号, exactly")] = None,
+    category: Annotated[str | None, Query(max_length=100, description="a 执法类别 the certificate covers")] = None,
+) -> PublicFilter:
+    def clean(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    return PublicFilter(
+        agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number), category=clean(category)
+    )
 
 
 PUBLIC_ORDER = (Officer.agency, Officer.unit, Officer.name, Officer.id)

@@ -15,7 +15,6 @@ from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
 from ..core.times import today
 from ..officers.models import Officer
-from ..officers.router import public_filter
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
 from ..officers.service import (
     COLUMNS,
@@ -26,6 +25,7 @@ from ..officers.service import (
     get_officer,
     history_of,
     import_officers,
+    public_filter,
     published_count,
     published_page,
     read_sheet,
