@@ -1,11 +1,15 @@
 """`recording-dock sync` against the running service: uploads, skips what the server has, resumes an
-interrupted upload from its remembered URL, deletes local copies only once verified."""
+interrupted upload from its remembered URL, deletes local copies only once verified, stops at once on
+Ctrl-C or SIGTERM."""
 
 import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
+import time
+from urllib.parse import urlparse
 
 from tusclient import client as tus
 
@@ -13,18 +17,20 @@ from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedSto
 
 from .support.media import described, upload_bytes
 from .support.servers import BIN
+from .support.slow_link import SlowLink
 
 AGENCY = "DOCK"
+MiB = 1024 * 1024
 
 
-def dock_sync(leg, directory, token, *args):
+def dock_sync(leg, directory, token, *args, server=None):
     result = subprocess.run(
         [
             str(BIN / "recording-dock"),
             "sync",
             str(directory),
             "--server",
-            leg.url,
+            server or leg.url,
             "--token",
             token,
             "--json",
@@ -265,3 +271,156 @@ def test_dock_progress_in_a_terminal(leg, tmp_path):
     assert "long.mp4: resumed at 50 %" in screen
     assert "all recordings" in screen and "MB" in screen  # the overall bar, with sizes
     assert "recording-dock sync" in screen and "uploaded 2, skipped 0, failed 0" in screen  # the summary table and line
+
+
+def start_dock(server, directory, token, *args):
+    """`recording-dock sync` in the background, its summary (a table on stderr) wide enough to read."""
+    command = [str(BIN / "recording-dock"), "sync", str(directory), "--server", server, "--token", token, "--min-age", "0"]
+    return subprocess.Popen(
+        [*command, "--retry-delay", "1", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def wait_for(condition, what, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.05)
+    return value
+
+
+def remembered_url(directory, sha256):
+    """The upload URL the client keeps for the next run (tuspy's TinyDB file), read while it may be written."""
+    try:
+        rows = json.loads((directory / STATE_DIR / "uploads.json").read_text())["_default"].values()
+    except (OSError, ValueError, KeyError):
+        return None
+    return next((row["url"] for row in rows if row.get("key") == sha256), None)
+
+
+def server_offset(leg, token, url):
+    with leg.client(token) as http:
+        response = http.head(urlparse(url).path, headers={"Tus-Resumable": "1.0.0"})
+    response.raise_for_status()
+    return int(response.headers["Upload-Offset"])
+
+
+def ended(process, bound=10):
+    """Waits for a signalled client: `bound` guards against a hang, it is no benchmark."""
+    started = time.monotonic()
+    try:
+        out, err = process.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"the dock client did not stop within {bound} s: {err[-2000:]}") from None
+    return time.monotonic() - started, out, err
+
+
+def settled(link):
+    """Waits until the link carries nothing more (what a stall held back has gone through)."""
+    while True:
+        before = link.sent
+        time.sleep(0.3)
+        if link.sent == before:
+            return
+
+
+def test_ctrl_c_stops_the_dock_at_once_and_the_next_run_resumes(leg, tmp_path):
+    """One Ctrl-C abandons the PATCH in flight (on a dock's link a 16 MiB chunk takes seconds, here
+    4), keeps the upload resumable, prints the summary with what resumes next run and exits 130; the
+    next run resumes at the server's offset, and the media holds the file's bytes."""
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    data = os.urandom(48 * MiB)
+    (dock / "long.mp4").write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with SlowLink(leg.url, rate=4 * MiB) as link:
+        process = start_dock(link.url, dock, token)
+        try:
+            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
+            held = wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")  # the next one is under way
+            process.send_signal(signal.SIGINT)
+            seconds, out, err = ended(process)
+        finally:
+            process.kill()
+        assert process.returncode == 130, err
+        assert "SIGINT: stopping" in err and "Traceback" not in err
+        row = next(line for line in err.splitlines() if "long.mp4" in line)
+        assert "will resume" in row and f"{held} of {len(data)} bytes sent; the next run resumes there" in row, err
+        assert "stopped by SIGINT: will resume 1, not started 0" in err
+        assert server_offset(leg, token, url) == held  # the chunk in flight was abandoned, not finished
+        print(f"stopped {seconds:.1f} s after SIGINT, {held // MiB} of {len(data) // MiB} MiB on the server")
+
+        link.rate = None
+        report = dock_sync(leg, dock, token, server=link.url)  # the remembered URL goes through the link
+    assert (report["uploaded"], report["failed"]) == (1, 0) and "stopped_by" not in report
+    assert report["files"][0]["resumed_at"] == held
+    with leg.client(token) as http:
+        media_id = report["files"][0]["media_id"]
+        assert http.get(f"/api/v1/media/{media_id}").json()["sha256"] == sha
+        assert hashlib.sha256(http.get(f"/api/v1/media/{media_id}/content").content).hexdigest() == sha
+    assert remembered_url(dock, sha) is None
+
+
+def test_a_stalled_link_still_stops_and_a_second_ctrl_c_quits_at_once(leg, tmp_path):
+    """SIGTERM (a service manager) stops the dock as Ctrl-C does, even with its PATCH stuck on a stalled
+    link: it reports within seconds (here in --json) and exits 128 + 15. A second Ctrl-C quits at once,
+    without the summary. Either way the next run resumes at the server's offset."""
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    data = os.urandom(40 * MiB)
+    (dock / "a-stuck.mp4").write_bytes(data)
+    (dock / "b-later.mp4").write_bytes(os.urandom(100_000))
+    sha = hashlib.sha256(data).hexdigest()
+    with SlowLink(leg.url, rate=4 * MiB) as link:
+        process = start_dock(link.url, dock, token, "--json")
+        try:
+            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
+            held = wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")
+            link.rate = 0
+            time.sleep(1)  # the client's sends back up
+            process.send_signal(signal.SIGTERM)
+            seconds, out, err = ended(process)
+        finally:
+            process.kill()
+        assert process.returncode == 128 + signal.SIGTERM, err
+        stopped = json.loads(out.strip().splitlines()[-1])
+        assert (stopped["stopped_by"], stopped["interrupted"], stopped["not_started"]) == ("SIGTERM", 1, ["b-later.mp4"]), stopped
+        assert [(f["path"], f["status"], f["sent"], f["size"]) for f in stopped["files"]] == [
+            ("a-stuck.mp4", "interrupted", held, len(data))
+        ]
+        print(f"stalled link: stopped {seconds:.1f} s after SIGTERM")
+
+        link.rate = None
+        settled(link)
+        link.rate = 4 * MiB
+        before = link.sent
+        process = start_dock(link.url, dock, token)
+        try:
+            wait_for(lambda: link.sent > before + 2 * MiB, "the next chunk to be under way")
+            link.rate = 0
+            time.sleep(1)
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.2)
+            process.send_signal(signal.SIGINT)
+            _, out, err = ended(process)
+        finally:
+            process.kill()
+        assert process.returncode == 130, err
+        assert "quit at once" in err and "recording-dock sync" not in err and "stopped by" not in err, err  # no summary
+
+        link.rate = None
+        settled(link)
+        report = dock_sync(leg, dock, token, server=link.url)
+    assert (report["uploaded"], report["failed"]) == (2, 0), report
+    stuck = next(f for f in report["files"] if f["path"] == "a-stuck.mp4")
+    assert stuck["resumed_at"] == held
+    with leg.client(token) as http:
+        assert http.get(f"/api/v1/media/{stuck['media_id']}").json()["sha256"] == sha

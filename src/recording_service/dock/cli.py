@@ -1,7 +1,11 @@
 """`recording-dock`: the dock-side sync client (name and options fixed by the API contract)."""
 
 import json
-from dataclasses import asdict
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingCo
 from rich.progress import Progress as Bars
 from rich.table import Table
 
-from .sync import DockSync, Progress
+from .sync import DockSync, Progress, SyncReport
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -61,6 +65,30 @@ class TerminalProgress(Progress):
         self.bars.stop()
 
 
+@contextmanager
+def stop_on_signals(sync: DockSync) -> Iterator[list[int]]:
+    """The first SIGINT (Ctrl-C) or SIGTERM (a service manager) asks the run to stop (DockSync.stop: it
+    returns within seconds, the upload in flight stays resumable); a second one ends the process at once.
+    Yields the signal received, if any."""
+    received: list[int] = []
+
+    def handle(signum: int, frame: object) -> None:
+        if received:
+            os.write(2, b"recording-dock: quit at once; remembered uploads resume on the next run\n")
+            os._exit(128 + signum)
+        received.append(signum)
+        name = signal.Signals(signum).name
+        err.print(f"[yellow]{name}: stopping; uploads in progress resume on the next run (Ctrl-C again quits at once)[/yellow]")
+        sync.stop(name)
+
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 @app.callback()
 def main() -> None:
     """recording-dock"""
@@ -92,33 +120,56 @@ def sync(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", help="never upload files matching this pattern")] = None,
 ) -> None:
     """Upload every recording under DIRECTORY that the server does not have yet; exit 1 if any failed.
-    A `<file>.json` beside a recording supplies its metadata (device_id, officer_ids, recorded_at, flag, case_number)."""
+    A `<file>.json` beside a recording supplies its metadata (device_id, officer_ids, recorded_at, flag, case_number).
+    Ctrl-C (or SIGTERM) stops within seconds with the summary and what resumes next run (exit 128 + the
+    signal: 130 after Ctrl-C); a second one quits at once."""
     progress = TerminalProgress(err) if err.is_terminal and not json_output else None
-    try:
-        report = DockSync(
-            server,
-            token,
-            directory,
-            dock_id=dock_id,
-            retries=retries,
-            retry_delay=retry_delay,
-            min_age=min_age,
-            include=include or (),
-            exclude=exclude or (),
-            progress=progress,
-        ).run(parallel=parallel, delete_after_verify=delete_after_verify)
-    finally:
-        if progress is not None:
-            progress.finish()
+    sync = DockSync(
+        server,
+        token,
+        directory,
+        dock_id=dock_id,
+        retries=retries,
+        retry_delay=retry_delay,
+        min_age=min_age,
+        include=include or (),
+        exclude=exclude or (),
+        progress=progress,
+    )
+    with stop_on_signals(sync) as received:
+        try:
+            report = sync.run(parallel=parallel, delete_after_verify=delete_after_verify)
+        finally:
+            if progress is not None:
+                progress.finish()
+        summarise(report, json_output)
+        if received:
+            if sync.left_running:  # a worker still blocked on the link: do not wait for it
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(128 + received[0])
+            raise typer.Exit(128 + received[0])
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def summarise(report: SyncReport, json_output: bool) -> None:
     if json_output:
-        typer.echo(json.dumps(asdict(report), ensure_ascii=False))
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
         table = Table(title="recording-dock sync")
         for column in ("file", "result", "detail"):
             table.add_column(column)
         for item in report.files:
-            mark = {"uploaded": "[green]uploaded[/green]", "skipped": "skipped", "failed": "[red]failed[/red]"}[item.status]
+            mark = {
+                "uploaded": "[green]uploaded[/green]",
+                "skipped": "skipped",
+                "failed": "[red]failed[/red]",
+                "interrupted": "[yellow]will resume[/yellow]",
+            }[item.status]
             detail = item.error or item.reason or ""
+            if item.status == "interrupted":
+                detail = f"{item.sent} of {item.size} bytes sent; the next run resumes there"
             if item.resumed_at:
                 detail = f"resumed at byte {item.resumed_at}; {detail}".rstrip("; ")
             table.add_row(item.path, mark + (" · deleted" if item.deleted else ""), detail)
@@ -131,5 +182,13 @@ def sync(
             )
         for sidecar in report.orphan_sidecars:
             err.print(f"[yellow]{sidecar} describes no recording (no file of that name beside it)[/yellow]")
-    if report.failed:
-        raise typer.Exit(1)
+        if report.stopped_by:
+            err.print(
+                f"[yellow]stopped by {report.stopped_by}: will resume {report.interrupted}, not started {len(report.not_started)}"
+                " (the next run takes them up)[/yellow]"
+            )
+            if report.not_started:
+                err.print(
+                    f"not started: {', '.join(report.not_started[:10])}"
+                    + (f" and {len(report.not_started) - 10} more" if len(report.not_started) > 10 else "")
+                )

@@ -6,6 +6,11 @@ else (or when the server's copy is corrupt, missing or deleted, which the upload
 with per-chunk checksums and retries; its URL is kept in DIR/.recording-dock/ so an interrupted run
 resumes where it stopped. A file counts as uploaded only when the server's media record names the
 same SHA-256; only then may `--delete-after-verify` remove it.
+
+A run asked to stop (`DockSync.stop`: the command line's first Ctrl-C or SIGTERM) starts no new file,
+abandons the PATCH in flight between two slices of its body (a chunk with a checksum is all or nothing
+on the server, so its offset stays at the last whole chunk), keeps the remembered URLs, and returns
+within STOP_GRACE seconds with what it did and what the next run resumes.
 """
 
 import fnmatch
@@ -15,22 +20,27 @@ import os
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
+import requests
 from tusclient import client as tus
-from tusclient.exceptions import TusCommunicationError
+from tusclient.exceptions import TusCommunicationError, TusUploadFailed
 from tusclient.fingerprint.interface import Fingerprint
+from tusclient.request import TusRequest
 from tusclient.storage.filestorage import FileStorage
 from tusclient.storage.interface import Storage
+from tusclient.uploader import Uploader
 
 STATE_DIR = ".recording-dock"
 SIDECAR = ".json"  # <file>.json beside a recording: upload metadata (device_id, officer_ids, recorded_at, …)
 METADATA_KEYS = ("device_id", "officer_ids", "recorded_at", "content_type", "flag", "case_number")
 SKIP_SUFFIXES = (SIDECAR, ".partial", ".tmp")
 CHUNK = 16 * 1024 * 1024
+SLICE = 64 * 1024  # a chunk's body goes out a slice at a time: a stop abandons it between two
+STOP_GRACE = 1.5  # seconds a stopped run waits for work in flight before it reports without it
 # Media states in which the server holds no good copy of the bytes: never delete the dock's copy then.
 UNSAFE_ON_SERVER = frozenset({"corrupt", "missing", "deleted"})
 
@@ -45,6 +55,10 @@ class FileResult:
     error: str | None = None
     deleted: bool = False
     resumed_at: int | None = None  # the byte offset an interrupted upload was continued from
+    # Status `interrupted` only (a stop cut the upload short): the bytes the server holds, where the next
+    # run resumes, of the file's size.
+    sent: int | None = None
+    size: int | None = None
 
 
 @dataclass
@@ -56,11 +70,40 @@ class SyncReport:
     files: list[FileResult] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # not recordings by extension (see --include / --exclude)
     orphan_sidecars: list[str] = field(default_factory=list)  # <name>.json beside no recording
+    # Only when a stop (a signal, named here) ended the run early: uploads it cut short, which the next run
+    # resumes at the server's offset, and the files it never reached.
+    stopped_by: str | None = None
+    interrupted: int = 0
+    not_started: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
         self.files.append(result)
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.deleted += result.deleted
+
+    def as_json(self) -> dict:
+        """The `--json` object: a run that was not stopped says nothing of stopping."""
+        data = asdict(self)
+        for item in data["files"]:
+            for key in ("sent", "size"):
+                if item[key] is None:
+                    del item[key]
+        if self.stopped_by is None:
+            for key in ("stopped_by", "interrupted", "not_started"):
+                del data[key]
+        return data
+
+
+class Interrupted(Exception):
+    """The run was asked to stop: the file at hand is left as it stands (its upload URL stays remembered)."""
+
+
+@dataclass
+class InFlight:
+    """How far a worker got with one file; read by the run when a stop leaves the worker behind."""
+
+    sent: int | None = None  # the server's offset, once the upload exists
+    size: int = 0
 
 
 # What a body camera records: video, audio and photos. Anything else on a dock (logs, firmware,
@@ -133,10 +176,12 @@ def recordings(directory: Path, include=(), exclude=()) -> tuple[list[Path], lis
     return chosen, ignored, orphans
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, stopping: threading.Event | None = None) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(4 * 1024 * 1024):
+            if stopping is not None and stopping.is_set():
+                raise Interrupted
             digest.update(block)
     return digest.hexdigest()
 
@@ -193,14 +238,14 @@ class HashCache:
         except (OSError, ValueError):
             self._entries = {}
 
-    def sha256(self, file: Path) -> str:
+    def sha256(self, file: Path, stopping: threading.Event | None = None) -> str:
         stat = file.stat()
         key = str(file)
         with self._lock:
             cached = self._entries.get(key)
         if cached and cached[:2] == [stat.st_size, stat.st_mtime_ns]:
             return cached[2]
-        digest = file_sha256(file)
+        digest = file_sha256(file, stopping)
         with self._lock:
             self._entries[key] = [stat.st_size, stat.st_mtime_ns, digest]
         return digest
@@ -221,6 +266,83 @@ class ContentFingerprint(Fingerprint):
 
     def get_fingerprint(self, fs) -> str:
         return self.sha256
+
+
+class _SlicedBody:
+    """One chunk for requests: its length known (Content-Length, as tus wants), its bytes sent a slice at
+    a time, so that a stop abandons the PATCH within a slice (requests then closes the connection)."""
+
+    def __init__(self, data: bytes, stopping: threading.Event) -> None:
+        self.data, self.stopping = data, stopping
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self):
+        view = memoryview(self.data)
+        for start in range(0, len(view), SLICE):
+            if self.stopping.is_set():
+                raise Interrupted
+            yield view[start : start + SLICE]
+
+
+class _StoppableRequest(TusRequest):
+    """tuspy's PATCH (tusclient.request.TusRequest.perform), its body sliced (see _SlicedBody)."""
+
+    def __init__(self, uploader: "_StoppableUploader") -> None:
+        super().__init__(uploader)
+        self.stopping = uploader.stopping
+
+    def perform(self) -> None:
+        try:
+            chunk = self.file.read(self._content_length)
+            self.add_checksum(chunk)
+            response = requests.patch(
+                self._url,
+                data=_SlicedBody(chunk, self.stopping),
+                headers=self._request_headers,
+                verify=self.verify_tls_cert,
+                stream=True,
+                cert=self.client_cert,
+            )
+            self.status_code = response.status_code
+            self.response_content = response.content
+            self.response_headers = {k.lower(): v for k, v in response.headers.items()}
+        except requests.exceptions.RequestException as error:
+            raise TusUploadFailed(error) from error
+        finally:
+            self.file.close()
+
+
+class _StoppableUploader(Uploader):
+    """tuspy's uploader (tusclient.uploader.Uploader: its request and its retries) giving way to a stop,
+    in the PATCH and in the wait between retries."""
+
+    def __init__(self, *args, stopping: threading.Event, **kwargs) -> None:
+        self.stopping = stopping
+        super().__init__(*args, **kwargs)
+
+    def _do_request(self) -> None:
+        self.request = _StoppableRequest(self)  # type: ignore[assignment]
+        try:
+            self.request.perform()
+            if not 200 <= self.request.status_code < 300:
+                raise TusUploadFailed("", self.request.status_code, self.request.response_content)
+        except TusUploadFailed as error:
+            self._retry_or_cry(error)
+
+    def _retry_or_cry(self, error: Exception) -> None:
+        if self.retries <= self._retried:
+            raise error
+        if self.stopping.wait(self.retry_delay):
+            raise Interrupted from error
+        self._retried += 1
+        try:
+            self.offset = self.get_offset()
+        except TusCommunicationError as err:
+            self._retry_or_cry(err)
+        else:
+            self._do_request()
 
 
 def _metadata(path: Path, sha256: str, dock_id: str) -> dict[str, str]:
@@ -264,6 +386,18 @@ class DockSync:
         self.hashes = HashCache(state / "hashes.json")
         # One connection pool for every worker thread (httpx.Client is thread-safe).
         self.http = httpx.Client(base_url=self.base, headers=self.headers, timeout=120)
+        self._stopping = threading.Event()
+        self._stopped_by: str | None = None
+        self._deadline = 0.0
+        self.left_running = False  # a stopped run returned with a worker still busy (a stalled link)
+
+    def stop(self, reason: str) -> None:
+        """Ask the run to stop (safe from a signal handler): no new file starts, the upload in flight is
+        abandoned and stays resumable, and `run` returns within STOP_GRACE seconds."""
+        if self._stopped_by is None:
+            self._stopped_by = reason
+            self._deadline = time.monotonic() + STOP_GRACE
+            self._stopping.set()
 
     def _on_server(self, sha256: str) -> dict | None:
         response = self.http.get("/api/v1/media", params={"sha256": sha256, "limit": 1})
@@ -275,7 +409,9 @@ class DockSync:
         tus_client = tus.TusClient(f"{self.base}/api/v1/uploads", headers=self.headers)
 
         def make():
-            return tus_client.uploader(
+            return _StoppableUploader(
+                client=tus_client,
+                stopping=self._stopping,
                 file_path=str(path),
                 chunk_size=CHUNK,
                 metadata=_metadata(path, sha256, self.dock_id),
@@ -295,20 +431,27 @@ class DockSync:
             self.storage.remove_item(sha256)  # expired, rejected or terminated: start afresh
             return make()
 
-    def _upload(self, path: Path, sha256: str, result: "FileResult") -> str:
+    def _upload(self, path: Path, sha256: str, result: "FileResult", flight: InFlight) -> str:
         uploader = self._uploader(path, sha256)
-        size = uploader.get_file_size()
+        size = flight.size = uploader.get_file_size()
+        if uploader.url:
+            flight.sent = uploader.offset
         if uploader.url and uploader.offset:
             result.resumed_at = uploader.offset
             self.progress.note(f"{path.name}: resumed at {100 * uploader.offset // max(size, 1)} %")
         task = self.progress.start_file(path.name, size, uploader.offset or 0)
         try:
             if not uploader.url:
+                if self._stopping.is_set():
+                    raise Interrupted
                 uploader.set_url(uploader.create_url())
-                uploader.offset = 0
+                uploader.offset = flight.sent = 0
             while uploader.offset < size:
+                if self._stopping.is_set():
+                    raise Interrupted
                 before = uploader.offset
                 uploader.upload_chunk()
+                flight.sent = uploader.offset
                 self.progress.advance(task, uploader.offset - before)
         finally:
             self.progress.end_file(task)
@@ -334,24 +477,30 @@ class DockSync:
             if response.status_code != 423:  # 423: the server's own hold on the upload has not run out yet
                 response.raise_for_status()
                 return
-            time.sleep(max(1, self.retry_delay))
+            if self._stopping.wait(max(1, self.retry_delay)):
+                raise Interrupted
         response.raise_for_status()
 
-    def sync_file(self, path: Path, delete_after_verify: bool) -> FileResult:
+    def sync_file(self, path: Path, delete_after_verify: bool, flight: InFlight | None = None) -> FileResult:
+        """One file's outcome: uploaded, skipped or failed; after a stop also `interrupted` (an upload the
+        next run resumes) or `not_started`."""
+        flight = flight or InFlight()
         result = FileResult(path=str(path.relative_to(self.directory)), status="failed")
         try:
+            if self._stopping.is_set():
+                raise Interrupted
             age = time.time() - path.stat().st_mtime
             if age < self.min_age:
                 # A camera may still be copying it onto the dock: a half-copied file would become evidence.
                 result.status, result.reason = "skipped", f"still being written (modified {age:.0f} s ago; --min-age {self.min_age:g})"
                 return result
-            result.sha256 = self.hashes.sha256(path)
+            result.sha256 = self.hashes.sha256(path, self._stopping)
             existing = self._on_server(result.sha256)
             if existing and existing["status"] not in UNSAFE_ON_SERVER:
                 result.status, result.media_id, result.reason = "skipped", existing["id"], "on the server already"
             else:
                 # New, or the server's copy is corrupt, missing or deleted: these bytes repair it.
-                result.media_id = self._upload(path, result.sha256, result)
+                result.media_id = self._upload(path, result.sha256, result, flight)
                 result.status = "uploaded"
                 if existing:
                     result.reason = f"the server's copy was {existing['status']}; uploaded again"
@@ -366,10 +515,35 @@ class DockSync:
                     sidecar = path.with_name(path.name + SIDECAR)
                     sidecar.unlink(missing_ok=True)
                     result.deleted = True
+        except Interrupted:
+            return self._stopped(result.path, flight, result)
         except Exception as exc:  # one file's failure must not stop the others
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
         return result
+
+    @staticmethod
+    def _stopped(path: str, flight: InFlight, result: FileResult | None = None) -> FileResult:
+        """A file a stop caught: an upload that exists resumes next run, anything short of one is not started."""
+        result = result or FileResult(path=path, status="not_started")
+        if flight.sent is None:
+            result.status = "not_started"
+        else:
+            result.status, result.sent, result.size = "interrupted", flight.sent, flight.size
+        return result
+
+    def _outcome(self, path: Path, future: "Future[FileResult]", flight: InFlight) -> FileResult:
+        while not self._stopping.is_set():
+            try:
+                return future.result(timeout=0.2)
+            except TimeoutError:
+                continue
+        # Stopped: work in flight has until the deadline (an abandoned PATCH ends within a slice; a
+        # stalled link may hold it longer), then is reported as far as it got.
+        try:
+            return future.result(timeout=max(0.0, self._deadline - time.monotonic()))
+        except (TimeoutError, CancelledError):
+            return self._stopped(str(path.relative_to(self.directory)), InFlight(flight.sent, flight.size))
 
     def run(self, *, parallel: int = 1, delete_after_verify: bool = False) -> SyncReport:
         report = SyncReport()
@@ -377,14 +551,24 @@ class DockSync:
         report.ignored = [str(p.relative_to(self.directory)) for p in ignored]
         report.orphan_sidecars = [str(p.relative_to(self.directory)) for p in orphans]
         self.progress.begin(sum(path.stat().st_size for path in files))
+        pool = ThreadPoolExecutor(max_workers=max(1, parallel))
+        futures: list[Future[FileResult]] = []
         try:
-            with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-                for path, result in zip(files, pool.map(lambda p: self.sync_file(p, delete_after_verify), files)):
-                    if result.status == "skipped":
-                        self.progress.skip(path.stat().st_size if path.exists() else 0)
-                    report.add(result)
+            flights = [InFlight() for _ in files]
+            futures = [pool.submit(self.sync_file, path, delete_after_verify, flight) for path, flight in zip(files, flights)]
+            for path, future, flight in zip(files, futures, flights):
+                result = self._outcome(path, future, flight)
+                if result.status == "not_started":
+                    report.not_started.append(result.path)
+                    continue
+                if result.status == "skipped":
+                    self.progress.skip(path.stat().st_size if path.exists() else 0)
+                report.add(result)
         finally:
+            self.left_running = not all(future.done() for future in futures)
+            pool.shutdown(wait=not self.left_running, cancel_futures=True)
             self.storage.close()
             self.hashes.save()
             self.http.close()
+        report.stopped_by = self._stopped_by
         return report
