@@ -65,10 +65,11 @@ run: $(RUNTIME) ffmpeg
 test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest
 
-# The in-process layer (no servers, no browser): pure logic, the package structure, the redaction corpus —
-# about 30 s here, for every save. `make test` runs everything.
+# The in-process layer (no servers, no browser), for every save: pure logic, the package structure, the redaction
+# corpus (tests/unit) and the business rules through the real app in this process, a fresh SQLite database per
+# test (tests/api) — under a minute here. `make test` runs everything, the legs too.
 test-fast: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q tests/unit tests/api
 
 # ruff (configured in pyproject.toml) over everything Python in the repository — the rules and the format
 # (`$(BIN)/ruff format src tests migrations scripts bench` applies it); `make test` runs it first.
