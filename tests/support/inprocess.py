@@ -5,6 +5,7 @@ transport — no server, no port, no subprocess.
 The app runs on an event loop of its own in a thread (an anyio blocking portal), so tests stay synchronous
 and read exactly as the tests on the legs do: `service.client(service.token("reviewer", "A1"))` is an
 `httpx.Client`. A fresh database costs a file copy: the migrations run once per session into a template.
+An exception the app does not answer reaches the test as itself (a server would answer 500).
 
 No background worker runs here (`run_worker=False`, the setting `serve --no-job-worker` sets): tests that need
 probing, playback copies, webhook deliveries or the statistics' follower run on the legs.
@@ -77,8 +78,6 @@ class _PortalTransport(httpx.BaseTransport):
 class InProcessService:
     """The app with its own database and store; `client` and `token` as a leg's (tests/conftest.py `Leg`)."""
 
-    name = "in-process"
-
     def __init__(self, workdir: Path, template: Path, signing_key: Path, **settings) -> None:
         self.workdir = workdir
         database = workdir / "recording.db"
@@ -103,10 +102,6 @@ class InProcessService:
 
     def stop(self) -> None:
         self._stack.close()
-
-    @property
-    def url(self) -> str:
-        return BASE_URL
 
     def client(self, token: str | None = None, **kwargs) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
