@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean
+.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -66,10 +66,18 @@ run: $(RUNTIME) ffmpeg
 test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# The in-process layer (no servers, no browser): pure logic, the package structure, the redaction corpus —
-# about 30 s here, for every save. `make test` runs everything.
+# The in-process layer (no servers, no browser), for every save: pure logic, the package structure, the redaction
+# corpus (tests/unit) and the business rules through the real app in this process, a fresh SQLite database per
+# test (tests/api) — the two side by side, each output kept together; under a minute here. `make test` runs
+# everything, the legs too.
 test-fast: $(STAMP) lint typecheck
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-api
+
+test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
+
+test-api: $(STAMP)
+	$(BIN)/python -m pytest -q tests/api
 
 # ruff (configured in pyproject.toml) over everything Python in the repository — the rules and the format
 # (`$(BIN)/ruff format src tests migrations scripts bench` applies it); `make test` runs it first.

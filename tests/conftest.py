@@ -1,6 +1,10 @@
-"""Every API test runs twice, against real components:
+"""Every API test here runs twice, against real components:
 sqlite-fs    SQLite + the filesystem store
 postgres-s3  PostgreSQL (a fresh database per run) + SeaweedFS (a real S3 server)
+
+These legs are for what needs real processes: tus uploads of real files, ffprobe and ffmpeg, kill -9 and fencing,
+browsers, the stores, the CLI, and what the database itself answers (races, locks, constraints, collation, LIKE).
+Business rules that only speak HTTP to the API run once, in the test's own process (tests/api, `make test-fast`).
 """
 
 import os

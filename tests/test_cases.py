@@ -1,4 +1,4 @@
-"""Cases (案件) through the HTTP API."""
+"""Cases (案件) through the HTTP API on both legs (input errors and roles, in the app in this process: tests/api/test_cases.py)."""
 
 from .support.api import assert_problem
 from .support.cases import case_body
@@ -37,19 +37,6 @@ def test_open_read_and_list_cases(leg):
     with leg.client(leg.token("case_system", "CASES2")) as http:  # another agency
         assert_problem(http.get(f"/api/v1/cases/{case['id']}"), 404, "case-not-found")
         assert http.post("/api/v1/cases", json={**body}).status_code == 201  # case numbers are unique per agency only
-
-
-def test_case_input_errors(leg):
-    with leg.client(leg.token("case_system", "CASES3")) as http:
-        assert_problem(http.post("/api/v1/cases", json=case_body(procedure="penalty-unknown")), 400, "unknown-procedure")
-        assert_problem(http.post("/api/v1/cases", json=case_body(opened_at="2026-11-02T09:00:00")), 400, "invalid-time")
-        bad_party = case_body(parties=[{"name": "x", "kind": "robot"}])
-        problem = assert_problem(http.post("/api/v1/cases", json=bad_party), 422, "validation-error")
-        assert problem["errors"][0]["loc"][:3] == ["body", "parties", "0"]
-        assert_problem(http.post("/api/v1/cases", json={"title": "no number"}), 422)
-    with leg.client(leg.token("dock", "CASES3")) as http:
-        assert_problem(http.post("/api/v1/cases", json=case_body()), 403, "forbidden-role")
-        assert_problem(http.get("/api/v1/cases"), 403)
 
 
 def test_values_the_database_cannot_hold_are_refused(leg):

@@ -134,7 +134,7 @@ def test_no_test_module_imports_another():
     # Shared helpers live in tests/support/; a test module imported by others drags its tests' fixtures along.
     tests = Path(__file__).parents[1]
     offenders = []
-    for path in [*tests.glob("test_*.py"), *tests.glob("unit/test_*.py"), tests / "conftest.py"]:
+    for path in [*tests.glob("test_*.py"), *tests.glob("unit/test_*.py"), *tests.glob("api/test_*.py"), *tests.glob("**/conftest.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.ImportFrom)

@@ -1,4 +1,4 @@
-"""Statutory time limits in the timeline, through the HTTP API on both legs: a case that keeps every limit
+"""Statutory time limits in the timeline, through the HTTP API of the app in this process: a case that keeps every limit
 reads clean; moving a date past its limit gives exactly that finding; a holiday inside the window moves
 the due date; a limit still running is a deadline, not a finding."""
 
@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from .support import doc_number
-from .support.cases import case_body
-from .support.web import create_person, signed_in_client
+from ..support import doc_number
+from ..support.cases import case_body
+from ..support.inprocess import create_person, signed_in_client
 
 AGENCY = "TLIM1"
 
@@ -87,8 +87,8 @@ def findings(timeline):
     return sorted((f["stage"], f["rule"]) for f in timeline["completeness"]["findings"] if f["kind"] == "time_limit")
 
 
-def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_finding(leg):
-    with leg.client(leg.token("case_system", AGENCY)) as http:
+def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_finding(inproc):
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
         clean = walk(http)
         assert findings(clean) == []
         kept = limits(clean)
@@ -112,12 +112,12 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
         assert limits(late)["service_within_7_working_days"]["used_days"] == 8
     # The case page shows the limits and the banner names the missed one.
     username = f"limits{uuid.uuid4().hex[:6]}"
-    create_person(leg, username, "reviewer", AGENCY, "期限评查")
-    with signed_in_client(leg.url, username) as browser:
+    create_person(inproc, username, "reviewer", AGENCY, "期限评查")
+    with signed_in_client(inproc, username) as browser:
         page = browser.get(f"/cases/{late['case']['id']}").text
     assert "法定期限" in page and "未遵守" in page and "行政处罚决定书应在宣告后七日内送达" in page
     assert page.count("已遵守") == 2  # the hearing-request window and the 90 days from filing were kept
-    with leg.client(leg.token("case_system", AGENCY)) as http:
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
         # A hearing was held: the request window no longer applies, the notice must come 7 working days before.
         heard = walk(http, hearing=("2026-09-01", "2026-09-08", "2026-09-03"), decision="2026-09-15", served="2026-09-16")
         assert findings(heard) == [("hearing", "hearing_notice_7_working_days_before")]
@@ -129,11 +129,11 @@ def test_a_case_that_keeps_every_limit_reads_clean_and_each_late_date_gives_its_
         assert findings(asked_late) == [("hearing", "hearing_request_within_5_working_days")]
 
 
-def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
+def test_a_limit_still_running_is_a_deadline_not_a_finding(inproc):
     tz = ZoneInfo("Asia/Shanghai")
     today = datetime.now(tz).date()
     decided = today - timedelta(days=1)
-    with leg.client(leg.token("case_system", AGENCY)) as http:
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
         timeline = walk(
             http,
             filed=(decided - timedelta(days=60)).isoformat(),
@@ -146,14 +146,14 @@ def test_a_limit_still_running_is_a_deadline_not_a_finding(leg):
     assert findings(timeline) == []
 
 
-def test_an_agencys_local_day_off_moves_its_own_cases_limits_and_no_one_elses(leg):
-    with leg.client(leg.token("admin", "TLIMLOCAL")) as admin:
+def test_an_agencys_local_day_off_moves_its_own_cases_limits_and_no_one_elses(inproc):
+    with inproc.client(inproc.token("admin", "TLIMLOCAL")) as admin:
         added = admin.post(
             "/api/v1/calendar/local-days",
             json={"day": "2026-09-22", "kind": "off", "name_zh": "地方节日", "basis": "某自治区假日办法（测试）"},
         )
         assert added.status_code == 201, added.text
-    with leg.client(leg.token("case_system", "TLIMLOCAL")) as local, leg.client(leg.token("case_system", AGENCY)) as other:
+    with inproc.client(inproc.token("case_system", "TLIMLOCAL")) as local, inproc.client(inproc.token("case_system", AGENCY)) as other:
         # 7 working days from the decision on 9/15: 9/23 on the official calendar, one later with the local day.
         assert limits(walk(local))["service_within_7_working_days"]["due_on"] == "2026-09-24"
         assert limits(walk(other))["service_within_7_working_days"]["due_on"] == "2026-09-23"

@@ -1,0 +1,41 @@
+"""Tokens and roles through the API of the app in this process: every endpoint but the health check and the public
+side needs a token; each role reaches what it may. (Agencies and docks with real footage, and the token CLI: tests/test_access.py.)"""
+
+import json
+import re
+from pathlib import Path
+
+from ..support.api import TUS, assert_problem
+
+OPENAPI = json.loads((Path(__file__).parents[2] / "openapi" / "openapi.json").read_text())
+
+
+def test_every_endpoint_but_healthz_and_the_public_side_needs_a_token(inproc):
+    with inproc.client() as anonymous, inproc.client("rst_not-a-real-token") as forged:
+        assert anonymous.get("/healthz").status_code == 200
+        checked = 0
+        for path, methods in OPENAPI["paths"].items():
+            if path == "/healthz":
+                continue
+            if path.startswith("/api/v1/public/"):  # published for anyone (资格清单 and the like): GET only, no token
+                concrete = re.sub(r"\{[a-z_]+\}", "0" * 32, path)
+                # a list answers; an item that does not exist is a plain 404, never a demand for a token
+                assert set(methods) == {"get"} and anonymous.get(concrete).status_code == (200 if concrete == path else 404), path
+                continue
+            concrete = re.sub(r"\{[a-z_]+\}", "0" * 32, path)
+            for method in methods:
+                for http in (anonymous, forged):
+                    response = http.request(method.upper(), concrete, headers=TUS)
+                    assert response.status_code == 401, (method, path, response.status_code)
+                    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+                    checked += 1
+        assert checked >= 16
+
+
+def test_roles(inproc):
+    with inproc.client(inproc.token("auditor")) as auditor, inproc.client(inproc.token("reviewer")) as reviewer:
+        assert_problem(auditor.post("/api/v1/uploads", headers={**TUS, "Upload-Length": "1"}), 403, "forbidden-role")
+        assert_problem(reviewer.post("/api/v1/media", files={"file": ("a", b"b")}), 403, "forbidden-role")
+        assert auditor.get("/api/v1/media").status_code == 200
+    with inproc.client(inproc.token("case_system")) as case_system:
+        assert case_system.post("/api/v1/uploads", headers={**TUS, "Upload-Length": "1"}).status_code == 201
