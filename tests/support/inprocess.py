@@ -141,7 +141,8 @@ class InProcessService:
 
     def set_agency(self, code: str, fields: dict) -> dict:
         """What `agency set` does (tests/support/publishing.py `with_profile` runs the CLI on a leg)."""
-        from recording_service.agencies.service import profile_out, set_agency
+        from recording_service.agencies.schemas import AgencyOut
+        from recording_service.agencies.service import set_agency
         from recording_service.audit.service import SYSTEM
         from recording_service.core.db import commit
 
@@ -149,7 +150,7 @@ class InProcessService:
             async with sessionmaker() as session:
                 profile = await set_agency(session, SYSTEM, code, fields)
                 await commit(session)
-                return profile_out(profile)
+                return AgencyOut.of(profile).model_dump(mode="json")
 
         return self.run(work)
 
