@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import REQUEST_CONTEXT, Actor, record
 from ..core.config import Settings
-from ..core.db import utcnow
+from ..core.db import rowcount, utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role
 from .models import User, WebSession
 from .service import hash_token, validate_agency
@@ -88,7 +89,9 @@ async def find_user(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(select(User).where(User.username == username.strip().lower()))).scalar_one_or_none()
 
 
-async def create_user(session: AsyncSession, who, username: str, role: Role, agency: str, display_name: str | None, password: str) -> User:
+async def create_user(
+    session: AsyncSession, who: Actor | Principal, username: str, role: Role, agency: str, display_name: str | None, password: str
+) -> User:
     name = normalised_username(username)
     if role not in PERSON_ROLES:
         raise PersonError(f"people sign in as {', '.join(r.value for r in PERSON_ROLES)}; '{role.value}' is a machine's role (use a token)")
@@ -123,10 +126,10 @@ async def _end_sessions(session: AsyncSession, user_id: str, reason: str) -> int
     result = await session.execute(
         update(WebSession).where(WebSession.user_id == user_id, WebSession.ended_at.is_(None)).values(ended_at=utcnow(), end_reason=reason)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
-async def disable_user(session: AsyncSession, who, user: User) -> None:
+async def disable_user(session: AsyncSession, who: Actor | Principal, user: User) -> None:
     user.disabled_at = utcnow()
     ended = await _end_sessions(session, user.id, "disabled")
     await record(
@@ -138,7 +141,7 @@ async def disable_user(session: AsyncSession, who, user: User) -> None:
     )
 
 
-async def reset_password(session: AsyncSession, who, user: User, password: str) -> None:
+async def reset_password(session: AsyncSession, who: Actor | Principal, user: User, password: str) -> None:
     check_password(password)
     user.password_hash = _hasher.hash(password)
     user.password_changed_at = utcnow()
@@ -193,7 +196,7 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
     return user, browser, secret
 
 
-async def record_failure(session: AsyncSession, user: User, payload: dict) -> None:
+async def record_failure(session: AsyncSession, user: User, payload: dict[str, Any]) -> None:
     """Audits a refused sign-in to an existing account (`payload`: the throttle's counts and wait)."""
     agency = None if user.agency == ALL_AGENCIES else user.agency
     await record(
@@ -205,7 +208,7 @@ async def record_failure(session: AsyncSession, user: User, payload: dict) -> No
     )
 
 
-async def record_throttled(session: AsyncSession, user: User, payload: dict) -> None:
+async def record_throttled(session: AsyncSession, user: User, payload: dict[str, Any]) -> None:
     """Audits the start of an account's waiting time (failures in a row reached the threshold)."""
     agency = None if user.agency == ALL_AGENCIES else user.agency
     await record(

@@ -20,9 +20,10 @@ failures are forgotten after `max_delay` without one.
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, or_
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from ..core.config import Settings
 from ..core.throttle import Budget, ThrottleRow, count_failure, forget, mark, spend, state
@@ -110,7 +111,7 @@ async def account_wait(engine: AsyncEngine, limits: SignInLimits, attempt: Attem
     return None if wait is None else min(wait, account.wait)
 
 
-async def failed(engine: AsyncEngine, limits: SignInLimits, attempt: Attempt) -> dict:
+async def failed(engine: AsyncEngine, limits: SignInLimits, attempt: Attempt) -> dict[str, Any]:
     """Counts a refused password; what it did, for the audit log: failures in a row, the wait now imposed."""
     counts = await count_failure(
         engine,
@@ -135,7 +136,7 @@ async def succeeded(engine: AsyncEngine, limits: SignInLimits, attempt: Attempt)
     await forget(engine, [attempt.pair_key])
 
 
-async def forget_account(session, username: str) -> None:
+async def forget_account(session: AsyncSession, username: str) -> None:
     """An administrator's reset: the account's failures, waits and allowances are gone (known clients stay).
     In the caller's transaction."""
     name = account_name(username)
