@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,7 +37,7 @@ class AgencyProfileVersion(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(64), ForeignKey("agencies.code"))
     version: Mapped[int] = mapped_column(Integer)
-    fields: Mapped[dict] = mapped_column(JSON, default=dict)  # the whole profile as it was
-    changed: Mapped[list] = mapped_column(JSON, default=list)  # the names of the fields this version changed
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the whole profile as it was
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)  # the names of the fields this version changed
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(200))

@@ -1,8 +1,9 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.db import DbSession
 from ..core.pagination import MAX_LIMIT, keyset, page_of
@@ -25,7 +26,7 @@ def _not_found(code: str) -> Problem:
     return Problem(404, "agency-not-found", f"No agency profile '{code}'.")
 
 
-async def _visible(session, principal: Principal, code: str) -> AgencyProfile:
+async def _visible(session: AsyncSession, principal: Principal, code: str) -> AgencyProfile:
     """The profile, or 404 alike when there is none and when it is not the principal's to see."""
     profile = await get_agency(session, code)
     if profile is None or not await sees_agency(session, principal, code):
@@ -44,7 +45,7 @@ async def list_profiles(principal: ProfileReader, session: DbSession, limit: Lim
 
 
 @router.get("/{code}", response_model=AgencyOut, summary="One agency's profile")
-async def read_profile(code: Code, principal: ProfileReader, session: DbSession) -> dict:
+async def read_profile(code: Code, principal: ProfileReader, session: DbSession) -> dict[str, Any]:
     return AgencyOut.of(await _visible(session, principal, code)).model_dump(mode="json")
 
 

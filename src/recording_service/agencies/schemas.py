@@ -1,5 +1,6 @@
 import re
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -87,7 +88,7 @@ def checked_division(value: str) -> str:
     return value
 
 
-def _optional(value):
+def _optional(value: object) -> object:
     """Optional text: trimmed, and blank means none."""
     if isinstance(value, str):
         value = value.strip()
@@ -161,7 +162,7 @@ class PublicAgencyPage(BaseModel):
 
 class AgencyVersionOut(BaseModel):
     version: int
-    fields: dict = Field(description="the whole profile as this version left it")
+    fields: dict[str, Any] = Field(description="the whole profile as this version left it")
     changed: list[str] = Field(description="the fields this version changed")
     changed_at: datetime
     changed_by: str

@@ -2,6 +2,7 @@
 Every change is a new version and an audit event in the caller's transaction."""
 
 import re
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -61,19 +62,19 @@ def may_edit(principal: Principal, code: str) -> bool:
     return principal.role is Role.admin and principal.agency in (code, ALL_AGENCIES)
 
 
-def _state(profile: AgencyProfile) -> dict:
+def _state(profile: AgencyProfile) -> dict[str, Any]:
     return {name: getattr(profile, name) for name in FIELDS}
 
 
 class AgencyRefused(Problem):
     """A profile that cannot be stored; `errors` name the field, the error's type and an English message."""
 
-    def __init__(self, code: str, detail: str, errors: list[dict]) -> None:
+    def __init__(self, code: str, detail: str, errors: list[dict[str, str | None]]) -> None:
         super().__init__(422, code, detail, errors=errors)
         self.errors = errors
 
 
-async def set_agency(session: AsyncSession, principal: Principal | Actor, code: str, fields: dict) -> AgencyProfile:
+async def set_agency(session: AsyncSession, principal: Principal | Actor, code: str, fields: dict[str, Any]) -> AgencyProfile:
     """Create or update the profile of `code`: fields left out of `fields` keep their value (none, for a new
     profile); a change makes a new version and an `agency.created` / `agency.updated` audit event with the
     changed fields. The parent must exist and no agency may end up under itself. Who may do it is the caller's
@@ -159,7 +160,8 @@ async def _check_parent(session: AsyncSession, code: str, parent: str) -> None:
             f"No agency '{parent}' has a profile: register the parent first.",
             [{"field": "parent", "type": "unknown_parent", "msg": "no such agency"}],
         )
-    seen, step = set(), parent
+    seen: set[str] = set()
+    step: str | None = parent
     while step is not None and step not in seen:
         if step == code:
             raise AgencyRefused(
