@@ -11,6 +11,7 @@
   a day says `provisional`: it is recomputed (by asking again) once the State Council's notice is loaded.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,7 +27,9 @@ class Deadline:
 
 
 class WorkingCalendar:
-    def __init__(self, years: list[CalendarYear], *, local_off: set[date] = frozenset(), local_working: set[date] = frozenset()) -> None:
+    def __init__(
+        self, years: list[CalendarYear], *, local_off: Iterable[date] = frozenset(), local_working: Iterable[date] = frozenset()
+    ) -> None:
         self.years = {y.year: y for y in years}
         self._off = {day for y in years for period in y.holidays for day in period.days()}
         self._working = {day for y in years for day in y.working_weekends}

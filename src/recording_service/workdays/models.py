@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +20,7 @@ class CalendarYearVersion(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     year: Mapped[int] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)  # a CalendarYear as the catalog holds one, source included
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # a CalendarYear as the catalog holds one, source included
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     loaded_by: Mapped[str] = mapped_column(String(200))
 

@@ -1,7 +1,7 @@
 """The working-day calendar as the API takes and answers it."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .service import KnownYear
 
 
-def _year_fields(known: "KnownYear") -> dict:
+def _year_fields(known: "KnownYear") -> dict[str, Any]:
     data = known.year.model_dump(mode="json", by_alias=True)
     return dict(
         year=known.year.year,
@@ -29,8 +29,8 @@ class CalendarYearOut(BaseModel):
     year: int
     origin: str = Field(description="catalog (packaged with the service) or loaded (added since)")
     version: int = Field(description="0 for the packaged year, then 1, 2, … for each load; every version is kept")
-    source: dict
-    holidays: list[dict] = Field(description="days off (放假调休), each period with its name and from/to dates")
+    source: dict[str, Any]
+    holidays: list[dict[str, Any]] = Field(description="days off (放假调休), each period with its name and from/to dates")
     days_off: list[date] = Field(description="every day of the holiday periods")
     working_weekends: list[date] = Field(description="weekends made working days (调休上班)")
 
@@ -44,7 +44,7 @@ class CalendarVersionOut(CalendarYearOut):
     loaded_by: str | None
 
     @classmethod
-    def of(cls, known: "KnownYear", loaded_at: datetime | None, loaded_by: str | None) -> "CalendarVersionOut":
+    def of(cls, known: "KnownYear", loaded_at: datetime | None = None, loaded_by: str | None = None) -> "CalendarVersionOut":
         return cls(**_year_fields(known), loaded_at=loaded_at, loaded_by=loaded_by)
 
 

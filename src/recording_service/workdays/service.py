@@ -1,14 +1,15 @@
 """The official calendar (packaged years, then loaded versions) and each agency's local days on top."""
 
-from datetime import date
-from typing import NamedTuple
+from datetime import date, datetime
+from typing import NamedTuple, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import EVERY_AGENCY, record
+from ..audit.service import EVERY_AGENCY, Actor, record
 from ..catalog.schemas import CalendarYear, Catalog
 from ..core.db import utcnow
+from ..core.principals import Principal
 from .counting import WorkingCalendar
 from .models import CalendarYearVersion, LocalCalendarDay
 
@@ -19,6 +20,14 @@ class KnownYear(NamedTuple):
     year: CalendarYear
     origin: str  # catalog (packaged with the service) or loaded
     version: int  # 0 for the packaged year, 1, 2, … for each load
+
+
+class YearVersion(TypedDict):
+    version: int
+    origin: str
+    loaded_at: datetime | None
+    loaded_by: str | None
+    year: CalendarYear
 
 
 async def calendar_years(session: AsyncSession, catalog: Catalog) -> dict[int, KnownYear]:
@@ -41,9 +50,11 @@ async def calendar_years(session: AsyncSession, catalog: Catalog) -> dict[int, K
     return years
 
 
-async def year_versions(session: AsyncSession, catalog: Catalog, year: int) -> list[dict]:
+async def year_versions(session: AsyncSession, catalog: Catalog, year: int) -> list[YearVersion]:
     """Every state the year has had, oldest first: the packaged one (if any), then each load."""
-    out = [{"version": 0, "origin": "catalog", "loaded_at": None, "loaded_by": None, "year": y} for y in catalog.calendar if y.year == year]
+    out: list[YearVersion] = [
+        {"version": 0, "origin": "catalog", "loaded_at": None, "loaded_by": None, "year": y} for y in catalog.calendar if y.year == year
+    ]
     rows = (
         await session.execute(select(CalendarYearVersion).where(CalendarYearVersion.year == year).order_by(CalendarYearVersion.version))
     ).scalars()
@@ -71,7 +82,7 @@ async def working_calendar(session: AsyncSession, catalog: Catalog, agency: str 
     return WorkingCalendar(years, local_off=off, local_working=working)
 
 
-async def load_year(session: AsyncSession, catalog: Catalog, who, year: CalendarYear, *, replace: bool) -> str:
+async def load_year(session: AsyncSession, catalog: Catalog, who: Actor | Principal, year: CalendarYear, *, replace: bool) -> str:
     """Add a year as a new version (audited where every agency sees it; the caller commits). An existing
     year is replaced only when asked to; the version it replaces stays."""
     known = await calendar_years(session, catalog)
@@ -117,7 +128,9 @@ async def local_days(session: AsyncSession, agency: str, *, year: int | None = N
     return list((await session.execute(query)).scalars())
 
 
-async def add_local_day(session: AsyncSession, who, agency: str, *, day: date, kind: str, name_zh: str, basis: str) -> LocalCalendarDay:
+async def add_local_day(
+    session: AsyncSession, who: Actor | Principal, agency: str, *, day: date, kind: str, name_zh: str, basis: str
+) -> LocalCalendarDay:
     """An agency's own day off or working day (audited in the agency's trail; the caller commits)."""
     current = await local_days(session, agency, year=day.year)
     if any(d.day == day for d in current):
@@ -141,7 +154,9 @@ async def add_local_day(session: AsyncSession, who, agency: str, *, day: date, k
     return row
 
 
-async def withdraw_local_day(session: AsyncSession, who, agency: str, day_id: str, reason: str) -> LocalCalendarDay | None:
+async def withdraw_local_day(
+    session: AsyncSession, who: Actor | Principal, agency: str, day_id: str, reason: str
+) -> LocalCalendarDay | None:
     row = await session.get(LocalCalendarDay, day_id)
     if row is None or row.agency != agency:
         return None
