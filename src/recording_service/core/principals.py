@@ -8,7 +8,7 @@ chain and the domains depend on this module, never on `auth`.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
@@ -19,6 +19,7 @@ from .db import DbSession
 from .problems import Problem
 
 ALL_AGENCIES = "*"
+Ts = TypeVarTuple("Ts")
 
 
 class Role(StrEnum):
@@ -43,7 +44,7 @@ class Principal:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
 
 
-def scoped_to_agency(query: Select[Any], agency_column: Any, principal: Principal) -> Select[Any]:
+def scoped_to_agency(query: Select[*Ts], agency_column: Any, principal: Principal) -> Select[*Ts]:
     """Restrict a query to the principal's agency (admins of '*' see every agency)."""
     if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
         return query
