@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -101,7 +102,7 @@ class CheckedTransport(httpx.AsyncHTTPTransport):
     """Resolves each request's host once, refuses what `refusal` refuses, and connects to the address it
     checked. Connections are not kept: one to an address made for one host name is never reused for another."""
 
-    def __init__(self, allowed: Sequence[Network] = (), **kwargs) -> None:
+    def __init__(self, allowed: Sequence[Network] = (), **kwargs: Any) -> None:
         super().__init__(limits=httpx.Limits(max_keepalive_connections=0), **kwargs)
         self.allowed = tuple(allowed)
 

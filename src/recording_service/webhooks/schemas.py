@@ -1,4 +1,5 @@
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
 from pydantic import BaseModel, Field, HttpUrl
 
@@ -30,7 +31,7 @@ class WebhookOut(BaseModel):
     secret: str | None = Field(default=None, description="only when the endpoint is created")
 
     @classmethod
-    def of(cls, endpoint: WebhookEndpoint, tz, secret: bool = False) -> "WebhookOut":
+    def of(cls, endpoint: WebhookEndpoint, tz: tzinfo, secret: bool = False) -> "WebhookOut":
         """The endpoint; its signing secret only with `secret` (the answer to its registration)."""
         return cls(
             id=endpoint.id,
@@ -58,7 +59,7 @@ class DeliveryOut(BaseModel):
         description="the last attempt's outcome when it failed: unreachable, refused-address "
         "(not a public address), timeout or http-<status>"
     )
-    log: list[dict] = Field(description="every attempt: at, status_code, error (as last_error; null when delivered), ms")
+    log: list[dict[str, Any]] = Field(description="every attempt: at, status_code, error (as last_error; null when delivered), ms")
     created_at: datetime
     delivered_at: datetime | None
 

@@ -16,19 +16,24 @@ import re
 import secrets
 import time
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from ..audit.service import record
-from ..core.db import utcnow
+from ..core.config import Settings
+from ..core.db import rowcount, utcnow
 from ..core.principals import Principal, scoped_to_agency
 from ..core.problems import Problem
 from .addresses import DEFAULT_PORTS, CheckedTransport, RefusedAddress, Unresolvable, checked
 from .models import WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from ..jobs.service import JobQueue, Work
 
 EVENTS = (
     "publication.published",
@@ -51,7 +56,7 @@ def new_secret() -> str:
 
 
 async def create_endpoint(
-    session: AsyncSession, principal: Principal, url: str, events: list[str], secret: str | None, settings
+    session: AsyncSession, principal: Principal, url: str, events: list[str], secret: str | None, settings: Settings
 ) -> WebhookEndpoint:
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
@@ -85,7 +90,7 @@ async def create_endpoint(
     return endpoint
 
 
-async def check_destination(url: str, settings) -> None:
+async def check_destination(url: str, settings: Settings) -> None:
     """A receiver's host must resolve, now, to addresses deliveries may go to (each attempt checks again)."""
     parsed = httpx.URL(url)
     host = parsed.host
@@ -109,11 +114,11 @@ async def check_destination(url: str, settings) -> None:
         ) from None
 
 
-def endpoints_of(principal: Principal):
+def endpoints_of(principal: Principal) -> Select[WebhookEndpoint]:
     return scoped_to_agency(select(WebhookEndpoint), WebhookEndpoint.agency, principal)
 
 
-async def enqueue(session: AsyncSession, agency: str, event: str, data: dict) -> int:
+async def enqueue(session: AsyncSession, agency: str, event: str, data: dict[str, Any]) -> int:
     """One delivery per active endpoint of the agency that takes `event`, in the caller's transaction."""
     endpoints = (
         (await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.agency == agency, WebhookEndpoint.active.is_(True))))
@@ -156,7 +161,7 @@ class Deliveries:
     place and never another receiver's delivery. Every attempt ends within `webhook_attempt_seconds` whatever
     it was doing, reads at most ANSWER_BYTES of the answer, and goes only where `addresses` allows."""
 
-    def __init__(self, sessionmaker, settings) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self.sessionmaker = sessionmaker
         self.retry_seconds: float = settings.webhook_retry_seconds
         self.attempt_seconds: float = settings.webhook_attempt_seconds
@@ -172,7 +177,7 @@ class Deliveries:
             transport=CheckedTransport(self.allowed), timeout=self.attempt_seconds, follow_redirects=False, trust_env=False
         )
 
-    async def run(self, _queue=None) -> None:
+    async def run(self, _queue: "JobQueue | None" = None) -> None:
         async with self.client() as client, asyncio.TaskGroup() as attempts:
             while True:
                 try:
@@ -213,10 +218,10 @@ class Deliveries:
             )
             # the delivery loop's own transaction: other workers decide by what it holds
             await session.commit()
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 return None
-            delivery = await session.get(WebhookDelivery, delivery_id)
-            endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
+            delivery = await session.get_one(WebhookDelivery, delivery_id)
+            endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
             return endpoint.url, endpoint.secret, orjson.dumps(delivery.payload).decode()
 
     async def _attempt(self, client: httpx.AsyncClient, delivery_id: str, url: str, secret: str, body: str) -> None:
@@ -269,7 +274,7 @@ class Deliveries:
 
     async def _record(self, delivery_id: str, url: str, outcome: str | None, status_code: int | None, ms: float) -> None:
         async with self.sessionmaker() as session:
-            delivery = await session.get(WebhookDelivery, delivery_id)
+            delivery = await session.get_one(WebhookDelivery, delivery_id)
             delivery.attempts, delivery.last_status_code, delivery.last_error = delivery.attempts + 1, status_code, outcome
             delivery.log = [*delivery.log, {"at": utcnow().isoformat(), "status_code": status_code, "error": outcome, "ms": ms}]
             if outcome is None:
@@ -326,6 +331,6 @@ async def replay(session: AsyncSession, principal: Principal, delivery_id: str) 
     return delivery
 
 
-def send_due_deliveries(sessionmaker, settings):
+def send_due_deliveries(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> "Work":
     """The delivery loop, for the job queue to run beside its work (`queue.alongside`)."""
     return Deliveries(sessionmaker, settings).run
