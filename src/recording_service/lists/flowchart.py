@@ -3,9 +3,10 @@
 the enforced procedure cannot disagree. Text is left to the browser's fonts; no script, no external file."""
 
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from ..catalog.schemas import AvRule, Catalog, Condition, Procedure, Stage
+from ..catalog.schemas import AmountLimit, AvRule, Catalog, Condition, Procedure, Stage, TimeLimitRule
 
 WIDTH = 780
 BOX_X, BOX_W = 70, 400
@@ -15,7 +16,7 @@ TITLE_SIZE, TEXT_SIZE, NOTE_SIZE = 15, 13, 12
 FONTS = "'WenQuanYi Micro Hei','Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif"
 
 # How a case's stage statuses colour the boxes (fill, stroke, label).
-STATE_STYLES = {
+STATE_STYLES: dict[str | None, tuple[str, str, str]] = {
     "closed": ("#e8f5e9", "#2e7d32", "已完成"),
     "open": ("#e3f2fd", "#1565c0", "进行中"),
     "skipped": ("#f2f2f2", "#9e9e9e", "已跳过"),
@@ -47,7 +48,7 @@ def condition_text(condition: Condition) -> str:
 
 def stage_lines(stage: Stage, catalog: Catalog) -> list[str]:
     def names(codes: list[str]) -> str:
-        return "或".join((catalog.document_type(code).name_zh if catalog.document_type(code) else code) for code in codes)
+        return "或".join((document.name_zh if (document := catalog.document_type(code)) else code) for code in codes)
 
     lines = []
     for requirement in stage.documents:
@@ -60,6 +61,7 @@ def stage_lines(stage: Stage, catalog: Catalog) -> list[str]:
     elif stage.av.rule is AvRule.whole_process:
         lines.append("音像记录：全程不间断，中断须说明理由")
     elif stage.av.rule is AvRule.conditional:
+        assert stage.av.when is not None  # the catalog gives `when` exactly for a conditional rule
         lines.append(f"音像记录：{condition_text(stage.av.when)}必须")
     if stage.officers.min:
         when = f"（{condition_text(stage.officers.when)}）" if stage.officers.when else ""
@@ -70,7 +72,8 @@ def stage_lines(stage: Stage, catalog: Catalog) -> list[str]:
 def stage_notes(procedure: Procedure, stage: Stage, catalog: Catalog) -> list[str]:
     """The time limits and amount limits the service checks at this stage."""
     notes = []
-    for rule in [*catalog.time_limits, *catalog.amount_limits]:
+    rules: list[TimeLimitRule | AmountLimit] = [*catalog.time_limits, *catalog.amount_limits]
+    for rule in rules:
         if rule.stage == stage.code and procedure.code in rule.procedures:
             notes.append(f"{rule.name_zh}（{rule.basis}）")
     return notes
@@ -84,10 +87,10 @@ class _Row:
     notes: list[list[str]]
     top: float = 0
     height: float = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, float] = field(default_factory=dict)
 
 
-def agency_lines(agency: dict | None) -> list[str]:
+def agency_lines(agency: dict[str, Any] | None) -> list[str]:
     """The footer of an agency's flowchart: who handles it, where, when, and 救济渠道 (lists.service.agency_guide)."""
     if not agency:
         return []
@@ -99,7 +102,12 @@ def agency_lines(agency: dict | None) -> list[str]:
 
 
 def render(
-    procedure: Procedure, catalog: Catalog, states: dict[str, str] | None = None, *, standalone: bool = True, agency: dict | None = None
+    procedure: Procedure,
+    catalog: Catalog,
+    states: dict[str, str] | None = None,
+    *,
+    standalone: bool = True,
+    agency: dict[str, Any] | None = None,
 ) -> str:
     """The flowchart as an SVG document (`standalone`) or as an element to place in a page. `states` maps
     stage codes to a case's stage statuses (closed, open, skipped) to show where the case stands; `agency`
@@ -140,8 +148,8 @@ def render(
     out.append(f'<text x="{WIDTH / 2}" y="28" font-size="18" font-weight="bold" text-anchor="middle">{escape(label)}</text>')
     if states:
         legend_x = 150
-        for status in ("closed", "open", "skipped"):
-            fill, stroke, name = STATE_STYLES[status]
+        for shown in ("closed", "open", "skipped"):
+            fill, stroke, name = STATE_STYLES[shown]
             out.append(
                 f'<rect x="{legend_x}" y="42" width="14" height="14" fill="{fill}" stroke="{stroke}"/>'
                 f'<text x="{legend_x + 20}" y="54" font-size="12">{name}</text>'

@@ -11,7 +11,7 @@ from ..core.db import DbSession
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from .flowchart import render
-from .schemas import AgencyGuide, InspectionMatterListOut, MatterListOut, PublicProcedure, flowchart_url
+from .schemas import AgencyGuide, InspectionMatterListOut, MatterListOut, PublicProcedure, procedure_flowchart_url
 from .service import agency_guide, served_list
 
 public_router = APIRouter(prefix="/api/v1/public", tags=["public"])
@@ -66,7 +66,7 @@ async def public_procedures(catalog: CatalogDep) -> JSONResponse:
             name_zh=p.name_zh,
             name_en=p.name_en,
             stages=[s.name_zh for s in p.stages],
-            flowchart_url=flowchart_url(p.code),
+            flowchart_url=procedure_flowchart_url(p.code),
         )
         for p in catalog.procedures
     ]

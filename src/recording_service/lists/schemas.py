@@ -1,4 +1,6 @@
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -6,11 +8,15 @@ from ..catalog.schemas import ENFORCEMENT_KINDS, InspectionMatter, Matter
 from .models import PublishedListVersion
 
 
+def procedure_flowchart_url(code: str) -> str:
+    return f"/api/v1/public/procedures/{code}/flowchart.svg"
+
+
 def flowchart_url(code: str | None) -> str | None:
-    return f"/api/v1/public/procedures/{code}/flowchart.svg" if code else None
+    return procedure_flowchart_url(code) if code else None
 
 
-def _served_items(row: PublishedListVersion, **extra) -> list[dict]:
+def _served_items(row: PublishedListVersion, **extra: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
     """A list version's items as served: with their flowchart links (and `extra(item)` fields)."""
     return [
         {**item, **{name: make(item) for name, make in extra.items()}, "flowchart_url": flowchart_url(item.get("procedure"))}
@@ -55,10 +61,12 @@ class MatterListOut(ListVersion):
     agency: AgencyGuide | None = Field(default=None, description="with ?agency=: who handles the matters, where, when, and 救济渠道")
 
     @classmethod
-    def of(cls, row: PublishedListVersion, versions: list[PublishedListVersion]) -> "MatterListOut":  # type: ignore[override]
+    def of(cls, row: PublishedListVersion, versions: Sequence[PublishedListVersion] = ()) -> "MatterListOut":
         return cls(
             **ListVersion.of(row).model_dump(),
-            items=_served_items(row, category_zh=lambda item: ENFORCEMENT_KINDS[item["category"]]),
+            items=[
+                MatterOut.model_validate(item) for item in _served_items(row, category_zh=lambda item: ENFORCEMENT_KINDS[item["category"]])
+            ],
             versions=[ListVersion.of(v) for v in versions],
         )
 
@@ -72,8 +80,12 @@ class InspectionMatterListOut(ListVersion):
     versions: list[ListVersion]
 
     @classmethod
-    def of(cls, row: PublishedListVersion, versions: list[PublishedListVersion]) -> "InspectionMatterListOut":  # type: ignore[override]
-        return cls(**ListVersion.of(row).model_dump(), items=_served_items(row), versions=[ListVersion.of(v) for v in versions])
+    def of(cls, row: PublishedListVersion, versions: Sequence[PublishedListVersion] = ()) -> "InspectionMatterListOut":
+        return cls(
+            **ListVersion.of(row).model_dump(),
+            items=[InspectionMatterOut.model_validate(item) for item in _served_items(row)],
+            versions=[ListVersion.of(v) for v in versions],
+        )
 
 
 class PublicProcedure(BaseModel):

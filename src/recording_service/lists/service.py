@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from .models import PublishedListVersion
 LIST_NAMES = {"matters": "行政执法事项清单", "inspection_matters": "随机抽查事项清单"}
 
 
-def digest(content: dict) -> str:
+def digest(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -98,7 +99,7 @@ async def served_list(
     return chosen, versions
 
 
-async def agency_guide(session: AsyncSession, code: str | None) -> dict | None:
+async def agency_guide(session: AsyncSession, code: str | None) -> dict[str, Any] | None:
     """What a service guide or flowchart of one agency states from its profile: 办理机关, 地址, 电话, 办公时间 and
     救济渠道 (申请行政复议 to its 复议机关, 提起行政诉讼 at its court). None without `code`; 404 for an agency without a profile."""
     if not code:
