@@ -5,7 +5,7 @@ roll back, finish or abort. How bytes become durable (an append-only file, S3 mu
 is the store's business, as tusd separates its handler from its s3store.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +107,7 @@ class ObjectStore(Protocol):
 
     async def stat(self, key: str) -> ObjectStat | None: ...
 
-    def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+    def read(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         """Bytes [start, end) of a stored object."""
 
     async def probe_location(self, key: str) -> str:

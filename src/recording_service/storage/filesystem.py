@@ -16,7 +16,7 @@ import mmap
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -336,7 +336,7 @@ class FilesystemStore:
 
         return await asyncio.to_thread(stat)
 
-    async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         handle = await asyncio.to_thread(open, self._path(key), "rb", buffering=0)
         try:
             await asyncio.to_thread(handle.seek, start)

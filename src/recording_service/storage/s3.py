@@ -20,7 +20,7 @@ import functools
 import hashlib
 import io
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
@@ -526,7 +526,7 @@ class S3Store:
             raise
         return ObjectStat(size=response["ContentLength"], metadata=response.get("Metadata", {}))
 
-    async def read(self, key: str, start: int, end: int) -> AsyncIterator[bytes]:
+    async def read(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
         if end <= start:
             return
         response = await self._call(self.client.get_object, Bucket=self.bucket, Key=self._key(key), Range=f"bytes={start}-{end - 1}")
