@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import PurePosixPath
+from typing import Any
 
 import orjson
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from zipstream import ZipStream
+from zipstream import ZipStream  # type: ignore[import-untyped]  # zipstream-ng ships no type information
 
+from ..agencies.models import AgencyProfile
 from ..agencies.schemas import AgencyOut
 from ..agencies.service import get_agency
 from ..audit.models import AuditEvent, AuditHead
@@ -48,7 +50,7 @@ from ..timeline.model import plain
 from ..timeline.service import assemble_timeline
 from .signing import SIGNATURE_FILE, SigningKey, sign, statement_of
 
-NOT_EXPORTABLE = {
+NOT_EXPORTABLE: dict[str, str] = {  # by Media.status (a MediaStatus value)
     MediaStatus.deleted: "deleted by the retention policy (a tombstone remains)",
     MediaStatus.missing: "the stored object is missing (fixity)",
     MediaStatus.corrupt: "the stored bytes no longer match the SHA-256 proven at upload (fixity)",
@@ -56,7 +58,7 @@ NOT_EXPORTABLE = {
 }
 
 
-def _json(value) -> bytes:
+def _json(value: object) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
@@ -83,7 +85,7 @@ class CaseBag:
     name: str
     files: dict[str, bytes]  # payload and tag files held in memory (JSON, small)
     footage: list[Footage]
-    summary: dict = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
 
     def zip(self, store: ObjectStore, loop: asyncio.AbstractEventLoop) -> ZipStream:
         """The zip, to be iterated in a worker thread: footage is read from the store on `loop`."""
@@ -100,7 +102,7 @@ class CaseBag:
 
 def _read_through(store: ObjectStore, key: str, size: int, loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
     """The store's async reader, consumed from a worker thread."""
-    reader = store.read(key, 0, size).__aiter__()
+    reader = store.read(key, 0, size)  # an async generator: its own iterator, and closed below
     sent = 0
     try:
         while True:
@@ -116,7 +118,7 @@ def _read_through(store: ObjectStore, key: str, size: int, loop: asyncio.Abstrac
         raise OSError(f"stored object {key} ended after {sent} of {size} bytes")
 
 
-def _exported_media_ids(case: Case):
+def _exported_media_ids(case: Case) -> Select[str]:
     """Footage bound to the case, and media attached to any version of its documents."""
     bound = select(MediaBinding.media_id).where(MediaBinding.case_id == case.id, MediaBinding.unbound_at.is_(None))
     attached = select(DocumentVersion.attachment_media_id).where(
@@ -125,7 +127,7 @@ def _exported_media_ids(case: Case):
     return select(Media.id).where(Media.agency == case.agency, or_(Media.id.in_(bound), Media.id.in_(attached)))
 
 
-def organization_info(agency: str, profile) -> dict[str, str]:
+def organization_info(agency: str, profile: AgencyProfile | None) -> dict[str, str]:
     """Who the case file comes from, in bag-info: the agency's full name (BagIt's Source-Organization) with its
     code beside it; without a profile the code stands in for the name, and the bag says so."""
     if profile is None:
@@ -171,7 +173,8 @@ async def build_case_bag(
         "data/timeline.json": _json(plain(timeline)),
         "data/documents.json": _json(documents),
     }
-    footage, left_out = [], []
+    footage: list[Footage] = []
+    left_out: list[dict[str, str]] = []
     for item in media:
         files[f"data/media/{item.id}.json"] = _json(MediaOut.of(item, settings, sightings.get(item.id, 0)).model_dump(mode="json"))
         if item.status in NOT_EXPORTABLE:

@@ -1,6 +1,6 @@
 """`GET /api/v1/cases/{case_id}/export`: the case file as a BagIt zip, streamed."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -34,5 +34,5 @@ async def export_case(
 
 
 @keys_router.get("", summary="The public key(s) that sign case files (check a bag offline with `verify-export --key`)")
-async def signing_keys(principal: Reader, settings: SettingsDep) -> dict:
+async def signing_keys(principal: Reader, settings: SettingsDep) -> dict[str, Any]:
     return {"items": [load_signing_key(settings.signing_key_file).describe()], "next_cursor": None}

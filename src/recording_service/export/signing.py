@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -46,7 +47,7 @@ class SigningKey:
         raw = self.private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
         return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"recording-service:{purpose}".encode()).derive(raw)
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, str]:
         return {
             "key_id": self.key_id,
             "algorithm": ALGORITHM,
@@ -82,11 +83,11 @@ def load_signing_key(path: Path) -> SigningKey:
     return SigningKey(key)
 
 
-def canonical(statement: dict) -> bytes:
+def canonical(statement: dict[str, Any]) -> bytes:
     return orjson.dumps(statement, option=orjson.OPT_SORT_KEYS)
 
 
-def statement_of(files: dict[str, bytes], *, bag: str, last_event: dict | None) -> dict:
+def statement_of(files: dict[str, bytes], *, bag: str, last_event: dict[str, Any] | None) -> dict[str, Any]:
     """What the signature covers, recomputable offline from the bag itself."""
     return {
         "bag": bag,
@@ -97,7 +98,7 @@ def statement_of(files: dict[str, bytes], *, bag: str, last_event: dict | None) 
     }
 
 
-def sign(key: SigningKey, statement: dict) -> bytes:
+def sign(key: SigningKey, statement: dict[str, Any]) -> bytes:
     signature = key.private.sign(canonical(statement))
     body = {
         "algorithm": ALGORITHM,
@@ -125,7 +126,7 @@ def public_key_from(text: str) -> bytes:
     return raw
 
 
-def signature_valid(public_raw: bytes, statement: dict, signature_b64: str) -> bool:
+def signature_valid(public_raw: bytes, statement: dict[str, Any], signature_b64: str) -> bool:
     try:
         Ed25519PublicKey.from_public_bytes(public_raw).verify(base64.b64decode(signature_b64, validate=True), canonical(statement))
         return True

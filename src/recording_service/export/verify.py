@@ -10,9 +10,11 @@ import base64
 import hashlib
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -21,6 +23,7 @@ from .signing import ALGORITHM, SIGNATURE_FILE, key_id_of, signature_valid, stat
 
 READ = 1024 * 1024
 TAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt")
+Reader = Callable[[str], bytes | None]  # a bag member by its path under the bag's root; None when absent
 
 
 @dataclass
@@ -97,13 +100,20 @@ def _check(archive: zipfile.ZipFile, report: ExportCheck, pinned_key: bytes | No
     if missing_tags:
         report.fail(f"tag files missing: {', '.join(missing_tags)}")
         return
-    declaration = read("bagit.txt").decode("utf-8", "replace")
+
+    def tag(name: str) -> bytes:
+        """A tag file: all of them are present from here on."""
+        return archive.read(f"{root}/{name}")
+
+    declaration = tag("bagit.txt").decode("utf-8", "replace")
     if "BagIt-Version:" not in declaration or "Tag-File-Character-Encoding: UTF-8" not in declaration:
         report.fail("bagit.txt does not declare a BagIt version and UTF-8 tag files")
-    info = dict(line.split(": ", 1) for line in read("bag-info.txt").decode("utf-8").splitlines() if ": " in line)
+    info = {
+        key: value for key, _, value in (line.partition(": ") for line in tag("bag-info.txt").decode("utf-8").splitlines() if ": " in line)
+    }
     report.case_number = info.get("External-Identifier")
 
-    tags = _manifest(read("tagmanifest-sha256.txt").decode("utf-8"), report, "tagmanifest-sha256.txt")
+    tags = _manifest(tag("tagmanifest-sha256.txt").decode("utf-8"), report, "tagmanifest-sha256.txt")
     for name, expected in sorted(tags.items()):
         body = read(name)
         if body is None:
@@ -114,7 +124,7 @@ def _check(archive: zipfile.ZipFile, report: ExportCheck, pinned_key: bytes | No
         if name not in tags:
             report.fail(f"{name} is not covered by tagmanifest-sha256.txt")
 
-    payload = _manifest(read("manifest-sha256.txt").decode("utf-8"), report, "manifest-sha256.txt")
+    payload = _manifest(tag("manifest-sha256.txt").decode("utf-8"), report, "manifest-sha256.txt")
     actual_bytes = 0
     for name, expected in sorted(payload.items()):
         member = f"{root}/{name}"
@@ -143,7 +153,7 @@ def _check(archive: zipfile.ZipFile, report: ExportCheck, pinned_key: bytes | No
     _check_signature(read, root, report, pinned_key)
 
 
-def _check_signature(read, root: str, report: ExportCheck, pinned_key: bytes | None) -> None:
+def _check_signature(read: Reader, root: str, report: ExportCheck, pinned_key: bytes | None) -> None:
     """The service's signature over the manifests and the audit excerpt: without the private key, a
     bag whose events, hashes and manifests were all rewritten consistently still fails here."""
     body = read(SIGNATURE_FILE)
@@ -172,15 +182,17 @@ def _check_signature(read, root: str, report: ExportCheck, pinned_key: bytes | N
     report.signed_by, report.signature_key_pinned = key_id_of(public), pinned_key is not None
 
 
-def _utc_form(value):
+def _utc_form(value: object) -> object:
     """Exported events show their time in the agency's zone; their hash covers the UTC form."""
+    if not isinstance(value, str):
+        return value
     try:
         return utc_text(datetime.fromisoformat(value))
     except (TypeError, ValueError):
         return value
 
 
-def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
+def _check_records(read: Reader, payload: dict[str, str], report: ExportCheck) -> None:
     """What BagIt cannot know: footage is the media it claims to be, and the audit events are intact."""
     export = read("data/export.json")
     if export is None:
@@ -198,7 +210,7 @@ def _check_records(read, payload: dict[str, str], report: ExportCheck) -> None:
         if media.get("size") != item["size"]:
             report.fail(f"{item['path']}: size differs from the media record")
 
-    previous: dict | None = None
+    previous: dict[str, Any] | None = None
     for number, line in enumerate((read("data/audit/events.jsonl") or b"").splitlines(), 1):
         event = orjson.loads(line)
         fields = {k: v for k, v in event.items() if k not in ("prev_hash", "entry_hash")}
