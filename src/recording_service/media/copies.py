@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
 from ..core.config import Settings
-from ..core.db import utcnow
+from ..core.db import rowcount, utcnow
 from ..jobs import JobQueue, Task, TaskContext
+from ..jobs.service import Work
 from ..storage import ObjectStore
 from .models import Media, MediaStatus, PlaybackCopy
 
@@ -170,7 +171,7 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
                 status="ready", storage_key=key, sha256=sha256, size=size, content_type=COPY_CONTENT_TYPE, error=None, finished_at=utcnow()
             )
         )
-        if done.rowcount:
+        if rowcount(done):
             await record(
                 session,
                 SYSTEM,
@@ -226,7 +227,7 @@ async def defer_playback_copy(queue: JobQueue, media_id: str) -> None:
     await queue.defer(PLAYBACK_COPY, lock=f"playback-copy:{media_id}", media_id=media_id)
 
 
-def defer_pending_copies(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float):
+def defer_pending_copies(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float) -> Work:
     """Copies still pending this long after they were planned may have lost their job: queue them again."""
 
     async def catch_up(queue: JobQueue) -> None:

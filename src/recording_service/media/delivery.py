@@ -13,6 +13,7 @@ video opened on its own.
 
 import base64
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -84,7 +85,7 @@ class StoredBytes:
 
     @property
     def media_type(self) -> str:
-        return self.content_type if self.inline else DOWNLOAD_TYPE
+        return self.content_type if self.content_type in INLINE_TYPES else DOWNLOAD_TYPE  # self.inline, narrowed
 
 
 def digest_headers(stored: StoredBytes) -> dict[str, str]:
@@ -119,7 +120,7 @@ def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Re
     ranges = parse_range(request.headers.get("range"), size) if not if_range or if_range.strip() == headers["ETag"] else None
     is_head = request.method == "HEAD"
 
-    async def body(pieces: list[tuple[bytes, ByteRange | None]]):
+    async def body(pieces: list[tuple[bytes, ByteRange | None]]) -> AsyncIterator[bytes]:
         try:
             for prefix, byte_range in pieces:
                 if prefix:
@@ -147,7 +148,7 @@ def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Re
     return _send(is_head, 206, f"multipart/byteranges; boundary={boundary}", headers, body(pieces))
 
 
-def _send(is_head: bool, status: int, media_type: str, headers: dict[str, str], stream) -> Response:
+def _send(is_head: bool, status: int, media_type: str, headers: dict[str, str], stream: AsyncIterator[bytes]) -> Response:
     if is_head:
         return Response(status_code=status, headers=headers, media_type=media_type)
     return StreamingResponse(stream, status_code=status, headers=headers, media_type=media_type)

@@ -10,6 +10,7 @@ from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.faults import fault_point
 from ..jobs import JobQueue, Task, TaskContext
+from ..jobs.service import Work
 from ..storage import ObjectStore
 from .copies import defer_playback_copy
 from .models import Media, MediaStatus
@@ -38,7 +39,7 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                     raise
                 await session.rollback()
                 # Dead after every attempt: say so on the record, where people look.
-                media = await session.get(Media, media_id)
+                media = await session.get_one(Media, media_id)
                 media.status = MediaStatus.probe_failed
                 media.probe_error = scrub_locations(
                     f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}", media.id, None, store_root(settings)
@@ -63,7 +64,7 @@ async def defer_probe(queue: JobQueue, media_id: str) -> None:
     await queue.defer(PROBE, lock=probe_lock(media_id), media_id=media_id)
 
 
-def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float):
+def defer_unprobed(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float) -> Work:
     """Media still `processing` this long after upload may have lost their job (a crash between the
     commit and the deferral): queue one again (at most one waits per media; a probe of described
     media does nothing)."""

@@ -3,6 +3,7 @@
 
 from datetime import datetime
 from statistics import median
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +16,16 @@ from .service import visible_media
 GROUPINGS = ("dock", "device", "officer")
 
 
+def _lag(ended: datetime | None, uploaded: datetime) -> float:
+    """The lag of a row of the report, whose query asks for a recording end."""
+    lag = upload_lag_s(ended, uploaded)
+    assert lag is not None
+    return lag
+
+
 async def upload_lag_report(
     session: AsyncSession, principal: Principal, *, group_by: str, recorded_from: datetime, recorded_to: datetime, within_hours: float
-) -> dict:
+) -> dict[str, Any]:
     rows = (
         await session.execute(
             visible_media(principal)
@@ -28,8 +36,13 @@ async def upload_lag_report(
     allowed = within_hours * 3600
     groups: dict[str, list[float]] = {}
     for dock_id, device_id, officer_ids, ended, uploaded in rows:
-        lag = upload_lag_s(ended, uploaded)
-        keys = {"dock": [dock_id], "device": [device_id], "officer": officer_ids or [None]}[group_by]
+        lag = _lag(ended, uploaded)
+        by_grouping: dict[str, list[str | None]] = {
+            "dock": [dock_id],
+            "device": [device_id],
+            "officer": [*officer_ids] if officer_ids else [None],
+        }
+        keys = by_grouping[group_by]
         for key in keys:
             groups.setdefault(key or "", []).append(lag)
     out = []
@@ -58,7 +71,7 @@ async def upload_lag_report(
         "recorded_to": recorded_to,
         "within_hours": within_hours,
         "footage": len(rows),
-        "late": sum(upload_lag_s(row[3], row[4]) > allowed for row in rows),
+        "late": sum(_lag(row[3], row[4]) > allowed for row in rows),
         "without_recording_time": unknown,
         "groups": out,
     }

@@ -1,5 +1,6 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,7 +44,7 @@ class Media(Base):
     content_type: Mapped[str | None] = mapped_column(String(200))
     filename: Mapped[str | None] = mapped_column(String(512))
     device_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    officer_ids: Mapped[list] = mapped_column(JSON, default=list)
+    officer_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     # ",A123,B456," so one LIKE finds an officer on any database.
     officer_index: Mapped[str | None] = mapped_column(String(1024))
     dock_id: Mapped[str | None] = mapped_column(String(128))
@@ -54,8 +55,8 @@ class Media(Base):
     recorded_at_source: Mapped[str | None] = mapped_column(String(16))
     duration_s: Mapped[float | None] = mapped_column(Float)
     container: Mapped[str | None] = mapped_column(String(64))
-    video: Mapped[dict | None] = mapped_column(JSON)
-    audio: Mapped[dict | None] = mapped_column(JSON)
+    video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    audio: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     probe_error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     upload_id: Mapped[str | None] = mapped_column(String(32))
@@ -68,7 +69,7 @@ class Media(Base):
     store_legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Objects that once held this media's bytes and were replaced by a repairing upload (kept as history):
     # [{storage_key, storage_version, status, replaced_at, replaced_by_upload}].
-    superseded_objects: Mapped[list | None] = mapped_column(JSON)
+    superseded_objects: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class MediaSighting(Base):
@@ -80,7 +81,7 @@ class MediaSighting(Base):
     media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
     upload_id: Mapped[str | None] = mapped_column(String(32))
     token_id: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
-    upload_metadata: Mapped[dict] = mapped_column("metadata", JSON, default=dict)
+    upload_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -111,7 +111,7 @@ async def played_bytes(session: AsyncSession, media_id: str, source: str) -> Sto
     if source != "playback_copy":
         return StoredBytes.of_media(media)
     copy = (await copies_of(session, [media_id])).get(media_id)
-    if copy is None or copy.status != "ready" or copy.storage_key is None:
+    if copy is None or copy.status != "ready" or copy.storage_key is None or copy.sha256 is None or copy.size is None:
         raise Problem(410, "playback-copy-gone", "播放副本已不可用，请重新点击播放。")
     return StoredBytes(copy.storage_key, copy.sha256, copy.size, copy.content_type, _copy_name(media))
 

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-import ffmpeg
+import ffmpeg  # type: ignore[import-untyped]  # ffmpeg-python ships no type information
 
 from ..core.config import Settings
 from ..storage import filesystem_root
@@ -27,10 +28,10 @@ class ProbeResult:
     error: str | None = None
     container: str | None = None
     duration_s: float | None = None
-    video: dict | None = None
-    audio: dict | None = None
+    video: dict[str, Any] | None = None
+    audio: dict[str, Any] | None = None
     creation_time: datetime | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _fps(rate: str | None) -> float | None:
@@ -41,7 +42,7 @@ def _fps(rate: str | None) -> float | None:
     return round(float(value), 3) if value else None
 
 
-def _creation_time(tags: dict, tz: ZoneInfo) -> datetime | None:
+def _creation_time(tags: dict[str, Any], tz: ZoneInfo) -> datetime | None:
     raw = tags.get("creation_time")
     if not raw:
         return None
@@ -54,7 +55,7 @@ def _creation_time(tags: dict, tz: ZoneInfo) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
-def interpret(data: dict, tz: ZoneInfo) -> ProbeResult:
+def interpret(data: dict[str, Any], tz: ZoneInfo) -> ProbeResult:
     fmt = data.get("format", {})
     streams = data.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")), None)
@@ -114,6 +115,10 @@ _URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s'"]*?(?=:\s|:$|['"\s\])]|$)"
 _ABSOLUTE_PATH = re.compile(r"""(?:(?<=^)|(?<=[\s'"(\[=]))/[^\s'"]*?(?=:\s|:$|['"\s\])]|$)""")
 
 
+@overload
+def scrub_locations(error: str, media_id: str, location: str | None = None, store_root: str | None = None) -> str: ...
+@overload
+def scrub_locations(error: str | None, media_id: str, location: str | None = None, store_root: str | None = None) -> str | None: ...
 def scrub_locations(error: str | None, media_id: str, location: str | None = None, store_root: str | None = None) -> str | None:
     """A probe error as anyone who may read the media may see it: no storage path, no store URL.
     The exact `location` probed and the file store's root are taken out first (the rest of a path under
@@ -136,7 +141,8 @@ def timestamp_from_filename(filename: str | None, tz: ZoneInfo) -> datetime | No
     if not match:
         return None
     try:
-        return datetime(*(int(match.group(g)) for g in ("y", "mo", "d", "h", "mi", "s")), tzinfo=tz)
+        year, month, day, hour, minute, second = (int(match.group(g)) for g in ("y", "mo", "d", "h", "mi", "s"))
+        return datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
 

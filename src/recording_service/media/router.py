@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -119,7 +119,7 @@ async def read_media(media_id: str, principal: Reader, session: DbSession, setti
     return out
 
 
-_CONTENT_RESPONSES = {
+_CONTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
     # Served as the media type the probe found (video/mp4, audio/wav, image/jpeg …, inline); anything else
     # (HTML, SVG, a probe failure) as an application/octet-stream attachment. Always nosniff and a sandbox CSP.
     200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}, "description": "The whole object"},

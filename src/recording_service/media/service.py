@@ -1,19 +1,24 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import record
+from ..audit.service import Actor, record
 from ..core.config import Settings
 from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
+from ..ingest.metadata import UploadMetadata
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
 from .probe import probe, recording_window, scrub_locations, store_root
 
+# device_id, dock_id, officer_ids, duration_s, size, recorded_ended_at, uploaded_at
+FootageRow = Row[str | None, str | None, list[str], float | None, int, datetime | None, datetime]
 
-async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who) -> bool:
+
+async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who: Actor | Principal) -> bool:
     """Probe the stored object (ffprobe reads only what it needs) and record what it says. True when the
     footage needs a playback copy (planned in the same transaction)."""
     location = await store.probe_location(media.storage_key)
@@ -47,10 +52,10 @@ def officer_index(officer_ids: list[str]) -> str | None:
     return "," + ",".join(officer_ids) + "," if officer_ids else None
 
 
-def merge_sighting(media: Media, meta) -> dict:
+def merge_sighting(media: Media, meta: UploadMetadata) -> dict[str, Any]:
     """What a later receipt of the same bytes says beyond the record: a stronger flag, more officers,
     a case number or device where none was known. Returns the additions (for the audit event)."""
-    added: dict = {}
+    added: dict[str, Any] = {}
     flag = meta.flag.value if meta.flag else None
     if flag and FLAG_STRENGTH.get(flag, -1) > FLAG_STRENGTH.get(media.flag or "", -1):
         added["flag"] = {"from": media.flag, "to": flag}
@@ -80,7 +85,7 @@ async def object_owner(session: AsyncSession, agency: str, sha256: str | None, s
     return media.id if storage_key in keys else None
 
 
-def visible_media(principal: Principal) -> Select:
+def visible_media(principal: Principal) -> Select[Media]:
     query = scoped_to_agency(select(Media), Media.agency, principal)
     if principal.role is Role.dock:
         query = query.where(Media.id.in_(select(MediaSighting.media_id).where(MediaSighting.token_id == principal.id)))
@@ -116,19 +121,19 @@ async def sighting_counts(session: AsyncSession, media_ids: list[str]) -> dict[s
     return dict(rows.all())
 
 
-def footage_day(recorded_started_at: datetime | None, uploaded_at: datetime, tz) -> date:
+def footage_day(recorded_started_at: datetime | None, uploaded_at: datetime, tz: tzinfo) -> date:
     """The day footage counts on: the day it was recorded, or (without a recording time) the day it arrived."""
     return (recorded_started_at or uploaded_at).astimezone(tz).date()
 
 
-async def footage_days_of(session: AsyncSession, media_ids: list[str], tz) -> list[tuple[str, str, date]]:
+async def footage_days_of(session: AsyncSession, media_ids: list[str], tz: tzinfo) -> list[tuple[str, str, date]]:
     rows = (
         await session.execute(select(Media.id, Media.agency, Media.recorded_started_at, Media.uploaded_at).where(Media.id.in_(media_ids)))
     ).all()
     return [(media_id, agency, footage_day(started, uploaded, tz)) for media_id, agency, started, uploaded in rows]
 
 
-async def footage_of_day(session: AsyncSession, agency: str, day: date, tz) -> list:
+async def footage_of_day(session: AsyncSession, agency: str, day: date, tz: tzinfo) -> list[FootageRow]:
     """The agency's footage counted on `day`: (device_id, dock_id, officer_ids, duration_s, size, recorded_ended_at, uploaded_at)."""
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
