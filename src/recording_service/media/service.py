@@ -1,5 +1,6 @@
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,7 +9,6 @@ from ..audit.service import Actor, record
 from ..core.config import Settings
 from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
-from ..ingest.metadata import UploadMetadata
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
@@ -47,12 +47,27 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     return copy is not None
 
 
+class SightingMetadata(Protocol):
+    """What a receipt says of the bytes, as merge_sighting reads it (ingest.metadata.UploadMetadata)."""
+
+    @property
+    def flag(self) -> StrEnum | None: ...
+    @property
+    def officer_ids(self) -> list[str]: ...
+    @property
+    def case_number(self) -> str | None: ...
+    @property
+    def device_id(self) -> str | None: ...
+    @property
+    def dock_id(self) -> str | None: ...
+
+
 def officer_index(officer_ids: list[str]) -> str | None:
     # ",A123,B456," so one LIKE finds an officer on any database.
     return "," + ",".join(officer_ids) + "," if officer_ids else None
 
 
-def merge_sighting(media: Media, meta: UploadMetadata) -> dict[str, Any]:
+def merge_sighting(media: Media, meta: SightingMetadata) -> dict[str, Any]:
     """What a later receipt of the same bytes says beyond the record: a stronger flag, more officers,
     a case number or device where none was known. Returns the additions (for the audit event)."""
     added: dict[str, Any] = {}
