@@ -7,6 +7,7 @@ footage outside the stage's time window, and footage whose stored bytes failed a
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..catalog.schemas import AvRule, Stage
 from .model import (
@@ -55,7 +56,7 @@ class StageFacts:
     status: str  # not_started, open, closed, skipped
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     certified_officers: int = 0
     # Officers present who were not certified on the stage's day, by the register: (officer_id, reason, day, reason_zh).
     uncertified: list[tuple[str, str, date, str]] = field(default_factory=list)
@@ -90,7 +91,9 @@ def stage_findings(
                 )
             )
     av = definition.av
-    av_required = av.rule in (AvRule.required, AvRule.whole_process) or (av.rule is AvRule.conditional and av.when.holds(attributes))
+    av_required = av.rule in (AvRule.required, AvRule.whole_process) or (
+        av.rule is AvRule.conditional and av.when is not None and av.when.holds(attributes)
+    )
     if av_required and not facts.clips:
         findings.append(
             StageFinding(
@@ -188,16 +191,16 @@ def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timede
     """Clips of one device must join up; a longer gap is an interruption unless an explanation was
     recorded for that device covering that gap (a note on a binding is not one)."""
     findings: list[ContinuityGap] = []
-    by_device: dict[str, list[Clip]] = {}
+    by_device: dict[str, list[tuple[datetime, datetime, Clip]]] = {}  # (start, end, clip): the clips with both times
     for clip in clips:
         if clip.start is not None and clip.end is not None:
-            by_device.setdefault(clip.device_id or "unknown", []).append(clip)
+            by_device.setdefault(clip.device_id or "unknown", []).append((clip.start, clip.end, clip))
     for device, device_clips in sorted(by_device.items()):
-        device_clips.sort(key=lambda c: c.start)
-        reach = device_clips[0].end
-        for clip in device_clips[1:]:
-            if clip.start - reach > tolerance and not _explained(device, reach, clip.start, explanations):
-                seconds = round((clip.start - reach).total_seconds(), 1)
+        device_clips.sort(key=lambda timed: timed[0])
+        reach = device_clips[0][1]
+        for start, end, clip in device_clips[1:]:
+            if start - reach > tolerance and not _explained(device, reach, start, explanations):
+                seconds = round((start - reach).total_seconds(), 1)
                 findings.append(
                     ContinuityGap(
                         stage=code,
@@ -205,10 +208,10 @@ def _continuity_gaps(code: str, stage: str, clips: list[Clip], tolerance: timede
                         message_zh=f"{stage}：设备 {device} 的录像中断 {seconds:g} 秒，未作说明。",
                         device_id=device,
                         gap_start=reach,
-                        gap_end=clip.start,
+                        gap_end=start,
                         gap_s=seconds,
                         media_id=clip.media_id,
                     )
                 )
-            reach = max(reach, clip.end)
+            reach = max(reach, end)
     return findings

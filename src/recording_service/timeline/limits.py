@@ -6,14 +6,21 @@ applicable limit with its state, and a `time_limit` finding for each one missed.
 a deadline with its due date, not a finding.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+from sqlalchemy import RowMapping
 
 from ..catalog.schemas import AmountLimit, LimitEvent, TimeLimitRule
 from ..core.values import sane_date
 from ..workdays.counting import MAX_LIMIT_DAYS, WorkingCalendar
 from .model import AdjustableDeadline, AdjustableLimitMissed, AmountOverLimit, Deadline, Finding, LimitMissed, widened
+
+if TYPE_CHECKING:
+    from ..cases.models import CaseStage, LimitAdjustment
 
 MOMENTS = {"issued": "issued_at", "signed": "signed_at", "served": "served_at"}
 VOID = "void"
@@ -24,28 +31,38 @@ class CaseRecord:
     """What the limits read of one case."""
 
     procedure: str
-    stages: dict  # stage code → CaseStage row
-    documents: list[dict]  # current versions, joined with their document
-    facts: dict = field(default_factory=dict)
-    parties: list[dict] = field(default_factory=list)
-    adjustments: list = field(default_factory=list)  # LimitAdjustment rows
+    stages: "dict[str, CaseStage]"  # stage code → CaseStage row
+    documents: Sequence[RowMapping]  # current versions, joined with their document
+    facts: dict[str, Any] = field(default_factory=dict)
+    parties: list[dict[str, Any]] = field(default_factory=list)
+    adjustments: "Sequence[LimitAdjustment]" = field(default_factory=list)
 
 
-def _event_day(event: LimitEvent, record: CaseRecord, tz) -> date | None:
+class Adjusted(TypedDict):
+    """What extensions and pauses did to an adjustable limit (the fields AdjustableDeadline adds)."""
+
+    extension_days: int
+    paused_days: int
+    paused_now: bool
+    late_extensions: list[str]
+
+
+def _event_day(event: LimitEvent, record: CaseRecord, tz: tzinfo) -> date | None:
     stages, documents = record.stages, record.documents
     moment: datetime | None = None
     if event.fact is not None:
         value = record.facts.get(event.fact)
         return date.fromisoformat(value) if value else None
     if event.attribute is not None:
-        row = stages.get(event.stage)
+        row = stages.get(event.stage) if event.stage is not None else None  # an attribute event names its stage
         return _attribute_day(row.attributes.get(event.attribute) if row is not None and row.status != "skipped" else None, tz)
     if event.stage is not None:
         row = stages.get(event.stage)
         if row is not None and row.status != "skipped":
             moment = next((getattr(row, f"{at}_at") for at in event.at if getattr(row, f"{at}_at") is not None), None)
     else:
-        candidates = []
+        assert event.document is not None  # an event is a stage's, a document's or a fact (LimitEvent._one_kind)
+        candidates: list[datetime] = []
         for document in documents:
             if document["doc_type"] in event.document and document["status"] != VOID:
                 found = next((document[MOMENTS[at]] for at in event.at if document[MOMENTS[at]] is not None), None)
@@ -55,7 +72,7 @@ def _event_day(event: LimitEvent, record: CaseRecord, tz) -> date | None:
     return moment.astimezone(tz).date() if moment is not None else None
 
 
-def _attribute_day(value, tz) -> date | None:
+def _attribute_day(value: object, tz: tzinfo) -> date | None:
     """A stage attribute holding a date (2026-09-03) or a time with its offset; anything else is no date."""
     if not isinstance(value, str):
         return None
@@ -74,9 +91,9 @@ def evaluate(
     record: CaseRecord,
     calendar: WorkingCalendar,
     today: date,
-    tz,
+    tz: tzinfo,
     stage_names: dict[str, str],
-    amount_limits: list[AmountLimit] = (),
+    amount_limits: Sequence[AmountLimit] = (),
 ) -> tuple[list[Deadline], list[Finding]]:
     """(deadlines, findings) for one case."""
     deadlines: list[Deadline] = []
@@ -128,19 +145,22 @@ def evaluate(
         deadlines.append(deadline)
         if state == "missed":
             findings.append(_finding(rule, deadline, stage_names.get(rule.stage, rule.stage)))
-    for rule in amount_limits:
-        finding = _amount_finding(rule, record, stage_names.get(rule.stage, rule.stage))
+    for ceiling in amount_limits:
+        finding = _amount_finding(ceiling, record, stage_names.get(ceiling.stage, ceiling.stage))
         if finding is not None:
             findings.append(finding)
     return deadlines, findings
 
 
-def _adjusted(rule: TimeLimitRule, adjustments: list, start: date, reached: date, calendar: WorkingCalendar) -> dict:
+def _adjusted(
+    rule: TimeLimitRule, adjustments: "Sequence[LimitAdjustment]", start: date, reached: date, calendar: WorkingCalendar
+) -> Adjusted:
     """Extensions approved in time and the days paused since the limit started (overlapping pauses count once)."""
     mine = [a for a in adjustments if a.rule == rule.code]
     paused: set[date] = set()
     paused_now = False
     for pause in (a for a in mine if a.kind == "pause"):
+        assert pause.paused_from is not None  # a pause is refused without its first day (cases.adjustments)
         last = min(pause.paused_to or reached, reached)  # days beyond the event (or today) do not move its limit
         paused_now |= pause.paused_to is None
         day = max(pause.paused_from, start + timedelta(days=1))
@@ -148,7 +168,9 @@ def _adjusted(rule: TimeLimitRule, adjustments: list, start: date, reached: date
             paused.add(day)
             day += timedelta(days=1)
     extension, late = 0, []
-    for approved in sorted((a for a in mine if a.kind == "extension"), key=lambda a: (a.approved_on, a.created_at)):
+    for approved in sorted((a for a in mine if a.kind == "extension"), key=lambda a: (a.approved_on or date.min, a.created_at)):
+        # an extension is refused without its days and approval date (cases.adjustments)
+        assert approved.approved_on is not None and approved.days is not None
         # An extension counts only when approved before the limit (as extended so far) ran out.
         due = calendar.add_calendar_days(start, rule.limit + extension + len(paused)).due_on
         if approved.approved_on <= due:
@@ -162,7 +184,7 @@ def _amount_finding(rule: AmountLimit, record: CaseRecord, stage_name: str) -> A
     fine = record.facts.get("fine_yuan")
     if record.procedure not in rule.procedures or fine is None or not record.parties:
         return None
-    kind = "organization" if any(p.get("kind") == "organization" for p in record.parties) else "person"
+    kind: Literal["person", "organization"] = "organization" if any(p.get("kind") == "organization" for p in record.parties) else "person"
     ceiling = Decimal(str(rule.max_yuan[kind]))
     if Decimal(fine) <= ceiling:
         return None
@@ -219,6 +241,7 @@ def _finding(rule: TimeLimitRule, deadline: Deadline, stage_name: str) -> LimitM
             f"实际 {end.isoformat()}，用时 {deadline.used_days} {used_zh}。" if end else "至今未完成。"
         )
     else:
+        assert end is not None  # an after / not_before limit is missed only by something that happened
         message = f"{rule.stage}: {rule.name_en} ({rule.basis}): {limit} {unit_en} from {start} end on {due}; it happened on {end}."
         message_zh = f"{stage_name}：{rule.name_zh}（{rule.basis}）：自 {start} 起 {limit} {unit_zh}至 {due}，却于 {end.isoformat()} 发生。"
     missed = LimitMissed(

@@ -7,13 +7,19 @@ functions apply the review sheet's settings to it.
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import RowMapping
 from stdnum.cn import ric, uscc
 
 from ..catalog.schemas import Procedure, ReviewSheet
 from .model import DocumentFinding, DocumentNumberFinding, PartyFinding, ReviewFinding, StageOrderFinding
+
+if TYPE_CHECKING:
+    from ..cases.models import CaseStage
 
 COUNTED = {"signed", "issued", "served"}
 WITNESSED_METHODS = {"lodged"}  # 留置送达: the party refused to accept; a witness or footage shows it
@@ -23,10 +29,10 @@ WITNESSED_METHODS = {"lodged"}  # 留置送达: the party refused to accept; a w
 class ReviewRecord:
     agency: str
     procedure: Procedure
-    stages: dict  # stage code → CaseStage row
-    documents: list[dict]  # current versions
-    parties: list[dict]
-    facts: dict
+    stages: "dict[str, CaseStage]"  # stage code → CaseStage row
+    documents: Sequence[RowMapping]  # current versions
+    parties: list[dict[str, Any]]
+    facts: dict[str, Any]
     party_signs: set[str]  # document types the party signs (笔录)
     document_names: dict[str, str]
     stage_footage: dict[str, int] = field(default_factory=dict)  # stage code → usable clips bound
@@ -42,7 +48,7 @@ def normalised_name(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
-def review_findings(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[ReviewFinding]:
+def review_findings(record: ReviewRecord, sheet: ReviewSheet, tz: tzinfo) -> list[ReviewFinding]:
     findings: list[ReviewFinding] = []
     findings += _stage_order(record, tz)
     findings += _doc_numbers(record, sheet, tz)
@@ -54,16 +60,16 @@ def review_findings(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[Review
     return findings
 
 
-def _stage_of(record: ReviewRecord, document: dict) -> str:
+def _stage_of(record: ReviewRecord, document: RowMapping) -> str:
     return record.stage_codes.get(document["stage_id"], record.procedure.stages[0].code)
 
 
-def _stage_order(record: ReviewRecord, tz) -> list[ReviewFinding]:
+def _stage_order(record: ReviewRecord, tz: tzinfo) -> list[ReviewFinding]:
     """Stages start in procedure order (by day); a stage may start before those its catalog entry names."""
     started = [
-        (d, record.stages[d.code].started_at.astimezone(tz).date())
+        (d, row.started_at.astimezone(tz).date())
         for d in record.procedure.stages
-        if d.code in record.stages and record.stages[d.code].status != "skipped" and record.stages[d.code].started_at
+        if (row := record.stages.get(d.code)) is not None and row.status != "skipped" and row.started_at
     ]
     findings: list[ReviewFinding] = []
     for index, (later, later_day) in enumerate(started):
@@ -82,14 +88,14 @@ def _stage_order(record: ReviewRecord, tz) -> list[ReviewFinding]:
     return findings
 
 
-def _doc_numbers(record: ReviewRecord, sheet: ReviewSheet, tz) -> list[ReviewFinding]:
+def _doc_numbers(record: ReviewRecord, sheet: ReviewSheet, tz: tzinfo) -> list[ReviewFinding]:
     pattern = re.compile(sheet.doc_number_patterns.get(record.agency, sheet.doc_number_pattern))
     counted = [d for d in record.documents if d["status"] in COUNTED and d["doc_number"]]
     in_case: dict[str, int] = {}
     for document in counted:
         in_case[document["doc_number"]] = in_case.get(document["doc_number"], 0) + 1
     findings: list[ReviewFinding] = []
-    years: dict = {}  # documents of one case share a handful of dates
+    years: dict[datetime, date] = {}  # documents of one case share a handful of dates
     for document in counted:
         number, name = document["doc_number"], record.document_names.get(document["doc_type"], document["doc_type"])
         stage = _stage_of(record, document)

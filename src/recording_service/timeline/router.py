@@ -37,7 +37,7 @@ async def timeline(
     connection = (await session.connection()).sync_connection
     statements = [0]
 
-    def count(*_args) -> None:
+    def count(*_args: object) -> None:
         statements[0] += 1
 
     started = time.perf_counter()

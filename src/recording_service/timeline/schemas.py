@@ -1,6 +1,7 @@
 """The timeline's shape, for the OpenAPI description (the endpoint serialises the dataclasses of model.py)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -103,7 +104,7 @@ class TimelineStage(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     officers: list[str]
-    attributes: dict
+    attributes: dict[str, Any]
     notes: list[StageNote]
     documents: list[DocumentOut]
     media: list[TimelineMedia]

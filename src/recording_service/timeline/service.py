@@ -7,16 +7,16 @@ and the timeline is read often.
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import RowMapping, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
 from ..cases.adjustments import adjustments_of
 from ..cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from ..cases.schemas import CaseOut, InterruptionOut
-from ..cases.segments import read_segment
+from ..cases.segments import ReadSegment, read_segment
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.principals import Principal
@@ -24,7 +24,7 @@ from ..core.problems import Problem
 from ..core.times import local, local_notes, today
 from ..media.models import Media
 from ..media.schemas import upload_lag_s
-from ..officers.service import STANDING_ZH, register_for
+from ..officers.service import STANDING_ZH, Register, register_for
 from ..workdays.service import working_calendar
 from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
 from .limits import CaseRecord, evaluate
@@ -68,10 +68,10 @@ _VERSION_COLUMNS = (
 
 
 async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case) -> Timeline:
-    if case.procedure is None or catalog.procedure(case.procedure) is None:
+    procedure = catalog.procedure(case.procedure) if case.procedure is not None else None
+    if procedure is None:
         raise Problem(409, "procedure-retired", f"Procedure '{case.procedure}' is no longer in the catalog.")
     tz = settings.tz
-    procedure = catalog.procedure(case.procedure)
     stages = {s.stage: s for s in (await session.execute(select(CaseStage).where(CaseStage.case_id == case.id))).scalars()}
     # The large reads go through Core: rows as mappings, without the ORM's per-row loading (a third of the time).
     core = await session.connection()
@@ -143,21 +143,18 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         .scalars()
         .all()
     )
-    explanations_by_stage = defaultdict(list)
+    explanations_by_stage: defaultdict[str, list[InterruptionExplanation]] = defaultdict(list)
     for explanation in explanations:
         explanations_by_stage[explanation.stage_id].append(explanation)
 
-    documents_by_stage, bindings_by_stage = defaultdict(list), defaultdict(list)
+    documents_by_stage: defaultdict[str, list[RowMapping]] = defaultdict(list)
+    bindings_by_stage: defaultdict[str, list[tuple[RowMapping, ReadSegment]]] = defaultdict(list)
     for document in documents:
         documents_by_stage[document["stage_id"]].append(document)
-    for row in bindings:
+    for binding in bindings:
         # Offsets as they can be used (a legacy row may hold 1e300, infinity or an inverted pair).
-        segment = read_segment(row["start_offset_s"], row["end_offset_s"], row["duration_s"])
-        binding = {**row, "start_offset_s": segment.start_offset_s, "end_offset_s": segment.end_offset_s, "checked_segment": segment}
-        bindings_by_stage[binding["stage_id"]].append(binding)
-
-    def at(value):
-        return value.astimezone(tz) if value is not None else None
+        usable = read_segment(binding["start_offset_s"], binding["end_offset_s"], binding["duration_s"])
+        bindings_by_stage[binding["stage_id"]].append((binding, usable))
 
     document_names = {d.code: d.name_zh for d in catalog.document_types}
     present = {officer for row in stages.values() for officer in row.officers or []}
@@ -175,13 +172,12 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         media_out: list[TimelineMedia] = []
         unbound_out: list[UnboundMedia] = []
         clips: list[Clip] = []
-        for binding in bindings_by_stage[row.id] if row else ():
-            start, end = _clip_window(binding)
-            checked = binding["checked_segment"]
+        for binding, usable in bindings_by_stage[row.id] if row else ():
+            start, end = _clip_window(binding, usable)
             segment = (
                 None
-                if binding["start_offset_s"] is None and binding["end_offset_s"] is None and not checked.adjusted
-                else Segment(checked.start_offset_s, checked.end_offset_s, checked.adjusted, checked.problem, checked.problem_zh)
+                if usable.start_offset_s is None and usable.end_offset_s is None and not usable.adjusted
+                else Segment(usable.start_offset_s, usable.end_offset_s, usable.adjusted, usable.problem, usable.problem_zh)
             )
             item = TimelineMedia(
                 binding_id=binding["binding_id"],
@@ -193,24 +189,24 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 device_id=binding["device_id"],
                 officer_ids=binding["officer_ids"] or [],
                 duration_s=binding["duration_s"],
-                recorded_started_at=at(start),
-                recorded_ended_at=at(end),
+                recorded_started_at=local(start, tz),
+                recorded_ended_at=local(end, tz),
                 segment=segment,
                 note=binding["note"],
                 content_url=f"/api/v1/media/{binding['media_id']}/content",
-                fixity_checked_at=at(binding["fixity_checked_at"]),
-                bound_at=at(binding["bound_at"]),
+                fixity_checked_at=local(binding["fixity_checked_at"], tz),
+                bound_at=local(binding["bound_at"], tz),
                 upload_lag_s=upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
             )
             if binding["unbound_at"] is not None:
                 unbound_out.append(
-                    widened(item, UnboundMedia, unbound_at=at(binding["unbound_at"]), unbind_reason=binding["unbind_reason"])
+                    widened(item, UnboundMedia, unbound_at=local(binding["unbound_at"], tz), unbind_reason=binding["unbind_reason"])
                 )
                 entries.append(
                     (
                         binding["unbound_at"],
                         UnboundEntry(
-                            at=at(binding["unbound_at"]),
+                            at=local(binding["unbound_at"], tz),
                             stage=code,
                             media_id=binding["media_id"],
                             reason=binding["unbind_reason"],
@@ -228,7 +224,11 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                     (
                         start,
                         RecordingEntry(
-                            at=at(start), stage=code, media_id=binding["media_id"], device_id=binding["device_id"], ended_at=at(end)
+                            at=local(start, tz),
+                            stage=code,
+                            media_id=binding["media_id"],
+                            device_id=binding["device_id"],
+                            ended_at=local(end, tz),
                         ),
                     )
                 )
@@ -246,7 +246,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                         (
                             moment,
                             DocumentEntry(
-                                at=at(moment),
+                                at=local(moment, tz),
                                 kind=kind,
                                 stage=code,
                                 document_id=document["id"],
@@ -257,11 +257,11 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                     )
         if row is not None:
             if row.status == "skipped":
-                entries.append((row.created_at, Entry(at=at(row.created_at), kind="stage_skipped", stage=code)))
+                entries.append((row.created_at, Entry(at=local(row.created_at, tz), kind="stage_skipped", stage=code)))
             if row.started_at is not None:
-                entries.append((row.started_at, Entry(at=at(row.started_at), kind="stage_opened", stage=code)))
+                entries.append((row.started_at, Entry(at=local(row.started_at, tz), kind="stage_opened", stage=code)))
             if row.ended_at is not None:
-                entries.append((row.ended_at, Entry(at=at(row.ended_at), kind="stage_closed", stage=code)))
+                entries.append((row.ended_at, Entry(at=local(row.ended_at, tz), kind="stage_closed", stage=code)))
         certified, uncertified = _officers_at(row, register, typed_in, case.category, tz)
         facts = StageFacts(
             definition=definition,
@@ -281,7 +281,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 (
                     explanation.gap_start,
                     InterruptionEntry(
-                        at=at(explanation.gap_start),
+                        at=local(explanation.gap_start, tz),
                         stage=code,
                         device_id=explanation.device_id,
                         ended_at=shown.gap_end,
@@ -292,7 +292,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 )
             )
         findings: list[Finding] = [
-            replace(finding, gap_start=at(finding.gap_start), gap_end=at(finding.gap_end))
+            replace(finding, gap_start=local(finding.gap_start, tz), gap_end=local(finding.gap_end, tz))
             if isinstance(finding, ContinuityGap)
             else finding
             for finding in stage_findings(
@@ -309,8 +309,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 order=definition.order,
                 optional=definition.optional,
                 status=facts.status,
-                started_at=at(facts.started_at),
-                ended_at=at(facts.ended_at),
+                started_at=local(facts.started_at, tz),
+                ended_at=local(facts.ended_at, tz),
                 officers=row.officers if row else [],
                 attributes=facts.attributes,
                 notes=local_notes(row.notes, tz) if row else [],
@@ -322,8 +322,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             )
         )
     calendar = await working_calendar(session, catalog, case.agency)
-    facts = case.facts or {}
-    record = CaseRecord(case.procedure, stages, list(documents), facts, case.parties or [], await adjustments_of(session, case.id))
+    case_facts = case.facts or {}
+    record = CaseRecord(procedure.code, stages, list(documents), case_facts, case.parties or [], await adjustments_of(session, case.id))
     deadlines, limit_findings = evaluate(
         catalog.time_limits, record, calendar, today(tz), tz, {s.code: s.name_zh for s in procedure.stages}, catalog.amount_limits
     )
@@ -336,7 +336,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 stages=stages,
                 documents=list(documents),
                 parties=case.parties or [],
-                facts=facts,
+                facts=case_facts,
                 party_signs={d.code for d in catalog.document_types if d.party_signs},
                 document_names=document_names,
                 stage_footage=stage_footage,
@@ -360,7 +360,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     )
 
 
-def _document(row, version_count: int, catalog: Catalog, tz) -> TimelineDocument:
+def _document(row: RowMapping, version_count: int, catalog: Catalog, tz: tzinfo) -> TimelineDocument:
     """A document as the timeline shows it (DocumentOut without its history or text) from one joined row."""
     doc_type = catalog.document_type(row["doc_type"])
     return TimelineDocument(
@@ -420,10 +420,12 @@ async def _numbers_elsewhere(session: AsyncSession, case: Case) -> dict[str, int
         )
         .group_by(DocumentVersion.doc_number)
     )
-    return dict(rows.all())
+    return {number: count for number, count in rows.tuples() if number is not None}  # none is: `own` has none
 
 
-def _officers_at(row, register, typed_in: set[str], category: str | None, tz) -> tuple[set[str], list]:
+def _officers_at(
+    row: CaseStage | None, register: Register, typed_in: set[str], category: str | None, tz: tzinfo
+) -> tuple[set[str], list[tuple[str, str, date, str]]]:
     """Who counts as certified at a stage: by the register on the stage's day where the agency keeps one,
     else (until it does) whoever has a certificate number typed into the case."""
     if row is None:
@@ -434,7 +436,8 @@ def _officers_at(row, register, typed_in: set[str], category: str | None, tz) ->
     if row.started_at is None:
         return set(), []
     day = row.started_at.astimezone(tz).date()
-    certified, uncertified = set(), []
+    certified: set[str] = set()
+    uncertified: list[tuple[str, str, date, str]] = []
     for officer_id in present:
         problem = register.problem(officer_id, day, category)
         if problem is None:
@@ -444,13 +447,13 @@ def _officers_at(row, register, typed_in: set[str], category: str | None, tz) ->
     return certified, uncertified
 
 
-def _clip_window(binding):
-    """The recorded time a binding covers: the whole clip, or its bound segment."""
+def _clip_window(binding: RowMapping, usable: ReadSegment) -> tuple[datetime | None, datetime | None]:
+    """The recorded time a binding covers: the whole clip, or its bound segment (`usable`: its offsets as read)."""
     start, end = binding["recorded_started_at"], binding["recorded_ended_at"]
     if start is None:
         return None, None
-    if binding["start_offset_s"] is not None:
-        start = binding["recorded_started_at"] + timedelta(seconds=binding["start_offset_s"])
-    if binding["end_offset_s"] is not None:
-        end = binding["recorded_started_at"] + timedelta(seconds=binding["end_offset_s"])
+    if usable.start_offset_s is not None:
+        start = binding["recorded_started_at"] + timedelta(seconds=usable.start_offset_s)
+    if usable.end_offset_s is not None:
+        end = binding["recorded_started_at"] + timedelta(seconds=usable.end_offset_s)
     return start, end
