@@ -78,11 +78,9 @@ async def open_case(
 class CaseFilters:
     """The list's filters, the same for the list and its export."""
 
-    case_number: Annotated[
-        str | None, Query(max_length=128, description="the whole 案号 (full-width forms fold); for part of one, use q")
-    ] = None
-    procedure: Annotated[str | None, Query(max_length=64, description="程序: a procedure code of GET /api/v1/procedures")] = None
-    status: Annotated[str | None, Query(max_length=16, description="状态: open or closed")] = None
+    case_number: Annotated[str | None, Query(description="the whole 案号 (full-width forms fold); for part of one, use q")] = None
+    procedure: Annotated[str | None, Query(description="程序: a procedure code of GET /api/v1/procedures")] = None
+    status: Annotated[str | None, Query(description="状态: open or closed")] = None
     q: Annotated[
         str | None,
         Query(
