@@ -55,6 +55,7 @@ from .publication.service import expire_publications
 from .review.router import router as review_router
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
+from .stats.service import cases_by_problems
 from .storage import StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .web import install_pages
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
         app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
+        app.state.cases_by_problems = cases_by_problems  # the case list's ?has_problems= filter, from the statistics
         app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
         signing_key = load_signing_key(settings.signing_key_file)
         app.state.secrets = Secrets(

@@ -12,6 +12,14 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("agency", "case_number", name="uq_cases_agency_case_number"),  # 案号 is unique per agency
         Index("ix_cases_agency_created", "agency", "created_at", "id"),
+        Index("ix_cases_agency_opened", "agency", "opened_at", "id"),  # the list, 立案日期 newest first
+        # Partial search (LIKE '%…%') on PostgreSQL through trigrams (pg_trgm); SQLite scans, which its sizes allow.
+        Index("ix_cases_search_text_trgm", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(
+            dialect="postgresql"
+        ),
+        Index("ix_cases_search_ids_trgm", "search_ids", postgresql_using="gin", postgresql_ops={"search_ids": "gin_trgm_ops"}).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -29,6 +37,11 @@ class Case(Base):
     category: Mapped[str | None] = mapped_column(String(100))  # 执法类别, checked against the officer register
     # Facts the limits and review checks read: violation_ended_on, serious_harm, major_decision, fine_yuan.
     facts: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # What the case search looks in, as `core.values.search_key` folds it, one field a line (a search never spans
+    # two): 案号, 案由, parties' names and 法定代表人, officers' names, numbers and 执法证号 — and, apart, the parties'
+    # 身份证号 / 统一社会信用代码, searched only by the roles that may read them. Kept by the service (cases.search).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_ids: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

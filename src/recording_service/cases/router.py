@@ -1,8 +1,10 @@
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Select
 
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession
@@ -10,10 +12,11 @@ from ..core.deps import SettingsDep, StoreDep
 from ..core.pagination import MAX_LIMIT, keyset, page_of
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
-from ..core.times import require_offset
+from ..core.times import require_offset, today
 from .adjustments import add_adjustment, adjustments_of, end_pause
 from .events import media_bound
-from .models import Case, Document
+from .listing import XLSX_TYPE, list_file, list_sheet
+from .models import Document
 from .record import (
     add_version,
     bind_media,
@@ -44,7 +47,18 @@ from .schemas import (
     StageOut,
     StageUpdate,
 )
-from .service import check_facts, create_case, get_case, search_cases, update_case
+from .service import (
+    SORTS,
+    check_facts,
+    count_cases,
+    create_case,
+    export_rows,
+    get_case,
+    record_list_export,
+    search_cases,
+    update_case,
+    year_bounds,
+)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -60,28 +74,119 @@ async def open_case(
     return JSONResponse(out, status_code=201, headers={"Location": f"/api/v1/cases/{case.id}"})
 
 
-@router.get("", response_model=CasePage, summary="List cases")
+@dataclass
+class CaseFilters:
+    """The list's filters, the same for the list and its export."""
+
+    case_number: Annotated[str | None, Query(description="the whole 案号 (full-width forms fold); for part of one, use q")] = None
+    procedure: Annotated[str | None, Query(description="程序: a procedure code of GET /api/v1/procedures")] = None
+    status: Annotated[str | None, Query(description="状态: open or closed")] = None
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="partial search, folded (full-width to half-width, brackets 〔〕[]（）() alike, spaces and case ignored): "
+            "every word in the 案号, 案由, a party's name, an officer's name, number or 执法证号 — or a party's 身份证号 / "
+            '统一社会信用代码 for the roles that may read them (admin, case_system, auditor). "12号" finds 濉卫立〔2026〕12号',
+        ),
+    ] = None
+    opened_from: Annotated[datetime | None, Query(description="cases opened at or after this time (with a UTC offset)")] = None
+    opened_before: Annotated[datetime | None, Query(description="cases opened before this time (with a UTC offset)")] = None
+    year: Annotated[
+        int | None, Query(ge=1970, le=2199, description="年份: cases opened (立案) in this year, in the service's time zone")
+    ] = None
+    has_problems: Annotated[
+        bool | None,
+        Query(
+            description="有问题: true, the cases whose completeness has findings (missing records, a missed time limit, review "
+            "findings); false, those with none. Read from the statistics' figures, kept current by the worker within about a "
+            "minute of a change; a case not yet computed is in neither"
+        ),
+    ] = None
+
+
+FILTER_NAMES = frozenset(f.name for f in fields(CaseFilters))
+SortParam = Annotated[
+    Literal["created_at", "-opened_at", "opened_at"],
+    Query(description="created_at: as created, oldest first (the default); -opened_at: 立案日期 newest first; opened_at: oldest first"),
+]
+
+
+def filtered_cases(request: Request, principal: Principal, filters: CaseFilters, tz) -> Select:
+    require_offset(filters.opened_from, "opened_from")
+    require_offset(filters.opened_before, "opened_before")
+    opened_from, opened_before = filters.opened_from, filters.opened_before
+    if filters.year is not None:
+        start, end = year_bounds(filters.year, tz)
+        opened_from = max(opened_from, start) if opened_from else start
+        opened_before = min(opened_before, end) if opened_before else end
+    problems = request.app.state.cases_by_problems(filters.has_problems) if filters.has_problems is not None else None
+    return search_cases(
+        principal,
+        case_number=filters.case_number,
+        text=filters.q,
+        procedure=filters.procedure,
+        status=filters.status,
+        opened_from=opened_from,
+        opened_before=opened_before,
+        problems=problems,
+    )
+
+
+@router.get("", response_model=CasePage, summary="List and search cases")
 async def list_cases(
+    request: Request,
     principal: CaseReader,
     session: DbSession,
     settings: SettingsDep,
-    case_number: str | None = None,
-    procedure: str | None = None,
-    status: str | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the title or the parties")] = None,
-    opened_from: Annotated[datetime | None, Query(description="cases opened at or after this time (with a UTC offset)")] = None,
-    opened_before: Annotated[datetime | None, Query(description="cases opened before this time (with a UTC offset)")] = None,
+    filters: Annotated[CaseFilters, Depends()],
+    sort: SortParam = "created_at",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
 ) -> CasePage:
-    require_offset(opened_from, "opened_from")
-    require_offset(opened_before, "opened_before")
-    query = search_cases(
-        principal, case_number=case_number, text=q, procedure=procedure, status=status, opened_from=opened_from, opened_before=opened_before
+    query = filtered_cases(request, principal, filters, settings.tz)
+    keys, newest_first = SORTS[sort]
+    rows = (await session.execute(keyset(query, keys, cursor, limit, descending=newest_first))).scalars().all()
+    rows, next_cursor = page_of(list(rows), [key.key for key in keys], limit)
+    return CasePage(
+        items=[CaseOut.of(c, principal, settings.tz) for c in rows], next_cursor=next_cursor, total=await count_cases(session, query)
     )
-    rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, limit))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["created_at", "id"], limit)
-    return CasePage(items=[CaseOut.of(c, principal, settings.tz) for c in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/export",
+    summary="The filtered case list as a file (CSV in UTF-8 with a BOM, or XLSX), Chinese headings",
+    responses={
+        200: {
+            "content": {"text/csv": {}, XLSX_TYPE: {}},
+            "description": "案号, 案由, 程序, 执法类别, 状态, 当事人, 证件号码 (roles that may read them), 执法人员, 立案日期, 结案日期; "
+            "X-Records counts the rows",
+        }
+    },
+)
+async def export_cases(
+    request: Request,
+    catalog: CatalogDep,
+    principal: CaseReader,
+    session: DbSession,
+    settings: SettingsDep,
+    filters: Annotated[CaseFilters, Depends()],
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
+    sort: SortParam = "-opened_at",
+) -> Response:
+    known = FILTER_NAMES | {"format", "sort"}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:  # a misspelt filter must not export every case
+        raise Problem(
+            400,
+            "unknown-parameter",
+            f"Unknown query parameter {unknown[0]}; this export takes {', '.join(sorted(known))}.",
+            field=unknown[0],
+        )
+    cases = await export_rows(session, filtered_cases(request, principal, filters, settings.tz), sort)
+    header, rows = list_sheet(cases, principal, catalog, settings.tz)
+    await record_list_export(session, principal, format, len(rows), {k: v for k, v in asdict(filters).items() if v is not None})
+    return await list_file(header, rows, format, today(settings.tz))
 
 
 @router.get("/{case_id}", response_model=CaseOut, summary="One case")

@@ -162,6 +162,7 @@ class CaseOut(BaseModel):
 class CasePage(BaseModel):
     items: list[CaseOut]
     next_cursor: str | None = None
+    total: int = Field(description="how many cases the filters find, on every page together")
 
 
 class StageOpen(RequestModel):

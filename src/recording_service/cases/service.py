@@ -1,8 +1,10 @@
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.service import record
 from ..catalog.schemas import Catalog
@@ -12,13 +14,24 @@ from ..core.problems import Problem
 from ..core.times import require_offset
 from ..core.values import normalised_identifier
 from ..media.models import Media
+from .listing import EXPORT_MAX_ROWS
 from .models import Case, CaseStage, MediaBinding
 from .schemas import CaseCreate, CaseFacts, CaseUpdate
+from .search import index_case, matches, query_terms
 from .segments import read_segment
 
 
 def visible_cases(principal: Principal) -> Select:
     return scoped_to_agency(select(Case), Case.agency, principal)
+
+
+# How the list may be ordered: (keys, newest first). `created_at` is the API's order since its first version (what
+# its cursors walk); the pages list by 立案日期, newest first.
+SORTS: dict[str, tuple[list[InstrumentedAttribute[Any]], bool]] = {
+    "created_at": ([Case.created_at, Case.id], False),
+    "-opened_at": ([Case.opened_at, Case.id], True),
+    "opened_at": ([Case.opened_at, Case.id], False),
+}
 
 
 def search_cases(
@@ -30,15 +43,18 @@ def search_cases(
     status: str | None = None,
     opened_from: datetime | None = None,
     opened_before: datetime | None = None,
+    problems: Select | None = None,
 ) -> Select:
-    """Cases the principal may see that match every filter given. `text` is looked for in the title and the
-    parties (names and numbers), as typed."""
+    """Cases the principal may see that match every filter given. `case_number` is the whole 案号 (NFKC); `text`
+    is partial and folded (cases.search): every word of it in the 案号, 案由, a party's name, an officer's name,
+    number or 执法证号, or — for the roles that may read them — a party's ID number. `problems` is a query of the
+    case ids to keep (the statistics' cases with or without findings)."""
     query = visible_cases(principal)
     if case_number:
         query = query.where(Case.case_number == case_number_of(case_number))
-    if text and text.strip():
-        needle = text.strip()
-        query = query.where(or_(Case.title.contains(needle, autoescape=True), cast(Case.parties, String).contains(needle, autoescape=True)))
+    condition = matches(principal, query_terms(text))
+    if condition is not None:
+        query = query.where(condition)
     if procedure:
         query = query.where(Case.procedure == procedure)
     if status:
@@ -47,7 +63,42 @@ def search_cases(
         query = query.where(Case.opened_at >= opened_from)
     if opened_before is not None:
         query = query.where(Case.opened_at < opened_before)
+    if problems is not None:
+        query = query.where(Case.id.in_(problems))
     return query
+
+
+def year_bounds(year: int, tz) -> tuple[datetime, datetime]:
+    """The instants a year of 立案日期 spans in the agency's time zone."""
+    return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+
+
+async def count_cases(session: AsyncSession, query: Select) -> int:
+    """How many cases a search finds (every page of it)."""
+    return int((await session.execute(select(func.count()).select_from(query.order_by(None).limit(None).subquery()))).scalar_one())
+
+
+async def export_rows(session: AsyncSession, query: Select, sort: str) -> list[Case]:
+    """Every case of a search, for a file; refused when there are more than a file should hold."""
+    keys, newest_first = SORTS[sort]
+    rows = list(
+        (await session.execute(query.order_by(*(k.desc() for k in keys) if newest_first else keys).limit(EXPORT_MAX_ROWS + 1))).scalars()
+    )
+    if len(rows) > EXPORT_MAX_ROWS:
+        raise Problem(
+            400,
+            "export-too-large",
+            f"More than {EXPORT_MAX_ROWS} cases match; narrow the filters (year, procedure, status) to export them.",
+            max_rows=EXPORT_MAX_ROWS,
+        )
+    return rows
+
+
+async def record_list_export(session: AsyncSession, principal: Principal, fmt: str, rows: int, filters: dict) -> None:
+    """A list of cases (names, and ID numbers for some roles) left the service: who took it, with which filters."""
+    agency = None if principal.agency == ALL_AGENCIES else principal.agency
+    payload = {"format": fmt, "rows": rows, "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()}}
+    await record(session, principal, "case.list_exported", agency=agency, payload=payload)
 
 
 def case_number_of(value: str) -> str:
@@ -130,6 +181,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
         created_by=principal.id,
         created_at=utcnow(),
     )
+    index_case(case)
     session.add(case)
     try:
         await session.flush()
@@ -185,6 +237,7 @@ async def update_case(session: AsyncSession, principal: Principal, case: Case, b
             changes["facts"] = {"from": case.facts or {}, "to": facts}
             case.facts = facts
     if changes:
+        index_case(case)  # what a search finds follows every change of the case
         await session.flush()
         await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)
     await session.flush()

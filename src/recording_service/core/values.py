@@ -110,3 +110,18 @@ class RequestModel(BaseModel):
             if _unsafe_number(value):
                 raise ValueError(f"'{name}' holds a number beyond JSON's safe range (±2^53) or not finite")
         return self
+
+
+# Brackets people type around a 案号's year, in every width and shape, read as one pair: 〔2026〕, [2026],
+# ［2026］, (2026), （2026）, 【2026】 and 〖2026〗 are the same number.
+_BRACKETS = str.maketrans({"〔": "(", "〕": ")", "[": "(", "]": ")", "【": "(", "】": ")", "〖": "(", "〗": ")", "{": "(", "}": ")"})
+
+
+def search_key(value: str | None) -> str:
+    """A text as searches compare it, stored and typed alike: NFKC (full-width letters, digits and brackets to
+    their usual forms), brackets unified, whitespace and invisible characters removed, case folded. So "１２号",
+    "[2026]12号" and "濉卫立（2026）12 号" all lie inside the key of 濉卫立〔2026〕12号."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFKC", value).translate(_BRACKETS).casefold()
+    return "".join(ch for ch in text if not (ch.isspace() or ch in INVISIBLE or unicodedata.category(ch) in ("Cc", "Cf")))

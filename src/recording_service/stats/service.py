@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, Select, case, cast, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..agencies.service import agency_name, get_agency
@@ -78,6 +78,22 @@ class Scope:
         if self.agency is not None:
             conditions.append(agency_column == self.agency)
         return conditions
+
+
+def cases_by_problems(has_problems: bool) -> Select:
+    """The ids of the cases whose stored figures show findings (completeness, missed limits, review) — or, with
+    False, none. The case list's `has_problems` filter (cases knows nothing of statistics; the composition root
+    hands it this query). A case whose figures are not computed yet is in neither."""
+    troubled = or_(CaseFigures.findings > 0, CaseFigures.complete.is_(False))
+    return select(CaseFigures.case_id).where(troubled if has_problems else not_(troubled))
+
+
+async def findings_of_cases(session: AsyncSession, case_ids: list[str]) -> dict[str, int]:
+    """The number of findings each of these cases has in its stored figures (absent: not computed yet)."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(select(CaseFigures.case_id, CaseFigures.findings).where(CaseFigures.case_id.in_(case_ids)))
+    return {case_id: findings for case_id, findings in rows.all()}
 
 
 async def scope_name(session: AsyncSession, agency: str | None) -> str:

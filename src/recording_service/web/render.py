@@ -41,6 +41,7 @@ ACTION_NAMES = {
     "case.limit_adjusted": "登记期限延长或中止",
     "case.limit_pause_ended": "中止期间结束",
     "case.exported": "导出案卷",
+    "case.list_exported": "导出案件列表",
     "timeline.read": "查看案件记录",
     "media.content.read": "读取音像原件",
     "media.playback.granted": "播放音像",

@@ -9,7 +9,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -18,9 +18,21 @@ from ..audit.models import AuditEvent
 from ..audit.service import agency_figures, trail_query
 from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
+from ..cases.listing import list_file, list_sheet
 from ..cases.models import Case
-from ..cases.schemas import CaseOut
-from ..cases.service import bindings_of_media, get_case, media_of_case, search_cases
+from ..cases.schemas import SEES_ID_NUMBERS, CaseOut
+from ..cases.service import (
+    SORTS,
+    bindings_of_media,
+    count_cases,
+    export_rows,
+    get_case,
+    media_of_case,
+    record_list_export,
+    search_cases,
+    visible_cases,
+    year_bounds,
+)
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, after_commit
 from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
@@ -30,6 +42,7 @@ from ..core.problems import Problem, logger
 from ..core.public_side import client_address
 from ..core.sheets import csv_bytes
 from ..core.throttle import claim_once
+from ..core.times import today
 from ..custody.fixity import fixity_history
 from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..export.service import case_file_response
@@ -40,6 +53,7 @@ from ..media.probe import probe_error_of
 from ..media.service import get_media, sightings_of
 from ..publication.service import publications_of_documents
 from ..review.service import review_case
+from ..stats.service import findings_of_cases
 from ..timeline.model import ContinuityGap, TimelineStage
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
@@ -193,6 +207,62 @@ def _day(value: str | None, name: str, tz) -> datetime | None:
         raise Problem(400, "invalid-query", f"{name} 应为 YYYY-MM-DD 格式的日期。") from None
 
 
+HAS_PROBLEMS = {"yes": True, "no": False}
+
+
+def _list_query(request: Request, person, settings, filters: dict[str, str]):
+    """The page's filters as the case search takes them (the same rules as GET /api/v1/cases)."""
+    start, end = _day(filters["opened_from"], "立案日期（起）", settings.tz), _day(filters["opened_to"], "立案日期（止）", settings.tz)
+    year = None
+    if filters["year"]:
+        if not (filters["year"].isascii() and filters["year"].isdigit() and 1970 <= int(filters["year"]) <= 2199):
+            raise Problem(400, "invalid-query", "年份应为 1970 至 2199 之间的四位数字。")
+        year = int(filters["year"])
+    if filters["has_problems"] and filters["has_problems"] not in HAS_PROBLEMS:
+        raise Problem(400, "invalid-query", "“有问题”只能选“有问题”或“无问题”。")
+    before = end + timedelta(days=1) if end else None
+    if year is not None:
+        first, after = year_bounds(year, settings.tz)
+        start, before = max(start, first) if start else first, min(before, after) if before else after
+    flag = HAS_PROBLEMS.get(filters["has_problems"])
+    return search_cases(
+        person.principal,
+        case_number=filters["case_number"] or None,
+        text=filters["q"],
+        procedure=filters["procedure"] or None,
+        status=filters["status"] or None,
+        opened_from=start,
+        opened_before=before,
+        problems=request.app.state.cases_by_problems(flag) if flag is not None else None,
+    )
+
+
+def _list_filters(
+    case_number: Annotated[str | None, Query(max_length=128)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    procedure: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    year: Annotated[str | None, Query(max_length=4)] = None,
+    has_problems: Annotated[str | None, Query(max_length=3)] = None,
+    opened_from: Annotated[str | None, Query(max_length=10)] = None,
+    opened_to: Annotated[str | None, Query(max_length=10)] = None,
+) -> dict[str, str]:
+    values = {
+        "case_number": case_number,
+        "q": q,
+        "procedure": procedure,
+        "status": status,
+        "year": year,
+        "has_problems": has_problems,
+        "opened_from": opened_from,
+        "opened_to": opened_to,
+    }
+    return {k: (v or "").strip() for k, v in values.items()}
+
+
+ListFilters = Annotated[dict[str, str], Depends(_list_filters)]
+
+
 @router.get("/cases")
 async def case_search(
     request: Request,
@@ -201,49 +271,55 @@ async def case_search(
     _role: Reviewer,
     session: DbSession,
     settings: SettingsDep,
-    case_number: Annotated[str | None, Query(max_length=128)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    procedure: Annotated[str | None, Query(max_length=64)] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
-    opened_from: Annotated[str | None, Query(max_length=10)] = None,
-    opened_to: Annotated[str | None, Query(max_length=10)] = None,
+    filters: ListFilters,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> Response:
-    start, end = _day(opened_from, "立案日期（起）", settings.tz), _day(opened_to, "立案日期（止）", settings.tz)
-    query = search_cases(
-        person.principal,
-        case_number=case_number or None,
-        text=q,
-        procedure=procedure or None,
-        status=status or None,
-        opened_from=start,
-        opened_before=end + timedelta(days=1) if end else None,
-    )
-    rows = (await session.execute(keyset(query, [Case.created_at, Case.id], cursor, PAGE_SIZE))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["created_at", "id"], PAGE_SIZE)
-    filters = {
-        "case_number": case_number or "",
-        "q": q or "",
-        "procedure": procedure or "",
-        "status": status or "",
-        "opened_from": opened_from or "",
-        "opened_to": opened_to or "",
-    }
-    next_query = {k: v for k, v in filters.items() if v}
+    """案件查询: partial search, filters, 立案日期 newest first, the total, the list as CSV or XLSX."""
+    query = _list_query(request, person, settings, filters)
+    keys, newest_first = SORTS["-opened_at"]
+    rows = (await session.execute(keyset(query, keys, cursor, PAGE_SIZE, descending=newest_first))).scalars().all()
+    rows, next_cursor = page_of(list(rows), ["opened_at", "id"], PAGE_SIZE)
+    total = await count_cases(session, query)
+    first_year = (await session.execute(visible_cases(person.principal).with_only_columns(func.min(Case.opened_at)))).scalar_one()
+    this_year = today(settings.tz).year
+    earliest = min(first_year.astimezone(settings.tz).year, this_year) if first_year else this_year
+    filters_query = {k: v for k, v in filters.items() if v}
     return page(
         request,
         "cases.html",
         {
             "cases": [CaseOut.of(c, person.principal, settings.tz) for c in rows],
+            "findings": await findings_of_cases(session, [c.id for c in rows]),
+            "total": total,
             "procedures": {p.code: p.name_zh for p in catalog.procedures},
             "statuses": CASE_STATUS_NAMES,
+            "years": list(range(this_year, earliest - 1, -1)),
             "filters": filters,
-            "next_query": {**next_query, "cursor": next_cursor} if next_cursor else None,
+            "next_query": {**filters_query, "cursor": next_cursor} if next_cursor else None,
             "first_page": cursor is None,
-            "filters_query": next_query,
+            "filters_query": filters_query,
+            "sees_ids": person.principal.role in SEES_ID_NUMBERS,
         },
         person=person,
     )
+
+
+@router.get("/cases/export")
+async def case_list_export(
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Reviewer,
+    session: DbSession,
+    settings: SettingsDep,
+    filters: ListFilters,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+) -> Response:
+    """The list as the page shows it (every page of it) as a file."""
+    cases = await export_rows(session, _list_query(request, person, settings, filters), "-opened_at")
+    header, rows = list_sheet(cases, person.principal, catalog, settings.tz)
+    await record_list_export(session, person.principal, format, len(rows), {k: v for k, v in filters.items() if v})
+    return await list_file(header, rows, format, today(settings.tz))
 
 
 def _stage_items(stage: TimelineStage) -> list[dict]:
