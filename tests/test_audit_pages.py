@@ -158,6 +158,10 @@ def test_the_case_trail_filters_too_and_only_overseers_open_the_agency_trail(leg
     sheet = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert [(r["操作"], r["操作代码"]) for r in sheet] == [("开始办案环节", "stage.opened")]
 
+    # Whatever is typed, the page answers (a NUL no database holds is dropped; a date that is none is explained).
+    assert page.goto(leg.url + "/audit?person=%00%E5%90%B4&object=%00&from=2026-13-01").status == 200
+    expect(page.locator("p.alert.bad")).to_contain_text("不是有效日期")
+
     reviewer = page.context.browser.new_page(viewport={"width": 1366, "height": 768})
     sign_in(reviewer, leg.url, trail["people"]["reviewer"])
     expect(reviewer).to_have_url(re.compile(r"/cases"))

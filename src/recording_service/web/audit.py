@@ -81,8 +81,13 @@ class Filters:
         return urlencode({k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)})
 
 
+def _typed(text: str) -> str:
+    """A filter as typed, without the control characters no name, number or id holds (a database cannot hold NUL)."""
+    return "".join(ch for ch in text if ch >= " " and ch != "\x7f").strip()
+
+
 def _filters(person: str, action: str, about: str, first: str, last: str, page_number: int) -> Filters:
-    return Filters(person.strip(), action.strip(), about.strip(), first.strip(), last.strip(), max(1, min(page_number, MAX_PAGE)))
+    return Filters(_typed(person), _typed(action), _typed(about), _typed(first), _typed(last), max(1, min(page_number, MAX_PAGE)))
 
 
 ActionQ = Annotated[str, Query(max_length=64)]
