@@ -20,12 +20,13 @@ from swagger_ui_bundle import swagger_ui_path
 from . import __version__
 from .agencies.router import public_router as public_agencies_router
 from .agencies.router import router as agencies_router
+from .audit.describe import descriptions
 from .audit.router import router as audit_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
 from .auth.service import authenticate
 from .cases.router import documents_router
 from .cases.router import router as cases_router
-from .cases.service import media_bound_to
+from .cases.service import media_bound_to, numbered_subjects
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .core.config import Settings
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
     catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
+    descriptions()  # the audit trail's Chinese descriptions, validated now as the catalog is
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
 
     @asynccontextmanager
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
         app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
         app.state.cases_by_problems = cases_by_problems  # the case list's ?has_problems= filter, from the statistics
+        app.state.numbered_subjects = numbered_subjects  # the audit events' ?object= filter: a case number's case and footage
         app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
         signing_key = load_signing_key(settings.signing_key_file)
         app.state.secrets = Secrets(

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from ..core.times import local
+from .describe import action_name, details_text
 from .models import AuditEvent
 
 
@@ -21,6 +22,7 @@ class AuditEventOut(BaseModel):
     at: datetime
     actor: Actor
     action: str
+    action_zh: str = Field(description="the action as people read it (立案登记); the code is `action`")
     agency: str | None
     case_id: str | None
     media_id: str | None
@@ -28,6 +30,7 @@ class AuditEventOut(BaseModel):
     request_id: str | None
     client_address: str | None
     payload: dict
+    details_zh: str = Field(description="the payload as people read it: Chinese labels, codes as words, times in the agency's zone")
     prev_hash: str
     entry_hash: str = Field(description="SHA-256 over prev_hash and the canonical serialisation of the event")
 
@@ -44,6 +47,7 @@ class AuditEventOut(BaseModel):
                 user_id=event.actor_user_id,
             ),
             action=event.action,
+            action_zh=action_name(event.action),
             agency=event.agency,
             case_id=event.case_id,
             media_id=event.media_id,
@@ -51,9 +55,16 @@ class AuditEventOut(BaseModel):
             request_id=event.request_id,
             client_address=event.client_address,
             payload=event.payload or {},
+            details_zh=details_text(event.payload, tz),
             prev_hash=event.prev_hash,
             entry_hash=event.entry_hash,
         )
+
+
+class AuditActionOut(BaseModel):
+    code: str = Field(description="what `action` holds, e.g. media.created")
+    name_zh: str = Field(description="its description, e.g. 上传音像记录")
+    group_zh: str
 
 
 class AuditPage(BaseModel):

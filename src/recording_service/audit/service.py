@@ -4,7 +4,7 @@ appends an event in the same transaction as the change; each event's hash covers
 import hashlib
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVarTuple
 
 import orjson
@@ -160,6 +160,84 @@ def trail_query(principal: Principal, *, case_id: str | None = None, media_ids: 
         about.append(AuditEvent.media_id.in_(list(media_ids)))
     query = scoped_to_agency(select(AuditEvent), AuditEvent.agency, principal)
     return query.where(or_(*about)) if about else query
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """What an event is about, as a person names it: a case number's cases and the footage ever bound to them
+    (found by `cases`), and a text that is an id (or the start of one, at least MIN_ID_PREFIX characters) of a
+    case, a media item or an upload."""
+
+    case_ids: tuple[str, ...] = ()
+    media_ids: tuple[str, ...] = ()
+    text: str | None = None
+
+
+MIN_ID_PREFIX = 6
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events: every field given must hold (the API's query parameters and the audit pages' filters)."""
+
+    actor: str | None = None  # a token id or a person's user id, exactly
+    person: str | None = None  # part of the actor's name (any case), or a token id or user id
+    action: str | None = None
+    case_id: str | None = None
+    media_id: str | None = None
+    upload_id: str | None = None
+    subjects: Subjects | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def local_day_bounds(first: date | None, last: date | None, tz: tzinfo) -> tuple[datetime | None, datetime | None]:
+    """[since, until) for the days `first`..`last` (both included) in the agency's time zone."""
+    since = datetime.combine(first, time(0), tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
+    return since, until
+
+
+def filtered(query: Select[*Ts], where: AuditFilter) -> Select[*Ts]:
+    for column, value in (
+        (AuditEvent.case_id, where.case_id),
+        (AuditEvent.media_id, where.media_id),
+        (AuditEvent.upload_id, where.upload_id),
+        (AuditEvent.action, where.action),
+    ):
+        if value:
+            query = query.where(column == value)
+    if where.actor:
+        query = query.where(or_(AuditEvent.actor_token_id == where.actor, AuditEvent.actor_user_id == where.actor))
+    if where.person and where.person.strip():
+        who = where.person.strip()
+        query = query.where(
+            or_(
+                func.lower(AuditEvent.actor_name).contains(who.lower(), autoescape=True),
+                AuditEvent.actor_token_id == who,
+                AuditEvent.actor_user_id == who,
+            )
+        )
+    if where.subjects is not None:
+        about: list[ColumnElement[bool]] = []
+        if where.subjects.case_ids:
+            about.append(AuditEvent.case_id.in_(list(where.subjects.case_ids)))
+        if where.subjects.media_ids:
+            about.append(AuditEvent.media_id.in_(list(where.subjects.media_ids)))
+        text = (where.subjects.text or "").strip()
+        if text:
+            for column in (AuditEvent.case_id, AuditEvent.media_id, AuditEvent.upload_id):
+                about.append(column.startswith(text, autoescape=True) if len(text) >= MIN_ID_PREFIX else column == text)
+        query = query.where(or_(*about)) if about else query.where(AuditEvent.seq < 0)  # about nothing known: no events
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.at < where.until)
+    return query
+
+
+async def count_of(session: AsyncSession, query: Select[Any]) -> int:
+    return int((await session.execute(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one())
 
 
 @dataclass

@@ -121,6 +121,22 @@ async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:
     return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == case_id).distinct())).scalars())
 
 
+async def numbered_subjects(session: AsyncSession, principal: Principal, text: str) -> tuple[list[str], list[str]]:
+    """The cases the principal may see whose 案号 is `text` (as stored: NFKC, trimmed) and every media item ever
+    bound to them: what the audit filters take a case number to mean (the composition root hands it to `audit`)."""
+    try:
+        number = case_number_of(text)
+    except Problem:
+        return [], []
+    case_ids = list(
+        (await session.execute(visible_cases(principal).where(Case.case_number == number).with_only_columns(Case.id))).scalars()
+    )
+    if not case_ids:
+        return [], []
+    media_ids = (await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id.in_(case_ids)).distinct())).scalars()
+    return case_ids, list(media_ids)
+
+
 async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[dict]:
     """Where a media item is (or was) bound: case, stage and segment, for the cases the principal may see."""
     rows = (

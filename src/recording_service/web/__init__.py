@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..core.problems import Problem
 from .agencies import router as agencies_router
+from .audit import router as audit_router
 from .lists import router as lists_router
 from .officers import router as officers_router
 from .publications import router as publications_router
@@ -32,6 +33,7 @@ def is_page(request: Request) -> bool:
 def install_pages(app: FastAPI) -> None:
     """Routes, static files, and the handlers that answer a page's errors as pages (the API keeps its problems)."""
     app.include_router(router)
+    app.include_router(audit_router)
     app.include_router(officers_router)
     app.include_router(publications_router)
     app.include_router(lists_router)

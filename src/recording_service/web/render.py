@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from ..audit.describe import action_name
 from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
@@ -35,68 +36,6 @@ MEDIA_STATUS_NAMES = {
 }
 DOC_STATUS_NAMES = {"draft": "草稿", "issued": "已签发", "signed": "已签收", "served": "已送达", "void": "已作废"}
 FIXITY_NAMES = {"ok": "一致", "mismatch": "不一致", "missing": "对象缺失"}
-ACTION_NAMES = {
-    "case.created": "立案登记",
-    "case.updated": "更新案件事实",
-    "case.limit_adjusted": "登记期限延长或中止",
-    "case.limit_pause_ended": "中止期间结束",
-    "case.exported": "导出案卷",
-    "case.list_exported": "导出案件列表",
-    "timeline.read": "查看案件记录",
-    "media.content.read": "读取音像原件",
-    "media.playback.granted": "播放音像",
-    "hold.placed": "设置保全",
-    "hold.lifted": "解除保全",
-    "stage.opened": "开始环节",
-    "stage.closed": "结束环节",
-    "stage.noted": "环节备注",
-    "stage.skipped": "跳过环节",
-    "document.created": "登记文书",
-    "document.version_added": "文书新版本",
-    "binding.created": "关联音像",
-    "binding.removed": "解除关联",
-    "media.created": "音像入库",
-    "media.sighting": "再次收到同一音像",
-    "media.repaired": "修复音像对象",
-    "media.described": "解析音像",
-    "media.deleted": "按期限删除",
-    "media.metadata_added": "补充元数据",
-    "media.store_locked": "对象锁定",
-    "media.store_legal_hold": "对象保全",
-    "fixity.ok": "完整性校验：一致",
-    "fixity.mismatch": "完整性校验：不一致",
-    "fixity.missing": "完整性校验：对象缺失",
-    "interruption.explained": "中断说明",
-    "upload.completed": "上传完成",
-    "user.signed_in": "登录",
-    "user.signed_out": "退出",
-    "user.sign_in_failed": "登录失败",
-    "user.sign_in_throttled": "登录受限（需等待）",
-    "user.locked": "账户锁定",
-    "user.created": "创建用户",
-    "user.disabled": "停用用户",
-    "user.password_reset": "重置密码",
-    "media.playback_copy_made": "生成播放副本",
-    "officer.registered": "登记执法人员",
-    "officer.updated": "变更执法人员",
-    "officer.imported": "导入执法人员",
-    "calendar.loaded": "载入节假日安排",
-    "calendar.local_day_added": "添加地方节假日调整",
-    "calendar.local_day_withdrawn": "撤回地方节假日调整",
-    "publication.created": "起草公示",
-    "publication.updated": "修改公示草稿",
-    "publication.approved": "审核公示",
-    "publication.notice_recorded": "记录公示告知",
-    "publication.published": "发布公示",
-    "publication.corrected": "更正公示",
-    "publication.performance_recorded": "记录履行情况",
-    "publication.annotated": "公示变更说明",
-    "publication.revocation_recorded": "记录决定撤销",
-    "publication.withdrawn": "撤回公示",
-    "publication.expired": "公示期满",
-    "agency.created": "登记本单位信息",
-    "agency.updated": "变更本单位信息",
-}
 
 
 def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> str:
@@ -150,7 +89,7 @@ templates.env.filters.update(
     media_status=lambda v: MEDIA_STATUS_NAMES.get(v, v),
     doc_status=lambda v: DOC_STATUS_NAMES.get(v, v),
     fixity=lambda v: FIXITY_NAMES.get(v, v),
-    action_name=lambda v: ACTION_NAMES.get(v, v),
+    action_name=action_name,
 )
 
 

@@ -6,16 +6,13 @@ import math
 from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Annotated
-from urllib.parse import quote
 
-import orjson
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import func
 
-from ..audit.checkpoint import verify_with_checkpoints
 from ..audit.models import AuditEvent
-from ..audit.service import agency_figures, trail_query
+from ..audit.service import trail_query
 from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_throttled, sign_in, sign_out
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.listing import list_file, list_sheet
@@ -27,7 +24,6 @@ from ..cases.service import (
     count_cases,
     export_rows,
     get_case,
-    media_of_case,
     record_list_export,
     search_cases,
     visible_cases,
@@ -37,10 +33,9 @@ from ..catalog.service import CatalogDep
 from ..core.db import DbSession, after_commit
 from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
 from ..core.pagination import keyset, page_of
-from ..core.principals import ALL_AGENCIES, Role
+from ..core.principals import Role
 from ..core.problems import Problem, logger
 from ..core.public_side import client_address
-from ..core.sheets import csv_bytes
 from ..core.throttle import claim_once
 from ..core.times import today
 from ..custody.fixity import fixity_history
@@ -421,76 +416,6 @@ async def case_hold_lift(
     await get_case(session, person.principal, case_id)
     await lift_legal_hold(session, store, person.principal, hold_id, reason.strip(), case_id=case_id)
     return _see_other(f"/cases/{case_id}#holds")
-
-
-# --- the audit trail ----------------------------------------------------------------------------
-
-
-@router.get("/cases/{case_id}/audit")
-async def case_audit(
-    case_id: str,
-    request: Request,
-    person: Person,
-    _role: Overseer,
-    session: DbSession,
-    settings: SettingsDep,
-    store: StoreDep,
-    cursor: Annotated[str | None, Query(max_length=4096)] = None,
-) -> Response:
-    case = await get_case(session, person.principal, case_id)
-    query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id))
-    rows = (await session.execute(keyset(query, [AuditEvent.seq], cursor, TRAIL_PAGE))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["seq"], TRAIL_PAGE)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    verdict = await verify_with_checkpoints(session, store)
-    own = None if person.principal.agency == ALL_AGENCIES else await agency_figures(session, person.principal.agency)
-    return page(
-        request,
-        "audit.html",
-        {
-            "case": CaseOut.of(case, person.principal, settings.tz),
-            "events": rows,
-            "total": total,
-            "verdict": verdict,
-            "own": own,
-            "next_cursor": next_cursor,
-            "tz": settings.tz,
-        },
-        person=person,
-    )
-
-
-@router.get("/cases/{case_id}/audit.csv")
-async def case_audit_csv(case_id: str, person: Person, _role: Overseer, session: DbSession, settings: SettingsDep) -> Response:
-    case = await get_case(session, person.principal, case_id)
-    query = trail_query(person.principal, case_id=case.id, media_ids=await media_of_case(session, case.id)).order_by(AuditEvent.seq)
-    rows = (
-        [
-            event.seq,
-            event.at.astimezone(settings.tz).isoformat(timespec="seconds"),
-            event.action,
-            event.actor_name or event.actor_token_id or event.actor_user_id or "",
-            event.actor_role,
-            event.actor_agency,
-            event.case_id or "",
-            event.media_id or "",
-            event.request_id or "",
-            event.client_address or "",
-            orjson.dumps(event.payload or {}).decode(),
-            event.entry_hash,
-        ]
-        for event in (await session.execute(query.limit(100_000))).scalars()
-    )
-    body = csv_bytes(["序号", "时间", "操作", "操作者", "角色", "单位", "案件ID", "音像ID", "请求ID", "来源地址", "详情", "条目哈希"], rows)
-    filename = f"audit-{case.case_number}.csv"
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f"attachment; filename=\"audit.csv\"; filename*=UTF-8''{quote(filename)}",
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 # --- footage ------------------------------------------------------------------------------------
