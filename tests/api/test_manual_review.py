@@ -148,3 +148,60 @@ def test_who_may_read_score_sign_and_reopen(inproc):
     with inproc.client(inproc.token("auditor", AGENCY)) as http:
         review = http.get(url).json()
         assert review["signed"] is True and review["manual"]["signed_by"] and review["manual_score"] == 30
+
+
+def test_the_case_page_form_saves_signs_and_answers_in_chinese(inproc):
+    import re
+    import uuid
+
+    from ..support.inprocess import create_person, signed_in_client
+
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
+        case = decided_case(http, filed="2026-05-04", decided="2026-08-10")
+    reviewer, admin = f"rev{uuid.uuid4().hex[:6]}", f"adm{uuid.uuid4().hex[:6]}"
+    create_person(inproc, reviewer, "reviewer", AGENCY, "钱评查")
+    create_person(inproc, admin, "admin", AGENCY, "孙管理")
+    with signed_in_client(inproc, reviewer) as browser:
+        page = browser.get(f"/cases/{case.id}").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert 'id="review-form"' in page and "事实认定与证据" in page and "待评定" in page and 'id="review-reopen"' not in page
+        form = {"csrf_token": csrf, "version": "0", "opinion": "", "lost_facts_evidence": "１２", "opinion_facts_evidence": "证据不足"}
+        answer = browser.post(f"/cases/{case.id}/review", data=form)  # 全角 12: more than the item's 10
+        assert answer.status_code == 303
+        page = browser.get(f"/cases/{case.id}").text
+        assert "“事实认定与证据”扣 12 分，超过该项分值 10 分，未保存。" in page
+        form.update(lost_facts_evidence="2", action="sign")  # saved, but not signed: items left
+        browser.post(f"/cases/{case.id}/review", data=form)
+        page = browser.get(f"/cases/{case.id}").text
+        assert "已保存，但未签署：尚未评定：法律适用与自由裁量、文书制作质量、立卷归档" in page
+        form.update(
+            version="1",
+            opinion="卷宗较规范。",
+            lost_law_discretion="0",
+            lost_document_quality="1",
+            lost_archiving="0",
+            opinion_document_quality="文书用语欠规范",
+        )
+        browser.post(f"/cases/{case.id}/review", data=form)
+        page = browser.get(f"/cases/{case.id}").text
+        assert "评查已签署。" in page and 'id="review-form"' not in page
+        assert re.search(r'<span class="signed-name">钱评查 \([^)]+\) 20\d\d-\d\d-\d\d \d\d:\d\d</span>', page), page
+        assert "卷宗较规范。" in page and "文书用语欠规范" in page
+        # Signed: the form is gone, and a post is refused with the reason, in Chinese.
+        browser.post(f"/cases/{case.id}/review", data={**form, "version": "3"})
+        assert "不能修改；如需修改，请管理员填写原因后退回重评" in browser.get(f"/cases/{case.id}").text
+        assert browser.post(f"/cases/{case.id}/review/reopen", data={"csrf_token": csrf, "reason": "想改"}).status_code == 403
+    with signed_in_client(inproc, admin) as browser:
+        page = browser.get(f"/cases/{case.id}").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert 'id="review-reopen"' in page
+        browser.post(f"/cases/{case.id}/review/reopen", data={"csrf_token": csrf, "reason": "裁量依据需复核"})
+        page = browser.get(f"/cases/{case.id}").text
+        assert "已退回重评" in page and 'id="review-form"' in page
+    with inproc.client(inproc.token("auditor", AGENCY)) as http:
+        assert [v["action"] for v in http.get(f"/api/v1/cases/{case.id}/review/manual").json()["versions"]] == [
+            "saved",
+            "saved",
+            "signed",
+            "reopened",
+        ]

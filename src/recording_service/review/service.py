@@ -110,6 +110,13 @@ def _current_items(sheet: ReviewSheet, row: ManualReview | None) -> dict[str, di
 # --- the reviewer's part ------------------------------------------------------------------------------
 
 
+async def reviewers_deductions(session: AsyncSession, catalog: Catalog, case_id: str) -> dict[str, dict]:
+    """The reviewer's deductions on a case, as `score` takes them (the statistics score as the API does)."""
+    if catalog.review_sheet is None:
+        return {}
+    return _current_items(catalog.review_sheet, await manual_review_of(session, case_id))
+
+
 async def manual_review_of(session: AsyncSession, case_id: str) -> ManualReview | None:
     return await session.get(ManualReview, case_id)
 
