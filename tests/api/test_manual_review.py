@@ -205,3 +205,18 @@ def test_the_case_page_form_saves_signs_and_answers_in_chinese(inproc):
             "signed",
             "reopened",
         ]
+
+
+def test_the_statistics_count_the_reviewers_deductions(inproc):
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
+        case = decided_case(http, filed="2026-05-04", decided="2026-08-10")
+    with inproc.client(inproc.token("reviewer", AGENCY)) as http:
+        saved = http.put(f"/api/v1/cases/{case.id}/review/manual", json={"items": judged(facts_evidence=4, law_discretion=2)})
+        assert saved.status_code == 200, saved.text
+        live = http.get(f"/api/v1/cases/{case.id}/review").json()
+        assert live["manual_score"] == 24
+        answer = http.get("/api/v1/stats/review-scores", params={"from": "2026-01-01", "to": "2026-12-31"})
+        assert answer.status_code == 200, answer.text
+    rows = {r["procedure"]: r for r in answer.json()["rows"]}
+    assert rows["penalty-general"]["cases"] == 1
+    assert rows["penalty-general"]["mean"] == round(live["score"] * 100 / live["max_score"], 1)
