@@ -107,6 +107,15 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         ("review_sheet.yaml", lambda t: t.replace("(?P<year>", "(?P<yr>"), "named group `year`"),
         ("review_sheet.yaml", lambda t: t.replace("〔(?P<year>", "〔((?P<year>"), "doc number pattern"),
         ("review_sheet.yaml", lambda t: t.replace("points: 15", "points: -15", 1), "greater than 0"),
+        # an item a reviewer judges has no deductions; an item scored from the data needs them
+        (
+            "review_sheet.yaml",
+            lambda t: t.replace(
+                "    judged_by: reviewer\n", "    judged_by: reviewer\n    deductions: [{kind: integrity, points: 1}]\n", 1
+            ),
+            "has no deductions",
+        ),
+        ("review_sheet.yaml", lambda t: t.replace("    deductions:\n      - {kind: integrity, points: 5}\n", ""), "needs deductions"),
         ("time_limits.yaml", lambda t: t.replace("pauses: [testing, appraisal]", "pauses: [testing, holiday]"), "unknown pause reasons"),
         ("time_limits.yaml", lambda t: t.replace("from: {fact: violation_ended_on}", "from: {fact: violation_date}", 1), "fact event"),
         # the published lists: a matter handled under a procedure of another kind, or an unknown one, a repeated code, a typo
@@ -154,6 +163,6 @@ def test_an_agencys_own_review_sheet_is_a_data_change(tmp_path, leg):
         assert review["sheet"]["code"] == "suixi-2026"
         lost = {d["item"]: d["points_lost"] for d in review["deductions"]}
         assert lost["audio_visual"] == 4  # the investigation's missing footage costs this agency 4, not 10
-        assert lost["documents"] == 2 * 5  # five documents whose 文号 lacks this agency's 第, 2 points each, at most 15
+        assert lost["documents"] == 10  # five documents whose 文号 lacks this agency's 第, 2 points each, at most 10
     finally:
         custom.stop()

@@ -13,6 +13,7 @@ from .lists.models import PublishedListVersion
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
+from .review.models import ManualReview, ManualReviewVersion
 from .stats.models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
@@ -36,6 +37,8 @@ __all__ = [
     "DocumentVersion",
     "InterruptionExplanation",
     "LimitAdjustment",
+    "ManualReview",
+    "ManualReviewVersion",
     "MediaBinding",
     "Publication",
     "PublicationVersion",

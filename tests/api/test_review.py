@@ -370,10 +370,13 @@ def test_review_score_from_the_sheet(inproc):
         assert review.status_code == 200, review.text
         body = review.json()
         lost = {d["item"]: d["points_lost"] for d in body["deductions"]}
-        # time_limits: 10 for the 90 days; procedure: 10 (法制审核) + 5 (留置送达 without witness) + 5 (no 结案报告 yet);
-        # audio_visual: 10 + 10 (no footage of the investigation nor of the lodged service), at most the item's 20
-        assert lost == {"time_limits": 10, "procedure": 20, "audio_visual": 20}, lost
-        assert (body["score"], body["max_score"]) == (50, 100)
+        # time_limits: 10 for the 90 days; procedure: 10 (法制审核) + 5 (留置送达 without witness) + 5 (no 结案报告 yet),
+        # at most the item's 15; audio_visual: 10 + 10 (no footage of the investigation nor of the lodged service), at most 15
+        assert lost == {"time_limits": 10, "procedure": 15, "audio_visual": 15}, lost
+        # 70 points scored from the data (30 left), 30 a reviewer judges (none judged yet: nothing lost)
+        assert (body["automatic_score"], body["automatic_max_score"]) == (30, 70)
+        assert (body["manual_score"], body["manual_max_score"], body["signed"]) == (30, 30, False)
+        assert (body["score"], body["max_score"]) == (60, 100)
         behind = next(d for d in body["deductions"] if d["item"] == "procedure")["findings"]
         assert sorted((f.get("check") or f["kind"], f["points"]) for f in behind) == [
             ("legal_review", 10),
@@ -389,4 +392,4 @@ def test_review_score_from_the_sheet(inproc):
     # The case page shows the score and what it lost points for.
     with signed_in_client(inproc, username) as browser:
         page = browser.get(f"/cases/{case.id}").text
-    assert "案卷评查" in page and "50" in page and "法制审核" in page and "程序规范" in page
+    assert "案卷评查" in page and "60" in page and "法制审核" in page and "程序规范" in page

@@ -343,13 +343,26 @@ class Deduction(BaseModel):
 
 
 class ReviewItem(BaseModel):
+    """One item of the sheet: scored from the timeline's findings (`judged_by: data`, by its deductions), or judged
+    by a reviewer (`judged_by: reviewer`: no deductions; `criteria_zh` says what the reviewer looks at)."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=CODE)
     name_zh: str
     name_en: str
     points: float = Field(gt=0, le=100)
-    deductions: list[Deduction] = Field(min_length=1)
+    judged_by: Literal["data", "reviewer"] = "data"
+    criteria_zh: str | None = None
+    deductions: list[Deduction] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _judged(self) -> "ReviewItem":
+        if self.judged_by == "data" and not self.deductions:
+            raise ValueError(f"review item {self.code}: an item scored from the data needs deductions")
+        if self.judged_by == "reviewer" and self.deductions:
+            raise ValueError(f"review item {self.code}: an item a reviewer judges has no deductions")
+        return self
 
 
 class ReviewSheet(BaseModel):
@@ -385,6 +398,14 @@ class ReviewSheet(BaseModel):
     @property
     def max_score(self) -> float:
         return sum(item.points for item in self.items)
+
+    @property
+    def manual_items(self) -> list[ReviewItem]:
+        """The items a reviewer judges (案卷评查 by people)."""
+        return [item for item in self.items if item.judged_by == "reviewer"]
+
+    def item(self, code: str) -> ReviewItem | None:
+        return next((item for item in self.items if item.code == code), None)
 
     def item_for(self, finding: "ScoredFinding") -> tuple["ReviewItem", Deduction] | None:
         for item in self.items:

@@ -23,7 +23,7 @@ from ..core.times import today
 from ..custody.fixity import fixity_results_of_day
 from ..media.schemas import upload_lag_s
 from ..media.service import footage_days_of, footage_of_day
-from ..review.service import score
+from ..review.service import reviewers_deductions, score
 from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
@@ -50,8 +50,9 @@ def _day(value, tz) -> date | None:
     return moment.astimezone(tz).date()
 
 
-def figures_of(catalog: Catalog, case, timeline: Timeline, tz) -> tuple[dict, Counter]:
-    """A case's figures from its assembled timeline, and its findings counted by (kind, rule or check)."""
+def figures_of(catalog: Catalog, case, timeline: Timeline, tz, manual: dict | None = None) -> tuple[dict, Counter]:
+    """A case's figures from its assembled timeline (and the reviewer's deductions, `manual`), and its findings
+    counted by (kind, rule or check)."""
     procedure = catalog.procedure(case.procedure)
     facts = case.facts or {}
     decided_on = None
@@ -64,7 +65,7 @@ def figures_of(catalog: Catalog, case, timeline: Timeline, tz) -> tuple[dict, Co
                     decided_on = day
     findings = timeline.completeness.findings
     counted = Counter((f.kind, f.code or "") for f in findings)
-    review = score(catalog.review_sheet, findings) if catalog.review_sheet is not None else None
+    review = score(catalog.review_sheet, findings, manual) if catalog.review_sheet is not None else None
     stages = {s.stage: s for s in timeline.stages}
     measures = facts.get("coercion_measures") or []
     return {
@@ -95,7 +96,7 @@ def figures_of(catalog: Catalog, case, timeline: Timeline, tz) -> tuple[dict, Co
 async def _store_figures(session: AsyncSession, catalog: Catalog, settings: Settings, case, source_seq: int, day: date) -> bool:
     try:
         timeline = await assemble_timeline(session, catalog, settings, FIGURES, case)
-        values, counted = figures_of(catalog, case, timeline, settings.tz)
+        values, counted = figures_of(catalog, case, timeline, settings.tz, await reviewers_deductions(session, catalog, case.id))
     except Exception:  # one case that cannot be assembled (a procedure gone from the catalog…) must not stop the others
         logger.exception("statistics: the figures of case %s could not be computed; left as they were", case.id)
         return False

@@ -24,6 +24,23 @@ ROLE_NAMES = {
     "system": "系统",
     "anonymous": "未登录者",
 }
+# The menu: each page with the roles its route lets in (tests/api/test_navigation.py checks every link a role sees
+# answers it, and every link it does not see refuses it).
+NAV = (
+    ("/cases", "案件查询", frozenset({"admin", "auditor", "reviewer"})),
+    ("/officers", "执法人员", frozenset({"admin", "auditor", "reviewer"})),
+    ("/publications", "执法公示", frozenset({"admin", "auditor"})),
+    ("/stats", "统计", frozenset({"admin", "auditor", "reviewer"})),
+    ("/audit", "审计记录", frozenset({"admin", "auditor"})),
+    ("/agencies", "单位信息", frozenset({"admin"})),
+)
+
+
+def nav_for(role: str) -> list[tuple[str, str]]:
+    """The menu links a role may open."""
+    return [(path, label) for path, label, roles in NAV if role in roles]
+
+
 CASE_STATUS_NAMES = {"open": "办理中", "closed": "已结案"}
 STAGE_STATUS_NAMES = {"not_started": "未开始", "open": "进行中", "closed": "已完成", "skipped": "已跳过"}
 MEDIA_STATUS_NAMES = {
@@ -91,6 +108,7 @@ templates.env.filters.update(
     fixity=lambda v: FIXITY_NAMES.get(v, v),
     action_name=action_name,
 )
+templates.env.globals["nav_for"] = nav_for
 
 
 def page(request: Request, name: str, context: dict, status_code: int = 200, person=None) -> HTMLResponse:

@@ -3,6 +3,7 @@ the case's audit trail. Server-rendered; every figure comes from the same servic
 
 import hmac
 import math
+import unicodedata
 from datetime import datetime, time, timedelta
 from functools import partial
 from typing import Annotated
@@ -30,7 +31,7 @@ from ..cases.service import (
     year_bounds,
 )
 from ..catalog.service import CatalogDep
-from ..core.db import DbSession, after_commit
+from ..core.db import DbSession, after_commit, discard
 from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
 from ..core.pagination import keyset, page_of
 from ..core.principals import Role
@@ -47,9 +48,10 @@ from ..media.playback import check_link, grant_play, played_bytes
 from ..media.probe import probe_error_of
 from ..media.service import get_media, sightings_of
 from ..publication.service import publications_of_documents
-from ..review.service import review_case
+from ..review.service import reopen_review, review_case, save_manual_review, sign_off_review
 from ..stats.service import findings_of_cases
 from ..timeline.model import ContinuityGap, TimelineStage
+from .flash import redirect_with_flash
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page
@@ -72,6 +74,8 @@ router = APIRouter(include_in_schema=False)
 
 Reviewer = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
 Overseer = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
+Scorer = Annotated[object, require_page_roles(Role.admin, Role.reviewer)]  # scores and signs a case's review
+Keeper = Annotated[object, require_page_roles(Role.admin)]
 PAGE_SIZE = 25
 TRAIL_PAGE = 200
 
@@ -368,6 +372,8 @@ async def case_page(
             "may_draft": person.principal.role is Role.admin,
             "publication_status": STATUS_NAMES,
             "may_audit": person.principal.role in (Role.admin, Role.auditor),
+            "may_score": person.principal.role in (Role.admin, Role.reviewer),
+            "may_reopen": person.principal.role is Role.admin,
             "tz": settings.tz,
             "printed_at": datetime.now(settings.tz),
             "officer_names": {o.officer_id: o.name or o.officer_id for o in timeline.case.officers},
@@ -376,6 +382,90 @@ async def case_page(
         },
         person=person,
     )
+
+
+# --- 案卷评查 by people: the reviewer's deductions, 评查意见 and sign-off -------------------------------
+
+
+def _deduction(text: str, label: str) -> float | None:
+    """A deduction typed in the form (全角 digits folded); empty: not judged yet."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise Problem(422, "invalid-deduction", f"“{label}”的扣分须填写数字。", detail_zh=f"“{label}”的扣分须填写数字。") from None
+    if not math.isfinite(value):
+        raise Problem(422, "invalid-deduction", f"“{label}”的扣分须填写数字。", detail_zh=f"“{label}”的扣分须填写数字。")
+    return value
+
+
+def _review_refused(exc: Problem) -> bool:
+    """A refusal the form answers on the case page (the person's own mistake or a conflict), not as an error page."""
+    return exc.status in (409, 422)
+
+
+@router.post("/cases/{case_id}/review")
+async def case_review_save(
+    case_id: str, request: Request, catalog: CatalogDep, person: FormPerson, _role: Scorer, session: DbSession
+) -> Response:
+    """The 评查 form: save the reviewer's deductions and 评查意见; with `action=sign`, then sign the review."""
+    case = await get_case(session, person.principal, case_id)
+    sheet = catalog.review_sheet
+    if sheet is None:
+        raise Problem(404, "no-review-sheet", "本单位的目录未配置评查标准。")
+    back = f"/cases/{case.id}#review"
+    form = await request.form()
+
+    def field(name: str, limit: int) -> str:
+        value = form.get(name)
+        return value[:limit] if isinstance(value, str) else ""
+
+    try:
+        items = []
+        for item in sheet.manual_items:
+            lost = _deduction(field(f"lost_{item.code}", 20), item.name_zh)
+            if lost is not None:
+                items.append({"item": item.code, "points_lost": lost, "opinion": field(f"opinion_{item.code}", 2000)})
+        version_text = field("version", 12).strip()
+        version = int(version_text) if version_text.isdigit() else None
+        row = await save_manual_review(session, sheet, person.principal, case, items, field("opinion", 4000), version)
+    except Problem as exc:
+        if not _review_refused(exc):
+            raise
+        await discard(session)
+        return redirect_with_flash(request, person, back, error=str(exc.extra.get("detail_zh") or exc.detail)[:280])
+    if field("action", 10) != "sign":
+        return redirect_with_flash(request, person, back, notice=f"评查内容已保存（第 {row.version} 版）。")
+    try:
+        await sign_off_review(session, sheet, person.principal, case, row.version)
+    except Problem as exc:
+        if exc.status != 422:  # incomplete: what was saved stays saved, the page says what is missing
+            raise
+        return redirect_with_flash(request, person, back, error=f"已保存，但未签署：{exc.extra.get('detail_zh') or exc.detail}"[:280])
+    return redirect_with_flash(request, person, back, notice="评查已签署。")
+
+
+@router.post("/cases/{case_id}/review/reopen")
+async def case_review_reopen(
+    case_id: str,
+    request: Request,
+    person: FormPerson,
+    _role: Keeper,
+    session: DbSession,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = await get_case(session, person.principal, case_id)
+    back = f"/cases/{case.id}#review"
+    try:
+        await reopen_review(session, person.principal, case, reason)
+    except Problem as exc:
+        if not _review_refused(exc):
+            raise
+        await discard(session)
+        return redirect_with_flash(request, person, back, error=str(exc.extra.get("detail_zh") or exc.detail)[:280])
+    return redirect_with_flash(request, person, back, notice="已退回重评，评查人可修改后重新签署。")
 
 
 @router.get("/cases/{case_id}/export")
