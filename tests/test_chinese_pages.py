@@ -13,7 +13,7 @@ from .support import doc_number
 from .support.cases import DAY, CaseWalk
 from .support.media import upload_bytes
 from .support.publishing import decided, draft, published, with_profile
-from .support.web import PASSWORD, create_person, sign_in
+from .support.web import PASSWORD, create_person, shots, sign_in
 
 AGENCY = f"ZH{uuid.uuid4().hex[:4].upper()}"
 
@@ -117,7 +117,7 @@ def chinese_world(leg, clips):
         recorded_at = f"{DAY}T09:10:00+08:00"
         clip = clips("zh-1.mp4", seconds=4, size="320x180", creation_time=recorded_at)
         media_id = upload_bytes(
-            dock, clip.read_bytes(), device_id="CAM9", officer_ids="3401001", recorded_at=recorded_at, filename="zh-1.mp4"
+            dock, clip.read_bytes(), device_id="CAM9", officer_ids="3401001", recorded_at=recorded_at, filename="zh-1.mp4", flag="event"
         )
     with leg.client(leg.token("case_system", AGENCY)) as http:
         walk_ = CaseWalk(http, "coercion-seizure")
@@ -173,6 +173,14 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
     ]
     problems = walk(page, leg.url, starts, names_of(world))
     assert not problems, f"English on {role}'s pages: {problems}"
+    if role == "admin" and leg.name == "sqlite-fs":
+        for name, path in (
+            ("footage", f"/footage/{world['media']}"),
+            ("not-found", "/cases/doesnotexist"),
+            ("officer", "/officers/3401002"),
+        ):
+            page.goto(leg.url + path)
+            page.screenshot(path=str(shots() / f"zh-{name}.png"), full_page=True)
 
 
 def test_the_public_pages_are_chinese(leg, page: Page, chinese_world):
@@ -193,6 +201,7 @@ def test_what_a_refused_form_says_is_chinese(leg, page: Page, chinese_world, tmp
     page.click(f"form[action='/publications/{world['publication']}/publish'] button[type=submit]")
     expect(page.locator(".banner.bad")).to_contain_text("告知当事人")
     said["publish"] = page.evaluate("document.body.innerText")
+    page.screenshot(path=str(shots() / "zh-publish-refused.png"))
 
     page.goto(leg.url + "/officers")
     form = page.locator("#add-officer")
@@ -210,6 +219,7 @@ def test_what_a_refused_form_says_is_chinese(leg, page: Page, chinese_world, tmp
     expect(page.locator("main")).to_contain_text("有效期起：不是有效日期（应为 YYYY-MM-DD）")
     expect(page.locator("main")).to_contain_text("执法人员编号：只能由字母、数字和 _ . - 组成")
     said["register"] = page.evaluate("document.body.innerText")
+    page.screenshot(path=str(shots() / "zh-register-refused.png"))
 
     sheet = tmp_path / "清单.csv"
     sheet.write_text(

@@ -164,4 +164,7 @@ def problem_zh(problem: Problem, default: str | None = None) -> str:
         return given
     if is_chinese(problem.detail):
         return problem.detail
-    return messages().problems.get(problem.code) or default or "请求未能完成。"
+    known = messages().problems.get(problem.code)
+    if known:
+        return known
+    return default if default is not None else "请求未能完成。"
