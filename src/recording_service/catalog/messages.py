@@ -156,6 +156,11 @@ def _without_codes(message: str) -> str:
     return re.sub(r"YYYY-MM-DD|SHA-256|[A-Za-z0-9_.\-]*\d[A-Za-z0-9_.\-]*", "", message)
 
 
+def problem_text(code: str) -> str:
+    """The catalogue's Chinese for a problem code, for a Problem's `detail_zh` where it is raised."""
+    return messages().problems[code]
+
+
 def problem_zh(problem: Problem, default: str | None = None) -> str:
     """What a page shows for a problem: its `detail_zh`, a Chinese `detail`, the catalogue's words for its code,
     or (a problem no page was meant to meet) the default; never the API's English."""

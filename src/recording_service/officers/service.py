@@ -12,7 +12,7 @@ from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..catalog.messages import error_zh
+from ..catalog.messages import error_zh, problem_text
 from ..core.db import utcnow
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
@@ -31,7 +31,7 @@ def visible_officers(principal: Principal) -> Select:
 async def get_officer(session: AsyncSession, principal: Principal, officer_id: str) -> Officer:
     officer = (await session.execute(visible_officers(principal).where(Officer.officer_id == officer_id))).scalar_one_or_none()
     if officer is None:
-        raise Problem(404, "officer-not-found", f"No officer {officer_id} in the register.")
+        raise Problem(404, "officer-not-found", f"No officer {officer_id} in the register.", detail_zh=problem_text("officer-not-found"))
     return officer
 
 
@@ -44,7 +44,12 @@ def _agency_of(principal: Principal) -> str:
 async def create_officer(session: AsyncSession, principal: Principal, body: OfficerCreate, today: date) -> Officer:
     agency = _agency_of(principal)
     if (await session.execute(select(Officer.id).where(Officer.agency == agency, Officer.officer_id == body.officer_id))).first():
-        raise Problem(409, "officer-exists", f"Officer {body.officer_id} is already in the register; PATCH it.")
+        raise Problem(
+            409,
+            "officer-exists",
+            f"Officer {body.officer_id} is already in the register; PATCH it.",
+            detail_zh=f"执法人员编号 {body.officer_id} 已在清单中，请在其页面上修改。",
+        )
     officer = Officer(
         agency=agency,
         officer_id=body.officer_id,
