@@ -169,6 +169,7 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         "/stats",
         "/stats/annual-report",
         "/cases/doesnotexist",  # the 404 page
+        "/officers?status=bogus",  # a refused query: 状态：格式不对
         "/stats?from=2000-01-01&to=2026-01-01",  # a period too long
     ]
     problems = walk(page, leg.url, starts, names_of(world))

@@ -82,3 +82,11 @@ def test_the_catalogue_has_no_empty_text_and_no_english_in_problems():
     catalogue = messages()
     for code, text in catalogue.problems.items():
         assert is_chinese(text), (code, text)
+
+
+def test_a_refused_query_names_its_field_or_says_only_that_one_was_wrong():
+    errors = [
+        {"type": "string_pattern_mismatch", "loc": ("query", "status"), "msg": "String should match pattern", "ctx": {"pattern": "^a"}},
+        {"type": "string_too_long", "loc": ("query", "nobody_labelled_me"), "msg": "too long", "ctx": {"max_length": 10}},
+    ]
+    assert errors_zh(errors, "page") == ["状态：格式不对", "某一项：过长（最多 10 个字）"]

@@ -108,13 +108,17 @@ def text(key: str, **values: Any) -> str:
     return messages().texts[key].format(**values)
 
 
-def error_zh(error: Mapping[str, Any]) -> str:
-    """One pydantic error's message in Chinese (without the field)."""
+def error_zh(error: Mapping[str, Any], form: str | None = None) -> str:
+    """One pydantic error's message in Chinese (without the field); a form's field may word a type its own way
+    (`officer.officer_id:string_pattern_mismatch`)."""
     catalogue = messages()
     message = str(error.get("msg", "")).removeprefix("Value error, ")
     if message in catalogue.model_errors:
         return catalogue.model_errors[message]
-    template = catalogue.errors.get(str(error.get("type", "")))
+    kind = str(error.get("type", ""))
+    named = [str(part) for part in error.get("loc") or () if isinstance(part, str)]
+    template = catalogue.errors.get(f"{form}.{named[-1]}:{kind}") if form and named else None
+    template = template or catalogue.errors.get(kind)
     if template is not None:
         try:
             return template.format(**(error.get("ctx") or {}))
@@ -128,8 +132,8 @@ def error_zh(error: Mapping[str, Any]) -> str:
 def field_of(error: Mapping[str, Any], form: str) -> str | None:
     """The label of the field an error is about (the first named part of its location), None for the whole form."""
     for part in error.get("loc") or ():
-        if isinstance(part, str) and part not in ("body", "query", "form"):
-            return label(form, part)
+        if isinstance(part, str) and part not in ("body", "query", "form", "path", "header", "cookie"):
+            return messages().fields.get(form, {}).get(part, "某一项")  # a field without a label is never named in English
     return None
 
 
@@ -139,7 +143,8 @@ def errors_zh(errors: Iterable[Mapping[str, Any]], form: str, row: int | None = 
     for error in errors:
         where = text("row", row=row) + " " if row is not None else ""
         field = field_of(error, form)
-        lines.append(f"{where}{field}：{error_zh(error)}" if field else f"{where}{error_zh(error)}")
+        said = error_zh(error, form)
+        lines.append(f"{where}{field}：{said}" if field else f"{where}{said}")
     return lines
 
 

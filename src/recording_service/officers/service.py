@@ -279,7 +279,7 @@ def split_list(text: str) -> list[str]:
 
 
 def _error_zh(error: dict) -> str:
-    return error_zh(error)  # the message catalogue's words (catalog/data/messages.yaml)
+    return error_zh(error, "officer")  # the message catalogue's words (catalog/data/messages.yaml)
 
 
 def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:

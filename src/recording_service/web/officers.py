@@ -131,7 +131,7 @@ async def register_officer(
         )
     except ValidationError as exc:
         errors = [
-            {"row": None, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": error_zh(e)}
+            {"row": None, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": error_zh(e, "officer")}
             for e in exc.errors()
         ]
         return await _register_page(request, person, session, settings, None, errors=errors, form=form, status_code=422)
