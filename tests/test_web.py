@@ -365,7 +365,7 @@ def test_a_form_without_the_csrf_token_is_refused(leg, browser, people, review_c
     before = len(audit_events(leg, action="hold.placed", case_id=case["id"]))
     for form in ({"reason": "没有令牌"}, {"reason": "错误令牌", "csrf_token": "x" * 43}):
         refused = page.request.post(leg.url + f"/cases/{case['id']}/holds", form=form)
-        assert refused.status == 403 and "CSRF" in refused.text()
+        assert refused.status == 403 and "安全校验未通过" in refused.text()
     play = page.request.post(leg.url + f"/footage/{review_case['media']['web-inv1']}/play")
     assert play.status == 403
     assert len(audit_events(leg, action="hold.placed", case_id=case["id"])) == before

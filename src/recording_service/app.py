@@ -27,6 +27,7 @@ from .auth.service import authenticate
 from .cases.router import documents_router
 from .cases.router import router as cases_router
 from .cases.service import media_bound_to, numbered_subjects
+from .catalog.messages import messages
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .core.config import Settings
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tune_allocator()
     catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
     descriptions()  # the audit trail's Chinese descriptions, validated now as the catalog is
+    messages()  # the message catalogue likewise
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
 
     @asynccontextmanager

@@ -1,7 +1,6 @@
 """The timeline as typed values: assembled in-process from a migrated SQLite file (no server), it serialises to
 the JSON the API has always sent — keys in their order, a key present only where its variant has it."""
 
-import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from recording_service.timeline.model import (
     timeline_json,
 )
 from recording_service.timeline.service import assemble_timeline
+from tests.support import run_async
 from tests.support.timeline_case import build_case, case_of
 
 TOP = ["case", "procedure", "stages", "entries", "completeness", "deadlines"]
@@ -96,7 +96,7 @@ def assembled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Timeline, dict,
             figures = figures_of(built.catalog, case, timeline, built.settings.tz)
         return timeline, orjson.loads(timeline_json(timeline)), review, figures
 
-    return asyncio.run(run(tmp_path_factory.mktemp("timeline")))
+    return run_async(run(tmp_path_factory.mktemp("timeline")))
 
 
 def test_the_json_has_the_timelines_keys_in_order(assembled):

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.service import record
+from ..catalog.messages import problem_text
 from ..catalog.schemas import Catalog
 from ..core.db import utcnow
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
@@ -165,7 +166,7 @@ async def bindings_of_media(session: AsyncSession, principal: Principal, media_i
 async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
     case = (await session.execute(visible_cases(principal).where(Case.id == case_id))).scalar_one_or_none()
     if case is None:
-        raise Problem(404, "case-not-found", f"No case {case_id}.")
+        raise Problem(404, "case-not-found", f"No case {case_id}.", detail_zh=problem_text("case-not-found"))
     return case
 
 

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from ..catalog.messages import names
 from ..core.values import RequestModel
 from .models import Officer, OfficerStatusChange
 
@@ -14,7 +15,7 @@ class CertificateStatus(StrEnum):
     revoked = "revoked"  # 吊销
 
 
-STATUS_NAMES = {"valid": "有效", "suspended": "暂扣", "cancelled": "注销", "revoked": "吊销"}
+STATUS_NAMES = names("certificate_status")  # the message catalogue's words: 有效、暂扣、注销、吊销
 STATUS_BY_NAME = {**{v: k for k, v in STATUS_NAMES.items()}, **{k: k for k in STATUS_NAMES}}
 ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 

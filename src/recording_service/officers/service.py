@@ -12,6 +12,7 @@ from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
+from ..catalog.messages import error_zh, problem_text
 from ..core.db import utcnow
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
@@ -30,7 +31,7 @@ def visible_officers(principal: Principal) -> Select:
 async def get_officer(session: AsyncSession, principal: Principal, officer_id: str) -> Officer:
     officer = (await session.execute(visible_officers(principal).where(Officer.officer_id == officer_id))).scalar_one_or_none()
     if officer is None:
-        raise Problem(404, "officer-not-found", f"No officer {officer_id} in the register.")
+        raise Problem(404, "officer-not-found", f"No officer {officer_id} in the register.", detail_zh=problem_text("officer-not-found"))
     return officer
 
 
@@ -43,7 +44,12 @@ def _agency_of(principal: Principal) -> str:
 async def create_officer(session: AsyncSession, principal: Principal, body: OfficerCreate, today: date) -> Officer:
     agency = _agency_of(principal)
     if (await session.execute(select(Officer.id).where(Officer.agency == agency, Officer.officer_id == body.officer_id))).first():
-        raise Problem(409, "officer-exists", f"Officer {body.officer_id} is already in the register; PATCH it.")
+        raise Problem(
+            409,
+            "officer-exists",
+            f"Officer {body.officer_id} is already in the register; PATCH it.",
+            detail_zh=f"执法人员编号 {body.officer_id} 已在清单中，请在其页面上修改。",
+        )
     officer = Officer(
         agency=agency,
         officer_id=body.officer_id,
@@ -272,27 +278,8 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-ERROR_ZH = {
-    "missing": "不能为空",
-    "string_too_short": "不能为空",
-    "too_short": "不能为空",
-    "string_too_long": "内容过长",
-    "string_pattern_mismatch": "只能由字母、数字和 _ . - 组成",
-    "date_from_datetime_parsing": "日期应为 YYYY-MM-DD",
-    "date_parsing": "日期应为 YYYY-MM-DD",
-    "date_type": "日期应为 YYYY-MM-DD",
-    "too_long": "项目过多",
-}
-MODEL_ERROR_ZH = {
-    "valid_to lies before valid_from": "有效期止早于有效期起",
-    "names repeat": "名称重复",
-    "validity must lie between 1990 and 2199": "有效期须在 1990 年至 2199 年之间",
-}
-
-
 def _error_zh(error: dict) -> str:
-    message = str(error.get("msg", "")).removeprefix("Value error, ")
-    return ERROR_ZH.get(error["type"]) or MODEL_ERROR_ZH.get(message) or message
+    return error_zh(error, "officer")  # the message catalogue's words (catalog/data/messages.yaml)
 
 
 def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:

@@ -16,6 +16,7 @@ from ..agencies.service import agency_codes_under, get_agency, missing_for_publi
 from ..audit.service import record
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
+from ..catalog.messages import problem_text
 from ..catalog.schemas import Catalog
 from ..core.db import utcnow
 from ..core.pagination import keyset, page_of
@@ -590,7 +591,10 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
     _require(publication, "approved")
     if not publication.notice:
         raise Problem(
-            409, "notice-missing", "Record that the party was told the decision will be published (POST …/notice) before publishing it."
+            409,
+            "notice-missing",
+            "Record that the party was told the decision will be published (POST …/notice) before publishing it.",
+            detail_zh=problem_text("notice-missing"),
         )
     publication.status, publication.published_at = "published", utcnow()
     publication.updated_at = publication.published_at

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..agencies.service import agency_name, get_agency
 from ..audit.service import head_seq
+from ..catalog.messages import names, text
 from ..catalog.schemas import ENFORCEMENT_KINDS, Catalog
 from ..catalog.service import get_catalog
 from ..core.principals import ALL_AGENCIES, Principal
@@ -49,10 +50,10 @@ CHECK_NAMES = {
     "service_witness": "留置送达无见证",
     "legal_review": "缺少法制审核",
 }
-STATUS_NAMES = {"open": "办理中", "closed": "已结案"}
+STATUS_NAMES = names("case_status")  # the message catalogue's words, as the pages use them
 DIMENSIONS = {"officer": "执法人员", "device": "执法记录仪", "dock": "采集站"}
 LAG_COLUMNS = [("lag_1h", "1小时内"), ("lag_6h", "1–6小时"), ("lag_24h", "6–24小时"), ("lag_72h", "1–3天"), ("lag_more", "超过3天")]
-FIXITY_NAMES = {"ok": "一致", "mismatch": "不一致", "missing": "对象缺失"}
+FIXITY_NAMES = names("fixity")
 PUBLICATION_KINDS = {"penalty": "行政处罚", "license": "行政许可", "inspection": "行政检查"}
 
 
@@ -664,9 +665,14 @@ def scope_of(principal: Principal, agency: str | None, start: date | None, end: 
         raise Problem(403, "agency-not-yours", f"Statistics of agency {agency} are not yours to read.")
     scope = Scope(agency if principal.agency == ALL_AGENCIES else principal.agency, start or date(day.year, 1, 1), end or day)
     if scope.end < scope.start:
-        raise Problem(400, "invalid-query", f"'to' ({scope.end}) is before 'from' ({scope.start}).")
+        raise Problem(
+            400,
+            "invalid-query",
+            f"'to' ({scope.end}) is before 'from' ({scope.start}).",
+            detail_zh=text("period_backwards", start=scope.start, end=scope.end),
+        )
     if (scope.end - scope.start).days > MAX_DAYS:
-        raise Problem(400, "invalid-query", f"A period is at most {MAX_DAYS} days.")
+        raise Problem(400, "invalid-query", f"A period is at most {MAX_DAYS} days.", detail_zh=text("period_too_long", days=MAX_DAYS))
     return scope
 
 

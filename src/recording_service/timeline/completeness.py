@@ -86,7 +86,7 @@ def stage_findings(
                 MissingDocument(
                     stage=code,
                     message=f"{code}: no signed, issued or served document of type {names}.",
-                    message_zh=f"{stage}：缺少已签发、签收或送达的{names_zh}。",
+                    message_zh=f"{stage}：缺少已签批、签发或送达的{names_zh}。",
                     doc_types=requirement.one_of,
                 )
             )

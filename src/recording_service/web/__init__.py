@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..catalog.messages import errors_zh
 from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router
@@ -68,7 +69,9 @@ def install_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
         if is_page(request):
-            return problem_page(request, Problem(422, "validation-error", "提交或查询的内容有误（过长或格式不对）。"), _person(request))
+            said = "；".join(dict.fromkeys(errors_zh(exc.errors(), "page")))  # the fields named by their labels
+            detail = f"提交或查询的内容有误：{said}。" if said else "提交或查询的内容有误（过长或格式不对）。"
+            return problem_page(request, Problem(422, "validation-error", detail), _person(request))
         return await api_validation(request, exc)
 
 

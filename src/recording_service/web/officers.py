@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from ..catalog.messages import error_zh, messages, problem_zh
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
 from ..core.principals import Role
@@ -17,7 +18,6 @@ from ..core.times import today
 from ..officers.models import Officer
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
 from ..officers.service import (
-    COLUMNS,
     ImportRefused,
     PublicFilter,
     create_officer,
@@ -73,7 +73,7 @@ async def _register_page(
             "errors": errors or [],
             "notice": notice,
             "form": form or {},
-            "field_labels": {field: names[1] for field, names in COLUMNS.items()},
+            "field_labels": messages().fields["officer"],
         },
         status_code=status_code,
         person=person,
@@ -130,7 +130,10 @@ async def register_officer(
             valid_to=valid_to,
         )
     except ValidationError as exc:
-        errors = [{"row": None, "field": ".".join(str(p) for p in e["loc"]), "error": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"row": None, "field": ".".join(str(p) for p in e["loc"]) or None, "error": e["msg"], "error_zh": error_zh(e, "officer")}
+            for e in exc.errors()
+        ]
         return await _register_page(request, person, session, settings, None, errors=errors, form=form, status_code=422)
     try:
         await create_officer(session, person.principal, body, today(settings.tz))
@@ -142,7 +145,7 @@ async def register_officer(
             session,
             settings,
             None,
-            errors=[{"row": None, "field": "officer_id", "error": problem.detail}],
+            errors=[{"row": None, "field": "officer_id", "error": problem.detail, "error_zh": problem_zh(problem)}],
             form=form,
             status_code=problem.status,
         )

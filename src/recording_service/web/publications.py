@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ..agencies.service import get_agency, list_agencies
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
+from ..catalog.messages import is_chinese, problem_zh, validation_zh
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
@@ -283,7 +284,7 @@ async def new_publication_submit(
         await discard(session)
         if exc.code == "already-published":
             return _see(f"/publications/{exc.extra['publication_id']}")
-        return redirect_with_flash(request, person, back, error=exc.detail[:280])
+        return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     return _see(f"/publications/{publication.id}/edit")
 
 
@@ -301,9 +302,12 @@ def _number(text: str, label: str) -> float | int | None:
 
 
 def _message(exc: Exception) -> str:
+    """A refused form's reason in Chinese, the field named by its label (the message catalogue)."""
     if isinstance(exc, ValidationError):
-        return "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return "数字格式不正确" if "invalid literal" in str(exc) else str(exc)
+        return validation_zh(exc, "publication")
+    if isinstance(exc, Problem):
+        return problem_zh(exc)
+    return str(exc) if is_chinese(str(exc)) else "数字格式不正确" if "invalid literal" in str(exc) else "填写的内容有误。"
 
 
 @router.get("/publications/export")
@@ -438,7 +442,7 @@ async def edit_publication_submit(
         if exc.status in (401, 403, 404):
             raise
         await discard(session)
-        return redirect_with_flash(request, person, back, error=exc.detail[:280])
+        return redirect_with_flash(request, person, back, error=_message(exc)[:280])
     return redirect_with_flash(request, person, back, saved=1)
 
 
@@ -484,7 +488,7 @@ async def review(
 
 
 def _form_error(request: Request, person, publication_id: str, exc: Exception) -> RedirectResponse:
-    message = exc.detail if isinstance(exc, Problem) else _message(exc)
+    message = _message(exc)
     return redirect_with_flash(request, person, f"/publications/{publication_id}", error=message[:280])
 
 

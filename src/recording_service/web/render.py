@@ -9,21 +9,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ..audit.describe import action_name
+from ..catalog.messages import label, name_of, names, problem_zh
 from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-ROLE_NAMES = {
-    "admin": "管理员",
-    "auditor": "执法监督",
-    "reviewer": "案卷评查",
-    "case_system": "办案系统",
-    "dock": "采集站",
-    "system": "系统",
-    "anonymous": "未登录者",
-}
+# Status words and value names come from the message catalogue (catalog/data/messages.yaml).
+ROLE_NAMES = names("role")
+CASE_STATUS_NAMES = names("case_status")
+STAGE_STATUS_NAMES = names("stage_status")
+MEDIA_STATUS_NAMES = names("media_status")
+DOC_STATUS_NAMES = names("document_status")
+FIXITY_NAMES = names("fixity")
+
 # The menu: each page with the roles its route lets in (tests/api/test_navigation.py checks every link a role sees
 # answers it, and every link it does not see refuses it).
 NAV = (
@@ -41,18 +41,18 @@ def nav_for(role: str) -> list[tuple[str, str]]:
     return [(path, label) for path, label, roles in NAV if role in roles]
 
 
-CASE_STATUS_NAMES = {"open": "办理中", "closed": "已结案"}
-STAGE_STATUS_NAMES = {"not_started": "未开始", "open": "进行中", "closed": "已完成", "skipped": "已跳过"}
-MEDIA_STATUS_NAMES = {
-    "processing": "解析中",
-    "ready": "可用",
-    "probe_failed": "无法解析",
-    "corrupt": "已损坏",
-    "missing": "对象缺失",
-    "deleted": "已按保存期限删除",
-}
-DOC_STATUS_NAMES = {"draft": "草稿", "issued": "已签发", "signed": "已签收", "served": "已送达", "void": "已作废"}
-FIXITY_NAMES = {"ok": "一致", "mismatch": "不一致", "missing": "对象缺失"}
+def actor(name: str | None) -> str:
+    """Who changed something, as a person reads it: a person's name as it is; the service itself (the CLI) and a
+    machine token by what they are (a token's default name is role@agency)."""
+    if not name:
+        return "—"
+    known = name_of("actor", name, "")
+    if known:
+        return known
+    role, at, agency = name.partition("@")
+    if at and role in ROLE_NAMES:
+        return f"{ROLE_NAMES[role]}接口（{agency}）"
+    return name
 
 
 def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> str:
@@ -107,6 +107,9 @@ templates.env.filters.update(
     doc_status=lambda v: DOC_STATUS_NAMES.get(v, v),
     fixity=lambda v: FIXITY_NAMES.get(v, v),
     action_name=action_name,
+    zh=lambda v, kind, default=None: name_of(kind, v, default),  # {{ media.flag | zh("media_flag") }}
+    label=lambda field, form: label(form, field),
+    actor=actor,
 )
 templates.env.globals["nav_for"] = nav_for
 
@@ -137,7 +140,7 @@ PAGE_HEADERS = {
 PROBLEM_TEXT = {
     401: "请先登录。",
     403: "您无权查看或进行此操作。",
-    404: "没有找到该页面或记录（或它属于其他单位）。",
+    404: "没有找到",
     409: "操作与当前状态冲突。",
     410: "该内容已不可用。",
     422: "提交的内容不完整或有误。",
@@ -149,7 +152,7 @@ def problem_page(request: Request, problem: Problem, person=None) -> HTMLRespons
     response = page(
         request,
         "error.html",
-        {"problem": problem, "summary": PROBLEM_TEXT.get(problem.status, "请求未能完成。")},
+        {"problem": problem, "summary": PROBLEM_TEXT.get(problem.status, "请求未能完成。"), "detail": problem_zh(problem, "")},
         status_code=problem.status,
         person=person,
     )

@@ -100,7 +100,7 @@ async def csrf_checked(request: Request, person: Person) -> SignedIn:
     ):
         supplied = (await request.form()).get(CSRF_FIELD)
     if not isinstance(supplied, str) or not hmac.compare_digest(supplied.encode(), person.csrf_token.encode()):
-        raise Problem(403, "csrf-failed", "表单已失效或来源不明（CSRF 校验未通过），请刷新页面后重试。")
+        raise Problem(403, "csrf-failed", "表单已失效或来源不明（安全校验未通过），请刷新页面后重试。")
     return person
 
 
