@@ -105,7 +105,7 @@ def test_an_auditor_filters_the_agency_trail_reads_it_in_chinese_and_downloads_i
     assert {r["案号"] for r in sheet} == set(trail["numbers"]) and all(r["操作者"] == trail["clerk"] for r in sheet)
     assert all("保存类别：案件证据" in r["详情"] and r["角色"] == "办案系统" for r in sheet)
     with page.expect_download() as download:
-        page.click("a:has-text('下载 Excel')")
+        page.click("a:has-text('下载电子表格')")
     assert download.value.suggested_filename == "audit.xlsx"
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     values = list(book.active.iter_rows(values_only=True))

@@ -255,7 +255,7 @@ def test_staff_review_approve_and_publish_in_the_pages_and_the_public_reads_no_p
 
     sign_in(page, leg.url, admin, target=f"/publications/{pid}")
     page.click("#steps button:has-text('发布公示')")
-    expect(page.locator("[role=alert]")).to_contain_text("notice")  # no notice recorded yet: refused, nothing published
+    expect(page.locator("[role=alert]")).to_contain_text("已告知当事人")  # no notice recorded yet: refused, nothing published
     expect(page.locator("h1 .status")).to_have_text("已审核待发布")
     page.select_option("#steps select[name=method]", "in_decision")
     page.click("#steps button:has-text('记录告知')")

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import record
+from ..audit.service import Entry, record_many
 from ..catalog.messages import error_zh, problem_text
 from ..core.db import utcnow
+from ..core.ids import new_id
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
@@ -41,6 +42,33 @@ def _agency_of(principal: Principal) -> str:
     return principal.agency
 
 
+def _new_officer(principal: Principal, agency: str, body: OfficerCreate) -> tuple[Officer, OfficerStatusChange, Entry]:
+    """A new officer, its first status, and the event that registers it (nothing added yet)."""
+    officer = Officer(
+        id=new_id(),
+        agency=agency,
+        officer_id=body.officer_id,
+        status=body.status.value,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+        **body.model_dump(include=set(EDITABLE)),
+    )
+    first = OfficerStatusChange(
+        officer_pk=officer.id,
+        status=body.status.value,
+        effective_on=body.valid_from,
+        reason="registered",
+        changed_at=utcnow(),
+        changed_by=principal.name,
+    )
+    event = Entry(
+        "officer.registered",
+        agency=agency,
+        payload={"officer_id": officer.officer_id, **body.model_dump(mode="json", exclude={"officer_id"})},
+    )
+    return officer, first, event
+
+
 async def create_officer(session: AsyncSession, principal: Principal, body: OfficerCreate, today: date) -> Officer:
     agency = _agency_of(principal)
     if (await session.execute(select(Officer.id).where(Officer.agency == agency, Officer.officer_id == body.officer_id))).first():
@@ -50,37 +78,18 @@ async def create_officer(session: AsyncSession, principal: Principal, body: Offi
             f"Officer {body.officer_id} is already in the register; PATCH it.",
             detail_zh=f"执法人员编号 {body.officer_id} 已在清单中，请在其页面上修改。",
         )
-    officer = Officer(
-        agency=agency,
-        officer_id=body.officer_id,
-        status=body.status.value,
-        created_at=utcnow(),
-        updated_at=utcnow(),
-        **body.model_dump(include=set(EDITABLE)),
-    )
+    officer, first, event = _new_officer(principal, agency, body)
     session.add(officer)
     await session.flush()
-    session.add(
-        OfficerStatusChange(
-            officer_pk=officer.id,
-            status=body.status.value,
-            effective_on=body.valid_from,
-            reason="registered",
-            changed_at=utcnow(),
-            changed_by=principal.name,
-        )
-    )
-    await record(
-        session,
-        principal,
-        "officer.registered",
-        agency=agency,
-        payload={"officer_id": officer.officer_id, **body.model_dump(mode="json", exclude={"officer_id"})},
-    )
+    session.add(first)
+    await record_many(session, principal, [event])
     return officer
 
 
-async def update_officer(session: AsyncSession, principal: Principal, officer: Officer, body: OfficerUpdate, today: date) -> bool:
+def _apply_update(
+    principal: Principal, officer: Officer, body: OfficerUpdate, today: date
+) -> tuple[OfficerStatusChange | None, Entry | None]:
+    """Change the officer as `body` says: its new status row (if the status changed) and the event (None: unchanged)."""
     changes = {
         name: value
         for name, value in body.model_dump(include=set(EDITABLE), exclude_unset=True).items()
@@ -92,27 +101,36 @@ async def update_officer(session: AsyncSession, principal: Principal, officer: O
     for name, value in changes.items():
         setattr(officer, name, value)
     status_changed = body.status is not None and body.status.value != officer.status
+    change = None
     if status_changed:
+        assert body.status is not None
         effective = body.effective_on or today
         officer.status = body.status.value
-        session.add(
-            OfficerStatusChange(
-                officer_pk=officer.id,
-                status=body.status.value,
-                effective_on=effective,
-                reason=(body.reason or "").strip() or None,
-                changed_at=utcnow(),
-                changed_by=principal.name,
-            )
+        change = OfficerStatusChange(
+            officer_pk=officer.id,
+            status=body.status.value,
+            effective_on=effective,
+            reason=(body.reason or "").strip() or None,
+            changed_at=utcnow(),
+            changed_by=principal.name,
         )
     if not changes and not status_changed:
-        return False
+        return None, None
     officer.updated_at = utcnow()
-    await session.flush()
     payload = {name: (value.isoformat() if isinstance(value, date) else value) for name, value in changes.items()}
     if status_changed:
         payload.update(status=officer.status, effective_on=(body.effective_on or today).isoformat(), reason=body.reason)
-    await record(session, principal, "officer.updated", agency=officer.agency, payload={"officer_id": officer.officer_id, **payload})
+    return change, Entry("officer.updated", agency=officer.agency, payload={"officer_id": officer.officer_id, **payload})
+
+
+async def update_officer(session: AsyncSession, principal: Principal, officer: Officer, body: OfficerUpdate, today: date) -> bool:
+    change, event = _apply_update(principal, officer, body, today)
+    if change is not None:
+        session.add(change)
+    if event is None:
+        return False
+    await session.flush()
+    await record_many(session, principal, [event])
     return True
 
 
@@ -336,18 +354,35 @@ async def import_officers(
     agency = _agency_of(principal)
     existing = {o.officer_id: o for o in (await session.execute(select(Officer).where(Officer.agency == agency))).scalars()}
     counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": len(bodies)}
+    # One event per changed row, in the sheet's order, all appended at once: a 10,000-row sheet is a handful of
+    # statements, not tens of thousands (the sheet's reader has refused an officer number given twice).
+    officers: list[Officer] = []
+    changes: list[OfficerStatusChange] = []
+    events: list[Entry] = []
     for body in bodies:
         officer = existing.get(body.officer_id)
         if officer is None:
-            await create_officer(session, principal, body, today)
+            officer, first, event = _new_officer(principal, agency, body)
+            officers.append(officer)
+            changes.append(first)
+            events.append(event)
             counts["created"] += 1
             continue
         update = OfficerUpdate(
             **body.model_dump(include=set(EDITABLE)),
             **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}),
         )
-        counts["updated" if await update_officer(session, principal, officer, update, today) else "unchanged"] += 1
-    await record(session, principal, "officer.imported", agency=agency, payload={"filename": filename, **counts})
+        change, event = _apply_update(principal, officer, update, today)
+        if change is not None:
+            changes.append(change)
+        if event is not None:
+            events.append(event)
+        counts["updated" if event is not None else "unchanged"] += 1
+    session.add_all(officers)
+    await session.flush()  # the officers first: their status rows refer to them
+    session.add_all(changes)
+    events.append(Entry("officer.imported", agency=agency, payload={"filename": filename, **counts}))
+    await record_many(session, principal, events)
     return counts
 
 
