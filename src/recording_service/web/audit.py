@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,22 @@ from ..media.service import get_media
 from .render import ROLE_NAMES, page
 from .session import Person, require_page_roles
 
-router = APIRouter(include_in_schema=False)
+FILTERS = frozenset({"person", "action", "object", "from", "to", "page"})
+
+
+def only_the_filters(request: Request) -> None:
+    """A parameter the trail does not know (a typo, an old link's cursor) is refused, never silently ignored."""
+    unknown = sorted(set(request.query_params) - FILTERS)
+    if unknown:
+        raise Problem(
+            400,
+            "unknown-parameter",
+            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
+            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
+        )
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(only_the_filters)])
 
 Overseer = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
 PAGE_SIZE = 50
