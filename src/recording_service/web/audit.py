@@ -31,22 +31,7 @@ from ..media.service import get_media
 from .render import ROLE_NAMES, page
 from .session import Person, require_page_roles
 
-FILTERS = frozenset({"person", "action", "object", "from", "to", "page"})
-
-
-def only_the_filters(request: Request) -> None:
-    """A parameter the trail does not know (a typo, an old link's cursor) is refused, never silently ignored."""
-    unknown = sorted(set(request.query_params) - FILTERS)
-    if unknown:
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-        )
-
-
-router = APIRouter(include_in_schema=False, dependencies=[Depends(only_the_filters)])
+router = APIRouter(include_in_schema=False)
 
 Overseer = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
 PAGE_SIZE = 50
@@ -101,14 +86,32 @@ def _typed(text: str) -> str:
     return "".join(ch for ch in text if ch >= " " and ch != "\x7f").strip()
 
 
-def _filters(person: str, action: str, about: str, first: str, last: str, page_number: int) -> Filters:
+FILTERS = frozenset({"person", "action", "object", "from", "to", "page"})
+
+
+def trail_filters(
+    request: Request,
+    person: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=64)] = "",
+    about: Annotated[str, Query(alias="object", max_length=200)] = "",
+    first: Annotated[str, Query(alias="from", max_length=20)] = "",
+    last: Annotated[str, Query(alias="to", max_length=20)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+) -> Filters:
+    """The trail's filters, read once for every trail page and sheet. A parameter the trail does not know (a typo,
+    an old link's cursor) is refused, never silently ignored."""
+    unknown = sorted(set(request.query_params) - FILTERS)
+    if unknown:
+        raise Problem(
+            400,
+            "unknown-parameter",
+            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
+            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
+        )
     return Filters(_typed(person), _typed(action), _typed(about), _typed(first), _typed(last), max(1, min(page_number, MAX_PAGE)))
 
 
-ActionQ = Annotated[str, Query(max_length=64)]
-ObjectQ = Annotated[str, Query(alias="object", max_length=200)]
-FromQ = Annotated[str, Query(alias="from", max_length=20)]
-ToQ = Annotated[str, Query(alias="to", max_length=20)]
+TrailFilters = Annotated[Filters, Depends(trail_filters)]
 
 
 async def _where(session: AsyncSession, principal: Principal, filters: Filters, tz) -> tuple[AuditFilter, bool]:
@@ -320,15 +323,9 @@ async def agency_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "agency", None)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -340,14 +337,10 @@ async def agency_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "agency", None)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), _format(fmt))
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, _format(fmt))
 
 
 @router.get("/cases/{case_id}/audit")
@@ -360,15 +353,9 @@ async def case_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "case", case_id)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -381,15 +368,11 @@ async def case_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     fmt = _format(fmt)
     scope = await _scope(session, person.principal, settings, "case", case_id)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), fmt)
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, fmt)
 
 
 @router.get("/footage/{media_id}/audit")
@@ -402,15 +385,9 @@ async def footage_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "media", media_id)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -423,15 +400,11 @@ async def footage_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     fmt = _format(fmt)
     scope = await _scope(session, person.principal, settings, "media", media_id)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), fmt)
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, fmt)
 
 
 def _format(fmt: str) -> str:
