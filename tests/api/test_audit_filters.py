@@ -98,4 +98,4 @@ def test_the_trail_pages_read_their_filters_once_and_refuse_unknown_ones(inproc)
                 refused = browser.get(path, params=typo)
                 assert refused.status_code == 400 and "不认识的查询条件" in refused.text, refused.text[:300]
                 assert browser.get(f"{path}.csv", params=typo).status_code == 400
-            assert browser.get(path, params={"page": 0}).status_code == 400
+            assert browser.get(path, params={"page": 0}).status_code == 422
