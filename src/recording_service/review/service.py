@@ -83,12 +83,18 @@ async def review_case(
     None where the deployment's catalog has no sheet."""
     timeline = await assemble_timeline(session, catalog, settings, principal, case)
     await record_timeline_read(session, principal, case, timeline, via)
+    return await review_of_timeline(session, catalog, settings, case, timeline), timeline
+
+
+async def review_of_timeline(session: AsyncSession, catalog: Catalog, settings: Settings, case: Case, timeline: Timeline) -> dict | None:
+    """The review sheet applied to a case whose timeline is assembled: the items scored from its findings, the
+    reviewer's part with every version (the API and the case file say the same); None without a sheet."""
     sheet = catalog.review_sheet
     if sheet is None:
-        return None, timeline
+        return None
     row = await manual_review_of(session, case.id)
     review = score(sheet, timeline.completeness.findings, _current_items(sheet, row))
-    manual = ManualReviewOut.of(sheet, case.id, row, settings.tz)
+    manual = ManualReviewOut.of(sheet, case.id, row, settings.tz, await manual_review_versions(session, case.id))
     return {
         "case_id": case.id,
         "case_number": case.case_number,
@@ -96,7 +102,7 @@ async def review_case(
         "signed": manual.signed,
         "manual": manual.model_dump(mode="json"),
         "deadlines": plain(timeline.deadlines),
-    }, timeline
+    }
 
 
 def _current_items(sheet: ReviewSheet, row: ManualReview | None) -> dict[str, dict]:
