@@ -28,7 +28,7 @@ from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.problems import Problem
 from ..core.sheets import csv_bytes, xlsx_bytes
 from ..media.service import get_media
-from .render import ROLE_NAMES, page
+from .render import ROLE_NAMES, actor, page, source_name
 from .session import Person, require_page_roles
 
 router = APIRouter(include_in_schema=False)
@@ -134,6 +134,7 @@ def catalog_names(catalog: Catalog) -> dict[str, dict[str, str]]:
         "doc_type": {d.code: d.name_zh for d in catalog.document_types},
         "retention_class": {r.code: r.name_zh for r in catalog.retention_classes},
         "rule": {r.code: r.name_zh for r in catalog.time_limits},
+        "penalties": {k.code: k.name_zh for k in catalog.statistics.penalty_kinds},
     }
 
 
@@ -148,7 +149,8 @@ class Row:
 
 
 def _actor(event: AuditEvent) -> tuple[str, str]:
-    return event.actor_name or event.actor_token_id or event.actor_user_id or "—", event.actor_user_id or event.actor_token_id or ""
+    """(who, as a person reads it — the service itself and an unnamed token by what they are; the account)."""
+    return actor(event.actor_name or event.actor_token_id or event.actor_user_id), event.actor_user_id or event.actor_token_id or ""
 
 
 async def _rows(session: AsyncSession, events: list[AuditEvent], tz, names: dict[str, dict[str, str]], *, shorten: bool) -> list[Row]:
@@ -288,7 +290,7 @@ async def _sheet(
             row.event.media_id or "",
             row.event.upload_id or "",
             row.event.request_id or "",
-            row.event.client_address or "",
+            source_name(row.event.client_address),
             details_text(row.event.payload, settings.tz, names=names),
             row.event.entry_hash,
         ]

@@ -55,6 +55,11 @@ def actor(name: str | None) -> str:
     return name
 
 
+def source_name(address: str | None) -> str:
+    """Where an audited request came from: a client's address, or the service's own command line."""
+    return name_of("source", address, address) if address else ""
+
+
 def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> str:
     if value is None or value == "":
         return "—"
@@ -110,6 +115,7 @@ templates.env.filters.update(
     zh=lambda v, kind, default=None: name_of(kind, v, default),  # {{ media.flag | zh("media_flag") }}
     label=lambda field, form: label(form, field),
     actor=actor,
+    source_name=source_name,
 )
 templates.env.globals["nav_for"] = nav_for
 
