@@ -3,7 +3,7 @@ field as people read it ("页码：不能小于 1"), never "某一项" or the pa
 
 from fastapi.routing import APIRoute
 
-from recording_service.catalog.messages import messages
+from recording_service.core.messages import messages
 
 from ..support.inprocess import create_person, signed_in_client
 

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.service import record
-from ..catalog.messages import problem_text
 from ..catalog.schemas import Catalog
 from ..core.db import utcnow
+from ..core.messages import problem_text
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
 from ..core.times import require_offset

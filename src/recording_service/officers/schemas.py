@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..catalog.messages import names
+from ..core.messages import names
 from ..core.values import RequestModel
 from .models import Officer, OfficerStatusChange
 

@@ -12,9 +12,9 @@ from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Entry, record_many
-from ..catalog.messages import error_zh, problem_text
 from ..core.db import utcnow
 from ..core.ids import new_id
+from ..core.messages import error_zh, problem_text
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
@@ -297,7 +297,7 @@ def split_list(text: str) -> list[str]:
 
 
 def _error_zh(error: dict) -> str:
-    return error_zh(error, "officer")  # the message catalogue's words (catalog/data/messages.yaml)
+    return error_zh(error, "officer")  # the message catalogue's words (core/messages.yaml)
 
 
 def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:

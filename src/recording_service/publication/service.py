@@ -16,9 +16,9 @@ from ..agencies.service import agency_codes_under, get_agency, missing_for_publi
 from ..audit.service import record
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
-from ..catalog.messages import problem_text
 from ..catalog.schemas import Catalog
 from ..core.db import utcnow
+from ..core.messages import problem_text
 from ..core.pagination import keyset, page_of
 from ..core.principals import Principal, scoped_to_agency
 from ..core.problems import Problem

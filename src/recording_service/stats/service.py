@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..agencies.service import agency_name, get_agency
 from ..audit.service import head_seq
-from ..catalog.messages import names, text
 from ..catalog.schemas import ENFORCEMENT_KINDS, Catalog
 from ..catalog.service import get_catalog
+from ..core.messages import names, text
 from ..core.principals import ALL_AGENCIES, Principal
 from ..core.problems import Problem, logger
 from ..core.sheets import csv_bytes, xlsx_bytes

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from ..catalog.messages import error_zh, messages, problem_zh
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
+from ..core.messages import error_zh, messages, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget

@@ -9,14 +9,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ..audit.describe import action_name
-from ..catalog.messages import label, name_of, names, problem_zh
+from ..core.messages import label, name_of, names, problem_zh
 from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-# Status words and value names come from the message catalogue (catalog/data/messages.yaml).
+# Status words and value names come from the message catalogue (core/messages.yaml).
 ROLE_NAMES = names("role")
 CASE_STATUS_NAMES = names("case_status")
 STAGE_STATUS_NAMES = names("stage_status")
