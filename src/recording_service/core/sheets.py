@@ -31,7 +31,7 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence[object]], list[Sequence[object]]]]) -> bytes:
+def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Sequence[object]], Sequence[Sequence[object]]]]) -> bytes:
     """One worksheet per (title, header rows, rows); numbers stay numbers, text stays text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -48,7 +48,7 @@ from ..core.principals import Principal
 from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.schemas import MediaOut
 from ..review.schemas import CaseReview
-from ..review.service import review_of_timeline
+from ..review.service import CaseScored, review_of_timeline
 from ..storage import ObjectStore
 from ..timeline.model import plain
 from ..timeline.service import assemble_timeline
@@ -149,7 +149,7 @@ def organization_info(agency: str, profile: AgencyProfile | None) -> dict[str, s
     return info
 
 
-def _review_summary(review: dict[str, Any]) -> dict[str, Any]:
+def _review_summary(review: CaseScored) -> dict[str, Any]:
     manual = review["manual"]
     return {
         "score": review["score"],
@@ -191,7 +191,7 @@ async def build_case_bag(
     }
     review = await review_of_timeline(session, catalog, settings, case, timeline)
     if review is not None:
-        files["data/review.json"] = _json(CaseReview(**review).model_dump(mode="json"))
+        files["data/review.json"] = _json(CaseReview.model_validate(review).model_dump(mode="json"))
     footage: list[Footage] = []
     left_out: list[dict[str, str]] = []
     for item in media:
