@@ -1,13 +1,13 @@
 from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 
 from ..core.times import local
 from ..core.values import RequestModel
 from .exchange import RecordProblem
 from .models import Publication
-from .stored import FieldValue, Kind, Severity
+from .stored import Kind, Severity
 
 # The record's fields, in our names (the 双公示 codes are the export's business): what a draft may edit.
 COMMON_FIELDS = (
@@ -60,7 +60,10 @@ class PublicationCreate(RequestModel):
 
 
 class PublicationUpdate(RequestModel):
-    fields: dict[str, FieldValue] | None = Field(default=None, description="fields to change (null clears one)")
+    # Strict: true is not 1 and "1" is not a number here; _check_field decides what each field takes.
+    fields: dict[str, StrictStr | StrictFloat | StrictInt | None] | None = Field(
+        default=None, description="fields to change (null clears one)"
+    )
     public_text: str | None = Field(
         default=None,
         max_length=200_000,

@@ -6,6 +6,7 @@ Services add and flush and record their audit event; the request commits.
 """
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, tzinfo
 from decimal import Decimal
@@ -467,18 +468,24 @@ async def update_publication(
 YEARS_AHEAD = {"decided_on": 1, "valid_from": 1, "valid_to": 50}
 
 
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _check_field(name: str, value: FieldValue, today_: date) -> None:
     """Dates are ISO dates within reason, amounts non-negative numbers, the party's category one of three: nothing that
     changes meaning silently (a typo refused, not stored)."""
     if value is None:
         return
     if name in ("decided_on", "valid_from", "valid_to"):
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            if not (name == "valid_to" and value in ("长期", "long_term")):
-                raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
+        if name == "valid_to" and value in ("长期", "long_term"):
             return
+        # Only the ISO text: a number (20260101) or a compact form is refused rather than stored and misread later.
+        if not isinstance(value, str) or not ISO_DAY.match(value):
+            raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name)
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
         if not plausible_day(day, today_, YEARS_AHEAD[name]):
             raise Problem(
                 422,
@@ -488,15 +495,19 @@ def _check_field(name: str, value: FieldValue, today_: date) -> None:
                 field=name,
             )
     elif name in ("fine_wan", "confiscated_wan"):
+        if isinstance(value, bool):
+            raise Problem(422, "invalid-field", f"{name} is an amount in 万元.", field=name)
         try:
             amount = Decimal(str(value))
         except ArithmeticError:
             raise Problem(422, "invalid-field", f"{name} is an amount in 万元.", field=name) from None
         if not amount.is_finite() or amount < 0 or amount >= 10**8:
             raise Problem(422, "invalid-field", f"{name} is a non-negative amount in 万元.", field=name)
+    elif not isinstance(value, str):
+        raise Problem(422, "invalid-field", f"{name} is text, not a number.", field=name)
     elif name == "party_category" and value not in ("natural_person", "legal_person", "individual_business"):
         raise Problem(422, "invalid-field", "party_category is natural_person, legal_person or individual_business.", field=name)
-    elif isinstance(value, str) and len(value) > 4000:
+    elif len(value) > 4000:
         raise Problem(422, "invalid-field", f"{name} is at most 4,000 characters.", field=name)
 
 
