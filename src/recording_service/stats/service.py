@@ -487,8 +487,62 @@ async def publications(session: AsyncSession, catalog: Catalog, scope: Scope, to
     )
 
 
+async def kinds(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table:
+    """Cases by kind of enforcement (行政许可 … 行政确认): a row for every kind the catalog has procedures of, zeros
+    included, and one for any other kind the stored figures still hold (a procedure gone from the catalog)."""
+    opened = (
+        await session.execute(
+            select(CaseFigures.kind, CaseFigures.status, CaseFigures.complete, func.count())
+            .where(*scope.where(CaseFigures.agency, CaseFigures.opened_on))
+            .group_by(CaseFigures.kind, CaseFigures.status, CaseFigures.complete)
+        )
+    ).all()
+    decided = dict(
+        (
+            await session.execute(
+                select(CaseFigures.kind, func.count())
+                .where(*scope.where(CaseFigures.agency, CaseFigures.decided_on))
+                .group_by(CaseFigures.kind)
+            )
+        ).all()
+    )
+    codes = catalog.kinds()
+    codes += sorted(({kind for kind, *_ in opened} | set(decided)) - set(codes))
+    per = {
+        kind: {"kind": kind, "kind_zh": ENFORCEMENT_KINDS.get(kind, kind), "cases": 0, "closed": 0, "closed_complete": 0} for kind in codes
+    }
+    for kind, status, complete, count in opened:
+        row = per[kind]
+        row["cases"] += count
+        row["closed"] += count if status == "closed" else 0
+        row["closed_complete"] += count if complete and status == "closed" else 0
+    out = list(per.values())
+    for row in out:
+        row["decisions"] = decided.get(row["kind"], 0)
+        row["rate"] = _rate(row["closed_complete"], row["closed"])
+    totals = {key: sum(r[key] for r in out) for key in ("cases", "closed", "closed_complete", "decisions")}
+    return Table(
+        "kinds",
+        "案件数（按执法行为类别）",
+        [
+            ("kind", "类别代码"),
+            ("kind_zh", "类别"),
+            ("cases", "立案（受理）"),
+            ("closed", "已结案"),
+            ("closed_complete", "已结案且无问题"),
+            ("rate", "完整率（已结案）"),
+            ("decisions", "作出决定"),
+        ],
+        out,
+        totals=totals,
+        notes=["立案、结案和完整率按立案日期统计，作出决定按决定日期统计；每一类别都列出，本期没有的记为 0。"],
+        chart=("kind_zh", "cases"),
+    )
+
+
 STATISTICS = {
     "cases": case_counts,
+    "kinds": kinds,
     "completeness": completeness,
     "findings": findings,
     "time-limits": time_limits,
@@ -500,6 +554,7 @@ STATISTICS = {
 }
 TITLES = {
     "cases": "案件数",
+    "kinds": "执法行为类别",
     "completeness": "记录完整率",
     "findings": "问题类别",
     "time-limits": "法定期限",
@@ -593,15 +648,17 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
         ],
         "coercion": [("decisions", "强制措施决定"), ("sealing", "查封"), ("seizure", "扣押"), ("revoked", "其中：被撤销")],
         "inspection": [("decisions", "检查次数"), ("problems", "发现问题"), ("no_problems", "未发现问题")],
+        "levy": [("decisions", "征收决定"), ("revoked", "其中：被撤销")],
+        "confirmation": [("accepted", "受理申请"), ("decisions", "确认决定"), ("revoked", "其中：被撤销")],
     }
     generic = [("decisions", "作出决定"), ("revoked", "其中：被撤销")]
     rows: dict[str, dict[str, dict]] = defaultdict(dict)
-    kinds_present = [kind for kind in ENFORCEMENT_KINDS if any(p.kind == kind for p in catalog.procedures)]
+    kinds_present = catalog.kinds()
     for procedure in catalog.procedures:
         keys = [key for key, _ in columns.get(procedure.kind, generic)]
         rows[procedure.kind][procedure.code] = {"procedure": procedure.code, "procedure_zh": procedure.name_zh, **dict.fromkeys(keys, 0)}
-        if procedure.kind == "license":
-            rows["license"][procedure.code]["accepted"] = opened.get(procedure.code, 0)
+        if "accepted" in rows[procedure.kind][procedure.code]:  # 许可, 确认: applications accepted in the year
+            rows[procedure.kind][procedure.code]["accepted"] = opened.get(procedure.code, 0)
     for procedure, kind, severest, outcome, action, sealing, seizure, problems, hearing, revoked, count, amount in decided:
         row = rows[kind].get(procedure)
         if row is None:  # a procedure no longer in the catalog still counts
