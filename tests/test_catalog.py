@@ -16,7 +16,15 @@ def test_procedures_are_served_with_stages_and_rules(leg):
         page = http.get("/api/v1/procedures").json()
         assert page["next_cursor"] is None
         procedures = {p["code"]: p for p in page["items"]}
-        assert set(procedures) == {"penalty-general", "penalty-simple", "inspection-routine", "coercion-seizure", "license"}
+        assert set(procedures) == {
+            "penalty-general",
+            "penalty-simple",
+            "inspection-routine",
+            "coercion-seizure",
+            "license",
+            "levy",
+            "confirmation-medical-incident",
+        }
         general = procedures["penalty-general"]
         assert general["name_zh"] == "行政处罚一般程序"
         assert [s["code"] for s in general["stages"]] == [
@@ -118,9 +126,15 @@ def test_a_new_procedure_is_a_data_change(tmp_path, leg):
         ("review_sheet.yaml", lambda t: t.replace("    deductions:\n      - {kind: integrity, points: 5}\n", ""), "needs deductions"),
         ("time_limits.yaml", lambda t: t.replace("pauses: [testing, appraisal]", "pauses: [testing, holiday]"), "unknown pause reasons"),
         ("time_limits.yaml", lambda t: t.replace("from: {fact: violation_ended_on}", "from: {fact: violation_date}", 1), "fact event"),
+        (
+            "time_limits.yaml",
+            lambda t: t.replace("unless_stage_skipped: referral", "unless_stage_skipped: referal"),
+            "confirmation-medical-incident has no stage referal",
+        ),
         # the published lists: a matter handled under a procedure of another kind, or an unknown one, a repeated code, a typo
         ("matters.yaml", lambda t: t.replace("procedure: penalty-simple", "procedure: license"), "is penalty but procedure license"),
         ("matters.yaml", lambda t: t.replace("procedure: penalty-simple", "procedure: penalty-fast"), "unknown procedure"),
+        ("matters.yaml", lambda t: t.replace("procedure: levy", "procedure: confirmation-medical-incident"), "is levy but procedure"),
         ("matters.yaml", lambda t: t.replace("code: medical-waste-penalty", "code: unlicensed-medical-practice-penalty"), "codes repeat"),
         ("matters.yaml", lambda t: t.replace("handling_unit: 县卫生健康综合监督执法大队\n", "handlng_unit: x\n", 1), "handlng_unit"),
         ("inspection_matters.yaml", lambda t: t.replace("ratio_percent: 5", "ratio_percent: 500", 1), "ratio_percent"),

@@ -15,7 +15,7 @@ def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
         assert matters.status_code == 200, matters.text
         assert matters.headers["cache-control"] == "public, max-age=60"
         body = matters.json()
-        assert body["version"] == "2026-1" and body["effective_from"] == "2026-01-01" and len(body["sha256"]) == 64
+        assert body["version"] == "2026-2" and body["effective_from"] == "2026-12-01" and len(body["sha256"]) == 64
         assert [v["seq"] for v in body["versions"]] == [body["seq"]]
         by_code = {m["code"]: m for m in body["items"]}
         unlicensed = by_code["unlicensed-medical-practice-penalty"]
@@ -24,7 +24,7 @@ def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
         assert [d["level_zh"] for d in unlicensed["discretion"]] == ["较轻", "一般", "严重"]
         assert unlicensed["guide"]["remedy"].startswith("对处罚决定不服") and unlicensed["guide"]["rights"]
         assert unlicensed["flowchart_url"] == "/api/v1/public/procedures/penalty-general/flowchart.svg"
-        assert {m["category"] for m in body["items"]} == {"license", "penalty", "coercion", "inspection"}
+        assert {m["category"] for m in body["items"]} == {"license", "penalty", "coercion", "inspection", "levy", "confirmation"}
 
         inspection = anonymous.get("/api/v1/public/inspection-matters").json()
         first = inspection["items"][0]
@@ -38,6 +38,8 @@ def test_lists_and_flowcharts_are_public_and_say_what_the_catalog_enforces(leg):
             "inspection-routine": "inspection",
             "coercion-seizure": "coercion",
             "license": "license",
+            "levy": "levy",
+            "confirmation-medical-incident": "confirmation",
         }
 
         # The flowchart names each stage, each required document and each time limit the service checks there.
@@ -88,8 +90,8 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
     marker = f"测试新增事项{uuid.uuid4().hex[:6]}"
     text = (
         matters.read_text(encoding="utf-8")
-        .replace('version: "2026-1"', 'version: "2026-2"')
-        .replace("note: 首次公布。", f"note: 新增{marker}。")
+        .replace('version: "2026-2"', 'version: "2026-3"')
+        .replace("note: 增加行政征收、行政确认事项各一项", f"note: 新增{marker}。增加行政征收、行政确认事项各一项")
     )
     text = text.replace(
         "  - code: medical-waste-penalty\n",
@@ -118,9 +120,9 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
         with leg.client() as anonymous:
             anonymous.base_url = custom.base_url
             now = anonymous.get("/api/v1/public/matters").json()
-            assert now["version"] == "2026-2" and now["seq"] == before["seq"] + 1 and now["note"] == f"新增{marker}。"
+            assert now["version"] == "2026-3" and now["seq"] == before["seq"] + 1 and now["note"].startswith(f"新增{marker}。")
             assert marker in [m["name_zh"] for m in now["items"]]
-            assert [v["version"] for v in now["versions"]][:2] == ["2026-2", "2026-1"]
+            assert [v["version"] for v in now["versions"]][:2] == ["2026-3", "2026-2"]
             again = anonymous.get("/api/v1/public/matters").json()
             assert again["seq"] == now["seq"]  # served again: the same version, not a new one
             old = anonymous.get("/api/v1/public/matters", params={"version": before["seq"]}).json()
@@ -133,7 +135,7 @@ def test_an_edited_list_is_a_new_version_and_the_old_one_stays_readable(tmp_path
             admin.base_url = custom.base_url
             events = admin.get("/api/v1/audit/events", params={"action": "list.version_recorded", "limit": 500}).json()["items"]
             recorded = [e["payload"] for e in events if e["payload"]["list"] == "matters"]
-            assert {p["version"] for p in recorded} >= {"2026-1", "2026-2"}
+            assert {p["version"] for p in recorded} >= {"2026-2", "2026-3"}
             assert admin.get("/api/v1/audit/verify").json()["ok"] is True
     finally:
         custom.stop()
@@ -147,9 +149,12 @@ def test_public_lists_and_the_case_flowchart_in_the_browser(leg, page):
 
     page.goto(leg.url + "/public/matters")
     expect(page.locator("h1")).to_have_text("行政执法事项清单")
-    expect(page.locator("table.matters tbody tr")).to_have_count(7)
+    expect(page.locator("table.matters tbody tr")).to_have_count(9)
     page.click(".tabs a:has-text('行政许可')")
     expect(page.locator("table.matters tbody tr")).to_have_count(2)
+    page.click(".tabs a:has-text('行政确认')")
+    expect(page.locator("table.matters tbody tr")).to_have_count(1)
+    expect(page.locator("table.matters")).to_contain_text("医疗事故争议")
     if leg.name == "sqlite-fs":
         page.click(".tabs a:has-text('全部')")
         page.screenshot(path=str(shots() / "public-matters.png"), full_page=True)

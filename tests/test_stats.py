@@ -106,6 +106,15 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
             "行政强制(查封、扣押)": 1,
             "日常监督检查(行政检查)": 2,
         }
+        kinds = {r["kind"]: (r["cases"], r["closed"]) for r in stat(http, "kinds")["rows"]}
+        assert kinds == {  # a row per kind the catalog has: those this agency never handled at zero
+            "license": (3, 0),
+            "penalty": (5, 1),
+            "coercion": (1, 0),
+            "inspection": (2, 0),
+            "levy": (0, 0),
+            "confirmation": (0, 0),
+        }
         by_month = Counter()
         for row in counted["rows"]:
             by_month[row["month"]] += row["cases"]
@@ -151,7 +160,8 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         body = annual(http, 2025)
         assert body["due_on"] == "2026-01-31"
         tables = {t["kind"]: {r["procedure_zh"]: r for r in t["rows"]} for t in body["tables"]}
-        assert list(tables) == ["license", "penalty", "coercion", "inspection"]
+        assert list(tables) == ["license", "penalty", "coercion", "inspection", "levy", "confirmation"]  # every kind the catalog has
+        assert tables["levy"]["合计"]["decisions"] == tables["confirmation"]["合计"]["decisions"] == 0  # none seeded: zeros
         general = tables["penalty"]["行政处罚一般程序"]
         # A counts once, under 没收违法所得 (its most severe); B counts although revoked; C is 2026's; E has no kinds.
         assert (
@@ -188,7 +198,7 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         assert (later_tables["penalty"]["decisions"], later_tables["license"]["refused"]) == (1, 1)  # C and G
 
         book = load_workbook(io.BytesIO(http.get("/api/v1/stats/annual-report", params={"year": 2025, "format": "xlsx"}).content))
-        assert book.sheetnames == ["行政许可", "行政处罚", "行政强制", "行政检查", "统计说明"]
+        assert book.sheetnames == ["行政许可", "行政处罚", "行政强制", "行政检查", "行政征收", "行政确认", "统计说明"]
         sheet = book["行政处罚"]
         assert "2025年度行政执法统计年报" in sheet["A1"].value and sheet["A2"].value == "程序"
         assert [c.value for c in sheet[5]][:2] == ["合计", 4]
@@ -350,12 +360,14 @@ def test_dashboard_and_annual_report_pages_in_the_browser(leg, page):
     sign_in(page, leg.url, person, target="/stats?from=2025-01-01&to=2025-12-31")
     expect(page.locator("h1")).to_contain_text("执法数据统计")
     charts = page.locator("section.stat svg.chart")
-    expect(charts).to_have_count(9)
+    expect(charts).to_have_count(10)
     cases_chart = page.locator("#cases svg.chart")
     expect(cases_chart.locator("rect")).to_have_count(9)  # nine months with cases
     box = cases_chart.bounding_box()
     assert box and box["width"] > 400
     expect(page.locator("#time-limits table")).to_contain_text("自立案之日起九十日内作出行政处罚决定")
+    expect(page.locator("#kinds table tbody tr")).to_have_count(6)  # every kind the catalog has, 征收 and 确认 at zero
+    expect(page.locator("#kinds table")).to_contain_text("行政确认")
     if leg.name == "sqlite-fs":
         page.screenshot(path=str(shots() / "stats.png"), full_page=False)
     with page.expect_download() as download:

@@ -291,6 +291,8 @@ class TimeLimitRule(BaseModel):
     count: Literal["working", "calendar", "years"]
     direction: Literal["within", "within_if_any", "after", "not_before"]
     unless_stage_held: str | None = Field(default=None, pattern=CODE)
+    # An optional stage the limit leads to: recorded as skipped (with its note), the limit does not apply.
+    unless_stage_skipped: str | None = Field(default=None, pattern=CODE)
     longer_when: LongerWhen | None = None
     adjustable: Adjustable | None = None
 
@@ -620,7 +622,12 @@ class Catalog(BaseModel):
                 if procedure is None:
                     raise ValueError(f"time limit {rule.code}: unknown procedure {code}")
                 stages = {s.code for s in procedure.stages}
-                for stage in (rule.stage, *(e.stage for e in events), getattr(rule, "unless_stage_held", None)):
+                for stage in (
+                    rule.stage,
+                    *(e.stage for e in events),
+                    getattr(rule, "unless_stage_held", None),
+                    getattr(rule, "unless_stage_skipped", None),
+                ):
                     if stage is not None and stage not in stages:
                         raise ValueError(f"time limit {rule.code}: {code} has no stage {stage}")
             adjustable = getattr(rule, "adjustable", None)
@@ -661,6 +668,11 @@ class Catalog(BaseModel):
 
     def procedure(self, code: str) -> Procedure | None:
         return next((p for p in self.procedures if p.code == code), None)
+
+    def kinds(self) -> list[str]:
+        """The kinds of enforcement the catalog has procedures of, in the order of ENFORCEMENT_KINDS: the rows of the
+        statistics by kind and the tables of the annual report."""
+        return [kind for kind in ENFORCEMENT_KINDS if any(p.kind == kind for p in self.procedures)]
 
     def retention(self, code: str) -> RetentionClass:
         return next(r for r in self.retention_classes if r.code == code)

@@ -67,7 +67,7 @@ async def read_annual_report(
     response_model=StatsOut,
     response_model_by_alias=True,
     responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
-    summary="One statistic for a period and agency: cases, completeness, findings, time-limits, review-scores, footage, "
+    summary="One statistic for a period and agency: cases, kinds, completeness, findings, time-limits, review-scores, footage, "
     "upload-lag, fixity, publications",
 )
 async def read_statistic(

@@ -518,9 +518,69 @@ async def publications(session: AsyncSession, catalog: Catalog, scope: Scope, to
     )
 
 
+async def kinds(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table:
+    """Cases by kind of enforcement (行政许可 … 行政确认): a row for every kind the catalog has procedures of, zeros
+    included, and one for any other kind the stored figures still hold (a procedure gone from the catalog)."""
+    opened = (
+        await session.execute(
+            select(CaseFigures.kind, CaseFigures.status, CaseFigures.complete, func.count())
+            .where(*scope.where(CaseFigures.agency, CaseFigures.opened_on))
+            .group_by(CaseFigures.kind, CaseFigures.status, CaseFigures.complete)
+        )
+    ).all()
+    decided = dict(
+        (
+            await session.execute(
+                select(CaseFigures.kind, func.count())
+                .where(*scope.where(CaseFigures.agency, CaseFigures.decided_on))
+                .group_by(CaseFigures.kind)
+            )
+        ).all()
+    )
+    codes = catalog.kinds()
+    codes += sorted(({kind for kind, *_ in opened} | set(decided)) - set(codes))
+    counts: dict[str, Counter[str]] = {kind: Counter() for kind in codes}
+    for kind, status, complete, count in opened:
+        counts[kind]["cases"] += count
+        counts[kind]["closed"] += count if status == "closed" else 0
+        counts[kind]["closed_complete"] += count if complete and status == "closed" else 0
+    out: list[Row] = [
+        {
+            "kind": kind,
+            "kind_zh": ENFORCEMENT_KINDS.get(kind, kind),
+            "cases": c["cases"],
+            "closed": c["closed"],
+            "closed_complete": c["closed_complete"],
+            "rate": _rate(c["closed_complete"], c["closed"]),
+            "decisions": decided.get(kind, 0),
+        }
+        for kind, c in counts.items()
+    ]
+    totals: Totals = {key: sum(c[key] for c in counts.values()) for key in ("cases", "closed", "closed_complete")}
+    totals["decisions"] = sum(decided.values())
+    return Table(
+        "kinds",
+        "案件数（按执法行为类别）",
+        [
+            ("kind", "类别代码"),
+            ("kind_zh", "类别"),
+            ("cases", "立案（受理）"),
+            ("closed", "已结案"),
+            ("closed_complete", "已结案且无问题"),
+            ("rate", "完整率（已结案）"),
+            ("decisions", "作出决定"),
+        ],
+        out,
+        totals=totals,
+        notes=["立案、结案和完整率按立案日期统计，作出决定按决定日期统计；每一类别都列出，本期没有的记为 0。"],
+        chart=("kind_zh", "cases"),
+    )
+
+
 # The statistics read from the scope alone; `footage` is by a dimension, `publications` to a day (statistic()).
 BY_SCOPE: dict[str, Callable[[AsyncSession, Catalog, Scope], Awaitable[Table]]] = {
     "cases": case_counts,
+    "kinds": kinds,
     "completeness": completeness,
     "findings": findings,
     "time-limits": time_limits,
@@ -530,6 +590,7 @@ BY_SCOPE: dict[str, Callable[[AsyncSession, Catalog, Scope], Awaitable[Table]]] 
 }
 TITLES = {
     "cases": "案件数",
+    "kinds": "执法行为类别",
     "completeness": "记录完整率",
     "findings": "问题类别",
     "time-limits": "法定期限",
@@ -652,13 +713,15 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
         ],
         "coercion": [("decisions", "强制措施决定"), ("sealing", "查封"), ("seizure", "扣押"), ("revoked", "其中：被撤销")],
         "inspection": [("decisions", "检查次数"), ("problems", "发现问题"), ("no_problems", "未发现问题")],
+        "levy": [("decisions", "征收决定"), ("revoked", "其中：被撤销")],
+        "confirmation": [("accepted", "受理申请"), ("decisions", "确认决定"), ("revoked", "其中：被撤销")],
     }
     generic = [("decisions", "作出决定"), ("revoked", "其中：被撤销")]
     lines: defaultdict[str, dict[str, _Decisions]] = defaultdict(dict)
-    kinds_present = [kind for kind in ENFORCEMENT_KINDS if any(p.kind == kind for p in catalog.procedures)]
+    kinds_present = catalog.kinds()
     for definition in catalog.procedures:
         line = lines[definition.kind][definition.code] = _Decisions(definition.code, definition.name_zh)
-        if definition.kind == "license":
+        if any(key == "accepted" for key, _ in columns.get(definition.kind, generic)):  # 许可, 确认: applications accepted
             line.counts["accepted"] = opened.get(definition.code, 0)
     for procedure, kind, severest, outcome, action, sealing, seizure, problems, hearing, revoked, count, amount in decided:
         # a procedure no longer in the catalog still counts, under its code

@@ -106,6 +106,10 @@ def evaluate(
             held = stages.get(rule.unless_stage_held)
             if held is not None and held.status != "skipped" and held.started_at is not None:
                 continue
+        if rule.unless_stage_skipped:
+            skipped = stages.get(rule.unless_stage_skipped)
+            if skipped is not None and skipped.status == "skipped":
+                continue
         start = _event_day(rule.start, record, tz)
         if start is None:
             continue  # the limit has not started to run
