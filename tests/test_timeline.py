@@ -78,7 +78,9 @@ def test_complete_penalty_case_reads_complete(leg, footage):
         timeline = walk.timeline()
         bound = http.get("/api/v1/media", params={"case_id": walk.case["id"]}).json()["items"]
         assert sorted(m["id"] for m in bound) == sorted([footage["inv1"], footage["inv2"]])
-    assert timeline["completeness"] == {"complete": True, "findings": []}
+    assert timeline["completeness"]["complete"] is True and timeline["completeness"]["findings"] == []
+    # The catalog recommends 现场照片 at 调查取证: said, and the record stays complete without them.
+    assert [(r["stage"], r["kind"]) for r in timeline["completeness"]["recommendations"]] == [("investigation", "photos_recommended")]
     Timeline.model_validate(timeline)  # the response matches the shape the OpenAPI description documents
     assert [s["stage"] for s in timeline["stages"]][:3] == ["filing", "investigation", "review"]
     statuses = {s["stage"]: s["status"] for s in timeline["stages"]}

@@ -46,6 +46,7 @@ from .ingest.router import router as uploads_router
 from .jobs import JobQueue, open_queue
 from .lists.router import public_router as public_lists_router
 from .media.copies import defer_pending_copies, playback_copy_task
+from .media.image_copies import defer_pending_image_copies, image_copies_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
 from .officers.router import public_router as public_officers_router
@@ -163,9 +164,11 @@ def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
     queue = open_queue(settings, sessionmaker)
     queue.register(probe_task(sessionmaker, store, settings, queue))
     queue.register(playback_copy_task(sessionmaker, store, settings))
+    queue.register(image_copies_task(sessionmaker, store))
     catch_up_after = min(30.0, settings.job_stalled_seconds / 2)
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
+    queue.every(catch_up_after, defer_pending_image_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
     queue.every(600, purge_throttles(sessionmaker))  # throttle rows that no longer mean anything
     queue.alongside(send_due_deliveries(sessionmaker, settings))  # its own loop: a slow receiver holds nothing else

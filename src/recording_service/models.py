@@ -10,7 +10,7 @@ from .custody.models import FixityCheck, LegalHold, Tombstone
 from .ingest.models import Upload, UploadPart
 from .jobs.models import EmbeddedJob
 from .lists.models import PublishedListVersion
-from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
+from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
@@ -56,6 +56,7 @@ __all__ = [
     "EmbeddedJob",
     "Media",
     "MediaSighting",
+    "ImageCopy",
     "PlaybackCopy",
     "PlaybackGrant",
     "Upload",

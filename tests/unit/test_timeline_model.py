@@ -45,6 +45,8 @@ STAGE = [
     "unbound_media",
     "interruptions",
     "findings",
+    "photos",
+    "photo_rule",
 ]
 MEDIA = [
     "binding_id",
@@ -64,6 +66,8 @@ MEDIA = [
     "fixity_checked_at",
     "bound_at",
     "upload_lag_s",
+    "kind",
+    "image",
 ]
 DEADLINE = [
     "rule",
@@ -103,7 +107,7 @@ def test_the_json_has_the_timelines_keys_in_order(assembled):
     _, body, _, _ = assembled
     assert list(body) == TOP
     assert list(body["procedure"]) == ["code", "name_zh", "name_en"]
-    assert list(body["completeness"]) == ["complete", "findings"]
+    assert list(body["completeness"]) == ["complete", "findings", "recommendations"]
     assert [list(stage) for stage in body["stages"]] == [STAGE] * len(body["stages"])
     investigation = next(stage for stage in body["stages"] if stage["stage"] == "investigation")
     assert [list(m) for m in investigation["media"]] == [MEDIA] * 3

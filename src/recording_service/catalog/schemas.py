@@ -70,6 +70,23 @@ class AudioVisual(BaseModel):
         return self
 
 
+class PhotoRule(BaseModel):
+    """Photos (现场照片) a stage is expected to keep as evidence: `recommended` (shown to the reviewer as a
+    recommendation, never a finding: the record stays complete without them) or `required` (a finding, like a
+    missing document), optionally only `when` a stage attribute holds. Photos are counted apart from the
+    audio-visual record: a photo never stands in for a recording."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expect: Literal["recommended", "required"]
+    min: int = Field(default=1, ge=1, le=100)
+    when: Condition | None = None
+    label_zh: str = Field(default="现场照片", max_length=20)
+
+    def applies(self, attributes: dict[str, Any]) -> bool:
+        return self.when is None or self.when.holds(attributes)
+
+
 class OfficerRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,6 +105,7 @@ class Stage(BaseModel):
     documents: list[DocumentRequirement] = Field(default_factory=list)
     optional_documents: list[str] = Field(default_factory=list)
     av: AudioVisual
+    photos: PhotoRule | None = None
     officers: OfficerRule = Field(default_factory=lambda: OfficerRule(min=0))
     # Stages this one may start before without a review finding (evidence from the first inspection
     # predates 立案).

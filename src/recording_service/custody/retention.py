@@ -13,6 +13,7 @@ from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.db import utcnow
 from ..media.copies import remove_playback_copy
+from ..media.image_copies import remove_image_copies
 from ..media.models import Media, MediaStatus
 from ..storage import DeleteRefused, ObjectStore
 from .locks import mirror_holds, roll_locks
@@ -73,9 +74,10 @@ async def sweep(
             if media is None:
                 continue
             try:
-                # The playback copy and the objects a repair replaced go first: the media's own object is the
+                # The playback copy, a photo's copies and the objects a repair replaced go first: the media's own object is the
                 # last thing removed.
                 await remove_playback_copy(session, store, media)
+                await remove_image_copies(session, store, media)
                 for superseded in media.superseded_objects or []:
                     await store.delete(superseded["storage_key"])
                 await store.delete(media.storage_key)

@@ -32,7 +32,7 @@ EVIDENCE_CSP = "sandbox allow-same-origin; default-src 'none'; img-src 'self'; m
 EVIDENCE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": EVIDENCE_CSP}
 
 # ffprobe's container name → the media types served for it, for footage with a picture ("video": a
-# still image counts) and for sound alone ("audio"). The first is the default; another of the same
+# still image counts), for sound alone ("audio") and for a document ("document": a PDF the probe read). The first is the default; another of the same
 # row is kept when the uploader declared it. Nothing outside this table is ever served inline.
 CONTAINER_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
     "mov,mp4,m4a,3gp,3g2,mj2": {"video": ("video/mp4", "video/quicktime", "video/3gpp"), "audio": ("audio/mp4", "audio/3gpp")},
@@ -49,6 +49,10 @@ CONTAINER_TYPES: dict[str, dict[str, tuple[str, ...]]] = {
     "jpeg_pipe": {"video": ("image/jpeg",)},
     "gif": {"video": ("image/gif",)},
     "webp_pipe": {"video": ("image/webp",)},
+    "avif": {"video": ("image/avif",)},
+    # A PDF whose header and end the probe found (a scanned document): Chromium's PDF viewer shows it inline,
+    # under the same sandbox (the viewer is the browser's own, no script of the document runs in our origin).
+    "pdf": {"document": ("application/pdf",)},
 }
 INLINE_TYPES = frozenset(t for kinds in CONTAINER_TYPES.values() for types in kinds.values() for t in types)
 DOWNLOAD_TYPE = "application/octet-stream"
@@ -60,7 +64,8 @@ def served_type(media: Media) -> str | None:
     kinds = CONTAINER_TYPES.get(media.container or "")
     if kinds is None:
         return None
-    types = kinds.get("audio" if media.audio and not media.video else "video")
+    kind = "document" if media.kind == "document" else "audio" if media.audio and not media.video else "video"
+    types = kinds.get(kind)
     if not types:
         return None
     declared = (media.content_type or "").split(";")[0].strip().lower()

@@ -1,4 +1,4 @@
-"""Media's background work: probing stored footage (ffprobe) as a durable job."""
+"""Media's background work: probing stored footage (ffprobe; Pillow for photos) as a durable job."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from ..jobs import JobQueue, Task, TaskContext
 from ..jobs.service import Work
 from ..storage import ObjectStore
 from .copies import defer_playback_copy
+from .image_copies import defer_image_copies
 from .models import Media, MediaStatus
 from .probe import scrub_locations, store_root
 from .service import describe_media
@@ -32,7 +33,7 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
             if media is None or media.status != MediaStatus.processing:
                 return  # described already (a job run twice, or one deferred again by the catch-up)
             try:
-                copy_needed = await describe_media(session, store, settings, media, SYSTEM)
+                planned = await describe_media(session, store, settings, media, SYSTEM)
                 await session.commit()  # a job owns its transaction (the queue runs it outside any request)
             except Exception as exc:
                 if not context.last_attempt:
@@ -54,8 +55,11 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 )
                 await session.commit()
                 return
-        if copy_needed:  # planned in the probe's transaction; the catch-up defers it again if this is lost
+        # planned in the probe's transaction; the catch-ups defer them again if this is lost
+        if planned.playback_copy:
             await defer_playback_copy(queue, media_id)
+        if planned.image_copies:
+            await defer_image_copies(queue, media_id)
 
     return Task(PROBE, run, max_attempts=5)
 

@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, UTCDateTime, utcnow
@@ -57,6 +57,12 @@ class Media(Base):
     container: Mapped[str | None] = mapped_column(String(64))
     video: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     audio: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the bytes are, as the probe found them: video, audio, image (a photo) or document (a PDF); None: unknown.
+    kind: Mapped[str | None] = mapped_column(String(16))
+    # A photo: {format, width, height, taken_at, taken_at_offset, camera_make, camera_model, orientation, frames}
+    image: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A scanned document (PDF): {format, version, pages}
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     probe_error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     upload_id: Mapped[str | None] = mapped_column(String(32))
@@ -118,3 +124,27 @@ class PlaybackGrant(Base):
     source: Mapped[str] = mapped_column(String(16))  # original or playback_copy
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImageCopy(Base):
+    """A derived picture of a photo: its thumbnail (for lists) or a viewing copy (a large photo, or one in a format
+    browsers do not show, as a JPEG of a sensible size). Never evidence: its own SHA-256 and a link to the original's;
+    export, fixity and verification use the original, whose bytes are never changed."""
+
+    __tablename__ = "image_copies"
+    __table_args__ = (UniqueConstraint("media_id", "purpose", name="uq_image_copies_media_purpose"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # thumbnail or viewing
+    original_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, ready, failed, deleted
+    storage_key: Mapped[str | None] = mapped_column(String(512))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,15 +16,19 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import record
+from ..audit.service import Entry, record, record_many
 from ..core.db import utcnow
 from ..core.principals import Principal
 from ..core.problems import Problem
 from .copies import copies_of, needs_playback_copy
 from .delivery import StoredBytes
+from .image_copies import THUMBNAIL, VIEWING, image_copies_of, shown_as_is
 from .models import Media, PlaybackGrant
+from .stills import IMAGE
 
-SOURCES = ("original", "playback_copy")
+# Which bytes a link serves: the original, its playback copy (footage), a photo's viewing copy or its thumbnail.
+SOURCES = ("original", "playback_copy", "viewing_copy", "thumbnail")
+IMAGE_SOURCES = {"viewing_copy": VIEWING, "thumbnail": THUMBNAIL}
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Play:
     url: str
     source: str
     warning: str | None = None
+    kind: str | None = None  # what the player shows: video or audio (the video element), image, document
 
 
 async def grant_play(session: AsyncSession, principal: Principal, media: Media, lifetime: timedelta, key: bytes) -> Play:
@@ -59,7 +64,9 @@ async def grant_play(session: AsyncSession, principal: Principal, media: Media, 
     if media.status == "deleted":
         raise Problem(410, "media-deleted", "The retention policy deleted these bytes; the record and its tombstone remain.")
     source, warning = "original", None
-    if needs_playback_copy(media):
+    if media.kind == IMAGE:
+        source, warning = await _picture_source(session, media)
+    elif needs_playback_copy(media):
         copy = (await copies_of(session, [media.id])).get(media.id)
         if copy is not None and copy.status == "ready":
             source = "playback_copy"
@@ -84,7 +91,57 @@ async def grant_play(session: AsyncSession, principal: Principal, media: Media, 
         payload={"grant_id": grant.id, "source": source, "expires_at": grant.expires_at.isoformat()},
     )
     link = PlayLink(grant.id, media.id, principal.id, int(grant.expires_at.timestamp()), source)
-    return Play(grant, link.url(key), source, warning)
+    return Play(grant, link.url(key), source, warning, media.kind)
+
+
+async def _picture_source(session: AsyncSession, media: Media) -> tuple[str, str | None]:
+    """A photo is viewed through its viewing copy once made (a large photo, a format browsers do not show), else as
+    it is; a photo only its copy can show waits for the copy."""
+    viewing = (await image_copies_of(session, [media.id])).get(media.id, {}).get(VIEWING)
+    if viewing is not None and viewing.status == "ready":
+        return "viewing_copy", None
+    if shown_as_is(media):
+        return "original", None
+    if viewing is not None and viewing.status == "failed":
+        return "original", f"查看副本未能生成（{viewing.error or '原因不明'}），浏览器可能无法显示原件。"
+    if viewing is None and media.status != "ready":
+        return "original", None  # a picture that was not described: offered as it is (a download)
+    raise Problem(409, "image-copy-pending", "这张照片的格式浏览器无法直接显示，查看副本正在生成，请稍后再试（原件不受影响）。")
+
+
+async def grant_thumbnails(
+    session: AsyncSession, principal: Principal, photos: list[tuple[str, str]], lifetime: timedelta, key: bytes, via: str = "page"
+) -> dict[str, str]:
+    """Signed links to the thumbnails of the photos a page lists, `photos` as (media id, agency) the person may see;
+    those whose thumbnail is made get one grant and one audit event each, as a play does. Returns media id → link."""
+    made = await image_copies_of(session, [media_id for media_id, _ in photos])
+    shown = [(media_id, agency) for media_id, agency in photos if (c := made.get(media_id, {}).get(THUMBNAIL)) and c.status == "ready"]
+    if not shown:
+        return {}
+    now = utcnow()
+    grants = [
+        PlaybackGrant(media_id=media_id, user_id=principal.id, agency=agency, source="thumbnail", granted_at=now, expires_at=now + lifetime)
+        for media_id, agency in shown
+    ]
+    session.add_all(grants)
+    await session.flush()
+    await record_many(
+        session,
+        principal,
+        [
+            Entry(
+                "media.thumbnail.granted",
+                agency=grant.agency,
+                media_id=grant.media_id,
+                payload={"grant_id": grant.id, "source": "thumbnail", "expires_at": grant.expires_at.isoformat(), "via": via},
+            )
+            for grant in grants
+        ],
+    )
+    return {
+        grant.media_id: PlayLink(grant.id, grant.media_id, principal.id, int(grant.expires_at.timestamp()), "thumbnail").url(key)
+        for grant in grants
+    }
 
 
 def check_link(
@@ -108,6 +165,11 @@ async def played_bytes(session: AsyncSession, media_id: str, source: str) -> Sto
     media = await session.get(Media, media_id)
     if media is None or media.status == "deleted":
         raise Problem(410, "media-gone", "这段音像已不可用。")
+    if source in IMAGE_SOURCES:
+        picture = (await image_copies_of(session, [media_id])).get(media_id, {}).get(IMAGE_SOURCES[source])
+        if picture is None or picture.status != "ready" or picture.storage_key is None or picture.sha256 is None or picture.size is None:
+            raise Problem(410, "image-copy-gone", "照片的缩略图或查看副本已不可用，请刷新页面。")
+        return StoredBytes(picture.storage_key, picture.sha256, picture.size, picture.content_type, _picture_name(media, picture.purpose))
     if source != "playback_copy":
         return StoredBytes.of_media(media)
     copy = (await copies_of(session, [media_id])).get(media_id)
@@ -121,3 +183,10 @@ def _copy_name(media: Media) -> str | None:
         return None
     stem = media.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return f"{stem}.playback.mp4"
+
+
+def _picture_name(media: Media, purpose: str) -> str | None:
+    if not media.filename:
+        return None
+    stem = media.filename.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return f"{stem}.{purpose}.jpg"

@@ -32,6 +32,12 @@ class ProbeResult:
     audio: dict[str, Any] | None = None
     creation_time: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where creation_time came from: the container's creation_time, or a photo's EXIF (`exif`: with the camera's
+    # UTC offset; `exif_local`: without one, read as the agency's local time).
+    time_source: str | None = "container"
+    kind: str | None = None  # video, audio, image, document; None: unknown
+    image: dict[str, Any] | None = None  # a photo's facts (stills.read_image)
+    document: dict[str, Any] | None = None  # a PDF's facts (stills.read_pdf)
 
 
 def _fps(rate: str | None) -> float | None:
@@ -73,6 +79,7 @@ def interpret(data: dict[str, Any], tz: ZoneInfo) -> ProbeResult:
     return ProbeResult(
         ok=True,
         container=container,
+        kind="video" if video is not None else "audio",
         duration_s=round(duration, 3) if duration is not None else None,
         video=None
         if video is None
@@ -150,16 +157,19 @@ def timestamp_from_filename(filename: str | None, tz: ZoneInfo) -> datetime | No
 def recording_window(
     declared: datetime | None, probed: ProbeResult | None, filename: str | None, tz: ZoneInfo
 ) -> tuple[datetime | None, datetime | None, str | None]:
-    """Start from metadata, else the container's creation_time, else the camera's file name."""
+    """Start from metadata, else the container's creation_time (a photo's EXIF time), else the camera's file name.
+    A photo is a moment: it ends when it starts."""
     start, source = None, None
     if declared is not None:
         start, source = declared, "metadata"
     elif probed is not None and probed.creation_time is not None:
-        start, source = probed.creation_time, "container"
+        start, source = probed.creation_time, probed.time_source or "container"
     else:
         start = timestamp_from_filename(filename, tz)
         source = "filename" if start else None
     duration = probed.duration_s if probed is not None and probed.ok else None
+    if probed is not None and probed.kind == "image":
+        duration = 0.0
     end = start + timedelta(seconds=duration) if start is not None and duration is not None else None
     return start, end, source
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import and_
 
@@ -16,9 +16,10 @@ from ..core.values import sane_time
 from .copies import copies_of
 from .delivery import StoredBytes, digest_headers, serve_bytes
 from .delivery import etag_matches as _etag_matches
+from .image_copies import PURPOSES, image_copies_of
 from .lag import GROUPINGS, upload_lag_report
 from .models import Media
-from .schemas import MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
+from .schemas import ImageCopyOut, MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
 from .service import get_media, sighting_counts, visible_media
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
@@ -40,6 +41,7 @@ async def list_media(
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
+    kind: Annotated[str | None, Query(description="video, audio, image (photos) or document (PDFs)")] = None,
 ) -> MediaPage:
     for name, value in (("recorded_from", recorded_from), ("recorded_to", recorded_to)):
         if value is not None and value.tzinfo is None:
@@ -60,6 +62,8 @@ async def list_media(
         query = query.where(Media.id.in_(request.app.state.media_bound_to(case_id)))
     if status:
         query = query.where(Media.status == status)
+    if kind:
+        query = query.where(Media.kind == kind)
     if recorded_from is not None:
         query = query.where(and_(Media.recorded_started_at.is_not(None), Media.recorded_ended_at >= recorded_from))
     if recorded_to is not None:
@@ -116,6 +120,9 @@ async def read_media(media_id: str, principal: Reader, session: DbSession, setti
         out.playback_copy = PlaybackCopyOut(
             status=copy.status, sha256=copy.sha256, size=copy.size, original_sha256=copy.original_sha256, error=copy.error
         )
+    pictures = (await image_copies_of(session, [media.id])).get(media.id)
+    if pictures:
+        out.image_copies = [ImageCopyOut.of(pictures[purpose], media.id) for purpose in PURPOSES if purpose in pictures]
     return out
 
 
@@ -162,3 +169,43 @@ async def content(
             headers = digest_headers(stored)
             return RedirectResponse(url, status_code=307, headers={"ETag": headers["ETag"], "Repr-Digest": headers["Repr-Digest"]})
     return serve_bytes(request, store, StoredBytes.of_media(media))
+
+
+_COPY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}, "description": "The copy (a JPEG)"},
+    206: {"content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}, "description": "Part of the copy"},
+    304: {"description": "Not modified (If-None-Match)"},
+    416: {"description": "Range not satisfiable"},
+}
+
+
+@router.get(
+    "/{media_id}/image-copies/{purpose}",
+    operation_id="get_media_image_copy",
+    summary="A photo's thumbnail or viewing copy (derived JPEG; ETag = quoted sha256 of the copy)",
+    responses=_COPY_RESPONSES,
+)
+async def image_copy(
+    media_id: str,
+    purpose: Annotated[str, Path(pattern="^(thumbnail|viewing)$", description="thumbnail or viewing")],
+    request: Request,
+    principal: Reader,
+    session: DbSession,
+    store: StoreDep,
+) -> Response:
+    media = await get_media(session, principal, media_id)
+    if media.status == "deleted":
+        raise Problem(410, "media-deleted", "The retention policy deleted these bytes; the record and its tombstone remain.")
+    copy = (await image_copies_of(session, [media.id])).get(media.id, {}).get(purpose)
+    if copy is None or copy.status != "ready" or copy.storage_key is None or copy.sha256 is None or copy.size is None:
+        state = copy.status if copy is not None else "none"
+        raise Problem(404, "image-copy-not-found", f"No ready {purpose} copy of media {media_id} (copy: {state}).")
+    await record(
+        session,
+        principal,
+        "media.copy.read",
+        agency=media.agency,
+        media_id=media.id,
+        payload={"purpose": purpose, "copy_sha256": copy.sha256, "range": request.headers.get("range")},
+    )
+    return serve_bytes(request, store, StoredBytes(copy.storage_key, copy.sha256, copy.size, copy.content_type, None))

@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.config import Settings
 from ..core.times import local
-from .models import Media
+from .models import ImageCopy, Media
 from .probe import probe_error_of
 
 
@@ -26,6 +26,54 @@ class AudioInfo(BaseModel):
     codec: str | None = None
     channels: int | None = None
     sample_rate: int | None = None
+
+
+class ImageInfo(BaseModel):
+    format: str | None = Field(default=None, description="the picture's format as Pillow names it: JPEG, PNG, WEBP, HEIF …")
+    width: int | None = Field(default=None, description="pixels across as the picture is shown (EXIF orientation applied)")
+    height: int | None = None
+    taken_at: datetime | None = Field(
+        default=None,
+        description="when the camera says it was taken (EXIF DateTimeOriginal, with OffsetTimeOriginal when written; "
+        "else read as the agency's local time, see taken_at_offset)",
+    )
+    taken_at_offset: bool = Field(default=False, description="the camera wrote its UTC offset (false: local time assumed)")
+    camera_make: str | None = None
+    camera_model: str | None = None
+    orientation: int | None = Field(default=None, description="EXIF orientation 1–8 (copies are turned upright)")
+    frames: int | None = Field(default=None, description="pictures in the file (more than 1: animated or multi-picture)")
+
+
+class DocumentInfo(BaseModel):
+    format: str = Field(description="PDF")
+    version: str | None = None
+    pages: int | None = Field(default=None, description="pages the file declares (null: not counted)")
+
+
+class ImageCopyOut(BaseModel):
+    purpose: str = Field(description="thumbnail (longest side 320 px) or viewing (2048 px): JPEGs derived from the photo")
+    status: str = Field(description="pending, ready, failed or deleted")
+    sha256: str | None = Field(description="SHA-256 of the copy's bytes (not evidence: the original's sha256 is)")
+    size: int | None
+    width: int | None = None
+    height: int | None = None
+    original_sha256: str = Field(description="the original it was made from, verified while reading it")
+    error: str | None = None
+    url: str | None = Field(default=None, description="the copy's bytes (GET, audited as media.copy.read), once ready")
+
+    @classmethod
+    def of(cls, copy: ImageCopy, media_id: str) -> "ImageCopyOut":
+        return cls(
+            purpose=copy.purpose,
+            status=copy.status,
+            sha256=copy.sha256,
+            size=copy.size,
+            width=copy.width,
+            height=copy.height,
+            original_sha256=copy.original_sha256,
+            error=copy.error,
+            url=f"/api/v1/media/{media_id}/image-copies/{copy.purpose}" if copy.status == "ready" else None,
+        )
 
 
 class PlaybackCopyOut(BaseModel):
@@ -72,6 +120,14 @@ class MediaOut(BaseModel):
     store_legal_hold: bool = Field(description="S3 object lock: the object's legal hold is on (mirrors the service's legal holds)")
     playback_copy: PlaybackCopyOut | None = Field(
         default=None, description="a browser-playable H.264 copy of footage browsers cannot play as recorded (single reads only)"
+    )
+    kind: str | None = Field(
+        default=None, description="what the probe found the bytes to be: video, audio, image (a photo) or document (a PDF); null: unknown"
+    )
+    image: ImageInfo | None = Field(default=None, description="a photo's facts (kind image)")
+    document: DocumentInfo | None = Field(default=None, description="a scanned document's facts (kind document)")
+    image_copies: list[ImageCopyOut] | None = Field(
+        default=None, description="a photo's derived thumbnail and viewing copy (single reads only; never evidence)"
     )
 
     @classmethod

@@ -1,3 +1,5 @@
+import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
@@ -11,25 +13,67 @@ from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
+from .image_copies import plan_image_copies
 from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
-from .probe import probe, recording_window, scrub_locations, store_root
+from .probe import ProbeResult, probe, recording_window, scrub_locations, store_root
+from .stills import CONTAINERS, DOCUMENT, IMAGE, MAX_IMAGE_BYTES, MAX_PDF_SCAN_BYTES, read_image, read_pdf, sniff, sniffed_image_format
 
 # device_id, dock_id, officer_ids, duration_s, size, recorded_ended_at, uploaded_at
 FootageRow = Row[str | None, str | None, list[str], float | None, int, datetime | None, datetime]
 
 
-async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who: Actor | Principal) -> bool:
-    """Probe the stored object (ffprobe reads only what it needs) and record what it says. True when the
-    footage needs a playback copy (planned in the same transaction)."""
+@dataclass(frozen=True)
+class Described:
+    """What a description planned in its transaction, for the caller to queue once it commits."""
+
+    playback_copy: bool = False
+    image_copies: bool = False
+
+
+async def _first_bytes(store: ObjectStore, media: Media, count: int, *, from_end: bool = False) -> bytes:
+    start = max(0, media.size - count) if from_end else 0
+    end = media.size if from_end else min(media.size, count)
+    return b"".join([chunk async for chunk in store.read(media.storage_key, start, end)])
+
+
+async def probe_stored(store: ObjectStore, settings: Settings, media: Media) -> tuple[ProbeResult, str | None]:
+    """Read what the stored object is: a photo (Pillow reads it whole), a PDF (its header and end), else
+    ffprobe (which reads only what it needs). Returns the result and the location ffprobe was given, if any."""
+    head = await _first_bytes(store, media, 64) if media.size else b""
+    sniffed = sniff(head)
+    if sniffed == IMAGE:
+        if media.size > MAX_IMAGE_BYTES:
+            fmt = sniffed_image_format(head)
+            return ProbeResult(
+                ok=False,
+                error=f"picture larger than {MAX_IMAGE_BYTES} bytes: kept, not described",
+                kind=IMAGE,
+                container=CONTAINERS.get(fmt or ""),
+                image={"format": fmt} if fmt else None,
+            ), None
+        data = await _first_bytes(store, media, media.size)
+        return await asyncio.to_thread(read_image, data, settings.tz, sniffed_image_format(head)), None
+    if sniffed == DOCUMENT:
+        whole = await _first_bytes(store, media, media.size) if media.size <= MAX_PDF_SCAN_BYTES else None
+        tail = whole[-2048:] if whole is not None else await _first_bytes(store, media, 2048, from_end=True)
+        return await asyncio.to_thread(read_pdf, head, tail, whole), None
     location = await store.probe_location(media.storage_key)
-    result = await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz)
+    return await probe(location, settings.ffprobe_path, settings.probe_timeout_seconds, settings.tz), location
+
+
+async def describe_media(session: AsyncSession, store: ObjectStore, settings: Settings, media: Media, who: Actor | Principal) -> Described:
+    """Probe the stored object and record what it says. Says which derived copies were planned in the same
+    transaction (a playback copy of footage browsers cannot play, a photo's thumbnail and viewing copy)."""
+    result, location = await probe_stored(store, settings, media)
     media.status = MediaStatus.ready if result.ok else MediaStatus.probe_failed
     media.probe_error = scrub_locations(result.error, media.id, location, store_root(settings))
     media.container, media.duration_s, media.video, media.audio = result.container, result.duration_s, result.video, result.audio
+    media.kind, media.image, media.document = result.kind, result.image, result.document
     declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
     media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
     copy = await plan_playback_copy(session, media)
+    pictures = await plan_image_copies(session, media)
     await record(
         session,
         who,
@@ -40,11 +84,13 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
             "status": media.status,
             "probe_error": media.probe_error,
             "recorded_at_source": source,
+            **({"kind": media.kind} if media.kind else {}),
             **({"playback_copy": "planned"} if copy is not None else {}),
+            **({"image_copies": "planned"} if pictures else {}),
         },
     )
     await session.flush()
-    return copy is not None
+    return Described(playback_copy=copy is not None, image_copies=pictures)
 
 
 class SightingMetadata(Protocol):

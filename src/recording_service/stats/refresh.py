@@ -35,7 +35,17 @@ from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, Footag
 logger = logging.getLogger("recording_service.stats")
 FIGURES = Principal(id="stats", name="recording-service (statistics)", role=Role.admin, agency=ALL_AGENCIES)
 # Reading changes nothing a figure is made of.
-READS = frozenset({"timeline.read", "case.exported", "media.content.read", "media.playback.granted", "list.version_recorded"})
+READS = frozenset(
+    {
+        "timeline.read",
+        "case.exported",
+        "media.content.read",
+        "media.playback.granted",
+        "media.thumbnail.granted",
+        "media.copy.read",
+        "list.version_recorded",
+    }
+)
 LAG_BANDS_H = (1, 6, 24, 72)
 
 

@@ -2,7 +2,13 @@
 
 Findings are shown, never hidden: missing documents, missing or unplayable audio-visual record, footage
 without a known recording time, too few certified officers, interruptions in whole-process recording,
-footage outside the stage's time window, and footage whose stored bytes failed a fixity check.
+footage outside the stage's time window, footage whose stored bytes failed a fixity check, and too few
+photos where the catalog requires them. Where it only recommends photos, a stage without them gets a
+recommendation (`stage_recommendations`), which leaves the record complete.
+
+Photos (kind image) and scanned documents (kind document) are bound like footage but are no audio-visual
+record: they never satisfy a stage's recording rule nor join its continuity; photos count toward the stage's
+现场照片.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +23,7 @@ from .model import (
     MissingDocument,
     StageFinding,
     TooFewOfficers,
+    TooFewPhotos,
     UncertifiedOfficer,
     UnusableFootage,
 )
@@ -24,6 +31,8 @@ from .model import (
 COUNTED_DOCUMENT_STATUSES = {"signed", "issued", "served"}  # a draft is not yet part of the record
 # Footage counts as an audio-visual record once ffprobe found a playable stream in intact bytes.
 USABLE_MEDIA_STATUSES = {"ready"}
+# Bound media that are no recording: a photo, a scanned document.
+STILL_KINDS = {"image": "照片", "document": "PDF 文件"}
 
 
 @dataclass
@@ -35,6 +44,15 @@ class Clip:
     end: datetime | None
     note: str | None
     status: str
+    kind: str | None = None  # video, audio, image, document (None: unknown)
+
+    @property
+    def still(self) -> bool:
+        return self.kind in STILL_KINDS
+
+    @property
+    def usable_photo(self) -> bool:
+        return self.kind == "image" and self.status in USABLE_MEDIA_STATUSES
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,7 @@ def stage_findings(
     av_required = av.rule in (AvRule.required, AvRule.whole_process) or (
         av.rule is AvRule.conditional and av.when is not None and av.when.holds(attributes)
     )
+    recordings = [clip for clip in facts.clips if not clip.still]
     if av_required and not facts.clips:
         findings.append(
             StageFinding(
@@ -104,17 +123,33 @@ def stage_findings(
                 message_zh=f"{stage}：应当进行音像记录，但未关联任何音像。",
             )
         )
-    elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in facts.clips):
-        # Something is bound, but nothing that plays: a scanned PDF or a truncated file is no recording.
+    elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in recordings):
+        # Something is bound, but nothing that plays: a photo, a scanned PDF or a truncated file is no recording.
+        said = sorted({clip.status for clip in recordings} | {clip.kind for clip in facts.clips if clip.still and clip.kind})
+        said_zh = sorted(
+            {clip.status for clip in recordings} | {STILL_KINDS[clip.kind] for clip in facts.clips if clip.still and clip.kind}
+        )
         findings.append(
             UnusableFootage(
                 stage=code,
-                message=f"{code}: audio-visual record required; the footage bound is not playable media "
-                f"({', '.join(sorted({clip.status for clip in facts.clips}))}).",
-                message_zh=f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(sorted({clip.status for clip in facts.clips}))}）。",
+                message=f"{code}: audio-visual record required; the footage bound is not playable media ({', '.join(said)}).",
+                message_zh=f"{stage}：应当进行音像记录，但关联的文件无法播放（{'、'.join(said_zh)}）。",
                 media_ids=[clip.media_id for clip in facts.clips],
             )
         )
+    photos = definition.photos
+    if photos is not None and photos.expect == "required" and photos.applies(attributes):
+        counted = photo_count(facts)
+        if counted < photos.min:
+            findings.append(
+                TooFewPhotos(
+                    stage=code,
+                    message=f"{code}: {photos.min} photo(s) required, {counted} usable bound.",
+                    message_zh=f"{stage}：应当留存{photos.label_zh}（不少于 {photos.min} 张），已关联 {counted} 张可用照片。",
+                    required=photos.min,
+                    present=counted,
+                )
+            )
     for clip in facts.clips:
         if clip.start is None:
             findings.append(
@@ -151,7 +186,7 @@ def stage_findings(
             )
         )
     if av.rule is AvRule.whole_process:
-        findings += _continuity_gaps(code, stage, facts.clips, gap_tolerance, facts.explanations)
+        findings += _continuity_gaps(code, stage, recordings, gap_tolerance, facts.explanations)
     if facts.started_at is not None:
         window_start = facts.started_at - window_tolerance
         window_end = facts.ended_at + window_tolerance if facts.ended_at else None
@@ -182,6 +217,46 @@ def stage_findings(
                 )
             )
     return findings
+
+
+def photo_count(facts: StageFacts) -> int:
+    """Photos bound to the stage that can be looked at (described, intact bytes)."""
+    return sum(clip.usable_photo for clip in facts.clips)
+
+
+def photo_expectation(facts: StageFacts) -> tuple[str, int] | None:
+    """(expect, min) when the catalog expects photos of this stage as it stands (its condition holds)."""
+    photos = facts.definition.photos
+    if photos is None or not photos.applies(facts.attributes):
+        return None
+    return photos.expect, photos.min
+
+
+def stage_recommendations(facts: StageFacts) -> list[StageFinding]:
+    """What the catalog recommends and the stage lacks: fewer photos than recommended. Shown to reviewers; the
+    record stays complete and nothing is scored."""
+    definition = facts.definition
+    photos = definition.photos
+    if (
+        facts.status in ("skipped", "not_started")
+        or photos is None
+        or photos.expect != "recommended"
+        or not photos.applies(facts.attributes)
+    ):
+        return []
+    counted = photo_count(facts)
+    if counted >= photos.min:
+        return []
+    return [
+        TooFewPhotos(
+            stage=definition.code,
+            kind="photos_recommended",
+            message=f"{definition.code}: {photos.min} photo(s) recommended, {counted} usable bound.",
+            message_zh=f"{definition.name_zh}：建议留存{photos.label_zh}（不少于 {photos.min} 张），已关联 {counted} 张可用照片。",
+            required=photos.min,
+            present=counted,
+        )
+    ]
 
 
 def _explained(device: str, start: datetime, end: datetime, explanations: list[Explained]) -> bool:

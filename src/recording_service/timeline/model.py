@@ -64,6 +64,9 @@ class TimelineMedia:
     fixity_checked_at: datetime | None
     bound_at: datetime
     upload_lag_s: float | None
+    kind: str | None = None  # video, audio, image (a photo), document (a PDF); None: unknown
+    # A photo's facts as the probe read them (format, width, height, taken_at, camera_make, camera_model …).
+    image: dict[str, Any] | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -156,6 +159,15 @@ class FootageFinding(StageFinding):
 @dataclass(slots=True, frozen=True, kw_only=True)
 class TooFewOfficers(StageFinding):
     kind: str = field(default="insufficient_officers", init=False)
+    required: int
+    present: int
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class TooFewPhotos(StageFinding):
+    """missing_photos (the catalog requires photos), or photos_recommended (a recommendation, not a finding)."""
+
+    kind: str = "missing_photos"
     required: int
     present: int
 
@@ -273,6 +285,8 @@ class PartyFinding(ReviewFinding):
 class Completeness:
     complete: bool
     findings: list[Finding]
+    # What the catalog recommends and the record lacks (photos_recommended): shown, never making it incomplete.
+    recommendations: list[Finding] = field(default_factory=list)
 
 
 # --- time limits -----------------------------------------------------------------------------------------
@@ -375,6 +389,9 @@ class TimelineStage:
     unbound_media: list[UnboundMedia]
     interruptions: list[InterruptionOut]
     findings: list[Finding]
+    photos: int = 0  # usable photos bound
+    # What the catalog expects of photos here as the stage stands: {"expect": recommended|required, "min": n}.
+    photo_rule: dict[str, Any] | None = None
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

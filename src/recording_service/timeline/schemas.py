@@ -40,6 +40,10 @@ class TimelineMedia(BaseModel):
     )
     bound_at: datetime
     upload_lag_s: float | None = Field(default=None, description="seconds from the end of the recording to its storage")
+    kind: str | None = Field(default=None, description="video, audio, image (a photo) or document (a PDF); null: unknown")
+    image: dict[str, Any] | None = Field(
+        default=None, description="a photo's facts: format, width, height, taken_at, taken_at_offset, camera_make, camera_model …"
+    )
     unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
     unbind_reason: str | None = None
 
@@ -48,8 +52,8 @@ class Finding(BaseModel):
     stage: str
     kind: str = Field(
         description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
-        "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, "
-        "time_limit, review"
+        "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, missing_photos, "
+        "time_limit, review; in recommendations: photos_recommended"
     )
     message: str
     message_zh: str = Field(description="the same in Chinese, as the pages show it")
@@ -61,7 +65,7 @@ class Finding(BaseModel):
     media_id: str | None = None
     media_ids: list[str] | None = None
     binding_id: str | None = None
-    required: int | None = None
+    required: int | None = Field(default=None, description="insufficient_officers, missing_photos, photos_recommended: the minimum")
     present: int | None = None
     officer_id: str | None = Field(default=None, description="uncertified_officer: who")
     reason: str | None = Field(
@@ -111,6 +115,11 @@ class TimelineStage(BaseModel):
     unbound_media: list[TimelineMedia]
     interruptions: list[InterruptionOut] = Field(description="explanations recorded for interruptions in recording")
     findings: list[Finding]
+    photos: int = Field(default=0, description="photos (kind image, described, intact) bound to the stage")
+    photo_rule: dict[str, Any] | None = Field(
+        default=None,
+        description="what the catalog expects of photos here as the stage stands: {expect: recommended|required, min}; null: nothing",
+    )
 
 
 class Entry(BaseModel):
@@ -125,6 +134,9 @@ class Entry(BaseModel):
 class Completeness(BaseModel):
     complete: bool
     findings: list[Finding]
+    recommendations: list[Finding] = Field(
+        default_factory=list, description="what the catalog recommends and the record lacks (photos_recommended): never makes it incomplete"
+    )
 
 
 class ProcedureRef(BaseModel):

@@ -26,7 +26,17 @@ from ..media.models import Media
 from ..media.schemas import upload_lag_s
 from ..officers.service import STANDING_ZH, Register, register_for
 from ..workdays.service import working_calendar
-from .completeness import COUNTED_DOCUMENT_STATUSES, USABLE_MEDIA_STATUSES, Clip, Explained, StageFacts, stage_findings
+from .completeness import (
+    COUNTED_DOCUMENT_STATUSES,
+    USABLE_MEDIA_STATUSES,
+    Clip,
+    Explained,
+    StageFacts,
+    photo_count,
+    photo_expectation,
+    stage_findings,
+    stage_recommendations,
+)
 from .limits import CaseRecord, evaluate
 from .model import (
     Completeness,
@@ -122,6 +132,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                     Media.recorded_ended_at,
                     Media.fixity_checked_at,
                     Media.uploaded_at,
+                    Media.kind,
+                    Media.image,
                 )
                 .join(Media, Media.id == MediaBinding.media_id)
                 .where(MediaBinding.case_id == case.id)
@@ -166,6 +178,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     entries: list[tuple[datetime, Entry]] = []
     out_stages: list[TimelineStage] = []
     all_findings: list[Finding] = []
+    recommendations: list[Finding] = []
     stage_footage: defaultdict[str, int] = defaultdict(int)
     for definition in procedure.stages:
         row = stages.get(definition.code)
@@ -198,6 +211,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 fixity_checked_at=local(binding["fixity_checked_at"], tz),
                 bound_at=local(binding["bound_at"], tz),
                 upload_lag_s=upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
+                kind=binding["kind"],
+                image=binding["image"],
             )
             if binding["unbound_at"] is not None:
                 unbound_out.append(
@@ -218,7 +233,16 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             media_out.append(item)
             stage_footage[code] += binding["status"] in USABLE_MEDIA_STATUSES
             clips.append(
-                Clip(binding["binding_id"], binding["media_id"], binding["device_id"], start, end, binding["note"], binding["status"])
+                Clip(
+                    binding["binding_id"],
+                    binding["media_id"],
+                    binding["device_id"],
+                    start,
+                    end,
+                    binding["note"],
+                    binding["status"],
+                    binding["kind"],
+                )
             )
             if start is not None:
                 entries.append(
@@ -301,6 +325,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
             )
         ]
         all_findings += findings
+        recommendations += stage_recommendations(facts)
+        expected = photo_expectation(facts)
         out_stages.append(
             TimelineStage(
                 id=row.id if row else None,
@@ -320,6 +346,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 unbound_media=unbound_out,
                 interruptions=stage_interruptions,
                 findings=findings,
+                photos=photo_count(facts),
+                photo_rule={"expect": expected[0], "min": expected[1]} if expected else None,
             )
         )
     calendar = await working_calendar(session, catalog, case.agency)
@@ -356,7 +384,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         procedure=ProcedureRef(procedure.code, procedure.name_zh, procedure.name_en),
         stages=out_stages,
         entries=[entry for _, entry in entries],
-        completeness=Completeness(complete=not all_findings, findings=all_findings),
+        completeness=Completeness(complete=not all_findings, findings=all_findings, recommendations=recommendations),
         deadlines=deadlines,
     )
 

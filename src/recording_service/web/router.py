@@ -44,7 +44,8 @@ from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..export.service import case_file_response
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
-from ..media.playback import check_link, grant_play, played_bytes
+from ..media.image_copies import image_copies_of
+from ..media.playback import check_link, grant_play, grant_thumbnails, played_bytes
 from ..media.probe import probe_error_of
 from ..media.service import get_media, sightings_of
 from ..officers.service import names_of
@@ -342,10 +343,21 @@ def _as_datetime(value) -> datetime:
 
 @router.get("/cases/{case_id}")
 async def case_page(
-    case_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep
+    case_id: str,
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Reviewer,
+    session: DbSession,
+    settings: SettingsDep,
+    secrets: SecretsDep,
 ) -> Response:
     case = await get_case(session, person.principal, case_id)
     review, timeline = await review_case(session, catalog, settings, person.principal, case, via="page")
+    photos = [(m.media_id, case.agency) for s in timeline.stages for m in s.media if m.kind == "image" and m.status != "deleted"]
+    thumbnails = await grant_thumbnails(
+        session, person.principal, list(dict.fromkeys(photos)), timedelta(minutes=settings.playback_grant_minutes), secrets.play_links
+    )
     holds = await holds_on(session, person.principal, case_id=case.id)
     copies = await copies_of(session, [m.media_id for s in timeline.stages for m in s.media])
     decision_types = {t for types in catalog.publication.decision_documents.values() for t in types}
@@ -369,6 +381,8 @@ async def case_page(
             "procedure": timeline.procedure,
             "stages": timeline.stages,
             "findings": findings,
+            "recommendations": timeline.completeness.recommendations,
+            "thumbnails": thumbnails,
             "deadlines": timeline.deadlines,
             "review": review,
             "stage_names": stage_names,
@@ -522,9 +536,23 @@ async def case_hold_lift(
 
 @router.get("/footage/{media_id}")
 async def footage_page(
-    media_id: str, request: Request, catalog: CatalogDep, person: Person, _role: Reviewer, session: DbSession, settings: SettingsDep
+    media_id: str,
+    request: Request,
+    catalog: CatalogDep,
+    person: Person,
+    _role: Reviewer,
+    session: DbSession,
+    settings: SettingsDep,
+    secrets: SecretsDep,
 ) -> Response:
     media = await get_media(session, person.principal, media_id)
+    thumbnails = (
+        await grant_thumbnails(
+            session, person.principal, [(media.id, media.agency)], timedelta(minutes=settings.playback_grant_minutes), secrets.play_links
+        )
+        if media.kind == "image" and media.status != "deleted"
+        else {}
+    )
     may_audit = person.principal.role in (Role.admin, Role.auditor)
     trail = []
     if may_audit:
@@ -556,6 +584,8 @@ async def footage_page(
             "may_audit": may_audit,
             "tz": settings.tz,
             "copy": (await copies_of(session, [media.id])).get(media.id),
+            "image_copies": (await image_copies_of(session, [media.id])).get(media.id, {}),
+            "thumbnail": thumbnails.get(media.id),
         },
         person=person,
     )
@@ -572,6 +602,8 @@ async def footage_play(
             "url": play.url,
             "grant_id": play.grant.id,
             "source": play.source,
+            "kind": play.kind,
+            "sha256": media.sha256,
             "warning": play.warning,
             "expires_at": play.grant.expires_at.astimezone(settings.tz).isoformat(),
         },
