@@ -214,6 +214,12 @@ async def published_page(
     return page_of(list(rows), ["agency", "unit", "name", "id"], limit)
 
 
+async def published_numbered(session: AsyncSession, today: date, where: PublicFilter, offset: int, limit: int) -> list[Officer]:
+    """A numbered page of the public 资格清单 (the page's 上一页/下一页), in the list's order."""
+    query = published_officers(today, where).order_by(*PUBLIC_ORDER).offset(offset).limit(limit)
+    return list((await session.execute(query)).scalars().all())
+
+
 async def published_count(session: AsyncSession, today: date, where: PublicFilter) -> int:
     return (await session.execute(select(func.count()).select_from(published_officers(today, where).subquery()))).scalar_one()
 
