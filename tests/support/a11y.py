@@ -10,6 +10,7 @@ from playwright.sync_api import Page
 
 AXE_JS = Path(__file__).resolve().parents[1] / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
+EVERY = ("minor", "moderate", "serious", "critical")
 PHONES = (320, 390)  # the narrowest phones still sold, and the common one
 
 

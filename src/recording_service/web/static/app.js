@@ -104,13 +104,18 @@
   // made reachable, so its hidden columns can be scrolled into view with the arrow keys.
   const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
   function scrollables() {
-    document.querySelectorAll("main table, main .stat-chart").forEach(function (box) {
+    document.querySelectorAll("main table, main .stat-chart, main .stat-table, main .flowchart-box").forEach(function (box) {
       const scrolls = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
       if (scrolls && !box.hasAttribute("tabindex") && !box.querySelector(FOCUSABLE)) {
         box.setAttribute("tabindex", "0");
         box.dataset.scrollFocus = "1";
-        const chart = box.tagName !== "TABLE" && box.querySelector("[aria-label]");
-        if (chart) { box.setAttribute("role", "region"); box.setAttribute("aria-label", chart.getAttribute("aria-label")); }
+        if (box.tagName !== "TABLE") {  // a named region: the chart's own name, or its section's heading
+          const chart = box.querySelector("[aria-label]");
+          const section = box.closest("section");
+          const heading = section && section.querySelector("h2, h3");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", chart ? chart.getAttribute("aria-label") : heading ? heading.textContent.trim() : "可左右滚动的内容");
+        }
       } else if (!scrolls && box.dataset.scrollFocus) {
         box.removeAttribute("tabindex");
         if (box.tagName !== "TABLE") { box.removeAttribute("role"); box.removeAttribute("aria-label"); }
