@@ -101,7 +101,7 @@ typecheck: $(STAMP)
 
 # The pictures of the pages (README.md, docs/pages.md), taken by the browser tests on the SQLite leg.
 screenshots: $(STAMP) $(AXE) ffmpeg browser
-	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py tests/test_publication.py tests/test_lists.py tests/test_stats.py tests/test_audit_pages.py tests/test_review_pages.py tests/test_accessibility.py -k "sqlite and (auditor_reviews or register or public_reads_no_personal_data or in_the_browser or filters_the_agency_trail or fit_phones or large_text)"
+	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py tests/test_publication.py tests/test_lists.py tests/test_stats.py tests/test_audit_pages.py tests/test_review_pages.py tests/test_chinese_pages.py tests/test_accessibility.py -k "sqlite and (auditor_reviews or register or public_reads_no_personal_data or in_the_browser or filters_the_agency_trail or every_page_a_role or public_pages_are_chinese or fit_phones or large_text)"
 
 bench: $(STAMP) ffmpeg postgres
 	$(BIN)/python bench/run.py

@@ -2,6 +2,7 @@
 visible text (`document.body.innerText`) holds no ASCII word of three or more letters but the few codes,
 units and names in ALLOWED below (issue 25)."""
 
+import os
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import doc_number
+from .support import VIEWPORT, doc_number
 from .support.cases import DAY, CaseWalk
 from .support.media import upload_bytes
 from .support.publishing import decided, draft, published, with_profile
@@ -44,16 +45,19 @@ ALLOWED_PATTERNS = (
     re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_.:\-]*$"),  # an identifier with a digit in it: TL-1a2b3c, 91340600MA2N0ABCDT
     re.compile(r"^[\w.\-]+\.(mp4|mov|csv|xlsx|jpg|svg)$", re.IGNORECASE),  # a file name
     re.compile(r"^[0-9a-f]{8,}…?$"),  # a digest, shortened
+    re.compile(r"^[A-Za-z_]+@[A-Za-z0-9]+$"),  # a machine token's name as an admin gave it (role@agency by default)
+    re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_./\-]*$"),  # a storage key: evidence/AGENCY/2026/12/06/<id>
 )
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-/]*[A-Za-z0-9]|[A-Za-z]")
+FILE_EXTENSION = re.compile(r"\.(mp4|mov|csv|xlsx|jpg|jpeg|png|pdf|svg)(?![A-Za-z])", re.IGNORECASE)  # 清单.csv: a name's ending
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-/]*[A-Za-z0-9]|[A-Za-z]")
 WORD = re.compile(r"[A-Za-z]{3,}")
-# Links not followed: downloads, the player's bytes, the audit trail (issue 25's audit part is another change).
-NOT_PAGES = re.compile(r"(format=|/export/|/cases/[^/]+/export|\.csv|\.xlsx|\.svg|/api/|/static/|/audit)")
+# Links not followed: downloads and the player's bytes.
+NOT_PAGES = re.compile(r"(format=|/export/|/cases/[^/]+/export|\.csv|\.xlsx|\.svg|/api/|/static/)")
 
 
 def english_in(text: str, names: set[str]) -> list[str]:
     found = []
-    for token in TOKEN.findall(text):
+    for token in TOKEN.findall(FILE_EXTENSION.sub("", text)):
         token = token.strip(".:/-")
         if not WORD.search(token) or token in ALLOWED_WORDS or token in names:
             continue
@@ -68,7 +72,22 @@ def shape(path: str) -> str:
     return re.sub(r"/[^/]*\d[^/]*", "/{}", path)
 
 
-def walk(page: Page, base: str, starts: list[str], names: set[str], limit: int = 60) -> dict[str, list[str]]:
+ALBUM = os.environ.get("RS_SCREENSHOT_DIR")  # `make screenshots`: every page's kind at 1366 and at 390 px
+PHONE = {"width": 390, "height": 844}
+
+
+def photograph(page: Page, album: str, key: str) -> None:
+    """The page as a reviewer's screen and a phone show it (docs/screenshots/pages/)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", key.replace("{}", "id")).strip("-") or "home"
+    directory = shots() / "pages"
+    directory.mkdir(exist_ok=True)
+    page.screenshot(path=str(directory / f"{album}-{slug}-1366.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(directory / f"{album}-{slug}-390.png"), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
+def walk(page: Page, base: str, starts: list[str], names: set[str], limit: int = 60, album: str | None = None) -> dict[str, list[str]]:
     seen_shapes: dict[str, int] = {}
     queue, visited, problems = list(starts), set(), {}
     while queue and len(visited) < limit:
@@ -84,6 +103,8 @@ def walk(page: Page, base: str, starts: list[str], names: set[str], limit: int =
         found = english_in(text, names)
         if found:
             problems[url] = sorted(set(found))
+        if album and ALBUM and seen_shapes[key] == 1:
+            photograph(page, album, key)
         for href in page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"):
             if href.startswith("?"):
                 href = path + href
@@ -168,11 +189,14 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         f"/publications/{world['publication']}",
         "/stats",
         "/stats/annual-report",
+        "/audit",
+        f"/cases/{world['case']}/audit",
+        f"/footage/{world['media']}/audit",
         "/cases/doesnotexist",  # the 404 page
         "/officers?status=bogus",  # a refused query: 状态：格式不对
         "/stats?from=2000-01-01&to=2026-01-01",  # a period too long
     ]
-    problems = walk(page, leg.url, starts, names_of(world))
+    problems = walk(page, leg.url, starts, names_of(world), album=role if leg.name == "sqlite-fs" else None)
     assert not problems, f"English on {role}'s pages: {problems}"
     if role == "admin" and leg.name == "sqlite-fs":
         for name, path in (
@@ -186,7 +210,7 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
 
 def test_the_public_pages_are_chinese(leg, page: Page, chinese_world):
     starts = ["/public/officers", "/public/matters", "/public/inspection-matters", "/public/procedures", "/public/publications", "/login"]
-    problems = walk(page, leg.url, starts, names_of(chinese_world))
+    problems = walk(page, leg.url, starts, names_of(chinese_world), album="public" if leg.name == "sqlite-fs" else None)
     assert not problems, f"English on the public pages: {problems}"
 
 

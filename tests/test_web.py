@@ -528,8 +528,14 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     expect(page.locator(".banner.good")).to_contain_text("新增 2")
     expect(page.locator(".banner.warn")).to_contain_text("周执法")  # expiring within 60 days
     expect(page.locator("table.list tbody tr")).to_have_count(3)
+    # By unit, then name in 汉语拼音 (wú zhèng zhōu), not by code point (吴 周 郑) nor by number; by number when asked.
+    names = page.locator("table.list tbody tr td:nth-child(2)")
+    expect(names).to_have_text(["吴执法", "郑执法", "周执法"])
     if leg.name == "sqlite-fs":
         page.screenshot(path=str(shots() / "officers.png"), full_page=True)
+    page.select_option("#officer-filter select[name=sort]", "officer_id")
+    page.click("#officer-filter button[type=submit]")
+    expect(names).to_have_text(["周执法", "吴执法", "郑执法"])
 
     public = page.context.browser.new_page(viewport=VIEWPORT)  # nobody signed in
     public.goto(leg.url + f"/public/officers?agency={agency}")

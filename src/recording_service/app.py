@@ -20,19 +20,18 @@ from swagger_ui_bundle import swagger_ui_path
 from . import __version__
 from .agencies.router import public_router as public_agencies_router
 from .agencies.router import router as agencies_router
-from .audit.describe import descriptions
 from .audit.router import router as audit_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
 from .auth.service import authenticate
 from .cases.router import documents_router
 from .cases.router import router as cases_router
 from .cases.service import media_bound_to, numbered_subjects
-from .catalog.messages import messages
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
 from .core.config import Settings
 from .core.db import create_engine
 from .core.deps import Secrets
+from .core.messages import messages
 from .core.problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .core.runtime import tune_allocator
 from .core.throttle import purge_throttles
@@ -194,8 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
     catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
-    descriptions()  # the audit trail's Chinese descriptions, validated now as the catalog is
-    messages()  # the message catalogue likewise
+    messages()  # the message catalogue (pages, sheets, problems, the audit trail's words), validated now as the catalog is
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
 
     @asynccontextmanager

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from ..support.api import assert_problem, create, patch
 from ..support.cases import case_body
+from ..support.inprocess import create_person, signed_in_client
 
 AGENCY, OTHER = "AUDF", "AUDG"
 
@@ -77,3 +78,24 @@ def test_an_auditor_filters_the_trail_by_person_action_object_and_day(inproc):
         assert events(auditor_b, object=upload) == []
     with inproc.client(inproc.token("reviewer", AGENCY)) as reviewer:
         assert_problem(reviewer.get("/api/v1/audit/actions"), 403)
+
+
+def test_the_trail_pages_read_their_filters_once_and_refuse_unknown_ones(inproc):
+    with inproc.client(inproc.token("case_system", AGENCY, fresh=True, name="页面筛选办案系统")) as http:
+        case = http.post("/api/v1/cases", json=case_body()).json()
+    username = f"aud{uuid.uuid4().hex[:6]}"
+    create_person(inproc, username, "auditor", AGENCY, "筛选检查")
+    with signed_in_client(inproc, username) as browser:
+        for path in ("/audit", f"/cases/{case['id']}/audit"):
+            found = browser.get(path, params={"person": "页面筛选", "action": "case.created"})
+            assert found.status_code == 200 and "立案登记" in found.text
+            for sheet in ("csv", "xlsx"):
+                answer = browser.get(f"{path}.{sheet}", params={"person": "页面筛选", "page": 3})
+                assert answer.status_code == 200 and answer.headers["content-disposition"].startswith("attachment")
+            csv_rows = browser.get(f"{path}.csv", params={"person": "页面筛选", "action": "case.created"}).text.splitlines()
+            assert len(csv_rows) == 2 and "立案登记" in csv_rows[1]  # the header and the one event the filters leave
+            for typo in ({"actoin": "case.created"}, {"cursor": "abc"}):
+                refused = browser.get(path, params=typo)
+                assert refused.status_code == 400 and "不认识的查询条件" in refused.text, refused.text[:300]
+                assert browser.get(f"{path}.csv", params=typo).status_code == 400
+            assert browser.get(path, params={"page": 0}).status_code == 422

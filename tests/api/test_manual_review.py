@@ -1,6 +1,12 @@
 """案卷评查 by people: the reviewer's deductions and 评查意见 on the items a reviewer judges, the sign-off, an
 admin's reopening — through the HTTP API of the app in this process."""
 
+import io
+import json
+import zipfile
+
+from recording_service.export.verify import verify_export
+
 from ..support.api import assert_problem
 from ..support.cases import decided_case
 
@@ -93,6 +99,25 @@ def test_a_reviewer_scores_the_manual_items_and_signs(inproc):
         assert changed.status_code == 200 and changed.json()["version"] == 5
         assert http.post(url + "/sign-off").json()["version"] == 6
         assert http.get(url).json()["manual_score"] == 18
+
+    # The case file carries the review as signed, with every version, and verifies offline.
+    with inproc.client(inproc.token("auditor", AGENCY)) as http:
+        bag = http.get(f"/api/v1/cases/{case.id}/export")
+        assert bag.status_code == 200, bag.text
+    path = inproc.workdir / "case.zip"
+    path.write_bytes(bag.content)
+    check = verify_export(path)
+    assert check.ok, check.failures
+    with zipfile.ZipFile(io.BytesIO(bag.content)) as archive:
+        root = f"case-{case.id}/"
+        filed = json.loads(archive.read(root + "data/review.json"))
+        info = archive.read(root + "bag-info.txt").decode()
+        summary = json.loads(archive.read(root + "data/export.json"))["review"]
+    assert (filed["signed"], filed["manual_score"], filed["manual"]["signed_by"]) == (True, 18, "钱评查")
+    assert [v["action"] for v in filed["manual"]["versions"]] == ["saved", "saved", "signed", "reopened", "saved", "signed"]
+    assert filed["manual"]["opinion"] == "证据基本充分，裁量说理不足。"
+    assert f"Review-Score: {filed['score']:g}/100" in info and "Review-Signed: true" in info
+    assert (summary["status"], summary["version"], summary["signed_by"]) == ("signed", 6, "钱评查")
 
     # Every save, sign-off and reopening is an audit event on the case.
     assert [e["payload"]["version"] for e in events(inproc, case.id, "review.saved")] == [1, 2, 5]

@@ -198,6 +198,9 @@ def test_officers_must_be_certified_on_the_stage_day(inproc):
     }
     one = next(f for f in findings if f["kind"] == "uncertified_officer" and f["officer_id"] == "3401004")
     assert one["on"] == DAY and "暂扣" in one["message_zh"]
+    assert "执法人员 李四（3401004）" in one["message_zh"]  # by the register's name (the case typed the number as the name)
+    unknown = next(f for f in findings if f["kind"] == "uncertified_officer" and f["officer_id"] == "3401003")
+    assert "执法人员 3401003 在" in unknown["message_zh"]  # the register does not know it: the number, as the case gives it
     short = [f for f in findings if f["kind"] == "insufficient_officers" and f["stage"] == "investigation"]
     assert short and short[0]["present"] == 1  # only 3401001 counts
     assert not [f for f in findings if f["stage"] == "filing" and f["kind"] in ("uncertified_officer", "insufficient_officers")]

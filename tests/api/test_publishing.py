@@ -140,10 +140,16 @@ def test_publication_fields_with_personal_data_are_redacted_and_a_typo_is_refuse
             ({"fine_wan": -1}, "invalid-field"),
             ({"decided_on": "2026-13-01"}, "invalid-field"),
             ({"party_category": "company"}, "invalid-field"),
+            ({"decided_on": 20260101}, "invalid-field"),  # a number is not a date, however it reads
+            ({"decided_on": "20260101"}, "invalid-field"),  # nor the compact form: only YYYY-MM-DD
+            ({"legal_representative": 12345}, "invalid-field"),  # text fields take text
+            ({"note": 1.5}, "invalid-field"),
+            ({"fine_wan": True}, "validation-error"),  # true is not 1
             ({"penalty_contnet": "x"}, "unknown-field"),
         ):
-            assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": bad}), 422 if code == "invalid-field" else 400, code)
+            assert_problem(http.patch(f"/api/v1/publications/{pid}", json={"fields": bad}), 400 if code == "unknown-field" else 422, code)
         assert http.get(f"/api/v1/publications/{pid}").json()["version"] == 2  # the refused edits changed nothing
+        assert http.get("/api/v1/publications/export", params={"kind": "penalty"}).status_code == 200  # nothing unreadable kept
     with inproc.client(inproc.token("auditor", agency)) as auditor:
         approved = auditor.post(f"/api/v1/publications/{pid}/approve")
         assert approved.status_code == 200, approved.text

@@ -1,4 +1,4 @@
-"""Every audit action the code records has a Chinese description (audit/actions.yaml), every payload key it writes a
+"""Every audit action the code records has a Chinese description (the audit section of core/messages.yaml), every payload key it writes a
 label, and payloads read as people read them. The actions are found in the source: each `record(session, who, ACTION,
 ...)` call's action — a literal, a conditional of literals, a name assigned literals in the same function, or an
 f-string over such a name."""
@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from recording_service.audit.describe import Descriptions, descriptions, details, details_text
+from recording_service.audit.describe import descriptions, details, details_text
+from recording_service.core.messages import AuditWords
 
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "recording_service"
 
@@ -65,7 +66,7 @@ def test_every_action_the_code_records_has_a_chinese_description():
     assert {"media.created", "case.created", "timeline.read", "fixity.mismatch", "publication.corrected", "stage.skipped"} <= set(actions)
     known = descriptions().actions
     missing = {action: where for action, where in actions.items() if action not in known}
-    assert not missing, f"describe these actions in src/recording_service/audit/actions.yaml: {missing}"
+    assert not missing, f"describe these actions in the audit section of src/recording_service/core/messages.yaml: {missing}"
     for action in actions:
         assert any("\u4e00" <= ch <= "\u9fff" for ch in known[action]), (action, known[action])
 
@@ -79,7 +80,7 @@ def test_every_payload_key_the_code_writes_has_a_label():
                 for key in keyword.value.keys:
                     if isinstance(key, ast.Constant) and key.value not in labels:
                         missing.setdefault(key.value, f"{path}:{line}")
-    assert not missing, f"label these payload keys in src/recording_service/audit/actions.yaml: {missing}"
+    assert not missing, f"label these payload keys in the audit section of src/recording_service/core/messages.yaml: {missing}"
 
 
 def test_a_payload_reads_in_chinese_with_local_times_and_short_hashes():
@@ -103,8 +104,8 @@ def test_a_payload_reads_in_chinese_with_local_times_and_short_hashes():
 def test_the_descriptions_file_is_checked():
     good = descriptions().model_dump()
     with pytest.raises(ValidationError, match="no group"):
-        Descriptions.model_validate({**good, "actions": {**good["actions"], "robot.danced": "跳舞"}})
+        AuditWords.model_validate({**good, "actions": {**good["actions"], "robot.danced": "跳舞"}})
     with pytest.raises(ValidationError, match="not a code"):
-        Descriptions.model_validate({**good, "actions": {**good["actions"], "Case Created": "立案"}})
+        AuditWords.model_validate({**good, "actions": {**good["actions"], "Case Created": "立案"}})
     with pytest.raises(ValidationError, match="no description"):
-        Descriptions.model_validate({**good, "actions": {**good["actions"], "case.created": " "}})
+        AuditWords.model_validate({**good, "actions": {**good["actions"], "case.created": " "}})

@@ -1,4 +1,4 @@
-"""The message catalogue (catalog/data/messages.yaml): complete for the codes people meet, and its helpers."""
+"""The message catalogue (core/messages.yaml): complete for the codes people meet, and its helpers."""
 
 from datetime import date
 
@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from recording_service.cases.schemas import DocumentStatus
-from recording_service.catalog.messages import (
+from recording_service.core.messages import (
     CJK,
     error_zh,
     errors_zh,

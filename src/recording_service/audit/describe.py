@@ -1,18 +1,14 @@
 """The audit trail as people read it: each action's description in Chinese and an event's payload rendered
-with Chinese labels (`actions.yaml` beside this module, validated when the service starts: a bad file stops
-it). Codes stay what the chain holds and the API answers; only what people read is translated here."""
+with Chinese labels (the `audit` section of the message catalogue, core/messages.yaml). Codes stay what the
+chain holds and the API answers; only what people read is translated here."""
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from ..core.messages import AuditWords, messages
 
-ACTION_CODE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 HASH = re.compile(r"^[0-9a-f]{64}$")
 # An ISO 8601 time with its offset (or Z), as services put times in payloads.
 OFFSET_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
@@ -20,51 +16,9 @@ NONE, YES, NO, EMPTY = "无", "是", "否", "（空）"
 SHORT_HASH = 12
 
 
-class DescriptionsError(Exception):
-    pass
-
-
-class Descriptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    groups: dict[str, str] = Field(description="the action select's groups, by an action's first part")
-    actions: dict[str, str] = Field(min_length=1)
-    labels: dict[str, str]
-    values: dict[str, dict[str, str]]
-
-    @model_validator(mode="after")
-    def _sound(self) -> "Descriptions":
-        for code, text in self.actions.items():
-            if not ACTION_CODE.match(code):
-                raise ValueError(f"action {code!r} is not a code like case.created")
-            if code.split(".", 1)[0] not in self.groups:
-                raise ValueError(f"action {code!r} has no group (add {code.split('.', 1)[0]!r} to groups)")
-            if not text.strip():
-                raise ValueError(f"action {code!r} has no description")
-        for name, text in [*self.labels.items(), *self.groups.items()]:
-            if not text.strip():
-                raise ValueError(f"{name!r} has an empty label")
-        return self
-
-    def action_name(self, code: str) -> str:
-        return self.actions.get(code, code)
-
-    def choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """The action select: (group, [(code, description)]) in the file's order."""
-        grouped: dict[str, list[tuple[str, str]]] = {group: [] for group in self.groups}
-        for code, text in self.actions.items():
-            grouped[code.split(".", 1)[0]].append((code, text))
-        return [(self.groups[group], items) for group, items in grouped.items() if items]
-
-
-@cache
-def descriptions() -> Descriptions:
-    """The packaged descriptions, read and validated once; `create_app` calls it so a bad file stops the service."""
-    try:
-        raw = yaml.safe_load((resources.files(__package__) / "actions.yaml").read_text(encoding="utf-8"))
-        return Descriptions.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as error:
-        raise DescriptionsError(f"audit/actions.yaml: {error}") from error
+def descriptions() -> AuditWords:
+    """The audit section of the message catalogue (validated when the service starts)."""
+    return messages().audit
 
 
 def action_name(code: str) -> str:

@@ -2,6 +2,7 @@
 recorded on the case with their reasons; the time limits read them."""
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +71,7 @@ async def add_adjustment(
                 f"An extension needs {', '.join(missing)}: how many days, when and by whom it was approved.",
                 field=missing[0],
             )
+        assert body.days is not None  # an extension without its days was refused just above
         cap = rule.adjustable.extension_max_days
         granted = sum(a.days or 0 for a in earlier if a.kind == "extension")
         if cap is not None and granted + body.days > cap:
@@ -127,6 +129,7 @@ async def end_pause(
         raise Problem(404, "adjustment-not-found", f"No limit adjustment {adjustment_id} in this case.")
     if adjustment.kind != "pause" or adjustment.paused_to is not None:
         raise Problem(409, "pause-not-open", "Only a pause still open can be ended; recorded adjustments are not edited.")
+    assert adjustment.paused_from is not None  # a pause is refused without its first day (add_adjustment)
     if not sane_date(body.paused_to) or body.paused_to < adjustment.paused_from:
         raise Problem(400, "pause-backwards", "paused_to is before paused_from.", field="paused_to")
     adjustment.paused_to = body.paused_to
@@ -143,8 +146,8 @@ async def end_pause(
     return adjustment
 
 
-def _payload(adjustment: LimitAdjustment) -> dict:
-    fields = {"adjustment_id": adjustment.id, "rule": adjustment.rule, "kind": adjustment.kind, "text": adjustment.text}
+def _payload(adjustment: LimitAdjustment) -> dict[str, Any]:
+    fields: dict[str, Any] = {"adjustment_id": adjustment.id, "rule": adjustment.rule, "kind": adjustment.kind, "text": adjustment.text}
     for name in (*EXTENSION_FIELDS, *PAUSE_FIELDS, "document_id"):
         value = getattr(adjustment, name)
         if value is not None:

@@ -2,7 +2,9 @@
 list shows, identity numbers only for the roles that may read them."""
 
 import asyncio
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, tzinfo
+from typing import Any
 from urllib.parse import quote
 
 from fastapi.responses import Response
@@ -19,12 +21,12 @@ EXPORT_MAX_ROWS = 20000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _officer(officer: dict) -> str:
+def _officer(officer: Mapping[str, Any]) -> str:
     name, number = officer.get("name") or "", officer.get("certificate_number") or officer.get("officer_id") or ""
     return f"{name}（{number}）" if number else name
 
 
-def list_sheet(cases: list[Case], principal: Principal, catalog: Catalog, tz) -> tuple[list[str], list[list[object]]]:
+def list_sheet(cases: list[Case], principal: Principal, catalog: Catalog, tz: tzinfo) -> tuple[list[str], list[list[object]]]:
     """(headings, rows) of the case list: 案号, 案由, 程序, 执法类别, 状态, 当事人, [证件号码], 执法人员, 立案日期, 结案日期."""
     sees_ids = principal.role in SEES_ID_NUMBERS
     header = (

@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,15 +29,15 @@ class Case(Base):
     procedure: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    parties: Mapped[list] = mapped_column(JSON, default=list)
-    officers: Mapped[list] = mapped_column(JSON, default=list)
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    officers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How long footage bound to the case is kept once it is closed (a retention class code).
     retention_class: Mapped[str] = mapped_column(String(32), default="case", server_default="case")
     category: Mapped[str | None] = mapped_column(String(100))  # 执法类别, checked against the officer register
     # Facts the limits and review checks read: violation_ended_on, serious_harm, major_decision, fine_yuan.
-    facts: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     # What the case search looks in, as `core.values.search_key` folds it, one field a line (a search never spans
     # two): 案号, 案由, parties' names and 法定代表人, officers' names, numbers and 执法证号 — and, apart, the parties'
     # 身份证号 / 统一社会信用代码, searched only by the roles that may read them. Kept by the service (cases.search).
@@ -59,9 +60,9 @@ class CaseStage(Base):
     status: Mapped[str] = mapped_column(String(16))  # open, closed, skipped
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    officers: Mapped[list] = mapped_column(JSON, default=list)
-    attributes: Mapped[dict] = mapped_column(JSON, default=dict)
-    notes: Mapped[list] = mapped_column(JSON, default=list)  # [{"at", "by", "text"}], appended, never edited
+    officers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"at", "by", "text"}], appended, never edited
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
@@ -98,7 +99,7 @@ class DocumentVersion(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    signers: Mapped[list] = mapped_column(JSON, default=list)
+    signers: Mapped[list[str]] = mapped_column(JSON, default=list)
     attachment_media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
     change_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))

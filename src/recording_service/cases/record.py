@@ -1,6 +1,8 @@
 """Stages, documents and footage bindings of a case: the written and audio-visual record."""
 
 import hashlib
+from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -37,7 +39,7 @@ def _procedure(catalog: Catalog, case: Case) -> Procedure:
     return procedure
 
 
-def _note(principal: Principal, text: str) -> dict:
+def _note(principal: Principal, text: str) -> dict[str, str]:
     return {"at": utcnow().isoformat(), "by": principal.id, "text": text}
 
 
@@ -157,7 +159,7 @@ async def _attachment(session: AsyncSession, principal: Principal, case: Case, m
     return media.id
 
 
-def _version_payload(version: DocumentVersion) -> dict:
+def _version_payload(version: DocumentVersion) -> dict[str, Any]:
     return {
         "version": version.version,
         "doc_number": version.doc_number,
@@ -171,7 +173,7 @@ def _version_payload(version: DocumentVersion) -> dict:
 
 
 def _version(
-    document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note=None
+    document: Document, number: int, fields: DocumentFields, principal: Principal, attachment: str | None, change_note: str | None = None
 ) -> DocumentVersion:
     for name in ("issued_at", "signed_at", "served_at"):
         require_offset(getattr(fields, name), name)
@@ -228,7 +230,7 @@ async def create_document(
     return document, version
 
 
-def _check_served(fields) -> None:
+def _check_served(fields: DocumentFields) -> None:
     if fields.status == DocumentStatus.served and fields.served_at is None:
         raise Problem(400, "served-needs-served-at", "A served document needs served_at (when it was served).", field="served_at")
 
@@ -465,7 +467,20 @@ async def signers_of_case(session: AsyncSession, case_id: str) -> set[str]:
     return {name.strip() for signers in rows for name in (signers or []) if isinstance(name, str) and name.strip()}
 
 
-async def decision_documents(session: AsyncSession, principal: Principal, doc_types: list[str], limit: int = 50) -> list[dict]:
+class DecisionDocument(TypedDict):
+    """A final decision a publication may be drafted from, with its case."""
+
+    document_id: str
+    case_id: str
+    doc_type: str
+    doc_number: str | None
+    title: str
+    issued_at: datetime | None  # issued, else signed
+    case_number: str
+    case_title: str
+
+
+async def decision_documents(session: AsyncSession, principal: Principal, doc_types: list[str], limit: int = 50) -> list[DecisionDocument]:
     """The agency's latest final decisions of the given types (signed, issued or served, not void), newest first: what
     a publisher may draft a publication from."""
     cases = visible_cases(principal).subquery()

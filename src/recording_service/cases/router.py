@@ -1,10 +1,11 @@
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession
@@ -16,7 +17,7 @@ from ..core.times import require_offset, today
 from .adjustments import add_adjustment, adjustments_of, end_pause
 from .events import media_bound
 from .listing import XLSX_TYPE, list_file, list_sheet
-from .models import Document
+from .models import Case, Document
 from .record import (
     add_version,
     bind_media,
@@ -112,7 +113,7 @@ SortParam = Annotated[
 ]
 
 
-def filtered_cases(request: Request, principal: Principal, filters: CaseFilters, tz) -> Select:
+def filtered_cases(request: Request, principal: Principal, filters: CaseFilters, tz: tzinfo) -> Select[Case]:
     require_offset(filters.opened_from, "opened_from")
     require_offset(filters.opened_before, "opened_before")
     opened_from, opened_before = filters.opened_from, filters.opened_before
@@ -341,7 +342,7 @@ async def unbind_stage_media(
 documents_router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
 
-async def _document(session, principal: Principal, document_id: str):
+async def _document(session: AsyncSession, principal: Principal, document_id: str) -> tuple[Case, Document]:
     document = await session.get(Document, document_id)
     if document is None:
         raise Problem(404, "document-not-found", f"No document {document_id}.")

@@ -1,9 +1,10 @@
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from sqlalchemy import RowMapping
 
 from ..catalog.schemas import Catalog
 from ..core.principals import Principal, Role
@@ -81,7 +82,7 @@ class CaseFacts(RequestModel):
     )
 
     @model_validator(mode="after")
-    def _sane_date(self):
+    def _sane_date(self) -> Self:
         for name in ("violation_ended_on", "decision_revoked_on"):
             value = getattr(self, name)
             if value is not None and not sane_date(value):
@@ -136,7 +137,7 @@ class CaseOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, case: Case, principal: Principal, tz) -> "CaseOut":
+    def of(cls, case: Case, principal: Principal, tz: tzinfo) -> "CaseOut":
         """The case as `principal` may read it: parties' identity numbers only for the roles that see them."""
         parties = [Party.model_validate(p) for p in case.parties]
         if principal.role not in SEES_ID_NUMBERS:
@@ -149,7 +150,7 @@ class CaseOut(BaseModel):
             title=case.title,
             status=case.status,
             parties=parties,
-            officers=case.officers,
+            officers=[Officer.model_validate(o) for o in case.officers],
             opened_at=local(case.opened_at, tz),
             closed_at=local(case.closed_at, tz),
             retention_class=case.retention_class,
@@ -196,11 +197,11 @@ class StageOut(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     officers: list[str]
-    attributes: dict
+    attributes: dict[str, Any]
     notes: list[StageNote]
 
     @classmethod
-    def of(cls, stage: CaseStage, tz) -> "StageOut":
+    def of(cls, stage: CaseStage, tz: tzinfo) -> "StageOut":
         return cls(
             id=stage.id,
             case_id=stage.case_id,
@@ -211,7 +212,7 @@ class StageOut(BaseModel):
             ended_at=local(stage.ended_at, tz),
             officers=stage.officers,
             attributes=stage.attributes,
-            notes=local_notes(stage.notes, tz),
+            notes=[StageNote.model_validate(note) for note in local_notes(stage.notes, tz)],
         )
 
 
@@ -301,10 +302,9 @@ _VERSION_FIELDS = (
 _VERSION_TIMES = ("issued_at", "signed_at", "served_at", "created_at")
 
 
-def version_fields(source, tz) -> dict:
+def version_fields(source: DocumentVersion | RowMapping, tz: tzinfo) -> dict[str, Any]:
     """A version's fields from an ORM object or a row mapping, times in the agency zone."""
-    get = source.__getitem__ if hasattr(source, "keys") else lambda name: getattr(source, name)
-    fields = {name: get(name) for name in _VERSION_FIELDS}
+    fields = {name: source[name] if isinstance(source, RowMapping) else getattr(source, name) for name in _VERSION_FIELDS}
     for name in _VERSION_TIMES:
         fields[name] = local(fields[name], tz)
     return fields
@@ -317,7 +317,7 @@ class DocumentVersionOut(DocumentFieldSet):
     created_by: str
 
     @classmethod
-    def of(cls, version: DocumentVersion, tz) -> "DocumentVersionOut":
+    def of(cls, version: DocumentVersion, tz: tzinfo) -> "DocumentVersionOut":
         return cls(**version_fields(version, tz), text=version.text)
 
 
@@ -338,7 +338,7 @@ class DocumentOut(BaseModel):
         current: DocumentVersion,
         version_count: int,
         catalog: Catalog,
-        tz,
+        tz: tzinfo,
         history: list[DocumentVersion] | None = None,
     ) -> "DocumentOut":
         doc_type = catalog.document_type(document.doc_type)
@@ -378,7 +378,7 @@ class BindingOut(BaseModel):
     unbind_reason: str | None = None
 
     @classmethod
-    def of(cls, binding: MediaBinding, tz) -> "BindingOut":
+    def of(cls, binding: MediaBinding, tz: tzinfo) -> "BindingOut":
         segment = read_segment(binding.start_offset_s, binding.end_offset_s, None)  # a legacy row's unusable offsets: None
         return cls(
             id=binding.id,
@@ -416,7 +416,7 @@ class InterruptionOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, explanation: InterruptionExplanation, catalog: Catalog, tz) -> "InterruptionOut":
+    def of(cls, explanation: InterruptionExplanation, catalog: Catalog, tz: tzinfo) -> "InterruptionOut":
         reason = catalog.interruption_reason(explanation.reason)
         return cls(
             id=explanation.id,
@@ -473,7 +473,7 @@ class LimitAdjustmentOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, adjustment: LimitAdjustment, catalog: Catalog, tz) -> "LimitAdjustmentOut":
+    def of(cls, adjustment: LimitAdjustment, catalog: Catalog, tz: tzinfo) -> "LimitAdjustmentOut":
         reason = catalog.pause_reason(adjustment.reason) if adjustment.reason else None
         return cls(
             id=adjustment.id,

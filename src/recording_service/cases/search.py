@@ -21,7 +21,7 @@ def _lines(values: list[Any]) -> str:
     return "\n".join(dict.fromkeys(k for k in keys if k))  # kept in order, each once
 
 
-def search_fields(case_number: str, title: str, parties: list[dict], officers: list[dict]) -> tuple[str, str]:
+def search_fields(case_number: str, title: str, parties: list[dict[str, Any]], officers: list[dict[str, Any]]) -> tuple[str, str]:
     """(search_text, search_ids) of a case: 案号, 案由, parties' names and 法定代表人, officers' names, numbers and
     执法证号; and the parties' 身份证号 / 统一社会信用代码 apart."""
     text = _lines(
@@ -55,10 +55,10 @@ def matches(principal: Principal, terms: list[str]) -> ColumnElement[bool] | Non
     if not terms:
         return None
     sees_ids = principal.role in SEES_ID_NUMBERS
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     for term in terms:
         pattern = _like(term)
-        condition = Case.search_text.like(pattern, escape=LIKE_ESCAPE)
+        condition: ColumnElement[bool] = Case.search_text.like(pattern, escape=LIKE_ESCAPE)
         if sees_ids:
             condition = or_(condition, Case.search_ids.like(pattern, escape=LIKE_ESCAPE))
         conditions.append(condition)

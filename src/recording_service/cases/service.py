@@ -1,5 +1,6 @@
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Mapping
+from datetime import date, datetime, tzinfo
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -7,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.service import record
-from ..catalog.messages import problem_text
 from ..catalog.schemas import Catalog
 from ..core.db import utcnow
+from ..core.messages import problem_text
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
 from ..core.times import require_offset
@@ -19,10 +20,10 @@ from .listing import EXPORT_MAX_ROWS
 from .models import Case, CaseStage, MediaBinding
 from .schemas import CaseCreate, CaseFacts, CaseUpdate
 from .search import index_case, matches, query_terms
-from .segments import read_segment
+from .segments import ReadSegment, read_segment
 
 
-def visible_cases(principal: Principal) -> Select:
+def visible_cases(principal: Principal) -> Select[Case]:
     return scoped_to_agency(select(Case), Case.agency, principal)
 
 
@@ -44,8 +45,8 @@ def search_cases(
     status: str | None = None,
     opened_from: datetime | None = None,
     opened_before: datetime | None = None,
-    problems: Select | None = None,
-) -> Select:
+    problems: Select[str] | None = None,
+) -> Select[Case]:
     """Cases the principal may see that match every filter given. `case_number` is the whole 案号 (NFKC); `text`
     is partial and folded (cases.search): every word of it in the 案号, 案由, a party's name, an officer's name,
     number or 执法证号, or — for the roles that may read them — a party's ID number. `problems` is a query of the
@@ -69,17 +70,17 @@ def search_cases(
     return query
 
 
-def year_bounds(year: int, tz) -> tuple[datetime, datetime]:
+def year_bounds(year: int, tz: tzinfo) -> tuple[datetime, datetime]:
     """The instants a year of 立案日期 spans in the agency's time zone."""
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-async def count_cases(session: AsyncSession, query: Select) -> int:
+async def count_cases(session: AsyncSession, query: Select[Case]) -> int:
     """How many cases a search finds (every page of it)."""
     return int((await session.execute(select(func.count()).select_from(query.order_by(None).limit(None).subquery()))).scalar_one())
 
 
-async def export_rows(session: AsyncSession, query: Select, sort: str) -> list[Case]:
+async def export_rows(session: AsyncSession, query: Select[Case], sort: str) -> list[Case]:
     """Every case of a search, for a file; refused when there are more than a file should hold."""
     keys, newest_first = SORTS[sort]
     rows = list(
@@ -95,7 +96,7 @@ async def export_rows(session: AsyncSession, query: Select, sort: str) -> list[C
     return rows
 
 
-async def record_list_export(session: AsyncSession, principal: Principal, fmt: str, rows: int, filters: dict) -> None:
+async def record_list_export(session: AsyncSession, principal: Principal, fmt: str, rows: int, filters: Mapping[str, object]) -> None:
     """A list of cases (names, and ID numbers for some roles) left the service: who took it, with which filters."""
     agency = None if principal.agency == ALL_AGENCIES else principal.agency
     payload = {"format": fmt, "rows": rows, "filters": {k: v.isoformat() if isinstance(v, datetime) else v for k, v in filters.items()}}
@@ -111,7 +112,7 @@ def case_number_of(value: str) -> str:
     return normalised
 
 
-def media_bound_to(case_id: str) -> Select:
+def media_bound_to(case_id: str) -> Select[str]:
     """The ids of footage currently bound to the case: the media list's `?case_id=` filter (media itself
     knows nothing of cases; the composition root hands it this query)."""
     return select(MediaBinding.media_id).where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
@@ -138,7 +139,19 @@ async def numbered_subjects(session: AsyncSession, principal: Principal, text: s
     return case_ids, list(media_ids)
 
 
-async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[dict]:
+class BoundPlace(TypedDict):
+    """Where a media item is (or was) bound: the binding, its case and stage, and the segment as it may be read."""
+
+    binding: MediaBinding
+    case_number: str
+    title: str
+    procedure: str
+    stage: str
+    segment: ReadSegment
+    stage_name: NotRequired[str]  # the stage's name in the procedure, which the footage page adds
+
+
+async def bindings_of_media(session: AsyncSession, principal: Principal, media_id: str) -> list[BoundPlace]:
     """Where a media item is (or was) bound: case, stage and segment, for the cases the principal may see."""
     rows = (
         await session.execute(
@@ -217,7 +230,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
     return case
 
 
-def facts_stored(sent: CaseFacts, current: dict) -> dict:
+def facts_stored(sent: CaseFacts, current: Mapping[str, Any]) -> dict[str, Any]:
     """The case's facts after a change: the facts sent replace the current ones; null clears."""
     merged = dict(current)
     for name in sent.model_fields_set:
@@ -242,7 +255,7 @@ def check_facts(catalog: Catalog, facts: CaseFacts | None) -> None:
 
 async def update_case(session: AsyncSession, principal: Principal, case: Case, body: CaseUpdate) -> Case:
     """Set the case's category or facts, audited with what changed (the caller's request commits)."""
-    changes = {}
+    changes: dict[str, dict[str, Any]] = {}
     if "category" in body.model_fields_set:
         category = body.category.strip() if body.category else None
         if category != case.category:
@@ -267,7 +280,7 @@ async def record_decision_revoked(session: AsyncSession, principal: Principal, c
     if (case.facts or {}).get("decision_revoked_on") == revoked_on.isoformat():
         return
     facts = {**(case.facts or {}), "decision_revoked_on": revoked_on.isoformat()}
-    changes = {"facts": {"from": case.facts or {}, "to": facts}, "source": source}
+    changes: dict[str, object] = {"facts": {"from": case.facts or {}, "to": facts}, "source": source}
     case.facts = facts
     await session.flush()
     await record(session, principal, "case.updated", agency=case.agency, case_id=case.id, payload=changes)

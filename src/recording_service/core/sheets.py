@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     import anyio
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_FORMAT = "0.0%"
+
+
+class Percent(float):
+    """A ratio (0.85) a workbook shows as a percentage (85.0%): the cell holds the number, formatted as a percentage,
+    so Excel sums, sorts and charts it. Elsewhere (CSV, JSON) it is the plain number."""
 
 
 def text_cell(value: object) -> str:
@@ -31,8 +37,9 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence[object]], list[Sequence[object]]]]) -> bytes:
-    """One worksheet per (title, header rows, rows); numbers stay numbers, text stays text."""
+def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Sequence[object]], Sequence[Sequence[object]]]]) -> bytes:
+    """One worksheet per (title, header rows, rows); numbers stay numbers, text stays text, a `Percent` is a number
+    formatted as a percentage."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -48,6 +55,10 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[Sequence[object]], list[Sequence
                 cell.font = Font(bold=True)
         for row in rows:
             sheet.append([value if isinstance(value, (int, float)) or value is None else str(value) for value in row])
+            for cell, value in zip(sheet[sheet.max_row], row):
+                if isinstance(value, Percent):
+                    cell.value = float(value)
+                    cell.number_format = PERCENT_FORMAT
         for row in sheet.iter_rows(min_row=len(headers) + 1):
             for cell in row:
                 if isinstance(cell.value, str):

@@ -3,5 +3,5 @@ signed with the service's Ed25519 key (`signing`) and streamed as a zip; and its
 (`recording-service verify-export`).
 
 May import: `core`, `storage`, `audit`, `catalog`, `cases` (models, service, record), `media` (models,
-service, delivery), `timeline.service`, `agencies.service`.
+service, delivery), `timeline.service`, `review` (the review sheet and its sign-off), `agencies.service`.
 """

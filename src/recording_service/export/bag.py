@@ -6,6 +6,8 @@ footage bytes included, that review tooling can verify offline.
     case-<id>/data/case.json            the case (parties' identity numbers only for roles that see them)
     case-<id>/data/timeline.json        stages, documents, bound footage, entries, completeness findings
     case-<id>/data/documents.json       every document with its full version history
+    case-<id>/data/review.json          the 案卷评查: the sheet's items scored from the data, the reviewer's items,
+                                        评查意见, the sign-off (评查人, time) and every version of it
     case-<id>/data/media/<id>.json      each included media record
     case-<id>/data/footage/<id><ext>    the footage itself
     case-<id>/data/audit/events.jsonl   the chain-of-custody events of the case and its footage
@@ -45,6 +47,8 @@ from ..core.config import Settings
 from ..core.principals import Principal
 from ..media.models import Media, MediaSighting, MediaStatus
 from ..media.schemas import MediaOut
+from ..review.schemas import CaseReview
+from ..review.service import CaseScored, review_of_timeline
 from ..storage import ObjectStore
 from ..timeline.model import plain
 from ..timeline.service import assemble_timeline
@@ -145,6 +149,18 @@ def organization_info(agency: str, profile: AgencyProfile | None) -> dict[str, s
     return info
 
 
+def _review_summary(review: CaseScored) -> dict[str, Any]:
+    manual = review["manual"]
+    return {
+        "score": review["score"],
+        "max_score": review["max_score"],
+        "status": manual["status"],
+        "signed_by": manual["signed_by"],
+        "signed_at": manual["signed_at"],
+        "version": manual["version"],
+    }
+
+
 async def build_case_bag(
     session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case, key: SigningKey
 ) -> CaseBag:
@@ -173,6 +189,9 @@ async def build_case_bag(
         "data/timeline.json": _json(plain(timeline)),
         "data/documents.json": _json(documents),
     }
+    review = await review_of_timeline(session, catalog, settings, case, timeline)
+    if review is not None:
+        files["data/review.json"] = _json(CaseReview.model_validate(review).model_dump(mode="json"))
     footage: list[Footage] = []
     left_out: list[dict[str, str]] = []
     for item in media:
@@ -224,6 +243,7 @@ async def build_case_bag(
             "not_included": left_out,
             "audit": {"events": len(events), "head_seq": head.seq if head else 0, "head_hash": head.hash if head else None},
             "complete": timeline.completeness.complete,
+            "review": None if review is None else _review_summary(review),
         }
     )
 
@@ -244,6 +264,9 @@ async def build_case_bag(
         "Audit-Head-Hash": head.hash if head else "",
         "Case-Complete": str(timeline.completeness.complete).lower(),
     }
+    if review is not None:
+        info["Review-Score"] = f"{review['score']:g}/{review['max_score']:g}"
+        info["Review-Signed"] = str(review["signed"]).lower()
     files["bag-info.txt"] = "".join(f"{key}: {_tag_value(value)}\n" for key, value in info.items()).encode()
     last_event = {"seq": events[-1].seq, "entry_hash": events[-1].entry_hash} if events else None
     files[SIGNATURE_FILE] = sign(key, statement_of(files, bag=name, last_event=last_event))

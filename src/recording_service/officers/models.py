@@ -12,6 +12,7 @@ class Officer(Base):
     __table_args__ = (
         UniqueConstraint("agency", "officer_id", name="uq_officers_agency_officer_id"),
         Index("ix_officers_agency_valid_to", "agency", "valid_to"),
+        Index("ix_officers_agency_pinyin", "agency", "unit_key", "name_key"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -19,9 +20,12 @@ class Officer(Base):
     officer_id: Mapped[str] = mapped_column(String(64))  # the agency's own id, as cases and stages name officers
     name: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str] = mapped_column(String(200))
+    # 汉语拼音 sort keys of the unit and the name (collation.sort_key), kept with them: the lists are in this order.
+    unit_key: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    name_key: Mapped[str] = mapped_column(String(512), default="", server_default="")
     certificate_number: Mapped[str] = mapped_column(String(64))  # 执法证号
-    categories: Mapped[list] = mapped_column(JSON, default=list)  # 执法类别
-    regions: Mapped[list] = mapped_column(JSON, default=list)  # 执法区域
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # 执法类别
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # 执法区域
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # the current status: valid, suspended, cancelled, revoked

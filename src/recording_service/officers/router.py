@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ..core.db import DbSession
 from ..core.deps import SettingsDep
-from ..core.pagination import MAX_LIMIT, keyset, page_of
+from ..core.pagination import MAX_LIMIT
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
@@ -15,12 +15,14 @@ from .models import Officer
 from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
 from .service import (
     ImportRefused,
+    OfficerSort,
     PublicFilter,
     create_officer,
     expiring_within,
     get_officer,
     history_of,
     import_officers,
+    officer_page,
     public_filter,
     published_page,
     read_sheet,
@@ -42,13 +44,20 @@ async def register(body: OfficerCreate, principal: RegisterKeeper, session: DbSe
     )
 
 
-@router.get("", response_model=OfficerPage, summary="The agency's officers")
+@router.get(
+    "",
+    response_model=OfficerPage,
+    summary="The agency's officers",
+    description="Ordered by unit, then name, both in 汉语拼音 order (`sort=name`, the default), by 执法证号 "
+    "(`sort=certificate_number`) or by officer number (`sort=officer_id`).",
+)
 async def list_officers(
     principal: RegisterReader,
     session: DbSession,
     settings: SettingsDep,
     status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)$")] = None,
     expiring_within_days: Annotated[int | None, Query(ge=1, le=3660, description="valid certificates ending within this many days")] = None,
+    sort: Annotated[str, Query(pattern="^(name|certificate_number|officer_id)$")] = OfficerSort.name.value,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: str | None = None,
 ) -> OfficerPage:
@@ -57,8 +66,7 @@ async def list_officers(
         query = query.where(Officer.status == status)
     if expiring_within_days:
         query = expiring_within(query, today(settings.tz), expiring_within_days)
-    rows = (await session.execute(keyset(query, [Officer.officer_id, Officer.id], cursor, limit))).scalars().all()
-    rows, next_cursor = page_of(list(rows), ["officer_id", "id"], limit)
+    rows, next_cursor = await officer_page(session, query, OfficerSort(sort), cursor, limit)
     return OfficerPage(items=[OfficerOut.of(o) for o in rows], next_cursor=next_cursor)
 
 
@@ -130,7 +138,8 @@ def not_modified(request: Request, etag: str) -> bool:
     dependencies=[public_budget(LIST)],
     responses={304: {"description": "Not Modified: If-None-Match named this page's ETag"}},
     summary="The public 行政执法人员资格清单: officers whose certificate is valid today (no token)",
-    description="Ordered by agency, unit and name; `name` and `unit` match any part, `certificate_number` exactly, "
+    description="Ordered by agency, then unit and name in 汉语拼音 order (`sort=name`, the default), or by 执法证号 "
+    "(`sort=certificate_number`); `name` and `unit` match any part, `certificate_number` exactly, "
     "`category` one of the certificate's 执法类别. Readers may keep a page a minute (Cache-Control); "
     "the ETag answers a conditional GET (If-None-Match) with 304.",
 )

@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..catalog.messages import names
+from ..core.messages import names
 from ..core.values import RequestModel
 from .models import Officer, OfficerStatusChange
 
@@ -39,7 +39,7 @@ class OfficerFields(RequestModel):
     _categories = field_validator("categories", "regions")(_names)
 
     @model_validator(mode="after")
-    def _period(self):
+    def _period(self) -> "OfficerFields":
         if self.valid_to < self.valid_from:
             raise ValueError("valid_to lies before valid_from")
         if not (date(1990, 1, 1) <= self.valid_from and self.valid_to <= date(2199, 12, 31)):
@@ -67,7 +67,7 @@ class OfficerUpdate(RequestModel):
     reason: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
-    def _status_needs_reason(self):
+    def _status_needs_reason(self) -> "OfficerUpdate":
         if self.status is not None and self.status is not CertificateStatus.valid and not (self.reason or "").strip():
             raise ValueError("a status change to suspended, cancelled or revoked needs a reason")
         if self.effective_on is not None and self.status is None:

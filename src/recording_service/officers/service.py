@@ -1,32 +1,76 @@
 """Maintaining the register: every change in the request's transaction with its audit event."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any, TypedDict
 
 import anyio
 import orjson
 from fastapi import Query
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..audit.service import Entry, record_many
-from ..catalog.messages import error_zh, problem_text
+from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.ids import new_id
+from ..core.messages import error_zh, problem_text, text
 from ..core.pagination import keyset, page_of
 from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
 from ..core.sheets import SheetLimits, SheetRefused, Table, read_table_off_loop
+from .collation import sort_key
 from .models import Officer, OfficerStatusChange
 from .schemas import STATUS_BY_NAME, CertificateStatus, OfficerCreate, OfficerUpdate
 
 EDITABLE = ("name", "unit", "certificate_number", "categories", "regions", "valid_from", "valid_to")
 
 
-def visible_officers(principal: Principal) -> Select:
+def visible_officers(principal: Principal) -> Select[Officer]:
     return scoped_to_agency(select(Officer), Officer.agency, principal)
+
+
+def _keyed(officer: Officer) -> Officer:
+    """The officer with the pinyin sort keys of its unit and name brought up to date (the lists' order)."""
+    officer.unit_key = sort_key(officer.unit)
+    officer.name_key = sort_key(officer.name, person=True)
+    return officer
+
+
+class OfficerSort(StrEnum):
+    """How a list of officers is ordered: by unit, then name, both in 汉语拼音 order (the default); by 执法证号; or
+    (the staff API's default, for scripts) by the agency's officer number."""
+
+    name = "name"
+    certificate_number = "certificate_number"
+    officer_id = "officer_id"
+
+
+SORT_KEYS: dict[OfficerSort, list[InstrumentedAttribute[Any]]] = {
+    # Within a unit's pinyin key, the unit's own text keeps units that read alike apart; homophones (张/章) by the name.
+    OfficerSort.name: [Officer.agency, Officer.unit_key, Officer.unit, Officer.name_key, Officer.name, Officer.id],
+    OfficerSort.certificate_number: [Officer.certificate_number, Officer.id],
+    OfficerSort.officer_id: [Officer.officer_id, Officer.id],
+}
+
+
+def ordered(query: Select[Officer], sort: OfficerSort) -> Select[Officer]:
+    """The whole list in this order (no page)."""
+    return query.order_by(*SORT_KEYS[sort])
+
+
+async def officer_page(
+    session: AsyncSession, query: Select[Officer], sort: OfficerSort, cursor: str | None, limit: int
+) -> tuple[list[Officer], str | None]:
+    """One page of the list in this order, and the cursor of the next."""
+    keys = SORT_KEYS[sort]
+    rows = (await session.execute(keyset(query, keys, cursor, limit))).scalars().all()
+    return page_of(list(rows), [key.key for key in keys], limit)
 
 
 async def get_officer(session: AsyncSession, principal: Principal, officer_id: str) -> Officer:
@@ -44,14 +88,16 @@ def _agency_of(principal: Principal) -> str:
 
 def _new_officer(principal: Principal, agency: str, body: OfficerCreate) -> tuple[Officer, OfficerStatusChange, Entry]:
     """A new officer, its first status, and the event that registers it (nothing added yet)."""
-    officer = Officer(
-        id=new_id(),
-        agency=agency,
-        officer_id=body.officer_id,
-        status=body.status.value,
-        created_at=utcnow(),
-        updated_at=utcnow(),
-        **body.model_dump(include=set(EDITABLE)),
+    officer = _keyed(
+        Officer(
+            id=new_id(),
+            agency=agency,
+            officer_id=body.officer_id,
+            status=body.status.value,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+            **body.model_dump(include=set(EDITABLE)),
+        )
     )
     first = OfficerStatusChange(
         officer_pk=officer.id,
@@ -100,8 +146,10 @@ def _apply_update(
         raise Problem(422, "invalid-validity", "valid_to would lie before valid_from.")
     for name, value in changes.items():
         setattr(officer, name, value)
+    if "name" in changes or "unit" in changes:
+        _keyed(officer)
     status_changed = body.status is not None and body.status.value != officer.status
-    change = None
+    change: OfficerStatusChange | None = None
     if status_changed:
         assert body.status is not None
         effective = body.effective_on or today
@@ -117,7 +165,7 @@ def _apply_update(
     if not changes and not status_changed:
         return None, None
     officer.updated_at = utcnow()
-    payload = {name: (value.isoformat() if isinstance(value, date) else value) for name, value in changes.items()}
+    payload: dict[str, Any] = {name: (value.isoformat() if isinstance(value, date) else value) for name, value in changes.items()}
     if status_changed:
         payload.update(status=officer.status, effective_on=(body.effective_on or today).isoformat(), reason=body.reason)
     return change, Entry("officer.updated", agency=officer.agency, payload={"officer_id": officer.officer_id, **payload})
@@ -167,6 +215,10 @@ class PublicFilter:
     unit: str | None = None
     certificate_number: str | None = None
     category: str | None = None
+    sort: OfficerSort = OfficerSort.name
+
+
+PUBLIC_SORTS = "^(name|certificate_number)$"
 
 
 def public_filter(  # the public list's query parameters (the API's and the page's alike)
@@ -175,23 +227,31 @@ def public_filter(  # the public list's query parameters (the API's and the page
     unit: Annotated[str | None, Query(max_length=200, description="any part of the unit's name")] = None,
     certificate_number: Annotated[str | None, Query(max_length=64, description="the 执法证号, exactly")] = None,
     category: Annotated[str | None, Query(max_length=100, description="a 执法类别 the certificate covers")] = None,
+    sort: Annotated[
+        str,
+        Query(
+            pattern=PUBLIC_SORTS, description="`name`: by unit, then name, in 汉语拼音 order (default); `certificate_number`: by 执法证号"
+        ),
+    ] = OfficerSort.name.value,
 ) -> PublicFilter:
     def clean(value: str | None) -> str | None:
         return (value or "").strip() or None
 
     return PublicFilter(
-        agency=clean(agency), name=clean(name), unit=clean(unit), certificate_number=clean(certificate_number), category=clean(category)
+        agency=clean(agency),
+        name=clean(name),
+        unit=clean(unit),
+        certificate_number=clean(certificate_number),
+        category=clean(category),
+        sort=OfficerSort(sort),
     )
-
-
-PUBLIC_ORDER = (Officer.agency, Officer.unit, Officer.name, Officer.id)
 
 
 def _containing(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def published_officers(today: date, where: PublicFilter) -> Select:
+def published_officers(today: date, where: PublicFilter) -> Select[Officer]:
     """The public 资格清单: officers whose certificate is valid today, as the filter narrows it."""
     query = select(Officer).where(Officer.status == "valid", Officer.valid_from <= today, Officer.valid_to >= today)
     if where.agency:
@@ -210,13 +270,12 @@ def published_officers(today: date, where: PublicFilter) -> Select:
 async def published_page(
     session: AsyncSession, today: date, where: PublicFilter, cursor: str | None, limit: int
 ) -> tuple[list[Officer], str | None]:
-    rows = (await session.execute(keyset(published_officers(today, where), list(PUBLIC_ORDER), cursor, limit))).scalars().all()
-    return page_of(list(rows), ["agency", "unit", "name", "id"], limit)
+    return await officer_page(session, published_officers(today, where), where.sort, cursor, limit)
 
 
 async def published_numbered(session: AsyncSession, today: date, where: PublicFilter, offset: int, limit: int) -> list[Officer]:
     """A numbered page of the public 资格清单 (the page's 上一页/下一页), in the list's order."""
-    query = published_officers(today, where).order_by(*PUBLIC_ORDER).offset(offset).limit(limit)
+    query = ordered(published_officers(today, where), where.sort).offset(offset).limit(limit)
     return list((await session.execute(query)).scalars().all())
 
 
@@ -229,7 +288,38 @@ async def names_in_register(session: AsyncSession, agency: str) -> set[str]:
     return {name.strip() for name in (await session.execute(select(Officer.name).where(Officer.agency == agency))).scalars() if name}
 
 
-def expiring_within(query: Select, today: date, days: int) -> Select:
+@dataclass(frozen=True)
+class OfficerNames:
+    """Who the officer numbers of a page are, by the register (`names_of`: one statement for the whole page)."""
+
+    names: dict[tuple[str, str], str]  # (agency, officer number) -> name
+
+    def name(self, agency: str, officer_id: str) -> str | None:
+        return self.names.get((agency, officer_id))
+
+    def label(self, agency: str, officer_id: str, fallback: str | None = None) -> str:
+        """How people read an officer: 张三（3401001）. A number the register does not know is shown with the name
+        the caller knows otherwise (`fallback`: the name typed into the case), else as the number marked 未登记."""
+        name = self.names.get((agency, officer_id)) or (fallback or "").strip()
+        if name:
+            return text("officer_named", name=name, officer_id=officer_id)
+        return text("officer_unregistered", officer_id=officer_id)
+
+
+async def names_of(session: AsyncSession, wanted: Iterable[tuple[str, str]]) -> OfficerNames:
+    """The registered names of these (agency, officer number) pairs, whatever the certificate's status, in one statement."""
+    pairs = {(agency, officer_id) for agency, officer_id in wanted if agency and officer_id}
+    if not pairs:
+        return OfficerNames({})
+    rows = await session.execute(
+        select(Officer.agency, Officer.officer_id, Officer.name).where(
+            Officer.agency.in_(sorted({agency for agency, _ in pairs})), Officer.officer_id.in_(sorted({o for _, o in pairs}))
+        )
+    )
+    return OfficerNames({(agency, officer_id): name for agency, officer_id, name in rows.all() if (agency, officer_id) in pairs})
+
+
+def expiring_within(query: Select[Officer], today: date, days: int) -> Select[Officer]:
     return query.where(Officer.status == "valid", Officer.valid_to >= today, Officer.valid_to <= today + timedelta(days=days))
 
 
@@ -249,13 +339,29 @@ COLUMNS = {
 MAX_ROWS = 10_000
 
 
+class RowError(TypedDict):
+    """A problem with one row of a sheet (row None: the whole sheet), in English and in Chinese."""
+
+    row: int | None
+    field: str | None
+    error: str
+    error_zh: str
+
+
+class ImportCounts(TypedDict):
+    created: int
+    updated: int
+    unchanged: int
+    rows: int
+
+
 class ImportRefused(Exception):
-    def __init__(self, errors: list[dict]) -> None:
+    def __init__(self, errors: list[RowError]) -> None:
         super().__init__(f"{len(errors)} rows refused")
         self.errors = errors
 
 
-def sheet_limits(settings) -> SheetLimits:
+def sheet_limits(settings: Settings) -> SheetLimits:
     return SheetLimits(max_rows=MAX_ROWS, max_unpacked_bytes=settings.max_sheet_unpacked_bytes)
 
 
@@ -267,9 +373,9 @@ def refused_sheet(refused: SheetRefused) -> Exception:
     return Problem(refused.status, refused.code, refused.detail, detail_zh=refused.detail_zh)
 
 
-def header_rows(table: Table) -> list[tuple[int, dict]]:
+def header_rows(table: Table) -> list[tuple[int, dict[str, str]]]:
     """The sheet's rows as (row number, {column: text}), headers in Chinese or English."""
-    positions = {}
+    positions: dict[str, int] = {}
     for field, names in COLUMNS.items():
         found = [i for i, cell in enumerate(table.header) if cell in names]
         if found:
@@ -286,7 +392,7 @@ def header_rows(table: Table) -> list[tuple[int, dict]]:
     return [(number, {field: row[i] for field, i in positions.items()}) for number, row in table.rows]
 
 
-async def read_sheet(filename: str, data: bytes, settings) -> list[OfficerCreate]:
+async def read_sheet(filename: str, data: bytes, settings: Settings) -> list[OfficerCreate]:
     """A CSV (UTF-8 or GBK) or XLSX sheet read and checked off the event loop, within the sheet limits."""
     try:
         table = await read_table_off_loop(filename, data, sheet_limits(settings))
@@ -302,12 +408,14 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _error_zh(error: dict) -> str:
-    return error_zh(error, "officer")  # the message catalogue's words (catalog/data/messages.yaml)
+def _error_zh(error: ErrorDetails) -> str:
+    return error_zh(error, "officer")  # the message catalogue's words (core/messages.yaml)
 
 
-def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
-    parsed, errors, seen = [], [], set()
+def parse_rows(rows: list[tuple[int, dict[str, str]]]) -> list[OfficerCreate]:
+    parsed: list[OfficerCreate] = []
+    errors: list[RowError] = []
+    seen: set[str] = set()
     for number, row in rows:
         status = STATUS_BY_NAME.get(row.get("status") or "有效")
         try:
@@ -316,16 +424,18 @@ def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
                     f"status '{row.get('status')}' is not one of 有效、暂扣、注销、吊销",
                     f"状态“{row.get('status')}”不是 有效、暂扣、注销、吊销 之一",
                 )
-            body = OfficerCreate(
-                officer_id=row["officer_id"],
-                name=row["name"],
-                unit=row["unit"],
-                certificate_number=row["certificate_number"],
-                categories=split_list(row["categories"]),
-                regions=split_list(row.get("regions", "")),
-                valid_from=row["valid_from"],
-                valid_to=row["valid_to"],
-                status=status,
+            body = OfficerCreate.model_validate(
+                {
+                    "officer_id": row["officer_id"],
+                    "name": row["name"],
+                    "unit": row["unit"],
+                    "certificate_number": row["certificate_number"],
+                    "categories": split_list(row["categories"]),
+                    "regions": split_list(row.get("regions", "")),
+                    "valid_from": row["valid_from"],
+                    "valid_to": row["valid_to"],
+                    "status": status,
+                }
             )
         except ValidationError as exc:
             errors += [
@@ -334,7 +444,7 @@ def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
             ]
             continue
         except ValueError as exc:
-            errors.append({"row": number, "field": "status", "error": exc.args[0], "error_zh": exc.args[1]})
+            errors.append({"row": number, "field": "status", "error": str(exc.args[0]), "error_zh": str(exc.args[1])})
             continue
         if body.officer_id in seen:
             errors.append(
@@ -355,11 +465,11 @@ def parse_rows(rows: list[tuple[int, dict]]) -> list[OfficerCreate]:
 
 async def import_officers(
     session: AsyncSession, principal: Principal, bodies: list[OfficerCreate], today: date, filename: str | None
-) -> dict:
+) -> ImportCounts:
     """Create or update every row (audited); the caller commits all or (on any error) nothing."""
     agency = _agency_of(principal)
     existing = {o.officer_id: o for o in (await session.execute(select(Officer).where(Officer.agency == agency))).scalars()}
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "rows": len(bodies)}
+    counts: ImportCounts = {"created": 0, "updated": 0, "unchanged": 0, "rows": len(bodies)}
     # One event per changed row, in the sheet's order, all appended at once: a 10,000-row sheet is a handful of
     # statements, not tens of thousands (the sheet's reader has refused an officer number given twice).
     officers: list[Officer] = []
@@ -368,22 +478,26 @@ async def import_officers(
     for body in bodies:
         officer = existing.get(body.officer_id)
         if officer is None:
-            officer, first, event = _new_officer(principal, agency, body)
+            officer, first, registered = _new_officer(principal, agency, body)
             officers.append(officer)
             changes.append(first)
-            events.append(event)
+            events.append(registered)
             counts["created"] += 1
             continue
-        update = OfficerUpdate(
-            **body.model_dump(include=set(EDITABLE)),
-            **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}),
+        update = OfficerUpdate.model_validate(
+            {
+                **body.model_dump(include=set(EDITABLE)),
+                **({"status": body.status, "reason": "bulk import"} if body.status.value != officer.status else {}),
+            }
         )
         change, event = _apply_update(principal, officer, update, today)
         if change is not None:
             changes.append(change)
         if event is not None:
             events.append(event)
-        counts["updated" if event is not None else "unchanged"] += 1
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
     session.add_all(officers)
     await session.flush()  # the officers first: their status rows refer to them
     session.add_all(changes)
@@ -425,6 +539,13 @@ class Register:
         if category and category not in (officer.categories or []):
             return "category"
         return None
+
+    def label(self, officer_id: str, typed: str | None = None) -> str:
+        """How a finding names an officer: 张三（3401001） by the register, else by the name the case gives (`typed`),
+        else the number alone (the finding itself says the register does not know it)."""
+        found = self.officers.get(officer_id)
+        name = found[0].name if found else (typed or "").strip()
+        return text("officer_named", name=name, officer_id=officer_id) if name and name != officer_id else officer_id
 
 
 async def register_for(session: AsyncSession, agency: str, officer_ids: set[str]) -> Register:

@@ -6,11 +6,15 @@ public; amounts are in 万元; dates in the target platform's format, `2099/12/3
 """
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TypedDict
 
 from stdnum.cn import ric, uscc
 
 from ..core.sheets import csv_bytes, xlsx_bytes
+from .models import Publication
+from .stored import FieldValue, PrivateFields
 
 LONG_TERM = date(2099, 12, 31)
 CATEGORY_CODES = {"legal_person": "法人及非法人组织", "natural_person": "自然人", "individual_business": "个体工商户"}
@@ -65,32 +69,62 @@ LICENSE_CODES = [
 ]
 CODES = {"penalty": PENALTY_CODES, "license": LICENSE_CODES}
 DATE_FORMATS = {"slash": "%Y/%m/%d", "dash": "%Y-%m-%d"}  # 信用中国 takes 2026/09/24; some provinces 2026-09-24
+# A 双公示 record, field code → value: the draft's values as they are, dates and amounts as the platforms take them.
+ExchangeRecord = dict[str, FieldValue]
 
 
-def _date(value, fmt: str) -> str | None:
+class RecordProblem(TypedDict):
+    """A field rule a record breaks: the publication field it concerns (None: the agency or the record), the
+    双公示 code where there is one, and what is wrong, in Chinese (schemas.FieldProblem)."""
+
+    field: str | None
+    code: str | None
+    message: str
+
+
+class InvalidRecord(TypedDict):
+    publication_id: str
+    doc_number: FieldValue
+    problems: list[RecordProblem]
+
+
+def text_of(value: FieldValue) -> str:
+    """A field's value where only text will do. The fields a draft edits take a number as well as text (schemas.
+    PublicationUpdate): a number sent for a text field fails here with a TypeError, as it failed on the str
+    operation it reaches (a 500, nothing stored), until the update refuses it."""
+    if not isinstance(value, str):
+        raise TypeError(f"text expected, not {value!r}")
+    return value
+
+
+def _date(value: date | FieldValue, fmt: str) -> str | None:
     if value in (None, ""):
         return None
     if isinstance(value, str):
         if value in ("长期", "long_term"):
             return LONG_TERM.strftime(fmt)
         value = date.fromisoformat(value)
+    if not isinstance(value, date):  # a number that reads as a date (20260101) passes the update's check: see text_of
+        raise TypeError(f"a date expected, not {value!r}")
     return value.strftime(fmt)
 
 
-def _amount(value) -> str | None:
+def _amount(value: FieldValue) -> str | None:
     return None if value in (None, "") else f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
-def record_of(publication, date_format: str = "slash") -> dict:
+def record_of(publication: Publication, date_format: str = "slash") -> ExchangeRecord:
     """One publication as a 双公示 record, field code → value."""
     fmt = DATE_FORMATS[date_format]
-    f, private = publication.fields, publication.private_fields or {}
+    f = publication.fields
+    private: PrivateFields = publication.private_fields or {}
     category = f.get("party_category")
+    category_code = CATEGORY_CODES.get(category) if isinstance(category, str) else None
     person = category == "natural_person"
     if publication.kind == "penalty":
         return {
             "CF_XDR_MC": f.get("party_name"),
-            "CF_XDR_LB": CATEGORY_CODES.get(category),
+            "CF_XDR_LB": category_code,
             "CF_XDR_SHXYM": None if person else f.get("party_code"),
             "CF_FRDB": None if person else f.get("legal_representative"),
             "CF_XDR_ZJLX": private.get("id_type") if person else None,
@@ -115,7 +149,7 @@ def record_of(publication, date_format: str = "slash") -> dict:
         }
     return {
         "XK_XDR_MC": f.get("party_name"),
-        "XK_XDR_LB": CATEGORY_CODES.get(category),
+        "XK_XDR_LB": category_code,
         "XK_XDR_SHXYM": None if person else f.get("party_code"),
         "XK_FRDB": None if person else f.get("legal_representative"),
         "XK_XDR_ZJLX": private.get("id_type") if person else None,
@@ -138,9 +172,9 @@ def record_of(publication, date_format: str = "slash") -> dict:
     }
 
 
-def _note(publication) -> str | None:
+def _note(publication: Publication) -> str | None:
     """备注: the draft's note, then what happened since: corrections (变更说明), annotations, 履行情况, a withdrawal."""
-    notes = [publication.fields.get("note")] if publication.fields.get("note") else []
+    notes = [text_of(publication.fields.get("note"))] if publication.fields.get("note") else []
     notes += [f"{c['changed_on']}变更：{c['note']}" for c in publication.corrections or []]
     notes += [a["note"] for a in publication.annotations or []]
     if publication.performance:
@@ -185,7 +219,7 @@ FIELD_OF_CODE = {
 }
 
 
-def _problem(kind: str, code: str, message: str) -> dict:
+def _problem(kind: str, code: str, message: str) -> RecordProblem:
     name = dict(CODES[kind]).get(code, code)
     field = FIELD_OF_CODE.get(code.split("_", 1)[1]) if "_" in code else None
     if code in ("CF_XDR_ZJHM", "XK_XDR_ZJHM", "CF_XDR_ZJLX", "XK_XDR_ZJLX"):
@@ -193,11 +227,11 @@ def _problem(kind: str, code: str, message: str) -> dict:
     return {"field": field, "code": code, "message": f"{name}（{code}）{message}"}
 
 
-def problems_of(kind: str, record: dict) -> list[dict]:
+def problems_of(kind: str, record: Mapping[str, FieldValue]) -> list[RecordProblem]:
     """The field rules a record breaks (required per party type, code check digits, amounts), each with the
     field it concerns and a message in Chinese."""
     p = "CF_" if kind == "penalty" else "XK_"
-    errors = []
+    errors: list[RecordProblem] = []
     required = [f"{p}XDR_MC", f"{p}XDR_LB", f"{p}WSH", f"{p}JDRQ", f"{p}SJLY", f"{p}SJLYDM"]
     required += (
         ["CF_CFJG", "CF_CFJGDM", "CF_WFXW", "CF_SY", "CF_YJ", "CF_CFLB", "CF_NR", "CF_YXQ"]
@@ -212,25 +246,29 @@ def problems_of(kind: str, record: dict) -> list[dict]:
     for code in required:
         if record.get(code) in (None, ""):
             errors.append(_problem(kind, code, "必填"))
-    code = record.get(f"{p}XDR_SHXYM")
-    if code and not uscc.is_valid(code):
+    # (a value that is not text is no valid code: stdnum answers False for one too)
+    party_code = record.get(f"{p}XDR_SHXYM")
+    if party_code and not (isinstance(party_code, str) and uscc.is_valid(party_code)):
         errors.append(_problem(kind, f"{p}XDR_SHXYM", "校验不通过（18 位统一社会信用代码）"))
     number = record.get(f"{p}XDR_ZJHM")
-    if number and record.get(f"{p}XDR_ZJLX") == "身份证" and not ric.is_valid(number):
+    if number and record.get(f"{p}XDR_ZJLX") == "身份证" and not (isinstance(number, str) and ric.is_valid(number)):
         errors.append(_problem(kind, f"{p}XDR_ZJHM", "身份证号码校验不通过"))
     for code in (f"{p}CFJGDM" if kind == "penalty" else "XK_XKJGDM", f"{p}SJLYDM"):
-        if record.get(code) and not uscc.is_valid(record[code]):
+        value = record.get(code)
+        if value and not (isinstance(value, str) and uscc.is_valid(value)):
             errors.append(_problem(kind, code, "统一社会信用代码校验不通过"))
     for code in ("CF_NR_FK", "CF_NR_WFFF") if kind == "penalty" else ():
         value = record.get(code)
-        if value is not None and not re.fullmatch(r"\d{1,8}(\.\d{1,6})?", value):
+        if value is not None and not re.fullmatch(r"\d{1,8}(\.\d{1,6})?", text_of(value)):  # (_amount's text)
             errors.append(_problem(kind, code, "须为以万元计的非负数，最多六位小数"))
-    if kind == "penalty" and record.get("CF_CFLB") and "罚款" in record["CF_CFLB"] and record.get("CF_NR_FK") is None:
+    if kind == "penalty" and record.get("CF_CFLB") and "罚款" in text_of(record["CF_CFLB"]) and record.get("CF_NR_FK") is None:
         errors.append(_problem(kind, "CF_NR_FK", "处罚类别含罚款时必填"))
     return errors
 
 
-def _with_problems(kind: str, records: list[dict], problems: list[list[dict]] | None) -> tuple[list[str], list[list]]:
+def _with_problems(
+    kind: str, records: list[ExchangeRecord], problems: list[list[RecordProblem]] | None
+) -> tuple[list[str], list[list[FieldValue]]]:
     codes = [code for code, _ in CODES[kind]]
     rows = [[record.get(code) for code in codes] for record in records]
     if problems is None:
@@ -238,18 +276,22 @@ def _with_problems(kind: str, records: list[dict], problems: list[list[dict]] | 
     return codes + ["problems"], [row + ["；".join(p["message"] for p in found)] for row, found in zip(rows, problems)]
 
 
-def as_csv(kind: str, records: list[dict], problems: list[list[dict]] | None = None) -> bytes:
+def as_csv(kind: str, records: list[ExchangeRecord], problems: list[list[RecordProblem]] | None = None) -> bytes:
     """The records under their codes; with `problems` (one list per record) a last column says what each breaks."""
     header, rows = _with_problems(kind, records, problems)
     return csv_bytes(header, rows)
 
 
-def as_xlsx(kind: str, records: list[dict], problems: list[list[dict]] | None = None, invalid: list[dict] | None = None) -> bytes:
+def as_xlsx(
+    kind: str, records: list[ExchangeRecord], problems: list[list[RecordProblem]] | None = None, invalid: list[InvalidRecord] | None = None
+) -> bytes:
     """The codes and their Chinese names as the first two rows; with `problems`, a `problems` column and a second
     sheet listing each invalid record's problems one a row."""
     header, rows = _with_problems(kind, records, problems)
     names = [name for _, name in CODES[kind]] + (["问题"] if problems is not None else [])
-    sheets = [("行政处罚" if kind == "penalty" else "行政许可", [header, names], rows)]
+    sheets: list[tuple[str, Sequence[Sequence[object]], Sequence[Sequence[object]]]] = [
+        ("行政处罚" if kind == "penalty" else "行政许可", [header, names], rows)
+    ]
     if invalid is not None:
         sheets.append(
             (
@@ -268,11 +310,15 @@ def as_xlsx(kind: str, records: list[dict], problems: list[list[dict]] | None = 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_file(kind: str, rows: list[tuple], file_format: str, include_invalid: bool, day: date) -> tuple[bytes, str, dict]:
+def export_file(
+    kind: str, rows: list[tuple[Publication, ExchangeRecord, list[RecordProblem]]], file_format: str, include_invalid: bool, day: date
+) -> tuple[bytes, str, dict[str, str]]:
     """The 双公示 file of (publication, record, problems) rows: the valid records, or with `include_invalid` every record
     with a `problems` column (and, in XLSX, a second sheet); headers count the valid and the invalid ones, so an export
     is never silently empty."""
-    invalid = [{"publication_id": p.id, "doc_number": p.fields.get("doc_number"), "problems": found} for p, _, found in rows if found]
+    invalid: list[InvalidRecord] = [
+        {"publication_id": p.id, "doc_number": p.fields.get("doc_number"), "problems": found} for p, _, found in rows if found
+    ]
     kept = [(record, found) for _, record, found in rows if include_invalid or not found]
     records, problems = [record for record, _ in kept], [found for _, found in kept]
     headers = {"X-Records": str(len(rows) - len(invalid)), "X-Records-Invalid": str(len(invalid))}

@@ -3,7 +3,9 @@ amounts) or, as a first suggestion the publisher edits, from the decision's own 
 法定代表人). Pure: nothing here is stored unless a draft keeps it."""
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from ..catalog.schemas import Catalog
 
@@ -31,14 +33,14 @@ def _yuan(value: str | None) -> str | None:
     return f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
 
 
-def penalty_category(catalog: Catalog, facts: dict) -> str | None:
+def penalty_category(catalog: Catalog, facts: Mapping[str, Any]) -> str | None:
     """处罚类别: the names of the penalties the case records, as the decision lists them."""
     names = {kind.code: kind.name_zh for kind in catalog.statistics.penalty_kinds}
     codes = facts.get("penalties") or (["fine"] if facts.get("fine_yuan") else [])
     return "、".join(names.get(code, code) for code in codes) or None
 
 
-def penalty_content(catalog: Catalog, facts: dict) -> str | None:
+def penalty_content(catalog: Catalog, facts: Mapping[str, Any]) -> str | None:
     """处罚内容 as published: 警告；没收违法所得 5,000 元；罚款 30,000 元 — each penalty with its amount."""
     names = {kind.code: kind.name_zh for kind in catalog.statistics.penalty_kinds}
     codes = list(facts.get("penalties") or [])

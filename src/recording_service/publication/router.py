@@ -3,8 +3,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..catalog.service import CatalogDep
+from ..core.config import Settings
 from ..core.db import DbSession
 from ..core.deps import SettingsDep
 from ..core.pagination import MAX_LIMIT, keyset, page_of
@@ -56,7 +58,7 @@ Reader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Role.a
 STATUSES = ("draft", "approved", "published", "annotated", "withdrawn", "expired", "not_publishable")
 
 
-async def _answer(session, publication: Publication, settings, status_code: int = 200) -> JSONResponse:
+async def _answer(session: AsyncSession, publication: Publication, settings: Settings, status_code: int = 200) -> JSONResponse:
     return JSONResponse(
         (await staff_view(session, publication, settings.tz)).model_dump(mode="json"),
         status_code=status_code,

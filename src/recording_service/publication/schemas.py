@@ -1,14 +1,13 @@
-from datetime import date, datetime
-from typing import Literal
+from datetime import date, datetime, tzinfo
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt, StrictStr
 
 from ..core.times import local
 from ..core.values import RequestModel
+from .exchange import RecordProblem
 from .models import Publication
-
-Kind = Literal["penalty", "license", "inspection"]
-Severity = Literal["minor", "ordinary", "serious"]
+from .stored import Kind, Severity
 
 # The record's fields, in our names (the 双公示 codes are the export's business): what a draft may edit.
 COMMON_FIELDS = (
@@ -40,7 +39,6 @@ KIND_FIELDS = {
     + ("doc_name", "license_category", "certificate_name", "certificate_number", "license_content", "valid_from", "valid_to"),
     "inspection": COMMON_FIELDS + ("inspection_matter", "inspection_result"),
 }
-FieldValue = str | float | int | None
 # Fields that are not free text (dates, an enum): never passed through the redaction.
 UNREDACTED_FIELDS = frozenset({"decided_on", "valid_from", "valid_to", "party_category", "fine_wan", "confiscated_wan"})
 PerformanceStatus = Literal["performed", "partly_performed", "not_performed", "enforced", "instalments"]
@@ -62,7 +60,10 @@ class PublicationCreate(RequestModel):
 
 
 class PublicationUpdate(RequestModel):
-    fields: dict[str, FieldValue] | None = Field(default=None, description="fields to change (null clears one)")
+    # Strict: true is not 1 and "1" is not a number here; _check_field decides what each field takes.
+    fields: dict[str, StrictStr | StrictFloat | StrictInt | None] | None = Field(
+        default=None, description="fields to change (null clears one)"
+    )
     public_text: str | None = Field(
         default=None,
         max_length=200_000,
@@ -150,7 +151,7 @@ class PublicationOut(BaseModel):
     severity: str
     status: str
     version: int
-    fields: dict
+    fields: dict[str, Any]
     public_text: str | None
     redaction: list[Redacted]
     needs_review: bool = Field(description="the redaction flagged spans a person must look at before approving")
@@ -161,13 +162,13 @@ class PublicationOut(BaseModel):
     period_months: int | None
     period_ends_on: date | None
     not_publishable_reason: str | None
-    notice: dict | None
+    notice: dict[str, Any] | None
     approved_by: str | None
     approved_at: datetime | None
     published_at: datetime | None
-    annotations: list[dict]
+    annotations: list[dict[str, Any]]
     corrections: list[Correction] = Field(description="changes made after publication, each a new version with its 变更说明")
-    performance: dict | None = Field(description="the latest 履行情况 recorded: status, on, note")
+    performance: dict[str, Any] | None = Field(description="the latest 履行情况 recorded: status, on, note")
     problems: list[FieldProblem] = Field(description="what the 双公示 field rules refuse: approval waits until it is empty")
     editors: list[str] = Field(description="who drafted or edited it (none of them may approve it)")
     withdrawn_at: datetime | None
@@ -179,7 +180,9 @@ class PublicationOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, publication: Publication, tz, *, overdue: bool, problems: list[dict], editors: set[str]) -> "PublicationOut":
+    def of(
+        cls, publication: Publication, tz: tzinfo, *, overdue: bool, problems: list[RecordProblem], editors: set[str]
+    ) -> "PublicationOut":
         """The staff view: `overdue`, the field rules' `problems` and the `editors` are the service's to work out."""
         return cls(
             id=publication.id,
@@ -192,7 +195,7 @@ class PublicationOut(BaseModel):
             version=publication.version,
             fields=publication.fields,
             public_text=publication.public_text,
-            redaction=publication.redaction,
+            redaction=[Redacted.model_validate(span) for span in publication.redaction],
             needs_review=any(span["needs_review"] for span in publication.redaction),
             decided_on=publication.decided_on,
             due_on=publication.due_on,
@@ -201,14 +204,14 @@ class PublicationOut(BaseModel):
             period_months=publication.period_months,
             period_ends_on=publication.period_ends_on,
             not_publishable_reason=publication.not_publishable_reason,
-            notice=publication.notice,
+            notice=dict(publication.notice) if publication.notice is not None else None,
             approved_by=publication.approved_by,
             approved_at=local(publication.approved_at, tz),
             published_at=local(publication.published_at, tz),
-            annotations=publication.annotations,
-            corrections=publication.corrections,
-            performance=publication.performance[-1] if publication.performance else None,
-            problems=problems,
+            annotations=[dict(annotation) for annotation in publication.annotations],
+            corrections=[Correction.model_validate(correction) for correction in publication.corrections],
+            performance=dict(publication.performance[-1]) if publication.performance else None,
+            problems=[FieldProblem.model_validate(problem) for problem in problems],
             editors=sorted(editors),
             withdrawn_at=local(publication.withdrawn_at, tz),
             withdrawal_reason=publication.withdrawal_reason,
@@ -232,20 +235,20 @@ class PublicItem(BaseModel):
     kind: str
     status: Literal["published", "annotated", "withdrawn"]
     agency: str
-    fields: dict = Field(description="empty once withdrawn")
+    fields: dict[str, Any] = Field(description="empty once withdrawn")
     public_text: str | None
     decided_on: date
     published_at: datetime | None
     period_ends_on: date | None
-    annotations: list[dict]
-    corrections: list[dict] = Field(default_factory=list, description="变更说明 of each correction: version, changed_on, note")
-    performance: dict | None = Field(default=None, description="履行情况: status, on, note")
+    annotations: list[dict[str, Any]]
+    corrections: list[dict[str, Any]] = Field(default_factory=list, description="变更说明 of each correction: version, changed_on, note")
+    performance: dict[str, Any] | None = Field(default=None, description="履行情况: status, on, note")
     version: int = 1
     withdrawn_at: datetime | None = None
     withdrawal_reason: str | None = None
 
     @classmethod
-    def of(cls, publication: Publication, tz) -> "PublicItem":
+    def of(cls, publication: Publication, tz: tzinfo) -> "PublicItem":
         """What the public reads of a publication, or will read once it is published. Built unvalidated: the staff
         preview shows a draft as the public will see it, and a draft's status is not one the public model names;
         the public answers (publication/router.py) validate what it gives."""

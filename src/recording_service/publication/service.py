@@ -6,19 +6,24 @@ Services add and flush and record their audit event; the request commits.
 """
 
 import asyncio
-from datetime import date
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, tzinfo
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ..agencies.models import AgencyProfile
 from ..agencies.service import agency_codes_under, get_agency, missing_for_publication
-from ..audit.service import record
+from ..audit.service import Actor, record
+from ..cases.models import Case, DocumentVersion
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
-from ..catalog.messages import problem_text
-from ..catalog.schemas import Catalog
+from ..catalog.schemas import Catalog, PublicationRules
 from ..core.db import utcnow
+from ..core.messages import problem_text
 from ..core.pagination import keyset, page_of
 from ..core.principals import Principal, scoped_to_agency
 from ..core.problems import Problem
@@ -28,7 +33,7 @@ from ..officers.service import names_in_register
 from ..webhooks.service import enqueue
 from ..workdays.counting import add_months
 from ..workdays.service import working_calendar
-from .exchange import problems_of, record_of
+from .exchange import ExchangeRecord, RecordProblem, problems_of, record_of, text_of
 from .extract import basis_in, facts_in, legal_representative_in, penalty_category, penalty_content
 from .models import Publication, PublicationVersion
 from .redaction import Subjects, redact
@@ -45,6 +50,7 @@ from .schemas import (
     RevocationCreate,
     WithdrawalCreate,
 )
+from .stored import AnnotationEntry, CorrectionEntry, FieldValue, PerformanceEntry, PrivateFields, RedactedSpan, Severity
 
 COUNTED = {"signed", "issued", "served"}
 PUBLIC_STATUSES = ("published", "annotated")
@@ -52,7 +58,13 @@ OPEN_STATUSES = ("draft", "approved")
 ACTIVE_STATUSES = ("draft", "approved", "published", "annotated")
 
 
-def visible_publications(principal: Principal) -> Select:
+def publication_rules(catalog: Catalog) -> PublicationRules:
+    """The catalog's publication rules: load_catalog always reads a publication.yaml (the agency's or the packaged one)."""
+    assert catalog.publication is not None
+    return catalog.publication
+
+
+def visible_publications(principal: Principal) -> Select[Publication]:
     return scoped_to_agency(select(Publication), Publication.agency, principal)
 
 
@@ -63,11 +75,11 @@ async def get_publication(session: AsyncSession, principal: Principal, publicati
     return publication
 
 
-def _party(parties: list[dict]) -> dict | None:
+def _party(parties: list[dict[str, Any]]) -> dict[str, Any] | None:
     return parties[0] if parties else None
 
 
-def _category(party: dict | None) -> str | None:
+def _category(party: Mapping[str, Any] | None) -> str | None:
     if party is None:
         return None
     if party.get("kind") == "person":
@@ -83,7 +95,9 @@ def _wan(yuan: str | None) -> float | int | None:
     return int(amount) if amount.is_integer() else amount
 
 
-def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, agency) -> tuple[dict, dict]:
+def _draft_fields(
+    catalog: Catalog, kind: str, case: Case, version: DocumentVersion, decided_on: date, agency: AgencyProfile | None
+) -> tuple[dict[str, FieldValue], PrivateFields]:
     """The record's fields from the case, its facts, the decision and the agency's profile (public), and what only
     the platform gets. Each is editable in the draft; the facts win over what is read from the decision's text."""
     party = _party(case.parties or [])
@@ -91,7 +105,7 @@ def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, 
     natural = category == "natural_person"
     facts = case.facts or {}
     text = version.text or ""
-    fields = {
+    fields: dict[str, FieldValue] = {
         "party_name": party["name"] if party else None,
         "party_category": category,
         "party_code": None if natural or party is None else party.get("id_number"),
@@ -124,17 +138,19 @@ def _draft_fields(catalog: Catalog, kind: str, case, version, decided_on: date, 
         )
     else:
         fields.update(inspection_matter=case.title, inspection_result=version.title)
-    private = {"id_type": "身份证", "id_number": party.get("id_number")} if natural and party and party.get("id_number") else {}
+    private: PrivateFields = {"id_type": "身份证", "id_number": party["id_number"]} if natural and party and party.get("id_number") else {}
     return fields, private
 
 
-def agency_fields(agency) -> dict:
+def agency_fields(agency: AgencyProfile | None) -> dict[str, str | None]:
     """处罚（许可）机关 and 数据来源单位 with their codes: the agency's own profile, never its bare code."""
     name, code = (agency.name_zh, agency.uscc) if agency is not None else (None, None)
     return {"authority": name, "authority_code": code, "data_source": name, "data_source_code": code}
 
 
-async def _subjects(session: AsyncSession, case, other_names: set[str], agency, legal_representative: str | None = None) -> Subjects:
+async def _subjects(
+    session: AsyncSession, case: Case, other_names: set[str], agency: AgencyProfile | None, legal_representative: FieldValue = None
+) -> Subjects:
     """Who the text is about: the party and the people the case knows. Officers (of the case and the register), an
     organisation's legal representative and the agency's own contacts stay; other named people go."""
     party = _party(case.parties or [])
@@ -145,7 +161,7 @@ async def _subjects(session: AsyncSession, case, other_names: set[str], agency, 
         p["legal_representative"].strip() for p in (case.parties or []) if p.get("kind") == "organization" and p.get("legal_representative")
     }
     if legal_representative:
-        keep.add(legal_representative.strip())  # as the draft names it (published with an organisation's decisions)
+        keep.add(text_of(legal_representative).strip())  # as the draft names it (published with an organisation's decisions)
     phrases = [value for value in ((agency.address, agency.phone) if agency is not None else ()) if value]
     keep.discard("")
     return Subjects(
@@ -157,16 +173,19 @@ async def _subjects(session: AsyncSession, case, other_names: set[str], agency, 
     )
 
 
-async def _subjects_of(session: AsyncSession, principal: Principal, publication: Publication, fields: dict | None = None) -> Subjects:
+async def _subjects_of(
+    session: AsyncSession, principal: Principal, publication: Publication, fields: Mapping[str, FieldValue] | None = None
+) -> Subjects:
     case = await get_case(session, principal, publication.case_id)
     names = set(publication.private_fields.get("other_names", [])) | await signers_of_case(session, case.id)
     representative = (fields if fields is not None else publication.fields).get("legal_representative")
     return await _subjects(session, case, names, await get_agency(session, publication.agency), representative)
 
 
-def _redact_values(values: dict[str, str], subjects: Subjects) -> tuple[dict[str, str], list[dict]]:
+def _redact_values(values: dict[str, str], subjects: Subjects) -> tuple[dict[str, str], list[RedactedSpan]]:
     """Every value that reaches the public goes through the same redaction; the report's spans name their field."""
-    out, report = {}, []
+    out: dict[str, str] = {}
+    report: list[RedactedSpan] = []
     for name, value in values.items():
         result = redact(value, subjects)
         out[name] = result.text
@@ -174,18 +193,21 @@ def _redact_values(values: dict[str, str], subjects: Subjects) -> tuple[dict[str
     return out, report
 
 
-async def _redacted(values: dict[str, str | None], subjects: Subjects) -> tuple[dict[str, str | None], list[dict]]:
+Value = TypeVar("Value", str, str | None, FieldValue)  # what is redacted: texts, and texts among other values
+
+
+async def _redacted(values: Mapping[str, Value], subjects: Subjects) -> tuple[dict[str, Value], list[RedactedSpan]]:
     """`_redact_values` off the event loop (a decision may run to 200,000 characters); empty values pass as they are."""
     texts = {name: value for name, value in values.items() if isinstance(value, str) and value}
     out, report = await asyncio.to_thread(_redact_values, texts, subjects)
     return {**values, **out}, report
 
 
-def _public_field_values(fields: dict) -> dict:
+def _public_field_values(fields: Mapping[str, FieldValue]) -> dict[str, str]:
     return {name: value for name, value in fields.items() if isinstance(value, str) and name not in UNREDACTED_FIELDS}
 
 
-def _not_publishable(catalog: Catalog, case, severity: str, period_months: int | None) -> str | None:
+def _not_publishable(catalog: Catalog, case: Case, severity: Severity, period_months: int | None) -> str | None:
     facts = case.facts or {}
     if facts.get("party_is_minor"):
         return "当事人为未成年人，依法不予公示。"
@@ -193,13 +215,13 @@ def _not_publishable(catalog: Catalog, case, severity: str, period_months: int |
         return "案件涉及国家秘密，依法不予公示。"
     if facts.get("personal_privacy"):
         return "案件涉及个人隐私，依法不予公示。"
-    if not catalog.publication.periods[severity].publish and period_months is None:
+    if not publication_rules(catalog).periods[severity].publish and period_months is None:
         return "轻微违法行为，依信用修复管理办法一般不予公示。"
     return None
 
 
-def _period(catalog: Catalog, severity: str, period_months: int | None) -> int:
-    rule = catalog.publication.periods[severity]
+def _period(catalog: Catalog, severity: Severity, period_months: int | None) -> int:
+    rule = publication_rules(catalog).periods[severity]
     months = period_months if period_months is not None else rule.max_months
     if not max(rule.min_months, 1) <= months <= rule.max_months:
         raise Problem(
@@ -211,11 +233,13 @@ def _period(catalog: Catalog, severity: str, period_months: int | None) -> int:
     return months
 
 
-async def create_publication(session: AsyncSession, catalog: Catalog, principal: Principal, body: PublicationCreate, tz) -> Publication:
+async def create_publication(
+    session: AsyncSession, catalog: Catalog, principal: Principal, body: PublicationCreate, tz: tzinfo
+) -> Publication:
     case = await get_case(session, principal, body.case_id)
     document, version = await current_document(session, case, body.document_id)
-    if document.doc_type not in catalog.publication.decision_documents[body.kind]:
-        allowed = ", ".join(catalog.publication.decision_documents[body.kind])
+    if document.doc_type not in publication_rules(catalog).decision_documents[body.kind]:
+        allowed = ", ".join(publication_rules(catalog).decision_documents[body.kind])
         raise Problem(400, "not-a-decision", f"A {body.kind} publication is made from one of: {allowed}.", field="document_id")
     if version.status not in COUNTED:
         raise Problem(409, "decision-not-final", "The decision is not signed, issued or served yet (or it was voided).")
@@ -231,7 +255,7 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     reason = _not_publishable(catalog, case, body.severity, body.period_months)
     months = None if reason else _period(catalog, body.severity, body.period_months)
     calendar = await working_calendar(session, catalog, case.agency)
-    due = calendar.add_working_days(decided_on, catalog.publication.due_working_days[body.kind])
+    due = calendar.add_working_days(decided_on, publication_rules(catalog).due_working_days[body.kind])
     agency = await get_agency(session, case.agency)
     fields, private = _draft_fields(catalog, body.kind, case, version, decided_on, agency)
     named = sorted({n.strip() for n in body.other_names if n.strip()})
@@ -240,7 +264,8 @@ async def create_publication(session: AsyncSession, catalog: Catalog, principal:
     subjects = await _subjects(
         session, case, set(named) | await signers_of_case(session, case.id), agency, fields.get("legal_representative")
     )
-    values, report = await _redacted({**_public_field_values(fields), "public_text": version.text}, subjects)
+    public_values: dict[str, str | None] = {**_public_field_values(fields), "public_text": version.text}
+    values, report = await _redacted(public_values, subjects)
     public_text = values.pop("public_text")
     now = utcnow()
     publication = Publication(
@@ -340,7 +365,7 @@ def _require(publication: Publication, *statuses: str) -> None:
 
 
 async def update_publication(
-    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: PublicationUpdate, tz
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: PublicationUpdate, tz: tzinfo
 ) -> Publication:
     """Edit a draft, or correct a published item: a new version either way, every changed value redacted again. A
     correction carries its 变更说明 and date, shown publicly with the item's history."""
@@ -360,8 +385,8 @@ async def update_publication(
     changed_on = (body.changed_on or today(tz)) if correcting else None
     if changed_on is not None and (changed_on > today(tz) or changed_on < publication.decided_on):
         raise Problem(422, "correction-date", "A correction's date lies between the decision and today.", field="changed_on")
-    changes: dict = {}
-    changed: dict[str, str | None] = {}
+    changes: dict[str, object] = {}
+    changed: dict[str, FieldValue] = {}
     fields = dict(publication.fields)
     if body.fields is not None:
         unknown = sorted(set(body.fields) - set(KIND_FIELDS[publication.kind]))
@@ -387,10 +412,12 @@ async def update_publication(
         for name, value in agency_fields(await get_agency(session, publication.agency)).items():
             if value and not fields.get(name):
                 fields[name] = changed[name] = value
-        redactable = {name: value for name, value in changed.items() if name == "public_text" or name not in UNREDACTED_FIELDS}
+        redactable: dict[str, FieldValue] = {
+            name: value for name, value in changed.items() if name == "public_text" or name not in UNREDACTED_FIELDS
+        }
         values, report = await _redacted(redactable, await _subjects_of(session, principal, publication, fields))
         if "public_text" in values:
-            publication.public_text = values.pop("public_text")
+            publication.public_text = text_of(values.pop("public_text"))  # body.public_text, redacted
         publication.fields = {**fields, **values}
         publication.redaction = [span for span in publication.redaction if span.get("field", "public_text") not in changed] + report
         changes["fields"] = sorted(name for name in changed if name != "public_text")
@@ -411,7 +438,8 @@ async def update_publication(
     if body.note:
         note = await _redacted_note(body.note.strip(), publication, session, principal)
     if correcting:
-        correction = {
+        assert changed_on is not None and note is not None  # a correction's date is set, its note required (above)
+        correction: CorrectionEntry = {
             "version": publication.version,
             "changed_on": changed_on.isoformat(),
             "note": note,
@@ -440,18 +468,24 @@ async def update_publication(
 YEARS_AHEAD = {"decided_on": 1, "valid_from": 1, "valid_to": 50}
 
 
-def _check_field(name: str, value, today_: date) -> None:
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _check_field(name: str, value: FieldValue, today_: date) -> None:
     """Dates are ISO dates within reason, amounts non-negative numbers, the party's category one of three: nothing that
     changes meaning silently (a typo refused, not stored)."""
     if value is None:
         return
     if name in ("decided_on", "valid_from", "valid_to"):
-        try:
-            day = date.fromisoformat(str(value))
-        except ValueError:
-            if not (name == "valid_to" and value in ("长期", "long_term")):
-                raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
+        if name == "valid_to" and value in ("长期", "long_term"):
             return
+        # Only the ISO text: a number (20260101) or a compact form is refused rather than stored and misread later.
+        if not isinstance(value, str) or not ISO_DAY.match(value):
+            raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name)
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise Problem(422, "invalid-field", f"{name} is a date (YYYY-MM-DD).", field=name) from None
         if not plausible_day(day, today_, YEARS_AHEAD[name]):
             raise Problem(
                 422,
@@ -461,15 +495,19 @@ def _check_field(name: str, value, today_: date) -> None:
                 field=name,
             )
     elif name in ("fine_wan", "confiscated_wan"):
+        if isinstance(value, bool):
+            raise Problem(422, "invalid-field", f"{name} is an amount in 万元.", field=name)
         try:
             amount = Decimal(str(value))
         except ArithmeticError:
             raise Problem(422, "invalid-field", f"{name} is an amount in 万元.", field=name) from None
         if not amount.is_finite() or amount < 0 or amount >= 10**8:
             raise Problem(422, "invalid-field", f"{name} is a non-negative amount in 万元.", field=name)
+    elif not isinstance(value, str):
+        raise Problem(422, "invalid-field", f"{name} is text, not a number.", field=name)
     elif name == "party_category" and value not in ("natural_person", "legal_person", "individual_business"):
         raise Problem(422, "invalid-field", "party_category is natural_person, legal_person or individual_business.", field=name)
-    elif isinstance(value, str) and len(value) > 4000:
+    elif len(value) > 4000:
         raise Problem(422, "invalid-field", f"{name} is at most 4,000 characters.", field=name)
 
 
@@ -479,7 +517,9 @@ async def _redacted_note(text: str, publication: Publication, session: AsyncSess
     return values["note"]
 
 
-async def record_notice(session: AsyncSession, principal: Principal, publication: Publication, body: NoticeCreate, tz) -> Publication:
+async def record_notice(
+    session: AsyncSession, principal: Principal, publication: Publication, body: NoticeCreate, tz: tzinfo
+) -> Publication:
     _require(publication, "draft", "approved")
     require_offset(body.notified_at, "notified_at")
     told_on = body.notified_at.astimezone(tz).date()
@@ -536,12 +576,14 @@ async def editors_of(session: AsyncSession, publication_ids: list[str]) -> dict[
 INSPECTION_REQUIRED = {"party_name": "行政相对人名称", "doc_number": "文书编号", "inspection_result": "检查结果", "authority": "检查机关"}
 
 
-def record_problems(publication: Publication, agency) -> list[dict]:
+def record_problems(publication: Publication, agency: AgencyProfile | None) -> list[RecordProblem]:
     """What keeps a record from the 双公示 platforms (and so from approval): the field rules per kind, and an agency
     without a profile to name it."""
     if publication.status == "not_publishable":
         return []
-    problems = [{"field": "authority", "code": None, "message": message} for message in missing_for_publication(agency)]
+    problems: list[RecordProblem] = [
+        {"field": "authority", "code": None, "message": message} for message in missing_for_publication(agency)
+    ]
     if publication.kind in ("penalty", "license"):
         problems += problems_of(publication.kind, record_of(publication))
     else:
@@ -587,7 +629,7 @@ async def approve(session: AsyncSession, principal: Principal, publication: Publ
     return publication
 
 
-async def publish(session: AsyncSession, principal: Principal, publication: Publication, tz) -> Publication:
+async def publish(session: AsyncSession, principal: Principal, publication: Publication, tz: tzinfo) -> Publication:
     _require(publication, "approved")
     if not publication.notice:
         raise Problem(
@@ -615,12 +657,18 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
     return publication
 
 
-async def annotate(session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz) -> Publication:
+async def annotate(
+    session: AsyncSession, principal: Principal, publication: Publication, body: AnnotationCreate, tz: tzinfo
+) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     if body.changed_on is not None and (body.changed_on > today(tz) or body.changed_on < publication.decided_on):
         raise Problem(422, "annotation-date", "The day the decision was changed lies between the decision and today.", field="changed_on")
     text = await _redacted_note(body.note.strip(), publication, session, principal)
-    note = {"at": utcnow().astimezone(tz).isoformat(), "note": text, "changed_on": body.changed_on.isoformat() if body.changed_on else None}
+    note: AnnotationEntry = {
+        "at": utcnow().astimezone(tz).isoformat(),
+        "note": text,
+        "changed_on": body.changed_on.isoformat() if body.changed_on else None,
+    }
     publication.annotations = [*publication.annotations, note]
     publication.status, publication.updated_at = "annotated", utcnow()
     await session.flush()
@@ -637,12 +685,12 @@ async def annotate(session: AsyncSession, principal: Principal, publication: Pub
 
 
 async def record_revocation(
-    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: RevocationCreate, tz
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: RevocationCreate, tz: tzinfo
 ) -> Publication:
     """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
     _require(publication, *PUBLIC_STATUSES)
     calendar = await working_calendar(session, catalog, publication.agency)
-    due = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days)
+    due = calendar.add_working_days(body.revoked_on, publication_rules(catalog).withdraw_within_working_days)
     _check_revoked_on(publication, body.revoked_on, tz)
     publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
     await session.flush()
@@ -666,7 +714,7 @@ async def record_revocation(
 
 
 async def withdraw(
-    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate, tz
+    session: AsyncSession, catalog: Catalog, principal: Principal, publication: Publication, body: WithdrawalCreate, tz: tzinfo
 ) -> Publication:
     _require(publication, *PUBLIC_STATUSES)
     if body.revoked_on is not None:
@@ -680,31 +728,29 @@ async def withdraw(
         )
         publication.revoked_on = body.revoked_on
         calendar = await working_calendar(session, catalog, publication.agency)
-        publication.withdraw_due_on = calendar.add_working_days(body.revoked_on, catalog.publication.withdraw_within_working_days).due_on
+        publication.withdraw_due_on = calendar.add_working_days(
+            body.revoked_on, publication_rules(catalog).withdraw_within_working_days
+        ).due_on
     publication.updated_at = publication.withdrawn_at
     await session.flush()
     late = publication.withdraw_due_on is not None and publication.withdrawn_at.astimezone(tz).date() > publication.withdraw_due_on
+    revocation: dict[str, object] = {}
+    if publication.revoked_on:
+        assert publication.withdraw_due_on is not None  # due from the day a revocation is recorded (record_revocation, above)
+        revocation = {"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(), "late": late}
     await record(
         session,
         principal,
         "publication.withdrawn",
         agency=publication.agency,
         case_id=publication.case_id,
-        payload={
-            "publication_id": publication.id,
-            "reason": reason,
-            **(
-                {"revoked_on": publication.revoked_on.isoformat(), "due_on": publication.withdraw_due_on.isoformat(), "late": late}
-                if publication.revoked_on
-                else {}
-            ),
-        },
+        payload={"publication_id": publication.id, "reason": reason, **revocation},
     )
     await enqueue(session, publication.agency, "publication.withdrawn", PublicItem.of(publication, tz).model_dump())
     return publication
 
 
-def _check_revoked_on(publication: Publication, revoked_on: date, tz) -> None:
+def _check_revoked_on(publication: Publication, revoked_on: date, tz: tzinfo) -> None:
     if revoked_on < publication.decided_on or revoked_on > today(tz):  # the agency's day, not UTC's
         raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field="revoked_on")
 
@@ -719,7 +765,7 @@ PERFORMANCE_NAMES = {
 
 
 async def record_performance(
-    session: AsyncSession, principal: Principal, publication: Publication, body: PerformanceCreate, tz
+    session: AsyncSession, principal: Principal, publication: Publication, body: PerformanceCreate, tz: tzinfo
 ) -> Publication:
     """履行情况 of a published decision (or one about to be): shown publicly with it, every change kept."""
     _require(publication, "draft", "approved", *PUBLIC_STATUSES)
@@ -730,7 +776,7 @@ async def record_performance(
     note = None
     if body.note and body.note.strip():
         note = await _redacted_note(body.note.strip(), publication, session, principal)
-    entry = {
+    entry: PerformanceEntry = {
         "status": body.status,
         "status_zh": PERFORMANCE_NAMES[body.status],
         "on": body.on.isoformat(),
@@ -753,7 +799,7 @@ async def record_performance(
     return publication
 
 
-async def expire_due(session: AsyncSession, principal: Principal, today: date, tz) -> int:
+async def expire_due(session: AsyncSession, principal: Actor | Principal, today: date, tz: tzinfo) -> int:
     """End the publications whose period is over (each recorded). Public reads already hide them."""
     due = (
         (
@@ -767,6 +813,8 @@ async def expire_due(session: AsyncSession, principal: Principal, today: date, t
         .all()
     )
     for publication in due:
+        ends_on = publication.period_ends_on
+        assert ends_on is not None  # chosen by period_ends_on < today
         publication.status, publication.expired_at = "expired", utcnow()
         publication.updated_at = publication.expired_at
         await record(
@@ -775,7 +823,7 @@ async def expire_due(session: AsyncSession, principal: Principal, today: date, t
             "publication.expired",
             agency=publication.agency,
             case_id=publication.case_id,
-            payload={"publication_id": publication.id, "period_ends_on": publication.period_ends_on.isoformat()},
+            payload={"publication_id": publication.id, "period_ends_on": ends_on.isoformat()},
         )
         await enqueue(
             session,
@@ -792,7 +840,7 @@ async def expire_due(session: AsyncSession, principal: Principal, today: date, t
     return len(due)
 
 
-def public_query(today: date) -> Select:
+def public_query(today: date) -> Select[Publication]:
     """Everything anyone may read: published or annotated within their period, and withdrawal notices."""
     return select(Publication).where(
         or_(
@@ -810,7 +858,7 @@ def overdue(publication: Publication, today: date) -> bool:
     return publication.status in PUBLIC_STATUSES and publication.withdraw_due_on is not None and publication.withdraw_due_on < today
 
 
-def overdue_condition(today: date):
+def overdue_condition(today: date) -> ColumnElement[bool]:
     return or_(
         and_(Publication.status.in_(OPEN_STATUSES), Publication.due_on < today),
         and_(Publication.status.in_(PUBLIC_STATUSES), Publication.withdraw_due_on < today),
@@ -822,7 +870,7 @@ EXPORT_LIMIT = 50_000
 
 async def exchange_rows(
     session: AsyncSession, principal: Principal, kind: str, *, include_withdrawn: bool = False, date_format: str = "slash"
-) -> list[tuple[Publication, dict, list[dict]]]:
+) -> list[tuple[Publication, ExchangeRecord, list[RecordProblem]]]:
     """Every published item of a kind as its 双公示 record with the problems the field rules find (empty: valid)."""
     statuses = ("published", "annotated", "withdrawn") if include_withdrawn else ("published", "annotated")
     rows = (
@@ -841,7 +889,7 @@ async def exchange_rows(
     return [(p, record_of(p, date_format), record_problems(p, agencies[p.agency])) for p in rows]
 
 
-async def staff_views(session: AsyncSession, publications: list[Publication], tz) -> list[PublicationOut]:
+async def staff_views(session: AsyncSession, publications: list[Publication], tz: tzinfo) -> list[PublicationOut]:
     """Staff views of publications, each with what the field rules refuse and who edited it (one query each for all)."""
     day = today(tz)
     agencies = {code: await get_agency(session, code) for code in {p.agency for p in publications}}
@@ -854,12 +902,14 @@ async def staff_views(session: AsyncSession, publications: list[Publication], tz
     ]
 
 
-async def staff_view(session: AsyncSession, publication: Publication, tz) -> PublicationOut:
+async def staff_view(session: AsyncSession, publication: Publication, tz: tzinfo) -> PublicationOut:
     (out,) = await staff_views(session, [publication], tz)
     return out
 
 
-def _public_filtered(tz, q: str | None, kind: str | None, agencies: list[str] | None, year: int | None) -> Select:
+def _public_filtered(
+    tz: tzinfo, q: str | None, kind: str | None, agencies: list[str] | None, year: int | None
+) -> Select[Publication]:
     """What anyone may read, narrowed: kind, the agencies (the one asked and those under it), the year decided, `q` in
     the public fields only (removed data is not in them)."""
     query = public_query(today(tz))
@@ -880,7 +930,7 @@ def _public_filtered(tz, q: str | None, kind: str | None, agencies: list[str] | 
 
 async def public_page(
     session: AsyncSession,
-    tz,
+    tz: tzinfo,
     *,
     q: str | None,
     kind: str | None,
@@ -888,7 +938,7 @@ async def public_page(
     cursor: str | None,
     limit: int,
     year: int | None = None,
-) -> tuple[list[dict], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of what anyone may read, newest first (a cursor for the next)."""
     agencies = await agency_codes_under(session, agency) if agency else None
     query = _public_filtered(tz, q, kind, agencies, year)
@@ -900,41 +950,51 @@ async def public_page(
 
 
 async def public_numbered_page(
-    session: AsyncSession, tz, *, q: str | None, kind: str | None, agency: str | None, year: int | None, offset: int, limit: int
-) -> tuple[list[dict], int]:
+    session: AsyncSession,
+    tz: tzinfo,
+    *,
+    q: str | None,
+    kind: str | None,
+    agency: str | None,
+    year: int | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
     """A numbered page of what anyone may read, newest first, with how many there are in all (the public page's 共N条)."""
     agencies = await agency_codes_under(session, agency) if agency else None
     query = _public_filtered(tz, q, kind, agencies, year)
-    total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    total: int = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
     ordered = query.order_by(Publication.published_at.desc(), Publication.id.desc()).offset(offset).limit(limit)
     rows = (await session.execute(ordered)).scalars().all()
     return [PublicItem.of(p, tz).model_dump() for p in rows], total
 
 
-async def public_years(session: AsyncSession, tz) -> list[int]:
+async def public_years(session: AsyncSession, tz: tzinfo) -> list[int]:
     """The years of the decisions anyone may read, newest first (the public list's 年份 choices)."""
     public = public_query(today(tz)).subquery()
     first, last = (await session.execute(select(func.min(public.c.decided_on), func.max(public.c.decided_on)))).one()
     return list(range(last.year, first.year - 1, -1)) if first and last else []
 
 
-async def public_item(session: AsyncSession, tz, publication_id: str) -> dict | None:
+async def public_item(session: AsyncSession, tz: tzinfo, publication_id: str) -> dict[str, Any] | None:
     found = (await session.execute(public_query(today(tz)).where(Publication.id == publication_id))).scalar_one_or_none()
     return PublicItem.of(found, tz).model_dump() if found is not None else None
 
 
-def expire_publications(sessionmaker, tz):
-    """Periodic work for the job queue: end the publications whose period is over."""
+def expire_publications(sessionmaker: async_sessionmaker[AsyncSession], tz: tzinfo) -> Callable[[object], Awaitable[None]]:
+    """Periodic work for the job queue (its Work; the queue itself is not used): end the publications whose period is over."""
     from ..audit.service import SYSTEM
 
-    async def run(_queue) -> None:
+    async def run(_queue: object) -> None:
         async with sessionmaker.begin() as session:  # periodic work owns its transaction (no request around it)
             await expire_due(session, SYSTEM, today(tz), tz)
 
     return run
 
 
-async def timeliness(session: AsyncSession, agency: str | None, start: date, end: date, today: date, tz) -> dict[str, dict]:
+async def timeliness(
+    session: AsyncSession, agency: str | None, start: date, end: date, today: date, tz: tzinfo
+) -> dict[str, dict[str, int]]:
     """Per kind, for decisions of the period: how many were to be published, published by the due date, published
     late, still unpublished past it; revoked ones to withdraw, withdrawn within the working days allowed, late or
     still public past it. Drafts not yet due and the not-publishable count apart."""
@@ -948,7 +1008,7 @@ async def timeliness(session: AsyncSession, agency: str | None, start: date, end
     ).where(Publication.decided_on >= start, Publication.decided_on <= end)
     if agency is not None:
         query = query.where(Publication.agency == agency)
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, int]] = {}
     for kind, status, due_on, published_at, withdraw_due_on, withdrawn_at in (await session.execute(query)).all():
         row = out.setdefault(
             kind,

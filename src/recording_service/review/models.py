@@ -1,10 +1,21 @@
 from datetime import datetime
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, UTCDateTime, utcnow
 from ..core.ids import new_id
+
+ReviewStatus = Literal["draft", "signed"]
+ReviewAction = Literal["saved", "signed", "reopened"]
+
+
+class ManualEntry(TypedDict):
+    """The reviewer's judgement of one item: the deduction and the 评查意见 (kept as JSON, keyed by the item's code)."""
+
+    points_lost: float
+    opinion: str
 
 
 class ManualReview(Base):
@@ -17,8 +28,8 @@ class ManualReview(Base):
     agency: Mapped[str] = mapped_column(String(64), index=True)
     sheet_code: Mapped[str] = mapped_column(String(64))  # the 评查标准 the items belong to
     version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | signed
-    items: Mapped[dict] = mapped_column(JSON, default=dict)  # item code -> {"points_lost": float, "opinion": str}
+    status: Mapped[ReviewStatus] = mapped_column(String(16), default="draft")
+    items: Mapped[dict[str, ManualEntry]] = mapped_column(JSON, default=dict)  # item code -> the reviewer's judgement
     opinion: Mapped[str] = mapped_column(Text, default="")  # the overall 评查意见
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200))
@@ -37,8 +48,8 @@ class ManualReviewVersion(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"))
     version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(16))  # saved | signed | reopened
-    state: Mapped[dict] = mapped_column(JSON, default=dict)  # the review as it was after the action
+    action: Mapped[ReviewAction] = mapped_column(String(16))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the review as it was after the action
     reason: Mapped[str | None] = mapped_column(Text)  # why a signed review was reopened
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     by: Mapped[str] = mapped_column(String(200))

@@ -1,14 +1,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..cases.service import get_case
 from ..catalog.schemas import Catalog, ReviewSheet
 from ..catalog.service import CatalogDep
+from ..core.config import Settings
 from ..core.db import DbSession
 from ..core.deps import SettingsDep
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
+from .models import ManualReview
 from .schemas import CaseReview, ManualReviewIn, ManualReviewOut, ReopenIn, SignOffIn
 from .service import manual_review_of, manual_review_versions, reopen_review, review_case, save_manual_review, sign_off_review
 
@@ -34,10 +37,13 @@ async def read_review(case_id: str, catalog: CatalogDep, principal: ReviewReader
     case = await get_case(session, principal, case_id)
     _sheet(catalog)
     review, _ = await review_case(session, catalog, settings, principal, case)
-    return CaseReview(**review)
+    assert review is not None  # a catalog without a sheet was refused just above
+    return CaseReview.model_validate(review)
 
 
-async def _manual_out(session, sheet: ReviewSheet, case_id: str, row, settings) -> ManualReviewOut:
+async def _manual_out(
+    session: AsyncSession, sheet: ReviewSheet, case_id: str, row: ManualReview | None, settings: Settings
+) -> ManualReviewOut:
     return ManualReviewOut.of(sheet, case_id, row, settings.tz, await manual_review_versions(session, case_id))
 
 

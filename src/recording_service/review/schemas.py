@@ -1,5 +1,5 @@
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, tzinfo
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ class ItemScore(BaseModel):
     max_points: float
     points_lost: float
     score: float
-    findings: list[dict] = Field(description="the findings behind the lost points, each with the `points` it cost")
+    findings: list[dict[str, Any]] = Field(description="the findings behind the lost points, each with the `points` it cost")
     opinion: str | None = Field(default=None, description="the reviewer's 评查意见 on this item (reviewer's items)")
     criteria_zh: str | None = Field(default=None, description="what a reviewer looks at (reviewer's items)")
 
@@ -79,7 +79,7 @@ class ManualReviewVersionOut(BaseModel):
 
     @classmethod
     def of(cls, row: ManualReviewVersion) -> "ManualReviewVersionOut":
-        return cls(version=row.version, action=row.action, at=row.at, by=row.by, reason=row.reason)  # type: ignore[arg-type]
+        return cls(version=row.version, action=row.action, at=row.at, by=row.by, reason=row.reason)
 
 
 class ManualReviewOut(BaseModel):
@@ -102,7 +102,12 @@ class ManualReviewOut(BaseModel):
 
     @classmethod
     def of(
-        cls, sheet: ReviewSheet, case_id: str, row: ManualReview | None, tz, versions: list[ManualReviewVersion] | None = None
+        cls,
+        sheet: ReviewSheet,
+        case_id: str,
+        row: ManualReview | None,
+        tz: tzinfo | None,
+        versions: list[ManualReviewVersion] | None = None,
     ) -> "ManualReviewOut":
         judged = row.items if row is not None else {}
         items = []
@@ -119,7 +124,7 @@ class ManualReviewOut(BaseModel):
                     judged=entry is not None,
                     points_lost=lost,
                     score=None if lost is None else item.points - lost,
-                    opinion=(entry or {}).get("opinion", ""),
+                    opinion=entry.get("opinion", "") if entry else "",
                 )
             )
         signature = None
@@ -128,7 +133,7 @@ class ManualReviewOut(BaseModel):
         return cls(
             case_id=case_id,
             sheet_code=row.sheet_code if row is not None else sheet.code,
-            status="not_started" if row is None else row.status,  # type: ignore[arg-type]
+            status="not_started" if row is None else row.status,
             signed=row is not None and row.status == "signed",
             version=row.version if row is not None else 0,
             items=items,
@@ -159,6 +164,6 @@ class CaseReview(BaseModel):
     manual: ManualReviewOut = Field(description="the reviewer's part: deductions, 评查意见, sign-off")
     deductions: list[ItemScore] = Field(description="the sheet's items that lost points")
     items: list[ItemScore] = Field(description="every item of the sheet, scored from the data or judged by a reviewer")
-    findings: list[dict] = Field(description="every finding of the case's timeline")
-    unscored_findings: list[dict] = Field(description="findings the sheet has no deduction for")
-    deadlines: list[dict] = Field(description="the case's statutory limits with their state")
+    findings: list[dict[str, Any]] = Field(description="every finding of the case's timeline")
+    unscored_findings: list[dict[str, Any]] = Field(description="findings the sheet has no deduction for")
+    deadlines: list[dict[str, Any]] = Field(description="the case's statutory limits with their state")

@@ -1,7 +1,8 @@
 """The case-file score (案卷评查): the review sheet (catalog data) applied to the timeline's findings, and the
 reviewer's part — deductions and 评查意见 on the items structured data cannot decide, signed off by the reviewer."""
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,19 +17,68 @@ from ..core.principals import Principal
 from ..core.problems import Problem
 from ..timeline.model import Finding, Timeline, plain
 from ..timeline.service import assemble_timeline, record_timeline_read
-from .models import ManualReview, ManualReviewVersion
+from .models import ManualEntry, ManualReview, ManualReviewVersion, ReviewAction
 from .schemas import ManualReviewOut
 
 
-def score(sheet: ReviewSheet, findings: list[Finding], manual: dict[str, dict] | None = None) -> dict:
+class SheetScored(TypedDict):
+    code: str
+    name_zh: str
+    name_en: str
+    source_zh: str | None
+
+
+class ItemScored(TypedDict):
+    """One item of the sheet as scored (schemas.ItemScore is how the API shows it)."""
+
+    item: str
+    name_zh: str
+    name_en: str
+    judged_by: Literal["data", "reviewer"]
+    judged: bool
+    max_points: float
+    points_lost: float
+    score: float
+    findings: list[dict[str, Any]]  # the findings as shown (timeline.model.plain), each with the points it cost
+    opinion: str | None
+    criteria_zh: str | None
+
+
+class Score(TypedDict):
+    """A case file scored against the review sheet (schemas.CaseReview less the case and the reviewer's part)."""
+
+    sheet: SheetScored
+    score: float
+    max_score: float
+    automatic_score: float
+    automatic_max_score: float
+    manual_score: float
+    manual_max_score: float
+    deductions: list[ItemScored]
+    items: list[ItemScored]
+    findings: list[dict[str, Any]]
+    unscored_findings: list[dict[str, Any]]
+
+
+class CaseScored(Score):
+    """`Score` with its case, the reviewer's part (ManualReviewOut as JSON) and the case's deadlines: schemas.CaseReview."""
+
+    case_id: str
+    case_number: str
+    signed: bool
+    manual: dict[str, Any]
+    deadlines: list[dict[str, Any]]
+
+
+def score(sheet: ReviewSheet, findings: list[Finding], manual: Mapping[str, ManualEntry] | None = None) -> Score:
     """Each finding costs the points of the first deduction matching it; an item a reviewer judges loses what the
     reviewer deducted (`manual`: item code -> {"points_lost", "opinion"}; nothing until judged); an item loses at
     most its points."""
     manual = manual or {}
     lost: dict[str, float] = {item.code: 0.0 for item in sheet.items}
-    behind: dict[str, list[dict]] = {item.code: [] for item in sheet.items}
-    unscored = []
-    shown = [plain(finding) for finding in findings]
+    behind: dict[str, list[dict[str, Any]]] = {item.code: [] for item in sheet.items}
+    unscored: list[dict[str, Any]] = []
+    shown: list[dict[str, Any]] = [plain(finding) for finding in findings]
     for finding, as_shown in zip(findings, shown):
         matched = sheet.item_for(finding)
         if matched is None:
@@ -37,7 +87,7 @@ def score(sheet: ReviewSheet, findings: list[Finding], manual: dict[str, dict] |
         item, deduction = matched
         lost[item.code] += deduction.points
         behind[item.code].append({**as_shown, "points": deduction.points})
-    items = []
+    items: list[ItemScored] = []
     for item in sheet.items:
         by_reviewer = item.judged_by == "reviewer"
         entry = manual.get(item.code) if by_reviewer else None
@@ -55,7 +105,7 @@ def score(sheet: ReviewSheet, findings: list[Finding], manual: dict[str, dict] |
                 "points_lost": points_lost,
                 "score": item.points - points_lost,
                 "findings": behind[item.code],
-                "opinion": (entry or {}).get("opinion", "") if by_reviewer else None,
+                "opinion": (entry.get("opinion", "") if entry else "") if by_reviewer else None,
                 "criteria_zh": item.criteria_zh,
             }
         )
@@ -78,17 +128,25 @@ def score(sheet: ReviewSheet, findings: list[Finding], manual: dict[str, dict] |
 
 async def review_case(
     session: AsyncSession, catalog: Catalog, settings: Settings, principal: Principal, case: Case, via: str = "review"
-) -> tuple[dict | None, Timeline]:
+) -> tuple[CaseScored | None, Timeline]:
     """(review, timeline) for one case, with the timeline's read audited (the caller commits); the review is
     None where the deployment's catalog has no sheet."""
     timeline = await assemble_timeline(session, catalog, settings, principal, case)
     await record_timeline_read(session, principal, case, timeline, via)
+    return await review_of_timeline(session, catalog, settings, case, timeline), timeline
+
+
+async def review_of_timeline(
+    session: AsyncSession, catalog: Catalog, settings: Settings, case: Case, timeline: Timeline
+) -> CaseScored | None:
+    """The review sheet applied to a case whose timeline is assembled: the items scored from its findings, the
+    reviewer's part with every version (the API and the case file say the same); None without a sheet."""
     sheet = catalog.review_sheet
     if sheet is None:
-        return None, timeline
+        return None
     row = await manual_review_of(session, case.id)
     review = score(sheet, timeline.completeness.findings, _current_items(sheet, row))
-    manual = ManualReviewOut.of(sheet, case.id, row, settings.tz)
+    manual = ManualReviewOut.of(sheet, case.id, row, settings.tz, await manual_review_versions(session, case.id))
     return {
         "case_id": case.id,
         "case_number": case.case_number,
@@ -96,10 +154,10 @@ async def review_case(
         "signed": manual.signed,
         "manual": manual.model_dump(mode="json"),
         "deadlines": plain(timeline.deadlines),
-    }, timeline
+    }
 
 
-def _current_items(sheet: ReviewSheet, row: ManualReview | None) -> dict[str, dict]:
+def _current_items(sheet: ReviewSheet, row: ManualReview | None) -> dict[str, ManualEntry]:
     """The reviewer's deductions that still belong to the sheet (an item the agency's sheet dropped counts no more)."""
     if row is None:
         return {}
@@ -110,7 +168,7 @@ def _current_items(sheet: ReviewSheet, row: ManualReview | None) -> dict[str, di
 # --- the reviewer's part ------------------------------------------------------------------------------
 
 
-async def reviewers_deductions(session: AsyncSession, catalog: Catalog, case_id: str) -> dict[str, dict]:
+async def reviewers_deductions(session: AsyncSession, catalog: Catalog, case_id: str) -> dict[str, ManualEntry]:
     """The reviewer's deductions on a case, as `score` takes them (the statistics score as the API does)."""
     if catalog.review_sheet is None:
         return {}
@@ -134,10 +192,10 @@ def refused(status: int, code: str, detail: str, detail_zh: str, field: str | No
     return Problem(status, code, detail, **extra)
 
 
-def checked_items(sheet: ReviewSheet, items: list[dict]) -> dict[str, dict]:
+def checked_items(sheet: ReviewSheet, items: Sequence[Mapping[str, Any]]) -> dict[str, ManualEntry]:
     """The reviewer's deductions, checked against the sheet: only items a reviewer judges, each at most once, a
     deduction between 0 and the item's points, and 评查意见 wherever points are deducted."""
-    checked: dict[str, dict] = {}
+    checked: dict[str, ManualEntry] = {}
     for index, entry in enumerate(items):
         code = str(entry.get("item", ""))
         field = f"items.{index}"
@@ -181,7 +239,7 @@ def checked_items(sheet: ReviewSheet, items: list[dict]) -> dict[str, dict]:
     return checked
 
 
-def _state(row: ManualReview) -> dict:
+def _state(row: ManualReview) -> dict[str, Any]:
     return {
         "sheet_code": row.sheet_code,
         "status": row.status,
@@ -192,7 +250,9 @@ def _state(row: ManualReview) -> dict:
     }
 
 
-async def _new_version(session: AsyncSession, principal: Principal, row: ManualReview, action: str, reason: str | None = None) -> None:
+async def _new_version(
+    session: AsyncSession, principal: Principal, row: ManualReview, action: ReviewAction, reason: str | None = None
+) -> None:
     row.version += 1
     row.updated_at, row.updated_by, row.updated_by_id = utcnow(), principal.name, principal.id
     session.add(
@@ -236,7 +296,13 @@ def _signed(row: ManualReview) -> Problem:
 
 
 async def save_manual_review(
-    session: AsyncSession, sheet: ReviewSheet, principal: Principal, case: Case, items: list[dict], opinion: str, version: int | None
+    session: AsyncSession,
+    sheet: ReviewSheet,
+    principal: Principal,
+    case: Case,
+    items: Sequence[Mapping[str, Any]],
+    opinion: str,
+    version: int | None,
 ) -> ManualReview:
     """Record the reviewer's deductions and 评查意见 (the whole reviewer's part: items left out are unjudged); a
     change makes a new version and a `review.saved` event. A signed review is refused; the caller commits."""

@@ -2,5 +2,6 @@
 current as cases and footage change (never by assembling every timeline on request).
 
 May import: `core`, `audit.service`, `catalog`, and what it reads figures from: `cases`, `media`, `timeline`, `review`,
-`publication`, `custody.fixity`, `agencies`; `lists.flowchart` for the fonts of its SVG charts.
+`publication`, `custody.fixity`, `agencies`; `lists.flowchart` for the fonts of its SVG charts; `officers.service` for
+the names of the officers it counts footage by.
 """

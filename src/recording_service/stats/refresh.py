@@ -6,14 +6,17 @@ day, since their running time limits lapse by the calendar alone."""
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import TypedDict
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import events_after, head_seq
+from ..cases.models import Case
 from ..cases.service import case_ids_after, cases_by_id, cases_of_media
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
@@ -23,6 +26,7 @@ from ..core.times import today
 from ..custody.fixity import fixity_results_of_day
 from ..media.schemas import upload_lag_s
 from ..media.service import footage_days_of, footage_of_day
+from ..review.models import ManualEntry
 from ..review.service import reviewers_deductions, score
 from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline
@@ -43,19 +47,47 @@ class Progress:
     pending: int = 0  # events after the watermark still to follow
 
 
-def _day(value, tz) -> date | None:
+class Figures(TypedDict):
+    """A case's stored figures (CaseFigures' columns) as `figures_of` works them out."""
+
+    agency: str
+    procedure: str
+    kind: str
+    status: str
+    opened_on: date | None
+    closed_on: date | None
+    decided_on: date | None
+    complete: bool
+    findings: int
+    review_score: float | None
+    review_max: float | None
+    severest_penalty: str | None
+    fine_yuan: float
+    confiscated_yuan: float
+    license_outcome: str | None
+    license_action: str | None
+    sealing: bool
+    seizure: bool
+    problems_found: bool
+    hearing_held: bool
+    revoked: bool
+
+
+def _day(value: datetime | str | None, tz: tzinfo) -> date | None:
     if value is None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment.astimezone(tz).date()
 
 
-def figures_of(catalog: Catalog, case, timeline: Timeline, tz, manual: dict | None = None) -> tuple[dict, Counter]:
+def figures_of(
+    catalog: Catalog, case: Case, timeline: Timeline, tz: tzinfo, manual: Mapping[str, ManualEntry] | None = None
+) -> tuple[Figures, Counter[tuple[str, str]]]:
     """A case's figures from its assembled timeline (and the reviewer's deductions, `manual`), and its findings
     counted by (kind, rule or check)."""
     procedure = catalog.procedure(case.procedure)
     facts = case.facts or {}
-    decided_on = None
+    decided_on: date | None = None
     for stage in timeline.stages:
         for document in stage.documents:
             current = document.current
@@ -68,7 +100,7 @@ def figures_of(catalog: Catalog, case, timeline: Timeline, tz, manual: dict | No
     review = score(catalog.review_sheet, findings, manual) if catalog.review_sheet is not None else None
     stages = {s.stage: s for s in timeline.stages}
     measures = facts.get("coercion_measures") or []
-    return {
+    figures: Figures = {
         "agency": case.agency,
         "procedure": case.procedure,
         "kind": procedure.kind if procedure else "other",
@@ -90,10 +122,11 @@ def figures_of(catalog: Catalog, case, timeline: Timeline, tz, manual: dict | No
         "problems_found": any(s.attributes.get("problems_found") is True for s in timeline.stages),
         "hearing_held": "hearing" in stages and stages["hearing"].status == "closed",
         "revoked": bool(facts.get("decision_revoked_on")),
-    }, counted
+    }
+    return figures, counted
 
 
-async def _store_figures(session: AsyncSession, catalog: Catalog, settings: Settings, case, source_seq: int, day: date) -> bool:
+async def _store_figures(session: AsyncSession, catalog: Catalog, settings: Settings, case: Case, source_seq: int, day: date) -> bool:
     try:
         timeline = await assemble_timeline(session, catalog, settings, FIGURES, case)
         values, counted = figures_of(catalog, case, timeline, settings.tz, await reviewers_deductions(session, catalog, case.id))
@@ -137,26 +170,50 @@ def _lag_band(lag_s: float | None) -> str | None:
     return "lag_more"
 
 
-async def recompute_footage_day(session: AsyncSession, agency: str, day: date, tz) -> None:
-    groups: dict[tuple[str, str], dict] = {}
+@dataclass
+class _Group:
+    """A day's footage of one officer, device or dock as it is summed."""
+
+    clips: int = 0
+    seconds: float = 0.0
+    bytes: int = 0
+    lags: Counter[str] = field(default_factory=Counter)  # clips by upload lag band
+
+
+async def recompute_footage_day(session: AsyncSession, agency: str, day: date, tz: tzinfo) -> None:
+    groups: dict[tuple[str, str], _Group] = {}
     for device_id, dock_id, officer_ids, duration_s, size, ended, uploaded in await footage_of_day(session, agency, day, tz):
         band = _lag_band(upload_lag_s(ended, uploaded))
         keys = [("device", (device_id or "")[:128]), ("dock", (dock_id or "")[:128])]
         keys += [("officer", str(o)[:128]) for o in (officer_ids or [""])]
         for key in dict.fromkeys(keys):
-            group = groups.setdefault(key, dict(clips=0, seconds=0.0, bytes=0, lag_1h=0, lag_6h=0, lag_24h=0, lag_72h=0, lag_more=0))
-            group["clips"] += 1
-            group["seconds"] += duration_s or 0
-            group["bytes"] += size or 0
+            group = groups.setdefault(key, _Group())
+            group.clips += 1
+            group.seconds += duration_s or 0
+            group.bytes += size or 0
             if band:
-                group[band] += 1
+                group.lags[band] += 1
     await session.execute(delete(FootageDay).where(FootageDay.agency == agency, FootageDay.day == day))
     session.add_all(
-        FootageDay(agency=agency, day=day, dimension=dimension, key=key, **values) for (dimension, key), values in groups.items()
+        FootageDay(
+            agency=agency,
+            day=day,
+            dimension=dimension,
+            key=key,
+            clips=group.clips,
+            seconds=group.seconds,
+            bytes=group.bytes,
+            lag_1h=group.lags["lag_1h"],
+            lag_6h=group.lags["lag_6h"],
+            lag_24h=group.lags["lag_24h"],
+            lag_72h=group.lags["lag_72h"],
+            lag_more=group.lags["lag_more"],
+        )
+        for (dimension, key), group in groups.items()
     )
 
 
-async def recompute_fixity_day(session: AsyncSession, agency: str, day: date, tz) -> None:
+async def recompute_fixity_day(session: AsyncSession, agency: str, day: date, tz: tzinfo) -> None:
     await session.execute(delete(FixityDay).where(FixityDay.agency == agency, FixityDay.day == day))
     session.add_all(
         FixityDay(agency=agency, day=day, result=result, checks=checks)
@@ -164,10 +221,10 @@ async def recompute_fixity_day(session: AsyncSession, agency: str, day: date, tz
     )
 
 
-async def _footage_days(session: AsyncSession, media_ids: set[str], tz) -> set[tuple[str, date]]:
+async def _footage_days(session: AsyncSession, media_ids: set[str], tz: tzinfo) -> set[tuple[str, date]]:
     """The days these footage items count on now, and the days they counted on before (a recording time filled in
     later moves an item)."""
-    days = set()
+    days: set[tuple[str, date]] = set()
     now = await footage_days_of(session, sorted(media_ids), tz)
     before = {
         row.media_id: row
@@ -193,9 +250,9 @@ async def follow_once(
     transaction. The caller commits; a lost compare-and-set raises StaleWatermark."""
     mark = await session.get(StatsWatermark, 1)
     if mark is None:
-        session.add(StatsWatermark(id=1, seq=0))
+        mark = StatsWatermark(id=1, seq=0)
+        session.add(mark)
         await session.flush()
-        mark = await session.get(StatsWatermark, 1)
     start = mark.seq
     events = await events_after(session, start, max_events)
     progress = Progress()
@@ -226,7 +283,7 @@ async def follow_once(
         await recompute_fixity_day(session, agency, day, settings.tz)
     progress.days = len(footage_days) + len(fixity_days)
     moved = await session.execute(update(StatsWatermark).where(StatsWatermark.id == 1, StatsWatermark.seq == start).values(seq=last))
-    if moved.rowcount != 1:
+    if not isinstance(moved, CursorResult) or moved.rowcount != 1:
         raise StaleWatermark()
     progress.pending = max(0, await head_seq(session) - last)
     return progress
@@ -237,7 +294,12 @@ class StaleWatermark(Exception):
 
 
 async def follow(
-    sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings, *, max_rounds: int | None = None, max_cases: int = 200
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    max_rounds: int | None = None,
+    max_cases: int = 200,
 ) -> Progress:
     """Follow the audit log until caught up (or for `max_rounds` transactions)."""
     total = Progress()
@@ -261,7 +323,9 @@ async def follow(
     return total
 
 
-async def recompute_open_cases(sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings, limit: int = 200) -> int:
+async def recompute_open_cases(
+    sessionmaker: async_sessionmaker[AsyncSession], catalog: Catalog, settings: Settings, limit: int = 200
+) -> int:
     """Open cases computed before today, recomputed (their running limits may have lapsed overnight)."""
     async with sessionmaker() as session:
         day = today(settings.tz)
@@ -280,7 +344,7 @@ async def recompute_open_cases(sessionmaker: async_sessionmaker, catalog: Catalo
         return done
 
 
-async def recompute_all(sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings, batch: int = 200) -> int:
+async def recompute_all(sessionmaker: async_sessionmaker[AsyncSession], catalog: Catalog, settings: Settings, batch: int = 200) -> int:
     """Every case's figures again (after a catalog change: a new review sheet, new rules)."""
     done, after = 0, ""
     while True:
@@ -294,8 +358,12 @@ async def recompute_all(sessionmaker: async_sessionmaker, catalog: Catalog, sett
             after = ids[-1]
 
 
-def follow_periodically(sessionmaker: async_sessionmaker, catalog: Catalog, settings: Settings):
-    async def run(_queue) -> None:
+def follow_periodically(
+    sessionmaker: async_sessionmaker[AsyncSession], catalog: Catalog, settings: Settings
+) -> Callable[[object], Awaitable[None]]:
+    """The job queue's periodic work (it hands the queue, unused here)."""
+
+    async def run(_queue: object) -> None:
         progress = await follow(sessionmaker, catalog, settings, max_rounds=20)
         if progress.cases or progress.days:
             logger.info("statistics followed %d events: %d cases, %d days recomputed", progress.events, progress.cases, progress.days)

@@ -12,7 +12,7 @@ from ..core.deps import SettingsDep
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.times import today
-from .schemas import AnnualReportOut, StatsOut
+from .schemas import AnnualReportOut, Column, ReportTableOut, StatsOut
 from .service import STATISTICS, annual_report, current_figures, report_xlsx_response, scope_name, scope_of, statistic, table_response
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -48,13 +48,13 @@ async def read_annual_report(
     out = AnnualReportOut(
         year=year,
         agency=scope.agency,
-        agency_name=report["agency_name"],
-        title_zh=report["title"],
-        due_on=report["due_on"],
-        notes=report["notes"],
+        agency_name=report.agency_name,
+        title_zh=report.title,
+        due_on=report.due_on,
+        notes=report.notes,
         tables=[
-            {"kind": t.kind, "title_zh": t.title_zh, "columns": [{"key": k, "title_zh": n} for k, n in t.columns], "rows": t.rows}
-            for t in report["tables"]
+            ReportTableOut(kind=t.kind, title_zh=t.title_zh, columns=[Column(key=k, title_zh=n) for k, n in t.columns], rows=t.rows)
+            for t in report.tables
         ],
         figures_through_seq=through,
         pending_events=pending,

@@ -2,6 +2,11 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+# A statistic's row as JSON, CSV and XLSX answer it: a code, a name, a count, a figure or a ratio (0.85), or nothing.
+Cell = str | int | float | None
+Row = dict[str, Cell]
+Totals = dict[str, Cell | dict[str, int]]  # the figures summed (the case counts also by procedure)
+
 
 class Column(BaseModel):
     key: str
@@ -16,8 +21,8 @@ class StatsOut(BaseModel):
     from_: date = Field(alias="from")
     to: date
     columns: list[Column]
-    rows: list[dict]
-    totals: dict | None
+    rows: list[Row]
+    totals: Totals | None
     notes: list[str]
     figures_through_seq: int = Field(description="the audit log's sequence number the stored figures have followed to")
     pending_events: int = Field(description="events after it not yet reflected (0: the figures are current)")
@@ -29,7 +34,7 @@ class ReportTableOut(BaseModel):
     kind: str
     title_zh: str
     columns: list[Column]
-    rows: list[dict]
+    rows: list[Row]
 
 
 class AnnualReportOut(BaseModel):

@@ -3,29 +3,33 @@ review scores, footage, upload lag, fixity, publication timeliness; and the annu
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Float, Select, case, cast, func, not_, or_, select
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..agencies.service import agency_name, get_agency
 from ..audit.service import head_seq
-from ..catalog.messages import names, text
-from ..catalog.schemas import ENFORCEMENT_KINDS, Catalog
+from ..catalog.schemas import ENFORCEMENT_KINDS, AmountLimit, Catalog, TimeLimitRule
 from ..catalog.service import get_catalog
+from ..core.config import Settings
+from ..core.messages import names, text
 from ..core.principals import ALL_AGENCIES, Principal
 from ..core.problems import Problem, logger
-from ..core.sheets import csv_bytes, xlsx_bytes
+from ..core.sheets import Percent, csv_bytes, xlsx_bytes
 from ..core.times import today
+from ..officers.service import names_of
 from ..publication.service import timeliness
 from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, StatsWatermark
 from .refresh import follow
-from .schemas import StatsOut
+from .schemas import Cell, Column, Row, StatsOut, Totals
 
 FINDING_NAMES = {
     "missing_document": "缺少执法文书",
@@ -55,6 +59,21 @@ DIMENSIONS = {"officer": "执法人员", "device": "执法记录仪", "dock": "�
 LAG_COLUMNS = [("lag_1h", "1小时内"), ("lag_6h", "1–6小时"), ("lag_24h", "6–24小时"), ("lag_72h", "1–3天"), ("lag_more", "超过3天")]
 FIXITY_NAMES = names("fixity")
 PUBLICATION_KINDS = {"penalty": "行政处罚", "license": "行政许可", "inspection": "行政检查"}
+PUBLICATION_COUNTS = (
+    "publications",
+    "not_publishable",
+    "published_on_time",
+    "published_late",
+    "unpublished_overdue",
+    "pending",
+    "withdrawals_due",
+    "withdrawn_on_time",
+    "withdrawn_late",
+    "withdrawal_overdue",
+)
+# Columns holding a ratio (0.85): the pages show 85.0%, workbooks hold the number formatted as a percentage.
+PERCENT_COLUMNS = frozenset({"rate", "share", "on_time_share"})
+UNMARKED = "（未标明）"  # footage that names no officer, device or dock
 
 
 @dataclass
@@ -62,10 +81,11 @@ class Table:
     name: str
     title_zh: str
     columns: list[tuple[str, str]]  # (key, Chinese heading)
-    rows: list[dict]
-    totals: dict | None = None
+    rows: list[Row]
+    totals: Totals | None = None
     notes: list[str] = field(default_factory=list)
     chart: tuple[str, str] | None = None  # (label column, value column) drawn as bars
+    codes: frozenset[str] = frozenset()  # columns of codes a page leaves out: the column beside says it for people
 
 
 @dataclass(frozen=True)
@@ -74,14 +94,16 @@ class Scope:
     start: date
     end: date  # inclusive
 
-    def where(self, agency_column, day_column) -> list:
+    def where(
+        self, agency_column: InstrumentedAttribute[str], day_column: InstrumentedAttribute[date] | InstrumentedAttribute[date | None]
+    ) -> list[ColumnElement[bool]]:
         conditions = [day_column >= self.start, day_column <= self.end]
         if self.agency is not None:
             conditions.append(agency_column == self.agency)
         return conditions
 
 
-def cases_by_problems(has_problems: bool) -> Select:
+def cases_by_problems(has_problems: bool) -> Select[str]:
     """The ids of the cases whose stored figures show findings (completeness, missed limits, review) — or, with
     False, none. The case list's `has_problems` filter (cases knows nothing of statistics; the composition root
     hands it this query). A case whose figures are not computed yet is in neither."""
@@ -123,10 +145,12 @@ async def case_counts(session: AsyncSession, catalog: Catalog, scope: Scope) -> 
             .group_by(CaseFigures.procedure, CaseFigures.status, CaseFigures.opened_on)
         )
     ).all()
-    months: dict[tuple, int] = defaultdict(int)
+    months: Counter[tuple[str, str, str]] = Counter()
+    by_procedure: Counter[str] = Counter()
     for procedure, status, opened_on, count in rows:
         months[(opened_on.strftime("%Y-%m"), procedure, status)] += count
-    out = [
+        by_procedure[_procedure_name(catalog, procedure)] += count
+    out: list[Row] = [
         {
             "month": month,
             "procedure": procedure,
@@ -137,9 +161,6 @@ async def case_counts(session: AsyncSession, catalog: Catalog, scope: Scope) -> 
         }
         for (month, procedure, status), count in sorted(months.items())
     ]
-    by_procedure: dict[str, int] = defaultdict(int)
-    for row in out:
-        by_procedure[row["procedure_zh"]] += row["cases"]
     return Table(
         "cases",
         "案件数（按立案月份、程序、状态）",
@@ -152,7 +173,7 @@ async def case_counts(session: AsyncSession, catalog: Catalog, scope: Scope) -> 
             ("cases", "案件数"),
         ],
         out,
-        totals={"cases": sum(r["cases"] for r in out), "by_procedure": dict(by_procedure)},
+        totals={"cases": sum(months.values()), "by_procedure": dict(by_procedure)},
         notes=["按立案日期统计。"],
         chart=("month", "cases"),
     )
@@ -166,28 +187,25 @@ async def completeness(session: AsyncSession, catalog: Catalog, scope: Scope) ->
             .group_by(CaseFigures.procedure, CaseFigures.status, CaseFigures.complete)
         )
     ).all()
-    per: dict[str, dict] = {}
+    per: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for procedure, status, complete, count in rows:
-        row = per.setdefault(
-            procedure,
-            {
-                "procedure": procedure,
-                "procedure_zh": _procedure_name(catalog, procedure),
-                "cases": 0,
-                "closed": 0,
-                "complete": 0,
-                "closed_complete": 0,
-            },
-        )
-        row["cases"] += count
-        row["closed"] += count if status == "closed" else 0
-        row["complete"] += count if complete else 0
-        row["closed_complete"] += count if complete and status == "closed" else 0
-    out = sorted(per.values(), key=lambda r: r["procedure"])
-    for row in out:
-        row["rate"] = _rate(row["closed_complete"], row["closed"])
-    totals = {key: sum(r[key] for r in out) for key in ("cases", "closed", "complete", "closed_complete")}
-    totals["rate"] = _rate(totals["closed_complete"], totals["closed"])
+        counts = per[procedure]
+        counts["cases"] += count
+        counts["closed"] += count if status == "closed" else 0
+        counts["complete"] += count if complete else 0
+        counts["closed_complete"] += count if complete and status == "closed" else 0
+    keys = ("cases", "closed", "complete", "closed_complete")
+    out: list[Row] = [
+        {
+            "procedure": procedure,
+            "procedure_zh": _procedure_name(catalog, procedure),
+            **{key: per[procedure][key] for key in keys},
+            "rate": _rate(per[procedure]["closed_complete"], per[procedure]["closed"]),
+        }
+        for procedure in sorted(per)
+    ]
+    whole = {key: sum(counts[key] for counts in per.values()) for key in keys}
+    totals: Totals = {**whole, "rate": _rate(whole["closed_complete"], whole["closed"])}
     return Table(
         "completeness",
         "记录完整率（按程序）",
@@ -215,18 +233,21 @@ async def findings(session: AsyncSession, catalog: Catalog, scope: Scope) -> Tab
             .group_by(CaseFindingCount.kind, CaseFindingCount.code)
         )
     ).all()
-    per: dict[str, dict] = {}
+    cases_of: Counter[str] = Counter()
+    findings_of: Counter[str] = Counter()
     for kind, _code, cases, count in rows:
-        row = per.setdefault(kind, {"kind": kind, "kind_zh": FINDING_NAMES.get(kind, kind), "cases": 0, "findings": 0})
-        row["cases"] += cases  # a case with findings under two rules of one kind counts twice here
-        row["findings"] += int(count)
-    out = sorted(per.values(), key=lambda r: (-r["findings"], r["kind"]))
+        cases_of[kind] += cases  # a case with findings under two rules of one kind counts twice here
+        findings_of[kind] += int(count or 0)
+    out: list[Row] = [
+        {"kind": kind, "kind_zh": FINDING_NAMES.get(kind, kind), "cases": cases_of[kind], "findings": findings_of[kind]}
+        for kind in sorted(cases_of, key=lambda k: (-findings_of[k], k))
+    ]
     return Table(
         "findings",
         "问题（按类别）",
         [("kind", "类别代码"), ("kind_zh", "类别"), ("cases", "涉及案件"), ("findings", "问题数")],
         out,
-        totals={"findings": sum(r["findings"] for r in out)},
+        totals={"findings": sum(findings_of.values())},
         notes=["按立案日期统计；同一案件在同一类别下有多项规则或检查的，涉及案件按项计。"],
         chart=("kind_zh", "findings"),
     )
@@ -251,20 +272,22 @@ async def time_limits(session: AsyncSession, catalog: Catalog, scope: Scope) -> 
             )
         ).all()
     )
-    out = []
-    for rule in [*catalog.time_limits, *catalog.amount_limits]:
+    total_missed = sum(missed.values())
+    out: list[Row] = []
+    rules: list[TimeLimitRule | AmountLimit] = [*catalog.time_limits, *catalog.amount_limits]
+    for rule in rules:
         applicable = sum(cases.get(code, 0) for code in rule.procedures)
+        late = missed.pop(rule.code, 0)
         out.append(
             {
                 "rule": rule.code,
                 "rule_zh": rule.name_zh,
                 "basis": rule.basis,
                 "cases": applicable,
-                "missed": missed.pop(rule.code, 0),
-                "share": None,
+                "missed": late,
+                "share": _rate(late, applicable),
             }
         )
-        out[-1]["share"] = _rate(out[-1]["missed"], applicable)
     out += [{"rule": code, "rule_zh": code, "basis": "", "cases": None, "missed": count, "share": None} for code, count in missed.items()]
     return Table(
         "time-limits",
@@ -278,10 +301,20 @@ async def time_limits(session: AsyncSession, catalog: Catalog, scope: Scope) -> 
             ("share", "超期比例"),
         ],
         out,
-        totals={"missed": sum(r["missed"] for r in out)},
+        totals={"missed": total_missed},
         notes=["按立案日期统计；适用案件 = 该规则所属程序的案件数（含尚在期限内的）。"],
         chart=("rule_zh", "missed"),
     )
+
+
+@dataclass
+class _Scores:
+    """One procedure's review scores as they are summed."""
+
+    bands: list[int]
+    cases: int = 0
+    sum: float = 0.0
+    lowest: float | None = None
 
 
 async def review_scores(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table:
@@ -304,29 +337,27 @@ async def review_scores(session: AsyncSession, catalog: Catalog, scope: Scope) -
         )
     ).all()
     labels = [f"低于{bands[0]}分", *(f"{low}–{high}分" for low, high in zip(bands, bands[1:])), f"{bands[-1]}分及以上"]
-    per: dict[str, dict] = {}
+    per: dict[str, _Scores] = {}
     for procedure, index, count, total, lowest in rows:
-        row = per.setdefault(
-            procedure,
-            {
-                "procedure": procedure,
-                "procedure_zh": _procedure_name(catalog, procedure),
-                "cases": 0,
-                "sum": 0.0,
-                "lowest": None,
-                **{f"band_{n}": 0 for n in range(len(labels))},
-            },
-        )
-        row["cases"] += count
-        row["sum"] += float(total or 0)
-        row[f"band_{index}"] += count
-        row["lowest"] = lowest if row["lowest"] is None else min(row["lowest"], lowest)
-    out = sorted(per.values(), key=lambda r: r["procedure"])
-    for row in out:
-        row["mean"] = round(row.pop("sum") / row["cases"], 1) if row["cases"] else None
-        row["lowest"] = round(row["lowest"], 1) if row["lowest"] is not None else None
-    totals = {f"band_{n}": sum(r[f"band_{n}"] for r in out) for n in range(len(labels))}
-    totals["cases"] = sum(r["cases"] for r in out)
+        scores = per.setdefault(procedure, _Scores(bands=[0] * len(labels)))
+        scores.cases += count
+        scores.sum += float(total or 0)
+        scores.bands[index] += count
+        if lowest is not None:
+            scores.lowest = float(lowest) if scores.lowest is None else min(scores.lowest, float(lowest))
+    out: list[Row] = [
+        {
+            "procedure": procedure,
+            "procedure_zh": _procedure_name(catalog, procedure),
+            "cases": scores.cases,
+            "lowest": round(scores.lowest, 1) if scores.lowest is not None else None,
+            **{f"band_{n}": count for n, count in enumerate(scores.bands)},
+            "mean": round(scores.sum / scores.cases, 1) if scores.cases else None,
+        }
+        for procedure, scores in sorted(per.items())
+    ]
+    totals: Totals = {f"band_{n}": sum(s.bands[n] for s in per.values()) for n in range(len(labels))}
+    totals["cases"] = sum(s.cases for s in per.values())
     return Table(
         "review-scores",
         "案卷评查得分（百分制）",
@@ -345,36 +376,55 @@ async def review_scores(session: AsyncSession, catalog: Catalog, scope: Scope) -
     )
 
 
+@dataclass
+class _Footage:
+    clips: int = 0
+    seconds: float = 0.0
+    bytes: int = 0
+
+
 async def footage(session: AsyncSession, catalog: Catalog, scope: Scope, group_by: str = "officer") -> Table:
+    """Footage by officer, device or dock. Officers are named from the register (one statement for the table):
+    张三（3401001）, or the number marked 未登记; an officer number is the agency's own, so each agency's apart."""
     rows = (
         await session.execute(
-            select(FootageDay.key, func.sum(FootageDay.clips), func.sum(FootageDay.seconds), func.sum(FootageDay.bytes))
+            select(FootageDay.agency, FootageDay.key, func.sum(FootageDay.clips), func.sum(FootageDay.seconds), func.sum(FootageDay.bytes))
             .where(FootageDay.dimension == group_by, *scope.where(FootageDay.agency, FootageDay.day))
-            .group_by(FootageDay.key)
+            .group_by(FootageDay.agency, FootageDay.key)
         )
     ).all()
-    out = sorted(
-        (
-            {
-                "key": key or "（未标明）",
-                "clips": int(clips),
-                "seconds": round(float(seconds), 1),
-                "hours": round(float(seconds) / 3600, 2),
-                "gib": round(int(size) / 2**30, 3),
-            }
-            for key, clips, seconds, size in rows
-        ),
-        key=lambda r: (-r["seconds"], r["key"]),
-    )
+    by_officer = group_by == "officer"
+    sums: defaultdict[tuple[str, str], _Footage] = defaultdict(_Footage)
+    for agency, key, clips, seconds, size in rows:
+        found = sums[(agency if by_officer else "", key)]  # devices and docks are one across agencies, as before
+        found.clips += int(clips or 0)
+        found.seconds += float(seconds or 0)
+        found.bytes += int(size or 0)
+    registered = await names_of(session, list(sums) if by_officer else [])
+    out: list[Row] = []
+    for (agency, key), found in sorted(sums.items(), key=lambda item: (-item[1].seconds, item[0][1], item[0][0])):
+        row: Row = {"key": key or UNMARKED}
+        if by_officer:
+            row.update(agency=agency, officer_zh=registered.label(agency, key) if key else UNMARKED)
+        row.update(
+            clips=found.clips,
+            seconds=round(found.seconds, 1),
+            hours=round(found.seconds / 3600, 2),
+            gib=round(found.bytes / 2**30, 3),
+        )
+        out.append(row)
     name = DIMENSIONS[group_by]
+    labels = [("key", "执法人员编号"), ("officer_zh", name)] if by_officer else [("key", name)]
     return Table(
         "footage",
         f"音像记录时长（按{name}）",
-        [("key", name), ("clips", "文件数"), ("seconds", "时长（秒）"), ("hours", "时长（小时）"), ("gib", "容量（GiB）")],
+        [*labels, ("clips", "文件数"), ("seconds", "时长（秒）"), ("hours", "时长（小时）"), ("gib", "容量（GiB）")],
         out,
-        totals={"clips": sum(r["clips"] for r in out), "hours": round(sum(r["hours"] for r in out), 2)},
-        notes=["按录制日期统计（无录制时间的按上传日期）；一段音像有多名执法人员的，分别计入每人。"],
-        chart=("key", "hours"),
+        totals={"clips": sum(f.clips for f in sums.values()), "hours": round(sum(round(f.seconds / 3600, 2) for f in sums.values()), 2)},
+        notes=["按录制日期统计（无录制时间的按上传日期）；一段音像有多名执法人员的，分别计入每人。"]
+        + (["执法人员按执法人员资格清单显示姓名；清单中没有的编号标注“未登记”。"] if by_officer else []),
+        chart=("officer_zh" if by_officer else "key", "hours"),
+        codes=frozenset({"key"}) if by_officer else frozenset(),
     )
 
 
@@ -390,7 +440,7 @@ async def upload_lag(session: AsyncSession, catalog: Catalog, scope: Scope) -> T
     clips = int(values[0] or 0)
     counts = [int(v or 0) for v in values[1:]]
     known = sum(counts)
-    out = [
+    out: list[Row] = [
         {"band": key, "band_zh": label, "clips": count, "share": _rate(count, known)} for (key, label), count in zip(LAG_COLUMNS, counts)
     ]
     out.append({"band": "unknown", "band_zh": "无录制结束时间", "clips": clips - known, "share": None})
@@ -407,17 +457,18 @@ async def upload_lag(session: AsyncSession, catalog: Catalog, scope: Scope) -> T
 
 
 async def fixity(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table:
-    counts = dict(
-        (
+    counts = {
+        result: int(checks or 0)
+        for result, checks in (
             await session.execute(
                 select(FixityDay.result, func.sum(FixityDay.checks))
                 .where(*scope.where(FixityDay.agency, FixityDay.day))
                 .group_by(FixityDay.result)
             )
         ).all()
-    )
-    total = sum(int(v) for v in counts.values())
-    out = [
+    }
+    total = sum(counts.values())
+    out: list[Row] = [
         {"result": result, "result_zh": name, "checks": int(counts.get(result, 0)), "share": _rate(int(counts.get(result, 0)), total)}
         for result, name in FIXITY_NAMES.items()
     ]
@@ -432,36 +483,16 @@ async def fixity(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table
     )
 
 
-async def publications(session: AsyncSession, catalog: Catalog, scope: Scope, today: date, tz) -> Table:
+async def publications(session: AsyncSession, catalog: Catalog, scope: Scope, today: date, tz: tzinfo) -> Table:
     per = await timeliness(session, scope.agency, scope.start, scope.end, today, tz)
-    out = []
+    out: list[Row] = []
+    sums: Counter[str] = Counter()
     for kind, name in PUBLICATION_KINDS.items():
-        row = {
-            "kind": kind,
-            "kind_zh": name,
-            **per.get(
-                kind,
-                dict.fromkeys(
-                    (
-                        "publications",
-                        "not_publishable",
-                        "published_on_time",
-                        "published_late",
-                        "unpublished_overdue",
-                        "pending",
-                        "withdrawals_due",
-                        "withdrawn_on_time",
-                        "withdrawn_late",
-                        "withdrawal_overdue",
-                    ),
-                    0,
-                ),
-            ),
-        }
-        row["on_time_share"] = _rate(
-            row["published_on_time"], row["published_on_time"] + row["published_late"] + row["unpublished_overdue"]
-        )
-        out.append(row)
+        found = per.get(kind) or {}
+        counts = {key: int(found.get(key) or 0) for key in PUBLICATION_COUNTS}
+        sums.update(counts)
+        due = counts["published_on_time"] + counts["published_late"] + counts["unpublished_overdue"]
+        out.append({"kind": kind, "kind_zh": name, **counts, "on_time_share": _rate(counts["published_on_time"], due)})
     return Table(
         "publications",
         "公示时效",
@@ -481,22 +512,21 @@ async def publications(session: AsyncSession, catalog: Catalog, scope: Scope, to
             ("withdrawal_overdue", "逾期未撤回"),
         ],
         out,
-        totals={key: sum(r[key] for r in out) for key in ("publications", "published_on_time", "published_late", "unpublished_overdue")},
+        totals={key: sums[key] for key in ("publications", "published_on_time", "published_late", "unpublished_overdue")},
         notes=["按决定日期统计；公示期限和撤回期限按工作日计算。"],
         chart=("kind_zh", "on_time_share"),
     )
 
 
-STATISTICS = {
+# The statistics read from the scope alone; `footage` is by a dimension, `publications` to a day (statistic()).
+BY_SCOPE: dict[str, Callable[[AsyncSession, Catalog, Scope], Awaitable[Table]]] = {
     "cases": case_counts,
     "completeness": completeness,
     "findings": findings,
     "time-limits": time_limits,
     "review-scores": review_scores,
-    "footage": footage,
     "upload-lag": upload_lag,
     "fixity": fixity,
-    "publications": publications,
 }
 TITLES = {
     "cases": "案件数",
@@ -509,6 +539,7 @@ TITLES = {
     "fixity": "完整性校验",
     "publications": "公示时效",
 }
+STATISTICS = tuple(TITLES)  # every statistic, in the dashboard's order
 
 
 async def figures_state(session: AsyncSession) -> int:
@@ -524,10 +555,38 @@ class ReportTable:
     kind: str
     title_zh: str
     columns: list[tuple[str, str]]
-    rows: list[dict]  # one per procedure, then 合计
+    rows: list[Row]  # one per procedure, then 合计
 
 
-async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | None, year: int) -> dict:
+@dataclass
+class AnnualReport:
+    year: int
+    agency: str | None
+    agency_name: str
+    title: str
+    due_on: date
+    tables: list[ReportTable]
+    notes: list[str]
+
+
+@dataclass
+class _Decisions:
+    """One procedure's line of the annual report as it is counted."""
+
+    code: str
+    name: str
+    counts: Counter[str] = field(default_factory=Counter)
+    amount_yuan: float = 0.0
+
+    def row(self, keys: Sequence[str]) -> Row:
+        return {
+            "procedure": self.code,
+            "procedure_zh": self.name,
+            **{key: round(self.amount_yuan / 10_000, 4) if key == "amount_wan" else self.counts[key] for key in keys},
+        }
+
+
+async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | None, year: int) -> AnnualReport:
     """行政执法统计年报: decisions dated in the year (revoked ones included), a decision with several penalties
     counted once under its most severe kind; licence changes and renewals count as 许可 / 不予许可."""
     scope = Scope(agency, date(year, 1, 1), date(year, 12, 31))
@@ -595,63 +654,58 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
         "inspection": [("decisions", "检查次数"), ("problems", "发现问题"), ("no_problems", "未发现问题")],
     }
     generic = [("decisions", "作出决定"), ("revoked", "其中：被撤销")]
-    rows: dict[str, dict[str, dict]] = defaultdict(dict)
+    lines: defaultdict[str, dict[str, _Decisions]] = defaultdict(dict)
     kinds_present = [kind for kind in ENFORCEMENT_KINDS if any(p.kind == kind for p in catalog.procedures)]
-    for procedure in catalog.procedures:
-        keys = [key for key, _ in columns.get(procedure.kind, generic)]
-        rows[procedure.kind][procedure.code] = {"procedure": procedure.code, "procedure_zh": procedure.name_zh, **dict.fromkeys(keys, 0)}
-        if procedure.kind == "license":
-            rows["license"][procedure.code]["accepted"] = opened.get(procedure.code, 0)
+    for definition in catalog.procedures:
+        line = lines[definition.kind][definition.code] = _Decisions(definition.code, definition.name_zh)
+        if definition.kind == "license":
+            line.counts["accepted"] = opened.get(definition.code, 0)
     for procedure, kind, severest, outcome, action, sealing, seizure, problems, hearing, revoked, count, amount in decided:
-        row = rows[kind].get(procedure)
-        if row is None:  # a procedure no longer in the catalog still counts
-            row = rows[kind][procedure] = {
-                "procedure": procedure,
-                "procedure_zh": procedure,
-                **dict.fromkeys((key for key, _ in columns.get(kind, generic)), 0),
-            }
-        row["decisions"] += count
-        if "revoked" in row:
-            row["revoked"] += count if revoked else 0
+        # a procedure no longer in the catalog still counts, under its code
+        line = lines[kind].setdefault(procedure, _Decisions(procedure, procedure))
+        counts = line.counts
+        counts["decisions"] += count
+        counts["revoked"] += count if revoked else 0
         if kind == "license":
-            row[{"granted": "granted", "refused": "refused"}.get(outcome, "unrecorded")] += count
-            row["changes"] += count if action == "change" else 0
-            row["renewals"] += count if action == "renewal" else 0
+            counts[outcome if outcome in ("granted", "refused") else "unrecorded"] += count
+            counts["changes"] += count if action == "change" else 0
+            counts["renewals"] += count if action == "renewal" else 0
         elif kind == "penalty":
-            row[f"p_{severest}" if severest else "unrecorded"] += count
-            row["amount_wan"] = round(row["amount_wan"] + float(amount or 0) / 10_000, 4)
-            row["hearings"] += count if hearing else 0
+            counts[f"p_{severest}" if severest else "unrecorded"] += count
+            line.amount_yuan += float(amount or 0)
+            counts["hearings"] += count if hearing else 0
         elif kind == "coercion":
-            row["sealing"] += count if sealing else 0
-            row["seizure"] += count if seizure else 0
+            counts["sealing"] += count if sealing else 0
+            counts["seizure"] += count if seizure else 0
         elif kind == "inspection":
-            row["problems" if problems else "no_problems"] += count
+            counts["problems" if problems else "no_problems"] += count
     tables = []
     for kind in kinds_present:
         cols = columns.get(kind, generic)
-        body = list(rows[kind].values())
-        total = {
-            "procedure": "",
-            "procedure_zh": "合计",
-            **{key: (round(sum(r[key] for r in body), 4) if key == "amount_wan" else sum(r[key] for r in body)) for key, _ in cols},
-        }
-        tables.append(ReportTable(kind, ENFORCEMENT_KINDS[kind], [("procedure_zh", "程序"), *cols], [*body, total]))
+        keys = [key for key, _ in cols]
+        body = list(lines[kind].values())
+        total = _Decisions("", "合计", sum((line.counts for line in body), Counter()), sum(line.amount_yuan for line in body))
+        tables.append(
+            ReportTable(
+                kind, ENFORCEMENT_KINDS[kind], [("procedure_zh", "程序"), *cols], [*(line.row(keys) for line in body), total.row(keys)]
+            )
+        )
     name = await scope_name(session, agency)
-    return {
-        "year": year,
-        "agency": agency,
-        "agency_name": name,
-        "title": report_title(year, agency, name),
-        "due_on": date(year + 1, 1, 31),
-        "tables": tables,
-        "notes": [
+    return AnnualReport(
+        year=year,
+        agency=agency,
+        agency_name=name,
+        title=report_title(year, agency, name),
+        due_on=date(year + 1, 1, 31),
+        tables=tables,
+        notes=[
             f"统计范围：决定日期在{year}年1月1日至12月31日之间的执法决定，含其后被撤销的决定。",
             "一个决定并处多种处罚的，按其中最重的处罚种类计一次（没收违法所得并处罚款的计为没收）。",
             "许可的变更、延续，准予的计为准予许可，不予准予的计为不予许可。",
             "查封、扣押并用的，分别计入查封和扣押，强制措施决定计一次。",
             "未登记结果或处罚种类的决定单列，请在办案系统中补录后重新统计。",
         ],
-    }
+    )
 
 
 # What the API and the pages both answer with: a period checked against the reader, figures brought up to date,
@@ -676,7 +730,7 @@ def scope_of(principal: Principal, agency: str | None, start: date | None, end: 
     return scope
 
 
-async def current_figures(request: Request, session) -> tuple[int, int]:
+async def current_figures(request: Request, session: AsyncSession) -> tuple[int, int]:
     """Bring the figures up to date for up to CATCH_UP_SECONDS (the worker does the rest every 10 s); return
     (followed to, still pending)."""
     app = request.app
@@ -690,6 +744,15 @@ async def current_figures(request: Request, session) -> tuple[int, int]:
         logger.warning("statistics could not catch up in the request", exc_info=True)
     through = await figures_state(session)
     return through, max(0, await head_seq(session) - through)
+
+
+def sheet_row(row: Row, keys: Sequence[str]) -> list[Cell | Percent]:
+    """A row as a workbook's cells: ratios as percentages (a number formatted 0.0%), the rest as they are."""
+    cells: list[Cell | Percent] = []
+    for key in keys:
+        value = row.get(key)
+        cells.append(Percent(value) if key in PERCENT_COLUMNS and isinstance(value, (int, float)) else value)
+    return cells
 
 
 async def table_response(table: Table, scope: Scope, fmt: str, through: int, pending: int, agency_name: str) -> Response:
@@ -709,7 +772,8 @@ async def table_response(table: Table, scope: Scope, fmt: str, through: int, pen
         )
     if fmt == "xlsx":
         title = f"{table.title_zh}（{scope.start} 至 {scope.end}，{agency_name}）"
-        rows = [[row.get(k) for k in keys] for row in table.rows] + [[]] + [[note] for note in table.notes]
+        rows: list[Sequence[object]] = [sheet_row(row, keys) for row in table.rows]
+        rows += [[], *([note] for note in table.notes)]
         body = await asyncio.to_thread(xlsx_bytes, [(table.title_zh, [[title], [t for _, t in table.columns]], rows)])
         return Response(
             body,
@@ -719,55 +783,59 @@ async def table_response(table: Table, scope: Scope, fmt: str, through: int, pen
                 "Content-Disposition": f"attachment; filename=\"{table.name}.xlsx\"; filename*=UTF-8''{quote(filename)}.xlsx",
             },
         )
-    out = StatsOut(
-        name=table.name,
-        title_zh=table.title_zh,
-        agency=scope.agency,
-        agency_name=agency_name,
-        from_=scope.start,
-        to=scope.end,
-        columns=[{"key": k, "title_zh": t} for k, t in table.columns],
-        rows=table.rows,
-        totals=table.totals,
-        notes=table.notes,
-        figures_through_seq=through,
-        pending_events=pending,
+    out = StatsOut.model_validate(
+        {
+            "name": table.name,
+            "title_zh": table.title_zh,
+            "agency": scope.agency,
+            "agency_name": agency_name,
+            "from": scope.start,
+            "to": scope.end,
+            "columns": [Column(key=k, title_zh=t) for k, t in table.columns],
+            "rows": table.rows,
+            "totals": table.totals,
+            "notes": table.notes,
+            "figures_through_seq": through,
+            "pending_events": pending,
+        }
     )
     return Response(out.model_dump_json(by_alias=True), media_type="application/json", headers=headers)
 
 
-async def statistic(name: str, request: Request, session, settings, scope: Scope, group_by: str) -> Table:
+async def statistic(name: str, request: Request, session: AsyncSession, settings: Settings, scope: Scope, group_by: str) -> Table:
     catalog = get_catalog(request)
     if name == "footage":
-        return await STATISTICS[name](session, catalog, scope, group_by)
+        return await footage(session, catalog, scope, group_by)
     if name == "publications":
-        return await STATISTICS[name](session, catalog, scope, today(settings.tz), settings.tz)
-    return await STATISTICS[name](session, catalog, scope)
+        return await publications(session, catalog, scope, today(settings.tz), settings.tz)
+    if name not in BY_SCOPE:
+        raise Problem(404, "statistic-not-found", f"No statistic '{name}'; there are: {', '.join(STATISTICS)}, annual-report.")
+    return await BY_SCOPE[name](session, catalog, scope)
 
 
-async def report_xlsx_response(report: dict) -> Response:
+async def report_xlsx_response(report: AnnualReport) -> Response:
     body = await asyncio.to_thread(report_xlsx, report)
-    filename = f"{report['title']}.xlsx"
+    filename = f"{report.title}.xlsx"
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Cache-Control": "no-store",
-            "Content-Disposition": f"attachment; filename=\"annual-report-{report['year']}.xlsx\"; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": f"attachment; filename=\"annual-report-{report.year}.xlsx\"; filename*=UTF-8''{quote(filename)}",
         },
     )
 
 
-def report_xlsx(report: dict) -> bytes:
-    sheets = []
-    for table in report["tables"]:
+def report_xlsx(report: AnnualReport) -> bytes:
+    sheets: list[tuple[str, list[list[str]], list[Sequence[object]]]] = []
+    for table in report.tables:
         keys = [key for key, _ in table.columns]
         sheets.append(
             (
                 table.title_zh,
-                [[f"{report['title']} · {table.title_zh}"], [t for _, t in table.columns]],
-                [[row.get(k) for k in keys] for row in table.rows],
+                [[f"{report.title} · {table.title_zh}"], [t for _, t in table.columns]],
+                [sheet_row(row, keys) for row in table.rows],
             )
         )
-    sheets.append(("统计说明", [[f"{report['title']}，报送期限 {report['due_on']}"]], [[note] for note in report["notes"]]))
+    sheets.append(("统计说明", [[f"{report.title}，报送期限 {report.due_on}"]], [[note] for note in report.notes]))
     return xlsx_bytes(sheets)

@@ -58,8 +58,9 @@ class StageFacts:
     ended_at: datetime | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     certified_officers: int = 0
-    # Officers present who were not certified on the stage's day, by the register: (officer_id, reason, day, reason_zh).
-    uncertified: list[tuple[str, str, date, str]] = field(default_factory=list)
+    # Officers present who were not certified on the stage's day, by the register: (officer_id, reason, day, reason_zh,
+    # who: the officer as people read one, 张三（3401001）).
+    uncertified: list[tuple[str, str, date, str, str]] = field(default_factory=list)
     document_types: set[str] = field(default_factory=set)  # types of counted documents
     clips: list[Clip] = field(default_factory=list)
     explanations: list[Explained] = field(default_factory=list)
@@ -138,12 +139,12 @@ def stage_findings(
                 present=facts.certified_officers,
             )
         )
-    for officer_id, reason, day, reason_zh in facts.uncertified:
+    for officer_id, reason, day, reason_zh, who in facts.uncertified:
         findings.append(
             UncertifiedOfficer(
                 stage=code,
                 message=f"{code}: officer {officer_id} was not certified on {day.isoformat()} ({reason}).",
-                message_zh=f"{stage}：执法人员 {officer_id} 在 {day.isoformat()} {reason_zh}。",
+                message_zh=f"{stage}：执法人员 {who} 在 {day.isoformat()} {reason_zh}。",
                 officer_id=officer_id,
                 reason=reason,
                 on=day.isoformat(),

@@ -160,6 +160,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     present = {officer for row in stages.values() for officer in row.officers or []}
     register = await register_for(session, case.agency, present)
     typed_in = {o["officer_id"] for o in case.officers if o.get("certificate_number")}
+    typed_names = {o["officer_id"]: str(o.get("name") or "") for o in case.officers}
     gap_tolerance = timedelta(seconds=settings.continuity_tolerance_seconds)
     window_tolerance = timedelta(seconds=settings.stage_window_tolerance_seconds)
     entries: list[tuple[datetime, Entry]] = []
@@ -262,7 +263,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 entries.append((row.started_at, Entry(at=local(row.started_at, tz), kind="stage_opened", stage=code)))
             if row.ended_at is not None:
                 entries.append((row.ended_at, Entry(at=local(row.ended_at, tz), kind="stage_closed", stage=code)))
-        certified, uncertified = _officers_at(row, register, typed_in, case.category, tz)
+        certified, uncertified = _officers_at(row, register, typed_in, typed_names, case.category, tz)
         facts = StageFacts(
             definition=definition,
             status=row.status if row else "not_started",
@@ -424,8 +425,8 @@ async def _numbers_elsewhere(session: AsyncSession, case: Case) -> dict[str, int
 
 
 def _officers_at(
-    row: CaseStage | None, register: Register, typed_in: set[str], category: str | None, tz: tzinfo
-) -> tuple[set[str], list[tuple[str, str, date, str]]]:
+    row: CaseStage | None, register: Register, typed_in: set[str], typed_names: dict[str, str], category: str | None, tz: tzinfo
+) -> tuple[set[str], list[tuple[str, str, date, str, str]]]:
     """Who counts as certified at a stage: by the register on the stage's day where the agency keeps one,
     else (until it does) whoever has a certificate number typed into the case."""
     if row is None:
@@ -437,13 +438,13 @@ def _officers_at(
         return set(), []
     day = row.started_at.astimezone(tz).date()
     certified: set[str] = set()
-    uncertified: list[tuple[str, str, date, str]] = []
+    uncertified: list[tuple[str, str, date, str, str]] = []
     for officer_id in present:
         problem = register.problem(officer_id, day, category)
         if problem is None:
             certified.add(officer_id)
         else:
-            uncertified.append((officer_id, problem, day, STANDING_ZH[problem]))
+            uncertified.append((officer_id, problem, day, STANDING_ZH[problem], register.label(officer_id, typed_names.get(officer_id))))
     return certified, uncertified
 
 

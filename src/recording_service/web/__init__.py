@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..catalog.messages import errors_zh
+from ..core.messages import errors_zh
 from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router

@@ -28,25 +28,10 @@ from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.problems import Problem
 from ..core.sheets import csv_bytes, xlsx_bytes
 from ..media.service import get_media
-from .render import ROLE_NAMES, page
+from .render import ROLE_NAMES, actor, page, source_name
 from .session import Person, require_page_roles
 
-FILTERS = frozenset({"person", "action", "object", "from", "to", "page"})
-
-
-def only_the_filters(request: Request) -> None:
-    """A parameter the trail does not know (a typo, an old link's cursor) is refused, never silently ignored."""
-    unknown = sorted(set(request.query_params) - FILTERS)
-    if unknown:
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-        )
-
-
-router = APIRouter(include_in_schema=False, dependencies=[Depends(only_the_filters)])
+router = APIRouter(include_in_schema=False)
 
 Overseer = Annotated[object, require_page_roles(Role.admin, Role.auditor)]
 PAGE_SIZE = 50
@@ -101,14 +86,32 @@ def _typed(text: str) -> str:
     return "".join(ch for ch in text if ch >= " " and ch != "\x7f").strip()
 
 
-def _filters(person: str, action: str, about: str, first: str, last: str, page_number: int) -> Filters:
+FILTERS = frozenset({"person", "action", "object", "from", "to", "page"})
+
+
+def trail_filters(
+    request: Request,
+    person: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=64)] = "",
+    about: Annotated[str, Query(alias="object", max_length=200)] = "",
+    first: Annotated[str, Query(alias="from", max_length=20)] = "",
+    last: Annotated[str, Query(alias="to", max_length=20)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+) -> Filters:
+    """The trail's filters, read once for every trail page and sheet. A parameter the trail does not know (a typo,
+    an old link's cursor) is refused, never silently ignored."""
+    unknown = sorted(set(request.query_params) - FILTERS)
+    if unknown:
+        raise Problem(
+            400,
+            "unknown-parameter",
+            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
+            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
+        )
     return Filters(_typed(person), _typed(action), _typed(about), _typed(first), _typed(last), max(1, min(page_number, MAX_PAGE)))
 
 
-ActionQ = Annotated[str, Query(max_length=64)]
-ObjectQ = Annotated[str, Query(alias="object", max_length=200)]
-FromQ = Annotated[str, Query(alias="from", max_length=20)]
-ToQ = Annotated[str, Query(alias="to", max_length=20)]
+TrailFilters = Annotated[Filters, Depends(trail_filters)]
 
 
 async def _where(session: AsyncSession, principal: Principal, filters: Filters, tz) -> tuple[AuditFilter, bool]:
@@ -131,6 +134,7 @@ def catalog_names(catalog: Catalog) -> dict[str, dict[str, str]]:
         "doc_type": {d.code: d.name_zh for d in catalog.document_types},
         "retention_class": {r.code: r.name_zh for r in catalog.retention_classes},
         "rule": {r.code: r.name_zh for r in catalog.time_limits},
+        "penalties": {k.code: k.name_zh for k in catalog.statistics.penalty_kinds},
     }
 
 
@@ -145,7 +149,8 @@ class Row:
 
 
 def _actor(event: AuditEvent) -> tuple[str, str]:
-    return event.actor_name or event.actor_token_id or event.actor_user_id or "—", event.actor_user_id or event.actor_token_id or ""
+    """(who, as a person reads it — the service itself and an unnamed token by what they are; the account)."""
+    return actor(event.actor_name or event.actor_token_id or event.actor_user_id), event.actor_user_id or event.actor_token_id or ""
 
 
 async def _rows(session: AsyncSession, events: list[AuditEvent], tz, names: dict[str, dict[str, str]], *, shorten: bool) -> list[Row]:
@@ -285,7 +290,7 @@ async def _sheet(
             row.event.media_id or "",
             row.event.upload_id or "",
             row.event.request_id or "",
-            row.event.client_address or "",
+            source_name(row.event.client_address),
             details_text(row.event.payload, settings.tz, names=names),
             row.event.entry_hash,
         ]
@@ -320,15 +325,9 @@ async def agency_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "agency", None)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -340,14 +339,10 @@ async def agency_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "agency", None)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), _format(fmt))
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, _format(fmt))
 
 
 @router.get("/cases/{case_id}/audit")
@@ -360,15 +355,9 @@ async def case_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "case", case_id)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -381,15 +370,11 @@ async def case_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     fmt = _format(fmt)
     scope = await _scope(session, person.principal, settings, "case", case_id)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), fmt)
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, fmt)
 
 
 @router.get("/footage/{media_id}/audit")
@@ -402,15 +387,9 @@ async def footage_audit(
     settings: SettingsDep,
     store: StoreDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    filters: TrailFilters,
 ) -> Response:
     scope = await _scope(session, person.principal, settings, "media", media_id)
-    filters = _filters(person_, action, about, first, last, page_number)
     return await _trail_page(request, person, session, settings, store, catalog, scope, filters)
 
 
@@ -423,15 +402,11 @@ async def footage_audit_sheet(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    person_: Annotated[str, Query(alias="person", max_length=200)] = "",
-    action: ActionQ = "",
-    about: ObjectQ = "",
-    first: FromQ = "",
-    last: ToQ = "",
+    filters: TrailFilters,
 ) -> Response:
     fmt = _format(fmt)
     scope = await _scope(session, person.principal, settings, "media", media_id)
-    return await _sheet(session, person.principal, settings, catalog, scope, _filters(person_, action, about, first, last, 1), fmt)
+    return await _sheet(session, person.principal, settings, catalog, scope, filters, fmt)
 
 
 def _format(fmt: str) -> str:

@@ -1,7 +1,7 @@
 """The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -9,9 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from ..agencies.service import list_agencies
-from ..catalog.messages import error_zh, messages, problem_zh
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
+from ..core.messages import error_zh, messages, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
@@ -20,12 +20,14 @@ from ..officers.models import Officer
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
 from ..officers.service import (
     ImportRefused,
+    OfficerSort,
     PublicFilter,
     create_officer,
     expiring_within,
     get_officer,
     history_of,
     import_officers,
+    ordered,
     public_filter,
     published_count,
     published_numbered,
@@ -45,6 +47,8 @@ Keeper = Annotated[object, require_page_roles(Role.admin)]
 Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
 EXPIRING_DAYS = 60
 PUBLIC_PAGE = 50
+PUBLIC_SORTS = {OfficerSort.name.value: "按单位和姓名拼音", OfficerSort.certificate_number.value: "按执法证号"}
+STAFF_SORTS = {**PUBLIC_SORTS, OfficerSort.officer_id.value: "按人员编号"}
 
 
 async def _register_page(
@@ -58,10 +62,11 @@ async def _register_page(
     notice: str | None = None,
     form: dict | None = None,
     status_code: int = 200,
+    sort: OfficerSort = OfficerSort.name,
 ) -> Response:
     query = visible_officers(person.principal)
     listed = query.where(Officer.status == status) if status else query
-    officers = (await session.execute(listed.order_by(Officer.officer_id).limit(2000))).scalars().all()
+    officers = (await session.execute(ordered(listed, sort).limit(2000))).scalars().all()
     expiring = (await session.execute(expiring_within(query, today(settings.tz), EXPIRING_DAYS).order_by(Officer.valid_to))).scalars().all()
     return page(
         request,
@@ -71,6 +76,8 @@ async def _register_page(
             "expiring": expiring,
             "expiring_days": EXPIRING_DAYS,
             "status": status or "",
+            "sort": sort.value,
+            "sorts": STAFF_SORTS,
             "statuses": STATUS_NAMES,
             "may_edit": person.principal.role is Role.admin,
             "errors": errors or [],
@@ -91,8 +98,10 @@ async def register_page(
     session: DbSession,
     settings: SettingsDep,
     status: Annotated[str | None, Query(pattern="^(valid|suspended|cancelled|revoked)?$")] = None,
+    sort: Annotated[str, Query(pattern="^(name|certificate_number|officer_id)?$")] = "",
 ) -> Response:
-    return await _register_page(request, person, session, settings, status)  # an import's notice comes as a flash
+    # an import's notice comes as a flash
+    return await _register_page(request, person, session, settings, status, sort=OfficerSort(sort or OfficerSort.name))
 
 
 @router.post("/officers")
@@ -228,7 +237,7 @@ async def officer_status(
 
 @router.get(
     "/public/officers",
-    dependencies=[public_budget(LIST), only("agency", "name", "unit", "certificate_number", "category", "cursor", "page", "limit")],
+    dependencies=[public_budget(LIST), only("agency", "name", "unit", "certificate_number", "category", "sort", "cursor", "page", "limit")],
 )
 async def public_register(
     request: Request,
@@ -241,8 +250,11 @@ async def public_register(
 ) -> Response:
     day = today(settings.tz)
     size = limit or PUBLIC_PAGE
-    asked = {key: value for key, value in asdict(where).items() if value}
+    asked = {key: str(value) for key, value in asdict(where).items() if value and key != "sort"}
+    if where.sort is not OfficerSort.name:  # the default order goes unsaid in the links
+        asked["sort"] = where.sort.value
     total = await published_count(session, day, where)
+    shown: dict[str, Any]
     if cursor:  # a link from before the pages were numbered: the page after the cursor, as it was
         officers, next_cursor = await published_page(session, day, where, cursor, size)
         shown = {
@@ -262,7 +274,9 @@ async def public_register(
             "agency": where.agency or "",
             "agencies": await list_agencies(session),
             "filters": asked,
-            "searching": any(key != "agency" for key in asked),
+            "searching": any(key not in ("agency", "sort") for key in asked),
+            "sort": where.sort.value,
+            "sorts": PUBLIC_SORTS,
             "total": total,
             "pager": shown,
         },

@@ -16,10 +16,10 @@ from pydantic import ValidationError
 from ..agencies.service import get_agency, list_agencies
 from ..cases.record import current_document, decision_documents
 from ..cases.service import get_case
-from ..catalog.messages import is_chinese, problem_zh, validation_zh
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
+from ..core.messages import is_chinese, problem_zh, validation_zh
 from ..core.pagination import keyset, page_of
 from ..core.principals import Role
 from ..core.problems import Problem

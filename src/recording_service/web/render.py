@@ -9,7 +9,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
 from ..audit.describe import action_name
-from ..catalog.messages import label, name_of, names, problem_zh
+from ..core.messages import label, name_of, names, problem_zh
 from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
@@ -18,7 +18,7 @@ DISPLAY_COOKIE, LARGE = "rs_display", "large"  # 适老化 (web/display.py sets 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-# Status words and value names come from the message catalogue (catalog/data/messages.yaml).
+# Status words and value names come from the message catalogue (core/messages.yaml).
 ROLE_NAMES = names("role")
 CASE_STATUS_NAMES = names("case_status")
 STAGE_STATUS_NAMES = names("stage_status")
@@ -55,6 +55,11 @@ def actor(name: str | None) -> str:
     if at and role in ROLE_NAMES:
         return f"{ROLE_NAMES[role]}接口（{agency}）"
     return name
+
+
+def source_name(address: str | None) -> str:
+    """Where an audited request came from: a client's address, or the service's own command line."""
+    return name_of("source", address, address) if address else ""
 
 
 def local_time(value: datetime | str | None, tz=None, seconds: bool = True) -> str:
@@ -112,6 +117,7 @@ templates.env.filters.update(
     zh=lambda v, kind, default=None: name_of(kind, v, default),  # {{ media.flag | zh("media_flag") }}
     label=lambda field, form: label(form, field),
     actor=actor,
+    source_name=source_name,
 )
 templates.env.globals["nav_for"] = nav_for
 

@@ -47,6 +47,7 @@ from ..media.delivery import serve_bytes
 from ..media.playback import check_link, grant_play, played_bytes
 from ..media.probe import probe_error_of
 from ..media.service import get_media, sightings_of
+from ..officers.service import names_of
 from ..publication.service import publications_of_documents
 from ..review.service import reopen_review, review_case, save_manual_review, sign_off_review
 from ..stats.service import findings_of_cases
@@ -352,6 +353,14 @@ async def case_page(
     publications = await publications_of_documents(session, person.principal, decisions)
     findings = timeline.completeness.findings
     stage_names = {s.stage: s.name for s in timeline.stages}
+    # Officers by name from the register (one statement for the page), else as the case names them, else 未登记.
+    typed = {o.officer_id: o.name for o in timeline.case.officers}
+    numbers = {
+        *typed,
+        *(o for s in timeline.stages for o in s.officers),
+        *(o for s in timeline.stages for m in s.media for o in m.officer_ids),
+    }
+    registered = await names_of(session, [(case.agency, o) for o in numbers])
     return page(
         request,
         "case.html",
@@ -376,7 +385,7 @@ async def case_page(
             "may_reopen": person.principal.role is Role.admin,
             "tz": settings.tz,
             "printed_at": datetime.now(settings.tz),
-            "officer_names": {o.officer_id: o.name or o.officer_id for o in timeline.case.officers},
+            "officer_names": {o: registered.label(case.agency, o, typed.get(o)) for o in numbers},
             "document_types": {d.code: d.name_zh for d in catalog.document_types},
             "flowchart": flowchart_markup(request, timeline.case.procedure, {s.stage: s.status for s in timeline.stages}),
         },
@@ -529,6 +538,10 @@ async def footage_page(
         procedure = catalog.procedure(binding["procedure"])
         stage = procedure.stage(binding["stage"]) if procedure else None
         binding["stage_name"] = stage.name_zh if stage else binding["stage"]
+    sightings = await sightings_of(session, media.id)
+    seen = [o for s in sightings for o in s.upload_metadata.get("officer_ids") or [] if isinstance(o, str)]
+    numbers = {*(media.officer_ids or []), *seen}
+    registered = await names_of(session, [(media.agency, o) for o in numbers])  # one statement for the page
     return page(
         request,
         "footage.html",
@@ -536,7 +549,8 @@ async def footage_page(
             "media": media,
             "probe_error": probe_error_of(media, settings),
             "bindings": bindings,
-            "sightings": await sightings_of(session, media.id),
+            "sightings": sightings,
+            "officer_names": {o: registered.label(media.agency, o) for o in numbers},
             "fixity": await fixity_history(session, media.id),
             "trail": trail,
             "may_audit": may_audit,

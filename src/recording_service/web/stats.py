@@ -17,6 +17,7 @@ from ..core.problems import Problem
 from ..core.times import today
 from ..stats.charts import bar_chart
 from ..stats.service import (
+    PERCENT_COLUMNS,
     STATISTICS,
     TITLES,
     Table,
@@ -33,7 +34,6 @@ from .session import Person, require_page_roles
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[object, require_page_roles(Role.admin, Role.auditor, Role.reviewer)]
-PERCENT_COLUMNS = {"rate", "share", "on_time_share"}
 CODE_COLUMNS = ("procedure", "status", "kind", "rule", "band", "result")  # codes beside their Chinese names
 
 
@@ -85,7 +85,8 @@ async def dashboard(
     sections = []
     for name in STATISTICS:
         table = await statistic(name, request, session, settings, scope, group_by)
-        columns = [(key, title) for key, title in table.columns if not key.endswith(CODE_COLUMNS)]  # people read the names
+        # people read the names: the codes beside them stay in the files
+        columns = [(key, title) for key, title in table.columns if not key.endswith(CODE_COLUMNS) and key not in table.codes]
         sections.append(
             {
                 "name": name,
@@ -173,7 +174,7 @@ async def annual_report_page(
             "pending": pending,
             "agency": agency,
             "may_choose_agency": person.principal.agency == ALL_AGENCIES,
-            "overdue": day > report["due_on"],
+            "overdue": day > report.due_on,
         },
         person=person,
     )

@@ -39,8 +39,9 @@
     recordedStart = button.dataset.start ? new Date(button.dataset.start) : null;
     segmentOffset = offset;
     const stage = button.dataset.stage ? "环节：" + button.dataset.stage + " · " : "";
+    const officers = button.dataset.officers ? "执法人员：" + button.dataset.officers + " · " : "";
     const started = recordedStart ? "录制开始 " + wallClock(recordedStart) : "录制时间未知";
-    caption.textContent = stage + started + (offset ? " · 从片段起点（第 " + Math.round(offset) + " 秒）播放" : "") +
+    caption.textContent = stage + officers + started + (offset ? " · 从片段起点（第 " + Math.round(offset) + " 秒）播放" : "") +
       (grant.source === "playback_copy" ? " · 播放的是转码副本（原件为 H.265 等浏览器不支持的编码）" : "") +
       " · 授权至 " + grant.expires_at.slice(11, 16) + (grant.warning ? " · " + grant.warning : "");
     video.dataset.grant = grant.grant_id;

@@ -1,6 +1,8 @@
-"""The message catalogue (`catalog/data/messages.yaml`): the Chinese every page, sheet made for people and
-problem shown on a page uses for a code — field labels, status words, value names, problems — and the helpers
-that turn a pydantic validation error or a Problem into Chinese that names the field by its label.
+"""The message catalogue (`core/messages.yaml`): the Chinese every page, sheet made for people, problem shown
+on a page and audit event as people read it uses for a code — field labels, status words, value names,
+problems, the audit trail's actions and payload labels — and the helpers that turn a pydantic validation error
+or a Problem into Chinese that names the field by its label. In core because the audit chain, below every
+domain, describes its events with it; it holds words, no domain logic.
 
 One data file rather than strings in templates: the words of 执法文书 practice are chosen once and used alike
 in pages, findings and exports, and a reviewer of the wording reads one file. Packaged only (not per agency):
@@ -14,10 +16,11 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..core.problems import Problem
+from .problems import Problem
 
+ACTION_CODE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 CJK = re.compile(r"[\u3400-\u9fff]")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
 REQUIRED_VALUES = (
@@ -37,6 +40,41 @@ REQUIRED_VALUES = (
 )
 
 
+class AuditWords(BaseModel):
+    """The audit trail's words: action descriptions by group, payload labels, code values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    groups: dict[str, str] = Field(description="the action select's groups, by an action's first part")
+    actions: dict[str, str] = Field(min_length=1)
+    labels: dict[str, str]
+    values: dict[str, dict[str, str]]
+
+    @model_validator(mode="after")
+    def _sound(self) -> "AuditWords":
+        for code, text in self.actions.items():
+            if not ACTION_CODE.match(code):
+                raise ValueError(f"action {code!r} is not a code like case.created")
+            if code.split(".", 1)[0] not in self.groups:
+                raise ValueError(f"action {code!r} has no group (add {code.split('.', 1)[0]!r} to groups)")
+            if not text.strip():
+                raise ValueError(f"action {code!r} has no description")
+        for name, text in [*self.labels.items(), *self.groups.items()]:
+            if not text.strip():
+                raise ValueError(f"{name!r} has an empty label")
+        return self
+
+    def action_name(self, code: str) -> str:
+        return self.actions.get(code, code)
+
+    def choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The action select: (group, [(code, description)]) in the file's order."""
+        grouped: dict[str, list[tuple[str, str]]] = {group: [] for group in self.groups}
+        for code, text in self.actions.items():
+            grouped[code.split(".", 1)[0]].append((code, text))
+        return [(self.groups[group], items) for group, items in grouped.items() if items]
+
+
 class Messages(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,6 +84,7 @@ class Messages(BaseModel):
     values: dict[str, dict[str, str]]
     problems: dict[str, str]
     texts: dict[str, str]
+    audit: AuditWords
 
     @field_validator("values")
     @classmethod
@@ -83,7 +122,7 @@ class MessagesError(Exception):
 def messages() -> Messages:
     """The packaged catalogue, read once; a bad one raises MessagesError (the service does not start)."""
     try:
-        raw = (resources.files(__package__) / "data" / "messages.yaml").read_text(encoding="utf-8")
+        raw = (resources.files(__package__) / "messages.yaml").read_text(encoding="utf-8")
         return Messages.model_validate(yaml.safe_load(raw))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise MessagesError(f"the message catalogue is invalid: {exc}") from exc
