@@ -907,9 +907,7 @@ async def staff_view(session: AsyncSession, publication: Publication, tz: tzinfo
     return out
 
 
-def _public_filtered(
-    tz: tzinfo, q: str | None, kind: str | None, agencies: list[str] | None, year: int | None
-) -> Select[Publication]:
+def _public_filtered(tz: tzinfo, q: str | None, kind: str | None, agencies: list[str] | None, year: int | None) -> Select[Publication]:
     """What anyone may read, narrowed: kind, the agencies (the one asked and those under it), the year decided, `q` in
     the public fields only (removed data is not in them)."""
     query = public_query(today(tz))
