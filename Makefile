@@ -6,10 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUNTIME := $(VENV)/.runtime
+AXE    := tests/axe/node_modules/axe-core/axe.min.js
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean
+.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean axe
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -48,6 +49,15 @@ browser:
 	$(call apt_ensure,chromium,test -x /usr/bin/chromium,the browser tests will fail)
 	$(call apt_ensure,fonts-wqy-microhei,test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc,Chinese text in the pages will not render in screenshots)
 
+# axe-core checks every page in the browser tests (tests/test_accessibility.py): the npm package at the version
+# tests/axe/package-lock.json pins, installed by `npm ci` (Debian's npm when it is missing).
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	$(call apt_ensure,npm,command -v npm >/dev/null 2>&1,the accessibility tests will fail)
+	cd tests/axe && npm ci --no-audit --no-fund --silent
+	@touch $(AXE)
+
+axe: $(AXE)
+
 # The PostgreSQL leg uses the server on 127.0.0.1:5432; start the distribution's cluster if it is down.
 postgres:
 	@if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
@@ -63,7 +73,7 @@ run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
 # The two legs run side by side (pytest-xdist, one worker per leg: see tests/conftest.py).
-test: $(STAMP) lint typecheck ffmpeg faketime browser postgres
+test: $(STAMP) $(AXE) lint typecheck ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The in-process layer (no servers, no browser), for every save: pure logic, the package structure, the redaction
@@ -90,8 +100,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The pictures of the pages (README.md, docs/pages.md), taken by the browser tests on the SQLite leg.
-screenshots: $(STAMP) ffmpeg browser
-	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py tests/test_publication.py tests/test_lists.py tests/test_stats.py tests/test_audit_pages.py tests/test_review_pages.py tests/test_chinese_pages.py tests/test_photos.py -k "sqlite and (auditor_reviews or register or public_reads_no_personal_data or in_the_browser or filters_the_agency_trail or every_page_a_role or public_pages_are_chinese or zoomable or browsers_viewer)"
+screenshots: $(STAMP) $(AXE) ffmpeg browser
+	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py tests/test_publication.py tests/test_lists.py tests/test_stats.py tests/test_audit_pages.py tests/test_review_pages.py tests/test_chinese_pages.py tests/test_accessibility.py tests/test_photos.py -k "sqlite and (auditor_reviews or register or public_reads_no_personal_data or in_the_browser or filters_the_agency_trail or every_page_a_role or public_pages_are_chinese or fit_phones or large_text or zoomable or browsers_viewer)"
 
 bench: $(STAMP) ffmpeg postgres
 	$(BIN)/python bench/run.py

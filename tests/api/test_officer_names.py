@@ -94,7 +94,7 @@ def test_officer_lists_in_pinyin_order_or_by_certificate(inproc):
 def _order(html: str, names: list[str]) -> list[str]:
     """The names as they stand in the page's table, in their order on the page."""
     table = html[html.index("<tbody>") :]
-    return sorted(names, key=lambda name: table.index(f"<td>{name}</td>"))
+    return sorted(names, key=lambda name: table.index(f">{name}</td>"))  # a cell, whatever its attributes (data-label)
 
 
 def test_footage_statistics_name_the_officers_from_the_register(inproc):

@@ -273,6 +273,12 @@ async def published_page(
     return await officer_page(session, published_officers(today, where), where.sort, cursor, limit)
 
 
+async def published_numbered(session: AsyncSession, today: date, where: PublicFilter, offset: int, limit: int) -> list[Officer]:
+    """A numbered page of the public 资格清单 (the page's 上一页/下一页), in the list's order."""
+    query = ordered(published_officers(today, where), where.sort).offset(offset).limit(limit)
+    return list((await session.execute(query)).scalars().all())
+
+
 async def published_count(session: AsyncSession, today: date, where: PublicFilter) -> int:
     return (await session.execute(select(func.count()).select_from(published_officers(today, where).subquery()))).scalar_one()
 

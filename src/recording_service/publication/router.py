@@ -278,8 +278,9 @@ async def public_list(
     agency: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
+    year: Annotated[int | None, Query(ge=1970, le=2199, description="the year the decision was made (决定日期)")] = None,
 ) -> JSONResponse:
-    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency, cursor=cursor, limit=limit)
+    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency, cursor=cursor, limit=limit, year=year)
     body = PublicPage(items=[PublicItem(**item) for item in items], next_cursor=next_cursor)
     return JSONResponse(body.model_dump(mode="json"), headers=PUBLIC_CACHE)
 

@@ -12,7 +12,7 @@ from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..agencies.models import AgencyProfile
@@ -907,26 +907,71 @@ async def staff_view(session: AsyncSession, publication: Publication, tz: tzinfo
     return out
 
 
-async def public_page(
-    session: AsyncSession, tz: tzinfo, *, q: str | None, kind: str | None, agency: str | None, cursor: str | None, limit: int
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of what anyone may read, newest first; `q` searches the public fields only (removed data is not in them)."""
+def _public_filtered(tz: tzinfo, q: str | None, kind: str | None, agencies: list[str] | None, year: int | None) -> Select[Publication]:
+    """What anyone may read, narrowed: kind, the agencies (the one asked and those under it), the year decided, `q` in
+    the public fields only (removed data is not in them)."""
     query = public_query(today(tz))
     if kind:
         query = query.where(Publication.kind == kind)
-    if agency:
-        query = query.where(Publication.agency.in_(await agency_codes_under(session, agency)))
+    if agencies is not None:
+        query = query.where(Publication.agency.in_(agencies))
+    if year:
+        query = query.where(Publication.decided_on >= date(year, 1, 1), Publication.decided_on <= date(year, 12, 31))
     if q and q.strip():
         # Only what the public reads matches: a withdrawal notice shows its 文号 alone, so its party is not searchable.
         needle = q.strip()
         doc_number = Publication.fields["doc_number"].as_string().contains(needle, autoescape=True)
         party = Publication.fields["party_name"].as_string().contains(needle, autoescape=True)
         query = query.where(or_(doc_number, and_(Publication.status != "withdrawn", party)))
+    return query
+
+
+async def public_page(
+    session: AsyncSession,
+    tz: tzinfo,
+    *,
+    q: str | None,
+    kind: str | None,
+    agency: str | None,
+    cursor: str | None,
+    limit: int,
+    year: int | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of what anyone may read, newest first (a cursor for the next)."""
+    agencies = await agency_codes_under(session, agency) if agency else None
+    query = _public_filtered(tz, q, kind, agencies, year)
     rows = (
         (await session.execute(keyset(query, [Publication.published_at, Publication.id], cursor, limit, descending=True))).scalars().all()
     )
     rows, next_cursor = page_of(list(rows), ["published_at", "id"], limit)
     return [PublicItem.of(p, tz).model_dump() for p in rows], next_cursor
+
+
+async def public_numbered_page(
+    session: AsyncSession,
+    tz: tzinfo,
+    *,
+    q: str | None,
+    kind: str | None,
+    agency: str | None,
+    year: int | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """A numbered page of what anyone may read, newest first, with how many there are in all (the public page's 共N条)."""
+    agencies = await agency_codes_under(session, agency) if agency else None
+    query = _public_filtered(tz, q, kind, agencies, year)
+    total: int = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    ordered = query.order_by(Publication.published_at.desc(), Publication.id.desc()).offset(offset).limit(limit)
+    rows = (await session.execute(ordered)).scalars().all()
+    return [PublicItem.of(p, tz).model_dump() for p in rows], total
+
+
+async def public_years(session: AsyncSession, tz: tzinfo) -> list[int]:
+    """The years of the decisions anyone may read, newest first (the public list's 年份 choices)."""
+    public = public_query(today(tz)).subquery()
+    first, last = (await session.execute(select(func.min(public.c.decided_on), func.max(public.c.decided_on)))).one()
+    return list(range(last.year, first.year - 1, -1)) if first and last else []
 
 
 async def public_item(session: AsyncSession, tz: tzinfo, publication_id: str) -> dict[str, Any] | None:

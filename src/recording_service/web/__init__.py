@@ -16,6 +16,7 @@ from ..core.messages import errors_zh
 from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router
+from .display import router as display_router
 from .lists import router as lists_router
 from .officers import router as officers_router
 from .publications import router as publications_router
@@ -40,6 +41,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(lists_router)
     app.include_router(stats_router)
     app.include_router(agencies_router)
+    app.include_router(display_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from ..agencies.service import list_agencies
 from ..catalog.schemas import ENFORCEMENT_KINDS
 from ..catalog.service import CatalogDep, get_catalog
 from ..core.db import DbSession
@@ -14,10 +15,12 @@ from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
+from .paging import MAX_PAGE, only, pager
 from .render import page
 
 router = APIRouter(include_in_schema=False)
 Version = Annotated[int | None, Query(ge=1, le=1_000_000)]
+PAGE_SIZE = 20  # matters per page of the 事项清单
 Agency = Annotated[str | None, Query(max_length=64)]  # an agency code: its profile fills in 办理机关, 地址, 电话, 办公时间, 救济渠道
 
 
@@ -41,7 +44,7 @@ def flowchart_markup(request: Request, code: str | None, states: dict | None = N
     return Markup(render(procedure, catalog, states, standalone=False, agency=agency)) if procedure else None
 
 
-@router.get("/public/matters", dependencies=[public_budget(LIST)])
+@router.get("/public/matters", dependencies=[public_budget(LIST), only("version", "agency", "category", "page", "limit")])
 async def matters_page(
     request: Request,
     catalog: CatalogDep,
@@ -49,27 +52,34 @@ async def matters_page(
     version: Version = None,
     agency: Agency = None,
     category: Annotated[str, Query(pattern="^(|license|penalty|coercion|inspection|levy|confirmation|other)$")] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Response:
-    guide = await _guide(session, agency)
+    guide = await _guide(session, agency or None)
     row, versions = await served_list(session, "matters", catalog.matters, version)
     items = [item for item in row.content["items"] if not category or item["category"] == category]
     present = [code for code in ENFORCEMENT_KINDS if any(item["category"] == code for item in row.content["items"])]
+    size = limit or PAGE_SIZE
+    shown = pager(request, len(items), page_number, size)
     return _public(
         request,
         "public_matters.html",
         {
             "list": row,
             "versions": versions,
-            "items": items,
+            "items": items[shown["offset"] : shown["offset"] + size],
+            "first_number": shown["offset"] + 1,
+            "pager": shown,
             "category": category,
             "categories": present,
             "version": version,
             "agency": guide,
+            "agencies": await list_agencies(session),
         },
     )
 
 
-@router.get("/public/matters/{code}", dependencies=[public_budget(RENDERED)])
+@router.get("/public/matters/{code}", dependencies=[public_budget(RENDERED), only("version", "agency")])
 async def matter_page(
     code: str, request: Request, catalog: CatalogDep, session: DbSession, version: Version = None, agency: Agency = None
 ) -> Response:
@@ -91,7 +101,7 @@ async def matter_page(
     )
 
 
-@router.get("/public/inspection-matters", dependencies=[public_budget(LIST)])
+@router.get("/public/inspection-matters", dependencies=[public_budget(LIST), only("version")])
 async def inspection_matters_page(request: Request, catalog: CatalogDep, session: DbSession, version: Version = None) -> Response:
     row, versions = await served_list(session, "inspection_matters", catalog.inspection_matters, version)
     return _public(
@@ -99,12 +109,12 @@ async def inspection_matters_page(request: Request, catalog: CatalogDep, session
     )
 
 
-@router.get("/public/procedures", dependencies=[public_budget(LIST)])
+@router.get("/public/procedures", dependencies=[public_budget(LIST), only()])
 async def procedures_page(request: Request, catalog: CatalogDep) -> Response:
     return _public(request, "public_procedures.html", {"procedures": catalog.procedures})
 
 
-@router.get("/public/procedures/{code}", dependencies=[public_budget(RENDERED)])
+@router.get("/public/procedures/{code}", dependencies=[public_budget(RENDERED), only("agency")])
 async def procedure_page(code: str, request: Request, catalog: CatalogDep, session: DbSession, agency: Agency = None) -> Response:
     procedure = catalog.procedure(code)
     if procedure is None:

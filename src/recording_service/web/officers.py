@@ -1,13 +1,14 @@
 """The officer register's pages: the agency's list (admin maintains it here too) and the public 资格清单."""
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from ..agencies.service import list_agencies
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
 from ..core.messages import error_zh, messages, problem_zh
@@ -29,6 +30,7 @@ from ..officers.service import (
     ordered,
     public_filter,
     published_count,
+    published_numbered,
     published_page,
     read_sheet,
     split_list,
@@ -36,6 +38,7 @@ from ..officers.service import (
     visible_officers,
 )
 from .flash import redirect_with_flash
+from .paging import MAX_PAGE, only, pager
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -232,19 +235,36 @@ async def officer_status(
     return RedirectResponse(f"/officers/{officer.officer_id}", status_code=303)
 
 
-@router.get("/public/officers", dependencies=[public_budget(LIST)])
+@router.get(
+    "/public/officers",
+    dependencies=[public_budget(LIST), only("agency", "name", "unit", "certificate_number", "category", "sort", "cursor", "page", "limit")],
+)
 async def public_register(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
     where: Annotated[PublicFilter, Depends(public_filter)],
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Response:
     day = today(settings.tz)
-    officers, next_cursor = await published_page(session, day, where, cursor, PUBLIC_PAGE)
+    size = limit or PUBLIC_PAGE
     asked = {key: str(value) for key, value in asdict(where).items() if value and key != "sort"}
     if where.sort is not OfficerSort.name:  # the default order goes unsaid in the links
         asked["sort"] = where.sort.value
+    total = await published_count(session, day, where)
+    shown: dict[str, Any]
+    if cursor:  # a link from before the pages were numbered: the page after the cursor, as it was
+        officers, next_cursor = await published_page(session, day, where, cursor, size)
+        shown = {
+            "total": None,
+            "previous": "/public/officers" + ("?" + urlencode(asked) if asked else ""),
+            "next": "/public/officers?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
+        }
+    else:
+        officers = await published_numbered(session, day, where, (page_number - 1) * size, size)
+        shown = pager(request, total, page_number, size)
     response = page(
         request,
         "public_officers.html",
@@ -252,14 +272,13 @@ async def public_register(
             "officers": officers,
             "today": day,
             "agency": where.agency or "",
+            "agencies": await list_agencies(session),
             "filters": asked,
-            "first_page": not cursor,
             "searching": any(key not in ("agency", "sort") for key in asked),
             "sort": where.sort.value,
             "sorts": PUBLIC_SORTS,
-            "total": await published_count(session, day, where),
-            "next_url": "/public/officers?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
-            "first_url": "/public/officers" + ("?" + urlencode(asked) if asked else ""),
+            "total": total,
+            "pager": shown,
         },
     )
     response.headers.update(PUBLIC_CACHE)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -48,7 +48,9 @@ from ..publication.service import (
     get_publication,
     overdue_condition,
     public_item,
+    public_numbered_page,
     public_page,
+    public_years,
     publications_of_documents,
     publish,
     record_notice,
@@ -61,6 +63,7 @@ from ..publication.service import (
     withdraw,
 )
 from .flash import redirect_with_flash
+from .paging import MAX_PAGE, only, pager
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -137,6 +140,7 @@ CONTEXT = {
 }
 # How each field is typed in the edit form (the rest are one-line text).
 LONG_FIELDS = {"violation_facts", "basis", "penalty_content", "license_content", "note", "inspection_result"}
+PUBLIC_PAGE_SIZE = 20  # rows of the public list per page (`limit` asks for another number)
 DATE_FIELDS = {"decided_on", "valid_from", "valid_to"}
 AMOUNT_FIELDS = {"fine_wan", "confiscated_wan"}
 
@@ -621,7 +625,7 @@ async def page_withdraw(
         return redirect_with_flash(request, person, f"/publications/{publication_id}", error="撤销日期格式不正确")
 
 
-@router.get("/public/publications", dependencies=[public_budget(LIST)])
+@router.get("/public/publications", dependencies=[public_budget(LIST), only("q", "kind", "agency", "year", "cursor", "page", "limit")])
 async def public_list_page(
     request: Request,
     session: DbSession,
@@ -629,9 +633,22 @@ async def public_list_page(
     q: Annotated[str, Query(max_length=100)] = "",
     kind: Annotated[str, Query(pattern="^(|penalty|license|inspection)$")] = "",
     agency: Annotated[str, Query(max_length=64)] = "",
+    year: Annotated[str, Query(pattern="^(|19[7-9][0-9]|2[01][0-9][0-9])$")] = "",
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
 ) -> Response:
-    items, next_cursor = await public_page(session, settings.tz, q=q, kind=kind, agency=agency or None, cursor=cursor, limit=30)
+    size = limit or PUBLIC_PAGE_SIZE
+    filters = {"q": q, "kind": kind or None, "agency": agency or None, "year": int(year) if year else None}
+    if cursor:  # a link from before the pages were numbered: the page after the cursor, as it was
+        items, next_cursor = await public_page(session, settings.tz, cursor=cursor, limit=size, **filters)
+        shown = {"total": None, "previous": request.url.path + "?" + urlencode(_without(request, "cursor", "page")), "numbers": []}
+        shown["next"] = (
+            request.url.path + "?" + urlencode([*_without(request, "cursor", "page"), ("cursor", next_cursor)]) if next_cursor else None
+        )
+    else:
+        items, total = await public_numbered_page(session, settings.tz, offset=(page_number - 1) * size, limit=size, **filters)
+        shown = pager(request, total, page_number, size)
     agencies = await list_agencies(session)
     response = page(
         request,
@@ -642,8 +659,11 @@ async def public_list_page(
             "q": q,
             "kind": kind,
             "agency": agency,
+            "year": year,
+            "years": await public_years(session, settings.tz),
             "agencies": agencies,
-            "next_cursor": next_cursor,
+            "pager": shown,
+            "searching": bool(q or kind or agency or year),
             "agency_names": {a.code: a.name_zh for a in agencies},
         },
     )
@@ -651,7 +671,11 @@ async def public_list_page(
     return response
 
 
-@router.get("/public/publications/{publication_id}", dependencies=[public_budget(ITEM)])
+def _without(request: Request, *names: str) -> list[tuple[str, str]]:
+    return [(key, value) for key, value in request.query_params.multi_items() if key not in names]
+
+
+@router.get("/public/publications/{publication_id}", dependencies=[public_budget(ITEM), only()])
 async def public_item_page(publication_id: str, request: Request, session: DbSession, settings: SettingsDep) -> Response:
     item = await public_item(session, settings.tz, publication_id)
     if item is None:

@@ -13,6 +13,8 @@ from ..core.messages import label, name_of, names, problem_zh
 from ..core.problems import Problem
 from .flash import forget_flash, take_flash
 
+DISPLAY_COOKIE, LARGE = "rs_display", "large"  # 适老化 (web/display.py sets it)
+
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
@@ -122,12 +124,13 @@ templates.env.globals["nav_for"] = nav_for
 
 def page(request: Request, name: str, context: dict, status_code: int = 200, person=None) -> HTMLResponse:
     flash, consumed = take_flash(request, person)  # a message the previous form's redirect left for this page
-    context = {"person": person, **context}
+    context = {"person": person, "large_text": request.cookies.get(DISPLAY_COOKIE) == LARGE, **context}
     for key, value in flash.items():
         if context.get(key) is None:
             context[key] = value
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers.update(PAGE_HEADERS)
+    response.headers["Vary"] = "Cookie"  # the 适老化 reading (web/display.py) is drawn from a cookie: a cache keeps each apart
     if consumed:
         forget_flash(response, request)
     return response

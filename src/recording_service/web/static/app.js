@@ -223,4 +223,52 @@
     }
     if (event.target.closest("[data-print]")) window.print();
   });
+
+  // 适老化: the button is a link (the service sets the cookie and sends the reader back, no script needed); here the
+  // page changes at once and the cookie is set in place, so nothing reloads.
+  const root = document.documentElement;
+  function toggleDisplay(button) {
+    const large = !root.classList.contains("large-text");
+    root.classList.toggle("large-text", large);
+    document.cookie = "rs_display=" + (large ? "large; max-age=31536000" : "; max-age=0") + "; path=/; samesite=lax" +
+      (location.protocol === "https:" ? "; secure" : "");
+    button.setAttribute("aria-pressed", large ? "true" : "false");
+    button.href = button.href.replace(/([?&]large=)[01]/, "$1" + (large ? "0" : "1"));
+    scrollables();
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("a.display-toggle");
+    if (button && !event.ctrlKey && !event.metaKey && !event.shiftKey) { event.preventDefault(); toggleDisplay(button); }
+  });
+  document.addEventListener("keydown", function (event) {  // a button answers the space bar as well as Enter
+    const button = event.target.closest && event.target.closest("a.display-toggle");
+    if (button && event.key === " ") { event.preventDefault(); toggleDisplay(button); }
+  });
+
+  // A table or chart that scrolls inside its own box on a narrow screen, with nothing in it the keyboard can reach, is
+  // made reachable, so its hidden columns can be scrolled into view with the arrow keys.
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+  function scrollables() {
+    document.querySelectorAll("main table, main .stat-chart, main .stat-table, main .flowchart-box").forEach(function (box) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 && getComputedStyle(box).overflowX !== "visible";
+      if (scrolls && !box.hasAttribute("tabindex") && !box.querySelector(FOCUSABLE)) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrollFocus = "1";
+        if (box.tagName !== "TABLE") {  // a named region: the chart's own name, or its section's heading
+          const chart = box.querySelector("[aria-label]");
+          const section = box.closest("section");
+          const heading = section && section.querySelector("h2, h3");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", chart ? chart.getAttribute("aria-label") : heading ? heading.textContent.trim() : "可左右滚动的内容");
+        }
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        if (box.tagName !== "TABLE") { box.removeAttribute("role"); box.removeAttribute("aria-label"); }
+        delete box.dataset.scrollFocus;
+      }
+    });
+  }
+  scrollables();
+  let resizing = null;
+  window.addEventListener("resize", function () { clearTimeout(resizing); resizing = setTimeout(scrollables, 150); });
 })();
