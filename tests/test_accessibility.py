@@ -372,12 +372,12 @@ def test_the_public_lists_filter_by_kind_year_and_agency_and_go_page_by_page(leg
     expect(page.locator("h1")).to_contain_text("相山区卫生健康委员会")
 
     # The 事项清单: by 类别 (the tabs), by 机关 (the profile fills in who handles it), page by page.
-    page.goto(leg.url + "/public/matters?limit=3")
-    expect(page.locator("table.matters tbody tr")).to_have_count(3)
-    expect(page.locator(".pager")).to_contain_text("共 7 条，第 1 / 3 页")
+    page.goto(leg.url + "/public/matters?limit=4")
+    expect(page.locator("table.matters tbody tr")).to_have_count(4)
+    expect(page.locator(".pager")).to_contain_text("共 9 条，第 1 / 3 页")  # the packaged sample list: nine matters
     page.locator(".pager a[aria-label='第 3 页']").click()
     expect(page.locator("table.matters tbody tr")).to_have_count(1)
-    expect(page.locator("table.matters tbody td").first).to_have_text("7")  # numbered on from the pages before
+    expect(page.locator("table.matters tbody td").first).to_have_text("9")  # numbered on from the pages before
     page.goto(leg.url + "/public/matters")
     page.locator("form.public-search select[name=agency]").select_option(AGENCY)
     page.locator("form.public-search button[type=submit]").click()
