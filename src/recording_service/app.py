@@ -28,6 +28,8 @@ from .cases.router import router as cases_router
 from .cases.service import media_bound_to, numbered_subjects
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
+from .complaints.router import public_router as public_complaints_router
+from .complaints.router import router as complaints_router
 from .core.config import Settings
 from .core.db import create_engine
 from .core.deps import Secrets
@@ -214,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.secrets = Secrets(
             play_links=signing_key.derived_secret("play-links"),
             login_forms=signing_key.derived_secret("login-forms"),
+            public_forms=signing_key.derived_secret("public-forms"),
             flash_messages=signing_key.derived_secret("flash-messages"),
         )
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
@@ -318,6 +321,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_router)
     app.include_router(agencies_router)
     app.include_router(public_agencies_router)
+    app.include_router(complaints_router)
+    app.include_router(public_complaints_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict:
