@@ -3,12 +3,14 @@ reference number; the agency's queue with a due date in working days, assignment
 reply read back by the reference; the complainant's contact never in a public answer and only for those who handle
 complaints; the counts in the statistics."""
 
+import re
 import uuid
 from datetime import date, timedelta
 
 from recording_service.complaints.reference import new_reference, shown
 
 from ..support.api import assert_problem
+from ..support.inprocess import create_person, signed_in_client
 from ..support.publishing import with_profile
 
 CONTACT = "13912345678 张先生"
@@ -186,3 +188,60 @@ def test_the_public_budget_limits_complaints(_scratch, _template):
         agency = _agency(service, "RL")
         answers = [anyone.post("/api/v1/public/complaints", json=_complaint(agency)).status_code for _ in range(3)]
     assert answers == [201, 201, 429]
+
+
+def _form_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_complaint_pages(inproc):
+    """The public form (one post per form, its token from this browser), the status page by reference, and the
+    staff's queue where an admin assigns and answers — the contact on the admin's page only."""
+    agency = _agency(inproc, "PG")
+    admin_name, auditor_name = f"admin{uuid.uuid4().hex[:6]}", f"auditor{uuid.uuid4().hex[:6]}"
+    create_person(inproc, admin_name, "admin", agency, "孙管理")
+    create_person(inproc, auditor_name, "auditor", agency, "赵监督")
+    with inproc.client() as browser:
+        form = browser.get("/public/complaints", params={"about": "officer", "target": "张三"})
+        assert form.status_code == 200 and 'value="张三"' in form.text
+        fields = {"agency": agency, "about": "officer", "target": "张三", "text": "态度恶劣。", "contact": CONTACT}
+        refused = browser.post("/public/complaints", data={**fields, "text": " ", "csrf_token": _form_token(form.text)})
+        assert refused.status_code == 422 and "投诉内容：" in refused.text and 'value="张三"' in refused.text
+        token = _form_token(refused.text)
+        filed = browser.post("/public/complaints", data={**fields, "csrf_token": token})
+        assert filed.status_code == 201, filed.text
+        reference = re.search(r'id="complaint-reference">([^<]+)<', filed.text).group(1)
+        browser.cookies.set("rs_public_form", token)  # the form's cookie kept (a browser's back button): the token itself
+        again = browser.post("/public/complaints", data={**fields, "csrf_token": token})  # the same post sent twice
+        assert again.status_code == 403 and "表单已失效" in again.text
+        with inproc.client() as elsewhere:  # a post without the form's cookie (another site's page) files nothing
+            assert elsewhere.post("/public/complaints", data={**fields, "csrf_token": _form_token(form.text)}).status_code == 403
+
+        status = browser.get("/public/complaints/lookup", params={"reference": reference.lower()})
+        assert status.status_code == 200 and 'data-status="received"' in status.text and CONTACT not in status.text
+        unknown = browser.get("/public/complaints/lookup", params={"reference": "TS-0000-0000-00000"})
+        assert unknown.status_code == 404 and 'id="reference-unknown"' in unknown.text
+
+    with signed_in_client(inproc, auditor_name) as auditor:
+        queue = auditor.get("/complaints")
+        assert queue.status_code == 200 and "态度恶劣。" in queue.text
+        complaint_id = re.search(r'href="/complaints/([0-9a-f]{32})"', queue.text).group(1)
+        page = auditor.get(f"/complaints/{complaint_id}")
+        assert CONTACT not in page.text and "仅办理投诉的管理员可见" in page.text and 'id="reply-form"' not in page.text
+        assert (
+            auditor.post(f"/complaints/{complaint_id}/reply", data={"text": "x", "csrf_token": _form_token(page.text)}).status_code == 403
+        )
+
+    with signed_in_client(inproc, admin_name) as admin:
+        page = admin.get(f"/complaints/{complaint_id}")
+        assert CONTACT in page.text
+        token = _form_token(page.text)
+        assert admin.post(f"/complaints/{complaint_id}/assign", data={"assignee": "李科长", "csrf_token": token}).status_code == 303
+        empty = admin.post(f"/complaints/{complaint_id}/reply", data={"text": "", "csrf_token": token})
+        assert empty.status_code == 422 and "答复：" in empty.text
+        answered = admin.post(f"/complaints/{complaint_id}/reply", data={"text": "已核实并批评教育。", "csrf_token": token})
+        assert answered.status_code == 303
+        assert "已答复" in admin.get(f"/complaints/{complaint_id}").text
+    with inproc.client() as browser:
+        replied = browser.get(f"/public/complaints/{reference}")
+        assert 'data-status="replied"' in replied.text and "已核实并批评教育。" in replied.text and "李科长" not in replied.text

@@ -68,7 +68,7 @@ async def list_complaints(
     principal: Reader,
     session: DbSession,
     settings: SettingsDep,
-    status: Annotated[str | None, Query(pattern="^(received|assigned|replied)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(received|assigned|replied|open)$", description="`open`: not answered yet")] = None,
     overdue: bool | None = None,
     about: Annotated[str | None, Query(pattern="^(officer|publication|other)$")] = None,
     reference: Annotated[str | None, Query(max_length=64)] = None,

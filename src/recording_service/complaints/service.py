@@ -136,10 +136,12 @@ def queue(
     about: str | None = None,
     reference: str | None = None,
 ) -> Select[Complaint]:
-    """The agency's complaints as the queue narrows them: by status, overdue (not replied, past the due date) or
+    """The agency's complaints as the queue narrows them: by status (`open`: not answered), overdue (not replied, past the due date) or
     not, kind, or the reference number a complainant reads out."""
     query = visible_complaints(principal)
-    if status:
+    if status == "open":  # not answered yet, assigned or not
+        query = query.where(Complaint.status != ComplaintStatus.replied.value)
+    elif status:
         query = query.where(Complaint.status == status)
     if overdue is True:
         query = query.where(Complaint.status != ComplaintStatus.replied.value, Complaint.due_on < day)
