@@ -64,6 +64,8 @@ from .timeline.router import router as timeline_router
 from .web import install_pages
 from .webhooks.router import router as webhooks_router
 from .webhooks.service import send_due_deliveries
+from .window_staff.router import public_router as public_window_staff_router
+from .window_staff.router import router as window_staff_router
 from .workdays.router import router as calendar_router
 
 
@@ -323,6 +325,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_agencies_router)
     app.include_router(complaints_router)
     app.include_router(public_complaints_router)
+    app.include_router(window_staff_router)
+    app.include_router(public_window_staff_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict:

@@ -17,6 +17,7 @@ from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
 from .stats.models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
+from .window_staff.models import WindowStaff, WindowStaffVersion
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
 
 __all__ = [
@@ -65,4 +66,6 @@ __all__ = [
     "UploadPart",
     "User",
     "WebSession",
+    "WindowStaff",
+    "WindowStaffVersion",
 ]
