@@ -3,11 +3,14 @@ event), read by auditors, published without a token with nothing but what the �
 their bytes are and stored without their metadata; another agency's entries are not there."""
 
 import io
+import re
 import uuid
 
 from PIL import Image
 
 from ..support.api import assert_problem
+from ..support.inprocess import create_person, signed_in_client
+from ..support.publishing import with_profile
 
 
 def photo(kind: str = "JPEG", size: tuple[int, int] = (300, 400), exif_make: str | None = None) -> bytes:
@@ -153,3 +156,71 @@ def test_photos_are_checked_stripped_and_served(inproc):
         removed = admin.delete(f"/api/v1/window-staff/{staff_id}/photo")
         assert removed.json()["photo_url"] is None
         assert_problem(admin.get(f"/api/v1/window-staff/{staff_id}/photo"), 404, "photo-not-found")
+
+
+def test_the_window_staff_pages(inproc):
+    """The staff's pages (an admin adds, edits, uploads a photo and takes someone off duty; an auditor only reads) and
+    the public list with its printable badges and board."""
+    agency = f"WG{uuid.uuid4().hex[:6]}"
+    with_profile(inproc, agency)
+    admin_name, auditor_name = f"admin{uuid.uuid4().hex[:6]}", f"auditor{uuid.uuid4().hex[:6]}"
+    create_person(inproc, admin_name, "admin", agency, "孙管理")
+    create_person(inproc, auditor_name, "auditor", agency, "赵监督")
+    with signed_in_client(inproc, admin_name) as admin:
+        listing = admin.get("/window-staff")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', listing.text).group(1)
+        form = {
+            "name": "王芳",
+            "unit": "县政务服务中心卫生健康窗口",
+            "post": "窗口负责人",
+            "window": "12号窗口",
+            "services": "公共场所卫生许可、医疗机构执业登记",
+        }
+        refused = admin.post("/window-staff", data={**form, "window": "", "csrf_token": token, "enforcement_kinds": ["license"]})
+        assert refused.status_code == 422 and "窗口：" in refused.text and 'value="王芳"' in refused.text
+        added = admin.post("/window-staff", data={**form, "csrf_token": token, "enforcement_kinds": ["license", "confirmation"]})
+        assert added.status_code == 303
+        staff_id = added.headers["location"].rsplit("/", 1)[1]
+        page = admin.get(f"/window-staff/{staff_id}")
+        assert "行政许可、行政确认" in page.text and "公共场所卫生许可、医疗机构执业登记" in page.text
+        bad_photo = admin.post(
+            f"/window-staff/{staff_id}/photo", data={"csrf_token": token}, files={"file": ("x.jpg", b"not an image", "image/jpeg")}
+        )
+        assert bad_photo.status_code == 422 and "照片无法识别" in bad_photo.text
+        assert (
+            admin.post(
+                f"/window-staff/{staff_id}/photo", data={"csrf_token": token}, files={"file": ("x.jpg", photo(), "image/jpeg")}
+            ).status_code
+            == 303
+        )
+        assert admin.get(f"/window-staff/{staff_id}/photo").headers["content-type"] == "image/jpeg"
+        edited = admin.post(
+            f"/window-staff/{staff_id}", data={**form, "window": "8号窗口", "csrf_token": token, "enforcement_kinds": ["license"]}
+        )
+        assert edited.status_code == 303 and "8号窗口" in admin.get(f"/window-staff/{staff_id}").text
+
+    with inproc.client() as anyone:
+        public = anyone.get("/public/window-staff", params={"agency": agency})
+        assert public.status_code == 200 and "王芳" in public.text and "8号窗口" in public.text
+        assert f"/api/v1/public/window-staff/{staff_id}/photo" in public.text
+        badges = anyone.get("/public/window-staff/badges", params={"agency": agency})
+        assert badges.status_code == 200 and f'data-staff="{staff_id}"' in badges.text and 'class="badge"' in badges.text
+        assert "/static/window_staff.css" in badges.text and anyone.get("/static/window_staff.css").status_code == 200
+        board = anyone.get("/public/window-staff/badges", params={"agency": agency, "layout": "board"})
+        assert 'class="board"' in board.text and "窗口办事人员公示牌" in board.text
+        assert anyone.get("/public/window-staff", params={"agency": agency, "page": "2"}).status_code == 400  # not a filter
+
+    with signed_in_client(inproc, auditor_name) as auditor:
+        page = auditor.get(f"/window-staff/{staff_id}")
+        assert page.status_code == 200 and 'id="active-form"' not in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        assert auditor.post(f"/window-staff/{staff_id}/active", data={"active": "false", "csrf_token": token}).status_code == 403
+
+    with signed_in_client(inproc, admin_name) as admin:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get(f"/window-staff/{staff_id}").text).group(1)
+        off = admin.post(f"/window-staff/{staff_id}/active", data={"active": "false", "reason": "调离", "csrf_token": token})
+        assert off.status_code == 303
+        history = admin.get(f"/window-staff/{staff_id}").text
+        assert "调离" in history and "不在岗" in history
+    with inproc.client() as anyone:
+        assert "王芳" not in anyone.get("/public/window-staff", params={"agency": agency}).text

@@ -29,6 +29,7 @@ FIXITY_NAMES = names("fixity")
 NAV = (
     ("/cases", "案件查询", frozenset({"admin", "auditor", "reviewer"})),
     ("/officers", "执法人员", frozenset({"admin", "auditor", "reviewer"})),
+    ("/window-staff", "窗口人员", frozenset({"admin", "auditor"})),
     ("/publications", "执法公示", frozenset({"admin", "auditor"})),
     ("/complaints", "投诉处理", frozenset({"admin", "auditor"})),
     ("/stats", "统计", frozenset({"admin", "auditor", "reviewer"})),
