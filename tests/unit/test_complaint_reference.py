@@ -19,6 +19,7 @@ def test_a_reference_read_back_with_one_character_wrong_is_refused(typo):
 def test_references_are_random_and_in_the_alphabet():
     references = {new_reference() for _ in range(1000)}
     assert len(references) == 1000 and all(len(r) == 13 and set(r) <= set(ALPHABET) for r in references)
+    assert all(any(ch.isdigit() for ch in r[:-1]) for r in references)  # read as a number, never as a word
     reference = next(iter(references))
     typed = shown(reference).replace("0", "o").replace("1", "l")  # O read as 0, L as 1
     assert canonical(typed) == reference and canonical(" " + shown(reference).lower() + " ") == reference

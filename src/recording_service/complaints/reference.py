@@ -24,9 +24,12 @@ def _check_character(body: str) -> str:
 
 
 def new_reference() -> str:
-    """A fresh reference in its canonical form (13 characters, no prefix or hyphens)."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARACTERS))
-    return body + _check_character(body)
+    """A fresh reference in its canonical form (13 characters, no prefix or hyphens). It always holds a digit, so it
+    reads as a number, never as a word (one in a hundred would not: drawn again)."""
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_CHARACTERS))
+        if any(ch.isdigit() for ch in body):
+            return body + _check_character(body)
 
 
 def canonical(typed: str) -> str | None:
