@@ -138,7 +138,7 @@ async def public_staff(
 
 @public_router.get(
     "/window-staff/{staff_id}/photo",
-    responses=PHOTO_TYPES,
+    responses={**PHOTO_TYPES, 304: {"description": "Not Modified: If-None-Match named the photo's ETag"}},
     response_class=Response,
     dependencies=[public_budget(ITEM)],
     summary="The photo of a person on the public list (no token); none for those off duty",
