@@ -128,7 +128,7 @@ async def update_staff(session: AsyncSession, principal: Principal, staff: Windo
         principal,
         "window_staff.updated",
         agency=staff.agency,
-        payload={"staff_id": staff.id, "changed": sorted(changes), "to": changes, "reason": reason},
+        payload={"staff_id": staff.id, "changed": changes, "reason": reason},
     )
     return True
 
@@ -153,7 +153,7 @@ async def set_photo(session: AsyncSession, store: ObjectStore, principal: Princi
         principal,
         "window_staff.photo_set",
         agency=staff.agency,
-        payload={"staff_id": staff.id, "photo_sha256": photo.sha256, "photo_type": photo.content_type, "size": len(photo.body)},
+        payload={"staff_id": staff.id, "photo_sha256": photo.sha256, "size": len(photo.body)},
     )
 
 
