@@ -11,7 +11,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from .support.publishing import with_profile
-from .support.web import shots
+from .support.web import shots, wait_until
 
 AGENCY = f"PS{uuid.uuid4().hex[:6].upper()}"
 PEOPLE = ["王芳", "李明", "陈静", "赵雷", "钱多", "孙丽", "周强", "吴敏", "郑和"]  # nine: the badges take two A4 sheets
@@ -73,8 +73,8 @@ def test_window_staff_certificate_check_and_a_complaint_in_the_browser(leg, page
     expect(photos).to_have_count(3)
     for i in range(3):
         expect(photos.nth(i)).to_be_visible()
-    page.wait_for_load_state("load")
-    assert page.evaluate("[...document.querySelectorAll('table.window-staff img')].every(i => i.complete && i.naturalWidth === 240)")
+    # Lazily loaded: each arrives once on screen (all three are), decoded at the size it was stored.
+    wait_until(page, "[...document.querySelectorAll('table.window-staff img')].every(i => i.complete && i.naturalWidth === 240)")
     if screenshots:
         page.screenshot(path=str(shots() / "public-window-staff.png"), full_page=True)
 
@@ -150,3 +150,6 @@ def test_window_staff_certificate_check_and_a_complaint_in_the_browser(leg, page
     with leg.client(leg.token("auditor", AGENCY)) as auditor:
         actions = [e["action"] for e in auditor.get("/api/v1/audit/events", params={"limit": 500}).json()["items"]]
         assert {"complaint.filed", "complaint.replied", "window_staff.created", "window_staff.photo_set"} <= set(actions)
+        counted = auditor.get("/api/v1/stats/complaints").json()  # the statistics' stored figures, on either database
+        officer_row = next(row for row in counted["rows"] if row["about"] == "officer")
+        assert (officer_row["filed"], officer_row["replied_on_time"], officer_row["open"]) == (1, 1, 0), counted
