@@ -157,6 +157,24 @@ def chinese_world(leg, clips):
             assert made.status_code == 201, made.text
     with leg.client(leg.token("admin", AGENCY)) as admin, leg.client(leg.token("auditor", AGENCY)) as auditor:
         published(admin, auditor)  # something on the public list
+        staff = admin.post(
+            "/api/v1/window-staff",
+            json={
+                "name": "王窗口",
+                "unit": "某县政务服务中心卫生健康窗口",
+                "post": "窗口负责人",
+                "window": "12号窗口",
+                "enforcement_kinds": ["license"],
+            },
+        )
+        assert staff.status_code == 201, staff.text
+    with leg.client() as anyone:  # a complaint in the queue, its status page public
+        filed = anyone.post(
+            "/api/v1/public/complaints",
+            json={"agency": AGENCY, "about": "other", "text": "窗口办事时间过长。", "contact": "电话13900001111"},
+        )
+        assert filed.status_code == 201, filed.text
+    with leg.client(leg.token("admin", AGENCY)) as admin, leg.client(leg.token("auditor", AGENCY)) as auditor:
         undrafted, _ = decided(admin)  # a decision with no publication yet: its case page offers 发起公示
         case, document = decided(admin)
         publication = draft(admin, case, document).json()["id"]
@@ -166,6 +184,8 @@ def chinese_world(leg, clips):
         "case": case_id,
         "media": media_id,
         "publication": publication,
+        "window_staff": staff.json()["id"],
+        "complaint": filed.json()["reference"],
         "decided_case": case.id,
         "undrafted": undrafted.id,
     }
@@ -192,6 +212,9 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         f"/publications/{world['publication']}",
         "/stats",
         "/stats/annual-report",
+        "/window-staff",
+        f"/window-staff/{world['window_staff']}",
+        "/complaints",
         "/audit",
         f"/cases/{world['case']}/audit",
         f"/footage/{world['media']}/audit",
@@ -213,6 +236,15 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
 
 def test_the_public_pages_are_chinese(leg, page: Page, chinese_world):
     starts = ["/public/officers", "/public/matters", "/public/inspection-matters", "/public/procedures", "/public/publications", "/login"]
+    starts += [
+        f"/public/window-staff?agency={AGENCY}",
+        f"/public/window-staff/badges?agency={AGENCY}",
+        f"/public/window-staff/badges?agency={AGENCY}&layout=board",
+        "/public/officers/verify?certificate_number=皖卫执3401001&name=李执法",
+        "/public/complaints",
+        f"/public/complaints/{chinese_world['complaint']}",
+        "/public/complaints/lookup?reference=TS-0000-0000-00000",
+    ]
     problems = walk(page, leg.url, starts, names_of(chinese_world), album="public" if leg.name == "sqlite-fs" else None)
     assert not problems, f"English on the public pages: {problems}"
 

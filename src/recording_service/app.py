@@ -28,6 +28,8 @@ from .cases.router import router as cases_router
 from .cases.service import media_bound_to, numbered_subjects
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
+from .complaints.router import public_router as public_complaints_router
+from .complaints.router import router as complaints_router
 from .core.config import Settings
 from .core.db import create_engine
 from .core.deps import Secrets
@@ -63,6 +65,8 @@ from .timeline.router import router as timeline_router
 from .web import install_pages
 from .webhooks.router import router as webhooks_router
 from .webhooks.service import send_due_deliveries
+from .window_staff.router import public_router as public_window_staff_router
+from .window_staff.router import router as window_staff_router
 from .workdays.router import router as calendar_router
 
 
@@ -217,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.secrets = Secrets(
             play_links=signing_key.derived_secret("play-links"),
             login_forms=signing_key.derived_secret("login-forms"),
+            public_forms=signing_key.derived_secret("public-forms"),
             flash_messages=signing_key.derived_secret("flash-messages"),
         )
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
@@ -321,6 +326,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats_router)
     app.include_router(agencies_router)
     app.include_router(public_agencies_router)
+    app.include_router(complaints_router)
+    app.include_router(public_complaints_router)
+    app.include_router(window_staff_router)
+    app.include_router(public_window_staff_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict:

@@ -4,6 +4,7 @@ from .agencies.models import AgencyProfile, AgencyProfileVersion
 from .audit.models import AuditEvent, AuditHead
 from .auth.models import ApiToken, User, WebSession
 from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
+from .complaints.models import Complaint
 from .core.db import Base
 from .core.throttle import ThrottleRow
 from .custody.models import FixityCheck, LegalHold, Tombstone
@@ -14,8 +15,9 @@ from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, Playbac
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
-from .stats.models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
+from .stats.models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
+from .window_staff.models import WindowStaff, WindowStaffVersion
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "LegalHold",
     "Tombstone",
     "CaseStage",
+    "Complaint",
     "Document",
     "DocumentVersion",
     "InterruptionExplanation",
@@ -45,6 +48,7 @@ __all__ = [
     "PublishedListVersion",
     "CaseFigures",
     "CaseFindingCount",
+    "ComplaintDay",
     "FixityDay",
     "FootageDay",
     "FootageDayOf",
@@ -63,4 +67,6 @@ __all__ = [
     "UploadPart",
     "User",
     "WebSession",
+    "WindowStaff",
+    "WindowStaffVersion",
 ]

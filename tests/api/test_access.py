@@ -8,6 +8,8 @@ from pathlib import Path
 from ..support.api import TUS, assert_problem
 
 OPENAPI = json.loads((Path(__file__).parents[2] / "openapi" / "openapi.json").read_text())
+FILED_BY_ANYONE = {"/api/v1/public/complaints"}  # POST: a complaint from the public
+ASKED_OR_FILED = {"/api/v1/public/complaints", "/api/v1/public/officers/verify"}  # need a body or a question
 
 
 def test_every_endpoint_but_healthz_and_the_public_side_needs_a_token(inproc):
@@ -17,10 +19,13 @@ def test_every_endpoint_but_healthz_and_the_public_side_needs_a_token(inproc):
         for path, methods in OPENAPI["paths"].items():
             if path == "/healthz":
                 continue
-            if path.startswith("/api/v1/public/"):  # published for anyone (资格清单 and the like): GET only, no token
+            if path.startswith("/api/v1/public/"):  # for anyone (资格清单 and the like): GET, and filing a complaint; no token
                 concrete = re.sub(r"\{[a-z_]+\}", "0" * 32, path)
-                # a list answers; an item that does not exist is a plain 404, never a demand for a token
-                assert set(methods) == {"get"} and anonymous.get(concrete).status_code == (200 if concrete == path else 404), path
+                assert set(methods) == ({"post"} if path in FILED_BY_ANYONE else {"get"}), path
+                # a list answers; an item that does not exist is a plain 404; a question or a filing without its
+                # input is refused as such — never a demand for a token
+                expected = 422 if path in ASKED_OR_FILED else 200 if concrete == path else 404
+                assert anonymous.request(next(iter(methods)).upper(), concrete).status_code == expected, path
                 continue
             concrete = re.sub(r"\{[a-z_]+\}", "0" * 32, path)
             for method in methods:

@@ -73,6 +73,8 @@ def test_no_import_cycle_between_parts_of_the_service():
 
 DOMAINS = {
     "cases",
+    "complaints",
+    "window_staff",
     "media",
     "ingest",
     "custody",

@@ -601,6 +601,15 @@ class StatisticsRules(BaseModel):
         return max(known, key=self.severity) if known else None
 
 
+class ComplaintRules(BaseModel):
+    """How complaints from the public are handled (catalog `complaints.yaml`): the reply is due within this many
+    working days of the day a complaint is filed (the day itself not counted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply_working_days: int = Field(default=15, ge=1, le=60)
+
+
 class Catalog(BaseModel):
     procedures: list[Procedure]
     document_types: list[DocumentType]
@@ -615,6 +624,7 @@ class Catalog(BaseModel):
     matters: MatterList | None = None
     inspection_matters: InspectionMatterList | None = None
     statistics: StatisticsRules
+    complaints: ComplaintRules = Field(default_factory=ComplaintRules)
     _document_types: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ PUBLICATION = "publication.yaml"  # likewise: the province's publication deadlin
 MATTERS = "matters.yaml"  # likewise: the agency's 行政执法事项清单 with a 服务指南 per matter
 INSPECTION_MATTERS = "inspection_matters.yaml"  # likewise: the 随机抽查事项清单
 STATISTICS = "statistics.yaml"  # likewise: what the statistics count by
+COMPLAINTS = "complaints.yaml"  # likewise: when a complaint from the public is to be answered
 
 
 class CatalogError(Exception):
@@ -50,6 +51,7 @@ def load_catalog(directory: Path | None = None) -> Catalog:
             matters=yaml.safe_load(matters_file.read_text(encoding="utf-8")),
             inspection_matters=yaml.safe_load(inspection_file.read_text(encoding="utf-8")),
             statistics=yaml.safe_load(statistics_file.read_text(encoding="utf-8")),
+            complaints=yaml.safe_load(_own_or_packaged(source, COMPLAINTS).read_text(encoding="utf-8")),
         )
     except (OSError, yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the catalog in {source} is invalid: {exc}") from exc

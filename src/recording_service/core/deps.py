@@ -31,6 +31,7 @@ class Secrets:
 
     play_links: bytes
     login_forms: bytes
+    public_forms: bytes  # the public side's forms (a complaint): signed like the sign-in form's, for this use only
     flash_messages: bytes
 
 

@@ -12,11 +12,21 @@ from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
 from ..core.times import today
 from .models import Officer
-from .schemas import ImportReport, OfficerCreate, OfficerOut, OfficerPage, OfficerUpdate, PublicOfficer, PublicOfficerPage
+from .schemas import (
+    CertificateCheckOut,
+    ImportReport,
+    OfficerCreate,
+    OfficerOut,
+    OfficerPage,
+    OfficerUpdate,
+    PublicOfficer,
+    PublicOfficerPage,
+)
 from .service import (
     ImportRefused,
     OfficerSort,
     PublicFilter,
+    certificate_check,
     create_officer,
     expiring_within,
     get_officer,
@@ -158,3 +168,23 @@ async def public_officers(
     if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+@public_router.get(
+    "/officers/verify",
+    response_model=CertificateCheckOut,
+    dependencies=[public_budget(LIST)],
+    summary="Anyone checks a 执法证 by its number and the holder's name (no token): valid, suspended, revoked or unknown",
+    description="Answers the certificate's standing today and nothing else. A name that does not hold the number "
+    "answers `unknown`, the same as a number nobody holds, so the check cannot be used to learn names; cancelled "
+    "certificates and those outside their term are `unknown` too. Spends the public budget as a search does; "
+    "answers are not cached.",
+)
+async def verify_certificate(
+    session: DbSession,
+    settings: SettingsDep,
+    certificate_number: Annotated[str, Query(min_length=1, max_length=64, description="the 执法证号")],
+    name: Annotated[str, Query(min_length=1, max_length=100, description="the holder's name")],
+) -> JSONResponse:
+    answer = await certificate_check(session, certificate_number, name, today(settings.tz))
+    return JSONResponse(CertificateCheckOut(status=answer).model_dump(mode="json"), headers={"Cache-Control": "no-store"})

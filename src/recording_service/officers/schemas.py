@@ -1,5 +1,6 @@
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -159,3 +160,12 @@ class ImportReport(BaseModel):
     updated: int
     unchanged: int
     rows: int
+
+
+class CertificateCheckOut(BaseModel):
+    """The public certificate check's whole answer: the standing today, nothing about the officer."""
+
+    status: Literal["valid", "suspended", "revoked", "unknown"] = Field(
+        description="`valid` 有效, `suspended` 暂扣, `revoked` 吊销; `unknown` when no certificate with that number is held by "
+        "that name, or it is cancelled or outside its term"
+    )

@@ -1,10 +1,12 @@
 """Maintaining the register: every change in the request's transaction with its audit event."""
 
+import hmac
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 import anyio
 import orjson
@@ -203,6 +205,55 @@ def status_on(officer: Officer, history: list[OfficerStatusChange], day: date) -
         if change.effective_on <= day:
             standing = change.status
     return standing
+
+
+# --- the public certificate check ----------------------------------------------------------------
+
+CheckAnswer = Literal["valid", "suspended", "revoked", "unknown"]
+# How a standing reads to the public: a cancelled (注销) certificate, or one outside its validity, is no valid
+# certificate, and says no more than an unknown one.
+CHECK_ANSWERS: dict[str | None, CheckAnswer] = {"valid": "valid", "suspended": "suspended", "revoked": "revoked"}
+CHECK_ORDER: tuple[CheckAnswer, ...] = ("valid", "suspended", "revoked", "unknown")
+
+
+def checked_text(value: str) -> str:
+    """A certificate number or a name as typed by anyone: NFKC (full-width letters and digits to their usual forms),
+    without spaces or invisible characters."""
+    folded = unicodedata.normalize("NFKC", value)
+    return "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")))
+
+
+async def certificate_check(session: AsyncSession, certificate_number: str, name: str, day: date) -> CheckAnswer:
+    """Whether a 执法证 with this number, held by this name, is valid, suspended or revoked on `day` — else unknown.
+
+    A wrong name answers exactly as a wrong number does (unknown, after the same statements), so the check cannot
+    be used to learn who holds a number. Several agencies may hold the number (an officer who moved): the best
+    standing of the records held by that name answers."""
+    number, person = checked_text(certificate_number), checked_text(name)
+    if not number or not person:
+        return "unknown"
+    rows = (
+        await session.execute(
+            select(Officer, OfficerStatusChange)
+            .outerjoin(OfficerStatusChange, OfficerStatusChange.officer_pk == Officer.id)
+            .where(Officer.certificate_number.in_(sorted({number, certificate_number.strip()})))
+            .order_by(Officer.id, OfficerStatusChange.effective_on, OfficerStatusChange.changed_at)
+        )
+    ).all()
+    found: dict[str, tuple[Officer, list[OfficerStatusChange]]] = {}
+    for officer, change in rows:
+        entry = found.setdefault(officer.id, (officer, []))
+        if change is not None:
+            entry[1].append(change)
+    answers: set[CheckAnswer] = set()
+    for officer, history in found.values():
+        if not hmac.compare_digest(checked_text(officer.name).encode(), person.encode()):
+            continue
+        standing = status_on(officer, history, day)
+        if standing is None and officer.status == CertificateStatus.revoked.value and officer.valid_from <= day:
+            standing = "revoked"  # a revoked certificate stays revoked after its term would have ended
+        answers.add(CHECK_ANSWERS.get(standing, "unknown"))
+    return next((answer for answer in CHECK_ORDER if answer in answers), "unknown")
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,19 @@ class StatsWatermark(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class ComplaintDay(Base):
+    """An agency's complaints filed on a day about one kind of thing with one due date, and how many of them were
+    answered, and answered late (recomputed from the complaints when the audit log shows one filed or answered).
+    Open ones past the due date are read against the day asked."""
+
+    __tablename__ = "stats_complaint_days"
+
+    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filed_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    about: Mapped[str] = mapped_column(String(16), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    filed: Mapped[int] = mapped_column(Integer)
+    replied: Mapped[int] = mapped_column(Integer)
+    replied_late: Mapped[int] = mapped_column(Integer)

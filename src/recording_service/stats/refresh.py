@@ -19,6 +19,7 @@ from ..audit.service import events_after, head_seq
 from ..cases.models import Case
 from ..cases.service import case_ids_after, cases_by_id, cases_of_media
 from ..catalog.schemas import Catalog
+from ..complaints.service import day_counts
 from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role
@@ -30,7 +31,7 @@ from ..review.models import ManualEntry
 from ..review.service import reviewers_deductions, score
 from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline
-from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, FootageDayOf, StatsWatermark
+from .models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 
 logger = logging.getLogger("recording_service.stats")
 FIGURES = Principal(id="stats", name="recording-service (statistics)", role=Role.admin, agency=ALL_AGENCIES)
@@ -231,6 +232,12 @@ async def recompute_fixity_day(session: AsyncSession, agency: str, day: date, tz
     )
 
 
+async def recompute_complaint_days(session: AsyncSession, agency: str) -> None:
+    """An agency's complaint figures again, from its complaints (a few hundred a year: one grouped statement)."""
+    await session.execute(delete(ComplaintDay).where(ComplaintDay.agency == agency))
+    session.add_all(ComplaintDay(agency=agency, **row._asdict()) for row in await day_counts(session, agency))
+
+
 async def _footage_days(session: AsyncSession, media_ids: set[str], tz: tzinfo) -> set[tuple[str, date]]:
     """The days these footage items count on now, and the days they counted on before (a recording time filled in
     later moves an item)."""
@@ -271,6 +278,7 @@ async def follow_once(
     case_ids: set[str] = set()
     media_ids: set[str] = set()
     fixity_days: set[tuple[str, date]] = set()
+    complaint_agencies: set[str] = set()
     last = start
     for seq, at, action, agency, case_id, media_id in events:
         if action not in READS:
@@ -280,6 +288,8 @@ async def follow_once(
                 media_ids.add(media_id)
             if action.startswith("fixity.") and agency:
                 fixity_days.add((agency, at.astimezone(settings.tz).date()))
+            if action.startswith("complaint.") and agency:
+                complaint_agencies.add(agency)
         last = seq
         progress.events += 1
         if len(case_ids) + len(media_ids) >= max_cases:
@@ -291,6 +301,8 @@ async def follow_once(
         await recompute_footage_day(session, agency, day, settings.tz)
     for agency, day in fixity_days:
         await recompute_fixity_day(session, agency, day, settings.tz)
+    for agency in sorted(complaint_agencies):
+        await recompute_complaint_days(session, agency)
     progress.days = len(footage_days) + len(fixity_days)
     moved = await session.execute(update(StatsWatermark).where(StatsWatermark.id == 1, StatsWatermark.seq == start).values(seq=last))
     if not isinstance(moved, CursorResult) or moved.rowcount != 1:

@@ -27,7 +27,7 @@ from ..core.sheets import Percent, csv_bytes, xlsx_bytes
 from ..core.times import today
 from ..officers.service import names_of
 from ..publication.service import timeliness
-from .models import CaseFigures, CaseFindingCount, FixityDay, FootageDay, StatsWatermark
+from .models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, StatsWatermark
 from .refresh import follow
 from .schemas import Cell, Column, Row, StatsOut, Totals
 
@@ -577,6 +577,44 @@ async def kinds(session: AsyncSession, catalog: Catalog, scope: Scope) -> Table:
     )
 
 
+async def complaints(session: AsyncSession, scope: Scope, today: date) -> Table:
+    """投诉 by kind, counted by the day filed: answered by the due date, late, open past it (as of today), open."""
+    query = select(ComplaintDay.about, ComplaintDay.due_on, ComplaintDay.filed, ComplaintDay.replied, ComplaintDay.replied_late)
+    sums: dict[str, Counter[str]] = defaultdict(Counter)
+    for about, due_on, filed, replied, late in (
+        await session.execute(query.where(*scope.where(ComplaintDay.agency, ComplaintDay.filed_on)))
+    ).all():
+        open_ = filed - replied
+        sums[about].update(filed=filed, replied_on_time=replied - late, replied_late=late, open_overdue=open_ if due_on < today else 0)
+        sums[about]["open"] += open_
+    rows: list[Row] = []
+    for about, name in names("complaint_about").items():
+        counts = {key: sums[about][key] for key in ("filed", "replied_on_time", "replied_late", "open", "open_overdue")}
+        due = counts["replied_on_time"] + counts["replied_late"] + counts["open_overdue"]
+        rows.append({"about": about, "about_zh": name, **counts, "on_time_share": _rate(counts["replied_on_time"], due)})
+    return Table(
+        "complaints",
+        "投诉办理",
+        [
+            ("about", "投诉对象代码"),
+            ("about_zh", "投诉对象"),
+            ("filed", "收到投诉"),
+            ("replied_on_time", "按期答复"),
+            ("replied_late", "逾期答复"),
+            ("open", "未答复"),
+            ("open_overdue", "其中已逾期"),
+            ("on_time_share", "按期答复率"),
+        ],
+        rows,
+        totals={
+            key: sum(int(row[key] or 0) for row in rows) for key in ("filed", "replied_on_time", "replied_late", "open", "open_overdue")
+        },
+        notes=["按收到投诉的日期统计；答复期限按工作日计算。"],
+        chart=("about_zh", "filed"),
+        codes=frozenset({"about"}),
+    )
+
+
 # The statistics read from the scope alone; `footage` is by a dimension, `publications` to a day (statistic()).
 BY_SCOPE: dict[str, Callable[[AsyncSession, Catalog, Scope], Awaitable[Table]]] = {
     "cases": case_counts,
@@ -599,6 +637,7 @@ TITLES = {
     "upload-lag": "上传时效",
     "fixity": "完整性校验",
     "publications": "公示时效",
+    "complaints": "投诉办理",
 }
 STATISTICS = tuple(TITLES)  # every statistic, in the dashboard's order
 
@@ -871,6 +910,8 @@ async def statistic(name: str, request: Request, session: AsyncSession, settings
         return await footage(session, catalog, scope, group_by)
     if name == "publications":
         return await publications(session, catalog, scope, today(settings.tz), settings.tz)
+    if name == "complaints":
+        return await complaints(session, scope, today(settings.tz))
     if name not in BY_SCOPE:
         raise Problem(404, "statistic-not-found", f"No statistic '{name}'; there are: {', '.join(STATISTICS)}, annual-report.")
     return await BY_SCOPE[name](session, catalog, scope)

@@ -1,8 +1,8 @@
 """The pages for people (auditors, reviewers, administrators): sign-in, case search and review, footage,
 the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
 
-May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `custody`, `export`,
-`lists`, `media`, `officers`, `publication`, `review`, `stats`. Nothing imports `web` but the app.
+May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `complaints`, `custody`,
+`export`, `lists`, `media`, `officers`, `publication`, `review`, `stats`, `window_staff`. Nothing imports `web` but the app.
 """
 
 from pathlib import Path
@@ -16,6 +16,7 @@ from ..core.messages import errors_zh
 from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router
+from .complaints import router as complaints_router
 from .display import router as display_router
 from .lists import router as lists_router
 from .officers import router as officers_router
@@ -24,6 +25,7 @@ from .render import problem_page
 from .router import router
 from .session import SignInNeeded, login_url
 from .stats import router as stats_router
+from .window_staff import router as window_staff_router
 
 NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/static/")
 
@@ -42,6 +44,8 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(stats_router)
     app.include_router(agencies_router)
     app.include_router(display_router)
+    app.include_router(complaints_router)
+    app.include_router(window_staff_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

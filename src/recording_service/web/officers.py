@@ -11,10 +11,10 @@ from pydantic import ValidationError
 from ..agencies.service import list_agencies
 from ..core.db import DbSession, discard
 from ..core.deps import SettingsDep
-from ..core.messages import error_zh, messages, problem_zh
+from ..core.messages import error_zh, messages, name_of, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
-from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
+from ..core.public_side import LIST, PUBLIC_CACHE, public_budget, spend_public_budget
 from ..core.times import today
 from ..officers.models import Officer
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
@@ -22,6 +22,7 @@ from ..officers.service import (
     ImportRefused,
     OfficerSort,
     PublicFilter,
+    certificate_check,
     create_officer,
     expiring_within,
     get_officer,
@@ -283,3 +284,36 @@ async def public_register(
     )
     response.headers.update(PUBLIC_CACHE)
     return response
+
+
+VERIFY_FIELDS = frozenset({"certificate_number", "name"})
+
+
+@router.get("/public/officers/verify")
+async def verify_page(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    certificate_number: Annotated[str, Query(max_length=64)] = "",
+    name: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """执法证查询: the form, and with a number and a name its answer (valid, suspended, revoked or unknown) — the
+    API's check, spending the public budget as it does. Not cached: the answer is about today."""
+    unknown = sorted(set(request.query_params) - VERIFY_FIELDS)
+    if unknown:
+        raise Problem(400, "unknown-parameter", "Unknown query parameter.", detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。")
+    asked = bool(certificate_number.strip() and name.strip())
+    await spend_public_budget(request, LIST if asked else 1)
+    answer = await certificate_check(session, certificate_number, name, today(settings.tz)) if asked else None
+    return page(
+        request,
+        "public_verify.html",
+        {
+            "answer": answer,
+            "answer_text": name_of("certificate_check", answer) if answer else None,
+            "certificate_number": certificate_number,
+            "name": name,
+            "incomplete": bool(certificate_number.strip() or name.strip()) and not asked,
+            "today": today(settings.tz),
+        },
+    )

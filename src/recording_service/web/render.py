@@ -31,7 +31,9 @@ FIXITY_NAMES = names("fixity")
 NAV = (
     ("/cases", "案件查询", frozenset({"admin", "auditor", "reviewer"})),
     ("/officers", "执法人员", frozenset({"admin", "auditor", "reviewer"})),
+    ("/window-staff", "窗口人员", frozenset({"admin", "auditor"})),
     ("/publications", "执法公示", frozenset({"admin", "auditor"})),
+    ("/complaints", "投诉处理", frozenset({"admin", "auditor"})),
     ("/stats", "统计", frozenset({"admin", "auditor", "reviewer"})),
     ("/audit", "审计记录", frozenset({"admin", "auditor"})),
     ("/agencies", "单位信息", frozenset({"admin"})),
