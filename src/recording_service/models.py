@@ -8,6 +8,15 @@ from .core.db import Base
 from .core.throttle import ThrottleRow
 from .custody.models import FixityCheck, LegalHold, Tombstone
 from .ingest.models import Upload, UploadPart
+from .inspections.models import (
+    InspectionConflict,
+    InspectionDraw,
+    InspectionPlan,
+    InspectionSubject,
+    InspectionSubjectVersion,
+    InspectionTask,
+    InspectionTaskAdjustment,
+)
 from .jobs.models import EmbeddedJob
 from .lists.models import PublishedListVersion
 from .media.models import Media, MediaSighting, PlaybackCopy, PlaybackGrant
@@ -53,6 +62,13 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "Base",
+    "InspectionConflict",
+    "InspectionDraw",
+    "InspectionPlan",
+    "InspectionSubject",
+    "InspectionSubjectVersion",
+    "InspectionTask",
+    "InspectionTaskAdjustment",
     "EmbeddedJob",
     "Media",
     "MediaSighting",
