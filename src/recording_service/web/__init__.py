@@ -2,7 +2,7 @@
 the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
 
 May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `custody`, `export`,
-`lists`, `media`, `officers`, `publication`, `review`, `stats`. Nothing imports `web` but the app.
+`inspections`, `lists`, `media`, `officers`, `publication`, `review`, `stats`. Nothing imports `web` but the app.
 """
 
 from pathlib import Path
@@ -16,6 +16,7 @@ from ..core.messages import errors_zh
 from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router
+from .inspections import router as inspections_router
 from .lists import router as lists_router
 from .officers import router as officers_router
 from .publications import router as publications_router
@@ -40,6 +41,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(lists_router)
     app.include_router(stats_router)
     app.include_router(agencies_router)
+    app.include_router(inspections_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

@@ -30,6 +30,7 @@ NAV = (
     ("/cases", "案件查询", frozenset({"admin", "auditor", "reviewer"})),
     ("/officers", "执法人员", frozenset({"admin", "auditor", "reviewer"})),
     ("/publications", "执法公示", frozenset({"admin", "auditor"})),
+    ("/inspections", "双随机抽查", frozenset({"admin", "auditor"})),
     ("/stats", "统计", frozenset({"admin", "auditor", "reviewer"})),
     ("/audit", "审计记录", frozenset({"admin", "auditor"})),
     ("/agencies", "单位信息", frozenset({"admin"})),
