@@ -7,7 +7,7 @@ import re
 import uuid
 
 from ..support.inprocess import create_person, signed_in_client
-from ..support.inspections import TODAY, csv_sheet, import_subjects, officer, register, subject_rows
+from ..support.inspections import TODAY, csv_sheet, officer, register, subject_rows
 from ..support.publishing import with_profile
 
 
