@@ -87,6 +87,7 @@ DOMAINS = {
     "export",
     "web",
     "workdays",
+    "inspections",
     "audit",
     "auth",
     "catalog",

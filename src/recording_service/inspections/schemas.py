@@ -603,6 +603,7 @@ class PublicResult(BaseModel):
     matter_code: str
     matter_name: str
     publication_url: str | None = Field(description="the penalty decision's publication (查处结果), once public")
+    draw_url: str = Field(description="the public page of the draw that chose the subject and its inspectors")
     published_at: datetime
 
     @classmethod
@@ -629,6 +630,7 @@ class PublicResult(BaseModel):
             matter_code=plan.matter_code,
             matter_name=plan.matter_name,
             publication_url=f"/public/publications/{publication_id}" if publication_id else None,
+            draw_url=f"/public/draws/{task.draw_id}",
             published_at=task.published_at.astimezone(tz),
         )
 

@@ -4,7 +4,7 @@ and each draw's public page, where anyone can check the commitment, the seed and
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -48,7 +48,6 @@ from ..inspections.service import (
     read_subjects,
     record_result,
     refuse_unknown,
-    result_filter,
     statistics,
     subject_page,
     subject_versions,
@@ -223,6 +222,7 @@ async def plan_page_view(
             "algorithm": ALGORITHM,
             "may_edit": _keeps(person),
             "today": day,
+            "tz": settings.tz,
         },
         person=person,
     )
@@ -428,10 +428,13 @@ async def public_results_page(
     session: DbSession,
     settings: SettingsDep,
     catalog: CatalogDep,
-    where: Annotated[ResultFilter, Depends(result_filter)],
+    year: Annotated[str, Query(pattern=r"^(|20\d\d|2100)$")] = "",
+    matter: Annotated[str, Query(max_length=64)] = "",
+    agency: Annotated[str, Query(max_length=64)] = "",
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> Response:
     refuse_unknown(request, [p for p in RESULT_PARAMS if p != "limit"])
+    where = ResultFilter(year=int(year) if year else None, matter=matter.strip() or None, agency=agency.strip() or None)  # "全部": empty
     day = today(settings.tz)
     rows, next_cursor = await published_page(session, where, cursor, PUBLIC_PAGE, day)
     asked = {k: str(v) for k, v in (("year", where.year), ("matter", where.matter), ("agency", where.agency)) if v}
