@@ -15,25 +15,25 @@ from ..core.problems import Problem
 from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..core.times import today
 from .schemas import (
-    ConflictCreate,
-    ConflictOut,
-    ConflictWithdraw,
     DrawCreate,
     DrawOut,
+    InspectionConflictCreate,
+    InspectionConflictOut,
+    InspectionConflictWithdraw,
+    InspectionPlanCreate,
+    InspectionPlanOut,
+    InspectionPlanPage,
+    InspectionResultCreate,
     InspectionStatistics,
-    PlanCreate,
-    PlanOut,
-    PlanPage,
+    InspectionTaskOut,
+    InspectionTaskPage,
+    InspectionTaskUpdate,
     PublicDrawOut,
-    PublicResult,
-    PublicResultPage,
-    ResultCreate,
+    PublicInspectionResult,
+    PublicInspectionResultPage,
     SubjectOut,
     SubjectPage,
     SubjectVersionOut,
-    TaskOut,
-    TaskPage,
-    TaskUpdate,
 )
 from .service import (
     RESULT_PARAMS,
@@ -154,58 +154,64 @@ async def list_subject_versions(principal: Reader, session: DbSession, settings:
 @router.post(
     "/inspection-conflicts",
     status_code=201,
-    response_model=ConflictOut,
+    response_model=InspectionConflictOut,
     summary="Declare that an officer must not inspect a subject (回避)",
 )
-async def add_conflict(body: ConflictCreate, principal: Keeper, session: DbSession, settings: SettingsDep) -> ConflictOut:
-    return ConflictOut.of(await declare_conflict(session, principal, body), settings.tz)
+async def add_conflict(
+    body: InspectionConflictCreate, principal: Keeper, session: DbSession, settings: SettingsDep
+) -> InspectionConflictOut:
+    return InspectionConflictOut.of(await declare_conflict(session, principal, body), settings.tz)
 
 
-@router.get("/inspection-conflicts", response_model=list[ConflictOut], summary="The declared conflicts (回避), newest first")
+@router.get("/inspection-conflicts", response_model=list[InspectionConflictOut], summary="The declared conflicts (回避), newest first")
 async def list_conflicts(
     principal: Reader,
     session: DbSession,
     settings: SettingsDep,
     withdrawn: Annotated[bool, Query(description="the withdrawn ones too")] = False,
-) -> list[ConflictOut]:
-    return [ConflictOut.of(c, settings.tz) for c in await conflicts_of(session, principal, withdrawn=withdrawn)]
+) -> list[InspectionConflictOut]:
+    return [InspectionConflictOut.of(c, settings.tz) for c in await conflicts_of(session, principal, withdrawn=withdrawn)]
 
 
 @router.post(
-    "/inspection-conflicts/{conflict_id}/withdraw", response_model=ConflictOut, summary="Withdraw a declared conflict, for a reason"
+    "/inspection-conflicts/{conflict_id}/withdraw",
+    response_model=InspectionConflictOut,
+    summary="Withdraw a declared conflict, for a reason",
 )
 async def remove_conflict(
-    conflict_id: str, body: ConflictWithdraw, principal: Keeper, session: DbSession, settings: SettingsDep
-) -> ConflictOut:
-    return ConflictOut.of(await withdraw_conflict(session, principal, conflict_id, body.reason), settings.tz)
+    conflict_id: str, body: InspectionConflictWithdraw, principal: Keeper, session: DbSession, settings: SettingsDep
+) -> InspectionConflictOut:
+    return InspectionConflictOut.of(await withdraw_conflict(session, principal, conflict_id, body.reason), settings.tz)
 
 
 # --- plans and draws -------------------------------------------------------------------------------
 
 
-async def plan_out(session: AsyncSession, plan_id: str, principal: Principal, tz: tzinfo) -> PlanOut:
+async def plan_out(session: AsyncSession, plan_id: str, principal: Principal, tz: tzinfo) -> InspectionPlanOut:
     plan = await get_plan(session, principal, plan_id)
-    return PlanOut.of(plan, (await draws_of(session, [plan.id]))[plan.id], tz)
+    return InspectionPlanOut.of(plan, (await draws_of(session, [plan.id]))[plan.id], tz)
 
 
 @router.post(
     "/inspection-plans",
     status_code=201,
-    response_model=PlanOut,
+    response_model=InspectionPlanOut,
     summary="Create a 抽查计划 (admin): its number and the commitment to the secret its draw will reveal",
     description="`ratio` is a percentage of the filtered pool (rounded up), `count` a number of subjects: give exactly one. "
     "`matter_code` must be an entry of the 随机抽查事项清单; its `enforcement_category` is the 执法类别 inspectors must hold.",
 )
-async def new_plan(body: PlanCreate, catalog: CatalogDep, principal: Keeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def new_plan(
+    body: InspectionPlanCreate, catalog: CatalogDep, principal: Keeper, session: DbSession, settings: SettingsDep
+) -> JSONResponse:
     plan = await create_plan(session, catalog, principal, body, today(settings.tz))
     return JSONResponse(
-        PlanOut.of(plan, [], settings.tz).model_dump(mode="json"),
+        InspectionPlanOut.of(plan, [], settings.tz).model_dump(mode="json"),
         status_code=201,
         headers={"Location": f"/api/v1/inspection-plans/{plan.id}"},
     )
 
 
-@router.get("/inspection-plans", response_model=PlanPage, summary="The agency's 抽查计划, newest first")
+@router.get("/inspection-plans", response_model=InspectionPlanPage, summary="The agency's 抽查计划, newest first")
 async def list_plans(
     principal: Reader,
     session: DbSession,
@@ -213,14 +219,14 @@ async def list_plans(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: str | None = None,
-) -> PlanPage:
+) -> InspectionPlanPage:
     rows, next_cursor = await plan_page(session, principal, year, cursor, limit)
     draws = await draws_of(session, [p.id for p in rows])
-    return PlanPage(items=[PlanOut.of(p, draws[p.id], settings.tz) for p in rows], next_cursor=next_cursor)
+    return InspectionPlanPage(items=[InspectionPlanOut.of(p, draws[p.id], settings.tz) for p in rows], next_cursor=next_cursor)
 
 
-@router.get("/inspection-plans/{plan_id}", response_model=PlanOut, summary="One 抽查计划 with its draws")
-async def read_plan(plan_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> PlanOut:
+@router.get("/inspection-plans/{plan_id}", response_model=InspectionPlanOut, summary="One 抽查计划 with its draws")
+async def read_plan(plan_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> InspectionPlanOut:
     return await plan_out(session, plan_id, principal, settings.tz)
 
 
@@ -269,7 +275,7 @@ async def verify_stored(draw_id: str, principal: Reader, session: DbSession) -> 
 # --- tasks -------------------------------------------------------------------------------------------
 
 
-@router.get("/inspection-tasks", response_model=TaskPage, summary="Inspection tasks: by plan, by status, or the overdue ones")
+@router.get("/inspection-tasks", response_model=InspectionTaskPage, summary="Inspection tasks: by plan, by status, or the overdue ones")
 async def list_tasks(
     principal: Reader,
     session: DbSession,
@@ -281,28 +287,32 @@ async def list_tasks(
     ] = False,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: str | None = None,
-) -> TaskPage:
+) -> InspectionTaskPage:
     day = today(settings.tz)
     rows, next_cursor = await task_page(
         session, principal, day, plan_id=plan_id, status=status, overdue=overdue, cursor=cursor, limit=limit
     )
     due = await due_dates(session, rows)
-    return TaskPage(items=[TaskOut.of(t, settings.tz, overdue=task_overdue(t, due[t.plan_id], day)) for t in rows], next_cursor=next_cursor)
+    return InspectionTaskPage(
+        items=[InspectionTaskOut.of(t, settings.tz, overdue=task_overdue(t, due[t.plan_id], day)) for t in rows], next_cursor=next_cursor
+    )
 
 
-@router.get("/inspection-tasks/{task_id}", response_model=TaskOut, summary="One inspection task with its adjustments")
-async def read_task(task_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> TaskOut:
+@router.get("/inspection-tasks/{task_id}", response_model=InspectionTaskOut, summary="One inspection task with its adjustments")
+async def read_task(task_id: str, principal: Reader, session: DbSession, settings: SettingsDep) -> InspectionTaskOut:
     task = await get_task(session, principal, task_id)
     return await task_view(session, task, settings.tz, today(settings.tz))
 
 
 @router.patch(
     "/inspection-tasks/{task_id}",
-    response_model=TaskOut,
+    response_model=InspectionTaskOut,
     summary="Change a task's inspectors, for a reason (回避 and the like; admin, audited)",
     description="The new inspectors must be certified today for the matter's 执法类别 and free of declared conflicts with the subject.",
 )
-async def change_task(task_id: str, body: TaskUpdate, principal: Keeper, session: DbSession, settings: SettingsDep) -> TaskOut:
+async def change_task(
+    task_id: str, body: InspectionTaskUpdate, principal: Keeper, session: DbSession, settings: SettingsDep
+) -> InspectionTaskOut:
     task = await get_task(session, principal, task_id)
     day = today(settings.tz)
     await adjust_task(session, principal, task, body, day)
@@ -311,22 +321,24 @@ async def change_task(task_id: str, body: TaskUpdate, principal: Keeper, session
 
 @router.post(
     "/inspection-tasks/{task_id}/result",
-    response_model=TaskOut,
+    response_model=InspectionTaskOut,
     summary="Record a task's result (admin, case_system): due on the public list within 20 working days",
     description="`case_id` is the inspection case (procedure inspection-routine), required for `case_filed`; `penalty_case_id` the "
     "penalty case filed, whose published decision the public result links to (查处结果). A result may be recorded again until published.",
 )
 async def add_result(
-    task_id: str, body: ResultCreate, catalog: CatalogDep, principal: ResultRecorder, session: DbSession, settings: SettingsDep
-) -> TaskOut:
+    task_id: str, body: InspectionResultCreate, catalog: CatalogDep, principal: ResultRecorder, session: DbSession, settings: SettingsDep
+) -> InspectionTaskOut:
     task = await get_task(session, principal, task_id)
     day = today(settings.tz)
     await record_result(session, catalog, principal, task, body, day)
     return await task_view(session, task, settings.tz, day)
 
 
-@router.post("/inspection-tasks/{task_id}/publish", response_model=TaskOut, summary="Publish a task's result on the public list (admin)")
-async def publish_task(task_id: str, principal: Keeper, session: DbSession, settings: SettingsDep) -> TaskOut:
+@router.post(
+    "/inspection-tasks/{task_id}/publish", response_model=InspectionTaskOut, summary="Publish a task's result on the public list (admin)"
+)
+async def publish_task(task_id: str, principal: Keeper, session: DbSession, settings: SettingsDep) -> InspectionTaskOut:
     task = await get_task(session, principal, task_id)
     await publish_result(session, principal, task)
     return await task_view(session, task, settings.tz, today(settings.tz))
@@ -370,7 +382,7 @@ async def inspection_statistics(
 
 @public_router.get(
     "/inspection-results",
-    response_model=PublicResultPage,
+    response_model=PublicInspectionResultPage,
     dependencies=[public_budget(LIST)],
     summary="抽查结果公示: published 双随机 results, newest first (no token)",
     description="计划编号, 计划名称, 任务编号, 抽查类型, 检查机关, 市场主体名称, 统一社会信用代码, 检查完成日期, 检查结果, 备注; "
@@ -386,8 +398,9 @@ async def public_results(
 ) -> JSONResponse:
     refuse_unknown(request, RESULT_PARAMS)
     rows, next_cursor = await published_page(session, where, cursor, limit, today(settings.tz))
-    body = PublicResultPage(
-        items=[PublicResult.of(r.task, r.plan, r.agency_name, r.publication_id, settings.tz) for r in rows], next_cursor=next_cursor
+    body = PublicInspectionResultPage(
+        items=[PublicInspectionResult.of(r.task, r.plan, r.agency_name, r.publication_id, settings.tz) for r in rows],
+        next_cursor=next_cursor,
     )
     return JSONResponse(body.model_dump(mode="json"), headers=PUBLIC_CACHE)
 

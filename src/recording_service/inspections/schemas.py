@@ -20,13 +20,13 @@ from .models import (
 OFFICER_ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
-class Risk(StrEnum):
+class SubjectRisk(StrEnum):
     low = "low"  # 低风险
     medium = "medium"  # 中风险
     high = "high"  # 高风险
 
 
-class Result(StrEnum):
+class InspectionResult(StrEnum):
     no_problem = "no_problem"  # 未发现问题
     rectify_ordered = "rectify_ordered"  # 发现问题已责令整改
     case_filed = "case_filed"  # 发现问题已立案查处
@@ -34,7 +34,7 @@ class Result(StrEnum):
     other = "other"  # 其他
 
 
-class ConflictSource(StrEnum):
+class InspectionConflictSource(StrEnum):
     agency = "agency"  # the agency's own list
     officer = "officer"  # the officer's declaration
 
@@ -66,7 +66,7 @@ class SubjectFields(RequestModel):
     category: str | None = Field(default=None, max_length=100, description="行业类别")
     region: str | None = Field(default=None, max_length=100, description="所属区域")
     address: str | None = Field(default=None, max_length=500, description="住所（经营场所）")
-    risk: Risk | None = Field(default=None, description="风险等级")
+    risk: SubjectRisk | None = Field(default=None, description="风险等级")
 
     _optional = field_validator("kind", "category", "region", "address", mode="before")(_text)
 
@@ -84,12 +84,12 @@ class SubjectFields(RequestModel):
         return value
 
 
-class PlanFilters(RequestModel):
+class InspectionPlanFilters(RequestModel):
     """Which subjects of the 名录库 the plan draws from; each given value admits its subjects (none: the whole 名录库)."""
 
     category: list[str] = Field(default_factory=list, max_length=50, description="行业类别, any of")
     region: list[str] = Field(default_factory=list, max_length=200, description="所属区域, any of")
-    risk: list[Risk] = Field(default_factory=list, max_length=3, description="风险等级, any of")
+    risk: list[SubjectRisk] = Field(default_factory=list, max_length=3, description="风险等级, any of")
 
     _lists = field_validator("category", "region", "risk", mode="before")(_listed)
 
@@ -102,20 +102,20 @@ class PlanFilters(RequestModel):
 
     @field_validator("risk")
     @classmethod
-    def _risks(cls, values: list[Risk]) -> list[Risk]:
+    def _risks(cls, values: list[SubjectRisk]) -> list[SubjectRisk]:
         return sorted(set(values))
 
     def stored(self) -> dict[str, list[str]]:
         return {name: [str(v) for v in values] for name, values in self.model_dump(mode="json").items() if values}
 
 
-class PlanCreate(RequestModel):
+class InspectionPlanCreate(RequestModel):
     matter_code: str = Field(
         min_length=1, max_length=64, description="an entry of the 随机抽查事项清单 (GET /api/v1/public/inspection-matters)"
     )
     name: str = Field(min_length=1, max_length=300, description="计划名称")
     year: int = Field(ge=2000, le=2100)
-    filters: PlanFilters = Field(default_factory=PlanFilters)
+    filters: InspectionPlanFilters = Field(default_factory=InspectionPlanFilters)
     ratio: float | None = Field(default=None, gt=0, le=100, description="抽查比例 as a percentage (5 = 5 % of the pool, rounded up)")
     count: int | None = Field(default=None, ge=1, le=100_000, description="抽查数量 (at most the pool)")
     inspectors_per_task: int = Field(ge=2, le=10, description="inspectors per subject (at least 2)")
@@ -129,7 +129,7 @@ class PlanCreate(RequestModel):
         return value.strip()
 
     @model_validator(mode="after")
-    def _ratio_or_count(self) -> "PlanCreate":
+    def _ratio_or_count(self) -> "InspectionPlanCreate":
         if (self.ratio is None) == (self.count is None):
             raise ValueError("give either ratio or count")
         if not date(2000, 1, 1) <= self.due_on <= date(2100, 12, 31):
@@ -149,7 +149,7 @@ class DrawCreate(RequestModel):
     _trimmed = field_validator("seed", "reason", mode="before")(_text)
 
 
-class TaskUpdate(RequestModel):
+class InspectionTaskUpdate(RequestModel):
     inspectors: list[str] = Field(min_length=2, max_length=10, description="the task's inspectors by officer number")
     adjustment_reason: str = Field(min_length=1, max_length=2000)
 
@@ -169,9 +169,9 @@ class TaskUpdate(RequestModel):
         return value.strip()
 
 
-class ResultCreate(RequestModel):
+class InspectionResultCreate(RequestModel):
     checked_on: date = Field(description="检查完成日期")
-    result: Result
+    result: InspectionResult
     note: str | None = Field(default=None, max_length=2000, description="备注 (public)")
     case_id: str | None = Field(
         default=None, max_length=32, description="the inspection case (procedure inspection-routine); required for case_filed"
@@ -183,18 +183,18 @@ class ResultCreate(RequestModel):
     _trimmed = field_validator("note", "case_id", "penalty_case_id", mode="before")(_text)
 
     @model_validator(mode="after")
-    def _case_for_case_filed(self) -> "ResultCreate":
-        if self.result is Result.case_filed and not self.case_id:
+    def _case_for_case_filed(self) -> "InspectionResultCreate":
+        if self.result is InspectionResult.case_filed and not self.case_id:
             raise ValueError("a result of case_filed needs the case_id")
         return self
 
 
-class ConflictCreate(RequestModel):
+class InspectionConflictCreate(RequestModel):
     officer_id: str = Field(pattern=OFFICER_ID)
     uscc: str = Field(min_length=1, max_length=40)
     reason: str = Field(min_length=1, max_length=2000, description="why the officer must not inspect the subject")
-    source: ConflictSource = Field(
-        default=ConflictSource.agency, description="agency: the agency's list; officer: the officer's own declaration"
+    source: InspectionConflictSource = Field(
+        default=InspectionConflictSource.agency, description="agency: the agency's list; officer: the officer's own declaration"
     )
 
     @field_validator("uscc")
@@ -203,7 +203,7 @@ class ConflictCreate(RequestModel):
         return checked_uscc(value)
 
 
-class ConflictWithdraw(RequestModel):
+class InspectionConflictWithdraw(RequestModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -276,7 +276,7 @@ class SubjectVersionOut(BaseModel):
         )
 
 
-class ConflictOut(BaseModel):
+class InspectionConflictOut(BaseModel):
     id: str
     officer_id: str
     uscc: str
@@ -288,7 +288,7 @@ class ConflictOut(BaseModel):
     withdrawn_reason: str | None
 
     @classmethod
-    def of(cls, row: InspectionConflict, tz: tzinfo) -> "ConflictOut":
+    def of(cls, row: InspectionConflict, tz: tzinfo) -> "InspectionConflictOut":
         return cls(
             id=row.id,
             officer_id=row.officer_id,
@@ -322,7 +322,7 @@ class DrawSummary(BaseModel):
         )
 
 
-class PlanOut(BaseModel):
+class InspectionPlanOut(BaseModel):
     id: str
     number: str = Field(description="计划编号")
     agency: str
@@ -346,7 +346,7 @@ class PlanOut(BaseModel):
     created_by: str
 
     @classmethod
-    def of(cls, plan: InspectionPlan, draws: list[InspectionDraw], tz: tzinfo) -> "PlanOut":
+    def of(cls, plan: InspectionPlan, draws: list[InspectionDraw], tz: tzinfo) -> "InspectionPlanOut":
         return cls(
             id=plan.id,
             number=plan.number,
@@ -371,12 +371,12 @@ class PlanOut(BaseModel):
         )
 
 
-class PlanPage(BaseModel):
-    items: list[PlanOut]
+class InspectionPlanPage(BaseModel):
+    items: list[InspectionPlanOut]
     next_cursor: str | None = None
 
 
-class AdjustmentOut(BaseModel):
+class TaskAdjustmentOut(BaseModel):
     before: list[str]
     after: list[str]
     reason: str
@@ -384,11 +384,11 @@ class AdjustmentOut(BaseModel):
     by: str
 
     @classmethod
-    def of(cls, row: InspectionTaskAdjustment, tz: tzinfo) -> "AdjustmentOut":
+    def of(cls, row: InspectionTaskAdjustment, tz: tzinfo) -> "TaskAdjustmentOut":
         return cls(before=row.before, after=row.after, reason=row.reason, at=row.at.astimezone(tz), by=row.by)
 
 
-class TaskOut(BaseModel):
+class InspectionTaskOut(BaseModel):
     id: str
     number: str = Field(description="任务编号")
     seq: int
@@ -408,10 +408,12 @@ class TaskOut(BaseModel):
     publish_due_on: date | None = Field(description="the result is due on the public list by then (20 working days)")
     published_at: datetime | None
     overdue: bool
-    adjustments: list[AdjustmentOut] | None = Field(default=None, description="single reads only")
+    adjustments: list[TaskAdjustmentOut] | None = Field(default=None, description="single reads only")
 
     @classmethod
-    def of(cls, task: InspectionTask, tz: tzinfo, *, overdue: bool, adjustments: list[InspectionTaskAdjustment] | None = None) -> "TaskOut":
+    def of(
+        cls, task: InspectionTask, tz: tzinfo, *, overdue: bool, adjustments: list[InspectionTaskAdjustment] | None = None
+    ) -> "InspectionTaskOut":
         return cls(
             id=task.id,
             number=task.number,
@@ -432,12 +434,12 @@ class TaskOut(BaseModel):
             publish_due_on=task.publish_due_on,
             published_at=task.published_at.astimezone(tz) if task.published_at else None,
             overdue=overdue,
-            adjustments=None if adjustments is None else [AdjustmentOut.of(a, tz) for a in adjustments],
+            adjustments=None if adjustments is None else [TaskAdjustmentOut.of(a, tz) for a in adjustments],
         )
 
 
-class TaskPage(BaseModel):
-    items: list[TaskOut]
+class InspectionTaskPage(BaseModel):
+    items: list[InspectionTaskOut]
     next_cursor: str | None = None
 
 
@@ -475,13 +477,13 @@ class DrawOut(BaseModel):
     eligible: list[EligibleOut] = Field(description="officers certified for the matter's 执法类别 on the draw day")
     conflicts: list[list[str]] = Field(description="[officer_id, uscc] pairs excluded (回避)")
     drawn: list[DrawnOut]
-    tasks: list[TaskOut]
+    tasks: list[InspectionTaskOut]
     drawn_on: date
     drawn_at: datetime
     drawn_by: str
 
     @classmethod
-    def of(cls, draw: InspectionDraw, plan: InspectionPlan, tasks: list[TaskOut], tz: tzinfo) -> "DrawOut":
+    def of(cls, draw: InspectionDraw, plan: InspectionPlan, tasks: list[InspectionTaskOut], tz: tzinfo) -> "DrawOut":
         return cls(
             id=draw.id,
             plan_id=draw.plan_id,
@@ -583,7 +585,7 @@ class PublicDrawOut(BaseModel):
         )
 
 
-class PublicResult(BaseModel):
+class PublicInspectionResult(BaseModel):
     """One row of 抽查结果公示."""
 
     plan_number: str = Field(description="计划编号")
@@ -609,7 +611,7 @@ class PublicResult(BaseModel):
     @classmethod
     def of(
         cls, task: InspectionTask, plan: InspectionPlan, agency_name: str | None, publication_id: str | None, tz: tzinfo
-    ) -> "PublicResult":
+    ) -> "PublicInspectionResult":
         kind = inspection_type(plan.filters or {})
         assert task.checked_on is not None and task.result is not None and task.published_at is not None
         return cls(
@@ -635,12 +637,12 @@ class PublicResult(BaseModel):
         )
 
 
-class PublicResultPage(BaseModel):
-    items: list[PublicResult]
+class PublicInspectionResultPage(BaseModel):
+    items: list[PublicInspectionResult]
     next_cursor: str | None = None
 
 
-class PlanFigures(BaseModel):
+class InspectionPlanFigures(BaseModel):
     plan_id: str
     number: str
     name: str
@@ -671,4 +673,4 @@ class InspectionStatistics(BaseModel):
     published: int
     overdue: int
     adjustments: int
-    by_plan: list[PlanFigures]
+    by_plan: list[InspectionPlanFigures]

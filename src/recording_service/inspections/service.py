@@ -52,20 +52,20 @@ from .models import (
     InspectionTaskAdjustment,
 )
 from .schemas import (
-    ConflictCreate,
     DrawCreate,
     DrawOut,
+    InspectionConflictCreate,
+    InspectionPlanCreate,
+    InspectionPlanFigures,
+    InspectionResult,
+    InspectionResultCreate,
     InspectionStatistics,
-    PlanCreate,
-    PlanFigures,
+    InspectionTaskOut,
+    InspectionTaskUpdate,
     PublicDrawOut,
-    PublicResult,
-    Result,
-    ResultCreate,
-    Risk,
+    PublicInspectionResult,
     SubjectFields,
-    TaskOut,
-    TaskUpdate,
+    SubjectRisk,
 )
 
 PUBLISH_WORKING_DAYS = 20  # a result is due on the public list within 20 working days of the check
@@ -107,15 +107,15 @@ SUBJECT_COLUMNS = {
     "risk": ("risk", "风险等级", "风险"),
 }
 RISK_BY_NAME = {
-    "low": Risk.low,
-    "低": Risk.low,
-    "低风险": Risk.low,
-    "medium": Risk.medium,
-    "中": Risk.medium,
-    "中风险": Risk.medium,
-    "high": Risk.high,
-    "高": Risk.high,
-    "高风险": Risk.high,
+    "low": SubjectRisk.low,
+    "低": SubjectRisk.low,
+    "低风险": SubjectRisk.low,
+    "medium": SubjectRisk.medium,
+    "中": SubjectRisk.medium,
+    "中风险": SubjectRisk.medium,
+    "high": SubjectRisk.high,
+    "高": SubjectRisk.high,
+    "高风险": SubjectRisk.high,
 }
 MAX_SUBJECTS = 50_000
 
@@ -205,7 +205,7 @@ async def read_subjects(filename: str, data: bytes, settings: Settings) -> list[
 
 
 def _line(subject: SubjectFields | InspectionSubject) -> dict[str, Any]:
-    risk = subject.risk.value if isinstance(subject.risk, Risk) else subject.risk
+    risk = subject.risk.value if isinstance(subject.risk, SubjectRisk) else subject.risk
     return {
         "uscc": subject.uscc,
         "name": subject.name,
@@ -315,7 +315,7 @@ async def subject_versions(session: AsyncSession, principal: Principal) -> list[
 # --- 回避 -----------------------------------------------------------------------------------------
 
 
-async def declare_conflict(session: AsyncSession, principal: Principal, body: ConflictCreate) -> InspectionConflict:
+async def declare_conflict(session: AsyncSession, principal: Principal, body: InspectionConflictCreate) -> InspectionConflict:
     agency = agency_of(principal)
     conflict = InspectionConflict(
         agency=agency,
@@ -410,7 +410,9 @@ def visible_plans(principal: Principal) -> Select[InspectionPlan]:
     return scoped_to_agency(select(InspectionPlan), InspectionPlan.agency, principal)
 
 
-async def create_plan(session: AsyncSession, catalog: Catalog, principal: Principal, body: PlanCreate, today: date) -> InspectionPlan:
+async def create_plan(
+    session: AsyncSession, catalog: Catalog, principal: Principal, body: InspectionPlanCreate, today: date
+) -> InspectionPlan:
     agency = agency_of(principal)
     matter = matter_of(catalog, body.matter_code)
     if not matter.enforcement_category:
@@ -811,7 +813,7 @@ async def adjustments_of(session: AsyncSession, task_id: str) -> list[Inspection
 
 
 async def adjust_task(
-    session: AsyncSession, principal: Principal, task: InspectionTask, body: TaskUpdate, today: date
+    session: AsyncSession, principal: Principal, task: InspectionTask, body: InspectionTaskUpdate, today: date
 ) -> InspectionTaskAdjustment:
     """New inspectors for a task, for a reason: each certified today for the matter's category, none in conflict."""
     agency = agency_of(principal)
@@ -879,7 +881,7 @@ async def adjust_task(
 
 
 async def record_result(
-    session: AsyncSession, catalog: Catalog, principal: Principal, task: InspectionTask, body: ResultCreate, today: date
+    session: AsyncSession, catalog: Catalog, principal: Principal, task: InspectionTask, body: InspectionResultCreate, today: date
 ) -> InspectionTask:
     agency = agency_of(principal)
     if task.status == "superseded":
@@ -918,7 +920,7 @@ async def record_result(
                 detail_zh="立案查处的案件须为行政处罚案件。",
                 field="penalty_case_id",
             )
-        if body.result is not Result.case_filed:
+        if body.result is not InspectionResult.case_filed:
             raise Problem(
                 422,
                 "penalty-case-without-case-filed",
@@ -1043,13 +1045,13 @@ async def _published_rows(session: AsyncSession, tasks: list[InspectionTask], to
     plan_ids = sorted({t.plan_id for t in tasks})
     plans = {p.id: p for p in (await session.execute(select(InspectionPlan).where(InspectionPlan.id.in_(plan_ids or [""])))).scalars()}
     names = await agency_names(session)
-    cases = [c for t in tasks if t.result == Result.case_filed.value for c in (t.penalty_case_id, t.case_id) if c]
+    cases = [c for t in tasks if t.result == InspectionResult.case_filed.value for c in (t.penalty_case_id, t.case_id) if c]
     publications = await public_penalties_of_cases(session, cases, today)
     out = []
     for task in tasks:
         found = (
             publications.get(task.penalty_case_id or "") or publications.get(task.case_id or "")
-            if task.result == Result.case_filed.value
+            if task.result == InspectionResult.case_filed.value
             else None
         )
         out.append(PublishedRow(task, plans[task.plan_id], names.get(task.agency), found))
@@ -1088,7 +1090,7 @@ async def statistics(session: AsyncSession, principal: Principal, year: int, tod
         row = current[plan.id]
         mine = [t for t in tasks if t.plan_id == plan.id]
         by_plan.append(
-            PlanFigures(
+            InspectionPlanFigures(
                 plan_id=plan.id,
                 number=plan.number,
                 name=plan.name,
@@ -1115,7 +1117,7 @@ async def statistics(session: AsyncSession, principal: Principal, year: int, tod
         coverage=round(len(tasks) / pool, 4) if pool else None,
         tasks=len(tasks),
         done=sum(1 for t in tasks if t.status == "done"),
-        results={r.value: results.get(r.value, 0) for r in Result},
+        results={r.value: results.get(r.value, 0) for r in InspectionResult},
         published=sum(1 for t in tasks if t.published_at is not None),
         overdue=sum(1 for t in tasks if task_overdue(t, due[t.plan_id], today)),
         adjustments=int(adjustments),
@@ -1133,12 +1135,14 @@ def may_record_results(principal: Principal) -> bool:
 async def draw_view(session: AsyncSession, row: InspectionDraw, tz: tzinfo, day: date) -> DrawOut:
     plan = await plan_of(session, row)
     tasks = await tasks_of(session, row.id)
-    return DrawOut.of(row, plan, [TaskOut.of(t, tz, overdue=task_overdue(t, plan.due_on, day)) for t in tasks], tz)
+    return DrawOut.of(row, plan, [InspectionTaskOut.of(t, tz, overdue=task_overdue(t, plan.due_on, day)) for t in tasks], tz)
 
 
-async def task_view(session: AsyncSession, task: InspectionTask, tz: tzinfo, day: date) -> TaskOut:
+async def task_view(session: AsyncSession, task: InspectionTask, tz: tzinfo, day: date) -> InspectionTaskOut:
     due = await due_dates(session, [task])
-    return TaskOut.of(task, tz, overdue=task_overdue(task, due[task.plan_id], day), adjustments=await adjustments_of(session, task.id))
+    return InspectionTaskOut.of(
+        task, tz, overdue=task_overdue(task, due[task.plan_id], day), adjustments=await adjustments_of(session, task.id)
+    )
 
 
 async def public_draw_view(session: AsyncSession, draw_id: str, tz: tzinfo) -> PublicDrawOut:
@@ -1167,7 +1171,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def result_cells(row: PublishedRow) -> list[object]:
-    out = PublicResult.of(row.task, row.plan, row.agency_name, row.publication_id, UTC)
+    out = PublicInspectionResult.of(row.task, row.plan, row.agency_name, row.publication_id, UTC)
     return [
         out.plan_number,
         out.plan_name,

@@ -18,12 +18,12 @@ from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
 from ..core.times import today
 from ..inspections.draw import ALGORITHM
 from ..inspections.schemas import (
-    ConflictCreate,
     DrawCreate,
-    PlanCreate,
-    PublicResult,
-    ResultCreate,
-    TaskUpdate,
+    InspectionConflictCreate,
+    InspectionPlanCreate,
+    InspectionResultCreate,
+    InspectionTaskUpdate,
+    PublicInspectionResult,
     inspection_type,
 )
 from ..inspections.service import (
@@ -168,7 +168,7 @@ async def new_plan(
         "due_on": due_on,
     }
     try:
-        body = PlanCreate.model_validate(
+        body = InspectionPlanCreate.model_validate(
             {
                 "matter_code": matter_code,
                 "name": name,
@@ -264,7 +264,7 @@ async def adjust_page(
     task = await get_task(session, person.principal, task_id)
     back, number = f"/inspections/plans/{task.plan_id}", task.number  # read before a refusal's rollback expires the row
     try:
-        body = TaskUpdate(inspectors=split_list(inspectors), adjustment_reason=adjustment_reason)
+        body = InspectionTaskUpdate(inspectors=split_list(inspectors), adjustment_reason=adjustment_reason)
         await adjust_task(session, person.principal, task, body, today(settings.tz))
     except (ValidationError, Problem) as exc:
         await discard(session)
@@ -290,7 +290,7 @@ async def result_page(
     task = await get_task(session, person.principal, task_id)
     back, number = f"/inspections/plans/{task.plan_id}", task.number  # read before a refusal's rollback expires the row
     try:
-        body = ResultCreate.model_validate(
+        body = InspectionResultCreate.model_validate(
             {"checked_on": checked_on, "result": result, "note": note, "case_id": case_id, "penalty_case_id": penalty_case_id}
         )
         await record_result(session, catalog, person.principal, task, body, today(settings.tz))
@@ -390,7 +390,7 @@ async def conflict_page(
     source: Annotated[str, Form(pattern="^(agency|officer)$")] = "agency",
 ) -> Response:
     try:
-        body = ConflictCreate.model_validate({"officer_id": officer_id.strip(), "uscc": uscc, "reason": reason, "source": source})
+        body = InspectionConflictCreate.model_validate({"officer_id": officer_id.strip(), "uscc": uscc, "reason": reason, "source": source})
         await declare_conflict(session, person.principal, body)
     except (ValidationError, Problem) as exc:
         await discard(session)
@@ -442,7 +442,7 @@ async def public_results_page(
         request,
         "public_inspection_results.html",
         {
-            "items": [PublicResult.of(r.task, r.plan, r.agency_name, r.publication_id, settings.tz) for r in rows],
+            "items": [PublicInspectionResult.of(r.task, r.plan, r.agency_name, r.publication_id, settings.tz) for r in rows],
             "where": where,
             "matters": _matters(catalog),
             "years": list(range(day.year, day.year - 6, -1)),
