@@ -552,6 +552,13 @@ def subjects_import(
     from .inspections.schemas import SubjectVersionOut
     from .inspections.service import SubjectsRefused, import_subjects, read_subjects
 
+    try:
+        if agency == ALL_AGENCIES:
+            raise ValueError("one agency's code: a 名录库 belongs to one agency, not '*'")
+        validate_agency(agency, Role.admin)
+    except ValueError as exc:
+        err.print(f"[red]--agency: {exc}[/red]")
+        raise typer.Exit(1) from None
     settings = Settings()
     data = file.read_bytes()
     if len(data) > settings.max_sheet_bytes:
