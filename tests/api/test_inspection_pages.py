@@ -95,3 +95,65 @@ def test_an_administrator_draws_and_publishes_through_the_pages_and_the_public_r
         assert auditor.post(f"{plan_url}/draw", data={"csrf_token": csrf_of(page.text), "reason": "想重抽"}).status_code == 403
         assert auditor.get("/inspections", params={"bogus": "1"}).status_code == 400
         assert auditor.get("/inspections/subjects").status_code == 200
+
+
+def test_bad_input_to_the_inspection_pages_answers_a_page_never_a_500(inproc):
+    agency = f"SQ{uuid.uuid4().hex[:6].upper()}"
+    create_person(inproc, f"adm{agency.lower()}", "admin", agency, "管理员丙")
+    with signed_in_client(inproc, f"adm{agency.lower()}") as browser, inproc.client() as anonymous:
+        csrf = csrf_of(browser.get("/inspections").text)
+        for path in (
+            "/inspections?year=abc",
+            "/inspections?year=1999",
+            f"/inspections/plans/{'x' * 300}",
+            "/inspections/subjects?risk=extreme",
+        ):
+            answer = browser.get(path)
+            assert answer.status_code in (400, 404, 422) and "<html" in answer.text, (path, answer.status_code)
+        base = {
+            "csrf_token": csrf,
+            "matter_code": "medical-practice-spot-check",
+            "name": "计划",
+            "year": "2026",
+            "inspectors_per_task": "2",
+        }
+        for bad in (
+            {"measure": "ratio", "amount": "abc", "due_on": "2099-01-01"},
+            {"measure": "ratio", "amount": "500", "due_on": "2099-01-01"},
+            {"measure": "count", "amount": "3", "due_on": "2026-13-01"},
+            {"measure": "count", "amount": "3", "due_on": "2099-01-01", "year": "20x6"},
+            {"measure": "count", "amount": "3", "due_on": "2099-01-01", "risk": "extreme"},
+            {"measure": "count", "amount": "3", "due_on": "2099-01-01", "matter_code": "nope"},
+            {"measure": "count", "amount": "3", "due_on": "2099-01-01", "name": "\x00"},
+        ):
+            answer = browser.post("/inspections/plans", data={**base, **bad})
+            assert answer.status_code in (400, 422) and "未保存" in answer.text, (
+                bad,
+                answer.status_code,
+                answer.text[-500:],
+            )
+        assert (
+            browser.post("/inspections/plans", data={**base, "measure": "count", "amount": "3", "due_on": "2099-01-01"}).status_code == 303
+        )
+        plan_id = re.search(r'href="/inspections/plans/([0-9a-f]{32})"', browser.get("/inspections").text).group(1)
+        drawn = browser.post(f"/inspections/plans/{plan_id}/draw", data={"csrf_token": csrf}, follow_redirects=True)
+        assert drawn.status_code == 200 and "尚未导入检查对象名录库" in drawn.text
+        assert (
+            browser.post(f"/inspections/tasks/{uuid.uuid4().hex}/result", data={"csrf_token": csrf, "result": "bogus"}).status_code == 404
+        )
+        assert (
+            browser.post(
+                "/inspections/conflicts", data={"csrf_token": csrf, "officer_id": "3401001", "uscc": "abc", "reason": "x"}
+            ).status_code
+            == 303
+        )
+        assert browser.post("/inspections/conflicts/nope/withdraw", data={"csrf_token": csrf, "reason": "x"}).status_code == 303
+        assert (
+            browser.post(
+                "/inspections/plans", data={**base, "measure": "count", "amount": "3", "due_on": "2099-01-01", "csrf_token": "forged"}
+            ).status_code
+            == 403
+        )
+        for path in ("/public/inspection-results?cursor=forged", "/public/inspection-results?year=1999", f"/public/draws/{'y' * 100}"):
+            answer = anonymous.get(path)
+            assert answer.status_code in (400, 404, 422) and "<html" in answer.text, (path, answer.status_code)
