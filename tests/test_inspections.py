@@ -110,6 +110,12 @@ def test_subjects_import_draw_verify_and_the_public_pages(leg, page: Page, tmp_p
         page.screenshot(path=str(shots() / "inspection-plan.png"), full_page=True)
     page.goto(f"{leg.url}/inspections")
     expect(page.locator("#plans")).to_contain_text(plan["number"])
+    expect(page.locator("#inspection-figures")).to_contain_text("已公示 2 项")
+    if leg.name == "sqlite-fs":
+        page.screenshot(path=str(shots() / "inspections.png"), full_page=True)
+        page.goto(f"{leg.url}/inspections/subjects")
+        expect(page.locator("#versions tbody tr")).to_have_count(1)
+        page.screenshot(path=str(shots() / "inspection-subjects.png"), full_page=True)
 
     page.context.clear_cookies()
     page.goto(f"{leg.url}/public/inspection-results?agency={agency}")
