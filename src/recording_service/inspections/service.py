@@ -23,7 +23,7 @@ from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.messages import errors_zh
 from ..core.pagination import keyset, page_of
-from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
+from ..core.principals import ALL_AGENCIES, Principal, scoped_to_agency
 from ..core.problems import Problem
 from ..core.sheets import SheetLimits, SheetRefused, Table, csv_bytes, read_table_off_loop, xlsx_bytes
 from ..officers.service import CertifiedOfficer, certified_for
@@ -1123,10 +1123,6 @@ async def statistics(session: AsyncSession, principal: Principal, year: int, tod
         adjustments=int(adjustments),
         by_plan=by_plan,
     )
-
-
-def may_record_results(principal: Principal) -> bool:
-    return principal.role in (Role.admin, Role.case_system)
 
 
 # --- answers built for the API and the pages --------------------------------------------------------
