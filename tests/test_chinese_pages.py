@@ -5,6 +5,7 @@ units and names in ALLOWED below (issue 25)."""
 import os
 import re
 import uuid
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +13,8 @@ from playwright.sync_api import Page, expect
 
 from .support import VIEWPORT, doc_number
 from .support.cases import DAY, CaseWalk
+from .support.inspections import csv_sheet, import_subjects, plan_body, register, subject_rows
+from .support.inspections import officer as inspection_officer
 from .support.media import upload_bytes
 from .support.publishing import decided, draft, published, with_profile
 from .support.web import PASSWORD, create_person, shots, sign_in
@@ -179,7 +182,9 @@ def chinese_world(leg, clips):
         case, document = decided(admin)
         publication = draft(admin, case, document).json()["id"]
         assert auditor.post(f"/api/v1/publications/{publication}/approve").status_code == 200  # approved, the party not yet told
+    inspection = drawn_and_published(leg)  # 双随机: a plan drawn, a result public
     return {
+        **inspection,
         "people": people,
         "case": case_id,
         "media": media_id,
@@ -189,6 +194,19 @@ def chinese_world(leg, clips):
         "decided_case": case.id,
         "undrafted": undrafted.id,
     }
+
+
+def drawn_and_published(leg) -> dict:
+    with leg.client(leg.token("admin", AGENCY)) as admin, leg.client(leg.token("case_system", AGENCY)) as system:
+        assert import_subjects(admin, csv_sheet(subject_rows(6))).status_code == 200
+        register(admin, inspection_officer("3401003", "周检查"), inspection_officer("3401004", "吴检查"))
+        plan = admin.post("/api/v1/inspection-plans", json=plan_body(count=2)).json()
+        draw = admin.post(f"/api/v1/inspection-plans/{plan['id']}/draws", json={"seed": "2026140"}).json()
+        task = draw["tasks"][0]["id"]
+        result = {"checked_on": date.today().isoformat(), "result": "rectify_ordered", "note": "已责令整改"}
+        assert system.post(f"/api/v1/inspection-tasks/{task}/result", json=result).status_code == 200
+        assert admin.post(f"/api/v1/inspection-tasks/{task}/publish").status_code == 200
+    return {"plan": plan["id"], "draw": draw["id"]}
 
 
 def names_of(world) -> set[str]:
@@ -210,6 +228,9 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         "/officers/3401002",
         "/publications",
         f"/publications/{world['publication']}",
+        "/inspections",
+        f"/inspections/plans/{world['plan']}",
+        "/inspections/subjects",
         "/stats",
         "/stats/annual-report",
         "/window-staff",
@@ -244,6 +265,8 @@ def test_the_public_pages_are_chinese(leg, page: Page, chinese_world):
         "/public/complaints",
         f"/public/complaints/{chinese_world['complaint']}",
         "/public/complaints/lookup?reference=TS-0000-0000-00000",
+        "/public/inspection-results",
+        f"/public/draws/{chinese_world['draw']}",
     ]
     problems = walk(page, leg.url, starts, names_of(chinese_world), album="public" if leg.name == "sqlite-fs" else None)
     assert not problems, f"English on the public pages: {problems}"

@@ -45,6 +45,8 @@ from .export.router import router as export_router
 from .export.signing import load_signing_key
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
+from .inspections.router import public_router as public_inspections_router
+from .inspections.router import router as inspections_router
 from .jobs import JobQueue, open_queue
 from .lists.router import public_router as public_lists_router
 from .media.copies import defer_pending_copies, playback_copy_task
@@ -330,6 +332,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_complaints_router)
     app.include_router(window_staff_router)
     app.include_router(public_window_staff_router)
+    app.include_router(inspections_router)
+    app.include_router(public_inspections_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict:

@@ -64,6 +64,10 @@ stats_app = typer.Typer(help="The stored figures the statistics read.", no_args_
 app.add_typer(stats_app, name="stats")
 agency_app = typer.Typer(pretty_exceptions_enable=False, help="Agency profiles (本单位信息).", no_args_is_help=True)
 app.add_typer(agency_app, name="agency")
+subjects_app = typer.Typer(pretty_exceptions_enable=False, help="双随机: the 检查对象名录库.", no_args_is_help=True)
+app.add_typer(subjects_app, name="subjects")
+draws_app = typer.Typer(pretty_exceptions_enable=False, help="双随机: the random draws of inspection plans.", no_args_is_help=True)
+app.add_typer(draws_app, name="draws")
 err = Console(stderr=True)
 # Commands run by the operator on the server read as an administrator; their audit actor is SYSTEM.
 OPERATOR = Principal(id="cli", name="operator", role=Role.admin, agency=ALL_AGENCIES)
@@ -537,6 +541,70 @@ def agency_list() -> None:
             return [AgencyOut.of(p).model_dump(mode="json") for p in await list_agencies(session)]
 
     typer.echo(json.dumps(_run_with_store(work), ensure_ascii=False))
+
+
+@subjects_app.command("import")
+def subjects_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a .csv (UTF-8 or GBK) or .xlsx sheet")],
+    agency: Annotated[str, typer.Option(help="the agency whose 名录库 it is")],
+) -> None:
+    """Import the agency's 检查对象名录库 from a sheet as a new version (all rows or none, audited); its report as JSON."""
+    from .inspections.schemas import SubjectVersionOut
+    from .inspections.service import SubjectsRefused, import_subjects, read_subjects
+
+    try:
+        if agency == ALL_AGENCIES:
+            raise ValueError("one agency's code: a 名录库 belongs to one agency, not '*'")
+        validate_agency(agency, Role.admin)
+    except ValueError as exc:
+        err.print(f"[red]--agency: {exc}[/red]")
+        raise typer.Exit(1) from None
+    settings = Settings()
+    data = file.read_bytes()
+    if len(data) > settings.max_sheet_bytes:
+        err.print(f"[red]a sheet is at most {settings.max_sheet_bytes} bytes (RECORDING_MAX_SHEET_BYTES)[/red]")
+        raise typer.Exit(1)
+
+    async def work(sessionmaker, store):
+        subjects = await read_subjects(file.name, data, settings)
+        async with sessionmaker.begin() as session:  # the command's own transaction: all rows or none
+            version = await import_subjects(session, SYSTEM, agency, subjects, file.name)
+            return SubjectVersionOut.of(version, settings.tz).model_dump(mode="json")
+
+    try:
+        report = _run_with_store(work)
+    except SubjectsRefused as refused:
+        for error in refused.errors[:500]:
+            typer.echo(error["error_zh"], err=True)
+        typer.echo(f"nothing was imported: {len(refused.errors)} problem(s)", err=True)
+        raise typer.Exit(1) from None
+    except Problem as problem:
+        typer.echo(problem.extra.get("detail_zh") or problem.detail, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(json.dumps(report, ensure_ascii=False))
+    err.print(f"[green]{agency}: 名录库 version {report['version']}, {report['rows']} subjects[/green]")
+
+
+@draws_app.command("verify")
+def draws_verify(draw_id: Annotated[str, typer.Argument(help="the draw's id (GET /api/v1/draws/{id}, /public/draws/{id})")]) -> None:
+    """Recompute a draw from its stored pool snapshot and seed (rs-draw-v1); a JSON report, exit 1 naming what differs."""
+    from .inspections.service import verify_draw
+
+    async def work(sessionmaker, store):
+        async with sessionmaker() as session:
+            return await verify_draw(session, draw_id)
+
+    try:
+        report = _run_with_store(work)
+    except Problem as problem:
+        typer.echo(problem.detail, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    if not report.ok:
+        for difference in report.differences:
+            err.print(f"[red]{difference}[/red]")
+        raise typer.Exit(1)
+    err.print(f"[green]draw {draw_id} recomputed: it matches[/green]")
 
 
 @audit_app.command("verify")

@@ -9,6 +9,15 @@ from .core.db import Base
 from .core.throttle import ThrottleRow
 from .custody.models import FixityCheck, LegalHold, Tombstone
 from .ingest.models import Upload, UploadPart
+from .inspections.models import (
+    InspectionConflict,
+    InspectionDraw,
+    InspectionPlan,
+    InspectionSubject,
+    InspectionSubjectVersion,
+    InspectionTask,
+    InspectionTaskAdjustment,
+)
 from .jobs.models import EmbeddedJob
 from .lists.models import PublishedListVersion
 from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, PlaybackGrant
@@ -57,6 +66,13 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "Base",
+    "InspectionConflict",
+    "InspectionDraw",
+    "InspectionPlan",
+    "InspectionSubject",
+    "InspectionSubjectVersion",
+    "InspectionTask",
+    "InspectionTaskAdjustment",
     "EmbeddedJob",
     "Media",
     "MediaSighting",

@@ -1,8 +1,10 @@
 """The message catalogue (core/messages.yaml): complete for the codes people meet, and its helpers."""
 
 from datetime import date
+from importlib import resources
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from recording_service.cases.schemas import DocumentStatus
@@ -11,6 +13,7 @@ from recording_service.core.messages import (
     error_zh,
     errors_zh,
     is_chinese,
+    load_messages,
     messages,
     name_of,
     problem_zh,
@@ -90,3 +93,11 @@ def test_a_refused_query_names_its_field_or_says_only_that_one_was_wrong():
         {"type": "string_too_long", "loc": ("query", "nobody_labelled_me"), "msg": "too long", "ctx": {"max_length": 10}},
     ]
     assert errors_zh(errors, "page") == ["状态：格式不对", "某一项：过长（最多 10 个字）"]
+
+
+def test_a_word_given_twice_stops_the_catalogue():
+    raw = (resources.files("recording_service.core") / "messages.yaml").read_text(encoding="utf-8")
+    assert load_messages(raw).fields["page"]["page"] == "页码"
+    doubled = raw.replace("    page: 页码\n", "    page: 页码\n    page: 第几页\n", 1)
+    with pytest.raises(yaml.YAMLError, match="given twice"):
+        load_messages(doubled)

@@ -89,6 +89,7 @@ DOMAINS = {
     "export",
     "web",
     "workdays",
+    "inspections",
     "audit",
     "auth",
     "catalog",

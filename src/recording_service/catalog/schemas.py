@@ -532,6 +532,12 @@ class InspectionMatter(BaseModel):
     ratio_percent: float = Field(gt=0, le=100, description="抽查比例")
     frequency: str = Field(min_length=1, max_length=100, description="抽查频次")
     procedure: str | None = Field(default=None, pattern=CODE)
+    enforcement_category: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="执法类别 an inspector's certificate must cover to be drawn for this matter (双随机: the 执法检查人员名录库)",
+    )
 
 
 class PublishedList(BaseModel):

@@ -118,12 +118,29 @@ class MessagesError(Exception):
     pass
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (plain YAML keeps the last one silently: two edits of
+    the catalogue could otherwise replace a word without anyone noticing)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"{key!r} is given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_messages(raw: str) -> Messages:
+    return Messages.model_validate(yaml.load(raw, Loader=_UniqueKeys))  # noqa: S506 — a SafeLoader subclass
+
+
 @cache
 def messages() -> Messages:
     """The packaged catalogue, read once; a bad one raises MessagesError (the service does not start)."""
     try:
-        raw = (resources.files(__package__) / "messages.yaml").read_text(encoding="utf-8")
-        return Messages.model_validate(yaml.safe_load(raw))
+        return load_messages((resources.files(__package__) / "messages.yaml").read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise MessagesError(f"the message catalogue is invalid: {exc}") from exc
 

@@ -257,6 +257,44 @@ async def certificate_check(session: AsyncSession, certificate_number: str, name
 
 
 @dataclass(frozen=True)
+class CertifiedOfficer:
+    """An officer certified on a day for a category: who may be drawn to inspect (双随机's 执法检查人员名录库)."""
+
+    officer_id: str
+    name: str
+    certificate_number: str
+    unit: str
+
+
+async def certified_for(session: AsyncSession, agency: str, category: str, day: date) -> list[CertifiedOfficer]:
+    """The agency's officers whose certificate was in force on `day` (within its validity, valid by its status
+    history then) and covers the 执法类别 `category`, by officer number. Two statements whatever the register's size."""
+    officers = (
+        (await session.execute(select(Officer).where(Officer.agency == agency, Officer.valid_from <= day, Officer.valid_to >= day)))
+        .scalars()
+        .all()
+    )
+    covering = [o for o in officers if category in (o.categories or [])]
+    histories: dict[str, list[OfficerStatusChange]] = {o.id: [] for o in covering}
+    if covering:
+        changes = await session.execute(
+            select(OfficerStatusChange)
+            .where(OfficerStatusChange.officer_pk.in_(sorted(histories)))
+            .order_by(OfficerStatusChange.effective_on, OfficerStatusChange.changed_at, OfficerStatusChange.id)
+        )
+        for change in changes.scalars():
+            histories[change.officer_pk].append(change)
+    return sorted(
+        (
+            CertifiedOfficer(o.officer_id, o.name, o.certificate_number, o.unit)
+            for o in covering
+            if status_on(o, histories[o.id], day) == CertificateStatus.valid.value
+        ),
+        key=lambda c: c.officer_id,
+    )
+
+
+@dataclass(frozen=True)
 class PublicFilter:
     """What the public may look for in the 资格清单: a name or unit by any part of it, a certificate number
     exactly, a category (执法类别) among the certificate's."""

@@ -7,7 +7,7 @@ Services add and flush and record their audit event; the request commits.
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -849,6 +849,19 @@ def public_query(today: date) -> Select[Publication]:
         ),
         Publication.published_at.is_not(None),
     )
+
+
+async def public_penalties_of_cases(session: AsyncSession, case_ids: Iterable[str], today: date) -> dict[str, str]:
+    """The publication id of each case's penalty decision the public may read now (查处结果 a 双随机 result links to)."""
+    wanted = sorted({case_id for case_id in case_ids if case_id})
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        public_query(today)
+        .where(Publication.case_id.in_(wanted), Publication.kind == "penalty")
+        .order_by(Publication.published_at, Publication.id)
+    )
+    return {p.case_id: p.id for p in rows.scalars()}
 
 
 def overdue(publication: Publication, today: date) -> bool:

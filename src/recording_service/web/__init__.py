@@ -2,7 +2,7 @@
 the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
 
 May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `complaints`, `custody`,
-`export`, `lists`, `media`, `officers`, `publication`, `review`, `stats`, `window_staff`. Nothing imports `web` but the app.
+`export`, `inspections`, `lists`, `media`, `officers`, `publication`, `review`, `stats`, `window_staff`. Nothing imports `web` but the app.
 """
 
 from pathlib import Path
@@ -18,6 +18,7 @@ from .agencies import router as agencies_router
 from .audit import router as audit_router
 from .complaints import router as complaints_router
 from .display import router as display_router
+from .inspections import router as inspections_router
 from .lists import router as lists_router
 from .officers import router as officers_router
 from .publications import router as publications_router
@@ -46,6 +47,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(display_router)
     app.include_router(complaints_router)
     app.include_router(window_staff_router)
+    app.include_router(inspections_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

@@ -135,6 +135,7 @@ def catalog_names(catalog: Catalog) -> dict[str, dict[str, str]]:
         "retention_class": {r.code: r.name_zh for r in catalog.retention_classes},
         "rule": {r.code: r.name_zh for r in catalog.time_limits},
         "penalties": {k.code: k.name_zh for k in catalog.statistics.penalty_kinds},
+        "matter_code": {m.code: m.name_zh for m in (catalog.inspection_matters.items if catalog.inspection_matters else [])},
     }
 
 
