@@ -11,7 +11,7 @@ from recording_service.complaints.reference import new_reference, shown
 
 from ..support.api import assert_problem
 from ..support.inprocess import create_person, signed_in_client
-from ..support.publishing import with_profile
+from ..support.publishing import published, with_profile
 
 CONTACT = "13912345678 张先生"
 
@@ -245,3 +245,16 @@ def test_the_complaint_pages(inproc):
     with inproc.client() as browser:
         replied = browser.get(f"/public/complaints/{reference}")
         assert 'data-status="replied"' in replied.text and "已核实并批评教育。" in replied.text and "李科长" not in replied.text
+
+
+def test_a_published_decision_links_to_a_complaint_about_it(inproc):
+    agency = _agency(inproc, "TP")
+    with inproc.client(inproc.token("admin", agency)) as http, inproc.client(inproc.token("auditor", agency)) as auditor:
+        pid = published(http, auditor)
+    with inproc.client() as public:
+        page = public.get(f"/public/publications/{pid}")
+        assert page.status_code == 200
+        link = re.search(r'href="(/public/complaints\?about=publication&amp;target=[^"]+)"', page.text)
+        assert link, page.text[-800:]
+        form = public.get(link.group(1).replace("&amp;", "&"))
+        assert form.status_code == 200 and f'value="{pid}"' in form.text
