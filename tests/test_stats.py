@@ -160,7 +160,11 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         body = annual(http, 2025)
         assert body["due_on"] == "2026-01-31"
         tables = {t["kind"]: {r["procedure_zh"]: r for r in t["rows"]} for t in body["tables"]}
-        assert list(tables) == ["license", "penalty", "coercion", "inspection", "levy", "confirmation"]  # every kind the catalog has
+        assert list(tables) == [
+            *("license", "penalty", "coercion", "inspection", "levy", "confirmation"),  # every kind the catalog has
+            *("random-inspection", "random-inspection-results"),  # then 双随机: none planned here, so only the totals
+        ]
+        assert tables["random-inspection"]["合计"]["drawn"] == 0 and tables["random-inspection-results"]["合计"]["tasks"] == 0
         assert tables["levy"]["合计"]["decisions"] == tables["confirmation"]["合计"]["decisions"] == 0  # none seeded: zeros
         general = tables["penalty"]["行政处罚一般程序"]
         # A counts once, under 没收违法所得 (its most severe); B counts although revoked; C is 2026's; E has no kinds.
@@ -198,7 +202,10 @@ def test_statistics_and_the_annual_report_from_a_seeded_data_set(leg):
         assert (later_tables["penalty"]["decisions"], later_tables["license"]["refused"]) == (1, 1)  # C and G
 
         book = load_workbook(io.BytesIO(http.get("/api/v1/stats/annual-report", params={"year": 2025, "format": "xlsx"}).content))
-        assert book.sheetnames == ["行政许可", "行政处罚", "行政强制", "行政检查", "行政征收", "行政确认", "统计说明"]
+        assert book.sheetnames == [
+            *("行政许可", "行政处罚", "行政强制", "行政检查", "行政征收", "行政确认"),
+            *("双随机抽查", "双随机抽查结果", "统计说明"),
+        ]
         sheet = book["行政处罚"]
         assert "2025年度行政执法统计年报" in sheet["A1"].value and sheet["A2"].value == "程序"
         assert [c.value for c in sheet[5]][:2] == ["合计", 4]

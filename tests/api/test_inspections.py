@@ -470,6 +470,14 @@ def test_results_are_recorded_published_and_listed_publicly_with_their_fields(in
         figures = auditor.get("/api/v1/inspection-statistics", params={"year": TODAY.year}).json()
         assert (figures["plans"], figures["drawn_plans"], figures["pool_size"], figures["drawn"], figures["published"]) == (2, 2, 12, 4, 3)
         assert figures["results"]["case_filed"] == 1 and figures["results"]["not_found"] == 1 and figures["coverage"] == round(4 / 12, 4)
+        # The same figures in the 年报: a line per plan with its total, and the results.
+        report = {t["kind"]: t for t in auditor.get("/api/v1/stats/annual-report", params={"year": TODAY.year}).json()["tables"]}
+        plan_lines = report["random-inspection"]["rows"]
+        assert len(plan_lines) == 3 and plan_lines[-1]["procedure_zh"] == "合计"
+        assert (plan_lines[-1]["pool_size"], plan_lines[-1]["drawn"], plan_lines[-1]["published"]) == (12, 4, 3)
+        assert plan_lines[-1]["share"] == round(4 / 12, 4)
+        results = {r["procedure_zh"]: r["tasks"] for r in report["random-inspection-results"]["rows"]}
+        assert results["合计"] == sum(figures["results"].values()) and results["发现问题已立案查处"] == 1
 
         # Overdue: a task not inspected by the plan's due date, for the staff's list.
         execute(inproc, update(InspectionPlan).where(InspectionPlan.id == plan["id"]).values(due_on=TODAY - timedelta(days=1)))

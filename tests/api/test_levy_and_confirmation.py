@@ -249,7 +249,16 @@ def test_the_statistics_and_the_annual_report_have_a_row_for_each_kind(inproc):
         ("confirmation", "行政确认"),
     ]
     assert all(r["cases"] == r["closed"] == r["decisions"] == 0 and r["rate"] is None for r in none["rows"])
-    assert list(report) == ["license", "penalty", "coercion", "inspection", "levy", "confirmation"]
+    assert list(report) == [
+        "license",
+        "penalty",
+        "coercion",
+        "inspection",
+        "levy",
+        "confirmation",
+        "random-inspection",
+        "random-inspection-results",
+    ]
     assert report["levy"]["title_zh"] == "行政征收" and report["confirmation"]["title_zh"] == "行政确认"
     assert [c["title_zh"] for c in report["levy"]["columns"]] == ["程序", "征收决定", "其中：被撤销"]
     assert [c["title_zh"] for c in report["confirmation"]["columns"]] == ["程序", "受理申请", "确认决定", "其中：被撤销"]

@@ -1070,9 +1070,15 @@ async def published_count(session: AsyncSession, where: ResultFilter) -> int:
 
 
 async def statistics(session: AsyncSession, principal: Principal, year: int, today: date) -> InspectionStatistics:
-    plans = list(
-        (await session.execute(visible_plans(principal).where(InspectionPlan.year == year).order_by(InspectionPlan.number))).scalars()
-    )
+    return await year_figures(session, None if principal.agency == ALL_AGENCIES else principal.agency, year, today)
+
+
+async def year_figures(session: AsyncSession, agency: str | None, year: int, today: date) -> InspectionStatistics:
+    """双随机 figures of a year for one agency (None: every agency) — the API's statistics and the 年报 alike."""
+    query = select(InspectionPlan).where(InspectionPlan.year == year)
+    if agency is not None:
+        query = query.where(InspectionPlan.agency == agency)
+    plans = list((await session.execute(query.order_by(InspectionPlan.number))).scalars())
     draws = await draws_of(session, [p.id for p in plans])
     current = {pid: next((d for d in ds if d.status == "current"), None) for pid, ds in draws.items()}
     current_ids = [d.id for d in current.values() if d is not None]
@@ -1108,7 +1114,7 @@ async def statistics(session: AsyncSession, principal: Principal, year: int, tod
     results = Counter(t.result for t in tasks if t.result)
     return InspectionStatistics(
         year=year,
-        agency=None if principal.agency == ALL_AGENCIES else principal.agency,
+        agency=agency,
         plans=len(plans),
         drawn_plans=sum(1 for d in current.values() if d is not None),
         redraws=sum(f.redraws for f in by_plan),

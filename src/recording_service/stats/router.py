@@ -42,7 +42,7 @@ async def read_annual_report(
         raise Problem(422, "bad-year", f"{year} has not begun.")
     scope = scope_of(principal, agency, date(year, 1, 1), date(year, 12, 31), day)
     through, pending = await current_figures(request, session)
-    report = await annual_report(session, catalog, scope.agency, year)
+    report = await annual_report(session, catalog, scope.agency, year, day)
     if format == "xlsx":
         return await report_xlsx_response(report)
     out = AnnualReportOut(

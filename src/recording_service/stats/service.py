@@ -20,11 +20,12 @@ from ..audit.service import head_seq
 from ..catalog.schemas import ENFORCEMENT_KINDS, AmountLimit, Catalog, TimeLimitRule
 from ..catalog.service import get_catalog
 from ..core.config import Settings
-from ..core.messages import names, text
+from ..core.messages import name_of, names, text
 from ..core.principals import ALL_AGENCIES, Principal
 from ..core.problems import Problem, logger
 from ..core.sheets import Percent, csv_bytes, xlsx_bytes
 from ..core.times import today
+from ..inspections.service import year_figures
 from ..officers.service import names_of
 from ..publication.service import timeliness
 from .models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, StatsWatermark
@@ -686,7 +687,7 @@ class _Decisions:
         }
 
 
-async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | None, year: int) -> AnnualReport:
+async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | None, year: int, day: date) -> AnnualReport:
     """行政执法统计年报: decisions dated in the year (revoked ones included), a decision with several penalties
     counted once under its most severe kind; licence changes and renewals count as 许可 / 不予许可."""
     scope = Scope(agency, date(year, 1, 1), date(year, 12, 31))
@@ -792,6 +793,7 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
                 kind, ENFORCEMENT_KINDS[kind], [("procedure_zh", "程序"), *cols], [*(line.row(keys) for line in body), total.row(keys)]
             )
         )
+    tables += await _inspection_tables(session, agency, year, day)
     name = await scope_name(session, agency)
     return AnnualReport(
         year=year,
@@ -806,8 +808,34 @@ async def annual_report(session: AsyncSession, catalog: Catalog, agency: str | N
             "许可的变更、延续，准予的计为准予许可，不予准予的计为不予许可。",
             "查封、扣押并用的，分别计入查封和扣押，强制措施决定计一次。",
             "未登记结果或处罚种类的决定单列，请在办案系统中补录后重新统计。",
+            f"双随机抽查按{year}年度的抽查计划统计：抽取比例为抽取对象数占名录库中符合条件对象数的比例，逾期指检查结果超过 20 个工作日尚未公示。",
         ],
     )
+
+
+async def _inspection_tables(session: AsyncSession, agency: str | None, year: int, day: date) -> list[ReportTable]:
+    """双随机抽查 in the 年报: each plan of the year (pool, drawn, share, done, published, overdue), then the results."""
+    figures = await year_figures(session, agency, year, day)
+    keys = ("pool_size", "drawn", "done", "published", "overdue")
+    plans: list[Row] = [
+        {"procedure_zh": f"{p.number} {p.name}", **{k: getattr(p, k) or 0 for k in keys}, "share": p.coverage} for p in figures.by_plan
+    ]
+    total: Row = {"procedure_zh": "合计", **{k: sum(int(r[k] or 0) for r in plans) for k in keys}, "share": figures.coverage}
+    columns = [
+        ("procedure_zh", "抽查计划"),
+        ("pool_size", "名录库对象数"),
+        ("drawn", "抽取对象数"),
+        ("share", "抽取比例"),
+        ("done", "已完成检查"),
+        ("published", "已公示结果"),
+        ("overdue", "逾期未公示"),
+    ]
+    results: list[Row] = [{"procedure_zh": name_of("inspection_result", code), "tasks": count} for code, count in figures.results.items()]
+    results.append({"procedure_zh": "合计", "tasks": sum(figures.results.values())})
+    return [
+        ReportTable("random-inspection", "双随机抽查", columns, [*plans, total]),
+        ReportTable("random-inspection-results", "双随机抽查结果", [("procedure_zh", "检查结果"), ("tasks", "任务数")], results),
+    ]
 
 
 # What the API and the pages both answer with: a period checked against the reader, figures brought up to date,

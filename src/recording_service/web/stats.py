@@ -161,7 +161,7 @@ async def annual_report_page(
         raise Problem(422, "bad-year", f"年度应在 2000 至 {day.year} 之间。")
     scope = scope_of(person.principal, agency or None, date(chosen, 1, 1), date(chosen, 12, 31), day)
     _through, pending = await current_figures(request, session)
-    report = await annual_report(session, catalog, scope.agency, chosen)
+    report = await annual_report(session, catalog, scope.agency, chosen, day)
     if format == "xlsx":
         return await report_xlsx_response(report)
     return page(
