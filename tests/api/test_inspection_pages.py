@@ -95,6 +95,17 @@ def test_an_administrator_draws_and_publishes_through_the_pages_and_the_public_r
         assert auditor.post(f"{plan_url}/draw", data={"csrf_token": csrf_of(page.text), "reason": "想重抽"}).status_code == 403
         assert auditor.get("/inspections", params={"bogus": "1"}).status_code == 400
         assert auditor.get("/inspections/subjects").status_code == 200
+        # The published results downloaded from the pages, as the 双公示 export page offers them.
+        assert "/inspections/results.xlsx" in auditor.get("/publications/export").text
+        sheet = auditor.get("/inspections/results.csv")
+        assert (
+            sheet.status_code == 200 and sheet.headers["x-records"] == "1" and sheet.headers["content-disposition"].startswith("attachment")
+        )
+        lines = sheet.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("计划编号,计划名称,任务编号") and "已责令限期整改" in lines[1]
+        assert auditor.get("/inspections/results.xlsx").content[:2] == b"PK"
+        assert auditor.get("/inspections/results.pdf").status_code == 404
+        assert auditor.get("/inspections/results.csv", params={"yaer": "2026"}).status_code == 400
 
 
 def test_bad_input_to_the_inspection_pages_answers_a_page_never_a_500(inproc):

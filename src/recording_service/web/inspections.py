@@ -1,10 +1,11 @@
 """双随机's pages: plans (admin draws, adjusts and publishes; auditors read), the 名录库 and 回避, the public result list
 and each draw's public page, where anyone can check the commitment, the seed and the pool's SHA-256."""
 
+import asyncio
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -43,11 +44,14 @@ from ..inspections.service import (
     plan_page,
     public_draw_view,
     publish_result,
+    published_all,
     published_count,
     published_page,
     read_subjects,
     record_result,
     refuse_unknown,
+    result_filter,
+    results_file,
     statistics,
     subject_page,
     subject_versions,
@@ -119,6 +123,34 @@ async def _plans_page(
         },
         status_code=status_code,
         person=person,
+    )
+
+
+@router.get("/inspections/results.{file_format}")
+async def results_sheet(
+    file_format: str,
+    request: Request,
+    person: Person,
+    _role: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    where: Annotated[ResultFilter, Depends(result_filter)],
+) -> Response:
+    """抽查结果 as published, for the 双公示 and the 企业信用信息 exchange: the public list's columns, CSV or XLSX."""
+    refuse_unknown(request, ("year", "matter", "agency"))
+    if file_format not in ("csv", "xlsx"):
+        raise Problem(404, "not-found", "没有这种格式的导出（可选 CSV 或 XLSX）。")
+    rows = await published_all(session, person.principal, where, today(settings.tz))
+    body, media_type = await asyncio.to_thread(results_file, rows, file_format)
+    name = f"抽查结果公示-{today(settings.tz).isoformat()}.{file_format}"
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"inspection-results.{file_format}\"; filename*=UTF-8''{quote(name)}",
+            "X-Records": str(len(rows)),
+            "Cache-Control": "no-store",
+        },
     )
 
 
