@@ -4,18 +4,21 @@ import asyncio
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from swagger_ui_bundle import swagger_ui_path
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]  # it ships no type information
 
 from . import __version__
 from .agencies.router import public_router as public_agencies_router
@@ -62,7 +65,7 @@ from .review.router import router as review_router
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
 from .stats.service import cases_by_problems
-from .storage import StoreUnavailable, open_store
+from .storage import ObjectStore, StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .web import install_pages
 from .webhooks.router import router as webhooks_router
@@ -75,10 +78,10 @@ from .workdays.router import router as calendar_router
 class RequestContextMiddleware:
     """Gives every request an id (the client's X-Request-Id when sane) for the audit log and the response."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         supplied = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
@@ -86,7 +89,7 @@ class RequestContextMiddleware:
         client = scope.get("client")
         token = REQUEST_CONTEXT.set(RequestContext(request_id, client[0] if client else None))
 
-        async def send_with_id(message):
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
@@ -102,8 +105,8 @@ SHEET_IMPORT_PATHS = ("/api/v1/officers/import", "/officers/import")
 SHEET_FORM_OVERHEAD = 64 * 1024
 
 
-def _carries_an_upload(scope) -> bool:
-    path = scope["path"]
+def _carries_an_upload(scope: Scope) -> bool:
+    path: str = scope["path"]
     return path.startswith("/api/v1/uploads") or (path.rstrip("/") == "/api/v1/media" and scope["method"] == "POST")
 
 
@@ -113,12 +116,12 @@ class BodyLimit:
     is counted as it arrives and refused once past it. Uploads are bounded by their own length; the
     POSTs to the paths in `larger` (sheets sent to an import) by their own limit."""
 
-    def __init__(self, app, limit: int, larger: dict[str, int] | None = None) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.default_limit = limit
         self.larger = larger or {}
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or _carries_an_upload(scope):
             return await self.app(scope, receive, send)
         limit = self.larger.get(scope["path"].rstrip("/"), self.default_limit) if scope["method"] == "POST" else self.default_limit
@@ -128,7 +131,7 @@ class BodyLimit:
             return await problem_response(too_large, Request(scope))(scope, receive, send)
         received, answered = 0, False
 
-        async def counted():
+        async def counted() -> Message:
             nonlocal received, answered
             message = await receive()
             if message["type"] == "http.request" and not answered:
@@ -140,7 +143,7 @@ class BodyLimit:
                     return {"type": "http.disconnect"}
             return message
 
-        async def guarded_send(message):
+        async def guarded_send(message: Message) -> None:
             if not answered:  # once the 413 is out, the application's own answer goes nowhere
                 await send(message)
 
@@ -150,14 +153,14 @@ class BodyLimit:
 class TusHeaders:
     """Every response under /api/v1/uploads carries Tus-Resumable, errors included (tus 1.0.0)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/v1/uploads"):
             return await self.app(scope, receive, send)
 
-        async def send_with_header(message):
+        async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), (b"tus-resumable", b"1.0.0")]
             await send(message)
@@ -165,7 +168,7 @@ class TusHeaders:
         return await self.app(scope, receive, send_with_header)
 
 
-def job_queue(settings: Settings, sessionmaker, store) -> JobQueue:
+def job_queue(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore) -> JobQueue:
     """The job queue with every task the service runs (the one place that knows them all)."""
     queue = open_queue(settings, sessionmaker)
     queue.register(probe_task(sessionmaker, store, settings, queue))
@@ -206,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         app.state.settings = settings
         app.state.catalog = catalog
@@ -258,13 +261,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
 
     @app.exception_handler(StoreUnavailable)
-    async def _store_down(request: Request, exc: StoreUnavailable):
+    async def _store_down(request: Request, exc: StoreUnavailable) -> Response:
         return problem_response(
             Problem(503, "store-unavailable", "The object store cannot be reached; retry later.", headers={"Retry-After": "5"}), request
         )
 
     @app.exception_handler(DataError)
-    async def _unstorable(request: Request, exc: DataError):
+    async def _unstorable(request: Request, exc: DataError) -> Response:
         # e.g. a NUL character, which PostgreSQL text cannot hold: the input's fault, nothing was stored.
         return problem_response(
             Problem(400, "invalid-data", "A value cannot be stored as sent (for example it contains a NUL character)."), request
@@ -272,7 +275,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _database_down(request: Request, exc: DBAPIError):
+    async def _database_down(request: Request, exc: DBAPIError) -> Response:
         if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not isinstance(exc, OperationalError):
             raise exc
         return problem_response(
@@ -299,7 +302,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url,
+            openapi_url=app.openapi_url or "/openapi.json",
             title="recording_service — API",
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/docs/assets/swagger-ui.css",
@@ -336,14 +339,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_inspections_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
-    def openapi_with_problems() -> dict:
+    def openapi_with_problems() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = document_problems(
                 get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
             )
         return app.openapi_schema
 
-    app.openapi = openapi_with_problems
+    app.openapi = openapi_with_problems  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     app.add_middleware(TusHeaders)
     sheet_body = settings.max_sheet_bytes + SHEET_FORM_OVERHEAD  # the file and the form around it
     app.add_middleware(

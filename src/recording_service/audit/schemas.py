@@ -1,6 +1,7 @@
 """The audit trail as the API answers it."""
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -29,13 +30,13 @@ class AuditEventOut(BaseModel):
     upload_id: str | None
     request_id: str | None
     client_address: str | None
-    payload: dict
+    payload: dict[str, Any]
     details_zh: str = Field(description="the payload as people read it: Chinese labels, codes as words, times in the agency's zone")
     prev_hash: str
     entry_hash: str = Field(description="SHA-256 over prev_hash and the canonical serialisation of the event")
 
     @classmethod
-    def of(cls, event: AuditEvent, tz) -> "AuditEventOut":
+    def of(cls, event: AuditEvent, tz: tzinfo) -> "AuditEventOut":
         return cls(
             seq=event.seq,
             at=local(event.at, tz),
