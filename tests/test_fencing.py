@@ -16,6 +16,9 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from sqlalchemy import create_engine, text
+
+from recording_service.core.db import sync_url
 
 from .support.api import TUS, assert_problem, create, patch
 from .support.media import described
@@ -149,6 +152,22 @@ def test_stalled_writer_cannot_damage_what_another_instance_wrote(leg, instances
     chain_ok(leg)
 
 
+def held_by_live_writer(leg, upload_id: str, within: float = 30.0) -> None:
+    """Wait until the upload's lease is taken (read from the database the service uses, as the fence sees it)."""
+    engine = create_engine(sync_url(leg.service.env["RECORDING_DATABASE_URL"]))
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as db:
+                if db.execute(text("SELECT lease_owner FROM uploads WHERE id = :id"), {"id": upload_id}).scalar():
+                    time.sleep(0.3)  # and has begun writing
+                    return
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"the live PATCH never took the lease of {upload_id} within {within} s")
+
+
 @pytest.mark.skipif(not FAKETIME_LIB.exists(), reason="libfaketime is not installed (make test installs Debian's faketime)")
 def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
     """An instance whose clock runs 40 s ahead sees every lease as expired by its own clock. Leases are
@@ -182,7 +201,9 @@ def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
                 location, content=slow_body(), headers={**TUS, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}
             )
         )
-        time.sleep(1.5)  # the live request holds the upload and is writing
+        # The live request holds the upload (its lease is in the database) before the intruder comes: a fixed
+        # sleep was not enough on a loaded machine, where the intruder arrived first and rightly took it.
+        held_by_live_writer(leg, location.rsplit("/", 1)[1])
         intruder = patch(c, location, 0, data[: 6 * MiB])
         assert_problem(intruder, 423, "upload-locked")
         thread.join(60)

@@ -143,4 +143,4 @@ def test_every_periodic_work_of_the_worker_takes_its_turn(leg, monkeypatch):
             await store.close()
             await engine.dispose()
 
-    assert run_async(one_turn_each()) == (5, 1)
+    assert run_async(one_turn_each()) == (6, 1)  # probes, playback copies, photo copies, expiry, throttles, statistics

@@ -82,8 +82,10 @@ def test_window_staff_certificate_check_and_a_complaint_in_the_browser(leg, page
     page.click("text=打印胸牌")
     expect(page).to_have_url(re.compile(r"/public/window-staff/badges\?agency="))
     expect(page.locator("article.badge")).to_have_count(9)
+    page.wait_for_load_state("load")  # its own stylesheet too: measured before it arrives, a badge is the window's width
     page.emulate_media(media="print")
     expect(page.locator(".sheet-head")).to_be_hidden()
+    wait_until(page, "Math.abs(document.querySelector('article.badge').getBoundingClientRect().width - 90 / 25.4 * 96) < 2")
     width = page.locator("article.badge").first.bounding_box()["width"]
     assert abs(width - 90 / 25.4 * 96) < 2, width  # 90 mm at 96 px per inch
     pdf = page.pdf(format="A4", print_background=True)

@@ -94,7 +94,9 @@ def test_a_reviewer_scores_signs_and_prints_the_review_sheet(leg, page: Page, br
     context = browser.new_context(viewport=VIEWPORT)
     other = context.new_page()
     sign_in(other, leg.url, admin, target=f"/cases/{case.id}")
-    expect(other.locator("header nav a")).to_have_text(["案件查询", "执法人员", "执法公示", "统计", "审计记录", "单位信息"])
+    expect(other.locator("header nav a")).to_have_text(
+        ["案件查询", "执法人员", "窗口人员", "执法公示", "投诉处理", "双随机抽查", "统计", "审计记录", "单位信息"]
+    )
     other.fill("#review-reopen input[name=reason]", "裁量依据需复核")
     other.click("#review-reopen button")
     expect(other.locator("#review .banner.good")).to_contain_text("已退回重评")
