@@ -11,7 +11,6 @@ import asyncio
 import hashlib
 import logging
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -20,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..audit.service import SYSTEM, record
 from ..core.config import Settings
 from ..core.db import rowcount, utcnow
-from ..jobs import JobQueue, Task, TaskContext
+from ..jobs import JobQueue, Task
 from ..jobs.service import Work
 from ..storage import ObjectStore
+from .derived import OriginalChanged, catch_up_pending, copy_job
 from .models import Media, MediaStatus, PlaybackCopy
 
 logger = logging.getLogger("recording_service")
@@ -198,29 +198,14 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
     return "made already"
 
 
-class OriginalChanged(Exception):
-    """The original no longer matches its SHA-256: no copy is made from it (fixity will report it)."""
-
-
 def playback_copy_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, settings: Settings) -> Task:
-    async def run(context: TaskContext, media_id: str) -> None:
-        try:
-            await make_playback_copy(sessionmaker, store, settings, media_id)
-        except Exception as exc:
-            final = context.last_attempt or isinstance(exc, OriginalChanged)
-            logger.warning("playback copy of %s failed (attempt %s): %s", media_id, context.attempt, exc)
-            if not final:
-                raise
-            async with sessionmaker() as session:
-                await session.execute(
-                    update(PlaybackCopy)
-                    .where(PlaybackCopy.media_id == media_id, PlaybackCopy.status == "pending")
-                    .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
-                )
-                # the job's own transaction (no request around it)
-                await session.commit()
-
-    return Task(PLAYBACK_COPY, run, max_attempts=3)
+    return copy_job(
+        PLAYBACK_COPY,
+        "playback copy",
+        PlaybackCopy,
+        lambda media_id: make_playback_copy(sessionmaker, store, settings, media_id),
+        sessionmaker,
+    )
 
 
 async def defer_playback_copy(queue: JobQueue, media_id: str) -> None:
@@ -228,23 +213,5 @@ async def defer_playback_copy(queue: JobQueue, media_id: str) -> None:
 
 
 def defer_pending_copies(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float) -> Work:
-    """Copies still pending this long after they were planned may have lost their job: queue them again."""
-
-    async def catch_up(queue: JobQueue) -> None:
-        async with sessionmaker() as session:
-            ids = (
-                (
-                    await session.execute(
-                        select(PlaybackCopy.media_id)
-                        .where(PlaybackCopy.status == "pending", PlaybackCopy.created_at < utcnow() - timedelta(seconds=after_seconds))
-                        .order_by(PlaybackCopy.created_at)
-                        .limit(1000)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        for media_id in ids:
-            await defer_playback_copy(queue, media_id)
-
-    return catch_up
+    """Playback copies still pending this long after they were planned may have lost their job: queue them again."""
+    return catch_up_pending(PlaybackCopy, defer_playback_copy, sessionmaker, after_seconds)

@@ -13,7 +13,6 @@ import io
 import logging
 import tempfile
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -22,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
 from ..core.db import rowcount, utcnow
-from ..jobs import JobQueue, Task, TaskContext
+from ..jobs import JobQueue, Task
 from ..jobs.service import Work
 from ..storage import ObjectStore
+from .derived import OriginalChanged, catch_up_pending, copy_job
 from .models import ImageCopy, Media, MediaStatus
 from .stills import BROWSER_FORMATS, IMAGE
 
@@ -144,10 +144,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class OriginalChanged(Exception):
-    """The original no longer matches its SHA-256: no copy is made from it (fixity will report it)."""
-
-
 async def make_image_copies(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore, media_id: str) -> str:
     """Render, check the original, store the copies and record them. Safe to run again: ready copies are kept."""
     async with sessionmaker() as session:
@@ -224,24 +220,9 @@ async def make_image_copies(sessionmaker: async_sessionmaker[AsyncSession], stor
 
 
 def image_copies_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStore) -> Task:
-    async def run(context: TaskContext, media_id: str) -> None:
-        try:
-            await make_image_copies(sessionmaker, store, media_id)
-        except Exception as exc:
-            final = context.last_attempt or isinstance(exc, OriginalChanged)
-            logger.warning("image copies of %s failed (attempt %s): %s", media_id, context.attempt, exc)
-            if not final:
-                raise
-            async with sessionmaker() as session:
-                await session.execute(
-                    update(ImageCopy)
-                    .where(ImageCopy.media_id == media_id, ImageCopy.status == "pending")
-                    .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
-                )
-                # the job's own transaction (no request around it)
-                await session.commit()
-
-    return Task(IMAGE_COPIES, run, max_attempts=3)
+    return copy_job(
+        IMAGE_COPIES, "image copies", ImageCopy, lambda media_id: make_image_copies(sessionmaker, store, media_id), sessionmaker
+    )
 
 
 async def defer_image_copies(queue: JobQueue, media_id: str) -> None:
@@ -249,23 +230,5 @@ async def defer_image_copies(queue: JobQueue, media_id: str) -> None:
 
 
 def defer_pending_image_copies(sessionmaker: async_sessionmaker[AsyncSession], after_seconds: float) -> Work:
-    """Copies still pending this long after they were planned may have lost their job: queue them again."""
-
-    async def catch_up(queue: JobQueue) -> None:
-        async with sessionmaker() as session:
-            ids = (
-                (
-                    await session.execute(
-                        select(ImageCopy.media_id)
-                        .where(ImageCopy.status == "pending", ImageCopy.created_at < utcnow() - timedelta(seconds=after_seconds))
-                        .group_by(ImageCopy.media_id)
-                        .limit(1000)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        for media_id in ids:
-            await defer_image_copies(queue, media_id)
-
-    return catch_up
+    """Photo copies still pending this long after they were planned may have lost their job: queue them again."""
+    return catch_up_pending(ImageCopy, defer_image_copies, sessionmaker, after_seconds)
