@@ -82,7 +82,7 @@ PHONE = {"width": 390, "height": 844}
 def photograph(page: Page, album: str, key: str) -> None:
     """The page as a reviewer's screen and a phone show it (docs/screenshots/pages/): its top 2,400 px, JPEG —
     a hundred pages stay a few MB in the repository."""
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", key.replace("{}", "id")).strip("-") or "home"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", key.replace("{}", "id").replace("?", "-with-query")).strip("-") or "home"
     directory = shots() / "pages"
     directory.mkdir(exist_ok=True)
     for name, size in (("1366", VIEWPORT), ("390", PHONE)):
@@ -109,7 +109,7 @@ def walk(page: Page, base: str, starts: list[str], names: set[str], limit: int =
         found = english_in(text, names)
         if found:
             problems[url] = sorted(set(found))
-        if album and ALBUM and seen_shapes[key] == 1 and (album == "public") == path.startswith("/public"):
+        if album and ALBUM and seen_shapes[key] == 1 and (album == "public") == path.startswith("/public/"):
             photograph(page, album, key)
         for href in page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))"):
             if href.startswith("?"):
