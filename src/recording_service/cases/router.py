@@ -13,6 +13,7 @@ from ..core.deps import SettingsDep, StoreDep
 from ..core.pagination import MAX_LIMIT, keyset, page_of
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
+from ..core.query import refuse_unknown
 from ..core.times import require_offset, today
 from .adjustments import add_adjustment, adjustments_of, end_pause
 from .events import media_bound
@@ -175,15 +176,7 @@ async def export_cases(
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
     sort: SortParam = "-opened_at",
 ) -> Response:
-    known = FILTER_NAMES | {"format", "sort"}
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:  # a misspelt filter must not export every case
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter {unknown[0]}; this export takes {', '.join(sorted(known))}.",
-            field=unknown[0],
-        )
+    refuse_unknown(request, FILTER_NAMES | {"format", "sort"})  # a misspelt filter must not export every case
     cases = await export_rows(session, filtered_cases(request, principal, filters, settings.tz), sort)
     header, rows = list_sheet(cases, principal, catalog, settings.tz)
     await record_list_export(session, principal, format, len(rows), {k: v for k, v in asdict(filters).items() if v is not None})

@@ -13,6 +13,7 @@ from ..core.pagination import MAX_LIMIT
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.query import refuse_unknown
 from ..core.times import today
 from .schemas import (
     DrawCreate,
@@ -60,7 +61,6 @@ from .service import (
     published_page,
     read_subjects,
     record_result,
-    refuse_unknown,
     result_filter,
     results_file,
     statistics,

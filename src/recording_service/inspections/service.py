@@ -9,7 +9,7 @@ from datetime import UTC, date, tzinfo
 from typing import Annotated, Any, TypedDict
 
 import anyio
-from fastapi import Query, Request
+from fastapi import Query
 from pydantic import ValidationError
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -81,18 +81,6 @@ def agency_of(principal: Principal) -> str:
             detail_zh="双随机抽查按单位办理，请以本单位的身份操作。",
         )
     return principal.agency
-
-
-def refuse_unknown(request: Request, known: Iterable[str]) -> None:
-    """A query parameter a list does not know (a typo, an old link) is refused, never silently ignored."""
-    unknown = sorted(set(request.query_params) - set(known))
-    if unknown:
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-        )
 
 
 # --- the 名录库 ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..core.pagination import MAX_LIMIT, keyset, page_of
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
 from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.query import refuse_unknown
 from ..core.times import local, today
 from .exchange import CODES, export_file
 from .models import Publication
@@ -126,15 +127,8 @@ async def export(
         Query(description="every record, the invalid ones with their problems (CSV/XLSX: a `problems` column, and in XLSX a second sheet)"),
     ] = False,
 ) -> Response:
-    known = {"kind", "format", "date_format", "include_withdrawn", "include_invalid"}
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:  # a typo (include_invalids=true) must not silently answer without the records asked for
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter {unknown[0]}; this export takes {', '.join(sorted(known))}.",
-            field=unknown[0],
-        )
+    # a typo (include_invalids=true) must not silently answer without the records asked for
+    refuse_unknown(request, ("kind", "format", "date_format", "include_withdrawn", "include_invalid"))
     rows = await exchange_rows(session, principal, kind, include_withdrawn=include_withdrawn, date_format=date_format)
     if format in ("csv", "xlsx"):
         # Tens of thousands of rows are seconds of CPU: written off the event loop, like the officer sheets are read.

@@ -26,6 +26,7 @@ from ..core.db import DbSession
 from ..core.deps import SettingsDep, StoreDep
 from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.problems import Problem
+from ..core.query import refuse_unknown
 from ..core.sheets import csv_bytes, xlsx_bytes
 from ..media.service import get_media
 from .render import ROLE_NAMES, actor, page, source_name
@@ -100,14 +101,7 @@ def trail_filters(
 ) -> Filters:
     """The trail's filters, read once for every trail page and sheet. A parameter the trail does not know (a typo,
     an old link's cursor) is refused, never silently ignored."""
-    unknown = sorted(set(request.query_params) - FILTERS)
-    if unknown:
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-        )
+    refuse_unknown(request, FILTERS)
     return Filters(_typed(person), _typed(action), _typed(about), _typed(first), _typed(last), max(1, min(page_number, MAX_PAGE)))
 
 

@@ -5,25 +5,14 @@ back); app.js, where it runs, flips the page at once instead. The pages read the
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from ..core.problems import Problem
+from ..core.query import only
 from .render import DISPLAY_COOKIE, LARGE
 from .session import secure_cookies
 
 YEAR = 365 * 24 * 3600
-
-
-def only_known(request: Request) -> None:
-    unknown = sorted(set(request.query_params) - {"large", "next"})
-    if unknown:
-        raise Problem(
-            400,
-            "unknown-parameter",
-            f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-            detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-        )
 
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +25,7 @@ def back_to(target: str | None) -> str:
     return target
 
 
-@router.get("/display", dependencies=[Depends(only_known)])
+@router.get("/display", dependencies=[only("large", "next")])
 async def display(
     request: Request,
     large: Annotated[int, Query(ge=0, le=1)] = 1,

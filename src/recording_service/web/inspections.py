@@ -16,6 +16,7 @@ from ..core.messages import errors_zh, messages, names, problem_zh
 from ..core.principals import ALL_AGENCIES, Role
 from ..core.problems import Problem
 from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.query import refuse_unknown
 from ..core.times import today
 from ..inspections.draw import ALGORITHM
 from ..inspections.schemas import (
@@ -49,7 +50,6 @@ from ..inspections.service import (
     published_page,
     read_subjects,
     record_result,
-    refuse_unknown,
     result_filter,
     results_file,
     statistics,

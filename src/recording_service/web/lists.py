@@ -13,9 +13,10 @@ from ..catalog.service import CatalogDep, get_catalog
 from ..core.db import DbSession
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, RENDERED, public_budget
+from ..core.query import only
 from ..lists.flowchart import render
 from ..lists.service import agency_guide, served_list
-from .paging import MAX_PAGE, only, pager
+from .paging import MAX_PAGE, pager
 from .render import page
 
 router = APIRouter(include_in_schema=False)

@@ -15,6 +15,7 @@ from ..core.messages import error_zh, messages, name_of, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget, spend_public_budget
+from ..core.query import only, refuse_unknown
 from ..core.times import today
 from ..officers.models import Officer
 from ..officers.schemas import STATUS_NAMES, CertificateStatus, OfficerCreate, OfficerUpdate
@@ -39,7 +40,7 @@ from ..officers.service import (
     visible_officers,
 )
 from .flash import redirect_with_flash
-from .paging import MAX_PAGE, only, pager
+from .paging import MAX_PAGE, pager
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 
@@ -299,9 +300,7 @@ async def verify_page(
 ) -> Response:
     """执法证查询: the form, and with a number and a name its answer (valid, suspended, revoked or unknown) — the
     API's check, spending the public budget as it does. Not cached: the answer is about today."""
-    unknown = sorted(set(request.query_params) - VERIFY_FIELDS)
-    if unknown:
-        raise Problem(400, "unknown-parameter", "Unknown query parameter.", detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。")
+    refuse_unknown(request, VERIFY_FIELDS)
     asked = bool(certificate_number.strip() and name.strip())
     await spend_public_budget(request, LIST if asked else 1)
     answer = await certificate_check(session, certificate_number, name, today(settings.tz)) if asked else None

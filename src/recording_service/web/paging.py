@@ -4,9 +4,7 @@ another `page` (and without a cursor an older link carried)."""
 import math
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request, params
-
-from ..core.problems import Problem
+from fastapi import Request
 
 MAX_PAGE = 100_000
 
@@ -35,22 +33,3 @@ def pager(request: Request, total: int, page: int, limit: int) -> dict:
         "numbers": [(n, url(n) if n else None) for n in numbers],
         "offset": (page - 1) * limit,
     }
-
-
-def only(*names: str) -> params.Depends:
-    """A page's dependency refusing a query parameter it does not know (a typo, a made-up filter) with a 400 page,
-    never ignoring it silently."""
-    known = frozenset(names)
-
-    def only_these(request: Request) -> None:
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            raise Problem(
-                400,
-                "unknown-parameter",
-                f"Unknown query parameter(s): {', '.join(unknown)[:200]}.",
-                detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。",
-            )
-
-    dependency: params.Depends = Depends(only_these)
-    return dependency

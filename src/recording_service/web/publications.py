@@ -24,6 +24,7 @@ from ..core.pagination import keyset, page_of
 from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.public_side import ITEM, LIST, PUBLIC_CACHE, public_budget
+from ..core.query import only
 from ..core.times import today
 from ..publication.exchange import export_file
 from ..publication.models import Publication
@@ -63,7 +64,7 @@ from ..publication.service import (
     withdraw,
 )
 from .flash import redirect_with_flash
-from .paging import MAX_PAGE, only, pager
+from .paging import MAX_PAGE, pager
 from .render import page
 from .session import FormPerson, Person, require_page_roles
 

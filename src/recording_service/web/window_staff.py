@@ -17,6 +17,7 @@ from ..core.messages import errors_zh, messages, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.public_side import LIST, PUBLIC_CACHE, public_budget
+from ..core.query import refuse_unknown
 from ..officers.service import split_list
 from ..window_staff.models import WindowStaff
 from ..window_staff.photos import MAX_PHOTO_BYTES, check_photo, too_large
@@ -45,12 +46,6 @@ PUBLIC_FILTERS = frozenset({"agency", "unit"})
 LAYOUTS = {"badge": "胸牌", "board": "公示牌"}
 
 
-def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise Problem(400, "unknown-parameter", "Unknown query parameter.", detail_zh=f"不认识的查询条件：{'、'.join(unknown)[:200]}。")
-
-
 async def _published(request: Request, session: DbSession, agency: str, unit: str) -> tuple[list[PublicWindowStaff], dict[str, str]]:
     staff = [PublicWindowStaff.of(s) for s in await all_published(session, agency.strip() or None, unit.strip() or None)]
     names = {profile.code: profile.name_zh for profile in await list_agencies(session)}
@@ -72,7 +67,7 @@ async def public_list(
     agency: Annotated[str, Query(max_length=64)] = "",
     unit: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    _refuse_unknown(request, PUBLIC_FILTERS)
+    refuse_unknown(request, PUBLIC_FILTERS)
     staff, names = await _published(request, session, agency, unit)
     asked = {key: value for key, value in (("agency", agency.strip()), ("unit", unit.strip())) if value}
     response = page(
@@ -100,7 +95,7 @@ async def public_badges(
     layout: Annotated[str, Query(pattern="^(badge|board)$")] = "badge",
 ) -> Response:
     """The printable view: 胸牌 (eight badges to an A4 sheet) or 公示牌 (a sheet per unit)."""
-    _refuse_unknown(request, PUBLIC_FILTERS | {"layout"})
+    refuse_unknown(request, PUBLIC_FILTERS | {"layout"})
     staff, names = await _published(request, session, agency, unit)
     asked = {key: value for key, value in (("agency", agency.strip()), ("unit", unit.strip())) if value}
     response = page(
