@@ -237,3 +237,48 @@ def test_filing_rate_in_the_statistics(inproc):
         assert dashboard.status_code == 200
         section = dashboard.text[dashboard.text.index('id="filing-rate"') :]
         assert "<th>关联率</th>" in section[: section.index("</table>")]
+
+
+def test_the_unlinked_footage_page(inproc):
+    agency = f"UP{uuid.uuid4().hex[:6]}"
+    with inproc.client(inproc.token("admin", agency)) as admin:
+        officer = {
+            "officer_id": "3401001",
+            "name": "张三",
+            "unit": "濉溪县卫生监督所",
+            "certificate_number": "皖卫执0001",
+            "categories": ["医疗卫生"],
+            "valid_from": "2024-01-01",
+            "valid_to": (date.today() + timedelta(days=400)).isoformat(),
+        }
+        assert admin.post("/api/v1/officers", json=officer).status_code == 201
+    with inproc.client(inproc.token("dock", agency)) as dock:
+        soon = upload(dock, "soon", device_id="CAM-9", officer_ids="3401001,3409999")
+        fresh = upload(dock, "fresh", device_id="CAM-1")
+    uploaded = backdate(inproc, {soon: 170})
+    person = f"up{uuid.uuid4().hex[:6]}"
+    create_person(inproc, person, "reviewer", agency, "孙评查")
+    with signed_in_client(inproc, person) as browser:
+        shown = browser.get("/unlinked")
+        assert shown.status_code == 200, shown.text[:300]
+        html = shown.text
+        warning = html[html.index('id="unlinked-warning"') :]
+        assert "1 段未关联音像将在 30 天内到期" in warning and ends_on(uploaded[soon]) in warning[: warning.index("</p>")]
+        assert "截至今日共 <b>2</b> 段音像未关联案件" in html
+        table = html[html.index('id="unlinked-list"') :]
+        assert table.index(soon) < table.index(fresh)  # oldest first
+        assert "张三（3401001）、3409999（未登记）" in table and f'href="/footage/{soon}"' in table
+        assert "170 天" in table and "即将到期" in table
+        assert '<a href="/unlinked" aria-current="page">' in html or 'href="/unlinked"' in html  # in the menu
+
+        only_warned = browser.get("/unlinked", params={"expiring": "true"}).text
+        listed = only_warned[only_warned.index('id="unlinked-list"') :]
+        assert soon in listed and fresh not in listed
+        by_device = browser.get("/unlinked", params={"device_id": "CAM-1"}).text
+        assert (
+            fresh in by_device[by_device.index('id="unlinked-list"') :] and soon not in by_device[by_device.index('id="unlinked-list"') :]
+        )
+        assert browser.get(f"/footage/{soon}").status_code == 200
+        refused = browser.get("/unlinked", params={"older": "7"})
+        assert refused.status_code == 400 and "不认识的查询条件" in refused.text
+        assert browser.get("/unlinked", params={"older_than_days": "8"}).status_code == 422
