@@ -10,6 +10,7 @@ legal hold); cases never imports custody, so the composition root hands the rule
 (`RuleAt`): the list, the warning and the sweep all read the same conditions, never a copy of them.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -133,32 +134,41 @@ class UnlinkedSummary:
 async def unlinked_summary(
     session: AsyncSession, principal: Principal, rule_at: RuleAt, catalog: Catalog, now: datetime, within_days: int
 ) -> UnlinkedSummary:
-    """Counts of the footage nobody filed: by age, and what the sweep would delete within `within_days`. Three grouped
-    statements over the agency's footage (the index on media (agency, uploaded_at) and the ones on the bindings' and
-    attachments' media ids keep them cheap)."""
-    base = unlinked(principal)
+    """Counts of the footage nobody filed: by age, and what the sweep would delete within `within_days`. One grouped
+    statement over the agency's footage (the index on media (agency, uploaded_at, id) and the ones on the bindings' and
+    attachments' media ids serve it): a scan of the agency's footage, not of everyone's."""
     edges = [now - timedelta(days=days) for days in AGE_BANDS]
     band = case(*((Media.uploaded_at > edge, index) for index, edge in enumerate(edges)), else_=len(edges))
-    counts: dict[int, int] = dict((await session.execute(base.with_only_columns(band, func.count()).group_by(band))).all())
-    bounds = [0, *AGE_BANDS]
-    by_age = [
-        AgeBand(start, AGE_BANDS[index] if index < len(AGE_BANDS) else None, int(counts.get(index, 0)))
-        for index, start in enumerate(bounds)
-    ]
-    expiring_query = base.where(~rule_at(catalog, now + timedelta(days=within_days)).kept_without_case())
-    earliest: datetime | None = None
-    expiring = 0
     rule = rule_at(catalog, now)
-    # by flag: each flag's oldest upload ends first under that flag's own classes
-    grouped = await session.execute(
-        expiring_query.with_only_columns(Media.flag, func.min(Media.uploaded_at), func.count()).group_by(Media.flag)
+    expiring_now = case((~rule_at(catalog, now + timedelta(days=within_days)).kept_without_case(), 1), else_=0)
+    past_now = case((~rule.kept_without_case(), 1), else_=0)
+    # grouped over a subquery's named columns: PostgreSQL does not take an expression with bound parameters in GROUP BY
+    # for the same one in the select list
+    each = (
+        unlinked(principal)
+        .with_only_columns(
+            band.label("band"), expiring_now.label("expiring"), past_now.label("past"), Media.flag.label("flag"), Media.uploaded_at
+        )
+        .subquery()
     )
-    for flag, oldest, count in grouped:
-        expiring += int(count)
-        _, end = rule.own_end(oldest, flag)
-        if end is not None and (earliest is None or end < earliest):
-            earliest = end
-    past = await session.execute(base.where(~rule.kept_without_case()).with_only_columns(func.count()))
+    grouped = await session.execute(
+        select(each.c.band, each.c.expiring, each.c.past, each.c.flag, func.min(each.c.uploaded_at), func.count()).group_by(
+            each.c.band, each.c.expiring, each.c.past, each.c.flag
+        )
+    )
+    counts: Counter[int] = Counter()
+    earliest: datetime | None = None
+    expiring = past = 0
+    for index, will_expire, is_past, flag, oldest, count in grouped:
+        counts[int(index)] += int(count)
+        if will_expire:
+            expiring += int(count)
+            past += int(count) if is_past else 0
+            _, end = rule.own_end(oldest, flag)  # each flag's oldest upload ends first under that flag's own classes
+            if end is not None and (earliest is None or end < earliest):
+                earliest = end
+    bounds = [0, *AGE_BANDS]
+    by_age = [AgeBand(start, AGE_BANDS[index] if index < len(AGE_BANDS) else None, counts[index]) for index, start in enumerate(bounds)]
     return UnlinkedSummary(
         as_of=now,
         total=sum(b.count for b in by_age),
@@ -166,7 +176,7 @@ async def unlinked_summary(
         expiring_within_days=within_days,
         expiring=expiring,
         expiring_earliest_at=earliest,
-        past_retention=int(past.scalar_one()),
+        past_retention=past,
     )
 
 
