@@ -118,6 +118,8 @@ def staff_pages(world, role: str) -> list[str]:
         "/stats",
         "/stats/annual-report",
         "/cases/doesnotexist",
+        "/unlinked",  # issue 27: 未关联音像
+        "/unlinked?expiring=true",
     ]
     if role in ("admin", "auditor"):
         pages += [

@@ -26,7 +26,7 @@ from .agencies.router import router as agencies_router
 from .audit.router import router as audit_router
 from .audit.service import REQUEST_CONTEXT, RequestContext
 from .auth.service import authenticate
-from .cases.router import documents_router
+from .cases.router import documents_router, unlinked_router
 from .cases.router import router as cases_router
 from .cases.service import media_bound_to, numbered_subjects
 from .catalog.router import router as catalog_router
@@ -42,6 +42,7 @@ from .core.runtime import tune_allocator
 from .core.throttle import purge_throttles
 from .core.values import plain_digits
 from .custody.intake import ingest_for
+from .custody.policy import RetentionPolicy
 from .custody.router import router as holds_router
 from .export.router import keys_router
 from .export.router import router as export_router
@@ -62,6 +63,7 @@ from .publication.router import public_router as public_publications_router
 from .publication.router import router as publications_router
 from .publication.service import expire_publications
 from .review.router import router as review_router
+from .stats.filing import catch_up_periodically as catch_up_filings_periodically
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
 from .stats.service import cases_by_problems
@@ -183,6 +185,7 @@ def job_queue(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
     queue.alongside(send_due_deliveries(sessionmaker, settings))  # its own loop: a slow receiver holds nothing else
     # The statistics follow the audit log: cases and footage days that changed are recomputed within seconds.
     queue.every(10, follow_periodically(sessionmaker, load_catalog(settings.catalog_dir), settings))
+    queue.every(600, catch_up_filings_periodically(sessionmaker, settings))  # 关联率 of footage from before its figures existed
     return queue
 
 
@@ -220,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
         app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
         app.state.cases_by_problems = cases_by_problems  # the case list's ?has_problems= filter, from the statistics
+        app.state.retention_rule = RetentionPolicy  # when footage bound to no case is swept: for its list, from custody
         app.state.numbered_subjects = numbered_subjects  # the audit events' ?object= filter: a case number's case and footage
         app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
         signing_key = load_signing_key(settings.signing_key_file)
@@ -319,6 +323,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_router)
     app.include_router(holds_router)
     app.include_router(media_upload_router)
+    app.include_router(unlinked_router)  # before the media router: /api/v1/media/{media_id} must not take "unlinked"
     app.include_router(media_router)
     app.include_router(calendar_router)
     app.include_router(review_router)

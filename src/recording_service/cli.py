@@ -452,6 +452,7 @@ def stats_refresh(
 ) -> None:
     """Bring the statistics' figures up to date with the audit log (the worker does this every 10 s); --all recomputes every case."""
     from .catalog.service import load_catalog
+    from .stats.filing import catch_up_filings, rebuild_filings
     from .stats.refresh import follow, recompute_all
 
     settings = Settings()
@@ -460,9 +461,18 @@ def stats_refresh(
     async def work(sessionmaker, store):
         everything = await recompute_all(sessionmaker, catalog, settings) if all_cases else None
         progress = await follow(sessionmaker, catalog, settings, max_cases=500)
-        return everything, progress
+        # issue 27: 关联率 — every footage item's filing row again with --all; else those that have none yet
+        filings = await rebuild_filings(sessionmaker, settings) if all_cases else 0
+        while True:
+            async with sessionmaker() as session:
+                caught_up = await catch_up_filings(session, settings.tz)
+                await session.commit()
+            filings += caught_up
+            if not caught_up:
+                break
+        return everything, progress, filings
 
-    everything, progress = _run_with_store(work)
+    everything, progress, filings = _run_with_store(work)
     typer.echo(
         json.dumps(
             {
@@ -471,6 +481,7 @@ def stats_refresh(
                 "days": progress.days,
                 "pending": progress.pending,
                 **({"recomputed": everything} if everything is not None else {}),
+                "filings": filings,
             }
         )
     )

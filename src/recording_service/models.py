@@ -24,7 +24,16 @@ from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, Playbac
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
-from .stats.models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
+from .stats.models import (
+    CaseFigures,
+    CaseFindingCount,
+    ComplaintDay,
+    FixityDay,
+    FootageDay,
+    FootageDayOf,
+    MediaFiling,  # issue 27: 关联率
+    StatsWatermark,
+)
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 from .window_staff.models import WindowStaff, WindowStaffVersion
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
@@ -85,4 +94,5 @@ __all__ = [
     "WebSession",
     "WindowStaff",
     "WindowStaffVersion",
+    "MediaFiling",  # issue 27: 关联率
 ]

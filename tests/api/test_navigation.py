@@ -11,7 +11,18 @@ from ..support.cases import decided_case
 from ..support.inprocess import create_person, signed_in_client
 
 AGENCY = "NAV1"
-MENU = ("/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/stats", "/audit", "/agencies")
+MENU = (
+    "/cases",
+    "/officers",
+    "/window-staff",
+    "/publications",
+    "/complaints",
+    "/inspections",
+    "/unlinked",
+    "/stats",
+    "/audit",
+    "/agencies",
+)
 HREF = re.compile(r'href="([^"]+)"')
 
 
@@ -35,8 +46,12 @@ def page_links(html: str, base: str) -> set[str]:
 @pytest.mark.parametrize(
     "role, agency, expected",
     [
-        ("reviewer", AGENCY, ["/cases", "/officers", "/stats"]),
-        ("auditor", AGENCY, ["/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/stats", "/audit"]),
+        ("reviewer", AGENCY, ["/cases", "/officers", "/unlinked", "/stats"]),
+        (
+            "auditor",
+            AGENCY,
+            ["/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/unlinked", "/stats", "/audit"],
+        ),
         ("admin", AGENCY, list(MENU)),
         ("admin", "*", list(MENU)),
     ],

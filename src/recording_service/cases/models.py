@@ -100,7 +100,7 @@ class DocumentVersion(Base):
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signers: Mapped[list[str]] = mapped_column(JSON, default=list)
-    attachment_media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"))
+    attachment_media_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("media.id"), index=True)
     change_note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,13 +8,14 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..catalog.service import CatalogDep
-from ..core.db import DbSession
+from ..core.db import DbSession, utcnow
 from ..core.deps import SettingsDep, StoreDep
 from ..core.pagination import MAX_LIMIT, keyset, page_of
-from ..core.principals import Principal, Role, require_roles
+from ..core.principals import Principal, Reader, Role, require_roles
 from ..core.problems import Problem
-from ..core.query import refuse_unknown
+from ..core.query import only, refuse_unknown
 from ..core.times import require_offset, today
+from ..media.service import sighting_counts
 from .adjustments import add_adjustment, adjustments_of, end_pause
 from .events import media_bound
 from .listing import XLSX_TYPE, list_file, list_sheet
@@ -48,6 +49,9 @@ from .schemas import (
     StageOpen,
     StageOut,
     StageUpdate,
+    UnlinkedMediaOut,
+    UnlinkedPage,
+    UnlinkedSummaryOut,
 )
 from .service import (
     SORTS,
@@ -61,6 +65,8 @@ from .service import (
     update_case,
     year_bounds,
 )
+from .unlinked import MAX_DAYS as UNLINKED_MAX_DAYS
+from .unlinked import RuleAt, UnlinkedFilters, unlinked_page, unlinked_query, unlinked_summary
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 CaseWriter = Annotated[Principal, require_roles(Role.admin, Role.case_system)]
@@ -366,3 +372,82 @@ async def new_document_version(
     history = await document_versions(session, document.id)
     out = DocumentOut.of(document, history[-1], len(history), catalog, settings.tz, history)
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+# --- issue 27: footage bound to no case ------------------------------------------------------------------------------
+# Mounted at /api/v1/media/unlinked and included before the media router, so that `/api/v1/media/{media_id}` never
+# takes "unlinked" for an id.
+
+unlinked_router = APIRouter(prefix="/api/v1/media/unlinked", tags=["media"])
+UNLINKED_PARAMETERS = (
+    "older_than_days",
+    "device_id",
+    "officer_id",
+    "recorded_from",
+    "recorded_to",
+    "expiring_within_days",
+    "limit",
+    "cursor",
+)
+
+
+def retention_rule(request: Request) -> RuleAt:
+    """custody's retention policy, handed over by the composition root (cases never imports custody)."""
+    rule: RuleAt = request.app.state.retention_rule
+    return rule
+
+
+@unlinked_router.get(
+    "",
+    response_model=UnlinkedPage,
+    summary="Footage bound to no case, oldest upload first, with its age and the day its retention ends",
+    dependencies=[only(*UNLINKED_PARAMETERS)],
+)
+async def list_unlinked(
+    request: Request,
+    catalog: CatalogDep,
+    principal: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    older_than_days: Annotated[int, Query(ge=0, le=UNLINKED_MAX_DAYS, description="uploaded at least this many whole days ago")] = 0,
+    device_id: str | None = None,
+    officer_id: str | None = None,
+    recorded_from: Annotated[datetime | None, Query(description="recordings that end at or after this time")] = None,
+    recorded_to: Annotated[datetime | None, Query(description="recordings that start at or before this time")] = None,
+    expiring_within_days: Annotated[
+        int | None,
+        Query(ge=0, le=UNLINKED_MAX_DAYS, description="only what the retention sweep would delete within so many days (the warning list)"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: str | None = None,
+) -> UnlinkedPage:
+    now = utcnow()
+    filters = UnlinkedFilters(older_than_days, device_id, officer_id, recorded_from, recorded_to, expiring_within_days)
+    rule_at = retention_rule(request)
+    query = unlinked_query(principal, rule_at, catalog, now, filters)
+    items, next_cursor = await unlinked_page(session, rule_at(catalog, now), query, now, cursor, limit)
+    counts = await sighting_counts(session, [item.media.id for item in items])
+    return UnlinkedPage(
+        items=[UnlinkedMediaOut.of_item(item, settings, counts.get(item.media.id, 1)) for item in items], next_cursor=next_cursor
+    )
+
+
+@unlinked_router.get(
+    "/summary",
+    response_model=UnlinkedSummaryOut,
+    summary="Footage bound to no case today: counts by age, and what the retention sweep would delete within N days",
+    dependencies=[only("expiring_within_days")],
+)
+async def unlinked_figures(
+    request: Request,
+    catalog: CatalogDep,
+    principal: Reader,
+    session: DbSession,
+    settings: SettingsDep,
+    expiring_within_days: Annotated[
+        int | None, Query(ge=0, le=UNLINKED_MAX_DAYS, description="the warning's horizon (default: RECORDING_UNLINKED_WARNING_DAYS, 30)")
+    ] = None,
+) -> UnlinkedSummaryOut:
+    within = settings.unlinked_warning_days if expiring_within_days is None else expiring_within_days
+    summary = await unlinked_summary(session, principal, retention_rule(request), catalog, utcnow(), within)
+    return UnlinkedSummaryOut.of(summary, catalog.retention("standard"), settings.tz)

@@ -6,12 +6,15 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from sqlalchemy import RowMapping
 
-from ..catalog.schemas import Catalog
+from ..catalog.schemas import Catalog, RetentionClass
+from ..core.config import Settings
 from ..core.principals import Principal, Role
 from ..core.times import local, local_notes
 from ..core.values import RequestModel, sane_date
+from ..media.schemas import MediaOut
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
 from .segments import MAX_OFFSET_S, read_segment
+from .unlinked import UnlinkedItem, UnlinkedSummary
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
 SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
@@ -491,4 +494,69 @@ class LimitAdjustmentOut(BaseModel):
             document_id=adjustment.document_id,
             created_by=adjustment.created_by,
             created_at=local(adjustment.created_at, tz),
+        )
+
+
+# --- issue 27: footage bound to no case (GET /api/v1/media/unlinked) ----------------------------------------------
+
+
+class UnlinkedMediaOut(MediaOut):
+    """A media record bound to no case, with its age and when the retention sweep may delete it."""
+
+    age_days: int = Field(description="whole days since upload")
+    retention_class: str = Field(description="the retention class that keeps it longest by itself (standard, or important when flagged)")
+    retention_ends_on: date | None = Field(
+        description="the day (agency time) that class runs out: the retention sweep deletes it from then on unless it is filed "
+        "to a case or held; null: kept for ever"
+    )
+    legal_hold: bool = Field(description="a legal hold (on it, or on a case it was once bound to) keeps it past retention_ends_on")
+
+    @classmethod
+    def of_item(cls, item: "UnlinkedItem", settings: Settings, sightings: int) -> "UnlinkedMediaOut":
+        base = MediaOut.of(item.media, settings, sightings).model_dump()
+        return cls(
+            **base,
+            age_days=item.age_days,
+            retention_class=item.retention.code,
+            retention_ends_on=item.retention_ends_on(settings.tz),
+            legal_hold=item.legal_hold,
+        )
+
+
+class UnlinkedPage(BaseModel):
+    items: list[UnlinkedMediaOut]
+    next_cursor: str | None = None
+
+
+class AgeBandOut(BaseModel):
+    from_days: int
+    to_days: int | None = Field(description="exclusive; null: no upper end")
+    count: int
+
+
+class UnlinkedSummaryOut(BaseModel):
+    as_of: datetime
+    total: int = Field(description="footage bound to no case today")
+    by_age: list[AgeBandOut] = Field(description="by whole days since upload")
+    expiring_within_days: int
+    expiring: int = Field(
+        description="the retention sweep deletes these within expiring_within_days unless filed (past_retention included)"
+    )
+    expiring_earliest_on: date | None = Field(description="the first day one of them may be deleted (agency time)")
+    past_retention: int = Field(description="already past their retention: the next sweep deletes them")
+    retention_class: str = Field(description="the class that keeps unflagged footage bound to no case")
+    retention_days: float | None = Field(description="how long that class keeps it (null: for ever)")
+
+    @classmethod
+    def of(cls, summary: "UnlinkedSummary", standard: RetentionClass, tz: tzinfo) -> "UnlinkedSummaryOut":
+        return cls(
+            as_of=local(summary.as_of, tz),
+            total=summary.total,
+            by_age=[AgeBandOut(from_days=b.from_days, to_days=b.to_days, count=b.count) for b in summary.by_age],
+            expiring_within_days=summary.expiring_within_days,
+            expiring=summary.expiring,
+            expiring_earliest_on=summary.expiring_earliest_at.astimezone(tz).date() if summary.expiring_earliest_at else None,
+            past_retention=summary.past_retention,
+            retention_class=standard.code,
+            retention_days=standard.days,
         )

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     ffprobe_path: str = "ffprobe"
     ffmpeg_path: str = "ffmpeg"  # makes playback copies of footage browsers cannot play
     probe_timeout_seconds: float = Field(default=60, gt=0)
+    # issue 27: footage bound to no case is listed as expiring (a warning on its page, `expiring_within_days` in
+    # GET /api/v1/media/unlinked/summary) this many days before the retention sweep would delete it.
+    unlinked_warning_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("timezone")
     @classmethod

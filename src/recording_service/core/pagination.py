@@ -80,7 +80,9 @@ def keyset(
         conditions = []
         for i, key in enumerate(keys):
             conditions.append(and_(*(keys[j] == values[j] for j in range(i)), key < values[i] if descending else key > values[i]))
-        query = query.where(or_(*conditions))
+        # The first key's bound once more outside the OR: the same rows, and the planner walks one index range in order
+        # and stops at the page's end (SQLite otherwise splits the OR into two index searches and sorts everything found).
+        query = query.where(keys[0] <= values[0] if descending else keys[0] >= values[0], or_(*conditions))
     return query.order_by(*(key.desc() for key in keys) if descending else keys).limit(limit + 1)
 
 

@@ -50,6 +50,21 @@ class RetentionPolicy:
             MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None), Case.id == MediaBinding.case_id, case_keeps
         )
 
+    def kept_without_case(self) -> ColumnElement[bool]:
+        """Kept by what does not depend on a case: its standard class, its flag, a legal hold. Footage bound to no case
+        is swept once this is false (`cases.unlinked` lists it with `own_end`, and warns before it happens)."""
+        return or_(self.by_standard(), self.by_flag(), self.held())
+
+    def own_end(self, uploaded_at: datetime, flag: str | None) -> tuple[RetentionClass, datetime | None]:
+        """The class that keeps footage longest by itself (the standard class, the `important` one when so flagged) and
+        when it runs out (None: never). A case or a legal hold may keep it longer; nothing keeps it shorter."""
+        own = [self.catalog.retention("standard")] + ([self.catalog.retention(IMPORTANT)] if flag == IMPORTANT else [])
+        forever = next((retention for retention in own if retention.days is None), None)
+        if forever is not None:
+            return forever, None
+        end, retention = max(((uploaded_at + timedelta(days=r.days or 0), r) for r in own), key=lambda pair: pair[0])
+        return retention, end
+
     def beyond_standard(self) -> ColumnElement[bool]:
         """Kept by something longer-lived than the standard class: a flag or a case."""
         return or_(self.by_flag(), self.by_case())
@@ -69,20 +84,18 @@ class RetentionPolicy:
             select(Media)
             .where(
                 Media.status.not_in([MediaStatus.deleted, MediaStatus.processing]),
-                ~or_(self.by_standard(), self.beyond_standard(), self.held()),
+                ~or_(self.kept_without_case(), self.by_case()),
             )
             .order_by(Media.uploaded_at, Media.id)
         )
 
     async def deciding_classes(self, session: AsyncSession, media: list[Media]) -> dict[str, tuple[RetentionClass, datetime]]:
         """For each media, the class that ran out last and when: what its tombstone names."""
-        standard, important = self.catalog.retention("standard"), self.catalog.retention(IMPORTANT)
         ends: dict[str, list[tuple[datetime, RetentionClass]]] = {}
         for item in media:
-            assert standard.days is not None  # this footage ran out: its standard class is not kept for ever
-            ends[item.id] = [(item.uploaded_at + timedelta(days=standard.days), standard)]
-            if item.flag == IMPORTANT and important.days is not None:
-                ends[item.id].append((item.uploaded_at + timedelta(days=important.days), important))
+            own, end = self.own_end(item.uploaded_at, item.flag)
+            assert end is not None  # this footage ran out: none of its own classes keeps it for ever
+            ends[item.id] = [(end, own)]
         classes = {c.code: c for c in self.catalog.retention_classes}
         ids = list(ends)
         for start in range(0, len(ids), 1000):  # bounded IN lists (database parameter limits)

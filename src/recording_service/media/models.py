@@ -33,6 +33,7 @@ class Media(Base):
         Index("ix_media_agency_recorded", "agency", "recorded_started_at"),
         Index("ix_media_sha256", "sha256"),
         Index("ix_media_uploaded", "uploaded_at", "id"),
+        Index("ix_media_agency_uploaded", "agency", "uploaded_at", "id"),  # an agency's footage by age (footage bound to no case)
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

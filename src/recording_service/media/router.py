@@ -3,7 +3,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import and_
 
 from ..audit.service import record
 from ..catalog.service import CatalogDep
@@ -20,7 +19,7 @@ from .image_copies import PURPOSES, image_copies_of
 from .lag import GROUPINGS, upload_lag_report
 from .models import Media
 from .schemas import ImageCopyOut, MediaOut, MediaPage, PlaybackCopyOut, UploadLagReport
-from .service import get_media, sighting_counts, visible_media
+from .service import footage_filters, get_media, sighting_counts, visible_media
 
 router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
@@ -43,18 +42,11 @@ async def list_media(
     cursor: str | None = None,
     kind: Annotated[str | None, Query(description="video, audio, image (photos) or document (PDFs)")] = None,
 ) -> MediaPage:
-    for name, value in (("recorded_from", recorded_from), ("recorded_to", recorded_to)):
-        if value is not None and value.tzinfo is None:
-            raise Problem(400, "invalid-query", f"{name} needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.")
-        if value is not None and not sane_time(value):
-            raise Problem(400, "invalid-query", f"{name} must lie between 1970 and 2200.")
-    query = visible_media(principal)
+    query = footage_filters(
+        visible_media(principal), device_id=device_id, officer_id=officer_id, recorded_from=recorded_from, recorded_to=recorded_to
+    )
     if sha256:
         query = query.where(Media.sha256 == sha256.lower())
-    if device_id:
-        query = query.where(Media.device_id == device_id)
-    if officer_id:
-        query = query.where(Media.officer_index.contains(f",{officer_id},", autoescape=True))
     if case_number:
         query = query.where(Media.case_number == case_number)
     if case_id:
@@ -64,10 +56,6 @@ async def list_media(
         query = query.where(Media.status == status)
     if kind:
         query = query.where(Media.kind == kind)
-    if recorded_from is not None:
-        query = query.where(and_(Media.recorded_started_at.is_not(None), Media.recorded_ended_at >= recorded_from))
-    if recorded_to is not None:
-        query = query.where(Media.recorded_started_at <= recorded_to)
     rows = (await session.execute(keyset(query, [Media.uploaded_at, Media.id], cursor, limit))).scalars().all()
     rows, next_cursor = page_of(list(rows), ["uploaded_at", "id"], limit)
     counts = await sighting_counts(session, [m.id for m in rows])

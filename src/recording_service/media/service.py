@@ -4,13 +4,14 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
 from ..core.config import Settings
 from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
+from ..core.values import sane_time
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .image_copies import plan_image_copies
@@ -146,6 +147,32 @@ async def object_owner(session: AsyncSession, agency: str, sha256: str | None, s
     return media.id if storage_key in keys else None
 
 
+def footage_filters(
+    query: Select[Media],
+    *,
+    device_id: str | None = None,
+    officer_id: str | None = None,
+    recorded_from: datetime | None = None,
+    recorded_to: datetime | None = None,
+) -> Select[Media]:
+    """The footage list's filters by camera, officer and recording time (GET /api/v1/media and the lists made from it, such
+    as footage bound to no case): times need a UTC offset and a year between 1970 and 2200."""
+    for name, value in (("recorded_from", recorded_from), ("recorded_to", recorded_to)):
+        if value is not None and value.tzinfo is None:
+            raise Problem(400, "invalid-query", f"{name} needs a UTC offset, e.g. 2026-11-24T09:00:00+08:00.", field=name)
+        if value is not None and not sane_time(value):
+            raise Problem(400, "invalid-query", f"{name} must lie between 1970 and 2200.", field=name)
+    if device_id:
+        query = query.where(Media.device_id == device_id)
+    if officer_id:
+        query = query.where(Media.officer_index.contains(f",{officer_id},", autoescape=True))
+    if recorded_from is not None:
+        query = query.where(and_(Media.recorded_started_at.is_not(None), Media.recorded_ended_at >= recorded_from))
+    if recorded_to is not None:
+        query = query.where(Media.recorded_started_at <= recorded_to)
+    return query
+
+
 def visible_media(principal: Principal) -> Select[Media]:
     query = scoped_to_agency(select(Media), Media.agency, principal)
     if principal.role is Role.dock:
@@ -204,3 +231,21 @@ async def footage_of_day(session: AsyncSession, agency: str, day: date, tz: tzin
         Media.agency == agency, Media.recorded_started_at.is_(None), Media.uploaded_at >= start, Media.uploaded_at < end
     )
     return [*(await session.execute(recorded)).all(), *(await session.execute(arrived)).all()]
+
+
+async def uploads_of(session: AsyncSession, media_ids: list[str]) -> list[tuple[str, str, datetime]]:
+    """(id, agency, uploaded_at) of these footage items: what the statistics count uploads by."""
+    if not media_ids:
+        return []
+    rows = await session.execute(select(Media.id, Media.agency, Media.uploaded_at).where(Media.id.in_(media_ids)))
+    return [(media_id, agency, uploaded_at) for media_id, agency, uploaded_at in rows]
+
+
+async def media_ids_not_in(session: AsyncSession, known: Select[tuple[str]], limit: int) -> list[str]:
+    """Up to `limit` footage ids that `known` (a query of ids another package keeps figures for) does not hold."""
+    return list((await session.execute(select(Media.id).where(Media.id.not_in(known)).order_by(Media.id).limit(limit))).scalars())
+
+
+async def media_ids_after(session: AsyncSession, after: str, limit: int) -> list[str]:
+    """Every footage id in order, a batch at a time (a full recomputation of derived figures)."""
+    return list((await session.execute(select(Media.id).where(Media.id > after).order_by(Media.id).limit(limit))).scalars())

@@ -122,3 +122,17 @@ class ComplaintDay(Base):
     filed: Mapped[int] = mapped_column(Integer)
     replied: Mapped[int] = mapped_column(Integer)
     replied_late: Mapped[int] = mapped_column(Integer)
+
+
+class MediaFiling(Base):
+    """issue 27 (关联率): when a footage item was first filed to a case — bound to a stage, or attached to a document —
+    counted by its upload day. Recomputed when the audit log shows the item bound, unbound or attached."""
+
+    __tablename__ = "stats_media_filing"
+    __table_args__ = (Index("ix_stats_media_filing_uploaded", "agency", "uploaded_on"),)
+
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(64))
+    uploaded_on: Mapped[date] = mapped_column(Date)  # the agency's day of upload
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    filed_after_s: Mapped[float | None] = mapped_column(Float)  # upload to its earliest filing that still holds; null: not filed

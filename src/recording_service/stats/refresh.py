@@ -31,6 +31,7 @@ from ..review.models import ManualEntry
 from ..review.service import reviewers_deductions, score
 from ..timeline.model import Timeline
 from ..timeline.service import assemble_timeline
+from .filing import recompute_filings
 from .models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 
 logger = logging.getLogger("recording_service.stats")
@@ -303,6 +304,7 @@ async def follow_once(
         await recompute_fixity_day(session, agency, day, settings.tz)
     for agency in sorted(complaint_agencies):
         await recompute_complaint_days(session, agency)
+    await recompute_filings(session, media_ids, settings.tz)  # issue 27: 关联率
     progress.days = len(footage_days) + len(fixity_days)
     moved = await session.execute(update(StatsWatermark).where(StatsWatermark.id == 1, StatsWatermark.seq == start).values(seq=last))
     if not isinstance(moved, CursorResult) or moved.rowcount != 1:

@@ -28,6 +28,7 @@ from ..core.times import today
 from ..inspections.service import year_figures
 from ..officers.service import names_of
 from ..publication.service import timeliness
+from .filing import FILED_WITHIN_DAYS, filing_rows
 from .models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, StatsWatermark
 from .refresh import follow
 from .schemas import Cell, Column, Row, StatsOut, Totals
@@ -616,6 +617,48 @@ async def complaints(session: AsyncSession, scope: Scope, today: date) -> Table:
     )
 
 
+# --- issue 27: 关联率, the share of footage filed to a case within 7 days of upload (stats.filing) ---------------------
+
+
+async def filing_rate(session: AsyncSession, scope: Scope) -> Table:
+    by_agency = scope.agency is None
+    out: list[Row] = []
+    totals: Counter[str] = Counter()
+    for counts in await filing_rows(session, scope.agency, scope.start, scope.end):
+        row: Row = {"month": str(counts["month"])}
+        if by_agency:
+            row["agency"] = str(counts["agency"])
+        numbers = {key: int(str(counts[key])) for key in FILING_COUNTS}
+        totals.update(numbers)
+        decided = numbers["filed_within"] + numbers["filed_later"] + numbers["not_filed"]
+        out.append({**row, **numbers, "rate": _rate(numbers["filed_within"], decided)})
+    decided = totals["filed_within"] + totals["filed_later"] + totals["not_filed"]
+    return Table(
+        "filing-rate",
+        f"音像关联率（上传后{FILED_WITHIN_DAYS}日内关联案件）",
+        [
+            ("month", "上传月份"),
+            *([("agency", "单位")] if by_agency else []),
+            ("uploaded", "上传音像"),
+            ("filed_within", f"{FILED_WITHIN_DAYS}日内关联"),
+            ("filed_later", f"{FILED_WITHIN_DAYS}日后关联"),
+            ("not_filed", "未关联"),
+            ("pending", f"上传未满{FILED_WITHIN_DAYS}日、尚未关联"),
+            ("rate", "关联率"),
+        ],
+        out,
+        totals={**{key: totals[key] for key in FILING_COUNTS}, "rate": _rate(totals["filed_within"], decided)},
+        notes=[
+            f"按上传日期统计；“关联”指绑定到案件环节或作为执法文书的附件，以目前仍有效的最早一次为准（解除绑定的不算）。"
+            f"关联率 = {FILED_WITHIN_DAYS}日内关联 ÷（上传音像 − 上传未满{FILED_WITHIN_DAYS}日、尚未关联）。"
+        ],
+        chart=("month", "rate"),
+    )
+
+
+FILING_COUNTS = ("uploaded", "filed_within", "filed_later", "not_filed", "pending")
+
+
 # The statistics read from the scope alone; `footage` is by a dimension, `publications` to a day (statistic()).
 BY_SCOPE: dict[str, Callable[[AsyncSession, Catalog, Scope], Awaitable[Table]]] = {
     "cases": case_counts,
@@ -639,6 +682,7 @@ TITLES = {
     "fixity": "完整性校验",
     "publications": "公示时效",
     "complaints": "投诉办理",
+    "filing-rate": "音像关联率",  # issue 27
 }
 STATISTICS = tuple(TITLES)  # every statistic, in the dashboard's order
 
@@ -940,6 +984,8 @@ async def statistic(name: str, request: Request, session: AsyncSession, settings
         return await publications(session, catalog, scope, today(settings.tz), settings.tz)
     if name == "complaints":
         return await complaints(session, scope, today(settings.tz))
+    if name == "filing-rate":  # issue 27
+        return await filing_rate(session, scope)
     if name not in BY_SCOPE:
         raise Problem(404, "statistic-not-found", f"No statistic '{name}'; there are: {', '.join(STATISTICS)}, annual-report.")
     return await BY_SCOPE[name](session, catalog, scope)
