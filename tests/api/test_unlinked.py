@@ -74,7 +74,9 @@ def test_footage_bound_to_no_case_by_age_with_its_retention_end(inproc):
         }
     with inproc.client(inproc.token("dock", other)) as dock:
         elsewhere = upload(dock, "elsewhere")
-    uploaded = backdate(inproc, {ids["old"]: 175, ids["important"]: 200, ids["past"]: 181, ids["unbound"]: 40, elsewhere: 175})
+    uploaded = backdate(
+        inproc, {ids["old"]: 175, ids["important"]: 200, ids["past"]: 181, ids["unbound"]: 40, ids["attached"]: 400, elsewhere: 175}
+    )
 
     with inproc.client(inproc.token("case_system", agency)) as http:
         case_id, stage_id = opened_stage(http)
@@ -168,6 +170,7 @@ def test_footage_bound_to_no_case_by_age_with_its_retention_end(inproc):
 
     report = inproc.run(dry_run)
     swept = {d["media_id"]: d for d in report.deleted if d["agency"] == agency}
+    # a document's attachment (a scanned 执法文书) long past the standard class is kept by its open case, like bound footage
     assert list(swept) == [ids["past"]]
     assert datetime.fromisoformat(swept[ids["past"]]["retention_ended_at"]).astimezone(TZ).date().isoformat() == ends_on(
         uploaded[ids["past"]]
@@ -282,3 +285,30 @@ def test_the_unlinked_footage_page(inproc):
         refused = browser.get("/unlinked", params={"older": "7"})
         assert refused.status_code == 400 and "不认识的查询条件" in refused.text
         assert browser.get("/unlinked", params={"older_than_days": "8"}).status_code == 422
+
+
+def test_a_document_attachment_is_kept_by_its_case(inproc):
+    """The retention sweep counts a document's attachment as the case's evidence, kept while the case keeps it (it
+    counted only bound footage: a scan attached to a document and bound to no stage would have been swept after the
+    standard class)."""
+    agency = f"UD{uuid.uuid4().hex[:6]}"
+    with inproc.client(inproc.token("dock", agency)) as dock:
+        scan = upload(dock, "scan")
+    backdate(inproc, {scan: 400})
+    with inproc.client(inproc.token("case_system", agency)) as http:
+        case_id, stage_id = opened_stage(http)
+        document = {
+            "stage_id": stage_id,
+            "doc_type": "onsite_penalty_decision",
+            "title": "当场行政处罚决定书",
+            "status": "signed",
+            "doc_number": f"濉卫当罚〔2026〕{uuid.uuid4().int % 10000}号",
+            "signed_at": "2026-11-03T10:20:00+08:00",
+            "attachment_media_id": scan,
+        }
+        assert http.post(f"/api/v1/cases/{case_id}/documents", json=document).status_code == 201
+
+    async def dry_run(sessionmaker, store):
+        return await sweep(sessionmaker, store, inproc.app.state.catalog, inproc.settings, dry_run=True)
+
+    assert scan not in {d["media_id"] for d in inproc.run(dry_run).deleted}

@@ -2,7 +2,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -17,7 +17,7 @@ from ..core.times import require_offset
 from ..core.values import normalised_identifier
 from ..media.models import Media
 from .listing import EXPORT_MAX_ROWS
-from .models import Case, CaseStage, MediaBinding
+from .models import Case, CaseStage, DocumentVersion, MediaBinding
 from .schemas import CaseCreate, CaseFacts, CaseUpdate
 from .search import index_case, matches, query_terms
 from .segments import ReadSegment, read_segment
@@ -118,9 +118,21 @@ def media_bound_to(case_id: str) -> Select[str]:
     return select(MediaBinding.media_id).where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
 
 
+def media_ever_in_cases() -> Subquery:
+    """(case_id, media_id) of every media item a case ever held: bound to one of its stages (unbound since included:
+    their history is the case's) or attached to a version of one of its documents (a scanned 执法文书). What a case's
+    legal hold covers and what its audit trail names."""
+    bound = select(MediaBinding.case_id.label("case_id"), MediaBinding.media_id.label("media_id"))
+    attached = select(DocumentVersion.case_id.label("case_id"), DocumentVersion.attachment_media_id.label("media_id")).where(
+        DocumentVersion.attachment_media_id.is_not(None)
+    )
+    return union(bound, attached).subquery("media_ever_in_cases")
+
+
 async def media_of_case(session: AsyncSession, case_id: str) -> list[str]:
-    """Every media item ever bound to the case (unbound ones included: their history is the case's)."""
-    return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == case_id).distinct())).scalars())
+    """Every media item the case ever held (see `media_ever_in_cases`)."""
+    held = media_ever_in_cases()
+    return list((await session.execute(select(held.c.media_id).where(held.c.case_id == case_id).distinct())).scalars())
 
 
 async def numbered_subjects(session: AsyncSession, principal: Principal, text: str) -> tuple[list[str], list[str]]:
@@ -135,7 +147,8 @@ async def numbered_subjects(session: AsyncSession, principal: Principal, text: s
     )
     if not case_ids:
         return [], []
-    media_ids = (await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id.in_(case_ids)).distinct())).scalars()
+    held = media_ever_in_cases()
+    media_ids = (await session.execute(select(held.c.media_id).where(held.c.case_id.in_(case_ids)).distinct())).scalars()
     return case_ids, list(media_ids)
 
 

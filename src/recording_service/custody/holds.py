@@ -7,8 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import record
-from ..cases.models import MediaBinding
-from ..cases.service import get_case
+from ..cases.service import get_case, media_ever_in_cases
 from ..core.db import after_commit, utcnow
 from ..core.principals import ALL_AGENCIES, Principal, Role, scoped_to_agency
 from ..core.problems import Problem
@@ -21,7 +20,8 @@ from .models import LegalHold
 async def _held_subject_media(session: AsyncSession, hold: LegalHold) -> list[str]:
     if hold.media_id is not None:
         return [hold.media_id]
-    return list((await session.execute(select(MediaBinding.media_id).where(MediaBinding.case_id == hold.case_id).distinct())).scalars())
+    held = media_ever_in_cases()
+    return list((await session.execute(select(held.c.media_id).where(held.c.case_id == hold.case_id).distinct())).scalars())
 
 
 async def place_legal_hold(

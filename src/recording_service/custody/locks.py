@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.service import Actor, record
 from ..cases.events import media_bound
-from ..cases.models import MediaBinding
+from ..cases.service import media_ever_in_cases
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.db import utcnow
@@ -98,14 +98,15 @@ async def lock_new_evidence(
 
 
 def held_media_ids(media_ids: Iterable[str] | None = None) -> CompoundSelect[str]:
-    """Ids of media under an active legal hold: on the media itself, or on a case it was ever bound to."""
+    """Ids of media under an active legal hold: on the media itself, or on a case that ever held it (bound or attached)."""
     direct = select(LegalHold.media_id.label("media_id")).where(LegalHold.lifted_at.is_(None), LegalHold.media_id.is_not(None))
-    via_case = select(MediaBinding.media_id.label("media_id")).join(
-        LegalHold, and_(LegalHold.case_id == MediaBinding.case_id, LegalHold.lifted_at.is_(None))
+    in_cases = media_ever_in_cases()
+    via_case = select(in_cases.c.media_id.label("media_id")).join(
+        LegalHold, and_(LegalHold.case_id == in_cases.c.case_id, LegalHold.lifted_at.is_(None))
     )
     if media_ids is not None:
         ids = list(media_ids)
-        direct, via_case = direct.where(LegalHold.media_id.in_(ids)), via_case.where(MediaBinding.media_id.in_(ids))
+        direct, via_case = direct.where(LegalHold.media_id.in_(ids)), via_case.where(in_cases.c.media_id.in_(ids))
     return union(direct, via_case)
 
 

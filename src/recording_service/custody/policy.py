@@ -3,8 +3,9 @@
 Footage is kept while any of these holds:
 - its `standard` class has not run out since upload (every piece of footage);
 - it is flagged `important` and the `important` class has not run out since upload;
-- it is bound to a case that is open, or closed less than that case's class ago (`case` by default);
-- a legal hold covers it (on itself, or on a case it was ever bound to).
+- a case holds it — bound to one of its stages, or attached to (a version of) one of its documents, as a scanned
+  执法文书 is — and that case is open, or closed less than its class ago (`case` by default);
+- a legal hold covers it (on itself, or on a case it was ever bound to or attached to).
 A class with `days: null` never runs out. A case whose class is no longer in the catalog keeps its
 footage: a catalog edit must not turn into a deletion.
 """
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..cases.models import Case, MediaBinding
+from ..cases.models import Case, DocumentVersion, MediaBinding
 from ..catalog.schemas import Catalog, RetentionClass
 from ..media.models import Media, MediaStatus
 from .models import LegalHold
@@ -46,9 +47,13 @@ class RetentionPolicy:
             Case.retention_class.not_in([c.code for c in classes]),
             *(and_(Case.retention_class == c.code, self._within(Case.closed_at, c)) for c in classes),
         )
-        return exists().where(
+        bound = exists().where(
             MediaBinding.media_id == Media.id, MediaBinding.unbound_at.is_(None), Case.id == MediaBinding.case_id, case_keeps
         )
+        # A document's attachment (a version's scan or file) stays in the case file the export builds, whichever version
+        # is current: the case keeps it as it keeps bound footage.
+        attached = exists().where(DocumentVersion.attachment_media_id == Media.id, Case.id == DocumentVersion.case_id, case_keeps)
+        return or_(bound, attached)
 
     def kept_without_case(self) -> ColumnElement[bool]:
         """Kept by what does not depend on a case: its standard class, its flag, a legal hold. Footage bound to no case
@@ -76,7 +81,11 @@ class RetentionPolicy:
             MediaBinding.media_id == Media.id,
             exists().where(LegalHold.case_id == MediaBinding.case_id, LegalHold.lifted_at.is_(None)),
         )
-        return or_(held_media, held_case)
+        held_document = exists().where(
+            DocumentVersion.attachment_media_id == Media.id,
+            exists().where(LegalHold.case_id == DocumentVersion.case_id, LegalHold.lifted_at.is_(None)),
+        )
+        return or_(held_media, held_case, held_document)
 
     def expired(self) -> Select[Media]:
         """Footage no class keeps any longer and no hold covers: what the sweep may delete."""
@@ -104,7 +113,12 @@ class RetentionPolicy:
                 .join(Case, MediaBinding.case_id == Case.id)
                 .where(MediaBinding.media_id.in_(ids[start : start + 1000]), MediaBinding.unbound_at.is_(None), Case.closed_at.is_not(None))
             )
-            for media_id, code, closed_at in closed_cases:
+            closed_documents = await session.execute(
+                select(DocumentVersion.attachment_media_id, Case.retention_class, Case.closed_at)
+                .join(Case, DocumentVersion.case_id == Case.id)
+                .where(DocumentVersion.attachment_media_id.in_(ids[start : start + 1000]), Case.closed_at.is_not(None))
+            )
+            for media_id, code, closed_at in [*closed_cases, *closed_documents]:
                 retention = classes.get(code)
                 if retention is not None and retention.days is not None and closed_at is not None:  # closed: the query's condition
                     ends[media_id].append((closed_at + timedelta(days=retention.days), retention))
