@@ -11,7 +11,7 @@ from ..support.cases import decided_case
 from ..support.inprocess import create_person, signed_in_client
 
 AGENCY = "NAV1"
-MENU = ("/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/stats", "/audit", "/agencies")
+MENU = ("/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/devices", "/stats", "/audit", "/agencies")
 HREF = re.compile(r'href="([^"]+)"')
 
 
@@ -36,7 +36,11 @@ def page_links(html: str, base: str) -> set[str]:
     "role, agency, expected",
     [
         ("reviewer", AGENCY, ["/cases", "/officers", "/stats"]),
-        ("auditor", AGENCY, ["/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/stats", "/audit"]),
+        (
+            "auditor",
+            AGENCY,
+            ["/cases", "/officers", "/window-staff", "/publications", "/complaints", "/inspections", "/devices", "/stats", "/audit"],
+        ),
         ("admin", AGENCY, list(MENU)),
         ("admin", "*", list(MENU)),
     ],
