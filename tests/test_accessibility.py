@@ -73,6 +73,9 @@ def a11y_world(leg, clips):
         drafted = draft(admin, drafted_case, drafted_document).json()["id"]
     with leg.client(leg.token("admin", OTHER)) as admin, leg.client(leg.token("auditor", OTHER)) as auditor:
         other_publication = published(admin, auditor)
+    with leg.client(leg.token("admin", AGENCY)) as admin:  # a device with a history (issue 27: devices)
+        admin.post("/api/v1/devices", json={"serial": "A11YCAM1", "kind": "camera", "model": "DSJ-V9", "unit": "卫生监督所"})
+        admin.patch("/api/v1/devices/A11YCAM1", json={"note": "备用机", "reason": "登记用途"})
     return {
         "people": people,
         "case": case_id,
@@ -130,6 +133,8 @@ def staff_pages(world, role: str) -> list[str]:
             "/audit",
             f"/cases/{world['case']}/audit",
             f"/footage/{world['media']}/audit",
+            "/devices",
+            "/devices/A11YCAM1",
         ]
     if role == "admin":
         pages += [

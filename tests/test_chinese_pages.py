@@ -171,6 +171,8 @@ def chinese_world(leg, clips):
             },
         )
         assert staff.status_code == 201, staff.text
+        device = admin.post("/api/v1/devices", json={"serial": "ZHCAM01", "kind": "camera", "model": "DSJ-V9", "unit": "卫生监督所"})
+        assert device.status_code == 201, device.text
     with leg.client() as anyone:  # a complaint in the queue, its status page public
         filed = anyone.post(
             "/api/v1/public/complaints",
@@ -236,6 +238,8 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         "/unlinked",  # issue 27: 未关联音像
         "/window-staff",
         f"/window-staff/{world['window_staff']}",
+        "/devices",
+        "/devices/ZHCAM01",
         "/complaints",
         "/audit",
         f"/cases/{world['case']}/audit",

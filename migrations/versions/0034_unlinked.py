@@ -1,7 +1,7 @@
 """footage bound to no case (issue 27): an agency's media by upload time, document attachments by media, and the
 statistics' record of when each footage item was first filed to a case (关联率)
 
-Revision ID: 0034_unlinked
+Revision ID: 0034
 Revises: 0033
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import recording_service.core.db
 
 
-revision = "0034_unlinked"
+revision = "0034"
 down_revision = "0033"
 branch_labels = None
 depends_on = None

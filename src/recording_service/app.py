@@ -44,6 +44,7 @@ from .core.values import plain_digits
 from .custody.intake import ingest_for
 from .custody.policy import RetentionPolicy
 from .custody.router import router as holds_router
+from .devices.router import router as devices_router
 from .export.router import keys_router
 from .export.router import router as export_router
 from .export.signing import load_signing_key
@@ -57,6 +58,7 @@ from .media.copies import defer_pending_copies, playback_copy_task
 from .media.image_copies import defer_pending_image_copies, image_copies_task
 from .media.jobs import defer_unprobed, probe_task
 from .media.router import router as media_router
+from .media.usage import device_footage_count
 from .officers.router import public_router as public_officers_router
 from .officers.router import router as officers_router
 from .publication.router import public_router as public_publications_router
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.cases_by_problems = cases_by_problems  # the case list's ?has_problems= filter, from the statistics
         app.state.retention_rule = RetentionPolicy  # when footage bound to no case is swept: for its list, from custody
         app.state.numbered_subjects = numbered_subjects  # the audit events' ?object= filter: a case number's case and footage
+        app.state.device_footage_count = device_footage_count  # the device register's return check, from media
         app.state.ingest = ingest_for(app.state.sessionmaker, app.state.store, settings, app.state.queue)
         signing_key = load_signing_key(settings.signing_key_file)
         app.state.secrets = Secrets(
@@ -342,6 +345,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_window_staff_router)
     app.include_router(inspections_router)
     app.include_router(public_inspections_router)
+    app.include_router(devices_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from .complaints.models import Complaint
 from .core.db import Base
 from .core.throttle import ThrottleRow
 from .custody.models import FixityCheck, LegalHold, Tombstone
+from .devices.models import Device, DeviceCheckout, DeviceEvent
 from .ingest.models import Upload, UploadPart
 from .inspections.models import (
     InspectionConflict,
@@ -39,6 +40,9 @@ from .window_staff.models import WindowStaff, WindowStaffVersion
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
 
 __all__ = [
+    "Device",
+    "DeviceCheckout",
+    "DeviceEvent",
     "AgencyProfile",
     "AgencyProfileVersion",
     "ApiToken",

@@ -90,6 +90,7 @@ DOMAINS = {
     "web",
     "workdays",
     "inspections",
+    "devices",
     "audit",
     "auth",
     "catalog",

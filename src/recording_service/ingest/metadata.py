@@ -16,9 +16,28 @@ from ..core.values import sane_time
 
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 MIME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
-KNOWN_KEYS = {"filename", "sha256", "content_type", "device_id", "officer_ids", "recorded_at", "dock_id", "flag", "case_number"}
-# Names other tus clients use for the same things (tus-js-client, Uppy).
-ALIASES = {"name": "filename", "filetype": "content_type", "type": "content_type"}
+KNOWN_KEYS = {
+    "filename",
+    "sha256",
+    "content_type",
+    "device_id",
+    "officer_ids",
+    "recorded_at",
+    "dock_id",
+    "flag",
+    "case_number",
+    "device_serial",  # the camera's 产品序号, as body-camera systems name it: the same as device_id
+    "unit_code",  # 单位代码 of the officer's unit
+}
+# Names other tus clients use for the same things (tus-js-client, Uppy), and the body-camera systems' names for
+# keys we have (GA/T 947 docks: 警号 as officer_number, the capture start as capture_start).
+ALIASES = {
+    "name": "filename",
+    "filetype": "content_type",
+    "type": "content_type",
+    "officer_number": "officer_ids",
+    "capture_start": "recorded_at",
+}
 MAX_METADATA_BYTES = 16 * 1024
 
 
@@ -39,6 +58,8 @@ class UploadMetadata(BaseModel):
     dock_id: str | None = None
     flag: Flag | None = None
     case_number: str | None = None
+    device_serial: str | None = None
+    unit_code: str | None = None
     extra: dict[str, str] = Field(default_factory=dict)
 
 
@@ -98,8 +119,10 @@ def validate_fields(fields: dict[str, str]) -> UploadMetadata:
             if not MIME.match(value.strip()):
                 raise _bad("'content_type' must be a MIME type such as video/mp4.", key)
             meta.content_type = value.strip().lower()
-        elif key in ("device_id", "dock_id", "case_number"):
+        elif key in ("device_id", "dock_id", "case_number", "device_serial"):
             setattr(meta, key, _identifier(key, value))
+        elif key == "unit_code":
+            meta.unit_code = _identifier(key, value, 64)
         elif key == "officer_ids":
             ids = [_identifier(key, part, 64) for part in value.split(",") if part.strip()]
             if len(ids) > 50:
@@ -120,6 +143,14 @@ def validate_fields(fields: dict[str, str]) -> UploadMetadata:
                 # A misspelt `sha256` would silently skip the hash check: refuse rather than keep it as extra.
                 raise _bad(f"Unknown metadata key '{raw_key}': did you mean '{meant}'? Nothing was stored.", raw_key)
             meta.extra[raw_key] = value
+    if meta.device_serial:
+        if meta.device_id and meta.device_id != meta.device_serial:
+            raise _bad(
+                f"'device_serial' ({meta.device_serial}) and 'device_id' ({meta.device_id}) name different devices: "
+                "they are the same field (the camera's 产品序号); send one.",
+                "device_serial",
+            )
+        meta.device_id = meta.device_serial
     return meta
 
 

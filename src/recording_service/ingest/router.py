@@ -252,6 +252,8 @@ async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession
                                     "dock_id",
                                     "flag",
                                     "case_number",
+                                    "device_serial",
+                                    "unit_code",
                                 )
                             },
                         },

@@ -2,5 +2,6 @@
 a header check for PDFs), content delivery with ranges, playback grants and playback copies, photos' thumbnails
 and viewing copies, upload lag.
 
-May import: `core`, `storage`, `audit.service`, `jobs`, `catalog.service` (retention classes).
+May import: `core`, `storage`, `audit.service`, `jobs`, `catalog.service` (retention classes), `devices.service` (who held
+a device when footage that names no officer was recorded).
 """

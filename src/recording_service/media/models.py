@@ -51,6 +51,10 @@ class Media(Base):
     dock_id: Mapped[str | None] = mapped_column(String(128))
     flag: Mapped[str | None] = mapped_column(String(16))
     case_number: Mapped[str | None] = mapped_column(String(128))
+    unit_code: Mapped[str | None] = mapped_column(String(64))  # 单位代码 as the dock declares it
+    # Where officer_ids came from: "declared" (the upload named them) or "register" (inferred from the device's checkout
+    # covering the recording time, devices.service.holder_at); None: no officer.
+    officer_source: Mapped[str | None] = mapped_column(String(16))
     recorded_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at_source: Mapped[str | None] = mapped_column(String(16))

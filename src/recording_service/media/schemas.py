@@ -94,8 +94,15 @@ class MediaOut(BaseModel):
     content_type: str | None
     filename: str | None
     status: str = Field(description="processing, ready, probe_failed, corrupt, missing, deleted")
-    device_id: str | None
+    device_id: str | None = Field(description="the camera's 产品序号 (upload metadata device_id or device_serial)")
     officer_ids: list[str]
+    officer_source: str | None = Field(
+        default=None,
+        description="declared (the upload named the officers) or register (inferred from the device's checkout covering the "
+        "recording time); null: no officer",
+    )
+    officer_ids_inferred: bool = Field(default=False, description="officer_ids were filled in from the device register")
+    unit_code: str | None = Field(default=None, description="单位代码 as the upload declared it")
     dock_id: str | None
     flag: str | None
     case_number: str | None
@@ -142,6 +149,7 @@ class MediaOut(BaseModel):
             content_url=f"/api/v1/media/{media.id}/content",
             sightings=sightings,
             officer_ids=media.officer_ids or [],
+            officer_ids_inferred=media.officer_source == "register",
             upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
         )
         return cls(**data)

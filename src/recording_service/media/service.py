@@ -12,6 +12,7 @@ from ..core.config import Settings
 from ..core.principals import Principal, Role, scoped_to_agency
 from ..core.problems import Problem
 from ..core.values import sane_time
+from ..devices.service import holder_at
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .image_copies import plan_image_copies
@@ -73,6 +74,7 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     declared = media.recorded_started_at if media.recorded_at_source == "metadata" else None
     start, end, source = recording_window(declared, result, media.filename, settings.tz)
     media.recorded_started_at, media.recorded_ended_at, media.recorded_at_source = start, end, source
+    await infer_officer(session, media, who)
     copy = await plan_playback_copy(session, media)
     pictures = await plan_image_copies(session, media)
     await record(
@@ -94,6 +96,34 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     return Described(playback_copy=copy is not None, image_copies=pictures)
 
 
+async def infer_officer(session: AsyncSession, media: Media, who: Actor | Principal) -> bool:
+    """Footage that names no officer gets the officer who held its device when it was recorded, by the device register's
+    checkouts (devices.service.holder_at), marked `officer_source` "register" and audited. Runs once the recording time
+    is known (the probe's description); True when an officer was filled in."""
+    if media.officer_ids or not media.device_id or media.recorded_started_at is None:
+        return False
+    holder = await holder_at(session, media.agency, media.device_id, media.recorded_started_at)
+    if holder is None:
+        return False
+    media.officer_ids = [holder.officer_id]
+    media.officer_index = officer_index(media.officer_ids)
+    media.officer_source = "register"
+    await record(
+        session,
+        who,
+        "media.officer_inferred",
+        agency=media.agency,
+        media_id=media.id,
+        payload={
+            "officer_id": holder.officer_id,
+            "serial": media.device_id,
+            "checkout_id": holder.checkout_id,
+            "recorded_started_at": media.recorded_started_at.isoformat(),
+        },
+    )
+    return True
+
+
 class SightingMetadata(Protocol):
     """What a receipt says of the bytes, as merge_sighting reads it (ingest.metadata.UploadMetadata)."""
 
@@ -107,6 +137,8 @@ class SightingMetadata(Protocol):
     def device_id(self) -> str | None: ...
     @property
     def dock_id(self) -> str | None: ...
+    @property
+    def unit_code(self) -> str | None: ...
 
 
 def officer_index(officer_ids: list[str]) -> str | None:
@@ -122,12 +154,20 @@ def merge_sighting(media: Media, meta: SightingMetadata) -> dict[str, Any]:
     if flag and FLAG_STRENGTH.get(flag, -1) > FLAG_STRENGTH.get(media.flag or "", -1):
         added["flag"] = {"from": media.flag, "to": flag}
         media.flag = flag
+    if meta.officer_ids and media.officer_source == "register":
+        # Officers inferred from the device register give way to those the upload names.
+        added["officer_ids"] = list(meta.officer_ids)
+        added["replaced_inferred"] = list(media.officer_ids or [])
+        media.officer_ids = list(meta.officer_ids)
+        media.officer_index = officer_index(media.officer_ids)
+        media.officer_source = "declared"
     new_officers = [officer for officer in meta.officer_ids if officer not in (media.officer_ids or [])]
     if new_officers:
         added["officer_ids"] = new_officers
         media.officer_ids = [*(media.officer_ids or []), *new_officers]
         media.officer_index = officer_index(media.officer_ids)
-    for name in ("case_number", "device_id", "dock_id"):
+        media.officer_source = "declared"
+    for name in ("case_number", "device_id", "dock_id", "unit_code"):
         value = getattr(meta, name)
         if value and not getattr(media, name):
             added[name] = value

@@ -3,5 +3,5 @@ current as cases and footage change (never by assembling every timeline on reque
 
 May import: `core`, `audit.service`, `catalog`, and what it reads figures from: `cases`, `media`, `timeline`, `review`,
 `publication`, `custody.fixity`, `agencies`; `lists.flowchart` for the fonts of its SVG charts; `officers.service` for
-the names of the officers it counts footage by.
+the names of the officers it counts footage by; `devices.service` for the device register's figures (stats/devices.py).
 """

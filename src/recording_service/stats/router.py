@@ -68,7 +68,7 @@ async def read_annual_report(
     response_model_by_alias=True,
     responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
     summary="One statistic for a period and agency: cases, kinds, completeness, findings, time-limits, review-scores, footage, "
-    "upload-lag, fixity, publications, complaints, filing-rate",
+    "upload-lag, fixity, publications, complaints, filing-rate, device-usage (设备使用率), device-officers (footage per officer per device)",
 )
 async def read_statistic(
     name: str,

@@ -683,6 +683,9 @@ TITLES = {
     "publications": "公示时效",
     "complaints": "投诉办理",
     "filing-rate": "音像关联率",  # issue 27
+    # issue 27: devices (stats/devices.py)
+    "device-usage": "设备使用率",
+    "device-officers": "设备与人员",
 }
 STATISTICS = tuple(TITLES)  # every statistic, in the dashboard's order
 
@@ -986,6 +989,10 @@ async def statistic(name: str, request: Request, session: AsyncSession, settings
         return await complaints(session, scope, today(settings.tz))
     if name == "filing-rate":  # issue 27
         return await filing_rate(session, scope)
+    if name in ("device-usage", "device-officers"):  # issue 27: devices
+        from .devices import DEVICE_STATISTICS  # it reads this module's Table and Scope
+
+        return await DEVICE_STATISTICS[name](session, scope, today(settings.tz), settings.tz)
     if name not in BY_SCOPE:
         raise Problem(404, "statistic-not-found", f"No statistic '{name}'; there are: {', '.join(STATISTICS)}, annual-report.")
     return await BY_SCOPE[name](session, catalog, scope)

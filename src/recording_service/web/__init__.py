@@ -17,6 +17,7 @@ from ..core.problems import Problem
 from .agencies import router as agencies_router
 from .audit import router as audit_router
 from .complaints import router as complaints_router
+from .devices import router as devices_router
 from .display import router as display_router
 from .inspections import router as inspections_router
 from .lists import router as lists_router
@@ -50,6 +51,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(window_staff_router)
     app.include_router(inspections_router)
     app.include_router(unlinked_router)  # issue 27: 未关联音像
+    app.include_router(devices_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

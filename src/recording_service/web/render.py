@@ -35,6 +35,7 @@ NAV = (
     ("/publications", "执法公示", frozenset({"admin", "auditor"})),
     ("/complaints", "投诉处理", frozenset({"admin", "auditor"})),
     ("/inspections", "双随机抽查", frozenset({"admin", "auditor"})),
+    ("/devices", "设备管理", frozenset({"admin", "auditor"})),
     ("/unlinked", "未关联音像", frozenset({"admin", "auditor", "reviewer"})),
     ("/stats", "统计", frozenset({"admin", "auditor", "reviewer"})),
     ("/audit", "审计记录", frozenset({"admin", "auditor"})),
