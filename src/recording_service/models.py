@@ -24,6 +24,7 @@ from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, Playbac
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
+from .shares.models import Share, ShareAccess, SharedFile
 from .stats.models import CaseFigures, CaseFindingCount, ComplaintDay, FixityDay, FootageDay, FootageDayOf, StatsWatermark
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 from .window_staff.models import WindowStaff, WindowStaffVersion
@@ -85,4 +86,7 @@ __all__ = [
     "WebSession",
     "WindowStaff",
     "WindowStaffVersion",
+    "Share",
+    "ShareAccess",
+    "SharedFile",
 ]

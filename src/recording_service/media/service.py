@@ -204,3 +204,12 @@ async def footage_of_day(session: AsyncSession, agency: str, day: date, tz: tzin
         Media.agency == agency, Media.recorded_started_at.is_(None), Media.uploaded_at >= start, Media.uploaded_at < end
     )
     return [*(await session.execute(recorded)).all(), *(await session.execute(arrived)).all()]
+
+
+async def media_of_agency(session: AsyncSession, agency: str, media_ids: list[str]) -> dict[str, Media]:
+    """issue 27 (sharing outside the agency): the agency's media records among `media_ids`, by id — for a share, which
+    has no principal of its own; the caller decides which ids it may name."""
+    if not media_ids:
+        return {}
+    rows = (await session.execute(select(Media).where(Media.agency == agency, Media.id.in_(media_ids)))).scalars()
+    return {media.id: media for media in rows}
