@@ -351,9 +351,7 @@ async def shareable_material(session: AsyncSession, case_id: str) -> ShareableMa
         )
     ).all()
     return {
-        "stages": [
-            {"id": s.id, "stage": s.stage, "status": s.status, "started_at": s.started_at, "ended_at": s.ended_at} for s in stages
-        ],
+        "stages": [{"id": s.id, "stage": s.stage, "status": s.status, "started_at": s.started_at, "ended_at": s.ended_at} for s in stages],
         "documents": [
             {
                 "id": d.id,

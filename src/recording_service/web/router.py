@@ -57,7 +57,6 @@ from .flash import redirect_with_flash
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
 from .render import CASE_STATUS_NAMES, page
-from .shares import case_shares_section
 from .session import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -72,6 +71,7 @@ from .session import (
     safe_next,
     set_cookie,
 )
+from .shares import case_shares_section
 
 router = APIRouter(include_in_schema=False)
 
