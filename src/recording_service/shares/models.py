@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, UTCDateTime, utcnow
@@ -26,7 +26,7 @@ class Share(Base):
     recipient_kind: Mapped[str] = mapped_column(String(16))  # lawyer, court, review_body, superior, other
     purpose: Mapped[str] = mapped_column(Text)
     permission: Mapped[str] = mapped_column(String(16))  # view, download
-    whole_case: Mapped[bool] = mapped_column(default=True)  # False: chosen footage only (media_ids)
+    whole_case: Mapped[bool] = mapped_column(Boolean, default=True)  # False: chosen footage only (media_ids)
     # What the recipient reads of the case beside the files, as it stood when shared: case number, title, agency,
     # stages (name, times) and documents (type, number, title, date); never parties' identity numbers.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -55,7 +55,7 @@ class SharedFile(Base):
     kind: Mapped[str | None] = mapped_column(String(16))  # video, audio, image, document (as the probe found)
     stage: Mapped[str | None] = mapped_column(String(200))  # the stage's (or document's) name it was shared under
     recorded_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    duration_s: Mapped[float | None] = mapped_column()
+    duration_s: Mapped[float | None] = mapped_column(Float)
 
 
 class ShareAccess(Base):

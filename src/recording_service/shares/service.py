@@ -339,14 +339,6 @@ def recipient_actor(share: Share) -> Actor:
     )
 
 
-ACTIONS = {
-    "viewed": "share.viewed",
-    "played": "share.media.played",
-    "downloaded": "share.media.downloaded",
-    "receipt": "share.receipt.issued",
-}
-
-
 async def note_use(
     session: AsyncSession,
     engine: AsyncEngine,
@@ -369,7 +361,15 @@ async def note_use(
         payload["media_id"] = media_id
     if kind == "downloaded":
         payload.update(range=byte_range or "bytes=0-", size=size)
-    action = ACTIONS[kind]
+    action = (
+        "share.viewed"
+        if kind == "viewed"
+        else "share.media.played"
+        if kind == "played"
+        else "share.media.downloaded"
+        if kind == "downloaded"
+        else "share.receipt.issued"
+    )
     await record(session, recipient_actor(share), action, agency=share.agency, case_id=share.case_id, media_id=media_id, payload=payload)
     return True
 
