@@ -38,6 +38,7 @@ from .core.db import create_engine
 from .core.deps import Secrets
 from .core.messages import messages
 from .core.problems import Problem, document_problems, install_problem_handlers, logger, problem_response
+from .core.redaction import install_secret_path_filter
 from .core.runtime import tune_allocator
 from .core.throttle import purge_throttles
 from .core.values import plain_digits
@@ -65,6 +66,7 @@ from .publication.router import public_router as public_publications_router
 from .publication.router import router as publications_router
 from .publication.service import expire_publications
 from .review.router import router as review_router
+from .shares.router import router as shares_router
 from .stats.filing import catch_up_periodically as catch_up_filings_periodically
 from .stats.refresh import follow_periodically
 from .stats.router import router as stats_router
@@ -203,6 +205,8 @@ async def run_worker(queue: JobQueue) -> None:
             await asyncio.sleep(5)
 
 
+# Paths whose next segment is a secret (a share's token): redacted in every log line (core/redaction.py).
+SECRET_PATHS = ("/shared/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -212,6 +216,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     catalog = load_catalog(settings.catalog_dir)  # validated now: a bad catalog stops the service before it serves
     messages()  # the message catalogue (pages, sheets, problems, the audit trail's words), validated now as the catalog is
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
+    install_secret_path_filter(SECRET_PATHS)  # share links (/shared/<token>) never reach a log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -346,6 +351,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(inspections_router)
     app.include_router(public_inspections_router)
     app.include_router(devices_router)
+    app.include_router(shares_router)
     install_pages(app)  # after the API's routes and handlers: it answers a page's errors as pages
 
     def openapi_with_problems() -> dict[str, Any]:

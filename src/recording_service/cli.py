@@ -803,6 +803,44 @@ def verify_export_command(
     )
 
 
+@app.command("verify-receipt")
+def verify_receipt_command(
+    file: Annotated[Path, typer.Argument(help="a share's receipt (共享清单, share-receipt-….json)")],
+    key: Annotated[
+        str | None,
+        typer.Option(
+            help="the service's public key (PEM file, PEM text or base64, from `keys show` "
+            "or GET /api/v1/keys): the receipt must be signed by this key"
+        ),
+    ] = None,
+    allow_unpinned: Annotated[
+        bool,
+        typer.Option("--allow-unpinned", help="accept a receipt checked only against the key it carries (proves nothing of its origin)"),
+    ] = False,
+) -> None:
+    """Verify a share's receipt offline: byte for byte as issued, and signed (Ed25519) by the service's key; exit 1 otherwise.
+
+    As verify-export: the key is --key, or on the server the service's own; without one the signature can only be
+    checked against the key the receipt carries, which is a failure unless --allow-unpinned accepts it."""
+    from .shares.receipt import verify_receipt
+
+    try:
+        pinned = public_key_from(key) if key else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
+    if pinned is None and Settings().signing_key_file.is_file():
+        pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
+    report = verify_receipt(file, pinned)
+    if pinned is None and not allow_unpinned:
+        report.fail("signature not checked against a trusted key: give the service's key (--key), or --allow-unpinned")
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    if not report.ok:
+        for failure in report.failures:
+            err.print(f"[red]✗[/red] {failure}")
+        raise typer.Exit(1)
+    err.print(f"[green]receipt intact[/green], signed by key {report.signed_by}: share {report.share_id}, {report.files} files")
+
+
 @keys_app.command("show")
 def keys_show() -> None:
     """Print the public key that signs case files (PEM); its id and base64 form go to stderr."""

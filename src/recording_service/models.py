@@ -25,6 +25,7 @@ from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, Playbac
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
 from .review.models import ManualReview, ManualReviewVersion
+from .shares.models import Share, ShareAccess, SharedFile
 from .stats.models import (
     CaseFigures,
     CaseFindingCount,
@@ -99,4 +100,7 @@ __all__ = [
     "WindowStaff",
     "WindowStaffVersion",
     "MediaFiling",  # issue 27: 关联率
+    "Share",
+    "ShareAccess",
+    "SharedFile",
 ]

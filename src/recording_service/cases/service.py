@@ -314,3 +314,69 @@ async def cases_by_id(session: AsyncSession, case_ids: list[str]) -> list[Case]:
 async def case_ids_after(session: AsyncSession, after: str, limit: int) -> list[str]:
     """Every case's id in order, a page at a time (for recomputing derived figures)."""
     return list((await session.execute(select(Case.id).where(Case.id > after).order_by(Case.id).limit(limit))).scalars())
+
+
+# issue 27: sharing outside the agency — what a share may carry of a case (shares/ reads it through this).
+class ShareableStage(TypedDict):
+    id: str
+    stage: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class ShareableDocument(TypedDict):
+    id: str
+    stage_id: str
+    doc_type: str
+    doc_number: str | None
+    title: str
+    status: str
+    issued_at: datetime | None
+    attachment_media_id: str | None
+
+
+class ShareableMaterial(TypedDict):
+    stages: list[ShareableStage]
+    documents: list[ShareableDocument]
+    media: list[tuple[str, str]]  # (media id, stage id) of the footage bound now, in binding order
+
+
+async def shareable_material(session: AsyncSession, case_id: str) -> ShareableMaterial:
+    """The case's stages, its documents' current versions and the footage bound to it now: what a share outside the
+    agency may hold (no parties, no notes, no document bodies). The caller has checked the case is the principal's."""
+    from .models import Document, DocumentVersion
+
+    stages = (await session.execute(select(CaseStage).where(CaseStage.case_id == case_id).order_by(CaseStage.order))).scalars().all()
+    documents = (
+        await session.execute(
+            select(Document, DocumentVersion)
+            .join(DocumentVersion, (DocumentVersion.document_id == Document.id) & (DocumentVersion.version == Document.current_version))
+            .where(Document.case_id == case_id)
+            .order_by(Document.created_at, Document.id)
+        )
+    ).all()
+    bound = (
+        await session.execute(
+            select(MediaBinding.media_id, MediaBinding.stage_id)
+            .where(MediaBinding.case_id == case_id, MediaBinding.unbound_at.is_(None))
+            .order_by(MediaBinding.created_at, MediaBinding.id)
+        )
+    ).all()
+    return {
+        "stages": [{"id": s.id, "stage": s.stage, "status": s.status, "started_at": s.started_at, "ended_at": s.ended_at} for s in stages],
+        "documents": [
+            {
+                "id": d.id,
+                "stage_id": d.stage_id,
+                "doc_type": d.doc_type,
+                "doc_number": v.doc_number,
+                "title": v.title,
+                "status": v.status,
+                "issued_at": v.issued_at or v.signed_at,
+                "attachment_media_id": v.attachment_media_id,
+            }
+            for d, v in documents
+        ],
+        "media": [(media_id, stage_id) for media_id, stage_id in bound],
+    }

@@ -289,3 +289,12 @@ async def media_ids_not_in(session: AsyncSession, known: Select[tuple[str]], lim
 async def media_ids_after(session: AsyncSession, after: str, limit: int) -> list[str]:
     """Every footage id in order, a batch at a time (a full recomputation of derived figures)."""
     return list((await session.execute(select(Media.id).where(Media.id > after).order_by(Media.id).limit(limit))).scalars())
+
+
+async def media_of_agency(session: AsyncSession, agency: str, media_ids: list[str]) -> dict[str, Media]:
+    """issue 27 (sharing outside the agency): the agency's media records among `media_ids`, by id — for a share, which
+    has no principal of its own; the caller decides which ids it may name."""
+    if not media_ids:
+        return {}
+    rows = (await session.execute(select(Media).where(Media.agency == agency, Media.id.in_(media_ids)))).scalars()
+    return {media.id: media for media in rows}

@@ -2,7 +2,7 @@
 the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
 
 May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `complaints`, `custody`,
-`export`, `inspections`, `lists`, `media`, `officers`, `publication`, `review`, `stats`, `window_staff`. Nothing imports `web` but the app.
+`export`, `inspections`, `lists`, `media`, `officers`, `publication`, `review`, `shares`, `stats`, `window_staff`. Nothing imports `web` but the app.
 """
 
 from pathlib import Path
@@ -26,6 +26,7 @@ from .publications import router as publications_router
 from .render import problem_page
 from .router import router
 from .session import SignInNeeded, login_url
+from .shares import router as shares_router
 from .stats import router as stats_router
 from .unlinked import router as unlinked_router
 from .window_staff import router as window_staff_router
@@ -52,6 +53,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(inspections_router)
     app.include_router(unlinked_router)  # issue 27: 未关联音像
     app.include_router(devices_router)
+    app.include_router(shares_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

@@ -71,6 +71,7 @@ from .session import (
     safe_next,
     set_cookie,
 )
+from .shares import case_shares_section
 
 router = APIRouter(include_in_schema=False)
 
@@ -402,6 +403,7 @@ async def case_page(
             "officer_names": {o: registered.label(case.agency, o, typed.get(o)) for o in numbers},
             "document_types": {d.code: d.name_zh for d in catalog.document_types},
             "flowchart": flowchart_markup(request, timeline.case.procedure, {s.stage: s.status for s in timeline.stages}),
+            **await case_shares_section(session, person.principal, case.id, settings.tz),  # 对外共享 (web/shares.py)
         },
         person=person,
     )
