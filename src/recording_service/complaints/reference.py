@@ -1,6 +1,7 @@
 """The reference number (投诉编号) a complainant keeps: 12 random characters of Crockford's base 32 (60 bits: not
 guessed within any rate limit) and a check character (Luhn mod 32), which catches any one character mistyped and
-any two neighbours swapped before the database is asked. Shown as TS-XXXX-XXXX-XXXXX; read back whatever the case,
+any two neighbours swapped — but for 0 and Z side by side, Luhn's one blind pair (values 0 and 31) — before the
+database is asked. (The check cannot change now: references already handed out carry it.) Shown as TS-XXXX-XXXX-XXXXX; read back whatever the case,
 spacing or hyphens, with O read as 0 and I or L as 1."""
 
 import hashlib
