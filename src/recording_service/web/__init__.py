@@ -26,6 +26,7 @@ from .render import problem_page
 from .router import router
 from .session import SignInNeeded, login_url
 from .stats import router as stats_router
+from .uploads import router as uploads_router
 from .window_staff import router as window_staff_router
 
 NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/static/")
@@ -48,6 +49,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(complaints_router)
     app.include_router(window_staff_router)
     app.include_router(inspections_router)
+    app.include_router(uploads_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]
