@@ -10,7 +10,7 @@ AXE    := tests/axe/node_modules/axe-core/axe.min.js
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean axe
+.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean axe vendor-js
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -58,6 +58,21 @@ $(AXE): tests/axe/package.json tests/axe/package-lock.json
 
 axe: $(AXE)
 
+# The browser libraries the pages' upload form uses (tus-js-client, hash-wasm's SHA-256) are served from the service's
+# own static files: committed copies in src/recording_service/web/static/vendor/ (so the installed package has them, and
+# nothing is fetched at run time). `make vendor-js` installs the versions web-vendor/package-lock.json pins and copies
+# their dist files there; tests/unit/test_vendored_js.py checks the copies are those files (`make test` installs them).
+WEB_VENDOR := web-vendor/node_modules/.package-lock.json
+VENDORED := src/recording_service/web/static/vendor
+$(WEB_VENDOR): web-vendor/package.json web-vendor/package-lock.json
+	$(call apt_ensure,npm,command -v npm >/dev/null 2>&1,the vendored browser libraries cannot be checked)
+	cd web-vendor && npm ci --no-audit --no-fund --silent
+	@touch $(WEB_VENDOR)
+
+vendor-js: $(WEB_VENDOR)
+	cp web-vendor/node_modules/tus-js-client/dist/tus.min.js $(VENDORED)/tus.min.js
+	cp web-vendor/node_modules/hash-wasm/dist/sha256.umd.min.js $(VENDORED)/hash-wasm-sha256.umd.min.js
+
 # The PostgreSQL leg uses the server on 127.0.0.1:5432; start the distribution's cluster if it is down.
 postgres:
 	@if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
@@ -73,7 +88,7 @@ run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
 # The two legs run side by side (pytest-xdist, one worker per leg: see tests/conftest.py).
-test: $(STAMP) $(AXE) lint typecheck ffmpeg faketime browser postgres
+test: $(STAMP) $(AXE) $(WEB_VENDOR) lint typecheck ffmpeg faketime browser postgres
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The in-process layer (no servers, no browser), for every save: pure logic, the package structure, the redaction
@@ -83,7 +98,7 @@ test: $(STAMP) $(AXE) lint typecheck ffmpeg faketime browser postgres
 test-fast: $(STAMP) lint typecheck
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-unit test-api
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(WEB_VENDOR)
 	$(BIN)/python -m pytest -q tests/unit
 
 test-api: $(STAMP)

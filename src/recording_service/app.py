@@ -28,6 +28,7 @@ from .audit.service import REQUEST_CONTEXT, RequestContext
 from .auth.service import authenticate
 from .cases.router import documents_router, unlinked_router
 from .cases.router import router as cases_router
+from .cases.scan_router import router as document_scans_router
 from .cases.service import media_bound_to, numbered_subjects
 from .catalog.router import router as catalog_router
 from .catalog.service import load_catalog
@@ -74,6 +75,7 @@ from .stats.service import cases_by_problems
 from .storage import ObjectStore, StoreUnavailable, open_store
 from .timeline.router import router as timeline_router
 from .web import install_pages
+from .web.session import browser_principal
 from .webhooks.router import router as webhooks_router
 from .webhooks.service import send_due_deliveries
 from .window_staff.router import public_router as public_window_staff_router
@@ -228,6 +230,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = open_store(settings)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
+        app.state.authenticate_browser = browser_principal  # the tus endpoint's session-cookie uploads (the pages' form)
         app.state.media_bound_to = media_bound_to  # the media list's ?case_id= filter, from cases
         app.state.cases_by_problems = cases_by_problems  # the case list's ?has_problems= filter, from the statistics
         app.state.retention_rule = RetentionPolicy  # when footage bound to no case is swept: for its list, from custody
@@ -325,6 +328,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router)
     app.include_router(cases_router)
     app.include_router(documents_router)
+    app.include_router(document_scans_router)
     app.include_router(timeline_router)
     app.include_router(export_router)
     app.include_router(keys_router)

@@ -3,7 +3,7 @@
 from .agencies.models import AgencyProfile, AgencyProfileVersion
 from .audit.models import AuditEvent, AuditHead
 from .auth.models import ApiToken, User, WebSession
-from .cases.models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
+from .cases.models import Case, CaseStage, Document, DocumentScan, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
 from .complaints.models import Complaint
 from .core.db import Base
 from .core.throttle import ThrottleRow
@@ -54,6 +54,7 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Case",
+    "DocumentScan",
     "FixityCheck",
     "LegalHold",
     "Tombstone",

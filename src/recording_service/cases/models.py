@@ -118,7 +118,7 @@ class MediaBinding(Base):
     start_offset_s: Mapped[float | None] = mapped_column(Float)
     end_offset_s: Mapped[float | None] = mapped_column(Float)
     note: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_by: Mapped[str] = mapped_column(String(32))  # a token's id, or a person's (the pages' upload form)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unbound_by: Mapped[str | None] = mapped_column(String(32), ForeignKey("api_tokens.id"))
@@ -163,3 +163,21 @@ class LimitAdjustment(Base):
     document_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("documents.id"))
     created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DocumentScan(Base):
+    """The signed paper 执法文书 scanned to PDF, attached to its document (issue 27): a media record like any other
+    (proven SHA-256, locked, audited), bound to the document's stage so it is kept, held and exported with the
+    case. Appended, never edited: a later scan of the same document replaces the earlier one on the page, both
+    stay in the record."""
+
+    __tablename__ = "document_scans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(32), ForeignKey("cases.id"), index=True)
+    document_id: Mapped[str] = mapped_column(String(32), ForeignKey("documents.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the document's current version when the scan was attached
+    media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
+    binding_id: Mapped[str] = mapped_column(String(32), ForeignKey("media_bindings.id"))
+    attached_by: Mapped[str] = mapped_column(String(32))  # a token's id or a person's
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from sqlalchemy import RowMapping
@@ -15,6 +15,9 @@ from ..media.schemas import MediaOut
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, LimitAdjustment, MediaBinding
 from .segments import MAX_OFFSET_S, read_segment
 from .unlinked import UnlinkedItem, UnlinkedSummary
+
+if TYPE_CHECKING:
+    from .scans import ScanView
 
 # Party identity numbers are personal data: only the roles that act on or oversee the case see them.
 SEES_ID_NUMBERS = frozenset({Role.admin, Role.case_system, Role.auditor})
@@ -560,3 +563,45 @@ class UnlinkedSummaryOut(BaseModel):
             retention_class=standard.code,
             retention_days=standard.days,
         )
+
+
+# --- issue 27: scans of paper documents ---------------------------------------------------------------------
+
+
+class ScanAttach(RequestModel):
+    media_id: str = Field(
+        min_length=1, max_length=32, description="an uploaded PDF (content_type application/pdf, bytes starting %PDF-) of this agency"
+    )
+
+
+class DocumentScanOut(BaseModel):
+    id: str
+    document_id: str
+    version: int = Field(description="the document's version when the scan was attached")
+    media_id: str
+    binding_id: str = Field(description="the scan's binding to the document's stage (keeps it with the case)")
+    sha256: str
+    size: int
+    filename: str | None
+    attached_by: str
+    attached_at: datetime
+
+    @classmethod
+    def of(cls, scan: "ScanView", tz: tzinfo) -> "DocumentScanOut":
+        return cls(
+            id=scan.id,
+            document_id=scan.document_id,
+            version=scan.version,
+            media_id=scan.media_id,
+            binding_id=scan.binding_id,
+            sha256=scan.sha256,
+            size=scan.size,
+            filename=scan.filename,
+            attached_by=scan.attached_by,
+            attached_at=local(scan.attached_at, tz),
+        )
+
+
+class DocumentScanList(BaseModel):
+    items: list[DocumentScanOut]
+    next_cursor: str | None = None

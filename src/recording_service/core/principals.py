@@ -87,8 +87,42 @@ def require_roles(*roles: Role) -> Any:  # a FastAPI Depends(...) marker
     return Depends(check)
 
 
+# A person's browser on the tus endpoint: the application registers the check (`app.state.authenticate_browser`,
+# from the pages' sessions) — the session cookie together with the session's CSRF token in a header, never the
+# cookie alone (see web/session.py). Answers None when the request carries no session cookie.
+BrowserAuthenticator = Callable[[Request, AsyncSession], Awaitable[Principal | None]]
+
+
+async def token_or_browser(request: Request, session: DbSession, _scheme: Any = Depends(_bearer)) -> Principal:
+    """A bearer token (docks, scripts) or, without an Authorization header, a signed-in person's browser."""
+    if request.headers.get("authorization") is None:
+        check: BrowserAuthenticator | None = getattr(request.app.state, "authenticate_browser", None)
+        principal = await check(request, session) if check is not None else None
+        if principal is not None:
+            request.state.principal = principal
+            return principal
+    return await current_principal(request, session)
+
+
+TokenOrBrowser = Annotated[Principal, Depends(token_or_browser)]
+
+
+def require_uploader_roles(*roles: Role) -> Any:  # a FastAPI Depends(...) marker: token_or_browser, then the role
+    allowed = frozenset(roles)
+
+    async def check(principal: TokenOrBrowser) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Problem(403, "forbidden-role", f"Role '{principal.role.value}' may not do this; allowed: {names}.")
+        return principal
+
+    return Depends(check)
+
+
 UPLOADERS = (Role.admin, Role.dock, Role.case_system)
 READERS = (Role.admin, Role.dock, Role.case_system, Role.auditor, Role.reviewer)
 
 Uploader = Annotated[Principal, require_roles(*UPLOADERS)]
 Reader = Annotated[Principal, require_roles(*READERS)]
+# The tus endpoint also takes a person's browser (the upload form in the pages).
+BrowserOrUploader = Annotated[Principal, require_uploader_roles(*UPLOADERS)]

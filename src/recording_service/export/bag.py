@@ -5,7 +5,7 @@ footage bytes included, that review tooling can verify offline.
     case-<id>/signature.json            the service's Ed25519 signature over the manifests and the audit excerpt
     case-<id>/data/case.json            the case (parties' identity numbers only for roles that see them)
     case-<id>/data/timeline.json        stages, documents, bound footage, entries, completeness findings
-    case-<id>/data/documents.json       every document with its full version history
+    case-<id>/data/documents.json       every document with its full version history and its scans (paper, PDF)
     case-<id>/data/review.json          the 案卷评查: the sheet's items scored from the data, the reviewer's items,
                                         评查意见, the sign-off (评查人, time) and every version of it
     case-<id>/data/media/<id>.json      each included media record
@@ -41,7 +41,8 @@ from ..audit.models import AuditEvent, AuditHead
 from ..audit.service import hashed_fields
 from ..cases.models import Case, Document, DocumentVersion, MediaBinding
 from ..cases.record import document_versions
-from ..cases.schemas import DocumentOut
+from ..cases.scans import scans_of_documents
+from ..cases.schemas import DocumentOut, DocumentScanOut
 from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.principals import Principal
@@ -172,6 +173,10 @@ async def build_case_bag(
     ).scalars():
         history = await document_versions(session, document.id)
         documents.append(DocumentOut.of(document, history[-1], len(history), catalog, settings.tz, history).model_dump(mode="json"))
+    # The scans of the signed paper documents (each a media record bound to the document's stage: in the bag below).
+    scans = await scans_of_documents(session, [d["id"] for d in documents])
+    for entry in documents:
+        entry["scans"] = [DocumentScanOut.of(s, settings.tz).model_dump(mode="json") for s in scans.get(entry["id"], [])]
 
     exported = _exported_media_ids(case)
     media = list(

@@ -22,7 +22,7 @@ class Upload(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     agency: Mapped[str] = mapped_column(String(64), index=True)
-    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(32), index=True)  # a token's id, or a person's (the pages' upload form)
     channel: Mapped[str] = mapped_column(String(16))  # "tus" or "multipart"
     # None while a multipart body is still streaming (its length is only known at the end).
     length: Mapped[int | None] = mapped_column(BigInteger)

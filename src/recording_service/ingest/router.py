@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..core.db import DbSession
 from ..core.deps import SettingsDep
-from ..core.principals import CurrentPrincipal, Uploader
+from ..core.principals import BrowserOrUploader, CurrentPrincipal, TokenOrBrowser, Uploader
 from ..core.problems import Problem
 from ..core.times import local
 from ..core.values import plain_digits
@@ -35,6 +35,8 @@ def get_ingest(request: Request) -> Ingest:
 
 
 IngestDep = Annotated[Ingest, Depends(get_ingest)]
+# The tus routes take a bearer token (docks, scripts) or a signed-in person's browser: the session cookie with
+# the session's X-CSRF-Token header (the pages' upload form; core.principals.token_or_browser).
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])
 media_upload_router = APIRouter(prefix="/api/v1/media", tags=["media"])
 
@@ -114,7 +116,7 @@ async def discover(principal: CurrentPrincipal, settings: SettingsDep) -> Respon
 )
 async def create(
     request: Request,
-    principal: Uploader,
+    principal: BrowserOrUploader,
     ingest: IngestDep,
     upload_length: Annotated[str | None, Header(json_schema_extra=DIGITS)] = None,
     upload_metadata: Annotated[str | None, Header()] = None,
@@ -153,7 +155,7 @@ async def _nothing() -> AsyncIterator[bytes]:
     response_class=Response,
     responses={200: {"description": "the offset in Upload-Offset, the length in Upload-Length (no body)"}},
 )
-async def head(upload_id: str, request: Request, principal: Uploader, session: DbSession) -> Response:
+async def head(upload_id: str, request: Request, principal: BrowserOrUploader, session: DbSession) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     if upload.status not in ("receiving", "completed"):
@@ -169,7 +171,7 @@ async def head(upload_id: str, request: Request, principal: Uploader, session: D
 async def patch(
     upload_id: str,
     request: Request,
-    principal: Uploader,
+    principal: BrowserOrUploader,
     session: DbSession,
     ingest: IngestDep,
     upload_offset: Annotated[str | None, Header(json_schema_extra=DIGITS)] = None,
@@ -197,7 +199,7 @@ async def patch(
 
 
 @router.delete("/{upload_id}", status_code=204, summary="tus termination (unfinished uploads only)", openapi_extra=TUS_RESUMABLE)
-async def terminate(upload_id: str, request: Request, principal: Uploader, session: DbSession, ingest: IngestDep) -> Response:
+async def terminate(upload_id: str, request: Request, principal: BrowserOrUploader, session: DbSession, ingest: IngestDep) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
     await terminate_upload(ingest, session, upload, principal)
@@ -205,7 +207,7 @@ async def terminate(upload_id: str, request: Request, principal: Uploader, sessi
 
 
 @router.get("/{upload_id}", response_model=UploadOut, summary="JSON status of an upload")
-async def status(upload_id: str, principal: CurrentPrincipal, session: DbSession, settings: SettingsDep) -> UploadOut:
+async def status(upload_id: str, principal: TokenOrBrowser, session: DbSession, settings: SettingsDep) -> UploadOut:
     upload = await get_upload(session, principal, upload_id)
     tz = settings.tz
     return UploadOut(

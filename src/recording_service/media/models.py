@@ -69,7 +69,7 @@ class Media(Base):
     # A scanned document (PDF): {format, version, pages}
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     probe_error: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"))
+    created_by: Mapped[str] = mapped_column(String(32))  # a token's id, or a person's (the pages' upload form)
     upload_id: Mapped[str | None] = mapped_column(String(32))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -91,7 +91,7 @@ class MediaSighting(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     media_id: Mapped[str] = mapped_column(String(32), ForeignKey("media.id"), index=True)
     upload_id: Mapped[str | None] = mapped_column(String(32))
-    token_id: Mapped[str] = mapped_column(String(32), ForeignKey("api_tokens.id"), index=True)
+    token_id: Mapped[str] = mapped_column(String(32), index=True)  # a token's id, or a person's (the pages' upload form)
     upload_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -151,7 +151,7 @@ def stage_findings(
                 )
             )
     for clip in facts.clips:
-        if clip.start is None:
+        if clip.start is None and clip.kind != "document":  # a scanned paper document has no recording time to know
             findings.append(
                 FootageFinding(
                     stage=code,

@@ -29,6 +29,7 @@ from .session import SignInNeeded, login_url
 from .shares import router as shares_router
 from .stats import router as stats_router
 from .unlinked import router as unlinked_router
+from .uploads import router as uploads_router
 from .window_staff import router as window_staff_router
 
 NOT_PAGES = ("/api/", "/docs", "/openapi.json", "/healthz", "/static/")
@@ -54,6 +55,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(unlinked_router)  # issue 27: 未关联音像
     app.include_router(devices_router)
     app.include_router(shares_router)
+    app.include_router(uploads_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

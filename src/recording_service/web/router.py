@@ -18,6 +18,7 @@ from ..auth.people import SessionPolicy, SignInRefused, record_failure, record_t
 from ..auth.throttling import Attempt, SignInLimits, account_wait, client_wait, failed, succeeded
 from ..cases.listing import list_file, list_sheet
 from ..cases.models import Case
+from ..cases.scans import scans_of_documents
 from ..cases.schemas import SEES_ID_NUMBERS, CaseOut
 from ..cases.service import (
     SORTS,
@@ -56,7 +57,7 @@ from ..timeline.model import ContinuityGap, TimelineStage
 from .flash import redirect_with_flash
 from .lists import flowchart_markup
 from .publications import STATUS_NAMES
-from .render import CASE_STATUS_NAMES, page
+from .render import CASE_STATUS_NAMES, PAGE_HEADERS, page
 from .session import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -72,6 +73,7 @@ from .session import (
     set_cookie,
 )
 from .shares import case_shares_section
+from .uploads import FILERS
 
 router = APIRouter(include_in_schema=False)
 
@@ -374,7 +376,9 @@ async def case_page(
         *(o for s in timeline.stages for m in s.media for o in m.officer_ids),
     }
     registered = await names_of(session, [(case.agency, o) for o in numbers])
-    return page(
+    scans = await scans_of_documents(session, [d.id for s in timeline.stages for d in s.documents])
+    may_upload = person.principal.role in FILERS
+    response = page(
         request,
         "case.html",
         {
@@ -404,9 +408,16 @@ async def case_page(
             "document_types": {d.code: d.name_zh for d in catalog.document_types},
             "flowchart": flowchart_markup(request, timeline.case.procedure, {s.stage: s.status for s in timeline.stages}),
             **await case_shares_section(session, person.principal, case.id, settings.tz),  # 对外共享 (web/shares.py)
+            "scans": {doc: found[-1] for doc, found in scans.items()},
+            "may_upload": may_upload,
         },
         person=person,
     )
+    if may_upload:
+        # The upload form hashes files with hash-wasm (WebAssembly compiled from our own script): allowed here only.
+        csp = PAGE_HEADERS["Content-Security-Policy"].replace("script-src 'self';", "script-src 'self' 'wasm-unsafe-eval';")
+        response.headers["Content-Security-Policy"] = csp
+    return response
 
 
 # --- 案卷评查 by people: the reviewer's deductions, 评查意见 and sign-off -------------------------------

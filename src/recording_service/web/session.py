@@ -6,9 +6,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..agencies.service import get_agency
 from ..auth.models import WebSession
@@ -105,6 +106,42 @@ async def csrf_checked(request: Request, person: Person) -> SignedIn:
 
 
 FormPerson = Annotated[SignedIn, Depends(csrf_checked)]
+
+
+async def browser_principal(request: Request, session: AsyncSession) -> Principal | None:
+    """A person's browser on the API's tus endpoint (the pages' upload form): the session cookie, the session's
+    CSRF token in the X-CSRF-Token header (a page of this site reads it from its <meta>; another site can neither
+    read it nor, the cookie being SameSite=Strict, send the cookie) and, when the browser names it, this site as
+    the Origin. None without a session cookie (the caller then asks for a bearer token)."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret or len(secret) > 200:
+        return None
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        raise Problem(
+            403,
+            "cross-origin",
+            "Uploads with a session cookie are taken from this site's own pages only.",
+            detail_zh="只接受本系统页面发起的上传。",
+        )
+    found = await session_of(session, SessionPolicy.of(request.app.state.settings), secret)
+    if found is None:
+        raise Problem(
+            401,
+            "session-ended",
+            "The session has ended; sign in again to continue the upload.",
+            detail_zh="登录已失效，请重新登录后继续上传（已上传的部分会保留）。",
+        )
+    principal, browser = found
+    supplied = request.headers.get(CSRF_HEADER)
+    if not supplied or not hmac.compare_digest(supplied.encode(), browser.csrf_token.encode()):
+        raise Problem(
+            403,
+            "csrf-failed",
+            "A session-cookie upload needs the session's X-CSRF-Token header.",
+            detail_zh="安全校验未通过，请刷新页面后重试。",
+        )
+    return principal
 
 
 LOGIN_FORM_SECONDS = 3600  # a sign-in form is good for an hour, and for one post
