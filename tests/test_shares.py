@@ -87,6 +87,11 @@ def test_an_outside_browser_views_plays_downloads_then_the_share_is_revoked(leg,
             page.click("a[href$='/receipt']")
         receipt = tmp_path / "receipt.json"
         info.value.save_as(receipt)
+        # The key to check it with, from the page's link: public, no account needed.
+        with page.expect_download() as info:
+            page.click("a[href='/api/v1/public/keys/signing.pem']")
+        published_key = tmp_path / "signing.pem"
+        info.value.save_as(published_key)
         # Page views again and more ranges of the same play: audited once per window, not per request.
         page.reload()
         page.request.get(f"{link}/files/{media_id}", headers={"Range": "bytes=0-99"})
@@ -105,9 +110,12 @@ def test_an_outside_browser_views_plays_downloads_then_the_share_is_revoked(leg,
         counts = next(s for s in listed if s["id"] == share["id"])["counts"]
         assert counts == {"viewed": 1, "played": 1, "downloaded": 1, "receipt": 1}
 
-        # The receipt verifies offline against the published key, and fails when one byte is changed.
+        # The receipt verifies offline against the published key, and fails when one byte is changed; the key the page
+        # links to is the service's own.
         with leg.client(leg.token("auditor", AGENCY)) as auditor:
-            public_key = auditor.get("/api/v1/keys").json()["items"][0]["public_key"]
+            own_key = auditor.get("/api/v1/keys").json()["items"][0]["public_key_pem"]
+        assert published_key.read_text() == own_key
+        public_key = str(published_key)
         ok = leg.service.cli("verify-receipt", str(receipt), "--key", public_key, check=False)
         assert ok.returncode == 0, ok.stdout + ok.stderr
         data = receipt.read_bytes()

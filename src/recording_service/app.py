@@ -47,7 +47,7 @@ from .custody.intake import ingest_for
 from .custody.policy import RetentionPolicy
 from .custody.router import router as holds_router
 from .devices.router import router as devices_router
-from .export.router import keys_router
+from .export.router import keys_router, public_keys_router
 from .export.router import router as export_router
 from .export.signing import load_signing_key
 from .ingest.router import media_upload_router
@@ -332,6 +332,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(timeline_router)
     app.include_router(export_router)
     app.include_router(keys_router)
+    app.include_router(public_keys_router)
     app.include_router(audit_router)
     app.include_router(holds_router)
     app.include_router(media_upload_router)
