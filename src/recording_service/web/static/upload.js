@@ -234,6 +234,18 @@
     hash.title = digest || "";
     this.offer(hash, " ", open);
     this.li.dataset.done = "1";
+    // The stage's list is drawn by the server: once this form has nothing left in flight, offer to redraw it.
+    const pending = this.form.querySelectorAll(".upload-list li:not([data-done])").length;
+    let refresh = this.form.querySelector(".upload-refresh");
+    if (!pending && !refresh) {
+      refresh = document.createElement("p");
+      refresh.className = "upload-refresh";
+      const again = document.createElement("a");
+      again.href = window.location.pathname + window.location.search;
+      again.textContent = "刷新页面，在本环节的音像列表中显示";
+      refresh.append("上传均已完成。", again);
+      this.form.append(refresh);
+    }
   };
 
   function start(form, kind, files) {
