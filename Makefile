@@ -10,7 +10,7 @@ AXE    := tests/axe/node_modules/axe-core/axe.min.js
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast test-unit test-api lint typecheck bench openapi migrate ffmpeg faketime browser postgres screenshots clean axe vendor-js
+.PHONY: run test test-fast test-unit test-api test-deploy lint typecheck bench openapi migrate ffmpeg faketime browser postgres haproxy screenshots clean axe vendor-js
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -43,6 +43,10 @@ ffmpeg:
 
 faketime:
 	$(call apt_ensure,faketime,ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1,the clock-skew test will say it did not run)
+
+# tests/test_deploy.py checks deploy/haproxy/haproxy.cfg with `haproxy -c` (Debian's HAProxy; the service is not started).
+haproxy:
+	$(call apt_ensure,haproxy,test -x /usr/sbin/haproxy,the proxy configuration test will fail)
 
 # The pages are tested in Debian's chromium (Playwright never downloads a browser here); the font renders Chinese.
 browser:
@@ -88,7 +92,7 @@ run: $(RUNTIME) ffmpeg
 	$(BIN)/recording-service serve --host $(HOST) --port $(PORT)
 
 # The two legs run side by side (pytest-xdist, one worker per leg: see tests/conftest.py).
-test: $(STAMP) $(AXE) $(WEB_VENDOR) lint typecheck ffmpeg faketime browser postgres
+test: $(STAMP) $(AXE) $(WEB_VENDOR) lint typecheck ffmpeg faketime browser postgres haproxy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The in-process layer (no servers, no browser), for every save: pure logic, the package structure, the redaction
@@ -103,6 +107,10 @@ test-unit: $(STAMP) $(WEB_VENDOR)
 
 test-api: $(STAMP)
 	$(BIN)/python -m pytest -q tests/api
+
+# The deployment files (deploy/compose.yaml, deploy/helm, deploy/haproxy) rendered and validated offline: no leg.
+test-deploy: $(STAMP) haproxy
+	$(BIN)/python -m pytest -q tests/test_deploy.py
 
 # ruff (configured in pyproject.toml) over everything Python in the repository — the rules and the format
 # (`$(BIN)/ruff format src tests migrations scripts bench` applies it); `make test` runs it first.
