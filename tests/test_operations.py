@@ -307,3 +307,29 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_session_made_on_one_instance_works_on_another(leg, tmp_path):
+    """Sessions are rows of the one database and the cookie's signing is derived from the one key file: a person
+    signed in through one replica is signed in on every replica, and signing out on one ends it on all. (The public
+    budget and the sign-in throttles shared by two instances: tests/test_public_budget.py
+    `test_two_instances_spend_one_budget`, tests/test_sign_in_throttle.py `test_every_instance_sees_the_same_sign_in_counts`.)"""
+    from .support.web import PASSWORD, create_person, signed_in_client
+
+    env = {**leg.service.env, "RECORDING_SIGNING_KEY_FILE": str(leg.workdir / "data" / "signing-key.pem"), "RECORDING_RUN_WORKER": "false"}
+    other = ServiceProcess(env, tmp_path).start()
+    username = f"ops{os.urandom(3).hex()}"
+    create_person(leg, username, "reviewer", "A1", "运维测试")
+    try:
+        with signed_in_client(leg.url, username, PASSWORD) as first, httpx.Client(base_url=other.base_url, timeout=60) as second:
+            assert first.get("/cases").status_code == 200
+            second.cookies.update(first.cookies)  # the same browser, its next request sent to the other replica
+            page = second.get("/cases")
+            assert page.status_code == 200 and ("运维测试" in page.text or username in page.text)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            assert second.post("/logout", data={"csrf_token": csrf}).status_code == 303
+            first.cookies.update(second.cookies)
+            again = first.get("/cases", follow_redirects=False)
+            assert again.status_code in (302, 303) and "/login" in again.headers["location"]
+    finally:
+        other.stop()

@@ -384,6 +384,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi_with_problems  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
+    app.add_middleware(DrainGate, drain=drain, carries_upload=carries_an_upload)  # its refusals are tus answers too
     app.add_middleware(TusHeaders)
     sheet_body = settings.max_sheet_bytes + SHEET_FORM_OVERHEAD  # the file and the form around it
     app.add_middleware(
@@ -391,7 +392,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.max_json_body_bytes,
         larger={path: max(sheet_body, settings.max_json_body_bytes) for path in SHEET_IMPORT_PATHS},
     )
-    app.add_middleware(DrainGate, drain=drain, carries_upload=carries_an_upload)
     app.add_middleware(Observe, metrics=metrics, carries_upload=carries_an_upload, access_lines=settings.log_format == "json")
     app.add_middleware(RequestContextMiddleware)
     return app

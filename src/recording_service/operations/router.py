@@ -4,14 +4,15 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from ..core.metrics import Metrics
-from ..core.problems import Problem
+from ..core.problems import Problem, problem_response
 from .schemas import ReadyOut
 from .service import Readiness
 
 router = APIRouter(tags=["health"])
+# The classic text format, which every Prometheus reads (the client's "latest" is 1.0.0, which older ones refuse).
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @router.get(
@@ -39,6 +40,13 @@ async def metrics(request: Request) -> Response:
     if token:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            raise Problem(401, "metrics-token", "GET /metrics needs the bearer token set in RECORDING_METRICS_TOKEN.")
+            # Answered here, as the API answers (not as a page: the pages answer errors outside /api as HTML).
+            refused = Problem(
+                401,
+                "metrics-token",
+                "GET /metrics needs the bearer token set in RECORDING_METRICS_TOKEN.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            return problem_response(refused, request)
     collected: Metrics = request.app.state.metrics
-    return Response(await collected.render(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+    return Response(await collected.render(), media_type=METRICS_CONTENT_TYPE, headers={"Cache-Control": "no-store"})
