@@ -121,11 +121,16 @@ class DrainGate:
             return await problem_response(refused, Request(scope))(scope, receive, send)
         ended = False
 
-        async def cut_at_deadline() -> Message:
+        def end() -> Message:
             nonlocal ended
-            if ended or drain.cut.is_set():
+            if not ended:
                 ended = True
-                return {"type": "http.disconnect"}
+                log.info("drain: the body of %s %s ended at the deadline", scope["method"], scope["path"])
+            return {"type": "http.disconnect"}
+
+        async def cut_at_deadline() -> Message:
+            if ended or drain.cut.is_set():
+                return end()
             pending = asyncio.ensure_future(receive())
             cut = asyncio.ensure_future(drain.cut.wait())
             try:
@@ -135,13 +140,14 @@ class DrainGate:
             if pending.done():
                 return pending.result()
             pending.cancel()
-            ended = True
-            log.info("drain: the body of %s %s ended at the deadline", scope["method"], scope["path"])
-            return {"type": "http.disconnect"}
+            return end()
 
         drain._enter()
         try:
-            return await self.app(scope, cut_at_deadline, send_closing)
+            # No `Connection: close` on an upload's answer: cut at the deadline, its client may still be sending, and
+            # a socket closed with input unread is reset — the answer lost. The server closes it at shutdown with a
+            # lingering close instead (core/http_server.py `shutdown`).
+            return await self.app(scope, cut_at_deadline, send)
         finally:
             drain._leave()
 
