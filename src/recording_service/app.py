@@ -4,7 +4,7 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,12 +37,16 @@ from .complaints.router import router as complaints_router
 from .core.config import Settings
 from .core.db import create_engine
 from .core.deps import Secrets
+from .core.drain import Drain, DrainGate
+from .core.logs import REQUEST_ID as LOG_REQUEST_ID
 from .core.messages import messages
+from .core.metrics import Figures, Metrics, Observe
 from .core.problems import Problem, document_problems, install_problem_handlers, logger, problem_response
 from .core.redaction import install_secret_path_filter
 from .core.runtime import tune_allocator
 from .core.throttle import purge_throttles
 from .core.values import plain_digits
+from .custody.fixity import failing_media
 from .custody.intake import ingest_for
 from .custody.policy import RetentionPolicy
 from .custody.router import router as holds_router
@@ -63,6 +67,8 @@ from .media.router import router as media_router
 from .media.usage import device_footage_count
 from .officers.router import public_router as public_officers_router
 from .officers.router import router as officers_router
+from .operations.router import router as operations_router
+from .operations.service import Readiness
 from .publication.router import public_router as public_publications_router
 from .publication.router import router as publications_router
 from .publication.service import expire_publications
@@ -77,6 +83,7 @@ from .timeline.router import router as timeline_router
 from .web import install_pages
 from .web.session import browser_principal
 from .webhooks.router import router as webhooks_router
+from .webhooks.service import backlog as webhook_backlog
 from .webhooks.service import send_due_deliveries
 from .window_staff.router import public_router as public_window_staff_router
 from .window_staff.router import router as window_staff_router
@@ -96,6 +103,7 @@ class RequestContextMiddleware:
         request_id = supplied if REQUEST_ID.match(supplied) else uuid.uuid4().hex
         client = scope.get("client")
         token = REQUEST_CONTEXT.set(RequestContext(request_id, client[0] if client else None))
+        log_token = LOG_REQUEST_ID.set(request_id)  # every log line written while it is served names it
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -106,6 +114,7 @@ class RequestContextMiddleware:
             return await self.app(scope, receive, send_with_id)
         finally:
             REQUEST_CONTEXT.reset(token)
+            LOG_REQUEST_ID.reset(log_token)
 
 
 # Where people send sheets (CSV, XLSX): these bodies may reach RECORDING_MAX_SHEET_BYTES plus the form around it.
@@ -113,7 +122,7 @@ SHEET_IMPORT_PATHS = ("/api/v1/officers/import", "/officers/import")
 SHEET_FORM_OVERHEAD = 64 * 1024
 
 
-def _carries_an_upload(scope: Scope) -> bool:
+def carries_an_upload(scope: Scope) -> bool:
     path: str = scope["path"]
     return path.startswith("/api/v1/uploads") or (path.rstrip("/") == "/api/v1/media" and scope["method"] == "POST")
 
@@ -130,7 +139,7 @@ class BodyLimit:
         self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _carries_an_upload(scope):
+        if scope["type"] != "http" or carries_an_upload(scope):
             return await self.app(scope, receive, send)
         limit = self.larger.get(scope["path"].rstrip("/"), self.default_limit) if scope["method"] == "POST" else self.default_limit
         too_large = Problem(413, "body-too-large", f"Request bodies are limited to {limit} bytes; nothing was kept.")
@@ -219,6 +228,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     messages()  # the message catalogue (pages, sheets, problems, the audit trail's words), validated now as the catalog is
     load_signing_key(settings.signing_key_file)  # created (or found unreadable) at start, not at the first export
     install_secret_path_filter(SECRET_PATHS)  # share links (/shared/<token>) never reach a log
+    drain = Drain(settings.drain_seconds)  # begun by the server on SIGTERM (core/drain.py)
+    metrics = Metrics()  # this process's own registry
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -244,6 +255,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_forms=signing_key.derived_secret("public-forms"),
             flash_messages=signing_key.derived_secret("flash-messages"),
         )
+        app.state.readiness = Readiness(engine, app.state.store, drain)
+        metrics.readers = [_job_figures(app.state.queue), _database_figures(app.state.sessionmaker)]
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
             "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s",
@@ -273,6 +286,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="执法全过程记录: verified evidence uploads, case records and chain of custody",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.drain = drain
+    app.state.metrics = metrics
     install_problem_handlers(app)
 
     @app.exception_handler(StoreUnavailable)
@@ -324,6 +340,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_favicon_url="/docs/assets/favicon-32x32.png",
         )
 
+    app.include_router(operations_router)
     app.include_router(uploads_router)
     app.include_router(catalog_router)
     app.include_router(cases_router)
@@ -367,6 +384,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi_with_problems  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
+    app.add_middleware(DrainGate, drain=drain, carries_upload=carries_an_upload)  # its refusals are tus answers too
     app.add_middleware(TusHeaders)
     sheet_body = settings.max_sheet_bytes + SHEET_FORM_OVERHEAD  # the file and the form around it
     app.add_middleware(
@@ -374,5 +392,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.max_json_body_bytes,
         larger={path: max(sheet_body, settings.max_json_body_bytes) for path in SHEET_IMPORT_PATHS},
     )
+    app.add_middleware(Observe, metrics=metrics, carries_upload=carries_an_upload, access_lines=settings.log_format == "json")
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _job_figures(queue: JobQueue) -> Callable[[Figures], Awaitable[None]]:
+    async def read(figures: Figures) -> None:
+        figures.jobs = await queue.backlog()
+
+    return read
+
+
+def _database_figures(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[Figures], Awaitable[None]]:
+    async def read(figures: Figures) -> None:
+        async with sessionmaker() as session:
+            figures.webhook_pending, figures.webhook_oldest_seconds = await webhook_backlog(session)
+            figures.fixity_failing = await failing_media(session)
+
+    return read

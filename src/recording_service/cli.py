@@ -3,7 +3,9 @@
 import asyncio
 import hashlib
 import json
+import logging
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -103,7 +105,10 @@ def serve(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     upgrade(settings.database_url)
-    uvicorn.run(
+    from .core.drain import GRACEFUL_SECONDS, DrainingServer
+    from .core.logs import log_config
+
+    config = uvicorn.Config(
         "recording_service.app:create_app",
         factory=True,
         host=host,
@@ -115,8 +120,47 @@ def serve(
         proxy_headers=bool(settings.trusted_proxies.strip()),
         forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_keep_alive=30,
+        # SIGTERM drains the uploads in flight first (core/drain.py); then other requests get this long.
+        timeout_graceful_shutdown=int(GRACEFUL_SECONDS),
+        log_config=log_config(settings.log_format),
         log_level="info",
+        access_log=settings.log_format != "json",  # JSON: the service writes its own access lines (with the route)
     )
+    run_server(config, DrainingServer)
+
+
+def run_server(config, server_class) -> None:
+    """uvicorn.run with our server class (in each worker process too, with --workers)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+    from uvicorn.supervisors import multiprocess as supervisor
+
+    if config.workers > 1:
+
+        class Process(supervisor.Process):
+            @property
+            def server(self) -> uvicorn.Server:
+                if self._server is None:
+                    self._server = server_class(config=self.config)
+                return self._server
+
+        supervisor.Process = Process  # what Multiprocess starts for each worker
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    config.load_app()
+    server = server_class(config=config)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        raise typer.Exit(3)
+    # Shut down cleanly (engine disposed, store closed, logs written): skip the interpreter's teardown, which
+    # frees every module one by one for a second or more — time the orchestrator's grace period counts.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @app.command()

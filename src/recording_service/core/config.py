@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     # issue 27: footage bound to no case is listed as expiring (a warning on its page, `expiring_within_days` in
     # GET /api/v1/media/unlinked/summary) this many days before the retention sweep would delete it.
     unlinked_warning_days: int = Field(default=30, ge=0, le=3650)
+    # issue 28: operations. Log lines as text (uvicorn's) or one JSON object per line (time, level, logger, message,
+    # request_id; access lines with method, route, status, duration_ms).
+    log_format: Literal["text", "json"] = "text"
+    # SIGTERM: uploads in flight get this long to finish; a body still arriving then ends there, what it brought is
+    # kept and the PATCH is answered with its offset (core/drain.py). Keep it below the orchestrator's grace period.
+    drain_seconds: float = Field(default=25, ge=0, le=3600)
+    # GET /metrics: open on the service port unless this is set; then it needs `Authorization: Bearer <this>`.
+    metrics_token: str | None = Field(default=None, min_length=16)
 
     @field_validator("timezone")
     @classmethod

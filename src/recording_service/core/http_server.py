@@ -146,6 +146,25 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 return
         super().data_received(data)
 
+    def shutdown(self) -> None:
+        """The server is stopping. A request answered while its body is still arriving (an upload cut short by the
+        drain, core/drain.py) is closed as a refused head is: half-close and discard, so the client reads the answer
+        instead of a reset. Every other connection as uvicorn closes it."""
+        cycle = self.cycle
+        if (
+            cycle is not None
+            and cycle.response_complete
+            and cycle.more_body
+            and self.transport is not None
+            and not self.transport.is_closing()
+            and self.transport.can_write_eof()
+        ):
+            self._lingering, self._linger_left = True, LINGER_BYTES
+            self.transport.write_eof()
+            self._linger_timer = self.loop.call_later(LINGER_SECONDS, self._stop_lingering)
+            return
+        super().shutdown()
+
     def on_headers_complete(self) -> None:
         self._head_arrived()
         super().on_headers_complete()

@@ -127,3 +127,13 @@ async def fixity_results_of_day(session: AsyncSession, agency: str, day: date, t
         )
     ).all()
     return dict(rows)
+
+
+async def failing_media(session: AsyncSession) -> dict[str, int]:
+    """Media whose last fixity check failed, by status (corrupt: other bytes; missing: no object) (metrics)."""
+    rows = (
+        await session.execute(
+            select(Media.status, func.count()).where(Media.status.in_([MediaStatus.corrupt, MediaStatus.missing])).group_by(Media.status)
+        )
+    ).all()
+    return {str(status): count for status, count in rows}

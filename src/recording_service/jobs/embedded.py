@@ -10,7 +10,7 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -211,6 +211,18 @@ class EmbeddedQueue:
             }
             for job in rows
         ]
+
+    async def backlog(self) -> dict[str, tuple[int, float]]:
+        now = utcnow()
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(EmbeddedJob.task, func.count(), func.min(EmbeddedJob.run_after).filter(EmbeddedJob.run_after <= now))
+                    .where(EmbeddedJob.status == "todo")
+                    .group_by(EmbeddedJob.task)
+                )
+            ).all()
+        return {task: (waiting, (now - oldest).total_seconds() if oldest else 0.0) for task, waiting, oldest in rows}
 
     async def close(self) -> None:
         return None

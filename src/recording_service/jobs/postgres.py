@@ -24,6 +24,18 @@ def libpq_url(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# A job waits from when it was deferred, or from its schedule when it was deferred for later.
+BACKLOG_SQL = """
+SELECT j.task_name, count(*) AS waiting,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(COALESCE(j.scheduled_at, e.at)) FILTER (WHERE COALESCE(j.scheduled_at, e.at) <= now())), 0)
+         AS oldest
+  FROM procrastinate_jobs j
+  LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+ WHERE j.status = 'todo'
+ GROUP BY j.task_name
+"""
+
+
 class ProcrastinateQueue:
     kind = "procrastinate"
 
@@ -114,6 +126,11 @@ class ProcrastinateQueue:
             limit=limit,
         )
         return [{"id": row["id"], "task": row["task_name"], "args": row["args"], "attempts": row["attempts"]} for row in rows]
+
+    async def backlog(self) -> dict[str, tuple[int, float]]:
+        await self._open()
+        rows = await self.app.connector.execute_query_all_async(BACKLOG_SQL)
+        return {row["task_name"]: (int(row["waiting"]), float(row["oldest"])) for row in rows}
 
     async def close(self) -> None:
         if self._opened:

@@ -62,6 +62,9 @@ class JobQueue(Protocol):
     async def dead_jobs(self, limit: int = 100) -> list[dict[str, Any]]:
         """Jobs that failed every attempt, newest first."""
 
+    async def backlog(self) -> dict[str, tuple[int, float]]:
+        """Jobs waiting to run, by task: how many, and how long (seconds) the oldest that is due has waited."""
+
     async def close(self) -> None: ...
 
 

@@ -138,4 +138,7 @@ class ObjectStore(Protocol):
 
     async def legal_hold(self, key: str, version: str | None, on: bool) -> None: ...
 
+    async def ping(self) -> None:
+        """A cheap call that reaches the store (readiness); raises StoreUnavailable when it does not answer."""
+
     async def close(self) -> None: ...

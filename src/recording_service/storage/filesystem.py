@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVarTuple
 
-from .base import Durable, ObjectExists, ObjectStat, StoredObjectMismatch, UploadTarget, WriterBusy
+from .base import Durable, ObjectExists, ObjectStat, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
 
 READ_CHUNK = 1024 * 1024
 Ts = TypeVarTuple("Ts")
@@ -420,6 +420,14 @@ class FilesystemStore:
 
     async def legal_hold(self, key: str, version: str | None, on: bool) -> None:
         raise NotImplementedError("the filesystem store has no object lock")
+
+    async def ping(self) -> None:
+        def reachable() -> bool:
+            # The uploads' directory, under the root: missing when the volume is not mounted (or was taken away).
+            return self.partial_dir.is_dir() and os.access(self.partial_dir, os.W_OK | os.X_OK)
+
+        if not await asyncio.to_thread(reachable):
+            raise StoreUnavailable(f"{self.partial_dir} is not a writable directory")
 
     async def close(self) -> None:
         return None

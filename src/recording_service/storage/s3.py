@@ -266,6 +266,8 @@ class S3Store:
         # that saves nothing here (a refused part costs one part's bytes), so parts go out at once.
         self.client.meta.events.unregister("before-call.s3", add_expect_header)
         self._tail_cache: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        self.endpoint_url = endpoint_url
+        self._ping_client: Any = None
 
     def _key(self, key: str) -> str:
         return self.prefix + key
@@ -639,5 +641,22 @@ class S3Store:
     async def delete(self, key: str) -> None:
         await self._remove(self._key(key), exact=True)
 
+    async def ping(self) -> None:
+        # HEAD on the bucket through a client of its own that gives up quickly: readiness is probed every few
+        # seconds, and the uploads' client retries (3 attempts, 5 s to connect) would hold a thread for 15 s.
+        if self._ping_client is None:
+            config = Config(
+                signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}, connect_timeout=2, read_timeout=2
+            )
+            self._ping_client = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
+        try:
+            await asyncio.to_thread(self._ping_client.head_bucket, Bucket=self.bucket)
+        except ClientError as exc:
+            raise StoreUnavailable(f"HEAD bucket {self.bucket}: {exc}") from exc
+        except (BotoCoreError, OSError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
     async def close(self) -> None:
         self.client.close()
+        if self._ping_client is not None:
+            self._ping_client.close()

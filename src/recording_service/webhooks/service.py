@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
@@ -334,3 +334,11 @@ async def replay(session: AsyncSession, principal: Principal, delivery_id: str) 
 def send_due_deliveries(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> "Work":
     """The delivery loop, for the job queue to run beside its work (`queue.alongside`)."""
     return Deliveries(sessionmaker, settings).run
+
+
+async def backlog(session: AsyncSession) -> tuple[int, float]:
+    """Deliveries not yet delivered (pending, retrying included), and the oldest one's age in seconds (metrics)."""
+    waiting, oldest = (
+        await session.execute(select(func.count(), func.min(WebhookDelivery.created_at)).where(WebhookDelivery.status == "pending"))
+    ).one()
+    return waiting, (utcnow() - oldest).total_seconds() if oldest else 0.0
