@@ -72,6 +72,7 @@ def chart_full() -> list[dict]:
     return render(
         {
             "ingress": {"enabled": True, "host": "recording.example.gov.cn", "tlsSecretName": "recording-tls"},
+            "metrics": {"tokenSecret": {"name": "recording-metrics"}},
             "database": {"existingSecret": "pg", "urlKey": "app-url", "migrationUrlKey": "owner-url", "appRole": "recording_app"},
             "storage": {"bucket": "evidence", "prefix": "city", "endpoint": "https://s3.example.gov.cn", "existingSecret": "s3"},
             "trustedProxies": "10.244.0.0/16",
@@ -261,6 +262,15 @@ def test_ingress_lets_tus_uploads_through(chart_full):
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend["name"] == of_kind(chart_full, "Service")[0]["metadata"]["name"]
     assert of_kind(render(), "Ingress") == []  # off unless asked for
+
+
+def test_metrics_need_a_token_once_the_ingress_publishes_the_pods(chart_full):
+    api = named(chart_full, "Deployment", "-api")["spec"]["template"]["spec"]["containers"][0]
+    token = env_of(api)["RECORDING_METRICS_TOKEN"]["valueFrom"]["secretKeyRef"]
+    assert token == {"name": "recording-metrics", "key": "token"}
+    assert "RECORDING_METRICS_TOKEN" not in env_of(named(render(), "Deployment", "-api")["spec"]["template"]["spec"]["containers"][0])
+    with pytest.raises(Exception, match="metrics.tokenSecret"):
+        render({"ingress": {"enabled": True, "host": "recording.example.gov.cn"}})
 
 
 def test_custody_cron_jobs_run_the_documented_commands(chart_default):

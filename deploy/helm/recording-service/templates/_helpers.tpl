@@ -74,6 +74,13 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.trustedProxies | quote }}
 - name: RECORDING_RUN_WORKER
   value: "false"
+{{- with .Values.metrics.tokenSecret.name }}
+- name: RECORDING_METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $.Values.metrics.tokenSecret.key }}
+{{- end }}
 - name: TMPDIR
   value: /tmp
 - name: HOME
