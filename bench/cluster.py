@@ -9,7 +9,8 @@ loopback ports and a fast check (a replica that dies leaves the pool within abou
 Load, all through the proxy:
 - docks (threads), each the real dock client (recording_service.dock.sync.DockSync, as `recording-dock sync` runs
   it, with its default retries) over a directory of recordings of MIN..MAX MiB: a short real H.264 clip followed by
-  random bytes and a marker unique to the file, so every file probes as footage and has its own SHA-256. A dock
+  a `free` box of random bytes and a marker unique to the file, so every file probes as footage and has its own
+  SHA-256. A dock
   whose run ends with a file not uploaded runs again (as its timer would), resuming from the remembered upload;
 - a poller: GET /public/publications and /healthz every 0.5 s, counting failures and latency;
 - a killer: every KILL_EVERY seconds one random replica, SIGKILL and SIGTERM in turn, restarted after a short
@@ -40,6 +41,7 @@ import re
 import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import threading
@@ -262,7 +264,8 @@ class Recording:
 
 
 def make_recordings(scale: Scale, run_id: str) -> list[Recording]:
-    """Every dock's files: the clip, a marker naming the run, dock and file, then the shared random bytes."""
+    """Every dock's files: the clip, then a `free` box holding a marker naming the run, dock and file and the shared
+    random bytes (a camera's file as ffprobe sees it, each with its own SHA-256)."""
     rng = random.Random(scale.seed)
     clip = make_clip(HERE / "clip.mp4")
     base = HERE / "random.bin"
@@ -278,12 +281,14 @@ def make_recordings(scale: Scale, run_id: str) -> list[Recording]:
             size = rng.randint(scale.min_mib * MiB, scale.max_mib * MiB)
             path = directory / f"CLUSTER{dock:02d}_{number:03d}.mp4"
             marker = f"cluster {run_id} dock {dock} file {number}".encode().ljust(64, b" ")
+            box = size - len(clip)  # the rest of the file is one `free` box: a valid MP4 to the end
+            header = struct.pack(">I4s", box, b"free") if box < 2**32 else struct.pack(">I4sQ", 1, b"free", box)
             digest = hashlib.sha256()
             with open(path, "wb") as out, open(base, "rb") as source:
-                for part in (clip, marker):
+                for part in (clip, header, marker):
                     out.write(part)
                     digest.update(part)
-                left = size - len(clip) - len(marker)
+                left = size - len(clip) - len(header) - len(marker)
                 while left > 0:
                     data = source.read(min(block, left))
                     out.write(data)
@@ -470,6 +475,7 @@ def proxy_figures(lines: list[tuple[float, str]], kills: list[Kill]) -> dict:
     """What HAProxy saw: PATCH times and outcomes, HEADs for an offset, how fast a dead replica left the pool."""
     patch_ms, statuses, heads, posts = [], {}, 0, 0
     terminations: dict[str, int] = {}
+    cut: dict[str, int] = {}  # PATCHes a replica did not answer, by the kill they were in flight at
     downs: list[tuple[float, str]] = []
     for stamp, line in lines:
         if line.startswith("REQ "):
@@ -484,6 +490,11 @@ def proxy_figures(lines: list[tuple[float, str]], kills: list[Kill]) -> dict:
                     patch_ms.append(active)
                 else:
                     terminations[parts[8]] = terminations.get(parts[8], 0) + 1
+                if status < 200 or status >= 500:
+                    server, begun = parts[9].split("/")[-1], stamp - active / 1000
+                    during = [k.signal for k in kills if k.target == server and begun - 0.5 <= k.at <= stamp + 0.5]
+                    key = f"{during[0]} ({status} {parts[8]})" if during else f"no kill of {server} ({status} {parts[8]})"
+                    cut[key] = cut.get(key, 0) + 1
             elif method == "HEAD":
                 heads += 1
             elif method == "POST":
@@ -500,6 +511,7 @@ def proxy_figures(lines: list[tuple[float, str]], kills: list[Kill]) -> dict:
         "patches": sum(statuses.values()),
         "patch_statuses": {str(k): v for k, v in sorted(statuses.items())},
         "failed_patch_terminations": terminations,
+        "unanswered_patches": cut,
         "patch_ms": {
             "p50": percentile(patch_ms, 0.5),
             "p95": percentile(patch_ms, 0.95),
@@ -571,7 +583,13 @@ def check(results: dict, recordings: list[Recording], api: Api, replicas: list[S
         "statuses": statuses,
     }
     verdict("every media probed exactly once (media.described)", counts and all(c == 1 for c in counts), results["probes"])
-    verdict("every media ready", statuses == {"ready": len(media)}, statuses)
+    not_ready = [
+        {"id": m["id"], "size": m["size"], "status": m["status"], "probe_error": m.get("probe_error")}
+        for m in media
+        if m["status"] != "ready"
+    ]
+    results["probes"]["not_ready"] = not_ready
+    verdict("every media ready", statuses == {"ready": len(media)}, not_ready[:5] or statuses)
     verdict("one media.created per media", all(created.get(item["id"], 0) == 1 for item in media), f"{sum(created.values())} events")
 
     dead = replicas[0].cli("jobs", "failed", check=False)
@@ -831,6 +849,7 @@ def report(results: dict) -> None:
             f"{sum(v for k, v in proxy['patch_statuses'].items() if not k.startswith('2'))} {proxy['patch_statuses']}",
         ),
         ("resumes: dock re-runs / files resumed", f"{docks['reruns']} / {docks['resumed_files']}"),
+        ("PATCHes unanswered, by the kill in flight", json.dumps(proxy["unanswered_patches"])),
         ("PATCH time p50 / p95 / max (HAProxy)", "{p50} / {p95} / {max} ms".format(**proxy["patch_ms"])),
         ("public polls failed", f"{polls['failed']} of {polls['total']} ({polls['in_flight_at_sigkill']} in flight at a SIGKILL)"),
         *((f"  {path} p50 / p95 / max", "{p50} / {p95} / {max} ms".format(**figures)) for path, figures in polls["ms"].items()),
