@@ -47,6 +47,13 @@ def test_cluster_loses_nothing_when_replicas_and_workers_are_killed(tmp_path):
     assert (figures["kills"]["SIGKILL"], figures["kills"]["SIGTERM"]) == (1, 1)
     assert figures["kills"]["workers"] == ["SIGKILL worker-1", "SIGTERM worker-2"]
     assert figures["duplicate_media"] == 0
-    assert figures["probes"] == {"media": 3, "described_once": 3, "never": 0, "more_than_once": 0, "statuses": {"ready": 3}}
+    assert figures["probes"] == {
+        "media": 3,
+        "described_once": 3,
+        "never": 0,
+        "more_than_once": 0,
+        "statuses": {"ready": 3},
+        "not_ready": [],
+    }
     assert figures["polls"]["total"] > 0 and figures["polls"]["unexplained"] == 0
     assert not (tmp_path / "cluster" / "docks").exists()  # the recordings are cleaned up
