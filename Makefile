@@ -10,7 +10,7 @@ AXE    := tests/axe/node_modules/axe-core/axe.min.js
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast test-unit test-api test-deploy lint typecheck bench openapi migrate ffmpeg faketime browser postgres haproxy screenshots clean axe vendor-js
+.PHONY: run test test-fast test-unit test-api test-deploy lint typecheck bench bench-cluster openapi migrate ffmpeg faketime browser postgres haproxy screenshots clean axe vendor-js
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -126,8 +126,17 @@ typecheck: $(STAMP)
 screenshots: $(STAMP) $(AXE) ffmpeg browser
 	RS_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -q tests/test_web.py tests/test_publication.py tests/test_lists.py tests/test_stats.py tests/test_audit_pages.py tests/test_review_pages.py tests/test_chinese_pages.py tests/test_accessibility.py tests/test_photos.py -k "sqlite and (auditor_reviews or register or public_reads_no_personal_data or in_the_browser or filters_the_agency_trail or every_page_a_role or public_pages_are_chinese or fit_phones or large_text or zoomable or browsers_viewer)"
 
-bench: $(STAMP) ffmpeg postgres
+# `make bench` is the ratios (bench/run.py), then the cluster under failure (bench/cluster.py, below).
+bench: $(STAMP) ffmpeg postgres haproxy
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cluster.py
+
+# The cluster under failure (issue 28): PostgreSQL, SeaweedFS, three API replicas and two job workers behind HAProxy
+# (its configuration from deploy/haproxy/haproxy.cfg), 20 docks uploading 64-512 MiB each with the dock client while
+# a replica is killed every 5 s; every upload, probe and the audit chain checked afterwards, the figures printed and in
+# bench/.work/cluster.json. Scaled by BENCH_CLUSTER_* (see bench/cluster.py); about 6 GB of disk while it runs.
+bench-cluster: $(STAMP) ffmpeg postgres haproxy
+	$(BIN)/python bench/cluster.py
 
 openapi: $(STAMP)
 	$(BIN)/python scripts/export_openapi.py

@@ -1,14 +1,14 @@
-"""ffprobe (via ffmpeg-python) and the rules for when a recording started."""
+"""ffprobe (run directly, with a timeout) and the rules for when a recording started."""
 
 import asyncio
+import json
 import re
+import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, overload
 from zoneinfo import ZoneInfo
-
-import ffmpeg  # type: ignore[import-untyped]  # ffmpeg-python ships no type information
 
 from ..core.config import Settings
 from ..storage import filesystem_root
@@ -100,16 +100,48 @@ def interpret(data: dict[str, Any], tz: ZoneInfo) -> ProbeResult:
     )
 
 
+class ProbeInterrupted(Exception):
+    """ffprobe did not get to look at the recording: the store did not answer (an S3 store's URL), or ffprobe was
+    stopped (a signal to the worker's whole process group as it shuts down, as systemd and a terminal send it). That says nothing about the recording, so the
+    probe job fails and the queue tries it again, instead of recording `probe_failed` for good."""
+
+
+# ffprobe's last words when reading a URL failed in the network or at the store, not in the file (a 4xx is not here:
+# an object that is not there is the fixity check's business).
+_UNREACHABLE = re.compile(
+    r"Connection (timed out|refused|reset by peer)|Network is unreachable|No route to host|Server returned 5\d\d", re.IGNORECASE
+)
+
+
 async def probe(location: str, ffprobe: str, timeout: float, tz: ZoneInfo) -> ProbeResult:
+    """ffprobe on a path or URL, given `timeout` seconds in all. ffprobe is run directly: ffmpeg-python 0.2.0's
+    `probe(…, timeout=)` has no timeout of its own and passed it on as ffprobe's `-timeout` option, which for a URL
+    is the socket timeout in microseconds — 60 µs, so a busy S3 store made footage `probe_failed` ("Connection timed
+    out"), and a hung ffprobe was never ended."""
+
     def run() -> ProbeResult:
         try:
-            data = ffmpeg.probe(location, cmd=ffprobe, timeout=timeout)
-        except ffmpeg.Error as exc:
-            message = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-            return ProbeResult(ok=False, error=(message[-1] if message else "ffprobe failed")[:2000])
+            done = subprocess.run(
+                [ffprobe, "-hide_banner", "-show_format", "-show_streams", "-of", "json", location],
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
         except FileNotFoundError:
             return ProbeResult(ok=False, error=f"ffprobe not found ({ffprobe}); install ffmpeg")
-        except Exception as exc:  # a timeout or an unreadable answer: still evidence, just not described
+        except subprocess.TimeoutExpired:  # still evidence, just not described
+            return ProbeResult(ok=False, error=f"ffprobe did not finish within {timeout:g} s")
+        if done.returncode < 0:  # a signal ended it (the worker's process group stopped): not the file's fault
+            raise ProbeInterrupted(f"ffprobe was stopped by signal {-done.returncode}")
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            last = (message[-1] if message else "ffprobe failed")[:2000]
+            if location.startswith(("http://", "https://")) and _UNREACHABLE.search(last):
+                raise ProbeInterrupted(_URL.sub("the stored object", last))  # no presigned URL in a log
+            return ProbeResult(ok=False, error=last)
+        try:
+            data = json.loads(done.stdout)
+        except ValueError as exc:  # an unreadable answer: still evidence, just not described
             return ProbeResult(ok=False, error=f"ffprobe failed: {type(exc).__name__}: {exc}"[:2000])
         return interpret(data, tz)
 
