@@ -8,9 +8,11 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from urllib.parse import urlparse
 
+import httpx
 from tusclient import client as tus
 
 from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedStorage
@@ -424,3 +426,58 @@ def test_a_stalled_link_still_stops_and_a_second_ctrl_c_quits_at_once(leg, tmp_p
     assert stuck["resumed_at"] == held
     with leg.client(token) as http:
         assert http.get(f"/api/v1/media/{stuck['media_id']}").json()["sha256"] == sha
+
+
+def test_the_dock_waits_out_an_upload_another_writer_holds(leg, tmp_path):
+    """A replica killed mid-PATCH leaves its upload leased until the lease runs out; the dock's next PATCH is answered
+    423. The dock waits that out (Retry-After) instead of spending its retries, which on a busy cluster ran out before the
+    lease did (bench/cluster.py). Here a live writer holds the upload for a few seconds while the dock resumes it with no
+    retries at all: it waits, then resumes at the writer's offset and completes with the file's bytes."""
+    token = leg.token("dock", AGENCY)
+    dock = tmp_path / "dock"
+    dock.mkdir()
+    data = os.urandom(40 * MiB)
+    (dock / "held.mp4").write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    with SlowLink(leg.url, rate=4 * MiB) as link:
+        process = start_dock(link.url, dock, token)
+        try:
+            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
+            wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")
+            process.send_signal(signal.SIGINT)
+            ended(process)
+        finally:
+            process.kill()
+        offset = server_offset(leg, token, url)
+        holding = threading.Event()
+
+        def slow_writer():  # the file's own next bytes, a trickle for ~4 s, then the connection is dropped mid-body
+            def body():
+                for start in range(offset, offset + 8 * 64 * 1024, 64 * 1024):
+                    holding.set()
+                    yield data[start : start + 64 * 1024]
+                    time.sleep(0.5)
+                raise ConnectionAbortedError("the writer goes away mid-PATCH")
+
+            headers = {"Tus-Resumable": "1.0.0", "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
+            try:
+                with leg.client(token) as http:
+                    http.patch(urlparse(url).path, content=body(), headers=headers)
+            except (httpx.HTTPError, ConnectionAbortedError):
+                pass  # dropping the connection is the point
+
+        writer = threading.Thread(target=slow_writer)
+        writer.start()
+        try:
+            holding.wait(10)
+            time.sleep(0.5)  # the writer's lease is taken
+            link.rate = None
+            report = dock_sync(leg, dock, token, "--retries", "0", server=link.url)  # the remembered URL goes through the link
+        finally:
+            writer.join(30)
+    assert (report["uploaded"], report["failed"]) == (1, 0), json.dumps(report["files"])[:1500]
+    assert report["files"][0]["resumed_at"] >= offset
+    with leg.client(token) as http:
+        media_id = report["files"][0]["media_id"]
+        assert http.get(f"/api/v1/media/{media_id}").json()["sha256"] == sha
+        assert hashlib.sha256(http.get(f"/api/v1/media/{media_id}/content").content).hexdigest() == sha

@@ -107,6 +107,14 @@ def sync(
     dock_id: Annotated[str | None, typer.Option("--dock-id", help="this dock's id (default: the host name)")] = None,
     retries: Annotated[int, typer.Option("--retries", min=0, help="retries per chunk on a flaky link")] = 5,
     retry_delay: Annotated[int, typer.Option("--retry-delay", min=0, help="seconds between retries")] = 5,
+    locked_wait: Annotated[
+        int,
+        typer.Option(
+            "--locked-wait",
+            min=0,
+            help="seconds to wait out an upload another writer holds (a server replica stopped mid-upload: its lease ends by itself)",
+        ),
+    ] = 150,
     min_age: Annotated[
         float,
         typer.Option("--min-age", min=0, help="skip files modified less than this many seconds ago (a camera may still be copying them)"),
@@ -131,6 +139,7 @@ def sync(
         dock_id=dock_id,
         retries=retries,
         retry_delay=retry_delay,
+        locked_wait=locked_wait,
         min_age=min_age,
         include=include or (),
         exclude=exclude or (),

@@ -314,22 +314,45 @@ class _StoppableRequest(TusRequest):
             self.file.close()
 
 
+LOCKED_WAIT = 150  # seconds a dock waits out an upload another writer holds: over two of the service's default leases
+
+
 class _StoppableUploader(Uploader):
     """tuspy's uploader (tusclient.uploader.Uploader: its request and its retries) giving way to a stop,
     in the PATCH and in the wait between retries."""
 
-    def __init__(self, *args, stopping: threading.Event, **kwargs) -> None:
+    def __init__(self, *args, stopping: threading.Event, locked_wait: float = LOCKED_WAIT, **kwargs) -> None:
         self.stopping = stopping
+        self.locked_wait, self._locked_for = locked_wait, 0.0
         super().__init__(*args, **kwargs)
 
     def _do_request(self) -> None:
-        self.request = _StoppableRequest(self)  # type: ignore[assignment]
-        try:
-            self.request.perform()
-            if not 200 <= self.request.status_code < 300:
-                raise TusUploadFailed("", self.request.status_code, self.request.response_content)
-        except TusUploadFailed as error:
-            self._retry_or_cry(error)
+        while True:
+            self.request = _StoppableRequest(self)  # type: ignore[assignment]
+            try:
+                self.request.perform()
+                if self.request.status_code == 423 and self._locked_for < self.locked_wait:
+                    # Another writer holds the upload — most often a replica killed mid-PATCH, whose lease runs out
+                    # by itself (60 s by default): waited out, not spent from the retries a flaky link needs.
+                    self._wait_out_lock()
+                    try:
+                        self.offset = self.get_offset()
+                    except TusCommunicationError as err:
+                        self._retry_or_cry(err)
+                        return
+                    continue
+                if not 200 <= self.request.status_code < 300:
+                    raise TusUploadFailed("", self.request.status_code, self.request.response_content)
+            except TusUploadFailed as error:
+                self._retry_or_cry(error)
+            return
+
+    def _wait_out_lock(self) -> None:
+        advised = str(getattr(self.request, "response_headers", {}).get("retry-after", ""))
+        delay = min(max(int(advised) if advised.isdigit() else self.retry_delay, 1), 30)
+        if self.stopping.wait(delay):
+            raise Interrupted
+        self._locked_for += delay
 
     def _retry_or_cry(self, error: Exception) -> None:
         if self.retries <= self._retried:
@@ -367,6 +390,7 @@ class DockSync:
         dock_id: str | None = None,
         retries: int = 5,
         retry_delay: int = 5,
+        locked_wait: float = LOCKED_WAIT,
         min_age: float = 60,
         include=(),
         exclude=(),
@@ -378,7 +402,7 @@ class DockSync:
         self.headers = {"Authorization": f"Bearer {token}"}
         self.directory = directory
         self.dock_id = dock_id or socket.gethostname()
-        self.retries, self.retry_delay = retries, retry_delay
+        self.retries, self.retry_delay, self.locked_wait = retries, retry_delay, locked_wait
         self.min_age = min_age
         state = directory / STATE_DIR
         state.mkdir(exist_ok=True)
@@ -417,6 +441,7 @@ class DockSync:
                 metadata=_metadata(path, sha256, self.dock_id),
                 retries=self.retries,
                 retry_delay=self.retry_delay,
+                locked_wait=self.locked_wait,
                 store_url=True,
                 url_storage=self.storage,
                 fingerprinter=ContentFingerprint(sha256),
