@@ -4,6 +4,8 @@
    server (@tus/server + @tus/file-store), same client (tuspy), same chunk size.
    Ten docks at once: 10 concurrent 1 GiB tus uploads (one file and token each), the aggregate
    against the same on the Node server, with the service's peak RSS during them.
+   The same at every chunk size docks use: 512 MiB at 8, 32 and 64 MiB chunks (bench/ingest_chunks.py;
+   `python bench/run.py chunks` alone), with the service's peak RSS over those uploads.
 2. Upload of the same file into SeaweedFS: this service (tus) vs boto3 `upload_file` straight to the
    same SeaweedFS.
 3. Peak RSS of the service process (VmHWM) during a 2 GiB and a 256 MiB upload, each on a fresh process.
@@ -295,6 +297,7 @@ def main() -> None:
     results = {"machine": machine(), "chunk_size": CHUNK, "reps": REPS}
     only = set(sys.argv[1:]) or {
         "fs",
+        "chunks",
         "concurrent",
         "s3",
         "memory",
@@ -305,6 +308,11 @@ def main() -> None:
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
         results["filesystem_vs_node"] = bench_against_node([one], "fs")
+    if "chunks" in only:
+        from bench import ingest_chunks
+
+        console.print("512 MiB tus uploads at 8, 32 and 64 MiB chunks, filesystem store vs Node @tus/server …")
+        results["chunks_vs_node"] = ingest_chunks.run()
     if "concurrent" in only:
         console.print(f"{CONCURRENT} concurrent 1 GiB tus uploads, filesystem store vs Node @tus/server …")
         copies = [one] + [copy_of(one, f"one-gib-{index}.bin") for index in range(1, CONCURRENT)]
@@ -376,6 +384,11 @@ def report(results: dict) -> None:
             "≥ 1.0×",
         )
         table.add_row("  cost per GiB (server process)", cpu(fs, "service"), cpu(fs, "node"), "", "")
+    if chunks := results.get("chunks_vs_node"):
+        from bench import ingest_chunks
+
+        for row in ingest_chunks.rows(chunks):
+            table.add_row(*row)
     if many := results.get("concurrent_vs_node"):
         table.add_row(
             f"{many['uploads']} concurrent 1 GiB tus uploads → filesystem vs Node (aggregate)",

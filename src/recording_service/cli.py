@@ -24,7 +24,7 @@ from .cases.models import Case
 from .catalog.service import CatalogError, load_catalog
 from .core.config import Settings
 from .core.db import create_engine
-from .core.migrate import upgrade
+from .core.migrate import upgrade, upgrade_in_child
 from .core.principals import ALL_AGENCIES, Principal, Role
 from .core.problems import Problem
 from .custody.fixity import run_fixity
@@ -104,7 +104,7 @@ def serve(
     except CatalogError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    upgrade(settings.database_url)
+    upgrade_in_child(settings.database_url)  # the server process carries none of what migrating takes
     from .core.drain import GRACEFUL_SECONDS, DrainingServer
     from .core.logs import log_config
 

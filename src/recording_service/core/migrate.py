@@ -1,11 +1,19 @@
-"""Alembic is the only way a schema is created (tests included)."""
+"""Alembic is the only way a schema is created (tests included).
 
+Alembic is imported only when migrating: a server process runs its migrations in a child process
+(`upgrade_in_child`), so it never carries alembic, the migration modules or what they import.
+"""
+
+import os
+import subprocess
+import sys
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from .db import ensure_sqlite_directory, sync_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def migrations_dir() -> Path:
@@ -16,7 +24,9 @@ def migrations_dir() -> Path:
     return package.parents[1] / "migrations"  # source checkout / editable install
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
     config.set_main_option("sqlalchemy.url", sync_url(database_url).replace("%", "%%"))
@@ -24,5 +34,17 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
     ensure_sqlite_directory(database_url)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def upgrade_in_child(database_url: str) -> None:
+    """`upgrade` in a child Python process: the caller (a long-running server) keeps none of the memory
+    migrating takes (alembic, every migration module and what a data migration imports: ~60 MB)."""
+    # The URL (it may hold a password) goes by the environment, not the command line others can list.
+    code = "import os; from recording_service.core.migrate import upgrade; upgrade(os.environ['RECORDING_MIGRATE_URL'])"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RECORDING_MIGRATE_URL": database_url}, check=False)
+    if done.returncode:
+        raise SystemExit(done.returncode)  # the child printed why

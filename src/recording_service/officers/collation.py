@@ -6,8 +6,8 @@ the lists by it. The key is plain ASCII digits and lower-case letters of fixed w
 alike under SQLite's binary collation and any PostgreSQL collation (which may ignore spaces and punctuation)."""
 
 import unicodedata
-
-from pypinyin import Style, lazy_pinyin
+from functools import cache
+from typing import Any
 
 SYLLABLE = 6  # the longest syllable (zhuang, shuang) fills it; shorter ones are padded with 0, which sorts before a
 KEY_CHARACTERS = 70  # characters keyed; a longer text is ordered by its first 70, then by the text itself
@@ -54,11 +54,23 @@ def _segment(reading: str) -> str:
     return letters.lower().ljust(SYLLABLE, "0") + (tone if tone.isdigit() else "5")
 
 
+@cache
+def _pinyin() -> Any:
+    """pypinyin, imported at the first name keyed: its dictionaries take ~60 MB of memory, which a process that
+    never keys a name (an API replica ingesting uploads, a worker) need not carry."""
+    import pypinyin
+
+    return pypinyin
+
+
 def sort_key(text: str, *, person: bool = False) -> str:
     """The pinyin key of a unit's or a person's name (`person`: the first character read as a surname)."""
     text = unicodedata.normalize("NFKC", text).strip()[:KEY_CHARACTERS]
     # One reading per Chinese character; a run of other characters comes back as one item, spaced out here.
-    readings = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: " ".join(chars))
+    pypinyin = _pinyin()
+    readings: list[str] = pypinyin.lazy_pinyin(
+        text, style=pypinyin.Style.TONE3, neutral_tone_with_five=True, errors=lambda chars: " ".join(chars)
+    )
     if person and text and text[0] in SURNAMES and readings:
         readings[0] = SURNAMES[text[0]]
     segments = []

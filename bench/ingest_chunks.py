@@ -1,0 +1,145 @@
+"""Ingest speed at every chunk size docks use: a 512 MiB tus upload at 8, 32 and 64 MiB chunks into the
+filesystem store, this service against the official Node tus server (@tus/server + @tus/file-store),
+same client (tuspy), side by side.
+
+For each chunk size the runs alternate between the two sides (service first on even runs, Node first
+on odd ones) and the medians are compared, so noise on a shared machine hits both alike; the spread
+(the ratio of each pair of neighbouring runs, lowest and highest) is reported beside the median. The
+service's peak RSS (VmHWM) over all its uploads is reported too. Every upload's SHA-256 is checked
+afterwards, outside the timing.
+
+    BENCH_INGEST_REPS=5          runs per side and chunk size (default BENCH_REPS, else 5)
+    BENCH_INGEST_CHUNKS=8,32,64  chunk sizes in MiB
+    BENCH_INGEST_MIB=512         file size in MiB
+
+`python bench/ingest_chunks.py` runs it alone; `make bench` runs it as the "chunks" figure of bench/run.py.
+"""
+
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import run as base  # noqa: E402
+
+MiB = 1024 * 1024
+REPS = int(os.environ.get("BENCH_INGEST_REPS", os.environ.get("BENCH_REPS", "5")))
+CHUNKS = [int(value) for value in os.environ.get("BENCH_INGEST_CHUNKS", "8,32,64").split(",")]
+SIZE = int(os.environ.get("BENCH_INGEST_MIB", "512")) * MiB
+
+
+def run() -> dict:
+    base.WORK.mkdir(parents=True, exist_ok=True)
+    file = base.ensure_file(f"{SIZE // MiB}-mib.bin", SIZE)
+    ours = base.service({}, "chunks-service")
+    token = ours.token("dock", "BENCH", "dock-chunks")
+    headers = {"Authorization": f"Bearer {token}"}
+    node_dir = base.WORK / "node-chunks"
+    node, port = base.node_tus_server(node_dir)
+    idle_rss = base.peak_rss(ours)
+    figures: dict[str, dict] = {}
+    serial = 0
+    try:
+        for chunk_mib in CHUNKS:
+            times: dict[str, list[float]] = {"service": [], "node": []}
+            cpu: dict[str, list[float]] = {"service": [], "node": []}
+            for run_index in range(REPS):
+                for side in ("service", "node") if run_index % 2 == 0 else ("node", "service"):
+                    serial += 1
+                    sha256 = base.make_unique(file, 500_000 + serial)
+                    pid = ours.process.pid if side == "service" else node.pid
+                    before = base.cpu_seconds(pid)
+                    if side == "service":
+                        seconds, url = upload(ours.base_url + "/api/v1/uploads", file, headers, sha256, chunk_mib)
+                        time.sleep(0.5)  # the probe job after the answer: counted in the CPU figure
+                    else:
+                        seconds, url = upload(f"http://127.0.0.1:{port}/files", file, {}, None, chunk_mib)
+                    cpu[side].append(base.cpu_seconds(pid) - before)
+                    times[side].append(seconds)
+                    if side == "service":
+                        base.check_service_upload(url, headers, sha256)
+                    else:
+                        base.check_stored_file(node_dir / url.rsplit("/", 1)[1], sha256)
+                    shutil.rmtree(ours.workdir / "objects" / "evidence", ignore_errors=True)
+                    shutil.rmtree(node_dir, ignore_errors=True)
+                    node_dir.mkdir()
+            pairs = [node_time / ours_time for node_time, ours_time in zip(times["node"], times["service"], strict=True)]
+            figures[str(chunk_mib)] = {
+                "times": times,
+                "ratio": base.median_ratio(times["node"], times["service"]),
+                "pair_ratios": [round(value, 3) for value in pairs],
+                "cpu_per_gib": {side: base.per_gib(values, SIZE) for side, values in cpu.items()},
+            }
+            sys.stdout.write(
+                f"  {chunk_mib} MiB chunks: {figures[str(chunk_mib)]['ratio']:.2f}× (pairs {min(pairs):.2f}–{max(pairs):.2f})\n"
+            )
+            sys.stdout.flush()
+        rss = base.peak_rss(ours)
+    finally:
+        node.terminate()
+        ours.stop()
+    return {"size": SIZE, "reps": REPS, "chunks": figures, "peak_rss": rss, "idle_rss": idle_rss}
+
+
+def upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | None, chunk_mib: int) -> tuple[float, str]:
+    saved = base.CHUNK
+    base.CHUNK = chunk_mib * MiB
+    try:
+        return base.tus_upload(endpoint, path, headers, sha256)
+    finally:
+        base.CHUNK = saved
+
+
+def rows(result: dict) -> list[tuple[str, str, str, str, str]]:
+    """The figure's rows for bench/run.py's table: figure, service, baseline, ratio, target."""
+    out = []
+    size = result["size"]
+    for chunk, figure in result["chunks"].items():
+        ours, node = figure["times"]["service"], figure["times"]["node"]
+        pairs = figure["pair_ratios"]
+        out.append(
+            (
+                f"tus {size // MiB} MiB at {chunk} MiB chunks → filesystem vs Node @tus/server",
+                f"{size / MiB / statistics.median(ours):.0f} MiB/s",
+                f"{size / MiB / statistics.median(node):.0f} MiB/s",
+                f"{figure['ratio']:.2f}× (pairs {min(pairs):.2f}–{max(pairs):.2f})",
+                "≥ 1.0×",
+            )
+        )
+        cpu = figure["cpu_per_gib"]
+        out.append(
+            (
+                "  cost per GiB (server process)",
+                f"{statistics.median(cpu['service']):.2f} CPU-s/GiB",
+                f"{statistics.median(cpu['node']):.2f} CPU-s/GiB",
+                "",
+                "",
+            )
+        )
+    out.append(
+        (
+            f"  peak RSS of the service over these uploads (idle before), median of {result['reps']}",
+            base.megabytes(result["peak_rss"]),
+            base.megabytes(result["idle_rss"]),
+            "",
+            "≤ 150 MB",
+        )
+    )
+    return out
+
+
+if __name__ == "__main__":
+    from rich.table import Table
+
+    result = run()
+    table = Table(title=f"ingest by chunk size ({base.machine()}; tuspy, median of {REPS})")
+    for column in ("figure", "service", "baseline", "ratio", "target"):
+        table.add_column(column)
+    for row in rows(result):
+        table.add_row(*row)
+    base.console.print(table)
