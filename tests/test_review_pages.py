@@ -26,7 +26,7 @@ def test_a_reviewer_scores_signs_and_prints_the_review_sheet(leg, page: Page, br
     sign_in(page, leg.url, reviewer, target=f"/cases/{case.id}")
     expect(page.locator("h1")).to_contain_text(case.case["case_number"])
     # The reviewer's menu: only what a reviewer may open.
-    expect(page.locator("header nav a")).to_have_text(["案件查询", "执法人员", "统计"])
+    expect(page.locator("header nav a")).to_have_text(["案件查询", "执法人员", "未关联音像", "统计"])
     form = page.locator("#review-form")
     expect(form).to_be_visible()
     expect(page.locator("#review tr.manual")).to_have_count(4)
@@ -95,7 +95,7 @@ def test_a_reviewer_scores_signs_and_prints_the_review_sheet(leg, page: Page, br
     other = context.new_page()
     sign_in(other, leg.url, admin, target=f"/cases/{case.id}")
     expect(other.locator("header nav a")).to_have_text(
-        ["案件查询", "执法人员", "窗口人员", "执法公示", "投诉处理", "双随机抽查", "统计", "审计记录", "单位信息"]
+        ["案件查询", "执法人员", "窗口人员", "执法公示", "投诉处理", "双随机抽查", "设备管理", "未关联音像", "统计", "审计记录", "单位信息"]
     )
     other.fill("#review-reopen input[name=reason]", "裁量依据需复核")
     other.click("#review-reopen button")

@@ -367,7 +367,7 @@ def test_dashboard_and_annual_report_pages_in_the_browser(leg, page):
     sign_in(page, leg.url, person, target="/stats?from=2025-01-01&to=2025-12-31")
     expect(page.locator("h1")).to_contain_text("执法数据统计")
     charts = page.locator("section.stat svg.chart")
-    expect(charts).to_have_count(12)  # every statistic: 执法行为类别, 投诉办理 and 音像关联率 among them
+    expect(charts).to_have_count(14)  # every statistic: 执法行为类别, 投诉办理, 音像关联率, 设备使用率 and 设备与人员 among them
     cases_chart = page.locator("#cases svg.chart")
     expect(cases_chart.locator("rect")).to_have_count(9)  # nine months with cases
     box = cases_chart.bounding_box()

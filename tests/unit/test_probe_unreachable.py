@@ -4,13 +4,14 @@ out" — ffmpeg-python 0.2.0 passed the probe's 60 s as ffprobe's `-timeout 60`,
 one more when the worker's process group was stopped mid-probe. A store that does not answer, or an ffprobe stopped
 by a signal, says nothing about the recording: the probe raises and the job is tried again."""
 
-import asyncio
 import socket
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from recording_service.media.probe import ProbeInterrupted, probe
+
+from ..support import run_async
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -21,7 +22,7 @@ def test_a_store_that_refuses_the_connection_is_retried_not_recorded():
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/evidence/key?X-Amz-Signature=secret"
     with pytest.raises(ProbeInterrupted) as raised:
-        asyncio.run(probe(url, "ffprobe", 30, TZ))
+        run_async(probe(url, "ffprobe", 30, TZ))
     assert "refused" in str(raised.value).lower() and "secret" not in str(raised.value)
 
 
@@ -30,19 +31,19 @@ def test_an_ffprobe_stopped_by_a_signal_is_retried_not_recorded(tmp_path):
     stopped.write_text("#!/bin/sh\nkill -TERM $$\n")
     stopped.chmod(0o755)
     with pytest.raises(ProbeInterrupted, match="signal 15"):
-        asyncio.run(probe(str(tmp_path / "clip.mp4"), str(stopped), 30, TZ))
+        run_async(probe(str(tmp_path / "clip.mp4"), str(stopped), 30, TZ))
 
 
 def test_the_timeout_is_the_whole_probe_not_a_socket_option(tmp_path):
     slow = tmp_path / "ffprobe"
     slow.write_text("#!/bin/sh\nexec sleep 30\n")
     slow.chmod(0o755)
-    result = asyncio.run(probe(str(tmp_path / "clip.mp4"), str(slow), 0.5, TZ))
+    result = run_async(probe(str(tmp_path / "clip.mp4"), str(slow), 0.5, TZ))
     assert not result.ok and result.error == "ffprobe did not finish within 0.5 s"
 
 
 def test_bytes_that_are_not_a_recording_are_still_recorded_as_such(tmp_path):
     path = tmp_path / "noise.mp4"
     path.write_bytes(b"not a recording at all" * 1000)
-    result = asyncio.run(probe(str(path), "ffprobe", 30, TZ))
+    result = run_async(probe(str(path), "ffprobe", 30, TZ))
     assert not result.ok and "Invalid data" in (result.error or "")
