@@ -790,6 +790,18 @@ def export(
     err.print(f"[green]exported[/green] {summary['payload_files']} files, {summary['payload_bytes']} bytes → {out}")
 
 
+def _trusted_key(key: str | None) -> bytes | None:
+    """The public key a signed artefact (case file, share receipt) must verify against: --key, or on the server the
+    service's own; None when neither is at hand (the caller decides whether self-consistency is enough)."""
+    try:
+        pinned = public_key_from(key) if key else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
+    if pinned is None and Settings().signing_key_file.is_file():
+        pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
+    return pinned
+
+
 @app.command("verify-export")
 def verify_export_command(
     file: Annotated[Path, typer.Argument(help="an exported case file (.zip)")],
@@ -813,12 +825,7 @@ def verify_export_command(
     The signature is checked against a trusted key: --key, or on the server the service's own. Without
     one it can only be checked against the key the bag carries, which proves nothing about where the
     bag came from: that is a failure too, unless --allow-unpinned accepts it."""
-    try:
-        pinned = public_key_from(key) if key else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--key") from None
-    if pinned is None and Settings().signing_key_file.is_file():
-        pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
+    pinned = _trusted_key(key)
     report = verify_export(file, pinned)
     if pinned is None and not allow_unpinned:
         report.fail(
@@ -868,12 +875,7 @@ def verify_receipt_command(
     checked against the key the receipt carries, which is a failure unless --allow-unpinned accepts it."""
     from .shares.receipt import verify_receipt
 
-    try:
-        pinned = public_key_from(key) if key else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--key") from None
-    if pinned is None and Settings().signing_key_file.is_file():
-        pinned = load_signing_key(Settings().signing_key_file).public_raw  # on the server: its own key
+    pinned = _trusted_key(key)
     report = verify_receipt(file, pinned)
     if pinned is None and not allow_unpinned:
         report.fail("signature not checked against a trusted key: give the service's key (--key), or --allow-unpinned")
