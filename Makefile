@@ -10,7 +10,7 @@ AXE    := tests/axe/node_modules/axe-core/axe.min.js
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test test-fast test-unit test-api test-deploy lint typecheck bench bench-cluster openapi migrate ffmpeg faketime browser postgres haproxy screenshots clean axe vendor-js
+.PHONY: run test test-fast test-unit test-api test-deploy lint typecheck bench bench-cluster bench-live openapi migrate ffmpeg faketime browser postgres haproxy screenshots clean axe vendor-js
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -76,6 +76,7 @@ $(WEB_VENDOR): web-vendor/package.json web-vendor/package-lock.json
 vendor-js: $(WEB_VENDOR)
 	cp web-vendor/node_modules/tus-js-client/dist/tus.min.js $(VENDORED)/tus.min.js
 	cp web-vendor/node_modules/hash-wasm/dist/sha256.umd.min.js $(VENDORED)/hash-wasm-sha256.umd.min.js
+	cp web-vendor/node_modules/hls.js/dist/hls.light.min.js $(VENDORED)/hls.light.min.js
 
 # The PostgreSQL leg uses the server on 127.0.0.1:5432; start the distribution's cluster if it is down.
 postgres:
@@ -130,6 +131,14 @@ screenshots: $(STAMP) $(AXE) ffmpeg browser
 bench: $(STAMP) ffmpeg postgres haproxy
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/cluster.py
+
+# Live upload (issue 29): 1080p fMP4 cameras streaming 2 s segments at real-time pace by tus deferred length, one
+# for 10 minutes, then 20 at once for 2; the lag from a segment's end to durable, visible in the footage list and
+# listed in the live playlist, CPU per stream-minute, every stored byte checked; bench/.work/live.json. `make bench`
+# runs it as bench/run.py's "live" figure. Scaled by BENCH_LIVE_SECONDS, BENCH_LIVE_STREAMS,
+# BENCH_LIVE_CONCURRENT_SECONDS, BENCH_LIVE_RUNS (see bench/live.py); about 13 minutes.
+bench-live: $(STAMP) ffmpeg
+	$(BIN)/python bench/live.py
 
 # The cluster under failure (issue 28): PostgreSQL, SeaweedFS, three API replicas and two job workers behind HAProxy
 # (its configuration from deploy/haproxy/haproxy.cfg), 20 docks uploading 64-512 MiB each with the dock client while

@@ -224,7 +224,7 @@ def proxy_config(reference: str, port: int, health_port: int, backends: list[int
         (r"(?m)^(\s*bind) :8405$", rf"\1 127.0.0.1:{health_port}"),
         (r"(?m)^(\s*http-check send meth GET uri) /readyz( .*)$", rf"\1 {check_uri}\2"),
         # A dead replica (connection refused) is out after two failed checks 250 ms apart, a restarted one back after
-        # two good ones; a busy one still has the reference's 2 s to answer (its check timeout is its `inter`).
+        # two good ones; a busy one still has 2 s to answer.
         (r"(?m)^(\s*default-server) .*$", r"\1 inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2\n    timeout check 2s"),
     ]
     for pattern, replacement in replacements:

@@ -95,6 +95,18 @@ def upload(endpoint: str, path: Path, headers: dict[str, str], sha256: str | Non
         base.CHUNK = saved
 
 
+def per_patch_cpu(result: dict) -> dict[str, float] | None:
+    """What each PATCH costs the server apart from its bytes, in CPU-ms: the CPU per GiB at the smallest chunk size
+    minus that at the largest, over the PATCHes per GiB they differ by (the bytes cost both the same). On a machine
+    whose cores the client shares, this per-PATCH cost is what the small-chunk ratio follows."""
+    sizes = sorted(int(chunk) for chunk in result["chunks"])
+    if len(sizes) < 2:
+        return None
+    small, large = (result["chunks"][str(size)]["cpu_per_gib"] for size in (sizes[0], sizes[-1]))
+    patches = 1024 / sizes[0] - 1024 / sizes[-1]
+    return {side: 1000 * (statistics.median(small[side]) - statistics.median(large[side])) / patches for side in ("service", "node")}
+
+
 def rows(result: dict) -> list[tuple[str, str, str, str, str]]:
     """The figure's rows for bench/run.py's table: figure, service, baseline, ratio, target."""
     out = []
@@ -117,6 +129,16 @@ def rows(result: dict) -> list[tuple[str, str, str, str, str]]:
                 "  cost per GiB (server process)",
                 f"{statistics.median(cpu['service']):.2f} CPU-s/GiB",
                 f"{statistics.median(cpu['node']):.2f} CPU-s/GiB",
+                "",
+                "",
+            )
+        )
+    if overhead := per_patch_cpu(result):
+        out.append(
+            (
+                "  server CPU per PATCH beyond its bytes (from the smallest and largest chunks)",
+                f"{overhead['service']:.1f} ms",
+                f"{overhead['node']:.1f} ms",
                 "",
                 "",
             )

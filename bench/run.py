@@ -11,6 +11,9 @@
 3. Peak RSS of the service process (VmHWM) during a 2 GiB and a 256 MiB upload, each on a fresh process.
 4. Timeline latency on a small and a large database (bench/timeline.py).
 5. Case-file export (BagIt zip, 1 GiB of footage) vs the same footage through the content endpoint (bench/export.py).
+6. Live upload (bench/live.py; `python bench/run.py live` alone): 1080p fMP4 cameras streaming 2 s segments at
+   real-time pace over tus deferred length, one for 10 minutes and 20 at once for 2; the lag from a segment's end
+   to durable, visible and playable live, the service's CPU per stream-minute and peak RSS (no baseline: targets).
 
 Runs alternate between the two sides and the median of each side is compared, so machine noise
 hits both alike. Every upload's SHA-256 is checked afterwards (the service's record, the bytes the
@@ -304,6 +307,7 @@ def main() -> None:
         "timeline",
         "export",
         "stats",
+        "live",
     }  # e.g. `python bench/run.py s3` while working on one
     if "fs" in only:
         console.print("1 GiB tus upload, filesystem store vs Node @tus/server …")
@@ -356,8 +360,14 @@ def main() -> None:
 
         console.print("statistics on PostgreSQL: 100,000 cases, 1,000,000 footage items vs COUNT(*) over the same rows …")
         results["stats"] = stats.run(WORK / "stats")
+    if "live" in only:
+        from bench import live
+
+        results["live"] = live.run()  # its own figures are in bench/.work/live.json too
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     report(results)
+    if not results.get("live", {}).get("ok", True):
+        raise SystemExit("the live upload's checks failed (see the table and bench/.work/live.json): its figures are void")
 
 
 def megabytes(size: int) -> str:
@@ -470,6 +480,11 @@ def report(results: dict) -> None:
                     f"{figure['ratio']:.2f}×",
                     "p50 ≤ 500 ms",
                 )
+    if lv := results.get("live"):
+        from bench import live
+
+        for row in live.rows(lv):
+            table.add_row(*row)
     console.print(table)
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from .support import SUMMARY_SECTIONS, VIEWPORT
 from .support.environment import clean_env
+from .support.instances import instances  # noqa: F401 (a fixture: more instances of the service on a leg)
 from .support.servers import (
     S3_ACCESS_KEY,
     S3_SECRET_KEY,

@@ -1,11 +1,14 @@
 """Bearer tokens, roles and agencies, through the HTTP API and the real CLI (tokens demanded and roles kept, in the
 app in this process: tests/api/test_access.py)."""
 
+import hashlib
 import json
 import re
 
 from .support.api import TUS, assert_problem
 from .support.media import upload_bytes
+
+OFFSET_STREAM = {"Content-Type": "application/offset+octet-stream"}
 
 
 def test_agencies_and_dock_ownership(leg):
@@ -74,3 +77,25 @@ def test_tokens_expire_and_are_revoked(leg):
             if e["payload"]["token_id"] == dock_id
         ]
     assert len(revoked) == 1 and revoked[0]["payload"]["name"] == "dock-7"
+
+
+def test_a_patch_on_another_docks_or_agencys_upload_takes_nothing(leg):
+    """A PATCH at the right offset with the right body, from anyone but the upload's dock (or its agency's people, or
+    the admin of every agency), is 404 and leaves the upload as it was: not held (the dock goes straight on), offset
+    unchanged, nothing written."""
+    owner = leg.token("dock", "AG-P", fresh=True)
+    body = b"owner's bytes " * 64
+    with leg.client(owner) as http:
+        location = http.post("/api/v1/uploads", headers={**TUS, "Upload-Length": str(len(body))}).headers["Location"]
+        assert http.patch(location, content=body[:100], headers={**TUS, "Upload-Offset": "0", **OFFSET_STREAM}).status_code == 204
+    strangers = [leg.token("dock", "AG-P", fresh=True), leg.token("dock", "AG-Q", fresh=True), leg.token("case_system", "AG-Q")]
+    for token in strangers:
+        with leg.client(token) as http:
+            answer = http.patch(location, content=b"x" * 100, headers={**TUS, "Upload-Offset": "100", **OFFSET_STREAM})
+            assert_problem(answer, 404, "upload-not-found")
+    with leg.client(owner) as http:
+        assert http.head(location, headers=TUS).headers["Upload-Offset"] == "100"
+        done = http.patch(location, content=body[100:], headers={**TUS, "Upload-Offset": "100", **OFFSET_STREAM})
+        assert done.status_code == 204, done.text  # not 423: no stranger holds it
+        status = http.get(location).json()
+        assert status["status"] == "completed" and status["sha256"] == hashlib.sha256(body).hexdigest()

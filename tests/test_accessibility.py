@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from .support import SUMMARY_SECTIONS, VIEWPORT
 from .support.a11y import EVERY, PHONES, SERIOUS, axe_violations, overflow, tab_to
 from .support.agencies import OTHER_COUNTY_USCC
+from .support.api import TUS, metadata_header, patch
 from .support.cases import DAY, CaseWalk
 from .support.media import upload_bytes
 from .support.officers import import_csv
@@ -73,6 +74,17 @@ def a11y_world(leg, clips):
         drafted = draft(admin, drafted_case, drafted_document).json()["id"]
     with leg.client(leg.token("admin", OTHER)) as admin, leg.client(leg.token("auditor", OTHER)) as auditor:
         other_publication = published(admin, auditor)
+    with leg.client(leg.token("dock", AGENCY)) as dock:  # issue 29: footage still being recorded, bound to a stage
+        created = dock.post(
+            "/api/v1/uploads",
+            headers={**TUS, "Upload-Defer-Length": "1", "Upload-Metadata": metadata_header(filename="a11y-live.mp4", device_id="CAM8")},
+        )
+        assert created.status_code == 201, created.text
+        assert patch(dock, created.headers["Location"], 0, clip.read_bytes()[: 64 * 1024]).status_code == 204
+        recording = dock.get(created.headers["Location"]).json()["media_id"]
+    with leg.client(leg.token("case_system", AGENCY)) as http:
+        live_walk = CaseWalk(http, "penalty-simple")
+        live_walk.stage("onsite", "09:00", docs=["onsite_penalty_decision"], media=[(recording, "边录边传")])
     with leg.client(leg.token("admin", AGENCY)) as admin:  # a device with a history (issue 27: devices)
         admin.post("/api/v1/devices", json={"serial": "A11YCAM1", "kind": "camera", "model": "DSJ-V9", "unit": "卫生监督所"})
         admin.patch("/api/v1/devices/A11YCAM1", json={"note": "备用机", "reason": "登记用途"})
@@ -80,6 +92,8 @@ def a11y_world(leg, clips):
         "people": people,
         "case": case_id,
         "media": media_id,
+        "recording": recording,
+        "recording_case": live_walk.case["id"],
         "publications": publications,
         "old_publication": old,
         "other_publication": other_publication,
@@ -123,6 +137,9 @@ def staff_pages(world, role: str) -> list[str]:
         "/cases/doesnotexist",
         "/unlinked",  # issue 27: 未关联音像
         "/unlinked?expiring=true",
+        f"/media/{world['media']}/live",  # issue 29: 实时查看 (a recording that is not fragmented: why it cannot be shown live)
+        f"/cases/{world['recording_case']}",  # issue 29: a stage whose footage is still being recorded (录制中)
+        f"/footage/{world['recording']}",
     ]
     if role in ("admin", "auditor"):
         pages += [

@@ -5,7 +5,6 @@ units and names in ALLOWED below (issue 25)."""
 import os
 import re
 import uuid
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from .support import VIEWPORT, doc_number
 from .support.cases import DAY, CaseWalk
+from .support.clock import agency_today
 from .support.inspections import csv_sheet, import_subjects, plan_body, register, subject_rows
 from .support.inspections import officer as inspection_officer
 from .support.media import upload_bytes
@@ -205,7 +205,7 @@ def drawn_and_published(leg) -> dict:
         plan = admin.post("/api/v1/inspection-plans", json=plan_body(count=2)).json()
         draw = admin.post(f"/api/v1/inspection-plans/{plan['id']}/draws", json={"seed": "2026140"}).json()
         task = draw["tasks"][0]["id"]
-        result = {"checked_on": date.today().isoformat(), "result": "rectify_ordered", "note": "已责令整改"}
+        result = {"checked_on": agency_today().isoformat(), "result": "rectify_ordered", "note": "已责令整改"}
         assert system.post(f"/api/v1/inspection-tasks/{task}/result", json=result).status_code == 200
         assert admin.post(f"/api/v1/inspection-tasks/{task}/publish").status_code == 200
     return {"plan": plan["id"], "draw": draw["id"]}
@@ -236,6 +236,7 @@ def test_every_page_a_role_reaches_is_chinese(leg, page: Page, chinese_world, ro
         "/stats",
         "/stats/annual-report",
         "/unlinked",  # issue 27: 未关联音像
+        f"/media/{world['media']}/live",  # issue 29: 实时查看
         "/window-staff",
         f"/window-staff/{world['window_staff']}",
         "/devices",

@@ -178,7 +178,7 @@ def test_api_probes_readiness_and_liveness_and_drains(chart_full):
     spec = deployment["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
     assert container["readinessProbe"]["httpGet"]["port"] == container["livenessProbe"]["httpGet"]["port"] == "http"
     # time for SIGTERM to drain the PATCHes in flight: longer than the upload lease (60 s) plus the preStop pause
     assert spec["terminationGracePeriodSeconds"] >= 120

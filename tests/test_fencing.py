@@ -14,69 +14,17 @@ import time
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from sqlalchemy import create_engine, text
 
 from recording_service.core.db import sync_url
 
 from .support.api import TUS, assert_problem, create, patch
+from .support.instances import LEASE, client, in_thread, wait_dead, wait_stopped
 from .support.media import described
-from .support.servers import ServiceProcess
 
 MiB = 1024 * 1024
-LEASE = "3"  # seconds: short, so take-overs happen within a test
 FAKETIME_LIB = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), Path("/nonexistent/libfaketime.so.1"))
-
-
-@pytest.fixture
-def instances(leg, tmp_path):
-    """Start more instances of the service on the leg's database and store (each with its own env overrides)."""
-    started: list[ServiceProcess] = []
-
-    def start(name: str, **env: str) -> ServiceProcess:
-        workdir = tmp_path / name
-        workdir.mkdir()
-        service = ServiceProcess({**leg.service.env, "RECORDING_UPLOAD_LEASE_SECONDS": LEASE, **env}, workdir).start()
-        started.append(service)
-        return service
-
-    yield start
-    for service in started:
-        if service.process and service.process.poll() is None:
-            os.killpg(service.process.pid, signal.SIGCONT)
-        service.stop()
-
-
-def client(service: ServiceProcess, token: str) -> httpx.Client:
-    return httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
-def wait_stopped(service: ServiceProcess, timeout: float = 30) -> None:
-    """Until the instance has stopped itself at its fault point."""
-    process = psutil.Process(service.process.pid)
-    deadline = time.monotonic() + timeout
-    while process.status() != psutil.STATUS_STOPPED:
-        assert time.monotonic() < deadline, "the instance never reached its fault point"
-        time.sleep(0.05)
-
-
-def wait_dead(service: ServiceProcess, timeout: float = 30) -> None:
-    service.process.wait(timeout)
-
-
-def in_thread(function, *args):
-    result: dict = {}
-
-    def run():
-        try:
-            result["response"] = function(*args)
-        except Exception as exc:  # the connection to a killed instance
-            result["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, result
 
 
 def media_by_sha(http, sha256: str) -> list[dict]:
@@ -176,10 +124,12 @@ def test_clock_ahead_does_not_steal_a_live_upload(leg, instances):
     token = leg.token("dock", "FENCE")
     data = os.urandom(10 * MiB)
     digest = hashlib.sha256(data).hexdigest()
-    normal = instances("normal", RECORDING_UPLOAD_LEASE_SECONDS="10")
+    # Leases of 30 s, 40 s behind the other clock: the live body (≈ 5 s) reaches no checkpoint before its end (one
+    # comes a quarter of a lease in), so the intruder always finds the offset where the live writer started.
+    normal = instances("normal", RECORDING_UPLOAD_LEASE_SECONDS="30")
     ahead = instances(
         "ahead",
-        RECORDING_UPLOAD_LEASE_SECONDS="10",
+        RECORDING_UPLOAD_LEASE_SECONDS="30",
         LD_PRELOAD=str(FAKETIME_LIB),
         FAKETIME="+40s",
         FAKETIME_DONT_FAKE_MONOTONIC="1",

@@ -23,6 +23,9 @@ def cursor_of(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
+OFFSET = "application/offset+octet-stream"
+
+
 def test_odd_digits_and_huge_numbers_in_headers(leg):
     with leg.client(leg.token("dock", AGENCY)) as http:
         superscript = "²".encode("latin-1")  # str.isdigit() says yes, int() says no
@@ -32,6 +35,11 @@ def test_odd_digits_and_huge_numbers_in_headers(leg):
         odd = {**TUS, "Upload-Offset": "٣".encode().decode("latin-1").encode("latin-1"), "Content-Type": "application/offset+octet-stream"}
         assert_problem(http.patch(location, content=b"x", headers=odd), 400, "invalid-header")
         assert_problem(http.patch(location, content=b"x", headers={**odd, "Upload-Offset": superscript}), 400, "invalid-header")
+        # Offsets past a 64-bit integer, or at its edge (the body's end past it): an answer about the offset, not a 500.
+        for offset in ("9" * 19, str(2**63 - 1), str(2**63 - 2)):
+            answer = http.patch(location, content=b"xx", headers={**TUS, "Upload-Offset": offset, "Content-Type": OFFSET})
+            assert_problem(answer, 409, "offset-mismatch")
+        assert http.head(location, headers=TUS).headers["Upload-Offset"] == "0"
         media_id = patch(http, location, 0, b"0123456789").headers["Upload-Media-Id"]
         # A Range the server cannot honour is ignored (RFC 9110): the whole representation, not a 500.
         for header in ("bytes=" + "9" * 5000 + "-", b"bytes=\xb2-", "bytes=0-" + "9" * 5000):

@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 from recording_service.core.db import sync_url
 
 from .support.audit import cli_json
-from .support.inspections import TODAY, csv_sheet, officer, plan_body, recompute, register, subject_rows
+from .support.clock import agency_today
+from .support.inspections import csv_sheet, officer, plan_body, recompute, register, subject_rows
 from .support.publishing import with_profile
 from .support.web import create_person, shots, sign_in
 
@@ -48,7 +49,7 @@ def test_subjects_import_draw_verify_and_the_public_pages(leg, page: Page, tmp_p
         assert recompute(draw, pool) == [(t["uscc"], t["inspectors"]) for t in draw["tasks"]]
         done = system.post(
             f"/api/v1/inspection-tasks/{draw['tasks'][0]['id']}/result",
-            json={"checked_on": TODAY.isoformat(), "result": "no_problem", "note": "现场检查未发现问题"},
+            json={"checked_on": agency_today().isoformat(), "result": "no_problem", "note": "现场检查未发现问题"},
         )
         assert done.status_code == 200, done.text
 

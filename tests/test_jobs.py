@@ -143,5 +143,6 @@ def test_every_periodic_work_of_the_worker_takes_its_turn(leg, monkeypatch):
             await store.close()
             await engine.dispose()
 
-    # probes, playback copies, photo copies, expiry, throttles, statistics, the 关联率's catch-up (issue 27)
-    assert run_async(one_turn_each()) == (7, 1)
+    # probes, playback copies, photo copies, idle recordings (issue 29), expiry, throttles, statistics, the 关联率's
+    # catch-up (issue 27)
+    assert run_async(one_turn_each()) == (8, 1)

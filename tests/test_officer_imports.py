@@ -117,11 +117,15 @@ def test_a_sheet_declaring_a_huge_dimension_is_read_cheaply(leg):
     )
     assert len(sheet) < 8000
     pid = leg.service.process.pid
+    # The spreadsheet reader is loaded at the first import, not at start-up: load it before measuring, so the
+    # figure is what the declared dimension costs and not the library (≈ 20 MB once per process).
+    plain = workbook([SHEET_OPEN, "<sheetData>", inline_row(HEADER), inline_row(officer_row(1)), "</sheetData></worksheet>"])
+    assert send_import(leg, leg.token("admin", agency), "清单.xlsx", plain).status_code == 200
     peak_rss_reset(pid)
     before = peak_rss(pid)
     done = send_import(leg, leg.token("admin", agency), "清单.xlsx", sheet)
     assert done.status_code == 200, done.text
-    assert done.json() == {"created": 2, "updated": 0, "unchanged": 0, "rows": 2}
+    assert done.json() == {"created": 1, "updated": 0, "unchanged": 1, "rows": 2}
     assert peak_rss(pid) - before < 64 * MiB
     # Rows far below the last one are as harmless: a million blank rows in between are not walked to the end.
     far = workbook(

@@ -192,6 +192,7 @@ def test_readiness_when_the_store_goes_away(leg, tmp_path):
         take_away, bring_back = seaweed.stop, seaweed.start
     else:
         objects = tmp_path / "objects"
+        (objects / ".uploads").mkdir(parents=True)  # the volume, mounted: a database that holds uploads makes no store
         env = {**leg.service.env, "RECORDING_STORAGE_URL": f"file://{objects}"}
         take_away = lambda: objects.rename(tmp_path / "unmounted")  # noqa: E731
         bring_back = lambda: (tmp_path / "unmounted").rename(objects)  # noqa: E731

@@ -5,11 +5,12 @@ by its reference number — no JavaScript needed for any of it."""
 import io
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from .support.clock import agency_today
 from .support.publishing import with_profile
 from .support.web import shots, wait_until
 
@@ -39,7 +40,7 @@ def test_window_staff_certificate_check_and_a_complaint_in_the_browser(leg, page
             "certificate_number": number,
             "categories": ["医疗卫生"],
             "valid_from": "2024-01-01",
-            "valid_to": (date.today() + timedelta(days=365)).isoformat(),
+            "valid_to": (agency_today() + timedelta(days=365)).isoformat(),
         }
         assert admin.post("/api/v1/officers", json=officer).status_code == 201
         ids = []

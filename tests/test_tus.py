@@ -26,6 +26,7 @@ def test_discovery(leg):
     assert set(response.headers["Tus-Extension"].split(",")) == {
         "creation",
         "creation-with-upload",
+        "creation-defer-length",
         "termination",
         "checksum",
         "expiration",

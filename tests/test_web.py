@@ -9,7 +9,7 @@ import re
 import subprocess
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 from .support import VIEWPORT
 from .support.cases import DAY, CaseWalk
+from .support.clock import agency_today
 from .support.media import upload_bytes
 from .support.servers import BIN, ServiceProcess
 from .support.web import PASSWORD, create_person, shots, sign_in, signed_in_client, wait_until
@@ -488,7 +489,7 @@ def test_the_register_is_kept_in_the_pages_and_published(leg, page: Page, tmp_pa
     create_person(leg, admin, "admin", agency, "孙管理")
     sign_in(page, leg.url, admin, target="/officers")
     expect(page.locator("h1")).to_contain_text("执法人员资格清单")
-    soon = (date.today() + timedelta(days=20)).isoformat()
+    soon = (agency_today() + timedelta(days=20)).isoformat()
     form = page.locator("#add-officer")
     for field, value in (
         ("officer_id", "3409001"),

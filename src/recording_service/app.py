@@ -54,12 +54,15 @@ from .devices.router import router as devices_router
 from .export.router import keys_router, public_keys_router
 from .export.router import router as export_router
 from .export.signing import load_signing_key
+from .ingest.recordings import close_idle_recordings
 from .ingest.router import media_upload_router
 from .ingest.router import router as uploads_router
+from .ingest.service import Ingest, any_upload
 from .inspections.router import public_router as public_inspections_router
 from .inspections.router import router as inspections_router
 from .jobs import JobQueue, open_queue
 from .lists.router import public_router as public_lists_router
+from .live.router import router as live_router
 from .media.copies import defer_pending_copies, playback_copy_task
 from .media.image_copies import defer_pending_image_copies, image_copies_task
 from .media.jobs import defer_unprobed, probe_task
@@ -195,6 +198,8 @@ def job_queue(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
     queue.every(catch_up_after, defer_unprobed(sessionmaker, catch_up_after))
     queue.every(catch_up_after, defer_pending_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
     queue.every(catch_up_after, defer_pending_image_copies(sessionmaker, max(catch_up_after, settings.job_stalled_seconds)))
+    # Recordings streamed with a deferred length that stopped arriving are kept as incomplete evidence (issue 29).
+    queue.every(60, close_idle_recordings_periodically(ingest_for(sessionmaker, store, settings, queue)))
     queue.every(600, expire_publications(sessionmaker, settings.tz))  # public reads hide them at once; this records it
     queue.every(600, purge_throttles(sessionmaker))  # throttle rows that no longer mean anything
     queue.alongside(send_due_deliveries(sessionmaker, settings))  # its own loop: a slow receiver holds nothing else
@@ -202,6 +207,13 @@ def job_queue(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
     queue.every(10, follow_periodically(sessionmaker, load_catalog(settings.catalog_dir), settings))
     queue.every(600, catch_up_filings_periodically(sessionmaker, settings))  # 关联率 of footage from before its figures existed
     return queue
+
+
+def close_idle_recordings_periodically(ingest: Ingest) -> Callable[[JobQueue], Awaitable[None]]:
+    async def run(queue: JobQueue) -> None:
+        await close_idle_recordings(ingest)
+
+    return run
 
 
 async def run_worker(queue: JobQueue) -> None:
@@ -221,6 +233,15 @@ SECRET_PATHS = ("/shared/",)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
+async def store_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> ObjectStore:
+    """The configured store. A filesystem store's directories are made only while the database holds no upload (a new
+    deployment): once evidence was stored, a missing directory is a volume not mounted, and the store is unavailable
+    (503, /readyz failing) rather than made afresh on the wrong disk."""
+    async with sessionmaker() as session:
+        new_deployment = not await any_upload(session)
+    return open_store(settings, create=new_deployment)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tune_allocator()
@@ -238,7 +259,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.catalog = catalog
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        app.state.store = open_store(settings)
+        app.state.store = await store_for(settings, app.state.sessionmaker)
         app.state.queue = job_queue(settings, app.state.sessionmaker, app.state.store)
         app.state.authenticate = authenticate  # how `principals.current_principal` checks a bearer token
         app.state.authenticate_browser = browser_principal  # the tus endpoint's session-cookie uploads (the pages' form)
@@ -355,6 +376,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(media_upload_router)
     app.include_router(unlinked_router)  # before the media router: /api/v1/media/{media_id} must not take "unlinked"
     app.include_router(media_router)
+    app.include_router(live_router)  # issue 29: watching a recording while it arrives
     app.include_router(calendar_router)
     app.include_router(review_router)
     app.include_router(publications_router)

@@ -28,12 +28,14 @@ from .core.migrate import upgrade, upgrade_in_child
 from .core.principals import ALL_AGENCIES, Principal, Role
 from .core.problems import Problem
 from .custody.fixity import run_fixity
+from .custody.intake import ingest_for
 from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
 from .export.bag import build_case_bag
 from .export.signing import load_signing_key, public_key_from
 from .export.verify import verify_export
-from .storage import open_store
+from .ingest.recordings import close_idle_recordings
+from .storage import StoreUnavailable
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -169,15 +171,16 @@ def worker() -> None:
     workers on any number of hosts may run against one database: each job runs once at a time."""
     import signal
 
-    from .app import job_queue, run_worker
+    from .app import job_queue, run_worker, store_for
 
     settings = Settings()
     upgrade(settings.database_url)
 
     async def run() -> None:
         engine = create_engine(settings.database_url)
-        store = open_store(settings)
-        queue = job_queue(settings, async_sessionmaker(engine, expire_on_commit=False), store)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        store = await store_for(settings, sessionmaker)
+        queue = job_queue(settings, sessionmaker, store)
         task = asyncio.create_task(run_worker(queue))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -684,15 +687,23 @@ def _run_with_store(work):
     upgrade(settings.database_url)
 
     async def run():
+        from .app import store_for
+
         engine = create_engine(settings.database_url)
-        store = open_store(settings)
+        sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        store = await store_for(settings, sessionmaker)
         try:
-            return await work(async_sessionmaker(engine, expire_on_commit=False), store)
+            return await work(sessionmaker, store)
         finally:
             await store.close()
             await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except StoreUnavailable as exc:
+        # Never a verdict on the objects (a fixity run calling them missing): the run stopped, what it recorded stands.
+        err.print(f"[red]stopped: the object store is unavailable ({exc}); run again once it is back[/red]")
+        raise typer.Exit(3) from None
 
 
 @audit_app.command("checkpoint")
@@ -919,6 +930,31 @@ def uploads_sweep() -> None:
         err.print(f"[yellow]unresolved[/yellow] upload {item['upload_id']}: {item['problem']} {item['detail']}")
     if summary.unsettled:
         raise typer.Exit(1)
+
+
+@uploads_app.command("close-idle-recordings")
+def uploads_close_idle_recordings(
+    idle_minutes: Annotated[
+        float | None, typer.Option(help="idle this long (default RECORDING_RECORDING_IDLE_MINUTES); 0 closes every recording now")
+    ] = None,
+    upload: Annotated[
+        list[str] | None, typer.Option(help="only this recording's upload id (repeatable): a camera known to be lost")
+    ] = None,
+) -> None:
+    """Keep recordings streamed with a deferred length that stopped arriving as incomplete evidence (what the job workers do every minute); prints the upload ids closed."""
+    from .app import job_queue
+
+    settings = Settings()
+
+    async def work(sessionmaker, store):
+        queue = job_queue(settings, sessionmaker, store)  # the kept bytes are probed like any other
+        try:
+            return await close_idle_recordings(ingest_for(sessionmaker, store, settings, queue), idle_minutes, upload or ())
+        finally:
+            await queue.close()
+
+    closed = _run_with_store(work)
+    typer.echo(json.dumps({"closed": closed}))
 
 
 if __name__ == "__main__":

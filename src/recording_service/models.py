@@ -21,6 +21,7 @@ from .inspections.models import (
 )
 from .jobs.models import EmbeddedJob
 from .lists.models import PublishedListVersion
+from .live.models import LiveFragment, LiveIndex, LiveView  # issue 29
 from .media.models import ImageCopy, Media, MediaSighting, PlaybackCopy, PlaybackGrant
 from .officers.models import Officer, OfficerStatusChange
 from .publication.models import Publication, PublicationVersion
@@ -41,6 +42,9 @@ from .window_staff.models import WindowStaff, WindowStaffVersion
 from .workdays.models import CalendarYearVersion, LocalCalendarDay
 
 __all__ = [
+    "LiveFragment",
+    "LiveIndex",
+    "LiveView",
     "Device",
     "DeviceCheckout",
     "DeviceEvent",

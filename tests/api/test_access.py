@@ -8,7 +8,7 @@ from pathlib import Path
 from ..support.api import TUS, assert_problem
 
 OPENAPI = json.loads((Path(__file__).parents[2] / "openapi" / "openapi.json").read_text())
-OPERATIONS = ("/healthz", "/readyz", "/metrics")
+OPERATIONS = ("/healthz", "/livez", "/readyz", "/metrics")
 FILED_BY_ANYONE = {"/api/v1/public/complaints"}  # POST: a complaint from the public
 ASKED_OR_FILED = {"/api/v1/public/complaints", "/api/v1/public/officers/verify"}  # need a body or a question
 

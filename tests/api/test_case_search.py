@@ -161,7 +161,13 @@ def _complete_license_case(http) -> dict:
     receipt = {"status": "served", "served_at": at(decided), "issued_at": at(decided)}
     case.stage("service", decided, docs=[("service_receipt", receipt)], attributes={"method": "direct"})
     case.stage("closing", decided)
-    assert case.timeline()["completeness"] == {"complete": True, "findings": [], "recommendations": []}
+    assert case.timeline()["completeness"] == {
+        "complete": True,
+        "state": "complete",
+        "findings": [],
+        "in_progress": [],
+        "recommendations": [],
+    }
     return case.case
 
 

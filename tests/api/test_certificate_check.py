@@ -2,12 +2,11 @@
 suspended or revoked, and nothing else; a wrong name answers exactly as a wrong number does."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from ..support.api import assert_problem
+from ..support.clock import agency_today
 from ..support.inprocess import in_process
-
-TODAY = date.today()
 
 
 def _officer(officer_id: str, name: str, number: str, **overrides) -> dict:
@@ -18,7 +17,7 @@ def _officer(officer_id: str, name: str, number: str, **overrides) -> dict:
         "certificate_number": number,
         "categories": ["医疗卫生"],
         "valid_from": "2024-01-01",
-        "valid_to": (TODAY + timedelta(days=400)).isoformat(),
+        "valid_to": (agency_today() + timedelta(days=400)).isoformat(),
         **overrides,
     }
 
@@ -31,9 +30,9 @@ def test_a_certificate_check_answers_the_standing_and_nothing_more(inproc):
         for i, (key, number) in enumerate(numbers.items()):
             overrides = {}
             if key == "expired":
-                overrides["valid_to"] = (TODAY - timedelta(days=1)).isoformat()
+                overrides["valid_to"] = (agency_today() - timedelta(days=1)).isoformat()
             if key == "later":
-                overrides["valid_from"] = (TODAY + timedelta(days=10)).isoformat()
+                overrides["valid_from"] = (agency_today() + timedelta(days=10)).isoformat()
             assert admin.post("/api/v1/officers", json=_officer(f"34{i:05d}", "张三", number, **overrides)).status_code == 201
         for i, status in enumerate(("suspended", "revoked", "cancelled")):
             changed = admin.patch(f"/api/v1/officers/34{i + 1:05d}", json={"status": status, "reason": "测试"})

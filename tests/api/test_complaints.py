@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from recording_service.complaints.reference import new_reference, shown
 
 from ..support.api import assert_problem
+from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
 from ..support.publishing import published, with_profile
 
@@ -80,7 +81,7 @@ def test_a_complaint_filed_queued_assigned_answered_and_looked_up(inproc):
 
         looked_up = anyone.get(f"/api/v1/public/complaints/{reference}").json()
         assert looked_up["status"] == "replied" and looked_up["reply"] == "经核查，已对该执法人员进行批评教育。"
-        assert looked_up["replied_on"] == date.today().isoformat()
+        assert looked_up["replied_on"] == agency_today().isoformat()
 
         events = auditor.get("/api/v1/audit/events", params={"limit": 500}).json()["items"]
         mine = [e for e in events if e["action"].startswith("complaint.")]
@@ -140,7 +141,7 @@ def test_overdue_complaints_are_marked_and_counted(inproc):
                 await session.execute(
                     update(Complaint)
                     .where(Complaint.agency == agency, Complaint.about == "officer")
-                    .values(filed_on=date.today() - timedelta(days=40), due_on=date.today() - timedelta(days=15))
+                    .values(filed_on=agency_today() - timedelta(days=40), due_on=agency_today() - timedelta(days=15))
                 )
                 await commit(session)
 
@@ -149,7 +150,7 @@ def test_overdue_complaints_are_marked_and_counted(inproc):
         assert len(overdue) == 1 and overdue[0]["overdue"] is True and overdue[0]["about"] == "officer"
         assert [c["overdue"] for c in admin.get("/api/v1/complaints", params={"overdue": "false"}).json()["items"]] == [False]
         assert on_time["reference"] != late["reference"]
-        stats = admin.get("/api/v1/stats/complaints", params={"from": (date.today() - timedelta(days=60)).isoformat()}).json()
+        stats = admin.get("/api/v1/stats/complaints", params={"from": (agency_today() - timedelta(days=60)).isoformat()}).json()
         rows = {r["about"]: r for r in stats["rows"]}
         assert rows["officer"]["open"] == 1 and rows["officer"]["open_overdue"] == 1 and rows["other"]["open_overdue"] == 0
         assert rows["publication"]["filed"] == 0  # every kind has its row

@@ -6,8 +6,9 @@ tests/test_inspections.py.)"""
 import re
 import uuid
 
+from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
-from ..support.inspections import TODAY, csv_sheet, officer, register, subject_rows
+from ..support.inspections import csv_sheet, officer, register, subject_rows
 from ..support.publishing import with_profile
 
 
@@ -44,11 +45,11 @@ def test_an_administrator_draws_and_publishes_through_the_pages_and_the_public_r
             "csrf_token": csrf,
             "matter_code": "medical-practice-spot-check",
             "name": "医疗机构依法执业抽查（第一批）",
-            "year": str(TODAY.year),
+            "year": str(agency_today().year),
             "measure": "count",
             "amount": "2",
             "inspectors_per_task": "2",
-            "due_on": TODAY.replace(month=12, day=31).isoformat(),
+            "due_on": agency_today().replace(month=12, day=31).isoformat(),
         }
         refused = go("/inspections/plans", data={**form, "inspectors_per_task": "1"})
         assert refused.status_code == 422 and "每项任务检查人员数" in refused.text
@@ -73,7 +74,7 @@ def test_an_administrator_draws_and_publishes_through_the_pages_and_the_public_r
         assert "没有“医疗卫生”类别的有效执法证" in adjusted.text
         recorded = go(
             f"/inspections/tasks/{task_ids[0]}/result",
-            data={"csrf_token": csrf, "checked_on": TODAY.isoformat(), "result": "rectify_ordered", "note": "已责令限期整改"},
+            data={"csrf_token": csrf, "checked_on": agency_today().isoformat(), "result": "rectify_ordered", "note": "已责令限期整改"},
         )
         assert "检查结果已登记" in recorded.text
         published = go(f"/inspections/tasks/{task_ids[0]}/publish", data={"csrf_token": csrf})

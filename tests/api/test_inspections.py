@@ -19,8 +19,8 @@ from recording_service.inspections.service import verify_draw
 
 from ..support.api import assert_problem
 from ..support.cases import case_body
+from ..support.clock import agency_today
 from ..support.inspections import (
-    TODAY,
     csv_sheet,
     import_subjects,
     officer,
@@ -116,16 +116,16 @@ def test_a_plan_names_a_listed_matter_a_ratio_or_a_count_and_commits_to_its_secr
         assert_problem(admin.post("/api/v1/inspection-plans", json=plan_body(inspectors_per_task=1)), 422)
         assert_problem(admin.post("/api/v1/inspection-plans", json=plan_body(matter_code="no-such-matter")), 422, "matter-not-found")
         assert_problem(admin.post("/api/v1/inspection-plans", json=plan_body(filters={"risk": ["extreme"]})), 422)
-        assert_problem(admin.post("/api/v1/inspection-plans", json=plan_body(due_on=(TODAY - timedelta(days=1)).isoformat())), 422)
+        assert_problem(admin.post("/api/v1/inspection-plans", json=plan_body(due_on=(agency_today() - timedelta(days=1)).isoformat())), 422)
         assert auditor.post("/api/v1/inspection-plans", json=plan_body()).status_code == 403
         created = admin.post("/api/v1/inspection-plans", json=plan_body(count=None, ratio=20, filters={"risk": "high"}))
         assert created.status_code == 201, created.text
         plan = created.json()
-        assert plan["number"] == f"SJ{TODAY.year}-001" and plan["status"] == "planned" and plan["draws"] == []
+        assert plan["number"] == f"SJ{agency_today().year}-001" and plan["status"] == "planned" and plan["draws"] == []
         assert plan["enforcement_category"] == "医疗卫生" and plan["inspection_type"] == "directed"
         assert len(plan["commitment"]) == 64 and "secret" not in plan
         second = admin.post("/api/v1/inspection-plans", json=plan_body()).json()
-        assert second["number"] == f"SJ{TODAY.year}-002" and second["inspection_type"] == "undirected"
+        assert second["number"] == f"SJ{agency_today().year}-002" and second["inspection_type"] == "undirected"
         assert second["commitment"] != plan["commitment"]
         assert [p["number"] for p in auditor.get("/api/v1/inspection-plans").json()["items"]] == [second["number"], plan["number"]]
     with inproc.client(inproc.token("admin", agency_code())) as other:
@@ -215,13 +215,13 @@ def test_only_officers_certified_on_the_day_without_a_declared_conflict_are_draw
             officer("3600001", "甲"),
             officer("3600002", "乙"),
             officer("3600003", "丙"),
-            officer("3600004", "过期", valid_to=TODAY - timedelta(days=1)),
+            officer("3600004", "过期", valid_to=agency_today() - timedelta(days=1)),
             officer("3600005", "暂扣"),
             officer("3600006", "别类", categories=("职业卫生",)),
-            officer("3600007", "未到期", valid_from=(TODAY + timedelta(days=3)).isoformat()),
+            officer("3600007", "未到期", valid_from=(agency_today() + timedelta(days=3)).isoformat()),
         )
         suspended = admin.patch(
-            "/api/v1/officers/3600005", json={"status": "suspended", "reason": "暂扣执法证", "effective_on": TODAY.isoformat()}
+            "/api/v1/officers/3600005", json={"status": "suspended", "reason": "暂扣执法证", "effective_on": agency_today().isoformat()}
         )
         assert suspended.status_code == 200, suspended.text
         # 回避: 丙 declared a conflict with every subject but the first; 甲 the agency's list names for the first.
@@ -331,13 +331,15 @@ def test_a_redraw_needs_a_reason_and_both_draws_stay_on_record(inproc):
         assert old["status"] == "superseded" and {t["status"] for t in old["tasks"]} == {"superseded"}
         assert_problem(
             system.post(
-                f"/api/v1/inspection-tasks/{old['tasks'][0]['id']}/result", json={"checked_on": TODAY.isoformat(), "result": "no_problem"}
+                f"/api/v1/inspection-tasks/{old['tasks'][0]['id']}/result",
+                json={"checked_on": agency_today().isoformat(), "result": "no_problem"},
             ),
             409,
             "task-superseded",
         )
         done = system.post(
-            f"/api/v1/inspection-tasks/{redraw['tasks'][0]['id']}/result", json={"checked_on": TODAY.isoformat(), "result": "no_problem"}
+            f"/api/v1/inspection-tasks/{redraw['tasks'][0]['id']}/result",
+            json={"checked_on": agency_today().isoformat(), "result": "no_problem"},
         )
         assert done.status_code == 200, done.text
         assert_problem(admin.post(f"/api/v1/inspection-plans/{plan['id']}/draws", json={"reason": "再抽一次"}), 409, "results-recorded")
@@ -370,10 +372,12 @@ def test_results_are_recorded_published_and_listed_publicly_with_their_fields(in
         other = admin.post(f"/api/v1/inspection-plans/{other_plan['id']}/draws", json={}).json()["tasks"]
         assert set(other[0]["inspectors"]) == {"3700001", "3700002"}  # the matter's own 执法类别
 
-        day = TODAY.isoformat()
+        day = agency_today().isoformat()
         result = f"/api/v1/inspection-tasks/{tasks[0]['id']}/result"
         assert_problem(system.post(result, json={"checked_on": day, "result": "case_filed"}), 422)  # no case named
-        assert_problem(system.post(result, json={"checked_on": (TODAY + timedelta(days=1)).isoformat(), "result": "no_problem"}), 422)
+        assert_problem(
+            system.post(result, json={"checked_on": (agency_today() + timedelta(days=1)).isoformat(), "result": "no_problem"}), 422
+        )
         assert auditor.post(result, json={"checked_on": day, "result": "no_problem"}).status_code == 403
         penalty_case = system.post("/api/v1/cases", json=case_body(case_number=f"罚-{uuid.uuid4().hex[:6]}")).json()
         assert_problem(
@@ -452,14 +456,17 @@ def test_results_are_recorded_published_and_listed_publicly_with_their_fields(in
             "/api/v1/public/inspection-results", params={"agency": agency, "matter": "public-place-spot-check"}
         ).json()["items"]
         assert [i["task_number"] for i in by_matter] == [other[0]["number"]] and by_matter[0]["result_name"].startswith("通过登记的住所")
-        assert anonymous.get("/api/v1/public/inspection-results", params={"agency": agency, "year": TODAY.year - 1}).json()["items"] == []
+        assert (
+            anonymous.get("/api/v1/public/inspection-results", params={"agency": agency, "year": agency_today().year - 1}).json()["items"]
+            == []
+        )
         first_page = anonymous.get("/api/v1/public/inspection-results", params={"agency": agency, "limit": 2}).json()
         rest = anonymous.get(
             "/api/v1/public/inspection-results", params={"agency": agency, "limit": 2, "cursor": first_page["next_cursor"]}
         ).json()
         assert len(first_page["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
         assert {i["task_number"] for i in first_page["items"] + rest["items"]} == {i["task_number"] for i in items}
-        assert_problem(anonymous.get("/api/v1/public/inspection-results", params={"yaer": TODAY.year}), 400, "unknown-parameter")
+        assert_problem(anonymous.get("/api/v1/public/inspection-results", params={"yaer": agency_today().year}), 400, "unknown-parameter")
         assert_problem(anonymous.get("/api/v1/public/inspection-results", params={"cursor": "forged"}), 400, "invalid-cursor")
 
         exported = auditor.get("/api/v1/inspection-results/export", params={"format": "csv"})
@@ -467,11 +474,11 @@ def test_results_are_recorded_published_and_listed_publicly_with_their_fields(in
         assert exported.content.decode("utf-8-sig").splitlines()[0].startswith("计划编号,计划名称,任务编号,抽查类型,检查机关")
         assert auditor.get("/api/v1/inspection-results/export", params={"format": "xlsx"}).content[:2] == b"PK"
 
-        figures = auditor.get("/api/v1/inspection-statistics", params={"year": TODAY.year}).json()
+        figures = auditor.get("/api/v1/inspection-statistics", params={"year": agency_today().year}).json()
         assert (figures["plans"], figures["drawn_plans"], figures["pool_size"], figures["drawn"], figures["published"]) == (2, 2, 12, 4, 3)
         assert figures["results"]["case_filed"] == 1 and figures["results"]["not_found"] == 1 and figures["coverage"] == round(4 / 12, 4)
         # The same figures in the 年报: a line per plan with its total, and the results.
-        report = {t["kind"]: t for t in auditor.get("/api/v1/stats/annual-report", params={"year": TODAY.year}).json()["tables"]}
+        report = {t["kind"]: t for t in auditor.get("/api/v1/stats/annual-report", params={"year": agency_today().year}).json()["tables"]}
         plan_lines = report["random-inspection"]["rows"]
         assert len(plan_lines) == 3 and plan_lines[-1]["procedure_zh"] == "合计"
         assert (plan_lines[-1]["pool_size"], plan_lines[-1]["drawn"], plan_lines[-1]["published"]) == (12, 4, 3)
@@ -480,7 +487,7 @@ def test_results_are_recorded_published_and_listed_publicly_with_their_fields(in
         assert results["合计"] == sum(figures["results"].values()) and results["发现问题已立案查处"] == 1
 
         # Overdue: a task not inspected by the plan's due date, for the staff's list.
-        execute(inproc, update(InspectionPlan).where(InspectionPlan.id == plan["id"]).values(due_on=TODAY - timedelta(days=1)))
+        execute(inproc, update(InspectionPlan).where(InspectionPlan.id == plan["id"]).values(due_on=agency_today() - timedelta(days=1)))
         overdue = auditor.get("/api/v1/inspection-tasks", params={"overdue": "true"}).json()["items"]
         assert [t["id"] for t in overdue] == [tasks[2]["id"]] and overdue[0]["overdue"] is True
         approver.close()

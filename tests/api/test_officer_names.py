@@ -5,15 +5,15 @@ XLSX); ratios in workbooks as real percentages."""
 import io
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
 from ..support.cases import decided_case
+from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
 
-TODAY = date.today()
 JIKONG = "濉溪县疾病预防控制中心"  # 疾 jí: before 卫 wèi in pinyin, after it by code point (疾 U+75BE, 卫 U+536B)
 JIANDU = "濉溪县卫生监督所"
 # (officer number, name, unit, certificate number). Code points would give 单 安 张 曾 李 章 王 赵; pinyin gives
@@ -41,7 +41,7 @@ def register(admin) -> None:
             "certificate_number": certificate,
             "categories": ["医疗卫生"],
             "valid_from": "2024-01-01",
-            "valid_to": (TODAY + timedelta(days=400)).isoformat(),
+            "valid_to": (agency_today() + timedelta(days=400)).isoformat(),
         }
         created = admin.post("/api/v1/officers", json=body)
         assert created.status_code == 201, created.text

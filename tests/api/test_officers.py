@@ -9,9 +9,8 @@ from datetime import date, timedelta
 from openpyxl import Workbook
 
 from ..support.api import assert_problem
+from ..support.clock import agency_today
 from ..support.officers import import_csv
-
-TODAY = date.today()
 
 
 def officer(officer_id: str, **overrides) -> dict:
@@ -23,7 +22,7 @@ def officer(officer_id: str, **overrides) -> dict:
         "categories": ["医疗卫生", "公共场所卫生"],
         "regions": ["濉溪县"],
         "valid_from": "2024-01-01",
-        "valid_to": (TODAY + timedelta(days=400)).isoformat(),
+        "valid_to": (agency_today() + timedelta(days=400)).isoformat(),
     }
     return {**body, **overrides}
 
@@ -45,13 +44,13 @@ def test_register_maintain_and_publish(inproc):
         assert reviewer.post("/api/v1/officers", json=officer("3401002")).status_code == 403
         assert (
             admin.post(
-                "/api/v1/officers", json=officer("3401002", name="王五", valid_to=(TODAY + timedelta(days=30)).isoformat())
+                "/api/v1/officers", json=officer("3401002", name="王五", valid_to=(agency_today() + timedelta(days=30)).isoformat())
             ).status_code
             == 201
         )
         assert (
             admin.post(
-                "/api/v1/officers", json=officer("3401003", name="赵六", valid_to=(TODAY - timedelta(days=1)).isoformat())
+                "/api/v1/officers", json=officer("3401003", name="赵六", valid_to=(agency_today() - timedelta(days=1)).isoformat())
             ).status_code
             == 201
         )
@@ -59,7 +58,8 @@ def test_register_maintain_and_publish(inproc):
         # A suspension needs a reason and keeps the history; the certificate's standing is read per day.
         assert admin.patch("/api/v1/officers/3401001", json={"status": "suspended"}).status_code == 422
         suspended = admin.patch(
-            "/api/v1/officers/3401001", json={"status": "suspended", "reason": "涉嫌违纪，暂扣执法证", "effective_on": TODAY.isoformat()}
+            "/api/v1/officers/3401001",
+            json={"status": "suspended", "reason": "涉嫌违纪，暂扣执法证", "effective_on": agency_today().isoformat()},
         )
         assert suspended.status_code == 200, suspended.text
         history = reviewer.get("/api/v1/officers/3401001").json()["history"]

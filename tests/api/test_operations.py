@@ -9,8 +9,7 @@ import pytest
 from alembic import command
 
 from recording_service.core.metrics import UNMATCHED
-from recording_service.core.migrate import alembic_config
-from recording_service.operations.service import code_head
+from recording_service.core.migrate import alembic_config, lineage
 
 from ..support.api import TUS, assert_problem, create, patch
 from ..support.inprocess import in_process
@@ -43,7 +42,7 @@ def test_not_ready_when_the_schema_is_behind_the_code(inproc):
         behind = http.get("/readyz")
         assert behind.status_code == 503
         assert behind.json()["failed"] == ["migrations"] and behind.json()["database"] is True
-        assert "behind" in behind.json()["detail"]["migrations"] and code_head() in behind.json()["detail"]["migrations"]
+        assert "behind" in behind.json()["detail"]["migrations"] and lineage().head in behind.json()["detail"]["migrations"]
         command.upgrade(config, "head")
         assert http.get("/readyz").status_code == 200  # a schema not current is looked at again at every probe
 
@@ -148,3 +147,11 @@ def test_metrics_token(guarded):
         assert_problem(http.get("/metrics", headers={"Authorization": "Bearer wrong-token-0123456789"}), 401, "metrics-token")
         assert http.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape-token-0123"}).status_code == 200
         assert http.get("/readyz").status_code == 200  # readiness needs no token
+
+
+def test_alive(inproc):
+    """Liveness is the process answering (a database outage: tests/test_faults.py, test_database_outage)."""
+    with inproc.client() as http:
+        answer = http.get("/livez")
+    assert answer.status_code == 200 and answer.json() == {"status": "alive"}
+    assert answer.headers["cache-control"] == "no-store"

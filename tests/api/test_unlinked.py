@@ -5,7 +5,7 @@ before /api/v1/media/{media_id}; and 关联率 in the statistics."""
 
 import io
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -17,6 +17,7 @@ from recording_service.media.models import Media
 
 from ..support.api import assert_problem
 from ..support.cases import case_body
+from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -199,7 +200,7 @@ def test_filing_rate_in_the_statistics(inproc):
         case_id, stage_id = opened_stage(http)
         for name in ("soon", "late"):
             assert http.post(f"/api/v1/cases/{case_id}/stages/{stage_id}/media", json={"media_id": ids[name]}).status_code == 201
-    period = {"from": (date.today() - timedelta(days=40)).isoformat(), "to": (date.today() + timedelta(days=1)).isoformat()}
+    period = {"from": (agency_today() - timedelta(days=40)).isoformat(), "to": (agency_today() + timedelta(days=1)).isoformat()}
     with inproc.client(inproc.token("auditor", agency)) as http:
         answer = http.get("/api/v1/stats/filing-rate", params=period)
         assert answer.status_code == 200, answer.text
@@ -252,7 +253,7 @@ def test_the_unlinked_footage_page(inproc):
             "certificate_number": "皖卫执0001",
             "categories": ["医疗卫生"],
             "valid_from": "2024-01-01",
-            "valid_to": (date.today() + timedelta(days=400)).isoformat(),
+            "valid_to": (agency_today() + timedelta(days=400)).isoformat(),
         }
         assert admin.post("/api/v1/officers", json=officer).status_code == 201
     with inproc.client(inproc.token("dock", agency)) as dock:

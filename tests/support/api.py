@@ -13,8 +13,9 @@ def metadata_header(**fields: str) -> str:
     return ",".join(f"{k} {b64(v)}" for k, v in fields.items())
 
 
-def create(http, length: int, **metadata: str):
-    headers = {**TUS, "Upload-Length": str(length)}
+def create(http, length: int | None, **metadata: str):
+    """A tus upload; `length=None` defers it (a recording sent as it is made)."""
+    headers = {**TUS, **({"Upload-Length": str(length)} if length is not None else {"Upload-Defer-Length": "1"})}
     if metadata:
         headers["Upload-Metadata"] = metadata_header(**metadata)
     return http.post("/api/v1/uploads", headers=headers)

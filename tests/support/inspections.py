@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from stdnum.cn import uscc as uscc_rules
 
-TODAY = date.today()
+from .clock import agency_today
+
 HEADER = ["统一社会信用代码", "名称", "主体类型", "行业类别", "所属区域", "住所", "风险等级"]
 CATEGORIES = ("诊所", "门诊部", "医院")
 MATTER = "medical-practice-spot-check"  # 执法类别 医疗卫生 (inspection_matters.yaml)
@@ -69,7 +70,7 @@ def officer(officer_id: str, name: str, categories=("医疗卫生",), valid_to: 
         "categories": list(categories),
         "regions": ["濉溪县"],
         "valid_from": valid_from,
-        "valid_to": (valid_to or TODAY + timedelta(days=400)).isoformat(),
+        "valid_to": (valid_to or agency_today() + timedelta(days=400)).isoformat(),
     }
 
 
@@ -82,12 +83,12 @@ def register(admin, *officers: dict) -> None:
 def plan_body(**overrides) -> dict:
     body = {
         "matter_code": MATTER,
-        "name": f"{TODAY.year}年度医疗机构依法执业情况双随机抽查",
-        "year": TODAY.year,
+        "name": f"{agency_today().year}年度医疗机构依法执业情况双随机抽查",
+        "year": agency_today().year,
         "filters": {},
         "count": 3,
         "inspectors_per_task": 2,
-        "due_on": (TODAY + timedelta(days=60)).isoformat(),
+        "due_on": (agency_today() + timedelta(days=60)).isoformat(),
     }
     body.update(overrides)
     return body

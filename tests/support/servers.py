@@ -5,6 +5,7 @@ Each binds 127.0.0.1 on a free port and is stopped afterwards.
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,10 +25,39 @@ S3_ACCESS_KEY = "rs-test-access"
 S3_SECRET_KEY = "rs-test-secret-0123456789"
 
 
+# Servers' ports come from below the kernel's ephemeral range (32768-60999 here), so no client connection of
+# any process takes one between our check and the server's bind; each pytest-xdist worker has its own slice,
+# so two workers never pick the same port (a kernel-chosen free port could go to both, and a test would then
+# talk to the other worker's service). A random start keeps two runs on one machine apart too.
+_PORT_SPAN = (20000, 32000)
+
+
+def _port_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    width = (_PORT_SPAN[1] - _PORT_SPAN[0]) // max(count, 1)
+    start = _PORT_SPAN[0] + (index % max(count, 1)) * width
+    return range(start, start + width)
+
+
+_ports = _port_slice()
+_next_port = random.randrange(len(_ports))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port in this worker's slice that nothing listens on or holds now."""
+    global _next_port
+    for _ in range(len(_ports)):
+        port = _ports[_next_port % len(_ports)]
+        _next_port += 1
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {_ports}")
 
 
 def s3_client(endpoint: str):
@@ -98,6 +128,10 @@ class SeaweedFS:
             "-admin.ui=false",
             "-master.telemetry=false",
             "-master.volumeSizeLimitMB=1024",
+            # S3 Tables' catalogs: not used, and they would pick fixed ports (8181, 9101, then the next free one),
+            # which two instances started at once can both pick.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
         ]
         args += [f"-{name}={port}" for name, port in self.ports.items()]
         (self.directory / "data").mkdir(exist_ok=True)

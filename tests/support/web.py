@@ -42,7 +42,9 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD, 
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Until the page has loaded, its deferred scripts may not have run: a file chosen earlier finds no listener.
+    with page.expect_navigation(wait_until="load"):
+        page.click("button[type=submit]")
 
 
 def wait_until(page: Page, expression: str, timeout: float = 30) -> None:

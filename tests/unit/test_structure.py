@@ -147,3 +147,22 @@ def test_no_test_module_imports_another():
             ):
                 offenders.append(f"{path.name}: from {'.' * node.level}{node.module}")
     assert offenders == []
+
+
+def test_no_test_dates_by_the_machines_clock():
+    # The service counts days in the agency's time zone; this machine keeps UTC, and from 16:00 UTC the two disagree.
+    tests = Path(__file__).parents[1]
+    offenders = []
+    for path in tests.rglob("*.py"):
+        if "node_modules" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "today"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in {"date", "datetime"}
+            ):
+                offenders.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert offenders == [], "use tests/support/clock.agency_today()"

@@ -47,6 +47,7 @@ STAGE = [
     "findings",
     "photos",
     "photo_rule",
+    "in_progress",  # issue 29: required footage still being recorded
 ]
 MEDIA = [
     "binding_id",
@@ -68,6 +69,7 @@ MEDIA = [
     "upload_lag_s",
     "kind",
     "image",
+    "recording",  # issue 29: how far footage still being recorded has come (null otherwise)
 ]
 DEADLINE = [
     "rule",
@@ -107,7 +109,7 @@ def test_the_json_has_the_timelines_keys_in_order(assembled):
     _, body, _, _ = assembled
     assert list(body) == TOP
     assert list(body["procedure"]) == ["code", "name_zh", "name_en"]
-    assert list(body["completeness"]) == ["complete", "findings", "recommendations"]
+    assert list(body["completeness"]) == ["complete", "findings", "recommendations", "in_progress", "state"]
     assert [list(stage) for stage in body["stages"]] == [STAGE] * len(body["stages"])
     investigation = next(stage for stage in body["stages"] if stage["stage"] == "investigation")
     assert [list(m) for m in investigation["media"]] == [MEDIA] * 3

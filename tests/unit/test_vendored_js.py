@@ -14,6 +14,7 @@ STATIC = ROOT / "src" / "recording_service" / "web" / "static" / "vendor"
 COPIES = {
     "tus.min.js": ("tus-js-client", "dist/tus.min.js"),
     "hash-wasm-sha256.umd.min.js": ("hash-wasm", "dist/sha256.umd.min.js"),
+    "hls.light.min.js": ("hls.js", "dist/hls.light.min.js"),  # issue 29: the live view (no subtitles, no DRM)
 }
 
 

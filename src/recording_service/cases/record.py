@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..audit.service import record
+from ..audit.service import Actor, record
 from ..catalog.schemas import Catalog, Procedure
 from ..core.db import utcnow
 from ..core.principals import Principal
 from ..core.problems import Problem
 from ..core.times import require_offset
-from ..media.models import Media
+from ..media.models import Media, MediaStatus
 from ..media.service import visible_media
 from .models import Case, CaseStage, Document, DocumentVersion, InterruptionExplanation, MediaBinding
 from .schemas import (
@@ -320,21 +320,16 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
     media = (await session.execute(visible_media(principal).where(Media.id == body.media_id))).scalar_one_or_none()
     if media is None or media.agency != case.agency:
         raise Problem(404, "media-not-found", f"No media {body.media_id}.")
+    if media.status == MediaStatus.merged:  # a recording whose bytes proved to be other media: bind that one
+        raise Problem(
+            409,
+            "media-merged",
+            f"Media {media.id} was a recording whose bytes were already stored as media {media.merged_into}; bind that media.",
+            merged_into=media.merged_into,
+        )
     start, end = body.start_offset_s, body.end_offset_s
     check_segment(start, end, media.duration_s)
-    same = (
-        await session.execute(
-            select(MediaBinding.id)
-            .where(
-                MediaBinding.stage_id == stage.id,
-                MediaBinding.media_id == media.id,
-                MediaBinding.unbound_at.is_(None),
-                MediaBinding.start_offset_s.is_(None) if start is None else MediaBinding.start_offset_s == start,
-                MediaBinding.end_offset_s.is_(None) if end is None else MediaBinding.end_offset_s == end,
-            )
-            .limit(1)
-        )
-    ).scalar_one_or_none()
+    same = await active_binding(session, stage.id, media.id, start, end)
     if same is not None:
         raise Problem(409, "already-bound", "This footage (this segment of it) is already bound to this stage.", binding_id=same)
     binding = MediaBinding(
@@ -368,6 +363,57 @@ async def bind_media(session: AsyncSession, principal: Principal, case: Case, st
     )
     await session.flush()
     return binding
+
+
+async def active_binding(session: AsyncSession, stage_id: str, media_id: str, start: float | None, end: float | None) -> str | None:
+    """The binding of this media (this segment of it; both None: the whole recording) to this stage that is in force, if any."""
+    return (
+        await session.execute(
+            select(MediaBinding.id)
+            .where(
+                MediaBinding.stage_id == stage_id,
+                MediaBinding.media_id == media_id,
+                MediaBinding.unbound_at.is_(None),
+                MediaBinding.start_offset_s.is_not_distinct_from(start),
+                MediaBinding.end_offset_s.is_not_distinct_from(end),
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def move_bindings_of_merged(session: AsyncSession, recording: Media, into: Media, who: Actor | Principal) -> None:
+    """A recording bound while it was recorded whose completed bytes proved to be other media (issue 29; ingest calls
+    this through the composition root, in its completion's transaction): its bindings now name that media, each moved
+    binding audited; one the media already has on the same stage and segment is ended instead, as a duplicate."""
+    bindings = (
+        (await session.execute(select(MediaBinding).where(MediaBinding.media_id == recording.id, MediaBinding.unbound_at.is_(None))))
+        .scalars()
+        .all()
+    )
+    for binding in bindings:
+        duplicate = await active_binding(session, binding.stage_id, into.id, binding.start_offset_s, binding.end_offset_s)
+        if duplicate is not None:
+            binding.unbound_at, binding.unbind_reason = utcnow(), f"recording merged into media {into.id}, already bound here ({duplicate})"
+        else:
+            binding.media_id = into.id
+        await record(
+            session,
+            who,
+            "binding.moved_to_merged",
+            agency=into.agency,
+            case_id=binding.case_id,
+            media_id=into.id,
+            payload={
+                "binding_id": binding.id,
+                "stage_id": binding.stage_id,
+                "from_media_id": recording.id,
+                "to_media_id": into.id,
+                "sha256": into.sha256,
+                **({"ended_as_duplicate_of": duplicate} if duplicate is not None else {}),
+            },
+        )
+    await session.flush()
 
 
 async def unbind_media(

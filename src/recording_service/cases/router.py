@@ -108,7 +108,8 @@ class CaseFilters:
         Query(
             description="有问题: true, the cases whose completeness has findings (missing records, a missed time limit, review "
             "findings); false, those with none. Read from the statistics' figures, kept current by the worker within about a "
-            "minute of a change; a case not yet computed is in neither"
+            "minute of a change; a case not yet computed is in neither, nor is one whose only open point is footage still being "
+            "recorded (completeness state recording)"
         ),
     ] = None
 

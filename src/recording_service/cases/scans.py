@@ -19,14 +19,14 @@ from ..core.problems import Problem
 from ..media.models import Media, MediaStatus
 from ..media.service import visible_media
 from ..storage import ObjectStore
-from .models import Case, Document, DocumentScan, MediaBinding
-from .record import bind_media, get_stage
+from .models import Case, Document, DocumentScan
+from .record import active_binding, bind_media, get_stage
 from .schemas import BindingCreate
 from .service import get_case
 
 PDF_TYPE = "application/pdf"
 PDF_MAGIC = b"%PDF-"
-UNUSABLE = {MediaStatus.deleted, MediaStatus.missing, MediaStatus.corrupt}
+UNUSABLE = {MediaStatus.deleted, MediaStatus.missing, MediaStatus.corrupt, MediaStatus.recording, MediaStatus.merged}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ScanView:
     version: int
     media_id: str
     binding_id: str
-    sha256: str
+    sha256: str | None  # None only for a scan whose media was never stored whole (not attachable: UNUSABLE)
     size: int
     filename: str | None
     attached_by: str
@@ -100,7 +100,8 @@ async def attach_scan(
             409, code, f"Media {media.id} is already the scan of document {earlier.document_id}.", document_id=earlier.document_id
         )
     stage = await get_stage(session, case, document.stage_id)
-    binding_id = await _binding_of(session, case.id, stage.id, media.id)
+    # the media's whole-recording binding to this stage, if it has one already (uploaded there first)
+    binding_id = await active_binding(session, stage.id, media.id, None, None)
     if binding_id is None:
         note = f"纸质文书扫描件（{label or document.doc_type}）"
         binding = await bind_media(session, principal, case, stage, BindingCreate(media_id=media.id, note=note))
@@ -137,24 +138,6 @@ async def attach_scan(
     )
     await session.flush()
     return _view(scan, media)
-
-
-async def _binding_of(session: AsyncSession, case_id: str, stage_id: str, media_id: str) -> str | None:
-    """The media's live whole-recording binding to this stage, if it has one already (uploaded there first)."""
-    return (
-        await session.execute(
-            select(MediaBinding.id)
-            .where(
-                MediaBinding.case_id == case_id,
-                MediaBinding.stage_id == stage_id,
-                MediaBinding.media_id == media_id,
-                MediaBinding.unbound_at.is_(None),
-                MediaBinding.start_offset_s.is_(None),
-                MediaBinding.end_offset_s.is_(None),
-            )
-            .limit(1)
-        )
-    ).scalar_one_or_none()
 
 
 def _view(scan: DocumentScan, media: Media) -> ScanView:

@@ -580,7 +580,7 @@ class DocumentScanOut(BaseModel):
     version: int = Field(description="the document's version when the scan was attached")
     media_id: str
     binding_id: str = Field(description="the scan's binding to the document's stage (keeps it with the case)")
-    sha256: str
+    sha256: str | None
     size: int
     filename: str | None
     attached_by: str

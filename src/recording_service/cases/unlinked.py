@@ -53,7 +53,7 @@ def filed() -> ColumnElement[bool]:
 
 def unlinked(principal: Principal) -> Select[Media]:
     """The principal's footage bound to no case (what the retention sweep deleted is gone from it)."""
-    return visible_media(principal).where(Media.status != MediaStatus.deleted, ~filed())
+    return visible_media(principal).where(Media.status.not_in([MediaStatus.deleted, MediaStatus.merged]), ~filed())
 
 
 @dataclass(frozen=True)

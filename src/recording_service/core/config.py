@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # idle for half of it ends). Judged by the database's clock.
     upload_lease_seconds: float = Field(default=60, ge=2, le=3600)
     max_upload_size: int = Field(default=64 * GiB, gt=0)
+    # A recording streamed over tus with a deferred length (issue 29) that receives nothing for this long is closed by
+    # the job workers: every acknowledged byte is stored as evidence, marked incomplete (RECORDING_RECORDING_IDLE_MINUTES).
+    recording_idle_minutes: float = Field(default=30, gt=0)
     # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, e.g.
     # "10.0.0.5,192.168.10.0/24"); empty: nobody's, the peer address is what the audit log records.
     trusted_proxies: str = ""

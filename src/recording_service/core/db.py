@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Float, MetaData, event, literal
+from sqlalchemy import DateTime, Float, MetaData, bindparam, event
 from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("recording_service.db")
@@ -67,7 +68,10 @@ class db_clock(FunctionElement[datetime]):
 
     type = UTCDateTime()
     name = "db_clock"
-    inherit_cache = False  # the SQLite form carries the current time
+    # Cached like any statement (every PATCH runs two with it): the offset is part of the cache key, and the
+    # SQLite form is a bind parameter whose value is read at each execution, not when the statement is compiled.
+    inherit_cache = True
+    _traverse_internals = [*FunctionElement._traverse_internals, ("seconds", InternalTraversal.dp_plain_obj)]
 
     def __init__(self, seconds: float = 0.0) -> None:
         self.seconds = float(seconds)
@@ -81,7 +85,8 @@ def _db_clock_server(element: db_clock, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(db_clock, "sqlite")
 def _db_clock_embedded(element: db_clock, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(literal(utcnow() + timedelta(seconds=element.seconds), UTCDateTime()), **kw)
+    delta = timedelta(seconds=element.seconds)
+    return compiler.process(bindparam("db_clock", callable_=lambda: utcnow() + delta, type_=UTCDateTime(), unique=True), **kw)
 
 
 class db_epoch(FunctionElement[float]):
@@ -91,10 +96,11 @@ class db_epoch(FunctionElement[float]):
 
     type = Float()
     name = "db_epoch"
-    inherit_cache = False
+    inherit_cache = True  # cached: the SQLite form is one bind parameter read at each execution
 
     def __init__(self) -> None:
-        self.at = time.time()
+        # One parameter however often the element appears in a statement: one instant per execution.
+        self.now = bindparam("db_epoch", callable_=time.time, type_=Float(), unique=True)
         super().__init__()
 
 
@@ -105,7 +111,7 @@ def _db_epoch_server(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str
 
 @compiles(db_epoch, "sqlite")
 def _db_epoch_embedded(element: db_epoch, compiler: SQLCompiler, **kw: Any) -> str:
-    return repr(element.at)
+    return compiler.process(element.now, **kw)
 
 
 def rowcount(result: Result[*tuple[Any, ...]]) -> int:

@@ -4,9 +4,12 @@ Alembic is imported only when migrating: a server process runs its migrations in
 (`upgrade_in_child`), so it never carries alembic, the migration modules or what they import.
 """
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,3 +51,40 @@ def upgrade_in_child(database_url: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RECORDING_MIGRATE_URL": database_url}, check=False)
     if done.returncode:
         raise SystemExit(done.returncode)  # the child printed why
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The code's migrations: its head, the revisions on the head's line (head included) and every revision it knows."""
+
+    head: str
+    line: frozenset[str]
+    known: frozenset[str]
+
+
+def lineage() -> Lineage:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = scripts.get_current_head()
+    assert head is not None  # the package ships its migrations
+    return Lineage(
+        head,
+        frozenset(rev.revision for rev in scripts.iterate_revisions(head, "base")),
+        frozenset(rev.revision for rev in scripts.walk_revisions()),
+    )
+
+
+async def lineage_in_child() -> Lineage:
+    """`lineage` read by a child process, for the same reason as `upgrade_in_child`: a server that only asks which
+    revisions its code knows (readiness) need not carry alembic (~10 MB)."""
+    code = (
+        "import json; from recording_service.core.migrate import lineage; l = lineage(); "
+        "print(json.dumps({'head': l.head, 'line': sorted(l.line), 'known': sorted(l.known)}))"
+    )
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await child.communicate()
+    if child.returncode:
+        raise RuntimeError(f"could not read the code's migrations: {err.decode(errors='replace')[-300:]}")
+    found = json.loads(out)
+    return Lineage(found["head"], frozenset(found["line"]), frozenset(found["known"]))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .db import DbSession
@@ -44,11 +44,16 @@ class Principal:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
 
 
+def agency_conditions(agency_column: Any, principal: Principal) -> list[ColumnElement[bool]]:
+    """The principal's agency as conditions of a statement: none for admins of '*', who see every agency."""
+    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
+        return []
+    return [agency_column == principal.agency]
+
+
 def scoped_to_agency(query: Select[*Ts], agency_column: Any, principal: Principal) -> Select[*Ts]:
     """Restrict a query to the principal's agency (admins of '*' see every agency)."""
-    if principal.role is Role.admin and principal.agency == ALL_AGENCIES:
-        return query
-    return query.where(agency_column == principal.agency)
+    return query.where(*agency_conditions(agency_column, principal))
 
 
 Authenticator = Callable[[AsyncSession, str], Awaitable[Principal | None]]

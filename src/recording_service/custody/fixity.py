@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..audit.service import SYSTEM, record
 from ..core.db import utcnow
-from ..media.models import Media, MediaStatus
+from ..media.models import ABANDONED, WITHOUT_OBJECT, Media, MediaStatus
 from ..storage import ObjectStore
 from .models import FixityCheck
 
@@ -44,7 +44,7 @@ async def run_fixity(
 ) -> FixitySummary:
     summary = FixitySummary()
     async with sessionmaker() as session:
-        query = select(Media.id).where(Media.status.not_in([MediaStatus.processing, MediaStatus.deleted]))
+        query = select(Media.id).where(Media.status.not_in([MediaStatus.processing, MediaStatus.deleted, *WITHOUT_OBJECT]))
         if older_than_days is not None:
             cutoff = utcnow() - timedelta(days=older_than_days)
             query = query.where(or_(Media.fixity_checked_at.is_(None), Media.fixity_checked_at < cutoff))
@@ -74,7 +74,11 @@ async def run_fixity(
             if result == "ok":
                 if previous in (MediaStatus.corrupt, MediaStatus.missing):
                     media.status = (
-                        MediaStatus.ready if media.duration_s is not None or media.video or media.audio else MediaStatus.probe_failed
+                        MediaStatus.incomplete
+                        if media.recording_outcome == ABANDONED
+                        else MediaStatus.ready
+                        if media.duration_s is not None or media.video or media.audio
+                        else MediaStatus.probe_failed
                     )
             else:
                 media.status = MediaStatus.corrupt if result == "mismatch" else MediaStatus.missing

@@ -27,7 +27,7 @@ from ..catalog.schemas import Catalog
 from ..core.config import Settings
 from ..core.db import utcnow
 from ..core.principals import Principal
-from ..media.models import Media, MediaStatus
+from ..media.models import WITHOUT_OBJECT, Media, MediaStatus
 from ..storage import ObjectStore, StoreUnavailable
 from .models import LegalHold
 from .policy import IMPORTANT, RetentionPolicy
@@ -120,7 +120,7 @@ async def mirror_holds(
     ids = list(media_ids) if media_ids is not None else None
     held_query = held_media_ids(ids)
     held = set((await session.execute(held_query)).scalars())
-    query = select(Media).where(Media.status != MediaStatus.deleted).order_by(Media.id)
+    query = select(Media).where(Media.status.not_in([MediaStatus.deleted, *WITHOUT_OBJECT])).order_by(Media.id)
     if ids is not None:
         query = query.where(Media.id.in_(ids))
     else:
@@ -177,7 +177,7 @@ async def roll_locks(
     query = (
         select(Media, kept.label("kept"))
         .where(
-            Media.status != MediaStatus.deleted,
+            Media.status.not_in([MediaStatus.deleted, *WITHOUT_OBJECT]),
             or_(
                 and_(kept, or_(Media.store_locked_until.is_(None), Media.store_locked_until < policy.renew_before(now))),
                 and_(~kept, unlocked_but_due),

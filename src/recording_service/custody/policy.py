@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..cases.models import Case, DocumentVersion, MediaBinding
 from ..catalog.schemas import Catalog, RetentionClass
-from ..media.models import Media, MediaStatus
+from ..media.models import WITHOUT_OBJECT, Media, MediaStatus
 from .models import LegalHold
 
 IMPORTANT = "important"
@@ -92,7 +92,7 @@ class RetentionPolicy:
         return (
             select(Media)
             .where(
-                Media.status.not_in([MediaStatus.deleted, MediaStatus.processing]),
+                Media.status.not_in([MediaStatus.deleted, MediaStatus.processing, *WITHOUT_OBJECT]),
                 ~or_(self.kept_without_case(), self.by_case()),
             )
             .order_by(Media.uploaded_at, Media.id)

@@ -59,7 +59,14 @@ async def sweep_uploads(
         expired = list(
             (
                 await session.execute(
-                    select(Upload.id).where(Upload.status == UploadStatus.receiving, Upload.expires_at < now, lease_free())
+                    select(Upload.id).where(
+                        Upload.status == UploadStatus.receiving,
+                        Upload.expires_at < now,
+                        lease_free(),
+                        # a recording with acknowledged bytes is never expired (its partial deleted): the recording job
+                        # keeps it as incomplete evidence (issue 29)
+                        ~(Upload.length_deferred.is_(True) & Upload.media_id.is_not(None)),
+                    )
                 )
             ).scalars()
         )

@@ -60,6 +60,9 @@ NOT_EXPORTABLE: dict[str, str] = {  # by Media.status (a MediaStatus value)
     MediaStatus.missing: "the stored object is missing (fixity)",
     MediaStatus.corrupt: "the stored bytes no longer match the SHA-256 proven at upload (fixity)",
     MediaStatus.processing: "still being stored",
+    # issue 29: left out and listed, never exported as if complete; the case file can be exported again once it ends
+    MediaStatus.recording: "still being recorded: its bytes are arriving and have no SHA-256 yet",
+    MediaStatus.merged: "a recording whose bytes were already stored as other media (merged_into names it)",
 }
 
 
@@ -201,8 +204,8 @@ async def build_case_bag(
     left_out: list[dict[str, str]] = []
     for item in media:
         files[f"data/media/{item.id}.json"] = _json(MediaOut.of(item, settings, sightings.get(item.id, 0)).model_dump(mode="json"))
-        if item.status in NOT_EXPORTABLE:
-            left_out.append({"media_id": item.id, "status": item.status, "reason": NOT_EXPORTABLE[item.status]})
+        if item.status in NOT_EXPORTABLE or item.sha256 is None:
+            left_out.append({"media_id": item.id, "status": item.status, "reason": NOT_EXPORTABLE.get(item.status, "no SHA-256")})
             continue
         footage.append(Footage(item.id, f"data/footage/{item.id}{_extension(item.filename)}", item.size, item.sha256, item.storage_key))
 

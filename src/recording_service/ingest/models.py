@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,11 @@ class Upload(Base):
     channel: Mapped[str] = mapped_column(String(16))  # "tus" or "multipart"
     # None while a multipart body is still streaming (its length is only known at the end).
     length: Mapped[int | None] = mapped_column(BigInteger)
+    # tus creation-defer-length (issue 29): the length is declared by a later PATCH; None above means "not yet".
+    length_deferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the recording job closed this deferred-length upload for want of bytes: what arrived is kept as
+    # incomplete evidence; set with the lease that completes it, so a rerun after a crash finishes it.
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
     upload_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     raw_metadata: Mapped[str | None] = mapped_column(Text)  # the Upload-Metadata header as sent, for HEAD

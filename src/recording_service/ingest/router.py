@@ -20,11 +20,23 @@ from .checksum import ALGORITHMS, parse_upload_checksum
 from .metadata import decode_tus_metadata, validate_fields
 from .models import Upload
 from .schemas import UploadOut
-from .service import Ingest, create_upload, finish_received, get_upload, offset_mismatch, receive_chunk, require_receiving, terminate_upload
+from .service import (
+    Ingest,
+    create_upload,
+    finish_received,
+    get_upload,
+    length_changed,
+    offset_mismatch,
+    receive_chunk,
+    recording_abandoned,
+    require_receiving,
+    take_for_patch,
+    terminate_upload,
+)
 from .streams import MultipartUpload, request_body
 
 TUS_VERSION = "1.0.0"
-TUS_EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration"
+TUS_EXTENSIONS = "creation,creation-with-upload,creation-defer-length,termination,checksum,expiration"
 OFFSET_STREAM = "application/offset+octet-stream"
 
 
@@ -84,13 +96,39 @@ def _progress_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
-def _check_patch_body(request: Request, upload: Upload) -> None:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != OFFSET_STREAM:
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _check_patch_body(request: Request, upload: Upload, length: int | None) -> None:
+    if _content_type(request) != OFFSET_STREAM:
         raise Problem(415, "unsupported-media-type", f"PATCH bodies must be Content-Type: {OFFSET_STREAM}.")
     content_length = request.headers.get("content-length")
-    if plain_digits(content_length) and upload.length is not None and upload.offset + int(content_length) > upload.length:
+    if plain_digits(content_length) and length is not None and upload.offset + int(content_length) > length:
         raise Problem(413, "upload-overflow", "The body would go past the declared Upload-Length; nothing was written.")
+
+
+def _declared_length(value: str | None, upload: Upload, max_size: int) -> int | None:
+    """An Upload-Length sent with a PATCH (tus creation-defer-length): checked before anything is written."""
+    if value is None:
+        return None
+    declared = _non_negative_int(value, "Upload-Length")
+    if upload.length is not None:
+        if declared != upload.length:
+            raise length_changed(upload.length, declared)
+        return declared
+    if not upload.length_deferred:
+        raise Problem(400, "upload-length-not-deferred", "This upload was not created with Upload-Defer-Length; its length is fixed.")
+    if declared < upload.offset:
+        raise Problem(
+            400,
+            "upload-length-below-offset",
+            f"Upload-Length {declared} is below the {upload.offset} bytes already received; nothing was written.",
+            expected_offset=upload.offset,
+        )
+    if declared > max_size:
+        raise Problem(413, "upload-too-large", f"Upload-Length exceeds the maximum of {max_size} bytes; nothing was written.")
+    return declared
 
 
 @router.options("", status_code=204, summary="tus discovery")
@@ -123,17 +161,20 @@ async def create(
     upload_defer_length: Annotated[str | None, Header(json_schema_extra={"enum": ["1"]})] = None,
 ) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
-    if upload_defer_length is not None:
-        raise Problem(400, "defer-length-unsupported", "Upload-Defer-Length is not supported; send Upload-Length.")
-    length = _non_negative_int(upload_length, "Upload-Length")
+    deferred = upload_defer_length is not None
+    if deferred and (upload_defer_length != "1" or upload_length is not None):
+        raise Problem(400, "invalid-header", "Upload-Defer-Length must be 1, and comes instead of Upload-Length, not with it.")
+    length = None if deferred else _non_negative_int(upload_length, "Upload-Length")
     meta = validate_fields(decode_tus_metadata(upload_metadata))
     has_body = request.headers.get("content-type", "").split(";")[0].strip().lower() == OFFSET_STREAM
     checksum = parse_upload_checksum(request.headers.get("upload-checksum")) if has_body else None
-    upload = await create_upload(ingest, principal, channel="tus", length=length, meta=meta, raw_metadata=upload_metadata)
+    upload = await create_upload(
+        ingest, principal, channel="tus", length=length, meta=meta, raw_metadata=upload_metadata, length_deferred=deferred
+    )
     location = {"Location": _location(upload)}
     try:
         if has_body:
-            _check_patch_body(request, upload)
+            _check_patch_body(request, upload, length)
             upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum, principal=principal)
         elif length == 0:
             upload = await receive_chunk(ingest, upload, _nothing(), checksum=None, principal=principal)
@@ -158,10 +199,13 @@ async def _nothing() -> AsyncIterator[bytes]:
 async def head(upload_id: str, request: Request, principal: BrowserOrUploader, session: DbSession) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
     upload = await get_upload(session, principal, upload_id)
-    if upload.status not in ("receiving", "completed"):
+    if upload.status not in ("receiving", "completed") or upload.abandoned_at is not None:
         require_receiving(upload)
     headers = _progress_headers(upload)
-    headers["Upload-Length"] = str(upload.length) if upload.length is not None else "0"
+    if upload.length is None and upload.length_deferred:
+        headers["Upload-Defer-Length"] = "1"  # tus creation-defer-length: not known yet
+    else:
+        headers["Upload-Length"] = str(upload.length) if upload.length is not None else "0"
     if upload.raw_metadata:
         headers["Upload-Metadata"] = upload.raw_metadata
     return Response(status_code=200, headers=headers)
@@ -174,27 +218,63 @@ async def patch(
     principal: BrowserOrUploader,
     session: DbSession,
     ingest: IngestDep,
+    settings: SettingsDep,
     upload_offset: Annotated[str | None, Header(json_schema_extra=DIGITS)] = None,
     upload_checksum: Annotated[str | None, Header()] = None,
+    upload_length: Annotated[
+        str | None,
+        Header(
+            json_schema_extra=DIGITS,
+            description="tus creation-defer-length: the length of an upload created with Upload-Defer-Length, declared once "
+            "(the same value again is accepted, another is 400); equal to the offset in an empty PATCH, it ends the upload",
+        ),
+    ] = None,
 ) -> Response:
     _require_tus_version(request.headers.get("tus-resumable"))
-    upload = await get_upload(session, principal, upload_id)
     await session.commit()  # hold no connection while the body streams
+    body_length = request.headers.get("content-length")
+    if (
+        upload_length is None
+        and upload_checksum is None
+        and plain_digits(upload_offset)
+        and plain_digits(body_length)
+        and 0 < int(body_length) <= settings.max_upload_size - int(upload_offset)  # never a number the database cannot hold
+        and _content_type(request) == OFFSET_STREAM
+    ):
+        # The usual PATCH: one statement checks the upload and takes it. Where it cannot, nothing was taken and the
+        # path below reads the upload and answers as it always has.
+        taken = await take_for_patch(ingest, principal, upload_id, int(upload_offset), int(body_length))
+        if taken is not None:
+            upload = await receive_chunk(ingest, taken[1], request_body(request), checksum=None, principal=principal, taken=taken)
+            return Response(status_code=204, headers=_progress_headers(upload))
+    upload = await get_upload(session, principal, upload_id)
+    await session.commit()
+    if upload.abandoned_at is not None:
+        raise recording_abandoned(upload)  # closed by the recording job: say so before anything else
     offset = _non_negative_int(upload_offset, "Upload-Offset")
-    at_end = upload.length is not None and offset == upload.offset == upload.length and request.headers.get("content-length") == "0"
+    declared = _declared_length(upload_length, upload, settings.max_upload_size)
+    length = upload.length if upload.length is not None else declared
+    at_end = length is not None and offset == upload.offset == length and request.headers.get("content-length") == "0"
     if at_end and upload.status == "completed":
         # A retried final PATCH whose answer was lost: the upload is complete, say so again.
         return Response(status_code=204, headers=_progress_headers(upload))
     require_receiving(upload)
     if offset != upload.offset:
         raise offset_mismatch(offset, upload.offset)
-    _check_patch_body(request, upload)
-    if at_end:
+    _check_patch_body(request, upload, length)
+    if at_end and upload.length is not None:
         # Every byte is recorded but completion did not finish (its process stopped): finish it now.
         upload = await finish_received(ingest, upload, principal)
         return Response(status_code=204, headers=_progress_headers(upload))
     checksum = parse_upload_checksum(upload_checksum)
-    upload = await receive_chunk(ingest, upload, request_body(request), checksum=checksum, principal=principal)
+    upload = await receive_chunk(
+        ingest,
+        upload,
+        request_body(request),
+        checksum=checksum,
+        principal=principal,
+        declare_length=declared if upload.length is None else None,
+    )
     return Response(status_code=204, headers=_progress_headers(upload))
 
 
@@ -215,6 +295,8 @@ async def status(upload_id: str, principal: TokenOrBrowser, session: DbSession, 
         channel=upload.channel,
         offset=upload.offset,
         length=upload.length,
+        length_deferred=upload.length_deferred,
+        abandoned_at=local(upload.abandoned_at, tz),
         status=upload.status,
         media_id=upload.media_id,
         sha256=upload.sha256,

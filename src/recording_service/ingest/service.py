@@ -12,11 +12,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import noload
@@ -28,9 +28,9 @@ from ..core.db import db_clock, rowcount, utcnow
 from ..core.faults import fault_point
 from ..core.hashing import ResumableSha256
 from ..core.ids import new_id
-from ..core.principals import ALL_AGENCIES, Principal, Role
+from ..core.principals import ALL_AGENCIES, Principal, Role, agency_conditions
 from ..core.problems import Problem
-from ..media.models import REPLACEABLE, Media, MediaSighting, MediaStatus
+from ..media.models import ABANDONED, COMPLETED, MERGED, REPLACEABLE, Media, MediaSighting, MediaStatus
 from ..media.service import merge_sighting, object_owner, officer_index
 from ..storage import ChunkWriter, Durable, ObjectStore, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
 from .checksum import ChunkChecksum
@@ -38,7 +38,7 @@ from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
 
 log = logging.getLogger(__name__)
-BATCH_BYTES = 2 * 1024 * 1024  # bytes gathered before one hand-off to the store's writer
+BATCH_BYTES = 1024 * 1024  # bytes gathered before one hand-off to the store's writer
 SMALL_CHUNK = 64 * 1024  # pieces smaller than this are joined: a store may keep every piece it is handed until its part is sent
 CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
@@ -56,6 +56,10 @@ class Outcome(StrEnum):
 # Called once a completed upload's record is committed: what follows (store locks, probing) is not
 # ingest's business. Arguments: session, media, outcome, whether the sighting added metadata, who.
 Handoff = Callable[[AsyncSession, Media, Outcome, bool, Actor | Principal], Awaitable[None]]
+# Called in a completion's own transaction, before it commits, when a recording's bytes prove to be media the agency
+# already has (issue 29): whatever refers to the recording (case bindings) moves to that media with it. Arguments:
+# session, the recording (now merged), the media it was merged into, who.
+MergeHandoff = Callable[[AsyncSession, Media, Media, Actor | Principal], Awaitable[None]]
 
 
 @dataclass
@@ -66,6 +70,7 @@ class Ingest:
     store: ObjectStore
     settings: Settings
     handoff: Handoff | None = None
+    merge_handoff: MergeHandoff | None = None
 
 
 def upload_target(upload: Upload, lease: "Lease | None" = None) -> UploadTarget:
@@ -76,6 +81,7 @@ def upload_target(upload: Upload, lease: "Lease | None" = None) -> UploadTarget:
         parts=tuple(Part(p.number, p.size, p.etag, p.checksum) for p in upload.parts),
         generation=lease.generation if lease else upload.lease_generation,
         state=upload.store_state,
+        live=upload.length_deferred,
     )
 
 
@@ -97,7 +103,14 @@ def store_unavailable(exc: StoreUnavailable) -> Problem:
 
 
 async def create_upload(
-    ingest: Ingest, principal: Principal, *, channel: str, length: int | None, meta: UploadMetadata, raw_metadata: str | None
+    ingest: Ingest,
+    principal: Principal,
+    *,
+    channel: str,
+    length: int | None,
+    meta: UploadMetadata,
+    raw_metadata: str | None,
+    length_deferred: bool = False,
 ) -> Upload:
     if principal.agency == ALL_AGENCIES:
         raise Problem(403, "agency-required", "Evidence belongs to one agency: upload with a token of that agency.")
@@ -132,6 +145,7 @@ async def create_upload(
         created_by=principal.id,
         channel=channel,
         length=length,
+        length_deferred=length_deferred,
         offset=0,
         upload_metadata=meta.model_dump(mode="json"),
         raw_metadata=raw_metadata,
@@ -156,6 +170,7 @@ async def create_upload(
             payload={
                 "channel": channel,
                 "length": length,
+                **({"length_deferred": True} if length_deferred else {}),
                 "declared_sha256": meta.sha256,
                 "filename": meta.filename,
                 "device_id": meta.device_id,
@@ -167,10 +182,20 @@ async def create_upload(
     return upload
 
 
+async def any_upload(session: AsyncSession) -> bool:
+    """Whether anything was ever uploaded: the store then exists already (see storage.open_store's `create`)."""
+    return (await session.execute(select(Upload.id).limit(1))).first() is not None
+
+
 def may_access_upload(principal: Principal, upload: Upload) -> bool:
     if not principal.sees_agency(upload.agency):
         return False
     return principal.role is not Role.dock or upload.created_by == principal.id
+
+
+def upload_access(principal: Principal) -> list[ColumnElement[bool]]:
+    """`may_access_upload` as conditions of a statement."""
+    return agency_conditions(Upload.agency, principal) + ([Upload.created_by == principal.id] if principal.role is Role.dock else [])
 
 
 async def get_upload(session: AsyncSession, principal: Principal, upload_id: str) -> Upload:
@@ -180,7 +205,23 @@ async def get_upload(session: AsyncSession, principal: Principal, upload_id: str
     return upload
 
 
+def recording_abandoned(upload: Upload) -> Problem:
+    """What a late request on a recording the job closed hears: what happened, and where the bytes are."""
+    assert upload.abandoned_at is not None
+    return Problem(
+        410,
+        "recording-abandoned",
+        f"This recording received nothing for too long and was closed at {upload.abandoned_at.isoformat()}: "
+        f"its {upload.offset} bytes are kept as media {upload.media_id} (status incomplete). Nothing more can be appended; "
+        "send the rest of the footage as a new upload.",
+        bytes_kept=upload.offset,
+        media_id=upload.media_id,
+    )
+
+
 def require_receiving(upload: Upload) -> None:
+    if upload.abandoned_at is not None:
+        raise recording_abandoned(upload)
     if upload.status == UploadStatus.receiving and upload.expires_at <= utcnow():
         raise Problem(410, "upload-expired", "This upload expired before it was finished; start a new one.")
     if upload.status != UploadStatus.receiving:
@@ -259,35 +300,114 @@ async def _lease_session(ingest: Ingest) -> AsyncIterator[AsyncSession]:
                 raise
 
 
-async def _acquire_lease(ingest: Ingest, upload_id: str, offset: int) -> tuple[Lease, Upload]:
-    """Take the upload at `offset`; returns the lease and the upload as the database holds it now."""
+def recording_last_heard() -> ColumnElement[datetime]:
+    """When a recording's bytes last arrived (its media record says; a recording has one from its first acknowledged
+    bytes). Not the upload's updated_at: every lease taken moves that, so a camera whose PATCHes bring nothing would
+    keep its recording open for ever."""
+    last_received = select(Media.last_received_at).where(Media.id == Upload.media_id).correlate(Upload).scalar_subquery()
+    return func.coalesce(last_received, Upload.created_at)
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The recording job's take of an idle deferred-length upload (issue 29): only one idle since `idle_before`
+    (or one a crashed run already marked), and it declares the length as the offset reached."""
+
+    idle_before: datetime
+    at: datetime
+
+
+async def _acquire_lease(
+    ingest: Ingest, upload_id: str, offset: int, *, declare_length: int | None = None, closing: Closing | None = None
+) -> tuple[Lease, Upload]:
+    """Take the upload at `offset`; returns the lease and the upload as the database holds it now. With
+    `declare_length` (tus creation-defer-length), the same statement sets a length not yet known, or finds it equal;
+    with `closing`, the recording job takes an idle recording and marks it abandoned."""
+    conditions = [Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, lease_free()]
+    values: dict[str, Any] = {}
+    if declare_length is not None:
+        conditions.append(or_(Upload.length.is_(None), Upload.length == declare_length))
+        values["length"] = declare_length
+    if closing is not None:
+        conditions += [
+            Upload.length_deferred.is_(True),
+            or_(Upload.abandoned_at.is_not(None), recording_last_heard() < closing.idle_before),
+        ]
+        values.update(length=offset, abandoned_at=func.coalesce(Upload.abandoned_at, closing.at))
+    taken = await _take(ingest, upload_id, conditions, values)
+    if taken is None:
+        async with ingest.sessionmaker() as session:
+            upload = await _fresh_upload(session, upload_id)
+        if closing is not None:  # written to meanwhile, held, or already closed: not the job's to close now
+            raise Problem(409, "recording-not-idle", "This recording is not idle now; it is left as it is.")
+        require_receiving(upload)
+        if upload.offset != offset:
+            raise offset_mismatch(offset, upload.offset)
+        if declare_length is not None and upload.length is not None and upload.length != declare_length:
+            raise length_changed(upload.length, declare_length)
+        raise _locked()
+    return taken
+
+
+async def take_for_patch(
+    ingest: Ingest, principal: Principal, upload_id: str, offset: int, body_length: int
+) -> tuple[Lease, Upload] | None:
+    """The usual PATCH (`body_length` more bytes at the offset the client knows, no length to declare) in one
+    statement: the upload is taken only if this principal may write to it (`upload_access`) and it is
+    receiving, unexpired, not closed, at `offset`, has room for the body and is not held. None otherwise, taking
+    nothing: the caller reads the upload and explains, as every PATCH did before — a read and a commit ahead of the
+    lease, the larger part of what a PATCH cost beyond its bytes."""
+    conditions = [
+        Upload.id == upload_id,
+        Upload.status == UploadStatus.receiving,
+        Upload.offset == offset,
+        Upload.abandoned_at.is_(None),
+        Upload.expires_at > utcnow(),
+        or_(Upload.length.is_(None), Upload.length >= offset + body_length),
+        lease_free(),
+        *upload_access(principal),
+    ]
+    return await _take(ingest, upload_id, conditions, {})
+
+
+async def _take(
+    ingest: Ingest, upload_id: str, conditions: list[ColumnElement[bool]], values: dict[str, Any]
+) -> tuple[Lease, Upload] | None:
+    """One statement takes the upload where `conditions` hold and reads it back as taken (RETURNING): every PATCH
+    starts here. None: not taken."""
     owner = new_id()
     async with _lease_session(ingest) as session:
-        # One statement takes the upload and reads it back as taken (RETURNING): every PATCH starts here.
         taken = (
             await session.execute(
                 update(Upload)
-                .where(Upload.id == upload_id, Upload.status == UploadStatus.receiving, Upload.offset == offset, lease_free())
+                .where(*conditions)
                 .values(
                     lease_owner=owner,
                     lease_generation=Upload.lease_generation + 1,
                     lease_expires_at=db_clock(ingest.settings.upload_lease_seconds),
+                    **values,
                 )
                 .returning(Upload)
                 .execution_options(synchronize_session=False, populate_existing=True)
                 # the filesystem store appends to one file and records no parts: no second query for them
-                .options(*([noload(Upload.parts)] if ingest.store.kind == "filesystem" else []))
+                .options(*([_NO_PARTS] if ingest.store.kind == "filesystem" else []))
             )
         ).scalar_one_or_none()
-        upload = taken if taken is not None else await _fresh_upload(session, upload_id)
         # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
-    if taken is None:
-        require_receiving(upload)
-        if upload.offset != offset:
-            raise offset_mismatch(offset, upload.offset)
-        raise _locked()
-    return Lease(upload_id, owner, upload.lease_generation), upload
+    return None if taken is None else (Lease(upload_id, owner, taken.lease_generation), taken)
+
+
+_NO_PARTS = noload(Upload.parts)
+
+
+def length_changed(length: int, sent: int) -> Problem:
+    return Problem(
+        400,
+        "upload-length-changed",
+        f"Upload-Length {sent} differs from the length {length} this upload already has (tus: it cannot change); nothing was written.",
+        length=length,
+    )
 
 
 def offset_mismatch(sent: int, actual: int) -> Problem:
@@ -372,11 +492,70 @@ class _Pipeline:
             self.task = None
 
 
+@dataclass
+class _Recording:
+    """A deferred-length upload's media record in state recording (issue 29): made at the first checkpoint that
+    acknowledges bytes, and kept up to date (bytes so far, last received) at every checkpoint after it."""
+
+    upload: Upload
+    media_id: str | None
+    principal: Actor | Principal
+
+    async def checkpointed(self, session: AsyncSession, lease: Lease, offset: int) -> None:
+        now = utcnow()
+        if self.media_id is not None:
+            await session.execute(
+                update(Media)
+                .where(Media.id == self.media_id, Media.status == MediaStatus.recording)
+                # when bytes last arrived: a PATCH that brought none (empty, or cut before its first byte) is no sign of life
+                .values(size=offset, last_received_at=case((Media.size < offset, now), else_=Media.last_received_at))
+                .execution_options(synchronize_session=False)
+            )
+            return
+        upload = self.upload
+        media = _media_from(upload, None, size=offset)
+        media.status, media.recording_started_at, media.last_received_at = MediaStatus.recording, now, now
+        session.add(media)
+        await session.flush()  # the row the upload and the sighting refer to
+        # The receipt, as for any upload (and what lets a dock token read its own recording); moves with a merge.
+        session.add(
+            MediaSighting(media_id=media.id, upload_id=upload.id, token_id=upload.created_by, upload_metadata=upload.upload_metadata)
+        )
+        # In the transaction whose fenced update of the upload just succeeded (which may have released the lease).
+        await session.execute(
+            update(Upload).where(Upload.id == lease.upload_id).values(media_id=media.id).execution_options(synchronize_session=False)
+        )
+        await record(
+            session,
+            self.principal,
+            "media.recording_started",
+            agency=upload.agency,
+            media_id=media.id,
+            upload_id=upload.id,
+            payload={
+                "bytes_received": offset,
+                "device_id": media.device_id,
+                "officer_ids": media.officer_ids,
+                "recorded_started_at": media.recorded_started_at.isoformat() if media.recorded_started_at else None,
+                "filename": media.filename,
+            },
+        )
+        self.media_id = media.id
+
+
 async def _checkpoint(
-    ingest: Ingest, lease: Lease, offset: int, hasher: ResumableSha256, durable: Durable, *, release: bool, **values: Any
+    ingest: Ingest,
+    lease: Lease,
+    offset: int,
+    hasher: ResumableSha256,
+    durable: Durable,
+    *,
+    release: bool,
+    recording: _Recording | None = None,
+    **values: Any,
 ) -> list[UploadPart]:
     """Record progress, fenced: only while this request still holds the lease it was given. Returns the
-    parts recorded (S3)."""
+    parts recorded (S3). A recording's media record moves with it, in the same transaction."""
     async with ingest.sessionmaker() as session:
         values.update(offset=offset, hash_state=hasher.state(), store_state=durable.state, updated_at=utcnow())
         if release:
@@ -391,6 +570,8 @@ async def _checkpoint(
             UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in durable.parts
         ]
         session.add_all(parts)
+        if recording is not None and offset > 0:
+            await recording.checkpointed(session, lease, offset)
         # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
     return parts
@@ -441,19 +622,30 @@ async def receive_chunk(
     body: AsyncIterator[bytes],
     *,
     checksum: ChunkChecksum | None,
-    principal: Principal,
+    principal: Actor | Principal,
     final_when_done: bool = False,
     late_metadata: Callable[[], UploadMetadata] | None = None,
+    declare_length: int | None = None,
+    closing: Closing | None = None,
+    taken: tuple[Lease, Upload] | None = None,
 ) -> Upload:
     """Stream one request body into the upload at its current offset.
 
     Without a chunk checksum, progress is checkpointed as it arrives and kept if the client
     disconnects. With one, the chunk is all-or-nothing: a mismatch discards it (tus 460).
+    `declare_length` sets a deferred length (tus creation-defer-length) as the lease is taken; `closing` is the
+    recording job ending an idle recording with what it has (an empty body). `taken`: the lease `take_for_patch` took.
     """
-    require_receiving(upload)
-    lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
+    if taken is not None:
+        lease, upload = taken
+    else:
+        if closing is None:
+            require_receiving(upload)
+        lease, upload = await _acquire_lease(ingest, upload.id, upload.offset, declare_length=declare_length, closing=closing)
     start = upload.offset
-    if upload.length is not None and start == upload.length and upload.length > 0:
+    # A deferred upload whose length was just declared at its offset may still hold its last bytes as the store's
+    # pending tail (store_state): they are made the last part by the ordinary path below (an empty body).
+    if upload.length is not None and start == upload.length and upload.length > 0 and not upload.store_state:
         # Every byte is recorded (a completion that stopped, or a retried final PATCH): nothing may be
         # written, only completed — the partial may already be in place as the evidence object.
         try:
@@ -488,6 +680,7 @@ async def receive_chunk(
         await _release(ingest, lease)
         raise
     pipeline = _Pipeline(writer, [hasher] + ([chunk_hasher] if chunk_hasher else []))
+    recording = _Recording(upload, upload.media_id, principal) if upload.length_deferred else None
     last_checkpoint = time.monotonic()
     received = 0
     limit = upload.length if upload.length is not None else ingest.settings.max_upload_size
@@ -528,7 +721,7 @@ async def receive_chunk(
                     if checksum is None:
                         await pipeline.flush()
                         durable = await writer.checkpoint()
-                        await _checkpoint(ingest, lease, start + pipeline.processed, hasher, durable, release=False)
+                        await _checkpoint(ingest, lease, start + pipeline.processed, hasher, durable, release=False, recording=recording)
                         await writer.cleanup()
                     else:
                         await _renew_lease(ingest, lease)
@@ -553,8 +746,11 @@ async def receive_chunk(
             if late_metadata is not None:
                 meta = late_metadata()
                 values.update(upload_metadata=meta.model_dump(mode="json"), declared_sha256=meta.sha256)
-        # The last bytes keep the lease: completion runs under it.
-        parts = await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, **values)
+        # The last bytes keep the lease: completion runs under it. A recording all of whose bytes came in this one
+        # request becomes media at completion, as an ordinary upload does.
+        if recording is not None and final and recording.media_id is None:
+            recording = None
+        parts = await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, recording=recording, **values)
         await writer.cleanup()
     except StoreUnavailable as exc:
         await abandon()
@@ -567,6 +763,8 @@ async def receive_chunk(
         return await complete_upload(ingest, lease, principal)
     # The upload as this request's fenced checkpoint left it (no need to read it back).
     recorded = {"offset": offset, "hash_state": hasher.state(), "store_state": durable.state, "lease_owner": None, "lease_expires_at": None}
+    if recording is not None:
+        recorded["media_id"] = recording.media_id
     for name, value in {**recorded, "parts": [*upload.parts, *parts]}.items():
         set_committed_value(upload, name, value)
     return upload
@@ -576,6 +774,11 @@ async def finish_received(ingest: Ingest, upload: Upload, principal: Actor | Pri
     """Complete an upload whose every byte is recorded but whose completion did not finish (its
     process died after placing the object, say): what a PATCH at the final offset does."""
     fault_point("finish.before_lease")
+    if upload.store_state or upload.abandoned_at is not None:
+        # A deferred upload whose last bytes are still the store's pending tail, or a recording the job began to close:
+        # the ordinary path with an empty body makes them the last part and completes (as abandoned, for the latter).
+        closing = Closing(upload.abandoned_at, upload.abandoned_at) if upload.abandoned_at is not None else None
+        return await receive_chunk(ingest, upload, empty_body(), checksum=None, principal=principal, closing=closing)
     try:
         lease, upload = await _acquire_lease(ingest, upload.id, upload.offset)
     except Problem:
@@ -590,14 +793,19 @@ async def finish_received(ingest: Ingest, upload: Upload, principal: Actor | Pri
     return await complete_upload(ingest, lease, principal)
 
 
-def _media_from(upload: Upload, sha256: str) -> Media:
+async def empty_body() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover  (makes this an async generator)
+
+
+def _media_from(upload: Upload, sha256: str | None, *, size: int | None = None) -> Media:
     meta = UploadMetadata.model_validate(upload.upload_metadata)
     content_type = meta.content_type or (mimetypes.guess_type(meta.filename or "")[0] if meta.filename else None)
     return Media(
         id=new_id(),
         agency=upload.agency,
         sha256=sha256,
-        size=upload.length,
+        size=upload.length if size is None else size,
         storage_key=upload.storage_key,
         status=MediaStatus.processing,
         content_type=content_type,
@@ -730,7 +938,12 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Princi
         if upload.status != UploadStatus.receiving or upload.lease_generation != lease.generation:
             raise _lease_lost()
         sha256 = ResumableSha256(upload.hash_state).hexdigest()
-        if upload.declared_sha256 and upload.declared_sha256 != sha256:
+        recording = await _recording_of(session, upload)
+        # An abandoned recording keeps what arrived whatever its client declared for the whole file (the audit says both).
+        abandoned = upload.abandoned_at is not None
+        if upload.declared_sha256 and upload.declared_sha256 != sha256 and not abandoned:
+            if recording is not None:
+                await _end_recording(session, recording, upload, MediaStatus.rejected, principal, received_sha256=sha256)
             raise await _reject(
                 ingest,
                 session,
@@ -766,7 +979,43 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Princi
                 ) from None
             fault_point("complete.object_placed")
         sighting = MediaSighting(media_id=None, upload_id=upload.id, token_id=upload.created_by, upload_metadata=upload.upload_metadata)
-        if existing is None:
+        if existing is None and recording is not None:
+            # The record that appeared with the recording's first bytes becomes the evidence (issue 29).
+            media, outcome = recording, Outcome.created
+            media.sha256, media.size, media.storage_key, media.storage_version = sha256, upload.length or 0, upload.storage_key, version
+            media.status, media.recording_outcome, media.uploaded_at = (
+                MediaStatus.processing,
+                ABANDONED if abandoned else COMPLETED,
+                utcnow(),
+            )
+            media.probe_error = None
+            await session.flush()  # the unique (agency, sha256) is checked here: the same bytes completed meanwhile → decide again
+            await record(
+                session,
+                principal,
+                "media.created",
+                agency=upload.agency,
+                media_id=media.id,
+                upload_id=upload.id,
+                payload={"sha256": sha256, "size": upload.length, "storage_key": upload.storage_key, "recording": True},
+            )
+            if abandoned:
+                await record(
+                    session,
+                    principal,
+                    "media.recording_abandoned",
+                    agency=upload.agency,
+                    media_id=media.id,
+                    upload_id=upload.id,
+                    payload={
+                        "bytes_kept": upload.length,
+                        "sha256": sha256,
+                        "last_received_at": media.last_received_at.isoformat() if media.last_received_at else None,
+                        "closed_at": upload.abandoned_at.isoformat() if upload.abandoned_at else None,
+                        "declared_sha256": upload.declared_sha256,
+                    },
+                )
+        elif existing is None:
             media, outcome = _media_from(upload, sha256), Outcome.created
             media.storage_version = version
             session.add(media)
@@ -802,8 +1051,16 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Princi
                 await record(
                     session, principal, "media.metadata_added", agency=upload.agency, media_id=media.id, upload_id=upload.id, payload=added
                 )
-        sighting.media_id = media.id
-        session.add(sighting)
+        if recording is not None and media is not recording:
+            # The dock (say) stored the same camera file first: the recording points at it, its bindings move to it.
+            await _end_recording(session, recording, upload, MediaStatus.merged, principal, into=media)
+            if ingest.merge_handoff is not None:
+                await ingest.merge_handoff(session, recording, media, principal)
+        if media is not recording:
+            # A recording's own sighting (made with its first bytes) stays with it, so whoever sent it can still read where
+            # its bytes went; the media that holds them gets this receipt as any duplicate would.
+            sighting.media_id = media.id
+            session.add(sighting)
         await _mark_completed(session, lease, media.id, sha256, owns_object=needs_object)
         await record(
             session,
@@ -817,6 +1074,8 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Princi
                 "size": upload.length,
                 **({"duplicate": True} if outcome is Outcome.duplicate else {}),
                 **({"repaired": True} if outcome is Outcome.repaired else {}),
+                **({"recording_media_id": recording.id} if recording is not None else {}),
+                **({"abandoned": True} if abandoned else {}),
             },
         )
         try:
@@ -834,6 +1093,45 @@ async def _complete_once(ingest: Ingest, lease: Lease, principal: Actor | Princi
         if ingest.handoff is not None:
             await ingest.handoff(session, media, outcome, bool(added), principal)
         return await _fresh_upload(session, upload.id)
+
+
+async def _recording_of(session: AsyncSession, upload: Upload) -> Media | None:
+    """The media record in state recording that a deferred-length upload made with its first bytes, if any."""
+    if not upload.length_deferred or upload.media_id is None:
+        return None
+    media = (await session.execute(select(Media).where(Media.id == upload.media_id).execution_options(populate_existing=True))).scalar_one()
+    return media if media.status == MediaStatus.recording else None
+
+
+async def _end_recording(
+    session: AsyncSession,
+    recording: Media,
+    upload: Upload,
+    status: MediaStatus,
+    principal: Actor | Principal,
+    *,
+    into: Media | None = None,
+    received_sha256: str | None = None,
+) -> None:
+    """A recording that did not become evidence of its own: merged into the media that had its bytes, or rejected (the
+    bytes did not match the SHA-256 its client declared; nothing is stored). It keeps no SHA-256 (the unique key is the
+    other media's) and stays as the record the audit trail names."""
+    recording.status = status
+    recording.size = upload.length or upload.offset
+    recording.recording_outcome = MERGED if into is not None else "rejected"
+    recording.merged_into = into.id if into is not None else None
+    await session.flush()
+    await record(
+        session,
+        principal,
+        "media.recording_merged" if into is not None else "media.recording_rejected",
+        agency=recording.agency,
+        media_id=recording.id,
+        upload_id=upload.id,
+        payload={"merged_into": into.id, "sha256": into.sha256, "size": recording.size}
+        if into is not None
+        else {"declared_sha256": upload.declared_sha256, "received_sha256": received_sha256, "size": recording.size},
+    )
 
 
 async def _repair(session: AsyncSession, media: Media, upload: Upload, version: str | None, principal: Actor | Principal) -> bool:

@@ -28,6 +28,8 @@ from .models import Media, MediaStatus, PlaybackCopy
 logger = logging.getLogger("recording_service")
 PLAYBACK_COPY = "media.playback_copy"
 COPY_CONTENT_TYPE = "video/mp4"
+# Described footage whose stored bytes can be played (an abandoned recording's kept bytes included, issue 29).
+PLAYABLE = frozenset({MediaStatus.ready, MediaStatus.incomplete})
 # What Debian's Chromium (and every current browser) plays without a platform decoder.
 MP4_VIDEO = {"h264", "av1", "vp9"}
 WEBM_VIDEO = {"vp8", "vp9", "av1"}
@@ -36,7 +38,7 @@ BROWSER_AUDIO = {"aac", "mp3", "opus", "vorbis", "flac"}
 
 def needs_playback_copy(media: Media) -> bool:
     """Footage with a picture a browser cannot decode (or in a container it cannot read)."""
-    if media.status != MediaStatus.ready or not media.video:
+    if media.status not in PLAYABLE or not media.video:
         return False
     container = media.container or ""
     video = (media.video or {}).get("codec")
@@ -57,7 +59,7 @@ def copy_key(media: Media, sha256: str) -> str:
 
 async def plan_playback_copy(session: AsyncSession, media: Media) -> PlaybackCopy | None:
     """Add a pending copy for footage that needs one (in the caller's transaction: the probe's)."""
-    if not needs_playback_copy(media):
+    if not needs_playback_copy(media) or media.sha256 is None:
         return None
     existing = (await session.execute(select(PlaybackCopy).where(PlaybackCopy.media_id == media.id))).scalar_one_or_none()
     if existing is not None:
@@ -151,7 +153,7 @@ async def make_playback_copy(sessionmaker: async_sessionmaker[AsyncSession], sto
     async with sessionmaker() as session:
         media = await session.get(Media, media_id)
         copy = (await session.execute(select(PlaybackCopy).where(PlaybackCopy.media_id == media_id))).scalar_one_or_none()
-        if media is None or copy is None or copy.status in ("ready", "deleted") or media.status != MediaStatus.ready:
+        if media is None or copy is None or copy.status in ("ready", "deleted") or media.status not in PLAYABLE:
             return "nothing to do"
         location = await store.probe_location(media.storage_key)
     timeout = max(300.0, 6 * (media.duration_s or 0))

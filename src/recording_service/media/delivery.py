@@ -20,8 +20,9 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 
+from ..core.problems import Problem
 from ..storage import ObjectStore, StoreUnavailable
-from .models import Media
+from .models import Media, MediaStatus
 from .ranges import ByteRange, parse_range
 
 # Headers on every response carrying evidence bytes (footage, playback copies, case files): no
@@ -72,6 +73,23 @@ def served_type(media: Media) -> str | None:
     return declared if declared in types else types[0]
 
 
+def not_stored(media: Media) -> Problem:
+    """Footage whose record has no stored object of its own: still being recorded, or merged into other media."""
+    if media.status == MediaStatus.merged:
+        return Problem(
+            409,
+            "media-merged",
+            f"This recording's bytes were already stored as media {media.merged_into}; read that media instead.",
+            merged_into=media.merged_into,
+        )
+    return Problem(
+        409,
+        "media-recording",
+        "This footage is still being recorded: its bytes are not stored as evidence yet (no SHA-256). "
+        "It can be read once the recording ends.",
+    )
+
+
 @dataclass(frozen=True)
 class StoredBytes:
     storage_key: str
@@ -82,6 +100,8 @@ class StoredBytes:
 
     @classmethod
     def of_media(cls, media: Media) -> "StoredBytes":
+        if media.sha256 is None:  # no object of its own (issue 29): every path that serves an original stops here
+            raise not_stored(media)
         return cls(media.storage_key, media.sha256, media.size, served_type(media), media.filename)
 
     @property
@@ -115,7 +135,7 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return header.strip() == "*" or etag in [tag.strip().removeprefix("W/") for tag in header.split(",")]
 
 
-def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Response:
+async def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Response:
     headers = digest_headers(stored)
     if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
@@ -126,23 +146,28 @@ def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Re
     is_head = request.method == "HEAD"
 
     async def body(pieces: list[tuple[bytes, ByteRange | None]]) -> AsyncIterator[bytes]:
+        sent = False
         try:
             for prefix, byte_range in pieces:
                 if prefix:
                     yield prefix
+                    sent = True
                 if byte_range is not None and byte_range.length:
                     async for chunk in store.read(stored.storage_key, byte_range.start, byte_range.end):
                         yield chunk
+                        sent = True
         except StoreUnavailable:
+            if not sent:
+                raise  # read before the status line (see _send): answered 503
             return  # the status line is already sent; a short body tells the client to retry
 
     if ranges is None:
         headers["Content-Length"] = str(size)
-        return _send(is_head, 200, content_type, headers, body([(b"", ByteRange(0, size))]))
+        return await _send(is_head, 200, content_type, headers, body([(b"", ByteRange(0, size))]))
     if len(ranges) == 1:
         (only,) = ranges
         headers.update({"Content-Length": str(only.length), "Content-Range": only.content_range(size)})
-        return _send(is_head, 206, content_type, headers, body([(b"", only)]))
+        return await _send(is_head, 206, content_type, headers, body([(b"", only)]))
     boundary = secrets.token_hex(16)
     pieces: list[tuple[bytes, ByteRange | None]] = []
     for i, byte_range in enumerate(ranges):
@@ -150,10 +175,19 @@ def serve_bytes(request: Request, store: ObjectStore, stored: StoredBytes) -> Re
         pieces.append((head.encode(), byte_range))
     pieces.append((f"\r\n--{boundary}--\r\n".encode(), None))
     headers["Content-Length"] = str(sum(len(p) + (r.length if r else 0) for p, r in pieces))
-    return _send(is_head, 206, f"multipart/byteranges; boundary={boundary}", headers, body(pieces))
+    return await _send(is_head, 206, f"multipart/byteranges; boundary={boundary}", headers, body(pieces))
 
 
-def _send(is_head: bool, status: int, media_type: str, headers: dict[str, str], stream: AsyncIterator[bytes]) -> Response:
+async def _send(is_head: bool, status: int, media_type: str, headers: dict[str, str], stream: AsyncIterator[bytes]) -> Response:
     if is_head:
         return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(stream, status_code=status, headers=headers, media_type=media_type)
+    # The first piece is read before the status line goes out: a store that cannot be reached is then a 503 problem
+    # with Retry-After, not a 200 whose body breaks off.
+    first = await anext(stream, b"")
+
+    async def started() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in stream:
+            yield chunk
+
+    return StreamingResponse(started(), status_code=status, headers=headers, media_type=media_type)

@@ -15,7 +15,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -79,7 +78,7 @@ async def image_copies_of(session: AsyncSession, media_ids: list[str]) -> dict[s
 async def plan_image_copies(session: AsyncSession, media: Media) -> bool:
     """Add the pending copies a photo needs (in the caller's transaction: the probe's). True when any waits."""
     wanted = wanted_copies(media)
-    if not wanted:
+    if not wanted or media.sha256 is None:  # described photos are stored ones; a recording is never described
         return False
     existing = (await image_copies_of(session, [media.id])).get(media.id, {})
     waiting = False
@@ -115,6 +114,8 @@ class MadeCopy:
 
 def render_copies(original: bytes, purposes: list[str]) -> list[MadeCopy]:
     """The copies as JPEG bytes: upright, RGB (transparency on white), each fitted into its side."""
+    from PIL import Image, ImageOps  # at first use: Pillow stays out of a server that sees no photo
+
     made = []
     with Image.open(io.BytesIO(original)) as picture:
         picture.load()

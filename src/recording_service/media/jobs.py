@@ -14,7 +14,7 @@ from ..jobs.service import Work
 from ..storage import ObjectStore
 from .copies import defer_playback_copy
 from .image_copies import defer_image_copies
-from .models import Media, MediaStatus
+from .models import ABANDONED, Media, MediaStatus
 from .probe import scrub_locations, store_root
 from .service import describe_media
 
@@ -41,7 +41,7 @@ def probe_task(sessionmaker: async_sessionmaker[AsyncSession], store: ObjectStor
                 await session.rollback()
                 # Dead after every attempt: say so on the record, where people look.
                 media = await session.get_one(Media, media_id)
-                media.status = MediaStatus.probe_failed
+                media.status = MediaStatus.incomplete if media.recording_outcome == ABANDONED else MediaStatus.probe_failed
                 media.probe_error = scrub_locations(
                     f"probing failed {context.attempt} times; last error: {type(exc).__name__}: {exc}", media.id, None, store_root(settings)
                 )[:2000]

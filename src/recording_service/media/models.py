@@ -16,10 +16,26 @@ class MediaStatus(StrEnum):
     corrupt = "corrupt"
     missing = "missing"
     deleted = "deleted"  # by the retention sweep only; a tombstone remains
+    # issue 29: footage still arriving over a tus upload of deferred length (no object, no SHA-256 yet)
+    recording = "recording"
+    # a recording abandoned mid-way (nothing arrived for RECORDING_RECORDING_IDLE_MINUTES): every acknowledged byte
+    # stored as evidence, fixity-checked and probed like any other, marked as not the whole recording
+    incomplete = "incomplete"
+    # a recording whose completed bytes were already the agency's evidence: `merged_into` names that media
+    merged = "merged"
+    # a recording whose completed bytes did not match the SHA-256 its client declared: nothing was stored
+    rejected = "rejected"
 
 
 # Media whose stored bytes are bad or gone: an upload of the original bytes stores them again.
 REPLACEABLE = frozenset({MediaStatus.corrupt, MediaStatus.missing, MediaStatus.deleted})
+
+# How a recording ended (Media.recording_outcome): every byte arrived, it was abandoned (kept, status incomplete), or its
+# bytes were already stored as other media.
+COMPLETED, ABANDONED, MERGED = "completed", "abandoned", "merged"
+
+# Records without a stored object of their own: nothing to check, lock, sweep, export or serve.
+WITHOUT_OBJECT = frozenset({MediaStatus.recording, MediaStatus.merged, MediaStatus.rejected})
 
 # GA/T 947 flags from weakest to strongest: a later sighting may strengthen a media's flag, never weaken it.
 FLAG_STRENGTH = {"scheduled": 0, "manual": 1, "event": 2, "important": 3}
@@ -38,8 +54,9 @@ class Media(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     agency: Mapped[str] = mapped_column(String(64))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(BigInteger)
+    # None only while the bytes are still arriving (status recording) or once merged into the media that had them
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)  # while recording: the bytes acknowledged so far
     storage_key: Mapped[str] = mapped_column(String(512))
     status: Mapped[str] = mapped_column(String(16), default=MediaStatus.processing)
     content_type: Mapped[str | None] = mapped_column(String(200))
@@ -81,6 +98,12 @@ class Media(Base):
     # Objects that once held this media's bytes and were replaced by a repairing upload (kept as history):
     # [{storage_key, storage_version, status, replaced_at, replaced_by_upload}].
     superseded_objects: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Footage that arrived while it was recorded (issue 29): when its first bytes came, when the last did, and how the
+    # recording ended (None: still recording or never one; completed, abandoned or merged).
+    recording_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording_outcome: Mapped[str | None] = mapped_column(String(16))
+    merged_into: Mapped[str | None] = mapped_column(String(32))
 
 
 class MediaSighting(Base):

@@ -21,7 +21,7 @@ from ..core.db import utcnow
 from ..core.principals import Principal
 from ..core.problems import Problem
 from .copies import copies_of, needs_playback_copy
-from .delivery import StoredBytes
+from .delivery import StoredBytes, not_stored
 from .image_copies import THUMBNAIL, VIEWING, image_copies_of, shown_as_is
 from .models import Media, PlaybackGrant
 from .stills import IMAGE
@@ -63,6 +63,8 @@ async def grant_play(session: AsyncSession, principal: Principal, media: Media, 
     when a browser plays it, else to its playback copy once made."""
     if media.status == "deleted":
         raise Problem(410, "media-deleted", "The retention policy deleted these bytes; the record and its tombstone remain.")
+    if media.sha256 is None:  # still being recorded, or merged (issue 29): no grant, no audited play of bytes not stored
+        raise not_stored(media)
     source, warning = "original", None
     if media.kind == IMAGE:
         source, warning = await _picture_source(session, media)

@@ -156,7 +156,7 @@ async def content(
         if url:
             headers = digest_headers(stored)
             return RedirectResponse(url, status_code=307, headers={"ETag": headers["ETag"], "Repr-Digest": headers["Repr-Digest"]})
-    return serve_bytes(request, store, StoredBytes.of_media(media))
+    return await serve_bytes(request, store, StoredBytes.of_media(media))
 
 
 _COPY_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -196,4 +196,4 @@ async def image_copy(
         media_id=media.id,
         payload={"purpose": purpose, "copy_sha256": copy.sha256, "range": request.headers.get("range")},
     )
-    return serve_bytes(request, store, StoredBytes(copy.storage_key, copy.sha256, copy.size, copy.content_type, None))
+    return await serve_bytes(request, store, StoredBytes(copy.storage_key, copy.sha256, copy.size, copy.content_type, None))

@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.config import Settings
 from ..core.times import local
-from .models import ImageCopy, Media
+from .models import ImageCopy, Media, MediaStatus
 from .probe import probe_error_of
 
 
@@ -84,16 +84,30 @@ class PlaybackCopyOut(BaseModel):
     error: str | None = None
 
 
+class RecordingOut(BaseModel):
+    bytes_received: int = Field(description="bytes acknowledged so far (grows with every PATCH of the recording's upload)")
+    started_at: datetime | None = Field(description="when its first bytes arrived")
+    last_received_at: datetime | None = Field(description="when bytes last arrived")
+    upload_id: str | None = Field(description="the tus upload (deferred length) the recording arrives by")
+
+
 class MediaOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     agency: str
-    sha256: str = Field(description="SHA-256 of the stored bytes, hex")
-    size: int
+    sha256: str | None = Field(
+        description="SHA-256 of the stored bytes, hex; null while the footage is still being recorded (status recording) "
+        "and for a recording merged into other media or rejected"
+    )
+    size: int = Field(description="bytes stored (while recording: received so far)")
     content_type: str | None
     filename: str | None
-    status: str = Field(description="processing, ready, probe_failed, corrupt, missing, deleted")
+    status: str = Field(
+        description="processing, ready, probe_failed, corrupt, missing, deleted; for footage uploaded while recorded: recording "
+        "(bytes still arriving), incomplete (an abandoned recording's bytes, kept), merged (its bytes were already media "
+        "merged_into), rejected (not the SHA-256 its client declared; nothing stored)"
+    )
     device_id: str | None = Field(description="the camera's 产品序号 (upload metadata device_id or device_serial)")
     officer_ids: list[str]
     officer_source: str | None = Field(
@@ -136,6 +150,11 @@ class MediaOut(BaseModel):
     image_copies: list[ImageCopyOut] | None = Field(
         default=None, description="a photo's derived thumbnail and viewing copy (single reads only; never evidence)"
     )
+    recording: RecordingOut | None = Field(default=None, description="while status is recording: how far the recording has come")
+    recording_outcome: str | None = Field(
+        default=None, description="footage uploaded while recorded: completed, abandoned, merged or rejected (null: not a recording)"
+    )
+    merged_into: str | None = Field(default=None, description="status merged: the media that holds these bytes")
 
     @classmethod
     def of(cls, media: Media, settings: Settings, sightings: int) -> "MediaOut":
@@ -151,6 +170,14 @@ class MediaOut(BaseModel):
             officer_ids=media.officer_ids or [],
             officer_ids_inferred=media.officer_source == "register",
             upload_lag_s=upload_lag_s(media.recorded_ended_at, media.uploaded_at),
+            recording=RecordingOut(
+                bytes_received=media.size,
+                started_at=local(media.recording_started_at, settings.tz),
+                last_received_at=local(media.last_received_at, settings.tz),
+                upload_id=media.upload_id,
+            )
+            if media.status == MediaStatus.recording
+            else None,
         )
         return cls(**data)
 

@@ -16,7 +16,7 @@ from ..devices.service import holder_at
 from ..storage import ObjectStore
 from .copies import plan_playback_copy
 from .image_copies import plan_image_copies
-from .models import FLAG_STRENGTH, Media, MediaSighting, MediaStatus
+from .models import ABANDONED, FLAG_STRENGTH, Media, MediaSighting, MediaStatus
 from .probe import ProbeResult, probe, recording_window, scrub_locations, store_root
 from .stills import CONTAINERS, DOCUMENT, IMAGE, MAX_IMAGE_BYTES, MAX_PDF_SCAN_BYTES, read_image, read_pdf, sniff, sniffed_image_format
 
@@ -68,6 +68,9 @@ async def describe_media(session: AsyncSession, store: ObjectStore, settings: Se
     transaction (a playback copy of footage browsers cannot play, a photo's thumbnail and viewing copy)."""
     result, location = await probe_stored(store, settings, media)
     media.status = MediaStatus.ready if result.ok else MediaStatus.probe_failed
+    if media.recording_outcome == ABANDONED:
+        # The kept bytes of an abandoned recording stay marked as not the whole recording (probe_error says what ffprobe found).
+        media.status = MediaStatus.incomplete
     media.probe_error = scrub_locations(result.error, media.id, location, store_root(settings))
     media.container, media.duration_s, media.video, media.audio = result.container, result.duration_s, result.video, result.audio
     media.kind, media.image, media.document = result.kind, result.image, result.document

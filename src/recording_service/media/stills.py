@@ -14,8 +14,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PIL import ExifTags, Image, UnidentifiedImageError
-
 from .probe import ProbeResult
 
 IMAGE, DOCUMENT = "image", "document"
@@ -102,6 +100,8 @@ def exif_time(original: Any, offset: Any, tz: ZoneInfo) -> tuple[datetime | None
 def read_image(data: bytes, tz: ZoneInfo, sniffed_format: str | None = None) -> ProbeResult:
     """Describe a picture from its bytes: format, size as shown (EXIF orientation applied), camera, the time it
     was taken; then decode it whole, so a damaged file is found now rather than by the person who opens it."""
+    from PIL import ExifTags, Image, UnidentifiedImageError  # at first use: Pillow stays out of a server that sees no photo
+
     info: dict[str, Any] = {"format": sniffed_format}
     taken: datetime | None = None
     source: str | None = None

@@ -53,7 +53,7 @@ async def footage_by_device(
     """(agency, device serial) → the footage recorded in [start, end); footage without a device is left out."""
     query = select(
         Media.agency, Media.device_id, Media.officer_ids, Media.officer_source, Media.duration_s, Media.recorded_ended_at, Media.uploaded_at
-    ).where(Media.device_id.is_not(None), Media.status != MediaStatus.deleted, _in_period(start, end))
+    ).where(Media.device_id.is_not(None), Media.status.not_in([MediaStatus.deleted, MediaStatus.merged]), _in_period(start, end))
     if agency is not None:
         query = query.where(Media.agency == agency)
     out: dict[tuple[str, str], DeviceFootage] = {}

@@ -1,4 +1,4 @@
-"""GET /readyz and GET /metrics: no token (the metrics take RECORDING_METRICS_TOKEN when it is set)."""
+"""GET /livez, GET /readyz and GET /metrics: no token (the metrics take RECORDING_METRICS_TOKEN when it is set)."""
 
 import hmac
 
@@ -13,6 +13,13 @@ from .service import Readiness
 router = APIRouter(tags=["health"])
 # The classic text format, which every Prometheus reads (the client's "latest" is 1.0.0, which older ones refuse).
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@router.get("/livez", summary="Liveness: the process answers; nothing else is checked (no token needed)")
+async def livez() -> JSONResponse:
+    # What a liveness probe should restart for: a process that no longer answers. A database or store outage is not
+    # one (restarting every replica would not end it, and would cut the uploads in flight): /readyz says that.
+    return JSONResponse({"status": "alive"}, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -5,14 +5,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import cache
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..core.drain import Drain
-from ..core.migrate import alembic_config
+from ..core.migrate import Lineage, lineage_in_child
 from ..storage import ObjectStore
 from .schemas import ReadyOut
 
@@ -21,33 +19,18 @@ CHECK_SECONDS = 2.0  # each check answers within this, or counts as failed (prob
 MIGRATIONS_CACHE_SECONDS = 30.0  # a current schema is looked at again after this long (a missing one at every probe)
 
 
-@cache
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config("sqlite://"))
-
-
-def code_head() -> str:
-    head = _scripts().get_current_head()
-    assert head is not None  # the package ships its migrations
-    return head
-
-
-def schema_state(revision: str | None) -> tuple[bool, str]:
-    """Whether a database at `revision` may be served by this code, and why not."""
-    head = code_head()
+def schema_state(revision: str | None, code: Lineage) -> tuple[bool, str]:
+    """Whether a database at `revision` may be served by code with these migrations, and why not."""
+    head = code.head
     if revision == head:
         return True, "current"
     if revision is None:
         return False, f"the database has no schema (code at {head}): run `recording-service migrate`"
-    scripts = _scripts()
-    try:
-        scripts.get_revision(revision)
-    except Exception:
+    if revision not in code.known:
         # Unknown here: a later version's migration, run before this replica is replaced (a rolling upgrade runs the
         # migration first, then replaces the replicas). The older code keeps serving meanwhile.
         return True, f"ahead: the database is at {revision}, a later version's schema (code at {head})"
-    behind = revision in {rev.revision for rev in scripts.iterate_revisions(head, "base")}
-    if behind:
+    if revision in code.line:
         return False, f"behind: the database is at {revision}, the code needs {head}: run `recording-service migrate`"
     return False, f"the database is at {revision}, not on this code's line ({head})"
 
@@ -58,6 +41,8 @@ class Readiness:
     store: ObjectStore
     drain: Drain
     _schema_ok_until: float = 0.0
+    _lineage: "asyncio.Task[Lineage] | None" = field(default=None, repr=False)
+
     _store_ping: "asyncio.Task[None] | None" = field(default=None, repr=False)
 
     async def _database(self) -> None:
@@ -80,12 +65,21 @@ class Readiness:
                 if "alembic_version" not in str(exc):
                     raise
                 revision = None
-        ok, why = schema_state(revision)
+        assert self._lineage is not None and self._lineage.done()  # check() waited for it
+        ok, why = schema_state(revision, self._lineage.result())
         if not ok:
             raise RuntimeError(why)
         self._schema_ok_until = time.monotonic() + MIGRATIONS_CACHE_SECONDS
 
+    async def _code_lineage(self) -> None:
+        """The code's migrations, read once by a child process (the code does not change while it runs); waited for
+        outside the checks' time limit, which is for what lies outside the process."""
+        if self._lineage is None or (self._lineage.done() and self._lineage.exception() is not None):
+            self._lineage = asyncio.ensure_future(lineage_in_child())
+        await asyncio.wait([self._lineage])
+
     async def check(self) -> ReadyOut:
+        await self._code_lineage()
         checks: dict[str, Callable[[], Awaitable[None]]] = {
             "database": self._database,
             "store": self._store,

@@ -128,7 +128,8 @@ async def create_share(
             )
         chosen = body.media_ids
     records = await media_of_agency(session, agency, chosen)
-    chosen = [m for m in chosen if m in records and records[m].status != "deleted"]
+    # Deleted footage and footage without a stored object of its own (still recording, or merged: issue 29) are not shared.
+    chosen = [m for m in chosen if m in records and records[m].status != "deleted" and records[m].sha256 is not None]
     if not chosen:
         raise Problem(
             422,

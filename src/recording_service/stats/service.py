@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, Float, Select, case, cast, func, not_, or_, select
+from sqlalchemy import ColumnElement, Float, Select, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -108,17 +108,22 @@ class Scope:
 def cases_by_problems(has_problems: bool) -> Select[str]:
     """The ids of the cases whose stored figures show findings (completeness, missed limits, review) — or, with
     False, none. The case list's `has_problems` filter (cases knows nothing of statistics; the composition root
-    hands it this query). A case whose figures are not computed yet is in neither."""
-    troubled = or_(CaseFigures.findings > 0, CaseFigures.complete.is_(False))
-    return select(CaseFigures.case_id).where(troubled if has_problems else not_(troubled))
+    hands it this query). A case whose figures are not computed yet is in neither; so is one whose only open point is
+    footage still being recorded (not complete, no findings: it cannot be judged until the recording ends)."""
+    if has_problems:
+        return select(CaseFigures.case_id).where(CaseFigures.findings > 0)
+    return select(CaseFigures.case_id).where(CaseFigures.findings == 0, CaseFigures.complete.is_(True))
 
 
-async def findings_of_cases(session: AsyncSession, case_ids: list[str]) -> dict[str, int]:
-    """The number of findings each of these cases has in its stored figures (absent: not computed yet)."""
+async def findings_of_cases(session: AsyncSession, case_ids: list[str]) -> dict[str, int | None]:
+    """The number of findings each of these cases has in its stored figures (absent: not computed yet; None: no
+    findings, but footage still being recorded — not judged yet)."""
     if not case_ids:
         return {}
-    rows = await session.execute(select(CaseFigures.case_id, CaseFigures.findings).where(CaseFigures.case_id.in_(case_ids)))
-    return {case_id: findings for case_id, findings in rows.all()}
+    rows = await session.execute(
+        select(CaseFigures.case_id, CaseFigures.findings, CaseFigures.complete).where(CaseFigures.case_id.in_(case_ids))
+    )
+    return {case_id: None if findings == 0 and not complete else findings for case_id, findings, complete in rows.all()}
 
 
 async def scope_name(session: AsyncSession, agency: str | None) -> str:

@@ -16,6 +16,7 @@ from .base import (
     ObjectStat,
     ObjectStore,
     Part,
+    ReceivedBytesGone,
     StoredObjectMismatch,
     StoreUnavailable,
     UploadTarget,
@@ -30,6 +31,7 @@ __all__ = [
     "ObjectStat",
     "ObjectStore",
     "Part",
+    "ReceivedBytesGone",
     "StoreUnavailable",
     "StoredObjectMismatch",
     "UploadTarget",
@@ -69,12 +71,13 @@ def filesystem_root(storage_url: str) -> Path:
     return Path(rest)
 
 
-def open_store(settings: StoreSettings) -> ObjectStore:
+def open_store(settings: StoreSettings, *, create: bool = True) -> ObjectStore:
+    """`create`: a filesystem store may make its directories (a new deployment; see FilesystemStore)."""
     url = settings.storage_url
     if url.startswith("file://"):
         from .filesystem import FilesystemStore
 
-        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io)
+        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io, create=create)
     if url.startswith("s3://"):
         from .s3 import S3Store
 

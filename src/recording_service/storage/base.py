@@ -28,6 +28,11 @@ class StoredObjectMismatch(Exception):
     """The object the store assembled is not the bytes that were recorded (size or checksum differ)."""
 
 
+class ReceivedBytesGone(Exception):
+    """Bytes of an upload still in progress that the store can no longer (or cannot yet) give back: S3 folded
+    them into a multipart part that was not filled from segments, or the upload ended meanwhile (issue 29)."""
+
+
 class DeleteRefused(Exception):
     """The store itself refused a deletion (S3 object lock: retention or legal hold still in force)."""
 
@@ -52,6 +57,9 @@ class UploadTarget:
     # What the store recorded at the last checkpoint (S3: which tail object holds the bytes past the
     # last part, and their CRC32), as committed to the database.
     state: dict[str, Any] | None = None
+    # A recording sent as it is made (deferred length): the store keeps what it has received readable until the upload
+    # ends, for the live view (S3: its tail segments). Other uploads pay nothing for it.
+    live: bool = False
 
 
 @dataclass
@@ -104,6 +112,11 @@ class ObjectStore(Protocol):
         recorded bytes. Returns the object's version where the store keeps versions."""
 
     async def abort(self, target: UploadTarget) -> None: ...
+
+    async def read_received(self, target: UploadTarget, start: int, end: int) -> bytes:
+        """Bytes [start, end) of an upload still receiving, `end` at most the database's offset (the caller's
+        to ensure: the store knows no records). For watching a recording while it arrives (issue 29); small
+        ranges (a box header, one fragment). Raises ReceivedBytesGone when the store cannot give them."""
 
     async def stat(self, key: str) -> ObjectStat | None: ...
 

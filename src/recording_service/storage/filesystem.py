@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import io
 import json
 import mmap
 import os
@@ -20,12 +21,22 @@ from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVarTuple
+from typing import TypeVar, TypeVarTuple
 
-from .base import Durable, ObjectExists, ObjectStat, StoredObjectMismatch, StoreUnavailable, UploadTarget, WriterBusy
+from .base import (
+    Durable,
+    ObjectExists,
+    ObjectStat,
+    ReceivedBytesGone,
+    StoredObjectMismatch,
+    StoreUnavailable,
+    UploadTarget,
+    WriterBusy,
+)
 
 READ_CHUNK = 1024 * 1024
 Ts = TypeVarTuple("Ts")
+R = TypeVar("R")
 SYNC_FILE_RANGE_WRITE = 2
 
 
@@ -49,6 +60,31 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
 
 IOV_MAX = 512
 BLOCK = 4096  # O_DIRECT alignment of offsets, lengths and memory (4 KiB covers 512-byte and 4K-sector disks)
+# Errors that say the store failed (the disk or the volume under it), not one file: a full disk, a read-only remount, an
+# I/O error, a network filesystem gone stale. Answered as StoreUnavailable (503, retry later; nothing acknowledged past the
+# last checkpoint is kept), never as a missing or corrupt object. So is any error while the store's directory is gone
+# (a volume not mounted): a fixity run must not call every object missing then.
+STORE_FAILURES = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ESTALE, errno.ENODEV, errno.ENXIO, errno.ENOTCONN, errno.EACCES}
+)
+
+
+def _store_failure(exc: OSError, partial_dir: Path) -> StoreUnavailable | None:
+    if exc.errno in STORE_FAILURES or not partial_dir.is_dir():
+        return StoreUnavailable(f"filesystem store at {partial_dir.parent}: {exc.strerror or exc}")
+    return None
+
+
+async def _in_thread(partial_dir: Path, work: Callable[[*Ts], R], *args: *Ts) -> R:
+    """`work` off the event loop, its store failures as StoreUnavailable."""
+    try:
+        return await asyncio.to_thread(work, *args)
+    except OSError as exc:
+        if (failure := _store_failure(exc, partial_dir)) is not None:
+            raise failure from exc
+        raise
+
+
 STAGE_BYTES = 1024 * 1024  # direct writes of 1 MiB: fast on disk, a small buffer per upload
 
 
@@ -101,7 +137,8 @@ class FilesystemChunkWriter:
     fsync; the next direct write rewrites that block with the same bytes followed by new ones, so
     whatever is torn by a crash there holds the acknowledged prefix either way."""
 
-    def __init__(self, fd: int, start: int, *, direct_fd: int | None = None, head: bytes = b"") -> None:
+    def __init__(self, fd: int, start: int, partial_dir: Path, *, direct_fd: int | None = None, head: bytes = b"") -> None:
+        self._partial_dir = partial_dir  # to tell the store's failures from the file's
         self._fd = fd  # holds the writer's lock; ordinary (page-cache) writes and every fsync
         self._position = start  # the file offset of the next byte received
         self._direct = direct_fd
@@ -115,7 +152,7 @@ class FilesystemChunkWriter:
             self._view[: self._fill] = head
 
     async def write(self, chunks: list[bytes]) -> None:
-        await asyncio.to_thread(self._serially, self._write_all, chunks)
+        await _in_thread(self._partial_dir, self._serially, self._write_all, chunks)
 
     def _serially(self, work: Callable[[*Ts], None], *args: *Ts) -> None:
         """One operation on the file at a time, never after it is closed: a cancelled request's write
@@ -195,11 +232,11 @@ class FilesystemChunkWriter:
         os.fdatasync(self._fd)
 
     async def checkpoint(self) -> Durable:
-        await asyncio.to_thread(self._serially, self._sync)
+        await _in_thread(self._partial_dir, self._serially, self._sync)
         return Durable()
 
     async def commit(self, *, final: bool) -> Durable:
-        await asyncio.to_thread(self._serially, self._sync_and_close)
+        await _in_thread(self._partial_dir, self._serially, self._sync_and_close)
         return Durable()
 
     def _sync_and_close(self) -> None:
@@ -232,17 +269,27 @@ class FilesystemChunkWriter:
 class FilesystemStore:
     kind = "filesystem"
 
-    def __init__(self, root: Path, *, direct_io: bool = True) -> None:
+    def __init__(self, root: Path, *, direct_io: bool = True, create: bool = True) -> None:
+        """`create`: make the store's directories if they are missing — only for a new deployment. Where evidence was
+        stored before, a missing directory is a volume not mounted: making an empty store in its place would take
+        uploads onto the wrong disk and have every stored object called missing, so the store is unavailable instead."""
         self.root = root.resolve()
         self.direct_io = direct_io
         self.partial_dir = self.root / ".uploads"
-        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.partial_dir.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if self.root not in path.parents:
             raise ValueError("key escapes the store root")
         return path
+
+    def _require_volume(self) -> None:
+        """Where a file not found could mean the volume is not mounted: then the store is unavailable and nothing is
+        judged about the file (missing, deleted, lost)."""
+        if not self.partial_dir.is_dir():
+            raise StoreUnavailable(f"{self.partial_dir} is not a directory (is the store's volume mounted?)")
 
     def _partial(self, upload_id: str) -> Path:
         return self.partial_dir / f"{upload_id}.part"
@@ -252,13 +299,17 @@ class FilesystemStore:
             fd = os.open(self._partial(upload_id), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640)
             os.close(fd)
 
-        await asyncio.to_thread(create)
+        await _in_thread(self.partial_dir, create)
         return None
 
     async def open_writer(self, target: UploadTarget, offset: int) -> FilesystemChunkWriter:
         def open_at() -> FilesystemChunkWriter:
             path = self._partial(target.upload_id)
-            fd = os.open(path, os.O_RDWR)
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                self._require_volume()
+                raise StoredObjectMismatch(f"the partial file of upload {target.upload_id} is missing") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -269,19 +320,21 @@ class FilesystemStore:
                 # commit, a writer that lost its lease) are not acknowledged, so drop them before appending.
                 size = os.fstat(fd).st_size
                 if size < offset:
-                    raise RuntimeError(f"partial file of upload {target.upload_id} is shorter than its recorded offset")
+                    raise StoredObjectMismatch(
+                        f"the partial file of upload {target.upload_id} has {size} bytes, fewer than the {offset} acknowledged"
+                    )
                 if size != offset:
                     os.ftruncate(fd, offset)
                     os.fsync(fd)
                 direct_fd = _open_direct(path) if self.direct_io else None
                 if direct_fd is None:
-                    return FilesystemChunkWriter(fd, offset)
+                    return FilesystemChunkWriter(fd, offset, self.partial_dir)
                 head_start = offset - offset % BLOCK  # direct writes resume from the block the offset is in
                 try:
                     head = os.pread(fd, offset - head_start, head_start)
                     if len(head) != offset - head_start:
                         raise RuntimeError(f"partial file of upload {target.upload_id} changed while it was opened")
-                    return FilesystemChunkWriter(fd, offset, direct_fd=direct_fd, head=head)
+                    return FilesystemChunkWriter(fd, offset, self.partial_dir, direct_fd=direct_fd, head=head)
                 except BaseException:
                     os.close(direct_fd)
                     raise
@@ -289,7 +342,7 @@ class FilesystemStore:
                 os.close(fd)
                 raise
 
-        return await asyncio.to_thread(open_at)
+        return await _in_thread(self.partial_dir, open_at)
 
     async def finish(self, target: UploadTarget, size: int, metadata: dict[str, str]) -> str | None:
         def place() -> None:
@@ -319,13 +372,34 @@ class FilesystemStore:
                 _write_sidecar(final, metadata)
                 _fsync_dir(final.parent)
             else:
-                raise FileNotFoundError(f"upload {target.upload_id} has neither a partial file nor a placed object")
+                self._require_volume()
+                raise StoredObjectMismatch(f"upload {target.upload_id} has neither a partial file nor a placed object")
 
-        await asyncio.to_thread(place)
+        await _in_thread(self.partial_dir, place)
         return None
 
     async def abort(self, target: UploadTarget) -> None:
-        await asyncio.to_thread(self._partial(target.upload_id).unlink, True)
+        await _in_thread(self.partial_dir, self._partial(target.upload_id).unlink, True)
+
+    async def read_received(self, target: UploadTarget, start: int, end: int) -> bytes:
+        """From the partial file, never past `end` (the database's offset: bytes beyond it are not acknowledged,
+        and a writer may be truncating them). A read takes no lock, so a writer is never held up by a viewer."""
+
+        def read() -> bytes:
+            try:
+                fd = os.open(self._partial(target.upload_id), os.O_RDONLY)
+            except FileNotFoundError:
+                self._require_volume()
+                raise ReceivedBytesGone(f"upload {target.upload_id} has no partial file (it ended)") from None
+            try:
+                data = os.pread(fd, end - start, start) if end > start else b""
+            finally:
+                os.close(fd)
+            if len(data) != max(end - start, 0):
+                raise ReceivedBytesGone(f"partial file of upload {target.upload_id} is shorter than {end}")
+            return data
+
+        return await _in_thread(self.partial_dir, read)
 
     async def stat(self, key: str) -> ObjectStat | None:
         def stat() -> ObjectStat | None:
@@ -333,18 +407,19 @@ class FilesystemStore:
             try:
                 size = path.stat().st_size
             except FileNotFoundError:
+                self._require_volume()
                 return None
             return ObjectStat(size=size, metadata=_read_sidecar(path))
 
-        return await asyncio.to_thread(stat)
+        return await _in_thread(self.partial_dir, stat)
 
     async def read(self, key: str, start: int, end: int) -> AsyncGenerator[bytes, None]:
-        handle = await asyncio.to_thread(open, self._path(key), "rb", buffering=0)
+        handle = await _in_thread(self.partial_dir, io.FileIO, self._path(key), "rb")  # unbuffered, as the reads are large
         try:
-            await asyncio.to_thread(handle.seek, start)
+            await _in_thread(self.partial_dir, handle.seek, start)
             remaining = end - start
             while remaining > 0:
-                chunk = await asyncio.to_thread(handle.read, min(READ_CHUNK, remaining))
+                chunk = await _in_thread(self.partial_dir, handle.read, min(READ_CHUNK, remaining))
                 if not chunk:
                     raise RuntimeError(f"object {key} is shorter than expected")
                 remaining -= len(chunk)
@@ -373,7 +448,7 @@ class FilesystemStore:
                 os.close(fd)
             _fsync_dir(path.parent)
 
-        await asyncio.to_thread(write)
+        await _in_thread(self.partial_dir, write)
         return None
 
     async def put_file(self, key: str, path: Path, content_type: str) -> None:
@@ -387,30 +462,32 @@ class FilesystemStore:
             os.replace(temporary, final)
             _fsync_dir(final.parent)
 
-        await asyncio.to_thread(place)
+        await _in_thread(self.partial_dir, place)
 
     async def read_bytes(self, key: str) -> bytes | None:
         try:
-            return await asyncio.to_thread(self._path(key).read_bytes)
+            return await _in_thread(self.partial_dir, self._path(key).read_bytes)
         except FileNotFoundError:
             return None
 
     async def list_keys(self, prefix: str) -> list[str]:
         def walk() -> list[str]:
             base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+            self._require_volume()  # not "no objects"
             if not base.exists():
                 return []
             return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file())
 
-        return await asyncio.to_thread(walk)
+        return await _in_thread(self.partial_dir, walk)
 
     async def delete(self, key: str) -> None:
         def remove() -> None:
             path = self._path(key)
+            self._require_volume()  # never recorded as deleted while out of sight
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".meta.json").unlink(missing_ok=True)
 
-        await asyncio.to_thread(remove)
+        await _in_thread(self.partial_dir, remove)
 
     async def object_lock_enabled(self) -> bool:
         # A filesystem has no write-once lock the service's own user could not undo; evidence files
@@ -429,7 +506,7 @@ class FilesystemStore:
             return self.partial_dir.is_dir() and os.access(self.partial_dir, os.W_OK | os.X_OK)
 
         if not await asyncio.to_thread(reachable):
-            raise StoreUnavailable(f"{self.partial_dir} is not a writable directory")
+            raise StoreUnavailable(f"{self.partial_dir} is not a writable directory (is the store's volume mounted?)")
 
     async def close(self) -> None:
         return None

@@ -7,6 +7,13 @@ writer's lease generation. The database records the segments (key, size, CRC32) 
 a crash between writing a segment and recording it leaves an unread object, a writer that lost its
 lease writes segments nobody reads, and a resumed writer checks every byte it reads back.
 
+A recording sent as it is made (`UploadTarget.live`) keeps its segments (not removed as their part is
+uploaded), and a part filled from segments gets one more, its closing segment, holding the bytes no
+segment held: every byte of such a part stays readable (`read_received`) until the upload ends, when
+finish or abort removes the upload's whole `.uploads/` prefix. That is what lets a recording be watched
+while it arrives (issue 29): S3 cannot read a multipart part before the object is assembled. Other
+uploads remove the segments of an uploaded part once it is recorded, and store no closing segment.
+
 Part k always holds the bytes [(k-1)·P, k·P) of the upload, so a stale writer's late part carries
 the same bytes as the current writer's; the CRC32 of every recorded part is checked by the store
 when the object is assembled, and the assembled object's composite checksum is checked against the
@@ -20,6 +27,7 @@ import functools
 import hashlib
 import io
 import logging
+import re
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,13 +45,25 @@ from isal.isal_zlib import crc32
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompleteMultipartUploadOutputTypeDef, HeadObjectOutputTypeDef
 
-from .base import DeleteRefused, Durable, ObjectExists, ObjectStat, Part, StoredObjectMismatch, StoreUnavailable, UploadTarget
+from .base import (
+    DeleteRefused,
+    Durable,
+    ObjectExists,
+    ObjectStat,
+    Part,
+    ReceivedBytesGone,
+    StoredObjectMismatch,
+    StoreUnavailable,
+    UploadTarget,
+)
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 READ_CHUNK = 1024 * 1024
 TAIL_CACHE_BYTES = 64 * 1024 * 1024
 READ_AHEAD = 1024 * 1024  # a part is read out in up to this much per read, so the sender makes few system calls
+SEGMENT_NAME = re.compile(r"-g(\d+)-(\d{10})$")  # a tail segment's writer generation and offset in its part
+FOLDED_CHAINS = 4096  # parts whose segments were listed, remembered per store (a part recorded never changes)
 
 
 def crc32_b64(*pieces: bytes | bytearray | memoryview) -> str:
@@ -159,7 +179,7 @@ class S3ChunkWriter:
         self._fill = len(tail)
         self._durable_fill = len(tail)  # bytes of the part already held by recorded segments
         self._segments = list(segments)
-        self._garbage: list[str] = []  # segments of parts now uploaded: removable once that is recorded
+        self._garbage: list[str] = []  # segments of parts now uploaded: removable once that is recorded (not live)
         self._next_part = len(target.parts) + 1
         self._new_parts: list[Part] = []
         self._in_flight: list[asyncio.Task[Part]] = []
@@ -176,14 +196,17 @@ class S3ChunkWriter:
                 view = view[take:]
                 if self._fill == part_size:
                     full, self._pieces, self._fill = self._pieces, [], 0
-                    await self._start_part(full)
+                    await self._start_part(full, closing=self._target.live)
 
-    async def _start_part(self, body: list[memoryview]) -> None:
+    async def _start_part(self, body: list[memoryview], *, closing: bool = False) -> None:
+        """Upload the part; one filled from segments also gets its closing segment (see the module's doc)."""
         number = self._next_part
         self._next_part += 1
-        self._garbage += [segment["key"] for segment in self._segments]
+        held = self._durable_fill if closing else 0
+        if not self._target.live:
+            self._garbage += [segment["key"] for segment in self._segments]
         self._segments, self._durable_fill = [], 0
-        self._in_flight.append(asyncio.create_task(self._store.upload_part(self._target, number, body)))
+        self._in_flight.append(asyncio.create_task(self._store.upload_part(self._target, number, body, closing_from=held)))
         if len(self._in_flight) > self._store.concurrency:
             self._new_parts.append(await self._in_flight.pop(0))
 
@@ -212,7 +235,9 @@ class S3ChunkWriter:
         return await self.checkpoint()
 
     async def cleanup(self) -> None:
-        """Called once the last checkpoint is recorded: segments of uploaded parts are no longer read."""
+        """Called once the last checkpoint is recorded: segments of uploaded parts are no longer read. A live
+        recording keeps them until it ends (finish and abort remove them all): what a viewer was told about stays
+        readable while it arrives."""
         garbage, self._garbage = self._garbage, []
         for key in garbage:
             try:
@@ -266,6 +291,7 @@ class S3Store:
         # that saves nothing here (a refused part costs one part's bytes), so parts go out at once.
         self.client.meta.events.unregister("before-call.s3", add_expect_header)
         self._tail_cache: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        self._chains: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
         self.endpoint_url = endpoint_url
         self._ping_client: Any = None
 
@@ -298,7 +324,26 @@ class S3Store:
         )
         return response["UploadId"]
 
-    async def upload_part(self, target: UploadTarget, number: int, pieces: list[memoryview] | list[bytes]) -> Part:
+    async def upload_part(
+        self, target: UploadTarget, number: int, pieces: list[memoryview] | list[bytes], *, closing_from: int = 0
+    ) -> Part:
+        """Upload part `number`; with `closing_from` > 0 (the part was filled from segments up to there) the
+        bytes past it are also stored as the part's closing segment, so none of the part is unreadable while
+        the upload receives. A closing segment that fails only costs the live view those bytes."""
+        closing = None
+        if closing_from:
+            rest = joined([memoryview(piece) for piece in pieces], closing_from, self.part_size)
+            closing = asyncio.create_task(self.put_tail_segment(target, number, closing_from, rest))
+        try:
+            return await self._upload_part(target, number, pieces)
+        finally:
+            if closing is not None:
+                try:
+                    await closing
+                except Exception as exc:
+                    log.info("closing segment of part %s of upload %s not stored: %s", number, target.upload_id, exc)
+
+    async def _upload_part(self, target: UploadTarget, number: int, pieces: list[memoryview] | list[bytes]) -> Part:
         checksum = await asyncio.to_thread(crc32_b64, *pieces)
         body = PartBody(pieces)
         response = await self._call(
@@ -358,6 +403,81 @@ class S3Store:
         tail_length = offset - sum(part.size for part in target.parts)
         tail, segments = await self._load_tail(target, tail_length) if tail_length else (b"", [])
         return S3ChunkWriter(self, target, tail, segments)
+
+    async def read_received(self, target: UploadTarget, start: int, end: int) -> bytes:
+        """Bytes past the recorded parts come from the segments the database records; bytes of a recorded part
+        from the part's kept segments (the store lists them: at each offset, the latest writer's)."""
+        if end <= start:
+            return b""
+        pieces: list[tuple[int, int, str]] = []  # (upload offset, size, object key)
+        position = 0
+        for part in sorted(target.parts, key=lambda p: p.number):
+            if position < end and start < position + part.size:
+                pieces += await self._folded_chain(target.upload_id, part.number, position, part.size)
+            position += part.size
+        if end > position:
+            segments: list[TailSegment] = list((target.state or {}).get("segments", []))
+            if not segments:
+                raise ReceivedBytesGone(f"upload {target.upload_id} records no segments past its parts")
+            pieces += [(position + segment["offset"], segment["size"], segment["key"]) for segment in segments]
+        out, at = [], start
+        for offset, size, key in sorted(pieces):
+            if offset + size <= at or at >= end:
+                continue
+            if offset > at:
+                break  # a hole: not held by any segment
+            high = min(end, offset + size)
+            out.append(await self._read_range(key, at - offset, high - offset))
+            at = high
+        if at < end:
+            raise ReceivedBytesGone(f"bytes {at}-{end} of upload {target.upload_id} are in no segment")
+        return b"".join(out)
+
+    async def _read_range(self, key: str, low: int, high: int) -> bytes:
+        try:
+            response = await self._call(self.client.get_object, Bucket=self.bucket, Key=key, Range=f"bytes={low}-{high - 1}")
+        except ClientError as exc:
+            raise ReceivedBytesGone(f"{key}: {exc}") from exc
+        body: bytes = await asyncio.to_thread(response["Body"].read)
+        if len(body) != high - low:
+            raise ReceivedBytesGone(f"{key} is shorter than recorded")
+        return body
+
+    async def _folded_chain(self, upload_id: str, number: int, position: int, size: int) -> list[tuple[int, int, str]]:
+        """The segments that held part `number`, laid end to end from its start. A writer that lost its lease
+        (or whose checkpoint failed) may have left segments nobody recorded, but only at offsets the next writer
+        wrote again under a higher generation: at each offset the highest generation is the recorded one."""
+        cached = self._chains.get((upload_id, number))
+        if cached is not None:
+            return cached
+        prefix = f"{self._tail_key(upload_id, number)}-g"
+        found: dict[int, tuple[int, int, str]] = {}  # offset in the part -> (generation, size, key)
+        token: str | None = None
+        while True:
+            kwargs: dict[str, str] = {"ContinuationToken": token} if token else {}
+            page = await self._call(self.client.list_objects_v2, Bucket=self.bucket, Prefix=prefix, **kwargs)
+            for item in page.get("Contents", []):
+                match = SEGMENT_NAME.search(item["Key"])
+                if match is None:
+                    continue
+                generation, offset = int(match.group(1)), int(match.group(2))
+                if offset not in found or found[offset][0] < generation:
+                    found[offset] = (generation, item["Size"], item["Key"])
+            if not page.get("IsTruncated"):
+                break
+            token = page["NextContinuationToken"]
+        chain, at = [], 0
+        while at < size and at in found:
+            _generation, length, key = found[at]
+            if length <= 0:
+                break
+            chain.append((position + at, length, key))
+            at += length
+        if at == size:
+            if len(self._chains) >= FOLDED_CHAINS:
+                self._chains.pop(next(iter(self._chains)))
+            self._chains[(upload_id, number)] = chain
+        return chain
 
     async def versioned(self) -> bool:
         if self._versioned is None:
@@ -429,13 +549,24 @@ class S3Store:
         try:
             return await self._call(self.client.head_object, Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if await self._absent(exc):
                 return None
             raise
+
+    async def _absent(self, exc: ClientError) -> bool:
+        """A 404 is an absent object only where the bucket is there: a HEAD's 404 carries no code, and a bucket that
+        does not exist (a wrong name in RECORDING_STORAGE_URL) must make the store unavailable, not every object
+        missing. The bucket is asked only after a 404."""
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 404:
+            return False
+        await self.ping()  # raises StoreUnavailable when the bucket cannot be reached or does not exist
+        return True
 
     async def _delete_tails(self, upload_id: str) -> None:
         await self._remove(f"{self.prefix}.uploads/{upload_id}/", exact=False)
         self._tail_cache.pop(upload_id, None)
+        for chain in [c for c in self._chains if c[0] == upload_id]:
+            self._chains.pop(chain, None)
 
     async def _complete(self, target: UploadTarget) -> "CompleteMultipartUploadOutputTypeDef":
         return await self._call(
@@ -464,7 +595,7 @@ class S3Store:
         else:
             if not target.parts:
                 # S3 assembles nothing from no parts: a 0-byte file is one empty part.
-                target = dataclasses.replace(target, parts=(await self.upload_part(target, 1, []),))
+                target = dataclasses.replace(target, parts=(await self._upload_part(target, 1, []),))
             try:
                 completed = await self._complete(target)
             except ClientError as exc:
@@ -523,7 +654,7 @@ class S3Store:
         try:
             response = await self._call(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if await self._absent(exc):
                 return None
             raise
         return ObjectStat(size=response["ContentLength"], metadata=response.get("Metadata", {}))
@@ -623,7 +754,7 @@ class S3Store:
         try:
             response = await self._call(self.client.get_object, Bucket=self.bucket, Key=self._key(key))
         except ClientError as exc:
-            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if await self._absent(exc):
                 return None
             raise
         return await asyncio.to_thread(response["Body"].read)

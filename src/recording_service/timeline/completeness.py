@@ -9,6 +9,10 @@ recommendation (`stage_recommendations`), which leaves the record complete.
 Photos (kind image) and scanned documents (kind document) are bound like footage but are no audio-visual
 record: they never satisfy a stage's recording rule nor join its continuity; photos count toward the stage's
 现场照片.
+
+Footage still being recorded (status recording, issue 29) is neither a recording nor a missing one: a stage whose
+required record is only such footage is in progress (`stage_in_progress`), and what can only be judged once the
+bytes are in (a playable stream, a recording time the file itself may carry) waits for them.
 """
 
 from dataclasses import dataclass, field
@@ -21,6 +25,7 @@ from .model import (
     FootageFinding,
     IntegrityFinding,
     MissingDocument,
+    RecordingInProgress,
     StageFinding,
     TooFewOfficers,
     TooFewPhotos,
@@ -31,6 +36,7 @@ from .model import (
 COUNTED_DOCUMENT_STATUSES = {"signed", "issued", "served"}  # a draft is not yet part of the record
 # Footage counts as an audio-visual record once ffprobe found a playable stream in intact bytes.
 USABLE_MEDIA_STATUSES = {"ready"}
+RECORDING = "recording"  # footage whose bytes are still arriving (media.models.MediaStatus.recording)
 # Bound media that are no recording: a photo, a scanned document.
 STILL_KINDS = {"image": "照片", "document": "PDF 文件"}
 
@@ -110,9 +116,7 @@ def stage_findings(
                 )
             )
     av = definition.av
-    av_required = av.rule in (AvRule.required, AvRule.whole_process) or (
-        av.rule is AvRule.conditional and av.when is not None and av.when.holds(attributes)
-    )
+    av_required = _av_required(facts)
     recordings = [clip for clip in facts.clips if not clip.still]
     if av_required and not facts.clips:
         findings.append(
@@ -123,7 +127,7 @@ def stage_findings(
                 message_zh=f"{stage}：应当进行音像记录，但未关联任何音像。",
             )
         )
-    elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in recordings):
+    elif av_required and not any(clip.status in USABLE_MEDIA_STATUSES for clip in recordings) and not _recording_only(recordings):
         # Something is bound, but nothing that plays: a photo, a scanned PDF or a truncated file is no recording.
         said = sorted({clip.status for clip in recordings} | {clip.kind for clip in facts.clips if clip.still and clip.kind})
         said_zh = sorted(
@@ -151,7 +155,8 @@ def stage_findings(
                 )
             )
     for clip in facts.clips:
-        if clip.start is None and clip.kind != "document":  # a scanned paper document has no recording time to know
+        # A scanned paper document has no recording time to know; footage still arriving may carry it in its bytes.
+        if clip.start is None and clip.kind != "document" and clip.status != RECORDING:
             findings.append(
                 FootageFinding(
                     stage=code,
@@ -217,6 +222,40 @@ def stage_findings(
                 )
             )
     return findings
+
+
+def _av_required(facts: StageFacts) -> bool:
+    av = facts.definition.av
+    return av.rule in (AvRule.required, AvRule.whole_process) or (
+        av.rule is AvRule.conditional and av.when is not None and av.when.holds(facts.attributes)
+    )
+
+
+def _recording_only(recordings: list[Clip]) -> bool:
+    """No usable footage yet, but some still being recorded: the record is on its way, not missing."""
+    return any(clip.status == RECORDING for clip in recordings) and not any(clip.status in USABLE_MEDIA_STATUSES for clip in recordings)
+
+
+def stage_in_progress(facts: StageFacts) -> list[StageFinding]:
+    """The stage's required audio-visual record while it is only footage still being recorded (录制中): shown beside
+    the findings, keeping the record from being complete without calling anything missing."""
+    definition = facts.definition
+    if facts.status == "skipped" or (facts.status == "not_started" and definition.optional) or not _av_required(facts):
+        return []
+    recordings = [clip for clip in facts.clips if not clip.still]
+    if not _recording_only(recordings):
+        return []
+    arriving = [clip.media_id for clip in recordings if clip.status == RECORDING]
+    code, stage = definition.code, definition.name_zh
+    return [
+        RecordingInProgress(
+            stage=code,
+            message=f"{code}: the audio-visual record bound is still being recorded ({len(arriving)} item(s)); "
+            "completeness is judged once it has arrived.",
+            message_zh=f"{stage}：关联的音像仍在录制中（{len(arriving)} 段），录制完成后再判断记录是否完整。",
+            media_ids=arriving,
+        )
+    ]
 
 
 def photo_count(facts: StageFacts) -> int:

@@ -46,10 +46,20 @@ class Segment:
 
 
 @dataclass(slots=True, kw_only=True)
+class RecordingProgress:
+    """Footage still arriving (status recording, issue 29): how far it has come."""
+
+    bytes_received: int
+    started_at: datetime | None
+    last_received_at: datetime | None
+    upload_id: str | None
+
+
+@dataclass(slots=True, kw_only=True)
 class TimelineMedia:
     binding_id: str
     media_id: str
-    sha256: str
+    sha256: str | None  # None while still recording (issue 29)
     size: int
     filename: str | None
     status: str
@@ -67,6 +77,7 @@ class TimelineMedia:
     kind: str | None = None  # video, audio, image (a photo), document (a PDF); None: unknown
     # A photo's facts as the probe read them (format, width, height, taken_at, camera_make, camera_model …).
     image: dict[str, Any] | None = None
+    recording: RecordingProgress | None = None  # only while status is recording
 
 
 @dataclass(slots=True, kw_only=True)
@@ -145,6 +156,15 @@ class MissingDocument(StageFinding):
 @dataclass(slots=True, frozen=True, kw_only=True)
 class UnusableFootage(StageFinding):
     kind: str = field(default="unusable_audio_visual", init=False)
+    media_ids: list[str]
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class RecordingInProgress(StageFinding):
+    """The stage's required audio-visual record is footage still being recorded (issue 29): neither there nor
+    missing yet. Listed in `completeness.in_progress`, never among the findings."""
+
+    kind: str = field(default="recording_in_progress", init=False)
     media_ids: list[str]
 
 
@@ -287,6 +307,15 @@ class Completeness:
     findings: list[Finding]
     # What the catalog recommends and the record lacks (photos_recommended): shown, never making it incomplete.
     recommendations: list[Finding] = field(default_factory=list)
+    # Stages whose required footage is still being recorded (issue 29): the record is not complete, nor is anything
+    # missing yet. `state` says which: complete, incomplete (findings) or recording (no findings, something in progress).
+    in_progress: list[Finding] = field(default_factory=list)
+    state: str = "complete"
+
+    @staticmethod
+    def of(findings: list[Finding], recommendations: list[Finding], in_progress: list[Finding]) -> "Completeness":
+        state = "incomplete" if findings else "recording" if in_progress else "complete"
+        return Completeness(state == "complete", findings, recommendations, in_progress, state)
 
 
 # --- time limits -----------------------------------------------------------------------------------------
@@ -392,6 +421,8 @@ class TimelineStage:
     photos: int = 0  # usable photos bound
     # What the catalog expects of photos here as the stage stands: {"expect": recommended|required, "min": n}.
     photo_rule: dict[str, Any] | None = None
+    # Required footage still being recorded here (issue 29): the stage is neither complete nor missing it.
+    in_progress: list[Finding] = field(default_factory=list)
 
 
 @dataclass(slots=True, frozen=True, kw_only=True)

@@ -20,10 +20,17 @@ class Segment(BaseModel):
     problem_zh: str | None = None
 
 
+class RecordingProgress(BaseModel):
+    bytes_received: int = Field(description="bytes acknowledged so far")
+    started_at: datetime | None = Field(description="when its first bytes arrived")
+    last_received_at: datetime | None = Field(description="when bytes last arrived")
+    upload_id: str | None = Field(description="the tus upload it arrives by (its live view: /api/v1/live/{upload_id})")
+
+
 class TimelineMedia(BaseModel):
     binding_id: str
     media_id: str
-    sha256: str
+    sha256: str | None = Field(description="null while the footage is still being recorded (status recording)")
     size: int
     filename: str | None
     status: str
@@ -44,6 +51,7 @@ class TimelineMedia(BaseModel):
     image: dict[str, Any] | None = Field(
         default=None, description="a photo's facts: format, width, height, taken_at, taken_at_offset, camera_make, camera_model …"
     )
+    recording: RecordingProgress | None = Field(default=None, description="only while status is recording: how far it has come")
     unbound_at: datetime | None = Field(default=None, description="only in unbound_media")
     unbind_reason: str | None = None
 
@@ -53,7 +61,7 @@ class Finding(BaseModel):
     kind: str = Field(
         description="missing_document, missing_audio_visual, unusable_audio_visual, unknown_recording_time, "
         "insufficient_officers, uncertified_officer, continuity_gap, outside_stage_window, integrity, missing_photos, "
-        "time_limit, review; in recommendations: photos_recommended"
+        "time_limit, review; in recommendations: photos_recommended; in in_progress: recording_in_progress"
     )
     message: str
     message_zh: str = Field(description="the same in Chinese, as the pages show it")
@@ -120,6 +128,10 @@ class TimelineStage(BaseModel):
         default=None,
         description="what the catalog expects of photos here as the stage stands: {expect: recommended|required, min}; null: nothing",
     )
+    in_progress: list[Finding] = Field(
+        default_factory=list,
+        description="recording_in_progress: the stage's required audio-visual record is only footage still being recorded",
+    )
 
 
 class Entry(BaseModel):
@@ -136,6 +148,15 @@ class Completeness(BaseModel):
     findings: list[Finding]
     recommendations: list[Finding] = Field(
         default_factory=list, description="what the catalog recommends and the record lacks (photos_recommended): never makes it incomplete"
+    )
+    in_progress: list[Finding] = Field(
+        default_factory=list,
+        description="stages whose required audio-visual record is only footage still being recorded (recording_in_progress): "
+        "neither complete nor missing; `complete` is false while any is listed",
+    )
+    state: str = Field(
+        default="complete",
+        description="complete, incomplete (there are findings) or recording (no findings, but required footage is still being recorded)",
     )
 
 

@@ -28,6 +28,7 @@ from ..officers.service import STANDING_ZH, Register, register_for
 from ..workdays.service import working_calendar
 from .completeness import (
     COUNTED_DOCUMENT_STATUSES,
+    RECORDING,
     USABLE_MEDIA_STATUSES,
     Clip,
     Explained,
@@ -35,6 +36,7 @@ from .completeness import (
     photo_count,
     photo_expectation,
     stage_findings,
+    stage_in_progress,
     stage_recommendations,
 )
 from .limits import CaseRecord, evaluate
@@ -48,6 +50,7 @@ from .model import (
     InterruptionEntry,
     ProcedureRef,
     RecordingEntry,
+    RecordingProgress,
     Segment,
     Timeline,
     TimelineDocument,
@@ -134,6 +137,9 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                     Media.uploaded_at,
                     Media.kind,
                     Media.image,
+                    Media.upload_id,
+                    Media.recording_started_at,
+                    Media.last_received_at,
                 )
                 .join(Media, Media.id == MediaBinding.media_id)
                 .where(MediaBinding.case_id == case.id)
@@ -179,6 +185,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
     out_stages: list[TimelineStage] = []
     all_findings: list[Finding] = []
     recommendations: list[Finding] = []
+    in_progress: list[Finding] = []
     stage_footage: defaultdict[str, int] = defaultdict(int)
     for definition in procedure.stages:
         row = stages.get(definition.code)
@@ -213,6 +220,14 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 upload_lag_s=upload_lag_s(binding["recorded_ended_at"], binding["uploaded_at"]),
                 kind=binding["kind"],
                 image=binding["image"],
+                recording=RecordingProgress(
+                    bytes_received=binding["size"],
+                    started_at=local(binding["recording_started_at"], tz),
+                    last_received_at=local(binding["last_received_at"], tz),
+                    upload_id=binding["upload_id"],
+                )
+                if binding["status"] == RECORDING
+                else None,
             )
             if binding["unbound_at"] is not None:
                 unbound_out.append(
@@ -326,6 +341,8 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         ]
         all_findings += findings
         recommendations += stage_recommendations(facts)
+        arriving: list[Finding] = list(stage_in_progress(facts))
+        in_progress += arriving
         expected = photo_expectation(facts)
         out_stages.append(
             TimelineStage(
@@ -348,6 +365,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
                 findings=findings,
                 photos=photo_count(facts),
                 photo_rule={"expect": expected[0], "min": expected[1]} if expected else None,
+                in_progress=arriving,
             )
         )
     calendar = await working_calendar(session, catalog, case.agency)
@@ -384,7 +402,7 @@ async def assemble_timeline(session: AsyncSession, catalog: Catalog, settings: S
         procedure=ProcedureRef(procedure.code, procedure.name_zh, procedure.name_en),
         stages=out_stages,
         entries=[entry for _, entry in entries],
-        completeness=Completeness(complete=not all_findings, findings=all_findings, recommendations=recommendations),
+        completeness=Completeness.of(all_findings, recommendations, in_progress),
         deadlines=deadlines,
     )
 

@@ -2,7 +2,7 @@
 the audit trail. Pages call the same services as the API; nothing here reads another package's tables.
 
 May import: `core` and what the pages show: `agencies`, `audit`, `auth`, `cases`, `catalog`, `complaints`, `custody`,
-`export`, `inspections`, `lists`, `media`, `officers`, `publication`, `review`, `shares`, `stats`, `window_staff`. Nothing imports `web` but the app.
+`export`, `inspections`, `lists`, `live`, `media`, `officers`, `publication`, `review`, `shares`, `stats`, `window_staff`. Nothing imports `web` but the app.
 """
 
 from pathlib import Path
@@ -21,6 +21,7 @@ from .devices import router as devices_router
 from .display import router as display_router
 from .inspections import router as inspections_router
 from .lists import router as lists_router
+from .live import router as live_router
 from .officers import router as officers_router
 from .publications import router as publications_router
 from .render import problem_page
@@ -56,6 +57,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(devices_router)
     app.include_router(shares_router)
     app.include_router(uploads_router)
+    app.include_router(live_router)  # issue 29: 实时查看
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     api_problem = app.exception_handlers[Problem]
     api_http = app.exception_handlers[StarletteHTTPException]

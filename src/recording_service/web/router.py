@@ -43,6 +43,7 @@ from ..core.times import today
 from ..custody.fixity import fixity_history
 from ..custody.holds import holds_on, lift_legal_hold, place_legal_hold
 from ..export.service import case_file_response
+from ..live.service import WATCHERS
 from ..media.copies import copies_of
 from ..media.delivery import serve_bytes
 from ..media.image_copies import image_copies_of
@@ -387,6 +388,8 @@ async def case_page(
             "stages": timeline.stages,
             "findings": findings,
             "recommendations": timeline.completeness.recommendations,
+            "in_progress": timeline.completeness.in_progress,  # footage still being recorded (issue 29)
+            "may_watch": person.principal.role in WATCHERS,
             "thumbnails": thumbnails,
             "deadlines": timeline.deadlines,
             "review": review,
@@ -599,6 +602,8 @@ async def footage_page(
             "copy": (await copies_of(session, [media.id])).get(media.id),
             "image_copies": (await image_copies_of(session, [media.id])).get(media.id, {}),
             "thumbnail": thumbnails.get(media.id),
+            "may_watch": person.principal.role in WATCHERS,
+            "idle_minutes": settings.recording_idle_minutes,
         },
         person=person,
     )
@@ -639,4 +644,4 @@ async def play(
     sig: Annotated[str, Query(max_length=128)] = "",
 ) -> Response:
     check_link(secrets.play_links, person.principal if person else None, grant_id, media_id, u, exp, src, sig)
-    return serve_bytes(request, store, await played_bytes(session, media_id, src))
+    return await serve_bytes(request, store, await played_bytes(session, media_id, src))

@@ -245,7 +245,7 @@ async def shared_play(token: str, media_id: str, request: Request, session: DbSe
     stored = await played_bytes(session, media.id, await _play_source(session, media))
     if request.method == "GET":
         await note_use(session, engine, share, "played", media_id=media.id)
-    response = serve_bytes(request, store, stored)
+    response = await serve_bytes(request, store, stored)
     response.headers.update(BYTES_HEADERS)
     return response
 
@@ -258,6 +258,8 @@ async def shared_download(token: str, media_id: str, request: Request, session: 
         return closed  # type: ignore[return-value]
     if share.permission != "download":
         return _closed(request, 403, "view-only")
+    if media.sha256 is None:  # never shared (shares.service), but a merged recording must not be served as bytes
+        return _closed(request, 410, "gone")
     stored = StoredBytes(media.storage_key, media.sha256, media.size, None, media.filename)  # no type: always an attachment
     if request.method == "GET":
         await note_use(
@@ -269,7 +271,7 @@ async def shared_download(token: str, media_id: str, request: Request, session: 
             byte_range=request.headers.get("range", "")[:200] or None,
             size=media.size,
         )
-    response = serve_bytes(request, store, stored)
+    response = await serve_bytes(request, store, stored)
     response.headers.update(BYTES_HEADERS)
     return response
 

@@ -17,6 +17,7 @@ from ..core.principals import Role
 from ..core.problems import Problem
 from ..core.query import only
 from ..custody.policy import RetentionPolicy
+from ..live.service import WATCHERS
 from ..officers.service import names_of
 from .render import page
 from .session import Person, require_page_roles
@@ -113,6 +114,8 @@ async def unlinked_footage(
             "first_page": not cursor,
             "next_url": "/unlinked?" + urlencode({**asked, "cursor": next_cursor}) if next_cursor else None,
             "first_url": "/unlinked" + ("?" + urlencode(asked) if asked else ""),
+            "may_watch": principal.role in WATCHERS,  # footage still being recorded links to 实时查看 (issue 29)
+            "tz": tz,
         },
         person=person,
     )

@@ -11,6 +11,7 @@ checked at registration and again at every attempt.
 
 import asyncio
 import base64
+import contextlib
 import logging
 import re
 import secrets
@@ -18,7 +19,6 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,10 +29,12 @@ from ..core.config import Settings
 from ..core.db import rowcount, utcnow
 from ..core.principals import Principal, scoped_to_agency
 from ..core.problems import Problem
-from .addresses import DEFAULT_PORTS, CheckedTransport, RefusedAddress, Unresolvable, checked
+from .addresses import DEFAULT_PORTS, RefusedAddress, Unresolvable, checked
 from .models import WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..jobs.service import JobQueue, Work
 
 EVENTS = (
@@ -92,6 +94,8 @@ async def create_endpoint(
 
 async def check_destination(url: str, settings: Settings) -> None:
     """A receiver's host must resolve, now, to addresses deliveries may go to (each attempt checks again)."""
+    import httpx  # here, not at the top: a server that never registers or sends a webhook does not carry it (~6 MB)
+
     parsed = httpx.URL(url)
     host = parsed.host
     try:
@@ -171,22 +175,36 @@ class Deliveries:
         self.claim_seconds = self.attempt_seconds + CLAIM_MARGIN_SECONDS
         self.in_flight: set[str] = set()
 
-    def client(self) -> httpx.AsyncClient:
+    def client(self) -> "httpx.AsyncClient":
+        import httpx
+
+        from .transport import CheckedTransport
+
         # No proxies from the environment: the address checked is the address connected to.
         return httpx.AsyncClient(
             transport=CheckedTransport(self.allowed), timeout=self.attempt_seconds, follow_redirects=False, trust_env=False
         )
 
     async def run(self, _queue: "JobQueue | None" = None) -> None:
-        async with self.client() as client, asyncio.TaskGroup() as attempts:
+        # The attempts end before the client closes (the task group exits first).
+        async with contextlib.AsyncExitStack() as resources, asyncio.TaskGroup() as attempts:
+            client: httpx.AsyncClient | None = None
             while True:
                 try:
-                    await self.start_due(client, attempts)
+                    if client is None and await self._anything_due():
+                        client = await resources.enter_async_context(self.client())  # made (httpx loaded) for the first delivery
+                    if client is not None:
+                        await self.start_due(client, attempts)
                 except Exception:
                     log.exception("could not look for due webhook deliveries; looking again shortly")
                 await asyncio.sleep(POLL_SECONDS)
 
-    async def start_due(self, client: httpx.AsyncClient, attempts: asyncio.TaskGroup) -> int:
+    async def _anything_due(self) -> bool:
+        async with self.sessionmaker() as session:
+            query = select(WebhookDelivery.id).where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= utcnow())
+            return (await session.execute(query.limit(1))).first() is not None
+
+    async def start_due(self, client: "httpx.AsyncClient", attempts: asyncio.TaskGroup) -> int:
         """Claim what is due, as far as there are free places, and start sending each; the number started."""
         free = self.concurrency - len(self.in_flight)
         if free <= 0:
@@ -224,7 +242,7 @@ class Deliveries:
             endpoint = await session.get_one(WebhookEndpoint, delivery.endpoint_id)
             return endpoint.url, endpoint.secret, orjson.dumps(delivery.payload).decode()
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery_id: str, url: str, secret: str, body: str) -> None:
+    async def _attempt(self, client: "httpx.AsyncClient", delivery_id: str, url: str, secret: str, body: str) -> None:
         try:
             outcome, status_code, ms = await self._send(client, delivery_id, url, secret, body)
             await self._record(delivery_id, url, outcome, status_code, ms)
@@ -234,11 +252,13 @@ class Deliveries:
             self.in_flight.discard(delivery_id)
 
     async def _send(
-        self, client: httpx.AsyncClient, delivery_id: str, url: str, secret: str, body: str
+        self, client: "httpx.AsyncClient", delivery_id: str, url: str, secret: str, body: str
     ) -> tuple[str | None, int | None, float]:
         """One attempt: (None when delivered else its coarse outcome, the answer's status code, milliseconds).
         What went wrong in detail goes to the server log only: the delivery log a caller reads says no more
         than unreachable, refused-address, timeout or http-<status>, so it cannot serve to probe networks."""
+        import httpx
+
         moment = utcnow()
         headers = {
             "content-type": "application/json",
@@ -290,7 +310,7 @@ class Deliveries:
             await session.commit()
 
 
-async def read_at_most(response: httpx.Response, limit: int) -> bytes:
+async def read_at_most(response: "httpx.Response", limit: int) -> bytes:
     """The first `limit` bytes of the answer as sent (never decompressed); the rest is left unread, and the
     connection closes with the response."""
     head = bytearray()

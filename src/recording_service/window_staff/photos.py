@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 
 import anyio.to_thread
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..core.messages import problem_text
 from ..core.problems import Problem
@@ -45,6 +44,8 @@ def too_large(size: int | None = None) -> Problem:
 def checked_photo(data: bytes) -> Photo:
     """The photo as it is kept, or a problem: 422 `photo-invalid` (not a JPEG or PNG, damaged, too small), 413
     `photo-too-large`."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # at first use: Pillow stays out of a server that sees no photo
+
     if len(data) > MAX_PHOTO_BYTES:
         raise too_large(len(data))
     try:
