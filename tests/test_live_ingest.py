@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -207,9 +208,10 @@ def test_an_abandoned_recording_keeps_its_bytes_and_says_so(leg, camera_file):
     assert events[0]["payload"]["last_received_at"]
 
 
-def _trickled_patch(leg, location: str, token: str, offset: int, data: bytes, pause: float) -> int:
-    """A segment whose body arrives in two halves `pause` seconds apart (a camera on a weak 4G link): its request
-    holds the upload meanwhile. Returns the answer's status."""
+def _trickled_patch(leg, location: str, token: str, offset: int, data: bytes, held_until: threading.Event | None = None) -> int:
+    """A segment whose body arrives in two halves (a camera on a weak 4G link): with `held_until`, the second half
+    waits for that event, a byte every half second meanwhile (so the body never stalls long enough to be ended),
+    and the request holds the upload all along. Returns the answer's status."""
     target = urlparse(leg.url)
     connection = http_client.HTTPConnection(target.hostname, target.port, timeout=60)
     connection.putrequest("PATCH", location)
@@ -217,9 +219,14 @@ def _trickled_patch(leg, location: str, token: str, offset: int, data: bytes, pa
     for name, value in {**headers, "Content-Type": "application/offset+octet-stream"}.items():
         connection.putheader(name, value)
     connection.endheaders()
-    connection.send(data[: len(data) // 2])
-    time.sleep(pause)
-    connection.send(data[len(data) // 2 :])
+    sent = len(data) // 2
+    connection.send(data[:sent])
+    deadline = time.monotonic() + 120
+    while held_until is not None and not held_until.wait(0.5):
+        assert time.monotonic() < deadline and sent < len(data) - 1, "held too long"
+        connection.send(data[sent : sent + 1])
+        sent += 1
+    connection.send(data[sent:])
     status = connection.getresponse().status
     connection.close()
     return status
@@ -237,11 +244,15 @@ def test_two_closing_jobs_at_once_and_a_camera_still_sending(leg, camera_file):
         upload_id = location.rsplit("/", 1)[-1]
         for offset in range(0, 2 * MiB, MiB):
             assert patch(http, location, offset, kept[offset : offset + MiB]).status_code == 204
+        closed_meanwhile = threading.Event()
         with ThreadPoolExecutor(1) as pool:
-            segment = pool.submit(_trickled_patch, leg, location, token, 2 * MiB, kept[2 * MiB :], 8.0)
-            time.sleep(1.0)  # the first half is in; the request holds the lease for 7 s more (a run starts in ~2 s)
-            during = leg.service.cli(*close[1:], upload_id)
-            assert not segment.done(), "the close ran after the segment ended: nothing was tested"
+            segment = pool.submit(_trickled_patch, leg, location, token, 2 * MiB, kept[2 * MiB :], closed_meanwhile)
+            time.sleep(1.0)  # the first half is in; the request holds the upload until the close has run
+            try:
+                during = leg.service.cli(*close[1:], upload_id)
+                assert not segment.done(), f"the segment ended before the close ran: nothing was tested ({segment.result()})"
+            finally:
+                closed_meanwhile.set()
             assert json.loads(during.stdout)["closed"] == [], during.stdout
             assert segment.result(timeout=60) == 204
         assert recording_of(http, upload_id)["size"] == len(kept)  # the camera's segment, whole, and still recording
@@ -367,7 +378,7 @@ def test_patches_that_bring_no_bytes_do_not_keep_a_recording_open(leg, camera_fi
         time.sleep(2.5)
         for _ in range(3):  # each takes and lets go of the upload, and reaches the checkpoint with nothing new
             assert patch(http, location, len(data), b"").status_code == 204
-        assert _trickled_patch(leg, location, token, len(data), b"", 0) == 204
+        assert _trickled_patch(leg, location, token, len(data), b"") == 204
         recording = recording_of(http, upload_id)
         assert recording["status"] == "recording" and recording["recording"]["last_received_at"] == last_bytes
         # Idle for 1.5 s: the bytes stopped 2.5 s ago, though the camera called a moment ago.

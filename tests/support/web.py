@@ -42,8 +42,8 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD, 
     expect(page).to_have_url(re.compile(r"/login\?next="))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    # Until the page has loaded, its deferred scripts may not have run: a file chosen earlier finds no listener.
-    with page.expect_navigation(wait_until="load"):
+    # Until DOMContentLoaded the page's deferred scripts may not have run: a file chosen earlier finds no listener.
+    with page.expect_navigation(wait_until="domcontentloaded"):
         page.click("button[type=submit]")
 
 
