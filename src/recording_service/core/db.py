@@ -1,15 +1,20 @@
 """Database engine, declarative base, and the request's unit of work (its session and its one commit)."""
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, cast
+from functools import cache, partial
+from typing import Annotated, Any, TypeVar, cast
 
 import orjson
+import sqlalchemy
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Float, MetaData, bindparam, event
-from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -21,6 +26,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("recording_service.db")
+R = TypeVar("R")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -135,13 +141,60 @@ def sync_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False) if driver else url
 
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry, *, synchronous: str = "FULL") -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
+
+
+_BLOCKING: "weakref.WeakKeyDictionary[Engine, dict[bool, Engine]]" = weakref.WeakKeyDictionary()
+
+
+def blocking_engine(engine: AsyncEngine, *, wait_for_disk: bool = True) -> Engine | None:
+    """For a SQLite engine, a synchronous engine on the same database file, for a short transaction run whole in one
+    worker thread: one hand-off to a thread instead of one per statement, commit and cursor (aiosqlite's way), which
+    on a busy machine cost more than the statements. With `wait_for_disk=False` its commits do not wait for the disk
+    (synchronous=NORMAL: atomic, seen by every connection at once, kept if the process is killed; only an OS crash
+    or power loss can undo the last ones), for commits that acknowledge nothing to anyone. Made at first use and
+    disposed with `engine`. None for PostgreSQL (and for a database in memory, which another engine cannot see)."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    key = engine.sync_engine
+    engines = _BLOCKING.get(key)
+    if engines is None:
+        engines = _BLOCKING[key] = {}
+
+        def disposed(disposing: Engine) -> None:
+            for blocking in _BLOCKING.pop(disposing, {}).values():
+                blocking.dispose()
+
+        event.listen(key, "engine_disposed", disposed, once=True)
+    if (blocking := engines.get(wait_for_disk)) is None:
+        blocking = sqlalchemy.create_engine(
+            engine.url.set(drivername="sqlite"),
+            connect_args={"check_same_thread": False},  # pooled, used by whichever worker thread runs the transaction
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+        event.listen(blocking, "connect", partial(_sqlite_pragmas, synchronous="FULL" if wait_for_disk else "NORMAL"))
+        engines[wait_for_disk] = blocking
+    return blocking
+
+
+@cache
+def _transaction_threads() -> ThreadPoolExecutor:
+    # Their own threads: never queued behind the store's file work, nor holding its threads while SQLite waits for
+    # its write lock (busy_timeout). As many as a pool's connections.
+    return ThreadPoolExecutor(max_workers=16, thread_name_prefix="db-transaction")
+
+
+async def in_transaction_thread(work: Callable[[], R]) -> R:
+    """Run `work` (a transaction on a `blocking_engine`, with whatever blocking work belongs with it) in a thread.
+    Cancelled, it does not stop the thread: the caller undoes what the transaction did, if it must."""
+    return await asyncio.get_running_loop().run_in_executor(_transaction_threads(), work)
 
 
 def _json_dumps(value: Any) -> str:

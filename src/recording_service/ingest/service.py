@@ -10,21 +10,22 @@ import logging
 import mimetypes
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import Session, noload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.service import Actor, record
 from ..core.config import Settings
-from ..core.db import db_clock, rowcount, utcnow
+from ..core.db import blocking_engine, db_clock, in_transaction_thread, rowcount, utcnow
 from ..core.faults import fault_point
 from ..core.hashing import ResumableSha256
 from ..core.ids import new_id
@@ -36,10 +37,10 @@ from ..storage import ChunkWriter, Durable, ObjectStore, Part, StoredObjectMisma
 from .checksum import ChunkChecksum
 from .metadata import UploadMetadata
 from .models import Upload, UploadPart, UploadStatus
+from .pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-BATCH_BYTES = 1024 * 1024  # bytes gathered before one hand-off to the store's writer
-SMALL_CHUNK = 64 * 1024  # pieces smaller than this are joined: a store may keep every piece it is handed until its part is sent
+R = TypeVar("R")
 CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
 
@@ -271,33 +272,18 @@ async def _fresh_upload(session: AsyncSession, upload_id: str) -> Upload:
     return (await session.execute(select(Upload).where(Upload.id == upload_id).execution_options(populate_existing=True))).scalar_one()
 
 
-@asynccontextmanager
-async def _lease_session(ingest: Ingest) -> AsyncIterator[AsyncSession]:
-    """The session that takes a lease. On SQLite its commit does not wait for the disk (synchronous=NORMAL
-    for this one commit, FULL again before the connection goes back to the pool): every PATCH takes a
-    lease, and that fsync was a fifth of an 8 MiB PATCH. Safe because the lease acknowledges nothing:
-    the commit is atomic and seen by every connection at once, and survives the process being killed
-    (it is in the operating system's hands); only an OS crash or power loss can undo it, and that ends
-    every request on the host as well (SQLite is one host's database), so no writer is left holding
-    the lease that was lost. The WAL is written in order, so the checkpoint that acknowledges bytes
-    (a FULL commit, fsynced) makes the lease before it durable too. PostgreSQL commits as it always does."""
+def _blocking(ingest: Ingest, *, wait_for_disk: bool) -> Engine | None:
+    """SQLite's synchronous engine for a transaction in one thread hand-off (`core.db.blocking_engine`); None on
+    PostgreSQL, whose driver needs no thread."""
     engine = ingest.sessionmaker.kw.get("bind")
-    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite":
-        async with ingest.sessionmaker() as session:
-            yield session
-        return
-    async with engine.connect() as connection:
-        await connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        await connection.commit()  # so the session below begins (and commits) a transaction of its own
-        try:
-            async with ingest.sessionmaker(bind=connection) as session:
-                yield session
-        finally:
-            try:
-                await connection.exec_driver_sql("PRAGMA synchronous=FULL")
-            except BaseException:
-                await connection.invalidate()  # never back to the pool without its fsyncs
-                raise
+    return blocking_engine(engine, wait_for_disk=wait_for_disk) if isinstance(engine, AsyncEngine) else None
+
+
+def _in_blocking_session(engine: Engine, work: Callable[[Session], R]) -> R:
+    with Session(engine, expire_on_commit=False) as session:
+        result = work(session)
+        session.commit()
+    return result
 
 
 def recording_last_heard() -> ColumnElement[datetime]:
@@ -374,27 +360,48 @@ async def _take(
     ingest: Ingest, upload_id: str, conditions: list[ColumnElement[bool]], values: dict[str, Any]
 ) -> tuple[Lease, Upload] | None:
     """One statement takes the upload where `conditions` hold and reads it back as taken (RETURNING): every PATCH
-    starts here. None: not taken."""
+    starts here. None: not taken.
+
+    On SQLite the statement and its commit run in one thread hand-off, and the commit does not wait for the disk:
+    every PATCH takes a lease, and that fsync was a fifth of an 8 MiB PATCH. Safe because the lease acknowledges
+    nothing: the commit is atomic and seen by every connection at once, and survives the process being killed (it
+    is in the operating system's hands); only an OS crash or power loss can undo it, and that ends every request on
+    the host as well (SQLite is one host's database), so no writer is left holding the lease that was lost. The WAL
+    is written in order, so the checkpoint that acknowledges bytes (a FULL commit, fsynced) makes the lease before it
+    durable too. PostgreSQL commits as it always does."""
     owner = new_id()
-    async with _lease_session(ingest) as session:
-        taken = (
-            await session.execute(
-                update(Upload)
-                .where(*conditions)
-                .values(
-                    lease_owner=owner,
-                    lease_generation=Upload.lease_generation + 1,
-                    lease_expires_at=db_clock(ingest.settings.upload_lease_seconds),
-                    **values,
-                )
-                .returning(Upload)
-                .execution_options(synchronize_session=False, populate_existing=True)
-                # the filesystem store appends to one file and records no parts: no second query for them
-                .options(*([_NO_PARTS] if ingest.store.kind == "filesystem" else []))
-            )
-        ).scalar_one_or_none()
-        # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
-        await session.commit()
+    statement = (
+        update(Upload)
+        .where(*conditions)
+        .values(
+            lease_owner=owner,
+            lease_generation=Upload.lease_generation + 1,
+            lease_expires_at=db_clock(ingest.settings.upload_lease_seconds),
+            **values,
+        )
+        .returning(Upload)
+        .execution_options(synchronize_session=False, populate_existing=True)
+        # the filesystem store appends to one file and records no parts: no second query for them
+        .options(*([_NO_PARTS] if ingest.store.kind == "filesystem" else []))
+    )
+    blocking = _blocking(ingest, wait_for_disk=False)
+    if blocking is None:
+        async with ingest.sessionmaker() as session:
+            taken = (await session.execute(statement)).scalar_one_or_none()
+            # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
+            await session.commit()
+    else:
+        running = asyncio.ensure_future(
+            in_transaction_thread(partial(_in_blocking_session, blocking, lambda session: session.execute(statement).scalar_one_or_none()))
+        )
+        try:
+            taken = await asyncio.shield(running)
+        except asyncio.CancelledError:
+            # The thread goes on and may take the upload: let go of it then, or it stays held until the lease ends.
+            taken = await running
+            if taken is not None:
+                await _release(ingest, Lease(upload_id, owner, taken.lease_generation))
+            raise
     return None if taken is None else (Lease(upload_id, owner, taken.lease_generation), taken)
 
 
@@ -418,78 +425,6 @@ def offset_mismatch(sent: int, actual: int) -> Problem:
         headers={"Upload-Offset": str(actual)},
         expected_offset=actual,
     )
-
-
-class _Hasher(Protocol):
-    def update(self, data: bytes, /) -> None: ...
-
-
-class _Pipeline:
-    """Hands the pieces in batches (BATCH_BYTES) to a worker thread that hashes them while the store
-    writes the same batch from another, both off the event loop, which meanwhile receives the next
-    batch: receiving, hashing and writing overlap on as many cores as there are. Hashing on the event
-    loop, piece by piece as it arrived, made the loop the bottleneck of an upload (~0.5 CPU-s per GiB
-    of SHA-256 that nothing else could overlap); a batch of 2 MiB is still in the CPU's cache when it
-    is hashed. The hashers see the batches in order (one batch at a time), so after `flush()` they
-    have taken exactly the `processed` bytes. Large pieces pass as they came (no copy); small ones
-    are joined first, so a body trickled in tiny pieces costs no more memory per byte than one that
-    arrives in large reads."""
-
-    def __init__(self, writer: ChunkWriter, hashers: list[_Hasher]) -> None:
-        self.writer = writer
-        self.hashers = hashers
-        self.pending: list[bytes] = []
-        self.pending_size = 0
-        self.small = bytearray()
-        self.task: asyncio.Task[None] | None = None
-        self.processed = 0
-
-    def _hash(self, chunks: list[bytes]) -> None:
-        for hasher in self.hashers:  # OpenSSL's routines, called without the GIL
-            for chunk in chunks:
-                hasher.update(chunk)
-
-    async def _process(self, chunks: list[bytes], size: int) -> None:
-        await asyncio.gather(asyncio.to_thread(self._hash, chunks), self.writer.write(chunks))
-        self.processed += size
-
-    async def feed(self, data: bytes) -> None:
-        if len(data) < SMALL_CHUNK:
-            self.small += data
-            if len(self.small) >= SMALL_CHUNK:
-                self._join_small()
-        else:
-            self._join_small()
-            self.pending.append(data)
-        self.pending_size += len(data)
-        if self.pending_size >= BATCH_BYTES:
-            await self._dispatch()
-
-    def _join_small(self) -> None:
-        if self.small:
-            self.pending.append(bytes(self.small))
-            self.small.clear()
-
-    async def _dispatch(self) -> None:
-        self._join_small()
-        chunks, size = self.pending, self.pending_size
-        self.pending, self.pending_size = [], 0
-        if self.task is not None:
-            await self.task
-        self.task = asyncio.create_task(self._process(chunks, size))
-
-    async def flush(self) -> None:
-        if self.pending or self.small:
-            await self._dispatch()
-        if self.task is not None:
-            task, self.task = self.task, None
-            await task
-
-    async def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
 
 
 @dataclass
@@ -543,6 +478,22 @@ class _Recording:
         self.media_id = media.id
 
 
+def _progress(
+    ingest: Ingest, offset: int, hasher: ResumableSha256, durable: Durable, *, release: bool, values: dict[str, Any]
+) -> dict[str, Any]:
+    """What a checkpoint writes to the upload's record."""
+    values = {**values, "offset": offset, "hash_state": hasher.state(), "store_state": durable.state, "updated_at": utcnow()}
+    if release:
+        values.update(lease_owner=None, lease_expires_at=None)
+    else:
+        values["lease_expires_at"] = db_clock(ingest.settings.upload_lease_seconds)
+    return values
+
+
+def _parts(lease: Lease, durable: Durable) -> list[UploadPart]:
+    return [UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in durable.parts]
+
+
 async def _checkpoint(
     ingest: Ingest,
     lease: Lease,
@@ -557,24 +508,46 @@ async def _checkpoint(
     """Record progress, fenced: only while this request still holds the lease it was given. Returns the
     parts recorded (S3). A recording's media record moves with it, in the same transaction."""
     async with ingest.sessionmaker() as session:
-        values.update(offset=offset, hash_state=hasher.state(), store_state=durable.state, updated_at=utcnow())
-        if release:
-            values.update(lease_owner=None, lease_expires_at=None)
-        else:
-            values["lease_expires_at"] = db_clock(ingest.settings.upload_lease_seconds)
-        result = await session.execute(update(Upload).where(_held(lease)).values(**values).execution_options(synchronize_session=False))
+        progress = _progress(ingest, offset, hasher, durable, release=release, values=values)
+        result = await session.execute(update(Upload).where(_held(lease)).values(**progress).execution_options(synchronize_session=False))
         if rowcount(result) != 1:
             await session.rollback()
             raise _lease_lost()
-        parts = [
-            UploadPart(upload_id=lease.upload_id, number=p.number, size=p.size, etag=p.etag, checksum=p.checksum) for p in durable.parts
-        ]
+        parts = _parts(lease, durable)
         session.add_all(parts)
         if recording is not None and offset > 0:
             await recording.checkpointed(session, lease, offset)
         # ingest's own short transaction: a PATCH streams for minutes and holds no transaction meanwhile
         await session.commit()
     return parts
+
+
+async def _commit_and_checkpoint(
+    ingest: Ingest, writer: ChunkWriter, lease: Lease, offset: int, hasher: ResumableSha256, *, final: bool, release: bool, **values: Any
+) -> tuple[Durable, list[UploadPart]] | None:
+    """The end of a body in one thread hand-off, where the store writes by blocking calls and the database is
+    SQLite: the store's commit (its fsync), then the fenced checkpoint and its commit (fsynced) — what
+    `writer.commit()` and `_checkpoint` do in two steps and, through aiosqlite, half a dozen hand-offs, paid at
+    every PATCH while its client waits. None where there is no such path (the caller takes the two steps)."""
+    commit_now = writer.blocking_commit()
+    blocking = _blocking(ingest, wait_for_disk=True)
+    if commit_now is None or blocking is None:
+        return None
+
+    def record(durable: Durable, session: Session) -> list[UploadPart]:
+        progress = _progress(ingest, offset, hasher, durable, release=release, values=values)
+        result = session.execute(update(Upload).where(_held(lease)).values(**progress).execution_options(synchronize_session=False))
+        if rowcount(result) != 1:
+            raise _lease_lost()  # the session rolls back
+        parts = _parts(lease, durable)
+        session.add_all(parts)
+        return parts
+
+    def work() -> tuple[Durable, list[UploadPart]]:
+        durable = commit_now(final)
+        return durable, _in_blocking_session(blocking, partial(record, durable))
+
+    return await in_transaction_thread(work)
 
 
 async def _renew_lease(ingest: Ingest, lease: Lease) -> None:
@@ -679,7 +652,6 @@ async def receive_chunk(
     except BaseException:
         await _release(ingest, lease)
         raise
-    pipeline = _Pipeline(writer, [hasher] + ([chunk_hasher] if chunk_hasher else []))
     recording = _Recording(upload, upload.media_id, principal) if upload.length_deferred else None
     last_checkpoint = time.monotonic()
     received = 0
@@ -687,6 +659,7 @@ async def receive_chunk(
     idle_seconds = ingest.settings.upload_lease_seconds / 2  # a stalled body ends well inside the lease
 
     closed = False
+    pipeline = Pipeline(writer, [hasher] + ([chunk_hasher] if chunk_hasher else []))
 
     async def abandon() -> None:
         """Every error path: close the writer if still open, and let go of the upload (if still held)."""
@@ -732,14 +705,13 @@ async def receive_chunk(
                 await abandon()
                 raise Problem(400, "client-disconnected", "The connection closed before the chunk was complete.") from None
         await pipeline.flush()
+        await pipeline.close()
         if checksum is not None and chunk_hasher is not None and chunk_hasher.digest() != checksum.expected:
             await abandon()
             raise Problem(460, "checksum-mismatch", f"The chunk's {checksum.algorithm} does not match Upload-Checksum; it was discarded.")
         offset = start + pipeline.processed
         final = final_when_done or (upload.length is not None and offset == upload.length)
         fault_point("receive.before_commit")
-        durable = await writer.commit(final=final)
-        closed = True
         values: dict[str, Any] = {}
         if final_when_done:
             values["length"] = offset
@@ -750,7 +722,16 @@ async def receive_chunk(
         # request becomes media at completion, as an ordinary upload does.
         if recording is not None and final and recording.media_id is None:
             recording = None
-        parts = await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, recording=recording, **values)
+        ended = None
+        if recording is None:
+            closed = True  # the writer is closed by its commit, whatever follows
+            ended = await _commit_and_checkpoint(ingest, writer, lease, offset, hasher, final=final, release=not final, **values)
+        if ended is not None:
+            durable, parts = ended
+        else:
+            durable = await writer.commit(final=final)
+            closed = True
+            parts = await _checkpoint(ingest, lease, offset, hasher, durable, release=not final, recording=recording, **values)
         await writer.cleanup()
     except StoreUnavailable as exc:
         await abandon()

@@ -5,7 +5,7 @@ roll back, finish or abort. How bytes become durable (an append-only file, S3 mu
 is the store's business, as tusd separates its handler from its s3store.
 """
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +81,14 @@ class ChunkWriter(Protocol):
         """Append these pieces, in order (a list, so the bytes need not be joined into one copy).
         The pieces are immutable bytes, and a writer may keep them until they are stored (S3 sends
         a part from the pieces themselves)."""
+
+    def blocking_write(self) -> Callable[[list[bytes]], None] | None:
+        """What `write` does as a blocking call, for a caller that writes from a thread of its own (one call at a
+        time, in order; store failures raised as StoreUnavailable); None where writes belong on the event loop."""
+
+    def blocking_commit(self) -> Callable[[bool], Durable] | None:
+        """What `commit(final=...)` does as a blocking call, for a caller that runs it in a thread with other work
+        that must follow it at once (the record of what it made durable); None where commits belong on the loop."""
 
     async def checkpoint(self) -> Durable:
         """Make everything written so far durable and keep writing; returns parts made durable since the last call."""

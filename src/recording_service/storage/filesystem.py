@@ -152,7 +152,18 @@ class FilesystemChunkWriter:
             self._view[: self._fill] = head
 
     async def write(self, chunks: list[bytes]) -> None:
-        await _in_thread(self._partial_dir, self._serially, self._write_all, chunks)
+        await asyncio.to_thread(self._write_now, chunks)
+
+    def blocking_write(self) -> Callable[[list[bytes]], None]:
+        return self._write_now
+
+    def _write_now(self, chunks: list[bytes]) -> None:
+        try:
+            self._serially(self._write_all, chunks)
+        except OSError as exc:
+            if (failure := _store_failure(exc, self._partial_dir)) is not None:
+                raise failure from exc
+            raise
 
     def _serially(self, work: Callable[[*Ts], None], *args: *Ts) -> None:
         """One operation on the file at a time, never after it is closed: a cancelled request's write
@@ -236,7 +247,18 @@ class FilesystemChunkWriter:
         return Durable()
 
     async def commit(self, *, final: bool) -> Durable:
-        await _in_thread(self._partial_dir, self._serially, self._sync_and_close)
+        return await asyncio.to_thread(self._commit_now, final)
+
+    def blocking_commit(self) -> Callable[[bool], Durable]:
+        return self._commit_now
+
+    def _commit_now(self, final: bool) -> Durable:
+        try:
+            self._serially(self._sync_and_close)
+        except OSError as exc:
+            if (failure := _store_failure(exc, self._partial_dir)) is not None:
+                raise failure from exc
+            raise
         return Durable()
 
     def _sync_and_close(self) -> None:

@@ -184,6 +184,12 @@ class S3ChunkWriter:
         self._new_parts: list[Part] = []
         self._in_flight: list[asyncio.Task[Part]] = []
 
+    def blocking_write(self) -> None:
+        return None  # a part is gathered from the pieces and sent from the event loop
+
+    def blocking_commit(self) -> None:
+        return None  # parts are sent from the event loop
+
     async def write(self, chunks: list[bytes]) -> None:
         # The chunks are immutable bytes: keeping views of them is safe and costs no copy.
         part_size = self._store.part_size
