@@ -18,7 +18,7 @@ from sqlalchemy.engine import CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
@@ -182,6 +182,14 @@ def blocking_engine(engine: AsyncEngine, *, wait_for_disk: bool = True) -> Engin
         event.listen(blocking, "connect", partial(_sqlite_pragmas, synchronous="FULL" if wait_for_disk else "NORMAL"))
         engines[wait_for_disk] = blocking
     return blocking
+
+
+def in_blocking_session(engine: Engine, work: Callable[[Session], R]) -> R:
+    """`work` in a session of its own on a `blocking_engine`, committed (rolled back if it raises)."""
+    with Session(engine, expire_on_commit=False) as session:
+        result = work(session)
+        session.commit()
+    return result
 
 
 @cache

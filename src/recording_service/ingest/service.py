@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.engine import Engine
@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.service import Actor, record
 from ..core.config import Settings
-from ..core.db import blocking_engine, db_clock, in_transaction_thread, rowcount, utcnow
+from ..core.db import blocking_engine, db_clock, in_blocking_session, in_transaction_thread, rowcount, utcnow
 from ..core.faults import fault_point
 from ..core.hashing import ResumableSha256
 from ..core.ids import new_id
@@ -40,7 +40,6 @@ from .models import Upload, UploadPart, UploadStatus
 from .pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
 CHECKPOINT_SECONDS = 10.0  # progress checkpoints (and lease renewals) during a long body
 
 
@@ -279,13 +278,6 @@ def _blocking(ingest: Ingest, *, wait_for_disk: bool) -> Engine | None:
     return blocking_engine(engine, wait_for_disk=wait_for_disk) if isinstance(engine, AsyncEngine) else None
 
 
-def _in_blocking_session(engine: Engine, work: Callable[[Session], R]) -> R:
-    with Session(engine, expire_on_commit=False) as session:
-        result = work(session)
-        session.commit()
-    return result
-
-
 def recording_last_heard() -> ColumnElement[datetime]:
     """When a recording's bytes last arrived (its media record says; a recording has one from its first acknowledged
     bytes). Not the upload's updated_at: every lease taken moves that, so a camera whose PATCHes bring nothing would
@@ -392,7 +384,7 @@ async def _take(
             await session.commit()
     else:
         running = asyncio.ensure_future(
-            in_transaction_thread(partial(_in_blocking_session, blocking, lambda session: session.execute(statement).scalar_one_or_none()))
+            in_transaction_thread(partial(in_blocking_session, blocking, lambda session: session.execute(statement).scalar_one_or_none()))
         )
         try:
             taken = await asyncio.shield(running)
@@ -545,7 +537,7 @@ async def _commit_and_checkpoint(
 
     def work() -> tuple[Durable, list[UploadPart]]:
         durable = commit_now(final)
-        return durable, _in_blocking_session(blocking, partial(record, durable))
+        return durable, in_blocking_session(blocking, partial(record, durable))
 
     return await in_transaction_thread(work)
 

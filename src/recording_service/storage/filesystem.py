@@ -75,14 +75,19 @@ def _store_failure(exc: OSError, partial_dir: Path) -> StoreUnavailable | None:
     return None
 
 
-async def _in_thread(partial_dir: Path, work: Callable[[*Ts], R], *args: *Ts) -> R:
-    """`work` off the event loop, its store failures as StoreUnavailable."""
+def _translated(partial_dir: Path, work: Callable[[*Ts], R], *args: *Ts) -> R:
+    """`work`, its store failures as StoreUnavailable."""
     try:
-        return await asyncio.to_thread(work, *args)
+        return work(*args)
     except OSError as exc:
         if (failure := _store_failure(exc, partial_dir)) is not None:
             raise failure from exc
         raise
+
+
+async def _in_thread(partial_dir: Path, work: Callable[[*Ts], R], *args: *Ts) -> R:
+    """`work` off the event loop, its store failures as StoreUnavailable."""
+    return await asyncio.to_thread(lambda: _translated(partial_dir, work, *args))
 
 
 STAGE_BYTES = 1024 * 1024  # direct writes of 1 MiB: fast on disk, a small buffer per upload
@@ -158,12 +163,7 @@ class FilesystemChunkWriter:
         return self._write_now
 
     def _write_now(self, chunks: list[bytes]) -> None:
-        try:
-            self._serially(self._write_all, chunks)
-        except OSError as exc:
-            if (failure := _store_failure(exc, self._partial_dir)) is not None:
-                raise failure from exc
-            raise
+        _translated(self._partial_dir, self._serially, self._write_all, chunks)
 
     def _serially(self, work: Callable[[*Ts], None], *args: *Ts) -> None:
         """One operation on the file at a time, never after it is closed: a cancelled request's write
@@ -253,12 +253,7 @@ class FilesystemChunkWriter:
         return self._commit_now
 
     def _commit_now(self, final: bool) -> Durable:
-        try:
-            self._serially(self._sync_and_close)
-        except OSError as exc:
-            if (failure := _store_failure(exc, self._partial_dir)) is not None:
-                raise failure from exc
-            raise
+        _translated(self._partial_dir, self._serially, self._sync_and_close)
         return Durable()
 
     def _sync_and_close(self) -> None:
