@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .support.api import TUS, create, patch
+from .support.api import TUS, assert_problem, create, patch
 from .support.environment import clean_env
 from .support.servers import ServiceProcess
 
@@ -124,3 +124,36 @@ def test_every_byte_is_kept_across_unaligned_patches_and_a_killed_service(tmp_pa
 
 def service_client(service: ServiceProcess, token: str) -> httpx.Client:
     return httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+@pytest.mark.parametrize("direct_io", ["true", "false"])
+def test_a_disk_failure_in_an_early_flush_fails_the_chunk(tmp_path, direct_io):
+    """The flushes started while a body arrives fail as a disk fails (EIO, staged at the fault point where the store
+    calls fdatasync): the chunk is refused as the store's failure, nothing of it is acknowledged, and the upload goes on
+    once the disk answers again. Linux tells one fsync of a descriptor about a writeback error, not every one: were the
+    early flush's failure not kept, the acknowledging fsync would succeed over bytes the disk never took."""
+    env = {
+        **clean_env(),
+        "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
+        "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}",
+        "RECORDING_STORAGE_DIRECT_IO": direct_io,
+        "RECORDING_FAULTS": "store.early_flush:eio",
+    }
+    service = ServiceProcess(env, tmp_path).start()
+    try:
+        body = os.urandom(MiB + 5 + 8 * MiB)
+        sha = hashlib.sha256(body).hexdigest()
+        with service_client(service, service.token("dock", "A1")) as http:
+            location = create(http, len(body), filename="flush.bin", sha256=sha).headers["Location"]
+            first = patch(http, location, 0, body[: MiB + 5])  # under the early-flush threshold: no early flush
+            assert first.status_code == 204, first.text
+            failed = patch(http, location, MiB + 5, body[MiB + 5 :])
+            assert_problem(failed, 503, "store-unavailable")
+            assert http.head(location, headers=TUS).headers["Upload-Offset"] == str(MiB + 5)
+            done = patch(http, location, MiB + 5, body[MiB + 5 :])  # the fault fires once: the disk answers again
+            assert done.status_code == 204, done.text
+            assert done.headers["Upload-Sha256"] == sha
+            stored = http.get(f"/api/v1/media/{done.headers['Upload-Media-Id']}/content")
+            assert hashlib.sha256(stored.content).hexdigest() == sha
+    finally:
+        service.stop()

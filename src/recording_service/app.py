@@ -38,6 +38,7 @@ from .core.config import Settings
 from .core.db import create_engine
 from .core.deps import Secrets
 from .core.drain import Drain, DrainGate
+from .core.faults import fault_point
 from .core.logs import REQUEST_ID as LOG_REQUEST_ID
 from .core.messages import messages
 from .core.metrics import Figures, Metrics, Observe
@@ -239,7 +240,7 @@ async def store_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSe
     (503, /readyz failing) rather than made afresh on the wrong disk."""
     async with sessionmaker() as session:
         new_deployment = not await any_upload(session)
-    return open_store(settings, create=new_deployment)
+    return open_store(settings, create=new_deployment, fault_point=fault_point)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -166,6 +166,6 @@ async def scans_of_documents(session: AsyncSession, document_ids: list[str]) -> 
         .order_by(DocumentScan.attached_at, DocumentScan.id)
     )
     found: dict[str, list[ScanView]] = {}
-    for scan, media in rows.tuples():
+    for scan, media in rows:
         found.setdefault(scan.document_id, []).append(_view(scan, media))
     return found

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.service import Actor, record
@@ -362,6 +362,7 @@ async def _take(
     is written in order, so the checkpoint that acknowledges bytes (a FULL commit, fsynced) makes the lease before it
     durable too. PostgreSQL commits as it always does."""
     owner = new_id()
+    no_parts = ingest.store.kind == "filesystem"
     statement = (
         update(Upload)
         .where(*conditions)
@@ -373,8 +374,8 @@ async def _take(
         )
         .returning(Upload)
         .execution_options(synchronize_session=False, populate_existing=True)
-        # the filesystem store appends to one file and records no parts: no second query for them
-        .options(*([_NO_PARTS] if ingest.store.kind == "filesystem" else []))
+        # the filesystem store appends to one file and records no parts: no second query for them (set empty below)
+        .options(*([_NO_PARTS] if no_parts else []))
     )
     blocking = _blocking(ingest, wait_for_disk=False)
     if blocking is None:
@@ -394,10 +395,14 @@ async def _take(
             if taken is not None:
                 await _release(ingest, Lease(upload_id, owner, taken.lease_generation))
             raise
-    return None if taken is None else (Lease(upload_id, owner, taken.lease_generation), taken)
+    if taken is None:
+        return None
+    if no_parts:
+        set_committed_value(taken, "parts", [])
+    return Lease(upload_id, owner, taken.lease_generation), taken
 
 
-_NO_PARTS = noload(Upload.parts)
+_NO_PARTS = raiseload(Upload.parts)
 
 
 def length_changed(length: int, sent: int) -> Problem:

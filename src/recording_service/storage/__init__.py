@@ -4,6 +4,7 @@ RECORDING_STORAGE_URL. `open_store` takes any settings object with the fields it
 May import: nothing of the service — it knows no records and no settings class.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
@@ -71,13 +72,14 @@ def filesystem_root(storage_url: str) -> Path:
     return Path(rest)
 
 
-def open_store(settings: StoreSettings, *, create: bool = True) -> ObjectStore:
-    """`create`: a filesystem store may make its directories (a new deployment; see FilesystemStore)."""
+def open_store(settings: StoreSettings, *, create: bool = True, fault_point: Callable[[str], None] | None = None) -> ObjectStore:
+    """`create`: a filesystem store may make its directories (a new deployment; see FilesystemStore). `fault_point`:
+    the service's fault points (core/faults.py), for tests that stage a failing disk."""
     url = settings.storage_url
     if url.startswith("file://"):
         from .filesystem import FilesystemStore
 
-        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io, create=create)
+        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io, create=create, fault_point=fault_point)
     if url.startswith("s3://"):
         from .s3 import S3Store
 

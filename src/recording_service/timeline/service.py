@@ -467,7 +467,7 @@ async def _numbers_elsewhere(session: AsyncSession, case: Case) -> dict[str, int
         )
         .group_by(DocumentVersion.doc_number)
     )
-    return {number: count for number, count in rows.tuples() if number is not None}  # none is: `own` has none
+    return {number: count for number, count in rows if number is not None}  # none is: `own` has none
 
 
 def _officers_at(
