@@ -136,7 +136,7 @@ def service(env_extra: dict[str, str], name: str) -> ServiceProcess:
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
-    for knob in ("S3_UPLOAD_CONCURRENCY", "S3_PART_SIZE"):  # to measure the memory/throughput trade-offs
+    for knob in ("S3_UPLOAD_CONCURRENCY", "S3_PART_SIZE", "STORAGE_DIRECT_IO"):  # to measure the trade-offs
         if f"BENCH_{knob}" in os.environ:
             env[f"RECORDING_{knob}"] = os.environ[f"BENCH_{knob}"]
     env.update(RECORDING_DATABASE_URL=f"sqlite:///{workdir / 'recording.db'}", RECORDING_STORAGE_URL=f"file://{workdir / 'objects'}")
