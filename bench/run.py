@@ -151,14 +151,18 @@ def peak_rss(process: ServiceProcess) -> int:
     raise RuntimeError("no VmHWM")
 
 
-def node_tus_server(directory: Path) -> tuple[subprocess.Popen, int]:
+def node_tus_server(directory: Path, *, durable: bool = False) -> tuple[subprocess.Popen, int]:
+    """Node's tus server on the directory; `durable`: each PATCH's bytes fdatasync'ed before its answer."""
     bench = ROOT / "bench"
     if not (bench / "node_modules" / "@tus" / "server").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=bench, check=True)
     port = free_port()
     directory.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        ["node", str(bench / "tus_node_server.mjs"), str(port), str(directory)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ["node", str(bench / "tus_node_server.mjs"), str(port), str(directory), *(["durable"] if durable else [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert "listening" in proc.stdout.readline()
     return proc, port
