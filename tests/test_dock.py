@@ -20,6 +20,7 @@ from recording_service.dock.sync import STATE_DIR, ContentFingerprint, SharedSto
 from .support.media import described, upload_bytes
 from .support.servers import BIN
 from .support.slow_link import SlowLink
+from .support.waiting import wait_for
 
 AGENCY = "DOCK"
 MiB = 1024 * 1024
@@ -287,14 +288,6 @@ def start_dock(server, directory, token, *args):
     )
 
 
-def wait_for(condition, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.05)
-    return value
-
-
 def remembered_url(directory, sha256):
     """The upload URL the client keeps for the next run (tuspy's TinyDB file), read while it may be written."""
     try:
@@ -345,8 +338,8 @@ def test_ctrl_c_stops_the_dock_at_once_and_the_next_run_resumes(leg, tmp_path):
     with SlowLink(leg.url, rate=4 * MiB) as link:
         process = start_dock(link.url, dock, token)
         try:
-            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
-            held = wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")  # the next one is under way
+            url = wait_for("the upload to be created", lambda: remembered_url(dock, sha), interval=0.05)
+            held = wait_for("a first chunk to arrive", lambda: server_offset(leg, token, url), interval=0.05)  # the next one is under way
             process.send_signal(signal.SIGINT)
             seconds, out, err = ended(process)
         finally:
@@ -384,8 +377,8 @@ def test_a_stalled_link_still_stops_and_a_second_ctrl_c_quits_at_once(leg, tmp_p
     with SlowLink(leg.url, rate=4 * MiB) as link:
         process = start_dock(link.url, dock, token, "--json")
         try:
-            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
-            held = wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")
+            url = wait_for("the upload to be created", lambda: remembered_url(dock, sha), interval=0.05)
+            held = wait_for("a first chunk to arrive", lambda: server_offset(leg, token, url), interval=0.05)
             link.rate = 0
             time.sleep(1)  # the client's sends back up
             process.send_signal(signal.SIGTERM)
@@ -406,7 +399,7 @@ def test_a_stalled_link_still_stops_and_a_second_ctrl_c_quits_at_once(leg, tmp_p
         before = link.sent
         process = start_dock(link.url, dock, token)
         try:
-            wait_for(lambda: link.sent > before + 2 * MiB, "the next chunk to be under way")
+            wait_for("the next chunk to be under way", lambda: link.sent > before + 2 * MiB, interval=0.05)
             link.rate = 0
             time.sleep(1)
             process.send_signal(signal.SIGINT)
@@ -442,8 +435,8 @@ def test_the_dock_waits_out_an_upload_another_writer_holds(leg, tmp_path):
     with SlowLink(leg.url, rate=4 * MiB) as link:
         process = start_dock(link.url, dock, token)
         try:
-            url = wait_for(lambda: remembered_url(dock, sha), "the upload to be created")
-            wait_for(lambda: server_offset(leg, token, url), "a first chunk to arrive")
+            url = wait_for("the upload to be created", lambda: remembered_url(dock, sha), interval=0.05)
+            wait_for("a first chunk to arrive", lambda: server_offset(leg, token, url), interval=0.05)
             process.send_signal(signal.SIGINT)
             ended(process)
         finally:

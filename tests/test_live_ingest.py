@@ -29,6 +29,7 @@ from .support.cases import CaseWalk
 from .support.media import described
 from .support.servers import BIN
 from .support.storage import storage_key
+from .support.waiting import wait_for
 
 MiB = 1024 * 1024
 NODE_MODULES = Path("/work/main/web-vendor/node_modules")
@@ -49,16 +50,6 @@ def camera_file(tmp_path_factory) -> Path:
     )
     assert path.stat().st_size > 5 * MiB
     return path
-
-
-def wait_for(what, check, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.1)
 
 
 def create_deferred(http, **metadata: str):

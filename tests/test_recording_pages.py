@@ -4,7 +4,6 @@ case page show it as 录制中 (bytes so far, start, last data) with 实时查�
 progress rather than missing; after the last PATCH it becomes ordinary footage that plays and a complete record."""
 
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from .support.api import TUS, metadata_header, patch
 from .support.cases import CaseWalk
+from .support.waiting import wait_for
 from .support.web import create_person, shots, sign_in, wait_until
 
 AGENCY = "RECP1"
@@ -29,14 +29,6 @@ def camera(tmp_path_factory) -> bytes:
         timeout=120,
     )
     return path.read_bytes()
-
-
-def wait_for(what, check, timeout: float = 90):
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.2)
-    return value
 
 
 def test_a_recording_shows_as_live_in_the_lists_and_the_case_then_as_ordinary_footage(leg, camera, page: Page):
@@ -89,7 +81,9 @@ def test_a_recording_shows_as_live_in_the_lists_and_the_case_then_as_ordinary_fo
     with leg.client(leg.token("dock", AGENCY)) as dock:
         answer = patch(dock, location, first, camera[first:], **{"Upload-Length": str(len(camera))})
         assert answer.status_code == 204, answer.text
-        done = wait_for("the recording described", lambda: (m := dock.get(f"/api/v1/media/{media_id}").json())["status"] == "ready" and m)
+        done = wait_for(
+            "the recording described", lambda: (m := dock.get(f"/api/v1/media/{media_id}").json())["status"] == "ready" and m, timeout=90
+        )
     assert done["sha256"] and done["size"] == len(camera)
 
     page.goto(leg.url + f"/cases/{walk.case['id']}")
