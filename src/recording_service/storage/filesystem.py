@@ -18,7 +18,7 @@ import os
 import shutil
 import threading
 from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -184,6 +184,7 @@ class FilesystemChunkWriter:
         self._flushing = threading.Lock()  # held by the flush at work, early or acknowledging; taken before the close
         self._flush_failure: OSError | None = None
         self._unflushed = 0  # bytes written since the last flush started
+        self._early: Future[None] | None = None
         if direct_fd is not None:
             self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned, as O_DIRECT wants
             self._view = memoryview(self._stage)
@@ -201,7 +202,7 @@ class FilesystemChunkWriter:
         _translated(self._partial_dir, self._serially, self._write_all, chunks)
         if self._unflushed >= EARLY_FLUSH_BYTES and self._flushing.acquire(blocking=False):
             self._unflushed = 0
-            _flushers().submit(self._flush_early)
+            self._early = _flushers().submit(self._flush_early)
 
     def _flush_early(self) -> None:
         """Everything written so far to the disk, in the background (the lock is held already)."""
@@ -213,6 +214,12 @@ class FilesystemChunkWriter:
             self._flush_failure = exc
         finally:
             self._flushing.release()
+
+    def _drop_waiting_flush(self) -> None:
+        """An early flush still waiting for a thread (all busy) is not waited for: what comes next covers it."""
+        early, self._early = self._early, None  # a cancelled future says True to cancel() again: once only
+        if early is not None and early.cancel():
+            self._flushing.release()  # held for it since it was submitted
 
     def _serially(self, work: Callable[[*Ts], None], *args: *Ts) -> None:
         """One operation on the file at a time, never after it is closed: a cancelled request's write
@@ -293,6 +300,7 @@ class FilesystemChunkWriter:
         # The file's data and the size that reaches it, however written, and the disk's cache: fdatasync
         # leaves out only what reading the bytes back does not need (the times). After an early flush in flight,
         # whose failure is this one's too.
+        self._drop_waiting_flush()
         with self._flushing:
             if self._flush_failure is not None:
                 raise self._flush_failure
@@ -324,6 +332,7 @@ class FilesystemChunkWriter:
         try:
             self._close_direct()
         finally:
+            self._drop_waiting_flush()
             with self._flushing:  # an early flush still at work on the descriptor
                 os.close(self._fd)  # also lets go of the writer's lock
 
