@@ -183,7 +183,7 @@ class FilesystemChunkWriter:
         self._closed = False
         self._flushing = threading.Lock()  # held by the flush at work, early or acknowledging; taken before the close
         self._flush_failure: OSError | None = None
-        self._unflushed = 0  # bytes written since the last flush started
+        self._flushed_to = start  # the position when the last flush started: what is past it waits for the next
         self._early: Future[None] | None = None
         if direct_fd is not None:
             self._stage = mmap.mmap(-1, STAGE_BYTES)  # anonymous maps are page-aligned, as O_DIRECT wants
@@ -200,8 +200,8 @@ class FilesystemChunkWriter:
 
     def _write_now(self, chunks: list[bytes]) -> None:
         _translated(self._partial_dir, self._serially, self._write_all, chunks)
-        if self._unflushed >= EARLY_FLUSH_BYTES and self._flushing.acquire(blocking=False):
-            self._unflushed = 0
+        if self._position - self._flushed_to >= EARLY_FLUSH_BYTES and self._flushing.acquire(blocking=False):
+            self._flushed_to = self._position
             self._early = _flushers().submit(self._flush_early)
 
     def _flush_early(self) -> None:
@@ -246,7 +246,6 @@ class FilesystemChunkWriter:
                 self._write_blocks()
         if pending:
             self._write_buffered(pending)
-        self._unflushed += sum(len(chunk) for chunk in chunks)
 
     def _write_buffered(self, pending: list[memoryview]) -> None:
         start = self._position
@@ -305,7 +304,7 @@ class FilesystemChunkWriter:
             if self._flush_failure is not None:
                 raise self._flush_failure
             os.fdatasync(self._fd)
-            self._unflushed = 0
+            self._flushed_to = self._position
 
     async def checkpoint(self) -> Durable:
         await _in_thread(self._partial_dir, self._serially, self._sync)
