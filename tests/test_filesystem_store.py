@@ -7,6 +7,7 @@ import hashlib
 import os
 import socket
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -155,5 +156,62 @@ def test_a_disk_failure_in_an_early_flush_fails_the_chunk(tmp_path, direct_io):
             assert done.headers["Upload-Sha256"] == sha
             stored = http.get(f"/api/v1/media/{done.headers['Upload-Media-Id']}/content")
             assert hashlib.sha256(stored.content).hexdigest() == sha
+    finally:
+        service.stop()
+
+
+@pytest.mark.parametrize("direct_io", ["true", "false"])
+def test_a_chunk_is_not_held_up_by_an_early_flush_waiting_for_a_thread(tmp_path, direct_io):
+    """Every early-flush thread is taken (one, here, held at the fault point as by a disk call that hangs): another
+    upload's early flush waits for a thread, and its chunk must not wait for it — the acknowledging fsync covers what it
+    would have flushed. Two uploads at once: one PATCH is answered, with every byte, while the other's flush is held;
+    that one is answered too once the hold ends. Were the waiting flush waited for, neither would be answered before."""
+    release = tmp_path / "release"
+    env = {
+        **clean_env(),
+        "RECORDING_DATABASE_URL": f"sqlite:///{tmp_path / 'recording.db'}",
+        "RECORDING_STORAGE_URL": f"file://{tmp_path / 'objects'}",
+        "RECORDING_STORAGE_DIRECT_IO": direct_io,
+        "RECORDING_STORAGE_FLUSH_THREADS": "1",
+        "RECORDING_FAULTS": "store.early_flush:hold",
+        "RECORDING_FAULTS_RELEASE_FILE": str(release),
+    }
+    service = ServiceProcess(env, tmp_path).start()
+    try:
+        token = service.token("dock", "A1")
+        bodies = [os.urandom(6 * MiB + 7), os.urandom(6 * MiB + 4099)]  # each past the first early flush
+        with service_client(service, token) as http:
+            locations = [
+                create(http, len(body), filename=f"{n}.bin", sha256=hashlib.sha256(body).hexdigest()).headers["Location"]
+                for n, body in enumerate(bodies)
+            ]
+
+        def send(n: int) -> httpx.Response:
+            # Waits longer than the test below waits for an answer: a PATCH held up is seen as not answered.
+            with httpx.Client(base_url=service.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=300) as own:
+                return patch(own, locations[n], 0, bodies[n])
+
+        pool = ThreadPoolExecutor(max_workers=2)
+        try:
+            sending = [pool.submit(send, n) for n in range(2)]
+            answered, _ = wait(sending, timeout=120, return_when=FIRST_COMPLETED)
+            assert len(answered) == 1, "no PATCH was answered while one early flush held the only thread"
+            first = sending.index(answered.pop())
+            other = 1 - first
+            assert not sending[other].done()  # its early flush is held: its acknowledging fsync waits for it
+            with service_client(service, token) as http:
+                assert http.head(locations[other], headers=TUS).headers["Upload-Offset"] == "0"  # nothing of it acknowledged yet
+            release.touch()
+            results = {first: sending[first].result(), other: sending[other].result(timeout=120)}
+        finally:
+            release.touch()  # the held PATCH ends, whatever failed above
+            pool.shutdown()
+        with service_client(service, token) as http:
+            for n, answer in results.items():
+                assert answer.status_code == 204, answer.text
+                sha = hashlib.sha256(bodies[n]).hexdigest()
+                assert answer.headers["Upload-Sha256"] == sha
+                stored = http.get(f"/api/v1/media/{answer.headers['Upload-Media-Id']}/content")
+                assert hashlib.sha256(stored.content).hexdigest() == sha
     finally:
         service.stop()

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     # Filesystem store: write uploads past the page cache (O_DIRECT) where the filesystem allows it;
     # false writes through the page cache (a filesystem whose O_DIRECT misbehaves, say).
     storage_direct_io: bool = True
+    # Filesystem store: early disk flushes (one per upload being written, started while its body arrives) that may
+    # run at once. Past it, a flush waits for a thread, and one still waiting when its chunk ends is dropped: the
+    # acknowledging fsync covers it.
+    storage_flush_threads: int = Field(default=64, ge=1, le=1024)
     # S3 multipart part size; AWS requires >= 5 MiB for all but the last part.
     s3_part_size: int = Field(default=8 * MiB, ge=5 * MiB)
     # Parts of one upload in flight to S3 while the next fills (memory: about (this + 1) x part size).

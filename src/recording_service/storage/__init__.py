@@ -51,6 +51,9 @@ class StoreSettings(Protocol):
     def storage_direct_io(self) -> bool: ...
 
     @property
+    def storage_flush_threads(self) -> int: ...
+
+    @property
     def s3_endpoint_url(self) -> str | None: ...
 
     @property
@@ -79,7 +82,13 @@ def open_store(settings: StoreSettings, *, create: bool = True, fault_point: Cal
     if url.startswith("file://"):
         from .filesystem import FilesystemStore
 
-        return FilesystemStore(filesystem_root(url), direct_io=settings.storage_direct_io, create=create, fault_point=fault_point)
+        return FilesystemStore(
+            filesystem_root(url),
+            direct_io=settings.storage_direct_io,
+            flush_threads=settings.storage_flush_threads,
+            create=create,
+            fault_point=fault_point,
+        )
     if url.startswith("s3://"):
         from .s3 import S3Store
 

@@ -18,7 +18,7 @@ import os
 import shutil
 import threading
 from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -100,13 +100,6 @@ def _no_fault(point: str) -> None:
     return None
 
 
-@cache
-def _flushers() -> ThreadPoolExecutor:
-    # One flush at a time per writer, so as many threads as uploads being written at once; a bound far above what two
-    # cores serve (past it, a flush waits for a thread and the commit's own flush covers what it would have).
-    return ThreadPoolExecutor(max_workers=64, thread_name_prefix="store-flush")
-
-
 def _open_direct(path: Path) -> int | None:
     """A second descriptor that writes past the page cache, or None where the filesystem has no O_DIRECT."""
     try:
@@ -172,8 +165,10 @@ class FilesystemChunkWriter:
         *,
         direct_fd: int | None = None,
         head: bytes = b"",
+        flushers: Executor,
         fault_point: Callable[[str], None] = _no_fault,
     ) -> None:
+        self._flushers = flushers  # the store's threads for early flushes
         self._fault_point = fault_point
         self._partial_dir = partial_dir  # to tell the store's failures from the file's
         self._fd = fd  # holds the writer's lock; ordinary (page-cache) writes and every fsync
@@ -202,7 +197,7 @@ class FilesystemChunkWriter:
         _translated(self._partial_dir, self._serially, self._write_all, chunks)
         if self._position - self._flushed_to >= EARLY_FLUSH_BYTES and self._flushing.acquire(blocking=False):
             self._flushed_to = self._position
-            self._early = _flushers().submit(self._flush_early)
+            self._early = self._flushers.submit(self._flush_early)
 
     def _flush_early(self) -> None:
         """Everything written so far to the disk, in the background (the lock is held already)."""
@@ -353,14 +348,23 @@ class FilesystemStore:
     kind = "filesystem"
 
     def __init__(
-        self, root: Path, *, direct_io: bool = True, create: bool = True, fault_point: Callable[[str], None] | None = None
+        self,
+        root: Path,
+        *,
+        direct_io: bool = True,
+        flush_threads: int = 64,
+        create: bool = True,
+        fault_point: Callable[[str], None] | None = None,
     ) -> None:
         """`create`: make the store's directories if they are missing — only for a new deployment. Where evidence was
         stored before, a missing directory is a volume not mounted: making an empty store in its place would take
         uploads onto the wrong disk and have every stored object called missing, so the store is unavailable instead.
-        `fault_point`: called where the store calls the disk (the service hands in its fault points: core/faults.py)."""
+        `fault_point`: called where the store calls the disk (the service hands in its fault points: core/faults.py).
+        `flush_threads`: early flushes at once (one per upload being written): threads made as needed, up to this; past
+        it, a flush waits for a thread (and is dropped if its chunk ends first: the acknowledging fsync covers it)."""
         self.root = root.resolve()
         self.direct_io = direct_io
+        self.flushers = ThreadPoolExecutor(max_workers=flush_threads, thread_name_prefix="store-flush")
         self.fault_point = fault_point or _no_fault
         self.partial_dir = self.root / ".uploads"
         if create:
@@ -415,13 +419,15 @@ class FilesystemStore:
                     os.fsync(fd)
                 direct_fd = _open_direct(path) if self.direct_io else None
                 if direct_fd is None:
-                    return FilesystemChunkWriter(fd, offset, self.partial_dir, fault_point=self.fault_point)
+                    return FilesystemChunkWriter(fd, offset, self.partial_dir, flushers=self.flushers, fault_point=self.fault_point)
                 head_start = offset - offset % BLOCK  # direct writes resume from the block the offset is in
                 try:
                     head = os.pread(fd, offset - head_start, head_start)
                     if len(head) != offset - head_start:
                         raise RuntimeError(f"partial file of upload {target.upload_id} changed while it was opened")
-                    return FilesystemChunkWriter(fd, offset, self.partial_dir, direct_fd=direct_fd, head=head, fault_point=self.fault_point)
+                    return FilesystemChunkWriter(
+                        fd, offset, self.partial_dir, direct_fd=direct_fd, head=head, flushers=self.flushers, fault_point=self.fault_point
+                    )
                 except BaseException:
                     os.close(direct_fd)
                     raise
@@ -596,4 +602,4 @@ class FilesystemStore:
             raise StoreUnavailable(f"{self.partial_dir} is not a writable directory (is the store's volume mounted?)")
 
     async def close(self) -> None:
-        return None
+        self.flushers.shutdown(wait=False)  # idle threads end; a flush at work finishes (its writer waits for it)
