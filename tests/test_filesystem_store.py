@@ -215,3 +215,28 @@ def test_a_chunk_is_not_held_up_by_an_early_flush_waiting_for_a_thread(tmp_path,
                 assert hashlib.sha256(stored.content).hexdigest() == sha
     finally:
         service.stop()
+
+
+@pytest.mark.parametrize("direct_io", [True, False])
+def test_a_writer_still_at_work_when_the_store_closes_keeps_every_byte(tmp_path, direct_io):
+    """The store closes (the service stops) while a writer still receives: its early flushes can no longer start, and
+    the chunk is written and made durable all the same, by the fsync that acknowledges it."""
+    from recording_service.storage import UploadTarget
+    from recording_service.storage.filesystem import FilesystemStore
+
+    from .support import run_async
+
+    body = os.urandom(5 * MiB + 3)
+
+    async def write_after_close() -> bytes:
+        store = FilesystemStore(tmp_path / "objects", direct_io=direct_io)
+        target = UploadTarget("upload-1", "evidence/upload-1.bin")
+        await store.begin(target.upload_id, target.key, {})
+        writer = await store.open_writer(target, 0)
+        await writer.write([body[:MiB]])
+        await store.close()
+        await writer.write([body[MiB : 3 * MiB], body[3 * MiB :]])  # past the early-flush mark: none can start now
+        await writer.commit(final=False)
+        return await store.read_received(target, 0, len(body))
+
+    assert run_async(write_after_close()) == body

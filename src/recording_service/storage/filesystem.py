@@ -197,7 +197,10 @@ class FilesystemChunkWriter:
         _translated(self._partial_dir, self._serially, self._write_all, chunks)
         if self._position - self._flushed_to >= EARLY_FLUSH_BYTES and self._flushing.acquire(blocking=False):
             self._flushed_to = self._position
-            self._early = self._flushers.submit(self._flush_early)
+            try:
+                self._early = self._flushers.submit(self._flush_early)
+            except RuntimeError:  # the store is closing (the service stops): the acknowledging fsync does it all
+                self._flushing.release()
 
     def _flush_early(self) -> None:
         """Everything written so far to the disk, in the background (the lock is held already)."""
