@@ -205,6 +205,17 @@ async def in_transaction_thread(work: Callable[[], R]) -> R:
     return await asyncio.get_running_loop().run_in_executor(_transaction_threads(), work)
 
 
+async def read_apart(session: AsyncSession, read: Callable[[Session], R]) -> R:
+    """A short read that needs nothing of `session`'s transaction, on its database: on SQLite in a transaction of its
+    own, whole in one thread hand-off (`blocking_engine`; aiosqlite hands off per cursor, statement, fetch and
+    commit); elsewhere in `session` itself. What `read` returns must not need the session (loaded, not lazy)."""
+    engine = session.bind
+    blocking = blocking_engine(engine, wait_for_disk=False) if isinstance(engine, AsyncEngine) else None
+    if blocking is None:
+        return await session.run_sync(read)
+    return await in_transaction_thread(partial(in_blocking_session, blocking, read))
+
+
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
