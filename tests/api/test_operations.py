@@ -1,6 +1,7 @@
 """GET /readyz and GET /metrics in process: what readiness checks, what the metrics count and how they are labelled,
 the metrics token, and a draining app refusing new uploads (SIGTERM itself, on real processes: tests/test_operations.py)."""
 
+import inspect
 import shutil
 import tempfile
 from pathlib import Path
@@ -155,3 +156,35 @@ def test_alive(inproc):
         answer = http.get("/livez")
     assert answer.status_code == 200 and answer.json() == {"status": "alive"}
     assert answer.headers["cache-control"] == "no-store"
+
+
+def _runs_on_the_loop(call) -> bool:
+    """What FastAPI awaits on the event loop; anything else it runs in a worker thread (`run_in_threadpool`)."""
+    # A function, or an instance whose class's __call__ is (the security schemes, HTTPBearer)
+    return any(inspect.iscoroutinefunction(f) or inspect.isasyncgenfunction(f) for f in (call, type(call).__call__))
+
+
+def test_no_route_hands_a_dependency_or_itself_to_a_worker_thread(inproc):
+    """A plain `def` dependency (reading the app's state, parsing a query) costs every request a hand-off to a thread
+    and back; they are registered through `core.deps.on_the_loop`. Every route of the app, every dependency it has."""
+    in_threads: set[str] = set()
+    routes = 0
+
+    def walk(dependant) -> None:
+        for dependency in dependant.dependencies:
+            if not _runs_on_the_loop(dependency.call):
+                in_threads.add(getattr(dependency.call, "__qualname__", repr(dependency.call)))
+            walk(dependency)
+
+    for route in inproc.app.routes:
+        # FastAPI keeps an included router as one entry; its routes, with the router's own dependencies, inside it
+        for served in route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]:
+            dependant = getattr(served, "dependant", None)
+            if dependant is None:  # the static files
+                continue
+            routes += 1
+            if not _runs_on_the_loop(dependant.call):
+                in_threads.add(f"{served.path}: {dependant.call.__qualname__}")
+            walk(dependant)
+    assert routes > 100  # the whole app was walked
+    assert not in_threads, in_threads

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, utcnow
-from ..core.deps import SettingsDep, StoreDep
+from ..core.deps import SettingsDep, StoreDep, on_the_loop
 from ..core.pagination import MAX_LIMIT, keyset, page_of
 from ..core.principals import Principal, Reader, Role, require_roles
 from ..core.problems import Problem
@@ -148,7 +148,7 @@ async def list_cases(
     principal: CaseReader,
     session: DbSession,
     settings: SettingsDep,
-    filters: Annotated[CaseFilters, Depends()],
+    filters: Annotated[CaseFilters, Depends(on_the_loop(CaseFilters))],
     sort: SortParam = "created_at",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
@@ -179,7 +179,7 @@ async def export_cases(
     principal: CaseReader,
     session: DbSession,
     settings: SettingsDep,
-    filters: Annotated[CaseFilters, Depends()],
+    filters: Annotated[CaseFilters, Depends(on_the_loop(CaseFilters))],
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv or xlsx")] = "csv",
     sort: SortParam = "-opened_at",
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated
 import yaml
 from fastapi import Depends, Request
 
+from ..core.deps import on_the_loop
 from .schemas import Catalog
 
 FILES = ("procedures.yaml", "document_types.yaml", "retention.yaml")
@@ -68,4 +69,4 @@ def get_catalog(request: Request) -> Catalog:
     return catalog
 
 
-CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+CatalogDep = Annotated[Catalog, Depends(on_the_loop(get_catalog))]

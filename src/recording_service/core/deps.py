@@ -1,14 +1,31 @@
 """Application-scoped objects the composition root (app.py) builds once — settings, the store, the engine, the
 secrets derived from the signing key — as FastAPI dependencies: plumbing, no domain."""
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..storage import ObjectStore
 from .config import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def on_the_loop(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """A quick dependency (reading the app's state, parsing query parameters) as FastAPI should run it: on the event
+    loop. A plain `def` dependency FastAPI runs in a worker thread, a hand-off there and back at every request that
+    needs it (measured: one to four per PATCH). The signature FastAPI reads is `function`'s."""
+
+    @functools.wraps(function)
+    async def dependency(*args: P.args, **kwargs: P.kwargs) -> T:
+        return function(*args, **kwargs)
+
+    return dependency
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,8 +38,8 @@ def get_store(request: Request) -> ObjectStore:
     return store
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[ObjectStore, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(on_the_loop(get_settings))]
+StoreDep = Annotated[ObjectStore, Depends(on_the_loop(get_store))]
 
 
 @dataclass(frozen=True)
@@ -46,5 +63,5 @@ def get_secrets(request: Request) -> Secrets:
     return secrets
 
 
-EngineDep = Annotated[AsyncEngine, Depends(get_engine)]
-SecretsDep = Annotated[Secrets, Depends(get_secrets)]
+EngineDep = Annotated[AsyncEngine, Depends(on_the_loop(get_engine))]
+SecretsDep = Annotated[Secrets, Depends(on_the_loop(get_secrets))]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from fastapi import Depends, Request, params
 
+from .deps import on_the_loop
 from .problems import Problem
 
 
@@ -32,5 +33,5 @@ def only(*names: str) -> params.Depends:
     def only_these(request: Request) -> None:
         refuse_unknown(request, known)
 
-    dependency: params.Depends = Depends(only_these)
+    dependency: params.Depends = Depends(on_the_loop(only_these))
     return dependency

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from ..core.db import DbSession
-from ..core.deps import SettingsDep
+from ..core.deps import SettingsDep, on_the_loop
 from ..core.principals import BrowserOrUploader, CurrentPrincipal, TokenOrBrowser, Uploader
 from ..core.problems import Problem
 from ..core.times import local
@@ -46,7 +46,7 @@ def get_ingest(request: Request) -> Ingest:
     return ingest
 
 
-IngestDep = Annotated[Ingest, Depends(get_ingest)]
+IngestDep = Annotated[Ingest, Depends(on_the_loop(get_ingest))]
 # The tus routes take a bearer token (docks, scripts) or a signed-in person's browser: the session cookie with
 # the session's X-CSRF-Token header (the pages' upload form; core.principals.token_or_browser).
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads (tus)"])

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession
-from ..core.deps import SettingsDep
+from ..core.deps import SettingsDep, on_the_loop
 from ..core.pagination import MAX_LIMIT
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
@@ -358,7 +358,7 @@ async def export_results(
     principal: Overseer,
     session: DbSession,
     settings: SettingsDep,
-    where: Annotated[ResultFilter, Depends(result_filter)],
+    where: Annotated[ResultFilter, Depends(on_the_loop(result_filter))],
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     refuse_unknown(request, ("year", "matter", "agency", "format"))
@@ -392,7 +392,7 @@ async def public_results(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
-    where: Annotated[ResultFilter, Depends(result_filter)],
+    where: Annotated[ResultFilter, Depends(on_the_loop(result_filter))],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
 ) -> JSONResponse:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from ..core.db import DbSession
-from ..core.deps import SettingsDep
+from ..core.deps import SettingsDep, on_the_loop
 from ..core.pagination import MAX_LIMIT
 from ..core.principals import Principal, Role, require_roles
 from ..core.problems import Problem
@@ -157,7 +157,7 @@ async def public_officers(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
-    where: Annotated[PublicFilter, Depends(public_filter)],
+    where: Annotated[PublicFilter, Depends(on_the_loop(public_filter))],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: str | None = None,
 ) -> Response:

@@ -23,7 +23,7 @@ from ..cases.service import cases_by_id, get_case, media_of_case, numbered_subje
 from ..catalog.schemas import Catalog
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession
-from ..core.deps import SettingsDep, StoreDep
+from ..core.deps import SettingsDep, StoreDep, on_the_loop
 from ..core.principals import ALL_AGENCIES, Principal, Role
 from ..core.problems import Problem
 from ..core.query import refuse_unknown
@@ -105,7 +105,7 @@ def trail_filters(
     return Filters(_typed(person), _typed(action), _typed(about), _typed(first), _typed(last), max(1, min(page_number, MAX_PAGE)))
 
 
-TrailFilters = Annotated[Filters, Depends(trail_filters)]
+TrailFilters = Annotated[Filters, Depends(on_the_loop(trail_filters))]
 
 
 async def _where(session: AsyncSession, principal: Principal, filters: Filters, tz) -> tuple[AuditFilter, bool]:

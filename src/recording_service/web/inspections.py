@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, discard
-from ..core.deps import SettingsDep
+from ..core.deps import SettingsDep, on_the_loop
 from ..core.messages import errors_zh, messages, names, problem_zh
 from ..core.principals import ALL_AGENCIES, Role
 from ..core.problems import Problem
@@ -134,7 +134,7 @@ async def results_sheet(
     _role: Reader,
     session: DbSession,
     settings: SettingsDep,
-    where: Annotated[ResultFilter, Depends(result_filter)],
+    where: Annotated[ResultFilter, Depends(on_the_loop(result_filter))],
 ) -> Response:
     """抽查结果 as published, for the 双公示 and the 企业信用信息 exchange: the public list's columns, CSV or XLSX."""
     refuse_unknown(request, ("year", "matter", "agency"))

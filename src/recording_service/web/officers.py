@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from ..agencies.service import list_agencies
 from ..core.db import DbSession, discard
-from ..core.deps import SettingsDep
+from ..core.deps import SettingsDep, on_the_loop
 from ..core.messages import error_zh, messages, name_of, problem_zh
 from ..core.principals import Role
 from ..core.problems import Problem
@@ -245,7 +245,7 @@ async def public_register(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
-    where: Annotated[PublicFilter, Depends(public_filter)],
+    where: Annotated[PublicFilter, Depends(on_the_loop(public_filter))],
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
     page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,

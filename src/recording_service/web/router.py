@@ -33,7 +33,7 @@ from ..cases.service import (
 )
 from ..catalog.service import CatalogDep
 from ..core.db import DbSession, after_commit, discard
-from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets
+from ..core.deps import EngineDep, SecretsDep, SettingsDep, StoreDep, get_secrets, on_the_loop
 from ..core.pagination import keyset, page_of
 from ..core.principals import Role
 from ..core.problems import Problem, logger
@@ -265,7 +265,7 @@ def _list_filters(
     return {k: (v or "").strip() for k, v in values.items()}
 
 
-ListFilters = Annotated[dict[str, str], Depends(_list_filters)]
+ListFilters = Annotated[dict[str, str], Depends(on_the_loop(_list_filters))]
 
 
 @router.get("/cases")
