@@ -176,15 +176,24 @@ def test_no_route_hands_a_dependency_or_itself_to_a_worker_thread(inproc):
                 in_threads.add(getattr(dependency.call, "__qualname__", repr(dependency.call)))
             walk(dependency)
 
-    for route in inproc.app.routes:
-        # FastAPI keeps an included router as one entry; its routes, with the router's own dependencies, inside it
-        for served in route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]:
-            dependant = getattr(served, "dependant", None)
-            if dependant is None:  # the static files
-                continue
-            routes += 1
-            if not _runs_on_the_loop(dependant.call):
-                in_threads.add(f"{served.path}: {dependant.call.__qualname__}")
-            walk(dependant)
+    def served_by(routes_of) -> list:
+        served = []
+        for route in routes_of:
+            if hasattr(route, "effective_route_contexts"):  # FastAPI keeps an included router as one entry
+                served += route.effective_route_contexts()
+            elif hasattr(getattr(route, "app", None), "routes"):  # a mounted application or router
+                served += served_by(route.app.routes)
+            else:
+                served.append(route)
+        return served
+
+    for served in served_by(inproc.app.routes):
+        dependant = getattr(served, "dependant", None)
+        if dependant is None:  # the static files
+            continue
+        routes += 1
+        if not _runs_on_the_loop(dependant.call):
+            in_threads.add(f"{served.path}: {dependant.call.__qualname__}")
+        walk(dependant)
     assert routes > 100  # the whole app was walked
     assert not in_threads, in_threads

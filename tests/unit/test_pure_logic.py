@@ -5,7 +5,9 @@ import zlib
 
 import pytest
 
+from recording_service.core.deps import on_the_loop
 from recording_service.core.faults import _parse
+from recording_service.core.principals import Principal, Role
 from recording_service.ingest.metadata import Flag, UploadMetadata
 from recording_service.media.models import Media
 from recording_service.media.service import merge_sighting, officer_index
@@ -52,3 +54,21 @@ def test_a_cursor_on_a_date_key_round_trips_and_is_checked_by_type():
     assert decode_cursor(cursor, [date, str]) == [date(2026, 3, 9), "p1"]
     with pytest.raises(Problem):
         decode_cursor(cursor, [str, str])
+
+
+def test_a_principal_holds_a_role_whatever_it_was_given():
+    # The role is checked by identity (`is Role.dock`) and principals key cached statements: a bare string equal to a
+    # role would hash alike and fail those checks.
+    given_a_string = Principal(id="t1", name="dock", role="dock", agency="A")  # type: ignore[arg-type]
+    assert given_a_string.role is Role.dock
+    assert given_a_string == Principal(id="t1", name="dock", role=Role.dock, agency="A")
+    with pytest.raises(ValueError):
+        Principal(id="t1", name="x", role="superuser", agency="A")  # type: ignore[arg-type]
+
+
+def test_a_generator_is_refused_as_a_dependency_to_run_on_the_loop():
+    def settings_then_cleanup():
+        yield 1
+
+    with pytest.raises(TypeError):
+        on_the_loop(settings_then_cleanup)

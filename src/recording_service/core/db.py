@@ -205,6 +205,13 @@ async def in_transaction_thread(work: Callable[[], R]) -> R:
     return await asyncio.get_running_loop().run_in_executor(_transaction_threads(), work)
 
 
+@cache
+def _read_threads() -> ThreadPoolExecutor:
+    # Apart from the transactions' threads: a read (every bearer token's lookup) never waits behind writers held up by
+    # SQLite's write lock (busy_timeout) or the fsyncs of acknowledging commits.
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="db-read")
+
+
 async def read_apart(session: AsyncSession, read: Callable[[Session], R]) -> R:
     """A short read that needs nothing of `session`'s transaction, on its database: on SQLite in a transaction of its
     own, whole in one thread hand-off (`blocking_engine`; aiosqlite hands off per cursor, statement, fetch and
@@ -213,7 +220,7 @@ async def read_apart(session: AsyncSession, read: Callable[[Session], R]) -> R:
     blocking = blocking_engine(engine, wait_for_disk=False) if isinstance(engine, AsyncEngine) else None
     if blocking is None:
         return await session.run_sync(read)
-    return await in_transaction_thread(partial(in_blocking_session, blocking, read))
+    return await asyncio.get_running_loop().run_in_executor(_read_threads(), partial(in_blocking_session, blocking, read))
 
 
 def _json_dumps(value: Any) -> str:

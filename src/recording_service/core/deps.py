@@ -2,6 +2,7 @@
 secrets derived from the signing key — as FastAPI dependencies: plumbing, no domain."""
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, ParamSpec, TypeVar
@@ -19,7 +20,10 @@ T = TypeVar("T")
 def on_the_loop(function: Callable[P, T]) -> Callable[P, Awaitable[T]]:
     """A quick dependency (reading the app's state, parsing query parameters) as FastAPI should run it: on the event
     loop. A plain `def` dependency FastAPI runs in a worker thread, a hand-off there and back at every request that
-    needs it (measured: one to four per PATCH). The signature FastAPI reads is `function`'s."""
+    needs it (measured: one to four per PATCH). The signature FastAPI reads is `function`'s. Not for a generator
+    (FastAPI would see through the wrapper and treat it as one); `app.dependency_overrides` keys the wrapper."""
+    if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+        raise TypeError(f"{function.__qualname__} is a generator: write it as an async generator instead")
 
     @functools.wraps(function)
     async def dependency(*args: P.args, **kwargs: P.kwargs) -> T:

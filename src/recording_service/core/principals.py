@@ -40,6 +40,11 @@ class Principal:
     agency: str
     kind: str = "token"  # "token" or "user"
 
+    def __post_init__(self) -> None:
+        # The role is compared by identity (`is Role.dock`) and principals key cached statements: never a bare string
+        # that equals a Role and hashes like it but fails those checks.
+        object.__setattr__(self, "role", Role(self.role))
+
     def sees_agency(self, agency: str) -> bool:
         return self.agency == agency or (self.role is Role.admin and self.agency == ALL_AGENCIES)
 
