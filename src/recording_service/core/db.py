@@ -153,14 +153,15 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 _BLOCKING: "weakref.WeakKeyDictionary[Engine, dict[bool, Engine]]" = weakref.WeakKeyDictionary()
 
 
-def blocking_engine(engine: AsyncEngine, *, wait_for_disk: bool = True) -> Engine | None:
+def blocking_engine(engine: object, *, wait_for_disk: bool = True) -> Engine | None:
     """For a SQLite engine, a synchronous engine on the same database file, for a short transaction run whole in one
     worker thread: one hand-off to a thread instead of one per statement, commit and cursor (aiosqlite's way), which
     on a busy machine cost more than the statements. With `wait_for_disk=False` its commits do not wait for the disk
     (synchronous=NORMAL: atomic, seen by every connection at once, kept if the process is killed; only an OS crash
     or power loss can undo the last ones), for commits that acknowledge nothing to anyone. Made at first use and
-    disposed with `engine`. None for PostgreSQL (and for a database in memory, which another engine cannot see)."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+    disposed with `engine`. None for PostgreSQL (and for a database in memory, which another engine cannot see), and
+    for anything but an async engine (a session bound to a connection)."""
+    if not isinstance(engine, AsyncEngine) or engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return None
     key = engine.sync_engine
     engines = _BLOCKING.get(key)
@@ -216,8 +217,7 @@ async def read_apart(session: AsyncSession, read: Callable[[Session], R]) -> R:
     """A short read that needs nothing of `session`'s transaction, on its database: on SQLite in a transaction of its
     own, whole in one thread hand-off (`blocking_engine`; aiosqlite hands off per cursor, statement, fetch and
     commit); elsewhere in `session` itself. What `read` returns must not need the session (loaded, not lazy)."""
-    engine = session.bind
-    blocking = blocking_engine(engine, wait_for_disk=False) if isinstance(engine, AsyncEngine) else None
+    blocking = blocking_engine(session.bind, wait_for_disk=False)
     if blocking is None:
         return await session.run_sync(read)
     return await asyncio.get_running_loop().run_in_executor(_read_threads(), partial(in_blocking_session, blocking, read))

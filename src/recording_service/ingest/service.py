@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ClauseElement, ColumnElement, Update, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -279,8 +279,7 @@ async def _fresh_upload(session: AsyncSession, upload_id: str) -> Upload:
 def _blocking(ingest: Ingest, *, wait_for_disk: bool) -> Engine | None:
     """SQLite's synchronous engine for a transaction in one thread hand-off (`core.db.blocking_engine`); None on
     PostgreSQL, whose driver needs no thread."""
-    engine = ingest.sessionmaker.kw.get("bind")
-    return blocking_engine(engine, wait_for_disk=wait_for_disk) if isinstance(engine, AsyncEngine) else None
+    return blocking_engine(ingest.sessionmaker.kw.get("bind"), wait_for_disk=wait_for_disk)
 
 
 def recording_last_heard() -> ColumnElement[datetime]:
