@@ -5,17 +5,22 @@ whose manifests were recomputed around a forged audit event."""
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
 
 import bagit
+import httpx
 import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .support.audit import events
 from .support.cases import DAY, CaseWalk
 from .support.export import verify
 from .support.media import upload_bytes
+from .support.servers import ServiceProcess
 
 AGENCY = "EXP"
 
@@ -215,7 +220,6 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     import base64
     import subprocess
 
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from recording_service.audit.service import hash_of
@@ -335,3 +339,30 @@ def test_a_perfect_forgery_fails_on_the_signature(leg, clips, tmp_path):
     accepted = offline(str(forged), "--allow-unpinned", exit_code=0)
     assert accepted["ok"] is True and accepted["signature_key_pinned"] is False and accepted["signed_by"] != service_key["key_id"]
     assert "NOT checked against a trusted key" in " ".join(accepted["stderr"].split())  # however the console wraps it
+
+
+def test_serve_names_the_key_it_signs_with_and_refuses_one_it_cannot_use(tmp_path):
+    """The key is read (or made) at start by a child process, so the server carries the signature library only once it
+    signs: its id goes to the log, and a key file the service cannot sign with stops it before it serves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECORDING_", "AWS_"))}
+    env.update(
+        RECORDING_DATABASE_URL=f"sqlite:///{tmp_path}/r.db",
+        RECORDING_STORAGE_URL=f"file://{tmp_path}/objects",
+        RECORDING_SIGNING_KEY_FILE=str(tmp_path / "keys" / "signing-key.pem"),
+    )
+    service = ServiceProcess(env, tmp_path).start()  # no key yet: made at start
+    try:
+        key = httpx.get(service.base_url + "/api/v1/public/keys", timeout=10).json()["items"][0]
+    finally:
+        service.stop()
+    assert f"case files are signed by key {key['key_id']}" in (tmp_path / "service.log").read_text()
+    assert oct((tmp_path / "keys" / "signing-key.pem").stat().st_mode & 0o777) == "0o600"
+
+    unusable = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / "keys" / "signing-key.pem").write_bytes(unusable)
+    result = ServiceProcess(env, tmp_path).cli("serve", "--port", "1", check=False)
+    assert result.returncode != 0 and "signing-key.pem does not hold an Ed25519 private key" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "keys" / "signing-key.pem").read_bytes() == unusable  # never replaced by a new key

@@ -281,14 +281,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.readers = [_job_figures(app.state.queue), _database_figures(app.state.sessionmaker)]
         worker = asyncio.create_task(run_worker(app.state.queue)) if settings.run_worker else None
         logging.getLogger("uvicorn.error").info(
-            "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed by key %s",
+            "recording-service %s: database %s, store %s (%s), jobs %s%s, case files signed with the key in %s",
             __version__,
             make_url(settings.database_url).render_as_string(hide_password=True),
             settings.storage_url,
             app.state.store.kind,
             app.state.queue.kind,
             "" if settings.run_worker else " (no worker in this process)",
-            load_signing_key(settings.signing_key_file).key_id,
+            settings.signing_key_file,
         )
         try:
             yield

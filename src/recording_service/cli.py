@@ -32,7 +32,7 @@ from .custody.intake import ingest_for
 from .custody.retention import sweep
 from .custody.uploads import sweep_uploads
 from .export.bag import build_case_bag
-from .export.signing import load_signing_key, public_key_from
+from .export.signing import key_id_in_child, load_signing_key, public_key_from
 from .export.verify import verify_export
 from .ingest.recordings import close_idle_recordings
 from .storage import StoreUnavailable
@@ -107,6 +107,7 @@ def serve(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     upgrade_in_child(settings.database_url)  # the server process carries none of what migrating takes
+    signing_key_id = key_id_in_child(settings.signing_key_file)  # made now if missing; nor the signature library
     from .core.drain import GRACEFUL_SECONDS, DrainingServer
     from .core.logs import log_config
 
@@ -128,6 +129,7 @@ def serve(
         log_level="info",
         access_log=settings.log_format != "json",  # JSON: the service writes its own access lines (with the route)
     )
+    logging.getLogger("uvicorn.error").info("case files are signed by key %s (%s)", signing_key_id, settings.signing_key_file)
     run_server(config, DrainingServer)
 
 

@@ -31,9 +31,10 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a megabyte "password" is an attack, not a secret
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (64 MiB per hash)
+# Verified against when the username is unknown, so a wrong name costs as long as a wrong password. Made by the
+# first sign-in, whatever its name, not at import: every command and server start would pay 64 MiB and 0.1 s.
+_dummy_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,13 +161,14 @@ async def reset_password(session: AsyncSession, who: Actor | Principal, user: Us
 async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, password: str) -> tuple[User, WebSession, str]:
     """Check the password and open a session; the caller commits (the audit event is in the transaction).
     Every refusal costs one argon2 verification, whether the name exists or not."""
+    dummy_hash = await _the_dummy_hash()
     now = utcnow()
     user = await find_user(session, username) if USERNAME.match(username.strip().lower()) else None
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
-        await _verify(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
+        await _verify(dummy_hash, password[:MAX_PASSWORD_LENGTH])
         raise SignInRefused("invalid")
     if user.disabled_at is not None:
-        await _verify(_DUMMY_HASH, password)
+        await _verify(dummy_hash, password)
         raise SignInRefused("disabled", user)
     if not await _verify(user.password_hash, password):
         raise SignInRefused("invalid", user)
@@ -218,6 +220,13 @@ async def record_throttled(session: AsyncSession, user: User, payload: dict[str,
         agency=agency,
         payload={"user_id": user.id, "username": user.username, **payload},
     )
+
+
+async def _the_dummy_hash() -> str:
+    global _dummy_hash
+    if _dummy_hash is None:  # two first sign-ins at once may both make one: either serves
+        _dummy_hash = await asyncio.to_thread(_hasher.hash, secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 async def _verify(password_hash: str, password: str) -> bool:
