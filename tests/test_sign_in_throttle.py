@@ -9,6 +9,8 @@ import math
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -190,3 +192,33 @@ def test_a_password_reset_ends_the_accounts_waiting(leg, guarded):
     assert reset.returncode == 0, reset.stderr
     assert browser.sign_in(owner_name, "新的密码-足够长了-2026").status_code == 303
     browser.close()
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in bytes."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines() if ":" in line)
+    return {name: int(fields[name].split()[0]) * 1024 for name in ("VmRSS", "VmHWM")}
+
+
+def test_a_burst_of_sign_ins_hashes_two_at_a_time(leg, guarded):
+    """argon2id takes 64 MiB while it runs: twelve sign-ins at once from twelve clients (each within its budget) are
+    checked at most two at a time, so the server's peak grows by about two hashes, not by a thread pool's six."""
+
+    pid = guarded.process.pid
+    browsers = [Browser(guarded.base_url, address("100.64.0")) for _ in range(12)]
+    forms = [browser.form() for browser in browsers]
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # the peak (VmHWM) starts again from what is resident now
+    before = _memory(pid)
+    assert before["VmHWM"] <= before["VmRSS"] + 4 * 2**20
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: pair[0].sign_in(f"nobody{uuid.uuid4().hex[:8]}", "a-wrong-password-1", pair[1]).status_code,
+                zip(browsers, forms),
+            )
+        )
+    grew = _memory(pid)["VmHWM"] - before["VmRSS"]
+    assert answers == [401] * 12
+    assert 60 * 2**20 <= grew < 3 * 64 * 2**20, f"the peak grew by {grew / 2**20:.0f} MiB"
+    for browser in browsers:
+        browser.close()

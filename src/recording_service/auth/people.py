@@ -8,9 +8,11 @@ reset is an audit event. Repeated failures are throttled, never locked (`auth.th
 import asyncio
 import re
 import secrets
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -25,6 +27,9 @@ from .models import User, WebSession
 from .service import hash_token, validate_agency
 from .throttling import forget_account
 
+R = TypeVar("R")
+Ts = TypeVarTuple("Ts")
+
 # People review, oversee and administer; uploading and case-writing stay with machines' tokens.
 PERSON_ROLES = (Role.admin, Role.auditor, Role.reviewer)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -35,6 +40,8 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 # Verified against when the username is unknown, so a wrong name costs as long as a wrong password. Made by the
 # first sign-in, whatever its name, not at import: every command and server start would pay 64 MiB and 0.1 s.
 _dummy_hash: str | None = None
+ARGON2_AT_ONCE = 2
+_argon2_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ async def create_user(
         display_name=(display_name or name).strip()[:200] or name,
         role=role.value,
         agency=agency,
-        password_hash=_hasher.hash(password),
+        password_hash=await _argon2(_hasher.hash, password),
         failed_attempts=0,
     )
     session.add(user)
@@ -144,7 +151,7 @@ async def disable_user(session: AsyncSession, who: Actor | Principal, user: User
 
 async def reset_password(session: AsyncSession, who: Actor | Principal, user: User, password: str) -> None:
     check_password(password)
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = await _argon2(_hasher.hash, password)
     user.password_changed_at = utcnow()
     user.failed_attempts, user.locked_until = 0, None
     await forget_account(session, user.username)  # its sign-in throttling starts over
@@ -174,7 +181,7 @@ async def sign_in(session: AsyncSession, policy: SessionPolicy, username: str, p
         raise SignInRefused("invalid", user)
     agency = None if user.agency == ALL_AGENCIES else user.agency
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = await asyncio.to_thread(_hasher.hash, password)
+        user.password_hash = await _argon2(_hasher.hash, password)
     user.last_sign_in_at = now
     secret = secrets.token_urlsafe(32)
     browser = WebSession(
@@ -225,7 +232,7 @@ async def record_throttled(session: AsyncSession, user: User, payload: dict[str,
 async def _the_dummy_hash() -> str:
     global _dummy_hash
     if _dummy_hash is None:  # two first sign-ins at once may both make one: either serves
-        _dummy_hash = await asyncio.to_thread(_hasher.hash, secrets.token_urlsafe(16))
+        _dummy_hash = await _argon2(_hasher.hash, secrets.token_urlsafe(16))
     return _dummy_hash
 
 
@@ -238,7 +245,19 @@ async def _verify(password_hash: str, password: str) -> bool:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(check)
+    return await _argon2(check)
+
+
+async def _argon2(work: Callable[[*Ts], R], *args: *Ts) -> R:
+    """Run an argon2 hash or verification in a thread (~0.1 s of CPU must not stall the event loop), at most
+    ARGON2_AT_ONCE at a time per process: each takes 64 MiB while it runs, and a burst of sign-ins (the default
+    thread pool runs six things at once) would otherwise take six times that. The others wait their turn."""
+    loop = asyncio.get_running_loop()
+    slots = _argon2_slots.get(loop)
+    if slots is None:
+        slots = _argon2_slots[loop] = asyncio.Semaphore(ARGON2_AT_ONCE)
+    async with slots:
+        return await asyncio.to_thread(work, *args)
 
 
 # A session's last_seen_at is written at most this often (or a quarter of the idle limit, when shorter):

@@ -4,15 +4,12 @@ Alembic is imported only when migrating: a server process runs its migrations in
 (`upgrade_in_child`), so it never carries alembic, the migration modules or what they import.
 """
 
-import asyncio
-import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .child import ChildFailed, call_in_child, call_in_child_async
 from .db import ensure_sqlite_directory, sync_url
 
 if TYPE_CHECKING:
@@ -47,10 +44,11 @@ def upgrade_in_child(database_url: str) -> None:
     """`upgrade` in a child Python process: the caller (a long-running server) keeps none of the memory
     migrating takes (alembic, every migration module and what a data migration imports: ~60 MB)."""
     # The URL (it may hold a password) goes by the environment, not the command line others can list.
-    code = "import os; from recording_service.core.migrate import upgrade; upgrade(os.environ['RECORDING_MIGRATE_URL'])"
-    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "RECORDING_MIGRATE_URL": database_url}, check=False)
-    if done.returncode:
-        raise SystemExit(done.returncode)  # the child printed why
+    call_in_child("recording_service.core.migrate.upgrade_from_environment", env={"RECORDING_MIGRATE_URL": database_url})
+
+
+def upgrade_from_environment() -> None:
+    upgrade(os.environ["RECORDING_MIGRATE_URL"])
 
 
 @dataclass(frozen=True)
@@ -78,13 +76,13 @@ def lineage() -> Lineage:
 async def lineage_in_child() -> Lineage:
     """`lineage` read by a child process, for the same reason as `upgrade_in_child`: a server that only asks which
     revisions its code knows (readiness) need not carry alembic (~10 MB)."""
-    code = (
-        "import json; from recording_service.core.migrate import lineage; l = lineage(); "
-        "print(json.dumps({'head': l.head, 'line': sorted(l.line), 'known': sorted(l.known)}))"
-    )
-    child = await asyncio.create_subprocess_exec(sys.executable, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = await child.communicate()
-    if child.returncode:
-        raise RuntimeError(f"could not read the code's migrations: {err.decode(errors='replace')[-300:]}")
-    found = json.loads(out)
+    try:
+        found = await call_in_child_async("recording_service.core.migrate.lineage_as_json")
+    except ChildFailed as exc:
+        raise RuntimeError(f"could not read the code's migrations: {exc}") from None
     return Lineage(found["head"], frozenset(found["line"]), frozenset(found["known"]))
+
+
+def lineage_as_json() -> dict[str, Any]:
+    found = lineage()
+    return {"head": found.head, "line": sorted(found.line), "known": sorted(found.known)}

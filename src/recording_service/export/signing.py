@@ -18,14 +18,14 @@ import binascii
 import hashlib
 import hmac
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from ..core.child import call_in_child
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -146,16 +146,16 @@ def _der_of_private_key_pem(pem: bytes) -> bytes | None:
 def key_id_in_child(path: Path) -> str:
     """The key's id, read (or the key made) by a child Python process: the server that asks keeps none of the
     signature library's memory until it signs something. Exits (the child said why) if the key is unusable."""
-    code = (
-        "import sys; from pathlib import Path; from recording_service.export.signing import load_signing_key\n"
-        "try: print(load_signing_key(Path(sys.argv[1])).key_id)\n"
-        "except (OSError, ValueError) as exc: sys.exit(f'the signing key {sys.argv[1]}: {exc}')"
-    )
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=False)
-    if done.returncode:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(done.returncode)
-    return done.stdout.strip()
+    key_id: str = call_in_child("recording_service.export.signing.key_id_in_file", str(path))
+    return key_id
+
+
+def key_id_in_file(path: str) -> str:
+    """The id of the key in `path` (made if missing); a key it cannot use ends the command, saying why."""
+    try:
+        return load_signing_key(Path(path)).key_id
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"the signing key {path}: {exc}") from None
 
 
 def canonical(statement: dict[str, Any]) -> bytes:
