@@ -35,3 +35,10 @@ def test_from_a_server_a_failing_child_raises_and_ends_nothing_else():
     with pytest.raises(ChildFailed) as failed:
         asyncio.run(call_in_child_async("recording_service.no_such_module.function"))
     assert failed.value.returncode == 1 and "ModuleNotFoundError" in str(failed.value)
+
+
+def test_a_large_result_comes_back_whole():
+    """More than a pipe holds (64 KiB): the parent reads while the child writes."""
+    code = "from recording_service.core.child import call_in_child\nprint(len(call_in_child('builtins.str', 'x' * 100_000)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "100000"
+    assert asyncio.run(call_in_child_async("builtins.str", "字" * 40_000)) == "字" * 40_000

@@ -21,7 +21,7 @@ _CHILD = (
     "import importlib, json, os, sys\n"
     "module, _, name = sys.argv[2].rpartition('.')\n"
     "result = getattr(importlib.import_module(module), name)(*sys.argv[3:])\n"
-    "with os.fdopen(int(sys.argv[1]), 'w') as out: json.dump(result, out)\n"
+    "with os.fdopen(int(sys.argv[1]), 'w', encoding='utf-8') as out: json.dump(result, out)\n"
 )
 
 
@@ -35,9 +35,13 @@ def _argv(result_fd: int, function: str, args: tuple[str, ...]) -> list[str]:
     return [sys.executable, "-c", _CHILD, str(result_fd), function, *args]
 
 
-def _read(read_fd: int) -> Any:
-    with os.fdopen(read_fd, "r") as result:
-        return json.loads(result.read() or "null")
+def _read(read_fd: int) -> str:
+    with os.fdopen(read_fd, "r", encoding="utf-8") as result:
+        return result.read()
+
+
+def _decode(written: str) -> Any:
+    return json.loads(written or "null")
 
 
 def call_in_child(function: str, *args: str, env: Mapping[str, str] | None = None) -> Any:
@@ -45,18 +49,21 @@ def call_in_child(function: str, *args: str, env: Mapping[str, str] | None = Non
     ends this process too, with its status: only for commands (`serve` before it serves)."""
     read_fd, write_fd = os.pipe()
     try:
-        done = subprocess.run(_argv(write_fd, function, args), pass_fds=(write_fd,), env={**os.environ, **(env or {})}, check=False)
+        child = subprocess.Popen(_argv(write_fd, function, args), pass_fds=(write_fd,), env={**os.environ, **(env or {})})
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
         os.close(write_fd)
-    if done.returncode:
-        os.close(read_fd)
-        raise SystemExit(done.returncode)  # the child said why
-    return _read(read_fd)
+    written = _read(read_fd)  # read while the child runs (and until it exits): a result of any size
+    if child.wait():
+        raise SystemExit(child.returncode)  # the child said why
+    return _decode(written)
 
 
 async def call_in_child_async(function: str, *args: str) -> Any:
     """`function(*args)` in a child, from a running server: a failure raises ChildFailed (with the child's stderr)
-    and ends nothing else. Results are small (they fit the pipe's buffer: the child does not wait for a reader)."""
+    and ends nothing else."""
     read_fd, write_fd = os.pipe()
     try:
         child = await asyncio.create_subprocess_exec(
@@ -67,8 +74,7 @@ async def call_in_child_async(function: str, *args: str) -> Any:
         raise
     finally:
         os.close(write_fd)
-    _, err = await child.communicate()
+    written, (_, err) = await asyncio.gather(asyncio.to_thread(_read, read_fd), child.communicate())
     if child.returncode:
-        os.close(read_fd)
         raise ChildFailed(child.returncode, err.decode(errors="replace"))
-    return _read(read_fd)
+    return _decode(written)
