@@ -1,13 +1,14 @@
 """core.child: a function called in a child Python process, as `serve` migrates and reads its key and readiness reads
 the code's migrations."""
 
-import asyncio
 import subprocess
 import sys
 
 import pytest
 
 from recording_service.core.child import ChildFailed, call_in_child, call_in_child_async
+
+from ..support import run_async
 
 
 def test_a_childs_result_comes_back_and_what_it_prints_stays_on_the_terminal():
@@ -31,9 +32,9 @@ def test_a_secret_goes_by_the_environment():
 
 
 def test_from_a_server_a_failing_child_raises_and_ends_nothing_else():
-    assert asyncio.run(call_in_child_async("os.path.basename", "/a/b.txt")) == "b.txt"
+    assert run_async(call_in_child_async("os.path.basename", "/a/b.txt")) == "b.txt"
     with pytest.raises(ChildFailed) as failed:
-        asyncio.run(call_in_child_async("recording_service.no_such_module.function"))
+        run_async(call_in_child_async("recording_service.no_such_module.function"))
     assert failed.value.returncode == 1 and "ModuleNotFoundError" in str(failed.value)
 
 
@@ -41,4 +42,4 @@ def test_a_large_result_comes_back_whole():
     """More than a pipe holds (64 KiB): the parent reads while the child writes."""
     code = "from recording_service.core.child import call_in_child\nprint(len(call_in_child('builtins.str', 'x' * 100_000)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "100000"
-    assert asyncio.run(call_in_child_async("builtins.str", "字" * 40_000)) == "字" * 40_000
+    assert run_async(call_in_child_async("builtins.str", "字" * 40_000)) == "字" * 40_000

@@ -166,3 +166,23 @@ def test_no_test_dates_by_the_machines_clock():
             ):
                 offenders.append(f"{path.relative_to(tests)}:{node.lineno}")
     assert offenders == [], "use tests/support/clock.agency_today()"
+
+
+def test_no_test_runs_a_loop_on_the_main_thread():
+    # Once a browser test has started Playwright's sync API, the worker's main thread keeps an event loop running and
+    # asyncio.run refuses to nest: such a test passes alone and fails after a browser test in the same worker.
+    tests = Path(__file__).parents[1]
+    offenders = []
+    for path in tests.rglob("*.py"):
+        if "node_modules" in path.parts or path == tests / "support" / "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "asyncio"
+            ):
+                offenders.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert offenders == [], "use tests/support.run_async()"
