@@ -55,6 +55,7 @@ def test_retention_sweep_and_legal_holds(leg, short_retention_service):
         assert closed_case(http, ids["closed_kept"])["retention_class"] == "case"
         assert closed_case(http, ids["brief_closed"], retention_class="brief")["retention_class"] == "brief"
         assert_problem(http.post("/api/v1/cases", json=case_body(retention_class="forever")), 400, "unknown-retention-class")
+        assert_problem(http.post("/api/v1/cases", json=case_body(retention_class="standard")), 400, "retention-class-not-for-cases")
     auditor = leg.client(service.token("auditor", agency))
     auditor.base_url = service.base_url
     with auditor as http:

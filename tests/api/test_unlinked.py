@@ -48,7 +48,7 @@ def backdate(inproc, ages: dict[str, float]) -> dict[str, datetime]:
     return when
 
 
-def ends_on(uploaded_at: datetime, days: int = 180) -> str:
+def ends_on(uploaded_at: datetime, days: int = 184) -> str:
     return (uploaded_at + timedelta(days=days)).astimezone(TZ).date().isoformat()
 
 
@@ -76,7 +76,7 @@ def test_footage_bound_to_no_case_by_age_with_its_retention_end(inproc):
     with inproc.client(inproc.token("dock", other)) as dock:
         elsewhere = upload(dock, "elsewhere")
     uploaded = backdate(
-        inproc, {ids["old"]: 175, ids["important"]: 200, ids["past"]: 181, ids["unbound"]: 40, ids["attached"]: 400, elsewhere: 175}
+        inproc, {ids["old"]: 175, ids["important"]: 200, ids["past"]: 185, ids["unbound"]: 40, ids["attached"]: 400, elsewhere: 175}
     )
 
     with inproc.client(inproc.token("case_system", agency)) as http:
@@ -143,7 +143,7 @@ def test_footage_bound_to_no_case_by_age_with_its_retention_end(inproc):
         ]
         assert figures["expiring"] == 2 and figures["past_retention"] == 1
         assert figures["expiring_earliest_on"] == ends_on(uploaded[ids["past"]])
-        assert figures["retention_class"] == "standard" and figures["retention_days"] == 180
+        assert figures["retention_class"] == "standard" and figures["retention_days"] == 184
         wider = http.get("/api/v1/media/unlinked/summary", params={"expiring_within_days": 150}).json()
         assert wider["expiring"] == 3 and wider["expiring_within_days"] == 150  # the one 40 days old too
 

@@ -18,7 +18,7 @@ def private_service(leg, tmp_path, *, standard_days: float, object_lock: bool = 
     shutil.copytree(Path(catalog_service.__file__).parent / "data", catalog)
     retention = catalog / "retention.yaml"
     retention.write_text(
-        retention.read_text(encoding="utf-8").replace("days: 180", f"days: {standard_days}")
+        retention.read_text(encoding="utf-8").replace("days: 184", f"days: {standard_days}")
         + "- {code: brief, name_zh: 短期, name_en: Brief (tests), days: 0.00002}\n",
         encoding="utf-8",
     )

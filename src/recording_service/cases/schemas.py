@@ -110,7 +110,7 @@ class CaseCreate(RequestModel):
     retention_class: str = Field(
         default="case",
         description="retention class (GET /api/v1/retention-classes) of footage "
-        "bound to this case once it is closed; `case` is permanent by default",
+        "bound to this case once it is closed; `case` is permanent by default; `standard` (footage bound to no case) is refused",
     )
     category: str | None = Field(
         default=None,

@@ -207,6 +207,14 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
             "unknown-retention-class",
             f"'{body.retention_class}' is not a retention class in the catalog (GET /api/v1/retention-classes).",
         )
+    if body.retention_class == "standard":
+        # The class of footage bound to no case: a case's evidence would be deleted months after it closed.
+        raise Problem(
+            400,
+            "retention-class-not-for-cases",
+            "'standard' is the class of footage bound to no case; a case keeps its evidence with the case file: "
+            "use 'case' (permanent, the default), 'important', or a class the catalog adds for cases.",
+        )
     require_offset(body.opened_at, "opened_at")
     check_facts(catalog, body.facts)
     case = Case(
