@@ -5,11 +5,13 @@ fields and withdrawal reasons with personal data are redacted; the drafting page
 
 import re
 import uuid
+from datetime import timedelta
 
 from ..support.api import assert_problem
 from ..support.cases import at
+from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
-from ..support.publishing import AUTHORITY_CODE, CLINIC_CODE, ID_NUMBER, organisation_decided, with_profile
+from ..support.publishing import AUTHORITY_CODE, CLINIC_CODE, ID_NUMBER, decided, draft, organisation_decided, published, with_profile
 
 
 def test_a_decision_is_drafted_from_the_case_approved_by_another_person_published_corrected_and_performed(inproc):
@@ -214,3 +216,60 @@ def test_the_drafting_pages_answer_bad_input_with_a_message_and_change_nothing(i
     with inproc.client(inproc.token("case_system", agency)) as http:
         unchanged = http.get(f"/api/v1/publications/{pid}").json()
         assert unchanged["version"] == 1 and unchanged["fields"]["fine_wan"] == 3 and unchanged["period_months"] == 12
+
+
+def test_a_decision_revoked_on_the_case_makes_its_published_item_due_for_withdrawal(inproc):
+    """The case system records the revocation on the case (facts.decision_revoked_on) rather than on the item: the item
+    is then due to be withdrawn within 3 working days all the same, and on the overdue list once that has passed."""
+    agency = with_profile(inproc, f"PR{uuid.uuid4().hex[:4].upper()}")
+    with inproc.client(inproc.token("case_system", agency)) as http, inproc.client(inproc.token("auditor", agency)) as auditor:
+        pid = published(http, auditor)
+        case_id = http.get(f"/api/v1/publications/{pid}").json()["case_id"]
+        facts_before = http.get(f"/api/v1/cases/{case_id}").json()["facts"]
+
+        # Revoked before the decision (9/24) or after today: refused, naming the case's field, and nothing changes.
+        for impossible in ("2026-09-20", (agency_today() + timedelta(days=1)).isoformat()):
+            refused = http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": impossible}})
+            assert_problem(refused, 422, "revocation-date")
+            assert refused.json()["field"] == "facts.decision_revoked_on"
+        assert http.get(f"/api/v1/cases/{case_id}").json()["facts"] == facts_before
+        assert http.get(f"/api/v1/publications/{pid}").json()["withdraw_due_on"] is None
+
+        patched = http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-30"}})
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["facts"] == {**facts_before, "decision_revoked_on": "2026-09-30"}
+        item = http.get(f"/api/v1/publications/{pid}").json()
+        # 9/30 + 3 working days over 国庆 (the last a working Saturday), long past: overdue until withdrawn
+        assert (item["status"], item["revoked_on"], item["withdraw_due_on"], item["overdue"]) == (
+            "published",
+            "2026-09-30",
+            "2026-10-10",
+            True,
+        ), item
+        assert pid in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}
+        # The same fact sent again records nothing more.
+        assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-30"}}).status_code == 200
+        withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政复议被撤销"})
+        assert withdrawn.status_code == 200 and withdrawn.json()["overdue"] is False
+
+        events = auditor.get("/api/v1/audit/events", params={"case_id": case_id, "limit": 500}).json()["items"]
+        recorded = [e["payload"] for e in events if e["action"] == "publication.revocation_recorded"]
+        assert recorded == [
+            {"publication_id": pid, "revoked_on": "2026-09-30", "withdraw_due_on": "2026-10-10", "source": f"case {case_id}"}
+        ], recorded
+        withdrawal = next(e["payload"] for e in events if e["action"] == "publication.withdrawn")
+        assert withdrawal["revoked_on"] == "2026-09-30" and withdrawal["late"] is True
+
+        # An item approved but not yet public when the case records the revocation is not published at all.
+        case, document = decided(http)
+        approved = draft(http, case, document).json()["id"]
+        assert (
+            http.post(
+                f"/api/v1/publications/{approved}/notice", json={"method": "in_decision", "notified_at": at("2026-09-24")}
+            ).status_code
+            == 200
+        )
+        assert auditor.post(f"/api/v1/publications/{approved}/approve").status_code == 200
+        assert http.patch(f"/api/v1/cases/{case.id}", json={"facts": {"decision_revoked_on": "2026-10-09"}}).status_code == 200
+        assert_problem(http.post(f"/api/v1/publications/{approved}/publish"), 409, "decision-revoked")
+        assert http.get(f"/api/v1/publications/{approved}").json()["status"] == "approved"

@@ -1,7 +1,12 @@
-"""What the cases package announces; custody listens (cases never calls custody)."""
+"""What the cases package announces; custody and publication listen (cases never calls either)."""
 
 from ..core.events import Event
 
 # Footage joined a case stage, after the request's commit: a legal hold on the case now covers it
 # (details: session, store, who, media_ids).
 media_bound = Event("cases.media_bound")
+
+# The case system recorded the case's decision as revoked (facts.decision_revoked_on), inside the request's transaction:
+# publication makes the withdrawal of the case's public items due (details: session, catalog, principal, case,
+# revoked_on, tz).
+decision_revoked = Event("cases.decision_revoked")

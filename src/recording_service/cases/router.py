@@ -1,5 +1,5 @@
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +17,7 @@ from ..core.query import only, refuse_unknown
 from ..core.times import require_offset, today
 from ..media.service import sighting_counts
 from .adjustments import add_adjustment, adjustments_of, end_pause
-from .events import media_bound
+from .events import decision_revoked, media_bound
 from .listing import XLSX_TYPE, list_file, list_sheet
 from .models import Case, Document
 from .record import (
@@ -205,7 +205,14 @@ async def update_case_facts(
 ) -> CaseOut:
     check_facts(catalog, body.facts)
     case = await get_case(session, principal, case_id)
-    return CaseOut.of(await update_case(session, principal, case, body), principal, settings.tz)
+    revoked_before = (case.facts or {}).get("decision_revoked_on")
+    case = await update_case(session, principal, case, body)
+    revoked_on = (case.facts or {}).get("decision_revoked_on")
+    if revoked_on and revoked_on != revoked_before:
+        await decision_revoked.emit(
+            session=session, catalog=catalog, principal=principal, case=case, revoked_on=date.fromisoformat(revoked_on), tz=settings.tz
+        )
+    return CaseOut.of(case, principal, settings.tz)
 
 
 @router.get(

@@ -2,6 +2,7 @@
 model), the 双公示 field rules, approval, publishing, corrections, 履行情况, withdrawal, the public API and
 the 双公示 exchange (`exchange`).
 
-May import: `core`, `audit.service`, `catalog`, `cases` (service, record), `officers.service`,
+May import: `core`, `audit.service`, `catalog`, `cases` (service, record, events: a decision revoked on the case makes
+its items' withdrawal due), `officers.service`,
 `agencies.service`, `workdays` (service, counting), `webhooks.service` (the deliveries a step enqueues).
 """

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..agencies.models import AgencyProfile
 from ..agencies.service import agency_codes_under, get_agency, missing_for_publication
 from ..audit.service import Actor, record
+from ..cases.events import decision_revoked
 from ..cases.models import Case, DocumentVersion
 from ..cases.record import current_document, signers_of_case
 from ..cases.service import get_case, record_decision_revoked
@@ -638,6 +639,14 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
             "Record that the party was told the decision will be published (POST …/notice) before publishing it.",
             detail_zh=problem_text("notice-missing"),
         )
+    revoked_on = ((await get_case(session, principal, publication.case_id)).facts or {}).get("decision_revoked_on")
+    if revoked_on:  # recorded on the case after the draft was made: it would only have to be withdrawn again
+        raise Problem(
+            409,
+            "decision-revoked",
+            f"The case records this decision as revoked on {revoked_on}: a revoked decision is not published.",
+            detail_zh=problem_text("decision-revoked"),
+        )
     publication.status, publication.published_at = "published", utcnow()
     publication.updated_at = publication.published_at
     await session.flush()
@@ -689,28 +698,66 @@ async def record_revocation(
 ) -> Publication:
     """The decision was revoked: the item stays public until withdrawn, which is now due within 3 working days."""
     _require(publication, *PUBLIC_STATUSES)
-    calendar = await working_calendar(session, catalog, publication.agency)
-    due = calendar.add_working_days(body.revoked_on, publication_rules(catalog).withdraw_within_working_days)
-    _check_revoked_on(publication, body.revoked_on, tz)
-    publication.revoked_on, publication.withdraw_due_on, publication.updated_at = body.revoked_on, due.due_on, utcnow()
-    await session.flush()
+    await _revocation_recorded(session, catalog, principal, publication, body.revoked_on, tz, **({"note": body.note} if body.note else {}))
     await record_decision_revoked(
         session, principal, await get_case(session, principal, publication.case_id), body.revoked_on, f"publication {publication.id}"
     )
+    return publication
+
+
+@decision_revoked.listen
+async def withdrawal_falls_due(
+    session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, revoked_on: date, tz: tzinfo
+) -> None:
+    """The case system recorded the decision revoked on the case itself (PATCH /api/v1/cases/{id}): each public item of
+    it is due to be withdrawn within 3 working days, as if the revocation had been recorded on the item, so the overdue
+    list sees it. Items that already carry a revocation keep theirs."""
+    publications = (
+        await session.execute(
+            select(Publication)
+            .where(Publication.case_id == case.id, Publication.status.in_(PUBLIC_STATUSES), Publication.revoked_on.is_(None))
+            .order_by(Publication.id)
+        )
+    ).scalars()
+    for publication in publications:
+        await _revocation_recorded(
+            session, catalog, principal, publication, revoked_on, tz, field="facts.decision_revoked_on", source=f"case {case.id}"
+        )
+
+
+async def _revocation_recorded(
+    session: AsyncSession,
+    catalog: Catalog,
+    principal: Principal,
+    publication: Publication,
+    revoked_on: date,
+    tz: tzinfo,
+    *,
+    field: str = "revoked_on",
+    **said: str,
+) -> None:
+    """The revocation set on the item and audited with what else was said of it (a note, where it came from)."""
+    revocation = await _set_revoked(session, catalog, publication, revoked_on, tz, field=field)
     await record(
         session,
         principal,
         "publication.revocation_recorded",
         agency=publication.agency,
         case_id=publication.case_id,
-        payload={
-            "publication_id": publication.id,
-            "revoked_on": body.revoked_on.isoformat(),
-            "withdraw_due_on": due.due_on.isoformat(),
-            **({"note": body.note} if body.note else {}),
-        },
+        payload={**revocation, **said},
     )
-    return publication
+
+
+async def _set_revoked(
+    session: AsyncSession, catalog: Catalog, publication: Publication, revoked_on: date, tz: tzinfo, *, field: str = "revoked_on"
+) -> dict[str, str]:
+    """The revocation and the withdrawal it makes due, set on the item; what its audit event says of them."""
+    _check_revoked_on(publication, revoked_on, tz, field)
+    calendar = await working_calendar(session, catalog, publication.agency)
+    due = calendar.add_working_days(revoked_on, publication_rules(catalog).withdraw_within_working_days)
+    publication.revoked_on, publication.withdraw_due_on, publication.updated_at = revoked_on, due.due_on, utcnow()
+    await session.flush()
+    return {"publication_id": publication.id, "revoked_on": revoked_on.isoformat(), "withdraw_due_on": due.due_on.isoformat()}
 
 
 async def withdraw(
@@ -726,11 +773,7 @@ async def withdraw(
         await record_decision_revoked(
             session, principal, await get_case(session, principal, publication.case_id), body.revoked_on, f"publication {publication.id}"
         )
-        publication.revoked_on = body.revoked_on
-        calendar = await working_calendar(session, catalog, publication.agency)
-        publication.withdraw_due_on = calendar.add_working_days(
-            body.revoked_on, publication_rules(catalog).withdraw_within_working_days
-        ).due_on
+        await _set_revoked(session, catalog, publication, body.revoked_on, tz)
     publication.updated_at = publication.withdrawn_at
     await session.flush()
     late = publication.withdraw_due_on is not None and publication.withdrawn_at.astimezone(tz).date() > publication.withdraw_due_on
@@ -750,9 +793,9 @@ async def withdraw(
     return publication
 
 
-def _check_revoked_on(publication: Publication, revoked_on: date, tz: tzinfo) -> None:
+def _check_revoked_on(publication: Publication, revoked_on: date, tz: tzinfo, field: str = "revoked_on") -> None:
     if revoked_on < publication.decided_on or revoked_on > today(tz):  # the agency's day, not UTC's
-        raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field="revoked_on")
+        raise Problem(422, "revocation-date", "A decision is revoked after it was made and not in the future.", field=field)
 
 
 PERFORMANCE_NAMES = {
