@@ -173,7 +173,7 @@ def test_verification_fails_on_a_tampered_pool_snapshot_or_task(inproc):
     agency, admin = ready(inproc, subjects=10)
     with admin:
         plan = admin.post("/api/v1/inspection-plans", json=plan_body()).json()
-        draw = admin.post(f"/api/v1/inspection-plans/{plan['id']}/draws", json={}).json()
+        draw = admin.post(f"/api/v1/inspection-plans/{plan['id']}/draws").json()  # `seed` optional: no body at all
         assert draw["seed"] == draw["secret"] and draw["public_seed"] is None
     assert verify_in(inproc, draw["id"]).ok
 

@@ -240,10 +240,12 @@ async def read_plan(plan_id: str, principal: Reader, session: DbSession, setting
     "409 `not-enough-inspectors` when fewer officers than `inspectors_per_task` are certified for the matter's 执法类别 today "
     "(after 回避). The draw's public page: /public/draws/{id}.",
 )
-async def new_draw(plan_id: str, body: DrawCreate, principal: Keeper, session: DbSession, settings: SettingsDep) -> JSONResponse:
+async def new_draw(
+    plan_id: str, principal: Keeper, session: DbSession, settings: SettingsDep, body: DrawCreate | None = None
+) -> JSONResponse:
     plan = await get_plan(session, principal, plan_id)
     day = today(settings.tz)
-    row = await draw_plan(session, principal, plan, body, day)
+    row = await draw_plan(session, principal, plan, body or DrawCreate(), day)  # no body: no public value, no reason
     out = await draw_view(session, row, settings.tz, day)
     return JSONResponse(out.model_dump(mode="json"), status_code=201, headers={"Location": f"/api/v1/draws/{row.id}"})
 
