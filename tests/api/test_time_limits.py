@@ -51,7 +51,8 @@ class Penalty:
         return response.json()
 
 
-def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, decision="2026-09-15", served="2026-09-18"):
+def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, decision="2026-09-15", served="2026-09-18", enforced=None):
+    """A penalty case through its stages; `enforced`: the documents of an execution stage that asks the court to enforce."""
     case = Penalty(http, filed)
     case.stage("filing", filed, docs=[("case_filing_form", {"issued_at": at(filed)})])
     case.stage("investigation", "2026-08-10", docs=[("onsite_record", {"issued_at": at("2026-08-10")})])
@@ -76,6 +77,8 @@ def walk(http, *, filed="2026-08-03", notice_served="2026-09-01", hearing=None, 
         case.stage("decision", decision, docs=[("penalty_decision", {"issued_at": at(decision)})])
         if served:
             case.stage("service", served, docs=[("service_receipt", {"served_at": at(served)})])
+    if enforced is not None:
+        case.stage("execution", "2026-10-14", docs=enforced, attributes={"enforced": True})
     return case.timeline()
 
 
@@ -157,3 +160,29 @@ def test_an_agencys_local_day_off_moves_its_own_cases_limits_and_no_one_elses(in
         # 7 working days from the decision on 9/15: 9/23 on the official calendar, one later with the local day.
         assert limits(walk(local))["service_within_7_working_days"]["due_on"] == "2026-09-24"
         assert limits(walk(other))["service_within_7_working_days"]["due_on"] == "2026-09-23"
+
+
+def test_a_penalty_goes_to_court_only_after_its_reminder_has_run(inproc):
+    """行政强制法第五十四条: an unpaid penalty is enforced through the court once a 催告书 was served and 10 working days
+    have passed; an enforced execution stage without the 催告书 misses a document."""
+
+    def enforced(http, docs):
+        return walk(http, decision="2026-09-10", served="2026-09-11", enforced=docs)
+
+    reminder = ("enforcement_reminder", {"issued_at": at("2026-09-22"), "served_at": at("2026-09-22")})
+    with inproc.client(inproc.token("case_system", AGENCY)) as http:
+        kept = enforced(http, [reminder, ("enforcement_application", {"issued_at": at("2026-10-14")})])
+        # 10 working days from 9/22: 中秋 and 国庆 are not counted, Saturday 10/10 is → 10/13.
+        limit = limits(kept)["penalty_enforcement_after_reminder"]
+        assert (limit["start"], limit["due_on"], limit["end"], limit["state"]) == ("2026-09-22", "2026-10-13", "2026-10-14", "kept")
+        assert ("execution", "penalty_enforcement_after_reminder") not in findings(kept)
+
+        early = enforced(http, [reminder, ("enforcement_application", {"issued_at": at("2026-10-13")})])
+        assert ("execution", "penalty_enforcement_after_reminder") in findings(early)
+        finding = next(f for f in early["completeness"]["findings"] if f.get("rule") == "penalty_enforcement_after_reminder")
+        assert "行政强制法第五十四条" in finding["message_zh"] and finding["due_on"] == "2026-10-13"
+
+        unreminded = enforced(http, [("enforcement_application", {"issued_at": at("2026-10-14")})])
+        missing = [f for f in unreminded["completeness"]["findings"] if f["kind"] == "missing_document" and f["stage"] == "execution"]
+        assert len(missing) == 1 and "催告书" in missing[0]["message_zh"], missing
+        assert "penalty_enforcement_after_reminder" not in limits(unreminded)
