@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from ..support.api import assert_problem
-from ..support.cases import at
+from ..support.cases import at, case_body
 from ..support.clock import agency_today
 from ..support.inprocess import create_person, signed_in_client
 from ..support.publishing import AUTHORITY_CODE, CLINIC_CODE, ID_NUMBER, decided, draft, organisation_decided, published, with_profile
@@ -220,19 +220,24 @@ def test_the_drafting_pages_answer_bad_input_with_a_message_and_change_nothing(i
 
 def test_a_decision_revoked_on_the_case_makes_its_published_item_due_for_withdrawal(inproc):
     """The case system records the revocation on the case (facts.decision_revoked_on) rather than on the item: the item
-    is then due to be withdrawn within 3 working days all the same, and on the overdue list once that has passed."""
+    is then due to be withdrawn within 3 working days all the same, and on the overdue list once that has passed; a
+    corrected date moves the due date, a cleared one (a mistake) takes it away; a later decision is not touched."""
     agency = with_profile(inproc, f"PR{uuid.uuid4().hex[:4].upper()}")
     with inproc.client(inproc.token("case_system", agency)) as http, inproc.client(inproc.token("auditor", agency)) as auditor:
         pid = published(http, auditor)
         case_id = http.get(f"/api/v1/publications/{pid}").json()["case_id"]
         facts_before = http.get(f"/api/v1/cases/{case_id}").json()["facts"]
+        source = f"case {case_id}"
 
-        # Revoked before the decision (9/24) or after today: refused, naming the case's field, and nothing changes.
-        for impossible in ("2026-09-20", (agency_today() + timedelta(days=1)).isoformat()):
-            refused = http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": impossible}})
-            assert_problem(refused, 422, "revocation-date")
-            assert refused.json()["field"] == "facts.decision_revoked_on"
+        # Revoked after the agency's today: refused, naming the case's field, and nothing changes — on a new case too.
+        tomorrow = (agency_today() + timedelta(days=1)).isoformat()
+        refused = http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": tomorrow}})
+        assert_problem(refused, 422, "revocation-date")
+        assert refused.json()["field"] == "facts.decision_revoked_on"
+        assert_problem(http.post("/api/v1/cases", json=case_body(facts={"decision_revoked_on": tomorrow})), 422, "revocation-date")
         assert http.get(f"/api/v1/cases/{case_id}").json()["facts"] == facts_before
+        # Revoked before this item's decision (9/24): that was an earlier decision of the case; the item is not touched.
+        assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-20"}}).status_code == 200
         assert http.get(f"/api/v1/publications/{pid}").json()["withdraw_due_on"] is None
 
         patched = http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-30"}})
@@ -247,16 +252,32 @@ def test_a_decision_revoked_on_the_case_makes_its_published_item_due_for_withdra
             True,
         ), item
         assert pid in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}
-        # The same fact sent again records nothing more.
+        # The same fact sent again records nothing more; a corrected day moves the due date; cleared, nothing is due.
+        assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-30"}}).status_code == 200
+        assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-10-09"}}).status_code == 200
+        corrected = http.get(f"/api/v1/publications/{pid}").json()
+        assert corrected["revoked_on"] == "2026-10-09" and corrected["withdraw_due_on"] > "2026-10-10", corrected
+        assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": None}}).status_code == 200
+        cleared = http.get(f"/api/v1/publications/{pid}").json()
+        assert (cleared["revoked_on"], cleared["withdraw_due_on"], cleared["overdue"]) == (None, None, False), cleared
+        assert pid not in {p["id"] for p in http.get("/api/v1/publications", params={"overdue": "true"}).json()["items"]}
+
         assert http.patch(f"/api/v1/cases/{case_id}", json={"facts": {"decision_revoked_on": "2026-09-30"}}).status_code == 200
         withdrawn = http.post(f"/api/v1/publications/{pid}/withdraw", json={"reason": "行政处罚决定经行政复议被撤销"})
         assert withdrawn.status_code == 200 and withdrawn.json()["overdue"] is False
 
         events = auditor.get("/api/v1/audit/events", params={"case_id": case_id, "limit": 500}).json()["items"]
-        recorded = [e["payload"] for e in events if e["action"] == "publication.revocation_recorded"]
-        assert recorded == [
-            {"publication_id": pid, "revoked_on": "2026-09-30", "withdraw_due_on": "2026-10-10", "source": f"case {case_id}"}
-        ], recorded
+        steps = [
+            (e["action"], e["payload"].get("revoked_on"), e["payload"]["source"])
+            for e in sorted(events, key=lambda e: e["seq"])
+            if e["action"] in ("publication.revocation_recorded", "publication.revocation_cleared")
+        ]
+        assert steps == [
+            ("publication.revocation_recorded", "2026-09-30", source),
+            ("publication.revocation_recorded", "2026-10-09", source),
+            ("publication.revocation_cleared", "2026-10-09", source),
+            ("publication.revocation_recorded", "2026-09-30", source),
+        ], steps
         withdrawal = next(e["payload"] for e in events if e["action"] == "publication.withdrawn")
         assert withdrawal["revoked_on"] == "2026-09-30" and withdrawal["late"] is True
 
@@ -273,3 +294,13 @@ def test_a_decision_revoked_on_the_case_makes_its_published_item_due_for_withdra
         assert http.patch(f"/api/v1/cases/{case.id}", json={"facts": {"decision_revoked_on": "2026-10-09"}}).status_code == 200
         assert_problem(http.post(f"/api/v1/publications/{approved}/publish"), 409, "decision-revoked")
         assert http.get(f"/api/v1/publications/{approved}").json()["status"] == "approved"
+
+        # A decision made again after the revocation (复议 ordered a new one) is published.
+        case, document = decided(http, decided_on="2026-10-20")
+        again = draft(http, case, document).json()["id"]
+        notice = {"method": "in_decision", "notified_at": at("2026-10-20")}
+        assert http.post(f"/api/v1/publications/{again}/notice", json=notice).status_code == 200
+        assert auditor.post(f"/api/v1/publications/{again}/approve").status_code == 200
+        assert http.patch(f"/api/v1/cases/{case.id}", json={"facts": {"decision_revoked_on": "2026-10-09"}}).status_code == 200
+        assert http.post(f"/api/v1/publications/{again}/publish").status_code == 200
+        assert http.get(f"/api/v1/publications/{again}").json()["withdraw_due_on"] is None

@@ -77,7 +77,7 @@ CaseReader = Annotated[Principal, require_roles(Role.admin, Role.case_system, Ro
 async def open_case(
     body: CaseCreate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
 ) -> JSONResponse:
-    case = await create_case(session, catalog, principal, body)
+    case = await create_case(session, catalog, principal, body, today(settings.tz))
     out = CaseOut.of(case, principal, settings.tz).model_dump(mode="json")
     return JSONResponse(out, status_code=201, headers={"Location": f"/api/v1/cases/{case.id}"})
 
@@ -203,14 +203,20 @@ async def read_case(case_id: str, principal: CaseReader, session: DbSession, set
 async def update_case_facts(
     case_id: str, body: CaseUpdate, catalog: CatalogDep, principal: CaseWriter, session: DbSession, settings: SettingsDep
 ) -> CaseOut:
-    check_facts(catalog, body.facts)
+    check_facts(catalog, body.facts, today(settings.tz))
     case = await get_case(session, principal, case_id)
     revoked_before = (case.facts or {}).get("decision_revoked_on")
     case = await update_case(session, principal, case, body)
     revoked_on = (case.facts or {}).get("decision_revoked_on")
-    if revoked_on and revoked_on != revoked_before:
+    if revoked_on != revoked_before:  # set, corrected or cleared
         await decision_revoked.emit(
-            session=session, catalog=catalog, principal=principal, case=case, revoked_on=date.fromisoformat(revoked_on), tz=settings.tz
+            session=session,
+            catalog=catalog,
+            principal=principal,
+            case=case,
+            revoked_on=date.fromisoformat(revoked_on) if revoked_on else None,
+            before=date.fromisoformat(revoked_before) if revoked_before else None,
+            tz=settings.tz,
         )
     return CaseOut.of(case, principal, settings.tz)
 

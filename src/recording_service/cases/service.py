@@ -189,14 +189,18 @@ async def bindings_of_media(session: AsyncSession, principal: Principal, media_i
     ]
 
 
-async def get_case(session: AsyncSession, principal: Principal, case_id: str) -> Case:
-    case = (await session.execute(visible_cases(principal).where(Case.id == case_id))).scalar_one_or_none()
+async def get_case(session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False) -> Case:
+    """The case, if the principal may see it; `for_update` locks its row (re-read, not the session's copy) until commit."""
+    query = visible_cases(principal).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    case = (await session.execute(query)).scalar_one_or_none()
     if case is None:
         raise Problem(404, "case-not-found", f"No case {case_id}.", detail_zh=problem_text("case-not-found"))
     return case
 
 
-async def create_case(session: AsyncSession, catalog: Catalog, principal: Principal, body: CaseCreate) -> Case:
+async def create_case(session: AsyncSession, catalog: Catalog, principal: Principal, body: CaseCreate, day: date) -> Case:
     if principal.agency == ALL_AGENCIES:
         raise Problem(403, "agency-required", "A case belongs to one agency: create it with a token of that agency.")
     if catalog.procedure(body.procedure) is None:
@@ -216,7 +220,7 @@ async def create_case(session: AsyncSession, catalog: Catalog, principal: Princi
             "use 'case' (permanent, the default), 'important', or a class the catalog adds for cases.",
         )
     require_offset(body.opened_at, "opened_at")
-    check_facts(catalog, body.facts)
+    check_facts(catalog, body.facts, day)
     case = Case(
         agency=principal.agency,
         case_number=case_number_of(body.case_number),
@@ -263,8 +267,16 @@ def facts_stored(sent: CaseFacts, current: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def check_facts(catalog: Catalog, facts: CaseFacts | None) -> None:
-    """Facts that name catalog codes must name known ones."""
+def check_facts(catalog: Catalog, facts: CaseFacts | None, day: date) -> None:
+    """Facts that name catalog codes must name known ones; a decision is not revoked after the agency's `day`."""
+    if facts is not None and facts.decision_revoked_on is not None and facts.decision_revoked_on > day:
+        raise Problem(
+            422,
+            "revocation-date",
+            "A decision is revoked after it was made and not in the future.",
+            field="facts.decision_revoked_on",
+            detail_zh=problem_text("revocation-date"),
+        )
     unknown = sorted(set((facts.penalties or []) if facts else []) - {k.code for k in catalog.statistics.penalty_kinds})
     if unknown:
         raise Problem(

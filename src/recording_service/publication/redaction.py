@@ -378,10 +378,14 @@ PLATE_LABEL = re.compile(
 )
 
 BANK_LABEL = re.compile(
-    r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡|"
-    # 开户行：某银行某支行 1800…: the branch's name stands between the label and the account
-    r"开户(?:银行|行|网点)(?:及|和|与|、)?(?:账号|帐号)?)"
+    r"(?:银行卡号?|银行账号|银行帐号|银行账户|银行帐户|账号|帐号|账户|帐户|(?<![保诊疗])卡号|存折号?|储蓄卡|信用卡|借记卡)"
     r"(?:号码|号)?[:：为是\s]*[^0-9。；;\n]{0,25}?(\d{8,30})" + _NA
+)
+# 开户行：某银行某支行 1800…: the branch's name stands between the label and the account. Not the bank's own 行号
+# (联行号, public), a date (2026-03-05 packs to 20260305) or an amount.
+BANK_BRANCH = re.compile(
+    r"开户(?:银行|行|网点)(?:及|和|与|、)?(?:账号|帐号)?[:：为是\s]*(?:(?!行号|代码|编码|编号)[^0-9。；;\n]){0,25}?"
+    r"(?!(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))(\d{8,30})(?![0-9元年月日万亿%.])"
 )
 BANK_BARE = re.compile(_NB + r"(?:62|4|5)\d{14,17}" + _NA)
 INSURANCE = re.compile(
@@ -1072,6 +1076,7 @@ def _numbers(view: _Text, found: list[_Found]) -> None:
         (WECHAT, "im_account", "wechat"),
         (QQ, "im_account", "qq"),
         (BANK_LABEL, "bank_account", "bank_label"),
+        (BANK_BRANCH, "bank_account", "bank_label"),
         (INSURANCE, "insurance_number", "insurance_label"),
         (MEDICAL, "medical_record", "medical_label"),
     )

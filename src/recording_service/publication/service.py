@@ -639,8 +639,10 @@ async def publish(session: AsyncSession, principal: Principal, publication: Publ
             "Record that the party was told the decision will be published (POST …/notice) before publishing it.",
             detail_zh=problem_text("notice-missing"),
         )
-    revoked_on = ((await get_case(session, principal, publication.case_id)).facts or {}).get("decision_revoked_on")
-    if revoked_on:  # recorded on the case after the draft was made: it would only have to be withdrawn again
+    # The case row is locked: a revocation recorded on the case at the same moment waits, then finds the item public.
+    case = await get_case(session, principal, publication.case_id, for_update=True)
+    revoked_on = (case.facts or {}).get("decision_revoked_on")
+    if revoked_on and date.fromisoformat(revoked_on) >= publication.decided_on:  # not a decision made again after it
         raise Problem(
             409,
             "decision-revoked",
@@ -707,22 +709,49 @@ async def record_revocation(
 
 @decision_revoked.listen
 async def withdrawal_falls_due(
-    session: AsyncSession, catalog: Catalog, principal: Principal, case: Case, revoked_on: date, tz: tzinfo
+    session: AsyncSession,
+    catalog: Catalog,
+    principal: Principal,
+    case: Case,
+    revoked_on: date | None,
+    before: date | None,
+    tz: tzinfo,
 ) -> None:
-    """The case system recorded the decision revoked on the case itself (PATCH /api/v1/cases/{id}): each public item of
-    it is due to be withdrawn within 3 working days, as if the revocation had been recorded on the item, so the overdue
-    list sees it. Items that already carry a revocation keep theirs."""
+    """The case system set, corrected or cleared the day the case's decision was revoked (PATCH /api/v1/cases/{id}).
+    Set or corrected: each public item of a decision made on or before that day, carrying no revocation or the one the
+    case had before, is due to be withdrawn within 3 working days of it, as if the revocation had been recorded on the
+    item, so the overdue list sees it. Cleared (a mistake undone): the items carrying the case's revocation, not yet
+    withdrawn, are due no longer. An item of a later decision in the same case (a decision made again after 复议) and an
+    item whose revocation was recorded otherwise keep what they have."""
+    carried = (
+        Publication.revoked_on.is_(None) if before is None else or_(Publication.revoked_on.is_(None), Publication.revoked_on == before)
+    )
     publications = (
         await session.execute(
             select(Publication)
-            .where(Publication.case_id == case.id, Publication.status.in_(PUBLIC_STATUSES), Publication.revoked_on.is_(None))
+            .where(Publication.case_id == case.id, Publication.status.in_(PUBLIC_STATUSES), carried)
             .order_by(Publication.id)
         )
     ).scalars()
+    source = f"case {case.id}"
     for publication in publications:
-        await _revocation_recorded(
-            session, catalog, principal, publication, revoked_on, tz, field="facts.decision_revoked_on", source=f"case {case.id}"
-        )
+        if revoked_on is None:
+            if publication.revoked_on is None:
+                continue
+            publication.revoked_on, publication.withdraw_due_on, publication.updated_at = None, None, utcnow()
+            await session.flush()
+            await record(
+                session,
+                principal,
+                "publication.revocation_cleared",
+                agency=publication.agency,
+                case_id=publication.case_id,
+                payload={"publication_id": publication.id, "revoked_on": before.isoformat() if before else None, "source": source},
+            )
+        elif publication.decided_on <= revoked_on:
+            await _revocation_recorded(
+                session, catalog, principal, publication, revoked_on, tz, field="facts.decision_revoked_on", source=source
+            )
 
 
 async def _revocation_recorded(
