@@ -23,6 +23,8 @@ from recording_service.core.migrate import upgrade
 from recording_service.core.principals import Principal, Role
 from recording_service.media.models import Media
 
+from .clock import agency_today
+
 AGENCY = "timeline-unit"
 START = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -78,6 +80,7 @@ async def build_case(directory: Path) -> Built:
                 officers=[{"officer_id": "O1", "name": "李四", "certificate_number": "C-1"}, {"officer_id": "O2", "name": "王五"}],
                 opened_at=START,
             ),
+            agency_today(),
         )
         filing = await open_stage(session, catalog, principal, case, StageOpen(stage="filing", started_at=START, officers=["O1"]))
         await create_document(
