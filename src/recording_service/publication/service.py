@@ -721,8 +721,9 @@ async def withdrawal_falls_due(
     Set or corrected: each public item of a decision made on or before that day, carrying no revocation or the one the
     case had before, is due to be withdrawn within 3 working days of it, as if the revocation had been recorded on the
     item, so the overdue list sees it. Cleared (a mistake undone): the items carrying the case's revocation, not yet
-    withdrawn, are due no longer. An item of a later decision in the same case (a decision made again after 复议) and an
-    item whose revocation was recorded otherwise keep what they have."""
+    withdrawn, are due no longer — whether that revocation came from the case or was recorded on the item (which
+    records it on the case too). An item of a later decision in the same case (a decision made again after 复议) and an
+    item carrying a revocation of another day keep what they have."""
     carried = (
         Publication.revoked_on.is_(None) if before is None else or_(Publication.revoked_on.is_(None), Publication.revoked_on == before)
     )
